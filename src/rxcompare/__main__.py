@@ -1,0 +1,3 @@
+from rxcompare.cli import main
+
+main()

@@ -1,0 +1,44 @@
+"""Settings as data: name, default, help and environment variable, resolved in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_cache_dir, user_data_dir
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    help: str
+    default: str | None = None
+
+    def get(self, override: str | os.PathLike[str] | None = None) -> str | None:
+        """The option given, else the environment variable, else the default."""
+        if override is not None:
+            return str(override)
+        return os.environ.get(self.env) or self.default
+
+
+WAREHOUSE = Setting(
+    "warehouse",
+    "RXCOMPARE_WAREHOUSE",
+    "FAERS warehouse folder (Parquet per quarter)",
+    str(Path(user_data_dir("rxcompare")) / "warehouse"),
+)
+CACHE = Setting(
+    "cache",
+    "RXCOMPARE_CACHE",
+    "on-disk cache of online responses",
+    user_cache_dir("rxcompare"),
+)
+OPENFDA_API_KEY = Setting("openfda_api_key", "OPENFDA_API_KEY", "openFDA API key (raises rate limits)")
+OPENFDA_BASE = Setting(
+    "openfda_base", "RXCOMPARE_OPENFDA_BASE", "openFDA base URL", "https://api.fda.gov"
+)
+PACK = Setting("pack", "RXCOMPARE_PACK", "knowledge pack file (default: the embedded one)")
+
+ALL = (WAREHOUSE, CACHE, OPENFDA_API_KEY, OPENFDA_BASE, PACK)

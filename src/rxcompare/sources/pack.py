@@ -1,0 +1,295 @@
+"""The knowledge pack: the embedded default evidence (products, label facts, trial incidences).
+
+The pack is one versioned JSON file shipped inside the package (``rxcompare/data/pack.json``),
+built by :func:`build_pack` from
+
+- curated entries (``knowledge/curated/*.json``): facts entered by hand from a stated label
+  version, each with its section and ``curated: true``; and
+- real SPL XML files, parsed by :mod:`rxcompare.sources.spl` and turned into facts by
+  :mod:`rxcompare.sources.facts`.
+
+Curated file layout (one product per file)::
+
+    {"product": {id, brand, ingredient, routes, dosage_forms, strengths, indications, labeler,
+                 set_id, synonyms, ndc},
+     "label": {set_id, version, effective_date, title, url},
+     "facts": [{topic, text, value?, unit?, qualifiers?: {..}, section, section_title}],
+     "incidences": [{event, trial, arm, n, percent, is_comparator, count?, section, section_title}],
+     "notes": "what was left out and why"}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+from rxcompare.errors import PackError
+from rxcompare.models import Citation, Fact, Incidence, Product, to_dict
+
+SCHEMA = "rxcompare/pack"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Pack:
+    """Products, facts and incidences, indexed by product id."""
+
+    version: int
+    built: str
+    products: tuple[Product, ...]
+    facts: tuple[Fact, ...]
+    incidences: tuple[Incidence, ...]
+    event_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sources: tuple[tuple[str, str], ...] = ()  # product id -> "spl" | "curated"
+
+    def product(self, product_id: str) -> Product:
+        for p in self.products:
+            if p.id == product_id:
+                return p
+        raise PackError(f"the knowledge pack has no product {product_id!r}")
+
+    def facts_for(self, product_id: str, topic_prefix: str = "") -> tuple[Fact, ...]:
+        return tuple(
+            f for f in self.facts if f.product == product_id and f.topic.startswith(topic_prefix)
+        )
+
+    def incidences_for(self, product_id: str) -> tuple[Incidence, ...]:
+        return tuple(i for i in self.incidences if i.product == product_id)
+
+    def source_of(self, product_id: str) -> str | None:
+        return dict(self.sources).get(product_id)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _citation(d: dict[str, Any]) -> Citation:
+    d = dict(d)
+    d["detail"] = tuple(sorted((d.get("detail") or {}).items()))
+    return Citation(**d)
+
+
+def _fact(d: dict[str, Any]) -> Fact:
+    return Fact(
+        product=d["product"],
+        topic=d["topic"],
+        text=d["text"],
+        citation=_citation(d["citation"]),
+        value=d.get("value"),
+        unit=d.get("unit"),
+        qualifiers=tuple((k, str(v)) for k, v in (d.get("qualifiers") or {}).items()),
+    )
+
+
+def _incidence(d: dict[str, Any]) -> Incidence:
+    d = dict(d)
+    d["citation"] = _citation(d["citation"])
+    return Incidence(**d)
+
+
+def _product(d: dict[str, Any]) -> Product:
+    return Product(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+def pack_from_dict(data: dict[str, Any], origin: str = "pack") -> Pack:
+    if data.get("schema") != SCHEMA:
+        raise PackError(f"{origin}: not a knowledge pack (schema {data.get('schema')!r}, expected {SCHEMA!r})")
+    if data.get("version") != VERSION:
+        raise PackError(
+            f"{origin}: pack version {data.get('version')!r}, this rxcompare reads version {VERSION}; "
+            "rebuild it with `rxcompare pack build`"
+        )
+    try:
+        return Pack(
+            version=data["version"],
+            built=data["built"],
+            products=tuple(_product(p) for p in data["products"]),
+            facts=tuple(_fact(f) for f in data["facts"]),
+            incidences=tuple(_incidence(i) for i in data["incidences"]),
+            event_groups=tuple((k, tuple(v)) for k, v in data.get("event_groups", {}).items()),
+            sources=tuple(data.get("sources", {}).items()),
+        )
+    except (KeyError, TypeError) as exc:
+        raise PackError(f"{origin}: malformed pack record ({exc}); rebuild it with `rxcompare pack build`") from exc
+
+
+def load_pack(path: str | os.PathLike[str] | None = None) -> Pack:
+    """Load a pack file, or the embedded default when ``path`` is None."""
+    if path is None:
+        return _embedded()
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PackError(f"pack file {p} does not exist; build one with `rxcompare pack build`") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PackError(f"pack file {p} is not valid JSON ({exc}); rebuild it") from exc
+    return pack_from_dict(data, str(p))
+
+
+@lru_cache(maxsize=1)
+def _embedded() -> Pack:
+    ref = resources.files("rxcompare") / "data" / "pack.json"
+    try:
+        data = json.loads(ref.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PackError("the embedded knowledge pack is missing; reinstall rxcompare") from exc
+    return pack_from_dict(data, "embedded pack")
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+def _label_citation(label: dict[str, Any], section: str | None, section_title: str | None, title: str) -> Citation:
+    return Citation(
+        kind="label",
+        title=title,
+        set_id=label["set_id"],
+        version=str(label["version"]),
+        effective_date=label["effective_date"],
+        section=section,
+        section_title=section_title,
+        url=label.get("url"),
+        curated=True,
+    )
+
+
+_PRODUCT_FIELDS = {"id", "brand", "ingredient", "routes", "dosage_forms", "strengths", "indications",
+                   "labeler", "set_id", "synonyms", "ndc"}
+_FACT_FIELDS = {"topic", "text", "value", "unit", "qualifiers", "section", "section_title"}
+_INCIDENCE_FIELDS = {"event", "trial", "arm", "n", "percent", "is_comparator", "count", "section",
+                     "section_title"}
+
+
+def read_curated(path: str | os.PathLike[str]) -> tuple[Product, list[Fact], list[Incidence]]:
+    """Read one curated entry; every fact becomes a ``curated`` label citation."""
+    from rxcompare.sources.topics import TOPICS
+
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PackError(f"curated entry {p}: cannot read it as JSON ({exc})") from exc
+    for key in ("product", "label", "facts"):
+        if key not in data:
+            raise PackError(f"curated entry {p}: missing {key!r}; see rxcompare.sources.pack for the layout")
+    unknown = set(data["product"]) - _PRODUCT_FIELDS
+    if unknown:
+        raise PackError(f"curated entry {p}: product has unknown fields {sorted(unknown)}")
+    product = _product(data["product"])
+    label = data["label"]
+    for key in ("set_id", "version", "effective_date", "title"):
+        if not label.get(key):
+            raise PackError(f"curated entry {p}: label.{key} is required (cite the label version you read)")
+    title = f"{product.brand} prescribing information"
+    facts = []
+    for i, f in enumerate(data["facts"], 1):
+        bad = set(f) - _FACT_FIELDS
+        if bad or f.get("topic") not in TOPICS or not f.get("text") or not f.get("section"):
+            raise PackError(
+                f"curated entry {p}: fact #{i} ({f.get('topic')!r}): needs a known topic, text and "
+                f"section{'; unknown fields ' + str(sorted(bad)) if bad else ''}"
+            )
+        facts.append(
+            Fact(
+                product=product.id,
+                topic=f["topic"],
+                text=f["text"],
+                citation=_label_citation(label, f["section"], f.get("section_title"), title),
+                value=f.get("value"),
+                unit=f.get("unit"),
+                qualifiers=tuple((k, str(v)) for k, v in (f.get("qualifiers") or {}).items()),
+            )
+        )
+    incidences = []
+    for i, d in enumerate(data.get("incidences", []), 1):
+        bad = set(d) - _INCIDENCE_FIELDS
+        missing = {"event", "trial", "arm", "n", "percent", "is_comparator", "section"} - set(d)
+        if bad or missing:
+            raise PackError(f"curated entry {p}: incidence #{i}: unknown {sorted(bad)}, missing {sorted(missing)}")
+        incidences.append(
+            Incidence(
+                product=product.id,
+                event=d["event"],
+                trial=d["trial"],
+                arm=d["arm"],
+                n=int(d["n"]),
+                percent=float(d["percent"]),
+                is_comparator=bool(d["is_comparator"]),
+                count=d.get("count"),
+                citation=_label_citation(label, d["section"], d.get("section_title"), title),
+            )
+        )
+    return product, facts, incidences
+
+
+def build_pack(
+    curated: Iterable[str | os.PathLike[str]] = (),
+    spl: Iterable[str | os.PathLike[str]] = (),
+    event_groups: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Build the pack document from curated entries and real SPL files."""
+    from rxcompare.sources.facts import extract_facts, product_from_label
+    from rxcompare.sources.spl import parse_spl
+
+    products: dict[str, Product] = {}
+    facts: list[Fact] = []
+    incidences: list[Incidence] = []
+    sources: dict[str, str] = {}
+    for path in sorted(map(str, spl)):
+        label = parse_spl(path)
+        product = product_from_label(label)
+        f, inc = extract_facts(label, product.id)
+        products[product.id] = product
+        facts += f
+        incidences += inc
+        sources[product.id] = "spl"
+    for path in sorted(map(str, curated)):
+        product, f, inc = read_curated(path)
+        if product.id in products:
+            raise PackError(f"curated entry {path}: product id {product.id!r} is already in the pack")
+        products[product.id] = product
+        facts += f
+        incidences += inc
+        sources[product.id] = "curated"
+    groups: dict[str, list[str]] = {}
+    if event_groups is not None:
+        try:
+            groups = json.loads(Path(event_groups).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise PackError(f"event groups {event_groups}: cannot read ({exc})") from exc
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "built": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "products": [to_dict(p) for p in sorted(products.values(), key=lambda p: p.id)],
+        "facts": [to_dict(f) for f in facts],
+        "incidences": [to_dict(i) for i in incidences],
+        "event_groups": groups,
+        "sources": dict(sorted(sources.items())),
+    }
+
+
+def write_pack(doc: dict[str, Any], out: str | os.PathLike[str]) -> Path:
+    """Write atomically: a temporary file in the same folder, then rename; never half a pack."""
+    out = Path(out)
+    pack_from_dict(doc, str(out))  # refuse to write what could not be read back
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".json", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=1, sort_keys=False)
+            fh.write("\n")
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _embedded.cache_clear()
+    return out

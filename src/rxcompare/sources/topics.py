@@ -1,0 +1,87 @@
+"""The documented vocabulary of fact topics.
+
+Every :class:`~rxcompare.models.Fact` carries one of these topics. The comparison picks facts by
+topic; the fact extractor (:mod:`rxcompare.sources.facts`) and the curated pack entries assign them.
+Each topic says what ``value``/``unit`` and ``qualifiers`` mean for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    dimension: str  # the comparison dimension that uses it (compare/…)
+    help: str
+
+
+_TOPICS = (
+    # what the medicine is
+    Topic("indication", "mechanism", "an indication of the product (text; qualifier population)"),
+    Topic("mechanism.target", "mechanism", "molecular target, e.g. CD20 (qualifier target)"),
+    Topic("mechanism.antibody_type", "mechanism", "antibody type: humanized/human/chimeric, IgG1"),
+    Topic("mechanism.action", "mechanism", "how it acts (mechanism-of-action text)"),
+    # administration
+    Topic("admin.route", "administration", "route; qualifier route = subcutaneous|intravenous|oral"),
+    Topic(
+        "admin.dose.initial",
+        "administration",
+        "initial (loading) dosing: value = dose, unit mg; qualifiers schedule_days = '1,8,15' "
+        "(days of the initial doses, day 1 = first dose) or 'doses' = count",
+    ),
+    Topic(
+        "admin.dose.maintenance",
+        "administration",
+        "maintenance dose: value = dose, unit mg; qualifiers interval_days = days between doses, "
+        "starts_day = day of the first maintenance dose",
+    ),
+    Topic("admin.infusion_duration", "administration", "infusion/injection duration; value, unit"),
+    Topic("admin.administered_by", "administration", "who administers (qualifier by = self|hcp)"),
+    Topic("admin.setting", "administration", "where it is given (home, infusion centre, ...)"),
+    Topic("admin.premedication", "administration", "required premedication"),
+    Topic("admin.observation", "administration", "post-dose observation; value, unit (minutes/hours)"),
+    Topic("admin.missed_dose", "administration", "what to do after a missed dose"),
+    # safety
+    Topic("boxed_warning", "other_warnings", "a boxed warning (text)"),
+    Topic("contraindication", "other_warnings", "a contraindication (text)"),
+    Topic("warning.infections", "infections", "infections warning (general)"),
+    Topic("warning.serious_infections", "infections", "serious infections; value = % with arm"),
+    Topic("warning.herpes", "infections", "herpes infections"),
+    Topic("warning.hbv", "infections", "hepatitis B screening and reactivation"),
+    Topic("warning.pml", "infections", "progressive multifocal leukoencephalopathy"),
+    Topic(
+        "warning.administration_reactions",
+        "administration_reactions",
+        "infusion or injection reactions; value = % with qualifiers arm, n, kind",
+    ),
+    Topic("warning.immunoglobulins", "immunoglobulins", "reduction in immunoglobulins"),
+    Topic("warning.malignancy", "malignancy", "malignancies (e.g. breast cancer)"),
+    Topic("warning.colitis", "other_warnings", "immune-mediated colitis"),
+    Topic("warning.liver_injury", "other_warnings", "liver injury / hepatotoxicity"),
+    Topic("warning.other", "other_warnings", "any other warning and precaution"),
+    Topic("warning.fetal_risk", "pregnancy", "fetal risk / B-cell depletion in infants exposed in utero"),
+    # vaccinations
+    Topic("vaccination.live", "vaccinations", "live/live-attenuated vaccines: value = weeks before start"),
+    Topic("vaccination.non_live", "vaccinations", "non-live vaccines: value = weeks before start"),
+    Topic("vaccination.during_treatment", "vaccinations", "vaccination during treatment"),
+    Topic("vaccination.infants", "vaccinations", "vaccinating infants exposed in utero"),
+    # pregnancy and lactation
+    Topic("pregnancy.contraception", "pregnancy", "contraception: value = duration after last dose"),
+    Topic("pregnancy.risk", "pregnancy", "risk summary in pregnancy"),
+    Topic("lactation", "pregnancy", "lactation"),
+    # monitoring
+    Topic("monitoring", "monitoring", "a test or check required before or during treatment"),
+    # trials
+    Topic("trial.design", "administration_reactions", "pivotal trial: name, comparator, N"),
+)
+
+TOPICS: dict[str, Topic] = {t.key: t for t in _TOPICS}
+
+
+def topic_dimension(key: str) -> str:
+    """The dimension a topic belongs to (``other_warnings`` for unknown ``warning.*`` keys)."""
+    if key in TOPICS:
+        return TOPICS[key].dimension
+    return "other_warnings"

@@ -1,0 +1,23 @@
+"""Shared fixtures: where ../shared/data/real is, and skips with a clear reason when it is absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "real"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared/data/real, or skip the test saying why."""
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"needs the real samples at ../shared/data/real/{'/'.join(parts)} (absent in a fresh clone)")
+    return p
+
+
+@pytest.fixture
+def real_dir():
+    return shared_path
