@@ -16,20 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
 
 from rxcompare.errors import StatisticsError
+from rxcompare.stats.contingency import z_value
 
 __all__ = ["risk_difference_newcombe", "wilson_interval"]
-
-
-def _z(level: float) -> float:
-    """The two-sided standard normal quantile for a confidence ``level`` in (0, 1)."""
-    if not 0.0 < level < 1.0:
-        raise StatisticsError(
-            f"confidence level {level!r} is outside (0, 1); give a level such as 0.95"
-        )
-    return float(ndtri(0.5 + level / 2.0))
 
 
 def _counts(x: Any, n: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -74,7 +65,7 @@ def wilson_interval(x: Any, n: Any, level: float = 0.95) -> tuple[Any, Any]:
     as floats for scalar input, else arrays. Raises :class:`StatisticsError` for counts that are
     not whole numbers with 0 <= x <= n and n >= 1.
     """
-    z = _z(level)
+    z = z_value(level)
     xa, na = _counts(x, n, "Wilson interval")
     z2 = z * z
     denom = na + z2
