@@ -25,7 +25,7 @@ class Favours(str, enum.Enum):
 
     A = "a"
     B = "b"
-    NONE = "none"  # the evidence shows no difference
+    NONE = "none"  # neither: the evidence shows no difference, or the finding only describes
     UNCLEAR = "unclear"  # the evidence cannot tell
 
 

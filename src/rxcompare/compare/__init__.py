@@ -1,0 +1,148 @@
+"""compare: two drugs' evidence -> a :class:`~rxcompare.models.Comparison`, dimension by dimension.
+
+Each dimension function takes both drugs' :class:`Evidence` and returns findings that cite it.
+"""
+
+from __future__ import annotations
+
+from rxcompare.compare import phrases as ph
+from rxcompare.compare.administration import administration, administration_reactions, convenience
+from rxcompare.compare.evidence import Evidence, gather
+from rxcompare.compare.factors import check_factors, emphasise, factor_findings
+from rxcompare.compare.labels import (
+    immunoglobulins,
+    infections,
+    malignancy,
+    mechanism,
+    monitoring,
+    other_warnings,
+    pregnancy,
+    vaccinations,
+)
+from rxcompare.compare.postmarketing import PostMarketingSource, absent
+from rxcompare.compare.trials import trial_reactions
+from rxcompare.compare.verdict import build_verdict
+from rxcompare.errors import ConfigError, QuestionError
+from rxcompare.models import Comparison, Dimension, Drug
+from rxcompare.resolve import find_mentions, resolve_pair
+from rxcompare.sources.pack import Pack, load_pack
+
+DIMENSION_FUNCTIONS = {
+    "mechanism": mechanism,
+    "administration": administration,
+    "administration_reactions": administration_reactions,
+    "infections": infections,
+    "vaccinations": vaccinations,
+    "malignancy": malignancy,
+    "immunoglobulins": immunoglobulins,
+    "pregnancy": pregnancy,
+    "other_warnings": other_warnings,
+    "trial_reactions": trial_reactions,
+    "monitoring": monitoring,
+    "convenience": convenience,
+}
+AUDIENCES = ("clinician", "patient")
+
+
+def compare_drugs(
+    a: Drug,
+    b: Drug,
+    pack: Pack,
+    *,
+    factors: tuple[str, ...] = (),
+    audience: str = "clinician",
+    postmarketing: PostMarketingSource | None = None,
+    postmarketing_missing: str = "no FAERS warehouse or online source was given.",
+    indication: str | None = None,
+) -> Comparison:
+    """Compare two resolved drugs on every dimension."""
+    if audience not in AUDIENCES:
+        raise ConfigError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
+    if a.product.id == b.product.id:
+        raise QuestionError(f"both names resolve to {a.product.brand}; name two different medicines")
+    factors = check_factors(factors)
+    ea, eb = gather(a, pack), gather(b, pack)
+    dims: list[Dimension] = []
+    if factors:
+        dims.append(Dimension("patient_factors", ph.title("patient_factors", audience), factor_findings(ea, eb, factors)))
+    for key, _clin, _pat in ph.DIMENSIONS:
+        if key == "patient_factors":
+            continue
+        if key == "postmarketing":
+            findings = _postmarketing(ea, eb, pack, postmarketing, postmarketing_missing, indication)
+        else:
+            findings = DIMENSION_FUNCTIONS[key](ea, eb)
+        dims.append(Dimension(key, ph.title(key, audience), tuple(findings)))
+    if factors:
+        dims = emphasise(dims, factors)
+    dimensions = tuple(dims)
+    provenance = [
+        ("pack", f"knowledge pack version {pack.version}, built {pack.built}"),
+        (a.product.id, _label_provenance(ea)),
+        (b.product.id, _label_provenance(eb)),
+    ]
+    return Comparison(
+        a=a,
+        b=b,
+        dimensions=dimensions,
+        verdict=build_verdict(a, b, dimensions, factors),
+        provenance=tuple(provenance),
+        audience=audience,
+        factors=factors,
+    )
+
+
+def _label_provenance(ev: Evidence) -> str:
+    c = ev.label
+    how = "curated from" if c.curated else "parsed from"
+    return f"{how} label set id {c.set_id}, version {c.version}, effective {c.effective_date}"
+
+
+def _postmarketing(ea, eb, pack, source, missing, indication):
+    if source is None:
+        return absent(ea, eb, missing)
+    from rxcompare.compare.signals import postmarketing_findings
+
+    return postmarketing_findings(ea, eb, pack, source, indication)
+
+
+def compare(
+    a: str,
+    b: str,
+    *,
+    pack: Pack | None = None,
+    factors: tuple[str, ...] = (),
+    audience: str = "clinician",
+    indication: str | None = None,
+    postmarketing: PostMarketingSource | None = None,
+) -> Comparison:
+    """Resolve two names and compare them: ``rxcompare.compare("kesimpta", "ocrevus")``."""
+    pack = pack or load_pack()
+    da, db = resolve_pair(a, b, pack, indication=indication)
+    return compare_drugs(
+        da, db, pack, factors=factors, audience=audience, postmarketing=postmarketing, indication=indication
+    )
+
+
+def names_in_question(question: str, pack: Pack | None = None) -> tuple[str, str]:
+    """The two medicine names of a question, or :class:`QuestionError` saying what is wrong."""
+    pack = pack or load_pack()
+    if not question or not question.strip():
+        raise QuestionError("the question is empty; ask e.g. 'Is Kesimpta safer than Ocrevus?'")
+    if len(question) > 1000:
+        raise QuestionError(f"the question has {len(question)} characters; keep it under 1000")
+    found = find_mentions(question, pack)
+    if len(found) == 2:
+        return found[0], found[1]
+    if not found:
+        raise QuestionError(
+            "no medicine of the knowledge pack is named in the question; `rxcompare pack info` lists them"
+        )
+    if len(found) == 1:
+        raise QuestionError(f"the question names one medicine ({found[0]}); name two to compare")
+    raise QuestionError(
+        f"the question names {len(found)} medicines ({', '.join(found)}); rxcompare compares two at a time"
+    )
+
+
+__all__ = ["AUDIENCES", "compare", "compare_drugs", "names_in_question"]

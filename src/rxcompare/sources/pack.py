@@ -236,14 +236,15 @@ def build_pack(
     event_groups: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Build the pack document from curated entries and real SPL files."""
-    from rxcompare.sources.facts import extract_facts, product_from_label
-    from rxcompare.sources.spl import parse_spl
-
     products: dict[str, Product] = {}
     facts: list[Fact] = []
     incidences: list[Incidence] = []
     sources: dict[str, str] = {}
-    for path in sorted(map(str, spl)):
+    spl = sorted(map(str, spl))
+    if spl:
+        from rxcompare.sources.facts import extract_facts, product_from_label
+        from rxcompare.sources.spl import parse_spl
+    for path in spl:
         label = parse_spl(path)
         product = product_from_label(label)
         f, inc = extract_facts(label, product.id)

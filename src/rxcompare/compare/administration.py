@@ -1,0 +1,211 @@
+"""Administration, its burden, convenience, and administration reactions.
+
+The burden (administrations and clinic visits in year 1 and year 2) is computed from the labelled
+dosing facts (``admin.dose.initial`` with ``schedule_days``, ``admin.dose.maintenance`` with
+``interval_days`` and ``starts_day``) and who administers (``admin.administered_by``); every count
+cites the facts it was computed from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rxcompare.compare import phrases as ph
+from rxcompare.compare.evidence import Evidence, cites, favour_lower, finding, texts
+from rxcompare.compare.labels import topic_finding
+from rxcompare.models import Fact, Favours, Finding, Grade
+
+YEAR = 365
+MONTH = 365.25 / 12  # days in an average calendar month
+
+
+def _interval_days(f: Fact) -> float | None:
+    """Days between maintenance doses from the qualifiers interval_days, interval_months or per_week."""
+    try:
+        if f.qualifier("interval_days"):
+            days = float(f.qualifier("interval_days"))
+        elif f.qualifier("interval_months"):
+            days = float(f.qualifier("interval_months")) * MONTH
+        elif f.qualifier("per_week"):
+            days = 7 / float(f.qualifier("per_week"))
+        else:
+            return None
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return days if days > 0 else None
+
+
+@dataclass(frozen=True)
+class Burden:
+    year1: int
+    year2: int
+    visits1: int | None
+    visits2: int | None
+    facts: tuple[Fact, ...]
+
+
+def _days(value: str | None) -> list[float]:
+    if not value:
+        return []
+    try:
+        return [float(x) for x in value.replace(" ", "").split(",") if x]
+    except ValueError:
+        return []
+
+
+def dose_days(ev: Evidence, horizon: int = 2 * YEAR) -> tuple[list[float], tuple[Fact, ...]] | None:
+    """The days (day 1 = first dose) on which doses fall, from the labelled schedule, or None."""
+    initial = [f for f in ev.topic("admin.dose.initial") if f.qualifier("schedule_days")]
+    maintenance = [f for f in ev.topic("admin.dose.maintenance") if _interval_days(f)]
+    if not maintenance:
+        return None
+    m = maintenance[0]
+    interval = _interval_days(m)
+    if interval is None:
+        return None
+    if interval <= 0:
+        return None
+    days = []
+    for f in initial[:1]:
+        days += _days(f.qualifier("schedule_days"))
+    if m.qualifier("starts_month"):
+        start = 1 + float(m.qualifier("starts_month")) * MONTH
+    else:
+        start = float(m.qualifier("starts_day") or (max(days) + interval if days else 1))
+    d = start
+    while d <= horizon:
+        days.append(d)
+        d += interval
+    return sorted(set(days)), tuple(initial[:1]) + (m,)
+
+
+def burden(ev: Evidence) -> Burden | None:
+    got = dose_days(ev)
+    if got is None:
+        return None
+    days, facts = got
+    y1 = sum(1 for d in days if d <= YEAR)
+    y2 = sum(1 for d in days if YEAR < d <= 2 * YEAR)
+    by = [f.qualifier("by") for f in ev.topic("admin.administered_by")]
+    who = ev.topic("admin.administered_by")
+    if "hcp" in by and "self" not in by:
+        v1, v2 = y1, y2
+    elif "self" in by and "hcp" not in by:
+        v1, v2 = 0, 0
+    else:
+        v1 = v2 = None
+    return Burden(y1, y2, v1, v2, facts + tuple(who))
+
+
+def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
+    out = []
+    for topic in (
+        "admin.route",
+        "admin.dose.initial",
+        "admin.dose.maintenance",
+        "admin.administered_by",
+        "admin.setting",
+        "admin.infusion_duration",
+        "admin.premedication",
+        "admin.observation",
+    ):
+        f = topic_finding("administration", topic, a, b, silence_favours=False)
+        if f.grade is not Grade.ABSENT:
+            out.append(_inform(f, _describe(topic, a, b)))
+    ba, bb = burden(a), burden(b)
+    if ba and bb:
+        statement = ph.BURDEN.format(a=a.name, a1=ba.year1, a2=ba.year2, b=b.name, b1=bb.year1, b2=bb.year2)
+        out.append(
+            finding(
+                "administration", "burden.administrations", statement,
+                favour_lower(ba.year1 + ba.year2, bb.year1 + bb.year2), Grade.LABEL,
+                cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.year1, y2=ba.year2),
+                b_text=ph.YEARS.format(y1=bb.year1, y2=bb.year2),
+                caveats=(ph.DERIVED_CAVEAT,),
+            )
+        )
+        if ba.visits1 is not None and bb.visits1 is not None:
+            statement = ph.VISITS.format(
+                a=a.name, a1=ba.visits1, a2=ba.visits2, b=b.name, b1=bb.visits1, b2=bb.visits2
+            )
+            out.append(
+                finding(
+                    "administration", "burden.visits", statement,
+                    favour_lower(ba.visits1 + ba.visits2, bb.visits1 + bb.visits2), Grade.LABEL,
+                    cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.visits1, y2=ba.visits2),
+                    b_text=ph.YEARS.format(y1=bb.visits1, y2=bb.visits2),
+                    caveats=(ph.DERIVED_CAVEAT,),
+                )
+            )
+    else:
+        for ev, bur in ((a, ba), (b, bb)):
+            if bur is None:
+                out.append(
+                    finding(
+                        "administration", "burden.administrations", ph.NO_SCHEDULE.format(drug=ev.name),
+                        Favours.UNCLEAR, Grade.ABSENT, (ev.label,),
+                    )
+                )
+    return tuple(out)
+
+
+def _inform(f: Finding, statement: str | None) -> Finding:
+    """Administration facts describe; they favour neither drug by themselves."""
+    from dataclasses import replace
+
+    return replace(f, favours=Favours.NONE, caveats=(), statement=statement or f.statement)
+
+
+def _value(f: Fact) -> str:
+    """A fact's figure as the label gives it: route, who, dose with unit and interval."""
+    for q in ("route", "by"):
+        if f.qualifier(q):
+            return WHO.get(f.qualifier(q), f.qualifier(q))
+    if f.value is None:
+        return ""
+    out = f"{f.value:g} {f.unit or ''}".strip()
+    if f.qualifier("interval_months"):
+        out += f" every {f.qualifier('interval_months')} months"
+    elif f.qualifier("interval_days"):
+        out += f" every {f.qualifier('interval_days')} days"
+    elif f.qualifier("per_week"):
+        out += f", {f.qualifier('per_week')} times a week"
+    elif f.qualifier("schedule_days"):
+        out += f" on days {f.qualifier('schedule_days')}"
+    return out
+
+
+WHO = {"self": "self-administered", "hcp": "given by a healthcare professional"}
+
+
+def _describe(topic: str, a: Evidence, b: Evidence) -> str | None:
+    """'Route: Kesimpta subcutaneous; Ocrevus intravenous.' when both sides have a figure."""
+    va = "; ".join(dict.fromkeys(v for v in map(_value, a.topic(topic)) if v))
+    vb = "; ".join(dict.fromkeys(v for v in map(_value, b.topic(topic)) if v))
+    if not va and not vb:
+        return None
+    return ph.DESCRIBE.format(
+        topic=ph.topic_name(topic).capitalize(), a=a.name, a_value=va or ph.NOT_STATED,
+        b=b.name, b_value=vb or ph.NOT_STATED,
+    )
+
+
+def convenience(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
+    fa = a.topic("admin.route") + a.topic("admin.administered_by") + a.topic("admin.setting")
+    fb = b.topic("admin.route") + b.topic("admin.administered_by") + b.topic("admin.setting")
+    if not fa or not fb:
+        return (topic_finding("convenience", "admin.route", a, b, silence_favours=False),)
+    return (
+        finding(
+            "convenience", "convenience", ph.CONVENIENCE, Favours.UNCLEAR, Grade.LABEL,
+            cites(fa, fb), a_text=texts(fa), b_text=texts(fb),
+        ),
+    )
+
+
+def administration_reactions(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
+    from rxcompare.compare.trials import trial_findings
+
+    out = [topic_finding("administration_reactions", "warning.administration_reactions", a, b)]
+    out += trial_findings("administration_reactions", a, b, ("infusion", "injection"))
+    return tuple(out)

@@ -1,0 +1,108 @@
+"""The evidence of one drug, gathered from the sources, and the helpers dimensions share.
+
+Dimensions never write a sentence about a medicine of their own: the statements they build quote
+fact texts (the label's words, with their citation) or phrase figures (counts, percentages,
+intervals) that come with citations. The only words of rxcompare's own are the connective phrases
+of :mod:`rxcompare.compare.phrases`, which say nothing about any medicine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rxcompare.models import Citation, Drug, Fact, Favours, Finding, Grade, Incidence, Signal
+from rxcompare.sources.pack import Pack
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything rxcompare holds on one drug (one product)."""
+
+    drug: Drug
+    facts: tuple[Fact, ...]
+    incidences: tuple[Incidence, ...]
+    label: Citation  # the label as a whole (no section), for findings about what it lacks
+    signals: tuple[Signal, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.drug.product.brand
+
+    def topic(self, topic: str) -> tuple[Fact, ...]:
+        """Facts with exactly this topic, or with this prefix when it ends in '.'."""
+        if topic.endswith("."):
+            return tuple(f for f in self.facts if f.topic.startswith(topic))
+        return tuple(f for f in self.facts if f.topic == topic)
+
+    def mentioning(self, *words: str) -> tuple[Fact, ...]:
+        """Facts whose text mentions any of the words (case-insensitive)."""
+        low = tuple(w.lower() for w in words)
+        return tuple(f for f in self.facts if any(w in f.text.lower() for w in low))
+
+
+def gather(drug: Drug, pack: Pack) -> Evidence:
+    """The pack's evidence for the drug's product."""
+    pid = drug.product.id
+    facts = pack.facts_for(pid)
+    incidences = pack.incidences_for(pid)
+    cited = [f.citation for f in facts] + [i.citation for i in incidences]
+    if cited:
+        c = cited[0]
+        label = Citation(
+            kind=c.kind,
+            title=c.title,
+            set_id=c.set_id,
+            version=c.version,
+            effective_date=c.effective_date,
+            url=c.url,
+            curated=c.curated,
+        )
+    else:
+        label = Citation(kind="pack", title=f"knowledge pack entry {pid} (no label facts)")
+    return Evidence(drug=drug, facts=facts, incidences=incidences, label=label)
+
+
+def cites(*groups) -> tuple[Citation, ...]:
+    """The distinct citations of facts/incidences/citations, in order."""
+    out: dict[str, Citation] = {}
+    for group in groups:
+        for item in group:
+            c = item if isinstance(item, Citation) else item.citation
+            out.setdefault(c.key, c)
+    return tuple(out.values())
+
+
+def texts(facts: tuple[Fact, ...]) -> str:
+    """The label texts of facts, one per line, without repeats."""
+    return "\n".join(dict.fromkeys(f.text for f in facts))
+
+
+def favour_lower(a: float | None, b: float | None) -> Favours:
+    """A if a < b, B if b < a, NONE if equal, UNCLEAR if either is unknown."""
+    if a is None or b is None:
+        return Favours.UNCLEAR
+    if a < b:
+        return Favours.A
+    if b < a:
+        return Favours.B
+    return Favours.NONE
+
+
+def finding(
+    dimension: str,
+    topic: str,
+    statement: str,
+    favours: Favours,
+    grade: Grade,
+    citations: tuple[Citation, ...],
+    **kw,
+) -> Finding:
+    return Finding(
+        dimension=dimension,
+        topic=topic,
+        statement=statement,
+        favours=favours,
+        grade=grade,
+        citations=citations,
+        **kw,
+    )

@@ -1,0 +1,68 @@
+"""Patient factors: they change emphasis and add the findings that matter, never the facts.
+
+Each factor (``prior_immunosuppressant``, ``hbv_positive``, ``planning_pregnancy``,
+``needle_averse``) names label words to look for and dimensions to emphasise
+(:data:`rxcompare.compare.phrases.FACTORS`). The added finding quotes the facts of both labels
+whose text mentions those words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rxcompare.compare import phrases as ph
+from rxcompare.compare.evidence import Evidence, cites, finding, texts
+from rxcompare.errors import ConfigError
+from rxcompare.models import Dimension, Favours, Finding, Grade
+
+FACTOR_KEYS = tuple(ph.FACTORS)
+FACTOR_STATEMENT = "For a patient with {factor}, these label statements apply."
+FACTOR_NONE = "Neither label mentions {factor} in the facts held."
+
+
+def check_factors(factors: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [f for f in factors if f not in ph.FACTORS]
+    if bad:
+        raise ConfigError(f"unknown patient factor(s) {bad}; known: {', '.join(FACTOR_KEYS)}")
+    return tuple(dict.fromkeys(factors))
+
+
+def factor_findings(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> tuple[Finding, ...]:
+    out = []
+    for key in factors:
+        name, words, _dims = ph.FACTORS[key]
+        fa, fb = a.mentioning(*words), b.mentioning(*words)
+        if fa or fb:
+            out.append(
+                finding(
+                    "patient_factors", f"factor.{key}", FACTOR_STATEMENT.format(factor=name),
+                    Favours.UNCLEAR, Grade.LABEL, cites(fa, fb, [a.label, b.label]),
+                    a_text=texts(fa) or ph.LACKS.format(topic=name),
+                    b_text=texts(fb) or ph.LACKS.format(topic=name), emphasis=True,
+                )
+            )
+        else:
+            out.append(
+                finding(
+                    "patient_factors", f"factor.{key}", FACTOR_NONE.format(factor=name),
+                    Favours.UNCLEAR, Grade.ABSENT, cites([a.label, b.label]), emphasis=True,
+                )
+            )
+    return tuple(out)
+
+
+def emphasise(dimensions: list[Dimension], factors: tuple[str, ...]) -> list[Dimension]:
+    """Mark the findings of the dimensions a factor names, and move those dimensions forward."""
+    dims = {d for k in factors for d in ph.FACTORS[k][2]}
+    words = [w for k in factors for w in ph.FACTORS[k][1]]
+    out = []
+    for d in dimensions:
+        fs = tuple(
+            replace(f, emphasis=True)
+            if d.key in dims or any(w in (f.a_text + f.b_text).lower() for w in words)
+            else f
+            for f in d.findings
+        )
+        out.append(replace(d, findings=fs))
+    out.sort(key=lambda d: (d.key != "patient_factors", d.key not in dims))
+    return out

@@ -1,0 +1,129 @@
+"""The connective phrases of findings: structure only, never a fact about a medicine.
+
+Every phrase here is filled with label text, figures or names that come with citations. Keeping
+them in one table keeps the wording reviewable and lets the audience change wording, not content.
+"""
+
+from __future__ import annotations
+
+DIMENSIONS: tuple[tuple[str, str, str], ...] = (
+    # key, clinician title, patient title
+    ("patient_factors", "Your patient's factors", "What matters for you"),
+    ("mechanism", "Mechanism", "How it works"),
+    ("administration", "Administration", "How it is given"),
+    ("administration_reactions", "Administration reactions", "Reactions when it is given"),
+    ("infections", "Infections", "Infections"),
+    ("vaccinations", "Vaccinations", "Vaccines"),
+    ("malignancy", "Malignancy", "Cancer"),
+    ("immunoglobulins", "Immunoglobulins", "Antibody levels in the blood"),
+    ("pregnancy", "Pregnancy and lactation", "Pregnancy and breastfeeding"),
+    ("other_warnings", "Other warnings", "Other warnings"),
+    ("trial_reactions", "Adverse reactions in the pivotal trials", "Side effects in the main studies"),
+    ("postmarketing", "Post-marketing reports (FAERS)", "Reports after approval"),
+    ("monitoring", "Monitoring", "Tests and check-ups"),
+    ("convenience", "Convenience", "Day-to-day convenience"),
+)
+
+TOPIC_NAMES = {
+    "indication": "indication",
+    "mechanism.target": "target",
+    "mechanism.antibody_type": "antibody type",
+    "mechanism.action": "mechanism of action",
+    "admin.route": "route",
+    "admin.dose.initial": "initial dosing",
+    "admin.dose.maintenance": "maintenance dosing",
+    "admin.infusion_duration": "duration of each administration",
+    "admin.administered_by": "who administers it",
+    "admin.setting": "where it is given",
+    "admin.premedication": "premedication",
+    "admin.observation": "observation after dosing",
+    "admin.missed_dose": "missed doses",
+    "boxed_warning": "boxed warning",
+    "contraindication": "contraindications",
+    "warning.infections": "infections",
+    "warning.serious_infections": "serious infections",
+    "warning.herpes": "herpes infections",
+    "warning.hbv": "hepatitis B (screening and reactivation)",
+    "warning.pml": "progressive multifocal leukoencephalopathy (PML)",
+    "warning.administration_reactions": "infusion or injection reactions",
+    "warning.immunoglobulins": "reduction in immunoglobulins",
+    "warning.malignancy": "malignancies",
+    "warning.colitis": "colitis",
+    "warning.liver_injury": "liver injury",
+    "warning.other": "other warnings and precautions",
+    "warning.fetal_risk": "fetal risk",
+    "vaccination.live": "live or live-attenuated vaccines before treatment",
+    "vaccination.non_live": "non-live vaccines before treatment",
+    "vaccination.during_treatment": "vaccination during treatment",
+    "vaccination.infants": "vaccinating infants exposed in utero",
+    "pregnancy.contraception": "contraception after the last dose",
+    "pregnancy.risk": "risk in pregnancy",
+    "lactation": "lactation",
+    "monitoring": "required tests and monitoring",
+    "trial.design": "pivotal trials",
+}
+
+BOTH_STATE = "Both labels address {topic}."
+ONLY_ONE = "Only the {has} label addresses {topic}; the {lacks} label states nothing on it."
+NEITHER = "Neither label states anything on {topic}."
+LACKS = "The label states nothing on {topic}."
+VALUES = "{topic}: {a} {a_value} vs {b} {b_value}."
+SILENCE_CAVEAT = "A label's silence on a risk is not evidence that the risk is absent."
+BOTH_CAVEAT = "Both labels carrying a warning does not make the risks equal; no data here compare them directly."
+BOXED_CAVEAT = "A boxed warning reflects the regulator's view of a serious risk in the labelled population; it is not a measured rate."
+DERIVED_CAVEAT = "Counted from the labelled dosing schedule (doses due), not from observed practice; missed or delayed doses are not counted."
+
+TRIAL_ARM = "{trial}: {event}: {arm} {pct}% (N={n}) vs {comp} {cpct}% (N={cn}); risk difference {rd} percentage points (95% CI {lo} to {hi})."
+TRIAL_H2H = "Head-to-head in {trial}: {event}: {a} {apct}% (N={an}) vs {b} {bpct}% (N={bn}); risk difference {rd} percentage points (95% CI {lo} to {hi})."
+NO_H2H = "No head-to-head trial of {a} and {b} is in the evidence: each drug is shown against its own trial's comparator, and the two trials' percentages are not compared with each other."
+NO_TRIALS = "The evidence holds no trial incidence table for {drug}."
+RECONSTRUCTED = "Patient counts are reconstructed from the label's rounded percentages and arm sizes."
+
+DESCRIBE = "{topic}: {a} {a_value}; {b} {b_value}."
+NOT_STATED = "not stated"
+YEARS = "{y1} in year 1, {y2} in year 2"
+BURDEN = "{a}: {a1} administrations in year 1 and {a2} in year 2; {b}: {b1} in year 1 and {b2} in year 2."
+VISITS = "Clinic visits for administration — {a}: {a1} in year 1, {a2} in year 2; {b}: {b1} in year 1, {b2} in year 2."
+CONVENIENCE = "Route and setting differ; which is more convenient depends on the patient's preferences."
+NO_SCHEDULE = "The evidence holds no complete dosing schedule for {drug}, so its administrations cannot be counted."
+
+POSTMARKETING_ABSENT = (
+    "No post-marketing reports were analysed: {reason} Ingest FAERS quarters with `rxcompare faers "
+    "ingest` (then pass --warehouse DIR), or use --online for openFDA counts."
+)
+
+VERDICT_SUMMARY = (
+    "On the evidence here, {a} is favoured on {na} point(s) and {b} on {nb} point(s); on {nu} point(s) "
+    "the evidence cannot tell or shows no difference. The points differ in weight and kind, so these "
+    "counts are not an overall ranking of safety."
+)
+
+FACTORS = {
+    "prior_immunosuppressant": (
+        "prior or concurrent immunosuppressive therapy",
+        ("immunosuppress", "immune system"),
+        ("infections",),
+    ),
+    "hbv_positive": ("hepatitis B (HBV) infection or carriage", ("hepatitis b", "hbv"), ()),
+    "planning_pregnancy": (
+        "planning a pregnancy",
+        ("pregnan", "contracepti", "fetal", "infant"),
+        ("pregnancy", "vaccinations"),
+    ),
+    "needle_averse": (
+        "aversion to needles or self-injection",
+        ("self-inject", "subcutaneous", "infusion", "injection"),
+        ("administration", "convenience", "administration_reactions"),
+    ),
+}
+
+
+def title(key: str, audience: str = "clinician") -> str:
+    for k, clinician, patient in DIMENSIONS:
+        if k == key:
+            return patient if audience == "patient" else clinician
+    return key.replace("_", " ").capitalize()
+
+
+def topic_name(topic: str) -> str:
+    return TOPIC_NAMES.get(topic, topic.split(".")[-1].replace("_", " "))

@@ -1,0 +1,76 @@
+"""What every renderer shares: footnote numbering, citation lines, favours labels.
+
+Renderers see only models. They round numbers; the records keep full precision.
+"""
+
+from __future__ import annotations
+
+from rxcompare.models import Citation, Comparison, Favours, Finding
+
+DISCLAIMER = (
+    "rxcompare summarises cited evidence. It is not medical advice and not a causality assessment; "
+    "decisions about treatment belong to patients and their clinicians."
+)
+
+
+class Footnotes:
+    """Numbers citations in order of first use."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self.citations: list[Citation] = []
+
+    def number(self, c: Citation) -> int:
+        if c.key not in self._numbers:
+            self.citations.append(c)
+            self._numbers[c.key] = len(self.citations)
+        return self._numbers[c.key]
+
+    def refs(self, finding: Finding) -> list[int]:
+        return [self.number(c) for c in finding.citations]
+
+    def marks(self, finding: Finding) -> str:
+        return "".join(f"[{n}]" for n in self.refs(finding))
+
+
+def footnotes_for(comparison: Comparison) -> Footnotes:
+    notes = Footnotes()
+    for f in comparison.findings:
+        notes.refs(f)
+    return notes
+
+
+def favours_label(f: Finding, comparison: Comparison, audience: str = "clinician") -> str:
+    if f.favours is Favours.A:
+        return comparison.a.name
+    if f.favours is Favours.B:
+        return comparison.b.name
+    if f.favours is Favours.NONE:
+        return "neither"
+    return "cannot tell"
+
+
+def cite_line(c: Citation) -> str:
+    """One footnote line: what, where, which version and date."""
+    parts = [c.title]
+    if c.section:
+        parts.append(f"section {c.section}" + (f" {c.section_title}" if c.section_title else ""))
+    if c.set_id:
+        parts.append(f"set id {c.set_id}")
+    if c.version:
+        parts.append(f"version {c.version}")
+    if c.effective_date:
+        parts.append(f"effective {c.effective_date}")
+    for k, v in c.detail:
+        parts.append(f"{k}: {v}")
+    if c.curated:
+        parts.append("curated by hand from this label version")
+    if c.url:
+        parts.append(c.url)
+    return "; ".join(parts)
+
+
+def drug_title(comparison: Comparison, side: str) -> str:
+    d = comparison.a if side == "a" else comparison.b
+    p = d.product
+    return f"{p.brand} ({p.ingredient})"
