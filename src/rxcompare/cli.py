@@ -11,8 +11,9 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from rxcompare.errors import RxCompareError, UnknownDrugError
+from rxcompare.errors import RxCompareError
 
 app = typer.Typer(
     help="Compare the safety of two medicines from cited evidence (labels, FAERS, trials).",
@@ -160,23 +161,15 @@ def ask_cmd(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app and turn rxcompare errors into a message and exit status 2."""
-    try:
-        app(args=argv, standalone_mode=False)
-    except RxCompareError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-        if isinstance(exc, UnknownDrugError) and exc.suggestions:
-            err.print("did you mean: " + ", ".join(exc.suggestions), highlight=False)
-        raise SystemExit(2) from None
-    except (typer.Abort, KeyboardInterrupt):
-        err.print("aborted")
-        raise SystemExit(130) from None
-    except typer.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except Exception as exc:  # click usage errors
-        import click
+    """Entry point: run the app; rxcompare errors become a message and exit status 2.
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        raise
+    Usage errors are reported by the command-line parser itself (exit status 2).
+    """
+    try:
+        app(args=argv, prog_name="rxcompare")
+    except RxCompareError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise SystemExit(130) from None

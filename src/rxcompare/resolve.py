@@ -27,6 +27,7 @@ _SPACES = re.compile(r"\s+")
 
 def normalise_name(text: str) -> str:
     """Lower-case, accents and trademark signs removed, punctuation to spaces, spaces folded."""
+    text = _NOISE.sub(" ", text)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = _NOISE.sub(" ", text.lower()).replace("-", " ")
     return _SPACES.sub(" ", text).strip()
@@ -92,6 +93,14 @@ def _token_match(query: str, idx: _Index) -> list[str]:
     return hits
 
 
+def _brand_cover(query: str, product: Product) -> float:
+    """The share of the brand's words that the query names (exactly or nearly)."""
+    brand = normalise_name(product.brand).split()
+    q = query.split()
+    hit = sum(1 for w in brand if w in q or difflib.get_close_matches(w, q, n=1, cutoff=0.85))
+    return hit / len(brand) if brand else 0.0
+
+
 def candidates(name: str, pack: Pack) -> tuple[list[str], str]:
     """Product ids a name matches, and how ("name", "ingredient", "tokens", "fuzzy" or "")."""
     idx = _index(pack)
@@ -102,9 +111,10 @@ def candidates(name: str, pack: Pack) -> tuple[list[str], str]:
         return list(idx.ingredients[key]), "ingredient"
     hits = _token_match(key, idx)
     if hits:
-        # prefer the products matched by the fewest extra tokens (the most specific)
-        best = min(len(idx.tokens[h]) for h in hits)
-        return [h for h in hits if len(idx.tokens[h]) == best] if len(hits) > 1 else hits, "tokens"
+        # prefer the products whose brand the query covers best ("zunovo" names Ocrevus Zunovo)
+        cover = {h: _brand_cover(key, pack.product(h)) for h in hits}
+        best = max(cover.values())
+        return [h for h in hits if cover[h] == best], "tokens"
     close = difflib.get_close_matches(key, list(idx.names) + list(idx.ingredients), n=1, cutoff=0.8)
     if close:
         c = close[0]
@@ -114,8 +124,8 @@ def candidates(name: str, pack: Pack) -> tuple[list[str], str]:
 
 def suggestions(name: str, pack: Pack, n: int = 5) -> tuple[str, ...]:
     idx = _index(pack)
-    pool = {normalise_name(p.brand): p.brand for p in pack.products}
-    pool.update({normalise_name(p.ingredient): p.ingredient for p in pack.products})
+    pool = {normalise_name(p.ingredient): p.ingredient for p in pack.products}
+    pool.update({normalise_name(p.brand): p.brand for p in pack.products})
     close = difflib.get_close_matches(normalise_name(name), list(pool) + list(idx.names), n=n, cutoff=0.5)
     out: list[str] = []
     for c in close:

@@ -1,0 +1,74 @@
+"""`rxcompare compare` and `rxcompare ask` through the real entry point: output and exit status."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rxcompare.cli import main
+from helpers import fixture_pack_file
+
+
+@pytest.fixture(scope="module")
+def pack_file(tmp_path_factory):
+    return str(fixture_pack_file(tmp_path_factory.mktemp("pack")))
+
+
+def run(argv, capsys):
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown", "json"])
+def test_compare_formats(pack_file, capsys, fmt):
+    code, out, err = run(["compare", "alphex", "betanib", "--pack", pack_file, "--format", fmt, "--width", "100"], capsys)
+    assert code == 0, err
+    if fmt == "json":
+        assert json.loads(out)["schema"] == "rxcompare/comparison"
+    else:
+        assert "Alphex" in out and "Betanib" in out and "Sources" in out
+
+
+def test_compare_writes_output_file(pack_file, capsys, tmp_path):
+    target = tmp_path / "report.md"
+    code, out, err = run(["compare", "alphex", "betanib", "--pack", pack_file, "-f", "markdown", "-o", str(target)], capsys)
+    assert code == 0 and target.read_text().startswith("# Alphex (alphamab) vs Betanib")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["compare", "alphex", "nosuchdrug"], "no medicine called 'nosuchdrug'"),
+        (["compare", "alphex", "alfex"], "same product"),
+        (["compare", "alphamab", "alphex"], "same product"),  # context resolves alphamab to Alphex
+        (["compare", "alphex", "x" * 5000], "too long"),
+        (["compare", "alphex", ""], "empty drug name"),
+        (["compare", "alphex", "betanib", "--format", "pdf"], "--format 'pdf'"),
+        (["compare", "alphex", "betanib", "--audience", "robot"], "audience 'robot'"),
+        (["ask", "Is Alphex safe?"], "names one medicine"),
+        (["ask", "Alphex, Betanib or Alphex IV?"], "names 3 medicines"),
+    ],
+)
+def test_bad_input_gives_a_message_and_exit_2(pack_file, capsys, argv, message):
+    code, out, err = run(argv + ["--pack", pack_file], capsys)
+    assert code == 2
+    assert message in " ".join(err.split())
+    assert "Traceback" not in err
+
+
+def test_one_name_only_is_a_usage_error(pack_file, capsys):
+    code, out, err = run(["compare", "alphex", "--pack", pack_file], capsys)
+    assert code == 2 and "Missing argument" in err
+
+
+def test_ask_answers_with_the_comparison(pack_file, capsys):
+    code, out, err = run(["ask", "Is Alphex safer than Betanib?", "--pack", pack_file, "-f", "markdown"], capsys)
+    assert code == 0 and "comparing alphex with betanib" in err
+    assert out.startswith("# Alphex (alphamab) vs Betanib (betanib)")
+    assert "What matters" not in out and "How it is given" in out  # patient wording by default for ask
