@@ -1,0 +1,249 @@
+"""Deduplication and the derived case tables, rebuilt from every ingested quarter.
+
+FDA's recommendation (FAQs.pdf in the quarterly zips; FORMATS.md): one row per case across all
+quarters, the version with the latest ``fda_dt``, on a tie the highest ``primaryid``; then every case
+id on any deleted-case list is dropped. The drug, reaction, indication and therapy rows kept are those
+of the kept version (same quarter and primaryid). The steps are counted in ``dedup.json``.
+
+Derived files (one row per deduplicated case, or per row of a kept case): ``cases.parquet``,
+``case_drugs.parquet``, ``case_reactions.parquet`` (distinct PTs per case), ``case_indications.parquet``,
+``case_therapies.parquet``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from rxcompare.errors import FaersError
+from rxcompare.sources.faers import layout
+from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
+
+DERIVED = ("cases", "case_drugs", "case_reactions", "case_indications", "case_therapies")
+_QDIR = re.compile(r"^\d{4}q[1-4]$")
+
+# Age unit -> years (FDA ASC_NTS: DEC decade, YR year, MON month, WK week, DY day, HR hour).
+AGE_UNITS = {"DEC": 10.0, "YR": 1.0, "MON": 1 / 12, "WK": 7 / 365.25, "DY": 1 / 365.25, "HR": 1 / 8766}
+AGE_BANDS = ((18, "<18"), (45, "18-44"), (65, "45-64"), (75, "65-74"), (None, ">=75"))
+MAX_AGE_YEARS = 120.0
+
+
+@dataclass(frozen=True)
+class DedupReport:
+    """How many DEMO rows each deduplication step removed, and the orphan rows seen."""
+
+    rows_before: int
+    removed_older_versions: int
+    removed_deleted: int
+    after: int
+    orphans: tuple[tuple[str, int], ...]
+    quarters: tuple[str, ...]
+
+
+def quarter_dirs(root: Path) -> dict[str, Path]:
+    """The ingested quarters of a warehouse: ``{"2022q4": <root>/quarters/2022q4, ...}``."""
+    qroot = Path(root) / "quarters"
+    if not qroot.is_dir():
+        return {}
+    return {p.name: p for p in sorted(qroot.iterdir())
+            if _QDIR.match(p.name) and (p / "manifest.json").exists()}
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _scan(quarters: dict[str, Path], table: str) -> str:
+    files = [str(d / f"{table}.parquet") for d in quarters.values() if (d / f"{table}.parquet").exists()]
+    if not files:
+        cols = ", ".join(
+            f"CAST(NULL AS {'BIGINT' if c in ('primaryid', 'caseid') else 'VARCHAR'}) AS {c}"
+            for c in (*layout.CANONICAL.get(table, ("caseid",)), "quarter")
+        )
+        return f"(SELECT {cols} WHERE false)"
+    return f"read_parquet([{', '.join(_q(f) for f in files)}], union_by_name=true)"
+
+
+def _valid_date(col: str) -> str:
+    return f"CASE WHEN regexp_matches(trim({col}), '{layout.DATE_PATTERN}') THEN trim({col}) END"
+
+
+def _age_sql() -> str:
+    a = "TRY_CAST(trim(age) AS DOUBLE)"
+    units = " ".join(f"WHEN '{u}' THEN {a} * {f!r}" for u, f in AGE_UNITS.items())
+    return f"CASE upper(trim(age_cod)) {units} END"
+
+
+def _band_sql(col: str) -> str:
+    parts = []
+    for limit, label in AGE_BANDS:
+        parts.append(f"WHEN {col} < {limit} THEN '{label}'" if limit is not None else f"ELSE '{label}'")
+    return f"CASE WHEN {col} IS NULL THEN NULL {' '.join(parts)} END"
+
+
+def _normalisation_map(con: duckdb.DuckDBPyConnection, synonyms: Synonyms) -> pa.Table:
+    pairs = con.execute("SELECT DISTINCT coalesce(drugname, ''), coalesce(prod_ai, '') FROM kept_drug").fetchall()
+    names, ais, ingredients, products = [], [], [], []
+    for dn, ai in pairs:
+        ing, prod = synonyms.resolve(dn, ai)
+        names.append(dn)
+        ais.append(ai)
+        ingredients.append(ing)
+        products.append(prod)
+    return pa.table({"dn": pa.array(names, pa.string()), "ai": pa.array(ais, pa.string()),
+                     "ingredient": pa.array(ingredients, pa.string()),
+                     "product": pa.array(products, pa.string())})
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, out: Path) -> None:
+    """Write one derived table (zstd Parquet)."""
+    con.execute(f"COPY ({query}) TO {_q(str(out))} (FORMAT parquet, COMPRESSION zstd)")
+
+
+def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | None = None) -> DedupReport:
+    """Deduplicate across ``quarters`` and write the derived tables and ``dedup.json`` into ``out``."""
+    if synonyms is None:
+        synonyms = load_synonyms()
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET temp_directory={_q(str(out / '.spill'))}; SET memory_limit='1500MB'")
+        con.execute("SET preserve_insertion_order=false")
+        con.execute(f"CREATE VIEW demo_all AS SELECT * FROM {_scan(quarters, 'demo')}")
+        con.execute(
+            "CREATE TABLE ranked AS SELECT primaryid, caseid, quarter, row_number() OVER ("
+            f"PARTITION BY caseid ORDER BY {_valid_date('fda_dt')} DESC NULLS LAST, primaryid DESC, "
+            "quarter DESC) AS rn FROM demo_all WHERE caseid IS NOT NULL AND primaryid IS NOT NULL"
+        )
+        con.execute(f"CREATE TABLE deleted_ids AS SELECT DISTINCT caseid FROM {_scan(quarters, 'deleted')}")
+        before = con.execute("SELECT count(*) FROM demo_all").fetchone()[0]
+        unkeyed = before - con.execute("SELECT count(*) FROM ranked").fetchone()[0]
+        older = con.execute("SELECT count(*) FROM ranked WHERE rn > 1").fetchone()[0]
+        con.execute("CREATE TABLE kept AS SELECT r.primaryid, r.caseid, r.quarter FROM ranked r "
+                    "WHERE rn = 1 AND caseid NOT IN (SELECT caseid FROM deleted_ids WHERE caseid IS NOT NULL)")
+        after = con.execute("SELECT count(*) FROM kept").fetchone()[0]
+        removed_deleted = before - unkeyed - older - after
+        con.execute("DROP TABLE ranked")
+
+        outc = _scan(quarters, "outc")
+        legacy = "d.quarter <= '2012q3'"
+        _copy(con, f"""
+            WITH o AS (SELECT quarter, primaryid,
+                       array_to_string(list_sort(list_distinct(list(upper(trim(outc_cod))))), ',') AS outcomes
+                       FROM {outc} WHERE nullif(trim(outc_cod), '') IS NOT NULL GROUP BY ALL),
+            d AS (SELECT d.*, {_age_sql()} AS age_raw FROM demo_all d
+                  JOIN kept k ON d.primaryid = k.primaryid AND d.quarter = k.quarter)
+            SELECT d.primaryid, d.caseid, TRY_CAST(trim(d.caseversion) AS INTEGER) AS caseversion, d.quarter,
+              {_valid_date('d.fda_dt')} AS fda_dt, {_valid_date('d.event_dt')} AS event_dt,
+              {_valid_date('d.init_fda_dt')} AS init_fda_dt,
+              CASE WHEN age_raw >= 0 AND age_raw <= {MAX_AGE_YEARS} THEN age_raw END AS age_years,
+              {_band_sql(f'CASE WHEN age_raw >= 0 AND age_raw <= {MAX_AGE_YEARS} THEN age_raw END')} AS age_band,
+              CASE upper(trim(d.sex)) WHEN 'F' THEN 'F' WHEN 'M' THEN 'M' END AS sex,
+              nullif(upper(trim(CASE WHEN {legacy} THEN d.reporter_country ELSE d.occr_country END)), '') AS country,
+              o.outcomes IS NOT NULL AS serious, o.outcomes,
+              nullif(upper(trim(d.rept_cod)), '') AS rept_cod, nullif(upper(trim(d.occp_cod)), '') AS occp_cod
+            FROM d LEFT JOIN o ON d.primaryid = o.primaryid AND d.quarter = o.quarter
+            ORDER BY d.primaryid""", out / "cases.parquet")
+
+        con.execute(f"CREATE TEMP VIEW drug_all AS SELECT * FROM {_scan(quarters, 'drug')}")
+        con.execute("CREATE TEMP TABLE kept_drug AS SELECT x.primaryid, k.caseid, x.drug_seq, x.role_cod, "
+                    "x.drugname, x.prod_ai, x.route FROM drug_all x "
+                    "JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter")
+        norm = _normalisation_map(con, synonyms)
+        con.register("norm", norm)
+        _copy(con, """
+            SELECT x.primaryid, x.caseid, TRY_CAST(trim(x.drug_seq) AS BIGINT) AS drug_seq,
+              nullif(upper(trim(x.role_cod)), '') AS role_cod, x.drugname, x.prod_ai,
+              n.ingredient, n.product, x.route
+            FROM kept_drug x LEFT JOIN norm n ON coalesce(x.drugname, '') = n.dn AND coalesce(x.prod_ai, '') = n.ai
+            ORDER BY x.primaryid, drug_seq""", out / "case_drugs.parquet")
+        con.execute("DROP TABLE kept_drug")
+        con.unregister("norm")
+
+        _copy(con, f"""
+            SELECT DISTINCT x.primaryid, k.caseid, nullif(upper(trim(x.pt)), '') AS pt
+            FROM {_scan(quarters, 'reac')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter
+            ORDER BY x.primaryid, pt""", out / "case_reactions.parquet")
+        _copy(con, f"""
+            SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.indi_drug_seq) AS BIGINT) AS drug_seq,
+              nullif(upper(trim(x.indi_pt)), '') AS indi_pt
+            FROM {_scan(quarters, 'indi')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter
+            ORDER BY x.primaryid, drug_seq""", out / "case_indications.parquet")
+        _copy(con, f"""
+            SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.dsg_drug_seq) AS BIGINT) AS drug_seq,
+              {_valid_date('x.start_dt')} AS start_dt, {_valid_date('x.end_dt')} AS end_dt
+            FROM {_scan(quarters, 'ther')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter
+            ORDER BY x.primaryid, drug_seq""", out / "case_therapies.parquet")
+
+        orphans = {}
+        for table in ("drug", "reac", "outc", "indi", "ther", "rpsr"):
+            orphans[table] = con.execute(
+                f"SELECT count(*) FROM {_scan(quarters, table)} x WHERE NOT EXISTS "
+                "(SELECT 1 FROM demo_all d WHERE d.primaryid = x.primaryid AND d.quarter = x.quarter)"
+            ).fetchone()[0]
+        n_deleted_ids = con.execute("SELECT count(*) FROM deleted_ids").fetchone()[0]
+    finally:
+        con.close()
+        shutil.rmtree(out / ".spill", ignore_errors=True)
+    shas = {}
+    for q, d in quarters.items():
+        shas[q] = json.loads((d / "manifest.json").read_text(encoding="utf-8"))["sha256"]
+    report = {
+        "rows_before": before,
+        "removed_unkeyed": unkeyed,
+        "removed_older_versions": older,
+        "removed_deleted": removed_deleted,
+        "after": after,
+        "deleted_case_ids_listed": n_deleted_ids,
+        "orphans": orphans,
+        "quarters": dict(sorted(shas.items())),
+        "synonyms": len(synonyms.entries),
+        "rule": "one row per caseid: latest fda_dt, then highest primaryid; then cases on any deleted list removed",
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    (out / "dedup.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return _report(report)
+
+
+def _report(d: dict) -> DedupReport:
+    return DedupReport(d["rows_before"], d["removed_older_versions"], d["removed_deleted"], d["after"],
+                       tuple(d["orphans"].items()), tuple(d["quarters"]))
+
+
+def commit_derived(staged: Path, root: Path) -> None:
+    """Move staged derived files into the warehouse, each by an atomic rename; dedup.json last."""
+    for name in DERIVED:
+        os.replace(staged / f"{name}.parquet", root / f"{name}.parquet")
+    os.replace(staged / "dedup.json", root / "dedup.json")
+
+
+def read_report(root: str | os.PathLike[str]) -> DedupReport | None:
+    """The last deduplication report of a warehouse, or None before the first ingest."""
+    p = Path(root) / "dedup.json"
+    return _report(json.loads(p.read_text(encoding="utf-8"))) if p.exists() else None
+
+
+def dedupe_cases(warehouse: str | os.PathLike[str], synonyms: Synonyms | None = None) -> DedupReport:
+    """Rebuild the derived case tables of a warehouse from all its quarters (atomic per file)."""
+    from rxcompare.sources.faers.warehouse import warehouse_lock
+
+    root = Path(os.fspath(warehouse))
+    quarters = quarter_dirs(root)
+    if not quarters:
+        raise FaersError(f"warehouse {root} holds no quarters; run `rxcompare faers ingest` first")
+    with warehouse_lock(root):
+        staged = root / f".tmp-derived-{os.getpid()}"
+        try:
+            report = build_derived(quarters, staged, synonyms)
+            commit_derived(staged, root)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+    return report
