@@ -91,7 +91,8 @@ def burden(ev: Evidence) -> Burden | None:
     if "hcp" in by and "self" not in by:
         v1, v2 = y1, y2
     elif "self" in by and "hcp" not in by:
-        v1, v2 = 0, 0
+        supervised = any(f.qualifier("first_dose") == "hcp" for f in who)
+        v1, v2 = (1 if supervised else 0), 0
     else:
         v1 = v2 = None
     return Burden(y1, y2, v1, v2, facts + tuple(who))

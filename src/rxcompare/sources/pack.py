@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -188,6 +189,11 @@ def read_curated(path: str | os.PathLike[str]) -> tuple[Product, list[Fact], lis
     for key in ("set_id", "version", "effective_date", "title"):
         if not label.get(key):
             raise PackError(f"curated entry {p}: label.{key} is required (cite the label version you read)")
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(label["effective_date"])):
+        raise PackError(
+            f"curated entry {p}: label.effective_date {label['effective_date']!r} is not an ISO date "
+            "(YYYY-MM-DD, or YYYY-MM when only the month is shown)"
+        )
     title = f"{product.brand} prescribing information"
     facts = []
     for i, f in enumerate(data["facts"], 1):

@@ -34,11 +34,16 @@ _TOPICS = (
     Topic(
         "admin.dose.maintenance",
         "administration",
-        "maintenance dose: value = dose, unit mg; qualifiers interval_days = days between doses, "
-        "starts_day = day of the first maintenance dose",
+        "maintenance dose: value = dose, unit mg; qualifiers interval_days (days between doses) or "
+        "interval_months (calendar months) or per_week (doses a week); starts_day or starts_month "
+        "(when the first maintenance dose falls, day 1 = first dose)",
     ),
     Topic("admin.infusion_duration", "administration", "infusion/injection duration; value, unit"),
-    Topic("admin.administered_by", "administration", "who administers (qualifier by = self|hcp)"),
+    Topic(
+        "admin.administered_by",
+        "administration",
+        "who administers (qualifier by = self|hcp; first_dose = hcp when the first dose is supervised)",
+    ),
     Topic("admin.setting", "administration", "where it is given (home, infusion centre, ...)"),
     Topic("admin.premedication", "administration", "required premedication"),
     Topic("admin.observation", "administration", "post-dose observation; value, unit (minutes/hours)"),
