@@ -222,6 +222,21 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class PostMarketing:
+    """What a post-marketing source returns for a pair of drugs.
+
+    ``signals`` are head-to-head tables, one per event group (statistics may be left empty: the
+    comparison computes them); ``per_year`` is (product id, year, count) in the source's counting unit.
+    """
+
+    signals: tuple[Signal, ...]
+    per_year: tuple[tuple[str, int, int], ...]
+    caveats: tuple[str, ...]
+    citation: Citation
+    provenance: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Finding:
     """One statement of a comparison, generated from evidence and citing it.
 
@@ -377,6 +392,7 @@ __all__ = [
     "Label",
     "LabelProduct",
     "LabelTable",
+    "PostMarketing",
     "Product",
     "Section",
     "Signal",

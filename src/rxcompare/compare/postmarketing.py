@@ -6,31 +6,27 @@ A post-marketing source (a local FAERS warehouse, or openFDA online) implements
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from rxcompare.compare import phrases as ph
 from rxcompare.compare.evidence import Evidence, finding
-from rxcompare.models import Citation, Drug, Favours, Finding, Grade, Signal
-
-
-@dataclass(frozen=True)
-class PostMarketing:
-    """What a source returns for a pair of drugs."""
-
-    signals: tuple[Signal, ...]  # head-to-head, one per event group
-    per_year: tuple[tuple[str, int, int], ...]  # (product id, year, cases)
-    caveats: tuple[str, ...]
-    citation: Citation
-    provenance: tuple[tuple[str, str], ...] = ()
+from rxcompare.models import Drug, Favours, Finding, Grade, PostMarketing
 
 
 class PostMarketingSource(Protocol):
     description: str
 
     def head_to_head(
-        self, a: Drug, b: Drug, groups: dict[str, tuple[str, ...]], indication: str | None
-    ) -> PostMarketing: ...
+        self,
+        a: Drug,
+        b: Drug,
+        groups: dict[str, tuple[str, ...]],
+        indication: str | None,
+        product_level: tuple[bool, bool] = (False, False),
+    ) -> PostMarketing:
+        """Head-to-head tables per event group; ``product_level`` asks for counting a drug by its
+        product (brand) rather than its ingredient, for ingredients with several products."""
+        ...
 
 
 def absent(a: Evidence, b: Evidence, reason: str) -> tuple[Finding, ...]:
