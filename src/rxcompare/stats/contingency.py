@@ -78,12 +78,13 @@ def expected_count(a: Any, b: Any, c: Any, d: Any) -> np.ndarray:
     """Expected count under independence, E = (a + b)(a + c) / N with N = a + b + c + d.
 
     With cells counted as distinct reports this equals openEBGM's unstratified E,
-    n(drug) n(event) / n (DuMouchel 1999, Am Stat 53:177-190). nan where N = 0.
+    n(drug) n(event) / n (DuMouchel 1999, Am Stat 53:177-190). Evaluated as ((a + b) / N)(a + c),
+    the order of operations that reproduces openEBGM's E bit for bit. nan where N = 0.
     """
     a, b, c, d = as_cells(a, b, c, d)
     n = a + b + c + d
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, (a + b) * (a + c) / np.where(n > 0, n, 1.0), np.nan)
+        return np.where(n > 0, (a + b) / np.where(n > 0, n, 1.0) * (a + c), np.nan)
 
 
 def chi_square_yates(a: Any, b: Any, c: Any, d: Any) -> np.ndarray:

@@ -1,0 +1,174 @@
+"""Glue from counts to signals: every statistic for every pair, thresholds and flags.
+
+``counts (PairCounts) -> score_counts -> SignalTable`` (columnar, numpy) ``-> Signal`` records.
+
+Any counting function that returns a :class:`~rxcompare.sources.reports.PairCounts` plugs in: the
+long-table counter of :mod:`rxcompare.sources.reports` and, later, the FAERS warehouse. MGPS needs
+the prior fitted over *all* pairs of the database, so score all pairs, then :meth:`SignalTable.select`
+the ones asked for. Head-to-head tables (``counts.comparator`` set) get ROR, PRR, chi-square and IC;
+MGPS does not apply to them (its columns are nan and no prior is fitted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from rxcompare.models import Citation, Contingency, Estimate, Signal
+from rxcompare.sources.reports import PairCounts
+from rxcompare.stats.bcpnn import ic_bcpnn
+from rxcompare.stats.contingency import chi_square_yates, expected_count
+from rxcompare.stats.mgps import MgpsPrior, fit_mgps_prior, mgps_scores
+from rxcompare.stats.ror_prr import prr_rothman, ror_wald
+from rxcompare.stats.thresholds import Thresholds, flag_labels, flag_pairs
+
+__all__ = ["COLUMNS", "SignalTable", "score_counts"]
+
+COLUMNS = (
+    "drug", "event", "a", "b", "c", "d",
+    "ror", "ror_lower", "ror_upper", "prr", "prr_lower", "prr_upper", "chi2",
+    "ic", "ic025", "ic975", "e", "ebgm", "eb05", "eb95",
+    "ror_method", "prr_method", "flags",
+)
+
+
+@dataclass(frozen=True)
+class SignalTable:
+    """All statistics of many pairs as columns (numpy arrays in :data:`COLUMNS` order)."""
+
+    columns: dict[str, np.ndarray]
+    prior: MgpsPrior | None
+    thresholds: Thresholds
+    n_reports: int
+    source: str
+    counting_unit: str
+    comparator: str | None = None
+    level: float = 0.95
+    filters: tuple[tuple[str, str], ...] = ()
+    excluded_rows: int = 0
+    rules: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.columns["a"].size)
+
+    def select(
+        self, mask: np.ndarray | None = None, *, drugs=(), events=(), flagged_only: bool = False,
+        filters: tuple[tuple[str, str], ...] = (),
+    ) -> SignalTable:
+        """Rows kept by ``mask`` and by exact drug / event labels (scores are unchanged)."""
+        keep = np.ones(len(self), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        if drugs:
+            keep &= np.isin(self.columns["drug"], list(drugs))
+        if events:
+            keep &= np.isin(self.columns["event"], list(events))
+        if flagged_only:
+            keep &= self.columns["flags"] != ""
+        cols = {k: v[keep] for k, v in self.columns.items()}
+        return replace(self, columns=cols, filters=self.filters + filters)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per pair in column order, plain Python values (nan stays nan)."""
+        py = {k: v.tolist() for k, v in self.columns.items()}
+        return [{k: py[k][i] for k in COLUMNS} for i in range(len(self))]
+
+    def to_signals(self, citation_kind: str = "reports") -> tuple[Signal, ...]:
+        """:class:`~rxcompare.models.Signal` records, one per pair, citing the counts."""
+        out = []
+        for r in self.rows():
+            est = [
+                Estimate(r["ror_method"], r["ror"], r["ror_lower"], r["ror_upper"], self.level),
+                Estimate(r["prr_method"], r["prr"], r["prr_lower"], r["prr_upper"], self.level),
+                Estimate("chi2_yates", r["chi2"]),
+                Estimate("ic_bcpnn", r["ic"], r["ic025"], r["ic975"], self.level),
+            ]
+            if self.prior is not None:
+                est.append(Estimate("ebgm_mgps", r["ebgm"], r["eb05"], r["eb95"], 0.90))
+            table = Contingency(int(r["a"]), int(r["b"]), int(r["c"]), int(r["d"]))
+            detail = (
+                ("source", self.source), ("counting_unit", self.counting_unit),
+                ("n_reports", str(self.n_reports)), ("a", str(table.a)), ("b", str(table.b)),
+                ("c", str(table.c)), ("d", str(table.d)),
+            )
+            cite = Citation(kind=citation_kind, title=self.source, detail=detail + self.filters)
+            flags = tuple(x for x in str(r["flags"]).split("+") if x)
+            out.append(
+                Signal(
+                    drug=str(r["drug"]), event=str(r["event"]), table=table, estimates=tuple(est),
+                    citation=cite, counting_unit=self.counting_unit, comparator=self.comparator,
+                    filters=self.filters, flags=flags, extra=(("e", r["e"]),),
+                )
+            )
+        return tuple(out)
+
+    def to_arrow(self):
+        """A pyarrow Table of the columns, with the counting unit, filters and prior as metadata."""
+        import json
+
+        import pyarrow as pa
+
+        arrays = {k: pa.array(self.columns[k].tolist() if self.columns[k].dtype == object else self.columns[k])
+                  for k in COLUMNS}
+        meta = {
+            "counting_unit": self.counting_unit, "source": self.source,
+            "n_reports": str(self.n_reports), "filters": json.dumps(dict(self.filters)),
+            "prior": json.dumps(prior_dict(self.prior)), "rules": json.dumps(self.rules),
+        }
+        return pa.table(arrays).replace_schema_metadata(meta)
+
+
+def prior_dict(prior: MgpsPrior | None) -> dict[str, Any] | None:
+    """The fitted prior as JSON-ready values (full precision)."""
+    if prior is None:
+        return None
+    return {
+        "alpha1": prior.alpha1, "beta1": prior.beta1, "alpha2": prior.alpha2,
+        "beta2": prior.beta2, "p": prior.p, "loglik": prior.loglik, "converged": prior.converged,
+        "method": prior.method, "n_pairs": prior.n_pairs, "n_points": prior.n_points,
+        "squashed": prior.squashed, "n_starts": prior.n_starts, "n_converged": prior.n_converged,
+    }
+
+
+def score_counts(
+    counts: PairCounts,
+    thresholds: Thresholds | None = None,
+    *,
+    level: float = 0.95,
+    prior: MgpsPrior | None = None,
+    squash: bool | None = None,
+) -> SignalTable:
+    """Every statistic for every pair of ``counts``: ROR, PRR (with ``level`` intervals),
+    chi-square (Yates), IC with IC025/IC975, E, and EBGM/EB05/EB95 from an MGPS prior fitted by
+    maximum likelihood on these pairs (or the given ``prior``); then the threshold flags.
+    """
+    thresholds = Thresholds() if thresholds is None else thresholds
+    a, b, c, d = counts.a, counts.b, counts.c, counts.d
+    ror = ror_wald(a, b, c, d, level)
+    prr = prr_rothman(a, b, c, d, level)
+    ic = ic_bcpnn(a, b, c, d, level)
+    e = expected_count(a, b, c, d)
+    nan = np.full(a.shape, np.nan)
+    if counts.comparator is None and a.size:
+        if prior is None:
+            prior = fit_mgps_prior(a, e, squash=squash)
+        eb = mgps_scores(prior, a, e)
+        ebgm, eb05, eb95 = eb.ebgm, eb.eb05, eb.eb95
+    else:
+        prior, ebgm, eb05, eb95 = None, nan, nan, nan
+    flags = flag_pairs(a, ror.lower, eb05, ic.lower, thresholds)
+    cols = {
+        "drug": counts.drug, "event": counts.event, "a": a, "b": b, "c": c, "d": d,
+        "ror": ror.value, "ror_lower": ror.lower, "ror_upper": ror.upper,
+        "prr": prr.value, "prr_lower": prr.lower, "prr_upper": prr.upper,
+        "chi2": chi_square_yates(a, b, c, d), "ic": ic.value, "ic025": ic.lower, "ic975": ic.upper,
+        "e": e, "ebgm": ebgm, "eb05": eb05, "eb95": eb95,
+        "ror_method": ror.methods().astype(object), "prr_method": prr.methods().astype(object),
+        "flags": flag_labels(flags),
+    }
+    return SignalTable(
+        columns=cols, prior=prior, thresholds=thresholds, n_reports=counts.n_reports,
+        source=counts.source, counting_unit=counts.counting_unit, comparator=counts.comparator,
+        level=level, filters=counts.filters, excluded_rows=counts.excluded_rows,
+        rules=thresholds.describe(),
+    )

@@ -1,0 +1,232 @@
+"""Count unique reports per drug-event pair from any long table of reports (CSV or Parquet).
+
+A *long table* has one row per report x drug x event (FAERS after joining DRUG and REAC, openEBGM's
+``caers`` data, any spontaneous-reporting export). The counting unit is the distinct report id:
+a report that names the same drug twice, or the same event twice, counts once.
+
+For drug D and event E, with n the number of distinct reports in the table::
+
+    a = reports naming D and E          b = reports naming D - a
+    c = reports naming E - a            d = n - a - b - c
+
+so E = (a+b)(a+c)/n equals openEBGM's ``processRaw`` expected count (distinct-id margins).
+Rows with an empty report id, drug or event are left out of every count; how many is reported
+in :attr:`PairCounts.excluded_rows`.
+
+:class:`PairCounts` is the hand-over to :mod:`rxcompare.signals`: any counting function (this
+module's, or the FAERS warehouse's) returns one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from rxcompare.errors import SourceError
+
+__all__ = ["PairCounts", "count_head_to_head", "count_report_pairs"]
+
+_PARQUET = (".parquet", ".pq")
+_CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """2x2 tables for many drug-event pairs, as parallel arrays (one entry per pair).
+
+    For a head-to-head table, ``comparator`` names drug B and the cells are a = A & event,
+    b = A & not event, c = B & event, d = B & not event among reports of A or B but not both.
+    """
+
+    drug: np.ndarray  # str labels
+    event: np.ndarray
+    a: np.ndarray  # int64
+    b: np.ndarray
+    c: np.ndarray
+    d: np.ndarray
+    n_reports: int
+    source: str
+    counting_unit: str = "distinct report id"
+    comparator: str | None = None
+    excluded_rows: int = 0
+    filters: tuple[tuple[str, str], ...] = ()
+
+    def __len__(self) -> int:
+        return int(self.a.size)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with a view ``src`` over the file, its columns checked."""
+    if not path.is_file():
+        raise SourceError(f"reports table {str(path)!r} does not exist; give a CSV or Parquet file")
+    name = path.name.lower()
+    con = duckdb.connect()
+    try:
+        if name.endswith(_PARQUET):
+            rel = con.read_parquet(str(path))
+        elif name.endswith(_CSV):
+            rel = con.read_csv(str(path), header=True, all_varchar=True)
+        else:
+            raise SourceError(
+                f"reports table {str(path)!r}: unknown file type; name it .csv, .tsv or .parquet"
+            )
+        rel.create_view("src")
+    except duckdb.Error as exc:
+        con.close()
+        raise SourceError(f"reports table {str(path)!r} cannot be read: {exc}") from None
+    present = list(rel.columns)
+    for col in columns:
+        if col not in present:
+            con.close()
+            raise SourceError(
+                f"reports table {str(path)!r} has no column {col!r}; its columns are "
+                f"{', '.join(present)}; choose them with --report-col, --drug-col, --event-col"
+            )
+    return con
+
+
+def _rows(con, report_col: str, drug_col: str, event_col: str) -> int:
+    """Create the view ``t`` of distinct (report, drug, event) rows; return rows left out."""
+    r, dr, ev = (_quote(c) for c in (report_col, drug_col, event_col))
+    con.execute(
+        f"""
+        CREATE TEMP TABLE t AS
+        SELECT DISTINCT CAST({r} AS VARCHAR) AS r, CAST({dr} AS VARCHAR) AS dr,
+               CAST({ev} AS VARCHAR) AS ev
+        FROM src
+        WHERE {r} IS NOT NULL AND {dr} IS NOT NULL AND {ev} IS NOT NULL
+          AND trim(CAST({r} AS VARCHAR)) <> '' AND trim(CAST({dr} AS VARCHAR)) <> ''
+          AND trim(CAST({ev} AS VARCHAR)) <> ''
+        """
+    )
+    total, kept = con.execute(
+        f"""SELECT (SELECT count(*) FROM src),
+                   (SELECT count(*) FROM src WHERE {r} IS NOT NULL AND {dr} IS NOT NULL
+                      AND {ev} IS NOT NULL AND trim(CAST({r} AS VARCHAR)) <> ''
+                      AND trim(CAST({dr} AS VARCHAR)) <> '' AND trim(CAST({ev} AS VARCHAR)) <> '')"""
+    ).fetchone()
+    return int(total - kept)
+
+
+def _arrays(con, sql: str, params: list) -> dict[str, np.ndarray]:
+    res = con.execute(sql, params).fetchnumpy()
+    out = {}
+    for k, v in res.items():
+        arr = np.asarray(v)
+        out[k] = arr.astype(object) if k in ("drug", "event") else arr.astype(np.int64)
+    return out
+
+
+def count_report_pairs(
+    path: str | Path,
+    report_col: str = "id",
+    drug_col: str = "var1",
+    event_col: str = "var2",
+    *,
+    drugs: Sequence[str] = (),
+    events: Sequence[str] = (),
+) -> PairCounts:
+    """Count distinct reports for every drug-event pair of a long table (one row per pair seen).
+
+    ``drugs`` / ``events`` restrict the pairs returned (exact labels); margins and n are always
+    those of the whole table. Pairs are sorted by drug, then event. Raises :class:`SourceError`
+    for a missing or unreadable file or a missing column.
+    """
+    path = Path(path)
+    con = _open(path, (report_col, drug_col, event_col))
+    try:
+        excluded = _rows(con, report_col, drug_col, event_col)
+        n = int(con.execute("SELECT count(DISTINCT r) FROM t").fetchone()[0])
+        where, params = [], []
+        if drugs:
+            where.append(f"p.dr IN ({', '.join('?' for _ in drugs)})")
+            params += list(drugs)
+        if events:
+            where.append(f"p.ev IN ({', '.join('?' for _ in events)})")
+            params += list(events)
+        sql = f"""
+            WITH p AS (SELECT dr, ev, count(*) AS a FROM t GROUP BY dr, ev),
+                 md AS (SELECT dr, count(DISTINCT r) AS nd FROM t GROUP BY dr),
+                 me AS (SELECT ev, count(DISTINCT r) AS ne FROM t GROUP BY ev)
+            SELECT p.dr AS drug, p.ev AS event, p.a AS a, md.nd - p.a AS b, me.ne - p.a AS c,
+                   {n} - md.nd - me.ne + p.a AS d
+            FROM p JOIN md USING (dr) JOIN me USING (ev)
+            {('WHERE ' + ' AND '.join(where)) if where else ''}
+            ORDER BY p.dr, p.ev
+        """
+        arr = _arrays(con, sql, params)
+    except duckdb.Error as exc:
+        raise SourceError(f"reports table {str(path)!r}: counting failed: {exc}") from None
+    finally:
+        con.close()
+    filters = tuple(
+        [("drugs", ", ".join(drugs))] * bool(drugs) + [("events", ", ".join(events))] * bool(events)
+    )
+    return PairCounts(
+        drug=arr["drug"], event=arr["event"], a=arr["a"], b=arr["b"], c=arr["c"], d=arr["d"],
+        n_reports=n, source=str(path.name), excluded_rows=excluded, filters=filters,
+    )
+
+
+def count_head_to_head(
+    path: str | Path,
+    drug_a: str,
+    drug_b: str,
+    report_col: str = "id",
+    drug_col: str = "var1",
+    event_col: str = "var2",
+    *,
+    events: Sequence[str] = (),
+) -> PairCounts:
+    """Head-to-head tables of drug A against drug B, one per event reported with either.
+
+    Among reports naming A or B but not both (reports naming both are left out and counted in
+    the ``filters``): a = A & event, b = A & not event, c = B & event, d = B & not event.
+    """
+    path = Path(path)
+    con = _open(path, (report_col, drug_col, event_col))
+    try:
+        excluded = _rows(con, report_col, drug_col, event_col)
+        con.execute(
+            """CREATE TEMP TABLE g AS
+               SELECT r, bool_or(dr = ?) AS has_a, bool_or(dr = ?) AS has_b FROM t GROUP BY r""",
+            [drug_a, drug_b],
+        )
+        n_a, n_b, both = con.execute(
+            """SELECT count(*) FILTER (WHERE has_a AND NOT has_b),
+                      count(*) FILTER (WHERE has_b AND NOT has_a),
+                      count(*) FILTER (WHERE has_a AND has_b) FROM g"""
+        ).fetchone()
+        where, params = "", []
+        if events:
+            where = f"WHERE ev IN ({', '.join('?' for _ in events)})"
+            params = list(events)
+        sql = f"""
+            WITH x AS (SELECT DISTINCT t.r, t.ev, g.has_a FROM t JOIN g USING (r)
+                       WHERE g.has_a <> g.has_b),
+                 p AS (SELECT ev, count(*) FILTER (WHERE has_a) AS a,
+                              count(*) FILTER (WHERE NOT has_a) AS c FROM x GROUP BY ev)
+            SELECT ? AS drug, ev AS event, a, {n_a} - a AS b, c, {n_b} - c AS d
+            FROM p {where} ORDER BY ev
+        """
+        arr = _arrays(con, sql, [drug_a] + params)
+    except duckdb.Error as exc:
+        raise SourceError(f"reports table {str(path)!r}: counting failed: {exc}") from None
+    finally:
+        con.close()
+    filters = (("reports naming both, left out", str(both)),)
+    if events:
+        filters += (("events", ", ".join(events)),)
+    return PairCounts(
+        drug=arr["drug"], event=arr["event"], a=arr["a"], b=arr["b"], c=arr["c"], d=arr["d"],
+        n_reports=int(n_a + n_b), source=str(path.name), comparator=drug_b,
+        excluded_rows=excluded, filters=filters,
+    )
