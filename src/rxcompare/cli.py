@@ -157,6 +157,118 @@ def ask_cmd(
 
 # ---- signals (issue: signals) --------------------------------------------------------------
 
+SIGNAL_FORMATS = ("table", "json", "csv")
+
+
+def _signal_count_source(
+    reports: Path | None, report_col: str, drug_col: str, event_col: str,
+    indication: str | None, role: list[str],
+):
+    """The counting functions of the chosen source: (count_all, count_pair). Warehouse mode plugs
+    in here (a function returning all pairs' PairCounts, and one for head-to-head tables)."""
+    from rxcompare.errors import ConfigError
+    from rxcompare.sources.reports import count_head_to_head, count_report_pairs
+
+    if reports is None:
+        raise ConfigError(
+            "no source of reports: the FAERS warehouse mode of `rxcompare signals` is not "
+            "available yet; give --reports FILE (a CSV or Parquet table, one row per report x drug "
+            "x event) with --report-col, --drug-col and --event-col"
+        )
+    for name, value in (("--indication", indication), ("--role", role)):
+        if value:
+            raise ConfigError(
+                f"{name} {value!r} filters the FAERS warehouse; a --reports table has no such "
+                "column -- filter the table before counting, or leave the option out"
+            )
+    return (
+        lambda: count_report_pairs(reports, report_col, drug_col, event_col),
+        lambda x, y: count_head_to_head(reports, x, y, report_col, drug_col, event_col),
+    )
+
+
+def _signals_text(table) -> str:
+    """A rounded, human-readable table (rounding happens here, never in the library)."""
+    import io
+    import math
+
+    from rich.table import Table
+
+    def g(x: float) -> str:
+        return "-" if math.isnan(x) else f"{x:.3g}"
+
+    cols = table.columns
+    t = Table(title=f"{table.source}: {len(table)} pairs, counted in {table.counting_unit}s "
+                    f"(n = {table.n_reports})", title_justify="left")
+    for name in ("drug", "event", "a", "ROR (95% CI)", "PRR", "IC025", "EBGM (EB05-EB95)", "flagged by"):
+        t.add_column(name, justify="right" if name not in ("drug", "event") else "left")
+    for i in range(len(table)):
+        t.add_row(
+            str(cols["drug"][i]), str(cols["event"][i]), str(cols["a"][i]),
+            f"{g(cols['ror'][i])} ({g(cols['ror_lower'][i])}-{g(cols['ror_upper'][i])})",
+            g(cols["prr"][i]), g(cols["ic025"][i]),
+            f"{g(cols['ebgm'][i])} ({g(cols['eb05'][i])}-{g(cols['eb95'][i])})",
+            str(cols["flags"][i]) or "-",
+        )
+    console = Console(record=True, width=max(out.width, 120), file=io.StringIO())
+    console.print(t)
+    if table.prior is not None:
+        p = table.prior
+        console.print(
+            f"MGPS prior: alpha1={p.alpha1:.4g} beta1={p.beta1:.4g} alpha2={p.alpha2:.4g} "
+            f"beta2={p.beta2:.4g} p={p.p:.4g} ({p.method}; {p.n_pairs} pairs)", highlight=False
+        )
+    console.print("rules: " + "; ".join(f"{k}: {v}" for k, v in table.rules.items()), highlight=False)
+    return console.export_text()
+
+
+@app.command("signals")
+def signals_cmd(
+    drug: str | None = typer.Argument(None, help="drug label as written in the source"),
+    vs: str | None = typer.Option(None, "--vs", help="head-to-head: ROR of DRUG against this drug"),
+    event: list[str] = typer.Option([], "--event", help="event (preferred term); repeatable"),
+    indication: str | None = typer.Option(None, "--indication", help="warehouse only"),
+    role: list[str] = typer.Option([], "--role", help="warehouse only: PS, SS, C, I"),
+    min_count: int = typer.Option(3, "--min-count", help="no pair with fewer reports is flagged"),
+    all_pairs: bool = typer.Option(False, "--all-pairs", help="score and output every pair"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table | json | csv"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="file (.parquet for Parquet)"),
+    reports: Path | None = typer.Option(None, "--reports", help="long table of reports (CSV/Parquet)"),
+    report_col: str = typer.Option("id", "--report-col", help="column of report ids"),
+    drug_col: str = typer.Option("var1", "--drug-col", help="column of drug labels"),
+    event_col: str = typer.Option("var2", "--event-col", help="column of event labels"),
+) -> None:
+    """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair."""
+    import json
+
+    from rxcompare.errors import ConfigError
+    from rxcompare.signals import run_signals, signals_csv, signals_json
+    from rxcompare.stats.thresholds import Thresholds
+
+    if fmt not in SIGNAL_FORMATS:
+        raise ConfigError(f"--format {fmt!r} is not one of {', '.join(SIGNAL_FORMATS)}")
+    if drug is None and not all_pairs:
+        raise ConfigError("give a DRUG, or --all-pairs to score every drug-event pair")
+    count_all, count_pair = _signal_count_source(reports, report_col, drug_col, event_col, indication, role)
+    table = run_signals(
+        count_all, drug=drug, events=tuple(event), vs=vs, count_pair=count_pair,
+        thresholds=Thresholds(min_count=min_count),
+    )
+    if output is not None and output.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        pq.write_table(table.to_arrow(), output)
+        err.print(f"wrote {output} ({len(table)} pairs)", highlight=False)
+        return
+    if fmt == "json":
+        text = json.dumps(signals_json(table), indent=1, allow_nan=False)
+    elif fmt == "csv":
+        text = signals_csv(table)
+    else:
+        text = _signals_text(table)
+    _write(text, output)
+
+
 # ---- serve (issue: web) --------------------------------------------------------------------
 
 

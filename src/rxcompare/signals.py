@@ -11,11 +11,17 @@ MGPS does not apply to them (its columns are nan and no prior is fitted).
 
 from __future__ import annotations
 
+import csv
+import io
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rxcompare.errors import ConfigError
 from rxcompare.models import Citation, Contingency, Estimate, Signal
 from rxcompare.sources.reports import PairCounts
 from rxcompare.stats.bcpnn import ic_bcpnn
@@ -24,7 +30,16 @@ from rxcompare.stats.mgps import MgpsPrior, fit_mgps_prior, mgps_scores
 from rxcompare.stats.ror_prr import prr_rothman, ror_wald
 from rxcompare.stats.thresholds import Thresholds, flag_labels, flag_pairs
 
-__all__ = ["COLUMNS", "SignalTable", "score_counts"]
+__all__ = [
+    "COLUMNS",
+    "SignalTable",
+    "prior_dict",
+    "run_signals",
+    "score_counts",
+    "signals_csv",
+    "signals_from_reports",
+    "signals_json",
+]
 
 COLUMNS = (
     "drug", "event", "a", "b", "c", "d",
@@ -172,3 +187,104 @@ def score_counts(
         level=level, filters=counts.filters, excluded_rows=counts.excluded_rows,
         rules=thresholds.describe(),
     )
+
+
+# ---- running a signals query from any counting function -----------------------------------------
+
+
+def run_signals(
+    count_all: Callable[[], PairCounts],
+    *,
+    drug: str | None = None,
+    events: Sequence[str] = (),
+    vs: str | None = None,
+    count_pair: Callable[[str, str], PairCounts] | None = None,
+    thresholds: Thresholds | None = None,
+    level: float = 0.95,
+) -> SignalTable:
+    """Count, score and select, whatever the source.
+
+    ``count_all()`` returns the tables of every drug-event pair of the database (the MGPS prior is
+    fitted on all of them); the result keeps the pairs of ``drug`` (all drugs when None) and of
+    ``events`` (all when empty). With ``vs``, ``count_pair(drug, vs)`` returns the head-to-head
+    tables of ``drug`` against ``vs`` instead. A warehouse plugs in by passing its own two
+    counting functions.
+    """
+    if vs is not None:
+        if drug is None or count_pair is None:
+            raise ConfigError(
+                f"--vs {vs!r} needs a first drug and a source that can count head-to-head tables"
+            )
+        if drug == vs:
+            raise ConfigError(f"--vs {vs!r} is the drug itself; compare two different drugs")
+        table = score_counts(count_pair(drug, vs), thresholds, level=level)
+        return table.select(events=events) if events else table
+    table = score_counts(count_all(), thresholds, level=level)
+    filters: tuple[tuple[str, str], ...] = ()
+    if drug is not None:
+        filters += (("drug", drug),)
+    if events:
+        filters += (("events", ", ".join(events)),)
+    if drug is None and not events:
+        return table
+    return table.select(drugs=[drug] if drug else (), events=events, filters=filters)
+
+
+def signals_from_reports(
+    path: str | Path,
+    report_col: str = "id",
+    drug_col: str = "var1",
+    event_col: str = "var2",
+    *,
+    drug: str | None = None,
+    events: Sequence[str] = (),
+    vs: str | None = None,
+    thresholds: Thresholds | None = None,
+    level: float = 0.95,
+) -> SignalTable:
+    """:func:`run_signals` on a long table of reports (CSV or Parquet), counted by DuckDB."""
+    from rxcompare.sources.reports import count_head_to_head, count_report_pairs
+
+    return run_signals(
+        lambda: count_report_pairs(path, report_col, drug_col, event_col),
+        drug=drug, events=events, vs=vs, thresholds=thresholds, level=level,
+        count_pair=lambda x, y: count_head_to_head(path, x, y, report_col, drug_col, event_col),
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def signals_json(table: SignalTable) -> dict[str, Any]:
+    """The versioned JSON envelope: rows at full precision, prior, thresholds, filters, unit."""
+    return {
+        "schema": "rxcompare/signals",
+        "version": 1,
+        "source": table.source,
+        "counting_unit": table.counting_unit,
+        "n_reports": table.n_reports,
+        "excluded_rows": table.excluded_rows,
+        "comparator": table.comparator,
+        "filters": dict(table.filters),
+        "level": table.level,
+        "thresholds": table.rules,
+        "prior": prior_dict(table.prior),
+        "rows": [{k: _plain(v) for k, v in r.items()} for r in table.rows()],
+    }
+
+
+def signals_csv(table: SignalTable) -> str:
+    """CSV text: the :data:`COLUMNS` plus ``counting_unit`` and ``filters`` on every row."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS + ("counting_unit", "filters"))
+    filters = "; ".join(f"{k}={v}" for k, v in table.filters)
+    for r in table.rows():
+        writer.writerow(
+            [("" if _plain(r[k]) is None else repr(r[k]) if isinstance(r[k], float) else r[k]) for k in COLUMNS]
+            + [table.counting_unit, filters]
+        )
+    return buf.getvalue()
