@@ -146,3 +146,14 @@ def test_json_envelope_walk_every_finding_has_citations(comparison):
             for ref in f["refs"]:
                 assert doc["citations"][ref - 1]["ref"] == ref
     assert n == len(comparison.findings)
+
+
+def test_silence_outside_curated_sections_is_not_evidence(pack):
+    # Alphex IV's entry declares no section read in full: its lack of a PML fact proves nothing.
+    c = compare("alphex", "alphex iv", pack=pack)
+    pml = _one(c, "warning.pml")
+    assert pml.favours is Favours.UNCLEAR
+    assert "not curated in full" in pml.statement and "not evidence" in pml.b_text
+    # ... while a section read in full (Betanib's 5) makes silence count, with its caveat
+    c2 = compare("alphex", "betanib", pack=pack)
+    assert _one(c2, "warning.pml").favours is Favours.B

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rxcompare.models import Citation, Drug, Fact, Favours, Finding, Grade, Incidence, Signal
 from rxcompare.sources.pack import Pack
+from rxcompare.sources.topics import topic_section
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class Evidence:
     incidences: tuple[Incidence, ...]
     label: Citation  # the label as a whole (no section), for findings about what it lacks
     signals: tuple[Signal, ...] = ()
+    coverage: tuple[str, ...] = ()  # top-level label sections read in full
+
+    def read(self, topic: str) -> bool:
+        """True when the label section that would state ``topic`` was read in full."""
+        return topic_section(topic) in self.coverage
 
     @property
     def name(self) -> str:
@@ -59,7 +65,9 @@ def gather(drug: Drug, pack: Pack) -> Evidence:
         )
     else:
         label = Citation(kind="pack", title=f"knowledge pack entry {pid} (no label facts)")
-    return Evidence(drug=drug, facts=facts, incidences=incidences, label=label)
+    return Evidence(
+        drug=drug, facts=facts, incidences=incidences, label=label, coverage=pack.coverage_of(pid)
+    )
 
 
 def cites(*groups) -> tuple[Citation, ...]:

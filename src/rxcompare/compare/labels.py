@@ -12,10 +12,23 @@ from __future__ import annotations
 from rxcompare.compare import phrases as ph
 from rxcompare.compare.evidence import Evidence, cites, favour_lower, finding, texts
 from rxcompare.models import Favours, Finding, Grade
+from rxcompare.sources.topics import topic_section
+
+
+def silent_text(ev: Evidence, topic: str) -> str:
+    """What to say for a label without facts on a topic: silence, or a section not curated."""
+    name = ph.topic_name(topic)
+    if ev.read(topic):
+        return ph.LACKS.format(topic=name)
+    return ph.NOT_CURATED.format(section=topic_section(topic), topic=name)
 
 
 def topic_finding(dimension: str, topic: str, a: Evidence, b: Evidence, *, silence_favours: bool = True) -> Finding:
-    """One finding on one topic: both / only one / neither label addresses it."""
+    """One finding on one topic: both / only one / neither label addresses it.
+
+    A label's silence counts (``silence_favours``) only when the section that would state the topic
+    was read in full; otherwise the finding says the section was not curated and favours neither.
+    """
     fa, fb = a.topic(topic), b.topic(topic)
     name = ph.topic_name(topic)
     boxed = topic == "boxed_warning"
@@ -27,18 +40,27 @@ def topic_finding(dimension: str, topic: str, a: Evidence, b: Evidence, *, silen
         )
     if fa or fb:
         has, lacks = (a, b) if fa else (b, a)
+        a_text, b_text = texts(fa) or silent_text(a, topic), texts(fb) or silent_text(b, topic)
+        if not lacks.read(topic):
+            statement = ph.ONLY_ONE_CURATED.format(
+                has=has.name, lacks=lacks.name, topic=name, section=topic_section(topic)
+            )
+            return finding(
+                dimension, topic, statement, Favours.UNCLEAR, Grade.LABEL, cites(fa or fb, [lacks.label]),
+                a_text=a_text, b_text=b_text,
+            )
         favours = (Favours.B if fa else Favours.A) if silence_favours else Favours.UNCLEAR
         caveats = (ph.SILENCE_CAVEAT,) + ((ph.BOXED_CAVEAT,) if boxed else ())
         return finding(
             dimension, topic, ph.ONLY_ONE.format(has=has.name, lacks=lacks.name, topic=name),
-            favours, Grade.LABEL, cites(fa or fb, [lacks.label]),
-            a_text=texts(fa) or ph.LACKS.format(topic=name),
-            b_text=texts(fb) or ph.LACKS.format(topic=name),
+            favours, Grade.LABEL, cites(fa or fb, [lacks.label]), a_text=a_text, b_text=b_text,
             caveats=caveats,
         )
+    both_read = a.read(topic) and b.read(topic)
     return finding(
-        dimension, topic, ph.NEITHER.format(topic=name), Favours.UNCLEAR, Grade.ABSENT,
-        cites([a.label, b.label]), a_text=ph.LACKS.format(topic=name), b_text=ph.LACKS.format(topic=name),
+        dimension, topic, (ph.NEITHER if both_read else ph.NEITHER_CURATED).format(topic=name),
+        Favours.UNCLEAR, Grade.ABSENT, cites([a.label, b.label]),
+        a_text=silent_text(a, topic), b_text=silent_text(b, topic),
     )
 
 

@@ -66,7 +66,13 @@ TOPIC_NAMES = {
 BOTH_STATE = "Both labels address {topic}."
 ONLY_ONE = "Only the {has} label addresses {topic}; the {lacks} label states nothing on it."
 NEITHER = "Neither label states anything on {topic}."
+NEITHER_CURATED = "The knowledge pack holds no label statement on {topic} for either drug."
 LACKS = "The label states nothing on {topic}."
+NOT_CURATED = "Not in the knowledge pack: section {section} of this label was not curated in full, so its silence on {topic} is not evidence."
+ONLY_ONE_CURATED = (
+    "Only the {has} label's statement on {topic} is in the knowledge pack; section {section} of the "
+    "{lacks} label was not curated in full, so the two cannot be compared here."
+)
 VALUES = "{topic}: {a} {a_value} vs {b} {b_value}."
 SILENCE_CAVEAT = "A label's silence on a risk is not evidence that the risk is absent."
 BOTH_CAVEAT = "Both labels carrying a warning does not make the risks equal; no data here compare them directly."

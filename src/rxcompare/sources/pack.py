@@ -49,6 +49,10 @@ class Pack:
     incidences: tuple[Incidence, ...]
     event_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
     sources: tuple[tuple[str, str], ...] = ()  # product id -> "spl" | "curated"
+    # product id -> top-level label sections read in full ("1", "2", "5", "BW", ...). Silence on a
+    # topic means "the label states nothing" only inside these sections; elsewhere it means "not
+    # curated". Labels parsed from SPL are read in full.
+    coverage: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def product(self, product_id: str) -> Product:
         for p in self.products:
@@ -66,6 +70,9 @@ class Pack:
 
     def source_of(self, product_id: str) -> str | None:
         return dict(self.sources).get(product_id)
+
+    def coverage_of(self, product_id: str) -> tuple[str, ...]:
+        return dict(self.coverage).get(product_id, ())
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -116,6 +123,7 @@ def pack_from_dict(data: dict[str, Any], origin: str = "pack") -> Pack:
             incidences=tuple(_incidence(i) for i in data["incidences"]),
             event_groups=tuple((k, tuple(v)) for k, v in data.get("event_groups", {}).items()),
             sources=tuple(data.get("sources", {}).items()),
+            coverage=tuple((k, tuple(v)) for k, v in data.get("coverage", {}).items()),
         )
     except (KeyError, TypeError) as exc:
         raise PackError(f"{origin}: malformed pack record ({exc}); rebuild it with `rxcompare pack build`") from exc
@@ -171,6 +179,14 @@ _INCIDENCE_FIELDS = {"event", "trial", "arm", "n", "percent", "is_comparator", "
 
 def read_curated(path: str | os.PathLike[str]) -> tuple[Product, list[Fact], list[Incidence]]:
     """Read one curated entry; every fact becomes a ``curated`` label citation."""
+    product, facts, incidences, _coverage = read_curated_entry(path)
+    return product, facts, incidences
+
+
+def read_curated_entry(
+    path: str | os.PathLike[str],
+) -> tuple[Product, list[Fact], list[Incidence], tuple[str, ...]]:
+    """Read one curated entry with its coverage (``label.coverage``: sections read in full)."""
     from rxcompare.sources.topics import TOPICS
 
     p = Path(path)
@@ -233,7 +249,8 @@ def read_curated(path: str | os.PathLike[str]) -> tuple[Product, list[Fact], lis
                 citation=_label_citation(label, d["section"], d.get("section_title"), title),
             )
         )
-    return product, facts, incidences
+    coverage = tuple(str(c) for c in label.get("coverage", ()))
+    return product, facts, incidences, coverage
 
 
 def build_pack(
@@ -246,6 +263,7 @@ def build_pack(
     facts: list[Fact] = []
     incidences: list[Incidence] = []
     sources: dict[str, str] = {}
+    coverage: dict[str, list[str]] = {}
     spl = sorted(map(str, spl))
     if spl:
         from rxcompare.sources.facts import extract_facts, product_from_label
@@ -258,8 +276,13 @@ def build_pack(
         facts += f
         incidences += inc
         sources[product.id] = "spl"
+        coverage[product.id] = sorted(
+            {s.number.split(".")[0] for s in label.sections if s.number}
+            | ({"BW"} if label.source == "spl" else set())
+        )
     for path in sorted(map(str, curated)):
-        product, f, inc = read_curated(path)
+        product, f, inc, cov = read_curated_entry(path)
+        coverage[product.id] = list(cov)
         if product.id in products:
             raise PackError(f"curated entry {path}: product id {product.id!r} is already in the pack")
         products[product.id] = product
@@ -281,6 +304,7 @@ def build_pack(
         "incidences": [to_dict(i) for i in incidences],
         "event_groups": groups,
         "sources": dict(sorted(sources.items())),
+        "coverage": dict(sorted(coverage.items())),
     }
 
 

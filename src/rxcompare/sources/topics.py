@@ -17,6 +17,32 @@ class Topic:
     help: str
 
 
+# Where a topic lives in a PLR-format label: the top-level section (BW = boxed warning). A label's
+# silence on a topic is reported only when that section was read in full (see Pack.coverage).
+_SECTIONS = {
+    "indication": "1",
+    "mechanism.": "12",
+    "admin.": "2",
+    "boxed_warning": "BW",
+    "contraindication": "4",
+    "warning.fetal_risk": "8",
+    "warning.": "5",
+    "vaccination.": "5",
+    "pregnancy.": "8",
+    "lactation": "8",
+    "monitoring": "2",
+    "trial.": "6",
+}
+
+
+def topic_section(key: str) -> str:
+    """The top-level label section where a topic is stated ("5" for warnings, "BW" for boxed)."""
+    for prefix, section in _SECTIONS.items():
+        if key == prefix or (prefix.endswith(".") and key.startswith(prefix)):
+            return section
+    return "5"
+
+
 _TOPICS = (
     # what the medicine is
     Topic("indication", "mechanism", "an indication of the product (text; qualifier population)"),
