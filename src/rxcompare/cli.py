@@ -207,7 +207,8 @@ def _signals_text(table) -> str:
             str(cols["drug"][i]), str(cols["event"][i]), str(cols["a"][i]),
             f"{g(cols['ror'][i])} ({g(cols['ror_lower'][i])}-{g(cols['ror_upper'][i])})",
             g(cols["prr"][i]), g(cols["ic025"][i]),
-            f"{g(cols['ebgm'][i])} ({g(cols['eb05'][i])}-{g(cols['eb95'][i])})",
+            "-" if math.isnan(cols["ebgm"][i])
+            else f"{g(cols['ebgm'][i])} ({g(cols['eb05'][i])}-{g(cols['eb95'][i])})",
             str(cols["flags"][i]) or "-",
         )
     console = Console(record=True, width=max(out.width, 120), file=io.StringIO())

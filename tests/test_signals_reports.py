@@ -1,0 +1,233 @@
+"""Counting a long table of reports with DuckDB, scoring it, and the `signals` command."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import shared_path
+
+from rxcompare.cli import main
+from rxcompare.errors import ConfigError, SourceError
+from rxcompare.signals import COLUMNS, run_signals, score_counts, signals_from_reports
+from rxcompare.sources.reports import count_head_to_head, count_report_pairs
+from rxcompare.stats.thresholds import Thresholds
+
+# A small long table: report x drug x event, with a duplicated row, a report naming a drug twice,
+# and rows with an empty field (left out of every count).
+ROWS = [
+    ("r1", "DRUGA", "NAUSEA"), ("r1", "DRUGA", "NAUSEA"), ("r1", "DRUGA", "RASH"),
+    ("r2", "DRUGA", "NAUSEA"), ("r2", "DRUGB", "NAUSEA"),
+    ("r3", "DRUGB", "HEADACHE"), ("r4", "DRUGB", "NAUSEA"), ("r5", "DRUGC", "RASH"),
+    ("r6", "DRUGA", "HEADACHE"), ("r7", "DRUGC", "NAUSEA"), ("r8", "DRUGB", "RASH"),
+    ("r9", "", "RASH"), ("", "DRUGA", "RASH"),
+]
+
+
+def _brute_force(rows):
+    """Reference counts by Python sets (independent of DuckDB)."""
+    rows = {r for r in rows if all(r)}
+    reports = {r for r, _, _ in rows}
+    by_drug = {}
+    by_event = {}
+    by_pair = {}
+    for r, dr, ev in rows:
+        by_drug.setdefault(dr, set()).add(r)
+        by_event.setdefault(ev, set()).add(r)
+        by_pair.setdefault((dr, ev), set()).add(r)
+    out = {}
+    for (dr, ev), rs in by_pair.items():
+        a = len(rs)
+        b = len(by_drug[dr]) - a
+        c = len(by_event[ev]) - a
+        out[(dr, ev)] = (a, b, c, len(reports) - a - b - c)
+    return out, len(reports)
+
+
+@pytest.fixture
+def table_csv(tmp_path):
+    p = tmp_path / "reports.csv"
+    with p.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["report", "drug", "event"])
+        w.writerows(ROWS)
+    return p
+
+
+@pytest.fixture
+def table_parquet(tmp_path):
+    p = tmp_path / "reports.parquet"
+    cols = list(zip(*ROWS))
+    pq.write_table(
+        pa.table({"report": [x or None for x in cols[0]], "drug": [x or None for x in cols[1]],
+                  "event": [x or None for x in cols[2]]}),
+        p,
+    )
+    return p
+
+
+@pytest.mark.parametrize("which", ["table_csv", "table_parquet"])
+def test_counts_match_brute_force(which, request):
+    path = request.getfixturevalue(which)
+    pc = count_report_pairs(path, "report", "drug", "event")
+    ref, n = _brute_force(ROWS)
+    assert pc.n_reports == n == 8
+    assert pc.excluded_rows == 2
+    got = {(d, e): (a, b, c, dd) for d, e, a, b, c, dd in zip(pc.drug, pc.event, pc.a, pc.b, pc.c, pc.d)}
+    assert got == ref
+    assert list(pc.drug) == sorted(pc.drug)
+
+
+def test_head_to_head_counts(table_csv):
+    h = count_head_to_head(table_csv, "DRUGA", "DRUGB", "report", "drug", "event")
+    # A only: r1, r6; B only: r3, r4, r8; both: r2 (left out).
+    got = {e: (a, b, c, d) for e, a, b, c, d in zip(h.event, h.a, h.b, h.c, h.d)}
+    assert got == {"HEADACHE": (1, 1, 1, 2), "NAUSEA": (1, 1, 1, 2), "RASH": (1, 1, 1, 2)}
+    assert h.comparator == "DRUGB" and h.n_reports == 5
+    assert ("reports naming both, left out", "1") in h.filters
+
+
+@pytest.mark.parametrize(
+    ("path_name", "cols", "fragment"),
+    [
+        ("missing.csv", ("report", "drug", "event"), "does not exist"),
+        ("reports.csv", ("id", "drug", "event"), "no column 'id'"),
+        ("reports.xlsx", ("report", "drug", "event"), "unknown file type"),
+    ],
+)
+def test_bad_tables_raise(tmp_path, table_csv, path_name, cols, fragment):
+    path = tmp_path / path_name
+    if path_name.endswith(".xlsx"):
+        path.write_bytes(b"not a table")
+    with pytest.raises(SourceError, match=fragment):
+        count_report_pairs(path, *cols)
+
+
+def test_small_table_scores_but_flags_nothing(table_csv):
+    pc = count_report_pairs(table_csv, "report", "drug", "event")
+    t = score_counts(pc)
+    assert t.prior is not None and t.prior.n_pairs == len(pc) == 8
+    assert set(t.columns["flags"]) == {""}  # every pair has a < 3
+    assert all(len(v) == 8 for v in t.columns.values())
+
+
+def test_caers_prr_and_rr_match_openebgm():
+    # openEBGM's processRaw RR = N/E and PRR, rounded to 2 decimals (caers_counts.csv, SOURCES.md).
+    pc = count_report_pairs(shared_path("openebgm", "caers.csv"), "id", "var1", "var2")
+    table = score_counts(pc)
+    ref = pd.read_csv(shared_path("openebgm", "caers_counts.csv"), keep_default_na=False)
+    mine = pd.DataFrame({k: table.columns[k] for k in ("drug", "event", "a", "prr", "e", "prr_method")})
+    m = ref.merge(mine, left_on=["var1", "var2"], right_on=["drug", "event"])
+    assert len(m) == 17189
+    plain = m[m.prr_method == "prr_rothman"]
+    assert np.all(np.abs(plain.prr - plain.PRR) <= 0.005 + 1e-9)
+    assert np.all(np.abs(m.a / m.e - m.RR) <= 0.005 + 1e-9)
+    # PRR is Inf in openEBGM exactly where c = 0, where our policy applies the correction.
+    assert set(m[m.prr_method == "prr_rothman_haldane"].PRR) == {np.inf}
+
+
+def test_run_signals_selects_after_fitting_on_all_pairs():
+    path = shared_path("openebgm", "caers.csv")
+    full = signals_from_reports(path)
+    one = signals_from_reports(path, drug="REUMOFAN PLUS", events=["ARTHRALGIA", "IMMOBILE"])
+    assert len(one) == 2 and one.prior == full.prior
+    assert ("drug", "REUMOFAN PLUS") in one.filters
+    i = np.flatnonzero((full.columns["drug"] == "REUMOFAN PLUS") & (full.columns["event"] == "IMMOBILE"))[0]
+    j = list(one.columns["event"]).index("IMMOBILE")
+    assert one.columns["ebgm"][j] == full.columns["ebgm"][i]
+
+
+def test_run_signals_head_to_head_has_no_mgps():
+    path = shared_path("openebgm", "caers.csv")
+    t = signals_from_reports(path, drug="REUMOFAN PLUS", vs="HYDROXYCUT REGULAR RAPID RELEASE CAPLETS")
+    assert t.prior is None and t.comparator == "HYDROXYCUT REGULAR RAPID RELEASE CAPLETS"
+    assert np.all(np.isnan(t.columns["ebgm"]))
+    sig = t.to_signals()
+    assert sig[0].comparator == t.comparator and sig[0].estimate("ebgm_mgps") is None
+
+
+@pytest.mark.parametrize(("drug", "vs"), [(None, "X"), ("X", "X")])
+def test_run_signals_bad_head_to_head(drug, vs):
+    with pytest.raises(ConfigError):
+        run_signals(lambda: None, drug=drug, vs=vs, count_pair=lambda x, y: None)
+
+
+@pytest.mark.parametrize("min_count", [0, 3, 10])
+def test_min_count_policy(min_count):
+    t = signals_from_reports(shared_path("openebgm", "caers.csv"), thresholds=Thresholds(min_count=min_count))
+    c = t.columns
+    with np.errstate(invalid="ignore"):
+        expected = (c["a"] >= min_count) & ((c["ror_lower"] > 1) | (c["eb05"] >= 2) | (c["ic025"] > 0))
+    flagged = t.select(flagged_only=True)
+    assert len(flagged) == int(expected.sum()) > 0
+    assert np.all(flagged.columns["a"] >= min_count)
+    ebgm_only = c["flags"] == "ebgm"
+    assert not np.any(ebgm_only & (c["a"] < min_count))
+
+
+# ---- the command ------------------------------------------------------------------------------
+
+
+def _run(capsys, *args):
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    return capsys.readouterr().out
+
+
+def test_cli_json_for_one_drug(capsys):
+    path = str(shared_path("openebgm", "caers.csv"))
+    text = _run(capsys, "signals", "REUMOFAN PLUS", "--event", "WEIGHT INCREASED", "--reports", path,
+                "--format", "json")
+    doc = json.loads(text)
+    assert doc["schema"] == "rxcompare/signals" and doc["version"] == 1
+    assert doc["counting_unit"] == "distinct report id"
+    assert set(doc["prior"]) >= {"alpha1", "beta1", "alpha2", "beta2", "p", "method", "converged"}
+    (row,) = doc["rows"]
+    assert list(row) == list(COLUMNS)
+    assert row["a"] == 16 and row["flags"] == "ror+ebgm+ic"
+    assert round(row["ebgm"], 2) == 23.26  # openEBGM vignette 04 (see test_mgps_openebgm.py)
+    assert doc["filters"] == {"drug": "REUMOFAN PLUS", "events": "WEIGHT INCREASED"}
+
+
+def test_cli_all_pairs_csv_and_parquet(capsys, tmp_path):
+    path = str(shared_path("openebgm", "caers.csv"))
+    text = _run(capsys, "signals", "--all-pairs", "--reports", path, "--format", "csv")
+    frame = pd.read_csv(__import__("io").StringIO(text), keep_default_na=False)
+    assert len(frame) == 17189 and list(frame.columns[: len(COLUMNS)]) == list(COLUMNS)
+    assert set(frame.counting_unit) == {"distinct report id"}
+    out = tmp_path / "pairs.parquet"
+    _run(capsys, "signals", "--all-pairs", "--reports", path, "--output", str(out))
+    t = pq.read_table(out)
+    assert t.num_rows == 17189 and t.schema.metadata[b"counting_unit"] == b"distinct report id"
+    assert json.loads(t.schema.metadata[b"prior"])["converged"] is True
+
+
+def test_cli_table_head_to_head(capsys):
+    path = str(shared_path("openebgm", "caers.csv"))
+    text = _run(capsys, "signals", "REUMOFAN PLUS", "--vs", "HYDROXYCUT REGULAR RAPID RELEASE CAPLETS",
+                "--event", "ARTHRALGIA", "--reports", path)
+    assert "ARTHRALGIA" in text and "ROR (95% CI)" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["signals", "X"], "warehouse mode"),
+        (["signals", "--reports", "{p}"], "give a DRUG, or --all-pairs"),
+        (["signals", "X", "--reports", "{p}", "--indication", "MS"], "--indication"),
+        (["signals", "X", "--reports", "{p}", "--format", "xml"], "--format 'xml'"),
+    ],
+)
+def test_cli_errors(capsys, args, fragment):
+    path = str(shared_path("openebgm", "caers.csv"))
+    with pytest.raises(SystemExit) as exc:
+        main([a.replace("{p}", path) for a in args])
+    assert exc.value.code == 2
+    assert fragment in " ".join(capsys.readouterr().err.split())
