@@ -63,20 +63,23 @@ def dose_days(ev: Evidence, horizon: int = 2 * YEAR) -> tuple[list[float], tuple
     interval = _interval_days(m)
     if interval is None:
         return None
-    if interval <= 0:
-        return None
-    days = []
-    for f in initial[:1]:
+    # one regimen: the initial doses that share the maintenance fact's regimen (all when unnamed)
+    regimen = m.qualifier("regimen")
+    initial = [f for f in initial if f.qualifier("regimen") == regimen]
+    days: list[float] = []
+    for f in initial:
         days += _days(f.qualifier("schedule_days"))
     if m.qualifier("starts_month"):
         start = 1 + float(m.qualifier("starts_month")) * MONTH
     else:
         start = float(m.qualifier("starts_day") or (max(days) + interval if days else 1))
-    d = start
-    while d <= horizon:
+    limit = int(m.qualifier("max_doses") or 10**6)
+    d, k = start, 0
+    while d <= horizon and k < limit:
         days.append(d)
         d += interval
-    return sorted(set(days)), tuple(initial[:1]) + (m,)
+        k += 1
+    return sorted(set(days)), tuple(initial) + (m,)
 
 
 def burden(ev: Evidence) -> Burden | None:

@@ -62,7 +62,8 @@ _TOPICS = (
         "administration",
         "maintenance dose: value = dose, unit mg; qualifiers interval_days (days between doses) or "
         "interval_months (calendar months) or per_week (doses a week); starts_day or starts_month "
-        "(when the first maintenance dose falls, day 1 = first dose)",
+        "(when the first maintenance dose falls, day 1 = first dose); max_doses (at most this many "
+        "maintenance doses); regimen (names a regimen when a label has several)",
     ),
     Topic("admin.infusion_duration", "administration", "infusion/injection duration; value, unit"),
     Topic(
