@@ -116,7 +116,7 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
     con = duckdb.connect()
     try:
         con.execute(f"SET temp_directory={_q(str(out / '.spill'))}; SET memory_limit='1500MB'")
-        con.execute("SET preserve_insertion_order=false")
+        con.execute("SET preserve_insertion_order=false; SET enable_progress_bar=false")
         con.execute(f"CREATE VIEW demo_all AS SELECT * FROM {_scan(quarters, 'demo')}")
         con.execute(
             "CREATE TABLE ranked AS SELECT primaryid, caseid, quarter, row_number() OVER ("
@@ -150,8 +150,7 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
               nullif(upper(trim(CASE WHEN {legacy} THEN d.reporter_country ELSE d.occr_country END)), '') AS country,
               o.outcomes IS NOT NULL AS serious, o.outcomes,
               nullif(upper(trim(d.rept_cod)), '') AS rept_cod, nullif(upper(trim(d.occp_cod)), '') AS occp_cod
-            FROM d LEFT JOIN o ON d.primaryid = o.primaryid AND d.quarter = o.quarter
-            ORDER BY d.primaryid""", out / "cases.parquet")
+            FROM d LEFT JOIN o ON d.primaryid = o.primaryid AND d.quarter = o.quarter""", out / "cases.parquet")
 
         con.execute(f"CREATE TEMP VIEW drug_all AS SELECT * FROM {_scan(quarters, 'drug')}")
         con.execute("CREATE TEMP TABLE kept_drug AS SELECT x.primaryid, k.caseid, x.drug_seq, x.role_cod, "
@@ -163,25 +162,21 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
             SELECT x.primaryid, x.caseid, TRY_CAST(trim(x.drug_seq) AS BIGINT) AS drug_seq,
               nullif(upper(trim(x.role_cod)), '') AS role_cod, x.drugname, x.prod_ai,
               n.ingredient, n.product, x.route
-            FROM kept_drug x LEFT JOIN norm n ON coalesce(x.drugname, '') = n.dn AND coalesce(x.prod_ai, '') = n.ai
-            ORDER BY x.primaryid, drug_seq""", out / "case_drugs.parquet")
+            FROM kept_drug x LEFT JOIN norm n ON coalesce(x.drugname, '') = n.dn AND coalesce(x.prod_ai, '') = n.ai""", out / "case_drugs.parquet")
         con.execute("DROP TABLE kept_drug")
         con.unregister("norm")
 
         _copy(con, f"""
             SELECT DISTINCT x.primaryid, k.caseid, nullif(upper(trim(x.pt)), '') AS pt
-            FROM {_scan(quarters, 'reac')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter
-            ORDER BY x.primaryid, pt""", out / "case_reactions.parquet")
+            FROM {_scan(quarters, 'reac')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_reactions.parquet")
         _copy(con, f"""
             SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.indi_drug_seq) AS BIGINT) AS drug_seq,
               nullif(upper(trim(x.indi_pt)), '') AS indi_pt
-            FROM {_scan(quarters, 'indi')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter
-            ORDER BY x.primaryid, drug_seq""", out / "case_indications.parquet")
+            FROM {_scan(quarters, 'indi')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_indications.parquet")
         _copy(con, f"""
             SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.dsg_drug_seq) AS BIGINT) AS drug_seq,
               {_valid_date('x.start_dt')} AS start_dt, {_valid_date('x.end_dt')} AS end_dt
-            FROM {_scan(quarters, 'ther')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter
-            ORDER BY x.primaryid, drug_seq""", out / "case_therapies.parquet")
+            FROM {_scan(quarters, 'ther')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_therapies.parquet")
 
         orphans = {}
         for table in ("drug", "reac", "outc", "indi", "ther", "rpsr"):

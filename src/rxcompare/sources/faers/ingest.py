@@ -272,7 +272,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, name: st
         f"auto_detect=false, store_rejects=true, rejects_table='{rj}', rejects_scan='{rj}_scan', "
         f"max_line_size=10000000)"
     )
-    for line, etype, raw in con.execute(f"SELECT line, error_type, csv_line FROM {rj} ORDER BY line").fetchall():
+    for line, etype, raw in con.execute(f"SELECT line, min(error_type), any_value(csv_line) FROM {rj} GROUP BY line ORDER BY line").fetchall():
         want = len(names)
         raw = (raw or "").lstrip("\r\n")
         got = raw.count("$") + 1
@@ -295,9 +295,14 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, name: st
             checks.append((col, f"{c} IS NOT NULL AND NOT regexp_matches(trim({c}), '{layout.DATE_PATTERN}')", True))
     raw_concat = " || '$' || ".join(f"coalesce({_ident(n)}, '')" for n in names)
     flagged: list[tuple[str, str, bool]] = []
-    for col, cond, kept in checks:
-        for (raw,) in con.execute(f"SELECT {raw_concat} FROM raw_{table} WHERE {cond}").fetchall():
-            flagged.append((col, raw, kept))
+    hits = con.execute(
+        f"SELECT {raw_concat}, {', '.join(f'coalesce({c}, false)' for _, c, _ in checks)} FROM raw_{table} "
+        f"WHERE {' OR '.join(f'({c})' for _, c, _ in checks)}"
+    ).fetchall()
+    for raw, *flags in hits:
+        for (col, _, kept), hit in zip(checks, flags):
+            if hit:
+                flagged.append((col, raw, kept))
     bad_rows = " OR ".join(f"({cond})" for _, cond, kept in checks if not kept)
     if flagged:
         lines = _find_lines(path, [r for _, r, _ in flagged], encoding)
@@ -328,15 +333,13 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, name: st
     for n in names:
         if n not in layout.CANONICAL[table] and n != "_extra" and not n.startswith("_col"):
             select.append(_ident(n))
-    where = f"WHERE NOT ({bad_rows})" if bad_rows else ""
-    con.execute(f"CREATE OR REPLACE TABLE t_{table} AS SELECT {', '.join(select)} FROM raw_{table} {where}")
-    con.execute(f"DROP TABLE raw_{table}")
-    return names
+    where = f"WHERE NOT coalesce({bad_rows}, false)" if bad_rows else ""
+    return f"SELECT {', '.join(select)} FROM raw_{table} {where}"
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, query: str, out: Path) -> None:
-    """COPY a query to a zstd Parquet file (the single write step of every table)."""
-    con.execute(f"COPY ({query}) TO {_sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)")
+def _write_parquet(con: duckdb.DuckDBPyConnection, query: str, out: Path) -> int:
+    """COPY a query to a zstd Parquet file (the single write step of every table); rows written."""
+    return int(con.execute(f"COPY ({query}) TO {_sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
 
 
 def _read_deleted(path: Path, name: str, rejects: list[Reject]) -> list[int]:
@@ -361,7 +364,7 @@ def _stage_quarter(src: _Source, qdir: Path, strict: bool, progress: Progress | 
     con = duckdb.connect()
     try:
         con.execute(f"SET temp_directory={_sql_str(str(qdir.parent / (qdir.name + '.spill')))}")
-        con.execute("SET memory_limit='1500MB'; SET preserve_insertion_order=false")
+        con.execute("SET memory_limit='1500MB'; SET preserve_insertion_order=false; SET enable_progress_bar=false")
         if "demo" not in src.files:
             raise FaersError(f"{src.origin}: no DEMO table file; a quarter cannot be read without it")
         demo_header = layout.header_names(_read_header(*src.files["demo"]))
@@ -377,21 +380,20 @@ def _stage_quarter(src: _Source, qdir: Path, strict: bool, progress: Progress | 
             name = src.names[table]
             if not utf8:
                 rejects.extend(_latin1_lines(path, name))
-            if _load_table(con, table, path, name, utf8, is_legacy, rejects) is None:
+            query = _load_table(con, table, path, name, utf8, is_legacy, rejects)
+            if query is None:
                 if table == "demo":
                     raise FaersError(f"{src.origin}: {name} is not a DEMO table ({rejects[-1].reason})")
                 continue
+            if is_legacy and table == "demo":
+                con.execute(f"CREATE TABLE demo_keys AS SELECT primaryid, any_value(caseid) AS caseid "
+                            f"FROM ({query}) GROUP BY primaryid")
             if is_legacy and table != "demo":
-                con.execute(
-                    f"UPDATE t_{table} SET caseid = d.caseid FROM "
-                    f"(SELECT primaryid, any_value(caseid) AS caseid FROM t_demo GROUP BY primaryid) d "
-                    f"WHERE t_{table}.primaryid = d.primaryid"
-                )
-            _write_parquet(con, f"SELECT *, {_sql_str(src.quarter)} AS quarter FROM t_{table}",
-                           qdir / f"{table}.parquet")
-            counts[table] = con.execute(f"SELECT count(*) FROM t_{table}").fetchone()[0]
-            if table != "demo":
-                con.execute(f"DROP TABLE t_{table}")
+                query = (f"SELECT t.* REPLACE (k.caseid AS caseid) FROM ({query}) t "
+                         "LEFT JOIN demo_keys k ON t.primaryid = k.primaryid")
+            counts[table] = _write_parquet(con, f"SELECT *, {_sql_str(src.quarter)} AS quarter FROM ({query})",
+                                           qdir / f"{table}.parquet")
+            con.execute(f"DROP TABLE raw_{table}")
         deleted: list[int] = []
         for path, name in src.deleted:
             deleted += _read_deleted(path, name, rejects)
@@ -448,6 +450,43 @@ def _result(manifest: dict, skipped: bool) -> IngestResult:
         rejects=manifest["rejects"], flagged=manifest.get("flagged", 0), deleted=manifest.get("deleted", 0),
         missing=tuple(manifest.get("missing_tables", ())), reasons=tuple(manifest.get("reasons", {}).items()),
     )
+
+
+def _commit(root: Path, final: Path, staged: Path, derived: Path | None, backup: Path) -> None:
+    """Move a staged quarter (and staged derived tables) into place; on any error, put back what was."""
+    targets = [root / "rejects" / f"{final.name}.csv"]
+    if derived is not None:
+        targets += [root / f"{n}.parquet" for n in dedup.DERIVED] + [root / "dedup.json"]
+    backup.mkdir()
+    saved: list[tuple[Path, Path]] = []
+    moved_old = moved_new = False
+    try:
+        for i, t in enumerate(targets):
+            if t.exists():
+                os.link(t, backup / f"{i}_{t.name}")
+                saved.append((backup / f"{i}_{t.name}", t))
+        if final.exists():
+            os.rename(final, backup / "quarter")
+            moved_old = True
+        os.rename(staged, final)
+        moved_new = True
+        os.replace(final / "rejects.csv", targets[0])
+        if derived is not None:
+            dedup.commit_derived(derived, root)
+    except BaseException:
+        if moved_new:
+            shutil.rmtree(final, ignore_errors=True)
+        if moved_old:
+            os.rename(backup / "quarter", final)
+        kept = {t for _, t in saved}
+        for t in targets:
+            if t not in kept:
+                t.unlink(missing_ok=True)
+        for b, t in saved:
+            os.replace(b, t)
+        raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
 
 
 _TMP = re.compile(r"^\.(tmp|old)-")
@@ -511,14 +550,7 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
                 derived = root / f".tmp-derived-{token}"
                 dedup.build_derived(quarters, derived, synonyms)
             # commit: every step above wrote only temporary folders
-            backup = qroot / f".old-{src.quarter}-{token}"
-            if final.exists():
-                os.rename(final, backup)
-            os.rename(qdir, final)
-            os.replace(final / "rejects.csv", root / "rejects" / f"{src.quarter}.csv")
-            if derived is not None:
-                dedup.commit_derived(derived, root)
-            shutil.rmtree(backup, ignore_errors=True)
+            _commit(root, final, qdir, derived, qroot / f".old-{src.quarter}-{token}")
             if progress:
                 progress(f"{src.quarter} done", len(layout.TABLES) + 1, len(layout.TABLES) + 1)
             return _result(manifest, skipped=False)
