@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import shared_path
+
 from rxcompare.errors import FaersError
 from rxcompare.sources.faers import ingest as ingest_mod
 from rxcompare.sources.faers.normalise import load_synonyms

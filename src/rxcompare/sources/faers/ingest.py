@@ -404,6 +404,7 @@ def _stage_quarter(src: _Source, qdir: Path, strict: bool, progress: Progress | 
     finally:
         con.close()
         shutil.rmtree(qdir.parent / (qdir.name + ".spill"), ignore_errors=True)
+    rejects.sort(key=lambda r: (r.file, r.line or 0))
     if strict and rejects:
         r = rejects[0]
         raise FaersError(

@@ -166,9 +166,10 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
         planted.append((i, ev_index[ev], 8.0, True))
     base = len(ANTI_CD20) + len(INGREDIENT_ONLY)
     for k in range(20):
-        planted.append((base + 5 + k * 7, 50 + k * 11, float([2, 3, 5, 10][k % 4]), True))
+        planted.append((base + (5 + k * 7) % (n_drugs - base), 2 + (48 + k * 11) % (n_events - 2),
+                        float([2, 3, 5, 10][k % 4]), True))
     for k in range(10):  # negative controls
-        planted.append((base + 6 + k * 7, 60 + k * 13, 1.0, False))
+        planted.append((base + (6 + k * 7) % (n_drugs - base), 2 + (58 + k * 13) % (n_events - 2), 1.0, False))
     mean_reac = 3.25
     boost: dict[int, list[tuple[int, float]]] = {}
     for di, ei, rrr, _ in planted:
