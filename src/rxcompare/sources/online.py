@@ -1,0 +1,347 @@
+"""The openFDA HTTP client: on-disk cache with expiry, retries with backoff, API key, clear errors.
+
+Every online query of rxcompare goes through :class:`OpenFdaClient`. What it does, in order:
+
+1. **URL**: ``<base>/<endpoint>?<params>`` with the parameters sorted by name, so one query has one
+   URL. That URL never holds the API key; it is the cache key (its SHA-256), the ``url`` of
+   :class:`Fetched` and the only URL that ever reaches a citation or an error message.
+2. **Cache**: one JSON file per URL under ``cache_dir`` (``{"url", "fetched_at", "data"}``). An entry
+   younger than ``ttl`` is returned without a request; an older one is fetched again and replaced.
+   A cache file that cannot be read is ignored and rewritten. Files are written atomically.
+3. **Request**: ``GET`` with ``httpx``; the API key (``OPENFDA_API_KEY``) is added as the ``api_key``
+   parameter of the request only (openFDA: https://open.fda.gov/apis/authentication/).
+4. **Answers**:
+
+   - 200: the JSON body.
+   - 404 with openFDA's ``{"error": {"code": "NOT_FOUND", ...}}``: openFDA's way of saying that
+     nothing matched (its server answers every empty search and every empty count this way; FDA/openfda
+     ``api/faers/api.js``, and FDA/openfda issue #58). It is returned as an empty answer,
+     ``{"meta": {"results": {"skip": 0, "limit": <limit>, "total": 0}}, "results": []}``, and cached.
+   - 429 and 5xx, and a connection dropped mid-answer: retried up to ``max_retries`` times, waiting
+     ``backoff * 2**attempt`` seconds, or the server's ``Retry-After`` when it sends one (seconds or an
+     HTTP date). A ``Retry-After`` longer than ``max_retry_after`` is not waited for: the error says
+     how long openFDA asked to wait.
+   - a host that cannot be reached (no network, DNS failure, refused connection):
+     :class:`~rxcompare.errors.OnlineError` at once, without retries.
+   - anything else (400, 401/403, 404 without ``NOT_FOUND``, a body that is not JSON):
+     :class:`~rxcompare.errors.OnlineError` quoting openFDA's code and message.
+
+The client never prints and never exits; errors are raised with what to do.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Self
+
+import httpx
+
+from rxcompare import settings
+from rxcompare.errors import ConfigError, OnlineError
+
+__all__ = ["Fetched", "OpenFdaClient"]
+
+_ENDPOINT = re.compile(r"^[a-z]+/[a-z0-9_]+\.json$")
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One answer of openFDA: the URL asked (never with the API key), the JSON, and when it was fetched."""
+
+    url: str
+    data: dict[str, Any]
+    fetched_at: datetime  # UTC; for a cached answer, when it was first fetched
+    from_cache: bool = False
+    not_found: bool = False  # openFDA answered 404 NOT_FOUND (nothing matched)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class OpenFdaClient:
+    """A small, careful openFDA client (see the module docstring for what it does).
+
+    ``base``, ``api_key`` and ``cache_dir`` default to the settings ``RXCOMPARE_OPENFDA_BASE``,
+    ``OPENFDA_API_KEY`` and ``RXCOMPARE_CACHE`` (``<cache>/openfda``). ``transport``, ``sleep`` and
+    ``clock`` are injectable for tests (an ``httpx.MockTransport``, a recorder of waits, a fixed
+    time).
+    """
+
+    def __init__(
+        self,
+        base: str | None = None,
+        api_key: str | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        ttl: timedelta = timedelta(days=7),
+        transport: httpx.BaseTransport | None = None,
+        max_retries: int = 4,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        timeout: float = 30.0,
+        max_retry_after: float = 60.0,
+        clock: Callable[[], datetime] = _utc_now,
+    ):
+        base = (base or settings.OPENFDA_BASE.get() or "").rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", base):
+            raise ConfigError(
+                f"openFDA base URL {base!r} is not an http(s) URL; set RXCOMPARE_OPENFDA_BASE to "
+                "something like https://api.fda.gov"
+            )
+        if max_retries < 0 or backoff < 0:
+            raise ConfigError(f"max_retries ({max_retries}) and backoff ({backoff}) must not be negative")
+        self.base = base
+        self._api_key = api_key if api_key is not None else settings.OPENFDA_API_KEY.get()
+        cache_root = cache_dir if cache_dir is not None else Path(settings.CACHE.get() or ".") / "openfda"
+        self.cache_dir = Path(cache_root)
+        self.ttl = ttl
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self._sleep = sleep
+        self._clock = clock
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": "rxcompare (https://pypi.org/project/rxcompare/)"},
+            follow_redirects=True,
+        )
+
+    # --- public ------------------------------------------------------------------------------
+
+    @property
+    def has_api_key(self) -> bool:
+        """Whether requests carry an API key (the key itself is never exposed)."""
+        return bool(self._api_key)
+
+    def url(self, endpoint: str, params: Mapping[str, Any]) -> str:
+        """The URL of a query, parameters sorted, without the API key (the cache key and citation)."""
+        endpoint = endpoint.strip("/")
+        if not _ENDPOINT.match(endpoint):
+            raise ConfigError(
+                f"openFDA endpoint {endpoint!r} is not of the form noun/name.json (e.g. drug/event.json)"
+            )
+        items = sorted((k, str(v)) for k, v in params.items() if v is not None)
+        if any(k == "api_key" for k, _ in items):
+            raise ConfigError("pass the openFDA API key as api_key= to the client (or OPENFDA_API_KEY), not as a query parameter")
+        return str(httpx.URL(f"{self.base}/{endpoint}", params=items))
+
+    def get(self, endpoint: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The JSON answer of ``<base>/<endpoint>?<params>`` (cached; 404 NOT_FOUND = no results)."""
+        return self.fetch(endpoint, params).data
+
+    def fetch(self, endpoint: str, params: Mapping[str, Any]) -> Fetched:
+        """Like :meth:`get`, with the URL asked and when the answer was fetched."""
+        url = self.url(endpoint, params)
+        cached = self._read_cache(url)
+        if cached is not None:
+            return cached
+        fetched = self._request(url, params)
+        self._write_cache(fetched)
+        return fetched
+
+    def is_reachable(self, timeout: float = 3.0) -> bool:
+        """A quick probe (one request, no retries, no cache): does openFDA answer at all?
+
+        True when the server answers with a status below 500 (429 included: it is there, only busy).
+        """
+        url = self.url("drug/event.json", {"limit": 1})
+        try:
+            response = self._http.get(self._with_key(url), timeout=timeout)
+        except httpx.HTTPError:
+            return False
+        return response.status_code < 500
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- request and retries ---------------------------------------------------------------------
+
+    def _with_key(self, url: str) -> httpx.URL:
+        u = httpx.URL(url)
+        return u.copy_merge_params({"api_key": self._api_key}) if self._api_key else u
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._api_key, "***") if self._api_key else text
+
+    def _request(self, url: str, params: Mapping[str, Any]) -> Fetched:
+        attempt = 0
+        while True:
+            try:
+                response = self._http.get(self._with_key(url))
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
+                raise OnlineError(
+                    f"openFDA at {self.base} is unreachable ({self._scrub(str(exc)) or type(exc).__name__}); "
+                    "check the network or run without --online"
+                ) from None
+            except httpx.TransportError as exc:  # the connection broke during the answer
+                reason = self._scrub(str(exc)) or type(exc).__name__
+                if attempt >= self.max_retries:
+                    raise OnlineError(
+                        f"openFDA at {self.base} did not finish answering {url} ({reason}) in "
+                        f"{attempt + 1} attempts; try again later or run without --online"
+                    ) from None
+                self._sleep(self.backoff * 2**attempt)
+                attempt += 1
+                continue
+            status = response.status_code
+            if status == 200:
+                return Fetched(url, self._json(response, url), self._clock())
+            if status == 404:
+                return self._not_found(response, url, params)
+            if status in _RETRY_STATUS:
+                wait = self._wait(response, attempt)
+                if attempt >= self.max_retries or wait is None:
+                    raise self._gave_up(response, url, attempt + 1)
+                self._sleep(wait)
+                attempt += 1
+                continue
+            raise self._refused(response, url)
+
+    def _wait(self, response: httpx.Response, attempt: int) -> float | None:
+        """Seconds to wait before the next attempt, or None when the server asks for too long."""
+        wait = _retry_after(response.headers.get("Retry-After"), self._clock())
+        if wait is None:
+            return self.backoff * 2**attempt
+        return wait if wait <= self.max_retry_after else None
+
+    def _gave_up(self, response: httpx.Response, url: str, attempts: int) -> OnlineError:
+        code, message = _error_of(response)
+        asked = _retry_after(response.headers.get("Retry-After"), self._clock())
+        if response.status_code == 429:
+            what = (
+                f"openFDA at {self.base} refused {url} as over its rate limit (429 {code}: {message})"
+            )
+            if asked is not None and asked > self.max_retry_after:
+                what += f" and asks to wait {asked:.0f} s"
+            else:
+                what += f" {attempts} times"
+            hint = "wait and run again" + ("" if self.has_api_key else ", or set OPENFDA_API_KEY to raise the limit")
+            return OnlineError(f"{what}; {hint}")
+        return OnlineError(
+            f"openFDA at {self.base} answered {response.status_code} ({code}: {message}) to {url} "
+            f"{attempts} times; the service may be down: try again later or run without --online"
+        )
+
+    def _refused(self, response: httpx.Response, url: str) -> OnlineError:
+        code, message = _error_of(response)
+        status = response.status_code
+        if status in (401, 403):
+            hint = "check that OPENFDA_API_KEY holds a valid key" if self.has_api_key else "try again later"
+            return OnlineError(f"openFDA at {self.base} refused {url} ({status} {code}: {message}); {hint}")
+        if status == 400:
+            return OnlineError(
+                f"openFDA rejected the query {url} (400 {code}: {message}); check the drug names and "
+                "indication text for characters openFDA does not accept"
+            )
+        return OnlineError(
+            f"openFDA at {self.base} answered {status} ({code}: {message}) to {url}; "
+            "check RXCOMPARE_OPENFDA_BASE or run without --online"
+        )
+
+    def _not_found(self, response: httpx.Response, url: str, params: Mapping[str, Any]) -> Fetched:
+        code, _ = _error_of(response)
+        if code != "NOT_FOUND":
+            raise self._refused(response, url)
+        limit = params.get("limit")
+        data = {
+            "meta": {"results": {"skip": int(params.get("skip") or 0), "limit": int(limit or 0), "total": 0}},
+            "results": [],
+        }
+        return Fetched(url, data, self._clock(), not_found=True)
+
+    def _json(self, response: httpx.Response, url: str) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            data = None
+        if not isinstance(data, dict):
+            kind = response.headers.get("content-type", "unknown content type")
+            raise OnlineError(
+                f"openFDA at {self.base} answered {url} with something that is not a JSON object "
+                f"({kind}); try again later or check RXCOMPARE_OPENFDA_BASE"
+            )
+        return data
+
+    # --- cache -------------------------------------------------------------------------------
+
+    def _cache_file(self, url: str) -> Path:
+        return self.cache_dir / (hashlib.sha256(url.encode("utf-8")).hexdigest() + ".json")
+
+    def _read_cache(self, url: str) -> Fetched | None:
+        path = self._cache_file(url)
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            fetched_at = datetime.fromisoformat(entry["fetched_at"])
+            data = entry["data"]
+            if entry["url"] != url or not isinstance(data, dict):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # absent or unreadable: fetch again and overwrite
+        if fetched_at.tzinfo is None:
+            fetched_at = fetched_at.replace(tzinfo=UTC)
+        if self._clock() - fetched_at >= self.ttl:
+            return None
+        return Fetched(url, data, fetched_at, from_cache=True, not_found=bool(entry.get("not_found")))
+
+    def _write_cache(self, fetched: Fetched) -> None:
+        entry = {
+            "url": fetched.url,
+            "fetched_at": fetched.fetched_at.isoformat(),
+            "not_found": fetched.not_found,
+            "data": fetched.data,
+        }
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".openfda-", suffix=".json", dir=self.cache_dir)
+        except OSError:
+            return  # a cache that cannot be written only costs a refetch
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entry, fh, ensure_ascii=False)
+            os.replace(tmp, self._cache_file(fetched.url))
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date, RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _error_of(response: httpx.Response) -> tuple[str, str]:
+    """openFDA's ``{"error": {"code", "message"}}`` (or the HTTP reason when the body is not that)."""
+    try:
+        error = response.json().get("error") or {}
+        return str(error.get("code") or response.reason_phrase), str(error.get("message") or "")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return response.reason_phrase or str(response.status_code), ""
