@@ -400,6 +400,31 @@ def signals_cmd(
 # ---- serve (issue: web) --------------------------------------------------------------------
 
 
+@app.command("serve")
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="port to listen on"),
+    pack_file: Optional[Path] = typer.Option(None, "--pack", help="a knowledge pack file"),
+    warehouse: Optional[Path] = typer.Option(None, "--warehouse", help="FAERS warehouse folder"),
+    online: bool = typer.Option(False, "--online", help="use openFDA for post-marketing counts"),
+    access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="log every request"),
+) -> None:
+    """Serve the comparison page and the JSON API (/api/compare, /api/drugs, /api/signals, /healthz)."""
+    try:
+        import uvicorn
+
+        from rxcompare.web import create_app
+    except ImportError as exc:
+        from rxcompare.errors import ConfigError
+
+        raise ConfigError(f"the web app needs its extra ({exc.name} is missing): pip install 'rxcompare[web]'") from None
+    application = create_app(pack_file=pack_file, warehouse=warehouse, online=online)
+    err.print(f"rxcompare serving on http://{host}:{port}/ (Ctrl+C stops)", highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level="info" if access_log else "warning",
+                access_log=access_log)
+
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; rxcompare errors become a message and exit status 2.
 

@@ -1,0 +1,396 @@
+"""SVG charts of a comparison, drawn in Python from the records: no JavaScript, no external file.
+
+Each chart reads structured parts of a :class:`~rxcompare.models.Comparison` only:
+
+- **forest plot**: findings ``postmarketing.<group>`` carrying ``Estimate("ror_h2h", ...)``, the
+  head-to-head reporting odds ratio of A against B with its interval, on a log scale;
+- **trial risk differences**: findings carrying ``Estimate("rd_newcombe", ...)``, each drug's arm
+  minus its own trial's comparator arm (the drug is the side whose ``a_text``/``b_text`` holds the
+  finding), one chart per drug, never one drug's trial against the other's;
+- **administration burden**: findings ``burden.administrations`` and ``burden.visits`` (doses and
+  clinic visits in years 1 and 2), read from ``Estimate("burden:<a|b>:<year>", count)`` when present,
+  else from ``a_text``/``b_text`` of the exact form "N in year 1, M in year 2";
+- **reports per year**: the finding ``postmarketing.per_year`` with
+  ``Estimate("reports_per_year:<product id>:<year>", count)``.
+
+A chart whose data are absent is not drawn: :attr:`Chart.absent` says so instead. Every chart
+carries a text alternative (a summary and a data table) and the citations of the findings it draws.
+Every text placed in an SVG is escaped here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from html import escape
+
+from rxcompare.models import Citation, Comparison, Estimate, Finding, Grade
+
+WIDTH = 720
+ROW = 26
+COLOURS = ("#1f5f9e", "#c25a00", "#5f5f5f")  # drug A, drug B, anything else (colour-blind safe pair)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart, or the sentence saying why it is absent."""
+
+    key: str  # unique within a page, used for element ids
+    title: str
+    svg: str = ""  # a complete <svg> element; "" when absent
+    summary: str = ""  # text alternative: what is drawn, in words
+    columns: tuple[str, ...] = ()  # the data table under the chart
+    rows: tuple[tuple[str, ...], ...] = ()
+    citations: tuple[Citation, ...] = ()
+    absent: str = ""
+    notes: tuple[str, ...] = ()  # rows that could not be drawn, and why
+
+
+# --- SVG primitives (every string escaped) ---------------------------------------------------
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _n(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def _text(x: float, y: float, s: str, anchor: str = "start", cls: str = "") -> str:
+    c = f' class="{cls}"' if cls else ""
+    return f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}"{c}>{_e(s)}</text>'
+
+
+def _line(x1: float, y1: float, x2: float, y2: float, cls: str) -> str:
+    return f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" class="{cls}"/>'
+
+
+def _rect(x: float, y: float, w: float, h: float, fill: str, cls: str = "") -> str:
+    c = f' class="{cls}"' if cls else ""
+    return f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(max(w, 0))}" height="{_n(h)}" fill="{fill}"{c}/>'
+
+
+def _svg(key: str, height: float, title: str, summary: str, body: list[str]) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_n(height)}" '
+        f'class="chart-svg" role="img" aria-labelledby="{_e(key)}-t {_e(key)}-d" '
+        f'preserveAspectRatio="xMinYMin meet">'
+        f'<title id="{_e(key)}-t">{_e(title)}</title><desc id="{_e(key)}-d">{_e(summary)}</desc>'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _short(label: str, limit: int = 30) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _cites(findings: list[Finding]) -> tuple[Citation, ...]:
+    out: dict[str, Citation] = {}
+    for f in findings:
+        for c in f.citations:
+            out.setdefault(c.key, c)
+    return tuple(out.values())
+
+
+def _estimate(f: Finding, method: str) -> Estimate | None:
+    for e in f.estimates:
+        if e.method == method:
+            return e
+    return None
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+# --- scales ------------------------------------------------------------------------------------
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """1-2-5 ticks within [lo, hi] (positive), always including 1 when it is inside."""
+    ticks = []
+    for k in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1):
+        for m in (1, 2, 5):
+            t = m * 10.0**k
+            if lo <= t <= hi:
+                ticks.append(t)
+    if len(ticks) > 9:  # wide ranges: powers of ten only
+        ticks = [t for t in ticks if math.isclose(math.log10(t), round(math.log10(t)))]
+    return ticks
+
+
+def linear_ticks(lo: float, hi: float, target: int = 6) -> list[float]:
+    """Round-numbered ticks (1, 2 or 5 times a power of ten apart) covering [lo, hi]."""
+    span = hi - lo if hi > lo else 1.0
+    raw = span / target
+    mag = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    first, last = math.floor(lo / step), math.ceil(hi / step)
+    return [round(k * step, 10) for k in range(first, max(last, first + 1) + 1)]
+
+
+def _tick_label(t: float) -> str:
+    return f"{t:g}"
+
+
+# --- forest plot of head-to-head RORs ----------------------------------------------------------
+
+
+def forest_chart(c: Comparison, key: str = "forest") -> Chart:
+    """Head-to-head reporting odds ratios of A against B with their intervals, log scale."""
+    title = f"Head-to-head reporting odds ratios, {c.a.name} vs {c.b.name} (log scale)"
+    found = [
+        (f.topic.split(".", 1)[1].replace("_", " "), e, f)
+        for f in c.findings
+        if f.topic.startswith("postmarketing.") and (e := _estimate(f, "ror_h2h")) is not None
+    ]
+    if not found:
+        return Chart(key, title, absent="No head-to-head reporting odds ratios are in this comparison, "
+                     "so the forest plot is not drawn.")
+    drawn, notes, rows = [], [], []
+    for label, e, f in found:
+        ci = (f"{e.lower:.3g} to {e.upper:.3g}" if _finite(e.lower) and _finite(e.upper) else "not estimable")
+        rows.append((label, f"{e.value:.3g}" if _finite(e.value) else "not estimable", ci))
+        if _finite(e.value) and e.value > 0:
+            drawn.append((label, e))
+        else:
+            notes.append(f"{label}: no finite positive ratio to draw.")
+    level = int(round(found[0][1].level * 100))
+    summary = (
+        f"{len(found)} head-to-head reporting odds ratio(s) of {c.a.name} against {c.b.name} with "
+        f"{level}% confidence intervals, on a log scale; a ratio above 1 means the event was reported "
+        f"relatively more often with {c.a.name} than with {c.b.name}, below 1 with {c.b.name}."
+    )
+    columns = ("Event group", "ROR", f"{level}% CI")
+    cites = _cites([f for _, _, f in found])
+    if not drawn:
+        return Chart(key, title, summary=summary, columns=columns, rows=tuple(rows), citations=cites,
+                     absent="None of the ratios is finite and positive, so the forest plot is not drawn.",
+                     notes=tuple(notes))
+    vals = [v for _, e in drawn for v in (e.value, e.lower, e.upper) if _finite(v) and v > 0]
+    lo, hi = max(min(vals + [1.0]) / 1.25, 1e-3), min(max(vals + [1.0]) * 1.25, 1e3)
+    left, right, top = 210.0, WIDTH - 150.0, 34.0
+    bottom = top + ROW * len(drawn)
+
+    def x(v: float) -> float:
+        v = min(max(v, lo), hi)
+        return left + (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) * (right - left)
+
+    body = [_text(left, 14, f"← reported relatively more with {_short(c.b.name, 18)}", cls="axis-note"),
+            _text(right, 14, f"with {_short(c.a.name, 18)} →", "end", "axis-note")]
+    for t in log_ticks(lo, hi):
+        body += [_line(x(t), top - 6, x(t), bottom, "grid" if t != 1 else "ref"),
+                 _text(x(t), bottom + 16, _tick_label(t), "middle", "tick")]
+    for i, (label, e) in enumerate(drawn):
+        y = top + ROW * i + ROW / 2
+        # no interval (None): the point only; an unbounded or off-scale end: an arrow at the edge
+        lo_v = e.value if e.lower is None else e.lower if _finite(e.lower) else 0.0
+        hi_v = e.value if e.upper is None else e.upper if _finite(e.upper) else math.inf
+        ci = (f"{e.lower:.3g} to {e.upper:.3g}" if e.lower is not None and e.upper is not None
+              else "no interval")
+        body.append(f"<g><title>{_e(label)}: {e.value:.3g} ({_e(ci)})</title>")
+        body.append(_text(left - 8, y + 4, _short(label), "end", "label"))
+        body.append(_line(x(lo_v), y, x(hi_v), y, "ci"))
+        if hi_v > hi:
+            body.append(f'<path d="M{_n(right)} {_n(y)} l-7 -5 v10 z" class="mark"/>')
+        if lo_v < lo:
+            body.append(f'<path d="M{_n(left)} {_n(y)} l7 -5 v10 z" class="mark"/>')
+        body.append(_rect(x(e.value) - 5, y - 5, 10, 10, COLOURS[0], "mark"))
+        body.append(_text(right + 10, y + 4, f"{e.value:.3g} ({ci})", cls="value"))
+        body.append("</g>")
+    body.append(_text((left + right) / 2, bottom + 34, "reporting odds ratio (log scale; 1 = no difference)",
+                      "middle", "axis-title"))
+    svg = _svg(key, bottom + 44, title, summary, body)
+    return Chart(key, title, svg, summary, columns, tuple(rows), cites, notes=tuple(notes))
+
+
+# --- trial risk differences, each drug against its own comparator ------------------------------
+
+
+def trial_charts(c: Comparison, dimension: str) -> list[Chart]:
+    """One chart per drug of the risk differences (arm minus its trial's comparator) in a dimension."""
+    dim = next((d for d in c.dimensions if d.key == dimension), None)
+    if dim is None:
+        return []
+    out = []
+    for side, drug in (("a", c.a), ("b", c.b)):
+        found = [
+            (f.topic.split(".", 1)[-1].replace("_", " "), e, f)
+            for f in dim.findings
+            if (e := _estimate(f, "rd_newcombe")) is not None and (f.a_text if side == "a" else f.b_text)
+        ]
+        found = [(label, e, f) for label, e, f in found if _finite(e.value)]
+        if found:
+            out.append(_trial_chart(f"trial-{dimension}-{side}", drug.name, found))
+    return out
+
+
+def _trial_chart(key: str, name: str, found: list[tuple[str, Estimate, Finding]]) -> Chart:
+    level = int(round(found[0][1].level * 100))
+    title = f"{name}: its trial arm minus that trial's comparator arm (percentage points)"
+    summary = (
+        f"Risk differences in percentage points, with {level}% confidence intervals, for "
+        f"{len(found)} adverse reaction(s) in {name}'s trials: {name}'s arm minus the comparator arm "
+        f"of the same trial. Above 0, the reaction was more frequent in {name}'s arm."
+    )
+    rows = tuple(
+        (label, f"{100 * e.value:+.1f}",
+         f"{100 * e.lower:+.1f} to {100 * e.upper:+.1f}" if _finite(e.lower) and _finite(e.upper) else "—",
+         f.statement)
+        for label, e, f in found
+    )
+    vals = [100 * v for _, e, _ in found for v in (e.value, e.lower, e.upper) if _finite(v)] + [0.0]
+    ticks = linear_ticks(min(vals), max(vals))
+    lo, hi = ticks[0], ticks[-1]
+    left, right, top = 210.0, WIDTH - 130.0, 14.0
+    bottom = top + ROW * len(found)
+
+    def x(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * (right - left)
+
+    body = []
+    for t in ticks:
+        body += [_line(x(t), top - 6, x(t), bottom, "ref" if t == 0 else "grid"),
+                 _text(x(t), bottom + 16, f"{t:+g}" if t else "0", "middle", "tick")]
+    for i, (label, e, f) in enumerate(found):
+        y = top + ROW * i + ROW / 2
+        v = 100 * e.value
+        body.append(f"<g><title>{_e(f.statement)}</title>")
+        body.append(_text(left - 8, y + 4, _short(label), "end", "label"))
+        if _finite(e.lower) and _finite(e.upper):
+            body.append(_line(x(100 * e.lower), y, x(100 * e.upper), y, "ci"))
+        body.append(f'<circle cx="{_n(x(v))}" cy="{_n(y)}" r="5" fill="{COLOURS[0]}" class="mark"/>')
+        body.append(_text(right + 10, y + 4, f"{v:+.1f} pp", cls="value"))
+        body.append("</g>")
+    body.append(_text((left + right) / 2, bottom + 34, "risk difference, percentage points (0 = no difference)",
+                      "middle", "axis-title"))
+    columns = ("Reaction", "Risk difference (pp)", f"{level}% CI (pp)", "Trial finding")
+    return Chart(key, title, _svg(key, bottom + 44, title, summary, body), summary, columns, rows,
+                 _cites([f for _, _, f in found]))
+
+
+# --- bars: administration burden and reports per year ------------------------------------------
+
+
+def _bars(key: str, title: str, summary: str, series: list[str], groups: list[tuple[str, list[float | None]]]) -> str:
+    """Horizontal grouped bars: one group per label, one bar per series (None: no value)."""
+    left, right, top, bar = 170.0, WIDTH - 70.0, 34.0, 14.0
+    gap = 12.0
+    vmax = max([v for _, vs in groups for v in vs if v is not None] + [1.0])
+    ticks = linear_ticks(0.0, vmax, 5)
+    hi = ticks[-1]
+    body, lx = [], left
+    for s, name in enumerate(series):
+        body.append(_rect(lx, 8, 12, 12, COLOURS[min(s, 2)]))
+        body.append(_text(lx + 18, 18, _short(name, 24), cls="legend"))
+        lx += 30 + 8 * min(len(name), 24)
+    y = top
+    for label, values in groups:
+        body.append(_text(left - 8, y + bar * len(values) / 2 + 4, _short(label, 26), "end", "label"))
+        for s, v in enumerate(values):
+            if v is not None:
+                w = v / hi * (right - left)
+                body.append(f"<g><title>{_e(series[s])}, {_e(label)}: {v:g}</title>")
+                body.append(_rect(left, y, w, bar - 2, COLOURS[min(s, 2)], "bar"))
+                body.append(_text(left + w + 4, y + bar - 4, f"{v:g}", cls="value"))
+                body.append("</g>")
+            y += bar
+        y += gap
+    for t in ticks:
+        px = left + t / hi * (right - left)
+        body += [_line(px, top - 4, px, y - gap + 2, "grid"), _text(px, y + 8, f"{t:g}", "middle", "tick")]
+    return _svg(key, y + 16, title, summary, body)
+
+
+_YEARS = re.compile(r"^(\d+) in year 1, (\d+) in year 2$")
+
+
+def _two_years(f: Finding, side: str) -> tuple[int, int] | None:
+    """Counts for years 1 and 2: structured estimates first, else the exact text form."""
+    by = {e.method: e.value for e in f.estimates}
+    y1, y2 = by.get(f"burden:{side}:1"), by.get(f"burden:{side}:2")
+    if y1 is not None and y2 is not None:
+        return int(y1), int(y2)
+    m = _YEARS.match((f.a_text if side == "a" else f.b_text).strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def burden_chart(c: Comparison, key: str = "burden") -> Chart:
+    """Doses (and clinic visits, when known for both) in years 1 and 2 of each drug's schedule."""
+    title = "Administration burden over the first two years"
+    groups: list[tuple[str, list[float | None]]] = []
+    used: list[Finding] = []
+    for topic, what in (("burden.administrations", "Doses"), ("burden.visits", "Clinic visits")):
+        f = next((f for f in c.findings if f.topic == topic and f.grade is not Grade.ABSENT), None)
+        if f is None:
+            continue
+        a, b = _two_years(f, "a"), _two_years(f, "b")
+        if a is None or b is None:
+            continue
+        used.append(f)
+        groups += [(f"{what}, year 1", [a[0], b[0]]), (f"{what}, year 2", [a[1], b[1]])]
+    if not used:
+        return Chart(key, title, absent="The dosing schedule of at least one drug is not complete in the "
+                     "evidence, so the administration burden chart is not drawn.")
+    what = " and ".join(label.split(",")[0].lower() for label, _ in groups[::2])
+    summary = (
+        f"{what.capitalize()} in year 1 and year 2 for {c.a.name} and {c.b.name}, counted from the "
+        "labelled dosing schedules: "
+        + "; ".join(f"{label}: {c.a.name} {v[0]:g}, {c.b.name} {v[1]:g}" for label, v in groups)
+        + "."
+    )
+    rows = tuple((label, f"{v[0]:g}", f"{v[1]:g}") for label, v in groups)
+    svg = _bars(key, title, summary, [c.a.name, c.b.name], groups)
+    return Chart(key, title, svg, summary, ("", c.a.name, c.b.name), rows, _cites(used))
+
+
+def per_year_chart(c: Comparison, key: str = "per-year") -> Chart:
+    """Reports per year of each drug, from the ``postmarketing.per_year`` finding."""
+    title = "Post-marketing reports per year"
+    f = next((f for f in c.findings if f.topic == "postmarketing.per_year"), None)
+    counts: dict[str, dict[int, float]] = {}
+    for e in f.estimates if f else ():
+        parts = e.method.split(":")
+        if len(parts) == 3 and parts[0] == "reports_per_year" and parts[2].isdigit():
+            counts.setdefault(parts[1], {})[int(parts[2])] = e.value
+    if not counts:
+        return Chart(key, title, absent="No counts of reports per year are in this comparison, so this "
+                     "chart is not drawn.")
+    names = {c.a.product.id: c.a.name, c.b.product.id: c.b.name}
+    order = sorted(counts, key=lambda d: (d not in names, d != c.a.product.id, d))
+    series = [names.get(d, d) for d in order]
+    years = sorted({y for per in counts.values() for y in per})
+    groups = [(str(y), [counts[d].get(y) for d in order]) for y in years]
+    summary = (
+        f"Reports per year, {years[0]} to {years[-1]}: "
+        + "; ".join(f"{y}: " + ", ".join(f"{s} {v:g}" for s, v in zip(series, vals) if v is not None)
+                    for y, vals in groups)
+        + "."
+    )
+    rows = tuple((str(y), *("" if v is None else f"{v:g}" for v in vals)) for y, vals in groups)
+    svg = _bars(key, title, summary, series, [(y, list(v)) for y, v in groups])
+    return Chart(key, title, svg, summary, ("Year", *series), rows, _cites([f]))
+
+
+def charts_for(c: Comparison) -> dict[str, list[Chart]]:
+    """The charts of a comparison, by the dimension they belong under."""
+    out: dict[str, list[Chart]] = {}
+    keys = {d.key for d in c.dimensions}
+    if "administration" in keys:
+        out["administration"] = [burden_chart(c)]
+    for d in c.dimensions:
+        drawn = trial_charts(c, d.key)
+        if drawn:
+            out.setdefault(d.key, []).extend(drawn)
+    if "trial_reactions" in keys and not out.get("trial_reactions"):
+        out["trial_reactions"] = [Chart("trial-none", "Trial adverse reactions", absent=(
+            "No trial risk differences are in this comparison, so the trial chart is not drawn."))]
+    if "postmarketing" in keys:
+        out["postmarketing"] = [forest_chart(c), per_year_chart(c)]
+    return out
+
+
+__all__ = ["Chart", "burden_chart", "charts_for", "forest_chart", "per_year_chart", "trial_charts"]

@@ -1,0 +1,202 @@
+"""HTML: one self-contained, printable, phone-readable document per comparison, with SVG charts.
+
+:func:`render_html` writes the report file (``rxcompare compare A B --format html``); the web app
+renders the same report inside its page with :func:`render_page`. Nothing is fetched from another
+host when a page is opened: styles and the page's one script are inline, fonts are the system's,
+charts are inline SVG (:mod:`rxcompare.render.charts`), and a Content-Security-Policy that allows only
+these inline parts (by hash) says so to the browser. Every value is escaped by Jinja's autoescaping.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from rxcompare.models import Comparison, Favours, Finding
+from rxcompare.render.charts import charts_for
+from rxcompare.render.common import DISCLAIMER, cite_line, drug_title, favours_label, footnotes_for
+from rxcompare.render.markdown import GRADE_WORDS
+
+WORDS = {
+    "clinician": {"verdict": "Verdict", "sources": "Sources", "provenance": "Provenance", "none": "none",
+                  "favours": "favours", "caveat": "Caveat", "factors": "Patient factors given"},
+    "patient": {"verdict": "In short", "sources": "Sources", "provenance": "Where this comes from",
+                "none": "none", "favours": "favours", "caveat": "Good to know",
+                "factors": "What you told us"},
+}
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(
+        loader=PackageLoader("rxcompare.render", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+@lru_cache(maxsize=1)
+def _assets() -> tuple[str, str]:
+    """The inline style sheet and the page script, exactly as they are placed in documents."""
+    env = _env()
+    return env.get_template("_style.html").render(), env.get_template("_script.html").render()
+
+
+def report_csp() -> str:
+    """Content-Security-Policy of a report file: its own inline style sheet, nothing else."""
+    css, _ = _assets()
+    return (f"default-src 'none'; style-src {_sha256(css)}; img-src data:; base-uri 'none'; "
+            "form-action 'none'")
+
+
+def page_csp() -> str:
+    """Content-Security-Policy of a web app page: its style and script, and calls to its own API."""
+    css, script = _assets()
+    return (f"default-src 'none'; style-src {_sha256(css)}; script-src {_sha256(script)}; "
+            "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _refs(numbers: list[int]) -> Markup:
+    links = "".join(f'<a href="#ref-{int(n)}">[{int(n)}]</a>' for n in numbers)
+    return Markup(f'<span class="refs">{links}</span>')
+
+
+@dataclass(frozen=True)
+class _FindingView:
+    statement: str
+    refs: list[int]
+    favours: str
+    favours_cls: str
+    grade: str
+    grade_cls: str
+    estimates: tuple[str, ...]
+    caveats: tuple[str, ...]
+    emphasis: bool
+
+
+def _estimates(f: Finding) -> tuple[str, ...]:
+    out = []
+    for e in f.estimates:
+        if e.lower is not None and e.upper is not None:
+            out.append(f"({e.method}: {e.value:.4g}, {int(round(e.level * 100))}% CI {e.lower:.4g} to {e.upper:.4g})")
+    return tuple(out)
+
+
+def report_context(comparison: Comparison) -> dict:
+    """Everything the report templates need, from the comparison only."""
+    c = comparison
+    audience = c.audience if c.audience in GRADE_WORDS else "clinician"
+    notes = footnotes_for(c)
+    charts = charts_for(c)
+    fav_cls = {Favours.A: "a", Favours.B: "b", Favours.NONE: "none", Favours.UNCLEAR: "unclear"}
+
+    def view(f: Finding) -> _FindingView:
+        return _FindingView(
+            statement=f.statement, refs=notes.refs(f), favours=favours_label(f, c, audience),
+            favours_cls=fav_cls[f.favours], grade=GRADE_WORDS[audience][f.grade.value],
+            grade_cls=f.grade.value, estimates=_estimates(f) if audience == "clinician" else (),
+            caveats=f.caveats, emphasis=f.emphasis,
+        )
+
+    def chart_view(chart):
+        cites = tuple(sorted((notes.number(cit), cite_line(cit)) for cit in chart.citations))
+        return {**chart.__dict__, "cites": cites}
+
+    dims = []
+    for d in c.dimensions:
+        rows = [
+            {"topic": f.topic.split(".")[-1].replace("_", " "), "a": f.a_text, "b": f.b_text}
+            for f in d.findings if f.a_text or f.b_text
+        ]
+        dims.append({"key": d.key, "title": d.title, "rows": rows,
+                     "findings": [view(f) for f in d.findings],
+                     "charts": [chart_view(ch) for ch in charts.get(d.key, [])]})
+    v = c.verdict
+    groups = [
+        {"title": f"Favours {c.a.name}", "cls": "fav-a", "findings": [view(f) for f in v.favours_a]},
+        {"title": f"Favours {c.b.name}", "cls": "fav-b", "findings": [view(f) for f in v.favours_b]},
+    ]
+    return {
+        "title_a": drug_title(c, "a"), "title_b": drug_title(c, "b"), "name_a": c.a.name, "name_b": c.b.name,
+        "disclaimer": DISCLAIMER, "words": WORDS[audience], "verdict": v, "verdict_groups": groups,
+        "dims": dims, "refs": _refs,
+        "sources": [(i, cite_line(cit), cit.url) for i, cit in enumerate(notes.citations, 1)],
+        "provenance": list(c.provenance),
+    }
+
+
+def _base(page_title: str, csp: str, script: str = "") -> dict:
+    from rxcompare import __version__
+
+    css, _ = _assets()
+    return {"page_title": page_title, "csp": csp, "css": Markup(css), "script": Markup(script),
+            "version": __version__, "disclaimer": DISCLAIMER, "generated": ""}
+
+
+def _title(c: Comparison) -> str:
+    return f"{drug_title(c, 'a')} vs {drug_title(c, 'b')}: safety comparison"
+
+
+def render_html(comparison: Comparison) -> str:
+    """The comparison as one self-contained HTML document (no request to any other host)."""
+    ctx = {**_base(_title(comparison), report_csp()), **report_context(comparison)}
+    return _env().get_template("report.html").render(ctx)
+
+
+@dataclass(frozen=True)
+class PageError:
+    """An error shown in the web page instead of (or above) a report."""
+
+    status: int
+    title: str
+    message: str
+    suggestions: tuple[str, ...] = ()
+    field: str = ""  # "a" or "b": the drug field the suggestions would replace
+
+
+def render_page(
+    comparison: Comparison | None = None,
+    *,
+    a: str = "",
+    b: str = "",
+    audience: str = "clinician",
+    error: PageError | None = None,
+) -> str:
+    """The web app's page: the form (two drug fields with suggestions) and the report or an error.
+
+    Suggestions of an unknown-name error become links that retry with the suggested name in place
+    of the field (``error.field``) whose name was not found.
+    """
+    _, script = _assets()
+    title = _title(comparison) if comparison else "rxcompare: compare the safety of two medicines"
+    ctx = _base(title, page_csp(), script)
+    ctx["form"] = {"a": a, "b": b, "audience": audience}
+    ctx["report"] = comparison is not None
+    if comparison is not None:
+        ctx.update(report_context(comparison))
+    ctx["error"] = None
+    if error is not None:
+        links = []
+        for s in error.suggestions:
+            query = {"a": a, "b": b, "audience": audience}
+            if error.field in ("a", "b"):
+                query[error.field] = s
+            links.append({"name": s, "href": "/compare?" + urlencode(query)})
+        ctx["error"] = {"status": error.status, "title": error.title, "message": error.message,
+                        "suggestions": links}
+    return _env().get_template("app.html").render(ctx)
+
+
+__all__ = ["PageError", "page_csp", "render_html", "render_page", "report_context", "report_csp"]

@@ -1,0 +1,134 @@
+"""The web app (FastAPI): the comparison page and a JSON API, on the same engine as the CLI.
+
+Pages: ``/`` (the form: two drug fields with suggestions as you type) and ``/compare?a=&b=`` (the
+form and the comparison, rendered on the same HTML as the report file). API: ``/api/compare``,
+``/api/drugs``, ``/api/signals``, ``/healthz``; the OpenAPI document is ``/openapi.json``. Errors
+are answered in one JSON shape, or as the page with a friendly message (:mod:`.responses`).
+
+Run it with ``rxcompare serve`` or ``uvicorn`` on :func:`create_app`'s result.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import FastAPI, Query
+from fastapi.responses import HTMLResponse, Response
+
+from rxcompare import __version__, settings
+from rxcompare.errors import QuestionError
+from rxcompare.render.html import page_csp, render_page
+from rxcompare.sources.pack import Pack, load_pack
+from rxcompare.web.engine import Engine, pick_postmarketing
+from rxcompare.web.responses import ErrorBody, Utf8QueryMiddleware, install_error_handlers, json_response
+
+if TYPE_CHECKING:
+    from rxcompare.compare.postmarketing import PostMarketingSource
+
+Name = Annotated[str, Query(max_length=1000, description="a medicine: brand or generic name")]
+Audience = Annotated[str, Query(pattern="^(clinician|patient)$", description="clinician | patient")]
+Factors = Annotated[
+    list[str],
+    Query(description="patient factor (repeatable): prior_immunosuppressant, hbv_positive, "
+                      "planning_pregnancy, needle_averse"),
+]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in ((400, "query not UTF-8"), (404, "unknown medicine"),
+                       (422, "input that cannot be used"), (503, "evidence unavailable"))
+}
+HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def _html(body: bytes | str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status, headers={**HEADERS, "Content-Security-Policy": page_csp()})
+
+
+def _factors(factor: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(factor)))
+
+
+def create_app(
+    pack: Pack | None = None,
+    *,
+    pack_file: str | os.PathLike[str] | None = None,
+    warehouse: str | os.PathLike[str] | None = None,
+    online: bool = False,
+    postmarketing: PostMarketingSource | None = None,
+    cache_size: int = 256,
+) -> FastAPI:
+    """The app over ``pack`` (else ``pack_file``, else the configured or embedded pack).
+
+    The post-marketing source is ``postmarketing`` when given, else the one the CLI would pick for
+    ``warehouse``/``online``; suggestions also come from the warehouse's FAERS names.
+    """
+    pack = pack or load_pack(pack_file or settings.PACK.get())
+    missing = "no FAERS warehouse or online source was given."
+    if postmarketing is None:
+        postmarketing, missing = pick_postmarketing(warehouse, online)
+    engine = Engine(pack, warehouse=warehouse, postmarketing=postmarketing, postmarketing_missing=missing,
+                    cache_size=cache_size)
+    app = FastAPI(
+        title="rxcompare",
+        version=__version__,
+        summary="Compare the safety of two medicines from cited evidence (labels, FAERS, trials).",
+        description="Not medical advice and not a causality assessment. Every finding cites its evidence.",
+        docs_url=None,  # the interactive docs would load scripts from another host
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.engine = engine
+    install_error_handlers(app)
+    app.add_middleware(Utf8QueryMiddleware)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(a: Name = "", b: Name = "", audience: Audience = "clinician") -> HTMLResponse:
+        return _html(render_page(None, a=a, b=b, audience=audience))
+
+    @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
+    def compare_page(
+        a: Name = "", b: Name = "", audience: Audience = "clinician", factor: Factors = []
+    ) -> HTMLResponse:
+        if not a.strip() and not b.strip():
+            return _html(render_page(None, audience=audience))
+        return _html(engine.compare_page(a, b, audience, _factors(factor)))
+
+    @app.get("/api/compare", tags=["compare"], responses={
+        200: {"description": "the comparison: JSON schema rxcompare/comparison version 1 "
+                             "(as `rxcompare compare A B --format json`)",
+              "content": {"application/json": {"schema": {"type": "object"}}}},
+        **ERRORS,
+    })
+    def api_compare(a: Name, b: Name, audience: Audience = "clinician", factor: Factors = []) -> Response:
+        """Compare two medicines, dimension by dimension, with citations."""
+        return Response(engine.compare_json(a, b, audience, _factors(factor)), media_type="application/json")
+
+    @app.get("/api/drugs", tags=["drugs"], responses=ERRORS)
+    def api_drugs(
+        q: Annotated[str, Query(max_length=200, description="the start of a name")] = "",
+        limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    ) -> Response:
+        """Suggestions for a typed name: pack products first (comparable), then FAERS names."""
+        found = engine.suggest(q, limit)
+        return json_response({"ok": True, "query": q, "drugs": [s.__dict__ for s in found]})
+
+    @app.get("/api/signals", tags=["signals"], responses=ERRORS)
+    def api_signals(
+        a: Name, b: Name,
+        indication: Annotated[str | None, Query(max_length=200, description="restrict to reports with this indication")] = None,
+    ) -> Response:
+        """Head-to-head post-marketing signals (ROR of A vs B per event group) from the configured source."""
+        if indication is not None and not indication.strip():
+            raise QuestionError("the indication is empty; leave it out or give one, e.g. 'multiple sclerosis'")
+        return json_response(engine.signals(a, b, indication))
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> Response:
+        """The server is up: versions of rxcompare and the pack, warehouse and cache status."""
+        return json_response(engine.health())
+
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,146 @@
+"""The web app's link to the library: resolve, compare, render, with every result cached.
+
+A comparison depends only on the pack, the post-marketing source, the two names, the audience and
+the patient factors, so it is computed once per such key (``functools.lru_cache``) and so are its
+JSON and HTML renderings. Input errors name the field ("a" or "b") they come from, so the page can
+offer suggestions for the right field.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rxcompare import __version__, settings
+from rxcompare.compare import compare_drugs
+from rxcompare.errors import QuestionError, SourceError, UnknownDrugError
+from rxcompare.models import Comparison, Drug, to_dict
+from rxcompare.render.html import render_page
+from rxcompare.render.json import render_json
+from rxcompare.resolve import MAX_NAME, candidates, resolve_pair
+from rxcompare.sources.pack import Pack
+from rxcompare.web.responses import FieldError
+from rxcompare.web.suggest import DrugIndex, Suggestion
+
+if TYPE_CHECKING:
+    from rxcompare.compare.postmarketing import PostMarketingSource
+
+FIELDS = {"a": "first", "b": "second"}
+
+
+def pick_postmarketing(warehouse: str | os.PathLike[str] | None, online: bool) -> tuple[Any, str]:
+    """The post-marketing source for comparisons, or (None, why there is none)."""
+    try:
+        from rxcompare.sources.postmarketing import pick_source
+    except ImportError:
+        return None, "this build has no post-marketing source."
+    return pick_source(Path(warehouse) if warehouse else None, online)
+
+
+class Engine:
+    """Cached comparisons, renderings, suggestions and signals over one pack."""
+
+    def __init__(
+        self,
+        pack: Pack,
+        *,
+        warehouse: str | os.PathLike[str] | None = None,
+        postmarketing: PostMarketingSource | None = None,
+        postmarketing_missing: str = "no FAERS warehouse or online source was given.",
+        cache_size: int = 256,
+    ):
+        self.pack = pack
+        self.postmarketing = postmarketing
+        self.missing = postmarketing_missing
+        where = settings.WAREHOUSE.get(warehouse)
+        self.index = DrugIndex(pack, where)
+        self.comparison = lru_cache(maxsize=cache_size)(self._comparison)
+        self.compare_json = lru_cache(maxsize=cache_size)(self._compare_json)
+        self.compare_page = lru_cache(maxsize=cache_size)(self._compare_page)
+        self.signals = lru_cache(maxsize=cache_size)(self._signals)
+
+    # --- resolution with the field named -----------------------------------------------------
+
+    def _check(self, field: str, name: str) -> None:
+        if not name.strip():
+            raise FieldError(field, QuestionError(
+                f"the {FIELDS[field]} medicine name ({field}) is empty; give a brand or generic name "
+                "(/api/drugs?q=... suggests names)"))
+        if len(name) > MAX_NAME:
+            raise FieldError(field, QuestionError(
+                f"the {FIELDS[field]} medicine name ({field}) has {len(name)} characters; a name has at "
+                f"most {MAX_NAME}"))
+
+    def resolve(self, a: str, b: str, indication: str | None = None) -> tuple[Drug, Drug]:
+        """Both drugs, or the error of the field that failed."""
+        self._check("a", a)
+        self._check("b", b)
+        try:
+            return resolve_pair(a, b, self.pack, indication=indication)
+        except UnknownDrugError as exc:
+            ids_a = candidates(a, self.pack)[0]
+            ids_b = candidates(b, self.pack)[0]
+            field = "a" if not ids_a else "b" if not ids_b else "a" if len(ids_a) > 1 else "b"
+            raise FieldError(field, exc) from None
+
+    # --- cached results ----------------------------------------------------------------------
+
+    def _comparison(self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()) -> Comparison:
+        da, db = self.resolve(a, b)
+        return compare_drugs(
+            da, db, self.pack, factors=factors, audience=audience, postmarketing=self.postmarketing,
+            postmarketing_missing=self.missing,
+        )
+
+    def _compare_json(self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()) -> bytes:
+        return render_json(self.comparison(a, b, audience, factors)).encode("utf-8")
+
+    def _compare_page(self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()) -> bytes:
+        c = self.comparison(a, b, audience, factors)
+        return render_page(c, a=a, b=b, audience=audience).encode("utf-8")
+
+    def _signals(self, a: str, b: str, indication: str | None = None) -> dict[str, Any]:
+        """Head-to-head post-marketing signals of A against B, per event group of the pack."""
+        da, db = self.resolve(a, b, indication)
+        if self.postmarketing is None:
+            raise SourceError(
+                f"no post-marketing source: {self.missing} Start the server with --warehouse DIR "
+                "(after `rxcompare faers ingest`) or --online."
+            )
+        pm = self.postmarketing.head_to_head(da, db, dict(self.pack.event_groups), indication)
+        return {
+            "ok": True,
+            "schema": "rxcompare/signals",
+            "version": 1,
+            "a": da.product.id,
+            "b": db.product.id,
+            "indication": indication,
+            "source": getattr(self.postmarketing, "description", ""),
+            "signals": [to_dict(s) for s in pm.signals],
+            "per_year": [{"product": p, "year": y, "count": n} for p, y, n in pm.per_year],
+            "caveats": list(pm.caveats),
+            "citation": to_dict(pm.citation),
+            "provenance": dict(pm.provenance),
+        }
+
+    def suggest(self, q: str, limit: int = 10) -> list[Suggestion]:
+        return self.index.suggest(q, limit)
+
+    def health(self) -> dict[str, Any]:
+        info = self.comparison.cache_info()
+        table = self.index.warehouse / "case_drugs.parquet" if self.index.warehouse else None
+        return {
+            "ok": True,
+            "status": "ok",
+            "version": __version__,
+            "pack": {"version": self.pack.version, "built": self.pack.built, "products": len(self.pack.products)},
+            "warehouse": {"configured": self.index.warehouse is not None,
+                          "suggestions": bool(table and table.is_file())},
+            "postmarketing": getattr(self.postmarketing, "description", None) or f"none: {self.missing}",
+            "cache": {"comparisons": info.currsize, "hits": info.hits, "misses": info.misses},
+        }
+
+
+__all__ = ["Engine", "pick_postmarketing"]
