@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import threading
+from typing import ClassVar
 
 import pytest
 
@@ -16,7 +17,7 @@ from rxcompare.sources.faers.synth import synth_quarters
 class _Handler(http.server.BaseHTTPRequestHandler):
     data = b""
     cut_after: int | None = None  # close the connection after this many body bytes (once)
-    ranges: list[str] = []
+    ranges: ClassVar[list[str]] = []
 
     def log_message(self, *args):
         pass

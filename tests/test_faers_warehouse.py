@@ -114,7 +114,7 @@ def test_rejects_counted_and_written(loaded, synth):
 
 
 def test_rejected_lines_are_the_lines_in_the_file(loaded, synth):
-    out, truth = synth
+    out, _ = synth
     wh, results, _ = loaded
     q = results[0].quarter
     with zipfile.ZipFile(out / f"faers_ascii_{q}.zip") as zf:
@@ -124,7 +124,7 @@ def test_rejected_lines_are_the_lines_in_the_file(loaded, synth):
 
 
 def test_row_counts_match_files_minus_rejects(loaded, synth):
-    out, truth = synth
+    out, _ = synth
     wh, results, _ = loaded
     for res in results:
         with zipfile.ZipFile(out / f"faers_ascii_{res.quarter}.zip") as zf:
@@ -184,7 +184,7 @@ def test_contract_columns(loaded):
     }
     for view, cols in expect.items():
         assert [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()] == cols
-    types = dict((r[0], r[1]) for r in con.execute("DESCRIBE cases").fetchall())
+    types = {r[0]: r[1] for r in con.execute("DESCRIBE cases").fetchall()}
     assert types["primaryid"] == types["caseid"] == "BIGINT" and types["serious"] == "BOOLEAN"
     bands = {r[0] for r in con.execute("SELECT DISTINCT age_band FROM cases").fetchall()}
     assert bands <= {"<18", "18-44", "45-64", "65-74", ">=75", None}
