@@ -1,0 +1,636 @@
+"""Parse FDA Structured Product Labeling (SPL) XML into a :class:`~rxcompare.models.Label`.
+
+SPL is HL7 v3 XML in the namespace ``urn:hl7-org:v3``. The document carries its type (a LOINC
+code: 34391-3 prescription label, 34390-5 OTC label, ...), ``setId`` (stable across versions),
+``versionNumber`` and ``effectiveTime``. Products are ``subject/manufacturedProduct`` elements of
+the product-data section; sections are nested ``<section>`` elements with a LOINC ``<code>`` and a
+``<title>`` whose leading number ("5.1 Infections") is the subsection number. Text is made of
+``<paragraph>``, ``<list>``/``<item>``, ``<content>``, ``<br/>``, ``<footnote>`` and ``<table>``
+(``<caption>``, ``<thead>``, ``<tbody>``, ``<tfoot>``).
+
+The text helpers here read element local names only, so they also read the HTML tables of openFDA
+(:mod:`rxcompare.sources.openfda_label`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from lxml import etree
+
+from rxcompare.errors import LabelError
+from rxcompare.models import Label, LabelProduct, LabelTable, Section
+from rxcompare.sources.loinc import DOCUMENT_TYPES, PRODUCT_DATA, section_name
+
+NS = "urn:hl7-org:v3"
+_V = f"{{{NS}}}"
+NDC_SYSTEM = "2.16.840.1.113883.6.69"
+ACTIVE_CLASSES = {
+    "ACTIB",
+    "ACTIM",
+    "ACTIR",
+}  # active ingredient: basis of strength, moiety, reference
+
+_SPACE = re.compile(r"[\s\u00a0\u2002-\u200b\u202f\u205f\u3000]+")
+_BLOCK = {
+    "paragraph", "list", "item", "caption", "p", "div", "ul", "ol", "li", "dl", "dt", "dd",
+    "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "text",
+}  # fmt: skip
+_SKIP = {"renderMultiMedia", "footnoteRef", "observationMedia", "img", "script", "style"}
+
+
+def normalise_space(text: str) -> str:
+    """Collapse runs of whitespace (including no-break spaces) to one space and strip."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def _local(el: etree._Element) -> str:
+    tag = el.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _render(el: etree._Element, out: list[str], footnotes: list[str], tables: list | None) -> None:
+    """Append the text of ``el`` to ``out``: block elements and ``<br/>`` become line breaks,
+    footnotes go to ``footnotes``, tables to ``tables`` (or are skipped when it is None)."""
+    name = _local(el)
+    if not name or name in _SKIP:
+        return
+    if name == "table":
+        if tables is not None:
+            tables.append(parse_table(el))
+        out.append("\n")
+        return
+    if name == "footnote":
+        footnotes.append(inline_text(el, footnotes))
+        return
+    if name == "br":
+        out.append("\n")
+        return
+    block = name in _BLOCK
+    if block:
+        out.append("\n")
+    _render_content(el, out, footnotes, tables)
+    if block:
+        out.append("\n")
+
+
+def _render_content(
+    el: etree._Element, out: list[str], footnotes: list[str], tables: list | None
+) -> None:
+    # Line breaks in the XML source are layout, not text: only block elements and <br/> break.
+    if el.text:
+        out.append(_SPACE.sub(" ", el.text))
+    for child in el:
+        _render(child, out, footnotes, tables)
+        if child.tail:
+            out.append(_SPACE.sub(" ", child.tail))
+
+
+def text_lines(el: etree._Element, footnotes: list[str], tables: list | None) -> list[str]:
+    """The lines (paragraphs, list items, line breaks) of an element, whitespace normalised."""
+    out: list[str] = []
+    _render_content(el, out, footnotes, tables)
+    lines = (normalise_space(line) for line in "".join(out).split("\n"))
+    return [line for line in lines if line]
+
+
+def inline_text(el: etree._Element | None, footnotes: list[str] | None = None) -> str:
+    """The text of an element on one line (titles, captions, table cells)."""
+    if el is None:
+        return ""
+    return " ".join(text_lines(el, footnotes if footnotes is not None else [], None))
+
+
+# --- label text: sentences and headings --------------------------------------------------------
+
+HEADING_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "without",
+        "after",
+        "during",
+        "when",
+        "versus",
+        "vs.",
+        "per",
+        "than",
+        "not",
+        "other",
+        "&",
+    ]
+)
+_ABBREVIATIONS = frozenset(
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+        "approx",
+        "fig",
+        "figs",
+        "no",
+        "nos",
+        "dr",
+        "u.s",
+        "inc",
+        "ltd",
+        "co",
+        "al",
+        "ca",
+        "resp",
+        "incl",
+        "viz",
+        "cf",
+        "b.i.d",
+        "t.i.d",
+        "q.i.d",
+        "usp",
+        "mr",
+        "ms",
+        "st",
+    ]
+)
+_SENTENCE_END = re.compile('[.!?]["\'\u201d\u2019)\\]]*\\s+(?=["\u201c(\\[]?[A-Z0-9\u2022])')
+_BULLET = re.compile(r"^[\u2022\u00b7\u25aa\u25cf\-\u2013\u2014*]+\s*")
+
+
+def sentences(text: str) -> list[str]:
+    """Split label text into sentences, line by line (a paragraph or list item never joins the
+    next). A full stop after an abbreviation ("e.g.", "U.S.", "No.") or an initial does not end a
+    sentence."""
+    out: list[str] = []
+    for line in text.splitlines():
+        start = 0
+        for m in _SENTENCE_END.finditer(line):
+            before = line[start : m.start()].split()
+            word = before[-1].lower().lstrip('(["\u201c') if before else ""
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+                continue
+            piece = line[start : m.end()].strip()
+            if piece:
+                out.append(piece)
+            start = m.end()
+        rest = line[start:].strip()
+        if rest:
+            out.append(rest)
+    return out
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a text, or "" when it has none."""
+    found = sentences(text)
+    return found[0] if found else ""
+
+
+def clean(text: str) -> str:
+    """A fact's text: whitespace normalised, a leading list bullet removed."""
+    return _BULLET.sub("", normalise_space(text))
+
+
+def is_heading_line(line: str) -> bool:
+    """A short line that reads as a heading: all capitals ("SERIOUS INFECTIONS") or title case
+    ("Increased Mortality in Elderly Patients with Dementia-Related Psychosis"), at most 12 words,
+    not ending like a sentence or a lead-in (". ; , :")."""
+    words = line.split()
+    if not words or len(words) > 12 or line[-1] in ".;,!?" or not any(c.isalpha() for c in line):
+        return False
+    if line.isupper():
+        return True
+    if line.endswith(":"):
+        return False
+    return all(
+        w[0].isupper() or not w[0].isalpha() or w.lower() in HEADING_SMALL_WORDS for w in words
+    )
+
+
+def _caps_word(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def split_caps_heading(sentence: str, names: Iterable[str] = ()) -> tuple[str | None, str]:
+    """Split a run of capitals that starts a sentence off as its heading, as in flattened text:
+    "MALIGNANCY Lymphoma and other malignancies ..." -> ("MALIGNANCY", "Lymphoma and ...").
+    A capitalised word followed by a lower-case one starts the body ("HUMIRA is ..."); a run made
+    only of ``names`` (the brand) is not a heading."""
+    words = sentence.split()
+    i = 0
+    while i < len(words) and _caps_word(words[i]):
+        i += 1
+    if i == 0 or i == len(words):
+        return None, sentence
+    if not words[i][0].isupper():
+        i -= 1
+    head = words[:i]
+    known = {n.lower() for n in names}
+    if not head or all(w.strip(".,:;()").lower() in known for w in head):
+        return None, sentence
+    heading = " ".join(head)
+    if sum(c.isalpha() for c in heading) < 5:
+        return None, sentence
+    return heading, " ".join(words[i:])
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def _span(el: etree._Element, name: str) -> int:
+    try:
+        return max(1, min(int(el.get(name) or 1), 100))
+    except ValueError:
+        return 1
+
+
+def _grid(trs: Iterable[etree._Element], footnotes: list[str]) -> list[list[str]]:
+    """Rows of cell texts with ``colspan``/``rowspan`` expanded (a spanned cell's text is
+    repeated in every position it covers, as HTML table readers do)."""
+    rows: list[list[str]] = []
+    pending: dict[int, tuple[int, str]] = {}  # column -> (rows left, text) from rowspans above
+
+    def take_pending(row: list[str]) -> None:
+        """Fill the positions at the end of ``row`` that a rowspan from above still covers."""
+        while len(row) in pending:
+            left, text = pending.pop(len(row))
+            if left > 1:
+                pending[len(row)] = (left - 1, text)
+            row.append(text)
+
+    for tr in trs:
+        row: list[str] = []
+        for cell in (c for c in tr if _local(c) in ("td", "th")):
+            take_pending(row)
+            text = inline_text(cell, footnotes)
+            rowspan = _span(cell, "rowspan")
+            for _ in range(_span(cell, "colspan")):
+                if rowspan > 1:
+                    pending[len(row)] = (rowspan - 1, text)
+                row.append(text)
+        take_pending(row)
+        for col in sorted(k for k in pending if k > len(row)):  # spans right of a short row
+            row.extend([""] * (col - len(row)))
+            take_pending(row)
+        rows.append(row)
+    return rows
+
+
+_NOTE_MARK = re.compile(r"^[*†‡§¶#]")
+
+
+def _is_footnote_row(tr: etree._Element) -> bool:
+    cells = [c for c in tr if _local(c) in ("td", "th")]
+    return (
+        len(cells) == 1
+        and _span(cells[0], "colspan") > 1
+        and bool(_NOTE_MARK.match(inline_text(cells[0])))
+    )
+
+
+def parse_table(el: etree._Element) -> LabelTable:
+    """A ``<table>`` element as a :class:`LabelTable`: caption, header rows from ``<thead>``,
+    body rows from ``<tbody>`` (or bare ``<tr>``), footnotes from ``<tfoot>``, from ``<footnote>``
+    elements and from a last body row of one spanning cell that starts with a footnote mark."""
+    footnotes: list[str] = []
+    caption = ""
+    head: list[etree._Element] = []
+    body: list[etree._Element] = []
+    foot: list[etree._Element] = []
+    for part in el:
+        name = _local(part)
+        if name == "caption":
+            caption = inline_text(part, footnotes)
+        elif name == "thead":
+            head += [tr for tr in part if _local(tr) == "tr"]
+        elif name == "tbody":
+            body += [tr for tr in part if _local(tr) == "tr"]
+        elif name == "tfoot":
+            foot += [tr for tr in part if _local(tr) == "tr"]
+        elif name == "tr":
+            body.append(part)
+    # Many labels put their footnotes in a last body row of one cell spanning the table.
+    spanning_notes: list[str] = []
+    while body and _is_footnote_row(body[-1]):
+        spanning_notes.insert(0, inline_text(body.pop(), footnotes))
+    header = _grid(head, footnotes)
+    rows = _grid(body, footnotes)
+    foot_lines: list[str] = []
+    for row in _grid(foot, footnotes):
+        cells = list(dict.fromkeys(c for c in row if c))  # a spanned cell counts once
+        if cells:
+            foot_lines.append(" ".join(cells))
+    width = max((len(r) for r in header + rows), default=0)
+    pad = lambda r: tuple(r + [""] * (width - len(r)))
+    return LabelTable(
+        caption=caption,
+        header=tuple(pad(r) for r in header),
+        rows=tuple(pad(r) for r in rows),
+        footnotes=tuple(foot_lines + spanning_notes + footnotes),
+    )
+
+
+# --- section titles --------------------------------------------------------------------------
+
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$")
+_UNIT_AFTER = re.compile(
+    r"^(?:mg|mcg|g|ml|kg|%|mm|cm|tablets?|capsules?|units?|years?)\b", re.IGNORECASE
+)
+
+
+def split_number(title: str, top_level: bool) -> tuple[str | None, str]:
+    """Split a section title into its number and name.
+
+    "5.1 Infections" -> ("5.1", "Infections"); "5 WARNINGS AND PRECAUTIONS" -> ("5", ...) at the
+    top level only; "WARNINGS" -> (None, "WARNINGS"); "10 mg Tablets" -> (None, "10 mg Tablets").
+    """
+    m = _NUMBERED.match(title)
+    if not m or _UNIT_AFTER.match(m.group(2)):
+        return None, title
+    number, rest = m.group(1), m.group(2)
+    if "." not in number and not top_level:
+        return None, title
+    return number, rest
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def _read(path_or_bytes: str | os.PathLike[str] | bytes, origin: str | None) -> tuple[bytes, str]:
+    if isinstance(path_or_bytes, (bytes, bytearray)):
+        return bytes(path_or_bytes), origin or "SPL document"
+    path = Path(path_or_bytes)
+    name = origin or str(path)
+    try:
+        return path.read_bytes(), name
+    except FileNotFoundError:
+        raise LabelError(f"label file {name} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise LabelError(
+            f"label file {name} is a folder; give the path of an SPL XML file"
+        ) from None
+    except OSError as exc:
+        raise LabelError(f"label file {name} cannot be read ({exc.strerror or exc})") from None
+
+
+def _parse_xml(data: bytes, origin: str) -> etree._Element:
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        where = f" at line {exc.lineno}" if exc.lineno else ""
+        raise LabelError(
+            f"{origin}: not well-formed XML{where} ({exc.msg}); the file is damaged or "
+            "truncated - download the label again"
+        ) from None
+    if root is None:
+        raise LabelError(f"{origin}: the file is empty; download the label again")
+    if root.tag != f"{_V}document":
+        qname = etree.QName(root)
+        raise LabelError(
+            f"{origin}: not an SPL document: the root element is <{qname.localname}> in namespace "
+            f"{qname.namespace or '(none)'!r}; an FDA label is a <document> in {NS!r}"
+        )
+    return root
+
+
+def _iso_date(value: str | None) -> str:
+    """YYYYMMDD[hhmmss] -> YYYY-MM-DD (keeps the precision the source has: YYYY-MM, YYYY)."""
+    digits = re.match(r"\d{4,8}", value or "")
+    if not digits:
+        return ""
+    d = digits.group(0)
+    return "-".join(x for x in (d[0:4], d[4:6], d[6:8]) if x)
+
+
+def _required(root: etree._Element, path: str, attr: str, origin: str, what: str) -> str:
+    el = root.find(path)
+    value = el.get(attr) if el is not None else None
+    if not value:
+        raise LabelError(
+            f"{origin}: the SPL document has no {what} ({path.replace(_V, '')} @{attr})"
+        )
+    return value
+
+
+def _strength(quantity: etree._Element | None) -> str:
+    """ "40 mg/0.8 mL" from numerator 40 mg and denominator 0.8 mL; "10 mg" per 1 unit."""
+    if quantity is None:
+        return ""
+    num = quantity.find(f"{_V}numerator")
+    den = quantity.find(f"{_V}denominator")
+    if num is None or not num.get("value"):
+        return ""
+    text = f"{num.get('value')} {num.get('unit') or ''}".strip()
+    if den is not None and den.get("value"):
+        dv, du = den.get("value"), den.get("unit")
+        if not (dv == "1" and du in (None, "", "1")):
+            text += "/" + (f"{dv} {du}" if du and du != "1" else dv)
+    return text
+
+
+def _routes(el: etree._Element) -> list[str]:
+    return [
+        normalise_space(r.get("displayName") or r.get("code") or "")
+        for r in el.iterfind(f"{_V}consumedIn/{_V}substanceAdministration/{_V}routeCode")
+    ]
+
+
+def _name(el: etree._Element | None) -> str:
+    """A product name; its ``<suffix>`` ("TRIAMINIC" + "Childrens ...") is set off by a space."""
+    if el is None:
+        return ""
+    parts = [el.text or ""] + [" ".join((inline_text(c), c.tail or "")) for c in el]
+    return normalise_space(" ".join(parts))
+
+
+def _product(outer: etree._Element, inner: etree._Element) -> LabelProduct:
+    ingredients: list[tuple[str, str]] = []
+    routes = _routes(outer) + _routes(inner)
+    for part in [inner, *inner.iterfind(f"{_V}part")]:
+        holder = part if part is inner else part.find(f"{_V}partProduct")
+        if holder is None:
+            continue
+        active = False
+        for ing in holder.iterfind(f"{_V}ingredient"):
+            if ing.get("classCode") not in ACTIVE_CLASSES:
+                continue
+            active = True
+            moiety = ing.findtext(
+                f"{_V}ingredientSubstance/{_V}activeMoiety/{_V}activeMoiety/{_V}name"
+            )
+            name = ing.findtext(f"{_V}ingredientSubstance/{_V}name") or ""
+            if ing.get("classCode") == "ACTIM" and moiety:  # strength is of the moiety
+                name = moiety
+            pair = (normalise_space(name), _strength(ing.find(f"{_V}quantity")))
+            if pair[0] and pair not in ingredients:
+                ingredients.append(pair)
+        if part is not inner and active:  # a kit's part: its route, unless it is an accessory
+            routes += _routes(part)
+    form = inner.find(f"{_V}formCode")
+    ndc = [
+        c.get("code")
+        for c in inner.iterfind(f"{_V}code")
+        if c.get("codeSystem") == NDC_SYSTEM and c.get("code")
+    ]
+    return LabelProduct(
+        name=_name(inner.find(f"{_V}name")),
+        ingredients=tuple(ingredients),
+        routes=tuple(dict.fromkeys(r for r in routes if r)),
+        dosage_form=(form.get("displayName") or None) if form is not None else None,
+        ndc=tuple(ndc),
+    )
+
+
+def _products(body: etree._Element) -> tuple[LabelProduct, ...]:
+    products = []
+    for subject in body.iter(f"{_V}subject"):
+        for outer in subject.iterfind(f"{_V}manufacturedProduct"):
+            inner = outer.find(f"{_V}manufacturedProduct")
+            if inner is None:
+                inner = outer.find(f"{_V}manufacturedMedicine")  # SPL release 2 and older
+            if inner is not None:
+                products.append(_product(outer, inner))
+    return tuple(products)
+
+
+def _section(el: etree._Element, top_level: bool) -> Section:
+    code_el = el.find(f"{_V}code")
+    code = code_el.get("code") if code_el is not None else None
+    number, title = split_number(inline_text(el.find(f"{_V}title")), top_level)
+    footnotes: list[str] = []
+    tables: list[LabelTable] = []
+    text_el = el.find(f"{_V}text")
+    lines = text_lines(text_el, footnotes, tables) if text_el is not None else []
+    subsections = tuple(_section(s, False) for s in el.iterfind(f"{_V}component/{_V}section"))
+    return Section(
+        code=code or None,
+        number=number,
+        title=title,
+        text="\n".join(lines + footnotes),
+        tables=tuple(tables),
+        subsections=subsections,
+    )
+
+
+def parse_spl(path_or_bytes: str | os.PathLike[str] | bytes, origin: str | None = None) -> Label:
+    """Parse an SPL XML label (a file path or the bytes) into a :class:`Label`.
+
+    ``origin`` names the document in error messages (default: the path). Raises
+    :class:`~rxcompare.errors.LabelError` for a missing or unreadable file, XML that is not
+    well-formed (damaged or truncated), XML that is not SPL, and SPL documents that are not drug
+    labels (such as indexing documents); the message names the file and what is wrong.
+    """
+    data, origin = _read(path_or_bytes, origin)
+    root = _parse_xml(data, origin)
+    code_el = root.find(f"{_V}code")
+    doc_type = code_el.get("code") if code_el is not None else None
+    if doc_type not in DOCUMENT_TYPES:
+        shown = code_el.get("displayName") if code_el is not None else None
+        raise LabelError(
+            f"{origin}: an SPL document of type {doc_type or '(none)'}"
+            f"{f' ({shown!r})' if shown else ''}, not a drug label; rxcompare reads prescribing "
+            "information and OTC labels (document types " + ", ".join(sorted(DOCUMENT_TYPES)) + ")"
+        )
+    set_id = _required(root, f"{_V}setId", "root", origin, "set id")
+    version = _required(root, f"{_V}versionNumber", "value", origin, "version number")
+    effective = _iso_date(_required(root, f"{_V}effectiveTime", "value", origin, "effective time"))
+    body = root.find(f"{_V}component/{_V}structuredBody")
+    if body is None:
+        raise LabelError(f"{origin}: the SPL document has no structuredBody (no label text)")
+    products = _products(body)
+    title = inline_text(root.find(f"{_V}title"))
+    if not title:  # some labels have an empty <title/>: name them by their products
+        title = ", ".join(dict.fromkeys(p.name for p in products if p.name))
+    sections = tuple(_section(s, True) for s in body.iterfind(f"{_V}component/{_V}section"))
+    return Label(
+        set_id=set_id,
+        version=version,
+        effective_date=effective,
+        title=title,
+        document_type=doc_type,
+        products=products,
+        sections=sections,
+        source="spl",
+        highlights=next(root.iter(f"{_V}highlight"), None) is not None,
+    )
+
+
+# --- a readable outline ----------------------------------------------------------------------
+
+
+def _outline_section(s: Section, depth: int, out: list[str]) -> None:
+    if s.code == PRODUCT_DATA and not s.text and not s.subsections:
+        return
+    name = (
+        " ".join(x for x in (s.number, s.title) if x) or f"({section_name(s.code) or 'untitled'})"
+    )
+    paragraphs = len(s.text.splitlines()) if s.text else 0
+    out.append(f"{'  ' * depth}{name} [{s.code or 'no code'}] {paragraphs} paragraph(s)")
+    for t in s.tables:
+        width = max((len(r) for r in t.header + t.rows), default=0)
+        caption = f"{t.caption[:70]!r}" if t.caption else "(no caption)"
+        out.append(
+            f"{'  ' * (depth + 1)}table {caption}: {len(t.header)} header row(s), "
+            f"{len(t.rows)} row(s) x {width} column(s), {len(t.footnotes)} footnote(s)"
+        )
+    for sub in s.subsections:
+        _outline_section(sub, depth + 1, out)
+
+
+def outline(label: Label) -> str:
+    """A plain-text outline of a label: identity, products, sections with numbers, codes and
+    table shapes (what ``rxcompare label parse`` prints)."""
+    kind = DOCUMENT_TYPES.get(label.document_type, label.document_type or "unknown type")
+    out = [
+        label.title,
+        f"set id {label.set_id}, version {label.version}, effective {label.effective_date}",
+        (
+            f"{kind} ({label.document_type}), source {label.source}, "
+            f"highlights {'yes' if label.highlights else 'no'}"
+        ),
+        f"products ({len(label.products)}):",
+    ]
+    for p in label.products:
+        ingredients = "; ".join(" ".join(x for x in pair if x) for pair in p.ingredients)
+        out.append(
+            f"  {p.name} - {p.dosage_form or 'form not stated'}; {ingredients or 'no active ingredient'}; "
+            f"route {', '.join(p.routes) or 'not stated'}; NDC {', '.join(p.ndc) or 'none'}"
+        )
+    out.append("sections:")
+    for s in label.sections:
+        _outline_section(s, 1, out)
+    return "\n".join(out)
+
+
+__all__ = [
+    "HEADING_SMALL_WORDS",
+    "clean",
+    "first_sentence",
+    "inline_text",
+    "is_heading_line",
+    "normalise_space",
+    "outline",
+    "parse_spl",
+    "parse_table",
+    "sentences",
+    "split_caps_heading",
+    "split_number",
+]
