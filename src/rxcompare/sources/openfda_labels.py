@@ -1,0 +1,133 @@
+"""Labels the knowledge pack does not hold, fetched from openFDA ``drug/label.json``.
+
+``fetch_label(name, client)`` finds the label in two queries:
+
+1. **Which brand?** ``search=openfda.brand_name:"X" openfda.generic_name:"X"`` (the two terms are OR-ed)
+   with ``count=openfda.brand_name.exact`` lists the brand names of every label that matches. A brand
+   equal to the name (case-insensitive) is taken; a single brand is taken; several brands (a generic
+   name with products that differ, like an ingredient sold as two brands) raise
+   :class:`~rxcompare.errors.AmbiguousDrugError` listing them, because products are never merged.
+   No match raises :class:`~rxcompare.errors.UnknownDrugError`.
+2. **The newest label of that brand**: ``search=openfda.brand_name.exact:"<brand>"`` (every
+   spelling openFDA counted, OR-ed: ``.exact`` is case-sensitive), ``sort=effective_time:desc``,
+   ``limit=1``.
+
+The result is parsed by :func:`rxcompare.sources.openfda_label.parse_openfda_label` and turned into
+a product and facts by :mod:`rxcompare.sources.facts`, exactly as SPL files are. Fact citations keep
+``kind="label"`` (set id, version, effective date, section); their ``url`` is the openFDA query that
+returned the label (without the API key) when the parser gives none.
+
+:func:`pack_with_online_labels` adds such products to a pack, recording their source as ``openfda``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from rxcompare.errors import AmbiguousDrugError, UnknownDrugError
+from rxcompare.models import Citation, Fact, Incidence, Product
+from rxcompare.sources.facts import extract_facts, matches_product, product_from_label
+from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.openfda_events import quote
+from rxcompare.sources.pack import Pack
+
+__all__ = ["ENDPOINT", "fetch_label", "find_brand", "pack_with_online_labels"]
+
+ENDPOINT = "drug/label.json"
+SOURCE = "openfda"
+
+
+def find_brand(name: str, client: OpenFdaClient) -> tuple[str, ...]:
+    """The brand whose label ``fetch_label`` takes for ``name``, as every spelling openFDA counted
+    (``("Gammex", "GAMMEX")``: ``.exact`` fields are case-sensitive), most frequent first."""
+    phrase = quote(name.upper(), "drug name")
+    data = client.get(
+        ENDPOINT,
+        {
+            "search": f"openfda.brand_name:{phrase} openfda.generic_name:{phrase}",
+            "count": "openfda.brand_name.exact",
+            "limit": 1000,
+        },
+    )
+    spellings: dict[str, list[str]] = {}
+    for r in data.get("results") or []:
+        if r.get("term"):
+            spellings.setdefault(str(r["term"]).casefold(), []).append(str(r["term"]))
+    if not spellings:
+        raise UnknownDrugError(
+            f"openFDA has no label whose brand or generic name matches {name!r}; check the spelling, "
+            "or use the name printed on the US label"
+        )
+    wanted = " ".join(name.split()).casefold()
+    if wanted in spellings:
+        return tuple(spellings[wanted])
+    if len(spellings) == 1:
+        return tuple(next(iter(spellings.values())))
+    brands = sorted((s[0] for s in spellings.values()), key=str.casefold)
+    raise AmbiguousDrugError(
+        f"{name!r} matches the US labels of {len(brands)} brands ({', '.join(brands[:8])}"
+        f"{', ...' if len(brands) > 8 else ''}); products of one ingredient can differ in safety, "
+        "so name the brand you mean",
+        suggestions=tuple(brands[:10]),
+    )
+
+
+def fetch_label(name: str, client: OpenFdaClient) -> tuple[Product, list[Fact], list[Incidence]]:
+    """The product, label facts and trial incidences of the newest US label for ``name``."""
+    from rxcompare.sources.openfda_label import parse_openfda_label
+
+    spellings = [quote(s, "brand name") for s in find_brand(name, client)]
+    exact = spellings[0] if len(spellings) == 1 else f"({' OR '.join(spellings)})"
+    brand = spellings[0].strip('"')
+    fetched = client.fetch(
+        ENDPOINT,
+        {"search": f"openfda.brand_name.exact:{exact}", "sort": "effective_time:desc", "limit": 1},
+    )
+    results = fetched.data.get("results") or []
+    if not results or not isinstance(results[0], dict):
+        raise UnknownDrugError(
+            f"openFDA listed the brand {brand!r} for {name!r} but returned no label for it "
+            f"({fetched.url}); try again later"
+        )
+    label = parse_openfda_label(results[0], f"openFDA label of {brand!r} ({fetched.url})")
+    product = product_from_label(label)
+    facts, incidences = extract_facts(label, product.id)
+    facts = [dataclasses.replace(f, citation=_with_url(f.citation, fetched.url)) for f in facts]
+    incidences = [dataclasses.replace(i, citation=_with_url(i.citation, fetched.url)) for i in incidences]
+    return product, facts, incidences
+
+
+def _with_url(citation: Citation, url: str) -> Citation:
+    return citation if citation.url else dataclasses.replace(citation, url=url)
+
+
+def pack_with_online_labels(pack: Pack, names: Iterable[str], client: OpenFdaClient) -> Pack:
+    """A new pack: ``pack`` plus the openFDA label of each name it does not hold.
+
+    A name counts as held when a product of the pack has it as id, brand, synonym or ingredient
+    (case-insensitive); fuzzy matching is the resolver's job, so call this for the names the resolver
+    could not match. A fetched product whose id the pack already has is not added (the pack's entry,
+    curated or parsed from SPL, wins). Added products are recorded with source ``openfda``.
+    """
+    products = list(pack.products)
+    facts = list(pack.facts)
+    incidences = list(pack.incidences)
+    sources = dict(pack.sources)
+    for name in names:
+        if any(matches_product(p, name) for p in pack.products):
+            continue
+        product, f, inc = fetch_label(name, client)
+        if any(p.id == product.id for p in products):
+            continue
+        products.append(product)
+        facts += f
+        incidences += inc
+        sources[product.id] = SOURCE
+    return dataclasses.replace(
+        pack,
+        products=tuple(products),
+        facts=tuple(facts),
+        incidences=tuple(incidences),
+        sources=tuple(sources.items()),
+    )
