@@ -53,9 +53,30 @@ def _days(value: str | None) -> list[float]:
         return []
 
 
+def _titration_days(f: Fact, maintenance_start: float) -> list[float]:
+    """Days of initial doses given as ``per_week`` over ``weeks`` "a-b" (default: until maintenance)."""
+    if f.qualifier("schedule_days") or not f.qualifier("per_week"):
+        return []
+    try:
+        step = 7 / float(f.qualifier("per_week"))
+        first, last = 1.0, maintenance_start - 1
+        if f.qualifier("weeks"):
+            lo, _, hi = f.qualifier("weeks").partition("-")
+            first, last = 1 + 7 * (int(lo) - 1), 7 * int(hi or lo)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return []
+    out, d = [], first
+    while d <= last:
+        out.append(d)
+        d += step
+    return out
+
+
 def dose_days(ev: Evidence, horizon: int = 2 * YEAR) -> tuple[list[float], tuple[Fact, ...]] | None:
     """The days (day 1 = first dose) on which doses fall, from the labelled schedule, or None."""
-    initial = [f for f in ev.topic("admin.dose.initial") if f.qualifier("schedule_days")]
+    initial = [
+        f for f in ev.topic("admin.dose.initial") if f.qualifier("schedule_days") or f.qualifier("per_week")
+    ]
     maintenance = [f for f in ev.topic("admin.dose.maintenance") if _interval_days(f)]
     if not maintenance:
         return None
@@ -73,6 +94,8 @@ def dose_days(ev: Evidence, horizon: int = 2 * YEAR) -> tuple[list[float], tuple
         start = 1 + float(m.qualifier("starts_month")) * MONTH
     else:
         start = float(m.qualifier("starts_day") or (max(days) + interval if days else 1))
+    for f in initial:
+        days += _titration_days(f, start)
     limit = int(m.qualifier("max_doses") or 10**6)
     d, k = start, 0
     while d <= horizon and k < limit:
@@ -162,9 +185,10 @@ def _inform(f: Finding, statement: str | None) -> Finding:
 
 def _value(f: Fact) -> str:
     """A fact's figure as the label gives it: route, who, dose with unit and interval."""
-    for q in ("route", "by"):
-        if f.qualifier(q):
-            return WHO.get(f.qualifier(q), f.qualifier(q))
+    if f.topic == "admin.route" and f.qualifier("route"):
+        return f.qualifier("route")
+    if f.topic == "admin.administered_by" and f.qualifier("by"):
+        return WHO.get(f.qualifier("by"), f.qualifier("by"))
     if f.value is None:
         return ""
     out = f"{f.value:g} {f.unit or ''}".strip()
