@@ -84,9 +84,11 @@ def dose_days(ev: Evidence, horizon: int = 2 * YEAR) -> tuple[list[float], tuple
     interval = _interval_days(m)
     if interval is None:
         return None
-    # one regimen: the initial doses that share the maintenance fact's regimen (all when unnamed)
-    regimen = m.qualifier("regimen")
-    initial = [f for f in initial if f.qualifier("regimen") == regimen]
+    # one regimen: the initial doses that share the maintenance fact's regimen and population
+    def key(f: Fact) -> tuple[str | None, str | None]:
+        return f.qualifier("regimen"), f.qualifier("population")
+
+    initial = [f for f in initial if key(f) == key(m)]
     days: list[float] = []
     for f in initial:
         days += _days(f.qualifier("schedule_days"))
