@@ -195,7 +195,8 @@ def _value(f: Fact) -> str:
         return ""
     out = f"{f.value:g} {f.unit or ''}".strip()
     if f.qualifier("interval_months"):
-        out += f" every {f.qualifier('interval_months')} months"
+        months = f.qualifier("interval_months")
+        out += " every month" if months == "1" else f" every {months} months"
     elif f.qualifier("interval_days"):
         out += f" every {f.qualifier('interval_days')} days"
     elif f.qualifier("per_week"):

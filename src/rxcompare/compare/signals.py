@@ -42,6 +42,18 @@ def shared_indication(a: Evidence, b: Evidence) -> str | None:
     return None
 
 
+OUTCOMES = {"DE": "death", "LT": "life-threatening", "HO": "hospitalisation", "DS": "disability",
+            "CA": "congenital anomaly", "RI": "required intervention", "OT": "other serious"}
+
+
+def _term(t: str) -> str:
+    """A group term as a reader should see it: PTs as they are; '@outcome:DE' as the outcome."""
+    if t.startswith("@outcome:"):
+        code = t.split(":", 1)[1]
+        return f"any case with outcome {code} ({OUTCOMES.get(code, 'FAERS outcome code')})"
+    return t
+
+
 def _pct(x: int, n: int) -> str:
     return f"{100 * x / n:.1f}%" if n else "n/a"
 
@@ -55,7 +67,7 @@ def _signal_finding(s: Signal, a: Evidence, b: Evidence, indication: str | None)
     unit = "case" if "case" in s.counting_unit else "report"
     na, nb = t.a + t.b, t.c + t.d
     est = s.estimate("ror_h2h")
-    caveats = [PM_TERMS.format(terms=", ".join(s.terms))] if s.terms else []
+    caveats = [PM_TERMS.format(terms=", ".join(map(_term, s.terms)))] if s.terms else []
     few = min(t.a, t.c) < MIN_CASES or est is None or est.lower is None
     if few:
         statement = PM_FEW.format(group=s.event, a=a.name, ca=t.a, na=na, unit=unit, b=b.name, cb=t.c, nb=nb)

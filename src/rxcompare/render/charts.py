@@ -106,6 +106,15 @@ def _finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
+def _ci(e: Estimate) -> str:
+    """"lower to upper" (an unbounded limit shows as inf), or why there is no interval."""
+    if e.lower is None or e.upper is None:
+        return "no interval"
+    if math.isnan(e.lower) or math.isnan(e.upper):
+        return "not estimable"
+    return f"{e.lower:.3g} to {e.upper:.3g}"
+
+
 # --- scales ------------------------------------------------------------------------------------
 
 
@@ -152,8 +161,7 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
                      "so the forest plot is not drawn.")
     drawn, notes, rows = [], [], []
     for label, e, f in found:
-        ci = (f"{e.lower:.3g} to {e.upper:.3g}" if _finite(e.lower) and _finite(e.upper) else "not estimable")
-        rows.append((label, f"{e.value:.3g}" if _finite(e.value) else "not estimable", ci))
+        rows.append((label, f"{e.value:.3g}" if _finite(e.value) else "not estimable", _ci(e)))
         if _finite(e.value) and e.value > 0:
             drawn.append((label, e))
         else:
@@ -189,8 +197,7 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
         # no interval (None): the point only; an unbounded or off-scale end: an arrow at the edge
         lo_v = e.value if e.lower is None else e.lower if _finite(e.lower) else 0.0
         hi_v = e.value if e.upper is None else e.upper if _finite(e.upper) else math.inf
-        ci = (f"{e.lower:.3g} to {e.upper:.3g}" if e.lower is not None and e.upper is not None
-              else "no interval")
+        ci = _ci(e)
         body.append(f"<g><title>{_e(label)}: {e.value:.3g} ({_e(ci)})</title>")
         body.append(_text(left - 8, y + 4, _short(label), "end", "label"))
         body.append(_line(x(lo_v), y, x(hi_v), y, "ci"))

@@ -49,7 +49,7 @@ def render_markdown(comparison: Comparison) -> str:
         out.append("")
     for d in c.dimensions:
         out += [f"## {d.title}", ""]
-        rows = [f for f in d.findings if f.a_text or f.b_text]
+        rows = [f for f in d.findings if (f.a_text or f.b_text) and f.grade.value != "absent"]
         if rows:
             out += [f"| | {c.a.name} | {c.b.name} |", "|---|---|---|"]
             for f in rows:

@@ -40,7 +40,7 @@ def build_renderable(comparison: Comparison) -> Group:
         statements = Text()
         for f in d.findings:
             label = Text(favours_label(f, c, audience), style=STYLE[f.favours])
-            if f.a_text or f.b_text:
+            if (f.a_text or f.b_text) and f.grade.value != "absent":
                 table.add_row(
                     escape(f.topic.split(".")[-1].replace("_", " ")),
                     escape(f.a_text or "—"),
