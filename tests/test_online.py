@@ -374,3 +374,17 @@ def test_real_http_server_on_loopback(tmp_path):
     assert len(probes) == 1
     assert len(recorded.requests) == 3
     assert all(p["api_key"] == KEY for _, p in recorded.requests)
+
+
+@pytest.mark.network
+def test_real_openfda_answers_have_the_shapes_the_fixtures_assume(tmp_path):
+    """Run with ``pytest -m network`` on a machine with internet: checks the constructed fixtures'
+    shapes against api.fda.gov itself (a search total, a NOT_FOUND, a date count)."""
+    with OpenFdaClient(base="https://api.fda.gov", cache_dir=tmp_path) as client:
+        search = client.get("drug/event.json", {"limit": 1})
+        assert set(fixture("events-alphex-betanib.json")["exchanges"][1]["response"]["body"]["meta"]) <= set(search["meta"])
+        assert search["meta"]["results"]["total"] > 0
+        nothing = client.fetch("drug/event.json", {"search": 'patient.reaction.reactionmeddrapt.exact:"NO SUCH TERM XYZ"', "limit": 1})
+        assert nothing.not_found and nothing.data["results"] == []
+        days = client.get("drug/event.json", {"search": "receivedate:[20200101 TO 20200107]", "count": "receivedate"})
+        assert all(set(r) == {"time", "count"} and len(r["time"]) == 8 for r in days["results"])

@@ -8,6 +8,7 @@ shape, including its 404 NOT_FOUND for searches that match nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from datetime import timedelta
@@ -15,10 +16,13 @@ from datetime import timedelta
 import httpx
 import pytest
 from conftest import shared_path
+from helpers import fixture_pack_file
 from test_online import KEY, T0, Clock, Recorded, loopback_server, make_client
 
+from rxcompare.compare import compare_drugs
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Drug, PostMarketing, Product
+from rxcompare.resolve import resolve_pair
 from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.openfda_events import (
     FIELDS,
@@ -29,6 +33,7 @@ from rxcompare.sources.openfda_events import (
     quote,
     uses_brand,
 )
+from rxcompare.sources.pack import load_pack
 
 ALPHEX = Product(id="alphex", brand="Alphex", ingredient="alphamab")
 ALPHEX_IV = Product(id="alphex-iv", brand="Alphex IV", ingredient="alphamab")
@@ -298,3 +303,32 @@ def _searches(tmp_path, a, b, **kw) -> list[str]:
 def test_product_level_and_same_ingredient_match_by_brand(tmp_path, a, b, kw, first):
     asked = _searches(tmp_path, a, b, **kw)
     assert asked[0] == first
+
+
+def test_the_comparison_uses_it_as_its_post_marketing_source(tmp_path):
+    """Through compare_drugs: the pack's event groups, its shared indication, product-level matching."""
+    pack = dataclasses.replace(load_pack(fixture_pack_file(tmp_path)), event_groups=(("herpes", GROUPS["herpes"]),))
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        q = dict(request.url.params)
+        asked.append(q["search"])
+        if q.get("count") == "receivedate":
+            return httpx.Response(200, json={"meta": {}, "results": [{"time": "20230105", "count": 5}]})
+        arm_a = q["search"].startswith(FIELDS["brand"])
+        if "reactionmeddrapt" not in q["search"]:
+            total = 1200 if arm_a else 800
+        else:
+            total = (12 if arm_a else 5) if "serious:1" in q["search"] else (30 if arm_a else 10)
+        return httpx.Response(200, json={"meta": {"results": {"skip": 0, "limit": 1, "total": total}}, "results": [{}]})
+
+    a, b = resolve_pair("alphex", "betanib", pack)
+    source = OpenFdaEvents(make_client(tmp_path, httpx.MockTransport(answer)))
+    comparison = compare_drugs(a, b, pack, postmarketing=source)
+    assert asked[0] == ARM_A + ' AND patient.drug.drugindication:"fictional disease"'
+    (dim,) = [d for d in comparison.dimensions if d.key == "postmarketing"]
+    (herpes,) = [f for f in dim.findings if f.topic == "postmarketing.herpes"]
+    assert "30 of 1200 reports" in herpes.statement and "10 of 800" in herpes.statement
+    assert herpes.citations[0].kind == "openfda" and KEY not in herpes.citations[0].url
+    (est,) = herpes.estimates
+    assert (est.value, est.lower, est.upper) == pytest.approx(wald(30, 1170, 10, 790), rel=1e-9)
