@@ -413,7 +413,8 @@ def interval_days(phrase: str) -> int | None:
         return 2 if p.endswith("day") else 14
     m = re.fullmatch(r"every (\S+) (day|week|month)s?", p)
     n = _number(m.group(1)) if m else 1.0
-    unit = m.group(2) if m else next((u for u in ("day", "week", "month") if u in p), None)
+    units = (("dai", "day"), ("day", "day"), ("week", "week"), ("month", "month"))
+    unit = m.group(2) if m else next((u for stem, u in units if stem in p), None)
     if unit is None:
         return None
     days = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}[unit] * n
@@ -818,9 +819,42 @@ def by_section(
     return [(k, *groups[k]) for k in order]
 
 
+def in_section(number: str | None, wanted: str) -> bool:
+    """Whether a cited section number is ``wanted`` or one of its subsections ("5.1" in "5")."""
+    return number is not None and (number == wanted or number.startswith(wanted + "."))
+
+
+def _cite_line(c: Citation) -> str:
+    where = " ".join(x for x in (c.section, c.section_title) if x) or "label"
+    made = "curated by hand" if c.curated else "extracted"
+    return f"{c.title}, version {c.version} ({c.effective_date}), {where}; {made}"
+
+
+def facts_outline(product: Product, facts: Iterable[Fact], incidences: Iterable[Incidence] = ()) -> str:
+    """Plain text: the product, then its facts and incidences grouped by label section, each
+    with its citation (what ``rxcompare label show`` prints)."""
+    lines = [f"{product.brand} ({product.ingredient or 'ingredient not stated'}) [{product.id}]"]
+    for (number, title), group, incs in by_section(facts, incidences):
+        lines.append("")
+        lines.append(" ".join(x for x in (number, title) if x) or "(no section)")
+        for f in group:
+            value = f" = {f.value:g} {f.unit or ''}".rstrip() if f.value is not None else ""
+            quals = ", ".join(f"{k} {v}" for k, v in f.qualifiers)
+            lines.append(f"  - [{f.topic}{value}] {f.text}" + (f" ({quals})" if quals else ""))
+            lines.append(f"      cite: {_cite_line(f.citation)}")
+        if incs:
+            lines.append(f"  incidences ({len(incs)}), cite: {_cite_line(incs[0].citation)}")
+            for i in incs:
+                role = "comparator" if i.is_comparator else "product"
+                lines.append(f"  - {i.event} | {i.trial} | {i.arm} (N={i.n}, {role}): {i.percent:g}%")
+    return "\n".join(lines)
+
+
 __all__ = [
     "by_section",
     "extract_facts",
+    "facts_outline",
+    "in_section",
     "interval_days",
     "matches_product",
     "product_from_label",
