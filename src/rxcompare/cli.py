@@ -43,7 +43,174 @@ def _write(text: str, output: Optional[Path]) -> None:
 
 # ---- label commands (issue: labels) -------------------------------------------------------
 
+LABEL_FORMATS = ("text", "json")
+
+
+def _label_format(fmt: str) -> None:
+    if fmt not in LABEL_FORMATS:
+        from rxcompare.errors import ConfigError
+
+        raise ConfigError(f"--format {fmt!r} is not one of {', '.join(LABEL_FORMATS)}")
+
+
+def _json_text(doc: object) -> str:
+    import json
+
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def _pack_product(name: str, pack):
+    """The pack's product for a name: the resolver when this build has one, else an exact
+    (case-insensitive) match of id, brand, ingredient or synonym."""
+    try:
+        from rxcompare import resolve as resolver
+    except ImportError:
+        resolver = None
+    if resolver is not None and hasattr(resolver, "resolve_product"):
+        return resolver.resolve_product(name, pack)
+    if resolver is not None and hasattr(resolver, "resolve"):
+        return resolver.resolve(name, pack).product
+    from rxcompare.errors import UnknownDrugError
+    from rxcompare.sources.facts import matches_product
+
+    found = [p for p in pack.products if matches_product(p, name)]
+    if len(found) != 1:
+        raise UnknownDrugError(
+            f"{name!r} matches {len(found)} products of the knowledge pack; give a brand "
+            "(`rxcompare pack info` lists them)",
+            tuple(p.brand for p in found),
+        )
+    return found[0]
+
+
+@label_app.command("parse")
+def label_parse_cmd(
+    file: Path = typer.Argument(..., help="an SPL XML label file"),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file"),
+) -> None:
+    """Parse an SPL XML label: identity, products, numbered sections and table shapes."""
+    from rxcompare.models import to_dict
+    from rxcompare.sources.spl import outline, parse_spl
+
+    _label_format(fmt)
+    label = parse_spl(file)
+    if fmt == "json":
+        _write(_json_text({"schema": "rxcompare/label", "version": 1, "label": to_dict(label)}), output)
+    else:
+        _write(outline(label), output)
+
+
+@label_app.command("show")
+def label_show_cmd(
+    drug: str = typer.Argument(..., help="a product of the knowledge pack (or of --file)"),
+    section: Optional[str] = typer.Option(None, "--section", "-s", help='only this section, e.g. "5" or "5.1"'),
+    file: Optional[Path] = typer.Option(None, "--file", help="read this SPL XML label instead of the pack"),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file"),
+    pack_file: Optional[Path] = typer.Option(None, "--pack", help="a knowledge pack file"),
+) -> None:
+    """What the label says about a product: facts grouped by section, each with its citation."""
+    from rxcompare.errors import LabelError
+    from rxcompare.models import to_dict
+    from rxcompare.sources.facts import extract_facts, facts_outline, in_section, matches_product
+
+    _label_format(fmt)
+    if file is not None:
+        from rxcompare.sources.facts import product_from_label
+        from rxcompare.sources.spl import parse_spl
+
+        label = parse_spl(file)
+        product = product_from_label(label)
+        if not matches_product(product, drug):
+            raise LabelError(
+                f"{file} is the label of {product.brand} ({product.ingredient}), not {drug!r}; "
+                f"name its product ({product.id!r}) or give another file"
+            )
+        facts, incidences = extract_facts(label, product.id)
+        source = f"spl file {file.name}"
+    else:
+        from rxcompare import settings
+        from rxcompare.sources.pack import load_pack
+
+        pack = load_pack(pack_file or settings.PACK.get())
+        product = _pack_product(drug, pack)
+        facts, incidences = list(pack.facts_for(product.id)), list(pack.incidences_for(product.id))
+        source = f"knowledge pack ({pack.source_of(product.id) or 'unknown source'})"
+    if section:
+        facts = [f for f in facts if in_section(f.citation.section, section)]
+        incidences = [i for i in incidences if in_section(i.citation.section, section)]
+    if fmt == "json":
+        doc = {"schema": "rxcompare/label-facts", "version": 1, "source": source,
+               "product": to_dict(product), "facts": to_dict(facts), "incidences": to_dict(incidences)}
+        _write(_json_text(doc), output)
+        return
+    text = f"source: {source}\n{facts_outline(product, facts, incidences)}"
+    if not facts and not incidences:
+        text += f"\n(nothing for section {section})" if section else "\n(no facts)"
+    _write(text, output)
+
+
 # ---- pack commands (issue: labels) --------------------------------------------------------
+
+
+def _pack_summary(pack) -> str:
+    lines = [
+        f"knowledge pack version {pack.version}, built {pack.built}: {len(pack.products)} products, "
+        f"{len(pack.facts)} facts, {len(pack.incidences)} incidences"
+    ]
+    for p in pack.products:
+        cites = [f.citation for f in pack.facts_for(p.id)] + [i.citation for i in pack.incidences_for(p.id)]
+        labels = sorted({f"version {c.version} of {c.effective_date}" for c in cites if c.kind == "label"})
+        lines.append(
+            f"  {p.id}: {p.brand} ({p.ingredient}) - source {pack.source_of(p.id) or 'unknown'}; "
+            f"label {', '.join(labels) or 'not cited'}; {len(pack.facts_for(p.id))} facts, "
+            f"{len(pack.incidences_for(p.id))} incidences"
+        )
+    return "\n".join(lines)
+
+
+@pack_app.command("build")
+def pack_build_cmd(
+    curated: Optional[Path] = typer.Option(
+        None, "--curated", help="folder of curated JSON entries [default: knowledge/curated]"
+    ),
+    spl: list[Path] = typer.Option([], "--spl", help="an SPL XML label to extract facts from (repeatable)"),
+    event_groups: Optional[Path] = typer.Option(
+        None, "--event-groups", help="event groups JSON [default: knowledge/event_groups.json if present]"
+    ),
+    out_file: Path = typer.Option(Path("src/rxcompare/data/pack.json"), "--out", "-o", help="pack file to write"),
+) -> None:
+    """Build the knowledge pack from curated entries and SPL labels, and write it atomically."""
+    from rxcompare.errors import ConfigError
+    from rxcompare.sources.pack import build_pack, load_pack, write_pack
+
+    if curated is None:
+        default = Path("knowledge/curated")
+        entries = sorted(default.glob("*.json")) if default.is_dir() else []
+    elif not curated.is_dir():
+        raise ConfigError(f"--curated {curated}: no such folder; give the folder of curated JSON entries")
+    else:
+        entries = sorted(curated.glob("*.json"))
+    if event_groups is None and Path("knowledge/event_groups.json").is_file():
+        event_groups = Path("knowledge/event_groups.json")
+    if not entries and not spl:
+        raise ConfigError("nothing to build: no curated entries found and no --spl label given")
+    path = write_pack(build_pack(entries, spl, event_groups), out_file)
+    err.print(f"wrote {path}", highlight=False)
+    _write(_pack_summary(load_pack(path)), None)
+
+
+@pack_app.command("info")
+def pack_info_cmd(
+    pack_file: Optional[Path] = typer.Option(None, "--pack", help="a knowledge pack file [default: the embedded one]"),
+) -> None:
+    """The pack's version and build date, and each product with its source and label version."""
+    from rxcompare import settings
+    from rxcompare.sources.pack import load_pack
+
+    _write(_pack_summary(load_pack(pack_file or settings.PACK.get())), None)
+
 
 # ---- compare and ask (issue: comparison) ---------------------------------------------------
 
@@ -82,6 +249,8 @@ def _run_compare(
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     pack = load_pack(pack_file or settings.PACK.get())
+    if online:
+        pack = _with_online_labels(pack, (a, b))
     da, db = resolve_pair(a, b, pack, indication=indication)
     source, missing = _postmarketing_source(warehouse, online)
     comparison = compare_drugs(
@@ -89,6 +258,16 @@ def _run_compare(
         postmarketing_missing=missing, indication=indication,
     )
     _write(_render(comparison, fmt, width), output)
+
+
+def _with_online_labels(pack, names):
+    """The pack plus openFDA labels for the names it cannot resolve (``--online``)."""
+    from rxcompare.resolve import candidates
+    from rxcompare.sources.online import OpenFdaClient
+    from rxcompare.sources.openfda_labels import pack_with_online_labels
+
+    missing = [n for n in names if not candidates(n, pack)[0]]
+    return pack_with_online_labels(pack, missing, OpenFdaClient()) if missing else pack
 
 
 def _postmarketing_source(warehouse: Optional[Path], online: bool):

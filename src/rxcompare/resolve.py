@@ -226,12 +226,23 @@ def find_mentions(text: str, pack: Pack | None = None) -> list[str]:
             if i + size > len(words):
                 continue
             phrase = " ".join(words[i : i + size])
-            hit = phrase if phrase in known else None
-            if hit is None and size == 1 and len(phrase) >= 5:
+            ids: tuple[str, ...] = ()
+            if phrase in known:
+                ids = idx.names.get(phrase) or idx.ingredients[phrase]
+            elif size > 1:
+                # several words naming one product by its parts ("ocrelizumab zunovo")
+                hits = _token_match(phrase, idx)
+                cover = {h: _brand_cover(phrase, pack.product(h)) for h in hits}
+                best = [h for h in hits if cover[h] == max(cover.values()) and cover[h] > 0]
+                first = words[i]
+                alone = idx.names.get(first) or idx.ingredients.get(first) or ()
+                # only when the words together say more than the first word alone
+                ids = tuple(best) if len(best) == 1 and tuple(best) != tuple(alone) else ()
+            elif len(phrase) >= 5:
                 close = difflib.get_close_matches(phrase, list(known), n=1, cutoff=0.85)
-                hit = close[0] if close else None
-            if hit:
-                ids = idx.names.get(hit) or idx.ingredients[hit]
+                if close:
+                    ids = idx.names.get(close[0]) or idx.ingredients[close[0]]
+            if ids:
                 if ids not in seen:
                     seen.add(ids)
                     mentions.append(phrase)

@@ -51,8 +51,9 @@ def topic_finding(dimension: str, topic: str, a: Evidence, b: Evidence, *, silen
             )
         favours = (Favours.B if fa else Favours.A) if silence_favours else Favours.UNCLEAR
         caveats = (ph.SILENCE_CAVEAT,) + ((ph.BOXED_CAVEAT,) if boxed else ())
+        template = ph.BOXED_ONLY if boxed else ph.ONLY_ONE
         return finding(
-            dimension, topic, ph.ONLY_ONE.format(has=has.name, lacks=lacks.name, topic=name),
+            dimension, topic, template.format(has=has.name, lacks=lacks.name, topic=name),
             favours, Grade.LABEL, cites(fa or fb, [lacks.label]), a_text=a_text, b_text=b_text,
             caveats=caveats,
         )

@@ -65,6 +65,7 @@ TOPIC_NAMES = {
 
 BOTH_STATE = "Both labels address {topic}."
 ONLY_ONE = "Only the {has} label addresses {topic}; the {lacks} label states nothing on it."
+BOXED_ONLY = "Only the {has} label carries a boxed warning; the {lacks} label has none."
 NEITHER = "Neither label states anything on {topic}."
 NEITHER_CURATED = "The knowledge pack holds no label statement on {topic} for either drug."
 LACKS = "The label states nothing on {topic}."

@@ -154,19 +154,24 @@ class WarehouseSource:
         return " UNION ".join(parts) or "SELECT NULL"
 
 
-def pick_source(warehouse: str | os.PathLike[str] | None, online: bool):
+def pick_source(warehouse: str | os.PathLike[str] | None, online: bool, probe: bool = True, client=None):
     """The post-marketing source to use, or ``(None, why)``.
 
-    ``--online`` uses openFDA; else a warehouse given (or configured) whose case tables exist.
+    ``online`` uses openFDA; else a warehouse given (or configured) whose case tables exist; else,
+    when no warehouse was named and ``probe`` is on, openFDA if it answers within a second or two.
     """
-    if online:
-        from rxcompare.sources.openfda_events import OpenFdaEvents
-        from rxcompare.sources.online import OpenFdaClient
+    from rxcompare.sources.openfda_events import OpenFdaEvents
+    from rxcompare.sources.online import OpenFdaClient
 
-        return OpenFdaEvents(OpenFdaClient()), ""
+    if online:
+        return OpenFdaEvents(client or OpenFdaClient()), ""
     path = Path(settings.WAREHOUSE.get(warehouse) or "")
     if (path / "cases.parquet").exists():
         return WarehouseSource(path), ""
     if warehouse is not None:
         return None, f"the FAERS warehouse {path} holds no deduplicated cases yet."
-    return None, "no FAERS warehouse was found and --online was not given."
+    if probe:
+        client = client or OpenFdaClient()
+        if client.is_reachable(timeout=1.5):
+            return OpenFdaEvents(client), ""
+    return None, "no FAERS warehouse was found and openFDA could not be reached."
