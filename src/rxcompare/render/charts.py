@@ -29,7 +29,11 @@ from rxcompare.models import Citation, Comparison, Estimate, Finding, Grade
 
 WIDTH = 720
 ROW = 26
-COLOURS = ("#1f5f9e", "#c25a00", "#5f5f5f")  # drug A, drug B, anything else (colour-blind safe pair)
+COLOURS = (
+    "#1f5f9e",
+    "#c25a00",
+    "#5f5f5f",
+)  # drug A, drug B, anything else (colour-blind safe pair)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,9 @@ def _line(x1: float, y1: float, x2: float, y2: float, cls: str) -> str:
 
 def _rect(x: float, y: float, w: float, h: float, fill: str, cls: str = "") -> str:
     c = f' class="{cls}"' if cls else ""
-    return f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(max(w, 0))}" height="{_n(h)}" fill="{fill}"{c}/>'
+    return (
+        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(max(w, 0))}" height="{_n(h)}" fill="{fill}"{c}/>'
+    )
 
 
 def _svg(key: str, height: float, title: str, summary: str, body: list[str]) -> str:
@@ -107,7 +113,7 @@ def _finite(x: float | None) -> bool:
 
 
 def _ci(e: Estimate) -> str:
-    """"lower to upper" (an unbounded limit shows as inf), or why there is no interval."""
+    """ "lower to upper" (an unbounded limit shows as inf), or why there is no interval."""
     if e.lower is None or e.upper is None:
         return "no interval"
     if math.isnan(e.lower) or math.isnan(e.upper):
@@ -157,8 +163,12 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
         if f.topic.startswith("postmarketing.") and (e := _estimate(f, "ror_h2h")) is not None
     ]
     if not found:
-        return Chart(key, title, absent="No head-to-head reporting odds ratios are in this comparison, "
-                     "so the forest plot is not drawn.")
+        return Chart(
+            key,
+            title,
+            absent="No head-to-head reporting odds ratios are in this comparison, "
+            "so the forest plot is not drawn.",
+        )
     drawn, notes, rows = [], [], []
     for label, e, f in found:
         rows.append((label, f"{e.value:.3g}" if _finite(e.value) else "not estimable", _ci(e)))
@@ -166,7 +176,7 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
             drawn.append((label, e))
         else:
             notes.append(f"{label}: no finite positive ratio to draw.")
-    level = int(round(found[0][1].level * 100))
+    level = round(found[0][1].level * 100)
     summary = (
         f"{len(found)} head-to-head reporting odds ratio(s) of {c.a.name} against {c.b.name} with "
         f"{level}% confidence intervals, on a log scale; a ratio above 1 means the event was reported "
@@ -175,9 +185,16 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
     columns = ("Event group", "ROR", f"{level}% CI")
     cites = _cites([f for _, _, f in found])
     if not drawn:
-        return Chart(key, title, summary=summary, columns=columns, rows=tuple(rows), citations=cites,
-                     absent="None of the ratios is finite and positive, so the forest plot is not drawn.",
-                     notes=tuple(notes))
+        return Chart(
+            key,
+            title,
+            summary=summary,
+            columns=columns,
+            rows=tuple(rows),
+            citations=cites,
+            absent="None of the ratios is finite and positive, so the forest plot is not drawn.",
+            notes=tuple(notes),
+        )
     vals = [v for _, e in drawn for v in (e.value, e.lower, e.upper) if _finite(v) and v > 0]
     lo, hi = max(min(vals + [1.0]) / 1.25, 1e-3), min(max(vals + [1.0]) * 1.25, 1e3)
     left, right, top = 210.0, WIDTH - 150.0, 34.0
@@ -187,11 +204,15 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
         v = min(max(v, lo), hi)
         return left + (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) * (right - left)
 
-    body = [_text(left, 14, f"← reported relatively more with {_short(c.b.name, 18)}", cls="axis-note"),
-            _text(right, 14, f"with {_short(c.a.name, 18)} →", "end", "axis-note")]
+    body = [
+        _text(left, 14, f"← reported relatively more with {_short(c.b.name, 18)}", cls="axis-note"),
+        _text(right, 14, f"with {_short(c.a.name, 18)} →", "end", "axis-note"),
+    ]
     for t in log_ticks(lo, hi):
-        body += [_line(x(t), top - 6, x(t), bottom, "grid" if t != 1 else "ref"),
-                 _text(x(t), bottom + 16, _tick_label(t), "middle", "tick")]
+        body += [
+            _line(x(t), top - 6, x(t), bottom, "grid" if t != 1 else "ref"),
+            _text(x(t), bottom + 16, _tick_label(t), "middle", "tick"),
+        ]
     for i, (label, e) in enumerate(drawn):
         y = top + ROW * i + ROW / 2
         # no interval (None): the point only; an unbounded or off-scale end: an arrow at the edge
@@ -208,8 +229,15 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
         body.append(_rect(x(e.value) - 5, y - 5, 10, 10, COLOURS[0], "mark"))
         body.append(_text(right + 10, y + 4, f"{e.value:.3g} ({ci})", cls="value"))
         body.append("</g>")
-    body.append(_text((left + right) / 2, bottom + 34, "reporting odds ratio (log scale; 1 = no difference)",
-                      "middle", "axis-title"))
+    body.append(
+        _text(
+            (left + right) / 2,
+            bottom + 34,
+            "reporting odds ratio (log scale; 1 = no difference)",
+            "middle",
+            "axis-title",
+        )
+    )
     svg = _svg(key, bottom + 44, title, summary, body)
     return Chart(key, title, svg, summary, columns, tuple(rows), cites, notes=tuple(notes))
 
@@ -227,7 +255,8 @@ def trial_charts(c: Comparison, dimension: str) -> list[Chart]:
         found = [
             (f.topic.split(".", 1)[-1].replace("_", " "), e, f)
             for f in dim.findings
-            if (e := _estimate(f, "rd_newcombe")) is not None and (f.a_text if side == "a" else f.b_text)
+            if (e := _estimate(f, "rd_newcombe")) is not None
+            and (f.a_text if side == "a" else f.b_text)
         ]
         found = [(label, e, f) for label, e, f in found if _finite(e.value)]
         if found:
@@ -236,7 +265,7 @@ def trial_charts(c: Comparison, dimension: str) -> list[Chart]:
 
 
 def _trial_chart(key: str, name: str, found: list[tuple[str, Estimate, Finding]]) -> Chart:
-    level = int(round(found[0][1].level * 100))
+    level = round(found[0][1].level * 100)
     title = f"{name}: its trial arm minus that trial's comparator arm (percentage points)"
     summary = (
         f"Risk differences in percentage points, with {level}% confidence intervals, for "
@@ -244,9 +273,14 @@ def _trial_chart(key: str, name: str, found: list[tuple[str, Estimate, Finding]]
         f"of the same trial. Above 0, the reaction was more frequent in {name}'s arm."
     )
     rows = tuple(
-        (label, f"{100 * e.value:+.1f}",
-         f"{100 * e.lower:+.1f} to {100 * e.upper:+.1f}" if _finite(e.lower) and _finite(e.upper) else "—",
-         f.statement)
+        (
+            label,
+            f"{100 * e.value:+.1f}",
+            f"{100 * e.lower:+.1f} to {100 * e.upper:+.1f}"
+            if _finite(e.lower) and _finite(e.upper)
+            else "—",
+            f.statement,
+        )
         for label, e, f in found
     )
     vals = [100 * v for _, e, _ in found for v in (e.value, e.lower, e.upper) if _finite(v)] + [0.0]
@@ -260,8 +294,10 @@ def _trial_chart(key: str, name: str, found: list[tuple[str, Estimate, Finding]]
 
     body = []
     for t in ticks:
-        body += [_line(x(t), top - 6, x(t), bottom, "ref" if t == 0 else "grid"),
-                 _text(x(t), bottom + 16, f"{t:+g}" if t else "0", "middle", "tick")]
+        body += [
+            _line(x(t), top - 6, x(t), bottom, "ref" if t == 0 else "grid"),
+            _text(x(t), bottom + 16, f"{t:+g}" if t else "0", "middle", "tick"),
+        ]
     for i, (label, e, f) in enumerate(found):
         y = top + ROW * i + ROW / 2
         v = 100 * e.value
@@ -269,20 +305,42 @@ def _trial_chart(key: str, name: str, found: list[tuple[str, Estimate, Finding]]
         body.append(_text(left - 8, y + 4, _short(label), "end", "label"))
         if _finite(e.lower) and _finite(e.upper):
             body.append(_line(x(100 * e.lower), y, x(100 * e.upper), y, "ci"))
-        body.append(f'<circle cx="{_n(x(v))}" cy="{_n(y)}" r="5" fill="{COLOURS[0]}" class="mark"/>')
+        body.append(
+            f'<circle cx="{_n(x(v))}" cy="{_n(y)}" r="5" fill="{COLOURS[0]}" class="mark"/>'
+        )
         body.append(_text(right + 10, y + 4, f"{v:+.1f} pp", cls="value"))
         body.append("</g>")
-    body.append(_text((left + right) / 2, bottom + 34, "risk difference, percentage points (0 = no difference)",
-                      "middle", "axis-title"))
+    body.append(
+        _text(
+            (left + right) / 2,
+            bottom + 34,
+            "risk difference, percentage points (0 = no difference)",
+            "middle",
+            "axis-title",
+        )
+    )
     columns = ("Reaction", "Risk difference (pp)", f"{level}% CI (pp)", "Trial finding")
-    return Chart(key, title, _svg(key, bottom + 44, title, summary, body), summary, columns, rows,
-                 _cites([f for _, _, f in found]))
+    return Chart(
+        key,
+        title,
+        _svg(key, bottom + 44, title, summary, body),
+        summary,
+        columns,
+        rows,
+        _cites([f for _, _, f in found]),
+    )
 
 
 # --- bars: administration burden and reports per year ------------------------------------------
 
 
-def _bars(key: str, title: str, summary: str, series: list[str], groups: list[tuple[str, list[float | None]]]) -> str:
+def _bars(
+    key: str,
+    title: str,
+    summary: str,
+    series: list[str],
+    groups: list[tuple[str, list[float | None]]],
+) -> str:
     """Horizontal grouped bars: one group per label, one bar per series (None: no value)."""
     left, right, top, bar = 170.0, WIDTH - 70.0, 34.0, 14.0
     gap = 12.0
@@ -296,7 +354,9 @@ def _bars(key: str, title: str, summary: str, series: list[str], groups: list[tu
         lx += 30 + 8 * min(len(name), 24)
     y = top
     for label, values in groups:
-        body.append(_text(left - 8, y + bar * len(values) / 2 + 4, _short(label, 26), "end", "label"))
+        body.append(
+            _text(left - 8, y + bar * len(values) / 2 + 4, _short(label, 26), "end", "label")
+        )
         for s, v in enumerate(values):
             if v is not None:
                 w = v / hi * (right - left)
@@ -308,7 +368,10 @@ def _bars(key: str, title: str, summary: str, series: list[str], groups: list[tu
         y += gap
     for t in ticks:
         px = left + t / hi * (right - left)
-        body += [_line(px, top - 4, px, y - gap + 2, "grid"), _text(px, y + 8, f"{t:g}", "middle", "tick")]
+        body += [
+            _line(px, top - 4, px, y - gap + 2, "grid"),
+            _text(px, y + 8, f"{t:g}", "middle", "tick"),
+        ]
     return _svg(key, y + 16, title, summary, body)
 
 
@@ -340,8 +403,12 @@ def burden_chart(c: Comparison, key: str = "burden") -> Chart:
         used.append(f)
         groups += [(f"{what}, year 1", [a[0], b[0]]), (f"{what}, year 2", [a[1], b[1]])]
     if not used:
-        return Chart(key, title, absent="The dosing schedule of at least one drug is not complete in the "
-                     "evidence, so the administration burden chart is not drawn.")
+        return Chart(
+            key,
+            title,
+            absent="The dosing schedule of at least one drug is not complete in the "
+            "evidence, so the administration burden chart is not drawn.",
+        )
     what = " and ".join(label.split(",")[0].lower() for label, _ in groups[::2])
     summary = (
         f"{what.capitalize()} in year 1 and year 2 for {c.a.name} and {c.b.name}, counted from the "
@@ -364,8 +431,12 @@ def per_year_chart(c: Comparison, key: str = "per-year") -> Chart:
         if len(parts) == 3 and parts[0] == "reports_per_year" and parts[2].isdigit():
             counts.setdefault(parts[1], {})[int(parts[2])] = e.value
     if not counts:
-        return Chart(key, title, absent="No counts of reports per year are in this comparison, so this "
-                     "chart is not drawn.")
+        return Chart(
+            key,
+            title,
+            absent="No counts of reports per year are in this comparison, so this "
+            "chart is not drawn.",
+        )
     names = {c.a.product.id: c.a.name, c.b.product.id: c.b.name}
     order = sorted(counts, key=lambda d: (d not in names, d != c.a.product.id, d))
     series = [names.get(d, d) for d in order]
@@ -373,8 +444,10 @@ def per_year_chart(c: Comparison, key: str = "per-year") -> Chart:
     groups = [(str(y), [counts[d].get(y) for d in order]) for y in years]
     summary = (
         f"Reports per year, {years[0]} to {years[-1]}: "
-        + "; ".join(f"{y}: " + ", ".join(f"{s} {v:g}" for s, v in zip(series, vals) if v is not None)
-                    for y, vals in groups)
+        + "; ".join(
+            f"{y}: " + ", ".join(f"{s} {v:g}" for s, v in zip(series, vals) if v is not None)
+            for y, vals in groups
+        )
         + "."
     )
     rows = tuple((str(y), *("" if v is None else f"{v:g}" for v in vals)) for y, vals in groups)
@@ -393,8 +466,15 @@ def charts_for(c: Comparison) -> dict[str, list[Chart]]:
         if drawn:
             out.setdefault(d.key, []).extend(drawn)
     if "trial_reactions" in keys and not out.get("trial_reactions"):
-        out["trial_reactions"] = [Chart("trial-none", "Trial adverse reactions", absent=(
-            "No trial risk differences are in this comparison, so the trial chart is not drawn."))]
+        out["trial_reactions"] = [
+            Chart(
+                "trial-none",
+                "Trial adverse reactions",
+                absent=(
+                    "No trial risk differences are in this comparison, so the trial chart is not drawn."
+                ),
+            )
+        ]
     if "postmarketing" in keys:
         out["postmarketing"] = [forest_chart(c), per_year_chart(c)]
     return out

@@ -24,11 +24,24 @@ from rxcompare.render.common import DISCLAIMER, cite_line, drug_title, favours_l
 from rxcompare.render.markdown import GRADE_WORDS
 
 WORDS = {
-    "clinician": {"verdict": "Verdict", "sources": "Sources", "provenance": "Provenance", "none": "none",
-                  "favours": "favours", "caveat": "Caveat", "factors": "Patient factors given"},
-    "patient": {"verdict": "In short", "sources": "Sources", "provenance": "Where this comes from",
-                "none": "none", "favours": "favours", "caveat": "Good to know",
-                "factors": "What you told us"},
+    "clinician": {
+        "verdict": "Verdict",
+        "sources": "Sources",
+        "provenance": "Provenance",
+        "none": "none",
+        "favours": "favours",
+        "caveat": "Caveat",
+        "factors": "Patient factors given",
+    },
+    "patient": {
+        "verdict": "In short",
+        "sources": "Sources",
+        "provenance": "Where this comes from",
+        "none": "none",
+        "favours": "favours",
+        "caveat": "Good to know",
+        "factors": "What you told us",
+    },
 }
 
 
@@ -44,7 +57,9 @@ def _env() -> Environment:
 
 
 def _sha256(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+    return (
+        "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+    )
 
 
 @lru_cache(maxsize=1)
@@ -57,15 +72,23 @@ def _assets() -> tuple[str, str]:
 def report_csp() -> str:
     """Content-Security-Policy of a report file: its own inline style sheet, nothing else."""
     css, _ = _assets()
-    return (f"default-src 'none'; style-src {_sha256(css)}; img-src data:; base-uri 'none'; "
-            "form-action 'none'")
+    return (
+        f"default-src 'none'; style-src {_sha256(css)}; img-src data:; base-uri 'none'; "
+        "form-action 'none'"
+    )
 
 
-def page_csp() -> str:
-    """Content-Security-Policy of a web app page: its style and script, and calls to its own API."""
+def page_csp(header: bool = False) -> str:
+    """Content-Security-Policy of a web app page: its style and script, and calls to its own API.
+
+    ``header=True`` adds ``frame-ancestors``, which browsers honour only in the HTTP header.
+    """
     css, script = _assets()
-    return (f"default-src 'none'; style-src {_sha256(css)}; script-src {_sha256(script)}; "
-            "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    return (
+        f"default-src 'none'; style-src {_sha256(css)}; script-src {_sha256(script)}; "
+        "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'"
+        + ("; frame-ancestors 'none'" if header else "")
+    )
 
 
 def _refs(numbers: list[int]) -> Markup:
@@ -90,7 +113,9 @@ def _estimates(f: Finding) -> tuple[str, ...]:
     out = []
     for e in f.estimates:
         if e.lower is not None and e.upper is not None:
-            out.append(f"({e.method}: {e.value:.4g}, {int(round(e.level * 100))}% CI {e.lower:.4g} to {e.upper:.4g})")
+            out.append(
+                f"({e.method}: {e.value:.4g}, {round(e.level * 100)}% CI {e.lower:.4g} to {e.upper:.4g})"
+            )
     return tuple(out)
 
 
@@ -104,10 +129,15 @@ def report_context(comparison: Comparison) -> dict:
 
     def view(f: Finding) -> _FindingView:
         return _FindingView(
-            statement=f.statement, refs=notes.refs(f), favours=favours_label(f, c, audience),
-            favours_cls=fav_cls[f.favours], grade=GRADE_WORDS[audience][f.grade.value],
-            grade_cls=f.grade.value, estimates=_estimates(f) if audience == "clinician" else (),
-            caveats=f.caveats, emphasis=f.emphasis,
+            statement=f.statement,
+            refs=notes.refs(f),
+            favours=favours_label(f, c, audience),
+            favours_cls=fav_cls[f.favours],
+            grade=GRADE_WORDS[audience][f.grade.value],
+            grade_cls=f.grade.value,
+            estimates=_estimates(f) if audience == "clinician" else (),
+            caveats=f.caveats,
+            emphasis=f.emphasis,
         )
 
     def chart_view(chart):
@@ -118,20 +148,42 @@ def report_context(comparison: Comparison) -> dict:
     for d in c.dimensions:
         rows = [
             {"topic": f.topic.split(".")[-1].replace("_", " "), "a": f.a_text, "b": f.b_text}
-            for f in d.findings if f.a_text or f.b_text
+            for f in d.findings
+            if f.a_text or f.b_text
         ]
-        dims.append({"key": d.key, "title": d.title, "rows": rows,
-                     "findings": [view(f) for f in d.findings],
-                     "charts": [chart_view(ch) for ch in charts.get(d.key, [])]})
+        dims.append(
+            {
+                "key": d.key,
+                "title": d.title,
+                "rows": rows,
+                "findings": [view(f) for f in d.findings],
+                "charts": [chart_view(ch) for ch in charts.get(d.key, [])],
+            }
+        )
     v = c.verdict
     groups = [
-        {"title": f"Favours {c.a.name}", "cls": "fav-a", "findings": [view(f) for f in v.favours_a]},
-        {"title": f"Favours {c.b.name}", "cls": "fav-b", "findings": [view(f) for f in v.favours_b]},
+        {
+            "title": f"Favours {c.a.name}",
+            "cls": "fav-a",
+            "findings": [view(f) for f in v.favours_a],
+        },
+        {
+            "title": f"Favours {c.b.name}",
+            "cls": "fav-b",
+            "findings": [view(f) for f in v.favours_b],
+        },
     ]
     return {
-        "title_a": drug_title(c, "a"), "title_b": drug_title(c, "b"), "name_a": c.a.name, "name_b": c.b.name,
-        "disclaimer": DISCLAIMER, "words": WORDS[audience], "verdict": v, "verdict_groups": groups,
-        "dims": dims, "refs": _refs,
+        "title_a": drug_title(c, "a"),
+        "title_b": drug_title(c, "b"),
+        "name_a": c.a.name,
+        "name_b": c.b.name,
+        "disclaimer": DISCLAIMER,
+        "words": WORDS[audience],
+        "verdict": v,
+        "verdict_groups": groups,
+        "dims": dims,
+        "refs": _refs,
         "sources": [(i, cite_line(cit), cit.url) for i, cit in enumerate(notes.citations, 1)],
         "provenance": list(c.provenance),
     }
@@ -141,8 +193,15 @@ def _base(page_title: str, csp: str, script: str = "") -> dict:
     from rxcompare import __version__
 
     css, _ = _assets()
-    return {"page_title": page_title, "csp": csp, "css": Markup(css), "script": Markup(script),
-            "version": __version__, "disclaimer": DISCLAIMER, "generated": ""}
+    return {
+        "page_title": page_title,
+        "csp": csp,
+        "css": Markup(css),
+        "script": Markup(script),
+        "version": __version__,
+        "disclaimer": DISCLAIMER,
+        "generated": "",
+    }
 
 
 def _title(c: Comparison) -> str:
@@ -194,8 +253,12 @@ def render_page(
             if error.field in ("a", "b"):
                 query[error.field] = s
             links.append({"name": s, "href": "/compare?" + urlencode(query)})
-        ctx["error"] = {"status": error.status, "title": error.title, "message": error.message,
-                        "suggestions": links}
+        ctx["error"] = {
+            "status": error.status,
+            "title": error.title,
+            "message": error.message,
+            "suggestions": links,
+        }
     return _env().get_template("app.html").render(ctx)
 
 

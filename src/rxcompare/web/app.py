@@ -21,7 +21,12 @@ from rxcompare.errors import QuestionError
 from rxcompare.render.html import page_csp, render_page
 from rxcompare.sources.pack import Pack, load_pack
 from rxcompare.web.engine import Engine, pick_postmarketing
-from rxcompare.web.responses import ErrorBody, Utf8QueryMiddleware, install_error_handlers, json_response
+from rxcompare.web.responses import (
+    ErrorBody,
+    Utf8QueryMiddleware,
+    install_error_handlers,
+    json_response,
+)
 
 if TYPE_CHECKING:
     from rxcompare.compare.postmarketing import PostMarketingSource
@@ -29,24 +34,32 @@ if TYPE_CHECKING:
 Name = Annotated[str, Query(max_length=1000, description="a medicine: brand or generic name")]
 Audience = Annotated[str, Query(pattern="^(clinician|patient)$", description="clinician | patient")]
 Factors = Annotated[
-    list[str],
-    Query(description="patient factor (repeatable): prior_immunosuppressant, hbv_positive, "
-                      "planning_pregnancy, needle_averse"),
+    list[str] | None,
+    Query(
+        description="patient factor (repeatable): prior_immunosuppressant, hbv_positive, "
+        "planning_pregnancy, needle_averse"
+    ),
 ]
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
-    for code, text in ((400, "query not UTF-8"), (404, "unknown medicine"),
-                       (422, "input that cannot be used"), (503, "evidence unavailable"))
+    for code, text in (
+        (400, "query not UTF-8"),
+        (404, "unknown medicine"),
+        (422, "input that cannot be used"),
+        (503, "evidence unavailable"),
+    )
 }
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def _html(body: bytes | str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(body, status, headers={**HEADERS, "Content-Security-Policy": page_csp()})
+    return HTMLResponse(
+        body, status, headers={**HEADERS, "Content-Security-Policy": page_csp(header=True)}
+    )
 
 
-def _factors(factor: list[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(factor)))
+def _factors(factor: list[str] | None) -> tuple[str, ...]:
+    return tuple(sorted(set(factor or ())))
 
 
 def create_app(
@@ -67,8 +80,13 @@ def create_app(
     missing = "no FAERS warehouse or online source was given."
     if postmarketing is None:
         postmarketing, missing = pick_postmarketing(warehouse, online)
-    engine = Engine(pack, warehouse=warehouse, postmarketing=postmarketing, postmarketing_missing=missing,
-                    cache_size=cache_size)
+    engine = Engine(
+        pack,
+        warehouse=warehouse,
+        postmarketing=postmarketing,
+        postmarketing_missing=missing,
+        cache_size=cache_size,
+    )
     app = FastAPI(
         title="rxcompare",
         version=__version__,
@@ -88,21 +106,31 @@ def create_app(
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     def compare_page(
-        a: Name = "", b: Name = "", audience: Audience = "clinician", factor: Factors = []
+        a: Name = "", b: Name = "", audience: Audience = "clinician", factor: Factors = None
     ) -> HTMLResponse:
         if not a.strip() and not b.strip():
             return _html(render_page(None, audience=audience))
         return _html(engine.compare_page(a, b, audience, _factors(factor)))
 
-    @app.get("/api/compare", tags=["compare"], responses={
-        200: {"description": "the comparison: JSON schema rxcompare/comparison version 1 "
-                             "(as `rxcompare compare A B --format json`)",
-              "content": {"application/json": {"schema": {"type": "object"}}}},
-        **ERRORS,
-    })
-    def api_compare(a: Name, b: Name, audience: Audience = "clinician", factor: Factors = []) -> Response:
+    @app.get(
+        "/api/compare",
+        tags=["compare"],
+        responses={
+            200: {
+                "description": "the comparison: JSON schema rxcompare/comparison version 1 "
+                "(as `rxcompare compare A B --format json`)",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **ERRORS,
+        },
+    )
+    def api_compare(
+        a: Name, b: Name, audience: Audience = "clinician", factor: Factors = None
+    ) -> Response:
         """Compare two medicines, dimension by dimension, with citations."""
-        return Response(engine.compare_json(a, b, audience, _factors(factor)), media_type="application/json")
+        return Response(
+            engine.compare_json(a, b, audience, _factors(factor)), media_type="application/json"
+        )
 
     @app.get("/api/drugs", tags=["drugs"], responses=ERRORS)
     def api_drugs(
@@ -115,12 +143,18 @@ def create_app(
 
     @app.get("/api/signals", tags=["signals"], responses=ERRORS)
     def api_signals(
-        a: Name, b: Name,
-        indication: Annotated[str | None, Query(max_length=200, description="restrict to reports with this indication")] = None,
+        a: Name,
+        b: Name,
+        indication: Annotated[
+            str | None,
+            Query(max_length=200, description="restrict to reports with this indication"),
+        ] = None,
     ) -> Response:
         """Head-to-head post-marketing signals (ROR of A vs B per event group) from the configured source."""
         if indication is not None and not indication.strip():
-            raise QuestionError("the indication is empty; leave it out or give one, e.g. 'multiple sclerosis'")
+            raise QuestionError(
+                "the indication is empty; leave it out or give one, e.g. 'multiple sclerosis'"
+            )
         return json_response(engine.signals(a, b, indication))
 
     @app.get("/healthz", tags=["health"])

@@ -65,13 +65,21 @@ class Engine:
 
     def _check(self, field: str, name: str) -> None:
         if not name.strip():
-            raise FieldError(field, QuestionError(
-                f"the {FIELDS[field]} medicine name ({field}) is empty; give a brand or generic name "
-                "(/api/drugs?q=... suggests names)"))
+            raise FieldError(
+                field,
+                QuestionError(
+                    f"the {FIELDS[field]} medicine name ({field}) is empty; give a brand or generic name "
+                    "(/api/drugs?q=... suggests names)"
+                ),
+            )
         if len(name) > MAX_NAME:
-            raise FieldError(field, QuestionError(
-                f"the {FIELDS[field]} medicine name ({field}) has {len(name)} characters; a name has at "
-                f"most {MAX_NAME}"))
+            raise FieldError(
+                field,
+                QuestionError(
+                    f"the {FIELDS[field]} medicine name ({field}) has {len(name)} characters; a name has at "
+                    f"most {MAX_NAME}"
+                ),
+            )
 
     def resolve(self, a: str, b: str, indication: str | None = None) -> tuple[Drug, Drug]:
         """Both drugs, or the error of the field that failed."""
@@ -87,17 +95,28 @@ class Engine:
 
     # --- cached results ----------------------------------------------------------------------
 
-    def _comparison(self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()) -> Comparison:
+    def _comparison(
+        self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
+    ) -> Comparison:
         da, db = self.resolve(a, b)
         return compare_drugs(
-            da, db, self.pack, factors=factors, audience=audience, postmarketing=self.postmarketing,
+            da,
+            db,
+            self.pack,
+            factors=factors,
+            audience=audience,
+            postmarketing=self.postmarketing,
             postmarketing_missing=self.missing,
         )
 
-    def _compare_json(self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()) -> bytes:
+    def _compare_json(
+        self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
+    ) -> bytes:
         return render_json(self.comparison(a, b, audience, factors)).encode("utf-8")
 
-    def _compare_page(self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()) -> bytes:
+    def _compare_page(
+        self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
+    ) -> bytes:
         c = self.comparison(a, b, audience, factors)
         return render_page(c, a=a, b=b, audience=audience).encode("utf-8")
 
@@ -135,10 +154,17 @@ class Engine:
             "ok": True,
             "status": "ok",
             "version": __version__,
-            "pack": {"version": self.pack.version, "built": self.pack.built, "products": len(self.pack.products)},
-            "warehouse": {"configured": self.index.warehouse is not None,
-                          "suggestions": bool(table and table.is_file())},
-            "postmarketing": getattr(self.postmarketing, "description", None) or f"none: {self.missing}",
+            "pack": {
+                "version": self.pack.version,
+                "built": self.pack.built,
+                "products": len(self.pack.products),
+            },
+            "warehouse": {
+                "configured": self.index.warehouse is not None,
+                "suggestions": bool(table and table.is_file()),
+            },
+            "postmarketing": getattr(self.postmarketing, "description", None)
+            or f"none: {self.missing}",
             "cache": {"comparisons": info.currsize, "hits": info.hits, "misses": info.misses},
         }
 

@@ -34,8 +34,14 @@ from rxcompare.render.html import PageError, page_csp, render_page
 
 log = logging.getLogger("rxcompare.web")
 
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 422: "Cannot compare as asked",
-          500: "Internal error", 503: "Evidence unavailable"}
+TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    422: "Cannot compare as asked",
+    500: "Internal error",
+    503: "Evidence unavailable",
+}
 
 
 class ErrorBody(BaseModel):
@@ -73,14 +79,21 @@ def wants_json(request: Request) -> bool:
     return path.startswith("/api") or path in ("/healthz", "/openapi.json")
 
 
-def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    body: object, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     """JSON without NaN or infinities (which JSON cannot carry: they become null)."""
     text = json.dumps(body, ensure_ascii=False, allow_nan=False, default=str)
     return Response(text.encode("utf-8"), status, headers, media_type="application/json")
 
 
 def error_response(
-    request: Request, status: int, message: str, kind: str, suggestions: tuple[str, ...] = (), field: str = ""
+    request: Request,
+    status: int,
+    message: str,
+    kind: str,
+    suggestions: tuple[str, ...] = (),
+    field: str = "",
 ) -> Response:
     """The error as JSON (API) or as the page with the form and the message (browser)."""
     if wants_json(request):
@@ -88,11 +101,15 @@ def error_response(
         return json_response(body.model_dump(), status)
     q = request.query_params
     page = render_page(
-        None, a=q.get("a", "")[:200], b=q.get("b", "")[:200],
-        audience=q.get("audience", "clinician") if q.get("audience") in ("clinician", "patient") else "clinician",
+        None,
+        a=q.get("a", "")[:200],
+        b=q.get("b", "")[:200],
+        audience=q.get("audience", "clinician")
+        if q.get("audience") in ("clinician", "patient")
+        else "clinician",
         error=PageError(status, TITLES.get(status, "Error"), message, tuple(suggestions), field),
     )
-    return HTMLResponse(page, status, headers={"Content-Security-Policy": page_csp()})
+    return HTMLResponse(page, status, headers={"Content-Security-Policy": page_csp(header=True)})
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -110,8 +127,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _rx(request: Request, exc: RxCompareError) -> Response:
         inner = exc.error if isinstance(exc, FieldError) else exc
         return error_response(
-            request, status_of(exc), str(inner), type(inner).__name__,
-            tuple(getattr(inner, "suggestions", ()) or ()), getattr(exc, "field", ""),
+            request,
+            status_of(exc),
+            str(inner),
+            type(inner).__name__,
+            tuple(getattr(inner, "suggestions", ()) or ()),
+            getattr(exc, "field", ""),
         )
 
     @app.exception_handler(RequestValidationError)
@@ -120,16 +141,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        message = {404: f"there is no page at {request.url.path!r}; the form is at / and the API under /api",
-                   405: f"{request.method} is not allowed on {request.url.path!r}; use GET"}.get(
-            exc.status_code, str(exc.detail))
+        message = {
+            404: f"there is no page at {request.url.path!r}; the form is at / and the API under /api",
+            405: f"{request.method} is not allowed on {request.url.path!r}; use GET",
+        }.get(exc.status_code, str(exc.detail))
         return error_response(request, exc.status_code, message, "HTTPError")
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
         return error_response(
-            request, 500, "rxcompare failed unexpectedly; this is a bug, please report it with the URL",
+            request,
+            500,
+            "rxcompare failed unexpectedly; this is a bug, please report it with the URL",
             "InternalError",
         )
 
@@ -149,8 +173,10 @@ class Utf8QueryMiddleware:
             bad = _bad_parameter(scope["query_string"])
             if bad is not None:
                 request = Request(scope)
-                message = (f"query parameter {bad!r} is not valid UTF-8 text; send names as UTF-8 "
-                           "(percent-encoded in the URL)")
+                message = (
+                    f"query parameter {bad!r} is not valid UTF-8 text; send names as UTF-8 "
+                    "(percent-encoded in the URL)"
+                )
                 if not wants_json(request):  # the page echoes the fields: leave them out
                     scope = {**scope, "query_string": b""}
                     request = Request(scope)
@@ -172,5 +198,12 @@ def _bad_parameter(raw: bytes) -> str | None:
     return None
 
 
-__all__ = ["ErrorBody", "FieldError", "Utf8QueryMiddleware", "error_response", "install_error_handlers",
-           "json_response", "status_of"]
+__all__ = [
+    "ErrorBody",
+    "FieldError",
+    "Utf8QueryMiddleware",
+    "error_response",
+    "install_error_handlers",
+    "json_response",
+    "status_of",
+]

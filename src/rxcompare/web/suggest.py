@@ -74,8 +74,10 @@ class DrugIndex:
                 offer(0 if normalise_name(s.name).startswith(key) else 1, s)
             elif key in name:
                 offer(2, s)
-        if len(ranked) < limit:
-            close = difflib.get_close_matches(key, [n for n, _ in self._entries], n=limit, cutoff=0.75)
+        if not ranked:  # nothing starts with or contains the text: try close spellings
+            close = difflib.get_close_matches(
+                key, [n for n, _ in self._entries], n=limit, cutoff=0.75
+            )
             for name, s in self._entries:
                 if name in close:
                     offer(3, s)
@@ -114,8 +116,17 @@ class DrugIndex:
         out = []
         for norm, name, reports in names:
             if norm.startswith(key) and norm not in self._ingredients:
-                out.append(Suggestion(name, f"FAERS only; {reports} case(s)", "warehouse", None, name,
-                                      comparable=False, reports=reports))
+                out.append(
+                    Suggestion(
+                        name,
+                        f"FAERS only; {reports} case(s)",
+                        "warehouse",
+                        None,
+                        name,
+                        comparable=False,
+                        reports=reports,
+                    )
+                )
                 if len(out) >= limit:
                     break
         return out
@@ -134,8 +145,10 @@ def _read_names(warehouse: Path) -> list[tuple[str, str, int]]:
             "WHERE ingredient IS NOT NULL AND ingredient <> '' GROUP BY ingredient ORDER BY n DESC, ingredient"
         ).fetchall()
     except duckdb.Error as exc:
-        raise FaersError(f"warehouse {warehouse}: cannot read case_drugs ({exc}); re-ingest or run "
-                         "`rxcompare faers dedup`") from None
+        raise FaersError(
+            f"warehouse {warehouse}: cannot read case_drugs ({exc}); re-ingest or run "
+            "`rxcompare faers dedup`"
+        ) from None
     finally:
         con.close()
     return [(normalise_name(name), name, int(n)) for name, n in rows]

@@ -1,0 +1,273 @@
+"""The web app in process (httpx ASGI transport): JSON API, pages, one error shape, bad input.
+
+The pack is the FICTIONAL fixture pack; the warehouse folder is empty unless a test ingests a real
+FAERS sample quarter into it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import lxml.html
+import pytest
+from conftest import shared_path
+from helpers import fixture_pack_file
+
+from rxcompare.compare import compare_drugs
+from rxcompare.errors import AmbiguousDrugError, FaersError, QuestionError, UnknownDrugError
+from rxcompare.render.html import page_csp
+from rxcompare.render.json import comparison_document
+from rxcompare.resolve import resolve_pair
+from rxcompare.sources.pack import load_pack
+from rxcompare.web import create_app
+from rxcompare.web.responses import FieldError, status_of
+
+ERROR_KEYS = {"ok", "error", "status", "kind", "suggestions"}
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    return load_pack(fixture_pack_file(tmp_path_factory.mktemp("pack")))
+
+
+@pytest.fixture(scope="module")
+def app(pack, tmp_path_factory):
+    return create_app(pack, warehouse=tmp_path_factory.mktemp("empty-warehouse"))
+
+
+def fetch(app, *requests: tuple[str, str]) -> list[httpx.Response]:
+    """Send (method, url) requests to the app in process, in order."""
+
+    async def run():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return [await client.request(method, url) for method, url in requests]
+
+    return asyncio.run(run())
+
+
+def get(app, url: str) -> httpx.Response:
+    return fetch(app, ("GET", url))[0]
+
+
+# --- success ------------------------------------------------------------------------------------
+
+
+def test_api_compare_serves_the_cli_json(app, pack):
+    r = get(app, "/api/compare?a=Alphex&b=betanib")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    a, b = resolve_pair("Alphex", "betanib", pack)
+    expected = compare_drugs(a, b, pack, postmarketing_missing=app.state.engine.missing)
+    assert r.json() == json.loads(json.dumps(comparison_document(expected)))
+
+
+def test_comparisons_are_cached(app):
+    before = get(app, "/healthz").json()["cache"]
+    fetch(app, *[("GET", "/api/compare?a=alphex&b=betanib&audience=patient")] * 3)
+    after = get(app, "/healthz").json()["cache"]
+    assert after["misses"] == before["misses"] + 1
+    assert after["comparisons"] == before["comparisons"] + 1
+
+
+def test_patient_factors_reach_the_comparison(app):
+    doc = get(
+        app, "/api/compare?a=alphex&b=betanib&factor=needle_averse&factor=planning_pregnancy"
+    ).json()
+    assert doc["factors"] == ["needle_averse", "planning_pregnancy"]
+    assert doc["dimensions"][0]["key"] == "patient_factors"
+
+
+@pytest.mark.parametrize(
+    "q, names",
+    [
+        ("al", ["Alphex", "Alphex IV"]),
+        ("ALPHEX i", ["Alphex IV"]),
+        ("alphex", ["Alphex", "Alphex IV"]),  # the brand first, then names that start with it
+        ("alfex", ["Alphex"]),  # a synonym
+        (
+            "alphmab",
+            ["Alphex", "Alphex IV"],
+        ),  # misspelt ingredient: its products, not the ingredient
+        ("beta", ["Betanib"]),
+        ("", []),
+        ("zzzz", []),
+        ("<script>", []),
+        ("'; drop table drugs; --", []),
+    ],
+)
+def test_api_drugs_suggests_pack_products(app, q, names):
+    r = get(app, "/api/drugs?" + httpx.QueryParams({"q": q}).__str__())
+    assert r.status_code == 200
+    body = r.json()
+    assert body["ok"] is True and body["query"] == q
+    assert [d["name"] for d in body["drugs"]] == names
+    assert all(d["source"] == "pack" and d["comparable"] and d["product"] for d in body["drugs"])
+
+
+def test_healthz(app, pack):
+    body = get(app, "/healthz").json()
+    assert body["ok"] is True and body["status"] == "ok"
+    assert body["pack"] == {"version": pack.version, "built": pack.built, "products": 3}
+    assert body["warehouse"]["suggestions"] is False
+
+
+def test_openapi_document(app):
+    doc = get(app, "/openapi.json").json()
+    assert {"/api/compare", "/api/drugs", "/api/signals", "/healthz"} <= set(doc["paths"])
+    assert set(doc["components"]["schemas"]["ErrorBody"]["properties"]) == ERROR_KEYS
+    params = {p["name"] for p in doc["paths"]["/api/compare"]["get"]["parameters"]}
+    assert params == {"a", "b", "audience", "factor"}
+    assert "404" in doc["paths"]["/api/compare"]["get"]["responses"]
+
+
+def tree_csp(text: str) -> str:
+    return lxml.html.document_fromstring(text).xpath(
+        "//meta[@http-equiv='Content-Security-Policy']/@content"
+    )[0]
+
+
+def test_compare_page(app):
+    r = get(app, "/compare?a=alphex&b=betanib")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-security-policy"] == page_csp(header=True)
+    assert tree_csp(r.text) == page_csp()
+    tree = lxml.html.document_fromstring(r.text)
+    assert tree.xpath("//input[@id='drug-a']/@value") == ["alphex"]
+    assert "Alphex (alphamab)" in tree.xpath("//h1")[0].text_content()
+    assert tree.xpath("//figure[@id='chart-burden']//*[local-name()='svg']")
+    assert len(tree.xpath("//script")) == 1
+
+
+@pytest.mark.parametrize("url", ["/", "/compare", "/?a=alph"])
+def test_form_page(app, url):
+    r = get(app, url)
+    tree = lxml.html.document_fromstring(r.text)
+    assert r.status_code == 200 and tree.xpath("//form[@action='/compare']")
+    assert not tree.xpath("//article[@id='report']")
+
+
+# --- errors: one shape, 4xx, never 500 ------------------------------------------------------------
+
+LONG = "x" * 300
+BAD = [
+    # (url, status, kind, text in the message)
+    ("/api/compare?a=alphex&b=nosuchdrug", 404, "UnknownDrugError", "'nosuchdrug'"),
+    ("/api/compare?a=alfex&b=alphex", 422, "QuestionError", "same product"),
+    (
+        "/api/compare?a=%27%3B%20drop%20table%20drugs%3B%20--&b=betanib",
+        404,
+        "UnknownDrugError",
+        "drop table",
+    ),
+    (
+        "/api/compare?a=%3Cscript%3Ealert(1)%3C%2Fscript%3E&b=betanib",
+        404,
+        "UnknownDrugError",
+        "<script>",
+    ),
+    ("/api/compare?a=alphex&b=%FF%FE", 400, "EncodingError", "'b' is not valid UTF-8"),
+    ("/api/compare?a=%C3%28&b=betanib", 400, "EncodingError", "'a' is not valid UTF-8"),
+    (f"/api/compare?a=alphex&b={LONG}", 422, "QuestionError", "300 characters"),
+    ("/api/compare?a=alphex&b=" + "y" * 5000, 422, "ValidationError", "at most 1000 characters"),
+    ("/api/compare?a=alphex&b=%20%20", 422, "QuestionError", "second medicine name (b) is empty"),
+    ("/api/compare?a=alphex", 422, "ValidationError", "parameter 'b': Field required"),
+    ("/api/compare?a=alphex&b=betanib&audience=robot", 422, "ValidationError", "'audience'"),
+    ("/api/compare?a=alphex&b=betanib&factor=left_handed", 422, "ConfigError", "left_handed"),
+    ("/api/drugs?q=al&limit=0", 422, "ValidationError", "'limit'"),
+    ("/api/drugs?q=" + "z" * 300, 422, "ValidationError", "'q'"),
+    ("/api/signals?a=alphex&b=betanib", 503, "SourceError", "no post-marketing source"),
+    ("/api/signals?a=nosuch&b=betanib", 404, "UnknownDrugError", "'nosuch'"),
+    ("/api/signals?a=alphex&b=betanib&indication=%20", 422, "QuestionError", "indication is empty"),
+    ("/api/nothing-here", 404, "HTTPError", "no page at '/api/nothing-here'"),
+]
+
+
+@pytest.mark.parametrize("url, status, kind, text", BAD)
+def test_api_errors_have_one_shape(app, url, status, kind, text):
+    r = get(app, url)
+    assert r.status_code == status and r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert set(body) == ERROR_KEYS and body["ok"] is False
+    assert body["status"] == status and body["kind"] == kind
+    assert text in body["error"], body["error"]
+
+
+def test_unknown_name_comes_with_suggestions(app):
+    body = get(app, "/api/compare?a=alphex&b=betaxyz").json()
+    assert body["status"] == 404 and body["suggestions"] == ["Betanib"]
+
+
+def test_wrong_method(app):
+    r = fetch(app, ("POST", "/api/compare?a=alphex&b=betanib"))[0]
+    assert r.status_code == 405 and set(r.json()) == ERROR_KEYS
+
+
+PAGE_BAD = [b for b in BAD if b[0].startswith("/api/compare") and "Field required" not in b[3]] + [
+    ("/compare?b=betanib", 422, "QuestionError", "first medicine name (a) is empty"),
+    ("/compare/nothing", 404, "HTTPError", "no page at '/compare/nothing'"),
+]
+
+
+@pytest.mark.parametrize("url, status, kind, text", PAGE_BAD)
+def test_pages_show_errors_escaped(app, url, status, kind, text):
+    r = get(app, url.replace("/api/compare", "/compare"))
+    assert r.status_code == status and r.headers["content-type"].startswith("text/html")
+    tree = lxml.html.document_fromstring(r.text)
+    [script] = tree.xpath("//script")  # only the page's own script
+    assert "alert" not in script.text and "drop table" not in script.text
+    message = tree.xpath("//p[@class='error-message']")[0].text_content()
+    assert text in message
+    assert "<script>alert" not in r.text
+    assert not [
+        a for el in tree.iter() if isinstance(el.tag, str) for a in el.attrib if a.startswith("on")
+    ]
+
+
+def test_page_error_offers_suggestions_for_the_right_field(app):
+    r = get(app, "/compare?a=alphex&b=betaxyz")
+    tree = lxml.html.document_fromstring(r.text)
+    links = tree.xpath("//section[@class='error-box']//a/@href")
+    assert r.status_code == 404 and "/compare?a=alphex&b=Betanib&audience=clinician" in links
+
+
+@pytest.mark.parametrize(
+    "exc, status",
+    [
+        (UnknownDrugError("x"), 404),
+        (AmbiguousDrugError("x", ("A", "B")), 422),
+        (QuestionError("x"), 422),
+        (FaersError("x"), 503),
+        (FieldError("a", AmbiguousDrugError("x")), 422),
+    ],
+)
+def test_status_of_errors(exc, status):
+    assert status_of(exc) == status
+
+
+# --- the warehouse's names ---------------------------------------------------------------------
+
+
+@pytest.mark.shared
+def test_suggestions_include_warehouse_names(pack, tmp_path):
+    from rxcompare.sources.faers.warehouse import Warehouse
+
+    w = Warehouse(tmp_path / "wh")
+    w.ingest(shared_path("faers-ascii", "faers_ascii_2017q2.zip"))
+    con = w.connect()
+    name, n = con.execute(
+        "SELECT ingredient, count(DISTINCT caseid) AS n FROM case_drugs WHERE ingredient IS NOT NULL "
+        "GROUP BY 1 ORDER BY n DESC, ingredient LIMIT 1"
+    ).fetchone()
+    con.close()
+    app = create_app(pack, warehouse=w.path)
+    body = get(app, f"/api/drugs?q={name[:4]}&limit=50").json()
+    hit = [d for d in body["drugs"] if d["name"] == name]
+    assert (
+        hit
+        and hit[0]["source"] == "warehouse"
+        and hit[0]["reports"] == n
+        and not hit[0]["comparable"]
+    )
+    assert get(app, "/healthz").json()["warehouse"]["suggestions"] is True
