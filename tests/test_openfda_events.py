@@ -20,6 +20,7 @@ from helpers import fixture_pack_file
 from test_online import KEY, T0, Clock, Recorded, loopback_server, make_client
 
 from rxcompare.compare import compare_drugs
+from rxcompare.compare.signals import with_ror
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Drug, PostMarketing, Product
 from rxcompare.resolve import resolve_pair
@@ -125,6 +126,8 @@ def test_head_to_head_tables_statistics_and_citations(tmp_path):
     assert (herpes.table.a, herpes.table.b, herpes.table.c, herpes.table.d) == (30, 1170, 10, 790)
     assert (death.table.a, death.table.b, death.table.c, death.table.d) == (6, 1194, 0, 800)
 
+    assert herpes.estimates == () and death.estimates == ()  # sources count; the comparison computes
+    herpes, death = with_ror(herpes), with_ror(death)
     (est,) = herpes.estimates
     assert est.method == "ror_h2h"
     assert (est.value, est.lower, est.upper) == pytest.approx(wald(30, 1170, 10, 790), rel=1e-12)
@@ -222,7 +225,7 @@ def test_real_http_server_on_loopback_gives_the_same_tables(tmp_path):
     ):
         got = OpenFdaEvents(client, PRODUCTS).head_to_head(A, B, GROUPS, None)
     assert [s.table for s in got.signals] == [s.table for s in expected.signals]
-    assert [s.estimates for s in got.signals] == [s.estimates for s in expected.signals]
+    assert [with_ror(s).estimates for s in got.signals] == [with_ror(s).estimates for s in expected.signals]
     assert got.per_year == expected.per_year
     assert got.signals[0].citation.url.startswith(base + "/drug/event.json?")
 

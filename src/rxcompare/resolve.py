@@ -40,6 +40,10 @@ class _Index:
     tokens: dict[str, frozenset[str]]  # product id -> its name tokens
 
 
+def _unique(d: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    return {k: tuple(dict.fromkeys(v)) for k, v in d.items()}
+
+
 @lru_cache(maxsize=8)
 def _index(pack: Pack) -> _Index:
     names: dict[str, list[str]] = {}
@@ -54,8 +58,7 @@ def _index(pack: Pack) -> _Index:
         for n in own | {p.ingredient}:
             toks.update(normalise_name(n).split())
         tokens[p.id] = frozenset(toks)
-    dedup = lambda d: {k: tuple(dict.fromkeys(v)) for k, v in d.items()}  # noqa: E731
-    return _Index(dedup(names), dedup(ingredients), tokens)
+    return _Index(_unique(names), _unique(ingredients), tokens)
 
 
 def describe(product: Product) -> str:

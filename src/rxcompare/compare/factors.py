@@ -16,8 +16,8 @@ from rxcompare.errors import ConfigError
 from rxcompare.models import Dimension, Favours, Finding, Grade
 
 FACTOR_KEYS = tuple(ph.FACTORS)
-FACTOR_STATEMENT = "For a patient with {factor}, these label statements apply."
-FACTOR_NONE = "Neither label mentions {factor} in the facts held."
+FACTOR_STATEMENT = "For a patient {factor}, these label statements apply."
+FACTOR_NONE = "For a patient {factor}: no label statement held in the knowledge pack mentions it."
 
 
 def check_factors(factors: tuple[str, ...]) -> tuple[str, ...]:

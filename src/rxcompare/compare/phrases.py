@@ -107,18 +107,18 @@ VERDICT_SUMMARY = (
 
 FACTORS = {
     "prior_immunosuppressant": (
-        "prior or concurrent immunosuppressive therapy",
+        "with prior or concurrent immunosuppressive therapy",
         ("immunosuppress", "immune system"),
         ("infections",),
     ),
-    "hbv_positive": ("hepatitis B (HBV) infection or carriage", ("hepatitis b", "hbv"), ()),
+    "hbv_positive": ("with hepatitis B (HBV) infection or carriage", ("hepatitis b", "hbv"), ()),
     "planning_pregnancy": (
         "planning a pregnancy",
         ("pregnan", "contracepti", "fetal", "infant"),
         ("pregnancy", "vaccinations"),
     ),
     "needle_averse": (
-        "aversion to needles or self-injection",
+        "with an aversion to needles or self-injection",
         ("self-inject", "subcutaneous", "infusion", "injection"),
         ("administration", "convenience", "administration_reactions"),
     ),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 
-from rxcompare.compare import phrases as ph
 from rxcompare.compare.evidence import Evidence, finding
 from rxcompare.compare.postmarketing import PostMarketingSource
 from rxcompare.models import Estimate, Favours, Finding, Grade, Signal
@@ -130,14 +129,20 @@ def postmarketing_findings(
     return tuple(out)
 
 
+CORRECTION = "haldane: +0.5 on every cell (a zero cell)"
+
+
 def with_ror(s: Signal) -> Signal:
     """The signal with its head-to-head ROR (Wald, 95%) computed from its table."""
     from dataclasses import replace
 
     t = s.table
     r = ror_head_to_head(t.a, t.b, t.c, t.d)
-    est = Estimate("ror_h2h", float(r.value), _num(r.lower), _num(r.upper))
-    return replace(s, estimates=(est,) + tuple(e for e in s.estimates if e.method != "ror_h2h"))
+    est = Estimate("ror_h2h", float(r.value), _num(r.lower), _num(r.upper), float(r.level))
+    extra = tuple(kv for kv in s.extra if kv[0] != "ror_h2h_correction")
+    if bool(r.corrected):
+        extra += (("ror_h2h_correction", CORRECTION),)
+    return replace(s, estimates=(est,) + tuple(e for e in s.estimates if e.method != "ror_h2h"), extra=extra)
 
 
 def _num(x) -> float | None:

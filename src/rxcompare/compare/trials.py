@@ -101,7 +101,7 @@ def trial_findings(
             pairs = pairs[:limit]
         for p in pairs:
             est = p.estimate()
-            x1, n1, x2, n2, rec = p.counts()
+            _x1, n1, _x2, n2, rec = p.counts()
             caveats = (ph.RECONSTRUCTED,) if rec else ()
             if is_head_to_head(p, other):
                 h2h_seen = True

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from rxcompare.models import Comparison, Finding
-from rxcompare.render.common import DISCLAIMER, Footnotes, cite_line, drug_title, favours_label, footnotes_for
+from rxcompare.render.common import (
+    DISCLAIMER,
+    Footnotes,
+    cite_line,
+    drug_title,
+    favours_label,
+    footnotes_for,
+)
 
 GRADE_WORDS = {
     "clinician": {"label": "label", "trial": "trial", "postmarketing": "post-marketing", "absent": "no evidence"},

@@ -8,7 +8,8 @@ A or B but not both::
     a = reports naming A (not B) with any term of the group    b = reports naming A (not B) - a
     c = reports naming B (not A) with any term of the group    d = reports naming B (not A) - c
 
-and the head-to-head ROR comes from :func:`rxcompare.stats.ror_prr.ror_head_to_head`.
+The tables carry no statistics: the comparison computes the head-to-head ROR
+(:func:`rxcompare.compare.signals.with_ror`), as sources never import stats.
 
 What openFDA can and cannot do (each limit is stated in the result's caveats and filters):
 
@@ -20,8 +21,7 @@ What openFDA can and cannot do (each limit is stated in the result's caveats and
   (``generic_name.exact:"OFATUMUMAB"``). Reports whose product openFDA could not harmonise are missed,
   and a report naming only the ingredient may carry the brands of all its products.
 - The per-group ``extra`` holds ``serious_a``/``serious_b`` (reports of the group marked
-  ``serious:1``) and their shares of ``a``/``c``; ``ror_h2h_correction`` when a zero cell made the
-  ROR use the +0.5 correction.
+  ``serious:1``) and their shares of ``a``/``c``.
 - **Drug role and indication are per report, not per drug.** openFDA does not index the drugs of a
   report as nested records (FDA/open.fda.gov issue #204), so ``patient.drug.drugcharacterization:1``
   means "some drug of the report is suspect" and ``patient.drug.drugindication`` "some drug of the
@@ -41,9 +41,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rxcompare.errors import ConfigError, OnlineError
-from rxcompare.models import Citation, Contingency, Drug, Estimate, PostMarketing, Product, Signal
+from rxcompare.models import Citation, Contingency, Drug, PostMarketing, Product, Signal
 from rxcompare.sources.online import Fetched, OpenFdaClient
-from rxcompare.stats.ror_prr import ror_head_to_head
 
 __all__ = [
     "CAVEATS",
@@ -269,9 +268,6 @@ class OpenFdaEvents:
                 f"({n_a}, {n_b}); its index may be updating: clear the cache and try again later"
             )
         table = Contingency(a, n_a - a, c, n_b - c)
-        ror = ror_head_to_head([table.a], [table.b], [table.c], [table.d])
-        estimate = Estimate("ror_h2h", float(ror.value[0]), _num(ror.lower[0]), _num(ror.upper[0]), ror.level)
-        corrected = (("ror_h2h_correction", "haldane: +0.5 on every cell (a zero cell)"),) if ror.corrected[0] else ()
         used = [arm_a.total, arm_b.total, hit_a, hit_c, ser_a, ser_c]
         citation = self._citation(
             hit_a.url, used,
@@ -282,7 +278,7 @@ class OpenFdaEvents:
             drug=arm_a.product.brand,
             event=name,
             table=table,
-            estimates=(estimate,),
+            estimates=(),
             citation=citation,
             counting_unit="report",
             comparator=arm_b.product.brand,
@@ -293,7 +289,7 @@ class OpenFdaEvents:
                 ("serious_b", _total(ser_c)),
                 ("serious_share_a", _share(_total(ser_a), a)),
                 ("serious_share_b", _share(_total(ser_c), c)),
-            ) + corrected,
+            ),
         )
         return signal, used
 

@@ -1,0 +1,49 @@
+"""STYLE.md's import direction: models and errors import nothing of ours; sources and stats never
+import each other; render sees only models; compare never imports render, cli or web."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "rxcompare"
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rxcompare"):
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.startswith("rxcompare"))
+    return out
+
+
+def modules(package: str) -> list[Path]:
+    base = SRC / package
+    return sorted(base.rglob("*.py")) if base.is_dir() else [SRC / f"{package}.py"]
+
+
+RULES = [
+    ("models", ("rxcompare.",), ()),
+    ("errors", ("rxcompare.",), ()),
+    ("stats", ("rxcompare.sources", "rxcompare.compare", "rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
+    ("sources", ("rxcompare.stats", "rxcompare.compare", "rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
+    ("render", ("rxcompare.",), ("rxcompare.models", "rxcompare.render", "rxcompare.errors")),
+    ("compare", ("rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
+]
+
+
+@pytest.mark.parametrize("package, forbidden, allowed", RULES, ids=[r[0] for r in RULES])
+def test_import_direction(package, forbidden, allowed):
+    bad = []
+    for path in modules(package):
+        for mod in imports_of(path):
+            if any(mod == a or mod.startswith(a + ".") for a in allowed):
+                continue
+            if any(mod.startswith(f) for f in forbidden):
+                bad.append(f"{path.relative_to(SRC)} imports {mod}")
+    assert not bad, "\n".join(bad)
