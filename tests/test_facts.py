@@ -13,8 +13,8 @@ import re
 from functools import cache
 
 import pytest
-
 from conftest import shared_path
+
 from rxcompare.models import Label, LabelTable, Section
 from rxcompare.sources import loinc
 from rxcompare.sources.facts import (
@@ -45,7 +45,8 @@ def facts(name: str, topic: str | None = None, section: str | None = None):
     return [
         f
         for f in extracted(name)[0]
-        if (topic is None or f.topic == topic) and (section is None or f.citation.section == section)
+        if (topic is None or f.topic == topic)
+        and (section is None or f.citation.section == section)
     ]
 
 
@@ -130,13 +131,17 @@ def test_boxed_warning_one_fact_per_heading():
     assert boxed[0].text.startswith(
         "Patients treated with HUMIRA are at increased risk for developing serious infections"
     )
-    assert boxed[1].text.startswith("Lymphoma and other malignancies, some fatal, have been reported")
+    assert boxed[1].text.startswith(
+        "Lymphoma and other malignancies, some fatal, have been reported"
+    )
     assert boxed[0].citation.section_title == "WARNING: SERIOUS INFECTIONS AND MALIGNANCY"
 
 
 def test_boxed_warning_old_format_and_nested_boxes():
     boxed = facts("no-title.xml", "boxed_warning")
-    assert len(boxed) == 1  # the dosage charts coded as boxes inside section DOSAGE are not warnings
+    assert (
+        len(boxed) == 1
+    )  # the dosage charts coded as boxes inside section DOSAGE are not warnings
     assert boxed[0].qualifier("heading") == (
         "Increased Mortality in Elderly Patients with Dementia-Related Psychosis"
     )
@@ -149,10 +154,21 @@ def test_boxed_warning_old_format_and_nested_boxes():
 
 def test_indications():
     humira = facts("humira.xml", "indication")
-    assert [f.citation.section for f in humira] == ["1.1", "1.2", "1.3", "1.4", "1.5", "1.5", "1.6", "1.7"]
+    assert [f.citation.section for f in humira] == [
+        "1.1",
+        "1.2",
+        "1.3",
+        "1.4",
+        "1.5",
+        "1.5",
+        "1.6",
+        "1.7",
+    ]
     assert humira[0].qualifier("population") == "Rheumatoid Arthritis"
     viagra = facts("viagra-64f8040f.xml", "indication")
-    assert [f.text for f in viagra] == ["VIAGRA is indicated for the treatment of erectile dysfunction."]
+    assert [f.text for f in viagra] == [
+        "VIAGRA is indicated for the treatment of erectile dysfunction."
+    ]
     lipitor = facts("lipitor-orig.xml", "indication", "1.1")[0]
     assert lipitor.text.endswith("LIPITOR is indicated to: Reduce the risk of myocardial infarction; "
                                  "Reduce the risk of stroke; Reduce the risk for revascularization "
@@ -168,7 +184,9 @@ def test_contraindications():
     assert lipitor[2].text == "Women who are pregnant or may become pregnant."
     assert lipitor[0].qualifier("condition").startswith("Active liver disease")
     viagra = facts("viagra-64f8040f.xml", "contraindication", "4.2")[0]
-    assert viagra.text.startswith("VIAGRA is contraindicated in patients with a known hypersensitivity")
+    assert viagra.text.startswith(
+        "VIAGRA is contraindicated in patients with a known hypersensitivity"
+    )
 
 
 @pytest.mark.parametrize(
@@ -183,13 +201,20 @@ def test_contraindications():
     ],
 )
 def test_warning_subsections_map_to_topics(name, section, topic):
-    found = [f for f in extracted(name)[0] if f.citation.section == section and f.topic.startswith("warning.")]
+    found = [
+        f
+        for f in extracted(name)[0]
+        if f.citation.section == section and f.topic.startswith("warning.")
+    ]
     assert [f.topic for f in found] == [topic]
 
 
 def test_warning_first_sentence_skips_headings():
     fact = facts("viagra-64f8040f.xml", section="5.5")[0]  # 5.5 has only untitled sub-boxes
-    assert fact.text == "Caution is advised when PDE5 inhibitors are co-administered with alpha-blockers."
+    assert (
+        fact.text
+        == "Caution is advised when PDE5 inhibitors are co-administered with alpha-blockers."
+    )
 
 
 def test_neuroleptic_malignant_syndrome_is_not_a_malignancy():
@@ -226,7 +251,12 @@ def test_routes_come_from_product_data():
 
 # section, topic, value (mg), qualifiers the fact must carry
 HUMIRA_DOSES = [
-    ("2.1", "admin.dose.maintenance", 40.0, {"interval_days": "14", "schedule": "every other week"}),
+    (
+        "2.1",
+        "admin.dose.maintenance",
+        40.0,
+        {"interval_days": "14", "schedule": "every other week"},
+    ),
     ("2.3", "admin.dose.initial", 160.0, {"schedule_days": "1"}),
     ("2.3", "admin.dose.initial", 80.0, {"schedule_days": "15"}),
     ("2.3", "admin.dose.maintenance", 40.0, {"interval_days": "14", "starts_day": "29"}),
@@ -253,7 +283,9 @@ def test_humira_doses(section, topic, value, qualifiers):
 
 
 def test_humira_doses_are_all_and_only_these():
-    doses = sorted(_dose_key(f) for f in extracted("humira.xml")[0] if f.topic.startswith("admin.dose"))
+    doses = sorted(
+        _dose_key(f) for f in extracted("humira.xml")[0] if f.topic.startswith("admin.dose")
+    )
     assert doses == sorted((s, t, v) for s, t, v, _ in HUMIRA_DOSES)
     # "some patients ... may derive additional benefit from increasing ... to 40 mg every week"
     assert not [f for f in extracted("humira.xml")[0] if f.qualifier("interval_days") == "7"]
@@ -262,11 +294,13 @@ def test_humira_doses_are_all_and_only_these():
 def test_starting_dose_and_conditional_doses():
     lipitor = [f for f in extracted("lipitor-orig.xml")[0] if f.topic.startswith("admin.dose")]
     # "10 or 20 mg", "10 to 80 mg", "may be started at 40 mg" and "maximum ... 20 mg/day" are not read
-    assert [(f.citation.section, f.topic, f.value, f.qualifier("interval_days")) for f in lipitor] == [
-        ("2.2", "admin.dose.initial", 10.0, "1")
-    ]
+    assert [
+        (f.citation.section, f.topic, f.value, f.qualifier("interval_days")) for f in lipitor
+    ] == [("2.2", "admin.dose.initial", 10.0, "1")]
     # "50 mg taken, as needed" has no interval: nothing
-    assert [f for f in extracted("viagra-64f8040f.xml")[0] if f.topic.startswith("admin.dose")] == []
+    assert [
+        f for f in extracted("viagra-64f8040f.xml")[0] if f.topic.startswith("admin.dose")
+    ] == []
 
 
 @pytest.mark.parametrize(
@@ -373,7 +407,11 @@ OCREVUS_2_1 = (
 
 def test_vaccination_timing_live_and_non_live():
     found = synthetic_facts((loinc.DOSAGE_AND_ADMINISTRATION, "2.1 Assessments", OCREVUS_2_1))
-    timing = {f.topic: (f.value, f.unit, f.citation.section) for f in found if f.topic.startswith("vaccination")}
+    timing = {
+        f.topic: (f.value, f.unit, f.citation.section)
+        for f in found
+        if f.topic.startswith("vaccination")
+    }
     assert timing == {
         "vaccination.live": (4.0, "weeks", "2.1"),
         "vaccination.non_live": (2.0, "weeks", "2.1"),

@@ -6,9 +6,9 @@ Every expected value below was read in the XML file named in the same row.
 from __future__ import annotations
 
 import pytest
+from conftest import shared_path
 from lxml import etree
 
-from conftest import shared_path
 from rxcompare.errors import LabelError
 from rxcompare.models import Label
 from rxcompare.sources import loinc
@@ -29,9 +29,30 @@ def spl(name: str) -> Label:
 # file, set id, version, effective date, document type, highlights
 IDENTITY = [
     ("humira.xml", "608d4f0d-b19f-46d3-749a-7159aa5f933d", "1560", "2013-09-30", "34391-3", True),
-    ("lipitor-orig.xml", "c6e131fe-e7df-4876-83f7-9156fc4e8228", "11", "2014-01-13", "34391-3", True),
-    ("lipitor-repack.xml", "17a163ef-b349-4e32-bc8c-b02bac7f65d6", "8", "2012-02-29", "34391-3", True),
-    ("viagra-64f8040f.xml", "0b0be196-0c62-461c-94f4-9a35339b4501", "20", "2017-11-07", "34391-3", True),
+    (
+        "lipitor-orig.xml",
+        "c6e131fe-e7df-4876-83f7-9156fc4e8228",
+        "11",
+        "2014-01-13",
+        "34391-3",
+        True,
+    ),
+    (
+        "lipitor-repack.xml",
+        "17a163ef-b349-4e32-bc8c-b02bac7f65d6",
+        "8",
+        "2012-02-29",
+        "34391-3",
+        True,
+    ),
+    (
+        "viagra-64f8040f.xml",
+        "0b0be196-0c62-461c-94f4-9a35339b4501",
+        "20",
+        "2017-11-07",
+        "34391-3",
+        True,
+    ),
     ("no-title.xml", "0027b8a3-73bf-4005-a7e3-b035f451a861", "1", "2010-07-28", "34391-3", False),
     ("cough.xml", "00f66f25-3469-4c16-9baf-fba21e9628bd", "1", "2011-04-26", "34390-5", False),
 ]
@@ -114,8 +135,12 @@ def test_numbered_sections(name, number, code, title):
 
 def test_subsections_nest_and_keep_their_order():
     label = spl("humira.xml")
-    assert [s.number for s in label.find(number="5").subsections] == [f"5.{i}" for i in range(1, 12)]
-    assert label.find(code=loinc.BOXED_WARNING).title == "WARNING: SERIOUS INFECTIONS AND MALIGNANCY"
+    assert [s.number for s in label.find(number="5").subsections] == [
+        f"5.{i}" for i in range(1, 12)
+    ]
+    assert (
+        label.find(code=loinc.BOXED_WARNING).title == "WARNING: SERIOUS INFECTIONS AND MALIGNANCY"
+    )
 
 
 def test_old_format_label_without_numbers():
@@ -236,7 +261,10 @@ def test_truncated_xml(tmp_path):
     "data, pattern",
     [
         (b"", "not well-formed XML"),
-        (b"<html><body>not a label</body></html>", r"root element is <html> in namespace '\(none\)'"),
+        (
+            b"<html><body>not a label</body></html>",
+            r"root element is <html> in namespace '\(none\)'",
+        ),
         (b'<document xmlns="urn:hl7-org:v3"><code code="34391-3"/></document>', "has no set id"),
     ],
 )
@@ -263,7 +291,9 @@ def test_external_entities_are_not_resolved(tmp_path):
     secret.write_text("TOPSECRET", encoding="utf-8")
     data = shared_path("spl", "no-title.xml").read_bytes()
     data = data.replace(
-        b"<document ", f'<!DOCTYPE document [<!ENTITY x SYSTEM "{secret.as_uri()}">]><document '.encode(), 1
+        b"<document ",
+        f'<!DOCTYPE document [<!ENTITY x SYSTEM "{secret.as_uri()}">]><document '.encode(),
+        1,
     ).replace(b"<title>DESCRIPTION</title>", b"<title>DESCRIPTION &x;</title>", 1)
     try:
         label = parse_spl(data)
@@ -297,7 +327,10 @@ def test_split_number(title, top, expected):
         ("One. Two.", ["One.", "Two."]),
         ("Use e.g. this. Next one.", ["Use e.g. this.", "Next one."]),
         ("Initial U.S. Approval: 2002. Then", ["Initial U.S. Approval: 2002.", "Then"]),
-        ("death [see Warnings (5.1)]. Most patients", ["death [see Warnings (5.1)].", "Most patients"]),
+        (
+            "death [see Warnings (5.1)]. Most patients",
+            ["death [see Warnings (5.1)].", "Most patients"],
+        ),
         ("a 1.6 to 1.7 times risk. B", ["a 1.6 to 1.7 times risk.", "B"]),
         ("line one\nline two", ["line one", "line two"]),
     ],
@@ -309,7 +342,11 @@ def test_sentences(text, expected):
 @pytest.mark.parametrize(
     "sentence, heading, body",
     [
-        ("MALIGNANCY Lymphoma and other malignancies", "MALIGNANCY", "Lymphoma and other malignancies"),
+        (
+            "MALIGNANCY Lymphoma and other malignancies",
+            "MALIGNANCY",
+            "Lymphoma and other malignancies",
+        ),
         ("HUMIRA is a TNF blocker", None, "HUMIRA is a TNF blocker"),
         ("SERIOUS INFECTIONS HUMIRA is", "SERIOUS INFECTIONS", "HUMIRA is"),
         ("TNF blockers are", None, "TNF blockers are"),

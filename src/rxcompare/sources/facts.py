@@ -445,7 +445,9 @@ def _regimen(clause: str, m: re.Match[str]) -> str:
     """A repeated dose is the starting (initial) one when the words just before it call it so
     ("the recommended starting dose of LIPITOR is 10 mg/day")."""
     starting = _STARTING.search(clause[: m.start("dose")])
-    if starting and not re.search(r"maintenance|followed|then", starting.group("between"), re.IGNORECASE):
+    if starting and not re.search(
+        r"maintenance|followed|then", starting.group("between"), re.IGNORECASE
+    ):
         return "admin.dose.initial"
     return "admin.dose.maintenance"
 
@@ -634,14 +636,15 @@ def _mechanism_facts(ctx: _Context) -> list[Fact]:
             m = _ANTIBODY.search(sent)
             if m:
                 kind = m.group("kind").lower().replace("humanised", "humanized")
-                return facts + [
+                return [
+                    *facts,
                     ctx.fact(
                         "mechanism.antibody_type",
                         sent,
                         section,
                         antibody_type=kind,
                         isotype=m.group("iso") or "",
-                    )
+                    ),
                 ]
     return facts
 
@@ -830,7 +833,9 @@ def _cite_line(c: Citation) -> str:
     return f"{c.title}, version {c.version} ({c.effective_date}), {where}; {made}"
 
 
-def facts_outline(product: Product, facts: Iterable[Fact], incidences: Iterable[Incidence] = ()) -> str:
+def facts_outline(
+    product: Product, facts: Iterable[Fact], incidences: Iterable[Incidence] = ()
+) -> str:
     """Plain text: the product, then its facts and incidences grouped by label section, each
     with its citation (what ``rxcompare label show`` prints)."""
     lines = [f"{product.brand} ({product.ingredient or 'ingredient not stated'}) [{product.id}]"]
@@ -846,7 +851,9 @@ def facts_outline(product: Product, facts: Iterable[Fact], incidences: Iterable[
             lines.append(f"  incidences ({len(incs)}), cite: {_cite_line(incs[0].citation)}")
             for i in incs:
                 role = "comparator" if i.is_comparator else "product"
-                lines.append(f"  - {i.event} | {i.trial} | {i.arm} (N={i.n}, {role}): {i.percent:g}%")
+                lines.append(
+                    f"  - {i.event} | {i.trial} | {i.arm} (N={i.n}, {role}): {i.percent:g}%"
+                )
     return "\n".join(lines)
 
 

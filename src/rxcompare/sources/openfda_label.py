@@ -155,20 +155,44 @@ def _outside_brackets(text: str, pos: int) -> bool:
     return before.count("(") <= before.count(")") and before.count("[") <= before.count("]")
 
 
-def _split_flat(body: str, number: str) -> tuple[str, list[tuple[str, str, str]]]:
-    """Own text and (number, title, text) of the numbered subsections of a flattened body."""
+_NUMERIC = re.compile(r"^[<>\u2264\u2265]?\d+(?:[.,]\d+)?%?$")  # a cell value, not "(5.1)"
+
+
+def _candidates(body: str, number: str) -> list[tuple[int, int, int]]:
+    """(subsection, start, end) of each "5.k Title" in the body that can be a heading: outside
+    brackets and not in a run of numbers (a table's cells, flattened: "5.2 6.3 Pain ...")."""
     pattern = re.compile(rf"(?:^|(?<=\s)){re.escape(number)}\.(\d{{1,2}})\s+(?=[A-Z])")
-    cuts: list[tuple[int, int, str]] = []
-    last = 0
+    found = []
     for m in pattern.finditer(body):
-        k = int(m.group(1))
-        if k > last and _outside_brackets(body, m.start()):
-            cuts.append((m.start(), m.end(), f"{number}.{k}"))
-            last = k
+        before = body[: m.start()].split()
+        if before and _NUMERIC.match(before[-1]):
+            continue
+        if _outside_brackets(body, m.start()):
+            found.append((int(m.group(1)), m.start(), m.end()))
+    return found
+
+
+def _split_flat(body: str, number: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """Own text and (number, title, text) of the numbered subsections of a flattened body.
+
+    Subsections follow each other in order: after "5.k" the next is the first "5.(k+1)" further
+    on, or "5.(k+2)" when the label skips a number, so a stray "5.7" in the text is passed over."""
+    candidates = _candidates(body, number)
+    cuts: list[tuple[int, int, str]] = []
+    last, pos = 0, -1
+    while True:
+        step = next(
+            (c for gap in (1, 2, 3) for c in candidates if c[0] == last + gap and c[1] > pos), None
+        )
+        if step is None:
+            break
+        k, start, end = step
+        cuts.append((start, end, f"{number}.{k}"))
+        last, pos = k, start
     if not cuts:
         return body, []
     subs = []
-    for i, (start, end, sub_number) in enumerate(cuts):
+    for i, (_, end, sub_number) in enumerate(cuts):
         stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(body)
         words = body[end:stop].split()
         n = _title_case_title(words)

@@ -336,7 +336,10 @@ def parse_table(el: etree._Element) -> LabelTable:
         if cells:
             foot_lines.append(" ".join(cells))
     width = max((len(r) for r in header + rows), default=0)
-    pad = lambda r: tuple(r + [""] * (width - len(r)))
+
+    def pad(row: list[str]) -> tuple[str, ...]:
+        return tuple(row + [""] * (width - len(row)))
+
     return LabelTable(
         caption=caption,
         header=tuple(pad(r) for r in header),

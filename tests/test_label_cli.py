@@ -1,0 +1,154 @@
+"""The label and pack commands, run through rxcompare.cli.main with real SPL files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import shared_path
+
+from rxcompare.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+    captured = capsys.readouterr()
+    return info.value.code or 0, captured.out, " ".join(captured.err.split())
+
+
+def test_label_parse_text(capsys):
+    code, out, _ = run(capsys, "label", "parse", str(shared_path("spl", "humira.xml")))
+    assert code == 0
+    assert "set id 608d4f0d-b19f-46d3-749a-7159aa5f933d, version 1560, effective 2013-09-30" in out
+    assert "  5 WARNINGS AND PRECAUTIONS [43685-7]" in out
+    assert "    5.1 Serious Infections [42229-5]" in out
+    assert "table 'Table 1. Adverse Reactions" in out and "24 row(s) x 3 column(s)" in out
+
+
+def test_label_parse_json_envelope(capsys, tmp_path):
+    target = tmp_path / "label.json"
+    code, _, err = run(capsys, "label", "parse", str(shared_path("spl", "no-title.xml")), "-f", "json",
+                       "-o", str(target))  # fmt: skip
+    assert code == 0 and "wrote" in err
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert (doc["schema"], doc["version"]) == ("rxcompare/label", 1)
+    assert doc["label"]["title"] == "Haloperidol"
+    assert [s["title"] for s in doc["label"]["sections"][:3]] == ["", "", "DESCRIPTION"]
+
+
+def _truncated(tmp_path):
+    path = tmp_path / "cut.xml"
+    path.write_bytes(shared_path("spl", "viagra-64f8040f.xml").read_bytes()[:20000])
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda tmp: shared_path("spl", "methoxsalen.xml"), "not a drug label"),
+        (lambda tmp: shared_path("dailymed-api", "spls-page1.xml"), "not an SPL document"),
+        (_truncated, "not well-formed XML"),
+        (lambda tmp: tmp / "missing.xml", "does not exist"),
+    ],
+)
+def test_label_parse_bad_files_exit_2_naming_the_file(capsys, tmp_path, make, message):
+    path = make(tmp_path)
+    code, out, err = run(capsys, "label", "parse", str(path))
+    assert code == 2 and out == ""
+    assert str(path.name) in err and message in err
+    assert "Traceback" not in err
+
+
+def test_label_bad_format(capsys):
+    code, _, err = run(capsys, "label", "parse", str(shared_path("spl", "humira.xml")), "-f", "xml")
+    assert code == 2 and "--format 'xml' is not one of text, json" in err
+
+
+def test_label_show_from_a_file(capsys):
+    path = shared_path("spl", "humira.xml")
+    code, out, _ = run(capsys, "label", "show", "Humira", "--file", str(path), "--section", "2")
+    assert code == 0
+    assert "source: spl file humira.xml" in out
+    assert "2.1 Rheumatoid Arthritis, Psoriatic Arthritis, and Ankylosing Spondylitis" in out
+    assert "[admin.dose.maintenance = 40 mg] The recommended dose of HUMIRA" in out
+    assert "cite: Humira prescribing information, version 1560 (2013-09-30), 2.1 " in out
+    assert "5.1 Serious Infections" not in out  # --section 2 only
+
+
+def test_label_show_json(capsys):
+    path = shared_path("spl", "viagra-64f8040f.xml")
+    code, out, _ = run(
+        capsys, "label", "show", "sildenafil", "--file", str(path), "-s", "6", "-f", "json"
+    )
+    doc = json.loads(out)
+    assert code == 0 and doc["schema"] == "rxcompare/label-facts"
+    assert doc["product"]["id"] == "viagra" and doc["facts"] == []
+    assert {i["citation"]["section"] for i in doc["incidences"]} == {"6.1"}
+
+
+def test_label_show_file_of_another_product(capsys):
+    code, _, err = run(
+        capsys, "label", "show", "lipitor", "--file", str(shared_path("spl", "humira.xml"))
+    )
+    assert code == 2 and "humira.xml is the label of Humira (adalimumab), not 'lipitor'" in err
+
+
+@pytest.fixture
+def built_pack(capsys, tmp_path):
+    curated = tmp_path / "curated"
+    curated.mkdir()
+    out = tmp_path / "pack.json"
+    code, stdout, err = run(
+        capsys, "pack", "build", "--curated", str(curated), "--out", str(out),
+        "--spl", str(shared_path("spl", "humira.xml")), "--spl", str(shared_path("spl", "viagra-64f8040f.xml")),
+    )  # fmt: skip
+    assert code == 0, err
+    return out, stdout, err
+
+
+def test_pack_build_summary(built_pack):
+    out, stdout, err = built_pack
+    assert f"wrote {out}" in err
+    assert (
+        "knowledge pack version 1, built " in stdout
+        and ": 2 products, 50 facts, 90 incidences" in stdout
+    )
+    assert (
+        "humira: Humira (adalimumab) - source spl; label version 1560 of 2013-09-30; 35 facts, 34 incidences"
+        in stdout
+    )
+    assert "viagra: Viagra (sildenafil) - source spl; label version 20 of 2017-11-07" in stdout
+
+
+def test_pack_info_and_show_from_the_pack(capsys, built_pack):
+    out, built, _ = built_pack
+    code, info, _ = run(capsys, "pack", "info", "--pack", str(out))
+    assert code == 0 and info == built
+    code, shown, _ = run(capsys, "label", "show", "humira", "--pack", str(out), "--section", "5.4")
+    assert code == 0 and "source: knowledge pack (spl)" in shown
+    assert "[warning.hbv] Use of TNF blockers, including HUMIRA, may increase the risk" in shown
+    code, _, err = run(capsys, "label", "show", "no-such-medicine", "--pack", str(out))
+    assert code == 2 and "no-such-medicine" in err
+
+
+def test_pack_build_errors(capsys, tmp_path):
+    code, _, err = run(
+        capsys,
+        "pack",
+        "build",
+        "--curated",
+        str(tmp_path / "nope"),
+        "--out",
+        str(tmp_path / "p.json"),
+    )
+    assert code == 2 and "--curated" in err and "nope: no such folder" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run(
+        capsys, "pack", "build", "--curated", str(empty), "--out", str(tmp_path / "p.json")
+    )
+    assert code == 2 and "nothing to build" in err
+    code, _, err = run(capsys, "pack", "build", "--curated", str(empty), "--out", str(tmp_path / "p.json"),
+                       "--spl", str(shared_path("spl", "methoxsalen.xml")))  # fmt: skip
+    assert code == 2 and "methoxsalen.xml" in err and not (tmp_path / "p.json").exists()
