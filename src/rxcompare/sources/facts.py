@@ -492,13 +492,13 @@ def _dose_facts(ctx: _Context, section: Section) -> list[Fact]:
                             m.group("unit"),
                             schedule_days=days,
                         )
-                for m in _MAINTENANCE.finditer(clause):
-                    if m.start("dose") in used or not _plain_dose(clause, m):
-                        continue
-                    if re.search(r"\b(?:or|to|and)\b", m.group("mid"), re.IGNORECASE):
-                        continue
-                    days = interval_days(m.group("interval"))
-                    if days is None:
+                repeated = [
+                    (m, interval_days(m.group("interval")), " ".join(m.group("interval").split()))
+                    for m in _MAINTENANCE.finditer(clause)
+                    if not re.search(r"\b(?:or|to|and)\b", m.group("mid"), re.IGNORECASE)
+                ] + [(m, 1, "per day") for m in _PER_DAY.finditer(clause)]
+                for m, days, schedule in repeated:
+                    if days is None or m.start("dose") in used or not _plain_dose(clause, m):
                         continue
                     start = _starts_day(clause[m.end() :]) or _starts_day(clause[: m.start()])
                     add(
@@ -509,19 +509,8 @@ def _dose_facts(ctx: _Context, section: Section) -> list[Fact]:
                         m.group("unit"),
                         interval_days=str(days),
                         starts_day=str(start) if start else "",
-                        schedule=" ".join(m.group("interval").split()),
+                        schedule=schedule,
                     )
-                for m in _PER_DAY.finditer(clause):
-                    if m.start("dose") not in used and _plain_dose(clause, m):
-                        add(
-                            _regimen(clause, m),
-                            sent,
-                            sub,
-                            float(m.group("dose")),
-                            m.group("unit"),
-                            interval_days="1",
-                            schedule="per day",
-                        )
     return facts
 
 
