@@ -519,12 +519,9 @@ def _ctx_label() -> Label:
     ],
 )  # fmt: skip
 def test_table_cells(header, rows, caption, expected):
-    from rxcompare.sources.facts import _Context
-
-    ctx = _Context(_ctx_label(), "humira")
     table = LabelTable(caption=caption, header=header, rows=rows)
     section = Section(code=loinc.ADVERSE_REACTIONS, number="6.1", title="Trials", text="")
-    found = table_incidences(ctx, table, section)
+    found = table_incidences(_ctx_label(), "humira", table, section)
     assert [(i.arm, i.n, i.percent, i.count) for i in found] == expected
 
 

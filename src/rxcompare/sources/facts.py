@@ -687,14 +687,20 @@ def _is_comparator(arm: str, ctx: _Context) -> bool:
     return not _DOSE_ONLY.match(arm.strip())
 
 
-def table_incidences(ctx: _Context, table: LabelTable, section: Section) -> list[Incidence]:
+def table_incidences(
+    label: Label, product_id: str, table: LabelTable, section: Section
+) -> list[Incidence]:
     """Each reaction row x each arm column with an N in its header, as :class:`Incidence`.
 
     Header rows are the ``<thead>`` rows plus the body rows before the first row with a value.
     A cell counts when it is a percentage ("17%", "3 (1%)"), or a bare number in a table whose
     caption or header says the figures are percentages ("(% of patients)"); anything else
-    ("<1%", "-", text) is left out.
+    ("<1%", "-", text) is left out. ``section`` is the (sub)section of ``label`` holding the table.
     """
+    return _table_incidences(_Context(label, product_id), table, section)
+
+
+def _table_incidences(ctx: _Context, table: LabelTable, section: Section) -> list[Incidence]:
     grid = [list(r) for r in table.header + table.rows]
     if not grid:
         return []
@@ -789,7 +795,7 @@ def extract_facts(label: Label, product_id: str) -> tuple[list[Fact], list[Incid
     for top in _all(label, loinc.ADVERSE_REACTIONS):
         for s in top.walk():
             for table in s.tables:
-                incidences += table_incidences(ctx, table, s)
+                incidences += _table_incidences(ctx, table, s)
     return facts, incidences
 
 
