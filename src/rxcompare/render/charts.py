@@ -89,6 +89,10 @@ def _svg(key: str, height: float, title: str, summary: str, body: list[str]) -> 
     )
 
 
+def _axis_title(left: float, right: float, bottom: float, title: str) -> str:
+    return _text((left + right) / 2, bottom + 34, title, "middle", "axis-title")
+
+
 def _short(label: str, limit: int = 30) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
@@ -170,7 +174,7 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
             "so the forest plot is not drawn.",
         )
     drawn, notes, rows = [], [], []
-    for label, e, f in found:
+    for label, e, _f in found:
         rows.append((label, f"{e.value:.3g}" if _finite(e.value) else "not estimable", _ci(e)))
         if _finite(e.value) and e.value > 0:
             drawn.append((label, e))
@@ -230,13 +234,7 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
         body.append(_text(right + 10, y + 4, f"{e.value:.3g} ({ci})", cls="value"))
         body.append("</g>")
     body.append(
-        _text(
-            (left + right) / 2,
-            bottom + 34,
-            "reporting odds ratio (log scale; 1 = no difference)",
-            "middle",
-            "axis-title",
-        )
+        _axis_title(left, right, bottom, "reporting odds ratio (log scale; 1 = no difference)")
     )
     svg = _svg(key, bottom + 44, title, summary, body)
     return Chart(key, title, svg, summary, columns, tuple(rows), cites, notes=tuple(notes))
@@ -311,13 +309,7 @@ def _trial_chart(key: str, name: str, found: list[tuple[str, Estimate, Finding]]
         body.append(_text(right + 10, y + 4, f"{v:+.1f} pp", cls="value"))
         body.append("</g>")
     body.append(
-        _text(
-            (left + right) / 2,
-            bottom + 34,
-            "risk difference, percentage points (0 = no difference)",
-            "middle",
-            "axis-title",
-        )
+        _axis_title(left, right, bottom, "risk difference, percentage points (0 = no difference)")
     )
     columns = ("Reaction", "Risk difference (pp)", f"{level}% CI (pp)", "Trial finding")
     return Chart(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from rxcompare import __version__, settings
 from rxcompare.errors import QuestionError
@@ -100,17 +101,22 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(Utf8QueryMiddleware)
 
+    async def _rendering(kind: str, *key) -> bytes:
+        """A cached rendering at once; otherwise made in a worker thread, off the event loop."""
+        body = engine.rendered(kind, *key)
+        return body if body is not None else await run_in_threadpool(engine.render, kind, *key)
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(a: Name = "", b: Name = "", audience: Audience = "clinician") -> HTMLResponse:
         return _html(render_page(None, a=a, b=b, audience=audience))
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
-    def compare_page(
+    async def compare_page(
         a: Name = "", b: Name = "", audience: Audience = "clinician", factor: Factors = None
     ) -> HTMLResponse:
         if not a.strip() and not b.strip():
             return _html(render_page(None, audience=audience))
-        return _html(engine.compare_page(a, b, audience, _factors(factor)))
+        return _html(await _rendering("page", a, b, audience, _factors(factor)))
 
     @app.get(
         "/api/compare",
@@ -124,21 +130,23 @@ def create_app(
             **ERRORS,
         },
     )
-    def api_compare(
+    async def api_compare(
         a: Name, b: Name, audience: Audience = "clinician", factor: Factors = None
     ) -> Response:
         """Compare two medicines, dimension by dimension, with citations."""
-        return Response(
-            engine.compare_json(a, b, audience, _factors(factor)), media_type="application/json"
-        )
+        body = await _rendering("json", a, b, audience, _factors(factor))
+        return Response(body, media_type="application/json")
 
     @app.get("/api/drugs", tags=["drugs"], responses=ERRORS)
-    def api_drugs(
+    async def api_drugs(
         q: Annotated[str, Query(max_length=200, description="the start of a name")] = "",
         limit: Annotated[int, Query(ge=1, le=50)] = 10,
     ) -> Response:
         """Suggestions for a typed name: pack products first (comparable), then FAERS names."""
-        found = engine.suggest(q, limit)
+        if engine.index.ready():
+            found = engine.suggest(q, limit)
+        else:  # the warehouse's names are read once, off the event loop
+            found = await run_in_threadpool(engine.suggest, q, limit)
         return json_response({"ok": True, "query": q, "drugs": [s.__dict__ for s in found]})
 
     @app.get("/api/signals", tags=["signals"], responses=ERRORS)
@@ -158,7 +166,7 @@ def create_app(
         return json_response(engine.signals(a, b, indication))
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> Response:
+    async def healthz() -> Response:
         """The server is up: versions of rxcompare and the pack, warehouse and cache status."""
         return json_response(engine.health())
 

@@ -9,6 +9,7 @@ offer suggestions for the right field.
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,9 @@ class Engine:
         self.compare_json = lru_cache(maxsize=cache_size)(self._compare_json)
         self.compare_page = lru_cache(maxsize=cache_size)(self._compare_page)
         self.signals = lru_cache(maxsize=cache_size)(self._signals)
+        self._ready: dict[tuple, bytes] = {}  # renderings already made, read without a thread hop
+        self._size = cache_size
+        self._lock = threading.Lock()
 
     # --- resolution with the field named -----------------------------------------------------
 
@@ -119,6 +123,20 @@ class Engine:
     ) -> bytes:
         c = self.comparison(a, b, audience, factors)
         return render_page(c, a=a, b=b, audience=audience).encode("utf-8")
+
+    def rendered(self, kind: str, *key: Any) -> bytes | None:
+        """A rendering ("json" or "page") made already for this key, else None; does no work."""
+        return self._ready.get((kind, *key))
+
+    def render(self, kind: str, a: str, b: str, audience: str, factors: tuple[str, ...]) -> bytes:
+        """Make (or take from the cache) a rendering and keep it for :meth:`rendered`."""
+        make = self.compare_json if kind == "json" else self.compare_page
+        body = make(a, b, audience, factors)
+        with self._lock:
+            if len(self._ready) >= self._size:
+                self._ready.pop(next(iter(self._ready)))  # the oldest
+            self._ready[(kind, a, b, audience, factors)] = body
+        return body
 
     def _signals(self, a: str, b: str, indication: str | None = None) -> dict[str, Any]:
         """Head-to-head post-marketing signals of A against B, per event group of the pack."""

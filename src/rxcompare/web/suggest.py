@@ -94,6 +94,11 @@ class DrugIndex:
         path = self.warehouse / "case_drugs.parquet"
         return path if path.is_file() else None
 
+    def ready(self) -> bool:
+        """True when suggesting needs no warehouse read (none configured, or its names are loaded)."""
+        table = self._table()
+        return table is None or (self._names is not None and table.stat().st_mtime == self._stamp)
+
     def warehouse_names(self) -> list[tuple[str, str, int]]:
         """(normalised, name, reports) of the warehouse's ingredients, most reported first.
 
