@@ -232,7 +232,7 @@ def test_forest_skips_ratios_it_cannot_draw(comparison):
         comparison, rors=(("a", 0.0, None, None), ("b", 2.0, 1.5, 2.5)), per_year=None
     )
     ch = forest_chart(c)
-    assert ch.svg and ch.notes == ("a: no finite positive ratio to draw.",)
+    assert ch.svg and ch.notes == ("Not drawn, no finite positive ratio: a.",)
     none = forest_chart(
         with_postmarketing(comparison, rors=(("a", math.nan, None, None),), per_year=None)
     )

@@ -271,3 +271,65 @@ def test_suggestions_include_warehouse_names(pack, tmp_path):
         and not hit[0]["comparable"]
     )
     assert get(app, "/healthz").json()["warehouse"]["suggestions"] is True
+
+
+# --- post-marketing from a synthetic FAERS warehouse, on the embedded pack -----------------------
+
+
+@pytest.fixture(scope="module")
+def pm_app(tmp_path_factory):
+    from rxcompare.errors import PackError
+    from rxcompare.sources.faers.synth import synth_quarters
+    from rxcompare.sources.faers.warehouse import Warehouse
+
+    try:
+        pack = load_pack()
+    except PackError as exc:
+        pytest.skip(f"the embedded knowledge pack is not available ({exc})")
+    root = tmp_path_factory.mktemp("pm")
+    synth_quarters(root / "q", reports=3000, quarters=1, seed=7)
+    wh = Warehouse(root / "wh")
+    for z in sorted((root / "q").glob("*.zip")):
+        wh.ingest(z)
+    return create_app(pack, warehouse=wh.path)
+
+
+def test_signals_are_the_comparisons_rors(pm_app):
+    body = get(pm_app, "/api/signals?a=kesimpta&b=ocrevus").json()
+    assert body["ok"] is True and body["schema"] == "rxcompare/signals"
+    assert body["a"] == "kesimpta" and body["indication"]  # the shared indication by default
+    doc = get(pm_app, "/api/compare?a=kesimpta&b=ocrevus").json()
+    findings = {
+        f["topic"]: f
+        for d in doc["dimensions"]
+        if d["key"] == "postmarketing"
+        for f in d["findings"]
+    }
+    assert body["signals"]
+    for s in body["signals"]:
+        [ror] = [e for e in s["estimates"] if e["method"] == "ror_h2h"]
+        f = findings["postmarketing." + s["event"].replace(" ", "_")]
+        assert [e for e in f["estimates"] if e["method"] == "ror_h2h"] == [ror]
+        t = s["table"]
+        assert f"{t['a']} of {t['a'] + t['b']}" in f["statement"]
+
+
+def test_page_draws_the_warehouse_charts(pm_app):
+    tree = lxml.html.document_fromstring(get(pm_app, "/compare?a=kesimpta&b=ocrevus").text)
+    per_year = tree.xpath("//figure[@id='chart-per-year']")[0]
+    body = get(pm_app, "/api/signals?a=kesimpta&b=ocrevus").json()
+    expected = {(str(r["year"]), r["product"]): r["count"] for r in body["per_year"]}
+    rows = [[td.text_content() for td in tr.xpath("td")] for tr in per_year.xpath(".//tbody/tr")]
+    assert rows and per_year.xpath(".//*[local-name()='svg']")
+    for year, a, b in rows:
+        assert float(a or 0) == expected.get((year, "kesimpta"), 0)
+        assert float(b or 0) == expected.get((year, "ocrevus"), 0)
+    forest = tree.xpath("//figure[@id='chart-forest']")[0]
+    drawable = [
+        s
+        for s in body["signals"]
+        for e in s["estimates"]
+        if e["method"] == "ror_h2h" and e["value"] and e["value"] > 0
+    ]
+    assert len(forest.xpath(".//tbody/tr")) == len(body["signals"])
+    assert bool(forest.xpath(".//*[local-name()='svg']")) == bool(drawable)

@@ -173,16 +173,17 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
             absent="No head-to-head reporting odds ratios are in this comparison, "
             "so the forest plot is not drawn.",
         )
-    drawn, notes, rows = [], [], []
+    drawn, skipped, rows = [], [], []
     for label, e, _f in found:
         rows.append((label, f"{e.value:.3g}" if _finite(e.value) else "not estimable", _ci(e)))
         if _finite(e.value) and e.value > 0:
             drawn.append((label, e))
         else:
-            notes.append(f"{label}: no finite positive ratio to draw.")
+            skipped.append(label)
     level = round(found[0][1].level * 100)
+    notes = (f"Not drawn, no finite positive ratio: {', '.join(skipped)}.",) if skipped else ()
     summary = (
-        f"{len(found)} head-to-head reporting odds ratio(s) of {c.a.name} against {c.b.name} with "
+        f"{len(drawn)} of {len(found)} head-to-head reporting odds ratio(s) of {c.a.name} against {c.b.name} with "
         f"{level}% confidence intervals, on a log scale; a ratio above 1 means the event was reported "
         f"relatively more often with {c.a.name} than with {c.b.name}, below 1 with {c.b.name}."
     )
@@ -197,7 +198,7 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
             rows=tuple(rows),
             citations=cites,
             absent="None of the ratios is finite and positive, so the forest plot is not drawn.",
-            notes=tuple(notes),
+            notes=notes,
         )
     vals = [v for _, e in drawn for v in (e.value, e.lower, e.upper) if _finite(v) and v > 0]
     lo, hi = max(min(vals + [1.0]) / 1.25, 1e-3), min(max(vals + [1.0]) * 1.25, 1e3)
@@ -237,7 +238,7 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
         _axis_title(left, right, bottom, "reporting odds ratio (log scale; 1 = no difference)")
     )
     svg = _svg(key, bottom + 44, title, summary, body)
-    return Chart(key, title, svg, summary, columns, tuple(rows), cites, notes=tuple(notes))
+    return Chart(key, title, svg, summary, columns, tuple(rows), cites, notes=notes)
 
 
 # --- trial risk differences, each drug against its own comparator ------------------------------

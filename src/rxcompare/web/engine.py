@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from rxcompare import __version__, settings
 from rxcompare.compare import compare_drugs
+from rxcompare.compare.evidence import gather
+from rxcompare.compare.signals import shared_indication, with_ror
 from rxcompare.errors import QuestionError, SourceError, UnknownDrugError
 from rxcompare.models import Comparison, Drug, to_dict
 from rxcompare.render.html import render_page
@@ -139,23 +141,34 @@ class Engine:
         return body
 
     def _signals(self, a: str, b: str, indication: str | None = None) -> dict[str, Any]:
-        """Head-to-head post-marketing signals of A against B, per event group of the pack."""
+        """Head-to-head post-marketing signals of A against B, per event group of the pack.
+
+        As in the comparison's post-marketing dimension: restricted to the indication given, else
+        to the one both products share; counted per product when an ingredient has several; each
+        table with its head-to-head ROR (:func:`rxcompare.compare.signals.with_ror`).
+        """
         da, db = self.resolve(a, b, indication)
         if self.postmarketing is None:
             raise SourceError(
                 f"no post-marketing source: {self.missing} Start the server with --warehouse DIR "
                 "(after `rxcompare faers ingest`) or --online."
             )
-        pm = self.postmarketing.head_to_head(da, db, dict(self.pack.event_groups), indication)
+        shared = indication or shared_indication(gather(da, self.pack), gather(db, self.pack))
+        product_level = tuple(
+            sum(p.ingredient == d.ingredient for p in self.pack.products) > 1 for d in (da, db)
+        )
+        pm = self.postmarketing.head_to_head(
+            da, db, dict(self.pack.event_groups), shared, product_level=product_level
+        )
         return {
             "ok": True,
             "schema": "rxcompare/signals",
             "version": 1,
             "a": da.product.id,
             "b": db.product.id,
-            "indication": indication,
+            "indication": shared,
             "source": getattr(self.postmarketing, "description", ""),
-            "signals": [to_dict(s) for s in pm.signals],
+            "signals": [to_dict(with_ror(s)) for s in pm.signals],
             "per_year": [{"product": p, "year": y, "count": n} for p, y, n in pm.per_year],
             "caveats": list(pm.caveats),
             "citation": to_dict(pm.citation),
