@@ -14,6 +14,8 @@ import lxml.html
 import pytest
 from conftest import shared_path
 from helpers import fixture_pack_file
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rxcompare.compare import compare_drugs
 from rxcompare.errors import AmbiguousDrugError, FaersError, QuestionError, UnknownDrugError
@@ -333,3 +335,48 @@ def test_page_draws_the_warehouse_charts(pm_app):
     ]
     assert len(forest.xpath(".//tbody/tr")) == len(body["signals"])
     assert bool(forest.xpath(".//*[local-name()='svg']")) == bool(drawable)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(a=st.text(max_size=300), b=st.text(max_size=40), page=st.booleans())
+def test_any_text_gets_an_answer_never_a_500(app, a, b, page):
+    r = get(
+        app, ("/compare?" if page else "/api/compare?") + str(httpx.QueryParams({"a": a, "b": b}))
+    )
+    assert r.status_code in (200, 404, 422), r.text[:300]
+    if not page and r.status_code != 200:
+        assert set(r.json()) == ERROR_KEYS
+
+
+def test_serve_command_answers_on_loopback(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    pack = fixture_pack_file(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "rxcompare", "serve", "--port", str(port), "--pack", str(pack),
+           "--warehouse", str(tmp_path / "none"), "--no-access-log"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()[1]
+                assert time.monotonic() < deadline, "rxcompare serve did not answer within 30 s"
+                time.sleep(0.1)
+        assert r.status_code == 200 and r.json()["pack"]["products"] == 3
+        page = httpx.get(f"http://127.0.0.1:{port}/compare?a=alphex&b=betanib", timeout=10)
+        assert page.status_code == 200 and "Alphex (alphamab)" in page.text
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert f"serving on http://127.0.0.1:{port}/" in err
