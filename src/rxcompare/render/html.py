@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from rxcompare.models import Comparison, Favours, Finding
+from rxcompare.models import Comparison, Favours, Finding, Grade
 from rxcompare.render.charts import charts_for
 from rxcompare.render.common import DISCLAIMER, cite_line, drug_title, favours_label, footnotes_for
 from rxcompare.render.markdown import GRADE_WORDS
@@ -149,7 +149,7 @@ def report_context(comparison: Comparison) -> dict:
         rows = [
             {"topic": f.topic.split(".")[-1].replace("_", " "), "a": f.a_text, "b": f.b_text}
             for f in d.findings
-            if f.a_text or f.b_text
+            if (f.a_text or f.b_text) and f.grade is not Grade.ABSENT  # as the Markdown table
         ]
         dims.append(
             {
