@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import fixture_pack_file
 
 from rxcompare.cli import main
-from helpers import fixture_pack_file
 
 
 @pytest.fixture(scope="module")

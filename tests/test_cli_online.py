@@ -3,17 +3,15 @@ answers in openFDA's response shapes (counts made up for the test, on FICTIONAL 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import pytest
+from helpers import FIXTURES
+from test_online import loopback_server
 
 from rxcompare.cli import main
 from rxcompare.sources.pack import build_pack, write_pack
-from helpers import FIXTURES
 
 
 def answer(path: str, params: dict[str, str]) -> tuple[int, dict]:
@@ -36,30 +34,12 @@ def answer(path: str, params: dict[str, str]) -> tuple[int, dict]:
     return 200, {"meta": meta, "results": [{}]}
 
 
-@contextlib.contextmanager
-def server():
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            parts = urlsplit(self.path)
-            status, body = answer(parts.path, dict(parse_qsl(parts.query)))
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+class Answers:
+    """Adapter for test_online.loopback_server: generated answers instead of recorded ones."""
 
-        def log_message(self, *args):
-            pass
-
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_address[1]}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    def answer(self, path: str, query: str) -> tuple[int, dict[str, str], bytes]:
+        status, body = answer(path, dict(parse_qsl(query)))
+        return status, {}, json.dumps(body).encode()
 
 
 def test_compare_online_uses_openfda_counts(tmp_path, monkeypatch, capsys):
@@ -68,7 +48,7 @@ def test_compare_online_uses_openfda_counts(tmp_path, monkeypatch, capsys):
     pack = write_pack(
         build_pack(curated=sorted((FIXTURES / "curated").glob("*.json")), event_groups=groups), tmp_path / "pack.json"
     )
-    with server() as base:
+    with loopback_server(Answers()) as base:
         monkeypatch.setenv("RXCOMPARE_OPENFDA_BASE", base)
         monkeypatch.setenv("RXCOMPARE_CACHE", str(tmp_path / "cache"))
         with pytest.raises(SystemExit) as done:

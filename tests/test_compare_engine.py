@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import fixture_pack_file
 
 from rxcompare.compare import compare, names_in_question
 from rxcompare.errors import ConfigError, QuestionError
@@ -12,7 +13,6 @@ from rxcompare.models import Favours, Grade
 from rxcompare.render.json import render_json
 from rxcompare.sources.pack import load_pack
 from rxcompare.stats.incidence import risk_difference_newcombe
-from helpers import fixture_pack_file
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import fixture_pack_file
 
 from rxcompare.errors import AmbiguousDrugError, QuestionError, UnknownDrugError
 from rxcompare.resolve import find_mentions, normalise_name, resolve, resolve_pair
 from rxcompare.sources.pack import load_pack
-from helpers import fixture_pack_file
 
 
 @pytest.fixture(scope="module")

@@ -24,12 +24,13 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from rxcompare.errors import PackError
 from rxcompare.models import Citation, Fact, Incidence, Product, to_dict
@@ -298,7 +299,7 @@ def build_pack(
     return {
         "schema": SCHEMA,
         "version": VERSION,
-        "built": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "built": datetime.now(UTC).strftime("%Y-%m-%d"),
         "products": [to_dict(p) for p in sorted(products.values(), key=lambda p: p.id)],
         "facts": [to_dict(f) for f in facts],
         "incidences": [to_dict(i) for i in incidences],

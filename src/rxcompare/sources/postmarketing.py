@@ -160,8 +160,8 @@ def pick_source(warehouse: str | os.PathLike[str] | None, online: bool, probe: b
     ``online`` uses openFDA; else a warehouse given (or configured) whose case tables exist; else,
     when no warehouse was named and ``probe`` is on, openFDA if it answers within a second or two.
     """
-    from rxcompare.sources.openfda_events import OpenFdaEvents
     from rxcompare.sources.online import OpenFdaClient
+    from rxcompare.sources.openfda_events import OpenFdaEvents
 
     if online:
         return OpenFdaEvents(client or OpenFdaClient()), ""
