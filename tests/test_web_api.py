@@ -190,6 +190,7 @@ BAD = [
 def test_api_errors_have_one_shape(app, url, status, kind, text):
     r = get(app, url)
     assert r.status_code == status and r.headers["content-type"] == "application/json"
+    assert r.headers["x-content-type-options"] == "nosniff"
     body = r.json()
     assert set(body) == ERROR_KEYS and body["ok"] is False
     assert body["status"] == status and body["kind"] == kind

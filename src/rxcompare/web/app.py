@@ -23,6 +23,7 @@ from rxcompare.render.html import page_csp, render_page
 from rxcompare.sources.pack import Pack, load_pack
 from rxcompare.web.engine import Engine, pick_postmarketing
 from rxcompare.web.responses import (
+    NOSNIFF,
     ErrorBody,
     Utf8QueryMiddleware,
     install_error_handlers,
@@ -50,7 +51,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (503, "evidence unavailable"),
     )
 }
-HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+HEADERS = {**NOSNIFF, "Referrer-Policy": "no-referrer"}
 
 
 def _html(body: bytes | str, status: int = 200) -> HTMLResponse:
@@ -135,7 +136,7 @@ def create_app(
     ) -> Response:
         """Compare two medicines, dimension by dimension, with citations."""
         body = await _rendering("json", a, b, audience, _factors(factor))
-        return Response(body, media_type="application/json")
+        return Response(body, headers=NOSNIFF, media_type="application/json")
 
     @app.get("/api/drugs", tags=["drugs"], responses=ERRORS)
     async def api_drugs(

@@ -45,6 +45,9 @@ TITLES = {
 }
 
 
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}  # a JSON body quoting "<script>" stays JSON
+
+
 class ErrorBody(BaseModel):
     """The one shape of every error of the JSON API."""
 
@@ -95,6 +98,7 @@ def json_response(
 ) -> Response:
     """JSON without NaN or infinities (which JSON cannot carry: they become null)."""
     text = json.dumps(_finite(body), ensure_ascii=False, allow_nan=False, default=str)
+    headers = {**NOSNIFF, **(headers or {})}
     return Response(text.encode("utf-8"), status, headers, media_type="application/json")
 
 
@@ -120,7 +124,9 @@ def error_response(
         else "clinician",
         error=PageError(status, TITLES.get(status, "Error"), message, tuple(suggestions), field),
     )
-    return HTMLResponse(page, status, headers={"Content-Security-Policy": page_csp(header=True)})
+    return HTMLResponse(
+        page, status, headers={**NOSNIFF, "Content-Security-Policy": page_csp(header=True)}
+    )
 
 
 def _validation_message(exc: RequestValidationError) -> str:
