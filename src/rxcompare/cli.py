@@ -467,20 +467,14 @@ SIGNAL_FORMATS = ("table", "json", "csv")
 
 
 def _signal_count_source(
-    reports: Path | None, report_col: str, drug_col: str, event_col: str,
+    reports: Path, report_col: str, drug_col: str, event_col: str,
     indication: str | None, role: list[str],
 ):
-    """The counting functions of the chosen source: (count_all, count_pair). Warehouse mode plugs
-    in here (a function returning all pairs' PairCounts, and one for head-to-head tables)."""
+    """The counting functions of a --reports table: (count_all, count_pair). (The warehouse mode
+    is :func:`_signals_warehouse`.)"""
     from rxcompare.errors import ConfigError
     from rxcompare.sources.reports import count_head_to_head, count_report_pairs
 
-    if reports is None:
-        raise ConfigError(
-            "no source of reports: the FAERS warehouse mode of `rxcompare signals` is not "
-            "available yet; give --reports FILE (a CSV or Parquet table, one row per report x drug "
-            "x event) with --report-col, --drug-col and --event-col"
-        )
     for name, value in (("--indication", indication), ("--role", role)):
         if value:
             raise ConfigError(
@@ -526,7 +520,108 @@ def _signals_text(table) -> str:
             f"beta2={p.beta2:.4g} p={p.p:.4g} ({p.method}; {p.n_pairs} pairs)", highlight=False
         )
     console.print("rules: " + "; ".join(f"{k}: {v}" for k, v in table.rules.items()), highlight=False)
+    if table.filters:
+        console.print("filters: " + "; ".join(f"{k}={v}" for k, v in table.filters), highlight=False)
     return console.export_text()
+
+
+def _onset_text(summaries, source: str) -> str:
+    """Time-to-onset summaries as a rounded table."""
+    import io
+    import math
+
+    from rich.table import Table
+
+    t = Table(title=f"{source}: time to onset (days), counted in deduplicated cases", title_justify="left")
+    for name in ("drug", "event", "cases", "usable (share)", "median (Q1-Q3)", "min-max", "too coarse",
+                 "missing", "negative"):
+        t.add_column(name, justify="left" if name in ("drug", "event") else "right")
+    for s in summaries:
+        spread = "-" if math.isnan(s.median_days) else f"{s.median_days:g} ({s.q1_days:g}-{s.q3_days:g})"
+        rng = "-" if math.isnan(s.min_days) else f"{s.min_days:g}-{s.max_days:g}"
+        t.add_row(s.drug, s.event, str(s.cases), f"{s.usable} ({s.share_usable:.0%})", spread, rng,
+                  str(s.too_coarse), str(s.missing + s.invalid), str(s.negative))
+    console = Console(record=True, width=max(out.width, 120), file=io.StringIO())
+    console.print(t)
+    console.print("onset = event date - earliest full therapy start of the drug; dates given only as "
+                  "YYYY or YYYYMM are counted as too coarse, never given invented days", highlight=False)
+    return console.export_text()
+
+
+def _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious):
+    from rxcompare.sources.faers.counts import SUSPECT, CountQuery, parse_quarters
+
+    return CountQuery(
+        roles=tuple(role) or SUSPECT, level=level, indication=indication,
+        quarters=parse_quarters(quarters) if quarters else None, country=country, sex=sex,
+        age_band=age_band, serious=True if serious else None,
+    )
+
+
+def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
+                       query, strata, by_quarter, onset) -> None:
+    """Warehouse mode of `signals`: count on the chosen engine, score, write."""
+    import json
+
+    from rxcompare.errors import ConfigError, FaersError
+    from rxcompare.signals import (
+        by_quarter_arrow,
+        by_quarter_csv,
+        by_quarter_json,
+        signals_by_quarter,
+        signals_csv,
+        signals_from_warehouse,
+        signals_json,
+    )
+    from rxcompare.sources.faers.engines import connect_engine
+    from rxcompare.stats.thresholds import Thresholds
+
+    parquet = output is not None and output.suffix.lower() in (".parquet", ".pq")
+    if onset and (parquet or vs or by_quarter):
+        raise ConfigError("--onset summarises time to onset of DRUG's pairs; it takes no --vs or "
+                          "--by-quarter and writes table, json or csv")
+    names = tuple(x.strip() for x in (strata or "").split(",") if x.strip())
+    try:
+        tables = connect_engine(warehouse, engine, spark_master=spark_master)
+    except FaersError as exc:
+        raise FaersError(f"signals in warehouse mode (no --reports given): {exc}; or give --reports "
+                         "FILE (a long table of reports)") from None
+    kw = {"drug": drug, "events": tuple(event), "query": query, "strata": names,
+          "thresholds": Thresholds(min_count=min_count)}
+    with tables:
+        if onset:
+            from rxcompare.sources.faers.onset import onset_csv, onset_json, time_to_onset
+
+            rows = time_to_onset(tables, query, [drug] if drug else [], event)
+            text = (json.dumps(onset_json(rows, tables.description), indent=1) if fmt == "json"
+                    else onset_csv(rows) if fmt == "csv" else _onset_text(rows, tables.description))
+            _write(text, output)
+            return
+        if by_quarter:
+            results = signals_by_quarter(tables, **kw)
+        else:
+            table = signals_from_warehouse(tables, vs=vs, **kw)
+    if by_quarter:
+        if parquet:
+            import pyarrow.parquet as pq
+
+            pq.write_table(by_quarter_arrow(results), output)
+            err.print(f"wrote {output} ({sum(len(t) for _, t in results)} rows)", highlight=False)
+            return
+        text = (json.dumps(by_quarter_json(results), indent=1, allow_nan=False) if fmt == "json"
+                else by_quarter_csv(results) if fmt == "csv"
+                else "\n".join(f"received up to {q}:\n{_signals_text(t)}" for q, t in results))
+        _write(text, output)
+        return
+    if parquet:
+        import pyarrow.parquet as pq
+
+        pq.write_table(table.to_arrow(), output)
+        err.print(f"wrote {output} ({len(table)} pairs)", highlight=False)
+        return
+    text = (json.dumps(signals_json(table), indent=1, allow_nan=False) if fmt == "json"
+            else signals_csv(table) if fmt == "csv" else _signals_text(table))
+    _write(text, output)
 
 
 @app.command("signals")
@@ -544,8 +639,21 @@ def signals_cmd(
     report_col: str = typer.Option("id", "--report-col", help="column of report ids"),
     drug_col: str = typer.Option("var1", "--drug-col", help="column of drug labels"),
     event_col: str = typer.Option("var2", "--event-col", help="column of event labels"),
+    level: str = typer.Option("ingredient", "--level", help="warehouse: ingredient | product"),
+    quarters: str | None = typer.Option(None, "--quarters", help="warehouse: quarters received, e.g. 2023q1-2024q4"),
+    country: str | None = typer.Option(None, "--country", help="warehouse: country of occurrence (code)"),
+    sex: str | None = typer.Option(None, "--sex", help="warehouse: F or M"),
+    age_band: str | None = typer.Option(None, "--age-band", help="warehouse: <18, 18-44, 45-64, 65-74, >=75"),
+    serious: bool = typer.Option(False, "--serious", help="warehouse: serious cases only"),
+    warehouse: str | None = typer.Option(None, "--warehouse", help="FAERS warehouse folder (or URL for Spark)"),
+    engine: str = typer.Option("duckdb", "--engine", help="warehouse: duckdb | spark"),
+    spark_master: str | None = typer.Option(None, "--spark-master", help="Spark master URL [default: local[*]]"),
+    by_quarter: bool = typer.Option(False, "--by-quarter", help="warehouse: cumulative scoring by quarter received"),
+    strata: str | None = typer.Option(None, "--strata", help="warehouse: stratified MGPS E, e.g. sex,age_band"),
+    onset: bool = typer.Option(False, "--onset", help="warehouse: time to onset of DRUG's pairs instead"),
 ) -> None:
-    """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair."""
+    """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair, from a
+    long table of reports (--reports) or the FAERS warehouse (DuckDB, or Spark with --engine spark)."""
     import json
 
     from rxcompare.errors import ConfigError
@@ -556,6 +664,19 @@ def signals_cmd(
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(SIGNAL_FORMATS)}")
     if drug is None and not all_pairs:
         raise ConfigError("give a DRUG, or --all-pairs to score every drug-event pair")
+    if reports is None:
+        query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
+        _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
+                           query, strata, by_quarter, onset)
+        return
+    warehouse_only = {"--level": level != "ingredient", "--quarters": quarters, "--country": country,
+                      "--sex": sex, "--age-band": age_band, "--serious": serious, "--warehouse": warehouse,
+                      "--engine": engine != "duckdb", "--spark-master": spark_master,
+                      "--by-quarter": by_quarter, "--strata": strata, "--onset": onset}
+    for name, used in warehouse_only.items():
+        if used:
+            raise ConfigError(f"{name} applies to the FAERS warehouse, not to a --reports table; "
+                              "leave it out or drop --reports")
     count_all, count_pair = _signal_count_source(reports, report_col, drug_col, event_col, indication, role)
     table = run_signals(
         count_all, drug=drug, events=tuple(event), vs=vs, count_pair=count_pair,

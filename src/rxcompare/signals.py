@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from rxcompare.errors import ConfigError
+from rxcompare.errors import ConfigError, FaersError, StatisticsError, UnknownDrugError
 from rxcompare.models import Citation, Contingency, Estimate, Signal
 from rxcompare.sources.reports import PairCounts
 from rxcompare.stats.bcpnn import ic_bcpnn
@@ -33,11 +33,16 @@ from rxcompare.stats.thresholds import Thresholds, flag_labels, flag_pairs
 __all__ = [
     "COLUMNS",
     "SignalTable",
+    "by_quarter_arrow",
+    "by_quarter_csv",
+    "by_quarter_json",
     "prior_dict",
     "run_signals",
     "score_counts",
+    "signals_by_quarter",
     "signals_csv",
     "signals_from_reports",
+    "signals_from_warehouse",
     "signals_json",
 ]
 
@@ -152,10 +157,15 @@ def score_counts(
     level: float = 0.95,
     prior: MgpsPrior | None = None,
     squash: bool | None = None,
+    expected: np.ndarray | None = None,
 ) -> SignalTable:
     """Every statistic for every pair of ``counts``: ROR, PRR (with ``level`` intervals),
     chi-square (Yates), IC with IC025/IC975, E, and EBGM/EB05/EB95 from an MGPS prior fitted by
     maximum likelihood on these pairs (or the given ``prior``); then the threshold flags.
+
+    ``expected`` replaces E = (a+b)(a+c)/n for MGPS (and the ``e`` column), e.g. the stratified
+    E = sum_s n_s(drug) n_s(event) / n_s of DuMouchel (1999, sec. 5); ROR, PRR, chi-square and IC
+    stay crude.
     """
     thresholds = Thresholds() if thresholds is None else thresholds
     a, b, c, d = counts.a, counts.b, counts.c, counts.d
@@ -163,6 +173,13 @@ def score_counts(
     prr = prr_rothman(a, b, c, d, level)
     ic = ic_bcpnn(a, b, c, d, level)
     e = expected_count(a, b, c, d)
+    if expected is not None:
+        expected = np.asarray(expected, dtype=float)
+        if expected.shape != e.shape:
+            raise StatisticsError(
+                f"expected counts: {expected.size} values for {e.size} pairs; give one E per pair"
+            )
+        e = expected
     nan = np.full(a.shape, np.nan)
     if counts.comparator is None and a.size:
         if prior is None:
@@ -219,7 +236,11 @@ def run_signals(
             raise ConfigError(f"--vs {vs!r} is the drug itself; compare two different drugs")
         table = score_counts(count_pair(drug, vs), thresholds, level=level)
         return table.select(events=events) if events else table
-    table = score_counts(count_all(), thresholds, level=level)
+    return _select(score_counts(count_all(), thresholds, level=level), drug, events)
+
+
+def _select(table: SignalTable, drug: str | None, events: Sequence[str]) -> SignalTable:
+    """The pairs of ``drug`` (all drugs when None) and ``events`` (all when empty)."""
     filters: tuple[tuple[str, str], ...] = ()
     if drug is not None:
         filters += (("drug", drug),)
@@ -250,6 +271,152 @@ def signals_from_reports(
         drug=drug, events=events, vs=vs, thresholds=thresholds, level=level,
         count_pair=lambda x, y: count_head_to_head(path, x, y, report_col, drug_col, event_col),
     )
+
+
+# ---- the FAERS warehouse, on any engine --------------------------------------------------------
+
+
+def _check_drug(labels: np.ndarray, drug: str, where: str) -> None:
+    import difflib
+
+    if drug not in set(labels.tolist()):
+        close = tuple(difflib.get_close_matches(drug, sorted(set(labels.tolist())), n=5, cutoff=0.6))
+        raise UnknownDrugError(
+            f"no case {where} names {drug!r}; warehouse labels are lower-case ingredients (or product "
+            "ids with --level product)" + (f"; close labels: {', '.join(close)}" if close else ""),
+            close,
+        )
+
+
+def _score_warehouse(counts: PairCounts, thresholds, level: float, expected) -> SignalTable:
+    """:func:`score_counts`; when no interior MGPS prior exists (the fit's maximum lies on a
+    parameter bound, as on data whose pairs nearly all have lambda = 1), the constrained maximum is
+    used and its ``method`` names the parameters at their bounds."""
+    try:
+        return score_counts(counts, thresholds, level=level, expected=expected)
+    except StatisticsError as first:
+        if counts.comparator is not None or not len(counts):
+            raise
+        e = expected if expected is not None else expected_count(counts.a, counts.b, counts.c, counts.d)
+        try:
+            prior = fit_mgps_prior(counts.a, e, allow_bounds=True)
+        except StatisticsError:
+            raise first from None
+        return score_counts(counts, thresholds, level=level, prior=prior, expected=expected)
+
+
+def signals_from_warehouse(
+    tables: Any,
+    *,
+    drug: str | None = None,
+    events: Sequence[str] = (),
+    vs: str | None = None,
+    query: Any = None,
+    strata: Sequence[str] = (),
+    thresholds: Thresholds | None = None,
+    level: float = 0.95,
+) -> SignalTable:
+    """:func:`run_signals` on a FAERS warehouse opened on any engine
+    (:func:`rxcompare.sources.faers.engines.connect_engine`), counted by
+    :mod:`rxcompare.sources.faers.counts` with ``query`` (a ``CountQuery``: roles, level, indication,
+    quarters, country, sex, age band, seriousness). With ``strata`` (``sex``, ``age_band``,
+    ``country``) the MGPS expected counts are stratified. ``drug``/``vs`` are warehouse labels
+    (ingredient, or product id with ``level="product"``), ``events`` preferred terms; case does not
+    matter. Raises :class:`UnknownDrugError` for a drug no counted case names. When the MGPS prior
+    has no interior maximum, the constrained one is used (see the prior's ``method``).
+    """
+    from rxcompare.sources.faers.counts import CountQuery, count_cells, cumulate, head_to_head
+
+    query = CountQuery() if query is None else query
+    drug = drug.strip().lower() if drug else None
+    events = tuple(e.strip().upper() for e in events)
+    if vs is not None:
+        vs = vs.strip().lower()
+        if strata:
+            raise ConfigError(f"--strata {','.join(strata)} applies to MGPS; head-to-head tables (--vs) are not stratified")
+
+        def count_pair(x: str, y: str) -> PairCounts:
+            counts = head_to_head(tables, x, y, query, events)
+            arms = {x: int(counts.a[0] + counts.b[0]) if len(counts) else 0,
+                    y: int(counts.c[0] + counts.d[0]) if len(counts) else 0}
+            empty = [k for k, n in arms.items() if n == 0]
+            if empty:
+                raise FaersError(
+                    f"head to head {x!r} vs {y!r}: no case names {empty[0]!r} without the other drug "
+                    f"(filters: {'; '.join(f'{k}={v}' for k, v in query.describe())}); check the label "
+                    "(`rxcompare signals DRUG` suggests close ones) or widen the filters"
+                )
+            return counts
+
+        return run_signals(lambda: count_pair(drug or "", vs), drug=drug, vs=vs, count_pair=count_pair,
+                           thresholds=thresholds, level=level)
+    counts, expected = cumulate(count_cells(tables, query, strata))
+    if drug is not None:
+        _check_drug(counts.drug, drug, "counted with these filters")
+    table = _score_warehouse(counts, thresholds, level, expected)
+    return _select(table, drug, events)
+
+
+def signals_by_quarter(
+    tables: Any,
+    *,
+    drug: str | None = None,
+    events: Sequence[str] = (),
+    query: Any = None,
+    strata: Sequence[str] = (),
+    thresholds: Thresholds | None = None,
+    level: float = 0.95,
+) -> tuple[tuple[str, SignalTable], ...]:
+    """Cumulative scoring by quarter received (retrospective signal detection): for each quarter
+    q, every statistic over the cases received up to q, with the MGPS prior refitted on all pairs
+    of that cumulative database; one engine pass counts every quarter. Arguments as
+    :func:`signals_from_warehouse`; returns ``((quarter, table), ...)`` in time order.
+    """
+    from rxcompare.sources.faers.counts import CountQuery, count_cells, cumulate
+
+    query = CountQuery() if query is None else query
+    drug = drug.strip().lower() if drug else None
+    events = tuple(e.strip().upper() for e in events)
+    cells = count_cells(tables, query, strata, by_quarter=True)
+    if drug is not None:
+        _check_drug(cells.drugs, drug, "counted with these filters")
+    out = []
+    for quarter in cells.quarters:
+        counts, expected = cumulate(cells, quarter)
+        table = _score_warehouse(counts, thresholds, level, expected)
+        out.append((quarter, _select(table, drug, events)))
+    return tuple(out)
+
+
+def by_quarter_json(results: Sequence[tuple[str, SignalTable]]) -> dict[str, Any]:
+    """The versioned JSON envelope of cumulative scoring: one :func:`signals_json` per quarter."""
+    return {
+        "schema": "rxcompare/signals-by-quarter",
+        "version": 1,
+        "quarters": [{"quarter": q, **signals_json(t)} for q, t in results],
+    }
+
+
+def by_quarter_csv(results: Sequence[tuple[str, SignalTable]]) -> str:
+    """CSV text: :func:`signals_csv` of each quarter with the quarter as first column."""
+    lines: list[str] = []
+    for i, (quarter, table) in enumerate(results):
+        head, *body = signals_csv(table).splitlines()
+        if i == 0:
+            lines.append("quarter," + head)
+        lines.extend(f"{quarter},{row}" for row in body)
+    return "\n".join(lines) + "\n"
+
+
+def by_quarter_arrow(results: Sequence[tuple[str, SignalTable]]):
+    """One pyarrow Table of every quarter's rows, with a leading ``quarter`` column."""
+    import pyarrow as pa
+
+    parts = []
+    for quarter, table in results:
+        t = table.to_arrow()
+        parts.append(t.add_column(0, "quarter", pa.array([quarter] * t.num_rows, pa.string())))
+    return pa.concat_tables(parts) if parts else None
 
 
 def _plain(value: Any) -> Any:

@@ -219,6 +219,7 @@ def fit_mgps_prior(
     squash: bool | None = None,
     max_points: int = 20000,
     starts: tuple[tuple[float, float, float, float, float], ...] = DEFAULT_STARTS,
+    allow_bounds: bool = False,
 ) -> MgpsPrior:
     """Fit the two-gamma mixture prior by maximum likelihood over all pairs' (N, E).
 
@@ -227,6 +228,11 @@ def fit_mgps_prior(
     ``squash``: None squashes only when more than ``max_points`` distinct (N, E) points remain;
     True always squashes, False never. Raises :class:`StatisticsError` for invalid input, fewer than
     5 distinct points, or when no start converges.
+
+    ``allow_bounds=True`` also accepts a converged solution with a parameter on its bound (alpha,
+    beta in [1e-6, 1e4], logit P in [-20, 20]): the constrained maximum when the unconstrained one
+    lies at infinity -- e.g. when most pairs sit at lambda = 1 exactly, so that one component tends
+    to a point mass. The ``method`` then names the parameters at their bounds.
     """
     if n_star not in (None, 1):
         raise StatisticsError(
@@ -259,7 +265,7 @@ def fit_mgps_prior(
                 bounds=bounds, options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-7},
             )
         on_bound = np.any(np.isclose(res.x, [b[0] for b in bounds]) | np.isclose(res.x, [b[1] for b in bounds]))
-        results.append((res, bool(res.success) and np.isfinite(res.fun) and not on_bound))
+        results.append((res, bool(res.success) and np.isfinite(res.fun) and (allow_bounds or not on_bound)))
     good = [r for r, ok in results if ok]
     if not good:
         messages = "; ".join(str(r.message) for r, _ in results)
@@ -269,12 +275,17 @@ def fit_mgps_prior(
         )
     best = min(good, key=lambda r: r.fun)
     a1, b1, a2, b2, p = _unpack(best.x)
+    names = ["alpha1", "beta1", "alpha2", "beta2", "p"]
     if a1 / b1 < a2 / b2:  # order components: component 1 has the larger prior mean
         a1, b1, a2, b2, p = a2, b2, a1, b1, 1.0 - p
+        names = ["alpha2", "beta2", "alpha1", "beta1", "p"]
+    at_bound = [names[i] for i, (x, (lo, hi)) in enumerate(zip(best.x, bounds))
+                if np.isclose(x, lo) or np.isclose(x, hi)]
     method = (
         f"maximum likelihood ({'truncated at N>=1' if truncate else 'untruncated'}), L-BFGS-B on "
         f"log/logit parameters, {len(starts)} starts"
         + (", squashed" if do_squash else "")
+        + (f", at bound: {', '.join(sorted(at_bound))}" if at_bound else "")
     )
     return MgpsPrior(
         alpha1=float(a1), beta1=float(b1), alpha2=float(a2), beta2=float(b2), p=float(p),
@@ -311,7 +322,7 @@ def _posterior_quantile(q: float, n, e, prior: MgpsPrior, qn, tol: float = 1e-12
         f = cdf - q
         loi = np.where(f < 0, xi, loi)
         hii = np.where(f > 0, xi, hii)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             step = xi - f / pdf
         newton_ok = np.isfinite(step) & (step >= loi) & (step <= hii)
         xn = np.where(f == 0, xi, np.where(newton_ok, step, 0.5 * (loi + hii)))

@@ -57,8 +57,13 @@ __all__ = [
     "count_cells",
     "count_pairs",
     "cumulate",
+    "drug_rows",
+    "event_rows",
+    "group_counts",
     "head_to_head",
     "parse_quarters",
+    "received_quarter",
+    "universe_table",
 ]
 
 COUNTING_UNIT = "deduplicated case"
@@ -187,7 +192,7 @@ def _cases(t: WarehouseTables, query: CountQuery, strata: Sequence[str] = (), by
     return (c.filter(*preds) if preds else c).select(**cols)
 
 
-def _drug_rows(t: WarehouseTables, query: CountQuery):
+def drug_rows(t: WarehouseTables, query: CountQuery):
     """Rows of ``case_drugs`` in the query's roles (and, with an indication, given for it)."""
     d = t["case_drugs"]
     d = d.filter(d.role_cod.isin(list(query.roles)))
@@ -198,19 +203,21 @@ def _drug_rows(t: WarehouseTables, query: CountQuery):
     return d
 
 
-def _universe(t: WarehouseTables, query: CountQuery, strata=(), by_quarter=False):
-    return _cases(t, query, strata, by_quarter).semi_join(_drug_rows(t, query), "primaryid")
+def universe_table(t: WarehouseTables, query: CountQuery, strata=(), by_quarter=False):
+    """Ibis table of the universe: filtered cases with a selected drug row, with cell columns."""
+    return _cases(t, query, strata, by_quarter).semi_join(drug_rows(t, query), "primaryid")
 
 
 def _labelled(t: WarehouseTables, query: CountQuery, universe):
     """Distinct (primaryid, drug) at the query's level, in the universe."""
-    d = _drug_rows(t, query)
+    d = drug_rows(t, query)
     label = d[query.level]
     rows = d.filter(label.notnull()).select(primaryid=d.primaryid, drug=label).distinct()
     return rows.semi_join(universe, "primaryid")
 
 
-def _events(t: WarehouseTables, universe):
+def event_rows(t: WarehouseTables, universe):
+    """Ibis table of distinct (primaryid, event) in ``universe``, with its cell columns."""
     r = t["case_reactions"]
     return r.filter(r.pt.notnull()).select(primaryid=r.primaryid, event=r.pt).distinct().join(
         universe, "primaryid"
@@ -289,11 +296,11 @@ def count_cells(
     bad = [s for s in strata if s not in STRATA]
     if bad:
         raise ConfigError(f"--strata {','.join(bad)}: strata are {', '.join(STRATA)}")
-    u = _universe(t, query, strata, by_quarter)
+    u = universe_table(t, query, strata, by_quarter)
     cellcols = [c for c in ("rq", "stratum") if c in u.columns]
     drugs = _labelled(t, query, u)
     with_cells = drugs.join(u, "primaryid")
-    events = _events(t, u)
+    events = event_rows(t, u)
     pairs = drugs.join(events, "primaryid")
 
     def grouped(expr, keys):
@@ -314,17 +321,20 @@ def count_cells(
     cs = cells.column("stratum").to_pylist() if "stratum" in cells.column_names else [""] * n_cells
     drug_labels = _sorted_labels(dm.column("drug"))
     event_labels = _sorted_labels(em.column("event"))
+    # canonical row order (whatever order the engine returned): by label indices, then cell
+    dm_d, dm_c = _index(dm.column("drug"), drug_labels), _index(_cell_key(dm), cell_keys)
+    em_e, em_c = _index(em.column("event"), event_labels), _index(_cell_key(em), cell_keys)
+    pc_d, pc_e = _index(pm.column("drug"), drug_labels), _index(pm.column("event"), event_labels)
+    pc_c = _index(_cell_key(pm), cell_keys)
+    o_dm, o_em, o_pc = np.lexsort((dm_c, dm_d)), np.lexsort((em_c, em_e)), np.lexsort((pc_c, pc_e, pc_d))
     return CellCounts(
         query=query, strata=strata, by_quarter=by_quarter, source=t.description,
         cell_quarter=np.array(cq, dtype=object), cell_stratum=np.array(cs, dtype=object), cell_n=cell_n,
         drugs=np.array(drug_labels.to_pylist(), dtype=object),
         events=np.array(event_labels.to_pylist(), dtype=object),
-        dm_drug=_index(dm.column("drug"), drug_labels), dm_cell=_index(_cell_key(dm), cell_keys),
-        dm_n=_ints(dm, "n"),
-        em_event=_index(em.column("event"), event_labels), em_cell=_index(_cell_key(em), cell_keys),
-        em_n=_ints(em, "n"),
-        pc_drug=_index(pm.column("drug"), drug_labels), pc_event=_index(pm.column("event"), event_labels),
-        pc_cell=_index(_cell_key(pm), cell_keys), pc_a=_ints(pm, "n"),
+        dm_drug=dm_d[o_dm], dm_cell=dm_c[o_dm], dm_n=_ints(dm, "n")[o_dm],
+        em_event=em_e[o_em], em_cell=em_c[o_em], em_n=_ints(em, "n")[o_em],
+        pc_drug=pc_d[o_pc], pc_event=pc_e[o_pc], pc_cell=pc_c[o_pc], pc_a=_ints(pm, "n")[o_pc],
         engine=t.engine,
     )
 
@@ -413,7 +423,7 @@ def arms_table(
     and the reverse (arm ``"b"``); and an expression counting the cases left out for naming both."""
     import ibis
 
-    rows = _drug_rows(t, query)
+    rows = drug_rows(t, query)
     every = t["case_drugs"]
     xa = rows.filter(rows[a[0]] == a[1]).select("primaryid").distinct()
     xb = rows.filter(rows[b[0]] == b[1]).select("primaryid").distinct()
