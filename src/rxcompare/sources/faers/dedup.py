@@ -113,7 +113,9 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
     if synonyms is None:
         synonyms = load_synonyms()
     out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
+    # Row order inside a Parquet file carries no meaning here; letting DuckDB write in parallel
+    # makes the COPY steps about three times faster on two cores (bench/bench_ingest.py).
+    con = duckdb.connect(config={"preserve_insertion_order": False})
     try:
         con.execute(f"SET temp_directory={_q(str(out / '.spill'))}; SET memory_limit='1500MB'")
         con.execute("SET preserve_insertion_order=false; SET enable_progress_bar=false")

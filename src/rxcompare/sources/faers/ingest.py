@@ -361,7 +361,9 @@ def _read_deleted(path: Path, name: str, rejects: list[Reject]) -> list[int]:
 
 def _stage_quarter(src: _Source, qdir: Path, strict: bool, progress: Progress | None) -> tuple[dict, list[Reject]]:
     rejects: list[Reject] = []
-    con = duckdb.connect()
+    # Row order inside a Parquet file carries no meaning here; letting DuckDB write in parallel
+    # makes the COPY steps about three times faster on two cores (bench/bench_ingest.py).
+    con = duckdb.connect(config={"preserve_insertion_order": False})
     try:
         con.execute(f"SET temp_directory={_sql_str(str(qdir.parent / (qdir.name + '.spill')))}")
         con.execute("SET memory_limit='1500MB'; SET preserve_insertion_order=false; SET enable_progress_bar=false")
