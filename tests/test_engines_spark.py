@@ -1,0 +1,111 @@
+"""DuckDB and Spark (local mode) give identical counts and statistics on the same warehouse.
+
+One small synthetic warehouse and one Spark session for the module; every array is compared exactly
+(float columns too: the engines return integers, the statistics are computed from them alike).
+Skipped, saying why, when PySpark or Java is missing; CI installs both (`.ci/run`).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from rxcompare.cli import main
+from rxcompare.signals import COLUMNS, signals_by_quarter, signals_from_warehouse
+from rxcompare.sources.faers.counts import CountQuery, count_cells, head_to_head
+from rxcompare.sources.faers.engines import connect_engine, spark_available
+from rxcompare.sources.faers.normalise import load_synonyms
+from rxcompare.sources.faers.onset import time_to_onset
+from rxcompare.sources.faers.synth import synth_quarters
+from rxcompare.sources.faers.warehouse import Warehouse
+
+pytestmark = pytest.mark.spark
+
+CELL_FIELDS = ("cell_quarter", "cell_stratum", "cell_n", "drugs", "events", "dm_drug", "dm_cell", "dm_n",
+               "em_event", "em_cell", "em_n", "pc_drug", "pc_event", "pc_cell", "pc_a")
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory):
+    ok, why = spark_available()
+    if not ok:
+        pytest.skip(f"Spark tests need PySpark and Java: {why}")
+    root = tmp_path_factory.mktemp("spark")
+    truth = synth_quarters(root / "q", reports=3000, quarters=3, seed=2, drugs=250, events=300)
+    wh = Warehouse(root / "wh")
+    syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
+    for i, q in enumerate(truth.quarters):
+        wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=i == len(truth.quarters) - 1)
+    duck = connect_engine(wh.path)
+    spark = connect_engine(wh.path, "spark", spark_master="local[2]")
+    yield wh, duck, spark
+    duck.close()
+    spark.close()
+
+
+def _same(x: np.ndarray, y: np.ndarray) -> bool:
+    if x.dtype == object or y.dtype == object:
+        return x.shape == y.shape and x.tolist() == y.tolist()
+    return np.array_equal(x, y, equal_nan=True)
+
+
+def test_cells_are_identical(engines):
+    _, duck, spark = engines
+    for query, strata, by_quarter in [
+        (CountQuery(), ("sex", "age_band"), True),
+        (CountQuery(level="product", roles=("PS",), country="US", serious=True, quarters=("2023q2", "2023q3"),
+                    indication="multiple sclerosis"), ("country",), False),
+    ]:
+        a, b = count_cells(duck, query, strata, by_quarter), count_cells(spark, query, strata, by_quarter)
+        for f in CELL_FIELDS:
+            assert _same(getattr(a, f), getattr(b, f)), f
+        assert a.pc_a.sum() > 0 and a.engine == "duckdb" and b.engine == "spark"
+
+
+def test_statistics_are_identical_quarter_by_quarter(engines):
+    _, duck, spark = engines
+    kw = {"query": CountQuery(level="product"), "strata": ("sex",)}
+    a, b = signals_by_quarter(duck, **kw), signals_by_quarter(spark, **kw)
+    assert [q for q, _ in a] == [q for q, _ in b] == ["2023q1", "2023q2", "2023q3"]
+    for (_, ta), (_, tb) in zip(a, b):
+        assert ta.prior == tb.prior and ta.n_reports == tb.n_reports and ta.filters == tb.filters
+        for k in COLUMNS:
+            assert _same(ta.columns[k], tb.columns[k]), k
+
+
+def test_head_to_head_and_onset_are_identical(engines):
+    _, duck, spark = engines
+    q = CountQuery(indication="multiple sclerosis", sex="F")
+    ha, hb = head_to_head(duck, "ofatumumab", "ocrelizumab", q), head_to_head(spark, "ofatumumab", "ocrelizumab", q)
+    assert len(ha) > 10 and ha.filters == hb.filters and ha.n_reports == hb.n_reports
+    for k in ("drug", "event", "a", "b", "c", "d"):
+        assert _same(getattr(ha, k), getattr(hb, k)), k
+    oa, ob = time_to_onset(duck, drugs=["ocrelizumab"]), time_to_onset(spark, drugs=["ocrelizumab"])
+    assert len(oa) > 10 and len(oa) == len(ob)
+    for x, y in zip(oa, ob):
+        for k, va in vars(x).items():
+            vb = getattr(y, k)
+            assert va == vb or (va != va and vb != vb), (x.drug, x.event, k)
+
+
+def _run(capsys, args: list[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code in (0, None)
+    return capsys.readouterr().out
+
+
+def test_cli_engine_spark_writes_the_same_json(engines, capsys):
+    wh, duck, _ = engines
+    args = ["signals", "ocrevus", "--level", "product", "--event", "infusion related reaction",
+            "--warehouse", str(wh.path), "--format", "json"]
+    on_duck = json.loads(_run(capsys, args))
+    on_spark = json.loads(_run(capsys, args + ["--engine", "spark"]))  # reuses the running session
+    assert on_duck["source"].endswith("on DuckDB") and "on Spark" in on_spark["source"]
+    on_duck.pop("source"), on_spark.pop("source")
+    assert on_duck == on_spark and on_duck["rows"][0]["a"] > 0
+    table = signals_from_warehouse(duck, drug="ocrevus", events=["infusion related reaction"],
+                                   query=CountQuery(level="product"))
+    assert on_duck["rows"][0]["ebgm"] == table.columns["ebgm"][0]
