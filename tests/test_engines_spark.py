@@ -109,3 +109,17 @@ def test_cli_engine_spark_writes_the_same_json(engines, capsys):
     table = signals_from_warehouse(duck, drug="ocrevus", events=["infusion related reaction"],
                                    query=CountQuery(level="product"))
     assert on_duck["rows"][0]["ebgm"] == table.columns["ebgm"][0]
+
+
+def test_comparison_counts_are_identical(engines):
+    from rxcompare.resolve import resolve_pair
+    from rxcompare.sources.pack import load_pack
+    from rxcompare.sources.postmarketing import WarehouseSource
+
+    wh, _, _ = engines
+    pack = load_pack()
+    a, b = resolve_pair("kesimpta", "ocrevus", pack)
+    groups = dict(pack.event_groups)
+    on_duck = WarehouseSource(wh.path).head_to_head(a, b, groups, "multiple sclerosis")
+    on_spark = WarehouseSource(wh.path, engine="spark").head_to_head(a, b, groups, "multiple sclerosis")
+    assert on_duck == on_spark and sum(s.table.a + s.table.c for s in on_duck.signals) > 0
