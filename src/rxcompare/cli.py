@@ -724,7 +724,6 @@ def serve_cmd(
                 access_log=access_log)
 
 
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; rxcompare errors become a message and exit status 2.
 
