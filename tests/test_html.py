@@ -269,12 +269,13 @@ def test_burden_reads_structured_counts_first(comparison):
     assert rows[:2] == (("Doses, year 1", "7", "3"), ("Doses, year 2", "5", "2"))
 
 
-def test_burden_text_of_another_form_is_not_guessed(comparison):
+def test_burden_chart_reads_counts_not_text(comparison):
+    """Without the findings' burden estimates the chart is not drawn, whatever their text says."""
     dims = tuple(
         replace(
             d,
             findings=tuple(
-                replace(f, a_text="about 16 a year") if f.topic.startswith("burden.") else f
+                replace(f, estimates=()) if f.topic.startswith("burden.") else f
                 for f in d.findings
             ),
         )

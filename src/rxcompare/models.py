@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -372,7 +373,7 @@ def to_dict(record: Any) -> Any:
         return [to_dict(x) for x in record]
     if isinstance(record, dict):
         return {k: to_dict(v) for k, v in record.items()}
-    if isinstance(record, float) and record != record:  # NaN is not JSON
+    if isinstance(record, float) and not math.isfinite(record):  # NaN and infinity are not JSON
         return None
     return record
 

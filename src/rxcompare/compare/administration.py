@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rxcompare.compare import phrases as ph
 from rxcompare.compare.evidence import Evidence, cites, favour_lower, finding, texts
 from rxcompare.compare.labels import topic_finding
-from rxcompare.models import Fact, Favours, Finding, Grade
+from rxcompare.models import Estimate, Fact, Favours, Finding, Grade
 
 YEAR = 365
 MONTH = 365.25 / 12  # days in an average calendar month
@@ -126,6 +126,14 @@ def burden(ev: Evidence) -> Burden | None:
     return Burden(y1, y2, v1, v2, facts + tuple(who))
 
 
+def _counts(kind: str, a1: int, a2: int, b1: int, b2: int) -> tuple[Estimate, ...]:
+    """The finding's counts as records for charts: method "<kind>:<a|b>:<year>"."""
+    return tuple(
+        Estimate(f"{kind}:{side}:{year}", float(n))
+        for side, year, n in (("a", 1, a1), ("a", 2, a2), ("b", 1, b1), ("b", 2, b2))
+    )
+
+
 def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     out = []
     for topic in (
@@ -150,7 +158,7 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
                 favour_lower(ba.year1 + ba.year2, bb.year1 + bb.year2), Grade.LABEL,
                 cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.year1, y2=ba.year2),
                 b_text=ph.YEARS.format(y1=bb.year1, y2=bb.year2),
-                caveats=(ph.DERIVED_CAVEAT,),
+                caveats=(ph.DERIVED_CAVEAT,), estimates=_counts("burden", ba.year1, ba.year2, bb.year1, bb.year2),
             )
         )
         if ba.visits1 is not None and bb.visits1 is not None:
@@ -164,6 +172,7 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
                     cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.visits1, y2=ba.visits2),
                     b_text=ph.YEARS.format(y1=bb.visits1, y2=bb.visits2),
                     caveats=(ph.DERIVED_CAVEAT,),
+                    estimates=_counts("burden", ba.visits1, ba.visits2, bb.visits1, bb.visits2),
                 )
             )
     else:

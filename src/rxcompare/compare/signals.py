@@ -10,10 +10,11 @@ spontaneous reporting.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from rxcompare.compare.evidence import Evidence, finding
 from rxcompare.compare.postmarketing import PostMarketingSource
-from rxcompare.models import Estimate, Favours, Finding, Grade, Signal
+from rxcompare.models import Estimate, Favours, Finding, Grade, PostMarketing, Signal
 from rxcompare.sources.pack import Pack
 from rxcompare.stats.ror_prr import ror_head_to_head
 
@@ -90,16 +91,27 @@ def _signal_finding(s: Signal, a: Evidence, b: Evidence, indication: str | None)
     )
 
 
-def postmarketing_findings(
+def scored_postmarketing(
     a: Evidence, b: Evidence, pack: Pack, source: PostMarketingSource, indication: str | None
-) -> tuple[Finding, ...]:
-    groups = dict(pack.event_groups)
+) -> tuple[PostMarketing, str | None]:
+    """The source's head-to-head tables for the pack's event groups, each with its ROR, and the
+    indication used: the one given, else the one both products share. An ingredient with several
+    products in the pack is counted by product."""
     indication = indication or shared_indication(a, b)
     product_level = tuple(
         sum(p.ingredient == e.drug.ingredient for p in pack.products) > 1 for e in (a, b)
     )
-    pm = source.head_to_head(a.drug, b.drug, groups, indication, product_level=product_level)
-    signals = [with_ror(s) for s in pm.signals]
+    pm = source.head_to_head(
+        a.drug, b.drug, dict(pack.event_groups), indication, product_level=product_level
+    )
+    return replace(pm, signals=tuple(with_ror(s) for s in pm.signals)), indication
+
+
+def postmarketing_findings(
+    a: Evidence, b: Evidence, pack: Pack, source: PostMarketingSource, indication: str | None
+) -> tuple[Finding, ...]:
+    pm, indication = scored_postmarketing(a, b, pack, source, indication)
+    signals = list(pm.signals)
     unit = "case" if any("case" in s.counting_unit for s in signals) else "report"
     out = [
         finding(
@@ -134,8 +146,6 @@ CORRECTION = "haldane: +0.5 on every cell (a zero cell)"
 
 def with_ror(s: Signal) -> Signal:
     """The signal with its head-to-head ROR (Wald, 95%) computed from its table."""
-    from dataclasses import replace
-
     t = s.table
     r = ror_head_to_head(t.a, t.b, t.c, t.d)
     est = Estimate("ror_h2h", float(r.value), _num(r.lower), _num(r.upper), float(r.level))

@@ -8,8 +8,7 @@ Each chart reads structured parts of a :class:`~rxcompare.models.Comparison` onl
   minus its own trial's comparator arm (the drug is the side whose ``a_text``/``b_text`` holds the
   finding), one chart per drug, never one drug's trial against the other's;
 - **administration burden**: findings ``burden.administrations`` and ``burden.visits`` (doses and
-  clinic visits in years 1 and 2), read from ``Estimate("burden:<a|b>:<year>", count)`` when present,
-  else from ``a_text``/``b_text`` of the exact form "N in year 1, M in year 2";
+  clinic visits in years 1 and 2), read from their ``Estimate("burden:<a|b>:<year>", count)``;
 - **reports per year**: the finding ``postmarketing.per_year`` with
   ``Estimate("reports_per_year:<product id>:<year>", count)``.
 
@@ -21,7 +20,6 @@ Every text placed in an SVG is escaped here.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from html import escape
 
@@ -368,17 +366,13 @@ def _bars(
     return _svg(key, y + 16, title, summary, body)
 
 
-_YEARS = re.compile(r"^(\d+) in year 1, (\d+) in year 2$")
-
-
 def _two_years(f: Finding, side: str) -> tuple[int, int] | None:
-    """Counts for years 1 and 2: structured estimates first, else the exact text form."""
+    """Counts for years 1 and 2 from the finding's ``burden:<side>:<year>`` estimates."""
     by = {e.method: e.value for e in f.estimates}
     y1, y2 = by.get(f"burden:{side}:1"), by.get(f"burden:{side}:2")
-    if y1 is not None and y2 is not None:
-        return int(y1), int(y2)
-    m = _YEARS.match((f.a_text if side == "a" else f.b_text).strip())
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    if y1 is None or y2 is None:
+        return None
+    return int(y1), int(y2)
 
 
 def burden_chart(c: Comparison, key: str = "burden") -> Chart:

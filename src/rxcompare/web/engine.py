@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rxcompare import __version__, settings
 from rxcompare.compare import compare_drugs
 from rxcompare.compare.evidence import gather
-from rxcompare.compare.signals import shared_indication, with_ror
+from rxcompare.compare.signals import scored_postmarketing
 from rxcompare.errors import QuestionError, SourceError, UnknownDrugError
 from rxcompare.models import Comparison, Drug, to_dict
 from rxcompare.render.html import render_page
@@ -153,12 +153,8 @@ class Engine:
                 f"no post-marketing source: {self.missing} Start the server with --warehouse DIR "
                 "(after `rxcompare faers ingest`) or --online."
             )
-        shared = indication or shared_indication(gather(da, self.pack), gather(db, self.pack))
-        product_level = tuple(
-            sum(p.ingredient == d.ingredient for p in self.pack.products) > 1 for d in (da, db)
-        )
-        pm = self.postmarketing.head_to_head(
-            da, db, dict(self.pack.event_groups), shared, product_level=product_level
+        pm, shared = scored_postmarketing(
+            gather(da, self.pack), gather(db, self.pack), self.pack, self.postmarketing, indication
         )
         return {
             "ok": True,
@@ -168,7 +164,7 @@ class Engine:
             "b": db.product.id,
             "indication": shared,
             "source": getattr(self.postmarketing, "description", ""),
-            "signals": [to_dict(with_ror(s)) for s in pm.signals],
+            "signals": [to_dict(s) for s in pm.signals],
             "per_year": [{"product": p, "year": y, "count": n} for p, y, n in pm.per_year],
             "caveats": list(pm.caveats),
             "citation": to_dict(pm.citation),
