@@ -211,6 +211,18 @@ def _objective(x, n, e, w, truncate):
     return float(value), grad
 
 
+def _kkt_point(x: np.ndarray, grad: np.ndarray, bounds, fun: float, rtol: float = 1e-6) -> bool:
+    """Whether ``x`` is a first-order (KKT) point of the bounded minimisation: the gradient is
+    negligible except along coordinates held at a bound that it pushes against. L-BFGS-B can stop
+    there with a line-search failure when the objective is flat to machine precision."""
+    lo = np.array([b[0] for b in bounds])
+    hi = np.array([b[1] for b in bounds])
+    g = np.asarray(grad, dtype=float).copy()
+    g[np.isclose(x, lo) & (g > 0)] = 0.0
+    g[np.isclose(x, hi) & (g < 0)] = 0.0
+    return bool(np.all(np.isfinite(g)) and np.max(np.abs(g)) <= rtol * max(1.0, abs(fun)))
+
+
 def fit_mgps_prior(
     n: Any,
     e: Any,
@@ -229,10 +241,11 @@ def fit_mgps_prior(
     True always squashes, False never. Raises :class:`StatisticsError` for invalid input, fewer than
     5 distinct points, or when no start converges.
 
-    ``allow_bounds=True`` also accepts a converged solution with a parameter on its bound (alpha,
-    beta in [1e-6, 1e4], logit P in [-20, 20]): the constrained maximum when the unconstrained one
-    lies at infinity -- e.g. when most pairs sit at lambda = 1 exactly, so that one component tends
-    to a point mass. The ``method`` then names the parameters at their bounds.
+    ``allow_bounds=True`` also accepts a solution with a parameter on its bound (alpha, beta in
+    [1e-6, 1e4], logit P in [-20, 20]): the constrained maximum when the unconstrained one lies at
+    infinity -- e.g. when most pairs sit at lambda = 1 exactly, so that one component tends to a
+    point mass -- including a first-order (KKT) point where L-BFGS-B stopped on its line search.
+    The ``method`` then names the parameters at their bounds.
     """
     if n_star not in (None, 1):
         raise StatisticsError(
@@ -265,7 +278,10 @@ def fit_mgps_prior(
                 bounds=bounds, options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-7},
             )
         on_bound = np.any(np.isclose(res.x, [b[0] for b in bounds]) | np.isclose(res.x, [b[1] for b in bounds]))
-        results.append((res, bool(res.success) and np.isfinite(res.fun) and (allow_bounds or not on_bound)))
+        ok = bool(res.success) and np.isfinite(res.fun) and not on_bound
+        if allow_bounds and np.isfinite(res.fun):
+            ok = bool(res.success) or _kkt_point(res.x, res.jac, bounds, res.fun)
+        results.append((res, ok))
     good = [r for r, ok in results if ok]
     if not good:
         messages = "; ".join(str(r.message) for r, _ in results)
