@@ -150,15 +150,16 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
         if f.grade is not Grade.ABSENT:
             out.append(_inform(f, _describe(topic, a, b)))
     ba, bb = burden(a), burden(b)
+    same_route = _routes(a) == _routes(b) and bool(_routes(a))
     if ba and bb:
         statement = ph.BURDEN.format(a=a.name, a1=ba.year1, a2=ba.year2, b=b.name, b1=bb.year1, b2=bb.year2)
         out.append(
             finding(
                 "administration", "burden.administrations", statement,
-                favour_lower(ba.year1 + ba.year2, bb.year1 + bb.year2), Grade.LABEL,
-                cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.year1, y2=ba.year2),
+                favour_lower(ba.year1 + ba.year2, bb.year1 + bb.year2) if same_route else Favours.NONE,
+                Grade.LABEL, cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.year1, y2=ba.year2),
                 b_text=ph.YEARS.format(y1=bb.year1, y2=bb.year2),
-                caveats=(ph.DERIVED_CAVEAT,), estimates=_counts("burden", ba.year1, ba.year2, bb.year1, bb.year2),
+                caveats=(ph.DERIVED_CAVEAT,) + (() if same_route else (ph.ROUTES_DIFFER,)), estimates=_counts("burden", ba.year1, ba.year2, bb.year1, bb.year2),
             )
         )
         if ba.visits1 is not None and bb.visits1 is not None:
@@ -185,6 +186,10 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
                     )
                 )
     return tuple(out)
+
+
+def _routes(ev: Evidence) -> frozenset[str]:
+    return frozenset(f.qualifier("route") for f in ev.topic("admin.route") if f.qualifier("route"))
 
 
 def _inform(f: Finding, statement: str | None) -> Finding:

@@ -92,6 +92,7 @@ YEARS = "{y1} in year 1, {y2} in year 2"
 BURDEN = "{a}: {a1} administrations in year 1 and {a2} in year 2; {b}: {b1} in year 1 and {b2} in year 2."
 VISITS = "Clinic visits for administration — {a}: {a1} in year 1, {a2} in year 2; {b}: {b1} in year 1, {b2} in year 2."
 CONVENIENCE = "Route and setting differ; which is more convenient depends on the patient's preferences."
+ROUTES_DIFFER = "The routes differ, so numbers of doses are not comparable burdens; clinic visits are compared where known."
 NO_SCHEDULE = "The evidence holds no complete dosing schedule for {drug}, so its administrations cannot be counted."
 
 POSTMARKETING_ABSENT = (
