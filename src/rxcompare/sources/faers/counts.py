@@ -171,6 +171,13 @@ def _stratum(cases, strata: Sequence[str]):
     return key
 
 
+def _has_case_part(query: CountQuery, strata: Sequence[str] = (), by_quarter: bool = False) -> bool:
+    """Whether ``cases`` must be read: a case filter, strata or quarters (every drug row's case is
+    in ``cases``: the warehouse keeps drug rows of kept cases only)."""
+    filters = (query.quarters, query.country, query.sex, query.age_band, query.serious)
+    return bool(strata) or by_quarter or any(f is not None for f in filters)
+
+
 def _cases(t: WarehouseTables, query: CountQuery, strata: Sequence[str] = (), by_quarter: bool = False):
     """Filtered cases with their cell columns ``rq`` (quarter received) and ``stratum``."""
     c = t["cases"]
@@ -205,15 +212,20 @@ def drug_rows(t: WarehouseTables, query: CountQuery):
 
 def universe_table(t: WarehouseTables, query: CountQuery, strata=(), by_quarter=False):
     """Ibis table of the universe: filtered cases with a selected drug row, with cell columns."""
-    return _cases(t, query, strata, by_quarter).semi_join(drug_rows(t, query), "primaryid")
+    u = drug_rows(t, query).select("primaryid").distinct()
+    if _has_case_part(query, strata, by_quarter):
+        u = u.join(_cases(t, query, strata, by_quarter), "primaryid")
+    return u
 
 
-def _labelled(t: WarehouseTables, query: CountQuery, universe):
-    """Distinct (primaryid, drug) at the query's level, in the universe."""
+def _labelled(t: WarehouseTables, query: CountQuery, strata=(), by_quarter=False):
+    """Distinct (primaryid, drug) at the query's level, in the universe, with cell columns."""
     d = drug_rows(t, query)
     label = d[query.level]
     rows = d.filter(label.notnull()).select(primaryid=d.primaryid, drug=label).distinct()
-    return rows.semi_join(universe, "primaryid")
+    if _has_case_part(query, strata, by_quarter):
+        rows = rows.join(_cases(t, query, strata, by_quarter), "primaryid")
+    return rows
 
 
 def event_rows(t: WarehouseTables, universe):
@@ -222,6 +234,11 @@ def event_rows(t: WarehouseTables, universe):
     return r.filter(r.pt.notnull()).select(primaryid=r.primaryid, event=r.pt).distinct().join(
         universe, "primaryid"
     )
+
+
+def _plain_events(t: WarehouseTables):
+    r = t["case_reactions"]
+    return r.filter(r.pt.notnull()).select(primaryid=r.primaryid, event=r.pt).distinct()
 
 
 # ---- cells: the engine pass -------------------------------------------------------------------------
@@ -298,10 +315,9 @@ def count_cells(
         raise ConfigError(f"--strata {','.join(bad)}: strata are {', '.join(STRATA)}")
     u = universe_table(t, query, strata, by_quarter)
     cellcols = [c for c in ("rq", "stratum") if c in u.columns]
-    drugs = _labelled(t, query, u)
-    with_cells = drugs.join(u, "primaryid")
+    with_cells = _labelled(t, query, strata, by_quarter)  # (primaryid, drug, cells...)
     events = event_rows(t, u)
-    pairs = drugs.join(events, "primaryid")
+    pairs = with_cells.join(_plain_events(t), "primaryid")  # a drug row puts the case in the universe
 
     def grouped(expr, keys):
         keys = list(keys) + cellcols
@@ -429,7 +445,7 @@ def arms_table(
     xb = rows.filter(rows[b[0]] == b[1]).select("primaryid").distinct()
     all_a = every.filter(every[a[0]] == a[1]).select("primaryid").distinct()
     all_b = every.filter(every[b[0]] == b[1]).select("primaryid").distinct()
-    if case_filters:
+    if case_filters and _has_case_part(query):
         cases = _cases(t, query)
         xa, xb = xa.semi_join(cases, "primaryid"), xb.semi_join(cases, "primaryid")
     arms = xa.anti_join(all_b, "primaryid").mutate(arm=ibis.literal("a")).union(
