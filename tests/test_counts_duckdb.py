@@ -4,11 +4,13 @@ sets) on a synthetic warehouse: every 2x2 cell, with each filter, strata, quarte
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from rxcompare.cli import main
 from rxcompare.errors import ConfigError, FaersError
 from rxcompare.sources.faers.counts import (
     CountQuery,
@@ -24,15 +26,29 @@ from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    root = tmp_path_factory.mktemp("counts")
-    truth = synth_quarters(root / "q", reports=3000, quarters=4, seed=11, drugs=250, events=300)
+def synthetic_warehouse(root: Path, **synth) -> Warehouse:
+    """Synthetic quarters (``synth_quarters(**synth)``, truth beside them in ``root/q``) ingested
+    into ``root/wh``; shared by the warehouse test modules."""
+    truth = synth_quarters(root / "q", **synth)
     wh = Warehouse(root / "wh")
     syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
     for i, q in enumerate(truth.quarters):
         wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=i == len(truth.quarters) - 1)
     return wh
+
+
+def run_cli(capsys, *args: str) -> str:
+    """Run the command line as a user would; its standard output (it must end without error)."""
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    assert exc.value.code in (0, None), capsys.readouterr().err
+    return capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    return synthetic_warehouse(tmp_path_factory.mktemp("counts"), reports=3000, quarters=4, seed=11,
+                               drugs=250, events=300)
 
 
 @pytest.fixture(scope="module")

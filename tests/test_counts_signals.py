@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from test_counts_duckdb import run_cli, synthetic_warehouse
 
 from rxcompare.cli import main
 from rxcompare.errors import StatisticsError, UnknownDrugError
@@ -20,9 +21,6 @@ from rxcompare.signals import (
 )
 from rxcompare.sources.faers.counts import CountQuery, count_cells, count_pairs, cumulate
 from rxcompare.sources.faers.engines import connect_engine
-from rxcompare.sources.faers.normalise import load_synonyms
-from rxcompare.sources.faers.synth import synth_quarters
-from rxcompare.sources.faers.warehouse import Warehouse
 from rxcompare.stats.contingency import expected_count
 from rxcompare.stats.mgps import fit_mgps_prior
 
@@ -30,11 +28,7 @@ from rxcompare.stats.mgps import fit_mgps_prior
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
     root = tmp_path_factory.mktemp("signals")
-    truth = synth_quarters(root / "q", reports=4000, quarters=4, seed=3, drugs=300, events=400)
-    wh = Warehouse(root / "wh")
-    syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
-    for i, q in enumerate(truth.quarters):
-        wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=i == len(truth.quarters) - 1)
+    wh = synthetic_warehouse(root, reports=4000, quarters=4, seed=3, drugs=300, events=400)
     with (root / "q" / "truth.csv").open(encoding="utf-8", newline="") as fh:
         planted = list(csv.DictReader(fh))
     return wh, planted
@@ -115,22 +109,14 @@ def test_unknown_drug_suggests_close_labels(tables):
     assert "kesimpta" in exc.value.suggestions and "'kesimta'" in str(exc.value)
 
 
-def _run(capsys, *args):
-    try:
-        main(list(args))
-    except SystemExit as exc:
-        assert exc.code in (0, None)
-    return capsys.readouterr().out
-
-
 def test_cli_json_strata_and_head_to_head(capsys, synth, tables):
     wh = str(synth[0].path)
-    doc = json.loads(_run(capsys, "signals", "kesimpta", "--level", "product", "--event", "Injection site reaction",
+    doc = json.loads(run_cli(capsys, "signals", "kesimpta", "--level", "product", "--event", "Injection site reaction",
                           "--strata", "sex,age_band", "--warehouse", wh, "--format", "json"))
     assert doc["counting_unit"] == "deduplicated case" and len(doc["rows"]) == 1
     assert doc["filters"]["level"] == "product" and "stratified" in doc["filters"]["expected count"]
     assert doc["rows"][0]["flags"] == "ror+ebgm+ic"
-    doc = json.loads(_run(capsys, "signals", "kesimpta", "--vs", "ocrevus", "--level", "product", "--indication",
+    doc = json.loads(run_cli(capsys, "signals", "kesimpta", "--vs", "ocrevus", "--level", "product", "--indication",
                           "multiple sclerosis", "--warehouse", wh, "--format", "json"))
     assert doc["comparator"] == "ocrevus" and doc["prior"] is None
     assert doc["filters"]["indication contains"] == "MULTIPLE SCLEROSIS"
@@ -140,13 +126,13 @@ def test_cli_json_strata_and_head_to_head(capsys, synth, tables):
 
 def test_cli_by_quarter_csv_and_parquet(capsys, synth, tmp_path):
     wh = str(synth[0].path)
-    text = _run(capsys, "signals", "ocrelizumab", "--event", "infusion related reaction", "--by-quarter",
+    text = run_cli(capsys, "signals", "ocrelizumab", "--event", "infusion related reaction", "--by-quarter",
                 "--quarters", "2023q3-2023q4", "--warehouse", wh, "--format", "csv")
     lines = text.splitlines()
     assert lines[0].startswith("quarter,drug,event,a,") and len(lines) == 3
     assert [x.split(",")[0] for x in lines[1:]] == ["2023q3", "2023q4"]
     out = tmp_path / "all.parquet"
-    _run(capsys, "signals", "--all-pairs", "--level", "product", "--quarters", "2023q2-2023q3",
+    run_cli(capsys, "signals", "--all-pairs", "--level", "product", "--quarters", "2023q2-2023q3",
          "--warehouse", wh, "--output", str(out))
     t = pq.read_table(out)
     assert t.num_rows > 1000 and t.schema.metadata[b"counting_unit"] == b"deduplicated case"
@@ -155,7 +141,7 @@ def test_cli_by_quarter_csv_and_parquet(capsys, synth, tmp_path):
 
 def test_cli_onset(capsys, synth, tables):
     wh = str(synth[0].path)
-    doc = json.loads(_run(capsys, "signals", "kesimpta", "--level", "product", "--onset", "--warehouse", wh,
+    doc = json.loads(run_cli(capsys, "signals", "kesimpta", "--level", "product", "--onset", "--warehouse", wh,
                           "--format", "json"))
     counts = count_pairs(tables, CountQuery(level="product"))
     keep = counts.drug == "kesimpta"
@@ -164,7 +150,7 @@ def test_cli_onset(capsys, synth, tables):
     # synthetic therapy starts are written as YYYYMM: no onset in days can be given
     assert sum(r["usable"] for r in doc["rows"]) == 0 and sum(r["too_coarse"] for r in doc["rows"]) > 0
     assert doc["schema"] == "rxcompare/onset" and doc["counting_unit"] == "deduplicated case"
-    text = _run(capsys, "signals", "kesimpta", "--level", "product", "--onset", "--warehouse", wh)
+    text = run_cli(capsys, "signals", "kesimpta", "--level", "product", "--onset", "--warehouse", wh)
     assert "time to onset" in text and "never given invented days" in " ".join(text.split())
 
 

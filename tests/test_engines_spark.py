@@ -11,15 +11,12 @@ import json
 
 import numpy as np
 import pytest
+from test_counts_duckdb import run_cli, synthetic_warehouse
 
-from rxcompare.cli import main
 from rxcompare.signals import COLUMNS, signals_by_quarter, signals_from_warehouse
 from rxcompare.sources.faers.counts import CountQuery, count_cells, head_to_head
 from rxcompare.sources.faers.engines import connect_engine, spark_available
-from rxcompare.sources.faers.normalise import load_synonyms
 from rxcompare.sources.faers.onset import time_to_onset
-from rxcompare.sources.faers.synth import synth_quarters
-from rxcompare.sources.faers.warehouse import Warehouse
 
 pytestmark = pytest.mark.spark
 
@@ -32,12 +29,8 @@ def engines(tmp_path_factory):
     ok, why = spark_available()
     if not ok:
         pytest.skip(f"Spark tests need PySpark and Java: {why}")
-    root = tmp_path_factory.mktemp("spark")
-    truth = synth_quarters(root / "q", reports=3000, quarters=3, seed=2, drugs=250, events=300)
-    wh = Warehouse(root / "wh")
-    syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
-    for i, q in enumerate(truth.quarters):
-        wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=i == len(truth.quarters) - 1)
+    wh = synthetic_warehouse(tmp_path_factory.mktemp("spark"), reports=3000, quarters=3, seed=2,
+                             drugs=250, events=300)
     duck = connect_engine(wh.path)
     spark = connect_engine(wh.path, "spark", spark_master="local[2]")
     yield wh, duck, spark
@@ -90,19 +83,12 @@ def test_head_to_head_and_onset_are_identical(engines):
             assert va == vb or (va != va and vb != vb), (x.drug, x.event, k)
 
 
-def _run(capsys, args: list[str]) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    assert exc.value.code in (0, None)
-    return capsys.readouterr().out
-
-
 def test_cli_engine_spark_writes_the_same_json(engines, capsys):
     wh, duck, _ = engines
     args = ["signals", "ocrevus", "--level", "product", "--event", "infusion related reaction",
             "--warehouse", str(wh.path), "--format", "json"]
-    on_duck = json.loads(_run(capsys, args))
-    on_spark = json.loads(_run(capsys, args + ["--engine", "spark"]))  # reuses the running session
+    on_duck = json.loads(run_cli(capsys, *args))
+    on_spark = json.loads(run_cli(capsys, *args, "--engine", "spark"))  # reuses the running session
     assert on_duck["source"].endswith("on DuckDB") and "on Spark" in on_spark["source"]
     on_duck.pop("source"), on_spark.pop("source")
     assert on_duck == on_spark and on_duck["rows"][0]["a"] > 0
