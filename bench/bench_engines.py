@@ -99,7 +99,7 @@ def pandas_counts(wh: Path):
 def child(engine: str, job: str, wh: str, master: str, memory: str) -> dict:
     import numpy as np
 
-    from rxcompare.signals import _score_warehouse
+    from rxcompare.signals import score_warehouse_counts
     from rxcompare.sources.faers.counts import CountQuery, count_cells, cumulate
     from rxcompare.sources.faers.engines import connect_engine
 
@@ -118,7 +118,7 @@ def child(engine: str, job: str, wh: str, master: str, memory: str) -> dict:
         else:
             counts, _ = cumulate(count_cells(tables, CountQuery()))
         t2 = time.perf_counter()
-        table = _score_warehouse(counts, None, 0.95, None)
+        table = score_warehouse_counts(counts, None, 0.95, None)
         pairs, checksum = len(table), int(counts.a.sum())
     else:
         if engine == "pandas":
@@ -127,7 +127,7 @@ def child(engine: str, job: str, wh: str, master: str, memory: str) -> dict:
         t2 = time.perf_counter()
         for q in cells.quarters:
             counts, expected = cumulate(cells, q)
-            tables_per_quarter.append(len(_score_warehouse(counts, None, 0.95, expected)))
+            tables_per_quarter.append(len(score_warehouse_counts(counts, None, 0.95, expected)))
         pairs, checksum = tables_per_quarter[-1], int(counts.a.sum())
     t3 = time.perf_counter()
     if tables is not None:

@@ -39,6 +39,7 @@ __all__ = [
     "prior_dict",
     "run_signals",
     "score_counts",
+    "score_warehouse_counts",
     "signals_by_quarter",
     "signals_csv",
     "signals_from_reports",
@@ -164,7 +165,7 @@ def score_counts(
     maximum likelihood on these pairs (or the given ``prior``); then the threshold flags.
 
     ``expected`` replaces E = (a+b)(a+c)/n for MGPS (and the ``e`` column), e.g. the stratified
-    E = sum_s n_s(drug) n_s(event) / n_s of DuMouchel (1999, sec. 5); ROR, PRR, chi-square and IC
+    E = sum_s n_s(drug) n_s(event) / n_s of DuMouchel (1999); ROR, PRR, chi-square and IC
     stay crude.
     """
     thresholds = Thresholds() if thresholds is None else thresholds
@@ -288,7 +289,10 @@ def _check_drug(labels: np.ndarray, drug: str, where: str) -> None:
         )
 
 
-def _score_warehouse(counts: PairCounts, thresholds, level: float, expected) -> SignalTable:
+def score_warehouse_counts(
+    counts: PairCounts, thresholds: Thresholds | None = None, level: float = 0.95,
+    expected: np.ndarray | None = None,
+) -> SignalTable:
     """:func:`score_counts`; when no interior MGPS prior exists (the fit's maximum lies on a
     parameter bound, as on data whose pairs nearly all have lambda = 1), the constrained maximum is
     used and its ``method`` names the parameters at their bounds."""
@@ -353,7 +357,7 @@ def signals_from_warehouse(
     counts, expected = cumulate(count_cells(tables, query, strata))
     if drug is not None:
         _check_drug(counts.drug, drug, "counted with these filters")
-    table = _score_warehouse(counts, thresholds, level, expected)
+    table = score_warehouse_counts(counts, thresholds, level, expected)
     return _select(table, drug, events)
 
 
@@ -383,7 +387,7 @@ def signals_by_quarter(
     out = []
     for quarter in cells.quarters:
         counts, expected = cumulate(cells, quarter)
-        table = _score_warehouse(counts, thresholds, level, expected)
+        table = score_warehouse_counts(counts, thresholds, level, expected)
         out.append((quarter, _select(table, drug, events)))
     return tuple(out)
 

@@ -18,11 +18,12 @@ as in :mod:`rxcompare.sources.reports` (so E = (a+b)(a+c)/n). A case's *quarter 
 quarter of ``init_fda_dt`` (the date FDA first received the case) when that date has a month, else the
 quarter of the file holding its kept version.
 
-One engine pass (:func:`count_cells`) returns integer counts per *cell* -- a combination of the
+One engine job (:func:`count_cells`: four aggregates of the same expressions -- cases, drug margins,
+event margins, pairs) returns integer counts per *cell* -- a combination of the
 quarter received (``by_quarter``) and the stratum values (``strata``, unknown values form their own
 level) -- and everything else is numpy on those integers, so both engines give identical numbers:
 :func:`cumulate` sums the cells up to a quarter into the 2x2 tables (:class:`PairCounts`) and, with
-strata, the Mantel-Haenszel-style expected counts of DuMouchel (1999, Am Stat 53:177-190, sec. 5)::
+strata, the Mantel-Haenszel-style stratified expected counts of DuMouchel (1999, Am Stat 53:177-190)::
 
     E_ij = sum over strata s of  n_s(drug i) * n_s(event j) / n_s
 
@@ -33,7 +34,7 @@ both (a case naming the other drug in any role is left out), as the comparison d
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -273,7 +274,6 @@ class CellCounts:
     pc_cell: np.ndarray
     pc_a: np.ndarray
     engine: str = ""
-    extra_filters: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def quarters(self) -> tuple[str, ...]:
@@ -408,7 +408,7 @@ def cumulate(cells: CellCounts, upto: str | None = None) -> tuple[PairCounts, np
     uniq, inverse = np.unique(key, return_inverse=True)
     a = _sum_by(inverse.ravel(), cells.pc_a[m], uniq.size)
     d_idx, e_idx = uniq // max(cells.events.size, 1), uniq % max(cells.events.size, 1)
-    filters = cells.query.describe() + cells.extra_filters
+    filters = cells.query.describe()
     if upto is not None:
         filters += (("received up to", upto),)
     if cells.strata:
