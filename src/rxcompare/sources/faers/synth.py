@@ -111,7 +111,7 @@ def _names(rng: np.random.Generator, n: int, kind: str) -> list[str]:
 
 def _drugs(rng: np.random.Generator, n: int) -> list[_Drug]:
     drugs = []
-    for pid, brand, ing, route, indis, spell in ANTI_CD20:
+    for pid, _brand, ing, route, indis, spell in ANTI_CD20:
         drugs.append(_Drug(ing, pid, spell, route, indis))
     for ing, spell in INGREDIENT_ONLY.items():
         route = "Subcutaneous" if ing == "OFATUMUMAB" else "Intravenous"
