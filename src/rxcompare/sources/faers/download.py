@@ -9,7 +9,6 @@ transfer is kept as ``<name>.part`` and resumed with an HTTP Range request; a fi
 
 from __future__ import annotations
 
-import hashlib
 import os
 import zipfile
 from collections.abc import Callable
@@ -19,7 +18,12 @@ from pathlib import Path
 import httpx
 
 from rxcompare.errors import OnlineError
-from rxcompare.sources.faers.layout import is_legacy_quarter, parse_quarter, quarter_range
+from rxcompare.sources.faers.layout import (
+    is_legacy_quarter,
+    parse_quarter,
+    quarter_range,
+    sha256_file,
+)
 
 BASE_URL = "https://fis.fda.gov/content/Exports"
 BASE_ENV = "RXCOMPARE_FAERS_URL"
@@ -51,14 +55,6 @@ def quarter_url(quarter: str, base_url: str | None = None) -> str:
     return f"{base}/{zip_name(quarter)}"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _verify_zip(path: Path, url: str) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
@@ -86,7 +82,7 @@ def download_quarter(quarter: str, dest: str | os.PathLike[str], base_url: str |
     sidecar = target.with_name(target.name + ".sha256")
     if target.exists() and sidecar.exists():
         recorded = sidecar.read_text(encoding="utf-8").split()[0]
-        if _sha256(target) == recorded:
+        if sha256_file(target) == recorded:
             return Download(q, url, str(target), target.stat().st_size, recorded, 0, True)
     own = client is None
     client = client or httpx.Client(timeout=httpx.Timeout(60.0, connect=20.0), follow_redirects=True)
@@ -128,7 +124,7 @@ def download_quarter(quarter: str, dest: str | os.PathLike[str], base_url: str |
         raise OnlineError(f"{url}: transfer stopped at {done} of {total} bytes; run again to resume")
     _verify_zip(part, url)
     os.replace(part, target)
-    digest = _sha256(target)
+    digest = sha256_file(target)
     sidecar.write_text(f"{digest}  {target.name}\n", encoding="utf-8")
     return Download(q, url, str(target), target.stat().st_size, digest, start, False)
 

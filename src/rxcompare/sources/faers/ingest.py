@@ -106,14 +106,6 @@ def _members(names: list[str], origin: str) -> list[_Member]:
     return list(found.values())
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _copy_checking(src, dst: Path) -> bool:
     """Copy a stream to ``dst``; True when every byte is valid UTF-8."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -183,7 +175,7 @@ def _open_zip(path: Path, staging: Path) -> _Source:
             f"{origin}: the zip is truncated or damaged ({exc}); nothing was ingested. "
             "Download it again (rxcompare faers download resumes and checks it)"
         ) from exc
-    return _Source(quarter, origin, _sha256_file(path), files, deleted, names)
+    return _Source(quarter, origin, layout.sha256_file(path), files, deleted, names)
 
 
 def _open_folder(path: Path) -> _Source:
@@ -198,7 +190,7 @@ def _open_folder(path: Path) -> _Source:
     deleted: list[tuple[Path, str]] = []
     for m in sorted(members, key=lambda m: m.name):
         p = rel[m.name]
-        h.update(m.name.lower().encode() + b"\0" + _sha256_file(p).encode())
+        h.update(m.name.lower().encode() + b"\0" + layout.sha256_file(p).encode())
         if m.table == "deleted":
             deleted.append((p, m.name))
         else:

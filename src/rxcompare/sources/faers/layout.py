@@ -11,8 +11,10 @@ Facts from FDA's ASC_NTS.pdf shipped in every quarterly zip (see FORMATS.md):
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 TABLES = ("demo", "drug", "reac", "outc", "rpsr", "ther", "indi")
 
@@ -147,3 +149,12 @@ def check_header(table: str, names: list[str]) -> str | None:
     if missing:
         return f"header lacks {', '.join(missing)}: not a {table.upper()} table"
     return None
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """The sha256 hex digest of a file, read in chunks (quarter identity and download checks)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
