@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rxcompare.models import Citation, Drug, Fact, Favours, Finding, Grade, Incidence, Signal
+from rxcompare.models import Citation, Drug, Fact, Favours, Finding, Grade, Incidence
 from rxcompare.sources.pack import Pack
 from rxcompare.sources.topics import topic_section
 
@@ -23,7 +23,6 @@ class Evidence:
     facts: tuple[Fact, ...]
     incidences: tuple[Incidence, ...]
     label: Citation  # the label as a whole (no section), for findings about what it lacks
-    signals: tuple[Signal, ...] = ()
     coverage: tuple[str, ...] = ()  # top-level label sections read in full
 
     def read(self, topic: str) -> bool:
