@@ -116,6 +116,22 @@ def test_small_table_scores_but_flags_nothing(table_csv):
     assert all(len(v) == 8 for v in t.columns.values())
 
 
+def test_table_too_small_for_mgps_is_scored_without_it(tmp_path):
+    # three pairs cannot identify a five-parameter prior: the other statistics are given, MGPS is
+    # left out (nan, never flagged) and the table says why, in every output
+    p = tmp_path / "tiny.csv"
+    p.write_text("report,drug,event\nr1,A,X\nr2,A,Y\nr3,B,X\nr4,B,X\n")
+    t = score_counts(count_report_pairs(p, "report", "drug", "event"))
+    assert t.prior is None and len(t) == 3
+    assert t.mgps_note.startswith("MGPS not estimated:") and "distinct (N, E) points" in t.mgps_note
+    assert np.all(np.isnan(t.columns["ebgm"])) and np.all(np.isfinite(t.columns["ror"]))
+    assert all("ebgm" not in f for f in t.columns["flags"])
+    from rxcompare.signals import signals_json
+
+    assert signals_json(t)["mgps_note"] == t.mgps_note
+    assert t.to_arrow().schema.metadata[b"mgps_note"].decode() == t.mgps_note
+
+
 def test_caers_prr_and_rr_match_openebgm():
     # openEBGM's processRaw RR = N/E and PRR, rounded to 2 decimals (caers_counts.csv, SOURCES.md).
     pc = count_report_pairs(shared_path("openebgm", "caers.csv"), "id", "var1", "var2")

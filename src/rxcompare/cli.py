@@ -519,6 +519,8 @@ def _signals_text(table) -> str:
             f"MGPS prior: alpha1={p.alpha1:.4g} beta1={p.beta1:.4g} alpha2={p.alpha2:.4g} "
             f"beta2={p.beta2:.4g} p={p.p:.4g} ({p.method}; {p.n_pairs} pairs)", highlight=False
         )
+    if table.mgps_note:
+        console.print(table.mgps_note, highlight=False)
     console.print("rules: " + "; ".join(f"{k}: {v}" for k, v in table.rules.items()), highlight=False)
     if table.filters:
         console.print("filters: " + "; ".join(f"{k}={v}" for k, v in table.filters), highlight=False)

@@ -7,6 +7,13 @@ long-table counter of :mod:`rxcompare.sources.reports` and, later, the FAERS war
 the prior fitted over *all* pairs of the database, so score all pairs, then :meth:`SignalTable.select`
 the ones asked for. Head-to-head tables (``counts.comparator`` set) get ROR, PRR, chi-square and IC;
 MGPS does not apply to them (its columns are nan and no prior is fitted).
+
+When the prior cannot be fitted at all (fewer than five distinct (N, E) points, or no starting
+point converges -- a table too small to identify five parameters), the table is still scored:
+ROR, PRR, chi-square and IC as usual, the MGPS columns nan, no pair flagged by EBGM, and
+:attr:`SignalTable.mgps_note` says why (it is in every output: JSON ``mgps_note``, Parquet
+metadata, the terminal table). A prior on a parameter bound is a fitted prior (see
+:mod:`rxcompare.stats.mgps`).
 """
 
 from __future__ import annotations
@@ -70,6 +77,7 @@ class SignalTable:
     filters: tuple[tuple[str, str], ...] = ()
     excluded_rows: int = 0
     rules: dict[str, str] = field(default_factory=dict)
+    mgps_note: str = ""  # why MGPS was not estimated, when it was not (empty otherwise)
 
     def __len__(self) -> int:
         return int(self.columns["a"].size)
@@ -135,6 +143,7 @@ class SignalTable:
             "counting_unit": self.counting_unit, "source": self.source,
             "n_reports": str(self.n_reports), "filters": json.dumps(dict(self.filters)),
             "prior": json.dumps(prior_dict(self.prior)), "rules": json.dumps(self.rules),
+            "mgps_note": self.mgps_note,
         }
         return pa.table(arrays).replace_schema_metadata(meta)
 
@@ -182,9 +191,13 @@ def score_counts(
             )
         e = expected
     nan = np.full(a.shape, np.nan)
-    if counts.comparator is None and a.size:
-        if prior is None:
+    note = ""
+    if counts.comparator is None and a.size and prior is None:
+        try:
             prior = fit_mgps_prior(a, e, squash=squash)
+        except StatisticsError as exc:
+            note = f"MGPS not estimated: {exc}"
+    if counts.comparator is None and prior is not None:
         eb = mgps_scores(prior, a, e)
         ebgm, eb05, eb95 = eb.ebgm, eb.eb05, eb.eb95
     else:
@@ -203,7 +216,7 @@ def score_counts(
         columns=cols, prior=prior, thresholds=thresholds, n_reports=counts.n_reports,
         source=counts.source, counting_unit=counts.counting_unit, comparator=counts.comparator,
         level=level, filters=counts.filters, excluded_rows=counts.excluded_rows,
-        rules=thresholds.describe(),
+        rules=thresholds.describe(), mgps_note=note,
     )
 
 
@@ -293,20 +306,9 @@ def score_warehouse_counts(
     counts: PairCounts, thresholds: Thresholds | None = None, level: float = 0.95,
     expected: np.ndarray | None = None,
 ) -> SignalTable:
-    """:func:`score_counts`; when no interior MGPS prior exists (the fit's maximum lies on a
-    parameter bound, as on data whose pairs nearly all have lambda = 1), the constrained maximum is
-    used and its ``method`` names the parameters at their bounds."""
-    try:
-        return score_counts(counts, thresholds, level=level, expected=expected)
-    except StatisticsError as first:
-        if counts.comparator is not None or not len(counts):
-            raise
-        e = expected if expected is not None else expected_count(counts.a, counts.b, counts.c, counts.d)
-        try:
-            prior = fit_mgps_prior(counts.a, e, allow_bounds=True)
-        except StatisticsError:
-            raise first from None
-        return score_counts(counts, thresholds, level=level, prior=prior, expected=expected)
+    """:func:`score_counts` with positional thresholds, level and stratified E (the warehouse's
+    call shape)."""
+    return score_counts(counts, thresholds, level=level, expected=expected)
 
 
 def signals_from_warehouse(
@@ -443,6 +445,7 @@ def signals_json(table: SignalTable) -> dict[str, Any]:
         "level": table.level,
         "thresholds": table.rules,
         "prior": prior_dict(table.prior),
+        "mgps_note": table.mgps_note,
         "rows": [{k: _plain(v) for k, v in r.items()} for r in table.rows()],
     }
 

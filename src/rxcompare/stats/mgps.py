@@ -15,6 +15,14 @@ in DuMouchel & Pregibon (2001, KDD '01) and openEBGM's ``negLL``/``negLLsquash``
 (``n_star=None`` drops the truncation, for data that include zero cells). The optimiser is
 L-BFGS-B with the analytic gradient on log(alpha), log(beta), logit(P), from several starting
 points (DuMouchel 1999's and openEBGM's documented guesses); the best converged solution wins.
+A start has converged when L-BFGS-B reports success (including "norm of projected gradient <=
+pgtol" with a parameter on its bound) or stops at a first-order (KKT) point of the bounded problem
+(L-BFGS-B can end on a line-search failure where the objective is flat to machine precision; which
+of the two it reports differs between SciPy releases). A maximum on a bound (alpha, beta in
+[1e-6, 1e4], logit P in [-20, 20]) is the constrained maximum likelihood estimate: it arises when
+the unconstrained maximum lies at infinity, e.g. when most pairs sit at lambda = 1 exactly or when
+a small table cannot identify five parameters; the prior's ``method`` then names the parameters at
+their bounds, so that no reader takes it for an interior estimate.
 Components are ordered so that component 1 has the larger prior mean alpha/beta.
 
 **Exact compression**: pairs with the same (N, E) contribute identically, so the fit runs on the
@@ -231,7 +239,6 @@ def fit_mgps_prior(
     squash: bool | None = None,
     max_points: int = 20000,
     starts: tuple[tuple[float, float, float, float, float], ...] = DEFAULT_STARTS,
-    allow_bounds: bool = False,
 ) -> MgpsPrior:
     """Fit the two-gamma mixture prior by maximum likelihood over all pairs' (N, E).
 
@@ -239,13 +246,8 @@ def fit_mgps_prior(
     N = 0 are ignored); ``n_star=None`` fits the untruncated likelihood (data with zero cells).
     ``squash``: None squashes only when more than ``max_points`` distinct (N, E) points remain;
     True always squashes, False never. Raises :class:`StatisticsError` for invalid input, fewer than
-    5 distinct points, or when no start converges.
-
-    ``allow_bounds=True`` also accepts a solution with a parameter on its bound (alpha, beta in
-    [1e-6, 1e4], logit P in [-20, 20]): the constrained maximum when the unconstrained one lies at
-    infinity -- e.g. when most pairs sit at lambda = 1 exactly, so that one component tends to a
-    point mass -- including a first-order (KKT) point where L-BFGS-B stopped on its line search.
-    The ``method`` then names the parameters at their bounds.
+    5 distinct points, or when no start converges (see the module doc for what converged means;
+    a maximum on a parameter bound is accepted and named in ``method``).
     """
     if n_star not in (None, 1):
         raise StatisticsError(
@@ -277,10 +279,9 @@ def fit_mgps_prior(
                 _objective, x0, args=(pn, pe, pw, truncate), jac=True, method="L-BFGS-B",
                 bounds=bounds, options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-7},
             )
-        on_bound = np.any(np.isclose(res.x, [b[0] for b in bounds]) | np.isclose(res.x, [b[1] for b in bounds]))
-        ok = bool(res.success) and np.isfinite(res.fun) and not on_bound
-        if allow_bounds and np.isfinite(res.fun):
-            ok = bool(res.success) or _kkt_point(res.x, res.jac, bounds, res.fun)
+        ok = bool(np.isfinite(res.fun)) and (
+            bool(res.success) or _kkt_point(res.x, res.jac, bounds, res.fun)
+        )
         results.append((res, ok))
     good = [r for r, ok in results if ok]
     if not good:
