@@ -75,7 +75,7 @@ def pandas_counts(wh: Path):
     import numpy as np
     import pandas as pd
 
-    from rxcompare.sources.reports import PairCounts
+    from rxcompare.sources.report_table import PairCounts
 
     drugs = pd.read_parquet(wh / "case_drugs.parquet", columns=["primaryid", "role_cod", "ingredient"])
     drugs = drugs[drugs.role_cod.isin(["PS", "SS"])]
@@ -99,7 +99,7 @@ def pandas_counts(wh: Path):
 def child(engine: str, job: str, wh: str, master: str, memory: str) -> dict:
     import numpy as np
 
-    from rxcompare.signals import score_warehouse_counts
+    from rxcompare.scoring import score_warehouse_counts
     from rxcompare.sources.faers.counts import CountQuery, count_cells, cumulate
     from rxcompare.sources.faers.engines import connect_engine
 

@@ -2,8 +2,8 @@
 
 Engines, each run in its own process so that peak memory (ru_maxrss) is its own:
 
-- ``rxcompare``: :func:`rxcompare.sources.reports.count_report_pairs` (DuckDB) then
-  :func:`rxcompare.signals.score_counts` (ROR, PRR, chi-square, IC, E, MGPS fit and EBGM/EB05/EB95).
+- ``rxcompare``: :func:`rxcompare.sources.report_table.count_report_pairs` (DuckDB) then
+  :func:`rxcompare.scoring.score_counts` (ROR, PRR, chi-square, IC, E, MGPS fit and EBGM/EB05/EB95).
 - ``pandas``: a plain baseline -- pandas drop_duplicates/groupby counts, per-pair statistics in
   pandas columns, the same scipy MGPS fit, and EB05/EB95 by plain vectorised bisection.
 
@@ -77,8 +77,8 @@ def generate(n_reports: int, path: Path, seed: int = 1) -> int:
 
 
 def run_rxcompare(path: str) -> dict:
-    from rxcompare.signals import score_counts
-    from rxcompare.sources.reports import count_report_pairs
+    from rxcompare.scoring import score_counts
+    from rxcompare.sources.report_table import count_report_pairs
 
     t0 = time.perf_counter()
     counts = count_report_pairs(path, "id", "drug", "event")

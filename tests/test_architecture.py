@@ -30,10 +30,10 @@ def modules(package: str) -> list[Path]:
 RULES = [
     ("models", ("rxcompare.",), ()),
     ("errors", ("rxcompare.",), ()),
-    ("stats", ("rxcompare.sources", "rxcompare.compare", "rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
-    ("sources", ("rxcompare.stats", "rxcompare.compare", "rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
+    ("stats", ("rxcompare.sources", "rxcompare.comparison", "rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
+    ("sources", ("rxcompare.stats", "rxcompare.comparison", "rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
     ("render", ("rxcompare.",), ("rxcompare.models", "rxcompare.render", "rxcompare.errors")),
-    ("compare", ("rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
+    ("comparison", ("rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
 ]
 
 
@@ -47,3 +47,23 @@ def test_import_direction(package, forbidden, allowed):
             if any(mod.startswith(f) for f in forbidden):
                 bad.append(f"{path.relative_to(SRC)} imports {mod}")
     assert not bad, "\n".join(bad)
+
+
+def test_no_module_shares_its_name_with_a_public_function():
+    # `import rxcompare.x` rebinds the package attribute x to the module: a public function x
+    # would vanish after the first import of a module of that name.
+    import rxcompare
+
+    names = {p.stem for p in SRC.iterdir() if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())}
+    assert not names & set(rxcompare.__all__)
+
+
+def test_readme_library_example_works_twice_in_one_process():
+    import rxcompare
+
+    first = rxcompare.compare("kesimpta", "ocrevus")
+    again = rxcompare.compare("kesimpta", "ocrevus")
+    assert callable(rxcompare.compare) and callable(rxcompare.resolve)
+    assert first == again
+    assert rxcompare.render_markdown(again) == rxcompare.render_markdown(first)
+    assert rxcompare.resolve("kesimpta").product.brand == rxcompare.resolve("kesimpta").product.brand

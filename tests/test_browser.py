@@ -17,7 +17,7 @@ import pytest
 from helpers import fixture_pack_file
 from test_html import with_postmarketing
 
-from rxcompare.compare import compare
+from rxcompare.comparison import compare
 from rxcompare.render.html import render_html
 from rxcompare.sources.pack import load_pack
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from helpers import fixture_pack_file
 
-from rxcompare.compare import compare, names_in_question
+from rxcompare.comparison import compare, names_in_question
 from rxcompare.errors import ConfigError, QuestionError
 from rxcompare.models import Favours, Grade
 from rxcompare.render.json import render_json

@@ -13,7 +13,7 @@ from test_counts_duckdb import run_cli, synthetic_warehouse
 
 from rxcompare.cli import main
 from rxcompare.errors import StatisticsError, UnknownDrugError
-from rxcompare.signals import (
+from rxcompare.scoring import (
     COLUMNS,
     score_counts,
     signals_by_quarter,

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from test_counts_duckdb import run_cli, synthetic_warehouse
 
-from rxcompare.signals import COLUMNS, signals_by_quarter, signals_from_warehouse
+from rxcompare.scoring import COLUMNS, signals_by_quarter, signals_from_warehouse
 from rxcompare.sources.faers.counts import CountQuery, count_cells, head_to_head
 from rxcompare.sources.faers.engines import connect_engine, spark_available
 from rxcompare.sources.faers.onset import time_to_onset
@@ -98,7 +98,7 @@ def test_cli_engine_spark_writes_the_same_json(engines, capsys):
 
 
 def test_comparison_counts_are_identical(engines):
-    from rxcompare.resolve import resolve_pair
+    from rxcompare.resolver import resolve_pair
     from rxcompare.sources.pack import load_pack
     from rxcompare.sources.postmarketing import WarehouseSource
 

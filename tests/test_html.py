@@ -19,7 +19,7 @@ import pytest
 from helpers import fixture_pack_file
 
 from rxcompare.cli import main
-from rxcompare.compare import compare
+from rxcompare.comparison import compare
 from rxcompare.errors import PackError
 from rxcompare.models import Citation, Dimension, Drug, Estimate, Favours, Finding, Grade
 from rxcompare.render.charts import (

@@ -25,8 +25,8 @@ import pytest
 from conftest import shared_path
 from scipy import stats
 
-from rxcompare.signals import score_counts
-from rxcompare.sources.reports import count_report_pairs
+from rxcompare.scoring import score_counts
+from rxcompare.sources.report_table import count_report_pairs
 from rxcompare.stats.mgps import MgpsPrior, fit_mgps_prior, mgps_scores, negloglik
 
 pytestmark = pytest.mark.shared

@@ -19,11 +19,11 @@ from conftest import shared_path
 from helpers import fixture_pack_file
 from test_online import KEY, T0, Clock, Recorded, loopback_server, make_client
 
-from rxcompare.compare import compare_drugs
-from rxcompare.compare.signals import with_ror
+from rxcompare.comparison import compare_drugs
+from rxcompare.comparison.head_to_head import with_ror
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Drug, PostMarketing, Product
-from rxcompare.resolve import resolve_pair
+from rxcompare.resolver import resolve_pair
 from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.openfda_events import (
     FIELDS,

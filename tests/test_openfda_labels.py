@@ -15,7 +15,7 @@ from test_online import KEY, Recorded, make_client
 
 from rxcompare.errors import AmbiguousDrugError, ConfigError, UnknownDrugError
 from rxcompare.models import Product
-from rxcompare.resolve import resolve_pair
+from rxcompare.resolver import resolve_pair
 from rxcompare.sources.openfda_labels import fetch_label, find_brand, pack_with_online_labels
 from rxcompare.sources.pack import Pack, load_pack
 

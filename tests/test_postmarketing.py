@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from rxcompare.compare import compare
+from rxcompare.comparison import compare
 from rxcompare.models import Favours, Grade
 from rxcompare.render.json import comparison_document
 from rxcompare.sources.faers.synth import synth_quarters

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import fixture_pack_file
 
-from rxcompare.compare import compare
+from rxcompare.comparison import compare
 from rxcompare.render.markdown import render_markdown
 from rxcompare.render.terminal import render_terminal
 from rxcompare.sources.pack import load_pack

@@ -14,8 +14,8 @@ from conftest import shared_path
 
 from rxcompare.cli import main
 from rxcompare.errors import ConfigError, SourceError
-from rxcompare.signals import COLUMNS, run_signals, score_counts, signals_from_reports
-from rxcompare.sources.reports import count_head_to_head, count_report_pairs
+from rxcompare.scoring import COLUMNS, run_signals, score_counts, signals_from_reports
+from rxcompare.sources.report_table import count_head_to_head, count_report_pairs
 from rxcompare.stats.thresholds import Thresholds
 
 # A small long table: report x drug x event, with a duplicated row, a report naming a drug twice,
@@ -126,7 +126,7 @@ def test_table_too_small_for_mgps_is_scored_without_it(tmp_path):
     assert t.mgps_note.startswith("MGPS not estimated:") and "distinct (N, E) points" in t.mgps_note
     assert np.all(np.isnan(t.columns["ebgm"])) and np.all(np.isfinite(t.columns["ror"]))
     assert all("ebgm" not in f for f in t.columns["flags"])
-    from rxcompare.signals import signals_json
+    from rxcompare.scoring import signals_json
 
     assert signals_json(t)["mgps_note"] == t.mgps_note
     assert t.to_arrow().schema.metadata[b"mgps_note"].decode() == t.mgps_note

@@ -17,11 +17,11 @@ from helpers import fixture_pack_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rxcompare.compare import compare_drugs
+from rxcompare.comparison import compare_drugs
 from rxcompare.errors import AmbiguousDrugError, FaersError, QuestionError, UnknownDrugError
 from rxcompare.render.html import page_csp
 from rxcompare.render.json import comparison_document
-from rxcompare.resolve import resolve_pair
+from rxcompare.resolver import resolve_pair
 from rxcompare.sources.pack import load_pack
 from rxcompare.web import create_app
 from rxcompare.web.responses import FieldError, status_of

@@ -14,13 +14,13 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "compare": ("rxcompare.compare", "compare"),
-    "compare_drugs": ("rxcompare.compare", "compare_drugs"),
+    "compare": ("rxcompare.comparison", "compare"),
+    "compare_drugs": ("rxcompare.comparison", "compare_drugs"),
     "load_pack": ("rxcompare.sources.pack", "load_pack"),
     "parse_spl": ("rxcompare.sources.spl", "parse_spl"),
     "render_json": ("rxcompare.render.json", "render_json"),
     "render_markdown": ("rxcompare.render.markdown", "render_markdown"),
-    "resolve": ("rxcompare.resolve", "resolve"),
+    "resolve": ("rxcompare.resolver", "resolve"),
 }
 
 

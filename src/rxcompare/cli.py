@@ -63,7 +63,7 @@ def _pack_product(name: str, pack):
     """The pack's product for a name: the resolver when this build has one, else an exact
     (case-insensitive) match of id, brand, ingredient or synonym."""
     try:
-        from rxcompare import resolve as resolver
+        from rxcompare import resolver
     except ImportError:
         resolver = None
     if resolver is not None and hasattr(resolver, "resolve_product"):
@@ -241,9 +241,9 @@ def _run_compare(
     warehouse: Optional[Path] = None, online: bool = False,
 ) -> None:
     from rxcompare import settings
-    from rxcompare.compare import compare_drugs
+    from rxcompare.comparison import compare_drugs
     from rxcompare.errors import ConfigError
-    from rxcompare.resolve import resolve_pair
+    from rxcompare.resolver import resolve_pair
     from rxcompare.sources.pack import load_pack
 
     if fmt not in FORMATS:
@@ -262,7 +262,7 @@ def _run_compare(
 
 def _with_online_labels(pack, names):
     """The pack plus openFDA labels for the names it cannot resolve (``--online``)."""
-    from rxcompare.resolve import candidates
+    from rxcompare.resolver import candidates
     from rxcompare.sources.online import OpenFdaClient
     from rxcompare.sources.openfda_labels import pack_with_online_labels
 
@@ -324,7 +324,7 @@ def ask_cmd(
 ) -> None:
     """Answer a free-text question naming two medicines with their comparison."""
     from rxcompare import settings
-    from rxcompare.compare import names_in_question
+    from rxcompare.comparison import names_in_question
     from rxcompare.sources.pack import load_pack
 
     pack = load_pack(pack_file or settings.PACK.get())
@@ -473,7 +473,7 @@ def _signal_count_source(
     """The counting functions of a --reports table: (count_all, count_pair). (The warehouse mode
     is :func:`_signals_warehouse`.)"""
     from rxcompare.errors import ConfigError
-    from rxcompare.sources.reports import count_head_to_head, count_report_pairs
+    from rxcompare.sources.report_table import count_head_to_head, count_report_pairs
 
     for name, value in (("--indication", indication), ("--role", role)):
         if value:
@@ -566,7 +566,7 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
     import json
 
     from rxcompare.errors import ConfigError, FaersError
-    from rxcompare.signals import (
+    from rxcompare.scoring import (
         by_quarter_arrow,
         by_quarter_csv,
         by_quarter_json,
@@ -659,7 +659,7 @@ def signals_cmd(
     import json
 
     from rxcompare.errors import ConfigError
-    from rxcompare.signals import run_signals, signals_csv, signals_json
+    from rxcompare.scoring import run_signals, signals_csv, signals_json
     from rxcompare.stats.thresholds import Thresholds
 
     if fmt not in SIGNAL_FORMATS:

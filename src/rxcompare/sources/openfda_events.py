@@ -1,6 +1,6 @@
 """Post-marketing counts from openFDA ``drug/event.json``: head-to-head 2x2 tables, no download.
 
-:class:`OpenFdaEvents` implements :class:`~rxcompare.compare.postmarketing.PostMarketingSource` with
+:class:`OpenFdaEvents` implements :class:`~rxcompare.comparison.postmarketing.PostMarketingSource` with
 count queries (``search=...&limit=1`` and its ``meta.results.total``; ``count=receivedate`` for the
 reports per year). For drugs A and B and one group of MedDRA preferred terms, among reports that name
 A or B but not both::
@@ -9,7 +9,7 @@ A or B but not both::
     c = reports naming B (not A) with any term of the group    d = reports naming B (not A) - c
 
 The tables carry no statistics: the comparison computes the head-to-head ROR
-(:func:`rxcompare.compare.signals.with_ror`), as sources never import stats.
+(:func:`rxcompare.comparison.head_to_head.with_ror`), as sources never import stats.
 
 What openFDA can and cannot do (each limit is stated in the result's caveats and filters):
 

@@ -31,7 +31,7 @@ from rxcompare.web.responses import (
 )
 
 if TYPE_CHECKING:
-    from rxcompare.compare.postmarketing import PostMarketingSource
+    from rxcompare.comparison.postmarketing import PostMarketingSource
 
 Name = Annotated[str, Query(max_length=1000, description="a medicine: brand or generic name")]
 Audience = Annotated[str, Query(pattern="^(clinician|patient)$", description="clinician | patient")]

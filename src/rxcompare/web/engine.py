@@ -15,20 +15,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rxcompare import __version__, settings
-from rxcompare.compare import compare_drugs
-from rxcompare.compare.evidence import gather
-from rxcompare.compare.signals import scored_postmarketing
+from rxcompare.comparison import compare_drugs
+from rxcompare.comparison.evidence import gather
+from rxcompare.comparison.head_to_head import scored_postmarketing
 from rxcompare.errors import QuestionError, SourceError, UnknownDrugError
 from rxcompare.models import Comparison, Drug, to_dict
 from rxcompare.render.html import render_page
 from rxcompare.render.json import render_json
-from rxcompare.resolve import MAX_NAME, candidates, resolve_pair
+from rxcompare.resolver import MAX_NAME, candidates, resolve_pair
 from rxcompare.sources.pack import Pack
 from rxcompare.web.responses import FieldError
 from rxcompare.web.suggest import DrugIndex, Suggestion
 
 if TYPE_CHECKING:
-    from rxcompare.compare.postmarketing import PostMarketingSource
+    from rxcompare.comparison.postmarketing import PostMarketingSource
 
 FIELDS = {"a": "first", "b": "second"}
 
@@ -145,7 +145,7 @@ class Engine:
 
         As in the comparison's post-marketing dimension: restricted to the indication given, else
         to the one both products share; counted per product when an ingredient has several; each
-        table with its head-to-head ROR (:func:`rxcompare.compare.signals.with_ror`).
+        table with its head-to-head ROR (:func:`rxcompare.comparison.head_to_head.with_ror`).
         """
         da, db = self.resolve(a, b, indication)
         if self.postmarketing is None:

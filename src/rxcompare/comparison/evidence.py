@@ -3,7 +3,7 @@
 Dimensions never write a sentence about a medicine of their own: the statements they build quote
 fact texts (the label's words, with their citation) or phrase figures (counts, percentages,
 intervals) that come with citations. The only words of rxcompare's own are the connective phrases
-of :mod:`rxcompare.compare.phrases`, which say nothing about any medicine.
+of :mod:`rxcompare.comparison.phrases`, which say nothing about any medicine.
 """
 
 from __future__ import annotations

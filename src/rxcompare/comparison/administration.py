@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rxcompare.compare import phrases as ph
-from rxcompare.compare.evidence import Evidence, cites, favour_lower, finding, texts
-from rxcompare.compare.labels import topic_finding
+from rxcompare.comparison import phrases as ph
+from rxcompare.comparison.evidence import Evidence, cites, favour_lower, finding, texts
+from rxcompare.comparison.labels import topic_finding
 from rxcompare.models import Estimate, Fact, Favours, Finding, Grade
 
 YEAR = 365
@@ -249,7 +249,7 @@ def convenience(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
 
 
 def administration_reactions(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
-    from rxcompare.compare.trials import trial_findings
+    from rxcompare.comparison.trials import trial_findings
 
     out = [topic_finding("administration_reactions", "warning.administration_reactions", a, b)]
     out += trial_findings("administration_reactions", a, b, ("infusion", "injection"))

@@ -9,8 +9,8 @@ where both labels give them in the same unit.
 
 from __future__ import annotations
 
-from rxcompare.compare import phrases as ph
-from rxcompare.compare.evidence import Evidence, cites, favour_lower, finding, texts
+from rxcompare.comparison import phrases as ph
+from rxcompare.comparison.evidence import Evidence, cites, favour_lower, finding, texts
 from rxcompare.models import Favours, Finding, Grade
 from rxcompare.sources.topics import topic_section
 
@@ -105,7 +105,7 @@ def _neutral(f: Finding) -> Finding:
 
 
 def infections(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
-    from rxcompare.compare.trials import trial_findings
+    from rxcompare.comparison.trials import trial_findings
 
     topics = ("warning.infections", "warning.serious_infections", "warning.herpes", "warning.hbv", "warning.pml")
     out = [topic_finding("infections", t, a, b) for t in topics]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from rxcompare.compare import phrases as ph
-from rxcompare.compare.evidence import Evidence, finding
+from rxcompare.comparison import phrases as ph
+from rxcompare.comparison.evidence import Evidence, finding
 from rxcompare.models import Drug, Favours, Finding, Grade, PostMarketing
 
 

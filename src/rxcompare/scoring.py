@@ -2,8 +2,8 @@
 
 ``counts (PairCounts) -> score_counts -> SignalTable`` (columnar, numpy) ``-> Signal`` records.
 
-Any counting function that returns a :class:`~rxcompare.sources.reports.PairCounts` plugs in: the
-long-table counter of :mod:`rxcompare.sources.reports` and, later, the FAERS warehouse. MGPS needs
+Any counting function that returns a :class:`~rxcompare.sources.report_table.PairCounts` plugs in: the
+long-table counter of :mod:`rxcompare.sources.report_table` and, later, the FAERS warehouse. MGPS needs
 the prior fitted over *all* pairs of the database, so score all pairs, then :meth:`SignalTable.select`
 the ones asked for. Head-to-head tables (``counts.comparator`` set) get ROR, PRR, chi-square and IC;
 MGPS does not apply to them (its columns are nan and no prior is fitted).
@@ -30,7 +30,7 @@ import numpy as np
 
 from rxcompare.errors import ConfigError, FaersError, StatisticsError, UnknownDrugError
 from rxcompare.models import Citation, Contingency, Estimate, Signal
-from rxcompare.sources.reports import PairCounts
+from rxcompare.sources.report_table import PairCounts
 from rxcompare.stats.bcpnn import ic_bcpnn
 from rxcompare.stats.contingency import chi_square_yates, expected_count
 from rxcompare.stats.mgps import MgpsPrior, fit_mgps_prior, mgps_scores
@@ -278,7 +278,7 @@ def signals_from_reports(
     level: float = 0.95,
 ) -> SignalTable:
     """:func:`run_signals` on a long table of reports (CSV or Parquet), counted by DuckDB."""
-    from rxcompare.sources.reports import count_head_to_head, count_report_pairs
+    from rxcompare.sources.report_table import count_head_to_head, count_report_pairs
 
     return run_signals(
         lambda: count_report_pairs(path, report_col, drug_col, event_col),

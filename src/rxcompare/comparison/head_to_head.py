@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from rxcompare.compare.evidence import Evidence, finding
-from rxcompare.compare.postmarketing import PostMarketingSource
+from rxcompare.comparison.evidence import Evidence, finding
+from rxcompare.comparison.postmarketing import PostMarketingSource
 from rxcompare.models import Estimate, Favours, Finding, Grade, PostMarketing, Signal
 from rxcompare.sources.pack import Pack
 from rxcompare.stats.ror_prr import ror_head_to_head

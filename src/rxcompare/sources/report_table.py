@@ -13,7 +13,7 @@ so E = (a+b)(a+c)/n equals openEBGM's ``processRaw`` expected count (distinct-id
 Rows with an empty report id, drug or event are left out of every count; how many is reported
 in :attr:`PairCounts.excluded_rows`.
 
-:class:`PairCounts` is the hand-over to :mod:`rxcompare.signals`: any counting function (this
+:class:`PairCounts` is the hand-over to :mod:`rxcompare.scoring`: any counting function (this
 module's, or the FAERS warehouse's) returns one.
 """
 

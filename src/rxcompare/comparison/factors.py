@@ -2,7 +2,7 @@
 
 Each factor (``prior_immunosuppressant``, ``hbv_positive``, ``planning_pregnancy``,
 ``needle_averse``) names label words to look for and dimensions to emphasise
-(:data:`rxcompare.compare.phrases.FACTORS`). The added finding quotes the facts of both labels
+(:data:`rxcompare.comparison.phrases.FACTORS`). The added finding quotes the facts of both labels
 whose text mentions those words.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rxcompare.compare import phrases as ph
-from rxcompare.compare.evidence import Evidence, cites, finding, texts
+from rxcompare.comparison import phrases as ph
+from rxcompare.comparison.evidence import Evidence, cites, finding, texts
 from rxcompare.errors import ConfigError
 from rxcompare.models import Dimension, Favours, Finding, Grade
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rxcompare.compare import phrases as ph
-from rxcompare.compare.evidence import Evidence, cites, finding
+from rxcompare.comparison import phrases as ph
+from rxcompare.comparison.evidence import Evidence, cites, finding
 from rxcompare.models import Estimate, Favours, Finding, Grade, Incidence
-from rxcompare.resolve import normalise_name
+from rxcompare.resolver import normalise_name
 from rxcompare.stats.incidence import risk_difference_newcombe
 
 

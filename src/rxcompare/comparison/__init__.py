@@ -5,11 +5,11 @@ Each dimension function takes both drugs' :class:`Evidence` and returns findings
 
 from __future__ import annotations
 
-from rxcompare.compare import phrases as ph
-from rxcompare.compare.administration import administration, administration_reactions, convenience
-from rxcompare.compare.evidence import Evidence, gather
-from rxcompare.compare.factors import check_factors, emphasise, factor_findings
-from rxcompare.compare.labels import (
+from rxcompare.comparison import phrases as ph
+from rxcompare.comparison.administration import administration, administration_reactions, convenience
+from rxcompare.comparison.evidence import Evidence, gather
+from rxcompare.comparison.factors import check_factors, emphasise, factor_findings
+from rxcompare.comparison.labels import (
     immunoglobulins,
     infections,
     malignancy,
@@ -19,12 +19,12 @@ from rxcompare.compare.labels import (
     pregnancy,
     vaccinations,
 )
-from rxcompare.compare.postmarketing import PostMarketingSource, absent
-from rxcompare.compare.trials import trial_reactions
-from rxcompare.compare.verdict import build_verdict
+from rxcompare.comparison.postmarketing import PostMarketingSource, absent
+from rxcompare.comparison.trials import trial_reactions
+from rxcompare.comparison.verdict import build_verdict
 from rxcompare.errors import ConfigError, QuestionError
 from rxcompare.models import Comparison, Dimension, Drug
-from rxcompare.resolve import find_mentions, resolve_pair
+from rxcompare.resolver import find_mentions, resolve_pair
 from rxcompare.sources.pack import Pack, load_pack
 
 DIMENSION_FUNCTIONS = {
@@ -101,7 +101,7 @@ def _label_provenance(ev: Evidence) -> str:
 def _postmarketing(ea, eb, pack, source, missing, indication):
     if source is None:
         return absent(ea, eb, missing)
-    from rxcompare.compare.signals import postmarketing_findings
+    from rxcompare.comparison.head_to_head import postmarketing_findings
 
     return postmarketing_findings(ea, eb, pack, source, indication)
 

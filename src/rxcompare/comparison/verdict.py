@@ -6,7 +6,7 @@ and kind (a boxed warning, a trial risk difference, a dosing schedule).
 
 from __future__ import annotations
 
-from rxcompare.compare import phrases as ph
+from rxcompare.comparison import phrases as ph
 from rxcompare.models import Dimension, Drug, Favours, Verdict
 
 
