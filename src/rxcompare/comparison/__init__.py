@@ -6,7 +6,11 @@ Each dimension function takes both drugs' :class:`Evidence` and returns findings
 from __future__ import annotations
 
 from rxcompare.comparison import phrases as ph
-from rxcompare.comparison.administration import administration, administration_reactions, convenience
+from rxcompare.comparison.administration import (
+    administration,
+    administration_reactions,
+    convenience,
+)
 from rxcompare.comparison.evidence import Evidence, gather
 from rxcompare.comparison.factors import check_factors, emphasise, factor_findings
 from rxcompare.comparison.labels import (
