@@ -65,7 +65,8 @@ def counts():
 
 @pytest.fixture(scope="module")
 def reference():
-    return pd.read_csv(shared_path("openebgm", "caers_counts.csv"), keep_default_na=False)
+    # round_trip: the exact decimal-to-double conversion on every pandas release (older defaults are not)
+    return pd.read_csv(shared_path("openebgm", "caers_counts.csv"), keep_default_na=False, float_precision="round_trip")
 
 
 @pytest.fixture(scope="module")
