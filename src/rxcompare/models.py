@@ -35,12 +35,15 @@ class Grade(str, enum.Enum):
 
     - ``label``: both labels state it (regulatory text).
     - ``trial``: randomised-trial incidence against the trial's own comparator.
+    - ``secondary``: a secondary source's account of the label (a prescribing reference, a
+      manufacturer's site for professionals), not the label's own text.
     - ``postmarketing``: spontaneous reports (disproportionality); hypothesis-generating only.
     - ``absent``: no evidence for at least one drug; the finding says what is missing.
     """
 
     LABEL = "label"
     TRIAL = "trial"
+    SECONDARY = "secondary"
     POSTMARKETING = "postmarketing"
     ABSENT = "absent"
 
@@ -52,7 +55,18 @@ class Citation:
     ``kind`` is ``label`` (an FDA label: set id, version, effective date, section), ``faers`` (the
     quarters, query, deduplication and counts in ``detail``), ``openfda`` (the query URL), or
     ``trial`` (registry id and arm in ``detail``). ``curated`` marks a label fact entered by hand
-    from the stated label version rather than extracted by the parser from its XML.
+    rather than extracted by the parser from the label's XML.
+
+    ``source_class`` says what kind of document was actually read, and ``title``, ``url`` and
+    ``version`` are that document's (``version`` is the label version the document shows, or
+    "version not shown"); ``set_id`` stays the label's:
+
+    - ``label``: the FDA document itself (SPL XML, DailyMed, openFDA);
+    - ``label-copy``: the label's text republished verbatim by a third party;
+    - ``patient-labelling``: a Medication Guide or patient information (FDA-approved patient
+      labelling, not prescribing information);
+    - ``secondary``: anything else that states what the label says (a manufacturer's site for
+      professionals, a prescribing reference): never label text.
     """
 
     kind: str
@@ -65,6 +79,13 @@ class Citation:
     url: str | None = None
     curated: bool = False
     detail: tuple[tuple[str, str], ...] = ()
+    source_class: str = "label"
+
+    @property
+    def is_label_text(self) -> bool:
+        """Whether the cited words are the label's own (the label, a verbatim copy, or its
+        patient labelling), not a secondary source's account of them."""
+        return self.source_class != "secondary"
 
     @property
     def key(self) -> str:

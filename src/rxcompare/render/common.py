@@ -13,6 +13,14 @@ DISCLAIMER = (
 )
 
 
+# What each kind of document read is (models.Citation.source_class); the label itself needs no note.
+SOURCE_CLASS_NOTES = {
+    "label-copy": "a copy of the label's text published by a third party",
+    "patient-labelling": "patient labelling (Medication Guide), not prescribing information",
+    "secondary": "secondary source: not the label's own text",
+}
+
+
 class Footnotes:
     """Numbers citations in order of first use."""
 
@@ -63,8 +71,10 @@ def cite_line(c: Citation) -> str:
         parts.append(f"effective {c.effective_date}")
     for k, v in c.detail:
         parts.append(f"{k}: {v}")
+    if c.source_class in SOURCE_CLASS_NOTES:
+        parts.append(SOURCE_CLASS_NOTES[c.source_class])
     if c.curated:
-        parts.append("curated by hand from this label version")
+        parts.append("entered by hand from this document")
     if c.url:
         parts.append(c.url)
     return "; ".join(parts)

@@ -12,10 +12,19 @@ Curated file layout (one product per file)::
 
     {"product": {id, brand, ingredient, routes, dosage_forms, strengths, indications, labeler,
                  set_id, synonyms, ndc},
-     "label": {set_id, version, effective_date, title, url},
-     "facts": [{topic, text, value?, unit?, qualifiers?: {..}, section, section_title}],
-     "incidences": [{event, trial, arm, n, percent, is_comparator, count?, section, section_title}],
+     "label": {set_id, version, effective_date, title, url, coverage?: [sections read in full]},
+     "documents"?: {key: {title, url?, class, version?, date?, note?}},
+     "facts": [{topic, text, value?, unit?, qualifiers?: {..}, section, section_title, document?}],
+     "incidences": [{event, trial, arm, n, percent, is_comparator, count?, section, section_title,
+                     document?}],
      "notes": "what was left out and why"}
+
+A fact is cited to the document it was read from: without ``document``, the label named in
+``label`` (an FDA document: SPL, DailyMed, openFDA); with ``document: key``, the entry's
+``documents[key]`` -- its title and address, its ``class`` (``label``, ``label-copy`` for verbatim
+label text republished elsewhere, ``patient-labelling`` for a Medication Guide, ``secondary`` for a
+prescribing reference or a manufacturer's site: never label text) and the label ``version`` that
+document shows (omitted: "version not shown").
 """
 
 from __future__ import annotations
@@ -157,25 +166,57 @@ def _embedded() -> Pack:
 # --- building --------------------------------------------------------------------------------
 
 
-def _label_citation(label: dict[str, Any], section: str | None, section_title: str | None, title: str) -> Citation:
+SOURCE_CLASSES = ("label", "label-copy", "patient-labelling", "secondary")
+_DOCUMENT_FIELDS = {"title", "url", "class", "version", "date", "note"}
+
+
+def _label_citation(
+    label: dict[str, Any], section: str | None, section_title: str | None, title: str,
+    document: dict[str, Any] | None = None,
+) -> Citation:
+    """The citation of a curated fact: the label's set id, and the document actually read --
+    the label itself (``document`` None) or one of the entry's ``documents`` (a copy, patient
+    labelling or a secondary source), with the version that document shows."""
+    if document is None:
+        return Citation(
+            kind="label", title=title, set_id=label["set_id"], version=str(label["version"]),
+            effective_date=label["effective_date"], section=section, section_title=section_title,
+            url=label.get("url"), curated=True,
+        )
     return Citation(
-        kind="label",
-        title=title,
-        set_id=label["set_id"],
-        version=str(label["version"]),
-        effective_date=label["effective_date"],
-        section=section,
-        section_title=section_title,
-        url=label.get("url"),
-        curated=True,
+        kind="label", title=document["title"], set_id=label["set_id"],
+        version=str(document.get("version") or "version not shown"),
+        effective_date=document.get("date"), section=section, section_title=section_title,
+        url=document.get("url"), curated=True, source_class=document["class"],
     )
+
+
+def _documents(p: Path, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    docs = data.get("documents") or {}
+    for key, d in docs.items():
+        bad = set(d) - _DOCUMENT_FIELDS
+        if bad or not d.get("title") or d.get("class") not in SOURCE_CLASSES:
+            raise PackError(
+                f"curated entry {p}: documents.{key}: needs a title and a class out of "
+                f"{', '.join(SOURCE_CLASSES)}{'; unknown fields ' + str(sorted(bad)) if bad else ''}"
+            )
+    return docs
+
+
+def _document_of(p: Path, docs: dict[str, dict[str, Any]], what: str, record: dict[str, Any]):
+    key = record.get("document")
+    if key is None:
+        return None
+    if key not in docs:
+        raise PackError(f"curated entry {p}: {what}: document {key!r} is not in the entry's documents")
+    return docs[key]
 
 
 _PRODUCT_FIELDS = {"id", "brand", "ingredient", "routes", "dosage_forms", "strengths", "indications",
                    "labeler", "set_id", "synonyms", "ndc"}
-_FACT_FIELDS = {"topic", "text", "value", "unit", "qualifiers", "section", "section_title"}
+_FACT_FIELDS = {"topic", "text", "value", "unit", "qualifiers", "section", "section_title", "document"}
 _INCIDENCE_FIELDS = {"event", "trial", "arm", "n", "percent", "is_comparator", "count", "section",
-                     "section_title"}
+                     "section_title", "document"}
 
 
 def read_curated(path: str | os.PathLike[str]) -> tuple[Product, list[Fact], list[Incidence]]:
@@ -212,6 +253,7 @@ def read_curated_entry(
             "(YYYY-MM-DD, or YYYY-MM when only the month is shown)"
         )
     title = f"{product.brand} prescribing information"
+    docs = _documents(p, data)
     facts = []
     for i, f in enumerate(data["facts"], 1):
         bad = set(f) - _FACT_FIELDS
@@ -225,7 +267,10 @@ def read_curated_entry(
                 product=product.id,
                 topic=f["topic"],
                 text=f["text"],
-                citation=_label_citation(label, f["section"], f.get("section_title"), title),
+                citation=_label_citation(
+                    label, f["section"], f.get("section_title"), title,
+                    _document_of(p, docs, f"fact #{i}", f),
+                ),
                 value=f.get("value"),
                 unit=f.get("unit"),
                 qualifiers=tuple((k, str(v)) for k, v in (f.get("qualifiers") or {}).items()),
@@ -247,7 +292,10 @@ def read_curated_entry(
                 percent=float(d["percent"]),
                 is_comparator=bool(d["is_comparator"]),
                 count=d.get("count"),
-                citation=_label_citation(label, d["section"], d.get("section_title"), title),
+                citation=_label_citation(
+                    label, d["section"], d.get("section_title"), title,
+                    _document_of(p, docs, f"incidence #{i}", d),
+                ),
             )
         )
     coverage = tuple(str(c) for c in label.get("coverage", ()))
