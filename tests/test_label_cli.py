@@ -152,3 +152,23 @@ def test_pack_build_errors(capsys, tmp_path):
     code, _, err = run(capsys, "pack", "build", "--curated", str(empty), "--out", str(tmp_path / "p.json"),
                        "--spl", str(shared_path("spl", "methoxsalen.xml")))  # fmt: skip
     assert code == 2 and "methoxsalen.xml" in err and not (tmp_path / "p.json").exists()
+
+
+def _embedded_products() -> list[str]:
+    from rxcompare.sources.pack import load_pack
+
+    return [p.id for p in load_pack().products]
+
+
+@pytest.mark.parametrize("section", [None, "5"])
+@pytest.mark.parametrize("product", _embedded_products())
+def test_label_show_every_product_of_the_embedded_pack(capsys, monkeypatch, product, section):
+    """Sections cited by name, not number ("Boxed Warning", "Medication Guide") once crashed the
+    section ordering with ValueError (issue 11, item 7)."""
+    monkeypatch.delenv("RXCOMPARE_PACK", raising=False)
+    argv = ["label", "show", product] + (["--section", section] if section else [])
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert "Traceback" not in out + err and f"[{product}]" in out
+    if section is None:
+        assert "cite: " in out  # every product of the pack has facts

@@ -800,7 +800,12 @@ def extract_facts(label: Label, product_id: str) -> tuple[list[Fact], list[Incid
 
 
 def _number_key(number: str | None) -> tuple:
-    return tuple(int(x) for x in number.split(".")) if number else (10**6,)
+    """Numbered sections ("5.1") in number order after the unnumbered ones ("Boxed Warning",
+    "Medication Guide", none), which keep the order they were met in."""
+    parts = (number or "").split(".")
+    if not all(x.isdigit() for x in parts):
+        return (0, ())
+    return (1, tuple(int(x) for x in parts))
 
 
 def by_section(
@@ -813,7 +818,7 @@ def by_section(
         groups.setdefault((f.citation.section, f.citation.section_title), ([], []))[0].append(f)
     for i in incidences:
         groups.setdefault((i.citation.section, i.citation.section_title), ([], []))[1].append(i)
-    order = sorted(groups, key=lambda k: (k[0] is not None, _number_key(k[0])))
+    order = sorted(groups, key=lambda k: _number_key(k[0]))
     return [(k, *groups[k]) for k in order]
 
 
