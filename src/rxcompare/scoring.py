@@ -33,7 +33,7 @@ from rxcompare.models import Citation, Contingency, Estimate, Signal
 from rxcompare.sources.report_table import PairCounts
 from rxcompare.stats.bcpnn import ic_bcpnn
 from rxcompare.stats.contingency import chi_square_yates, expected_count
-from rxcompare.stats.mgps import MgpsPrior, fit_mgps_prior, mgps_scores
+from rxcompare.stats.mgps import MgpsPrior, distinct_points, fit_mgps_prior, mgps_scores
 from rxcompare.stats.ror_prr import prr_rothman, ror_wald
 from rxcompare.stats.thresholds import Thresholds, flag_labels, flag_pairs
 
@@ -192,13 +192,15 @@ def score_counts(
         e = expected
     nan = np.full(a.shape, np.nan)
     note = ""
+    points = None  # the distinct (N, E) points, found once for the fit and the scores
     if counts.comparator is None and a.size and prior is None:
         try:
-            prior = fit_mgps_prior(a, e, squash=squash)
+            points = distinct_points(a, e)
+            prior = fit_mgps_prior(a, e, squash=squash, points=points)
         except StatisticsError as exc:
             note = f"MGPS not estimated: {exc}"
     if counts.comparator is None and prior is not None:
-        eb = mgps_scores(prior, a, e)
+        eb = mgps_scores(prior, a, e, points=points)
         ebgm, eb05, eb95 = eb.ebgm, eb.eb05, eb.eb95
     else:
         prior, ebgm, eb05, eb95 = None, nan, nan, nan
@@ -209,7 +211,7 @@ def score_counts(
         "prr": prr.value, "prr_lower": prr.lower, "prr_upper": prr.upper,
         "chi2": chi_square_yates(a, b, c, d), "ic": ic.value, "ic025": ic.lower, "ic975": ic.upper,
         "e": e, "ebgm": ebgm, "eb05": eb05, "eb95": eb95,
-        "ror_method": ror.methods().astype(object), "prr_method": prr.methods().astype(object),
+        "ror_method": ror.methods(), "prr_method": prr.methods(),
         "flags": flag_labels(flags),
     }
     return SignalTable(

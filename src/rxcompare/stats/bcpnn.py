@@ -25,7 +25,7 @@ import numpy as np
 from scipy.special import gammaincinv
 
 from rxcompare.errors import StatisticsError
-from rxcompare.stats.contingency import as_cells, expected_count
+from rxcompare.stats.contingency import as_cells, expected_count, per_count
 
 __all__ = ["IcArrays", "ic_bcpnn"]
 
@@ -56,6 +56,9 @@ def ic_bcpnn(a: Any, b: Any, c: Any, d: Any, level: float = 0.95) -> IcArrays:
     rate = np.where(valid, e, 0.0) + 0.5
     tail = (1.0 - level) / 2.0
     value = np.where(valid, np.log2(shape / rate), np.nan)
-    lower = np.where(valid, np.log(gammaincinv(shape, tail) / rate) / _LN2, np.nan)
-    upper = np.where(valid, np.log(gammaincinv(shape, 1.0 - tail) / rate) / _LN2, np.nan)
+    # the gamma quantiles depend on the count only: once per distinct a
+    g_lo = per_count(lambda v: gammaincinv(v + 0.5, tail), a)
+    g_hi = per_count(lambda v: gammaincinv(v + 0.5, 1.0 - tail), a)
+    lower = np.where(valid, np.log(g_lo / rate) / _LN2, np.nan)
+    upper = np.where(valid, np.log(g_hi / rate) / _LN2, np.nan)
     return IcArrays(value, lower, upper, "ic_bcpnn", level)

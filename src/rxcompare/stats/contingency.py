@@ -24,6 +24,7 @@ __all__ = [
     "chi_square_yates",
     "expected_count",
     "haldane",
+    "per_count",
     "z_value",
 ]
 
@@ -62,6 +63,28 @@ def as_cells(a: Any, b: Any, c: Any, d: Any) -> tuple[np.ndarray, np.ndarray, np
                 "be whole numbers >= 0"
             )
     return cells[0], cells[1], cells[2], cells[3]
+
+
+def per_count(func: Any, counts: np.ndarray) -> np.ndarray:
+    """``func(counts)`` evaluated once per distinct count and scattered back (elementwise
+    functions of a count, such as a gamma quantile of shape a + 1/2, repeat over many pairs).
+    ``counts`` are whole numbers >= 0 (checked by the caller); the values are exactly those of
+    ``func(counts)``."""
+    counts = np.asarray(counts, dtype=float)
+    flat = counts.ravel()
+    if flat.size == 0:
+        return func(counts)
+    top = float(flat.max())
+    if top <= 2 * flat.size + 65536:  # a lookup table indexed by the count: no sort
+        index = flat.astype(np.int64)
+        present = np.flatnonzero(np.bincount(index, minlength=int(top) + 1))
+        table = np.zeros(int(top) + 1)
+        table[present] = func(present.astype(float))
+        out = table[index]
+    else:
+        values, inverse = np.unique(flat, return_inverse=True)
+        out = func(values)[inverse]
+    return out.reshape(counts.shape)
 
 
 def haldane(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, where: np.ndarray):

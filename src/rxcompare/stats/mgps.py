@@ -48,8 +48,18 @@ from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammainc, gammaincinv, gammaln, logsumexp
 
 from rxcompare.errors import StatisticsError
+from rxcompare.stats.contingency import per_count
 
-__all__ = ["MgpsPrior", "MgpsScores", "fit_mgps_prior", "mgps_scores", "negloglik", "squash_points"]
+__all__ = [
+    "DistinctPoints",
+    "MgpsPrior",
+    "MgpsScores",
+    "distinct_points",
+    "fit_mgps_prior",
+    "mgps_scores",
+    "negloglik",
+    "squash_points",
+]
 
 # Starting points: DuMouchel 1999 (alpha1 .2, beta1 .1, alpha2 2, beta2 4, P 1/3) and the other
 # guesses used in openEBGM's vignettes (facts, not code).
@@ -119,12 +129,43 @@ def _check_ne(n: Any, e: Any) -> tuple[np.ndarray, np.ndarray]:
     return na, ea
 
 
-def _distinct_points(n: np.ndarray, e: np.ndarray, w: np.ndarray | None = None):
-    """Collapse identical (N, E) pairs into weighted points (exact)."""
-    keys = np.stack([n, e], axis=1)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    weights = np.bincount(inverse.ravel(), weights=w, minlength=len(uniq))
-    return uniq[:, 0], uniq[:, 1], weights, inverse.ravel()
+@dataclass(frozen=True)
+class DistinctPoints:
+    """The distinct (N, E) points of many pairs, sorted by N then E, with their multiplicity
+    ``weights`` and, per pair, the index of its point (``inverse``: ``n[inverse]`` gives back
+    every pair's N). Found once by :func:`distinct_points` and shared by the fit and the scores."""
+
+    n: np.ndarray
+    e: np.ndarray
+    weights: np.ndarray
+    inverse: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.n.size)
+
+
+def distinct_points(n: Any, e: Any) -> DistinctPoints:
+    """Collapse identical (N, E) pairs into weighted points (exact): one lexsort, no copy of the
+    pairs as rows. The order is that of ``np.unique(np.stack([n, e], 1), axis=0)``."""
+    na, ea = _check_ne(n, e)
+    return _distinct_points(na, ea)
+
+
+def _distinct_points(n: np.ndarray, e: np.ndarray) -> DistinctPoints:
+    if n.size == 0:
+        empty = np.array([], dtype=float)
+        return DistinctPoints(empty, empty, np.array([], dtype=np.int64), np.array([], dtype=np.intp))
+    order = np.lexsort((e, n))
+    sn, se = n[order], e[order]
+    new = np.empty(n.size, dtype=bool)
+    new[0] = True
+    np.not_equal(sn[1:], sn[:-1], out=new[1:])
+    new[1:] |= se[1:] != se[:-1]
+    group = np.cumsum(new) - 1
+    inverse = np.empty(n.size, dtype=np.intp)
+    inverse[order] = group
+    first = np.flatnonzero(new)
+    return DistinctPoints(sn[first], se[first], np.bincount(group, minlength=first.size), inverse)
 
 
 def squash_points(
@@ -138,8 +179,11 @@ def squash_points(
     of E inside a bin.
     """
     out_n, out_e, out_w = [], [], []
-    for value in np.unique(n):
-        sel = n == value
+    order = np.argsort(n, kind="stable")  # points of one N together, in their given order
+    sn = n[order]
+    values, starts = np.unique(sn, return_index=True)
+    for value, lo, hi in zip(values, starts, [*starts[1:], sn.size]):
+        sel = order[lo:hi]
         ev, wv = e[sel], w[sel]
         if ev.size <= max_points_per_count:
             out_n.append(np.full(ev.size, value))
@@ -239,6 +283,7 @@ def fit_mgps_prior(
     squash: bool | None = None,
     max_points: int = 20000,
     starts: tuple[tuple[float, float, float, float, float], ...] = DEFAULT_STARTS,
+    points: DistinctPoints | None = None,
 ) -> MgpsPrior:
     """Fit the two-gamma mixture prior by maximum likelihood over all pairs' (N, E).
 
@@ -247,18 +292,21 @@ def fit_mgps_prior(
     ``squash``: None squashes only when more than ``max_points`` distinct (N, E) points remain;
     True always squashes, False never. Raises :class:`StatisticsError` for invalid input, fewer than
     5 distinct points, or when no start converges (see the module doc for what converged means;
-    a maximum on a parameter bound is accepted and named in ``method``).
+    a maximum on a parameter bound is accepted and named in ``method``). ``points``: the
+    :func:`distinct_points` of these ``n``, ``e`` when the caller has them already (they are then
+    not found again; ``n`` and ``e`` are not read).
     """
     if n_star not in (None, 1):
         raise StatisticsError(
             f"MGPS: n_star={n_star!r} is not supported; use 1 (counts of seen pairs) or None"
         )
-    na, ea = _check_ne(n, e)
-    if n_star == 1:
-        keep = na >= 1
-        na, ea = na[keep], ea[keep]
-    n_pairs = int(na.size)
-    pn, pe, pw, _ = _distinct_points(na, ea)
+    if points is None:
+        points = distinct_points(n, e)
+    pn, pe, pw = points.n, points.e, points.weights
+    if n_star == 1:  # the points of pairs with N >= 1 (N = 0 sorts first)
+        keep = pn >= 1
+        pn, pe, pw = pn[keep], pe[keep], pw[keep]
+    n_pairs = int(pw.sum())
     if pn.size < 5:
         raise StatisticsError(
             f"MGPS: {pn.size} distinct (N, E) points; at least 5 are needed to fit a five-parameter "
@@ -325,8 +373,8 @@ def _posterior_cdf_pdf(x, n, e, prior: MgpsPrior, qn):
 def _posterior_quantile(q: float, n, e, prior: MgpsPrior, qn, tol: float = 1e-12):
     """Quantile of the posterior mixture: safeguarded Newton inside the bracket formed by the two
     components' own quantiles (the mixture quantile always lies between them)."""
-    x1 = gammaincinv(prior.alpha1 + n, q) / (prior.beta1 + e)
-    x2 = gammaincinv(prior.alpha2 + n, q) / (prior.beta2 + e)
+    x1 = per_count(lambda v: gammaincinv(prior.alpha1 + v, q), n) / (prior.beta1 + e)
+    x2 = per_count(lambda v: gammaincinv(prior.alpha2 + v, q), n) / (prior.beta2 + e)
     lo, hi = np.minimum(x1, x2), np.maximum(x1, x2)
     x = qn * x1 + (1 - qn) * x2
     active = hi - lo > tol * hi
@@ -350,29 +398,34 @@ def _posterior_quantile(q: float, n, e, prior: MgpsPrior, qn, tol: float = 1e-12
 
 
 def mgps_scores(
-    prior: MgpsPrior, n: Any, e: Any, quantiles: tuple[float, float] = (0.05, 0.95)
+    prior: MgpsPrior, n: Any, e: Any, quantiles: tuple[float, float] = (0.05, 0.95),
+    points: DistinctPoints | None = None,
 ) -> MgpsScores:
     """EBGM, EB05, EB95 (the ``quantiles`` of the posterior) and Q_n for each pair.
 
-    Works on the distinct (N, E) points and scatters back, so repeated tables cost nothing.
+    Works on the distinct (N, E) points and scatters back, so repeated tables cost nothing
+    (``points``: the :func:`distinct_points` of ``n``, ``e`` when the caller has them already).
     Pairs with N = 0 are scored too (their posterior is shrunk towards the prior).
     """
-    na, ea = _check_ne(n, e)
-    if na.size == 0:
+    if points is None:
+        points = distinct_points(n, e)
+    if len(points) == 0:
         empty = np.array([], dtype=float)
         return MgpsScores(empty, empty, empty, empty)
-    un, ue, _, inverse = _distinct_points(na, ea)
+    un, ue, inverse = points.n, points.e, points.inverse
     a1, b1, a2, b2, p = prior.theta
 
     def log_nb(a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
             n_log_e = np.where(un > 0, un * (np.log(ue) - np.log(b + ue)), 0.0)
-            return gammaln(a + un) - gammaln(a) - gammaln(un + 1) - a * np.log1p(ue / b) + n_log_e
+            log_counts = per_count(lambda v: gammaln(a + v) - gammaln(a) - gammaln(v + 1), un)
+            return log_counts - a * np.log1p(ue / b) + n_log_e
 
     t1 = np.log(p) + log_nb(a1, b1)
     t2 = np.log1p(-p) + log_nb(a2, b2)
     qn = np.exp(t1 - logsumexp(np.stack([t1, t2]), axis=0))
-    elog = qn * (digamma(a1 + un) - np.log(b1 + ue)) + (1 - qn) * (digamma(a2 + un) - np.log(b2 + ue))
+    psi1, psi2 = (per_count(lambda v, a=a: digamma(a + v), un) for a in (a1, a2))
+    elog = qn * (psi1 - np.log(b1 + ue)) + (1 - qn) * (psi2 - np.log(b2 + ue))
     ebgm = np.exp(elog)
     lo = _posterior_quantile(quantiles[0], un, ue, prior, qn)
     hi = _posterior_quantile(quantiles[1], un, ue, prior, qn)

@@ -42,7 +42,8 @@ class RatioArrays:
 
     def methods(self) -> np.ndarray:
         """The method name of each pair (``ror_wald`` or ``ror_wald_haldane``, ...)."""
-        return np.where(self.corrected, self.method + "_haldane", self.method)
+        names = np.array([self.method, self.method + "_haldane"], dtype=object)
+        return names[np.asarray(self.corrected, dtype=np.intp)]
 
 
 def _interval(log_value: np.ndarray, se: np.ndarray, z: float, valid: np.ndarray):

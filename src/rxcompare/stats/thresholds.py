@@ -64,9 +64,11 @@ def flag_pairs(
 
 def flag_labels(flags: dict[str, np.ndarray]) -> np.ndarray:
     """Per pair, the rules that flagged it joined with '+' (``"ror+ebgm"``), or ``""``."""
-    size = next(iter(flags.values())).size
-    out = np.full(size, "", dtype=object)
-    for rule in RULES:
-        hit = flags[rule]
-        out = np.where(hit & (out != ""), out + "+" + rule, np.where(hit, rule, out))
-    return out
+    code = np.zeros(np.shape(next(iter(flags.values()))), dtype=np.intp)
+    for bit, rule in enumerate(RULES):  # one bit per rule, then one lookup per pair
+        code |= np.asarray(flags[rule], dtype=np.intp) << bit
+    labels = np.array(
+        ["+".join(r for bit, r in enumerate(RULES) if k >> bit & 1) for k in range(2 ** len(RULES))],
+        dtype=object,
+    )
+    return labels[code].ravel()
