@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import shared_path
@@ -172,3 +173,116 @@ def test_label_show_every_product_of_the_embedded_pack(capsys, monkeypatch, prod
     assert "Traceback" not in out + err and f"[{product}]" in out
     if section is None:
         assert "cite: " in out  # every product of the pack has facts
+
+
+# --- label parse: bounded input, what the file is, openFDA JSON (issues 12 and 13) ----------------
+
+
+@pytest.mark.skipif(
+    not Path("/dev/zero").exists(), reason="needs /dev/zero (a never-ending stream)"
+)
+def test_label_parse_dev_zero_stops_with_a_clear_error():
+    """Once grew to 9.5 GB in 30 s; now read bounded. Run with an address-space limit of 2 GB so
+    that an unbounded read fails (MemoryError) instead of taking the machine."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "rxcompare", "label", "parse", "/dev/zero"],
+        capture_output=True, text=True, timeout=120, preexec_fn=limit,
+    )  # fmt: skip
+    err = " ".join(proc.stderr.split())
+    assert proc.returncode == 2 and proc.stdout == "", err
+    assert "/dev/zero gives more than 50 MB, the most rxcompare reads as a label" in err
+    assert "RXCOMPARE_LABEL_MAX_MB" in err and "Traceback" not in err
+
+
+def _reply(*names: str) -> dict:
+    from test_openfda_label import openfda_result
+
+    return {
+        "meta": {"disclaimer": "Do not rely on openFDA to make decisions regarding medical care.",
+                 "last_updated": "2026-11-20", "results": {"skip": 0, "limit": 10, "total": len(names)}},
+        "results": [openfda_result(n) for n in names],
+    }  # fmt: skip
+
+
+def test_label_parse_reads_an_openfda_reply(capsys, tmp_path):
+    path = tmp_path / "label.json"  # any name: the parser is chosen by content
+    path.write_text(json.dumps(_reply("humira.xml")), encoding="utf-8")
+    code, out, err = run(capsys, "label", "parse", str(path))
+    assert code == 0, err
+    assert "set id 608d4f0d-b19f-46d3-749a-7159aa5f933d, version 1560, effective 2013-09-30" in out
+    assert "source openfda" in out and "  5 WARNINGS AND PRECAUTIONS [43685-7]" in out
+    code, out, _ = run(capsys, "label", "parse", str(path), "-f", "json")
+    doc = json.loads(out)
+    assert (doc["schema"], doc["label"]["source"], doc["label"]["version"]) == (
+        "rxcompare/label",
+        "openfda",
+        "1560",
+    )
+
+
+def test_label_parse_reads_every_result_and_a_bare_result(capsys, tmp_path):
+    path = tmp_path / "reply"
+    path.write_text(json.dumps(_reply("humira.xml", "viagra-64f8040f.xml")), encoding="utf-8")
+    code, out, _ = run(capsys, "label", "parse", str(path), "-f", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["schema"] == "rxcompare/labels"
+    assert [x["version"] for x in doc["labels"]] == ["1560", "20"]
+    code, out, _ = run(capsys, "label", "parse", str(path))
+    assert code == 0 and out.count("source openfda") == 2
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(_reply("viagra-64f8040f.xml")["results"][0]), encoding="utf-8")
+    code, out, _ = run(capsys, "label", "parse", str(one))
+    assert code == 0 and "set id 0b0be196-0c62-461c-94f4-9a35339b4501, version 20" in out
+
+
+def test_label_show_reads_an_openfda_result(capsys, tmp_path):
+    path = tmp_path / "humira.json"
+    path.write_text(json.dumps(_reply("humira.xml")), encoding="utf-8")
+    code, out, err = run(capsys, "label", "show", "humira", "--file", str(path), "--section", "5.4")
+    assert code == 0, err
+    assert "source: openfda file humira.json" in out and "[warning.hbv]" in out
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            '{"error": {"code": "NOT_FOUND", "message": "No matches found!"}}',
+            "the openFDA reply holds no label",
+        ),
+        (
+            '{"error": {"code": "SERVER_ERROR", "message": "Check your request"}}',
+            "openFDA answered with error 'SERVER_ERROR'",
+        ),
+        ('{"meta": {}, "results": [{"set_id": "x"}]}', "result #1: the result has no 'version'"),
+        ('{"meta": {}, "results": [', "not valid JSON at line 1, column 26"),
+        ('{"hello": "world"}', "JSON, but not an openFDA drug/label reply"),
+        (
+            "<!DOCTYPE html><html><body>Rate limit exceeded<br></body></html>",
+            "the file is an HTML page",
+        ),
+    ],
+)
+def test_label_parse_bad_replies(capsys, tmp_path, text, message):
+    path = tmp_path / "reply.json"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "label", "parse", str(path))
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "reply.json" in err and message in err, err
+
+
+def test_label_parse_escapes_terminal_controls(capsys, tmp_path):
+    reply = _reply("viagra-64f8040f.xml")
+    reply["results"][0]["openfda"]["brand_name"] = ["VIAGRA\x1b[2J\u202e\x9b"]
+    path = tmp_path / "reply.json"
+    path.write_text(json.dumps(reply), encoding="utf-8")
+    code, out, _ = run(capsys, "label", "parse", str(path))
+    assert code == 0 and "VIAGRA\\u001b[2J\\u202e\\u009b" in out
+    assert not any(c in out for c in "\x1b\u202e\x9b")

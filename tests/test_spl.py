@@ -5,11 +5,16 @@ Every expected value below was read in the XML file named in the same row.
 
 from __future__ import annotations
 
+import gzip
+import io
+import zipfile
+from pathlib import Path
+
 import pytest
 from conftest import shared_path
 from lxml import etree
 
-from rxcompare.errors import LabelError
+from rxcompare.errors import ConfigError, LabelError
 from rxcompare.models import Label
 from rxcompare.sources import loinc
 from rxcompare.sources.spl import (
@@ -19,6 +24,7 @@ from rxcompare.sources.spl import (
     sentences,
     split_caps_heading,
     split_number,
+    terminal_safe,
 )
 
 
@@ -260,7 +266,7 @@ def test_truncated_xml(tmp_path):
 @pytest.mark.parametrize(
     "data, pattern",
     [
-        (b"", "not well-formed XML"),
+        (b"", "the file is empty"),
         (
             b"<html><body>not a label</body></html>",
             r"root element is <html> in namespace '\(none\)'",
@@ -355,3 +361,148 @@ def test_sentences(text, expected):
 )
 def test_split_caps_heading(sentence, heading, body):
     assert split_caps_heading(sentence, {"humira"}) == (heading, body if heading else sentence)
+
+
+# --- hostile and mistaken input (issue 13, faults 9 and 11) -------------------------------------
+
+
+def with_table(table: str) -> bytes:
+    """The real no-title.xml label with ``table`` inserted into its first paragraph."""
+    data = shared_path("spl", "no-title.xml").read_bytes()
+    return data.replace(b"<paragraph>", b"<paragraph>" + table.encode(), 1)
+
+
+def test_a_real_label_with_a_small_table_inserted_still_parses():
+    label = parse_spl(
+        with_table("<table><tr><td colspan='2'>a</td></tr><tr><td>b</td></tr></table>")
+    )
+    [table] = [t for s in label.sections for x in s.walk() for t in x.tables]
+    assert table.rows == (("a", "a"), ("b", ""))
+
+
+def test_spans_that_expand_past_the_cell_limit_stop_the_parse():
+    # one row of 30 cells spanning 100 columns each, then 400 empty rows padded to 3,000 columns:
+    # 1.2 million cells from 9 KB of markup
+    table = "<table><tbody><tr>" + "<td colspan='100'>x</td>" * 30 + "</tr>" + "<tr/>" * 400
+    data = with_table(table + "</tbody></table>")
+    with pytest.raises(LabelError) as info:
+        parse_spl(data, origin="spans.xml")
+    message = str(info.value)
+    assert message.startswith(
+        "spans.xml: its tables expand (rowspan/colspan) to more than 1,000,000 cells"
+    )
+    assert "RXCOMPARE_LABEL_MAX_CELLS" in message
+
+
+def test_the_cell_limit_counts_every_table_of_the_document(monkeypatch):
+    one = "<table><tr>" + "<td>x</td>" * 6 + "</tr></table>"  # 6 cells each
+    monkeypatch.setenv("RXCOMPARE_LABEL_MAX_CELLS", "10")
+    parse_spl(with_table(one))
+    with pytest.raises(LabelError, match="more than 10 cells"):
+        parse_spl(with_table(one + one))
+
+
+def test_spanned_text_is_counted_in_every_position(monkeypatch):
+    monkeypatch.setenv(
+        "RXCOMPARE_LABEL_MAX_MB", "1"
+    )  # cell text, spans expanded: 2 million characters
+    cell = "<td colspan='100' rowspan='100'>" + "y" * 20_000 + "</td>"
+    with pytest.raises(LabelError, match="more than 2,000,000 characters of cell text"):
+        parse_spl(with_table(f"<table><tr>{cell}</tr><tr/><tr/></table>"))
+
+
+def test_a_file_past_the_size_limit_is_refused_unread(monkeypatch, tmp_path):
+    path = shared_path("spl", "humira.xml")  # 394,093 bytes
+    monkeypatch.setenv("RXCOMPARE_LABEL_MAX_MB", "0.3")
+    with pytest.raises(
+        LabelError, match=r"humira\.xml is larger than 0\.3 MB, the most rxcompare reads"
+    ):
+        parse_spl(path)
+    with pytest.raises(LabelError, match=r"sample is larger than 0\.3 MB"):
+        parse_spl(path.read_bytes(), origin="sample")
+    monkeypatch.setenv("RXCOMPARE_LABEL_MAX_MB", "0.4")
+    assert parse_spl(path).version == "1560"
+
+
+@pytest.mark.skipif(
+    not Path("/dev/zero").exists(), reason="needs /dev/zero (a never-ending stream)"
+)
+def test_a_stream_is_read_bounded(monkeypatch):
+    monkeypatch.setenv("RXCOMPARE_LABEL_MAX_MB", "2")
+    with pytest.raises(LabelError, match=r"/dev/zero gives more than 2 MB"):
+        parse_spl("/dev/zero")
+
+
+@pytest.mark.parametrize("value", ["zero", "0", "-5", "nan"])
+def test_bad_limit_settings(monkeypatch, value):
+    monkeypatch.setenv("RXCOMPARE_LABEL_MAX_MB", value)
+    with pytest.raises(
+        ConfigError, match=f"RXCOMPARE_LABEL_MAX_MB='{value}' is not a positive number"
+    ):
+        parse_spl(b"<document/>")
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("label.xml", "<document/>")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data, kind",
+    [
+        (b"", "the file is empty"),
+        (b"  \n\t ", "the file is empty (only white space)"),
+        (_zip(), "the file is a zip archive; unzip it"),
+        (gzip.compress(b"<document/>"), "the file is gzip-compressed"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "the file is a PDF document"),
+        (
+            b"<!DOCTYPE html>\n<html><head><meta charset=utf-8><title>503</title></head>"
+            b"<body><p>Service unavailable<br></body></html>",
+            "the file is an HTML page",
+        ),
+        (b'{"meta": {}, "results": []}', "the file is JSON, not XML"),
+        (bytes(range(256)) * 4, "the file is binary data, not text"),
+        (b"set_id,version\n1,2\n", "the file is text, but not XML"),
+    ],
+)
+def test_a_file_that_is_not_xml_is_named_for_what_it_is(data, kind):
+    with pytest.raises(LabelError) as info:
+        parse_spl(data, origin="download")
+    message = str(info.value)
+    assert message.startswith(f"download: not an SPL XML label: {kind}"), message
+    assert "damaged or truncated" not in message
+
+
+def test_damaged_xml_is_still_called_damaged():
+    with pytest.raises(LabelError, match="not well-formed XML at line 1 .*damaged or truncated"):
+        parse_spl(b'<?xml version="1.0"?><document xmlns="urn:hl7-org:v3"><title>cut', origin="x")
+
+
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("\u202eevil", "\\u202eevil"),  # right-to-left override
+        ("a\u2066b\u2069", "a\\u2066b\\u2069"),  # isolates
+        ("\x9b31m", "\\u009b31m"),  # C1 control sequence introducer
+        ("\x1b[2J", "\\u001b[2J"),  # ESC: clear the screen
+        ("\x85next", "\\u0085next"),  # C1 next line
+        ("caf\u00e9 \u2264 5 mg", "caf\u00e9 \u2264 5 mg"),  # ordinary text untouched
+        ("two\nlines", "two\nlines"),
+    ],
+)
+def test_terminal_safe(raw, shown):
+    assert terminal_safe(raw) == shown
+
+
+def test_outline_escapes_control_and_bidi_characters():
+    data = shared_path("spl", "no-title.xml").read_bytes()
+    data = data.replace(
+        b"<title>DESCRIPTION</title>",
+        b"<title>DESCRIPTION &#x202E;txt.exe &#x9B;31m</title>",
+        1,
+    )
+    text = outline(parse_spl(data))
+    assert "DESCRIPTION \\u202etxt.exe \\u009b31m [34089-3]" in text
+    assert "\u202e" not in text and "\x9b" not in text

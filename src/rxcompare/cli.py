@@ -85,27 +85,31 @@ def _pack_product(name: str, pack):
 
 @label_app.command("parse")
 def label_parse_cmd(
-    file: Path = typer.Argument(..., help="an SPL XML label file"),
+    file: Path = typer.Argument(..., help="an SPL XML label file or an openFDA drug/label.json reply"),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file"),
 ) -> None:
-    """Parse an SPL XML label: identity, products, numbered sections and table shapes."""
+    """Parse a label (SPL XML or openFDA JSON, told by content): identity, products, numbered
+    sections and table shapes. A reply of several openFDA results gives each."""
     from rxcompare.models import to_dict
-    from rxcompare.sources.spl import outline, parse_spl
+    from rxcompare.sources.openfda_label import parse_label
+    from rxcompare.sources.spl import outline
 
     _label_format(fmt)
-    label = parse_spl(file)
-    if fmt == "json":
-        _write(_json_text({"schema": "rxcompare/label", "version": 1, "label": to_dict(label)}), output)
+    labels = parse_label(file)
+    if fmt == "json" and len(labels) == 1:
+        _write(_json_text({"schema": "rxcompare/label", "version": 1, "label": to_dict(labels[0])}), output)
+    elif fmt == "json":
+        _write(_json_text({"schema": "rxcompare/labels", "version": 1, "labels": to_dict(labels)}), output)
     else:
-        _write(outline(label), output)
+        _write("\n\n".join(outline(label) for label in labels), output)
 
 
 @label_app.command("show")
 def label_show_cmd(
     drug: str = typer.Argument(..., help="a product of the knowledge pack (or of --file)"),
     section: Optional[str] = typer.Option(None, "--section", "-s", help='only this section, e.g. "5" or "5.1"'),
-    file: Optional[Path] = typer.Option(None, "--file", help="read this SPL XML label instead of the pack"),
+    file: Optional[Path] = typer.Option(None, "--file", help="read this label (SPL XML or openFDA JSON) instead of the pack"),
     fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file"),
     pack_file: Optional[Path] = typer.Option(None, "--pack", help="a knowledge pack file"),
@@ -118,9 +122,12 @@ def label_show_cmd(
     _label_format(fmt)
     if file is not None:
         from rxcompare.sources.facts import product_from_label
-        from rxcompare.sources.spl import parse_spl
+        from rxcompare.sources.openfda_label import parse_label
 
-        label = parse_spl(file)
+        labels = parse_label(file)
+        if len(labels) > 1:
+            raise LabelError(f"{file} holds {len(labels)} labels; save the one to show on its own")
+        label = labels[0]
         product = product_from_label(label)
         if not matches_product(product, drug):
             raise LabelError(
@@ -128,7 +135,7 @@ def label_show_cmd(
                 f"name its product ({product.id!r}) or give another file"
             )
         facts, incidences = extract_facts(label, product.id)
-        source = f"spl file {file.name}"
+        source = f"{label.source} file {file.name}"
     else:
         from rxcompare import settings
         from rxcompare.sources.pack import load_pack
@@ -145,10 +152,12 @@ def label_show_cmd(
                "product": to_dict(product), "facts": to_dict(facts), "incidences": to_dict(incidences)}
         _write(_json_text(doc), output)
         return
+    from rxcompare.sources.spl import terminal_safe
+
     text = f"source: {source}\n{facts_outline(product, facts, incidences)}"
     if not facts and not incidences:
         text += f"\n(nothing for section {section})" if section else "\n(no facts)"
-    _write(text, output)
+    _write(terminal_safe(text), output)
 
 
 # ---- pack commands (issue: labels) --------------------------------------------------------
@@ -566,15 +575,7 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
     import json
 
     from rxcompare.errors import ConfigError, FaersError
-    from rxcompare.scoring import (
-        by_quarter_arrow,
-        by_quarter_csv,
-        by_quarter_json,
-        signals_by_quarter,
-        signals_csv,
-        signals_from_warehouse,
-        signals_json,
-    )
+    from rxcompare.scoring import signals_by_quarter, signals_from_warehouse
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.stats.thresholds import Thresholds
 
@@ -604,26 +605,28 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
         else:
             table = signals_from_warehouse(tables, vs=vs, **kw)
     if by_quarter:
-        if parquet:
-            import pyarrow.parquet as pq
-
-            pq.write_table(by_quarter_arrow(results), output)
-            err.print(f"wrote {output} ({sum(len(t) for _, t in results)} rows)", highlight=False)
-            return
-        text = (json.dumps(by_quarter_json(results), indent=1, allow_nan=False) if fmt == "json"
-                else by_quarter_csv(results) if fmt == "csv"
-                else "\n".join(f"received up to {q}:\n{_signals_text(t)}" for q, t in results))
-        _write(text, output)
+        if not _write_signals(results, fmt, output):
+            _write("\n".join(f"received up to {q}:\n{_signals_text(t)}" for q, t in results), output)
         return
-    if parquet:
-        import pyarrow.parquet as pq
+    if not _write_signals([(None, table)], fmt, output):
+        _write(_signals_text(table), output)
 
-        pq.write_table(table.to_arrow(), output)
-        err.print(f"wrote {output} ({len(table)} pairs)", highlight=False)
-        return
-    text = (json.dumps(signals_json(table), indent=1, allow_nan=False) if fmt == "json"
-            else signals_csv(table) if fmt == "csv" else _signals_text(table))
-    _write(text, output)
+
+def _write_signals(results, fmt: str, output: Optional[Path]) -> bool:
+    """CSV, JSON or Parquet (by the output's suffix) written column-wise by
+    :mod:`rxcompare.signal_files`; False when the format is the terminal table."""
+    from rxcompare.signal_files import write_signals
+
+    parquet = output is not None and output.suffix.lower() in (".parquet", ".pq")
+    if not parquet and fmt == "table":
+        return False
+    if output is None:
+        sys.stdout.flush()
+    rows = write_signals(results, "parquet" if parquet else fmt, output if output is not None else sys.stdout)
+    if output is not None:
+        err.print(f"wrote {output} ({rows} {'pairs' if results and results[0][0] is None else 'rows'})",
+                  highlight=False)
+    return True
 
 
 @app.command("signals")
@@ -656,10 +659,8 @@ def signals_cmd(
 ) -> None:
     """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair, from a
     long table of reports (--reports) or the FAERS warehouse (DuckDB, or Spark with --engine spark)."""
-    import json
-
     from rxcompare.errors import ConfigError
-    from rxcompare.scoring import run_signals, signals_csv, signals_json
+    from rxcompare.scoring import run_signals
     from rxcompare.stats.thresholds import Thresholds
 
     if fmt not in SIGNAL_FORMATS:
@@ -684,19 +685,8 @@ def signals_cmd(
         count_all, drug=drug, events=tuple(event), vs=vs, count_pair=count_pair,
         thresholds=Thresholds(min_count=min_count),
     )
-    if output is not None and output.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        pq.write_table(table.to_arrow(), output)
-        err.print(f"wrote {output} ({len(table)} pairs)", highlight=False)
-        return
-    if fmt == "json":
-        text = json.dumps(signals_json(table), indent=1, allow_nan=False)
-    elif fmt == "csv":
-        text = signals_csv(table)
-    else:
-        text = _signals_text(table)
-    _write(text, output)
+    if not _write_signals([(None, table)], fmt, output):
+        _write(_signals_text(table), output)
 
 
 # ---- serve (issue: web) --------------------------------------------------------------------

@@ -40,5 +40,32 @@ OPENFDA_BASE = Setting(
     "openfda_base", "RXCOMPARE_OPENFDA_BASE", "openFDA base URL", "https://api.fda.gov"
 )
 PACK = Setting("pack", "RXCOMPARE_PACK", "knowledge pack file (default: the embedded one)")
+LABEL_MAX_MB = Setting(
+    "label_max_mb",
+    "RXCOMPARE_LABEL_MAX_MB",
+    "largest label file (SPL XML or openFDA JSON) read, in MB; real labels are a few MB",
+    "50",
+)
+LABEL_MAX_CELLS = Setting(
+    "label_max_cells",
+    "RXCOMPARE_LABEL_MAX_CELLS",
+    "most table cells one label may expand to (rowspan/colspan); real labels have a few thousand",
+    "1000000",
+)
+WEB_HOSTS = Setting(
+    "web_hosts",
+    "RXCOMPARE_WEB_HOSTS",
+    "host names the web app answers to, comma-separated, besides loopback and `serve --host`",
+    "",
+)
 
-ALL = (WAREHOUSE, CACHE, OPENFDA_API_KEY, OPENFDA_BASE, PACK)
+ALL = (
+    WAREHOUSE,
+    CACHE,
+    OPENFDA_API_KEY,
+    OPENFDA_BASE,
+    PACK,
+    LABEL_MAX_MB,
+    LABEL_MAX_CELLS,
+    WEB_HOSTS,
+)

@@ -14,10 +14,15 @@ splits numbered subsections back out where the text allows: at "5.1", "5.2", ...
 order, outside brackets, followed by a capital letter. The title of such a subsection is inferred
 from capitalisation (the words up to the first sentence); its number and text boundaries are
 exact. Text with line breaks (an older openFDA layout) is split at heading lines instead.
+
+:func:`parse_label` reads a label file of either kind, SPL XML or openFDA JSON, choosing the parser
+by the file's content.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from typing import Any
 
@@ -28,10 +33,14 @@ from rxcompare.models import Label, LabelProduct, LabelTable, Section
 from rxcompare.sources.loinc import BOXED_WARNING, BY_OPENFDA_FIELD, OPENFDA_PRODUCT_TYPES
 from rxcompare.sources.spl import (
     HEADING_SMALL_WORDS,
+    TableSizeError,
     is_heading_line,
     normalise_space,
+    parse_spl,
     parse_table,
+    read_label_bytes,
     split_number,
+    table_budget,
 )
 
 _METADATA = {"set_id", "id", "version", "effective_time", "openfda"}
@@ -398,9 +407,17 @@ def parse_openfda_label(result: dict[str, Any], origin: str | None = None) -> La
     """One openFDA ``drug/label`` result as a :class:`Label` (``source="openfda"``).
 
     Raises :class:`~rxcompare.errors.LabelError` when the result is not an object, lacks
-    ``set_id``/``version``/``effective_time``, or has a section field that is not a list of
-    strings.
+    ``set_id``/``version``/``effective_time``, has a section field that is not a list of
+    strings, or has tables that expand past the cell limit.
     """
+    try:
+        with table_budget():
+            return _parse_result(result, origin)
+    except TableSizeError as exc:
+        raise LabelError(f"{origin or 'openFDA label'}: {exc}") from None
+
+
+def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
     if not isinstance(result, dict):
         raise LabelError(
             f"{origin or 'openFDA label'}: a drug/label result is a JSON object, got {type(result).__name__}"
@@ -477,4 +494,52 @@ def parse_openfda_label_response(doc: dict[str, Any], origin: str = "openFDA rep
     return [parse_openfda_label(r, f"{origin} result #{i}") for i, r in enumerate(results, 1)]
 
 
-__all__ = ["openfda_identifiers", "parse_openfda_label", "parse_openfda_label_response"]
+def parse_label(
+    path_or_bytes: str | os.PathLike[str] | bytes, origin: str | None = None
+) -> list[Label]:
+    """The labels of a label file, SPL XML or openFDA JSON, told apart by content.
+
+    JSON (the first character after white space is ``{`` or ``[``) is an openFDA
+    ``drug/label.json`` reply (``{"meta": ..., "results": [...]}``: every result), one result
+    (an object with ``set_id``) or a list of results; anything else is read as SPL XML
+    (:func:`~rxcompare.sources.spl.parse_spl`, one label). The file is read bounded
+    (:func:`~rxcompare.sources.spl.read_label_bytes`). Raises
+    :class:`~rxcompare.errors.LabelError` naming the file and what is wrong.
+    """
+    data, origin = read_label_bytes(path_or_bytes, origin)
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"{", b"["):
+        return [parse_spl(data, origin)]
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise LabelError(
+            f"{origin}: JSON that is not UTF-8 (byte {exc.start}); openFDA replies are UTF-8 - "
+            "download the reply again"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise LabelError(
+            f"{origin}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); the "
+            "file is damaged or truncated - download the reply again"
+        ) from None
+    if isinstance(doc, dict) and ("results" in doc or "error" in doc):
+        labels = parse_openfda_label_response(doc, origin)
+        if not labels:
+            raise LabelError(f"{origin}: the openFDA reply holds no label (no matches)")
+        return labels
+    if isinstance(doc, dict) and "set_id" in doc:
+        return [parse_openfda_label(doc, origin)]
+    if isinstance(doc, list) and doc:
+        return [parse_openfda_label(r, f"{origin} result #{i}") for i, r in enumerate(doc, 1)]
+    raise LabelError(
+        f"{origin}: JSON, but not an openFDA drug/label reply: expected an object with "
+        "'results' (a drug/label.json reply), one result (an object with 'set_id') or a list "
+        "of results"
+    )
+
+
+__all__ = [
+    "openfda_identifiers",
+    "parse_label",
+    "parse_openfda_label",
+    "parse_openfda_label_response",
+]

@@ -10,18 +10,28 @@ the product-data section; sections are nested ``<section>`` elements with a LOIN
 
 The text helpers here read element local names only, so they also read the HTML tables of openFDA
 (:mod:`rxcompare.sources.openfda_label`).
+
+Hostile or mistaken input is bounded: a label file is read up to a size limit
+(:data:`rxcompare.settings.LABEL_MAX_MB`, never as an unbounded stream), and the tables of one
+document may expand (``rowspan``/``colspan``, padding to the widest row) to at most
+:data:`rxcompare.settings.LABEL_MAX_CELLS` cells; past either the parse stops with a clear error.
+A file that is not XML is named for what it is (HTML, zip, JSON, PDF, empty, binary).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from lxml import etree
 
-from rxcompare.errors import LabelError
+from rxcompare import settings
+from rxcompare.errors import ConfigError, LabelError
 from rxcompare.models import Label, LabelProduct, LabelTable, Section
 from rxcompare.sources.loinc import DOCUMENT_TYPES, PRODUCT_DATA, section_name
 
@@ -252,6 +262,70 @@ def split_caps_heading(sentence: str, names: Iterable[str] = ()) -> tuple[str | 
 # --- tables ----------------------------------------------------------------------------------
 
 
+def _positive_setting(setting: settings.Setting) -> float:
+    raw = setting.get() or setting.default or ""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise ConfigError(f"{setting.env}={raw!r} is not a positive number ({setting.help})")
+    return value
+
+
+def max_label_bytes() -> int:
+    """The largest label file read, in bytes (:data:`rxcompare.settings.LABEL_MAX_MB`)."""
+    return int(_positive_setting(settings.LABEL_MAX_MB) * 1_000_000)
+
+
+class TableSizeError(LabelError):
+    """A label whose tables expand (rowspan/colspan) past the cell limit."""
+
+
+class _Budget:
+    """Cells (positions of the expanded grids) and characters (their text, a spanned cell's text
+    counted in every position) that the tables of one document may still take."""
+
+    def __init__(self) -> None:
+        self.max_cells = int(_positive_setting(settings.LABEL_MAX_CELLS))
+        self.cells = self.max_cells
+        self.chars = 2 * max_label_bytes()
+
+    def take(self, cells: int, chars: int = 0) -> None:
+        self.cells -= cells
+        self.chars -= chars
+        if self.cells < 0 or self.chars < 0:
+            what = (
+                f"more than {self.max_cells:,} cells"
+                if self.cells < 0
+                else f"more than {2 * max_label_bytes():,} characters of cell text"
+            )
+            raise TableSizeError(
+                f"its tables expand (rowspan/colspan) to {what}; real labels have a few thousand "
+                f"cells, so the file is damaged or hostile (to read it anyway, raise "
+                f"{settings.LABEL_MAX_CELLS.env})"
+            )
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("rxcompare_table_budget", default=None)
+
+
+@contextmanager
+def table_budget() -> Iterator[_Budget]:
+    """One cell budget for every table parsed inside (one per document); nested calls share the
+    outer one."""
+    current = _BUDGET.get()
+    if current is not None:
+        yield current
+        return
+    budget = _Budget()
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+
+
 def _span(el: etree._Element, name: str) -> int:
     try:
         return max(1, min(int(el.get(name) or 1), 100))
@@ -264,6 +338,7 @@ def _grid(trs: Iterable[etree._Element], footnotes: list[str]) -> list[list[str]
     repeated in every position it covers, as HTML table readers do)."""
     rows: list[list[str]] = []
     pending: dict[int, tuple[int, str]] = {}  # column -> (rows left, text) from rowspans above
+    budget = _BUDGET.get() or _Budget()
 
     def take_pending(row: list[str]) -> None:
         """Fill the positions at the end of ``row`` that a rowspan from above still covers."""
@@ -271,6 +346,7 @@ def _grid(trs: Iterable[etree._Element], footnotes: list[str]) -> list[list[str]
             left, text = pending.pop(len(row))
             if left > 1:
                 pending[len(row)] = (left - 1, text)
+            budget.take(1, len(text))
             row.append(text)
 
     for tr in trs:
@@ -279,12 +355,15 @@ def _grid(trs: Iterable[etree._Element], footnotes: list[str]) -> list[list[str]
             take_pending(row)
             text = inline_text(cell, footnotes)
             rowspan = _span(cell, "rowspan")
-            for _ in range(_span(cell, "colspan")):
+            colspan = _span(cell, "colspan")
+            budget.take(colspan, colspan * len(text))
+            for _ in range(colspan):
                 if rowspan > 1:
                     pending[len(row)] = (rowspan - 1, text)
                 row.append(text)
         take_pending(row)
         for col in sorted(k for k in pending if k > len(row)):  # spans right of a short row
+            budget.take(col - len(row))
             row.extend([""] * (col - len(row)))
             take_pending(row)
         rows.append(row)
@@ -306,7 +385,15 @@ def _is_footnote_row(tr: etree._Element) -> bool:
 def parse_table(el: etree._Element) -> LabelTable:
     """A ``<table>`` element as a :class:`LabelTable`: caption, header rows from ``<thead>``,
     body rows from ``<tbody>`` (or bare ``<tr>``), footnotes from ``<tfoot>``, from ``<footnote>``
-    elements and from a last body row of one spanning cell that starts with a footnote mark."""
+    elements and from a last body row of one spanning cell that starts with a footnote mark.
+
+    Raises :class:`TableSizeError` when the table, with the others of its document (inside
+    :func:`table_budget`), expands past the cell limit."""
+    with table_budget():
+        return _parse_table(el)
+
+
+def _parse_table(el: etree._Element) -> LabelTable:
     footnotes: list[str] = []
     caption = ""
     head: list[etree._Element] = []
@@ -336,6 +423,7 @@ def parse_table(el: etree._Element) -> LabelTable:
         if cells:
             foot_lines.append(" ".join(cells))
     width = max((len(r) for r in header + rows), default=0)
+    (_BUDGET.get() or _Budget()).take(sum(width - len(r) for r in header + rows))
 
     def pad(row: list[str]) -> tuple[str, ...]:
         return tuple(row + [""] * (width - len(row)))
@@ -374,13 +462,40 @@ def split_number(title: str, top_level: bool) -> tuple[str | None, str]:
 # --- documents -------------------------------------------------------------------------------
 
 
-def _read(path_or_bytes: str | os.PathLike[str] | bytes, origin: str | None) -> tuple[bytes, str]:
+def _too_large(name: str, limit: int, stream: bool) -> LabelError:
+    size = f"{limit / 1_000_000:g} MB"
+    return LabelError(
+        f"{name} {'gives more than' if stream else 'is larger than'} {size}, the most rxcompare "
+        f"reads as a label (real labels are a few MB); give the label's own file, or raise "
+        f"{settings.LABEL_MAX_MB.env} (in MB) to read a larger one"
+    )
+
+
+def read_label_bytes(
+    path_or_bytes: str | os.PathLike[str] | bytes, origin: str | None = None
+) -> tuple[bytes, str]:
+    """The bytes of a label file (or the bytes given) and the name to use in messages.
+
+    Reads at most :func:`max_label_bytes` (+1 to tell a larger file): a regular file larger than
+    that is refused before reading, a stream (``/dev/zero``, a pipe) when it gives more.
+    """
+    limit = max_label_bytes()
     if isinstance(path_or_bytes, (bytes, bytearray)):
-        return bytes(path_or_bytes), origin or "SPL document"
+        name = origin or "label document"
+        if len(path_or_bytes) > limit:
+            raise _too_large(name, limit, False)
+        return bytes(path_or_bytes), name
     path = Path(path_or_bytes)
     name = origin or str(path)
     try:
-        return path.read_bytes(), name
+        with path.open("rb") as fh:
+            regular = stat.S_ISREG(os.fstat(fh.fileno()).st_mode)
+            if regular and os.fstat(fh.fileno()).st_size > limit:
+                raise _too_large(name, limit, False)
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise _too_large(name, limit, not regular)
+        return data, name
     except FileNotFoundError:
         raise LabelError(f"label file {name} does not exist; check the path") from None
     except IsADirectoryError:
@@ -391,6 +506,41 @@ def _read(path_or_bytes: str | os.PathLike[str] | bytes, origin: str | None) -> 
         raise LabelError(f"label file {name} cannot be read ({exc.strerror or exc})") from None
 
 
+_GET_XML = "download the label's XML (DailyMed: the SPL zip holds it; openFDA: drug/label.json)"
+
+
+def what_file(data: bytes) -> str | None:
+    """What a file that is not XML is, from its first bytes ("a zip archive", "an HTML page",
+    ...), or None when it may be XML (damaged or truncated)."""
+    head = data[:8192]
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text:
+        return "empty" if not data else "empty (only white space)"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "a zip archive; unzip it and give the label's .xml file"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip-compressed; decompress it first"
+    if head.startswith(b"%PDF"):
+        return f"a PDF document; {_GET_XML}"
+    if text[:1] in (b"{", b"["):
+        return "JSON, not XML; an openFDA drug/label.json reply is read by `rxcompare label parse`"
+    lower = text[:2048].lower()
+    if lower.startswith((b"<!doctype html", b"<html")) or b"<html" in lower or b"<body" in lower:
+        return (
+            f"an HTML page (a web page, perhaps an error or sign-in page), not a label; {_GET_XML}"
+        )
+    if b"\x00" in head:
+        return f"binary data, not text; {_GET_XML}"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4 and not text.startswith(b"<"):  # not a cut multi-byte char
+            return f"binary data, not text; {_GET_XML}"
+    if not text.startswith(b"<"):
+        return f"text, but not XML; {_GET_XML}"
+    return None
+
+
 def _parse_xml(data: bytes, origin: str) -> etree._Element:
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True
@@ -398,6 +548,9 @@ def _parse_xml(data: bytes, origin: str) -> etree._Element:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
+        kind = what_file(data)
+        if kind is not None:
+            raise LabelError(f"{origin}: not an SPL XML label: the file is {kind}") from None
         where = f" at line {exc.lineno}" if exc.lineno else ""
         raise LabelError(
             f"{origin}: not well-formed XML{where} ({exc.msg}); the file is damaged or "
@@ -407,9 +560,10 @@ def _parse_xml(data: bytes, origin: str) -> etree._Element:
         raise LabelError(f"{origin}: the file is empty; download the label again")
     if root.tag != f"{_V}document":
         qname = etree.QName(root)
+        html = " (an HTML page)" if qname.localname.lower() == "html" else ""
         raise LabelError(
-            f"{origin}: not an SPL document: the root element is <{qname.localname}> in namespace "
-            f"{qname.namespace or '(none)'!r}; an FDA label is a <document> in {NS!r}"
+            f"{origin}: not an SPL document{html}: the root element is <{qname.localname}> in "
+            f"namespace {qname.namespace or '(none)'!r}; an FDA label is a <document> in {NS!r}"
         )
     return root
 
@@ -538,11 +692,19 @@ def parse_spl(path_or_bytes: str | os.PathLike[str] | bytes, origin: str | None 
 
     ``origin`` names the document in error messages (default: the path). Raises
     :class:`~rxcompare.errors.LabelError` for a missing or unreadable file, XML that is not
-    well-formed (damaged or truncated), XML that is not SPL, and SPL documents that are not drug
-    labels (such as indexing documents); the message names the file and what is wrong.
+    well-formed (damaged or truncated; a file that is not XML at all is named for what it is),
+    XML that is not SPL, SPL documents that are not drug labels (such as indexing documents), and
+    files or tables past the size limits; the message names the file and what is wrong.
     """
-    data, origin = _read(path_or_bytes, origin)
-    root = _parse_xml(data, origin)
+    data, origin = read_label_bytes(path_or_bytes, origin)
+    try:
+        with table_budget():
+            return _parse_document(_parse_xml(data, origin), origin)
+    except TableSizeError as exc:
+        raise LabelError(f"{origin}: {exc}") from None
+
+
+def _parse_document(root: etree._Element, origin: str) -> Label:
     code_el = root.find(f"{_V}code")
     doc_type = code_el.get("code") if code_el is not None else None
     if doc_type not in DOCUMENT_TYPES:
@@ -577,6 +739,16 @@ def parse_spl(path_or_bytes: str | os.PathLike[str] | bytes, origin: str | None 
 
 
 # --- a readable outline ----------------------------------------------------------------------
+
+# C0 controls but the line break, DEL, C1 controls, bidirectional embeddings, overrides, isolates
+# and marks, line and paragraph separators: shown as \\uXXXX, never sent to a terminal raw.
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """The text with control and bidi-override characters escaped (``\\u202e``), so that a label
+    cannot move the cursor, recolour the terminal or reverse the text around it."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _outline_section(s: Section, depth: int, out: list[str]) -> None:
@@ -620,7 +792,7 @@ def outline(label: Label) -> str:
     out.append("sections:")
     for s in label.sections:
         _outline_section(s, 1, out)
-    return "\n".join(out)
+    return terminal_safe("\n".join(out))
 
 
 __all__ = [
@@ -631,9 +803,15 @@ __all__ = [
     "is_heading_line",
     "normalise_space",
     "outline",
+    "TableSizeError",
+    "max_label_bytes",
     "parse_spl",
     "parse_table",
+    "read_label_bytes",
     "sentences",
     "split_caps_heading",
     "split_number",
+    "table_budget",
+    "terminal_safe",
+    "what_file",
 ]
