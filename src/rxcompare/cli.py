@@ -575,7 +575,15 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
     import json
 
     from rxcompare.errors import ConfigError, FaersError
-    from rxcompare.scoring import signals_by_quarter, signals_from_warehouse
+    from rxcompare.scoring import (
+        by_quarter_arrow,
+        by_quarter_csv,
+        by_quarter_json,
+        signals_by_quarter,
+        signals_csv,
+        signals_from_warehouse,
+        signals_json,
+    )
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.stats.thresholds import Thresholds
 
@@ -605,28 +613,26 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
         else:
             table = signals_from_warehouse(tables, vs=vs, **kw)
     if by_quarter:
-        if not _write_signals(results, fmt, output):
-            _write("\n".join(f"received up to {q}:\n{_signals_text(t)}" for q, t in results), output)
+        if parquet:
+            import pyarrow.parquet as pq
+
+            pq.write_table(by_quarter_arrow(results), output)
+            err.print(f"wrote {output} ({sum(len(t) for _, t in results)} rows)", highlight=False)
+            return
+        text = (json.dumps(by_quarter_json(results), indent=1, allow_nan=False) if fmt == "json"
+                else by_quarter_csv(results) if fmt == "csv"
+                else "\n".join(f"received up to {q}:\n{_signals_text(t)}" for q, t in results))
+        _write(text, output)
         return
-    if not _write_signals([(None, table)], fmt, output):
-        _write(_signals_text(table), output)
+    if parquet:
+        import pyarrow.parquet as pq
 
-
-def _write_signals(results, fmt: str, output: Optional[Path]) -> bool:
-    """CSV, JSON or Parquet (by the output's suffix) written column-wise by
-    :mod:`rxcompare.signal_files`; False when the format is the terminal table."""
-    from rxcompare.signal_files import write_signals
-
-    parquet = output is not None and output.suffix.lower() in (".parquet", ".pq")
-    if not parquet and fmt == "table":
-        return False
-    if output is None:
-        sys.stdout.flush()
-    rows = write_signals(results, "parquet" if parquet else fmt, output if output is not None else sys.stdout)
-    if output is not None:
-        err.print(f"wrote {output} ({rows} {'pairs' if results and results[0][0] is None else 'rows'})",
-                  highlight=False)
-    return True
+        pq.write_table(table.to_arrow(), output)
+        err.print(f"wrote {output} ({len(table)} pairs)", highlight=False)
+        return
+    text = (json.dumps(signals_json(table), indent=1, allow_nan=False) if fmt == "json"
+            else signals_csv(table) if fmt == "csv" else _signals_text(table))
+    _write(text, output)
 
 
 @app.command("signals")
@@ -659,8 +665,10 @@ def signals_cmd(
 ) -> None:
     """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair, from a
     long table of reports (--reports) or the FAERS warehouse (DuckDB, or Spark with --engine spark)."""
+    import json
+
     from rxcompare.errors import ConfigError
-    from rxcompare.scoring import run_signals
+    from rxcompare.scoring import run_signals, signals_csv, signals_json
     from rxcompare.stats.thresholds import Thresholds
 
     if fmt not in SIGNAL_FORMATS:
@@ -685,8 +693,19 @@ def signals_cmd(
         count_all, drug=drug, events=tuple(event), vs=vs, count_pair=count_pair,
         thresholds=Thresholds(min_count=min_count),
     )
-    if not _write_signals([(None, table)], fmt, output):
-        _write(_signals_text(table), output)
+    if output is not None and output.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        pq.write_table(table.to_arrow(), output)
+        err.print(f"wrote {output} ({len(table)} pairs)", highlight=False)
+        return
+    if fmt == "json":
+        text = json.dumps(signals_json(table), indent=1, allow_nan=False)
+    elif fmt == "csv":
+        text = signals_csv(table)
+    else:
+        text = _signals_text(table)
+    _write(text, output)
 
 
 # ---- serve (issue: web) --------------------------------------------------------------------
