@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import httpx
 import lxml.html
@@ -39,13 +40,18 @@ def app(pack, tmp_path_factory):
     return create_app(pack, warehouse=tmp_path_factory.mktemp("empty-warehouse"))
 
 
-def fetch(app, *requests: tuple[str, str]) -> list[httpx.Response]:
-    """Send (method, url) requests to the app in process, in order."""
+BASE = "http://127.0.0.1"  # a loopback name: the app answers no other host unless configured
+
+
+def fetch(app, *requests: tuple) -> list[httpx.Response]:
+    """Send (method, url) or (method, url, headers) requests to the app in process, in order."""
 
     async def run():
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            return [await client.request(method, url) for method, url in requests]
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+            return [
+                await client.request(r[0], r[1], headers=(r[2:] or [None])[0]) for r in requests
+            ]
 
     return asyncio.run(run())
 
@@ -205,6 +211,85 @@ def test_unknown_name_comes_with_suggestions(app):
 def test_wrong_method(app):
     r = fetch(app, ("POST", "/api/compare?a=alphex&b=betanib"))[0]
     assert r.status_code == 405 and set(r.json()) == ERROR_KEYS
+    assert "use GET or HEAD" in r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/healthz",
+        "/openapi.json",
+        "/compare?a=alphex&b=betanib",
+        "/api/compare?a=alphex&b=betanib",
+        "/api/drugs?q=al",
+        "/api/compare?a=alphex&b=nosuchdrug",  # an error: the same status as GET
+        "/no-such-page",
+    ],
+)
+def test_head_is_answered_wherever_get_is(app, url):
+    got, head = fetch(app, ("GET", url), ("HEAD", url))
+    assert head.status_code == got.status_code != 405
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert int(head.headers["content-length"]) == len(got.content)
+
+
+# --- the Host header (DNS rebinding) --------------------------------------------------------------
+
+FOREIGN = [
+    "evil.example",
+    "evil.example:8000",
+    "127.0.0.1.evil.example",
+    "localhost.evil",
+    "0.0.0.0",
+]
+
+
+@pytest.mark.parametrize("host", FOREIGN)
+@pytest.mark.parametrize(
+    "url", ["/healthz", "/api/compare?a=alphex&b=betanib", "/compare?a=alphex&b=betanib", "/"]
+)
+def test_a_foreign_host_gets_400_in_the_error_shape(app, host, url):
+    r = fetch(app, ("GET", url, {"Host": host}))[0]
+    assert r.status_code == 400 and r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert set(body) == ERROR_KEYS and body["ok"] is False and body["status"] == 400
+    assert body["kind"] == "HostError" and f"host {host!r} is not served here" in body["error"]
+    assert "127.0.0.1, ::1, localhost" in body["error"]
+
+
+def test_redirects_never_point_to_a_foreign_host(app):
+    bad, good = fetch(
+        app,
+        ("GET", "/api/compare/?a=alphex&b=betanib", {"Host": "evil.example"}),
+        ("GET", "/api/compare/?a=alphex&b=betanib", {"Host": "127.0.0.1:8000"}),
+    )
+    assert bad.status_code == 400 and "location" not in bad.headers
+    assert good.status_code == 307
+    assert good.headers["location"] == "http://127.0.0.1:8000/api/compare?a=alphex&b=betanib"
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.0.0.1:8000", "localhost", "LocalHost:80", "[::1]:8000", "localhost."]
+)
+def test_loopback_names_are_served(app, host):
+    assert fetch(app, ("GET", "/healthz", {"Host": host}))[0].status_code == 200
+
+
+def test_configured_host_names_are_served(pack, tmp_path, monkeypatch):
+    monkeypatch.setenv("RXCOMPARE_WEB_HOSTS", "rx.example, Other.Example")
+    app = create_app(pack, warehouse=tmp_path, hosts=["10.1.2.3", "0.0.0.0"])
+    for host in ("10.1.2.3:8000", "rx.example", "other.example:443", "localhost"):
+        assert fetch(app, ("GET", "/healthz", {"Host": host}))[0].status_code == 200, host
+    r = fetch(app, ("GET", "/healthz", {"Host": "evil.example"}))[0]
+    assert r.status_code == 400
+    assert "10.1.2.3, 127.0.0.1, ::1, localhost, other.example, rx.example" in r.json()["error"]
+
+
+def test_two_host_headers_get_400(app):
+    r = fetch(app, ("GET", "/healthz", [("Host", "127.0.0.1"), ("Host", "evil.example")]))[0]
+    assert r.status_code == 400 and r.json()["kind"] == "HostError"
 
 
 PAGE_BAD = [b for b in BAD if b[0].startswith("/api/compare") and "Field required" not in b[3]] + [
@@ -280,7 +365,8 @@ def test_suggestions_include_warehouse_names(pack, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def pm_app(tmp_path_factory):
+def pm_warehouse(tmp_path_factory):
+    """The embedded pack and a synthetic FAERS warehouse of one quarter."""
     from rxcompare.errors import PackError
     from rxcompare.sources.faers.synth import synth_quarters
     from rxcompare.sources.faers.warehouse import Warehouse
@@ -294,7 +380,13 @@ def pm_app(tmp_path_factory):
     wh = Warehouse(root / "wh")
     for z in sorted((root / "q").glob("*.zip")):
         wh.ingest(z)
-    return create_app(pack, warehouse=wh.path)
+    return pack, wh.path
+
+
+@pytest.fixture(scope="module")
+def pm_app(pm_warehouse):
+    pack, wh = pm_warehouse
+    return create_app(pack, warehouse=wh)
 
 
 def test_signals_are_the_comparisons_rors(pm_app):
@@ -338,6 +430,106 @@ def test_page_draws_the_warehouse_charts(pm_app):
     assert bool(forest.xpath(".//*[local-name()='svg']")) == bool(drawable)
 
 
+# --- under load: single flight, a few comparisons at a time, /healthz free ---------------------
+
+
+class Gate:
+    """The synthetic warehouse's real post-marketing source, holding every call until released
+    and counting the calls (and the most at once) inside it."""
+
+    def __init__(self, source):
+        self.source = source
+        self.description = source.description
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        self.calls = self.inside = self.most = 0
+
+    def head_to_head(self, *args, **kwargs):
+        with self.lock:
+            self.calls += 1
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        try:
+            assert self.release.wait(60), "the test never released the gate"
+            return self.source.head_to_head(*args, **kwargs)
+        finally:
+            with self.lock:
+                self.inside -= 1
+
+
+def gated_app(pm_warehouse, **kw):
+    from rxcompare.web.engine import pick_postmarketing
+
+    pack, wh = pm_warehouse
+    source, _ = pick_postmarketing(wh, False)
+    gate = Gate(source)
+    return create_app(pack, warehouse=wh, postmarketing=gate, **kw), gate
+
+
+def held(
+    app, gate, urls: list[str], until
+) -> tuple[httpx.Response, int, int, list[httpx.Response]]:
+    """Send ``urls`` at once; when ``until(gate)`` holds, and 0.3 s more for the rest to arrive,
+    ask /healthz, note the calls and the most at once inside the gate, then release it."""
+
+    async def run():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE, timeout=60) as client:
+            pending = [asyncio.ensure_future(client.get(u)) for u in urls]
+            for _ in range(600):
+                if until(gate):
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            health = await client.get("/healthz")  # answered while the comparisons are held
+            calls, most = gate.calls, gate.most
+            gate.release.set()
+            return health, calls, most, await asyncio.gather(*pending)
+
+    return asyncio.run(run())
+
+
+def test_identical_uncached_requests_compute_once(pm_warehouse):
+    app, gate = gated_app(pm_warehouse)
+    urls = ["/api/compare?a=kesimpta&b=ocrevus"] * 10 + ["/compare?a=kesimpta&b=ocrevus"] * 10
+    health, calls, _, answers = held(app, gate, urls, lambda g: g.calls >= 1)
+    assert health.status_code == 200 and health.json()["ok"] is True
+    assert calls == 1  # one comparison for 20 requests, JSON and page alike
+    assert [r.status_code for r in answers] == [200] * 20
+    assert (
+        len({r.content for r in answers[:10]}) == 1 and len({r.content for r in answers[10:]}) == 1
+    )
+    cache = fetch(app, ("GET", "/healthz"))[0].json()["cache"]
+    assert cache["misses"] == 1 and cache["comparisons"] == 1
+
+
+def test_uncached_comparisons_run_a_few_at_a_time(pm_warehouse):
+    app, gate = gated_app(pm_warehouse, compare_threads=2)
+    urls = [
+        f"/api/compare?a=kesimpta&b=ocrevus&audience={audience}{factor}"
+        for audience in ("clinician", "patient")
+        for factor in ("", "&factor=needle_averse", "&factor=hbv_positive")
+    ]
+    health, calls, most, answers = held(app, gate, urls, lambda g: g.calls >= 2)
+    assert health.status_code == 200  # the event loop is free while two comparisons are held
+    assert (calls, most) == (2, 2)  # the other four wait for a thread, holding none
+    assert [r.status_code for r in answers] == [200] * 6
+    assert fetch(app, ("GET", "/healthz"))[0].json()["cache"]["misses"] == 6
+
+
+def test_an_error_reaches_every_request_that_shared_it(app):
+    urls = ["/api/compare?a=alphex&b=nosuchdrug"] * 5
+    answers = asyncio.run(_at_once(app, urls))
+    assert [r.status_code for r in answers] == [404] * 5
+    assert all(r.json()["kind"] == "UnknownDrugError" for r in answers)
+
+
+async def _at_once(app, urls):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        return await asyncio.gather(*(client.get(u) for u in urls))
+
+
 @settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -377,6 +569,16 @@ def test_serve_command_answers_on_loopback(tmp_path):
         assert r.status_code == 200 and r.json()["pack"]["products"] == 3
         page = httpx.get(f"http://127.0.0.1:{port}/compare?a=alphex&b=betanib", timeout=10)
         assert page.status_code == 200 and "Alphex (alphamab)" in page.text
+        head = httpx.head(f"http://127.0.0.1:{port}/compare?a=alphex&b=betanib", timeout=10)
+        assert head.status_code == 200 and head.content == b""
+        assert int(head.headers["content-length"]) == len(page.content)
+        foreign = httpx.get(
+            f"http://127.0.0.1:{port}/api/compare/?a=alphex&b=betanib",
+            headers={"Host": "evil.example"},
+            timeout=10,
+        )
+        assert foreign.status_code == 400 and "location" not in foreign.headers
+        assert foreign.json()["kind"] == "HostError"
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=10)

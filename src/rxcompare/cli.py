@@ -720,7 +720,9 @@ def serve_cmd(
     online: bool = typer.Option(False, "--online", help="use openFDA for post-marketing counts"),
     access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="log every request"),
 ) -> None:
-    """Serve the comparison page and the JSON API (/api/compare, /api/drugs, /api/signals, /healthz)."""
+    """Serve the comparison page and the JSON API (/api/compare, /api/drugs, /api/signals, /healthz).
+
+    Only requests for the loopback names, --host and RXCOMPARE_WEB_HOSTS are answered."""
     try:
         import uvicorn
 
@@ -729,7 +731,7 @@ def serve_cmd(
         from rxcompare.errors import ConfigError
 
         raise ConfigError(f"the web app needs its extra ({exc.name} is missing): pip install 'rxcompare[web]'") from None
-    application = create_app(pack_file=pack_file, warehouse=warehouse, online=online)
+    application = create_app(pack_file=pack_file, warehouse=warehouse, online=online, hosts=[host])
     err.print(f"rxcompare serving on http://{host}:{port}/ (Ctrl+C stops)", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="info" if access_log else "warning",
                 access_log=access_log)

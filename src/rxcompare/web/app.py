@@ -4,6 +4,9 @@ Pages: ``/`` (the form: two drug fields with suggestions as you type) and ``/com
 form and the comparison, rendered on the same HTML as the report file). API: ``/api/compare``,
 ``/api/drugs``, ``/api/signals``, ``/healthz``; the OpenAPI document is ``/openapi.json``. Errors
 are answered in one JSON shape, or as the page with a friendly message (:mod:`.responses`).
+Comparisons that are not cached run in worker threads, a few at a time, identical requests
+sharing one computation (:mod:`.offload`), so ``/healthz`` and cached pages answer at once. Only
+the configured host names are served, and HEAD is answered wherever GET is (:mod:`.guards`).
 
 Run it with ``rxcompare serve`` or ``uvicorn`` on :func:`create_app`'s result.
 """
@@ -11,6 +14,7 @@ Run it with ``rxcompare serve`` or ``uvicorn`` on :func:`create_app`'s result.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, Query
@@ -22,6 +26,8 @@ from rxcompare.errors import QuestionError
 from rxcompare.render.html import page_csp, render_page
 from rxcompare.sources.pack import Pack, load_pack
 from rxcompare.web.engine import Engine, pick_postmarketing
+from rxcompare.web.guards import HeadAsGetMiddleware, HostCheckMiddleware
+from rxcompare.web.offload import Offload
 from rxcompare.web.responses import (
     NOSNIFF,
     ErrorBody,
@@ -72,11 +78,15 @@ def create_app(
     online: bool = False,
     postmarketing: PostMarketingSource | None = None,
     cache_size: int = 256,
+    hosts: Iterable[str] = (),
+    compare_threads: int = 2,
 ) -> FastAPI:
     """The app over ``pack`` (else ``pack_file``, else the configured or embedded pack).
 
     The post-marketing source is ``postmarketing`` when given, else the one the CLI would pick for
-    ``warehouse``/``online``; suggestions also come from the warehouse's FAERS names.
+    ``warehouse``/``online``; suggestions also come from the warehouse's FAERS names. The app
+    answers the loopback host names, ``hosts`` and those of ``RXCOMPARE_WEB_HOSTS``; at most
+    ``compare_threads`` uncached comparisons run at a time.
     """
     pack = pack or load_pack(pack_file or settings.PACK.get())
     missing = "no FAERS warehouse or online source was given."
@@ -99,13 +109,18 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.engine = engine
+    offload = app.state.offload = Offload(compare_threads)
     install_error_handlers(app)
     app.add_middleware(Utf8QueryMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(HostCheckMiddleware, hosts=tuple(hosts))  # outermost: checked first
 
     async def _rendering(kind: str, *key) -> bytes:
-        """A cached rendering at once; otherwise made in a worker thread, off the event loop."""
+        """A cached rendering at once; otherwise made off the event loop (:class:`Offload`)."""
         body = engine.rendered(kind, *key)
-        return body if body is not None else await run_in_threadpool(engine.render, kind, *key)
+        if body is not None:
+            return body
+        return await offload.run((kind, *key), engine.render, kind, *key)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(a: Name = "", b: Name = "", audience: Audience = "clinician") -> HTMLResponse:

@@ -2,7 +2,8 @@
 
 A comparison depends only on the pack, the post-marketing source, the two names, the audience and
 the patient factors, so it is computed once per such key (``functools.lru_cache``) and so are its
-JSON and HTML renderings. Input errors name the field ("a" or "b") they come from, so the page can
+JSON and HTML renderings. Concurrent calls for one key that is not cached yet share one
+computation (:class:`SingleFlight`): the first caller computes, the others wait for its result. Input errors name the field ("a" or "b") they come from, so the page can
 offer suggestions for the right field.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,43 @@ if TYPE_CHECKING:
     from rxcompare.comparison.postmarketing import PostMarketingSource
 
 FIELDS = {"a": "first", "b": "second"}
+
+
+class _Call:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class SingleFlight:
+    """Concurrent calls with the same key share one computation, made by the first caller."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[Any, _Call] = {}
+
+    def run(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            call = self._calls.get(key)
+            leader = call is None
+            if leader:
+                call = self._calls[key] = _Call()
+        if not leader:
+            call.done.wait()
+            if call.error is not None:
+                raise call.error
+            return call.value
+        try:
+            call.value = make()
+        except BaseException as exc:
+            call.error = exc
+            raise
+        finally:
+            with self._lock:
+                del self._calls[key]
+            call.done.set()
+        return call.value
 
 
 def pick_postmarketing(warehouse: str | os.PathLike[str] | None, online: bool) -> tuple[Any, str]:
@@ -60,6 +99,7 @@ class Engine:
         where = settings.WAREHOUSE.get(warehouse)
         self.index = DrugIndex(pack, where)
         self.comparison = lru_cache(maxsize=cache_size)(self._comparison)
+        self._flights = SingleFlight()
         self.compare_json = lru_cache(maxsize=cache_size)(self._compare_json)
         self.compare_page = lru_cache(maxsize=cache_size)(self._compare_page)
         self.signals = lru_cache(maxsize=cache_size)(self._signals)
@@ -118,22 +158,32 @@ class Engine:
     def _compare_json(
         self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
     ) -> bytes:
-        return render_json(self.comparison(a, b, audience, factors)).encode("utf-8")
+        return render_json(self.shared_comparison(a, b, audience, factors)).encode("utf-8")
 
     def _compare_page(
         self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
     ) -> bytes:
-        c = self.comparison(a, b, audience, factors)
+        c = self.shared_comparison(a, b, audience, factors)
         return render_page(c, a=a, b=b, audience=audience).encode("utf-8")
+
+    def shared_comparison(
+        self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
+    ) -> Comparison:
+        """The cached comparison; one computation for concurrent callers of one key."""
+        key = ("comparison", a, b, audience, factors)
+        return self._flights.run(key, lambda: self.comparison(a, b, audience, factors))
 
     def rendered(self, kind: str, *key: Any) -> bytes | None:
         """A rendering ("json" or "page") made already for this key, else None; does no work."""
         return self._ready.get((kind, *key))
 
     def render(self, kind: str, a: str, b: str, audience: str, factors: tuple[str, ...]) -> bytes:
-        """Make (or take from the cache) a rendering and keep it for :meth:`rendered`."""
+        """Make (or take from the cache) a rendering and keep it for :meth:`rendered`; concurrent
+        calls for one key share one rendering."""
         make = self.compare_json if kind == "json" else self.compare_page
-        body = make(a, b, audience, factors)
+        body = self._flights.run(
+            (kind, a, b, audience, factors), lambda: make(a, b, audience, factors)
+        )
         with self._lock:
             if len(self._ready) >= self._size:
                 self._ready.pop(next(iter(self._ready)))  # the oldest
@@ -196,4 +246,4 @@ class Engine:
         }
 
 
-__all__ = ["Engine", "pick_postmarketing"]
+__all__ = ["Engine", "SingleFlight", "pick_postmarketing"]

@@ -10,6 +10,7 @@ name, audience, factor or request that
 cannot be used (ambiguous, same twice)  422
 query parameter missing or too long     422
 query string that is not UTF-8          400
+Host header not configured (guards)     400
 no such page                            404 (405 for a wrong method)
 evidence unavailable (no pack, no
 post-marketing source)                  503
@@ -160,7 +161,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = {
             404: f"there is no page at {request.url.path!r}; the form is at / and the API under /api",
-            405: f"{request.method} is not allowed on {request.url.path!r}; use GET",
+            405: f"{request.method} is not allowed on {request.url.path!r}; use GET or HEAD",
         }.get(exc.status_code, str(exc.detail))
         return error_response(request, exc.status_code, message, "HTTPError")
 
