@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import zipfile
 from pathlib import Path
@@ -201,7 +202,7 @@ def test_reingest_is_a_noop(loaded, synth):
     assert _snapshot(wh.path) == before
 
 
-@pytest.mark.parametrize("target", ["_write_parquet", "commit_derived"])
+@pytest.mark.parametrize("target", ["_write_parquet", "_copy"])
 def test_interrupted_ingest_leaves_warehouse_unchanged(synth, tmp_path, monkeypatch, target):
     out, truth = synth
     wh = Warehouse(tmp_path / "wh")
@@ -212,15 +213,15 @@ def test_interrupted_ingest_leaves_warehouse_unchanged(synth, tmp_path, monkeypa
 
     def boom(*args, **kwargs):
         calls["n"] += 1
-        raise OSError("disk full (simulated)")
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "wh" / "x.parquet"))
 
     if target == "_write_parquet":
         monkeypatch.setattr(ingest_mod, "_write_parquet", boom)
     else:
         from rxcompare.sources.faers import dedup
 
-        monkeypatch.setattr(dedup, "commit_derived", boom)
-    with pytest.raises(OSError):
+        monkeypatch.setattr(dedup, "_copy", boom)
+    with pytest.raises(FaersError, match=r"x\.parquet: no space left on the device.*left as it was"):
         wh.ingest(out / f"faers_ascii_{truth.quarters[1]}.zip", synonyms=syn)
     assert calls["n"] == 1
     assert _snapshot(wh.path) == before
@@ -255,13 +256,16 @@ def test_file_of_the_wrong_table_is_rejected(synth, tmp_path):
         zf.extractall(folder)
     yy = f"{q[2:4]}Q{q[5]}"
     (folder / "ASCII" / f"INDI{yy}.txt").write_bytes((folder / "ASCII" / f"OUTC{yy}.txt").read_bytes())
+    with pytest.raises(FaersError, match=rf"INDI{yy}.txt cannot be read as the INDI table \(header lacks"):
+        Warehouse(tmp_path / "wh0").ingest(folder)
     wh = Warehouse(tmp_path / "wh")
-    res = wh.ingest(folder)
-    assert "indi" not in dict(res.rows) and res.rejects == 1
+    res = wh.ingest(folder, allow_missing=True)
+    assert "indi" not in dict(res.rows) and res.rejects == 1 and res.missing == ("indi",)
+    assert wh.status().quarters[0].missing == ("indi",)
     rows = list(_read_csv(wh.path / "rejects" / f"{q}.csv"))
     assert rows[0]["file"].endswith(f"INDI{yy}.txt") and rows[0]["line"] == "1" and rows[0]["field"] == "header"
     with pytest.raises(FaersError, match="header"):
-        Warehouse(tmp_path / "wh2").ingest(folder, strict=True)
+        Warehouse(tmp_path / "wh2").ingest(folder, strict=True, allow_missing=True)
 
 
 def test_different_file_for_same_quarter_replaces_it(synth, tmp_path):

@@ -383,6 +383,8 @@ def faers_ingest(
     warehouse: Optional[Path] = typer.Option(None, "--warehouse", help="warehouse folder (else RXCOMPARE_WAREHOUSE)"),
     strict: bool = typer.Option(False, "--strict", help="stop at the first bad line instead of listing it"),
     synonyms: Optional[Path] = typer.Option(None, "--synonyms", help="CSV name,ingredient,product (else RXCOMPARE_SYNONYMS)"),
+    allow_missing: bool = typer.Option(False, "--allow-missing",
+                                       help="ingest a quarter whose table file is absent or unreadable, recording it as missing"),
 ) -> None:
     """Ingest quarters into the warehouse (atomic per quarter; the same file twice changes nothing)."""
     from rxcompare.sources.faers.normalise import load_synonyms
@@ -391,11 +393,16 @@ def faers_ingest(
     wh = Warehouse(warehouse)
     syn = load_synonyms(synonyms)
     bar, update = _faers_progress()
+    results = []
     with bar:
-        results = [wh.ingest(p, strict=strict, progress=update, synonyms=syn, rebuild=False) for p in paths]
-        if any(not r.skipped for r in results) or wh.status().stale:
-            update("deduplicating", 0, None)
-            wh.dedupe(syn)
+        try:
+            for p in paths:
+                results.append(wh.ingest(p, strict=strict, progress=update, synonyms=syn, rebuild=False,
+                                         allow_missing=allow_missing))
+        finally:  # the quarters ingested before an error get their case tables too
+            if any(not r.skipped for r in results) or wh.status().needs_dedup:
+                update("deduplicating", 0, None)
+                wh.dedupe(syn)
     for r in results:
         if r.skipped:
             out.print(f"{r.quarter}: already ingested from {escape(r.source)} (same sha256), nothing changed")
@@ -439,6 +446,15 @@ def faers_status(
         table.add_row(q.quarter, q.layout, q.source, f"{q.reports:,}", str(q.rejects), str(q.flagged),
                       str(q.deleted), q.ingested_at)
     out.print(table)
+    for line in st.recovered:
+        out.print(f"recovered: {escape(line)}", highlight=False)
+    for q in st.quarters:
+        if q.missing:
+            out.print(f"[yellow]{q.quarter}: ingested without {', '.join(t.upper() for t in q.missing)} (--allow-missing)[/]")
+        if q.damaged:
+            out.print(f"[red]{q.quarter} is damaged: {escape('; '.join(q.damaged))}; ingest it again from its zip[/]")
+    if st.damaged:
+        out.print(f"[red]the case tables are damaged: {escape('; '.join(st.damaged))}; run `rxcompare faers dedup`[/]")
     d = st.dedup
     if d is None:
         out.print("no deduplicated case table yet")
@@ -575,15 +591,7 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
     import json
 
     from rxcompare.errors import ConfigError, FaersError
-    from rxcompare.scoring import (
-        by_quarter_arrow,
-        by_quarter_csv,
-        by_quarter_json,
-        signals_by_quarter,
-        signals_csv,
-        signals_from_warehouse,
-        signals_json,
-    )
+    from rxcompare.scoring import signals_by_quarter, signals_from_warehouse
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.stats.thresholds import Thresholds
 
@@ -613,26 +621,28 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
         else:
             table = signals_from_warehouse(tables, vs=vs, **kw)
     if by_quarter:
-        if parquet:
-            import pyarrow.parquet as pq
-
-            pq.write_table(by_quarter_arrow(results), output)
-            err.print(f"wrote {output} ({sum(len(t) for _, t in results)} rows)", highlight=False)
-            return
-        text = (json.dumps(by_quarter_json(results), indent=1, allow_nan=False) if fmt == "json"
-                else by_quarter_csv(results) if fmt == "csv"
-                else "\n".join(f"received up to {q}:\n{_signals_text(t)}" for q, t in results))
-        _write(text, output)
+        if not _write_signals(results, fmt, output):
+            _write("\n".join(f"received up to {q}:\n{_signals_text(t)}" for q, t in results), output)
         return
-    if parquet:
-        import pyarrow.parquet as pq
+    if not _write_signals([(None, table)], fmt, output):
+        _write(_signals_text(table), output)
 
-        pq.write_table(table.to_arrow(), output)
-        err.print(f"wrote {output} ({len(table)} pairs)", highlight=False)
-        return
-    text = (json.dumps(signals_json(table), indent=1, allow_nan=False) if fmt == "json"
-            else signals_csv(table) if fmt == "csv" else _signals_text(table))
-    _write(text, output)
+
+def _write_signals(results, fmt: str, output: Optional[Path]) -> bool:
+    """CSV, JSON or Parquet (by the output's suffix) written column-wise by
+    :mod:`rxcompare.signal_files`; False when the format is the terminal table."""
+    from rxcompare.signal_files import write_signals
+
+    parquet = output is not None and output.suffix.lower() in (".parquet", ".pq")
+    if not parquet and fmt == "table":
+        return False
+    if output is None:
+        sys.stdout.flush()
+    rows = write_signals(results, "parquet" if parquet else fmt, output if output is not None else sys.stdout)
+    if output is not None:
+        err.print(f"wrote {output} ({rows} {'pairs' if results and results[0][0] is None else 'rows'})",
+                  highlight=False)
+    return True
 
 
 @app.command("signals")
@@ -665,10 +675,8 @@ def signals_cmd(
 ) -> None:
     """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair, from a
     long table of reports (--reports) or the FAERS warehouse (DuckDB, or Spark with --engine spark)."""
-    import json
-
     from rxcompare.errors import ConfigError
-    from rxcompare.scoring import run_signals, signals_csv, signals_json
+    from rxcompare.scoring import run_signals
     from rxcompare.stats.thresholds import Thresholds
 
     if fmt not in SIGNAL_FORMATS:
@@ -693,19 +701,8 @@ def signals_cmd(
         count_all, drug=drug, events=tuple(event), vs=vs, count_pair=count_pair,
         thresholds=Thresholds(min_count=min_count),
     )
-    if output is not None and output.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        pq.write_table(table.to_arrow(), output)
-        err.print(f"wrote {output} ({len(table)} pairs)", highlight=False)
-        return
-    if fmt == "json":
-        text = json.dumps(signals_json(table), indent=1, allow_nan=False)
-    elif fmt == "csv":
-        text = signals_csv(table)
-    else:
-        text = _signals_text(table)
-    _write(text, output)
+    if not _write_signals([(None, table)], fmt, output):
+        _write(_signals_text(table), output)
 
 
 # ---- serve (issue: web) --------------------------------------------------------------------

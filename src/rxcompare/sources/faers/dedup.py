@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,11 +24,9 @@ import duckdb
 import pyarrow as pa
 
 from rxcompare.errors import FaersError
-from rxcompare.sources.faers import layout
+from rxcompare.sources.faers import layout, store
 from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
-
-DERIVED = ("cases", "case_drugs", "case_reactions", "case_indications", "case_therapies")
-_QDIR = re.compile(r"^\d{4}q[1-4]$")
+from rxcompare.sources.faers.store import DERIVED
 
 # Age unit -> years (FDA ASC_NTS: DEC decade, YR year, MON month, WK week, DY day, HR hour).
 AGE_UNITS = {"DEC": 10.0, "YR": 1.0, "MON": 1 / 12, "WK": 7 / 365.25, "DY": 1 / 365.25, "HR": 1 / 8766}
@@ -50,11 +48,7 @@ class DedupReport:
 
 def quarter_dirs(root: Path) -> dict[str, Path]:
     """The ingested quarters of a warehouse: ``{"2022q4": <root>/quarters/2022q4, ...}``."""
-    qroot = Path(root) / "quarters"
-    if not qroot.is_dir():
-        return {}
-    return {p.name: p for p in sorted(qroot.iterdir())
-            if _QDIR.match(p.name) and (p / "manifest.json").exists()}
+    return {q: d for q, d in store.quarter_dirs(root).items() if (d / "manifest.json").exists()}
 
 
 def _q(s: str) -> str:
@@ -103,9 +97,9 @@ def _normalisation_map(con: duckdb.DuckDBPyConnection, synonyms: Synonyms) -> pa
                      "product": pa.array(products, pa.string())})
 
 
-def _copy(con: duckdb.DuckDBPyConnection, query: str, out: Path) -> None:
-    """Write one derived table (zstd Parquet)."""
-    con.execute(f"COPY ({query}) TO {_q(str(out))} (FORMAT parquet, COMPRESSION zstd)")
+def _copy(con: duckdb.DuckDBPyConnection, rows: dict[str, int], query: str, out: Path) -> None:
+    """Write one derived table (zstd Parquet) and note its rows in ``rows``."""
+    rows[out.stem] = int(con.execute(f"COPY ({query}) TO {_q(str(out))} (FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
 
 
 def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | None = None) -> DedupReport:
@@ -116,6 +110,7 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
     # Row order inside a Parquet file carries no meaning here; letting DuckDB write in parallel
     # makes the COPY steps about three times faster on two cores (bench/bench_ingest.py).
     con = duckdb.connect(config={"preserve_insertion_order": False})
+    rows: dict[str, int] = {}
     try:
         con.execute(f"SET temp_directory={_q(str(out / '.spill'))}; SET memory_limit='1500MB'")
         con.execute("SET preserve_insertion_order=false; SET enable_progress_bar=false")
@@ -137,7 +132,7 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
 
         outc = _scan(quarters, "outc")
         legacy = "d.quarter <= '2012q3'"
-        _copy(con, f"""
+        _copy(con, rows, f"""
             WITH o AS (SELECT quarter, primaryid,
                        array_to_string(list_sort(list_distinct(list(upper(trim(outc_cod))))), ',') AS outcomes
                        FROM {outc} WHERE nullif(trim(outc_cod), '') IS NOT NULL GROUP BY ALL),
@@ -160,7 +155,7 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
                     "JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter")
         norm = _normalisation_map(con, synonyms)
         con.register("norm", norm)
-        _copy(con, """
+        _copy(con, rows, """
             SELECT x.primaryid, x.caseid, TRY_CAST(trim(x.drug_seq) AS BIGINT) AS drug_seq,
               nullif(upper(trim(x.role_cod)), '') AS role_cod, x.drugname, x.prod_ai,
               n.ingredient, n.product, x.route
@@ -168,14 +163,14 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
         con.execute("DROP TABLE kept_drug")
         con.unregister("norm")
 
-        _copy(con, f"""
+        _copy(con, rows, f"""
             SELECT DISTINCT x.primaryid, k.caseid, nullif(upper(trim(x.pt)), '') AS pt
             FROM {_scan(quarters, 'reac')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_reactions.parquet")
-        _copy(con, f"""
+        _copy(con, rows, f"""
             SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.indi_drug_seq) AS BIGINT) AS drug_seq,
               nullif(upper(trim(x.indi_pt)), '') AS indi_pt
             FROM {_scan(quarters, 'indi')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_indications.parquet")
-        _copy(con, f"""
+        _copy(con, rows, f"""
             SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.dsg_drug_seq) AS BIGINT) AS drug_seq,
               {_valid_date('x.start_dt')} AS start_dt, {_valid_date('x.end_dt')} AS end_dt
             FROM {_scan(quarters, 'ther')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_therapies.parquet")
@@ -205,6 +200,7 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
         "synonyms": len(synonyms.entries),
         "rule": "one row per caseid: latest fda_dt, then highest primaryid; then cases on any deleted list removed",
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "parquet": {f"{n}.parquet": store.file_record(out / f"{n}.parquet", rows[n]) for n in DERIVED},
     }
     (out / "dedup.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return _report(report)
@@ -215,32 +211,51 @@ def _report(d: dict) -> DedupReport:
                        tuple(d["orphans"].items()), tuple(d["quarters"]))
 
 
-def commit_derived(staged: Path, root: Path) -> None:
-    """Move staged derived files into the warehouse, each by an atomic rename; dedup.json last."""
-    for name in DERIVED:
-        os.replace(staged / f"{name}.parquet", root / f"{name}.parquet")
-    os.replace(staged / "dedup.json", root / "dedup.json")
+def derived_steps(staged: Path, root: Path) -> list[tuple[str, Path, Path]]:
+    """The renames that put staged derived files in place (dedup.json last), for :func:`store.commit`."""
+    names = [f"{n}.parquet" for n in DERIVED] + ["dedup.json"]
+    return [("file", staged / n, root / n) for n in names]
 
 
 def read_report(root: str | os.PathLike[str]) -> DedupReport | None:
-    """The last deduplication report of a warehouse, or None before the first ingest."""
-    p = Path(root) / "dedup.json"
-    return _report(json.loads(p.read_text(encoding="utf-8"))) if p.exists() else None
+    """The last deduplication report of a warehouse, or None before the first (or when unreadable:
+    :func:`store.read_dedup` says why)."""
+    doc, _ = store.read_dedup(Path(root))
+    return _report(doc) if doc is not None else None
+
+
+def usable_quarters(root: Path, replacing: set[str] = frozenset()) -> dict[str, Path]:
+    """The quarters to deduplicate; raises :class:`FaersError` naming each damaged one (those being
+    ``replacing`` aside)."""
+    held = store.held_quarters(root)
+    damaged = {q: problems for q, (_, problems) in held.items() if problems and q not in replacing}
+    if damaged:
+        said = "; ".join(f"{q}: {', '.join(p)}" for q, p in damaged.items())
+        raise FaersError(f"warehouse {root}: damaged quarter(s) ({said}); ingest each again from its zip "
+                         "(`rxcompare faers ingest FILE`), which rebuilds it, then the case tables are rebuilt")
+    return store.quarter_dirs(root)
 
 
 def dedupe_cases(warehouse: str | os.PathLike[str], synonyms: Synonyms | None = None) -> DedupReport:
-    """Rebuild the derived case tables of a warehouse from all its quarters (atomic per file)."""
-    from rxcompare.sources.faers.warehouse import warehouse_lock
-
+    """Rebuild the derived case tables of a warehouse from all its quarters, read under the lock
+    (a concurrent ingest finishes first), committed as one (see :mod:`.store`)."""
     root = Path(os.fspath(warehouse))
-    quarters = quarter_dirs(root)
-    if not quarters:
-        raise FaersError(f"warehouse {root} holds no quarters; run `rxcompare faers ingest` first")
-    with warehouse_lock(root):
-        staged = root / f".tmp-derived-{os.getpid()}"
+    if not root.is_dir():
+        raise FaersError(f"warehouse {root} does not exist; run `rxcompare faers ingest` first")
+    with store.writer_lock(root):
+        quarters = usable_quarters(root)
+        if not quarters:
+            raise FaersError(f"warehouse {root} holds no quarters; run `rxcompare faers ingest` first")
+        token = uuid.uuid4().hex[:12]
+        staged = root / f".tmp-derived-{token}"
         try:
             report = build_derived(quarters, staged, synonyms)
-            commit_derived(staged, root)
+            store.commit(root, token, derived_steps(staged, root), [staged])
+        except OSError as exc:
+            raise store.disk_error(exc, staged, "writing the case tables") from None
+        except duckdb.IOException as exc:
+            raise FaersError(f"{staged}: {str(exc).splitlines()[0]} (while writing the case tables); "
+                             "free some space or give another --warehouse; the warehouse was left as it was") from None
         finally:
             shutil.rmtree(staged, ignore_errors=True)
     return report

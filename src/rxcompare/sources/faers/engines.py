@@ -27,7 +27,8 @@ from typing import Any
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, FaersError
-from rxcompare.sources.faers.dedup import DERIVED
+from rxcompare.sources.faers import store
+from rxcompare.sources.faers.store import DERIVED
 
 __all__ = ["ENGINES", "SPARK_DEFAULTS", "WarehouseTables", "connect_engine", "spark_available"]
 
@@ -128,6 +129,7 @@ def _location(path: str | os.PathLike[str] | None) -> str:
             f"warehouse {root} has no {', '.join(missing)} table; ingest quarters with "
             "`rxcompare faers ingest PATH` (or run `rxcompare faers dedup` after ingesting with --no-dedup)"
         )
+    store.require_current(root)  # damaged or stale case tables are refused, never counted
     return str(root.resolve())
 
 

@@ -13,10 +13,7 @@ The location is ``--warehouse DIR``, else ``RXCOMPARE_WAREHOUSE``, else the user
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,37 +21,23 @@ import duckdb
 
 from rxcompare import settings
 from rxcompare.errors import FaersError
+from rxcompare.sources.faers import store
 from rxcompare.sources.faers.dedup import (
     DERIVED,
     DedupReport,
+    _report,
     dedupe_cases,
-    quarter_dirs,
-    read_report,
 )
 from rxcompare.sources.faers.ingest import IngestResult, ingest_quarter
 from rxcompare.sources.faers.normalise import Synonyms, load_synonyms, normalise_drug_name
 
-
-@contextlib.contextmanager
-def warehouse_lock(root: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the warehouse while it is written (one writer at a time)."""
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / ".lock").open("a") as fh:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no advisory lock
-            yield
-            return
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+warehouse_lock = store.writer_lock
+"""The writers' lock (kept under its former name)."""
 
 
 @dataclass(frozen=True)
 class QuarterStatus:
-    """One ingested quarter as its manifest records it."""
+    """One ingested quarter as its manifest records it, and what is damaged on disk."""
 
     quarter: str
     layout: str
@@ -66,16 +49,20 @@ class QuarterStatus:
     flagged: int
     deleted: int
     ingested_at: str
+    missing: tuple[str, ...] = ()  # tables ingested as missing (--allow-missing)
+    damaged: tuple[str, ...] = ()  # what on disk differs from what was written
 
 
 @dataclass(frozen=True)
 class WarehouseStatus:
-    """What a warehouse holds: quarters, reports before and after deduplication, rejects."""
+    """What a warehouse holds: quarters, reports before and after deduplication, rejects, damage."""
 
     path: str
     quarters: tuple[QuarterStatus, ...]
     dedup: DedupReport | None
     stale: bool  # the derived tables were built from other quarters than those held
+    damaged: tuple[str, ...] = ()  # what is wrong with the derived tables (dedup.json, case files)
+    recovered: tuple[str, ...] = ()  # what recovery did on this look (an interrupted commit finished)
 
     @property
     def reports_before(self) -> int:
@@ -93,6 +80,23 @@ class WarehouseStatus:
     def flagged(self) -> int:
         return sum(q.flagged for q in self.quarters)
 
+    @property
+    def needs_dedup(self) -> bool:
+        """The case tables must be rebuilt (`faers dedup`) before they are read."""
+        return bool(self.quarters) and (self.stale or bool(self.damaged) or self.dedup is None)
+
+
+def _quarter_status(q: str, manifest: dict | None, problems: list[str]) -> QuarterStatus:
+    if manifest is None:
+        return QuarterStatus(q, "?", "?", "", 0, (), 0, 0, 0, "?", (), tuple(problems))
+    m = manifest
+    return QuarterStatus(
+        quarter=q, layout=m["layout"], source=m["source"], sha256=m["sha256"],
+        reports=m["rows"].get("demo", 0), rows=tuple(m["rows"].items()), rejects=m["rejects"],
+        flagged=m.get("flagged", 0), deleted=m.get("deleted", 0), ingested_at=m["ingested_at"],
+        missing=tuple(m.get("missing_tables", ())), damaged=tuple(problems),
+    )
+
 
 class Warehouse:
     """A FAERS warehouse folder. ``Warehouse()`` uses the configured location."""
@@ -107,47 +111,60 @@ class Warehouse:
         return f"Warehouse({str(self.path)!r})"
 
     def ingest(self, source: str | os.PathLike[str], strict: bool = False, progress=None,
-               synonyms: Synonyms | None = None, rebuild: bool = True) -> IngestResult:
+               synonyms: Synonyms | None = None, rebuild: bool = True, allow_missing: bool = False,
+               max_member_mb: float | None = None, max_ratio: float | None = None) -> IngestResult:
         """Ingest one quarter; see :func:`ingest_quarter`."""
         return ingest_quarter(source, self.path, strict=strict, progress=progress, synonyms=synonyms,
-                              rebuild=rebuild)
+                              rebuild=rebuild, allow_missing=allow_missing, max_member_mb=max_member_mb,
+                              max_ratio=max_ratio)
 
     def dedupe(self, synonyms: Synonyms | None = None) -> DedupReport:
         """Rebuild the derived case tables; see :func:`dedupe_cases`."""
         return dedupe_cases(self.path, synonyms)
 
     def status(self) -> WarehouseStatus:
-        """Quarters held, reports before and after deduplication, rejects (reads manifests only)."""
-        quarters = []
-        for q, d in quarter_dirs(self.path).items():
-            m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-            quarters.append(QuarterStatus(
-                quarter=q, layout=m["layout"], source=m["source"], sha256=m["sha256"],
-                reports=m["rows"].get("demo", 0), rows=tuple(m["rows"].items()), rejects=m["rejects"],
-                flagged=m.get("flagged", 0), deleted=m.get("deleted", 0), ingested_at=m["ingested_at"],
-            ))
-        report = read_report(self.path)
+        """Quarters held, reports before and after deduplication, rejects, and what is damaged or
+        stale (manifests, Parquet footers and sizes are checked against what was written).
+
+        When no writer is at work, an interrupted commit is completed first (see :mod:`.store`)."""
+        recovered: list[str] = []
+        if self.path.is_dir() and os.access(self.path, os.W_OK):
+            try:
+                with store.writer_lock(self.path, wait=False) as done:
+                    recovered = done or []
+            except FaersError:
+                pass  # an unwritable warehouse is still read as it is
+        quarters = tuple(_quarter_status(q, m, p) for q, (m, p) in store.held_quarters(self.path).items())
+        doc, problems = store.read_dedup(self.path)
+        report = _report(doc) if doc is not None else None
         stale = False
-        if report is not None or quarters:
-            built = json.loads((self.path / "dedup.json").read_text(encoding="utf-8"))["quarters"] \
-                if report is not None else {}
-            stale = built != {q.quarter: q.sha256 for q in quarters}
-        return WarehouseStatus(str(self.path), tuple(quarters), report, stale)
+        if report is not None:
+            stale = doc["quarters"] != {q.quarter: q.sha256 for q in quarters}
+        return WarehouseStatus(str(self.path), quarters, report, stale, tuple(problems), tuple(recovered))
 
     def connect(self, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with views ``cases``, ``case_drugs``, ``case_reactions``,
-        ``case_indications``, ``case_therapies`` over the derived Parquet files."""
-        missing = [n for n in DERIVED if not (self.path / f"{n}.parquet").exists()]
-        if missing:
-            raise FaersError(
-                f"warehouse {self.path} has no {', '.join(missing)} table; ingest quarters with "
-                "`rxcompare faers ingest PATH` (or run `rxcompare faers dedup` after ingesting with --no-dedup)"
-            )
+        ``case_indications``, ``case_therapies`` over the derived Parquet files.
+
+        Raises :class:`FaersError` when they are missing, damaged or stale (built from other quarters
+        than those held)."""
+        require_current(self.path)
         con = duckdb.connect(database)
         for name in DERIVED:
             path = str(self.path / f"{name}.parquet").replace("'", "''")
             con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
         return con
+
+
+def require_current(root: str | os.PathLike[str]) -> None:
+    """Raise :class:`FaersError` unless the derived case tables are there, whole and current."""
+    root = Path(os.fspath(root))
+    if not store.quarter_dirs(root):
+        raise FaersError(
+            f"warehouse {root} has no quarters and no case tables; ingest quarters with "
+            "`rxcompare faers ingest PATH`"
+        )
+    store.require_current(root)
 
 
 __all__ = [
@@ -158,5 +175,6 @@ __all__ = [
     "ingest_quarter",
     "load_synonyms",
     "normalise_drug_name",
+    "require_current",
     "warehouse_lock",
 ]

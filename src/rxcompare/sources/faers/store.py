@@ -1,0 +1,321 @@
+"""The warehouse on disk, below both stages (ingest and dedup): its folders, the writer's lock, commits
+that survive a kill, recovery on open, and checks that what is stored is what was written.
+
+Layout::
+
+    <warehouse>/.lock                           the writers' lock (an empty file)
+    <warehouse>/quarters/<yyyyqN>/              one folder per quarter: Parquet tables, manifest.json
+    <warehouse>/rejects/<yyyyqN>.csv
+    <warehouse>/{cases,...}.parquet, dedup.json the derived case tables
+    <warehouse>/.commit-<token>.json            a commit in progress (its journal)
+
+A commit works on complete staged copies only (``quarters/.tmp-*``, ``.tmp-derived-*``). It first writes
+its journal (the list of renames, fsynced, then itself renamed into place), then does the renames, then
+deletes the journal and the replaced copies. Whoever next takes the lock finds the journal and redoes
+the renames not yet done (each is done only when its source still exists), so a kill at any point
+leaves either the old warehouse or the new one, never a quarter missing. Staging folders without a
+journal are unfinished work of a dead writer and are removed; a replaced quarter left by an older
+version of rxcompare (``.old-*`` with no quarter in place) is put back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from rxcompare.errors import FaersError
+
+DERIVED = ("cases", "case_drugs", "case_reactions", "case_indications", "case_therapies")
+QUARTER_DIR = re.compile(r"^\d{4}q[1-4]$")
+_JOURNAL = re.compile(r"^\.commit-[0-9a-f]+\.json$")
+_LEFTOVER = re.compile(r"^\.(tmp|old|commit)-")
+
+
+# --- errors of the file system, said plainly --------------------------------------------------------
+
+
+def disk_error(exc: OSError, path: Path | str, doing: str) -> FaersError:
+    """A :class:`FaersError` for an ``OSError`` met while ``doing`` something to ``path``."""
+    where = getattr(exc, "filename", None) or path
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        what = "no space left on the device; free some space or give another --warehouse"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = f"{exc.strerror or 'not writable'}; give a writable --warehouse folder or fix its permissions"
+    elif code == errno.ENOTDIR:
+        what = "a part of the path is a file, not a folder; give a folder as --warehouse"
+    else:
+        what = f"{exc.strerror or exc}; check the path and the disk"
+    return FaersError(f"{where}: {what} (while {doing}); the warehouse was left as it was")
+
+
+def _writable_root(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise FaersError(f"warehouse {root} is a file, not a folder; give a folder as --warehouse "
+                         "(or RXCOMPARE_WAREHOUSE)")
+    try:
+        (root / "quarters").mkdir(parents=True, exist_ok=True)
+        (root / "rejects").mkdir(exist_ok=True)
+    except OSError as exc:
+        raise disk_error(exc, root, "creating the warehouse folders") from None
+    for sub in ("quarters", "rejects"):
+        if not (root / sub).is_dir():
+            raise FaersError(f"{root / sub} is a file, not a folder; move it away and run again")
+
+
+# --- the writers' lock and recovery on open -------------------------------------------------------
+
+
+@contextlib.contextmanager
+def writer_lock(root: Path, wait: bool = True) -> Iterator[list[str] | None]:
+    """Hold the warehouse's exclusive lock (one writer at a time) and recover what a dead writer left.
+
+    Yields what recovery did once held (see :func:`recover`). With ``wait=False`` it yields None at
+    once when another process holds the lock.
+    """
+    root = Path(root)
+    _writable_root(root)
+    lock = root / ".lock"
+    if lock.is_dir():
+        raise FaersError(f"{lock} is a folder, not the warehouse's lock file; remove it (rmdir) and run again")
+    try:
+        fh = lock.open("a")
+    except OSError as exc:
+        raise disk_error(exc, lock, "opening the lock file") from None
+    with fh:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory lock
+            yield recover(root)
+            return
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield None
+            return
+        try:
+            yield recover(root)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def recover(root: Path) -> list[str]:
+    """Finish the commits a dead writer left and remove its unfinished staging; what was done.
+
+    Call only while holding the lock (no live writer then owns a staging folder)."""
+    done: list[str] = []
+    for journal in sorted(p for p in root.iterdir() if _JOURNAL.match(p.name)):
+        try:
+            doc = json.loads(journal.read_text(encoding="utf-8"))
+            steps, cleanup = doc["steps"], doc["cleanup"]
+        except (ValueError, KeyError, TypeError):
+            # a journal is renamed into place only once complete; an unreadable one is damage
+            raise FaersError(f"{journal}: an unreadable commit journal; look at the warehouse by hand "
+                             "(quarters/.tmp-* hold the staged copy) and remove the journal") from None
+        _replay(root, steps)
+        journal.unlink()
+        _remove(root, cleanup)
+        done.append(f"completed the interrupted commit {journal.name}")
+    qroot = root / "quarters"
+    for p in sorted(qroot.iterdir()) if qroot.is_dir() else []:
+        if p.name.startswith(".old-"):
+            m = re.match(r"^\.old-(\d{4}q[1-4])-", p.name)
+            final = qroot / m.group(1) if m else None
+            for candidate in (p, p / "quarter"):
+                if final is not None and not final.exists() and (candidate / "manifest.json").exists():
+                    os.rename(candidate, final)
+                    done.append(f"restored {final.name} from {p.name}")
+                    break
+        if _LEFTOVER.match(p.name) or p.name.endswith(".spill"):
+            _rmtree(p)
+            done.append(f"removed {p.name}")
+    for p in sorted(root.iterdir()):
+        if (_LEFTOVER.match(p.name) and not _JOURNAL.match(p.name)) or p.name.endswith(".spill"):
+            _rmtree(p)
+            done.append(f"removed {p.name}")
+    return done
+
+
+def _rmtree(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+def _replay(root: Path, steps: list[list[str]]) -> None:
+    """Do the renames of a commit that are not done yet (each step is safe to repeat)."""
+    for kind, *paths in steps:
+        if kind == "quarter":  # staged -> final, the final in place moved to backup first
+            staged, final, backup = (root / p for p in paths)
+            if staged.exists():
+                if final.exists():
+                    os.rename(final, backup)
+                os.rename(staged, final)
+        else:  # "file": src replaces dst
+            src, dst = (root / p for p in paths)
+            if src.exists():
+                os.replace(src, dst)
+
+
+def _remove(root: Path, paths: list[str]) -> None:
+    for p in paths:
+        _rmtree(root / p)
+
+
+def commit(root: Path, token: str, steps: list[tuple[str, ...]], cleanup: list[Path]) -> None:
+    """Do ``steps`` (``("quarter", staged, final, backup)`` or ``("file", src, dst)``) as one commit.
+
+    The journal is written first; after it, the commit is decided, and a kill or an error part way is
+    completed by :func:`recover` (here at once for an error, or by the next writer for a kill).
+    """
+    rel = [[kind, *(str(Path(p).relative_to(root)) for p in paths)] for kind, *paths in steps]
+    doc = {"steps": rel, "cleanup": [str(Path(p).relative_to(root)) for p in cleanup]}
+    journal = root / f".commit-{token}.json"
+    part = root / f".commit-{token}.json.part"
+    try:
+        with part.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps(doc, indent=1))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.rename(part, journal)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise disk_error(exc, journal, "writing the commit journal") from None
+    try:
+        _replay(root, rel)
+        journal.unlink()
+    except OSError as exc:
+        raise FaersError(f"{root}: the commit stopped part way ({exc}); it is recorded in {journal.name} "
+                         "and will be completed by the next `rxcompare faers ingest` or `faers dedup`") from None
+    _remove(root, doc["cleanup"])
+
+
+# --- what is stored, checked --------------------------------------------------------------------------
+
+
+def quarter_dirs(root: Path) -> dict[str, Path]:
+    """The quarter folders of a warehouse: ``{"2022q4": <root>/quarters/2022q4, ...}`` (damaged ones too)."""
+    qroot = Path(root) / "quarters"
+    if not qroot.is_dir():
+        return {}
+    return {p.name: p for p in sorted(qroot.iterdir()) if QUARTER_DIR.match(p.name) and p.is_dir()}
+
+
+def file_record(path: Path, rows: int) -> dict[str, int]:
+    """What the manifest records of a written file: its rows and size."""
+    return {"rows": int(rows), "bytes": path.stat().st_size}
+
+
+def check_files(folder: Path, files: dict[str, dict[str, int]]) -> list[str]:
+    """Problems of the Parquet files against what was recorded (missing, size, footer, rows)."""
+    problems = []
+    for name, want in files.items():
+        p = folder / name
+        if not p.is_file():
+            problems.append(f"{name} is missing")
+            continue
+        size = p.stat().st_size
+        if "bytes" in want and size != want["bytes"]:
+            problems.append(f"{name} has {size:,} bytes, {want['bytes']:,} were written")
+            continue
+        try:
+            rows = pq.ParquetFile(p).metadata.num_rows
+        except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for a damaged footer
+            problems.append(f"{name} cannot be read ({str(exc).splitlines()[0][:100]})")
+            continue
+        if "rows" in want and rows != want["rows"]:
+            problems.append(f"{name} has {rows:,} rows, {want['rows']:,} were written")
+    return problems
+
+
+def _read_json(path: Path) -> tuple[dict | None, str | None]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, f"{path.name} is missing"
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, f"{path.name} is not valid JSON ({str(exc)[:80]})"
+    except OSError as exc:
+        return None, f"{path.name} cannot be read ({exc.strerror})"
+    if not isinstance(doc, dict):
+        return None, f"{path.name} is not a JSON object"
+    return doc, None
+
+
+_MANIFEST_KEYS = ("quarter", "source", "sha256", "layout", "rows", "rejects", "ingested_at")
+
+
+def read_manifest(qdir: Path) -> tuple[dict | None, list[str]]:
+    """A quarter's manifest and the problems found checking its files (empty when all is well)."""
+    doc, problem = _read_json(qdir / "manifest.json")
+    if doc is None:
+        return None, [problem]
+    lacking = [k for k in _MANIFEST_KEYS if k not in doc]
+    if lacking or not isinstance(doc.get("rows"), dict):
+        return None, [f"manifest.json lacks {', '.join(lacking) or 'rows'}"]
+    if doc["quarter"] != qdir.name:
+        return None, [f"manifest.json is of quarter {doc['quarter']!r}, not {qdir.name}"]
+    files = doc.get("parquet") or {f"{t}.parquet": {"rows": n} for t, n in doc["rows"].items()}
+    return doc, check_files(qdir, files)
+
+
+def read_dedup(root: Path) -> tuple[dict | None, list[str]]:
+    """The derived tables' record (dedup.json) and the problems of the derived files; (None, []) before
+    the first deduplication."""
+    root = Path(root)
+    if not (root / "dedup.json").exists() and not any((root / f"{n}.parquet").exists() for n in DERIVED):
+        return None, []
+    doc, problem = _read_json(root / "dedup.json")
+    if doc is None:
+        return None, [problem]
+    lacking = [k for k in ("rows_before", "removed_older_versions", "removed_deleted", "after", "orphans",
+                           "quarters") if k not in doc]
+    if lacking:
+        return None, [f"dedup.json lacks {', '.join(lacking)}"]
+    files = doc.get("parquet") or {f"{n}.parquet": {} for n in DERIVED}
+    if "cases.parquet" in files and "rows" not in files["cases.parquet"]:
+        files["cases.parquet"] = {**files["cases.parquet"], "rows": doc["after"]}
+    return doc, check_files(root, files)
+
+
+def held_quarters(root: Path) -> dict[str, tuple[dict | None, list[str]]]:
+    """Each quarter folder's manifest and problems."""
+    return {q: read_manifest(d) for q, d in quarter_dirs(root).items()}
+
+
+def derived_problems(root: Path) -> list[str]:
+    """Why the derived case tables cannot be used as they are (empty when they can): missing,
+    damaged, or built from other quarters than those held (stale)."""
+    root = Path(root)
+    doc, problems = read_dedup(root)
+    held = held_quarters(root)
+    if doc is None and not problems:
+        return ["it has no case tables yet"]
+    if problems:
+        return problems
+    have = {q: (m or {}).get("sha256") for q, (m, _) in held.items()}
+    built = doc["quarters"] if isinstance(doc["quarters"], dict) else {}
+    if built != have:
+        changed = sorted(set(built) ^ set(have) | {q for q in set(built) & set(have) if built[q] != have[q]})
+        return [f"the case tables were built from other quarters than it holds (changed: {', '.join(changed)})"]
+    return []
+
+
+def require_current(root: Path) -> None:
+    """Raise :class:`FaersError` unless the derived case tables are present, whole and current."""
+    root = Path(root)
+    problems = derived_problems(root)
+    if problems:
+        raise FaersError(
+            f"warehouse {root}: {'; '.join(problems)}; run `rxcompare faers dedup --warehouse {root}` "
+            "(it rebuilds the case tables from the quarters held)"
+        )
