@@ -247,3 +247,74 @@ def test_cli_errors(capsys, args, fragment):
         main([a.replace("{p}", path) for a in args])
     assert exc.value.code == 2
     assert fragment in " ".join(capsys.readouterr().err.split())
+
+
+def _expected_cell(value):
+    """What a CSV field or JSON value must read back as: floats exactly, nan and infinity empty."""
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    return value
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_files_carry_every_value_exactly(tmp_path, fmt):
+    # names with a comma, a quote, an apostrophe, a '#' and non-ASCII letters, nan MGPS columns
+    # (too small a table to fit) and filters with a comma are written and read back unchanged
+    p = tmp_path / "odd.csv"
+    with p.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["report", "drug", "event"])
+        w.writerows([("r1", 'DRUG "A", 5 MG', "NAUSEA"), ("r2", 'DRUG "A", 5 MG', "RASH #2"),
+                     ("r3", "SONNE'S", "NAUSEA"), ("r4", "SONNE'S", "NAUSEA"), ("r5", "Ärzte", "ÉRYTHÈME")])
+    t = score_counts(count_report_pairs(p, "report", "drug", "event"))
+    assert t.prior is None and np.isnan(t.columns["ebgm"]).all()
+    t = t.select(filters=(("note", "a, b"),))
+    out = tmp_path / f"t.{fmt}"
+    from rxcompare.signal_files import write_signals
+
+    assert write_signals([(None, t)], fmt, out) == len(t)
+    if fmt == "csv":
+        with out.open(newline="", encoding="utf-8") as fh:
+            header, *body = list(csv.reader(fh))
+        assert header == [*COLUMNS, "counting_unit", "filters"]
+        got = [dict(zip(header, r)) for r in body]
+        for row, want in zip(got, t.rows()):
+            assert row["counting_unit"] == t.counting_unit and row["filters"] == "note=a, b"
+            for k in COLUMNS:
+                exp = _expected_cell(want[k])
+                text = row[k]
+                if isinstance(want[k], float):
+                    assert (text == "" if exp is None else float(text) == exp), (k, text, want[k])
+                else:
+                    assert text == str(exp), (k, text, exp)
+    elif fmt == "json":
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        assert [{k: _expected_cell(v) for k, v in r.items()} for r in t.rows()] == doc["rows"]
+        assert doc["filters"] == {"note": "a, b"} and doc["mgps_note"] == t.mgps_note
+    else:
+        back = pq.read_table(out)
+        for k in COLUMNS:
+            col = back.column(k).to_numpy(zero_copy_only=False)
+            if t.columns[k].dtype.kind == "f":
+                assert np.array_equal(col, t.columns[k], equal_nan=True), k
+            else:
+                assert col.tolist() == t.columns[k].tolist(), k
+    assert len(t) == 4
+
+
+def test_caers_csv_and_json_read_back_exactly(capsys, tmp_path):
+    path = shared_path("openebgm", "caers.csv")
+    t = signals_from_reports(path)
+    text = _run(capsys, "signals", "--all-pairs", "--reports", str(path), "--format", "csv")
+    rows = list(csv.DictReader(__import__("io").StringIO(text)))
+    assert len(rows) == len(t) == 17189
+    for k in ("ebgm", "eb05", "eb95", "ic025", "ror_lower", "chi2", "e"):
+        assert np.array_equal(np.array([float(r[k]) for r in rows]), t.columns[k]), k
+    assert [r["flags"] for r in rows] == t.columns["flags"].tolist()
+    assert text.splitlines()[1].endswith(",distinct report id,")  # empty fields unquoted, as before
+    out = tmp_path / "all.json"
+    _run(capsys, "signals", "--all-pairs", "--reports", str(path), "--format", "json", "--output", str(out))
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["schema"] == "rxcompare/signals" and doc["prior"]["alpha1"] == t.prior.alpha1
+    assert np.array_equal(np.array([r["eb05"] for r in doc["rows"]]), t.columns["eb05"])
+    assert [r["drug"] for r in doc["rows"]] == t.columns["drug"].tolist()

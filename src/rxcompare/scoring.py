@@ -18,7 +18,6 @@ metadata, the terminal table). A prior on a parameter bound is a fitted prior (s
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Callable, Sequence
@@ -99,8 +98,8 @@ class SignalTable:
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per pair in column order, plain Python values (nan stays nan)."""
-        py = {k: v.tolist() for k, v in self.columns.items()}
-        return [{k: py[k][i] for k in COLUMNS} for i in range(len(self))]
+        py = [self.columns[k].tolist() for k in COLUMNS]
+        return [dict(zip(COLUMNS, values)) for values in zip(*py)]
 
     def to_signals(self, citation_kind: str = "reports") -> tuple[Signal, ...]:
         """:class:`~rxcompare.models.Signal` records, one per pair, citing the counts."""
@@ -135,17 +134,15 @@ class SignalTable:
         """A pyarrow Table of the columns, with the counting unit, filters and prior as metadata."""
         import json
 
-        import pyarrow as pa
+        from rxcompare.signal_files import arrow_columns
 
-        arrays = {k: pa.array(self.columns[k].tolist() if self.columns[k].dtype == object else self.columns[k])
-                  for k in COLUMNS}
         meta = {
             "counting_unit": self.counting_unit, "source": self.source,
             "n_reports": str(self.n_reports), "filters": json.dumps(dict(self.filters)),
             "prior": json.dumps(prior_dict(self.prior)), "rules": json.dumps(self.rules),
             "mgps_note": self.mgps_note,
         }
-        return pa.table(arrays).replace_schema_metadata(meta)
+        return arrow_columns(self).replace_schema_metadata(meta)
 
 
 def prior_dict(prior: MgpsPrior | None) -> dict[str, Any] | None:
@@ -407,13 +404,11 @@ def by_quarter_json(results: Sequence[tuple[str, SignalTable]]) -> dict[str, Any
 
 def by_quarter_csv(results: Sequence[tuple[str, SignalTable]]) -> str:
     """CSV text: :func:`signals_csv` of each quarter with the quarter as first column."""
-    lines: list[str] = []
-    for i, (quarter, table) in enumerate(results):
-        head, *body = signals_csv(table).splitlines()
-        if i == 0:
-            lines.append("quarter," + head)
-        lines.extend(f"{quarter},{row}" for row in body)
-    return "\n".join(lines) + "\n"
+    from rxcompare.signal_files import write_signals
+
+    buf = io.StringIO()
+    write_signals(results, "csv", buf)
+    return buf.getvalue()
 
 
 def by_quarter_arrow(results: Sequence[tuple[str, SignalTable]]):
@@ -453,14 +448,10 @@ def signals_json(table: SignalTable) -> dict[str, Any]:
 
 
 def signals_csv(table: SignalTable) -> str:
-    """CSV text: the :data:`COLUMNS` plus ``counting_unit`` and ``filters`` on every row."""
+    """CSV text: the :data:`COLUMNS` plus ``counting_unit`` and ``filters`` on every row (written
+    column-wise by :mod:`rxcompare.signal_files`; floats at full precision, nan as an empty field)."""
+    from rxcompare.signal_files import write_signals
+
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS + ("counting_unit", "filters"))
-    filters = "; ".join(f"{k}={v}" for k, v in table.filters)
-    for r in table.rows():
-        writer.writerow(
-            [("" if _plain(r[k]) is None else repr(r[k]) if isinstance(r[k], float) else r[k]) for k in COLUMNS]
-            + [table.counting_unit, filters]
-        )
+    write_signals([(None, table)], "csv", buf)
     return buf.getvalue()
