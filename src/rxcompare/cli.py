@@ -645,6 +645,27 @@ def _write_signals(results, fmt: str, output: Optional[Path]) -> bool:
     return True
 
 
+def _signals_evaluate(name, reference, outcomes, definition, synonyms, fmt, output, min_count, warehouse,
+                      engine, spark_master, query) -> None:
+    """`signals --evaluate`: every rule's sensitivity, specificity, PPV and AUC on a reference set."""
+    from rxcompare.errors import ConfigError
+    from rxcompare.evaluate import evaluate_reference, evaluation_json, evaluation_text
+    from rxcompare.sources.faers.engines import connect_engine
+    from rxcompare.sources.faers.normalise import load_synonyms
+    from rxcompare.sources.reference_sets import load_reference
+    from rxcompare.stats.thresholds import Thresholds
+
+    if fmt not in ("table", "json"):
+        raise ConfigError(f"--evaluate writes table or json, not {fmt!r}")
+    if outcomes is None and name != "harpaz" and Path("knowledge/reference_outcomes.json").is_file():
+        outcomes = Path("knowledge/reference_outcomes.json")
+    ref = load_reference(name, reference, outcomes=outcomes, level=definition)
+    with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
+        ev = evaluate_reference(tables, ref, query=query, thresholds=Thresholds(min_count=min_count),
+                                synonyms=load_synonyms(synonyms))
+    _write(_json_text(evaluation_json(ev)) if fmt == "json" else evaluation_text(ev), output)
+
+
 @app.command("signals")
 def signals_cmd(
     drug: str | None = typer.Argument(None, help="drug label as written in the source"),
@@ -672,6 +693,13 @@ def signals_cmd(
     by_quarter: bool = typer.Option(False, "--by-quarter", help="warehouse: cumulative scoring by quarter received"),
     strata: str | None = typer.Option(None, "--strata", help="warehouse: stratified MGPS E, e.g. sex,age_band"),
     onset: bool = typer.Option(False, "--onset", help="warehouse: time to onset of DRUG's pairs instead"),
+    evaluate: str | None = typer.Option(None, "--evaluate", help="warehouse: evaluate the rules on a reference "
+                                        "set instead: omop | euadr | harpaz"),
+    reference: Path | None = typer.Option(None, "--reference", help="--evaluate: reference set file or its folder"),
+    outcomes: Path | None = typer.Option(None, "--outcomes", help="--evaluate omop|euadr: outcome PT definitions "
+                                         "[default: knowledge/reference_outcomes.json if present]"),
+    definition: str = typer.Option("narrow", "--definition", help="--evaluate harpaz: narrow | broad PT sets"),
+    synonyms: Path | None = typer.Option(None, "--synonyms", help="--evaluate: CSV name,ingredient,product"),
 ) -> None:
     """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair, from a
     long table of reports (--reports) or the FAERS warehouse (DuckDB, or Spark with --engine spark)."""
@@ -681,6 +709,11 @@ def signals_cmd(
 
     if fmt not in SIGNAL_FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(SIGNAL_FORMATS)}")
+    if evaluate is not None:
+        query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
+        _signals_evaluate(evaluate, reference, outcomes, definition, synonyms, fmt, output, min_count,
+                          warehouse, engine, spark_master, query)
+        return
     if drug is None and not all_pairs:
         raise ConfigError("give a DRUG, or --all-pairs to score every drug-event pair")
     if reports is None:

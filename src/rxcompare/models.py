@@ -176,6 +176,15 @@ class Incidence:
     citation: Citation
     count: int | None = None  # patients with the reaction, when the label gives it
 
+    # registry (ClinicalTrials.gov) rows only; label-table rows leave these at their defaults
+    serious: bool | None = None  # True: a serious adverse event; False: an "other" one
+    organ_system: str = ""  # MedDRA system organ class as the registry gives it
+    vocabulary: str = ""  # source vocabulary, e.g. "MedDRA19.0"
+    assessment: str = ""  # SYSTEMATIC_ASSESSMENT or NON_SYSTEMATIC_ASSESSMENT
+    time_frame: str = ""  # the adverse-event module's time frame
+    threshold: float | None = None  # % above which "other" events are listed (frequency threshold)
+    intervention: str = ""  # the arm's intervention(s)
+    kept_apart: str = ""  # why the arm is outside the randomised comparison (open-label, ...)
 
 @dataclass(frozen=True)
 class Estimate:

@@ -69,3 +69,8 @@ ALL = (
     LABEL_MAX_CELLS,
     WEB_HOSTS,
 )
+CTGOV_BASE = Setting(
+    "ctgov_base", "RXCOMPARE_CTGOV_BASE", "ClinicalTrials.gov API v2 base URL",
+    "https://clinicaltrials.gov/api/v2",
+)
+    CTGOV_BASE,

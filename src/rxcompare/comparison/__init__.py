@@ -24,7 +24,7 @@ from rxcompare.comparison.labels import (
     vaccinations,
 )
 from rxcompare.comparison.postmarketing import PostMarketingSource, absent
-from rxcompare.comparison.trials import trial_reactions
+from rxcompare.comparison.trials import registry_provenance, trial_reactions
 from rxcompare.comparison.verdict import build_verdict
 from rxcompare.errors import ConfigError, QuestionError
 from rxcompare.models import Comparison, Dimension, Drug
@@ -58,14 +58,16 @@ def compare_drugs(
     postmarketing: PostMarketingSource | None = None,
     postmarketing_missing: str = "no FAERS warehouse or online source was given.",
     indication: str | None = None,
+    trials=None,
 ) -> Comparison:
-    """Compare two resolved drugs on every dimension."""
+    """Compare two resolved drugs on every dimension; ``trials`` (a
+    :class:`~rxcompare.sources.ctgov.RegistrySource`) adds each drug's registry trials."""
     if audience not in AUDIENCES:
         raise ConfigError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     if a.product.id == b.product.id:
         raise QuestionError(f"both names resolve to {a.product.brand}; name two different medicines")
     factors = check_factors(factors)
-    ea, eb = gather(a, pack), gather(b, pack)
+    ea, eb = gather(a, pack, trials), gather(b, pack, trials)
     dims: list[Dimension] = []
     if factors:
         dims.append(Dimension("patient_factors", ph.title("patient_factors", audience), factor_findings(ea, eb, factors)))
@@ -85,6 +87,8 @@ def compare_drugs(
         (a.product.id, _label_provenance(ea)),
         (b.product.id, _label_provenance(eb)),
     ]
+    provenance += [(f"{ev.drug.product.id} trials", registry_provenance(ev.registry))
+                   for ev in (ea, eb) if ev.registry is not None]
     return Comparison(
         a=a,
         b=b,

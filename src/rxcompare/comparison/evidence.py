@@ -9,6 +9,7 @@ of :mod:`rxcompare.comparison.phrases`, which say nothing about any medicine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rxcompare.models import Citation, Drug, Fact, Favours, Finding, Grade, Incidence
 from rxcompare.sources.pack import Pack
@@ -24,6 +25,8 @@ class Evidence:
     incidences: tuple[Incidence, ...]
     label: Citation  # the label as a whole (no section), for findings about what it lacks
     coverage: tuple[str, ...] = ()  # top-level label sections read in full
+    registry: Any = None  # sources.ctgov.Registry of the ingredient's registry trials, when gathered
+    event_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the pack's, for registry terms
 
     def read(self, topic: str) -> bool:
         """True when the label section that would state ``topic`` was read in full."""
@@ -45,8 +48,9 @@ class Evidence:
         return tuple(f for f in self.facts if any(w in f.text.lower() for w in low))
 
 
-def gather(drug: Drug, pack: Pack) -> Evidence:
-    """The pack's evidence for the drug's product."""
+def gather(drug: Drug, pack: Pack, trials: Any = None) -> Evidence:
+    """The pack's evidence for the drug's product, and its registry trials when ``trials`` (a
+    :class:`~rxcompare.sources.ctgov.RegistrySource`) is given."""
     pid = drug.product.id
     facts = pack.facts_for(pid)
     incidences = pack.incidences_for(pid)
@@ -65,7 +69,8 @@ def gather(drug: Drug, pack: Pack) -> Evidence:
     else:
         label = Citation(kind="pack", title=f"knowledge pack entry {pid} (no label facts)")
     return Evidence(
-        drug=drug, facts=facts, incidences=incidences, label=label, coverage=pack.coverage_of(pid)
+        drug=drug, facts=facts, incidences=incidences, label=label, coverage=pack.coverage_of(pid),
+        registry=registry, event_groups=pack.event_groups,
     )
 
 
@@ -79,6 +84,10 @@ def cites(*groups) -> tuple[Citation, ...]:
     return tuple(out.values())
 
 
+    registry = None
+    if trials is not None:
+        siblings = [p for p in pack.products if p.ingredient == drug.ingredient] or [drug.product]
+        registry = trials.for_drug(drug.ingredient, siblings)
 def texts(facts: tuple[Fact, ...]) -> str:
     """The label texts of facts, one per line, without repeats."""
     return "\n".join(dict.fromkeys(f.text for f in facts))

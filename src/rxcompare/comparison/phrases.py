@@ -135,3 +135,52 @@ def title(key: str, audience: str = "clinician") -> str:
 
 def topic_name(topic: str) -> str:
     return TOPIC_NAMES.get(topic, topic.split(".")[-1].replace("_", " "))
+
+
+# ---- registry trials (ClinicalTrials.gov) -------------------------------------------------
+
+REG_SOURCE = (
+    "ClinicalTrials.gov: {n} trial(s) of {drug} with posted results counted ({trials}); "
+    "{source}."
+)
+REG_FETCHED = "fetched {date}"
+REG_CACHED = "read from the trials cache, fetched {date}"
+REG_NONE = "ClinicalTrials.gov: no trial of {drug} with posted results and a randomised comparison was found ({source})."
+REG_ERROR = "ClinicalTrials.gov could not be read for {drug}: {error}"
+REG_EXCLUDED = "{trial}, not counted or only in part: {problems}"
+REG_KEPT_APART = "{trial}: groups kept out of the randomised comparison: {groups}."
+REG_ARM = (
+    "{trial}: {event}{kind}: {arm} {x} of {n} ({pct}%) vs {comp} {cx} of {cn} ({cpct}%); "
+    "risk difference {rd} percentage points (95% CI {lo} to {hi})."
+)
+REG_H2H = "Head-to-head in " + REG_ARM
+REG_SERIOUS = " (serious)"
+REG_OTHER = " (other, not serious)"
+REG_ANY_SERIOUS = "any serious adverse event"
+REG_GROUP = "{group}: {event}"
+REG_THRESHOLD = (
+    "Other (not serious) adverse events are listed in the registry only above the trial's frequency "
+    "threshold of {threshold}%; a term not listed may have occurred below it."
+)
+REG_POOLED = (
+    "Pooled by adding the counts of {trials}, trials of one design (same comparator, allocation, "
+    "model and phase) for which the registry gives both arms; not a stratified analysis."
+)
+REG_NOT_POOLED = "Not pooled, as not listed for both arms in every one of {trials}: {terms}."
+REG_TIME_FRAME = "Time frame: {time_frame}."
+REG_TERMS_SHOWN = "{shown} of {total} terms of this group shown (those most frequent in the {drug} arm)."
+REG_COMPARATORS_DIFFER = (
+    "In the registry trials here, {a} was tested against {ca} and {b} against {cb}: the comparators "
+    "differ, and no figure of one drug's trials is compared with the other's."
+)
+REG_COMPARATORS_SAME = (
+    "In the registry trials here, both drugs were tested against {c}, but in different trials; no "
+    "figure of one drug's trials is compared with the other's."
+)
+REG_PER_TERM = "The registry counts patients per term; a patient may count under several terms, so terms are not added up."
+REG_GROUP_NAMES = {
+    "infections": "Infections and infestations",
+    "administration": "Injection- or infusion-related reactions",
+    "neoplasms": "Neoplasms",
+    "other": "Other adverse events",
+}

@@ -77,7 +77,19 @@ class OpenFdaClient:
     ``OPENFDA_API_KEY`` and ``RXCOMPARE_CACHE`` (``<cache>/openfda``). ``transport``, ``sleep`` and
     ``clock`` are injectable for tests (an ``httpx.MockTransport``, a recorder of waits, a fixed
     time).
+
+    Another JSON service reuses the client by subclassing it with its own ``service`` (the name
+    in messages), ``base_setting``, ``cache_name`` (the folder under ``RXCOMPARE_CACHE``),
+    ``endpoint_pattern`` and ``endpoint_form``, and ``key_setting = None`` when it takes no key
+    (:class:`rxcompare.sources.ctgov.CtGovClient`).
     """
+
+    service = "openFDA"
+    base_setting = settings.OPENFDA_BASE
+    key_setting: settings.Setting | None = settings.OPENFDA_API_KEY
+    cache_name = "openfda"
+    endpoint_pattern = _ENDPOINT
+    endpoint_form = "noun/name.json (e.g. drug/event.json)"
 
     def __init__(
         self,
@@ -94,17 +106,19 @@ class OpenFdaClient:
         max_retry_after: float = 60.0,
         clock: Callable[[], datetime] = _utc_now,
     ):
-        base = (base or settings.OPENFDA_BASE.get() or "").rstrip("/")
+        base = (base or self.base_setting.get() or "").rstrip("/")
         if not re.match(r"^https?://[^/\s]+", base):
             raise ConfigError(
-                f"openFDA base URL {base!r} is not an http(s) URL; set RXCOMPARE_OPENFDA_BASE to "
-                "something like https://api.fda.gov"
+                f"{self.service} base URL {base!r} is not an http(s) URL; set {self.base_setting.env} to "
+                f"something like {self.base_setting.default}"
             )
         if max_retries < 0 or backoff < 0:
             raise ConfigError(f"max_retries ({max_retries}) and backoff ({backoff}) must not be negative")
         self.base = base
-        self._api_key = api_key if api_key is not None else settings.OPENFDA_API_KEY.get()
-        cache_root = cache_dir if cache_dir is not None else Path(settings.CACHE.get() or ".") / "openfda"
+        if api_key is None and self.key_setting is not None:
+            api_key = self.key_setting.get()
+        self._api_key = api_key
+        cache_root = cache_dir if cache_dir is not None else Path(settings.CACHE.get() or ".") / self.cache_name
         self.cache_dir = Path(cache_root)
         self.ttl = ttl
         self.max_retries = max_retries
@@ -129,10 +143,8 @@ class OpenFdaClient:
     def url(self, endpoint: str, params: Mapping[str, Any]) -> str:
         """The URL of a query, parameters sorted, without the API key (the cache key and citation)."""
         endpoint = endpoint.strip("/")
-        if not _ENDPOINT.match(endpoint):
-            raise ConfigError(
-                f"openFDA endpoint {endpoint!r} is not of the form noun/name.json (e.g. drug/event.json)"
-            )
+        if not self.endpoint_pattern.match(endpoint):
+            raise ConfigError(f"{self.service} endpoint {endpoint!r} is not of the form {self.endpoint_form}")
         items = sorted((k, str(v)) for k, v in params.items() if v is not None)
         if any(k == "api_key" for k, _ in items):
             raise ConfigError("pass the openFDA API key as api_key= to the client (or OPENFDA_API_KEY), not as a query parameter")
@@ -189,14 +201,14 @@ class OpenFdaClient:
                 response = self._http.get(self._with_key(url))
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
                 raise OnlineError(
-                    f"openFDA at {self.base} is unreachable ({self._scrub(str(exc)) or type(exc).__name__}); "
+                    f"{self.service} at {self.base} is unreachable ({self._scrub(str(exc)) or type(exc).__name__}); "
                     "check the network or run without --online"
                 ) from None
             except httpx.TransportError as exc:  # the connection broke during the answer
                 reason = self._scrub(str(exc)) or type(exc).__name__
                 if attempt >= self.max_retries:
                     raise OnlineError(
-                        f"openFDA at {self.base} did not finish answering {url} ({reason}) in "
+                        f"{self.service} at {self.base} did not finish answering {url} ({reason}) in "
                         f"{attempt + 1} attempts; try again later or run without --online"
                     ) from None
                 self._sleep(self.backoff * 2**attempt)
@@ -228,16 +240,19 @@ class OpenFdaClient:
         asked = _retry_after(response.headers.get("Retry-After"), self._clock())
         if response.status_code == 429:
             what = (
-                f"openFDA at {self.base} refused {url} as over its rate limit (429 {code}: {message})"
+                f"{self.service} at {self.base} refused {url} as over its rate limit (429 {code}: {message})"
             )
             if asked is not None and asked > self.max_retry_after:
                 what += f" and asks to wait {asked:.0f} s"
             else:
                 what += f" {attempts} times"
-            hint = "wait and run again" + ("" if self.has_api_key else ", or set OPENFDA_API_KEY to raise the limit")
+            hint = "wait and run again" + (
+                "" if self.has_api_key or self.key_setting is None
+                else f", or set {self.key_setting.env} to raise the limit"
+            )
             return OnlineError(f"{what}; {hint}")
         return OnlineError(
-            f"openFDA at {self.base} answered {response.status_code} ({code}: {message}) to {url} "
+            f"{self.service} at {self.base} answered {response.status_code} ({code}: {message}) to {url} "
             f"{attempts} times; the service may be down: try again later or run without --online"
         )
 
@@ -276,8 +291,8 @@ class OpenFdaClient:
         if not isinstance(data, dict):
             kind = response.headers.get("content-type", "unknown content type")
             raise OnlineError(
-                f"openFDA at {self.base} answered {url} with something that is not a JSON object "
-                f"({kind}); try again later or check RXCOMPARE_OPENFDA_BASE"
+                f"{self.service} at {self.base} answered {url} with something that is not a JSON object "
+                f"({kind}); try again later or check {self.base_setting.env}"
             )
         return data
 
@@ -311,7 +326,7 @@ class OpenFdaClient:
         }
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".openfda-", suffix=".json", dir=self.cache_dir)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.cache_name}-", suffix=".json", dir=self.cache_dir)
         except OSError:
             return  # a cache that cannot be written only costs a refetch
         try:

@@ -20,6 +20,7 @@ import json
 import os
 import random
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,8 +140,18 @@ def _date(r: random.Random, year: int, q: int) -> str:
 
 def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: int = 2, seed: int = 0,
                    start: str = "2023q1", fmt: str = "zip", faults: bool = False, drugs: int = 2000,
-                   events: int = 1500) -> SynthTruth:
-    """Write ``quarters`` synthetic quarters holding ``reports`` DEMO rows in all; return the truth."""
+                   events: int = 1500, plant: Sequence[tuple[str, str, float]] = (),
+                   duplicates: int = 0) -> SynthTruth:
+    """Write ``quarters`` synthetic quarters holding ``reports`` DEMO rows in all; return the truth.
+
+    ``plant`` adds drug-event pairs given by name, ``(ingredient, preferred term, rrr)``: a drug or
+    term not in the catalogue is added to it (drugs at the frequency of the anti-CD20 products, terms
+    at that of the 20th most common term) and each pair is planted with that relative reporting
+    ratio; ``rrr = 1`` leaves the pair null (drawn independently, a negative control). The pairs are
+    written to ``planted.csv``. ``duplicates`` adds that many cross-case copies (a case sent again
+    under a new case id, see :func:`_copies`), listed in ``duplicates.csv``. With neither option the
+    output is the same, byte for byte, as without them.
+    """
     if reports < 10 or quarters < 1:
         raise ValueError("synth needs at least 10 reports and 1 quarter")
     if fmt not in ("zip", "dir"):
@@ -157,6 +168,9 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
     event_names = list(PTS) + [f"Synthetic event {i:04d}" for i in range(max(0, events - len(PTS)))]
     n_events = len(event_names)
     p_event = _zipf(n_events, 1.1, 3.0)
+    if plant:
+        p_drug, p_event = _add_named(catalog, p_drug, event_names, p_event, plant)
+        n_drugs, n_events = len(catalog), len(event_names)
     ev_index = {e: i for i, e in enumerate(event_names)}
 
     # planted associations: the anti-CD20 ones, then tail drugs with random events
@@ -170,8 +184,13 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
                         float([2, 3, 5, 10][k % 4]), True))
     for k in range(10):  # negative controls
         planted.append((base + (6 + k * 7) % (n_drugs - base), 2 + (58 + k * 13) % (n_events - 2), 1.0, False))
+    named = [(next(i for i, d in enumerate(catalog) if d.ingredient == ing.strip().upper()),
+              ev_index[pt.strip()], float(rrr), float(rrr) != 1.0) for ing, pt, rrr in plant]
     mean_reac = 3.25
     boost: dict[int, list[tuple[int, float]]] = {}
+    for di, ei, rrr, _ in (x for x in named if x[3]):
+        q = min(0.5, mean_reac * p_event[ei])
+        boost.setdefault(di, []).append((ei, min(1.0, max(0.0, (rrr - 1) * q / (1 - q)))))
     for di, ei, rrr, _ in planted:
         q = min(0.5, mean_reac * p_event[ei])
         boost.setdefault(di, []).append((ei, min(1.0, (rrr - 1) * q / (1 - q))))
@@ -261,6 +280,7 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
             deleted[qs[min(len(qs) - 1, vq[-1] + r.randrange(2))]].append(caseid)
             n_deleted += 1
 
+    copies = _copies(rows, qs, duplicates, seed, {c for q in qs for c in deleted[q]}) if duplicates else []
     rejected = flagged = 0
     if faults:
         rejected, flagged = _plant_faults(rows[qs[0]])
@@ -283,6 +303,19 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
         for d in catalog:
             if d.product:
                 w.writerow([d.product.upper(), d.ingredient.lower(), d.product])
+    if plant:
+        with (outdir / "planted.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["drug", "event", "rrr", "planted"])
+            for di, ei, rrr, is_planted in named:
+                w.writerow([catalog[di].ingredient.lower(), event_names[ei], rrr, str(is_planted).lower()])
+    if duplicates:
+        with (outdir / "duplicates.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["caseid", "copy_caseid", "kind"])
+            w.writerows(copies)
+        total += len(copies)
+        n_cases += len(copies)
     truth = SynthTruth(reports=total, cases=n_cases, older_versions=older, deleted_cases=n_deleted,
                        expected_cases=n_cases - n_deleted, drug_rows=drug_rows, reac_rows=reac_rows,
                        messy_names=messy, rejected_lines=rejected, flagged_lines=flagged, quarters=tuple(qs))
@@ -290,6 +323,76 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
     doc["quarters"] = list(qs)
     (outdir / "truth.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     return truth
+
+
+def _add_named(catalog: list[_Drug], p_drug: np.ndarray, event_names: list[str], p_event: np.ndarray,
+               plant: Sequence[tuple[str, str, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Add the drugs and terms of ``plant`` that the catalogue lacks; the new probabilities."""
+    known = {d.ingredient for d in catalog}
+    new_drugs = list(dict.fromkeys(ing.strip().upper() for ing, _, _ in plant if ing.strip().upper() not in known))
+    for ing in new_drugs:
+        catalog.append(_Drug(ing, None, (ing, ing.title()), "Oral", ("Product used for unknown indication",)))
+    names = set(event_names)
+    new_events = list(dict.fromkeys(pt.strip() for _, pt, _ in plant if pt.strip() not in names))
+    event_names.extend(new_events)
+    p_drug = np.concatenate([p_drug, np.full(len(new_drugs), p_drug[40])])
+    p_event = np.concatenate([p_event, np.full(len(new_events), p_event[20])])
+    return p_drug / p_drug.sum(), p_event / p_event.sum()
+
+
+# Kinds of cross-case copies: the same report sent again under a new case id (a duplicate, with
+# its drug names spelled another way, or with its age left out), or a near copy that differs in
+# one field a matching rule keys on (a distinct case that must not be merged).
+COPY_KINDS = ("duplicate", "duplicate_age_missing", "distinct_sex", "distinct_event_date")
+
+
+def _copies(rows: dict[str, dict[str, list[str]]], qs: list[str], n: int, seed: int,
+            deleted: set[int]) -> list[tuple[int, int, str]]:
+    """Add ``n`` cross-case copies of kept versions (latest version of a case on no deleted list,
+    with a full event date, a sex and an age); returns (caseid, copy caseid, kind)."""
+    r = random.Random(seed + 7919)
+    latest: dict[str, tuple[int, str, list[str]]] = {}
+    for q in qs:
+        for line in rows[q]["demo"]:
+            f = line.split("$")
+            if int(f[1]) not in deleted and (f[1] not in latest or int(f[2]) > latest[f[1]][0]):
+                latest[f[1]] = (int(f[2]), q, f)
+    chosen = sorted(c for c, (_, _, f) in latest.items() if len(f[4]) == 8 and f[16] in ("F", "M") and f[13])
+    r.shuffle(chosen)
+    chosen = chosen[:n]
+    pids = {latest[c][2][0] for c in chosen}
+    lines: dict[tuple[str, str], list[str]] = {}
+    for q in qs:
+        for table in ("drug", "reac", "outc", "indi", "ther", "rpsr"):
+            for line in rows[q][table]:
+                pid = line[: line.index("$")]
+                if pid in pids:
+                    lines.setdefault((pid, table), []).append(line)
+    out = []
+    for k, caseid in enumerate(chosen):
+        _, q, f = latest[caseid]
+        kind = COPY_KINDS[k % len(COPY_KINDS)]
+        new_case = str(90_000_000 + k)
+        new_pid = new_case + "1"
+        g = list(f)
+        g[0], g[1], g[2], g[3] = new_pid, new_case, "1", "I"
+        if kind == "duplicate_age_missing":
+            g[13] = g[14] = ""
+        elif kind == "distinct_sex":
+            g[16] = "M" if g[16] == "F" else "F"
+        elif kind == "distinct_event_date":
+            g[4] = g[4][:6] + ("01" if g[4][6:] != "01" else "02")
+        R = rows[q]
+        R["demo"].append("$".join(g))
+        for table in ("drug", "reac", "outc", "indi", "ther", "rpsr"):
+            for line in lines.get((f[0], table), ()):
+                parts = line.split("$")
+                parts[0], parts[1] = new_pid, new_case
+                if table == "drug" and kind == "duplicate" and parts[5]:
+                    parts[4] = parts[5].title()  # the same drug, spelled as its ingredient
+                R[table].append("$".join(parts))
+        out.append((int(caseid), int(new_case), kind))
+    return out
 
 
 def _plant_faults(R: dict[str, list[str]]) -> tuple[int, int]:
