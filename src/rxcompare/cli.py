@@ -262,9 +262,11 @@ def _run_compare(
         pack = _with_online_labels(pack, (a, b))
     da, db = resolve_pair(a, b, pack, indication=indication)
     source, missing = _postmarketing_source(warehouse, online)
+    from rxcompare.sources.ctgov import RegistrySource
+
     comparison = compare_drugs(
         da, db, pack, factors=tuple(factors), audience=audience, postmarketing=source,
-        postmarketing_missing=missing, indication=indication,
+        postmarketing_missing=missing, indication=indication, trials=RegistrySource(online=online),
     )
     _write(_render(comparison, fmt, width), output)
 
@@ -340,6 +342,86 @@ def ask_cmd(
     a, b = names_in_question(question, pack)
     err.print(f"comparing {a} with {b}", highlight=False)
     _run_compare(a, b, fmt, output, [], audience, None, pack_file, width, warehouse, online)
+
+# ---- trials (issue 17: ClinicalTrials.gov) -------------------------------------------------
+
+
+def _trial_subject(name: str, pack):
+    """(ingredient to search, the pack's products of it) for a name; a name the pack does not
+    know is searched as given, with no product to count its trials for."""
+    from rxcompare.errors import AmbiguousDrugError
+    from rxcompare.resolver import candidates
+
+    ids, _how = candidates(name, pack)
+    products = [pack.product(i) for i in ids]
+    ingredients = sorted({p.ingredient for p in products})
+    if len(ingredients) > 1:
+        raise AmbiguousDrugError(
+            f"{name!r} matches products of {len(ingredients)} ingredients ({', '.join(ingredients)}); "
+            "name one", tuple(p.brand for p in products),
+        )
+    if not products:
+        return " ".join(name.split()).lower(), []
+    return ingredients[0], [p for p in pack.products if p.ingredient == ingredients[0]]
+
+
+@app.command("trials")
+def trials_cmd(
+    drugs: list[str] = typer.Argument(..., help="one or two medicines (brand or generic name)"),
+    nct: list[str] = typer.Option([], "--nct", help="count only this registry study (repeatable)"),
+    fetch: bool = typer.Option(False, "--fetch", help="ask ClinicalTrials.gov and fill the trials cache "
+                               "[default: read the cache]"),
+    fmt: str = typer.Option("text", "--format", "-f", help="text | json"),
+    pack_file: Optional[Path] = typer.Option(None, "--pack", help="a knowledge pack file"),
+) -> None:
+    """ClinicalTrials.gov trials with posted results: their arms, how each maps to the medicine or
+    its comparator, and what is not counted and why."""
+    from rxcompare import settings
+    from rxcompare.errors import ConfigError
+    from rxcompare.sources.ctgov import (
+        CtGovClient,
+        TrialsStore,
+        check_nct,
+        drug_names,
+        fetch_registry,
+        stored_registry,
+        trials_json,
+        trials_outline,
+    )
+    from rxcompare.sources.pack import load_pack
+
+    if fmt not in LABEL_FORMATS:
+        raise ConfigError(f"--format {fmt!r} is not one of {', '.join(LABEL_FORMATS)}")
+    if not 1 <= len(drugs) <= 2:
+        raise ConfigError(f"give one or two medicines, not {len(drugs)}")
+    ids = check_nct(nct)
+    pack = load_pack(pack_file or settings.PACK.get())
+    store = TrialsStore()
+    subjects = [_trial_subject(d, pack) for d in drugs]
+    registries = []
+    if fetch:
+        with CtGovClient() as client:
+            for ingredient, products in subjects:
+                reg, doc = fetch_registry(ingredient, client, drug_names(ingredient, products), products, ids)
+                registries.append((reg, products))
+                store.save(doc)
+    else:
+        for ingredient, products in subjects:
+            doc = store.load(ingredient)
+            if doc is None:
+                raise ConfigError(
+                    f"the trials cache holds nothing for {ingredient!r} ({store.path(ingredient)}); run "
+                    f"`rxcompare trials {ingredient} --fetch` (needs the network) first"
+                )
+            reg = stored_registry(doc, drug_names(ingredient, products), products)
+            if ids:
+                reg = reg.__class__(**{**reg.__dict__, "trials": tuple(t for t in reg.trials if t.nct_id in ids)})
+            registries.append((reg, products))
+    if fmt == "json":
+        _write(_json_text(trials_json([r for r, _ in registries])), None)
+    else:
+        _write("\n\n".join(trials_outline(r, p) for r, p in registries), None)
+
 
 # ---- faers commands (issue: FAERS warehouse) -----------------------------------------------
 

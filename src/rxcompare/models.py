@@ -175,7 +175,6 @@ class Incidence:
     is_comparator: bool
     citation: Citation
     count: int | None = None  # patients with the reaction, when the label gives it
-
     # registry (ClinicalTrials.gov) rows only; label-table rows leave these at their defaults
     serious: bool | None = None  # True: a serious adverse event; False: an "other" one
     organ_system: str = ""  # MedDRA system organ class as the registry gives it
@@ -185,6 +184,7 @@ class Incidence:
     threshold: float | None = None  # % above which "other" events are listed (frequency threshold)
     intervention: str = ""  # the arm's intervention(s)
     kept_apart: str = ""  # why the arm is outside the randomised comparison (open-label, ...)
+
 
 @dataclass(frozen=True)
 class Estimate:

@@ -58,6 +58,10 @@ WEB_HOSTS = Setting(
     "host names the web app answers to, comma-separated, besides loopback and `serve --host`",
     "",
 )
+CTGOV_BASE = Setting(
+    "ctgov_base", "RXCOMPARE_CTGOV_BASE", "ClinicalTrials.gov API v2 base URL",
+    "https://clinicaltrials.gov/api/v2",
+)
 
 ALL = (
     WAREHOUSE,
@@ -68,9 +72,5 @@ ALL = (
     LABEL_MAX_MB,
     LABEL_MAX_CELLS,
     WEB_HOSTS,
-)
-CTGOV_BASE = Setting(
-    "ctgov_base", "RXCOMPARE_CTGOV_BASE", "ClinicalTrials.gov API v2 base URL",
-    "https://clinicaltrials.gov/api/v2",
-)
     CTGOV_BASE,
+)

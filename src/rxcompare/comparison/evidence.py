@@ -68,6 +68,10 @@ def gather(drug: Drug, pack: Pack, trials: Any = None) -> Evidence:
         )
     else:
         label = Citation(kind="pack", title=f"knowledge pack entry {pid} (no label facts)")
+    registry = None
+    if trials is not None:
+        siblings = [p for p in pack.products if p.ingredient == drug.ingredient] or [drug.product]
+        registry = trials.for_drug(drug.ingredient, siblings)
     return Evidence(
         drug=drug, facts=facts, incidences=incidences, label=label, coverage=pack.coverage_of(pid),
         registry=registry, event_groups=pack.event_groups,
@@ -84,10 +88,6 @@ def cites(*groups) -> tuple[Citation, ...]:
     return tuple(out.values())
 
 
-    registry = None
-    if trials is not None:
-        siblings = [p for p in pack.products if p.ingredient == drug.ingredient] or [drug.product]
-        registry = trials.for_drug(drug.ingredient, siblings)
 def texts(facts: tuple[Fact, ...]) -> str:
     """The label texts of facts, one per line, without repeats."""
     return "\n".join(dict.fromkeys(f.text for f in facts))
