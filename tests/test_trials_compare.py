@@ -251,3 +251,11 @@ def test_a_double_dummy_trial_is_counted_for_the_product_of_the_route_given():
     ivs["armGroups"][0]["description"] = "Alphamab given subcutaneously or by intravenous infusion."
     trial = read_study(rec, ("alphamab",), (sc, iv))
     assert trial.product == "" and any("do not tell them apart by route" in p for p in trial.problems)
+
+
+def test_compare_online_with_the_registry_unreachable_names_it(env, pack, capsys, monkeypatch):
+    monkeypatch.setenv("RXCOMPARE_CTGOV_BASE", "http://127.0.0.1:9")  # nothing listens there
+    doc = json.loads(run(capsys, "compare", "alphex", "betanib", "--pack", str(pack), "--online", "-f", "json"))
+    errors = [f for f in trial_findings(doc) if f["topic"] == "trial.registry.error"]
+    assert len(errors) == 2 and all("ClinicalTrials.gov at http://127.0.0.1:9 is unreachable" in f["statement"] for f in errors)
+    assert not [f for f in trial_findings(doc) if f["topic"] == "trial.registry.source"]
