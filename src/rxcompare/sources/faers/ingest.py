@@ -524,7 +524,8 @@ def _stage_quarter(src: _Source, qdir: Path, strict: bool, progress: Progress | 
     rejects: list[Reject] = list(src.flagged)
     missing: dict[str, str] = {}
     if "demo" not in src.files:
-        raise FaersError(f"{src.origin}: no DEMO table file; a quarter cannot be read without it")
+        raise FaersError(f"{src.origin}: no DEMO table file; a quarter cannot be read without it, "
+                         "nothing was ingested")
     absent = [t for t in layout.TABLES if t not in src.files]
     if absent and not allow_missing:
         raise FaersError(

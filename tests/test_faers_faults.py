@@ -1,0 +1,500 @@
+"""FAERS warehouse under faults (issue 13): damaged and hostile inputs, kills at every rename of a
+commit, a dedup beside an ingest, leftovers, unwritable or full targets, corrupt metadata.
+
+Every warehouse here is real (DuckDB and Parquet files on disk); kills are real SIGKILLs of a child
+process, placed at each rename the child makes.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from rxcompare.cli import main
+from rxcompare.errors import FaersError
+from rxcompare.sources.faers import ingest as ingest_mod
+from rxcompare.sources.faers import store
+from rxcompare.sources.faers.engines import connect_engine
+from rxcompare.sources.faers.normalise import load_synonyms
+from rxcompare.sources.faers.synth import synth_quarters
+from rxcompare.sources.faers.warehouse import Warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth")
+    truth = synth_quarters(out, reports=400, quarters=2, seed=3, drugs=60, events=80)
+    return out, truth
+
+
+@pytest.fixture(scope="module")
+def syn(synth):
+    return load_synonyms(synth[0] / "synonyms.csv", use_pack=False)
+
+
+def _zip(synth, i: int) -> Path:
+    out, truth = synth
+    return out / f"faers_ascii_{truth.quarters[i]}.zip"
+
+
+def _rezip(src: Path, dst: Path, edits: dict[str, bytes | None]) -> Path:
+    """A copy of a quarter zip with members replaced (by table prefix, e.g. "REAC") or dropped (None)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            base = name.rsplit("/", 1)[-1]
+            key = next((k for k in edits if base.upper().startswith(k)), None)
+            if key is None:
+                zout.writestr(name, zin.read(name))
+            elif edits[key] is not None:
+                data = edits[key]
+                zout.writestr(name, data(zin.read(name)) if callable(data) else data)
+    return dst
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != ".lock"}
+
+
+def _cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    got = capsys.readouterr()  # rich wraps long lines: compare with spaces for line breaks
+    return exc.value.code or 0, " ".join(got.out.split()), " ".join(got.err.split())
+
+
+def _fingerprint(wh: Warehouse) -> dict:
+    """What a warehouse holds: per quarter its sha256 and rows per table; rows of each case table read
+    from the Parquet files themselves, and the quarters dedup.json says they were built from."""
+    st = wh.status()
+    con = duckdb.connect()
+    derived = {n: con.execute(f"SELECT count(*) FROM '{wh.path / n}.parquet'").fetchone()[0] for n in store.DERIVED}
+    built = json.loads((wh.path / "dedup.json").read_text(encoding="utf-8"))["quarters"]
+    return {"quarters": {q.quarter: (q.sha256, q.rows) for q in st.quarters}, "derived": derived, "built": built}
+
+
+# --- 1. encoding --------------------------------------------------------------------------------------
+
+
+def test_windows_1252_bytes_are_decoded_and_flagged(synth, syn, tmp_path):
+    def edit(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        f = lines[3].split(b"$")
+        f[4] = b"O\x92NEIL \x81TABLET"  # a curly apostrophe, and a byte cp1252 leaves undefined
+        lines[3] = b"$".join(f)
+        return b"\n".join(lines)
+
+    z = _rezip(_zip(synth, 0), tmp_path / "in" / _zip(synth, 0).name, {"DRUG": edit})
+    wh = Warehouse(tmp_path / "wh")
+    res = wh.ingest(z, synonyms=syn)
+    assert res.flagged == 1 and res.rejects == 0
+    drug = wh.path / "quarters" / res.quarter / "drug.parquet"
+    got = duckdb.connect().execute(f"SELECT drugname FROM '{drug}' WHERE drugname LIKE 'O%NEIL%'").fetchall()
+    assert got == [("O\u2019NEIL \x81TABLET",)]
+    with (wh.path / "rejects" / f"{res.quarter}.csv").open(encoding="utf-8") as fh:
+        text = fh.read()
+    assert 'DRUG23Q1.txt,4,encoding,"bytes that are not UTF-8, decoded as Windows-1252; row kept",yes,' in text
+
+
+def test_random_bytes_in_a_table(synth, syn, tmp_path, capsys):
+    noise = random.Random(5).randbytes(50_000)
+    # after valid rows: the damaged lines are rejects, the quarter is ingested
+    z = _rezip(_zip(synth, 0), tmp_path / "a" / _zip(synth, 0).name, {"REAC": lambda d: d + noise})
+    wh = Warehouse(tmp_path / "wh")
+    res = wh.ingest(z, synonyms=syn)
+    assert res.rejects > 0 and dict(res.rows)["reac"] > 0
+    # the whole table: refused with a message, nothing stored, no traceback from the CLI
+    z = _rezip(_zip(synth, 0), tmp_path / "b" / _zip(synth, 0).name, {"REAC": noise})
+    code, _, err = _cli(capsys, "faers", "ingest", str(z), "--warehouse", str(tmp_path / "wh2"))
+    assert code == 2 and "cannot be read as the REAC table" in err and "Traceback" not in err
+    assert list((tmp_path / "wh2" / "quarters").iterdir()) == []
+
+
+# --- 2. kills at every rename of a commit ----------------------------------------------------------
+
+_CHILD = """
+import os, signal, sys
+kill_at = int(sys.argv[1])
+calls = [0]
+def wrap(f):
+    def g(*a, **k):
+        calls[0] += 1
+        if calls[0] == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return f(*a, **k)
+    return g
+os.rename, os.replace = wrap(os.rename), wrap(os.replace)
+from rxcompare.sources.faers.normalise import load_synonyms
+from rxcompare.sources.faers.warehouse import Warehouse
+wh = Warehouse(sys.argv[2])
+syn = load_synonyms(sys.argv[4], use_pack=False)
+if sys.argv[3] == "dedup":
+    wh.dedupe(syn)
+else:
+    wh.ingest(sys.argv[3], synonyms=syn)
+print(calls[0])
+"""
+
+
+def _child(kill_at: int, wh: Path, what: str, synonyms: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run([sys.executable, "-c", _CHILD, str(kill_at), str(wh), what, str(synonyms)],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def replaced(synth, syn, tmp_path_factory):
+    """A warehouse of two quarters, a changed file for the first, and the warehouses before and after
+    it is ingested (and in between: ingested, case tables not yet rebuilt)."""
+    base = tmp_path_factory.mktemp("kill")
+
+    def drop_rows(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        return b"\n".join(lines[:-20])
+
+    new = _rezip(_zip(synth, 0), base / "new" / _zip(synth, 0).name, {"DEMO": drop_rows})
+    before = Warehouse(base / "before")
+    for i in (0, 1):
+        before.ingest(_zip(synth, i), synonyms=syn)
+    between = Warehouse(base / "between")
+    shutil.copytree(before.path, between.path)
+    between.ingest(new, synonyms=syn, rebuild=False)
+    after = Warehouse(base / "after")
+    after.ingest(new, synonyms=syn)
+    after.ingest(_zip(synth, 1), synonyms=syn)
+    return {"before": before, "between": between, "new": new,
+            **{f"fp_{k}": _fingerprint(w) for k, w in (("before", before), ("between", between), ("after", after))}}
+
+
+def _no_leftovers(root: Path) -> None:
+    names = [p.name for p in [*root.iterdir(), *(root / "quarters").iterdir()]]
+    assert not [n for n in names if n.startswith((".tmp-", ".old-", ".commit-"))], names
+
+
+@pytest.mark.parametrize("what", ["ingest", "dedup"])
+def test_kill_at_every_rename_of_a_commit(replaced, synth, syn, tmp_path, what):
+    r = replaced
+    synonyms = synth[0] / "synonyms.csv"
+    target = str(r["new"]) if what == "ingest" else "dedup"
+    start = r["before"] if what == "ingest" else r["between"]
+    fp_start, fp_after = r["fp_before"] if what == "ingest" else r["fp_between"], r["fp_after"]
+    assert fp_start["derived"] != fp_after["derived"]
+    # how many renames an uninterrupted run makes
+    probe = tmp_path / "probe"
+    shutil.copytree(start.path, probe)
+    run = _child(0, probe, target, synonyms)
+    assert run.returncode == 0, run.stderr
+    renames = int(run.stdout.split()[-1])
+    assert renames >= (10 if what == "ingest" else 7)
+    for k in range(1, renames + 1):
+        wh_path = tmp_path / f"k{k}"
+        shutil.copytree(start.path, wh_path)
+        run = _child(k, wh_path, target, synonyms)
+        assert run.returncode == -signal.SIGKILL, (k, run.stderr)
+        wh = Warehouse(wh_path)
+        st = wh.status()  # reopened: an interrupted commit is completed, never a quarter lost
+        assert [q.quarter for q in st.quarters] == list(synth[1].quarters), k
+        assert not st.damaged and not any(q.damaged for q in st.quarters), (k, st)
+        _no_leftovers(wh_path)
+        assert _fingerprint(wh) in (fp_start, fp_after), k
+        if what == "ingest":
+            wh.ingest(r["new"], synonyms=syn)  # finish: the same command again
+        else:
+            wh.dedupe(syn)
+        assert _fingerprint(wh) == fp_after, k
+        assert not wh.status().needs_dedup
+
+
+def test_replaced_quarter_left_by_an_older_version_is_restored(replaced, tmp_path):
+    """The state the issue found (killed between rename(final -> .old) and rename(.tmp -> final)
+    under the former commit): the old quarter is put back, not deleted."""
+    root = tmp_path / "wh"
+    shutil.copytree(replaced["before"].path, root)
+    q = sorted(p.name for p in (root / "quarters").iterdir())[0]
+    old = root / "quarters" / f".old-{q}-1234abcd"
+    old.mkdir()
+    os.rename(root / "quarters" / q, old / "quarter")
+    shutil.copytree(old / "quarter", root / "quarters" / f".tmp-{q}-1234abcd")
+    wh = Warehouse(root)
+    assert _fingerprint(wh) == replaced["fp_before"]
+    _no_leftovers(root)
+
+
+# --- 3. dedup beside an ingest; readers refuse stale tables -------------------------------------------
+
+
+def test_dedup_waits_for_a_concurrent_ingest(synth, syn, tmp_path, monkeypatch):
+    out, truth = synth
+    wh = Warehouse(tmp_path / "wh")
+    wh.ingest(_zip(synth, 0), synonyms=syn)
+    holding, go = threading.Event(), threading.Event()
+    real = ingest_mod._stage_quarter
+
+    def paused(*args, **kwargs):
+        holding.set()  # the ingest holds the lock here
+        assert go.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_mod, "_stage_quarter", paused)
+    errors: list[BaseException] = []
+
+    def run(f):
+        try:
+            f()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread below
+            errors.append(exc)
+
+    a = threading.Thread(target=run, args=(lambda: wh.ingest(_zip(synth, 1), synonyms=syn, rebuild=False),))
+    a.start()
+    assert holding.wait(30)
+    b = threading.Thread(target=run, args=(lambda: wh.dedupe(syn),))
+    b.start()
+    time.sleep(0.5)  # the dedup has started and waits for the lock
+    go.set()
+    a.join(60)
+    b.join(60)
+    assert not errors, errors
+    st = wh.status()
+    assert not st.needs_dedup
+    assert st.dedup.quarters == tuple(truth.quarters)
+    assert wh.connect().execute("SELECT count(*) FROM cases").fetchone()[0] == truth.expected_cases
+
+
+def test_readers_refuse_stale_case_tables(synth, syn, tmp_path, capsys):
+    wh = Warehouse(tmp_path / "wh")
+    wh.ingest(_zip(synth, 0), synonyms=syn)
+    wh.ingest(_zip(synth, 1), synonyms=syn, rebuild=False)
+    assert wh.status().stale
+    with pytest.raises(FaersError, match=r"built from other quarters.*faers dedup"):
+        wh.connect()
+    with pytest.raises(FaersError, match=r"built from other quarters"):
+        connect_engine(wh.path)
+    code, _, err = _cli(capsys, "signals", "--all-pairs", "--warehouse", str(wh.path))
+    assert code == 2 and "built from other quarters" in err and "Traceback" not in err
+    wh.dedupe(syn)
+    connect_engine(wh.path).close()
+
+
+# --- 4. leftovers ---------------------------------------------------------------------------------------
+
+
+def test_leftovers_are_removed_on_open_when_no_writer_is_at_work(synth, syn, tmp_path):
+    wh = Warehouse(tmp_path / "wh")
+    wh.ingest(_zip(synth, 0), synonyms=syn)
+    leftovers = [wh.path / ".tmp-derived-4242", wh.path / "quarters" / ".tmp-2023q1-abcd",
+                 wh.path / "quarters" / ".tmp-extract-abcd", wh.path / "quarters" / ".tmp-2023q1-abcd.spill"]
+    with store.writer_lock(wh.path):  # a live writer: its folders are left alone
+        for p in leftovers:
+            p.mkdir()
+            (p / "cases.parquet").write_bytes(b"x" * 100_000)
+        wh.status()
+        assert all(p.exists() for p in leftovers)
+    wh.status()
+    assert not any(p.exists() for p in leftovers)
+    _no_leftovers(wh.path)
+
+
+# --- 5. unwritable and full targets -----------------------------------------------------------------------
+
+
+def test_a_file_as_the_warehouse(synth, tmp_path, capsys):
+    target = tmp_path / "wh"
+    target.write_text("not a folder")
+    code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(target))
+    assert code == 2 and f"{target} is a file, not a folder" in err and "Traceback" not in err
+    assert target.read_text() == "not a folder"
+    code, _, err = _cli(capsys, "faers", "dedup", "--warehouse", str(target))
+    assert code == 2 and "Traceback" not in err
+
+
+def test_lock_that_is_a_folder(synth, tmp_path, capsys):
+    (tmp_path / "wh" / ".lock").mkdir(parents=True)
+    code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(tmp_path / "wh"))
+    assert code == 2 and ".lock is a folder" in err and "Traceback" not in err
+
+
+def test_read_only_target(synth, tmp_path, monkeypatch, capsys):
+    real = os.mkdir
+
+    def read_only(path, *args, **kwargs):
+        if str(path).startswith(str(tmp_path / "ro")):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", read_only)
+    code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(tmp_path / "ro" / "wh"))
+    assert code == 2 and "Read-only file system; give a writable --warehouse" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="permissions do not bind root")
+def test_read_only_folder(synth, tmp_path, capsys):
+    root = tmp_path / "wh"
+    root.mkdir()
+    root.chmod(0o500)
+    try:
+        code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(root))
+    finally:
+        root.chmod(0o700)
+    assert code == 2 and "writable" in err and "Traceback" not in err
+
+
+def test_disk_full_from_the_cli(synth, syn, tmp_path, monkeypatch, capsys):
+    wh = Warehouse(tmp_path / "wh")
+    wh.ingest(_zip(synth, 0), synonyms=syn)
+    before = _files(wh.path)
+    real = ingest_mod._stage_text
+
+    def full(src, dst, *args):
+        real(src, dst, *args)
+        raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
+    monkeypatch.setattr(ingest_mod, "_stage_text", full)
+    code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 1)), "--warehouse", str(wh.path))
+    assert code == 2 and "no space left on the device" in err and "Traceback" not in err
+    assert _files(wh.path) == before
+
+
+# --- 6. corrupt metadata ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def built(synth, syn, tmp_path):
+    wh = Warehouse(tmp_path / "wh")
+    for i in (0, 1):
+        wh.ingest(_zip(synth, i), synonyms=syn)
+    return wh, _fingerprint(wh)
+
+
+def test_garbage_manifest_is_reported_and_rebuilt_by_reingest(built, synth, syn, capsys):
+    wh, fp = built
+    q = synth[1].quarters[0]
+    (wh.path / "quarters" / q / "manifest.json").write_text("{garbage")
+    st = wh.status()
+    assert st.quarters[0].damaged == ("manifest.json is not valid JSON (Expecting property name enclosed in "
+                                      "double quotes: line 1 column 2 (char 1))",)
+    code, out, err = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
+    assert code == 0 and f"{q} is damaged" in out.replace("\n", " ")
+    with pytest.raises(FaersError):
+        wh.connect()
+    with pytest.raises(FaersError, match=rf"damaged quarter\(s\) \({q}: manifest.json"):
+        wh.dedupe(syn)
+    res = wh.ingest(_zip(synth, 0), synonyms=syn)
+    assert not res.skipped
+    assert _fingerprint(wh) == fp
+
+
+def test_truncated_quarter_table_is_not_skipped_on_reingest(built, synth, syn):
+    wh, fp = built
+    q = synth[1].quarters[1]
+    p = wh.path / "quarters" / q / "drug.parquet"
+    p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+    damaged = wh.status().quarters[1].damaged
+    assert len(damaged) == 1 and damaged[0].startswith("drug.parquet has ")
+    res = wh.ingest(_zip(synth, 1), synonyms=syn)
+    assert not res.skipped
+    assert not wh.status().quarters[1].damaged
+    assert _fingerprint(wh) == fp
+
+
+@pytest.mark.parametrize("damage", ["dedup.json", "cases.parquet"])
+def test_damaged_case_tables_are_refused_and_rebuilt_by_dedup(built, syn, damage, capsys):
+    wh, fp = built
+    p = wh.path / damage
+    p.write_bytes(b"\x00garbage" if damage == "dedup.json" else p.read_bytes()[:-100])
+    st = wh.status()
+    assert st.damaged and st.needs_dedup and damage in st.damaged[0]
+    with pytest.raises(FaersError, match=damage.replace(".", r"\.")):
+        connect_engine(wh.path)
+    code, out, _ = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
+    assert code == 0 and "the case tables are damaged" in out
+    code, _, err = _cli(capsys, "faers", "dedup", "--warehouse", str(wh.path))
+    assert code == 0, err
+    assert _fingerprint(wh) == fp
+
+
+# --- 7. tables that cannot be read; oversized members -----------------------------------------------------
+
+
+def _header_renamed(data: bytes) -> bytes:
+    head, _, rest = data.partition(b"\n")
+    return head.replace(b"pt", b"preferred_term") + b"\n" + rest
+
+
+@pytest.mark.parametrize(("edits", "message"), [
+    ({"REAC": _header_renamed}, r"cannot be read as the REAC table \(header lacks pt: not a REAC table\)"),
+    ({"REAC": lambda d: d.replace(b"$", b",")}, r"REAC table .*comma-separated"),
+    ({"REAC": lambda d: d.decode("utf-8").encode("utf-16")}, r"REAC\w*\.txt is UTF-16 text"),
+    ({"DEMO": None}, r"no DEMO table file"),
+    ({"REAC": None}, r"no REAC table file .*--allow-missing"),
+    ({t: (lambda d: d.split(b"\n")[0] + b"\n") for t in ("DEMO", "DRUG", "REAC", "OUTC", "RPSR", "THER", "INDI")},
+     r"DEMO\w*\.txt cannot be read as the DEMO table \(it has a header and no rows\)"),
+], ids=["renamed-header", "comma", "utf16", "no-demo", "no-reac", "headers-only"])
+def test_unreadable_table_refuses_the_quarter(synth, tmp_path, capsys, edits, message):
+    z = _rezip(_zip(synth, 0), tmp_path / "in" / _zip(synth, 0).name, edits)
+    wh = Warehouse(tmp_path / "wh")
+    with pytest.raises(FaersError, match=message):
+        wh.ingest(z)
+    assert list((wh.path / "quarters").iterdir()) == []
+    code, _, err = _cli(capsys, "faers", "ingest", str(z), "--warehouse", str(wh.path))
+    assert code == 2 and "Traceback" not in err and "nothing was ingested" in err.lower()
+
+
+def test_allow_missing_names_the_table(synth, syn, tmp_path, capsys):
+    z = _rezip(_zip(synth, 0), tmp_path / "in" / _zip(synth, 0).name, {"REAC": _header_renamed})
+    code, out, err = _cli(capsys, "faers", "ingest", str(z), "--warehouse", str(tmp_path / "wh"), "--allow-missing")
+    assert code == 0, err
+    q = synth[1].quarters[0]
+    assert f"{q}: ingested without REAC" in out
+    st = Warehouse(tmp_path / "wh").status()
+    assert st.quarters[0].missing == ("reac",) and "reac" not in dict(st.quarters[0].rows)
+
+
+def test_zip_bomb_member_is_refused(synth, tmp_path):
+    z = _rezip(_zip(synth, 0), tmp_path / "in" / _zip(synth, 0).name, {"REAC": None})
+    with zipfile.ZipFile(z, "a", zipfile.ZIP_DEFLATED) as zf, zf.open("ASCII/REAC23Q1.txt", "w") as fh:
+        block = b"\0" * (1 << 20)
+        for _ in range(64):
+            fh.write(block)
+    wh = Warehouse(tmp_path / "wh")
+    with pytest.raises(FaersError, match=r"REAC23Q1.txt expands more than 200 times its compressed size"):
+        wh.ingest(z)
+    with pytest.raises(FaersError, match=r"expands to more than 0 MB \(the cap RXCOMPARE_FAERS_MAX_MEMBER_MB"):
+        wh.ingest(_zip(synth, 0), max_member_mb=0.001)
+    assert list((wh.path / "quarters").iterdir()) == []
+
+
+# --- 8. a zip named for one quarter holding another's tables -------------------------------------------------
+
+
+def test_zip_named_for_another_quarter(synth, tmp_path):
+    q0 = synth[1].quarters[0]
+    wrong = tmp_path / "faers_ascii_2023q3.zip"
+    shutil.copy(_zip(synth, 0), wrong)
+    wh = Warehouse(tmp_path / "wh")
+    with pytest.raises(FaersError, match=rf"faers_ascii_2023q3.zip is named for 2023q3 but holds the tables of {q0}"):
+        wh.ingest(wrong)
+    assert list((wh.path / "quarters").iterdir()) == []
+
+
+def test_dedup_json_records_what_it_was_built_from(built):
+    wh, _ = built
+    doc = json.loads((wh.path / "dedup.json").read_text(encoding="utf-8"))
+    assert set(doc["quarters"]) == {q.quarter for q in wh.status().quarters}
+    assert doc["parquet"]["cases.parquet"]["rows"] == doc["after"]
+    assert doc["parquet"]["cases.parquet"]["bytes"] == (wh.path / "cases.parquet").stat().st_size
