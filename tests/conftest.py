@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# a user pack written by `rxcompare pack update` must not change what the tests see (they and the
+# commands they run read the embedded pack or the pack file they name; tests of the user pack unset it)
+os.environ.setdefault("RXCOMPARE_EMBEDDED_PACK", "1")
 SHARED = ROOT.parent / "shared" / "data" / "real"
 
 

@@ -116,10 +116,11 @@ def test_pack_build_summary(built_pack):
         and ": 2 products, 50 facts, 90 incidences" in stdout
     )
     assert (
-        "humira: Humira (adalimumab) - source spl; label version 1560 of 2013-09-30; 35 facts, 34 incidences"
-        in stdout
+        "humira: Humira (adalimumab) - source parsed SPL; label set id 608d4f0d-b19f-46d3-749a-7159aa5f933d, "
+        "version 1560 of 2013-09-30; 35 facts, 34 incidences; sections 1, 10, 11, 12, 13, 14, 15, 16, 17, 2, 3, "
+        "4, 5, 6, 7, 8, BW" in stdout
     )
-    assert "viagra: Viagra (sildenafil) - source spl; label version 20 of 2017-11-07" in stdout
+    assert "viagra: Viagra (sildenafil) - source parsed SPL; label set id 0b0be196-0c62-461c-94f4-9a35339b4501, version 20 of 2017-11-07" in stdout
 
 
 def test_pack_info_and_show_from_the_pack(capsys, built_pack):

@@ -143,7 +143,11 @@ def label_show_cmd(
         pack = load_pack(pack_file or settings.PACK.get())
         product = _pack_product(drug, pack)
         facts, incidences = list(pack.facts_for(product.id)), list(pack.incidences_for(product.id))
-        source = f"knowledge pack ({pack.source_of(product.id) or 'unknown source'})"
+        held = pack.label_of(product.id)
+        source = (
+            f"knowledge pack ({pack.source_of(product.id) or 'unknown source'}); label version "
+            f"{held.version or 'unknown'} of {held.effective_date or 'unknown date'}; {pack.describe()}"
+        )
     if section:
         facts = [f for f in facts if in_section(f.citation.section, section)]
         incidences = [i for i in incidences if in_section(i.citation.section, section)]
@@ -163,19 +167,25 @@ def label_show_cmd(
 # ---- pack commands (issue: labels) --------------------------------------------------------
 
 
-def _pack_summary(pack) -> str:
+def _pack_summary(pack, newer: dict[str, str] | None = None) -> str:
+    from rxcompare.sources.pack import SOURCE_NAMES
+
     lines = [
-        f"knowledge pack version {pack.version}, built {pack.built}: {len(pack.products)} products, "
+        f"{pack.describe()}: {len(pack.products)} products, "
         f"{len(pack.facts)} facts, {len(pack.incidences)} incidences"
     ]
     for p in pack.products:
-        cites = [f.citation for f in pack.facts_for(p.id)] + [i.citation for i in pack.incidences_for(p.id)]
-        labels = sorted({f"version {c.version} of {c.effective_date}" for c in cites if c.kind == "label"})
+        held = pack.label_of(p.id)
+        source = pack.source_of(p.id) or "unknown"
+        fetched = f", fetched {held.fetched}" if held.fetched else ""
         lines.append(
-            f"  {p.id}: {p.brand} ({p.ingredient}) - source {pack.source_of(p.id) or 'unknown'}; "
-            f"label {', '.join(labels) or 'not cited'}; {len(pack.facts_for(p.id))} facts, "
-            f"{len(pack.incidences_for(p.id))} incidences"
+            f"  {p.id}: {p.brand} ({p.ingredient}) - source {SOURCE_NAMES.get(source, source)}; "
+            f"label set id {held.set_id or 'not shown'}, version {held.version or 'not cited'} of "
+            f"{held.effective_date or 'unknown date'}{fetched}; {len(pack.facts_for(p.id))} facts, "
+            f"{len(pack.incidences_for(p.id))} incidences; sections {', '.join(pack.coverage_of(p.id)) or 'none'}"
         )
+        if newer is not None:
+            lines.append(f"    online: {newer.get(p.id, 'DailyMed lists this version as current')}")
     return "\n".join(lines)
 
 
@@ -212,13 +222,87 @@ def pack_build_cmd(
 
 @pack_app.command("info")
 def pack_info_cmd(
-    pack_file: Optional[Path] = typer.Option(None, "--pack", help="a knowledge pack file [default: the embedded one]"),
+    pack_file: Optional[Path] = typer.Option(
+        None, "--pack", help="a knowledge pack file [default: the user pack, else the embedded one]"
+    ),
+    online: bool = typer.Option(False, "--online", help="ask DailyMed whether a newer label version exists"),
 ) -> None:
     """The pack's version and build date, and each product with its source and label version."""
     from rxcompare import settings
     from rxcompare.sources.pack import load_pack
 
-    _write(_pack_summary(load_pack(pack_file or settings.PACK.get())), None)
+    pack = load_pack(pack_file or settings.PACK.get())
+    newer = None
+    if online:
+        from rxcompare.sources.dailymed import DailyMedClient
+        from rxcompare.sources.pack_update import newer_labels
+
+        with DailyMedClient() as client, err.status("asking DailyMed for the current label versions"):
+            newer = dict(newer_labels(pack, [p.id for p in pack.products], client))
+    _write(_pack_summary(pack, newer), None)
+
+
+def _update_line(u) -> str:
+    from rxcompare.sources.pack import SOURCE_NAMES
+
+    def label(lab) -> str:
+        return (f"version {lab.version or 'unknown'} of {lab.effective_date or 'unknown date'} "
+                f"({SOURCE_NAMES.get(lab.source, lab.source)})")
+
+    if u.outcome == "kept":
+        return f"{u.product}: kept, {label(u.before)}: " + "; ".join(u.reasons)
+    if u.outcome == "current":
+        return f"{u.product}: current, {label(u.before)}: " + "; ".join(u.reasons)
+    tried = f" (after {'; '.join(u.reasons)})" if u.reasons else ""
+    return (
+        f"{u.product}: updated, {label(u.before)} -> {label(u.after)} from {u.after.url}{tried}; "
+        f"sections now covered {', '.join(u.sections) or 'none'} (new: {', '.join(u.new_sections) or 'none'}); "
+        f"facts +{u.facts_added} -{u.facts_removed}; incidences +{u.incidences_added} -{u.incidences_removed}"
+    )
+
+
+@pack_app.command("update")
+def pack_update_cmd(
+    drugs: Optional[list[str]] = typer.Argument(None, help="products of the pack to update"),
+    all_products: bool = typer.Option(False, "--all", help="update every product of the pack"),
+    out_file: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="pack file to write [default: the user pack, RXCOMPARE_USER_PACK]"
+    ),
+    pack_file: Optional[Path] = typer.Option(
+        None, "--pack", help="pack to start from [default: --out when it exists, else the user or embedded pack]"
+    ),
+) -> None:
+    """Replace pack entries by the current label from DailyMed (openFDA where DailyMed cannot
+    answer), read whole; write the user pack atomically. The embedded pack is never changed.
+    Exit status 1 when a product could not be updated (its entry is kept; the others are written)."""
+    from rxcompare import settings
+    from rxcompare.errors import ConfigError
+    from rxcompare.sources.dailymed import DailyMedClient
+    from rxcompare.sources.online import OpenFdaClient
+    from rxcompare.sources.pack import load_pack, pack_to_dict, user_pack_path, write_pack
+    from rxcompare.sources.pack_update import update_pack
+
+    target = out_file or user_pack_path()
+    if target is None:
+        raise ConfigError("RXCOMPARE_USER_PACK is empty; give --out FILE")
+    start = pack_file or settings.PACK.get() or (target if target.is_file() else None)
+    pack = load_pack(start)
+    if all_products == bool(drugs):
+        raise ConfigError("name the products to update, or give --all (not both)")
+    ids = [p.id for p in pack.products] if all_products else list(dict.fromkeys(_pack_product(d, pack).id for d in drugs))
+    with DailyMedClient() as dailymed, OpenFdaClient() as openfda, err.status("updating the pack") as status:
+        new, reports = update_pack(
+            pack, ids, dailymed, openfda, lambda pid, step: status.update(f"{pid}: {step}")
+        )
+    for u in reports:
+        _write(_update_line(u), None)
+    if any(u.outcome == "updated" for u in reports):
+        path = write_pack(pack_to_dict(new, built=max(u.after.fetched for u in reports if u.outcome == "updated")), target)
+        err.print(f"wrote {path}", highlight=False)
+    else:
+        err.print(f"nothing changed; {target} was not written", highlight=False)
+    if any(u.outcome == "kept" for u in reports):
+        raise typer.Exit(1)
 
 
 # ---- compare and ask (issue: comparison) ---------------------------------------------------
@@ -268,7 +352,22 @@ def _run_compare(
         da, db, pack, factors=tuple(factors), audience=audience, postmarketing=source,
         postmarketing_missing=missing, indication=indication, trials=RegistrySource(online=online),
     )
+    if online:
+        comparison = _with_label_notices(comparison, pack, (da.product.id, db.product.id))
     _write(_render(comparison, fmt, width), output)
+
+
+def _with_label_notices(comparison, pack, product_ids):
+    """``--online``: a provenance entry for each pack label DailyMed lists in a newer version."""
+    import dataclasses
+
+    from rxcompare.sources.dailymed import DailyMedClient
+    from rxcompare.sources.pack_update import newer_labels
+
+    with DailyMedClient() as client:
+        notes = newer_labels(pack, product_ids, client)
+    extra = tuple((f"newer label: {pid}", note) for pid, note in notes)
+    return dataclasses.replace(comparison, provenance=comparison.provenance + extra) if extra else comparison
 
 
 def _with_online_labels(pack, names):

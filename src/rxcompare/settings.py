@@ -39,7 +39,22 @@ OPENFDA_API_KEY = Setting("openfda_api_key", "OPENFDA_API_KEY", "openFDA API key
 OPENFDA_BASE = Setting(
     "openfda_base", "RXCOMPARE_OPENFDA_BASE", "openFDA base URL", "https://api.fda.gov"
 )
-PACK = Setting("pack", "RXCOMPARE_PACK", "knowledge pack file (default: the embedded one)")
+PACK = Setting("pack", "RXCOMPARE_PACK", "knowledge pack file (default: the user pack, else the embedded one)")
+USER_PACK = Setting(
+    "user_pack",
+    "RXCOMPARE_USER_PACK",
+    "the user pack that `rxcompare pack update` writes and every command reads when it exists",
+    str(Path(user_data_dir("rxcompare")) / "pack.json"),
+)
+EMBEDDED_PACK = Setting(
+    "embedded_pack", "RXCOMPARE_EMBEDDED_PACK", "1: ignore the user pack and read the embedded one"
+)
+DAILYMED_BASE = Setting(
+    "dailymed_base",
+    "RXCOMPARE_DAILYMED_BASE",
+    "DailyMed web services base URL",
+    "https://dailymed.nlm.nih.gov/dailymed/services/v2",
+)
 LABEL_MAX_MB = Setting(
     "label_max_mb",
     "RXCOMPARE_LABEL_MAX_MB",
@@ -69,6 +84,9 @@ ALL = (
     OPENFDA_API_KEY,
     OPENFDA_BASE,
     PACK,
+    USER_PACK,
+    EMBEDDED_PACK,
+    DAILYMED_BASE,
     LABEL_MAX_MB,
     LABEL_MAX_CELLS,
     WEB_HOSTS,

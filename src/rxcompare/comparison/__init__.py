@@ -83,7 +83,7 @@ def compare_drugs(
         dims = emphasise(dims, factors)
     dimensions = tuple(dims)
     provenance = [
-        ("pack", f"knowledge pack version {pack.version}, built {pack.built}"),
+        ("pack", pack.describe()),
         (a.product.id, _label_provenance(ea)),
         (b.product.id, _label_provenance(eb)),
     ]

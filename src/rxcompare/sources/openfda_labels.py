@@ -25,14 +25,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from rxcompare.errors import AmbiguousDrugError, UnknownDrugError
-from rxcompare.models import Citation, Fact, Incidence, Product
+from rxcompare.errors import AmbiguousDrugError, LabelError, UnknownDrugError
+from rxcompare.models import Citation, Fact, Incidence, Label, Product
 from rxcompare.sources.facts import extract_facts, matches_product, product_from_label
 from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.openfda_events import quote
 from rxcompare.sources.pack import Pack
 
-__all__ = ["ENDPOINT", "fetch_label", "find_brand", "pack_with_online_labels"]
+__all__ = ["ENDPOINT", "fetch_label", "fetch_label_of", "find_brand", "pack_with_online_labels"]
 
 ENDPOINT = "drug/label.json"
 SOURCE = "openfda"
@@ -96,6 +96,61 @@ def fetch_label(name: str, client: OpenFdaClient) -> tuple[Product, list[Fact], 
     facts = [dataclasses.replace(f, citation=_with_url(f.citation, fetched.url)) for f in facts]
     incidences = [dataclasses.replace(i, citation=_with_url(i.citation, fetched.url)) for i in incidences]
     return product, facts, incidences
+
+
+def fetch_label_of(product: Product, set_id: str | None, client: OpenFdaClient) -> tuple[Label, str]:
+    """The newest openFDA label of a pack entry and the query that returned it (for ``pack update``).
+
+    By ``set_id`` first (``search=set_id:"..."``), when the entry knows it; else, or when openFDA
+    has nothing under it, by brand and ingredient (``openfda.brand_name`` and
+    ``openfda.generic_name``), keeping only results whose brand is the entry's brand exactly (a
+    phrase search for OCREVUS also finds OCREVUS ZUNOVO). Several labels (set ids) left is
+    :class:`~rxcompare.errors.AmbiguousDrugError` listing them; none is
+    :class:`~rxcompare.errors.UnknownDrugError`. A result that is not a label raises
+    :class:`~rxcompare.errors.LabelError`. Whether the label is the entry's product is the
+    caller's check (it holds the entry).
+    """
+    from rxcompare.sources.openfda_label import parse_openfda_label
+
+    tried = []
+    if set_id:
+        fetched = client.fetch(
+            ENDPOINT, {"search": f"set_id:{quote(set_id, 'set id')}", "sort": "effective_time:desc", "limit": 1}
+        )
+        results = [r for r in fetched.data.get("results") or [] if isinstance(r, dict)]
+        if results:
+            return parse_openfda_label(results[0], f"openFDA label {fetched.url}"), fetched.url
+        tried.append(f"set id {set_id}")
+    brand = product.brand.casefold()
+    search = f"openfda.brand_name:{quote(product.brand, 'brand name')}"
+    if product.ingredient:
+        search += f" AND openfda.generic_name:{quote(product.ingredient.upper(), 'ingredient')}"
+    fetched = client.fetch(ENDPOINT, {"search": search, "sort": "effective_time:desc", "limit": 100})
+    by_set: dict[str, dict] = {}
+    for r in fetched.data.get("results") or []:
+        if not isinstance(r, dict):
+            continue
+        brands = {str(b).casefold() for b in (r.get("openfda") or {}).get("brand_name") or []}
+        if brand in brands and r.get("set_id"):
+            by_set.setdefault(str(r["set_id"]), r)  # newest first: keep each label's newest
+    if not by_set:
+        tried.append(f"brand {product.brand!r} with ingredient {product.ingredient!r}")
+        raise UnknownDrugError(f"openFDA has no label of {product.brand} by {' nor by '.join(tried)} ({fetched.url})")
+    if len(by_set) > 1:
+        choices = [
+            f"{sid} ({', '.join((r.get('openfda') or {}).get('manufacturer_name') or ['labeler not named'])}, "
+            f"effective {r.get('effective_time', '?')})"
+            for sid, r in sorted(by_set.items())
+        ]
+        raise AmbiguousDrugError(
+            f"openFDA holds {len(by_set)} labels of {product.brand} ({'; '.join(choices)}); products of one "
+            "brand can differ, so none was taken: give the entry's set id",
+            suggestions=tuple(sorted(by_set)),
+        )
+    result = next(iter(by_set.values()))
+    if not isinstance(result.get("set_id"), str):
+        raise LabelError(f"openFDA answered {fetched.url} with a result that is not a label")
+    return parse_openfda_label(result, f"openFDA label {fetched.url}"), fetched.url
 
 
 def _with_url(citation: Citation, url: str) -> Citation:

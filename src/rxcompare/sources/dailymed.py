@@ -1,0 +1,273 @@
+"""DailyMed web services (v2): a label's versions and its current SPL document.
+
+Two requests per product, both under ``base`` (``RXCOMPARE_DAILYMED_BASE``, default
+``https://dailymed.nlm.nih.gov/dailymed/services/v2``):
+
+- ``{base}/spls/{setid}/history.json``: ``{"data": {"spl": {"title", "setid"}, "history":
+  [{"spl_version": 3, "published_date": "May 02, 2019"}, ...]}, "metadata": {...}}`` -- every
+  version of the label, read as :class:`SplHistory`;
+- ``{base}/spls/{setid}.xml``: the current SPL XML document (parsed by
+  :func:`rxcompare.sources.spl.parse_spl`, not here).
+
+The policy is the one of :mod:`rxcompare.sources.online`: answers cached on disk (one JSON file
+per URL under ``<RXCOMPARE_CACHE>/dailymed``, written atomically; a version history expires after
+``ttl``, a document is kept under the version it was asked for, since a version never changes);
+429 and 5xx and a connection dropped mid-answer (a partial download) retried with exponential
+backoff or the server's ``Retry-After``; an unreachable host reported at once. A set id DailyMed
+does not know (404), an answer that is not what was asked (an HTML error page, another label's
+history, an empty history) raise :class:`~rxcompare.errors.OnlineError` saying so; the client
+never prints.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Self
+
+import httpx
+
+from rxcompare import settings
+from rxcompare.errors import ConfigError, OnlineError
+from rxcompare.sources.online import _RETRY_STATUS, _retry_after
+
+__all__ = ["DailyMedClient", "SplHistory", "is_set_id"]
+
+_SET_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+def is_set_id(value: str | None) -> bool:
+    """Whether ``value`` is an SPL set id (a UUID), as DailyMed and openFDA key labels."""
+    return bool(value and _SET_ID.match(value.strip()))
+
+
+@dataclass(frozen=True)
+class SplHistory:
+    """The versions of one label, newest first: ``(version, published ISO date)``."""
+
+    set_id: str
+    title: str
+    versions: tuple[tuple[str, str], ...]
+    url: str
+
+    @property
+    def current(self) -> tuple[str, str]:
+        return self.versions[0]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    url: str
+    body: bytes  # as sent: the XML's own encoding declaration stays true
+    fetched_at: datetime
+    from_cache: bool = False
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _published(value: Any) -> str | None:
+    try:
+        return datetime.strptime(str(value).strip(), "%b %d, %Y").date().isoformat()
+    except ValueError:
+        return None
+
+
+class DailyMedClient:
+    """DailyMed v2 client: :meth:`history` and :meth:`document` (see the module docstring)."""
+
+    def __init__(
+        self,
+        base: str | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        ttl: timedelta = timedelta(days=1),
+        transport: httpx.BaseTransport | None = None,
+        max_retries: int = 4,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        timeout: float = 60.0,
+        max_retry_after: float = 60.0,
+        clock: Callable[[], datetime] = _utc_now,
+    ):
+        base = (base or settings.DAILYMED_BASE.get() or "").rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", base):
+            raise ConfigError(
+                f"DailyMed base URL {base!r} is not an http(s) URL; set RXCOMPARE_DAILYMED_BASE to "
+                f"something like {settings.DAILYMED_BASE.default}"
+            )
+        self.base = base
+        root = cache_dir if cache_dir is not None else Path(settings.CACHE.get() or ".") / "dailymed"
+        self.cache_dir = Path(root)
+        self.ttl = ttl
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self._sleep = sleep
+        self._clock = clock
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": "rxcompare (https://pypi.org/project/rxcompare/)"},
+            follow_redirects=True,
+        )
+
+    # --- public ------------------------------------------------------------------------------
+
+    def history(self, set_id: str) -> SplHistory:
+        """Every version of the label ``set_id``, newest first."""
+        set_id = self._set_id(set_id)
+        url = f"{self.base}/spls/{set_id}/history.json"
+        answer = self._get(url, url, self.ttl, set_id)
+        try:
+            doc = json.loads(answer.body)
+            data = doc["data"]
+            spl, rows = data.get("spl") or {}, data["history"]
+            versions = [(str(int(r["spl_version"])), _published(r["published_date"])) for r in rows]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+            self._forget(url)
+            raise OnlineError(
+                f"DailyMed answered {url} with something that is not a version history (expected "
+                '{"data": {"spl": ..., "history": [{"spl_version", "published_date"}]}}); try again '
+                "later or check RXCOMPARE_DAILYMED_BASE"
+            ) from None
+        answered = str(spl.get("setid") or set_id).lower()
+        if answered != set_id:
+            self._forget(url)
+            raise OnlineError(f"DailyMed answered {url} with the history of another label (set id {answered})")
+        if not versions or any(d is None for _, d in versions):
+            self._forget(url)
+            raise OnlineError(f"DailyMed's history of set id {set_id} ({url}) lists no dated version")
+        versions.sort(key=lambda v: int(v[0]), reverse=True)
+        return SplHistory(set_id, str(spl.get("title") or ""), tuple((v, str(d)) for v, d in versions), url)
+
+    def document(self, set_id: str, version: str | None = None) -> tuple[str, bytes]:
+        """``(url, bytes)`` of the current SPL XML of ``set_id``. With ``version`` (the current
+        version from :meth:`history`) the answer is cached under it and kept; call
+        :meth:`forget_document` when it turns out not to be that version."""
+        set_id = self._set_id(set_id)
+        url = f"{self.base}/spls/{set_id}.xml"
+        key = f"{url}#version={version}" if version else url
+        answer = self._get(url, key, None if version else self.ttl, set_id)
+        return url, answer.body
+
+    def forget_document(self, set_id: str, version: str | None = None) -> None:
+        url = f"{self.base}/spls/{self._set_id(set_id)}.xml"
+        self._forget(f"{url}#version={version}" if version else url)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- request and retries ---------------------------------------------------------------------
+
+    @staticmethod
+    def _set_id(set_id: str) -> str:
+        if not is_set_id(set_id):
+            raise ConfigError(f"{set_id!r} is not an SPL set id (a UUID such as 9525f887-a055-4e33-8e92-898d42828cd1)")
+        return set_id.strip().lower()
+
+    def _get(self, url: str, key: str, ttl: timedelta | None, set_id: str) -> _Answer:
+        cached = self._read_cache(key, ttl)
+        if cached is not None:
+            return cached
+        answer = self._request(url, set_id)
+        self._write_cache(key, answer)
+        return answer
+
+    def _request(self, url: str, set_id: str) -> _Answer:
+        attempt = 0
+        while True:
+            try:
+                response = self._http.get(url)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
+                raise OnlineError(
+                    f"DailyMed at {self.base} is unreachable ({exc or type(exc).__name__}); check the "
+                    "network or RXCOMPARE_DAILYMED_BASE"
+                ) from None
+            except httpx.TransportError as exc:  # the connection broke during the answer
+                if attempt >= self.max_retries:
+                    raise OnlineError(
+                        f"DailyMed at {self.base} did not finish sending {url} ({exc or type(exc).__name__}) "
+                        f"in {attempt + 1} attempts (a partial download); try again later"
+                    ) from None
+                self._sleep(self.backoff * 2**attempt)
+                attempt += 1
+                continue
+            status = response.status_code
+            if status == 200:
+                return _Answer(url, response.content, self._clock())
+            if status == 404:
+                raise OnlineError(
+                    f"DailyMed has no label with set id {set_id} ({url} answered 404): the set id no "
+                    "longer exists or was never DailyMed's"
+                )
+            if status in _RETRY_STATUS:
+                wait = _retry_after(response.headers.get("Retry-After"), self._clock())
+                wait = self.backoff * 2**attempt if wait is None else wait
+                if attempt < self.max_retries and wait <= self.max_retry_after:
+                    self._sleep(wait)
+                    attempt += 1
+                    continue
+                raise OnlineError(
+                    f"DailyMed at {self.base} answered {status} ({response.reason_phrase}) to {url} "
+                    f"{attempt + 1} times; the service may be down or busy: try again later"
+                )
+            raise OnlineError(
+                f"DailyMed at {self.base} answered {status} ({response.reason_phrase}) to {url}; "
+                "check RXCOMPARE_DAILYMED_BASE"
+            )
+
+    # --- cache -------------------------------------------------------------------------------
+
+    def _cache_file(self, key: str) -> Path:
+        return self.cache_dir / (hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
+
+    def _forget(self, key: str) -> None:
+        self._cache_file(key).unlink(missing_ok=True)
+
+    def _read_cache(self, key: str, ttl: timedelta | None) -> _Answer | None:
+        try:
+            entry = json.loads(self._cache_file(key).read_text(encoding="utf-8"))
+            fetched_at = datetime.fromisoformat(entry["fetched_at"])
+            body = base64.b64decode(entry["body"], validate=True)
+            if entry["key"] != key:
+                return None
+        except (OSError, ValueError, KeyError, TypeError, binascii.Error):
+            return None  # absent or unreadable: fetch again and overwrite
+        if fetched_at.tzinfo is None:
+            fetched_at = fetched_at.replace(tzinfo=UTC)
+        if ttl is not None and self._clock() - fetched_at >= ttl:
+            return None
+        return _Answer(entry["url"], body, fetched_at, from_cache=True)
+
+    def _write_cache(self, key: str, answer: _Answer) -> None:
+        entry = {"key": key, "url": answer.url, "fetched_at": answer.fetched_at.isoformat(),
+                 "body": base64.b64encode(answer.body).decode("ascii")}
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".dailymed-", suffix=".json", dir=self.cache_dir)
+        except OSError:
+            return  # a cache that cannot be written only costs a refetch
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entry, fh, ensure_ascii=False)
+            os.replace(tmp, self._cache_file(key))
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)

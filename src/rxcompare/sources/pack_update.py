@@ -1,0 +1,233 @@
+"""``rxcompare pack update``: pack entries replaced by the current label, read whole.
+
+For each product: DailyMed's version history of the entry's set id, then the current SPL
+document (:mod:`rxcompare.sources.dailymed`), parsed by :func:`~rxcompare.sources.spl.parse_spl`;
+where the entry has no set id or DailyMed fails, openFDA's ``drug/label.json``
+(:func:`~rxcompare.sources.openfda_labels.fetch_label_of`). The label becomes an entry exactly as
+``pack build --spl`` makes one (:func:`~rxcompare.sources.pack.entry_from_label`), under the
+entry's id, and replaces the entry whole: products, facts, incidences, coverage (every section of
+the label), source and the label record (set id, version, date, address, day fetched).
+
+A document is refused when its set id is not the entry's or its product is not the entry's
+brand. Whatever fails for a product leaves that product's entry as it was and is said in its
+:class:`ProductUpdate`; the other products are updated all the same. Nothing here writes a file:
+the caller writes the new pack (:func:`~rxcompare.sources.pack.write_pack`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rxcompare.errors import ConfigError, LabelError, PackError, SourceError, UnknownDrugError
+from rxcompare.models import Label, Product
+from rxcompare.sources.dailymed import DailyMedClient, is_set_id
+from rxcompare.sources.facts import matches_product, product_from_label
+from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.pack import Pack, PackLabel, entry_from_label
+
+__all__ = ["ProductUpdate", "newer_labels", "update_pack"]
+
+_PARSED = ("spl", "dailymed", "openfda")  # sources that read a label whole
+
+
+@dataclass(frozen=True)
+class ProductUpdate:
+    """What ``pack update`` did to one product."""
+
+    product: str
+    outcome: str  # "updated" | "current" (already the newest version, read whole) | "kept" (failed)
+    before: PackLabel
+    after: PackLabel
+    sections: tuple[str, ...] = ()  # top-level sections covered after the update
+    new_sections: tuple[str, ...] = ()  # of which not covered before
+    facts_added: int = 0
+    facts_removed: int = 0
+    incidences_added: int = 0
+    incidences_removed: int = 0
+    reasons: tuple[str, ...] = ()  # why a source was not used (and why the entry was kept)
+
+
+Progress = Callable[[str, str], None]  # (product id, what is being done)
+
+
+def _set_id_of(pack: Pack, product: Product) -> str | None:
+    for candidate in (product.set_id, pack.label_of(product.id).set_id):
+        if is_set_id(candidate):
+            return str(candidate).strip().lower()
+    return None
+
+
+def _check(label: Label, entry: Product, set_id: str | None, where: str) -> None:
+    """Refuse a document that is not the entry's label (another set id, another product)."""
+    if set_id and label.set_id.strip().lower() != set_id:
+        raise PackError(
+            f"{where} is the label with set id {label.set_id}, not the entry's set id {set_id}; refused"
+        )
+    found = product_from_label(label)
+    if not (matches_product(entry, found.brand) or matches_product(found, entry.brand)):
+        raise PackError(
+            f"{where} is the label of {found.brand} ({found.ingredient}), not of {entry.brand} "
+            f"({entry.ingredient}); refused"
+        )
+
+
+def _from_dailymed(client: DailyMedClient, set_id: str, pack: Pack, entry: Product, progress: Progress):
+    """``(label, url)`` of the current DailyMed document, or ``(None, None)`` when the pack
+    already holds that version read whole."""
+    from rxcompare.sources.spl import parse_spl
+
+    progress(entry.id, "DailyMed version history")
+    history = client.history(set_id)
+    version, _published = history.current
+    before = pack.label_of(entry.id)
+    if pack.source_of(entry.id) in _PARSED and before.set_id == set_id and str(before.version) == version:
+        return None, history.url
+    progress(entry.id, f"DailyMed document, version {version}")
+    url, data = client.document(set_id, version)
+    try:
+        label = parse_spl(data, f"DailyMed document {url}")
+        _check(label, entry, set_id, f"DailyMed document {url}")
+    except SourceError:
+        client.forget_document(set_id, version)
+        raise
+    if label.version != version:  # DailyMed's document moved on since its history: trust the document
+        client.forget_document(set_id, version)
+    return label, url
+
+
+def _from_openfda(client: OpenFdaClient, set_id: str | None, entry: Product, progress: Progress):
+    from rxcompare.sources.openfda_labels import fetch_label_of
+
+    progress(entry.id, "openFDA drug/label")
+    label, url = fetch_label_of(entry, set_id, client)
+    _check(label, entry, set_id, f"openFDA label {url}")
+    return label, url
+
+
+def _key(record) -> tuple:
+    c = record.citation
+    return (record.topic, record.text, c.section) if hasattr(record, "topic") else (
+        record.event, record.trial, record.arm, record.n, record.percent, c.section)
+
+
+def _replace(pack: Pack, entry: Product, label: Label, url: str, source: str, today: str):
+    """The pack with ``entry`` replaced by the label's entry, and the counts of what changed."""
+    product, facts, incidences, coverage = entry_from_label(label, entry.id)
+    product = dataclasses.replace(product, synonyms=tuple(dict.fromkeys((*entry.synonyms, *product.synonyms))))
+
+    def cite(record):
+        if record.citation.url:
+            return record
+        return dataclasses.replace(record, citation=dataclasses.replace(record.citation, url=url))
+
+    facts, incidences = [cite(f) for f in facts], [cite(i) for i in incidences]
+    old_f, old_i = {_key(f) for f in pack.facts_for(entry.id)}, {_key(i) for i in pack.incidences_for(entry.id)}
+    new_f, new_i = {_key(f) for f in facts}, {_key(i) for i in incidences}
+    record = PackLabel(entry.id, label.set_id, label.version, label.effective_date, source, url, today)
+    new = dataclasses.replace(
+        pack,
+        products=tuple(product if p.id == entry.id else p for p in pack.products),
+        facts=tuple(f for f in pack.facts if f.product != entry.id) + tuple(facts),
+        incidences=tuple(i for i in pack.incidences if i.product != entry.id) + tuple(incidences),
+        sources=tuple(sorted({**dict(pack.sources), entry.id: source}.items())),
+        coverage=tuple(sorted({**dict(pack.coverage), entry.id: coverage}.items())),
+        labels=tuple(sorted(
+            [lab for lab in pack.labels if lab.product != entry.id] + [record], key=lambda x: x.product
+        )),
+    )
+    changes = {
+        "sections": coverage,
+        "new_sections": tuple(sorted(set(coverage) - set(pack.coverage_of(entry.id)))),
+        "facts_added": len(new_f - old_f),
+        "facts_removed": len(old_f - new_f),
+        "incidences_added": len(new_i - old_i),
+        "incidences_removed": len(old_i - new_i),
+    }
+    return new, record, changes
+
+
+def update_pack(
+    pack: Pack,
+    product_ids: Iterable[str],
+    dailymed: DailyMedClient | None,
+    openfda: OpenFdaClient | None,
+    progress: Progress | None = None,
+    today: str | None = None,
+) -> tuple[Pack, list[ProductUpdate]]:
+    """A new pack with each product's entry replaced by its current label, and what happened
+    to each product (see the module docstring). ``dailymed`` or ``openfda`` None: not asked."""
+    progress = progress or (lambda _p, _s: None)
+    today = today or datetime.now(UTC).strftime("%Y-%m-%d")
+    reports = []
+    for pid in product_ids:
+        entry = pack.product(pid)
+        before = pack.label_of(pid)
+        set_id = _set_id_of(pack, entry)
+        reasons: list[str] = []
+        label = url = source = None
+        if set_id is None:
+            reasons.append(f"DailyMed: not asked, the entry has no set id (it shows {entry.set_id!r})")
+        elif dailymed is not None:
+            try:
+                label, url = _from_dailymed(dailymed, set_id, pack, entry, progress)
+                source = "dailymed"
+                if label is None:
+                    reports.append(ProductUpdate(
+                        pid, "current", before, before, pack.coverage_of(pid),
+                        reasons=(f"DailyMed lists version {before.version} as current ({url})",),
+                    ))
+                    continue
+            except (SourceError, ConfigError) as exc:
+                reasons.append(f"DailyMed: {exc}")
+                label = None
+        if label is None and openfda is not None:
+            try:
+                label, url = _from_openfda(openfda, set_id, entry, progress)
+                source = "openfda"
+            except (SourceError, ConfigError, UnknownDrugError) as exc:
+                reasons.append(f"openFDA: {exc}")
+                label = None
+        if label is None:
+            reasons.append("the entry was kept as it was")
+            reports.append(ProductUpdate(pid, "kept", before, before, pack.coverage_of(pid), reasons=tuple(reasons)))
+            continue
+        try:
+            pack, after, changes = _replace(pack, entry, label, str(url), str(source), today)
+        except LabelError as exc:  # a label that names no product
+            reasons += [f"{source}: {exc}", "the entry was kept as it was"]
+            reports.append(ProductUpdate(pid, "kept", before, before, pack.coverage_of(pid), reasons=tuple(reasons)))
+            continue
+        reports.append(ProductUpdate(pid, "updated", before, after, reasons=tuple(reasons), **changes))
+    return pack, reports
+
+
+def newer_labels(pack: Pack, product_ids: Iterable[str], dailymed: DailyMedClient) -> list[tuple[str, str]]:
+    """``(product id, note)`` for each product whose label DailyMed lists in a newer version than
+    the pack holds (or whose check failed, saying why); products found current give no note."""
+    notes = []
+    for pid in product_ids:
+        held = pack.label_of(pid)
+        set_id = _set_id_of(pack, pack.product(pid))
+        if set_id is None:
+            notes.append((pid, f"the pack's label of {pid} has no set id; DailyMed could not be asked for a newer one"))
+            continue
+        try:
+            history = dailymed.history(set_id)
+        except (SourceError, ConfigError) as exc:
+            notes.append((pid, f"could not check for a newer label: {exc}"))
+            continue
+        version, published = history.current
+        if str(held.version) == version:
+            continue
+        newer = held.version is not None and held.version.isdigit() and int(version) > int(held.version)
+        notes.append((
+            pid,
+            f"the pack holds label version {held.version or 'unknown'} of {held.effective_date or 'unknown date'}; "
+            f"DailyMed lists version {version}, published {published}"
+            f"{'' if newer else ' (not newer by number: check the set id)'}; "
+            f"`rxcompare pack update {pid}` fetches it",
+        ))
+    return notes
