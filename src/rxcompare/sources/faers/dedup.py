@@ -240,7 +240,7 @@ def dedupe_cases(warehouse: str | os.PathLike[str], synonyms: Synonyms | None = 
     """Rebuild the derived case tables of a warehouse from all its quarters, read under the lock
     (a concurrent ingest finishes first), committed as one (see :mod:`.store`)."""
     root = Path(os.fspath(warehouse))
-    if not root.is_dir():
+    if not root.exists():
         raise FaersError(f"warehouse {root} does not exist; run `rxcompare faers ingest` first")
     with store.writer_lock(root):
         quarters = usable_quarters(root)
