@@ -601,12 +601,21 @@ def faers_ingest(
 def faers_dedup(
     warehouse: Optional[Path] = typer.Option(None, "--warehouse", help="warehouse folder"),
     synonyms: Optional[Path] = typer.Option(None, "--synonyms", help="CSV name,ingredient,product"),
+    match: Optional[str] = typer.Option(None, "--match", help="then find duplicates across case ids: demographic"),
 ) -> None:
-    """Rebuild the deduplicated case tables from every ingested quarter."""
+    """Rebuild the deduplicated case tables from every ingested quarter (FDA's rule); with --match
+    demographic, then record probable duplicates across case ids (rxcompare.sources.faers.match)."""
+    from rxcompare.errors import ConfigError
     from rxcompare.sources.faers.normalise import load_synonyms
     from rxcompare.sources.faers.warehouse import Warehouse
 
+    if match not in (None, "demographic"):
+        raise ConfigError(f"--match {match!r}: the one matching rule is demographic")
     Warehouse(warehouse).dedupe(load_synonyms(synonyms))
+    if match:
+        from rxcompare.sources.faers.match import match_demographic
+
+        match_demographic(Warehouse(warehouse).path)
     faers_status(warehouse)
 
 
@@ -646,6 +655,29 @@ def faers_status(
               + (f"; orphan rows (no DEMO row): {orphans}" if orphans else ""), highlight=False)
     if st.stale:
         out.print("[yellow]the case tables were built from other quarters: run `rxcompare faers dedup`[/]")
+    _match_status(st.path)
+
+
+def _match_status(path) -> None:
+    """The demographic match's counts and the fields each quarter could be matched on."""
+    from rxcompare.sources.faers.match import read_match_report
+
+    m, stale = read_match_report(path)
+    if m is None:
+        return
+    joined = ", ".join(f"{f} {n}" for f, n in m.joined_with_missing if n)
+    out.print(f"demographic match: {m.cases_before:,} cases, {m.candidates:,} with event date, suspect and "
+              f"reaction; {m.groups:,} groups of {m.cases_in_groups:,} cases merged (removed {m.removed:,}"
+              + (f"; joined with one field missing: {joined}" if joined else "")
+              + f"); cases after {m.cases_after:,}", highlight=False)
+    for q, fields in m.fields_by_quarter:
+        have = [f"{f} {share:.0%}" for f, share in fields if share > 0]
+        lack = [f for f, share in fields if share == 0]
+        out.print(f"  {q}: matched on {', '.join(have) or 'nothing'} present"
+                  + (f"; not matched on {', '.join(lack)} (absent)" if lack else ""), highlight=False)
+    if stale:
+        out.print("[yellow]the demographic match is older than the case tables: run "
+                  "`rxcompare faers dedup --match demographic`[/]")
 
 
 @faers_app.command("synth")
