@@ -46,7 +46,7 @@ def test_compare_writes_output_file(pack_file, capsys, tmp_path):
     [
         (["compare", "alphex", "nosuchdrug"], "no medicine called 'nosuchdrug'"),
         (["compare", "alphex", "alfex"], "same product"),
-        (["compare", "alphamab", "alphex"], "same product"),  # context resolves alphamab to Alphex
+        (["compare", "alphamab", "alphex"], "ambiguous here"),  # alphamab is Alphex and Alphex IV
         (["compare", "alphex", "x" * 5000], "too long"),
         (["compare", "alphex", ""], "empty drug name"),
         (["compare", "alphex", "betanib", "--format", "pdf"], "--format 'pdf'"),

@@ -9,7 +9,7 @@ from helpers import fixture_pack_file
 
 from rxcompare.comparison import compare, names_in_question
 from rxcompare.errors import ConfigError, QuestionError
-from rxcompare.models import Favours, Grade
+from rxcompare.models import NOT_IN_PACK, Favours, Grade
 from rxcompare.render.json import render_json
 from rxcompare.sources.pack import load_pack
 from rxcompare.stats.incidence import risk_difference_newcombe
@@ -56,7 +56,8 @@ def test_burden_is_counted_from_the_schedule(comparison):
     assert f.favours is Favours.NONE and any("routes differ" in c for c in f.caveats)
     v = _one(comparison, "burden.visits")
     assert v.a_text == "0 in year 1, 0 in year 2" and v.b_text == "4 in year 1, 2 in year 2"
-    assert v.favours is Favours.A
+    # how often a medicine is given is burden, never a safety point (issue: doses never favour)
+    assert v.favours is Favours.NONE and v.kind == "differs"
 
 
 def test_head_to_head_trial_is_recognised_and_oriented(comparison):
@@ -100,7 +101,8 @@ def test_verdict_counts_match_findings(comparison):
     v = comparison.verdict
     assert len(v.favours_a) == sum(f.favours is Favours.A for f in comparison.findings)
     assert len(v.favours_b) == sum(f.favours is Favours.B for f in comparison.findings)
-    assert "not an overall ranking" in v.summary
+    assert "does not show either medicine to be safer overall" in v.summary
+    assert v.summary == comparison.summary.answer.text
 
 
 def test_factors_add_findings_and_emphasis_not_facts(pack, comparison):
@@ -154,7 +156,12 @@ def test_silence_outside_curated_sections_is_not_evidence(pack):
     c = compare("alphex", "alphex iv", pack=pack)
     pml = _one(c, "warning.pml")
     assert pml.favours is Favours.UNCLEAR
-    assert "not curated in full" in pml.statement and "not evidence" in pml.b_text
+    # its boxed warning names PML, so it is PML evidence (never silence), and favours neither
+    assert pml.kind == "shared" and "under boxed warning" in pml.statement
+    assert "states nothing" not in pml.statement and pml.b_text != NOT_IN_PACK
+    herpes = _one(c, "warning.herpes")
+    if herpes.kind == "gap":
+        assert herpes.favours is Favours.UNCLEAR and NOT_IN_PACK in (herpes.a_text, herpes.b_text)
     # ... while a section read in full (Betanib's 5) makes silence count, with its caveat
     c2 = compare("alphex", "betanib", pack=pack)
     assert _one(c2, "warning.pml").favours is Favours.B

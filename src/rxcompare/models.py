@@ -124,6 +124,7 @@ class Drug:
     query: str
     ingredient: str
     products: tuple[Product, ...]
+    resolved_by: str = ""  # the indication that singled out the product, when context was needed
 
     @property
     def name(self) -> str:
@@ -286,6 +287,23 @@ class Finding:
     caveats: tuple[str, ...] = ()
     estimates: tuple[Estimate, ...] = ()
     emphasis: bool = False  # raised by a patient factor the user gave
+    kind: str = ""  # how the two sides relate: see FINDING_KINDS
+
+
+# The mark of a table cell whose label section the knowledge pack does not hold (never "the label
+# states nothing": that is said only of a section held in full).
+NOT_IN_PACK = "not in pack"
+
+# How the two sides of a finding relate (Finding.kind); the summary groups findings by it.
+FINDING_KINDS = {
+    "differs": "the evidence differs between the two (figures, or a statement in one label only)",
+    "shared": "both labels address the topic",
+    "same": "both give the same figure",
+    "gap": "the knowledge pack does not hold the label section for one or both drugs",
+    "absent": "neither label states anything on the topic (both sections held in full)",
+    "describes": "describes the drugs (indication, mechanism); no contrast",
+    "limits": "what this comparison cannot tell (no head-to-head trial, different comparators)",
+}
 
 
 @dataclass(frozen=True)
@@ -309,6 +327,38 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class SummaryLine:
+    """One line of a comparison's summary: text assembled from findings, and their citations."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    topic: str = ""
+    favours: Favours = Favours.NONE
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The comparison's opening, assembled from its findings (never written by hand).
+
+    ``answer``: one sentence at the evidence's strength; ``notices``: what a reader must know first
+    (no shared indication, how a name was resolved); ``differs``, ``shared``, ``cannot_tell``:
+    findings by kind; ``coverage``: per drug, the label sections the pack does not hold and the
+    command that fills them.
+    """
+
+    answer: SummaryLine
+    notices: tuple[SummaryLine, ...] = ()
+    differs: tuple[SummaryLine, ...] = ()
+    shared: tuple[SummaryLine, ...] = ()
+    cannot_tell: tuple[SummaryLine, ...] = ()
+    coverage: tuple[SummaryLine, ...] = ()
+
+    @property
+    def lines(self) -> tuple[SummaryLine, ...]:
+        return (self.answer, *self.notices, *self.differs, *self.shared, *self.cannot_tell, *self.coverage)
+
+
+@dataclass(frozen=True)
 class Comparison:
     """The answer to "is A safer than B?": dimensions of cited findings and a verdict."""
 
@@ -319,6 +369,7 @@ class Comparison:
     provenance: tuple[tuple[str, str], ...] = ()
     audience: str = "clinician"
     factors: tuple[str, ...] = ()
+    summary: Summary | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -409,6 +460,8 @@ def to_dict(record: Any) -> Any:
 
 
 __all__ = [
+    "FINDING_KINDS",
+    "NOT_IN_PACK",
     "Citation",
     "Comparison",
     "Contingency",
@@ -427,6 +480,8 @@ __all__ = [
     "Product",
     "Section",
     "Signal",
+    "Summary",
+    "SummaryLine",
     "Verdict",
     "to_dict",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rxcompare.errors import AmbiguousDrugError, QuestionError, UnknownDrugError
@@ -188,18 +188,25 @@ def resolve_pair(
     def attempt(name: str, other: str) -> Drug:
         try:
             return resolve(name, pack, indication=indication)
-        except AmbiguousDrugError:
+        except AmbiguousDrugError as ambiguous:
             if indication:
                 raise
-            try:
-                other_drug = resolve(other, pack)
-            except UnknownDrugError:
-                raise
+            other_drug = resolve(other, pack)
             for ind in other_drug.product.indications:
                 try:
-                    return resolve(name, pack, indication=ind)
+                    drug = resolve(name, pack, indication=ind)
                 except AmbiguousDrugError:
                     continue
+                if drug.product.id == other_drug.product.id:
+                    # the context picks the other drug itself: the name stays ambiguous here
+                    choices = [describe(p) for p in pack.products if p.brand in ambiguous.suggestions]
+                    raise AmbiguousDrugError(
+                        f"{name.strip()!r} is ambiguous here: it names {len(choices)} products "
+                        f"({'; '.join(choices)}), and {other.strip()!r} is one of them; name the "
+                        "other product by its brand to compare the two.",
+                        ambiguous.suggestions,
+                    ) from None
+                return replace(drug, resolved_by=ind)
             raise
 
     da, db = attempt(a, b), attempt(b, a)

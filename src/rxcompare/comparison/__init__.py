@@ -5,6 +5,8 @@ Each dimension function takes both drugs' :class:`Evidence` and returns findings
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rxcompare.comparison import phrases as ph
 from rxcompare.comparison.administration import (
     administration,
@@ -24,6 +26,7 @@ from rxcompare.comparison.labels import (
     vaccinations,
 )
 from rxcompare.comparison.postmarketing import PostMarketingSource, absent
+from rxcompare.comparison.summary import build_summary
 from rxcompare.comparison.trials import registry_provenance, trial_reactions
 from rxcompare.comparison.verdict import build_verdict
 from rxcompare.errors import ConfigError, QuestionError
@@ -89,14 +92,17 @@ def compare_drugs(
     ]
     provenance += [(f"{ev.drug.product.id} trials", registry_provenance(ev.registry))
                    for ev in (ea, eb) if ev.registry is not None]
+    summary = build_summary(ea, eb, dimensions, factors)
+    verdict = replace(build_verdict(a, b, dimensions, factors), summary=summary.answer.text)
     return Comparison(
         a=a,
         b=b,
         dimensions=dimensions,
-        verdict=build_verdict(a, b, dimensions, factors),
+        verdict=verdict,
         provenance=tuple(provenance),
         audience=audience,
         factors=factors,
+        summary=summary,
     )
 
 

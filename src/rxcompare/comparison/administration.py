@@ -8,12 +8,12 @@ cites the facts it was computed from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rxcompare.comparison import phrases as ph
-from rxcompare.comparison.evidence import Evidence, cites, favour_lower, finding, texts
-from rxcompare.comparison.labels import topic_finding
-from rxcompare.models import Estimate, Fact, Favours, Finding, Grade
+from rxcompare.comparison.evidence import Evidence, cites, finding, texts
+from rxcompare.comparison.labels import quoted, topic_finding
+from rxcompare.models import NOT_IN_PACK, Estimate, Fact, Favours, Finding, Grade
 
 YEAR = 365
 MONTH = 365.25 / 12  # days in an average calendar month
@@ -148,7 +148,7 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     ):
         f = topic_finding("administration", topic, a, b, silence_favours=False)
         if f.grade is not Grade.ABSENT:
-            out.append(_inform(f, _describe(topic, a, b)))
+            out.append(_inform(f, a, b))
     ba, bb = burden(a), burden(b)
     same_route = _routes(a) == _routes(b) and bool(_routes(a))
     if ba and bb:
@@ -156,10 +156,11 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
         out.append(
             finding(
                 "administration", "burden.administrations", statement,
-                favour_lower(ba.year1 + ba.year2, bb.year1 + bb.year2) if same_route else Favours.NONE,
-                Grade.LABEL, cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.year1, y2=ba.year2),
+                Favours.NONE, Grade.LABEL, cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.year1, y2=ba.year2),
                 b_text=ph.YEARS.format(y1=bb.year1, y2=bb.year2),
-                caveats=(ph.DERIVED_CAVEAT,) + (() if same_route else (ph.ROUTES_DIFFER,)), estimates=_counts("burden", ba.year1, ba.year2, bb.year1, bb.year2),
+                caveats=(ph.DERIVED_CAVEAT, ph.BURDEN_NOT_SAFETY) + (() if same_route else (ph.ROUTES_DIFFER,)),
+                estimates=_counts("burden", ba.year1, ba.year2, bb.year1, bb.year2),
+                kind="differs" if (ba.year1, ba.year2) != (bb.year1, bb.year2) else "same",
             )
         )
         if ba.visits1 is not None and bb.visits1 is not None:
@@ -169,11 +170,12 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
             out.append(
                 finding(
                     "administration", "burden.visits", statement,
-                    favour_lower(ba.visits1 + ba.visits2, bb.visits1 + bb.visits2), Grade.LABEL,
+                    Favours.NONE, Grade.LABEL,
                     cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.visits1, y2=ba.visits2),
                     b_text=ph.YEARS.format(y1=bb.visits1, y2=bb.visits2),
-                    caveats=(ph.DERIVED_CAVEAT,),
+                    caveats=(ph.DERIVED_CAVEAT, ph.BURDEN_NOT_SAFETY),
                     estimates=_counts("burden", ba.visits1, ba.visits2, bb.visits1, bb.visits2),
+                    kind="differs" if (ba.visits1, ba.visits2) != (bb.visits1, bb.visits2) else "same",
                 )
             )
     else:
@@ -182,7 +184,7 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
                 out.append(
                     finding(
                         "administration", "burden.administrations", ph.NO_SCHEDULE.format(drug=ev.name),
-                        Favours.UNCLEAR, Grade.ABSENT, (ev.label,),
+                        Favours.UNCLEAR, Grade.ABSENT, (ev.label,), kind="gap",
                     )
                 )
     return tuple(out)
@@ -192,11 +194,20 @@ def _routes(ev: Evidence) -> frozenset[str]:
     return frozenset(f.qualifier("route") for f in ev.topic("admin.route") if f.qualifier("route"))
 
 
-def _inform(f: Finding, statement: str | None) -> Finding:
-    """Administration facts describe; they favour neither drug by themselves."""
-    from dataclasses import replace
-
-    return replace(f, favours=Favours.NONE, caveats=(), statement=statement or f.statement)
+def _inform(f: Finding, a: Evidence, b: Evidence) -> Finding:
+    """Administration facts describe; they favour neither drug by themselves. Where both labels
+    give figures, the finding says them and whether they differ; where both give only text, the
+    two texts are quoted, and they differ unless they are the same words."""
+    described = _describe(f.topic, a, b)
+    statement, kind = f.statement, f.kind
+    if described is not None:
+        statement, same = described
+        if f.kind == "shared":
+            kind = "same" if same else "differs"
+    else:
+        f = quoted(f, a, b)
+        statement, kind = f.statement, f.kind
+    return replace(f, favours=Favours.NONE, caveats=(), statement=statement, kind=kind)
 
 
 def _value(f: Fact) -> str:
@@ -212,27 +223,38 @@ def _value(f: Fact) -> str:
         months = f.qualifier("interval_months")
         out += " every month" if months == "1" else f" every {months} months"
     elif f.qualifier("interval_days"):
-        out += f" every {f.qualifier('interval_days')} days"
+        days = f.qualifier("interval_days")
+        out += " once daily" if days == "1" else f" every {days} days"
     elif f.qualifier("per_week"):
         out += f", {f.qualifier('per_week')} times a week"
     elif f.qualifier("schedule_days"):
         out += f" on days {f.qualifier('schedule_days')}"
+    if f.qualifier("after"):
+        out += f" after {f.qualifier('after')}"
     return out
 
 
 WHO = {"self": "self-administered", "hcp": "given by a healthcare professional"}
 
 
-def _describe(topic: str, a: Evidence, b: Evidence) -> str | None:
-    """'Route: Kesimpta subcutaneous; Ocrevus intravenous.' when both sides have a figure."""
+def _describe(topic: str, a: Evidence, b: Evidence) -> tuple[str, bool] | None:
+    """('Route: Kesimpta subcutaneous; Ocrevus intravenous.', same) when a side has a figure; the
+    other side reads as the label's silence only when its section is held in full."""
     va = "; ".join(dict.fromkeys(v for v in map(_value, a.topic(topic)) if v))
     vb = "; ".join(dict.fromkeys(v for v in map(_value, b.topic(topic)) if v))
     if not va and not vb:
         return None
-    return ph.DESCRIBE.format(
-        topic=ph.topic_name(topic).capitalize(), a=a.name, a_value=va or ph.NOT_STATED,
-        b=b.name, b_value=vb or ph.NOT_STATED,
+
+    def missing(ev: Evidence) -> str:
+        if ev.topic(topic):  # the label states it, in words without a figure
+            return texts(ev.topic(topic))
+        return ph.NOT_STATED if ev.read(topic) else NOT_IN_PACK
+
+    statement = ph.DESCRIBE.format(
+        topic=ph.cap(ph.topic_name(topic)), a=a.name, a_value=va or missing(a),
+        b=b.name, b_value=vb or missing(b),
     )
+    return statement, bool(va) and va == vb
 
 
 def convenience(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
@@ -243,7 +265,7 @@ def convenience(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     return (
         finding(
             "convenience", "convenience", ph.CONVENIENCE, Favours.UNCLEAR, Grade.LABEL,
-            cites(fa, fb), a_text=texts(fa), b_text=texts(fb),
+            cites(fa, fb), a_text=texts(fa), b_text=texts(fb), kind="describes",
         ),
     )
 

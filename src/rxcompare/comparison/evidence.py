@@ -13,7 +13,7 @@ from typing import Any
 
 from rxcompare.models import Citation, Drug, Fact, Favours, Finding, Grade, Incidence
 from rxcompare.sources.pack import Pack
-from rxcompare.sources.topics import topic_section
+from rxcompare.sources.topics import TOPIC_MENTIONS, topic_family, topic_section
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,21 @@ class Evidence:
             return tuple(f for f in self.facts if f.topic.startswith(topic))
         return tuple(f for f in self.facts if f.topic == topic)
 
+    def family(self, topic: str) -> tuple[Fact, ...]:
+        """Facts of the topic and of its narrower topics (serious infections are infections)."""
+        keys = topic_family(topic)
+        return tuple(f for f in self.facts if f.topic in keys)
+
+    def mentions(self, topic: str) -> tuple[Fact, ...]:
+        """Facts filed under other topics whose text names this topic's subject (an HBV
+        contraindication is hepatitis B evidence); see :data:`~rxcompare.sources.topics.TOPIC_MENTIONS`."""
+        words = TOPIC_MENTIONS.get(topic, ())
+        keys = topic_family(topic)
+        return tuple(
+            f for f in self.facts
+            if f.topic not in keys and any(w in f.text.lower() for w in words)
+        )
+
     def mentioning(self, *words: str) -> tuple[Fact, ...]:
         """Facts whose text mentions any of the words (case-insensitive)."""
         low = tuple(w.lower() for w in words)
@@ -54,17 +69,13 @@ def gather(drug: Drug, pack: Pack, trials: Any = None) -> Evidence:
     pid = drug.product.id
     facts = pack.facts_for(pid)
     incidences = pack.incidences_for(pid)
-    cited = [f.citation for f in facts] + [i.citation for i in incidences]
-    if cited:
-        c = cited[0]
+    if facts or incidences:
+        # the label the entry stands for (not the first fact's document, which may be a copy)
+        lab = pack.label_of(pid)
         label = Citation(
-            kind=c.kind,
-            title=c.title,
-            set_id=c.set_id,
-            version=c.version,
-            effective_date=c.effective_date,
-            url=c.url,
-            curated=c.curated,
+            kind="label", title=f"{drug.product.brand} prescribing information", set_id=lab.set_id,
+            version=lab.version or "version not shown", effective_date=lab.effective_date,
+            url=lab.url, curated=lab.source == "curated",
         )
     else:
         label = Citation(kind="pack", title=f"knowledge pack entry {pid} (no label facts)")
@@ -89,8 +100,18 @@ def cites(*groups) -> tuple[Citation, ...]:
 
 
 def texts(facts: tuple[Fact, ...]) -> str:
-    """The label texts of facts, one per line, without repeats."""
-    return "\n".join(dict.fromkeys(f.text for f in facts))
+    """The label texts of facts, one per line, without repeats: a text that another of the
+    facts' texts already contains whole is left out."""
+    unique = list(dict.fromkeys(f.text.strip() for f in facts))
+    kept = [t for t in unique if not any(t != u and t in u for u in unique)]
+    return "\n".join(kept)
+
+
+def grade_of(facts) -> Grade:
+    """Label grade, or secondary when any fact rests on a secondary source (not label text)."""
+    if any(not f.citation.is_label_text for f in facts):
+        return Grade.SECONDARY
+    return Grade.LABEL
 
 
 def favour_lower(a: float | None, b: float | None) -> Favours:

@@ -18,6 +18,7 @@ from rxcompare.models import Dimension, Favours, Finding, Grade
 FACTOR_KEYS = tuple(ph.FACTORS)
 FACTOR_STATEMENT = "For a patient {factor}, these label statements apply."
 FACTOR_NONE = "For a patient {factor}: no label statement held in the knowledge pack mentions it."
+FACTOR_SIDE_NONE = "No statement held in the pack mentions it."
 
 
 def check_factors(factors: tuple[str, ...]) -> tuple[str, ...]:
@@ -37,8 +38,8 @@ def factor_findings(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> tuple
                 finding(
                     "patient_factors", f"factor.{key}", FACTOR_STATEMENT.format(factor=name),
                     Favours.UNCLEAR, Grade.LABEL, cites(fa, fb, [a.label, b.label]),
-                    a_text=texts(fa) or ph.LACKS.format(topic=name),
-                    b_text=texts(fb) or ph.LACKS.format(topic=name), emphasis=True,
+                    a_text=texts(fa) or FACTOR_SIDE_NONE, b_text=texts(fb) or FACTOR_SIDE_NONE,
+                    emphasis=True, kind="describes",
                 )
             )
         else:
@@ -46,6 +47,7 @@ def factor_findings(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> tuple
                 finding(
                     "patient_factors", f"factor.{key}", FACTOR_NONE.format(factor=name),
                     Favours.UNCLEAR, Grade.ABSENT, cites([a.label, b.label]), emphasis=True,
+                    kind="gap",
                 )
             )
     return tuple(out)

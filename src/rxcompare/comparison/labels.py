@@ -9,60 +9,153 @@ where both labels give them in the same unit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from rxcompare.comparison import phrases as ph
-from rxcompare.comparison.evidence import Evidence, cites, favour_lower, finding, texts
-from rxcompare.models import Favours, Finding, Grade
+from rxcompare.comparison.evidence import Evidence, cites, favour_lower, finding, grade_of, texts
+from rxcompare.models import NOT_IN_PACK, Fact, Favours, Finding, Grade
 from rxcompare.sources.topics import topic_section
 
 
+def _where(facts) -> str:
+    """The headings (topic names, with sections) the facts are filed under."""
+    return ", ".join(
+        dict.fromkeys(
+            ph.topic_name(f.topic) + (f" ({f.citation.section})" if f.citation.section else "")
+            for f in facts
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Side:
+    """What one drug's pack entry holds on a topic.
+
+    ``state``: ``has`` (facts on the topic or a narrower one), ``mentions`` (only facts filed
+    under other topics that name its subject), ``silent`` (none, and the label section that would
+    state it is held in full) or ``gap`` (none, and that section is not in the pack).
+    """
+
+    ev: Evidence
+    facts: tuple[Fact, ...]
+    state: str
+
+    @property
+    def text(self) -> str:
+        if self.state == "has":
+            return texts(self.facts)
+        if self.state == "mentions":
+            return "\n".join(
+                ph.UNDER.format(where=_where((f,)), text=f.text) for f in self.facts
+            )
+        return ""
+
+
+def side(ev: Evidence, topic: str) -> Side:
+    direct = ev.family(topic)
+    if direct:
+        return Side(ev, direct, "has")
+    related = ev.mentions(topic)
+    if related:
+        return Side(ev, related, "mentions")
+    return Side(ev, (), "silent" if ev.read(topic) else "gap")
+
+
 def silent_text(ev: Evidence, topic: str) -> str:
-    """What to say for a label without facts on a topic: silence, or a section not curated."""
-    name = ph.topic_name(topic)
+    """The cell of a label without facts on a topic: silence (section held in full), or the
+    uniform not-in-pack mark -- never one for the other."""
     if ev.read(topic):
-        return ph.LACKS.format(topic=name)
-    return ph.NOT_CURATED.format(section=topic_section(topic), topic=name)
+        return ph.LACKS_TOPIC.get(topic) or ph.LACKS.format(topic=ph.topic_name(topic))
+    return NOT_IN_PACK
+
+
+def cell(s: Side, topic: str) -> str:
+    return s.text or silent_text(s.ev, topic)
 
 
 def topic_finding(dimension: str, topic: str, a: Evidence, b: Evidence, *, silence_favours: bool = True) -> Finding:
-    """One finding on one topic: both / only one / neither label addresses it.
+    """One finding on one topic: what each label holds on it, side by side.
 
-    A label's silence counts (``silence_favours``) only when the section that would state the topic
-    was read in full; otherwise the finding says the section was not curated and favours neither.
+    A topic's evidence is its facts and its narrower topics' facts (:func:`Evidence.family`), or
+    failing those the facts filed elsewhere that name its subject (:func:`Evidence.mentions`); a
+    label is called silent only when neither exists and its section is held in full. A label's
+    silence favours the other drug (``silence_favours``) only when both labels' sections are held
+    in full; when the silent label's section is not in the pack, the finding says so and favours
+    neither.
     """
-    fa, fb = a.topic(topic), b.topic(topic)
+    sa, sb = side(a, topic), side(b, topic)
     name = ph.topic_name(topic)
+    section = topic_section(topic)
     boxed = topic == "boxed_warning"
-    if fa and fb:
+    cited = sa.facts + sb.facts
+    kw = {"a_text": cell(sa, topic), "b_text": cell(sb, topic)}
+    present = {"has", "mentions"}
+    if sa.state in present and sb.state in present:
+        if sa.state == sb.state == "has":
+            statement = ph.BOTH_STATE.format(topic=name)
+        else:
+            elsewhere = [s for s in (sa, sb) if s.state == "mentions"]
+            statement = ph.BOTH_ELSEWHERE.format(
+                topic=name, who=" and ".join(s.ev.name for s in elsewhere),
+                where="; ".join(_where(s.facts) for s in elsewhere),
+            )
+        caveats = (ph.BOTH_CAVEAT,) if topic.startswith("warning") or boxed else ()
         return finding(
-            dimension, topic, ph.BOTH_STATE.format(topic=name), Favours.UNCLEAR, Grade.LABEL,
-            cites(fa, fb), a_text=texts(fa), b_text=texts(fb),
-            caveats=() if not topic.startswith("warning") and not boxed else (ph.BOTH_CAVEAT,),
+            dimension, topic, statement, Favours.UNCLEAR, grade_of(cited), cites(cited),
+            caveats=caveats, kind="shared", **kw,
         )
-    if fa or fb:
-        has, lacks = (a, b) if fa else (b, a)
-        a_text, b_text = texts(fa) or silent_text(a, topic), texts(fb) or silent_text(b, topic)
-        if not lacks.read(topic):
-            statement = ph.ONLY_ONE_CURATED.format(
-                has=has.name, lacks=lacks.name, topic=name, section=topic_section(topic)
+    if sa.state in present or sb.state in present:
+        has, lacks = (sa, sb) if sa.state in present else (sb, sa)
+        if lacks.state == "gap":
+            statement = ph.GAP_ONE.format(has=has.ev.name, lacks=lacks.ev.name, topic=name, section=section)
+            return finding(
+                dimension, topic, statement, Favours.UNCLEAR, grade_of(has.facts),
+                cites(has.facts, [lacks.ev.label]), kind="gap", **kw,
+            )
+        if has.state == "mentions":
+            statement = ph.ONLY_ONE_MENTIONS.format(
+                has=has.ev.name, lacks=lacks.ev.name, topic=name, where=_where(has.facts)
             )
             return finding(
-                dimension, topic, statement, Favours.UNCLEAR, Grade.LABEL, cites(fa or fb, [lacks.label]),
-                a_text=a_text, b_text=b_text,
+                dimension, topic, statement, Favours.UNCLEAR, grade_of(has.facts),
+                cites(has.facts, [lacks.ev.label]), kind="differs", **kw,
             )
-        favours = (Favours.B if fa else Favours.A) if silence_favours else Favours.UNCLEAR
+        counts = silence_favours and has.ev.read(topic) and lacks.ev.read(topic)
+        favours = (Favours.B if has is sa else Favours.A) if counts else Favours.UNCLEAR
         caveats = (ph.SILENCE_CAVEAT,) + ((ph.BOXED_CAVEAT,) if boxed else ())
         template = ph.BOXED_ONLY if boxed else ph.ONLY_ONE
         return finding(
-            dimension, topic, template.format(has=has.name, lacks=lacks.name, topic=name),
-            favours, Grade.LABEL, cites(fa or fb, [lacks.label]), a_text=a_text, b_text=b_text,
-            caveats=caveats,
+            dimension, topic, template.format(has=has.ev.name, lacks=lacks.ev.name, topic=name),
+            favours, grade_of(has.facts), cites(has.facts, [lacks.ev.label]), caveats=caveats,
+            kind="differs", **kw,
         )
-    both_read = a.read(topic) and b.read(topic)
+    if sa.state == sb.state == "silent":
+        statement = ph.NEITHER.format(topic=name)
+        kind = "absent"
+    elif sa.state == sb.state == "gap":
+        statement = ph.GAP_BOTH.format(section=section, topic=name)
+        kind = "gap"
+    else:
+        silent, gap = (sa, sb) if sa.state == "silent" else (sb, sa)
+        statement = ph.GAP_SILENT.format(silent=silent.ev.name, gap=gap.ev.name, topic=name, section=section)
+        kind = "gap"
     return finding(
-        dimension, topic, (ph.NEITHER if both_read else ph.NEITHER_CURATED).format(topic=name),
-        Favours.UNCLEAR, Grade.ABSENT, cites([a.label, b.label]),
-        a_text=silent_text(a, topic), b_text=silent_text(b, topic),
+        dimension, topic, statement, Favours.UNCLEAR, Grade.ABSENT, cites([a.label, b.label]),
+        kind=kind, **kw,
     )
+
+
+def quoted(f: Finding, a: Evidence, b: Evidence) -> Finding:
+    """A topic both labels address in their own words (dosing instructions, contraindications):
+    the two texts quoted side by side, which differ unless they are the same words."""
+    if f.kind != "shared":
+        return f
+    if f.a_text == f.b_text:
+        return replace(f, kind="same")
+    statement = ph.DESCRIBE_TEXTS.format(
+        topic=ph.cap(ph.topic_name(f.topic)), a=a.name, a_text=f.a_text, b=b.name, b_text=f.b_text,
+    )
+    return replace(f, statement=statement, kind="differs", caveats=())
 
 
 def value_finding(dimension: str, topic: str, a: Evidence, b: Evidence) -> Finding:
@@ -73,12 +166,12 @@ def value_finding(dimension: str, topic: str, a: Evidence, b: Evidence) -> Findi
         va, vb = fa[0].value, fb[0].value
         unit = fa[0].unit or ""
         statement = ph.VALUES.format(
-            topic=ph.topic_name(topic).capitalize(), a=a.name, a_value=f"{va:g} {unit}".strip(),
+            topic=ph.cap(ph.topic_name(topic)), a=a.name, a_value=f"{va:g} {unit}".strip(),
             b=b.name, b_value=f"{vb:g} {unit}".strip(),
         )
         return finding(
-            dimension, topic, statement, favour_lower(va, vb), Grade.LABEL, cites(fa, fb),
-            a_text=texts(tuple(fa)), b_text=texts(tuple(fb)),
+            dimension, topic, statement, favour_lower(va, vb), grade_of(fa + fb), cites(fa, fb),
+            a_text=texts(tuple(fa)), b_text=texts(tuple(fb)), kind="differs" if va != vb else "same",
         )
     return topic_finding(dimension, topic, a, b, silence_favours=False)
 
@@ -99,16 +192,20 @@ def mechanism(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
 
 
 def _neutral(f: Finding) -> Finding:
-    from dataclasses import replace
-
-    return replace(f, favours=Favours.NONE, caveats=())
+    return replace(f, favours=Favours.NONE, caveats=(), kind="gap" if f.kind == "gap" else "describes")
 
 
 def infections(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     from rxcompare.comparison.trials import trial_findings
 
-    topics = ("warning.infections", "warning.serious_infections", "warning.herpes", "warning.hbv", "warning.pml")
-    out = [topic_finding("infections", t, a, b) for t in topics]
+    narrower = ("warning.serious_infections", "warning.herpes", "warning.hbv", "warning.pml")
+    out = [topic_finding("infections", t, a, b) for t in narrower]
+    # the general infections topic holds its narrower topics' facts too: shown when a label has a
+    # general statement, or when nothing narrower is held (then it speaks for the whole family)
+    if a.topic("warning.infections") or b.topic("warning.infections") or all(
+        f.kind in ("gap", "absent") for f in out
+    ):
+        out.insert(0, topic_finding("infections", "warning.infections", a, b))
     return tuple(out + trial_findings("infections", a, b, ("infection",), limit=4))
 
 
@@ -140,7 +237,7 @@ def pregnancy(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
 
 def other_warnings(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     out = [topic_finding("other_warnings", "boxed_warning", a, b)]
-    out.append(topic_finding("other_warnings", "contraindication", a, b, silence_favours=False))
+    out.append(quoted(topic_finding("other_warnings", "contraindication", a, b, silence_favours=False), a, b))
     for t in ("warning.colitis", "warning.liver_injury", "warning.other"):
         out.append(topic_finding("other_warnings", t, a, b))
     return _present(out)

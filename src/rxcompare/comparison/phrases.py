@@ -64,16 +64,20 @@ TOPIC_NAMES = {
 }
 
 BOTH_STATE = "Both labels address {topic}."
+BOTH_ELSEWHERE = "Both labels address {topic}; for {who} the pack holds it only under {where}."
 ONLY_ONE = "Only the {has} label addresses {topic}; the {lacks} label states nothing on it."
+ONLY_ONE_MENTIONS = "Only the {has} label mentions {topic} (under {where}); the {lacks} label states nothing on it."
 BOXED_ONLY = "Only the {has} label carries a boxed warning; the {lacks} label has none."
 NEITHER = "Neither label states anything on {topic}."
-NEITHER_CURATED = "The knowledge pack holds no label statement on {topic} for either drug."
 LACKS = "The label states nothing on {topic}."
-NOT_CURATED = "Not in the knowledge pack: section {section} of this label was not curated in full, so its silence on {topic} is not evidence."
-ONLY_ONE_CURATED = (
-    "Only the {has} label's statement on {topic} is in the knowledge pack; section {section} of the "
-    "{lacks} label was not curated in full, so the two cannot be compared here."
+LACKS_TOPIC = {"boxed_warning": "No boxed warning."}  # the cell of a label held in full without one
+UNDER = "under {where}: {text}"
+GAP_ONE = (
+    "Only the {has} label's statement on {topic} is in the pack; section {section} of the {lacks} "
+    "label is not, so the two cannot be compared here."
 )
+GAP_SILENT = "The {silent} label states nothing on {topic}; section {section} of the {gap} label is not in the pack."
+GAP_BOTH = "Section {section} of neither label is in the pack, so nothing on {topic} can be said here."
 VALUES = "{topic}: {a} {a_value} vs {b} {b_value}."
 SILENCE_CAVEAT = "A label's silence on a risk is not evidence that the risk is absent."
 BOTH_CAVEAT = "Both labels carrying a warning does not make the risks equal; no data here compare them directly."
@@ -87,12 +91,14 @@ NO_TRIALS = "The evidence holds no trial incidence table for {drug}."
 RECONSTRUCTED = "Patient counts are reconstructed from the label's rounded percentages and arm sizes."
 
 DESCRIBE = "{topic}: {a} {a_value}; {b} {b_value}."
-NOT_STATED = "not stated"
+NOT_STATED = "the label states nothing"
+DESCRIBE_TEXTS = "{topic} — {a}: “{a_text}” {b}: “{b_text}”"
 YEARS = "{y1} in year 1, {y2} in year 2"
 BURDEN = "{a}: {a1} administrations in year 1 and {a2} in year 2; {b}: {b1} in year 1 and {b2} in year 2."
 VISITS = "Clinic visits for administration — {a}: {a1} in year 1, {a2} in year 2; {b}: {b1} in year 1, {b2} in year 2."
-CONVENIENCE = "Route and setting differ; which is more convenient depends on the patient's preferences."
-ROUTES_DIFFER = "The routes differ, so numbers of doses are not comparable burdens; clinic visits are compared where known."
+CONVENIENCE = "Which is more convenient depends on the patient's preferences; route, schedule, who gives it and where are set out under Administration."
+BURDEN_NOT_SAFETY = "How often a medicine is given is a matter of burden and convenience, not of safety; it is not counted for either drug."
+ROUTES_DIFFER = "The routes differ, so numbers of doses are not comparable burdens."
 NO_SCHEDULE = "The evidence holds no complete dosing schedule for {drug}, so its administrations cannot be counted."
 
 POSTMARKETING_ABSENT = (
@@ -105,6 +111,45 @@ VERDICT_SUMMARY = (
     "the evidence cannot tell or shows no difference. The points differ in weight and kind, so these "
     "counts are not an overall ranking of safety."
 )
+
+# The summary (comparison/summary.py): connective words only; names, figures and sections are
+# filled in from the evidence.
+ANSWER_NONE = (
+    "The evidence here does not show either medicine to be safer overall: no point favours one "
+    "of them; {nd} point(s) differ, {ns} are shared by both labels, and {ng} cannot be compared "
+    "because the pack lacks a label section."
+)
+ANSWER_FAVOURED = "{drug} on {n} point(s) ({grades})"
+ANSWER_SOME = (
+    "The evidence here favours {favoured}; it does not show either medicine to be safer overall, "
+    "because the points differ in weight and kind, and {ng} point(s) cannot be compared because "
+    "the pack lacks a label section."
+)
+GRADE_NAMES = {
+    "label": "label", "trial": "trial", "secondary": "secondary source",
+    "postmarketing": "post-marketing reports", "absent": "no evidence",
+}
+NO_SHARED_INDICATION = (
+    "{a} and {b} share no indication in the pack ({a}: {ia}; {b}: {ib}): this compares their "
+    "labels, not two treatment options for one condition."
+)
+NO_INDICATION = "none recorded"
+RESOLVED_AS = "'{query}' taken as {brand}, the {ingredient} product for {indication}, the indication it shares with {other}."
+FACTORS_GIVEN = "Patient factors given: {factors}."
+MORE_TRIAL_FIGURES = "{n} more trial figure(s) are in the dimensions below."
+SHARED_LINE = "{topic}: {where}."
+DIFFERENT_COMPARATORS = (
+    "The trials used different comparators ({a}: {ca}; {b}: {cb}), so their percentages are not "
+    "compared with each other."
+)
+NONE_HELD = "none"
+COVERAGE_TITLE = "knowledge pack: coverage record of the {drug} entry"
+COVERAGE_FULL = "{drug}: the pack holds the whole label (parsed from its SPL document)."
+COVERAGE_MISSING = (
+    "{drug}: label {missing} not held in full; `rxcompare pack update {id}` (online) or "
+    "`rxcompare pack build --spl FILE` fills them."
+)
+SECTION_NAMES = {"BW": "boxed warning"}  # other sections by number
 
 FACTORS = {
     "prior_immunosuppressant": (
@@ -184,3 +229,8 @@ REG_GROUP_NAMES = {
     "neoplasms": "Neoplasms",
     "other": "Other adverse events",
 }
+
+
+def cap(text: str) -> str:
+    """First letter upper-case, the rest as written ("Hepatitis B", not "Hepatitis b")."""
+    return text[:1].upper() + text[1:]

@@ -5,7 +5,7 @@ Renderers see only models. They round numbers; the records keep full precision.
 
 from __future__ import annotations
 
-from rxcompare.models import Citation, Comparison, Favours, Finding
+from rxcompare.models import NOT_IN_PACK, Citation, Comparison, Favours, Finding, SummaryLine
 
 DISCLAIMER = (
     "rxcompare summarises cited evidence. It is not medical advice and not a causality assessment; "
@@ -42,7 +42,12 @@ class Footnotes:
 
 
 def footnotes_for(comparison: Comparison) -> Footnotes:
+    """Footnotes numbered in reading order: the summary first, then the findings."""
     notes = Footnotes()
+    if comparison.summary is not None:
+        for line in comparison.summary.lines:
+            for c in line.citations:
+                notes.number(c)
     for f in comparison.findings:
         notes.refs(f)
     return notes
@@ -84,3 +89,60 @@ def drug_title(comparison: Comparison, side: str) -> str:
     d = comparison.a if side == "a" else comparison.b
     p = d.product
     return f"{p.brand} ({p.ingredient})"
+
+
+# The summary's headings (renderer words; the lines themselves come from the comparison).
+SUMMARY_GROUPS = (
+    ("notices", "Read first", "Read first"),
+    ("differs", "What differs", "What is different"),
+    ("shared", "What both labels share", "What both labels say"),
+    ("cannot_tell", "What this comparison cannot tell", "What we cannot tell from this"),
+    ("coverage", "What the pack holds", "What information we have"),
+)
+
+# Short row labels of the side-by-side tables (topic keys' last part -> label), so that a label
+# fits a narrow first column without splitting mid-word.
+ROW_LABELS = {
+    "administered_by": "given by", "antibody_type": "antibody", "administration_reactions": "reactions",
+    "serious_infections": "serious inf.", "immunoglobulins": "Ig levels", "contraindication": "contraind.",
+    "during_treatment": "during use", "observation": "observation", "premedication": "premedication",
+    "maintenance": "maintenance", "infusion_duration": "duration", "boxed_warning": "boxed",
+    "fetal_risk": "fetal risk", "contraception": "contraception", "liver_injury": "liver",
+    "non_live": "non-live", "administrations": "doses", "visits": "visits", "no_head_to_head": "trials",
+    "missed_dose": "missed dose", "convenience": "convenience", "monitoring": "monitoring",
+    "infections": "infections", "malignancy": "malignancy", "indication": "indication",
+}
+
+
+def row_label(topic: str) -> str:
+    last = topic.split(".")[-1]
+    return ROW_LABELS.get(last, last.replace("_", " "))[:12]
+
+
+def summary_groups(comparison: Comparison, audience: str = "clinician"):
+    """(title, lines) of the summary, in order, without empty groups."""
+    s = comparison.summary
+    if s is None:
+        return []
+    out = []
+    for key, clinician, patient in SUMMARY_GROUPS:
+        lines = getattr(s, key)
+        if lines:
+            out.append((patient if audience == "patient" else clinician, lines))
+    return out
+
+
+def line_marks(line: SummaryLine, notes: Footnotes) -> str:
+    return "".join(f"[{notes.number(c)}]" for c in line.citations)
+
+
+def line_favours(line: SummaryLine, comparison: Comparison) -> str:
+    if line.favours is Favours.A:
+        return comparison.a.name
+    if line.favours is Favours.B:
+        return comparison.b.name
+    return ""
+
+
+def is_gap_cell(text: str) -> bool:
+    return text == NOT_IN_PACK

@@ -20,7 +20,15 @@ from markupsafe import Markup
 
 from rxcompare.models import Comparison, Favours, Finding, Grade
 from rxcompare.render.charts import charts_for
-from rxcompare.render.common import DISCLAIMER, cite_line, drug_title, favours_label, footnotes_for
+from rxcompare.render.common import (
+    DISCLAIMER,
+    cite_line,
+    drug_title,
+    favours_label,
+    footnotes_for,
+    line_favours,
+    summary_groups,
+)
 from rxcompare.render.markdown import GRADE_WORDS
 
 WORDS = {
@@ -182,6 +190,19 @@ def report_context(comparison: Comparison) -> dict:
         "words": WORDS[audience],
         "verdict": v,
         "verdict_groups": groups,
+        "answer": c.summary.answer.text if c.summary else v.summary,
+        "summary_refs": [notes.number(x) for x in c.summary.answer.citations] if c.summary else [],
+        "summary_groups": [
+            {
+                "title": title,
+                "lines": [
+                    {"text": line.text, "refs": [notes.number(x) for x in line.citations],
+                     "favours": line_favours(line, c)}
+                    for line in lines
+                ],
+            }
+            for title, lines in summary_groups(c, audience)
+        ],
         "dims": dims,
         "refs": _refs,
         "sources": [(i, cite_line(cit), cit.url) for i, cit in enumerate(notes.citations, 1)],

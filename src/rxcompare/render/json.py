@@ -57,12 +57,29 @@ def comparison_document(comparison: Comparison) -> dict:
             "favours_b": [_ref(f) for f in v.favours_b],
             "cannot_tell": [_ref(f) for f in v.cannot_tell],
         },
+        "summary": _summary(comparison, notes),
         "dimensions": dims,
         "citations": [
             {"ref": i, "text": cite_line(c), **to_dict(c)} for i, c in enumerate(notes.citations, 1)
         ],
         "provenance": dict(comparison.provenance),
         "disclaimer": DISCLAIMER,
+    }
+
+
+def _summary(comparison: Comparison, notes) -> dict | None:
+    s = comparison.summary
+    if s is None:
+        return None
+
+    def line(x):
+        return {"text": x.text, "topic": x.topic, "favours": x.favours.value,
+                "refs": [notes.number(c) for c in x.citations]}
+
+    return {
+        "answer": line(s.answer),
+        **{key: [line(x) for x in getattr(s, key)]
+           for key in ("notices", "differs", "shared", "cannot_tell", "coverage")},
     }
 
 

@@ -10,13 +10,21 @@ from rxcompare.render.common import (
     drug_title,
     favours_label,
     footnotes_for,
+    line_favours,
+    line_marks,
+    row_label,
+    summary_groups,
 )
 
 GRADE_WORDS = {
-    "clinician": {"label": "label", "trial": "trial", "postmarketing": "post-marketing", "absent": "no evidence"},
+    "clinician": {
+        "label": "label", "trial": "trial", "secondary": "secondary source, not label text",
+        "postmarketing": "post-marketing", "absent": "no evidence",
+    },
     "patient": {
         "label": "from the official labels",
         "trial": "from clinical studies",
+        "secondary": "from a summary of the label, not the label itself",
         "postmarketing": "from reports after approval",
         "absent": "no information",
     },
@@ -46,13 +54,14 @@ def render_markdown(comparison: Comparison) -> str:
     notes = footnotes_for(c)
     a, b = drug_title(c, "a"), drug_title(c, "b")
     out = [f"# {a} vs {b}: safety comparison", "", f"> {DISCLAIMER}", ""]
-    v = c.verdict
-    out += ["## Verdict", "", v.summary, ""]
-    if v.patient_factors:
-        out += ["Patient factors given: " + "; ".join(v.patient_factors) + ".", ""]
-    for title, group in ((f"Favours {c.a.name}", v.favours_a), (f"Favours {c.b.name}", v.favours_b)):
-        out.append(f"**{title}** ({len(group)})")
-        out += [f"- {f.statement} {notes.marks(f)}" for f in group] or ["- none"]
+    answer = c.summary.answer if c.summary else None
+    out += ["## Summary", "", f"**{answer.text if answer else c.verdict.summary}**"
+            + (f" {line_marks(answer, notes)}" if answer and answer.citations else ""), ""]
+    for title, lines in summary_groups(c, audience):
+        out.append(f"**{title}**")
+        for line in lines:
+            fav = line_favours(line, c)
+            out.append(f"- {_cell(line.text)} {line_marks(line, notes)}".rstrip() + (f" — *favours {fav}*" if fav else ""))
         out.append("")
     for d in c.dimensions:
         out += [f"## {d.title}", ""]
@@ -60,10 +69,10 @@ def render_markdown(comparison: Comparison) -> str:
         if rows:
             out += [f"| | {c.a.name} | {c.b.name} |", "|---|---|---|"]
             for f in rows:
-                topic = f.topic.split(".")[-1].replace("_", " ")
+                topic = row_label(f.topic)
                 out.append(f"| {topic} | {_cell(f.a_text)} | {_cell(f.b_text)} |")
             out.append("")
-        out += [_finding_line(f, c, notes, audience) for f in d.findings]
+        out += [_finding_line(f, c, notes, audience) for f in d.findings if f.kind != "gap"]
         out.append("")
     out += ["## Sources", ""]
     out += [f"{i}. {cite_line(cit)}" for i, cit in enumerate(notes.citations, 1)]

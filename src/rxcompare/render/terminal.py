@@ -9,31 +9,45 @@ from rich.table import Table
 from rich.text import Text
 
 from rxcompare.models import Comparison, Favours
-from rxcompare.render.common import DISCLAIMER, cite_line, drug_title, favours_label, footnotes_for
+from rxcompare.render.common import (
+    DISCLAIMER,
+    cite_line,
+    drug_title,
+    favours_label,
+    footnotes_for,
+    is_gap_cell,
+    line_favours,
+    line_marks,
+    row_label,
+    summary_groups,
+)
 from rxcompare.render.markdown import GRADE_WORDS
 
 STYLE = {Favours.A: "green", Favours.B: "cyan", Favours.NONE: "white", Favours.UNCLEAR: "yellow"}
+
+
+def _summary_panel(c: Comparison, notes) -> Panel:
+    body = [Text(c.summary.answer.text if c.summary else c.verdict.summary, style="bold")]
+    for title, lines in summary_groups(c, c.audience):
+        body.append(Text(""))
+        body.append(Text(title, style="bold underline"))
+        for line in lines:
+            t = Text(f"• {line.text} {line_marks(line, notes)}".rstrip())
+            fav = line_favours(line, c)
+            if fav:
+                t.append(f" [favours {fav}]", style="green")
+            body.append(t)
+    return Panel(Group(*body), title=f"{drug_title(c, 'a')} vs {drug_title(c, 'b')}", subtitle="summary")
 
 
 def build_renderable(comparison: Comparison) -> Group:
     c = comparison
     audience = c.audience
     notes = footnotes_for(c)
-    parts = []
-    v = c.verdict
-    verdict = [Text(v.summary)]
-    if v.patient_factors:
-        verdict.append(Text("Patient factors: " + "; ".join(v.patient_factors), style="bold"))
-    for name, group in ((c.a.name, v.favours_a), (c.b.name, v.favours_b)):
-        verdict.append(Text(f"Favours {name} ({len(group)}):", style="bold"))
-        for f in group:
-            verdict.append(Text(f"  • {f.statement} {notes.marks(f)}"))
-    parts.append(
-        Panel(Group(*verdict), title=f"{drug_title(c, 'a')} vs {drug_title(c, 'b')}", subtitle="verdict")
-    )
+    parts = [_summary_panel(c, notes)]
     for d in c.dimensions:
         table = Table(title=d.title, title_justify="left", title_style="bold", expand=True)
-        table.add_column("", ratio=2, overflow="fold")
+        table.add_column("", no_wrap=True, width=12)
         table.add_column(c.a.name, ratio=5, overflow="fold")
         table.add_column(c.b.name, ratio=5, overflow="fold")
         table.add_column("favours", ratio=2, overflow="fold")
@@ -42,18 +56,21 @@ def build_renderable(comparison: Comparison) -> Group:
             label = Text(favours_label(f, c, audience), style=STYLE[f.favours])
             if (f.a_text or f.b_text) and f.grade.value != "absent":
                 table.add_row(
-                    escape(f.topic.split(".")[-1].replace("_", " ")),
-                    escape(f.a_text or "—"),
-                    escape(f.b_text or "—"),
+                    escape(row_label(f.topic)),
+                    Text(f.a_text or "—", style="dim" if is_gap_cell(f.a_text) else ""),
+                    Text(f.b_text or "—", style="dim" if is_gap_cell(f.b_text) else ""),
                     label,
                 )
+            if f.kind == "gap":  # the table's "not in pack" mark and the summary say it once
+                continue
             grade = GRADE_WORDS[audience][f.grade.value]
             statements.append(("! " if f.emphasis else "• ") + f"{f.statement} {notes.marks(f)}", style="bold" if f.emphasis else "")
             statements.append(f" [{favours_label(f, c, audience)}; {grade}]\n", style=STYLE[f.favours])
             for cav in f.caveats:
                 statements.append(f"    {cav}\n", style="dim")
         parts.append(table if table.row_count else Text(d.title, style="bold"))
-        parts.append(statements)
+        if statements:
+            parts.append(statements)
     foot = Text("Sources\n", style="bold")
     for i, cit in enumerate(notes.citations, 1):
         foot.append(f"[{i}] {cite_line(cit)}\n")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from rxcompare import settings
 from rxcompare.models import Citation, Contingency, Drug, PostMarketing, Signal
-from rxcompare.sources.faers.warehouse import Warehouse
 
 SUSPECT = ("PS", "SS")
 
@@ -31,6 +30,8 @@ class WarehouseSource:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, roles: tuple[str, ...] = SUSPECT,
                  engine: str = "duckdb", spark_master: str | None = None):
+        from rxcompare.sources.faers.warehouse import Warehouse  # DuckDB and pyarrow: only when used
+
         self.warehouse = Warehouse(path)
         self.roles = roles
         self.engine = engine
@@ -116,16 +117,18 @@ class WarehouseSource:
         )
 
 
-def pick_source(warehouse: str | os.PathLike[str] | None, online: bool, probe: bool = True, client=None):
+def pick_source(warehouse: str | os.PathLike[str] | None, online: bool, probe: bool = False, client=None):
     """The post-marketing source to use, or ``(None, why)``.
 
-    ``online`` uses openFDA; else a warehouse given (or configured) whose case tables exist; else,
-    when no warehouse was named and ``probe`` is on, openFDA if it answers within a second or two.
+    ``online`` uses openFDA; else a warehouse given (or configured) whose case tables exist; else
+    none: the comparison then says so and how to add one. Nothing waits on the network unless
+    asked: ``online``, or ``probe`` (openFDA if it answers within a second or two when no
+    warehouse was named).
     """
-    from rxcompare.sources.online import OpenFdaClient
-    from rxcompare.sources.openfda_events import OpenFdaEvents
-
     if online:
+        from rxcompare.sources.online import OpenFdaClient
+        from rxcompare.sources.openfda_events import OpenFdaEvents
+
         return OpenFdaEvents(client or OpenFdaClient()), ""
     path = Path(settings.WAREHOUSE.get(warehouse) or "")
     if (path / "cases.parquet").exists():
@@ -133,7 +136,11 @@ def pick_source(warehouse: str | os.PathLike[str] | None, online: bool, probe: b
     if warehouse is not None:
         return None, f"the FAERS warehouse {path} holds no deduplicated cases yet."
     if probe:
+        from rxcompare.sources.online import OpenFdaClient
+        from rxcompare.sources.openfda_events import OpenFdaEvents
+
         client = client or OpenFdaClient()
         if client.is_reachable(timeout=1.5):
             return OpenFdaEvents(client), ""
-    return None, "no FAERS warehouse was found and openFDA could not be reached."
+        return None, "no FAERS warehouse was found and openFDA could not be reached."
+    return None, "no FAERS warehouse was found and no online source was asked for."

@@ -111,6 +111,33 @@ _TOPICS = (
 
 TOPICS: dict[str, Topic] = {t.key: t for t in _TOPICS}
 
+# A topic's evidence includes the facts of its narrower topics: serious infections, herpes,
+# hepatitis B and PML are infections.
+TOPIC_CHILDREN: dict[str, tuple[str, ...]] = {
+    "warning.infections": ("warning.serious_infections", "warning.herpes", "warning.hbv", "warning.pml"),
+}
+
+# Words that name a topic's subject in a fact filed under another topic: an HBV contraindication
+# and HBV screening before the first dose are hepatitis B evidence, so a label holding them is
+# never reported as silent on hepatitis B (matched case-insensitively in the fact's text).
+TOPIC_MENTIONS: dict[str, tuple[str, ...]] = {
+    "warning.hbv": ("hepatitis b", "hbv", "hbsag"),
+    "warning.pml": ("progressive multifocal", "pml"),
+    "warning.herpes": ("herpes",),
+    "warning.malignancy": ("malignan", "breast cancer"),
+    "warning.immunoglobulins": ("immunoglobulin",),
+    "warning.administration_reactions": (
+        "infusion reaction", "injection reaction", "infusion-related reaction",
+        "injection-related reaction",
+    ),
+    "warning.liver_injury": ("liver injury", "hepatotoxic", "hepatic failure"),
+}
+
+
+def topic_family(key: str) -> tuple[str, ...]:
+    """The topic and its narrower topics (:data:`TOPIC_CHILDREN`)."""
+    return (key, *TOPIC_CHILDREN.get(key, ()))
+
 
 def topic_dimension(key: str) -> str:
     """The dimension a topic belongs to (``other_warnings`` for unknown ``warning.*`` keys)."""

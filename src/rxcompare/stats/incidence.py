@@ -13,18 +13,23 @@ References
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from rxcompare.errors import StatisticsError
-from rxcompare.stats.contingency import z_value
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy (and scipy, for z) are imported where used: a comparison without trial tables never
+# needs them, and the command line starts faster without them.
 
 __all__ = ["risk_difference_newcombe", "wilson_interval"]
 
 
 def _counts(x: Any, n: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Check event counts ``x`` of ``n`` patients: whole numbers, 0 <= x <= n, n >= 1."""
+    import numpy as np
+
     xa = np.asarray(x, dtype=float)
     na = np.asarray(n, dtype=float)
     try:
@@ -65,6 +70,10 @@ def wilson_interval(x: Any, n: Any, level: float = 0.95) -> tuple[Any, Any]:
     as floats for scalar input, else arrays. Raises :class:`StatisticsError` for counts that are
     not whole numbers with 0 <= x <= n and n >= 1.
     """
+    import numpy as np
+
+    from rxcompare.stats.contingency import z_value
+
     z = z_value(level)
     xa, na = _counts(x, n, "Wilson interval")
     z2 = z * z
@@ -95,6 +104,8 @@ def risk_difference_newcombe(
     trial. Vectorised over all arguments; returns ``(rd, lower, upper)`` as floats for scalar
     input, else arrays. Raises :class:`StatisticsError` for impossible counts.
     """
+    import numpy as np
+
     xa1, na1 = _counts(x1, n1, "risk difference, group 1")
     xa2, na2 = _counts(x2, n2, "risk difference, group 2")
     try:

@@ -1,0 +1,143 @@
+"""The summary that opens every comparison: assembled from findings, in every format, with
+citation refs that resolve; no comparison of two pack products contradicts itself."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+
+import pytest
+
+from rxcompare.comparison import compare
+from rxcompare.models import NOT_IN_PACK
+from rxcompare.render.html import render_html
+from rxcompare.render.json import render_json
+from rxcompare.render.markdown import render_markdown
+from rxcompare.render.terminal import render_terminal
+from rxcompare.sources.pack import load_pack
+from rxcompare.sources.topics import TOPIC_MENTIONS, topic_family, topic_section
+
+PACK = load_pack()
+PRODUCTS = [p.id for p in PACK.products]
+PAIRS = list(itertools.combinations(PRODUCTS, 2))
+
+
+def _compare(a, b):
+    from rxcompare.errors import QuestionError, UnknownDrugError
+
+    try:
+        return compare(a, b, pack=PACK)
+    except (QuestionError, UnknownDrugError) as exc:  # a pair the resolver refuses
+        pytest.skip(f"{a} vs {b}: {exc}")
+
+
+@pytest.fixture(scope="module")
+def km():
+    return compare("kesimpta", "ocrevus", pack=PACK)
+
+
+def test_summary_lines_come_from_findings_or_the_evidence(km):
+    s = km.summary
+    assert s.answer.text and "safer overall" in s.answer.text
+    statements = {f.statement for f in km.findings}
+    for line in s.differs:
+        # a line of what differs is a finding's statement (never written here)
+        assert line.text in statements or "trial figure" in line.text
+        assert line.citations
+    assert s.shared and all(line.citations for line in s.shared)
+    assert len(s.coverage) == 2 and all(c.kind == "pack" and not c.section for c in
+                                        (x for line in s.coverage for x in line.citations))
+
+
+@pytest.mark.parametrize("render", ["terminal", "markdown", "html", "json"])
+def test_summary_opens_every_format_and_its_refs_resolve(km, render):
+    if render == "json":
+        doc = json.loads(render_json(km))
+        n = len(doc["citations"])
+        s = doc["summary"]
+        assert s["answer"]["text"] == km.summary.answer.text
+        for key in ("differs", "shared", "cannot_tell", "coverage"):
+            assert [x["text"] for x in s[key]] == [x.text for x in getattr(km.summary, key)]
+            for x in s[key]:
+                assert x["refs"] and all(1 <= r <= n for r in x["refs"])
+        return
+    text = {"terminal": lambda c: render_terminal(c, width=120, color=False),
+            "markdown": render_markdown, "html": render_html}[render](km)
+    answer = km.summary.answer.text
+    first = text.find(answer[:40]) if render != "terminal" else text.find(answer[:30])
+    assert first >= 0
+    # the summary comes before the first dimension
+    assert first < text.find('id="dim-mechanism"' if render == "html" else "Mechanism")
+    refs = {int(r) for r in re.findall(r"\[(\d+)\]", text)}
+    sources = text[text.rfind("Sources"):]
+    for r in refs:
+        assert f"[{r}]" in sources or f"{r}." in sources or f'id="ref-{r}"' in text
+
+
+def _says_nothing(text: str) -> bool:
+    return "states nothing" in text or "No boxed warning" in text
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=["-".join(p) for p in PAIRS])
+def test_no_comparison_contradicts_itself(pair):
+    c = _compare(*pair)
+    evidence = {c.a.product.id: c.a, c.b.product.id: c.b}
+    for f in c.findings:
+        if not f.topic or f.topic.startswith(("trial", "burden", "factor", "convenience", "postmarketing")):
+            continue
+        for side, drug in (("a", c.a), ("b", c.b)):
+            facts = PACK.facts_for(drug.product.id)
+            family = [x for x in facts if x.topic in topic_family(f.topic)]
+            words = TOPIC_MENTIONS.get(f.topic, ())
+            mentions = [x for x in facts if any(w in x.text.lower() for w in words)]
+            cell = f.a_text if side == "a" else f.b_text
+            if family or mentions:
+                # a drug holding facts on the topic (or a narrower one, or naming it) is never
+                # called silent or missing from the pack on it
+                assert not _says_nothing(cell) and cell != NOT_IN_PACK, (pair, f.topic, side, cell)
+            held = topic_section(f.topic) in PACK.coverage_of(drug.product.id)
+            if _says_nothing(cell):
+                assert held, (pair, f.topic, side, "silence claimed for a section not held")
+            if cell == NOT_IN_PACK:
+                assert not held, (pair, f.topic, side, "'not in pack' for a section held in full")
+    assert evidence
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=["-".join(p) for p in PAIRS])
+def test_silence_and_dose_counts_never_favour_without_full_sections(pair):
+    c = _compare(*pair)
+    for f in c.verdict.favours_a + c.verdict.favours_b:
+        assert not f.topic.startswith("burden."), f.statement
+        if "states nothing" in f.statement or "has none" in f.statement:
+            for d in (c.a, c.b):
+                assert topic_section(f.topic) in PACK.coverage_of(d.product.id), f.statement
+
+
+def test_pairs_without_a_shared_indication_say_so_first():
+    c = compare("kesimpta", "arzerra", pack=PACK)
+    assert c.summary.notices and "share no indication" in c.summary.notices[0].text
+    c2 = compare("kesimpta", "ocrevus", pack=PACK)
+    assert not any("share no indication" in x.text for x in c2.summary.notices)
+
+
+def test_resolution_by_context_is_said_aloud():
+    c = compare("ofatumumab", "ocrevus", pack=PACK)
+    assert c.a.product.id == "kesimpta"
+    assert any("'ofatumumab' taken as KESIMPTA" in x.text for x in c.summary.notices)
+
+
+def test_an_ingredient_that_is_also_the_other_product_is_ambiguous():
+    from rxcompare.errors import AmbiguousDrugError
+
+    with pytest.raises(AmbiguousDrugError, match="ambiguous here") as exc:
+        compare("ofatumumab", "arzerra", pack=PACK)
+    assert "KESIMPTA" in str(exc.value) and "ARZERRA" in str(exc.value)
+
+
+def test_terminal_row_labels_never_split_at_80_columns(km):
+    text = render_terminal(km, width=80, color=False)
+    for line in text.splitlines():
+        assert len(line) <= 80
+    for broken in ("indicatio\n", "administr\n"):
+        assert broken not in text
