@@ -33,7 +33,7 @@ from rxcompare.render.markdown import GRADE_WORDS
 
 WORDS = {
     "clinician": {
-        "verdict": "Verdict",
+        "verdict": "Summary",
         "sources": "Sources",
         "provenance": "Provenance",
         "none": "none",
