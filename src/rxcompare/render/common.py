@@ -71,7 +71,7 @@ def cite_line(c: Citation) -> str:
     if c.set_id:
         parts.append(f"set id {c.set_id}")
     if c.version:
-        parts.append(f"version {c.version}")
+        parts.append(c.version if c.version.startswith("version") else f"version {c.version}")
     if c.effective_date:
         parts.append(f"effective {c.effective_date}")
     for k, v in c.detail:
