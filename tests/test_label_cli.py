@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -208,7 +209,8 @@ def _reply(*names: str) -> dict:
     return {
         "meta": {"disclaimer": "Do not rely on openFDA to make decisions regarding medical care.",
                  "last_updated": "2026-11-20", "results": {"skip": 0, "limit": 10, "total": len(names)}},
-        "results": [openfda_result(n) for n in names],
+        # a copy: openfda_result is cached, and a test that edits a reply must not edit it for others
+        "results": [copy.deepcopy(openfda_result(n)) for n in names],
     }  # fmt: skip
 
 
