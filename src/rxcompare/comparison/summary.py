@@ -19,7 +19,7 @@ phrases of :mod:`rxcompare.comparison.phrases`. The lines, in order:
 from __future__ import annotations
 
 from rxcompare.comparison import phrases as ph
-from rxcompare.comparison.evidence import Evidence
+from rxcompare.comparison.evidence import Evidence, cites
 from rxcompare.models import (
     Citation,
     Dimension,
@@ -62,8 +62,7 @@ def _answer(a: Evidence, b: Evidence, findings: list[Finding]) -> SummaryLine:
         for ev, group in ((a, fa), (b, fb)) if group
     ]
     text = ph.ANSWER_SOME.format(favoured=" and ".join(parts), ng=gaps)
-    cited = {c.key: c for f in fa + fb for c in f.citations}
-    return SummaryLine(text, tuple(cited.values()))
+    return SummaryLine(text, cites(*(f.citations for f in fa + fb)))
 
 
 def _grades(group: list[Finding]) -> str:
@@ -86,7 +85,7 @@ def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[Summary
                     ia=", ".join(a.drug.product.indications) or ph.NO_INDICATION,
                     ib=", ".join(b.drug.product.indications) or ph.NO_INDICATION,
                 ),
-                tuple({f.citation.key: f.citation for f in facts}.values()),
+                cites(facts),
                 "indication",
             )
         )
@@ -170,7 +169,7 @@ def _cannot_tell(a: Evidence, b: Evidence, findings: list[Finding]) -> list[Summ
         )
     ca, cb = _comparators(a), _comparators(b)
     if ca and cb and set(ca) != set(cb):
-        cited = tuple({i.citation.key: i.citation for i in a.incidences + b.incidences if i.is_comparator}.values())
+        cited = cites([i for i in a.incidences + b.incidences if i.is_comparator])
         out.append(
             SummaryLine(
                 ph.DIFFERENT_COMPARATORS.format(a=a.name, ca=", ".join(ca), b=b.name, cb=", ".join(cb)),

@@ -53,11 +53,18 @@ def footnotes_for(comparison: Comparison) -> Footnotes:
     return notes
 
 
-def favours_label(f: Finding, comparison: Comparison, audience: str = "clinician") -> str:
-    if f.favours is Favours.A:
+def favoured_name(favours: Favours, comparison: Comparison) -> str:
+    """The name of the drug a finding or summary line favours, or "" when it favours neither."""
+    if favours is Favours.A:
         return comparison.a.name
-    if f.favours is Favours.B:
+    if favours is Favours.B:
         return comparison.b.name
+    return ""
+
+
+def favours_label(f: Finding, comparison: Comparison, audience: str = "clinician") -> str:
+    if f.favours in (Favours.A, Favours.B):
+        return favoured_name(f.favours, comparison)
     if f.favours is Favours.NONE:
         return "neither"
     return "cannot tell"
@@ -137,11 +144,7 @@ def line_marks(line: SummaryLine, notes: Footnotes) -> str:
 
 
 def line_favours(line: SummaryLine, comparison: Comparison) -> str:
-    if line.favours is Favours.A:
-        return comparison.a.name
-    if line.favours is Favours.B:
-        return comparison.b.name
-    return ""
+    return favoured_name(line.favours, comparison)
 
 
 def is_gap_cell(text: str) -> bool:

@@ -30,7 +30,8 @@ class WarehouseSource:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, roles: tuple[str, ...] = SUSPECT,
                  engine: str = "duckdb", spark_master: str | None = None):
-        from rxcompare.sources.faers.warehouse import Warehouse  # DuckDB and pyarrow: only when used
+        # DuckDB and pyarrow: imported only when a warehouse is used
+        from rxcompare.sources.faers.warehouse import Warehouse
 
         self.warehouse = Warehouse(path)
         self.roles = roles
