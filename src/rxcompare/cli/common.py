@@ -1,0 +1,65 @@
+"""What every command group shares: the two consoles, writing a result, the options defined once.
+
+Options are ``Annotated`` types, so that a command declares ``pack_file: PackFile = None`` and every
+command spells ``--pack`` alike.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+out = Console()
+err = Console(stderr=True)
+
+PackFile = Annotated[Optional[Path], typer.Option("--pack", help="a knowledge pack file")]
+Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="write to this file")]
+WarehouseDir = Annotated[Optional[Path], typer.Option("--warehouse", help="FAERS warehouse folder")]
+Online = Annotated[bool, typer.Option("--online", help="use openFDA for post-marketing counts")]
+Width = Annotated[Optional[int], typer.Option("--width", help="terminal width")]
+Synonyms = Annotated[Optional[Path], typer.Option("--synonyms", help="CSV name,ingredient,product")]
+TextFormat = Annotated[str, typer.Option("--format", "-f", help="text | json")]
+
+TEXT_FORMATS = ("text", "json")
+
+
+def check_format(fmt: str, choices: tuple[str, ...]) -> None:
+    """A clear error for a ``--format`` that is not one of ``choices``."""
+    if fmt not in choices:
+        from rxcompare.errors import ConfigError
+
+        raise ConfigError(f"--format {fmt!r} is not one of {', '.join(choices)}")
+
+
+def write_output(text: str, output: Optional[Path]) -> None:
+    """Write to a file (and say so on standard error) or to standard output."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}", highlight=False)
+
+
+def json_text(doc: object) -> str:
+    import json
+
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def load_pack(pack_file: Optional[Path]):
+    """The pack of ``--pack``, else ``RXCOMPARE_PACK``, else the user pack, else the embedded one."""
+    from rxcompare import settings
+    from rxcompare.sources.pack import load_pack as load
+
+    return load(pack_file or settings.PACK.get())
+
+
+def pack_product(name: str, pack):
+    """The pack's one product for a name (the resolver's rules and errors)."""
+    from rxcompare.resolver import resolve
+
+    return resolve(name, pack).product

@@ -1,0 +1,146 @@
+"""``rxcompare compare`` and ``rxcompare ask``: two medicines, dimension by dimension."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rxcompare.cli.common import (
+    Online,
+    Output,
+    PackFile,
+    WarehouseDir,
+    Width,
+    check_format,
+    err,
+    load_pack,
+    out,
+    write_output,
+)
+
+FORMATS = ("terminal", "markdown", "json", "html")
+FormatOption = typer.Option("terminal", "--format", "-f", help="terminal | markdown | json | html")
+
+
+def _render(comparison, fmt: str, width: Optional[int]) -> str:
+    if fmt == "markdown":
+        from rxcompare.render.markdown import render_markdown
+
+        return render_markdown(comparison)
+    if fmt == "json":
+        from rxcompare.render.json import render_json
+
+        return render_json(comparison)
+    if fmt == "html":
+        from rxcompare.render.html import render_html
+
+        return render_html(comparison)
+    from rxcompare.render.terminal import render_terminal
+
+    return render_terminal(comparison, width=width or out.width, color=out.is_terminal)
+
+
+def run_compare(
+    a: str, b: str, fmt: str, output: Optional[Path], factors: list[str], audience: str,
+    indication: Optional[str], pack_file: Optional[Path], width: Optional[int],
+    warehouse: Optional[Path] = None, online: bool = False,
+) -> None:
+    """Resolve the two names, compare them on every source at hand, render, write."""
+    from rxcompare.comparison import compare_drugs
+    from rxcompare.resolver import resolve_pair
+    from rxcompare.sources.ctgov import RegistrySource
+
+    check_format(fmt, FORMATS)
+    pack = load_pack(pack_file)
+    if online:
+        pack = _with_online_labels(pack, (a, b))
+    da, db = resolve_pair(a, b, pack, indication=indication)
+    source, missing = _postmarketing_source(warehouse, online)
+    comparison = compare_drugs(
+        da, db, pack, factors=tuple(factors), audience=audience, postmarketing=source,
+        postmarketing_missing=missing, indication=indication, trials=RegistrySource(online=online),
+    )
+    if online:
+        comparison = _with_label_notices(comparison, pack, (da.product.id, db.product.id))
+    write_output(_render(comparison, fmt, width), output)
+
+
+def _with_label_notices(comparison, pack, product_ids):
+    """``--online``: a provenance entry for each pack label DailyMed lists in a newer version."""
+    import dataclasses
+
+    from rxcompare.sources.dailymed import DailyMedClient
+    from rxcompare.sources.pack_update import newer_labels
+
+    with DailyMedClient() as client:
+        notes = newer_labels(pack, product_ids, client)
+    extra = tuple((f"newer label: {pid}", note) for pid, note in notes)
+    return dataclasses.replace(comparison, provenance=comparison.provenance + extra) if extra else comparison
+
+
+def _with_online_labels(pack, names):
+    """The pack plus openFDA labels for the names it cannot resolve (``--online``)."""
+    from rxcompare.resolver import candidates
+    from rxcompare.sources.online import OpenFdaClient
+    from rxcompare.sources.openfda_labels import pack_with_online_labels
+
+    missing = [n for n in names if not candidates(n, pack)[0]]
+    return pack_with_online_labels(pack, missing, OpenFdaClient()) if missing else pack
+
+
+def _postmarketing_source(warehouse: Optional[Path], online: bool):
+    """The post-marketing source to use, or (None, why there is none)."""
+    from rxcompare.sources.postmarketing import pick_source
+
+    return pick_source(warehouse, online)
+
+
+_FACTOR_HELP = "patient factor: prior_immunosuppressant, hbv_positive, planning_pregnancy, needle_averse"
+
+
+def compare_cmd(
+    drug_a: str = typer.Argument(..., help="first medicine (brand or generic name)"),
+    drug_b: str = typer.Argument(..., help="second medicine"),
+    fmt: str = FormatOption,
+    output: Output = None,
+    factor: list[str] = typer.Option([], "--factor", help=_FACTOR_HELP),
+    prior_immunosuppressant: bool = typer.Option(False, "--prior-immunosuppressant"),
+    hbv_positive: bool = typer.Option(False, "--hbv-positive"),
+    planning_pregnancy: bool = typer.Option(False, "--planning-pregnancy"),
+    needle_averse: bool = typer.Option(False, "--needle-averse"),
+    audience: str = typer.Option("clinician", "--audience", help="clinician | patient"),
+    indication: Optional[str] = typer.Option(None, "--indication", help="resolve/restrict by indication"),
+    warehouse: WarehouseDir = None,
+    online: Online = False,
+    pack_file: PackFile = None,
+    width: Width = None,
+) -> None:
+    """Compare the safety of two medicines, dimension by dimension, with citations."""
+    flags = {
+        "prior_immunosuppressant": prior_immunosuppressant,
+        "hbv_positive": hbv_positive,
+        "planning_pregnancy": planning_pregnancy,
+        "needle_averse": needle_averse,
+    }
+    factors = list(factor) + [k for k, v in flags.items() if v]
+    run_compare(drug_a, drug_b, fmt, output, factors, audience, indication, pack_file, width, warehouse, online)
+
+
+def ask_cmd(
+    question: str = typer.Argument(..., help='a question such as "Is Kesimpta safer than Ocrevus?"'),
+    fmt: str = FormatOption,
+    output: Output = None,
+    audience: str = typer.Option("patient", "--audience", help="clinician | patient"),
+    warehouse: WarehouseDir = None,
+    online: Online = False,
+    pack_file: PackFile = None,
+    width: Width = None,
+) -> None:
+    """Answer a free-text question naming two medicines with their comparison."""
+    from rxcompare.comparison import names_in_question
+
+    a, b = names_in_question(question, load_pack(pack_file))
+    err.print(f"comparing {a} with {b}", highlight=False)
+    run_compare(a, b, fmt, output, [], audience, None, pack_file, width, warehouse, online)

@@ -1,0 +1,144 @@
+"""``rxcompare pack``: build, inspect and update the knowledge pack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rxcompare.cli.common import err, load_pack, pack_product, write_output
+
+app = typer.Typer(help="Build and inspect the knowledge pack.", no_args_is_help=True)
+
+
+def _pack_summary(pack, newer: dict[str, str] | None = None) -> str:
+    from rxcompare.sources.pack import SOURCE_NAMES
+
+    lines = [
+        f"{pack.describe()}: {len(pack.products)} products, "
+        f"{len(pack.facts)} facts, {len(pack.incidences)} incidences"
+    ]
+    for p in pack.products:
+        held = pack.label_of(p.id)
+        source = pack.source_of(p.id) or "unknown"
+        fetched = f", fetched {held.fetched}" if held.fetched else ""
+        lines.append(
+            f"  {p.id}: {p.brand} ({p.ingredient}) - source {SOURCE_NAMES.get(source, source)}; "
+            f"label set id {held.set_id or 'not shown'}, version {held.version or 'not cited'} of "
+            f"{held.effective_date or 'unknown date'}{fetched}; {len(pack.facts_for(p.id))} facts, "
+            f"{len(pack.incidences_for(p.id))} incidences; sections {', '.join(pack.coverage_of(p.id)) or 'none'}"
+        )
+        if newer is not None:
+            lines.append(f"    online: {newer.get(p.id, 'DailyMed lists this version as current')}")
+    return "\n".join(lines)
+
+
+@app.command("build")
+def pack_build_cmd(
+    curated: Optional[Path] = typer.Option(
+        None, "--curated", help="folder of curated JSON entries [default: knowledge/curated]"
+    ),
+    spl: list[Path] = typer.Option([], "--spl", help="an SPL XML label to extract facts from (repeatable)"),
+    event_groups: Optional[Path] = typer.Option(
+        None, "--event-groups", help="event groups JSON [default: knowledge/event_groups.json if present]"
+    ),
+    out_file: Path = typer.Option(Path("src/rxcompare/data/pack.json"), "--out", "-o", help="pack file to write"),
+) -> None:
+    """Build the knowledge pack from curated entries and SPL labels, and write it atomically."""
+    from rxcompare.errors import ConfigError
+    from rxcompare.sources.pack import build_pack, write_pack
+
+    if curated is None:
+        default = Path("knowledge/curated")
+        entries = sorted(default.glob("*.json")) if default.is_dir() else []
+    elif not curated.is_dir():
+        raise ConfigError(f"--curated {curated}: no such folder; give the folder of curated JSON entries")
+    else:
+        entries = sorted(curated.glob("*.json"))
+    if event_groups is None and Path("knowledge/event_groups.json").is_file():
+        event_groups = Path("knowledge/event_groups.json")
+    if not entries and not spl:
+        raise ConfigError("nothing to build: no curated entries found and no --spl label given")
+    path = write_pack(build_pack(entries, spl, event_groups), out_file)
+    err.print(f"wrote {path}", highlight=False)
+    write_output(_pack_summary(load_pack(path)), None)
+
+
+@app.command("info")
+def pack_info_cmd(
+    pack_file: Optional[Path] = typer.Option(
+        None, "--pack", help="a knowledge pack file [default: the user pack, else the embedded one]"
+    ),
+    online: bool = typer.Option(False, "--online", help="ask DailyMed whether a newer label version exists"),
+) -> None:
+    """The pack's version and build date, and each product with its source and label version."""
+    pack = load_pack(pack_file)
+    newer = None
+    if online:
+        from rxcompare.sources.dailymed import DailyMedClient
+        from rxcompare.sources.pack_update import newer_labels
+
+        with DailyMedClient() as client, err.status("asking DailyMed for the current label versions"):
+            newer = dict(newer_labels(pack, [p.id for p in pack.products], client))
+    write_output(_pack_summary(pack, newer), None)
+
+
+def _update_line(u) -> str:
+    from rxcompare.sources.pack import SOURCE_NAMES
+
+    def label(lab) -> str:
+        return (f"version {lab.version or 'unknown'} of {lab.effective_date or 'unknown date'} "
+                f"({SOURCE_NAMES.get(lab.source, lab.source)})")
+
+    if u.outcome in ("kept", "current"):
+        return f"{u.product}: {u.outcome}, {label(u.before)}: " + "; ".join(u.reasons)
+    tried = f" (after {'; '.join(u.reasons)})" if u.reasons else ""
+    return (
+        f"{u.product}: updated, {label(u.before)} -> {label(u.after)} from {u.after.url}{tried}; "
+        f"sections now covered {', '.join(u.sections) or 'none'} (new: {', '.join(u.new_sections) or 'none'}); "
+        f"facts +{u.facts_added} -{u.facts_removed}; incidences +{u.incidences_added} -{u.incidences_removed}"
+    )
+
+
+@app.command("update")
+def pack_update_cmd(
+    drugs: Optional[list[str]] = typer.Argument(None, help="products of the pack to update"),
+    all_products: bool = typer.Option(False, "--all", help="update every product of the pack"),
+    out_file: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="pack file to write [default: the user pack, RXCOMPARE_USER_PACK]"
+    ),
+    pack_file: Optional[Path] = typer.Option(
+        None, "--pack", help="pack to start from [default: --out when it exists, else the user or embedded pack]"
+    ),
+) -> None:
+    """Replace pack entries by the current label from DailyMed (openFDA where DailyMed cannot
+    answer), read whole; write the user pack atomically. The embedded pack is never changed.
+    Exit status 1 when a product could not be updated (its entry is kept; the others are written)."""
+    from rxcompare import settings
+    from rxcompare.errors import ConfigError
+    from rxcompare.sources.dailymed import DailyMedClient
+    from rxcompare.sources.online import OpenFdaClient
+    from rxcompare.sources.pack import pack_to_dict, user_pack_path, write_pack
+    from rxcompare.sources.pack_update import update_pack
+
+    target = out_file or user_pack_path()
+    if target is None:
+        raise ConfigError("RXCOMPARE_USER_PACK is empty; give --out FILE")
+    pack = load_pack(pack_file or settings.PACK.get() or (target if target.is_file() else None))
+    if all_products == bool(drugs):
+        raise ConfigError("name the products to update, or give --all (not both)")
+    ids = [p.id for p in pack.products] if all_products else list(dict.fromkeys(pack_product(d, pack).id for d in drugs))
+    with DailyMedClient() as dailymed, OpenFdaClient() as openfda, err.status("updating the pack") as status:
+        new, reports = update_pack(
+            pack, ids, dailymed, openfda, lambda pid, step: status.update(f"{pid}: {step}")
+        )
+    for u in reports:
+        write_output(_update_line(u), None)
+    if any(u.outcome == "updated" for u in reports):
+        path = write_pack(pack_to_dict(new, built=max(u.after.fetched for u in reports if u.outcome == "updated")), target)
+        err.print(f"wrote {path}", highlight=False)
+    else:
+        err.print(f"nothing changed; {target} was not written", highlight=False)
+    if any(u.outcome == "kept" for u in reports):
+        raise typer.Exit(1)

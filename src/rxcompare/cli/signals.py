@@ -1,0 +1,198 @@
+"""``rxcompare signals``: disproportionality per drug-event pair, from a long table of reports or
+the FAERS warehouse; ``--evaluate`` scores the rules on a reference set."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rxcompare.cli.common import err, json_text, out, write_output
+from rxcompare.render.signal_text import onset_text, signals_text
+
+SIGNAL_FORMATS = ("table", "json", "csv")
+
+
+def _signal_count_source(
+    reports: Path, report_col: str, drug_col: str, event_col: str,
+    indication: str | None, role: list[str],
+):
+    """The counting functions of a --reports table: (count_all, count_pair). (The warehouse mode
+    is :func:`_signals_warehouse`.)"""
+    from rxcompare.errors import ConfigError
+    from rxcompare.sources.report_table import count_head_to_head, count_report_pairs
+
+    for name, value in (("--indication", indication), ("--role", role)):
+        if value:
+            raise ConfigError(
+                f"{name} {value!r} filters the FAERS warehouse; a --reports table has no such "
+                "column -- filter the table before counting, or leave the option out"
+            )
+    return (
+        lambda: count_report_pairs(reports, report_col, drug_col, event_col),
+        lambda x, y: count_head_to_head(reports, x, y, report_col, drug_col, event_col),
+    )
+
+
+def _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious):
+    from rxcompare.sources.faers.counts import SUSPECT, CountQuery, parse_quarters
+
+    return CountQuery(
+        roles=tuple(role) or SUSPECT, level=level, indication=indication,
+        quarters=parse_quarters(quarters) if quarters else None, country=country, sex=sex,
+        age_band=age_band, serious=True if serious else None,
+    )
+
+
+def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
+                       query, strata, by_quarter, onset) -> None:
+    """Warehouse mode of `signals`: count on the chosen engine, score, write."""
+    import json
+
+    from rxcompare.errors import ConfigError, FaersError
+    from rxcompare.scoring import signals_by_quarter, signals_from_warehouse
+    from rxcompare.sources.faers.engines import connect_engine
+    from rxcompare.stats.thresholds import Thresholds
+
+    parquet = output is not None and output.suffix.lower() in (".parquet", ".pq")
+    if onset and (parquet or vs or by_quarter):
+        raise ConfigError("--onset summarises time to onset of DRUG's pairs; it takes no --vs or "
+                          "--by-quarter and writes table, json or csv")
+    names = tuple(x.strip() for x in (strata or "").split(",") if x.strip())
+    try:
+        tables = connect_engine(warehouse, engine, spark_master=spark_master)
+    except FaersError as exc:
+        raise FaersError(f"signals in warehouse mode (no --reports given): {exc}; or give --reports "
+                         "FILE (a long table of reports)") from None
+    kw = {"drug": drug, "events": tuple(event), "query": query, "strata": names,
+          "thresholds": Thresholds(min_count=min_count)}
+    with tables:
+        if onset:
+            from rxcompare.sources.faers.onset import onset_csv, onset_json, time_to_onset
+
+            rows = time_to_onset(tables, query, [drug] if drug else [], event)
+            text = (json.dumps(onset_json(rows, tables.description), indent=1) if fmt == "json"
+                    else onset_csv(rows) if fmt == "csv" else onset_text(rows, tables.description, out.width))
+            write_output(text, output)
+            return
+        if by_quarter:
+            results = signals_by_quarter(tables, **kw)
+        else:
+            table = signals_from_warehouse(tables, vs=vs, **kw)
+    if by_quarter:
+        if not _write_signals(results, fmt, output):
+            write_output("\n".join(f"received up to {q}:\n{signals_text(t, out.width)}" for q, t in results), output)
+        return
+    if not _write_signals([(None, table)], fmt, output):
+        write_output(signals_text(table, out.width), output)
+
+
+def _write_signals(results, fmt: str, output: Optional[Path]) -> bool:
+    """CSV, JSON or Parquet (by the output's suffix) written column-wise by
+    :mod:`rxcompare.signal_files`; False when the format is the terminal table."""
+    from rxcompare.signal_files import write_signals
+
+    parquet = output is not None and output.suffix.lower() in (".parquet", ".pq")
+    if not parquet and fmt == "table":
+        return False
+    if output is None:
+        sys.stdout.flush()
+    rows = write_signals(results, "parquet" if parquet else fmt, output if output is not None else sys.stdout)
+    if output is not None:
+        err.print(f"wrote {output} ({rows} {'pairs' if results and results[0][0] is None else 'rows'})",
+                  highlight=False)
+    return True
+
+
+def _signals_evaluate(name, reference, outcomes, definition, synonyms, fmt, output, min_count, warehouse,
+                      engine, spark_master, query) -> None:
+    """`signals --evaluate`: every rule's sensitivity, specificity, PPV and AUC on a reference set."""
+    from rxcompare.errors import ConfigError
+    from rxcompare.evaluate import evaluate_reference, evaluation_json, evaluation_text
+    from rxcompare.sources.faers.engines import connect_engine
+    from rxcompare.sources.faers.normalise import load_synonyms
+    from rxcompare.sources.reference_sets import load_reference
+    from rxcompare.stats.thresholds import Thresholds
+
+    if fmt not in ("table", "json"):
+        raise ConfigError(f"--evaluate writes table or json, not {fmt!r}")
+    if outcomes is None and name != "harpaz" and Path("knowledge/reference_outcomes.json").is_file():
+        outcomes = Path("knowledge/reference_outcomes.json")
+    ref = load_reference(name, reference, outcomes=outcomes, level=definition)
+    with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
+        ev = evaluate_reference(tables, ref, query=query, thresholds=Thresholds(min_count=min_count),
+                                synonyms=load_synonyms(synonyms))
+    write_output(json_text(evaluation_json(ev)) if fmt == "json" else evaluation_text(ev), output)
+
+
+def signals_cmd(
+    drug: str | None = typer.Argument(None, help="drug label as written in the source"),
+    vs: str | None = typer.Option(None, "--vs", help="head-to-head: ROR of DRUG against this drug"),
+    event: list[str] = typer.Option([], "--event", help="event (preferred term); repeatable"),
+    indication: str | None = typer.Option(None, "--indication", help="warehouse only"),
+    role: list[str] = typer.Option([], "--role", help="warehouse only: PS, SS, C, I"),
+    min_count: int = typer.Option(3, "--min-count", help="no pair with fewer reports is flagged"),
+    all_pairs: bool = typer.Option(False, "--all-pairs", help="score and output every pair"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table | json | csv"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="file (.parquet for Parquet)"),
+    reports: Path | None = typer.Option(None, "--reports", help="long table of reports (CSV/Parquet)"),
+    report_col: str = typer.Option("id", "--report-col", help="column of report ids"),
+    drug_col: str = typer.Option("var1", "--drug-col", help="column of drug labels"),
+    event_col: str = typer.Option("var2", "--event-col", help="column of event labels"),
+    level: str = typer.Option("ingredient", "--level", help="warehouse: ingredient | product"),
+    quarters: str | None = typer.Option(None, "--quarters", help="warehouse: quarters received, e.g. 2023q1-2024q4"),
+    country: str | None = typer.Option(None, "--country", help="warehouse: country of occurrence (code)"),
+    sex: str | None = typer.Option(None, "--sex", help="warehouse: F or M"),
+    age_band: str | None = typer.Option(None, "--age-band", help="warehouse: <18, 18-44, 45-64, 65-74, >=75"),
+    serious: bool = typer.Option(False, "--serious", help="warehouse: serious cases only"),
+    warehouse: str | None = typer.Option(None, "--warehouse", help="FAERS warehouse folder (or URL for Spark)"),
+    engine: str = typer.Option("duckdb", "--engine", help="warehouse: duckdb | spark"),
+    spark_master: str | None = typer.Option(None, "--spark-master", help="Spark master URL [default: local[*]]"),
+    by_quarter: bool = typer.Option(False, "--by-quarter", help="warehouse: cumulative scoring by quarter received"),
+    strata: str | None = typer.Option(None, "--strata", help="warehouse: stratified MGPS E, e.g. sex,age_band"),
+    onset: bool = typer.Option(False, "--onset", help="warehouse: time to onset of DRUG's pairs instead"),
+    evaluate: str | None = typer.Option(None, "--evaluate", help="warehouse: evaluate the rules on a reference "
+                                        "set instead: omop | euadr | harpaz"),
+    reference: Path | None = typer.Option(None, "--reference", help="--evaluate: reference set file or its folder"),
+    outcomes: Path | None = typer.Option(None, "--outcomes", help="--evaluate omop|euadr: outcome PT definitions "
+                                         "[default: knowledge/reference_outcomes.json if present]"),
+    definition: str = typer.Option("narrow", "--definition", help="--evaluate harpaz: narrow | broad PT sets"),
+    synonyms: Path | None = typer.Option(None, "--synonyms", help="--evaluate: CSV name,ingredient,product"),
+) -> None:
+    """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair, from a
+    long table of reports (--reports) or the FAERS warehouse (DuckDB, or Spark with --engine spark)."""
+    from rxcompare.errors import ConfigError
+    from rxcompare.scoring import run_signals
+    from rxcompare.stats.thresholds import Thresholds
+
+    if fmt not in SIGNAL_FORMATS:
+        raise ConfigError(f"--format {fmt!r} is not one of {', '.join(SIGNAL_FORMATS)}")
+    if evaluate is not None:
+        query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
+        _signals_evaluate(evaluate, reference, outcomes, definition, synonyms, fmt, output, min_count,
+                          warehouse, engine, spark_master, query)
+        return
+    if drug is None and not all_pairs:
+        raise ConfigError("give a DRUG, or --all-pairs to score every drug-event pair")
+    if reports is None:
+        query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
+        _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
+                           query, strata, by_quarter, onset)
+        return
+    warehouse_only = {"--level": level != "ingredient", "--quarters": quarters, "--country": country,
+                      "--sex": sex, "--age-band": age_band, "--serious": serious, "--warehouse": warehouse,
+                      "--engine": engine != "duckdb", "--spark-master": spark_master,
+                      "--by-quarter": by_quarter, "--strata": strata, "--onset": onset}
+    for name, used in warehouse_only.items():
+        if used:
+            raise ConfigError(f"{name} applies to the FAERS warehouse, not to a --reports table; "
+                              "leave it out or drop --reports")
+    count_all, count_pair = _signal_count_source(reports, report_col, drug_col, event_col, indication, role)
+    table = run_signals(
+        count_all, drug=drug, events=tuple(event), vs=vs, count_pair=count_pair,
+        thresholds=Thresholds(min_count=min_count),
+    )
+    if not _write_signals([(None, table)], fmt, output):
+        write_output(signals_text(table, out.width), output)

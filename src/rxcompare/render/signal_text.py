@@ -1,0 +1,65 @@
+"""Signal tables and time-to-onset summaries as rounded terminal tables.
+
+Rounding happens here, never in the library: the tables' own columns keep every digit.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+from rich.console import Console
+from rich.table import Table
+
+
+def signals_text(table, width: int = 120) -> str:
+    """A rounded, human-readable table (rounding happens here, never in the library)."""
+    def g(x: float) -> str:
+        return "-" if math.isnan(x) else f"{x:.3g}"
+
+    cols = table.columns
+    t = Table(title=f"{table.source}: {len(table)} pairs, counted in {table.counting_unit}s "
+                    f"(n = {table.n_reports})", title_justify="left")
+    for name in ("drug", "event", "a", "ROR (95% CI)", "PRR", "IC025", "EBGM (EB05-EB95)", "flagged by"):
+        t.add_column(name, justify="right" if name not in ("drug", "event") else "left")
+    for i in range(len(table)):
+        t.add_row(
+            str(cols["drug"][i]), str(cols["event"][i]), str(cols["a"][i]),
+            f"{g(cols['ror'][i])} ({g(cols['ror_lower'][i])}-{g(cols['ror_upper'][i])})",
+            g(cols["prr"][i]), g(cols["ic025"][i]),
+            "-" if math.isnan(cols["ebgm"][i])
+            else f"{g(cols['ebgm'][i])} ({g(cols['eb05'][i])}-{g(cols['eb95'][i])})",
+            str(cols["flags"][i]) or "-",
+        )
+    console = Console(record=True, width=max(width, 120), file=io.StringIO())
+    console.print(t)
+    if table.prior is not None:
+        p = table.prior
+        console.print(
+            f"MGPS prior: alpha1={p.alpha1:.4g} beta1={p.beta1:.4g} alpha2={p.alpha2:.4g} "
+            f"beta2={p.beta2:.4g} p={p.p:.4g} ({p.method}; {p.n_pairs} pairs)", highlight=False
+        )
+    if table.mgps_note:
+        console.print(table.mgps_note, highlight=False)
+    console.print("rules: " + "; ".join(f"{k}: {v}" for k, v in table.rules.items()), highlight=False)
+    if table.filters:
+        console.print("filters: " + "; ".join(f"{k}={v}" for k, v in table.filters), highlight=False)
+    return console.export_text()
+
+
+def onset_text(summaries, source: str, width: int = 120) -> str:
+    """Time-to-onset summaries as a rounded table."""
+    t = Table(title=f"{source}: time to onset (days), counted in deduplicated cases", title_justify="left")
+    for name in ("drug", "event", "cases", "usable (share)", "median (Q1-Q3)", "min-max", "too coarse",
+                 "missing", "negative"):
+        t.add_column(name, justify="left" if name in ("drug", "event") else "right")
+    for s in summaries:
+        spread = "-" if math.isnan(s.median_days) else f"{s.median_days:g} ({s.q1_days:g}-{s.q3_days:g})"
+        rng = "-" if math.isnan(s.min_days) else f"{s.min_days:g}-{s.max_days:g}"
+        t.add_row(s.drug, s.event, str(s.cases), f"{s.usable} ({s.share_usable:.0%})", spread, rng,
+                  str(s.too_coarse), str(s.missing + s.invalid), str(s.negative))
+    console = Console(record=True, width=max(width, 120), file=io.StringIO())
+    console.print(t)
+    console.print("onset = event date - earliest full therapy start of the drug; dates given only as "
+                  "YYYY or YYYYMM are counted as too coarse, never given invented days", highlight=False)
+    return console.export_text()
