@@ -75,7 +75,7 @@ def pandas_counts(wh: Path):
     import numpy as np
     import pandas as pd
 
-    from rxcompare.sources.report_table import PairCounts
+    from rxcompare.models import PairCounts
 
     drugs = pd.read_parquet(wh / "case_drugs.parquet", columns=["primaryid", "role_cod", "ingredient"])
     drugs = drugs[drugs.role_cod.isin(["PS", "SS"])]

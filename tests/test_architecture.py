@@ -1,5 +1,9 @@
 """STYLE.md's import direction: models and errors import nothing of ours; sources and stats never
-import each other; render sees only models; compare never imports render, cli or web."""
+import each other; render sees only models; the comparison never imports render, cli or web.
+
+Inside sources/, one stream, one room: labels, openFDA, FAERS and ClinicalTrials.gov never import
+each other (openFDA's label endpoint is parsed by the label parsers: the one crossing), and none of them
+imports the pack or the post-marketing source, which sit above them."""
 
 from __future__ import annotations
 
@@ -27,6 +31,9 @@ def modules(package: str) -> list[Path]:
     return sorted(base.rglob("*.py")) if base.is_dir() else [SRC / f"{package}.py"]
 
 
+# what sits above the streams inside sources/
+_ABOVE_STREAMS = ("rxcompare.sources.pack", "rxcompare.sources.postmarketing", "rxcompare.sources.report_table")
+
 RULES = [
     ("models", ("rxcompare.",), ()),
     ("errors", ("rxcompare.",), ()),
@@ -34,6 +41,17 @@ RULES = [
     ("sources", ("rxcompare.stats", "rxcompare.comparison", "rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
     ("render", ("rxcompare.",), ("rxcompare.models", "rxcompare.render", "rxcompare.errors")),
     ("comparison", ("rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
+    ("web", ("rxcompare.cli",), ()),
+    ("sources/labels", _ABOVE_STREAMS + ("rxcompare.sources.openfda", "rxcompare.sources.faers",
+                                         "rxcompare.sources.ctgov"), ()),
+    ("sources/openfda", _ABOVE_STREAMS + ("rxcompare.sources.faers", "rxcompare.sources.ctgov"), ()),
+    # FAERS drug names are mapped with the pack's product names (normalise.load_synonyms): the one
+    # look upward, allowed by name
+    ("sources/faers", _ABOVE_STREAMS + ("rxcompare.sources.labels", "rxcompare.sources.openfda",
+                                        "rxcompare.sources.ctgov", "rxcompare.sources.online"),
+     ("rxcompare.sources.pack",)),
+    ("sources/ctgov", _ABOVE_STREAMS + ("rxcompare.sources.labels", "rxcompare.sources.openfda",
+                                        "rxcompare.sources.faers"), ()),
 ]
 
 

@@ -16,8 +16,8 @@ import pytest
 from conftest import shared_path
 
 from rxcompare.models import Label, LabelTable, Section
-from rxcompare.sources import loinc
-from rxcompare.sources.facts import (
+from rxcompare.sources.labels import loinc
+from rxcompare.sources.labels.facts import (
     by_section,
     extract_facts,
     in_section,
@@ -26,8 +26,8 @@ from rxcompare.sources.facts import (
     table_incidences,
     warning_topic,
 )
-from rxcompare.sources.spl import normalise_space, parse_spl
-from rxcompare.sources.topics import TOPICS
+from rxcompare.sources.labels.spl import normalise_space, parse_spl
+from rxcompare.sources.labels.topics import TOPICS
 
 
 @cache

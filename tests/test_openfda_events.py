@@ -25,7 +25,7 @@ from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Drug, PostMarketing, Product
 from rxcompare.resolver import resolve_pair
 from rxcompare.sources.online import OpenFdaClient
-from rxcompare.sources.openfda_events import (
+from rxcompare.sources.openfda.events import (
     FIELDS,
     OUTCOME_FIELDS,
     OpenFdaEvents,

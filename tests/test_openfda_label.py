@@ -21,14 +21,14 @@ from conftest import shared_path
 from lxml import etree
 
 from rxcompare.errors import LabelError
-from rxcompare.sources import loinc
-from rxcompare.sources.facts import extract_facts, product_from_label
-from rxcompare.sources.openfda_label import (
+from rxcompare.sources.labels import loinc
+from rxcompare.sources.labels.facts import extract_facts, product_from_label
+from rxcompare.sources.labels.openfda_json import (
     openfda_identifiers,
     parse_openfda_label,
     parse_openfda_label_response,
 )
-from rxcompare.sources.spl import parse_spl
+from rxcompare.sources.labels.spl import parse_spl
 
 V = "{urn:hl7-org:v3}"
 BLOCKS = {"title", "paragraph", "item", "tr", "caption", "br"}

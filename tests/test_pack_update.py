@@ -18,7 +18,7 @@ from conftest import shared_path
 
 from rxcompare.cli import main
 from rxcompare.errors import OnlineError, PackError
-from rxcompare.sources.dailymed import DailyMedClient
+from rxcompare.sources.labels.dailymed import DailyMedClient
 from rxcompare.sources.pack import build_pack, load_pack, write_pack
 
 LIPITOR = "c6e131fe-e7df-4876-83f7-9156fc4e8228"

@@ -16,8 +16,8 @@ from lxml import etree
 
 from rxcompare.errors import ConfigError, LabelError
 from rxcompare.models import Label
-from rxcompare.sources import loinc
-from rxcompare.sources.spl import (
+from rxcompare.sources.labels import loinc
+from rxcompare.sources.labels.spl import (
     outline,
     parse_spl,
     parse_table,

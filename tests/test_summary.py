@@ -15,8 +15,8 @@ from rxcompare.render.html import render_html
 from rxcompare.render.json import render_json
 from rxcompare.render.markdown import render_markdown
 from rxcompare.render.terminal import render_terminal
+from rxcompare.sources.labels.topics import TOPIC_MENTIONS, topic_family, topic_section
 from rxcompare.sources.pack import load_pack
-from rxcompare.sources.topics import TOPIC_MENTIONS, topic_family, topic_section
 
 PACK = load_pack()
 PRODUCTS = [p.id for p in PACK.products]

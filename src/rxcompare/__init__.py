@@ -17,7 +17,7 @@ _LAZY = {
     "compare": ("rxcompare.comparison", "compare"),
     "compare_drugs": ("rxcompare.comparison", "compare_drugs"),
     "load_pack": ("rxcompare.sources.pack", "load_pack"),
-    "parse_spl": ("rxcompare.sources.spl", "parse_spl"),
+    "parse_spl": ("rxcompare.sources.labels.spl", "parse_spl"),
     "render_json": ("rxcompare.render.json", "render_json"),
     "render_markdown": ("rxcompare.render.markdown", "render_markdown"),
     "resolve": ("rxcompare.resolver", "resolve"),

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from rxcompare.models import PairCounts
 from rxcompare.scoring import score_counts, signals_from_warehouse
 from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
 from rxcompare.sources.reference_sets import (
@@ -34,7 +35,6 @@ from rxcompare.sources.reference_sets import (
     map_drugs,
     outcome_terms,
 )
-from rxcompare.sources.report_table import PairCounts
 from rxcompare.stats.thresholds import Thresholds
 
 __all__ = ["EVAL_RULES", "ControlResult", "Evaluation", "RuleMetrics", "evaluate_reference", "evaluation_json",

@@ -18,7 +18,10 @@ import dataclasses
 import enum
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Favours(str, enum.Enum):
@@ -142,7 +145,7 @@ class Drug:
 class Fact:
     """One labelled statement about a product.
 
-    ``topic`` comes from the vocabulary in :mod:`rxcompare.sources.facts` (``TOPICS``). ``text`` is
+    ``topic`` comes from the vocabulary in :mod:`rxcompare.sources.labels.facts` (``TOPICS``). ``text`` is
     the short label text the fact rests on. ``value``/``unit`` hold the number where one exists
     (a dose in mg, an interval in weeks, a percentage); ``qualifiers`` hold the rest as pairs
     (``("phase", "initial")``, ``("arm", "KESIMPTA")``, ``("n", "946")``).
@@ -485,3 +488,28 @@ __all__ = [
     "Verdict",
     "to_dict",
 ]
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """2x2 tables for many drug-event pairs, as parallel arrays (one entry per pair).
+
+    For a head-to-head table, ``comparator`` names drug B and the cells are a = A & event,
+    b = A & not event, c = B & event, d = B & not event among reports of A or B but not both.
+    """
+
+    drug: np.ndarray  # str labels
+    event: np.ndarray
+    a: np.ndarray  # int64
+    b: np.ndarray
+    c: np.ndarray
+    d: np.ndarray
+    n_reports: int
+    source: str
+    counting_unit: str = "distinct report id"
+    comparator: str | None = None
+    excluded_rows: int = 0
+    filters: tuple[tuple[str, str], ...] = ()
+
+    def __len__(self) -> int:
+        return int(self.a.size)

@@ -2,7 +2,7 @@
 
 ``counts (PairCounts) -> score_counts -> SignalTable`` (columnar, numpy) ``-> Signal`` records.
 
-Any counting function that returns a :class:`~rxcompare.sources.report_table.PairCounts` plugs in: the
+Any counting function that returns a :class:`~rxcompare.models.PairCounts` plugs in: the
 long-table counter of :mod:`rxcompare.sources.report_table` and, later, the FAERS warehouse. MGPS needs
 the prior fitted over *all* pairs of the database, so score all pairs, then :meth:`SignalTable.select`
 the ones asked for. Head-to-head tables (``counts.comparator`` set) get ROR, PRR, chi-square and IC;
@@ -28,8 +28,7 @@ from typing import Any
 import numpy as np
 
 from rxcompare.errors import ConfigError, FaersError, StatisticsError, UnknownDrugError
-from rxcompare.models import Citation, Contingency, Estimate, Signal
-from rxcompare.sources.report_table import PairCounts
+from rxcompare.models import Citation, Contingency, Estimate, PairCounts, Signal
 from rxcompare.stats.bcpnn import ic_bcpnn
 from rxcompare.stats.contingency import chi_square_yates, expected_count
 from rxcompare.stats.mgps import MgpsPrior, distinct_points, fit_mgps_prior, mgps_scores

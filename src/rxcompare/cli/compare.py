@@ -71,7 +71,7 @@ def _with_label_notices(comparison, pack, product_ids):
     """``--online``: a provenance entry for each pack label DailyMed lists in a newer version."""
     import dataclasses
 
-    from rxcompare.sources.dailymed import DailyMedClient
+    from rxcompare.sources.labels.dailymed import DailyMedClient
     from rxcompare.sources.pack_update import newer_labels
 
     with DailyMedClient() as client:
@@ -84,7 +84,7 @@ def _with_online_labels(pack, names):
     """The pack plus openFDA labels for the names it cannot resolve (``--online``)."""
     from rxcompare.resolver import candidates
     from rxcompare.sources.online import OpenFdaClient
-    from rxcompare.sources.openfda_labels import pack_with_online_labels
+    from rxcompare.sources.pack_update import pack_with_online_labels
 
     missing = [n for n in names if not candidates(n, pack)[0]]
     return pack_with_online_labels(pack, missing, OpenFdaClient()) if missing else pack

@@ -31,8 +31,8 @@ def label_parse_cmd(
     """Parse a label (SPL XML or openFDA JSON, told by content): identity, products, numbered
     sections and table shapes. A reply of several openFDA results gives each."""
     from rxcompare.models import to_dict
-    from rxcompare.sources.openfda_label import parse_label
-    from rxcompare.sources.spl import outline
+    from rxcompare.sources.labels.openfda_json import parse_label
+    from rxcompare.sources.labels.spl import outline
 
     check_format(fmt, TEXT_FORMATS)
     labels = parse_label(file)
@@ -47,8 +47,8 @@ def label_parse_cmd(
 def _file_facts(file: Path, drug: str):
     """(product, facts, incidences, source) read from a label file that must be ``drug``'s."""
     from rxcompare.errors import LabelError
-    from rxcompare.sources.facts import extract_facts, matches_product, product_from_label
-    from rxcompare.sources.openfda_label import parse_label
+    from rxcompare.sources.labels.facts import extract_facts, matches_product, product_from_label
+    from rxcompare.sources.labels.openfda_json import parse_label
 
     labels = parse_label(file)
     if len(labels) > 1:
@@ -87,8 +87,8 @@ def label_show_cmd(
 ) -> None:
     """What the label says about a product: facts grouped by section, each with its citation."""
     from rxcompare.models import to_dict
-    from rxcompare.sources.facts import facts_outline, in_section
-    from rxcompare.sources.spl import terminal_safe
+    from rxcompare.sources.labels.facts import facts_outline, in_section
+    from rxcompare.sources.labels.spl import terminal_safe
 
     check_format(fmt, TEXT_FORMATS)
     product, facts, incidences, source = _file_facts(file, drug) if file is not None else _pack_facts(pack_file, drug)

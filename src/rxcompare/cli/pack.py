@@ -76,7 +76,7 @@ def pack_info_cmd(
     pack = load_pack(pack_file)
     newer = None
     if online:
-        from rxcompare.sources.dailymed import DailyMedClient
+        from rxcompare.sources.labels.dailymed import DailyMedClient
         from rxcompare.sources.pack_update import newer_labels
 
         with DailyMedClient() as client, err.status("asking DailyMed for the current label versions"):
@@ -117,7 +117,7 @@ def pack_update_cmd(
     Exit status 1 when a product could not be updated (its entry is kept; the others are written)."""
     from rxcompare import settings
     from rxcompare.errors import ConfigError
-    from rxcompare.sources.dailymed import DailyMedClient
+    from rxcompare.sources.labels.dailymed import DailyMedClient
     from rxcompare.sources.online import OpenFdaClient
     from rxcompare.sources.pack import pack_to_dict, user_pack_path, write_pack
     from rxcompare.sources.pack_update import update_pack

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rxcompare.models import Citation, Drug, Fact, Favours, Finding, Grade, Incidence
+from rxcompare.sources.labels.topics import TOPIC_MENTIONS, topic_family, topic_section
 from rxcompare.sources.pack import Pack
-from rxcompare.sources.topics import TOPIC_MENTIONS, topic_family, topic_section
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Evidence:
 
     def mentions(self, topic: str) -> tuple[Fact, ...]:
         """Facts filed under other topics whose text names this topic's subject (an HBV
-        contraindication is hepatitis B evidence); see :data:`~rxcompare.sources.topics.TOPIC_MENTIONS`."""
+        contraindication is hepatitis B evidence); see :data:`~rxcompare.sources.labels.topics.TOPIC_MENTIONS`."""
         words = TOPIC_MENTIONS.get(topic, ())
         keys = topic_family(topic)
         return tuple(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from rxcompare.comparison import phrases as ph
 from rxcompare.comparison.evidence import Evidence, cites, favour_lower, finding, grade_of, texts
 from rxcompare.models import NOT_IN_PACK, Fact, Favours, Finding, Grade
-from rxcompare.sources.topics import topic_section
+from rxcompare.sources.labels.topics import topic_section
 
 
 def _where(facts) -> str:

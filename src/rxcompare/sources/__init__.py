@@ -1,0 +1,18 @@
+"""Where evidence comes from, one room per stream; each turns its input into :mod:`rxcompare.models`.
+
+- :mod:`.labels`: FDA labels read whole -- SPL XML (:mod:`.labels.spl`), openFDA's label JSON
+  (:mod:`.labels.openfda_json`), DailyMed's current versions (:mod:`.labels.dailymed`), and the facts
+  drawn from a label's sections (:mod:`.labels.facts`, with the LOINC and topic tables).
+- :mod:`.openfda`: the openFDA API -- adverse-event counts (:mod:`.openfda.events`) and labels fetched by
+  name (:mod:`.openfda.labels`).
+- :mod:`.faers`: FDA's quarterly FAERS files -- download, ingest, deduplication, counts on DuckDB or Spark.
+- :mod:`.ctgov`: ClinicalTrials.gov results, arm by arm.
+- :mod:`.report_table`: a user's long table of reports (one row per report, drug and event).
+- :mod:`.pack` and :mod:`.pack_update`: the knowledge pack that holds the labels' output, and its update
+  from DailyMed and openFDA.
+- :mod:`.postmarketing`: the post-marketing source the comparison is handed (the warehouse or openFDA).
+- :mod:`.online`: the HTTP client the online streams share (cache, retries, clear errors).
+
+Streams do not import each other, except that :mod:`.openfda.labels` parses what it fetches with
+:mod:`.labels`; the pack and the post-marketing source sit above them (tests/test_architecture.py).
+"""

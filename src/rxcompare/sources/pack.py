@@ -5,8 +5,8 @@ built by :func:`build_pack` from
 
 - curated entries (``knowledge/curated/*.json``): facts entered by hand from a stated label
   version, each with its section and ``curated: true``; and
-- real SPL XML files, parsed by :mod:`rxcompare.sources.spl` and turned into facts by
-  :mod:`rxcompare.sources.facts`.
+- real SPL XML files, parsed by :mod:`rxcompare.sources.labels.spl` and turned into facts by
+  :mod:`rxcompare.sources.labels.facts`.
 
 Curated file layout (one product per file)::
 
@@ -337,7 +337,7 @@ def read_curated_entry(
     path: str | os.PathLike[str],
 ) -> tuple[Product, list[Fact], list[Incidence], tuple[str, ...]]:
     """Read one curated entry with its coverage (``label.coverage``: sections read in full)."""
-    from rxcompare.sources.topics import TOPICS
+    from rxcompare.sources.labels.topics import TOPICS
 
     p = Path(path)
     try:
@@ -417,7 +417,7 @@ def entry_from_label(
     product, its facts and incidences (under ``product_id``, default the label's own product id)
     and its coverage (every numbered top-level section of the label; the boxed warning for SPL,
     whose section codes say whether there is one)."""
-    from rxcompare.sources.facts import extract_facts, product_from_label
+    from rxcompare.sources.labels.facts import extract_facts, product_from_label
 
     product = product_from_label(label)
     if product_id is not None and product_id != product.id:
@@ -443,7 +443,7 @@ def build_pack(
     coverage: dict[str, list[str]] = {}
     spl = sorted(map(str, spl))
     if spl:
-        from rxcompare.sources.spl import parse_spl
+        from rxcompare.sources.labels.spl import parse_spl
     for path in spl:
         product, f, inc, cov = entry_from_label(parse_spl(path))
         products[product.id] = product

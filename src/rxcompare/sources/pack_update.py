@@ -1,9 +1,9 @@
 """``rxcompare pack update``: pack entries replaced by the current label, read whole.
 
 For each product: DailyMed's version history of the entry's set id, then the current SPL
-document (:mod:`rxcompare.sources.dailymed`), parsed by :func:`~rxcompare.sources.spl.parse_spl`;
+document (:mod:`rxcompare.sources.labels.dailymed`), parsed by :func:`~rxcompare.sources.labels.spl.parse_spl`;
 where the entry has no set id or DailyMed fails, openFDA's ``drug/label.json``
-(:func:`~rxcompare.sources.openfda_labels.fetch_label_of`). The label becomes an entry exactly as
+(:func:`~rxcompare.sources.openfda.labels.fetch_label_of`). The label becomes an entry exactly as
 ``pack build --spl`` makes one (:func:`~rxcompare.sources.pack.entry_from_label`), under the
 entry's id, and replaces the entry whole: products, facts, incidences, coverage (every section of
 the label), source and the label record (set id, version, date, address, day fetched).
@@ -23,9 +23,11 @@ from datetime import UTC, datetime
 
 from rxcompare.errors import ConfigError, LabelError, PackError, SourceError, UnknownDrugError
 from rxcompare.models import Label, Product
-from rxcompare.sources.dailymed import DailyMedClient, is_set_id
-from rxcompare.sources.facts import matches_product, product_from_label
+from rxcompare.sources.labels.dailymed import DailyMedClient, is_set_id
+from rxcompare.sources.labels.facts import matches_product, product_from_label
 from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.openfda.labels import SOURCE as OPENFDA_SOURCE
+from rxcompare.sources.openfda.labels import fetch_label
 from rxcompare.sources.pack import Pack, PackLabel, entry_from_label
 
 __all__ = ["ProductUpdate", "newer_labels", "update_pack"]
@@ -77,7 +79,7 @@ def _check(label: Label, entry: Product, set_id: str | None, where: str) -> None
 def _from_dailymed(client: DailyMedClient, set_id: str, pack: Pack, entry: Product, progress: Progress):
     """``(label, url)`` of the current DailyMed document, or ``(None, None)`` when the pack
     already holds that version read whole."""
-    from rxcompare.sources.spl import parse_spl
+    from rxcompare.sources.labels.spl import parse_spl
 
     progress(entry.id, "DailyMed version history")
     history = client.history(set_id)
@@ -99,7 +101,7 @@ def _from_dailymed(client: DailyMedClient, set_id: str, pack: Pack, entry: Produ
 
 
 def _from_openfda(client: OpenFdaClient, set_id: str | None, entry: Product, progress: Progress):
-    from rxcompare.sources.openfda_labels import fetch_label_of
+    from rxcompare.sources.openfda.labels import fetch_label_of
 
     progress(entry.id, "openFDA drug/label")
     label, url = fetch_label_of(entry, set_id, client)
@@ -231,3 +233,34 @@ def newer_labels(pack: Pack, product_ids: Iterable[str], dailymed: DailyMedClien
             f"`rxcompare pack update {pid}` fetches it",
         ))
     return notes
+
+
+def pack_with_online_labels(pack: Pack, names: Iterable[str], client: OpenFdaClient) -> Pack:
+    """A new pack: ``pack`` plus the openFDA label of each name it does not hold.
+
+    A name counts as held when a product of the pack has it as id, brand, synonym or ingredient
+    (case-insensitive); fuzzy matching is the resolver's job, so call this for the names the resolver
+    could not match. A fetched product whose id the pack already has is not added (the pack's entry,
+    curated or parsed from SPL, wins). Added products are recorded with source ``openfda``.
+    """
+    products = list(pack.products)
+    facts = list(pack.facts)
+    incidences = list(pack.incidences)
+    sources = dict(pack.sources)
+    for name in names:
+        if any(matches_product(p, name) for p in pack.products):
+            continue
+        product, f, inc = fetch_label(name, client)
+        if any(p.id == product.id for p in products):
+            continue
+        products.append(product)
+        facts += f
+        incidences += inc
+        sources[product.id] = OPENFDA_SOURCE
+    return dataclasses.replace(
+        pack,
+        products=tuple(products),
+        facts=tuple(facts),
+        incidences=tuple(incidences),
+        sources=tuple(sources.items()),
+    )

@@ -128,7 +128,7 @@ def pick_source(warehouse: str | os.PathLike[str] | None, online: bool, probe: b
     """
     if online:
         from rxcompare.sources.online import OpenFdaClient
-        from rxcompare.sources.openfda_events import OpenFdaEvents
+        from rxcompare.sources.openfda.events import OpenFdaEvents
 
         return OpenFdaEvents(client or OpenFdaClient()), ""
     path = Path(settings.WAREHOUSE.get(warehouse) or "")
@@ -138,7 +138,7 @@ def pick_source(warehouse: str | os.PathLike[str] | None, online: bool, probe: b
         return None, f"the FAERS warehouse {path} holds no deduplicated cases yet."
     if probe:
         from rxcompare.sources.online import OpenFdaClient
-        from rxcompare.sources.openfda_events import OpenFdaEvents
+        from rxcompare.sources.openfda.events import OpenFdaEvents
 
         client = client or OpenFdaClient()
         if client.is_reachable(timeout=1.5):

@@ -20,43 +20,18 @@ module's, or the FAERS warehouse's) returns one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
 from rxcompare.errors import SourceError
+from rxcompare.models import PairCounts
 
-__all__ = ["PairCounts", "count_head_to_head", "count_report_pairs"]
+__all__ = ["count_head_to_head", "count_report_pairs"]
 
 _PARQUET = (".parquet", ".pq")
 _CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")
-
-
-@dataclass(frozen=True)
-class PairCounts:
-    """2x2 tables for many drug-event pairs, as parallel arrays (one entry per pair).
-
-    For a head-to-head table, ``comparator`` names drug B and the cells are a = A & event,
-    b = A & not event, c = B & event, d = B & not event among reports of A or B but not both.
-    """
-
-    drug: np.ndarray  # str labels
-    event: np.ndarray
-    a: np.ndarray  # int64
-    b: np.ndarray
-    c: np.ndarray
-    d: np.ndarray
-    n_reports: int
-    source: str
-    counting_unit: str = "distinct report id"
-    comparator: str | None = None
-    excluded_rows: int = 0
-    filters: tuple[tuple[str, str], ...] = ()
-
-    def __len__(self) -> int:
-        return int(self.a.size)
 
 
 def _quote(name: str) -> str:

@@ -41,10 +41,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from rxcompare.errors import ConfigError
+from rxcompare.models import PairCounts
 from rxcompare.sources.faers.dedup import AGE_BANDS
 from rxcompare.sources.faers.engines import WarehouseTables
 from rxcompare.sources.faers.layout import parse_quarter
-from rxcompare.sources.report_table import PairCounts
 
 __all__ = [
     "COUNTING_UNIT",

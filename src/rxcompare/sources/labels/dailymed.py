@@ -7,7 +7,7 @@ Two requests per product, both under ``base`` (``RXCOMPARE_DAILYMED_BASE``, defa
   [{"spl_version": 3, "published_date": "May 02, 2019"}, ...]}, "metadata": {...}}`` -- every
   version of the label, read as :class:`SplHistory`;
 - ``{base}/spls/{setid}.xml``: the current SPL XML document (parsed by
-  :func:`rxcompare.sources.spl.parse_spl`, not here).
+  :func:`rxcompare.sources.labels.spl.parse_spl`, not here).
 
 The policy is the one of :mod:`rxcompare.sources.online`: answers cached on disk (one JSON file
 per URL under ``<RXCOMPARE_CACHE>/dailymed``, written atomically; a version history expires after

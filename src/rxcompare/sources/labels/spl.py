@@ -9,7 +9,7 @@ the product-data section; sections are nested ``<section>`` elements with a LOIN
 (``<caption>``, ``<thead>``, ``<tbody>``, ``<tfoot>``).
 
 The text helpers here read element local names only, so they also read the HTML tables of openFDA
-(:mod:`rxcompare.sources.openfda_label`).
+(:mod:`rxcompare.sources.labels.openfda_json`).
 
 Hostile or mistaken input is bounded: a label file is read up to a size limit
 (:data:`rxcompare.settings.LABEL_MAX_MB`, never as an unbounded stream), and the tables of one
@@ -33,7 +33,7 @@ from lxml import etree
 from rxcompare import settings
 from rxcompare.errors import ConfigError, LabelError
 from rxcompare.models import Label, LabelProduct, LabelTable, Section
-from rxcompare.sources.loinc import DOCUMENT_TYPES, PRODUCT_DATA, section_name
+from rxcompare.sources.labels.loinc import DOCUMENT_TYPES, PRODUCT_DATA, section_name
 
 NS = "urn:hl7-org:v3"
 _V = f"{{{NS}}}"

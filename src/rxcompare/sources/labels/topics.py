@@ -1,7 +1,7 @@
 """The documented vocabulary of fact topics.
 
 Every :class:`~rxcompare.models.Fact` carries one of these topics. The comparison picks facts by
-topic; the fact extractor (:mod:`rxcompare.sources.facts`) and the curated pack entries assign them.
+topic; the fact extractor (:mod:`rxcompare.sources.labels.facts`) and the curated pack entries assign them.
 Each topic says what ``value``/``unit`` and ``qualifiers`` mean for it.
 """
 

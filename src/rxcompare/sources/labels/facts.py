@@ -1,7 +1,7 @@
 """Facts and trial incidences extracted from a parsed label.
 
 :func:`extract_facts` turns a :class:`~rxcompare.models.Label` (from SPL XML or openFDA JSON) into
-:class:`~rxcompare.models.Fact` records (topics from :mod:`rxcompare.sources.topics`) and
+:class:`~rxcompare.models.Fact` records (topics from :mod:`rxcompare.sources.labels.topics`) and
 :class:`~rxcompare.models.Incidence` records (adverse-reaction tables). Every record cites the
 label version and the section it comes from, and every fact carries the label's own words (one
 sentence or a short clause, whitespace normalised).
@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator
 
 from rxcompare.errors import LabelError
 from rxcompare.models import Citation, Fact, Incidence, Label, LabelTable, Product, Section
-from rxcompare.sources import loinc
-from rxcompare.sources.spl import (
+from rxcompare.sources.labels import loinc
+from rxcompare.sources.labels.spl import (
     clean,
     first_sentence,
     is_heading_line,

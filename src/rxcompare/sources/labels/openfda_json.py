@@ -3,7 +3,7 @@
 One result is one label version: ``set_id``, ``id``, ``version``, ``effective_time``, an ``openfda``
 block (brand and generic names, route, RxCUI, UNII, NDCs, product type) and one field per section
 code, named after the section (``boxed_warning``, ``indications_and_usage``,
-``warnings_and_cautions``, ``adverse_reactions``, ...; see :mod:`rxcompare.sources.loinc`). Each
+``warnings_and_cautions``, ``adverse_reactions``, ...; see :mod:`rxcompare.sources.labels.loinc`). Each
 section field is a list of strings and each ``*_table`` field a list of HTML tables.
 
 openFDA builds each string from the text of one coded SPL section with whitespace collapsed: the
@@ -30,8 +30,8 @@ from lxml import etree, html
 
 from rxcompare.errors import LabelError
 from rxcompare.models import Label, LabelProduct, LabelTable, Section
-from rxcompare.sources.loinc import BOXED_WARNING, BY_OPENFDA_FIELD, OPENFDA_PRODUCT_TYPES
-from rxcompare.sources.spl import (
+from rxcompare.sources.labels.loinc import BOXED_WARNING, BY_OPENFDA_FIELD, OPENFDA_PRODUCT_TYPES
+from rxcompare.sources.labels.spl import (
     HEADING_SMALL_WORDS,
     TableSizeError,
     is_heading_line,
@@ -502,8 +502,8 @@ def parse_label(
     JSON (the first character after white space is ``{`` or ``[``) is an openFDA
     ``drug/label.json`` reply (``{"meta": ..., "results": [...]}``: every result), one result
     (an object with ``set_id``) or a list of results; anything else is read as SPL XML
-    (:func:`~rxcompare.sources.spl.parse_spl`, one label). The file is read bounded
-    (:func:`~rxcompare.sources.spl.read_label_bytes`). Raises
+    (:func:`~rxcompare.sources.labels.spl.parse_spl`, one label). The file is read bounded
+    (:func:`~rxcompare.sources.labels.spl.read_label_bytes`). Raises
     :class:`~rxcompare.errors.LabelError` naming the file and what is wrong.
     """
     data, origin = read_label_bytes(path_or_bytes, origin)

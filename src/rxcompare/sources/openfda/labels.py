@@ -12,27 +12,25 @@
    spelling openFDA counted, OR-ed: ``.exact`` is case-sensitive), ``sort=effective_time:desc``,
    ``limit=1``.
 
-The result is parsed by :func:`rxcompare.sources.openfda_label.parse_openfda_label` and turned into
-a product and facts by :mod:`rxcompare.sources.facts`, exactly as SPL files are. Fact citations keep
+The result is parsed by :func:`rxcompare.sources.labels.openfda_json.parse_openfda_label` and turned into
+a product and facts by :mod:`rxcompare.sources.labels.facts`, exactly as SPL files are. Fact citations keep
 ``kind="label"`` (set id, version, effective date, section); their ``url`` is the openFDA query that
 returned the label (without the API key) when the parser gives none.
 
-:func:`pack_with_online_labels` adds such products to a pack, recording their source as ``openfda``.
+:func:`rxcompare.sources.pack_update.pack_with_online_labels` adds such products to a pack.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 
 from rxcompare.errors import AmbiguousDrugError, LabelError, UnknownDrugError
 from rxcompare.models import Citation, Fact, Incidence, Label, Product
-from rxcompare.sources.facts import extract_facts, matches_product, product_from_label
+from rxcompare.sources.labels.facts import extract_facts, product_from_label
 from rxcompare.sources.online import OpenFdaClient
-from rxcompare.sources.openfda_events import quote
-from rxcompare.sources.pack import Pack
+from rxcompare.sources.openfda.events import quote
 
-__all__ = ["ENDPOINT", "fetch_label", "fetch_label_of", "find_brand", "pack_with_online_labels"]
+__all__ = ["ENDPOINT", "fetch_label", "fetch_label_of", "find_brand"]
 
 ENDPOINT = "drug/label.json"
 SOURCE = "openfda"
@@ -75,7 +73,7 @@ def find_brand(name: str, client: OpenFdaClient) -> tuple[str, ...]:
 
 def fetch_label(name: str, client: OpenFdaClient) -> tuple[Product, list[Fact], list[Incidence]]:
     """The product, label facts and trial incidences of the newest US label for ``name``."""
-    from rxcompare.sources.openfda_label import parse_openfda_label
+    from rxcompare.sources.labels.openfda_json import parse_openfda_label
 
     spellings = [quote(s, "brand name") for s in find_brand(name, client)]
     exact = spellings[0] if len(spellings) == 1 else f"({' OR '.join(spellings)})"
@@ -110,7 +108,7 @@ def fetch_label_of(product: Product, set_id: str | None, client: OpenFdaClient) 
     :class:`~rxcompare.errors.LabelError`. Whether the label is the entry's product is the
     caller's check (it holds the entry).
     """
-    from rxcompare.sources.openfda_label import parse_openfda_label
+    from rxcompare.sources.labels.openfda_json import parse_openfda_label
 
     tried = []
     if set_id:
@@ -155,34 +153,3 @@ def fetch_label_of(product: Product, set_id: str | None, client: OpenFdaClient) 
 
 def _with_url(citation: Citation, url: str) -> Citation:
     return citation if citation.url else dataclasses.replace(citation, url=url)
-
-
-def pack_with_online_labels(pack: Pack, names: Iterable[str], client: OpenFdaClient) -> Pack:
-    """A new pack: ``pack`` plus the openFDA label of each name it does not hold.
-
-    A name counts as held when a product of the pack has it as id, brand, synonym or ingredient
-    (case-insensitive); fuzzy matching is the resolver's job, so call this for the names the resolver
-    could not match. A fetched product whose id the pack already has is not added (the pack's entry,
-    curated or parsed from SPL, wins). Added products are recorded with source ``openfda``.
-    """
-    products = list(pack.products)
-    facts = list(pack.facts)
-    incidences = list(pack.incidences)
-    sources = dict(pack.sources)
-    for name in names:
-        if any(matches_product(p, name) for p in pack.products):
-            continue
-        product, f, inc = fetch_label(name, client)
-        if any(p.id == product.id for p in products):
-            continue
-        products.append(product)
-        facts += f
-        incidences += inc
-        sources[product.id] = SOURCE
-    return dataclasses.replace(
-        pack,
-        products=tuple(products),
-        facts=tuple(facts),
-        incidences=tuple(incidences),
-        sources=tuple(sources.items()),
-    )
