@@ -127,6 +127,53 @@ def _signals_evaluate(name, reference, outcomes, definition, synonyms, fmt, outp
     write_output(json_text(evaluation_json(ev)) if fmt == "json" else evaluation_text(ev), output)
 
 
+STUDY_FORMATS = ("table", "json", "markdown")
+
+
+def _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master, query, strata,
+                   sensitivity, report, statistic, synonyms) -> None:
+    """`signals --dedup-sensitivity` (the estimates at each deduplication level) and `--report FILE`
+    (the READUS-PV study report, HTML or Markdown by the file's suffix)."""
+    import shlex
+
+    from rxcompare.errors import ConfigError
+    from rxcompare.render.study import (
+        render_study_html,
+        render_study_markdown,
+        sensitivity_markdown,
+        sensitivity_text,
+    )
+    from rxcompare.sources.faers.engines import connect_engine
+    from rxcompare.sources.faers.normalise import load_synonyms
+    from rxcompare.stats.thresholds import Thresholds
+    from rxcompare.study import build_study, dedup_sensitivity
+
+    if drug is None:
+        raise ConfigError("--dedup-sensitivity and --report study one DRUG (with --vs DRUG2 for head to head)")
+    if sensitivity and fmt not in STUDY_FORMATS:
+        raise ConfigError(f"--dedup-sensitivity writes {', '.join(STUDY_FORMATS)}, not {fmt!r}")
+    kind = report.suffix.lower() if report is not None else ""
+    if report is not None and kind not in (".html", ".htm", ".md", ".markdown"):
+        raise ConfigError(f"--report {report}: give a file ending in .html (self-contained page) or .md (Markdown)")
+    names = tuple(x.strip() for x in (strata or "").split(",") if x.strip())
+    kw = {"drug": drug, "vs": vs, "events": tuple(event), "query": query, "strata": names,
+          "thresholds": Thresholds(min_count=min_count), "statistic": statistic, "synonyms": load_synonyms(synonyms)}
+    with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
+        if report is not None:
+            doc = build_study(tables, command=shlex.join(["rxcompare", *sys.argv[1:]]), **kw)
+            sens = doc["sensitivity"]
+        else:
+            sens = dedup_sensitivity(tables, **kw)
+    if report is not None:
+        report.write_text(render_study_html(doc) if kind in (".html", ".htm") else render_study_markdown(doc),
+                          encoding="utf-8")
+        err.print(f"wrote {report}", highlight=False)
+    if sensitivity:
+        text = (json_text(sens) if fmt == "json" else sensitivity_markdown(sens) if fmt == "markdown"
+                else sensitivity_text(sens, out.width))
+        write_output(text, output)
+
+
 def signals_cmd(
     drug: str | None = typer.Argument(None, help="drug label as written in the source"),
     vs: str | None = typer.Option(None, "--vs", help="head-to-head: ROR of DRUG against this drug"),
@@ -159,7 +206,14 @@ def signals_cmd(
     outcomes: Path | None = typer.Option(None, "--outcomes", help="--evaluate omop|euadr: outcome PT definitions "
                                          "[default: knowledge/reference_outcomes.json if present]"),
     definition: str = typer.Option("narrow", "--definition", help="--evaluate harpaz: narrow | broad PT sets"),
-    synonyms: Path | None = typer.Option(None, "--synonyms", help="--evaluate: CSV name,ingredient,product"),
+    synonyms: Path | None = typer.Option(None, "--synonyms", help="--evaluate, --dedup-sensitivity, --report: CSV "
+                                         "name,ingredient,product"),
+    dedup_sensitivity: bool = typer.Option(False, "--dedup-sensitivity", help="warehouse: the estimates and flags at "
+                                           "each deduplication level (none, FDA's rule, + demographic match)"),
+    report: Path | None = typer.Option(None, "--report", help="warehouse: write the READUS-PV study report "
+                                       "(.html or .md)"),
+    statistic: str = typer.Option("ror", "--statistic", help="--dedup-sensitivity, --report: the statistic charted: "
+                                  "ror | prr | ic | ebgm"),
 ) -> None:
     """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair, from a
     long table of reports (--reports) or the FAERS warehouse (DuckDB, or Spark with --engine spark)."""
@@ -167,6 +221,14 @@ def signals_cmd(
     from rxcompare.scoring import run_signals
     from rxcompare.stats.thresholds import Thresholds
 
+    if dedup_sensitivity or report is not None:
+        if reports is not None or evaluate is not None:
+            raise ConfigError("--dedup-sensitivity and --report study the FAERS warehouse; leave out "
+                              + ("--reports" if reports is not None else "--evaluate"))
+        query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
+        _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master, query, strata,
+                       dedup_sensitivity, report, statistic, synonyms)
+        return
     if fmt not in SIGNAL_FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(SIGNAL_FORMATS)}")
     if evaluate is not None:
