@@ -123,11 +123,12 @@ def dedup_sensitivity(
 # ---- the study report --------------------------------------------------------------------------------
 
 
-def _downloaded(source: str, quarter_dir: Path) -> str:
-    """When the quarter's zip was downloaded, as the download's checksum file records it (the time
-    it was written), else ''."""
-    for base in (Path(source), quarter_dir / source):
-        side = base.with_name(base.name + ".sha256")
+def _downloaded(source: str) -> str:
+    """When the quarter's zip was downloaded, as the download's checksum file beside it records it
+    (the time it was written; `rxcompare faers download` writes it), else ''. Only a source recorded
+    with its full path can be found again."""
+    if Path(source).is_absolute():
+        side = Path(source).with_name(Path(source).name + ".sha256")
         if side.is_file():
             return datetime.fromtimestamp(side.stat().st_mtime, UTC).isoformat(timespec="seconds")
     return ""
@@ -146,7 +147,7 @@ def _data_source(root: Path) -> dict[str, Any]:
         manifest = json.loads((dirs[q.quarter] / "manifest.json").read_text(encoding="utf-8"))
         quarters.append({
             "quarter": q.quarter, "layout": q.layout, "source": q.source, "sha256": q.sha256,
-            "downloaded": _downloaded(q.source, dirs[q.quarter]), "ingested_at": q.ingested_at,
+            "downloaded": _downloaded(q.source), "ingested_at": q.ingested_at,
             "reports": q.reports, "rejects": q.rejects, "flagged": q.flagged, "deleted": q.deleted,
             "missing": list(q.missing), "files": manifest.get("files", {}),
         })

@@ -160,7 +160,8 @@ def _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, s
           "thresholds": Thresholds(min_count=min_count), "statistic": statistic, "synonyms": load_synonyms(synonyms)}
     with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
         if report is not None:
-            doc = build_study(tables, command=shlex.join(["rxcompare", *sys.argv[1:]]), **kw)
+            ran = Path(sys.argv[0]).name in ("rxcompare", "__main__.py")  # not when called as a library
+            doc = build_study(tables, command=shlex.join(["rxcompare", *sys.argv[1:]]) if ran else "", **kw)
             sens = doc["sensitivity"]
         else:
             sens = dedup_sensitivity(tables, **kw)

@@ -307,7 +307,8 @@ def _data_section(doc: dict) -> dict:
     qs = src["quarters"]
     span = f"{qs[0]['quarter']} to {qs[-1]['quarter']}" if qs else "none"
     paras = [f"FDA Adverse Event Reporting System (FAERS) quarterly data files, {len(qs)} quarter(s) ingested "
-             f"({span}), read from warehouse {src['warehouse']} and counted on {doc['engine']}."]
+             f"({span}), read from warehouse {src['warehouse']} and counted on {doc['engine']}. Events are coded in "
+             "MedDRA (preferred terms); drugs are reported as free text."]
     if not any(q["downloaded"] for q in qs):
         paras.append("Download dates: not recorded (no download checksum file beside the ingested files); the "
                      "ingestion time of each file is given instead.")
@@ -424,10 +425,31 @@ def _sensitivity_section(doc: dict) -> dict:
     return _section("sensitivity", "Sensitivity analyses", paras, tables, [sensitivity_chart(sens)])
 
 
+def _design_section(doc: dict) -> dict:
+    m, sens = doc["measures"], doc["sensitivity"]
+    measures = "ROR, PRR, chi-square, IC" + ("" if m["head_to_head"] else " and EBGM")
+    primary = (f"head-to-head comparison of {doc['drug']} with {doc['comparator']} among cases naming either and not both"
+               if doc.get("comparator") else f"every event reported with {doc['drug']} against all other reports")
+    return _section("design", "Study design", [
+        "Disproportionality analysis of individual case safety reports (spontaneous reports) in the FDA Adverse "
+        "Event Reporting System (FAERS; custodian: the US Food and Drug Administration; public quarterly data files).",
+        f"Primary analysis: {primary}, counted in {doc['results']['counting_unit']}s under FDA's deduplication rule, "
+        f"with {measures} and the thresholds below; the {STAT_NAMES.get(doc['statistic'], doc['statistic'])} of each "
+        "flagged pair followed quarter by quarter over the cases received.",
+        "Sensitivity analyses: the same analysis at each deduplication level ("
+        + ", ".join(lv["name"] for lv in sens["levels"]) + ").",
+        "No case-by-case review of the reports was performed by this tool; a flagged pair is a statistical "
+        "signal to be assessed, not a confirmed adverse drug reaction.",
+    ])
+
+
+STAT_NAMES = {"ror": "ROR", "prr": "PRR", "ic": "IC", "ebgm": "EBGM"}
+
+
 def study_sections(doc: dict) -> list[dict]:
     """The report's sections (title, paragraphs, tables, charts, items), in READUS-PV order."""
     return [
-        _data_section(doc), _selection_section(doc), _identification_section(doc), _measures_section(doc),
+        _design_section(doc), _data_section(doc), _selection_section(doc), _identification_section(doc), _measures_section(doc),
         _results_section(doc), _sensitivity_section(doc),
         _section("limitations", "Limitations of spontaneous reporting", items=LIMITATIONS),
         _section("reproducibility", "Reproducibility", [
@@ -436,7 +458,7 @@ def study_sections(doc: dict) -> list[dict]:
 
 
 def _title(doc: dict) -> str:
-    return f"Disproportionality analysis of {_subject(doc)} in FAERS"
+    return f"Disproportionality analysis of {_subject(doc)}: FAERS individual case safety reports"
 
 
 def render_study_markdown(doc: dict) -> str:
@@ -449,8 +471,8 @@ def render_study_markdown(doc: dict) -> str:
         for t in s["tables"]:
             out += [f"**{t['caption']}**", "", _md_table(t["header"], t["rows"]), ""]
         for c in s["charts"]:
-            out += [f"**{c.title}**", "", c.summary or c.absent, ""]
-            if c.rows:
+            out += [f"**{c.title}**", "", c.summary or c.absent, ""] + [f"{n}" for n in c.notes] + ([""] if c.notes else [])
+            if c.rows and c.key.startswith("cumulative"):  # the sensitivity chart's data is the table above
                 out += [_md_table(c.columns, list(c.rows)), ""]
         out += [f"- {i}" for i in s["bullets"]] + ([""] if s["bullets"] else [])
     return "\n".join(out).rstrip() + "\n"
