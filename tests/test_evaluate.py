@@ -19,9 +19,9 @@ from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.sources.faers.normalise import load_synonyms, normalise_drug_name
 from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
-from rxcompare.sources.reference_sets import load_reference
+from rxcompare.sources.reference_sets import DEFAULT_OUTCOMES, load_outcome_definitions, load_reference
 
-OUTCOMES = ROOT / "knowledge" / "reference_outcomes.json"
+OUTCOMES = ROOT / "src" / "rxcompare" / "data" / "reference_outcomes.json"
 HEADER = ["exposureId", "exposureName", "outcomeId", "outcomeName", "groundTruth", "indicationId",
           "indicationName", "comparatorId", "comparatorName", "comparatorType"]
 # a small reference file in OMOP's layout: names of the synthetic world, two outcomes of ours
@@ -136,13 +136,23 @@ def test_cli_evaluate_table_and_json(small, capsys):
     assert doc["metrics"] == evaluation_json(ev)["metrics"]
 
 
+def test_outcome_definitions_ship_with_the_package(small, capsys, tmp_path, monkeypatch):
+    """Without --outcomes the definitions installed with rxcompare are used, whatever the folder run from."""
+    wh, ev, _, root = small
+    monkeypatch.chdir(tmp_path)
+    assert DEFAULT_OUTCOMES.is_file() and load_outcome_definitions(DEFAULT_OUTCOMES) == load_outcome_definitions(OUTCOMES)
+    doc = json.loads(run_cli(capsys, "signals", "--evaluate", "omop", "--reference", str(root), "--synonyms",
+                             str(root / "q" / "synonyms.csv"), "--warehouse", str(wh.path), "-f", "json"))
+    assert doc["metrics"] == evaluation_json(ev)["metrics"]
+
+
 def test_bad_reference_input_is_a_clear_error(tmp_path):
     bad = tmp_path / "omopReferenceSet.csv"
     bad.write_text("drug,event\nx,y\n", encoding="utf-8")
     with pytest.raises(FaersError, match="header lacks exposureName, outcomeName, groundTruth"):
         load_reference("omop", bad, outcomes=OUTCOMES)
-    with pytest.raises(ConfigError, match="give --outcomes"):
-        load_reference("omop", bad)
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_reference("omop", shared_path("reference-sets"), outcomes=tmp_path / "absent.json")
     with pytest.raises(ConfigError, match="not one of omop, euadr, harpaz"):
         load_reference("vigibase", bad)
 

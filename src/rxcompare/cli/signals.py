@@ -118,8 +118,6 @@ def _signals_evaluate(name, reference, outcomes, definition, synonyms, fmt, outp
 
     if fmt not in ("table", "json"):
         raise ConfigError(f"--evaluate writes table or json, not {fmt!r}")
-    if outcomes is None and name != "harpaz" and Path("knowledge/reference_outcomes.json").is_file():
-        outcomes = Path("knowledge/reference_outcomes.json")
     ref = load_reference(name, reference, outcomes=outcomes, level=definition)
     with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
         ev = evaluate_reference(tables, ref, query=query, thresholds=Thresholds(min_count=min_count),
@@ -205,7 +203,7 @@ def signals_cmd(
                                         "set instead: omop | euadr | harpaz"),
     reference: Path | None = typer.Option(None, "--reference", help="--evaluate: reference set file or its folder"),
     outcomes: Path | None = typer.Option(None, "--outcomes", help="--evaluate omop|euadr: outcome PT definitions "
-                                         "[default: knowledge/reference_outcomes.json if present]"),
+                                         "[default: the definitions shipped with rxcompare]"),
     definition: str = typer.Option("narrow", "--definition", help="--evaluate harpaz: narrow | broad PT sets"),
     synonyms: Path | None = typer.Option(None, "--synonyms", help="--evaluate, --dedup-sensitivity, --report: CSV "
                                          "name,ingredient,product"),

@@ -12,7 +12,7 @@ Three sets are read in the layouts in which they are published:
   the first row of each event only).
 
 OMOP and EU-ADR outcomes are cohort names, not MedDRA terms: their PT definitions come from a file of
-ours (``knowledge/reference_outcomes.json``). Drug names are mapped to warehouse labels through the
+ours (``rxcompare/data/reference_outcomes.json``). Drug names are mapped to warehouse labels through the
 synonym table (:class:`~rxcompare.sources.faers.normalise.Synonyms`), else by their cleaned name;
 nothing is guessed: a name that matches no label, or that matches several, is listed with why.
 """
@@ -49,6 +49,8 @@ REFERENCE_FILES = {
     "harpaz": "harpaz_2014_reference_set.csv",
 }
 HARPAZ_DEFINITIONS = "harpaz_2014_event_definitions.csv"
+DEFAULT_OUTCOMES = Path(__file__).resolve().parent.parent / "data" / "reference_outcomes.json"
+"""The PT definitions of OMOP's and EU-ADR's outcomes that ship with rxcompare (ours, see its notes)."""
 REFERENCE_ENV = "RXCOMPARE_REFERENCE_SETS"
 
 _COLUMNS = {  # (drug, outcome, truth) columns, and the other columns each layout is known to have
@@ -139,15 +141,14 @@ def load_reference(
 ) -> Reference:
     """Read reference set ``name`` (``omop``, ``euadr``, ``harpaz``) from ``path`` (a file or the folder
     holding it), with its outcome definitions: Harpaz's own (``level`` narrow, or broad = narrow and
-    broad terms), else the JSON file ``outcomes``. Unknown columns and unreadable lines are listed in
-    :attr:`Reference.notes`."""
+    broad terms), else the JSON file ``outcomes`` (by default :data:`DEFAULT_OUTCOMES`, shipped with the
+    package). Unknown columns and unreadable lines are listed in :attr:`Reference.notes`."""
     if name not in REFERENCE_SETS:
         raise ConfigError(f"--evaluate {name!r} is not one of {', '.join(REFERENCE_SETS)}")
     if level not in ("narrow", "broad"):
         raise ConfigError(f"--definition {level!r}: use narrow or broad")
     if name != "harpaz" and outcomes is None:
-        raise ConfigError(f"--evaluate {name}: give --outcomes FILE (PT definitions of its outcomes, "
-                          "e.g. knowledge/reference_outcomes.json)")
+        outcomes = DEFAULT_OUTCOMES
     p = _reference_path(name, path)
     (drug_col, outcome_col, truth_col), known = _COLUMNS[name]
     notes: list[str] = []
