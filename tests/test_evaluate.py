@@ -19,7 +19,11 @@ from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.sources.faers.normalise import load_synonyms, normalise_drug_name
 from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
-from rxcompare.sources.reference_sets import DEFAULT_OUTCOMES, load_outcome_definitions, load_reference
+from rxcompare.sources.reference_sets import (
+    DEFAULT_OUTCOMES,
+    load_outcome_definitions,
+    load_reference,
+)
 
 OUTCOMES = ROOT / "src" / "rxcompare" / "data" / "reference_outcomes.json"
 HEADER = ["exposureId", "exposureName", "outcomeId", "outcomeName", "groundTruth", "indicationId",
