@@ -1,0 +1,141 @@
+"""Building and writing a pack document: entries from parsed labels and curated files
+(:func:`build_pack`), a pack as a document (:func:`pack_to_dict`), written atomically
+(:func:`write_pack`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rxcompare.errors import PackError
+from rxcompare.models import Fact, Incidence, Label, Product, to_dict
+from rxcompare.sources.pack.curated import read_curated_entry
+from rxcompare.sources.pack.read import forget_loaded, pack_from_dict
+from rxcompare.sources.pack.record import SCHEMA, VERSION, Pack
+
+__all__ = ["build_pack", "entry_from_label", "pack_to_dict", "write_pack"]
+
+
+def entry_from_label(
+    label: Label, product_id: str | None = None
+) -> tuple[Product, list[Fact], list[Incidence], tuple[str, ...]]:
+    """A pack entry from a parsed label (SPL or openFDA), as ``pack build --spl`` makes it: the
+    product, its facts and incidences (under ``product_id``, default the label's own product id)
+    and its coverage (every numbered top-level section of the label; the boxed warning for SPL,
+    whose section codes say whether there is one)."""
+    from rxcompare.sources.labels.facts import extract_facts, product_from_label
+
+    product = product_from_label(label)
+    if product_id is not None and product_id != product.id:
+        product = dataclasses.replace(product, id=product_id)
+    facts, incidences = extract_facts(label, product.id)
+    coverage = tuple(sorted(
+        {s.number.split(".")[0] for s in label.sections if s.number}
+        | ({"BW"} if label.source == "spl" else set())
+    ))
+    return product, facts, incidences, coverage
+
+
+def build_pack(
+    curated: Iterable[str | os.PathLike[str]] = (),
+    spl: Iterable[str | os.PathLike[str]] = (),
+    event_groups: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Build the pack document from curated entries and real SPL files."""
+    products: dict[str, Product] = {}
+    facts: list[Fact] = []
+    incidences: list[Incidence] = []
+    sources: dict[str, str] = {}
+    coverage: dict[str, list[str]] = {}
+    spl = sorted(map(str, spl))
+    if spl:
+        from rxcompare.sources.labels.spl import parse_spl
+    for path in spl:
+        product, f, inc, cov = entry_from_label(parse_spl(path))
+        products[product.id] = product
+        facts += f
+        incidences += inc
+        sources[product.id] = "spl"
+        coverage[product.id] = list(cov)
+    for path in sorted(map(str, curated)):
+        product, f, inc, cov = read_curated_entry(path)
+        coverage[product.id] = list(cov)
+        if product.id in products:
+            raise PackError(f"curated entry {path}: product id {product.id!r} is already in the pack")
+        products[product.id] = product
+        facts += f
+        incidences += inc
+        sources[product.id] = "curated"
+    groups: dict[str, list[str]] = {}
+    if event_groups is not None:
+        try:
+            groups = json.loads(Path(event_groups).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise PackError(f"event groups {event_groups}: cannot read ({exc})") from exc
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "built": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "products": [to_dict(p) for p in sorted(products.values(), key=lambda p: p.id)],
+        "facts": [to_dict(f) for f in facts],
+        "incidences": [to_dict(i) for i in incidences],
+        "event_groups": groups,
+        "sources": dict(sorted(sources.items())),
+        "coverage": dict(sorted(coverage.items())),
+    }
+
+
+def pack_to_dict(pack: Pack, built: str | None = None) -> dict[str, Any]:
+    """The pack document of a pack (what :func:`write_pack` writes and :func:`pack_from_dict` reads)."""
+    labels = {
+        lab.product: {k: v for k, v in to_dict(lab).items() if k != "product"}
+        for lab in sorted(pack.labels, key=lambda x: x.product)
+    }
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "built": built or pack.built,
+        "products": [to_dict(p) for p in sorted(pack.products, key=lambda p: p.id)],
+        "facts": [to_dict(f) for f in pack.facts],
+        "incidences": [to_dict(i) for i in pack.incidences],
+        "event_groups": {k: list(v) for k, v in pack.event_groups},
+        "sources": dict(sorted(pack.sources)),
+        "coverage": {k: list(v) for k, v in sorted(pack.coverage)},
+        **({"labels": labels} if labels else {}),
+    }
+
+
+def write_pack(doc: dict[str, Any], out: str | os.PathLike[str]) -> Path:
+    """Write atomically: a temporary file in the same folder, read back as a pack, then renamed
+    over ``out``; an error at any step leaves ``out`` as it was (never half a pack)."""
+    out = Path(out)
+    pack_from_dict(doc, str(out))  # refuse to write what could not be read back
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".json", dir=out.parent)
+    except OSError as exc:
+        raise PackError(f"cannot write the pack {out} ({exc}); choose another place with --out") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=1, sort_keys=False)
+            fh.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a pack is for everyone to read
+        try:  # what reaches the disk is read back before it replaces anything
+            pack_from_dict(json.loads(Path(tmp).read_text(encoding="utf-8")), f"{out} (as written)")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise PackError(f"the pack written to {out} does not read back ({exc}); {out} was left as it was") from None
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise PackError(f"cannot write the pack {out} ({exc}); {out} was left as it was") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    forget_loaded()
+    return out

@@ -1,0 +1,105 @@
+"""The pack as a record: :class:`Pack` (products, facts, incidences, coverage, labels held) and
+:class:`PackLabel` (the label an entry was made from)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rxcompare.errors import PackError
+from rxcompare.models import Fact, Incidence, Product
+
+__all__ = ["SCHEMA", "SOURCE_NAMES", "VERSION", "Pack", "PackLabel"]
+
+SCHEMA = "rxcompare/pack"
+VERSION = 1
+
+
+SOURCE_NAMES = {
+    "spl": "parsed SPL",
+    "dailymed": "parsed SPL from DailyMed",
+    "openfda": "parsed openFDA label",
+    "curated": "curated",
+}
+
+
+@dataclass(frozen=True)
+class PackLabel:
+    """The label a pack entry was made from: which document, which version, from where."""
+
+    product: str
+    set_id: str | None
+    version: str | None
+    effective_date: str | None
+    source: str  # "spl" | "dailymed" | "openfda" | "curated"
+    url: str | None = None
+    fetched: str | None = None  # ISO date the document was fetched (updated entries only)
+
+
+@dataclass(frozen=True)
+class Pack:
+    """Products, facts and incidences, indexed by product id."""
+
+    version: int
+    built: str
+    products: tuple[Product, ...]
+    facts: tuple[Fact, ...]
+    incidences: tuple[Incidence, ...]
+    event_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sources: tuple[tuple[str, str], ...] = ()  # product id -> "spl" | "curated"
+    # product id -> top-level label sections read in full ("1", "2", "5", "BW", ...). Silence on a
+    # topic means "the label states nothing" only inside these sections; elsewhere it means "not
+    # curated". Labels parsed from SPL are read in full.
+    coverage: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    labels: tuple[PackLabel, ...] = ()  # recorded by `pack update`; else derived from the citations
+    origin: str = "embedded"  # "embedded" | "user" | "file"
+    path: str | None = None  # the file read (user pack or --pack file)
+
+    def product(self, product_id: str) -> Product:
+        for p in self.products:
+            if p.id == product_id:
+                return p
+        raise PackError(f"the knowledge pack has no product {product_id!r}")
+
+    def facts_for(self, product_id: str, topic_prefix: str = "") -> tuple[Fact, ...]:
+        return tuple(
+            f for f in self.facts if f.product == product_id and f.topic.startswith(topic_prefix)
+        )
+
+    def incidences_for(self, product_id: str) -> tuple[Incidence, ...]:
+        return tuple(i for i in self.incidences if i.product == product_id)
+
+    def source_of(self, product_id: str) -> str | None:
+        return dict(self.sources).get(product_id)
+
+    def coverage_of(self, product_id: str) -> tuple[str, ...]:
+        return dict(self.coverage).get(product_id, ())
+
+    def label_of(self, product_id: str) -> PackLabel:
+        """The label the entry holds: as recorded by ``pack update``, else the version most of the
+        entry's label-document citations name (curated facts from other documents left out)."""
+        for lab in self.labels:
+            if lab.product == product_id:
+                return lab
+        cites = [
+            x.citation for x in (*self.facts_for(product_id), *self.incidences_for(product_id))
+            if x.citation.kind == "label" and x.citation.source_class == "label"
+        ]
+        counts: dict[tuple, int] = {}
+        for c in cites:
+            key = (c.set_id, c.version, c.effective_date, c.url)
+            counts[key] = counts.get(key, 0) + 1
+        set_id, version, date, url = max(counts, key=counts.__getitem__) if counts else (None,) * 4
+        if set_id is None:
+            set_id = next((p.set_id for p in self.products if p.id == product_id), None)
+        return PackLabel(product_id, set_id, version, date, self.source_of(product_id) or "curated", url)
+
+    def describe(self) -> str:
+        """Which pack this is, in one line (a comparison's ``("pack", ...)`` provenance)."""
+        when = "updated" if self.origin == "user" else "built"
+        what = {"embedded": "the embedded pack", "user": "the user pack"}.get(self.origin)
+        if what is None:
+            what = f"pack file {Path(self.path).name}" if self.path else "a pack file"
+        fetched = sorted({f"{lab.product} {lab.fetched}" for lab in self.labels if lab.fetched})
+        fresh = f"; labels fetched: {', '.join(fetched)}" if fetched else ""
+        return f"knowledge pack version {self.version}, {when} {self.built}: {what}{fresh}"
