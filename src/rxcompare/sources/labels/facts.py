@@ -26,6 +26,7 @@ from rxcompare.sources.labels.spl import (
     sentences,
     split_caps_heading,
 )
+from rxcompare.sources.labels.warning_topics import classify_warning, warning_topic
 
 # --- products --------------------------------------------------------------------------------
 
@@ -279,54 +280,16 @@ def _contraindication_facts(ctx: _Context, section: Section) -> list[Fact]:
 
 # --- warnings and precautions ----------------------------------------------------------------
 
-_WARNING_TOPICS = (  # title keywords -> topic; first match wins (most specific first)
-    (re.compile(r"hepatitis\s*b|\bhbv\b", re.IGNORECASE), "warning.hbv"),
-    (re.compile(r"progressive multifocal|\bpml\b", re.IGNORECASE), "warning.pml"),
-    (re.compile(r"herpes", re.IGNORECASE), "warning.herpes"),
-    (re.compile(r"serious infection", re.IGNORECASE), "warning.serious_infections"),
-    (
-        re.compile(
-            r"infusion|injection|administration[- ]related|administration reaction", re.IGNORECASE
-        ),
-        "warning.administration_reactions",
-    ),
-    (re.compile(r"infection", re.IGNORECASE), "warning.infections"),
-    (re.compile(r"immunoglobulin|hypogammaglobulin", re.IGNORECASE), "warning.immunoglobulins"),
-    # "malignanc", not "malignan": neuroleptic malignant syndrome is not a malignancy
-    (re.compile(r"malignanc|cancer|lymphoma|neoplas", re.IGNORECASE), "warning.malignancy"),
-    (re.compile(r"colitis", re.IGNORECASE), "warning.colitis"),
-    (
-        re.compile(
-            r"\bliver\b|hepatotox|hepatic\s+(?:injury|failure|dysfunction|toxicity|enzyme|"
-            r"events?|reactions?)|(?:drug-induced|autoimmune|immune-mediated)\s+hepatitis",
-            re.IGNORECASE,
-        ),
-        "warning.liver_injury",
-    ),
-    (re.compile(r"fetal|foetal|pregnan|embryo", re.IGNORECASE), "warning.fetal_risk"),
-)
-
-
-def warning_topic(title: str) -> str:
-    """The topic of a warnings-and-precautions subsection, from keywords of its title."""
-    for pattern, topic in _WARNING_TOPICS:
-        if pattern.search(title):
-            if topic == "warning.administration_reactions" and not re.search(
-                r"reaction", title, re.IGNORECASE
-            ):
-                continue
-            return topic
-    return "warning.other"
-
-
 def _warning_facts(ctx: _Context, section: Section) -> list[Fact]:
     facts = []
     for sub in section.subsections or (section,):
         first = _first_statement(ctx, sub)
         if not first:
             continue
-        topic = warning_topic(sub.title) if sub is not section else "warning.other"
-        extra = {}
+        topic, subject = (
+            classify_warning(sub.title, sub.text) if sub is not section else ("warning.other", None)
+        )
+        extra = {"subject": subject} if subject else {}
         if topic == "warning.administration_reactions":
             extra["kind"] = (
                 "infusion" if re.search(r"infusion", sub.title, re.IGNORECASE) else "injection"

@@ -111,6 +111,44 @@ _TOPICS = (
 
 TOPICS: dict[str, Topic] = {t.key: t for t in _TOPICS}
 
+# What a warning filed under ``warning.other`` is about: extracted warnings-and-precautions facts
+# carry one of these as their ``subject`` qualifier (see
+# :mod:`rxcompare.sources.labels.warning_topics`), so a comparison still sees them as other warnings
+# while a reader can tell a cardiac warning from a bleeding one.
+WARNING_SUBJECTS: dict[str, str] = {
+    "hypersensitivity": "hypersensitivity, anaphylaxis, angioedema",
+    "skin": "serious skin reactions and other skin effects",
+    "bleeding": "bleeding and haemorrhage",
+    "thromboembolism": "thrombosis and thromboembolic events",
+    "cardiac": "heart: failure, arrhythmia, QT prolongation, ischaemia, stroke",
+    "blood_pressure": "hypertension, hypotension, syncope",
+    "bone_marrow": "bone marrow suppression and cytopenias",
+    "hypoglycaemia": "hypoglycaemia",
+    "lactic_acidosis": "lactic acidosis",
+    "ketoacidosis": "ketoacidosis",
+    "metabolic": "glucose, lipids, electrolytes, weight, tumour lysis",
+    "pancreatitis": "pancreatitis",
+    "renal": "kidney injury and renal failure",
+    "pulmonary": "lung and breathing: interstitial lung disease, pneumonitis, bronchospasm",
+    "neurological": "nervous system: seizures, neuropathy, sedation, encephalopathy",
+    "psychiatric": "psychiatric effects, dependence, withdrawal",
+    "suicidality": "suicidal thoughts and behaviour",
+    "gastrointestinal": "gastrointestinal: perforation, diarrhoea, dysphagia",
+    "eye": "eyes and vision",
+    "endocrine": "thyroid, adrenal, prolactin and other hormones",
+    "musculoskeletal": "bones, joints, tendons, muscles, growth",
+    "immune": "immune-mediated reactions, immunosuppression, cytokine release, vaccination",
+    "genitourinary": "urinary and genital effects",
+    "wound_healing": "wound healing complications",
+    "mortality": "increased mortality",
+    "drug_interactions": "interactions and concomitant use",
+    "special_populations": "populations at risk: elderly, children, organ impairment",
+    "use_errors": "administration errors, REMS programmes, interchangeability, exposure",
+    "diagnostic": "imaging, radiation and interference with laboratory tests",
+    "monitoring": "laboratory tests and monitoring during treatment",
+    "resistance": "drug resistance and loss of efficacy",
+}
+
 # A topic's evidence includes the facts of its narrower topics: serious infections, herpes,
 # hepatitis B and PML are infections.
 TOPIC_CHILDREN: dict[str, tuple[str, ...]] = {
