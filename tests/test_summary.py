@@ -141,3 +141,15 @@ def test_terminal_row_labels_never_split_at_80_columns(km):
         assert len(line) <= 80
     for broken in ("indicatio\n", "administr\n"):
         assert broken not in text
+
+
+def test_row_labels_fit_their_column_and_are_never_cut_silently():
+    from rxcompare.render.common import ROW_LABEL_WIDTH, ROW_LABELS, row_label
+    from rxcompare.sources.labels.topics import TOPICS
+
+    assert all(len(v) <= ROW_LABEL_WIDTH for v in ROW_LABELS.values()), ROW_LABELS
+    for topic in [*TOPICS, "x.premedication", "x.contraception", "x.a_very_long_topic_name"]:
+        label = row_label(topic)
+        assert len(label) <= ROW_LABEL_WIDTH
+        whole = topic.split(".")[-1].replace("_", " ")
+        assert label in ROW_LABELS.values() or label == whole or label.endswith("."), (topic, label)

@@ -112,18 +112,28 @@ SUMMARY_GROUPS = (
 ROW_LABELS = {
     "administered_by": "given by", "antibody_type": "antibody", "administration_reactions": "reactions",
     "serious_infections": "serious inf.", "immunoglobulins": "Ig levels", "contraindication": "contraind.",
-    "during_treatment": "during use", "observation": "observation", "premedication": "premedication",
+    "during_treatment": "during use", "observation": "observation", "premedication": "premed.",
     "maintenance": "maintenance", "infusion_duration": "duration", "boxed_warning": "boxed",
-    "fetal_risk": "fetal risk", "contraception": "contraception", "liver_injury": "liver",
+    "fetal_risk": "fetal risk", "contraception": "contracept.", "planning_pregnancy": "pregnancy", "liver_injury": "liver",
     "non_live": "non-live", "administrations": "doses", "visits": "visits", "no_head_to_head": "trials",
     "missed_dose": "missed dose", "convenience": "convenience", "monitoring": "monitoring",
     "infections": "infections", "malignancy": "malignancy", "indication": "indication",
 }
 
 
-def row_label(topic: str) -> str:
+ROW_LABEL_WIDTH = 12
+
+
+def row_label(topic: str, width: int | None = ROW_LABEL_WIDTH) -> str:
+    """The label of a topic's row. With a ``width`` (the terminal's fixed first column): the short
+    label, at most ``width`` characters, a longer name abbreviated with a full stop, never cut
+    silently; without one (Markdown, HTML): the topic's whole name."""
     last = topic.split(".")[-1]
-    return ROW_LABELS.get(last, last.replace("_", " "))[:12]
+    whole = last.replace("_", " ")
+    if width is None:
+        return whole
+    label = ROW_LABELS.get(last, whole)
+    return label if len(label) <= width else label[: width - 1].rstrip() + "."
 
 
 def summary_groups(comparison: Comparison, audience: str = "clinician"):

@@ -69,7 +69,7 @@ def render_markdown(comparison: Comparison) -> str:
         if rows:
             out += [f"| | {c.a.name} | {c.b.name} |", "|---|---|---|"]
             for f in rows:
-                topic = row_label(f.topic)
+                topic = row_label(f.topic, width=None)
                 out.append(f"| {topic} | {_cell(f.a_text)} | {_cell(f.b_text)} |")
             out.append("")
         out += [_finding_line(f, c, notes, audience) for f in d.findings if f.kind != "gap"]
