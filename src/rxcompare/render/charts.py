@@ -20,79 +20,28 @@ Every text placed in an SVG is escaped here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from html import escape
 
 from rxcompare.models import Citation, Comparison, Estimate, Finding, Grade
+from rxcompare.render.svg import (
+    COLOURS,
+    ROW,
+    WIDTH,
+    Chart,
+    axis_title,
+    esc,
+    line_el,
+    linear_ticks,
+    log_ticks,
+    num,
+    rect_el,
+    short,
+    svg_el,
+    text_el,
+    tick_label,
+)
 
-WIDTH = 720
-ROW = 26
-COLOURS = (
-    "#1f5f9e",
-    "#c25a00",
-    "#5f5f5f",
-)  # drug A, drug B, anything else (colour-blind safe pair)
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One chart, or the sentence saying why it is absent."""
-
-    key: str  # unique within a page, used for element ids
-    title: str
-    svg: str = ""  # a complete <svg> element; "" when absent
-    summary: str = ""  # text alternative: what is drawn, in words
-    columns: tuple[str, ...] = ()  # the data table under the chart
-    rows: tuple[tuple[str, ...], ...] = ()
-    citations: tuple[Citation, ...] = ()
-    absent: str = ""
-    notes: tuple[str, ...] = ()  # rows that could not be drawn, and why
-
-
-# --- SVG primitives (every string escaped) ---------------------------------------------------
-
-
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
-def _n(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".")
-
-
-def _text(x: float, y: float, s: str, anchor: str = "start", cls: str = "") -> str:
-    c = f' class="{cls}"' if cls else ""
-    return f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}"{c}>{_e(s)}</text>'
-
-
-def _line(x1: float, y1: float, x2: float, y2: float, cls: str) -> str:
-    return f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" class="{cls}"/>'
-
-
-def _rect(x: float, y: float, w: float, h: float, fill: str, cls: str = "") -> str:
-    c = f' class="{cls}"' if cls else ""
-    return (
-        f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(max(w, 0))}" height="{_n(h)}" fill="{fill}"{c}/>'
-    )
-
-
-def _svg(key: str, height: float, title: str, summary: str, body: list[str]) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_n(height)}" '
-        f'class="chart-svg" role="img" aria-labelledby="{_e(key)}-t {_e(key)}-d" '
-        f'preserveAspectRatio="xMinYMin meet">'
-        f'<title id="{_e(key)}-t">{_e(title)}</title><desc id="{_e(key)}-d">{_e(summary)}</desc>'
-        + "".join(body)
-        + "</svg>"
-    )
-
-
-def _axis_title(left: float, right: float, bottom: float, title: str) -> str:
-    return _text((left + right) / 2, bottom + 34, title, "middle", "axis-title")
-
-
-def _short(label: str, limit: int = 30) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+__all__ = ["Chart", "burden_chart", "charts_for", "forest_chart", "linear_ticks", "log_ticks",
+           "per_year_chart", "trial_charts"]
 
 
 def _cites(findings: list[Finding]) -> tuple[Citation, ...]:
@@ -121,36 +70,6 @@ def _ci(e: Estimate) -> str:
     if math.isnan(e.lower) or math.isnan(e.upper):
         return "not estimable"
     return f"{e.lower:.3g} to {e.upper:.3g}"
-
-
-# --- scales ------------------------------------------------------------------------------------
-
-
-def log_ticks(lo: float, hi: float) -> list[float]:
-    """1-2-5 ticks within [lo, hi] (positive), always including 1 when it is inside."""
-    ticks = []
-    for k in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1):
-        for m in (1, 2, 5):
-            t = m * 10.0**k
-            if lo <= t <= hi:
-                ticks.append(t)
-    if len(ticks) > 9:  # wide ranges: powers of ten only
-        ticks = [t for t in ticks if math.isclose(math.log10(t), round(math.log10(t)))]
-    return ticks
-
-
-def linear_ticks(lo: float, hi: float, target: int = 6) -> list[float]:
-    """Round-numbered ticks (1, 2 or 5 times a power of ten apart) covering [lo, hi]."""
-    span = hi - lo if hi > lo else 1.0
-    raw = span / target
-    mag = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-    first, last = math.floor(lo / step), math.ceil(hi / step)
-    return [round(k * step, 10) for k in range(first, max(last, first + 1) + 1)]
-
-
-def _tick_label(t: float) -> str:
-    return f"{t:g}"
 
 
 # --- forest plot of head-to-head RORs ----------------------------------------------------------
@@ -208,13 +127,13 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
         return left + (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) * (right - left)
 
     body = [
-        _text(left, 14, f"← reported relatively more with {_short(c.b.name, 18)}", cls="axis-note"),
-        _text(right, 14, f"with {_short(c.a.name, 18)} →", "end", "axis-note"),
+        text_el(left, 14, f"← reported relatively more with {short(c.b.name, 18)}", cls="axis-note"),
+        text_el(right, 14, f"with {short(c.a.name, 18)} →", "end", "axis-note"),
     ]
     for t in log_ticks(lo, hi):
         body += [
-            _line(x(t), top - 6, x(t), bottom, "grid" if t != 1 else "ref"),
-            _text(x(t), bottom + 16, _tick_label(t), "middle", "tick"),
+            line_el(x(t), top - 6, x(t), bottom, "grid" if t != 1 else "ref"),
+            text_el(x(t), bottom + 16, tick_label(t), "middle", "tick"),
         ]
     for i, (label, e) in enumerate(drawn):
         y = top + ROW * i + ROW / 2
@@ -222,20 +141,20 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
         lo_v = e.value if e.lower is None else e.lower if _finite(e.lower) else 0.0
         hi_v = e.value if e.upper is None else e.upper if _finite(e.upper) else math.inf
         ci = _ci(e)
-        body.append(f"<g><title>{_e(label)}: {e.value:.3g} ({_e(ci)})</title>")
-        body.append(_text(left - 8, y + 4, _short(label), "end", "label"))
-        body.append(_line(x(lo_v), y, x(hi_v), y, "ci"))
+        body.append(f"<g><title>{esc(label)}: {e.value:.3g} ({esc(ci)})</title>")
+        body.append(text_el(left - 8, y + 4, short(label), "end", "label"))
+        body.append(line_el(x(lo_v), y, x(hi_v), y, "ci"))
         if hi_v > hi:
-            body.append(f'<path d="M{_n(right)} {_n(y)} l-7 -5 v10 z" class="mark"/>')
+            body.append(f'<path d="M{num(right)} {num(y)} l-7 -5 v10 z" class="mark"/>')
         if lo_v < lo:
-            body.append(f'<path d="M{_n(left)} {_n(y)} l7 -5 v10 z" class="mark"/>')
-        body.append(_rect(x(e.value) - 5, y - 5, 10, 10, COLOURS[0], "mark"))
-        body.append(_text(right + 10, y + 4, f"{e.value:.3g} ({ci})", cls="value"))
+            body.append(f'<path d="M{num(left)} {num(y)} l7 -5 v10 z" class="mark"/>')
+        body.append(rect_el(x(e.value) - 5, y - 5, 10, 10, COLOURS[0], "mark"))
+        body.append(text_el(right + 10, y + 4, f"{e.value:.3g} ({ci})", cls="value"))
         body.append("</g>")
     body.append(
-        _axis_title(left, right, bottom, "reporting odds ratio (log scale; 1 = no difference)")
+        axis_title(left, right, bottom, "reporting odds ratio (log scale; 1 = no difference)")
     )
-    svg = _svg(key, bottom + 44, title, summary, body)
+    svg = svg_el(key, bottom + 44, title, summary, body)
     return Chart(key, title, svg, summary, columns, tuple(rows), cites, notes=notes)
 
 
@@ -292,29 +211,29 @@ def _trial_chart(key: str, name: str, found: list[tuple[str, Estimate, Finding]]
     body = []
     for t in ticks:
         body += [
-            _line(x(t), top - 6, x(t), bottom, "ref" if t == 0 else "grid"),
-            _text(x(t), bottom + 16, f"{t:+g}" if t else "0", "middle", "tick"),
+            line_el(x(t), top - 6, x(t), bottom, "ref" if t == 0 else "grid"),
+            text_el(x(t), bottom + 16, f"{t:+g}" if t else "0", "middle", "tick"),
         ]
     for i, (label, e, f) in enumerate(found):
         y = top + ROW * i + ROW / 2
         v = 100 * e.value
-        body.append(f"<g><title>{_e(f.statement)}</title>")
-        body.append(_text(left - 8, y + 4, _short(label), "end", "label"))
+        body.append(f"<g><title>{esc(f.statement)}</title>")
+        body.append(text_el(left - 8, y + 4, short(label), "end", "label"))
         if _finite(e.lower) and _finite(e.upper):
-            body.append(_line(x(100 * e.lower), y, x(100 * e.upper), y, "ci"))
+            body.append(line_el(x(100 * e.lower), y, x(100 * e.upper), y, "ci"))
         body.append(
-            f'<circle cx="{_n(x(v))}" cy="{_n(y)}" r="5" fill="{COLOURS[0]}" class="mark"/>'
+            f'<circle cx="{num(x(v))}" cy="{num(y)}" r="5" fill="{COLOURS[0]}" class="mark"/>'
         )
-        body.append(_text(right + 10, y + 4, f"{v:+.1f} pp", cls="value"))
+        body.append(text_el(right + 10, y + 4, f"{v:+.1f} pp", cls="value"))
         body.append("</g>")
     body.append(
-        _axis_title(left, right, bottom, "risk difference, percentage points (0 = no difference)")
+        axis_title(left, right, bottom, "risk difference, percentage points (0 = no difference)")
     )
     columns = ("Reaction", "Risk difference (pp)", f"{level}% CI (pp)", "Trial finding")
     return Chart(
         key,
         title,
-        _svg(key, bottom + 44, title, summary, body),
+        svg_el(key, bottom + 44, title, summary, body),
         summary,
         columns,
         rows,
@@ -340,30 +259,30 @@ def _bars(
     hi = ticks[-1]
     body, lx = [], left
     for s, name in enumerate(series):
-        body.append(_rect(lx, 8, 12, 12, COLOURS[min(s, 2)]))
-        body.append(_text(lx + 18, 18, _short(name, 24), cls="legend"))
+        body.append(rect_el(lx, 8, 12, 12, COLOURS[min(s, 2)]))
+        body.append(text_el(lx + 18, 18, short(name, 24), cls="legend"))
         lx += 30 + 8 * min(len(name), 24)
     y = top
     for label, values in groups:
         body.append(
-            _text(left - 8, y + bar * len(values) / 2 + 4, _short(label, 26), "end", "label")
+            text_el(left - 8, y + bar * len(values) / 2 + 4, short(label, 26), "end", "label")
         )
         for s, v in enumerate(values):
             if v is not None:
                 w = v / hi * (right - left)
-                body.append(f"<g><title>{_e(series[s])}, {_e(label)}: {v:g}</title>")
-                body.append(_rect(left, y, w, bar - 2, COLOURS[min(s, 2)], "bar"))
-                body.append(_text(left + w + 4, y + bar - 4, f"{v:g}", cls="value"))
+                body.append(f"<g><title>{esc(series[s])}, {esc(label)}: {v:g}</title>")
+                body.append(rect_el(left, y, w, bar - 2, COLOURS[min(s, 2)], "bar"))
+                body.append(text_el(left + w + 4, y + bar - 4, f"{v:g}", cls="value"))
                 body.append("</g>")
             y += bar
         y += gap
     for t in ticks:
         px = left + t / hi * (right - left)
         body += [
-            _line(px, top - 4, px, y - gap + 2, "grid"),
-            _text(px, y + 8, f"{t:g}", "middle", "tick"),
+            line_el(px, top - 4, px, y - gap + 2, "grid"),
+            text_el(px, y + 8, f"{t:g}", "middle", "tick"),
         ]
-    return _svg(key, y + 16, title, summary, body)
+    return svg_el(key, y + 16, title, summary, body)
 
 
 def _two_years(f: Finding, side: str) -> tuple[int, int] | None:

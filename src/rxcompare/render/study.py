@@ -9,35 +9,29 @@ spontaneous-reporting database is. No sentence here is about a medicine.
 Sections follow the items of the READUS-PV guideline for reporting disproportionality analyses
 (Fusaroli et al., 2024): data source, case selection and deduplication, drug and event
 identification, measures and thresholds, results, sensitivity analyses, limitations.
+
+The sensitivity tables are drawn by :mod:`rxcompare.render.sensitivity` and the report's charts by
+:mod:`rxcompare.render.study_charts`; this module assembles the report from them.
 """
 
 from __future__ import annotations
 
-import io
-import math
-from typing import Any
-
-from rxcompare.render.charts import (
-    WIDTH,
-    Chart,
-    _e,
-    _line,
-    _n,
-    _rect,
-    _short,
-    _svg,
-    _text,
-    _tick_label,
-    linear_ticks,
-    log_ticks,
+from rxcompare.render.sensitivity import (
+    fmt_estimate,
+    fmt_g,
+    level_rows,
+    md_table,
+    sensitivity_header,
+    sensitivity_markdown,
+    sensitivity_rows,
+    sensitivity_text,
+    shown_pairs,
+    subject,
 )
+from rxcompare.render.study_charts import MAX_SERIES, cumulative_charts, sensitivity_chart
 
 __all__ = ["render_study_html", "render_study_markdown", "sensitivity_chart", "sensitivity_markdown",
-           "sensitivity_text", "shown_pairs"]
-
-LEVEL_COLOURS = {"none": "#5f5f5f", "fda": "#1f5f9e", "fda+demographic": "#c25a00"}
-MAX_PAIRS = 20
-MAX_SERIES = 12
+           "sensitivity_text", "shown_pairs", "study_sections"]
 
 LIMITATIONS = (
     "Spontaneous reports are a selected, not a random, sample of adverse events: reporting depends on "
@@ -53,241 +47,6 @@ LIMITATIONS = (
     "Duplicate reports of one event under different case ids remain after FDA's rule; the demographic "
     "match finds only those whose key fields agree (see the sensitivity analysis).",
 )
-
-
-# ---- formatting -------------------------------------------------------------------------------------
-
-
-def _g(x: Any) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "-"
-    return f"{x:.3g}" if isinstance(x, float) else str(x)
-
-
-def _est(r: dict | None, col: str, lo: str, hi: str) -> str:
-    if not r:
-        return "-"
-    if r.get(col) is None:
-        return "not estimable"
-    return f"{_g(r[col])} ({_g(r.get(lo))}-{_g(r.get(hi))})"
-
-
-def shown_pairs(sens: dict) -> tuple[list[dict], int]:
-    """The sensitivity rows a table shows (every row when events were asked for, else those flagged at
-    some level), and how many others there are."""
-    if sens["events"]:
-        return sens["rows"], 0
-    shown = [r for r in sens["rows"] if any(v and v["flags"] for v in r["levels"].values())]
-    return shown, len(sens["rows"]) - len(shown)
-
-
-def _pair_label(sens: dict, r: dict) -> str:
-    return r["event"] if not sens["comparator"] else f"{r['event']} ({sens['drug']} vs {sens['comparator']})"
-
-
-def _level_rows(sens: dict) -> list[tuple[str, ...]]:
-    out = []
-    for lv in sens["levels"]:
-        state = "counted" if lv["computed"] else f"not counted: {lv['why_not']}"
-        notes = "; ".join(lv["notes"] + ([lv["mgps_note"]] if lv["mgps_note"] else []))
-        out.append((lv["name"], lv["rule"], _g(lv["cases"]), _g(lv["n"]), state + (f" ({notes})" if notes else "")))
-    return out
-
-
-def _sens_rows(sens: dict) -> list[tuple[str, ...]]:
-    st = sens["statistic"]
-    out = []
-    shown, _ = shown_pairs(sens)
-    for r in shown:
-        for i, lv in enumerate(x for x in sens["levels"] if x["computed"]):
-            v = r["levels"].get(lv["name"])
-            out.append((_pair_label(sens, r) if i == 0 else "", lv["name"], _g(v["a"]) if v else "0",
-                        _est(v, st["column"], st["lower"], st["upper"]), _g(v["ic025"]) if v else "-",
-                        _g(v["eb05"]) if v else "-", (v["flags"] or "-") if v else "-", r["status"] if i == 0 else ""))
-    return out
-
-
-def _sens_header(sens: dict) -> tuple[str, ...]:
-    return ("pair", "level", "a", f"{sens['statistic']['name']} (95% CI)" if sens["statistic"]["key"] != "ebgm"
-            else "EBGM (EB05-EB95)", "IC025", "EB05", "flags", "how the flag moves")
-
-
-def _md_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    def cell(s: str) -> str:
-        return str(s).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _subject(doc: dict) -> str:
-    return doc["drug"] + (f" vs {doc['comparator']}" if doc.get("comparator") else "")
-
-
-def sensitivity_text(sens: dict, width: int = 120) -> str:
-    """The sensitivity document as terminal tables (rounded)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(record=True, width=max(width, 100), file=io.StringIO())
-    t = Table(title=f"Deduplication levels ({sens['counting_unit']}s)", title_justify="left")
-    for c in ("level", "rule", "cases", "n counted", "state"):
-        t.add_column(c)
-    for row in _level_rows(sens):
-        t.add_row(*row)
-    console.print(t)
-    s = Table(title=f"Sensitivity of {_subject(sens)} to deduplication", title_justify="left")
-    for c in _sens_header(sens):
-        s.add_column(c, justify="right" if c in ("a", "IC025", "EB05") else "left")
-    for row in _sens_rows(sens):
-        s.add_row(*row)
-    console.print(s)
-    _, others = shown_pairs(sens)
-    if others:
-        console.print(f"{others} other pair(s) flagged at no level (all in --format json).", highlight=False)
-    return console.export_text()
-
-
-def sensitivity_markdown(sens: dict, heading: str = "##") -> str:
-    """The sensitivity document as Markdown tables."""
-    _, others = shown_pairs(sens)
-    parts = [f"{heading} Deduplication levels", "",
-             _md_table(("level", "rule", "cases", "n counted", "state"), _level_rows(sens)), "",
-             f"{heading} Sensitivity of {_subject(sens)} to deduplication", "",
-             _md_table(_sens_header(sens), _sens_rows(sens))]
-    if others:
-        parts += ["", f"{others} other pair(s) flagged at no level are not shown."]
-    return "\n".join(parts) + "\n"
-
-
-# ---- charts -------------------------------------------------------------------------------------------
-
-
-def _scale(values: list[float], log: bool, ref: float):
-    if log:
-        vals = [v for v in values if v is not None and math.isfinite(v) and v > 0] + [ref]
-        lo, hi = max(min(vals) / 1.25, 1e-3), min(max(vals) * 1.25, 1e4)
-        ticks = log_ticks(lo, hi)
-
-        def pos(v: float) -> float:
-            return (math.log(min(max(v, lo), hi)) - math.log(lo)) / (math.log(hi) - math.log(lo))
-    else:
-        vals = [v for v in values if v is not None and math.isfinite(v)] + [ref]
-        lo, hi = min(vals) - 0.5, max(vals) + 0.5
-        ticks = linear_ticks(lo, hi)
-
-        def pos(v: float) -> float:
-            return (min(max(v, lo), hi) - lo) / (hi - lo)
-    return pos, [t for t in ticks if lo <= t <= hi]
-
-
-def sensitivity_chart(sens: dict, key: str = "dedup-sensitivity") -> Chart:
-    """Each shown pair's statistic with its interval at every level counted; a filled mark is a
-    flagged estimate, an open one is not."""
-    st = sens["statistic"]
-    title = f"{st['name']} of {_subject(sens)} at each deduplication level"
-    shown, _ = shown_pairs(sens)
-    levels = [lv["name"] for lv in sens["levels"] if lv["computed"]]
-    items = [(r, lv, r["levels"].get(lv)) for r in shown[:MAX_PAIRS] for lv in levels]
-    drawn = [(r, lv, v) for r, lv, v in items if v and v[st["column"]] is not None]
-    notes = tuple(f"Not drawn: {_pair_label(sens, r)} at {lv} ({'no case' if not v else 'not estimable'})."
-                  for r, lv, v in items if not (v and v[st["column"]] is not None))
-    if len(shown) > MAX_PAIRS:
-        notes += (f"{len(shown) - MAX_PAIRS} further pair(s) are in the table only.",)
-    rows = tuple(r[:-1] for r in _sens_rows(sens))
-    summary = (f"{len(drawn)} estimate(s) of {st['name']} with 95% intervals ({'log scale' if st['log'] else 'linear'}), "
-               f"one line per pair and deduplication level ({', '.join(levels)}); filled marks are flagged.")
-    if not drawn:
-        return Chart(key, title, summary=summary, columns=_sens_header(sens)[:-1], rows=rows,
-                     absent="No pair has an estimate at any level, so nothing is drawn.", notes=notes)
-    ref = 1.0 if st["log"] else 0.0
-    pos, ticks = _scale([x for _, _, v in drawn for x in (v[st["column"]], v[st["lower"]], v[st["upper"]])],
-                        st["log"], ref)
-    left, right, top, row = 250.0, WIDTH - 130.0, 34.0, 18.0
-    bottom = top + row * len(drawn) + 6 * len(shown[:MAX_PAIRS])
-
-    def x(v: float) -> float:
-        return left + pos(v) * (right - left)
-
-    body = [_text(left, 14, " ".join(f"■ {lv}" for lv in levels), cls="axis-note")]
-    for t in ticks:
-        body += [_line(x(t), top - 6, x(t), bottom, "ref" if t == ref else "grid"),
-                 _text(x(t), bottom + 16, _tick_label(t), "middle", "tick")]
-    y, last = top, None
-    for r, lv, v in drawn:
-        if last is not None and last is not r:
-            y += 6
-        first = last is not r
-        last = r
-        cy = y + row / 2
-        colour = LEVEL_COLOURS.get(lv, "#5f5f5f")
-        est, lo_v, hi_v = v[st["column"]], v[st["lower"]], v[st["upper"]]
-        label = f"{_short(_pair_label(sens, r), 26)} · {lv}" if first else lv
-        body.append(f"<g><title>{_e(_pair_label(sens, r))} at {_e(lv)}: {_g(est)} ({_g(lo_v)}-{_g(hi_v)}), "
-                    f"a={v['a']}, flags {_e(v['flags'] or 'none')}</title>")
-        body.append(_text(left - 8, cy + 4, label, "end", "label"))
-        body.append(_line(x(lo_v if lo_v is not None else est), cy, x(hi_v if hi_v is not None else est), cy, "ci"))
-        body.append(_rect(x(est) - 4, cy - 4, 8, 8, colour if v["flags"] else "#ffffff", "mark"))
-        body.append(_text(right + 8, cy + 4, f"{_g(est)} a={v['a']}", cls="value"))
-        body.append("</g>")
-        y += row
-    body.append(_text((left + right) / 2, bottom + 34, f"{st['name']} ({'log scale' if st['log'] else 'linear'})",
-                      "middle", "axis-title"))
-    return Chart(key, title, _svg(key, bottom + 44, title, summary, body), summary, _sens_header(sens)[:-1], rows,
-                 notes=notes)
-
-
-def cumulative_charts(doc: dict) -> list[Chart]:
-    """One chart per pair flagged at the end (or asked for): the statistic with its interval over the
-    cases received up to each quarter; a filled mark is a quarter at which the pair was flagged."""
-    st = doc["sensitivity"]["statistic"]
-    cum = doc["cumulative"]
-    quarters = cum["quarters"]
-    charts = []
-    for i, s in enumerate(cum["series"][:MAX_SERIES]):
-        key = f"cumulative-{i + 1}"
-        title = f"Cumulative {st['name']} of {doc['drug']}{' vs ' + doc['comparator'] if doc.get('comparator') else ''}: {s['event']}"
-        pts = [p for p in s["points"] if p["value"] is not None]
-        rows = tuple((p["quarter"], str(p["a"]), _est(p, "value", "lower", "upper"), p["flags"] or "-") for p in s["points"])
-        summary = (f"{st['name']} with its interval over the cases received up to each of {len(quarters)} quarter(s) "
-                   f"({quarters[0] if quarters else ''} to {quarters[-1] if quarters else ''}); filled marks are "
-                   "quarters at which the pair was flagged.")
-        cols = ("received up to", "a", f"{st['name']} (interval)", "flags")
-        if not pts:
-            charts.append(Chart(key, title, summary=summary, columns=cols, rows=rows,
-                                absent="No quarter has an estimate, so nothing is drawn."))
-            continue
-        ref = 1.0 if st["log"] else 0.0
-        pos, ticks = _scale([v for p in pts for v in (p["value"], p["lower"], p["upper"])], st["log"], ref)
-        left, right, top, bottom = 70.0, WIDTH - 30.0, 20.0, 200.0
-        step = (right - left) / max(len(quarters) - 1, 1)
-        xq = {q: left + step * k if len(quarters) > 1 else (left + right) / 2 for k, q in enumerate(quarters)}
-
-        def y(v: float, pos=pos, top=top, bottom=bottom) -> float:
-            return bottom - pos(v) * (bottom - top)
-
-        body = []
-        for t in ticks:
-            body += [_line(left, y(t), right, y(t), "ref" if t == ref else "grid"),
-                     _text(left - 6, y(t) + 4, _tick_label(t), "end", "tick")]
-        every = max(1, math.ceil(len(quarters) / 10))
-        for k, q in enumerate(quarters):
-            if k % every == 0 or k == len(quarters) - 1:
-                body.append(_text(xq[q], bottom + 16, q, "middle", "tick"))
-        path = " ".join(f"{'M' if k == 0 else 'L'}{_n(xq[p['quarter']])} {_n(y(p['value']))}" for k, p in enumerate(pts))
-        body.append(f'<path d="{path}" class="ci" fill="none"/>')
-        for p in pts:
-            px, py = xq[p["quarter"]], y(p["value"])
-            lo_v = p["lower"] if p["lower"] is not None else p["value"]
-            hi_v = p["upper"] if p["upper"] is not None else p["value"]
-            body.append(f"<g><title>{_e(p['quarter'])}: {_e(_est(p, 'value', 'lower', 'upper'))}, a={p['a']}</title>")
-            body.append(_line(px, y(lo_v), px, y(hi_v), "ci"))
-            body.append(_rect(px - 4, py - 4, 8, 8, LEVEL_COLOURS["fda"] if p["flags"] else "#ffffff", "mark"))
-            body.append("</g>")
-        body.append(_text((left + right) / 2, bottom + 34, "quarter received (cumulative)", "middle", "axis-title"))
-        charts.append(Chart(key, title, _svg(key, bottom + 44, title, summary, body), summary, cols, rows))
-    return charts
 
 
 # ---- the study report -------------------------------------------------------------------------------
@@ -334,7 +93,7 @@ def _selection_section(doc: dict) -> dict:
                      f"{m['removed']} case(s) removed" + ("; the match is older than the case tables." if m["stale"] else "."))
     paras.append(f"The main analysis counts {res['counting_unit']}s under FDA's rule. Cases counted (with a drug "
                  f"row of the selected roles, under the filters below): {res['n_reports']}.")
-    tables = [_table("Case counts at each step", ("step", "count"), [(s["step"], _g(s["count"])) for s in cs["steps"]]),
+    tables = [_table("Case counts at each step", ("step", "count"), [(s["step"], fmt_g(s["count"])) for s in cs["steps"]]),
               _table("Case selection", ("filter", "value"), list(doc["filters"].items()))]
     orphans = {k: v for k, v in (cs["orphans"] or {}).items() if v}
     if orphans:
@@ -353,7 +112,7 @@ def _identification_section(doc: dict) -> dict:
         "Drugs: the reported drug name and active ingredient (drugname, prod_ai) are cleaned by rule (upper "
         "case; text in brackets, strengths, dosage forms, routes, devices and a trailing salt word removed; "
         "combinations split and sorted) and mapped to an ingredient (and a product for a brand) by the synonym "
-        f"table ({_g(cs['synonyms'])} entries when the case tables were built). Names the table does not know "
+        f"table ({fmt_g(cs['synonyms'])} entries when the case tables were built). Names the table does not know "
         f"are kept as cleaned. Counting level: {ident['level']}; roles: {doc['filters'].get('roles', '')}.",
         f"Drug rows without any {ident['level']} label (no name reported): {ident['rows_without_label']} of "
         f"{ident['drug_rows']}.",
@@ -396,10 +155,10 @@ def _measures_section(doc: dict) -> dict:
 
 def _results_section(doc: dict) -> dict:
     res = doc["results"]
-    rows = [(r["event"], r["a"], r["b"], r["c"], r["d"], _g(r["e"]), _est(r, "ror", "ror_lower", "ror_upper"),
-             _est(r, "prr", "prr_lower", "prr_upper"), _est(r, "ic", "ic025", "ic975"),
-             _est(r, "ebgm", "eb05", "eb95"), r["flags"] or "-") for r in res["rows"]]
-    paras = [f"{res['pairs_scored']} pair(s) of {_subject(doc)} scored, {res['pairs_flagged']} flagged by at least one "
+    rows = [(r["event"], r["a"], r["b"], r["c"], r["d"], fmt_g(r["e"]), fmt_estimate(r, "ror", "ror_lower", "ror_upper"),
+             fmt_estimate(r, "prr", "prr_lower", "prr_upper"), fmt_estimate(r, "ic", "ic025", "ic975"),
+             fmt_estimate(r, "ebgm", "eb05", "eb95"), r["flags"] or "-") for r in res["rows"]]
+    paras = [f"{res['pairs_scored']} pair(s) of {subject(doc)} scored, {res['pairs_flagged']} flagged by at least one "
              f"rule; shown: {res['shown']}. Counting unit: {res['counting_unit']}; n = {res['n_reports']}."]
     charts = cumulative_charts(doc)
     if not charts:
@@ -407,7 +166,7 @@ def _results_section(doc: dict) -> dict:
     elif len(doc["cumulative"]["series"]) > MAX_SERIES:
         paras.append(f"Cumulative charts of the first {MAX_SERIES} of {len(doc['cumulative']['series'])} pairs.")
     return _section("results", "Results", paras, [_table(
-        f"Results ({_subject(doc)})", ("event", "a", "b", "c", "d", "E", "ROR (CI)", "PRR (CI)", "IC (IC025-IC975)",
+        f"Results ({subject(doc)})", ("event", "a", "b", "c", "d", "E", "ROR (CI)", "PRR (CI)", "IC (IC025-IC975)",
                                        "EBGM (EB05-EB95)", "flags"), rows)], charts)
 
 
@@ -420,8 +179,8 @@ def _sensitivity_section(doc: dict) -> dict:
              "the deduplication level."]
     if others:
         paras.append(f"{others} other pair(s) flagged at no level are not shown.")
-    tables = [_table("Deduplication levels", ("level", "rule", "cases", "n counted", "state"), _level_rows(sens)),
-              _table("Estimates and flags at each level", _sens_header(sens), _sens_rows(sens))]
+    tables = [_table("Deduplication levels", ("level", "rule", "cases", "n counted", "state"), level_rows(sens)),
+              _table("Estimates and flags at each level", sensitivity_header(sens), sensitivity_rows(sens))]
     return _section("sensitivity", "Sensitivity analyses", paras, tables, [sensitivity_chart(sens)])
 
 
@@ -458,7 +217,7 @@ def study_sections(doc: dict) -> list[dict]:
 
 
 def _title(doc: dict) -> str:
-    return f"Disproportionality analysis of {_subject(doc)}: FAERS individual case safety reports"
+    return f"Disproportionality analysis of {subject(doc)}: FAERS individual case safety reports"
 
 
 def render_study_markdown(doc: dict) -> str:
@@ -469,11 +228,11 @@ def render_study_markdown(doc: dict) -> str:
         for p in s["paras"]:
             out += [p, ""]
         for t in s["tables"]:
-            out += [f"**{t['caption']}**", "", _md_table(t["header"], t["rows"]), ""]
+            out += [f"**{t['caption']}**", "", md_table(t["header"], t["rows"]), ""]
         for c in s["charts"]:
             out += [f"**{c.title}**", "", c.summary or c.absent, ""] + [f"{n}" for n in c.notes] + ([""] if c.notes else [])
             if c.rows and c.key.startswith("cumulative"):  # the sensitivity chart's data is the table above
-                out += [_md_table(c.columns, list(c.rows)), ""]
+                out += [md_table(c.columns, list(c.rows)), ""]
         out += [f"- {i}" for i in s["bullets"]] + ([""] if s["bullets"] else [])
     return "\n".join(out).rstrip() + "\n"
 
