@@ -29,7 +29,8 @@ Figures printed:
   parser found no bounded heading).
 - title agreement: the corpus keeps line breaks, and a heading stands on its own line ("5.3
   Progressive Multifocal Leukoencephalopathy"); each parsed subsection title is compared with that
-  line's title (white space normalised, case-sensitive), in both layouts.
+  line's title (white space normalised, case-sensitive), in both layouts. Subsections whose number
+  has no such line are counted apart (a heading line the reference rule missed, or a false split).
 - boxed warnings: products whose corpus has a boxed-warning section and whose facts hold at least one
   ``boxed_warning`` fact.
 - incidences: Incidence records extracted, and the number of products with at least one.
@@ -160,6 +161,7 @@ def measure(products: dict[str, dict], layout: str, misses: int = 0) -> dict:
     subs = topical = titled = 0
     title_checked = title_equal = 0
     wrong_titles: list[str] = []
+    unheaded: list[str] = []
     n_boxed = boxed_found = 0
     incidences = 0
     with_incidences = 0
@@ -193,7 +195,9 @@ def measure(products: dict[str, dict], layout: str, misses: int = 0) -> dict:
                     subs += 1
                     titled += bool(s.title)
                     want = reference.get(int(s.number.split(".")[1])) if s.number else None
-                    if want is not None:
+                    if want is None:
+                        unheaded.append(f"{name} {s.number} {s.title!r}")
+                    else:
                         title_checked += 1
                         title_equal += s.title == want
                         if s.title != want:
@@ -240,6 +244,7 @@ def measure(products: dict[str, dict], layout: str, misses: int = 0) -> dict:
         "with_topic": topical,
         "title_checked": title_checked,
         "title_equal": title_equal,
+        "unheaded": unheaded,
         "boxed": n_boxed,
         "boxed_found": boxed_found,
         "incidences": incidences,
@@ -268,6 +273,8 @@ def report(r: dict) -> str:
         f"  W&P subsections given a topic: {_share(r['with_topic'], r['subsections'])}",
         f"  W&P subsections with a title: {_share(r['titled'], r['subsections'])}",
         f"  W&P titles equal to the stored text's heading line: {_share(r['title_equal'], r['title_checked'])}",
+        f"  W&P subsections without a heading line of that number in the stored text: "
+        f"{len(r['unheaded'])}" + (f" ({'; '.join(r['unheaded'][:6])})" if r["unheaded"] else ""),
         f"  boxed warnings recognised: {_share(r['boxed_found'], r['boxed'])}",
         f"  incidences extracted: {r['incidences']} in {r['products_with_incidences']} products",
         f"  gold (product, PT) pairs recalled, PT match: {_share(r['recalled_pt'], r['gold_pairs'])}",

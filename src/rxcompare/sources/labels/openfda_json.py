@@ -30,6 +30,12 @@ from lxml import etree, html
 
 from rxcompare.errors import LabelError
 from rxcompare.models import Label, LabelProduct, LabelTable, Section
+from rxcompare.sources.labels.flat_headings import (
+    bound_title,
+    boxed_heading,
+    drop_excerpts,
+    reference_titles,
+)
 from rxcompare.sources.labels.loinc import BOXED_WARNING, BY_OPENFDA_FIELD, OPENFDA_PRODUCT_TYPES
 from rxcompare.sources.labels.spl import (
     HEADING_SMALL_WORDS,
@@ -160,42 +166,83 @@ def _heading(text: str, name: str, boxed: bool) -> tuple[str | None, str, str]:
 
 
 def _outside_brackets(text: str, pos: int) -> bool:
-    before = text[:pos]
-    return before.count("(") <= before.count(")") and before.count("[") <= before.count("]")
+    """Whether ``pos`` is outside (...) and [...], judged over the 300 characters before it (a
+    bracket a label never closed must not swallow the rest of the section)."""
+    before = text[max(0, pos - 300) : pos]
+    depth = {"(": 0, "[": 0}
+    for c in before:
+        if c in "([":
+            depth[c] += 1
+        elif c == ")":
+            depth["("] = max(0, depth["("] - 1)
+        elif c == "]":
+            depth["["] = max(0, depth["["] - 1)
+    return depth["("] == 0 and depth["["] == 0
 
 
 _NUMERIC = re.compile(r"^[<>\u2264\u2265]?\d+(?:[.,]\d+)?%?$")  # a cell value, not "(5.1)"
 
 
-def _candidates(body: str, number: str) -> list[tuple[int, int, int]]:
-    """(subsection, start, end) of each "5.k Title" in the body that can be a heading: outside
-    brackets and not in a run of numbers (a table's cells, flattened: "5.2 6.3 Pain ...")."""
-    pattern = re.compile(rf"(?:^|(?<=\s)){re.escape(number)}\.(\d{{1,2}})\s+(?=[A-Z])")
+def _candidates(body: str, number: str) -> list[tuple[int, int, int, bool]]:
+    """(subsection, start, end, strong) of each "5.k Title" in the body that can be a heading:
+    outside brackets. A candidate right after a number (a table's cells, flattened: "5.2 6.3
+    Pain ...", or a heading after a table: "4% 12% 18% 5.6 Seizures") is weak: taken only when no
+    strong one has that number, as is "5. 1" with a space."""
+    pattern = re.compile(rf"(?:^|(?<=\s)){re.escape(number)}\.(\s?)(\d{{1,2}})\s+(?=[A-Z])")
     found = []
     for m in pattern.finditer(body):
-        before = body[: m.start()].split()
-        if before and _NUMERIC.match(before[-1]):
-            continue
+        before = body[max(0, m.start() - 40) : m.start()].split()
+        # "5. 1 Neonatal Toxicity": a label's typo, taken when no "5.1" stands in the text
+        strong = not (before and _NUMERIC.match(before[-1])) and not m.group(1)
         if _outside_brackets(body, m.start()):
-            found.append((int(m.group(1)), m.start(), m.end()))
+            found.append((int(m.group(2)), m.start(), m.end(), strong))
     return found
 
 
-def _split_flat(body: str, number: str) -> tuple[str, list[tuple[str, str, str]]]:
+class _Cues:
+    """What bounds flattened titles: the label's own phrases for its subsections (Highlights
+    bullets, "[see Warnings and Precautions (5.1)]" lists) and the product's names."""
+
+    def __init__(self, texts: list[str], names: list[str]):
+        self.texts = texts
+        self.names = names
+        self._phrases: dict[str, dict[str, list[list[str]]]] = {}
+
+    def phrases(self, number: str, sub_number: str) -> list[list[str]]:
+        if number not in self._phrases:
+            self._phrases[number] = reference_titles(self.texts, number)
+        return self._phrases[number].get(sub_number, [])
+
+
+_NO_CUES = _Cues([], [])
+
+
+def _split_flat(
+    body: str, number: str, cues: _Cues = _NO_CUES
+) -> tuple[str, list[tuple[str, str, str]]]:
     """Own text and (number, title, text) of the numbered subsections of a flattened body.
 
     Subsections follow each other in order: after "5.k" the next is the first "5.(k+1)" further
-    on, or "5.(k+2)" when the label skips a number, so a stray "5.7" in the text is passed over."""
+    on, or "5.(k+2)" when the label skips a number, so a stray "5.7" in the text is passed over.
+    Titles are bounded by :func:`~rxcompare.sources.labels.flat_headings.bound_title`; a title it
+    cannot bound is left empty and its words stay in the text."""
     candidates = _candidates(body, number)
     cuts: list[tuple[int, int, str]] = []
     last, pos = 0, -1
     while True:
         step = next(
-            (c for gap in (1, 2, 3) for c in candidates if c[0] == last + gap and c[1] > pos), None
+            (
+                c
+                for gap in (1, 2, 3)
+                for strong in (True, False)
+                for c in candidates
+                if c[0] == last + gap and c[1] > pos and c[3] == strong
+            ),
+            None,
         )
         if step is None:
             break
-        k, start, end = step
+        k, start, end, _ = step
         cuts.append((start, end, f"{number}.{k}"))
         last, pos = k, start
     if not cuts:
@@ -204,14 +251,32 @@ def _split_flat(body: str, number: str) -> tuple[str, list[tuple[str, str, str]]
     for i, (_, end, sub_number) in enumerate(cuts):
         stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(body)
         words = body[end:stop].split()
-        n = _title_case_title(words)
+        n = bound_title(words, cues.phrases(number, sub_number), cues.names) or 0
         subs.append((sub_number, " ".join(words[:n]), " ".join(words[n:])))
     return body[: cuts[0][0]].strip(), subs
 
 
-def _flat_section(text: str, code: str | None, name: str) -> Section:
+def _inferred_number(body: str) -> str | None:
+    """The section number of a flattened section that does not print its own ("5 WARNINGS AND
+    PRECAUTIONS" missing or after the Highlights): the N whose subsections N.1, N.2, ... stand
+    in the text as headings, the longest such run winning (at least N.1 and N.2)."""
+    best, best_len = None, 1
+    for n in dict.fromkeys(re.findall(r"(?:^|(?<=\s))(\d{1,2})\.1\s+(?=[A-Z])", body)):
+        _, subs = _split_flat(body, n)
+        if len(subs) > best_len and subs[0][0] == f"{n}.1":
+            best, best_len = n, len(subs)
+    return best
+
+
+def _flat_section(text: str, code: str | None, name: str, cues: _Cues = _NO_CUES) -> Section:
     text = normalise_space(text)
     boxed = code == BOXED_WARNING
+    if boxed:
+        # openFDA's "BOXED WARNING:" label, a heading printed twice and Highlights excerpts
+        # dropped; the heading stays in front of the text, as openFDA prints it
+        title, body = boxed_heading(drop_excerpts(text))
+        if title:
+            return Section(code=code, number=None, title="", text=f"{title} {_drop_box_copy(body)}")
     if boxed:  # drop the Highlights copy that openFDA appends to the boxed warning
         m = _HIGHLIGHTS_BOX.search(text)
         if m:
@@ -222,17 +287,33 @@ def _flat_section(text: str, code: str | None, name: str) -> Section:
                 k -= 1
             text = " ".join(words_before[:k])
     number, title, body = _heading(text, name, boxed)
+    split_at = number
+    if number is None and not boxed:
+        split_at = _inferred_number(body)
     subsections: tuple[Section, ...] = ()
-    if number is not None:
-        own, subs = _split_flat(body, number)
+    if split_at is not None:
+        own, subs = _split_flat(body, split_at, cues)
         if subs:
             body = own
-            subsections = tuple(_child(n, t, b) for n, t, b in subs)
+            subsections = tuple(_child(n, t, b, cues) for n, t, b in subs)
     return Section(code=code, number=number, title=title, text=body, subsections=subsections)
 
 
-def _child(number: str, title: str, body: str) -> Section:
-    own, subs = _split_flat(body, number)
+def _drop_box_copy(text: str) -> str:
+    """The boxed warning without the Highlights copy openFDA appends to it (its capitals
+    heading, then "See full prescribing information for complete boxed warning")."""
+    m = _HIGHLIGHTS_BOX.search(text)
+    if not m:
+        return text
+    words_before = text[: m.start()].split()
+    k = len(words_before)
+    while k > 0 and _is_caps(words_before[k - 1]):
+        k -= 1
+    return " ".join(words_before[:k])
+
+
+def _child(number: str, title: str, body: str, cues: _Cues = _NO_CUES) -> Section:
+    own, subs = _split_flat(body, number, cues)
     if not subs:
         return Section(code=None, number=number, title=title, text=body)
     return Section(
@@ -240,7 +321,7 @@ def _child(number: str, title: str, body: str) -> Section:
         number=number,
         title=title,
         text=own,
-        subsections=tuple(_child(n, t, b) for n, t, b in subs),
+        subsections=tuple(_child(n, t, b, cues) for n, t, b in subs),
     )
 
 
@@ -435,6 +516,15 @@ def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
 
     by_field: dict[str, list[Section]] = {}
     tables: dict[str, list[LabelTable]] = {}
+    every_string = [
+        x
+        for key, v in result.items()
+        if key not in _METADATA and not key.endswith("_table") and isinstance(v, list)
+        for x in v
+        if isinstance(x, str)
+    ]
+    names = [p.name for p in products] + [n for p in products for n, _ in p.ingredients]
+    cues = _Cues(every_string, names)
     for key, value in result.items():
         if key in _METADATA or key.startswith("@"):
             continue
@@ -451,7 +541,9 @@ def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
         name = known.name if known else key.replace("_", " ")
         code = known.code if known else None
         by_field[key] = [
-            _lines_section(text, code) if "\n" in text.strip() else _flat_section(text, code, name)
+            _lines_section(text, code)
+            if "\n" in text.strip()
+            else _flat_section(text, code, name, cues)
             for text in _strings(result, key, origin)
             if text.strip()
         ]
