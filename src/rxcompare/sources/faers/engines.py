@@ -6,7 +6,8 @@ Both engines read the warehouse's derived Parquet files as they are (``cases``, 
 builds one Ibis expression and hands it to :meth:`WarehouseTables.fetch`, which compiles it for the
 engine and returns an Arrow table. Spark runs in local mode (``local[*]``) unless a cluster URL is
 given; on a cluster the warehouse folder must be readable by every executor under the same path
-(a shared file system, or a URL such as ``hdfs://...``/``s3a://...``).
+(a shared file system, or a URL such as ``hdfs://...``/``s3a://...``). A master on this machine's
+loopback (``spark://127.0.0.1:PORT``) gets a driver on loopback too (``spark.driver.host``).
 
 Two third-party notices are silenced here, narrowly, by message: the DuckDB 2 deprecation of
 ``fetch_arrow_table`` that Ibis still calls while reading table schemas, and PySpark's notice that it
@@ -40,6 +41,7 @@ SPARK_DEFAULTS: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
 }
 LOCAL_SHUFFLE_PARTITIONS = "4"  # local mode: a few cores, so few shuffle partitions
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
 _QUIET = (
     (r"fetch_arrow_table\(\) is deprecated", DeprecationWarning),
@@ -118,6 +120,14 @@ def spark_available() -> tuple[bool, str]:
     return False, "no Java runtime found: install one (Debian: default-jre-headless) or set JAVA_HOME"
 
 
+def _on_loopback(master: str) -> bool:
+    """Whether every host of a ``spark://host:port[,host:port]`` URL is this machine's loopback."""
+    if not master.startswith("spark://"):
+        return False
+    hosts = [h.rsplit(":", 1)[0] for h in master[len("spark://"):].split(",")]
+    return all(h in LOOPBACK or h.startswith("127.") for h in hosts)
+
+
 def _location(path: str | os.PathLike[str] | None) -> str:
     raw = settings.WAREHOUSE.get(path) or ""
     if _is_url(raw):
@@ -147,6 +157,8 @@ def _spark_session(master: str, conf: Mapping[str, str]):
         options = dict(SPARK_DEFAULTS)
         if master.startswith("local"):
             options["spark.sql.shuffle.partitions"] = LOCAL_SHUFFLE_PARTITIONS
+        elif _on_loopback(master):  # a cluster on this machine: its executors reach the driver here
+            options["spark.driver.host"] = options["spark.driver.bindAddress"] = "127.0.0.1"
         options.update(conf)
         for key, value in options.items():
             builder = builder.config(key, value)
