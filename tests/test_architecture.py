@@ -35,7 +35,7 @@ def modules(package: str) -> list[Path]:
 _ABOVE_STREAMS = ("rxcompare.sources.pack", "rxcompare.sources.postmarketing", "rxcompare.sources.report_table")
 
 RULES = [
-    ("models", ("rxcompare.",), ()),
+    ("models", ("rxcompare.",), ("rxcompare.models",)),
     ("errors", ("rxcompare.",), ()),
     ("stats", ("rxcompare.sources", "rxcompare.comparison", "rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),
     ("sources", ("rxcompare.stats", "rxcompare.comparison", "rxcompare.render", "rxcompare.cli", "rxcompare.web"), ()),

@@ -1,0 +1,99 @@
+"""Records that cross every boundary of rxcompare.
+
+All records are frozen dataclasses built from plain values (str, int, float, tuples) so they can be
+hashed, compared in tests and turned into JSON by :func:`to_dict`. This package imports nothing of
+rxcompare's own outside itself.
+
+The data flow (see DESIGN.md)::
+
+    names -> resolve -> Drug -> sources -> Fact / Incidence / Signal -> compare -> Finding -> Comparison
+
+The 2x2 cells of disproportionality analysis are the literature's ``a, b, c, d``, defined once in
+:class:`Contingency`.
+
+The records live by concept -- :mod:`.evidence` (Citation, Product, Drug, Fact, Incidence),
+:mod:`.label` (the parsed label), :mod:`.disproportionality` (Contingency, PairCounts, Estimate,
+Signal, PostMarketing) and :mod:`.answer` (Finding, Dimension, Summary, Verdict, Comparison) --
+and every one is imported from here: ``from rxcompare.models import Citation``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from typing import Any
+
+from rxcompare.models.answer import (
+    FINDING_KINDS,
+    NOT_IN_PACK,
+    Comparison,
+    Dimension,
+    Favours,
+    Finding,
+    Grade,
+    Summary,
+    SummaryLine,
+    Verdict,
+)
+from rxcompare.models.disproportionality import (
+    Contingency,
+    Estimate,
+    PairCounts,
+    PostMarketing,
+    Signal,
+)
+from rxcompare.models.evidence import Citation, Drug, Fact, Incidence, Product
+from rxcompare.models.label import Label, LabelProduct, LabelTable, Section
+
+
+def to_dict(record: Any) -> Any:
+    """Turn a record (or nested records, tuples, enums) into JSON-ready Python values."""
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
+        out = {}
+        for f in dataclasses.fields(record):
+            value = getattr(record, f.name)
+            if f.name in ("qualifiers", "detail", "filters", "extra", "provenance"):
+                out[f.name] = {k: to_dict(v) for k, v in value}
+            else:
+                out[f.name] = to_dict(value)
+        return out
+    if isinstance(record, enum.Enum):
+        return record.value
+    if isinstance(record, (list, tuple)):
+        return [to_dict(x) for x in record]
+    if isinstance(record, dict):
+        return {k: to_dict(v) for k, v in record.items()}
+    if isinstance(record, float) and not math.isfinite(record):  # NaN and infinity are not JSON
+        return None
+    return record
+
+
+
+__all__ = [
+    "FINDING_KINDS",
+    "NOT_IN_PACK",
+    "Citation",
+    "Comparison",
+    "Contingency",
+    "Dimension",
+    "Drug",
+    "Estimate",
+    "Fact",
+    "Favours",
+    "Finding",
+    "Grade",
+    "Incidence",
+    "Label",
+    "LabelProduct",
+    "LabelTable",
+    "PairCounts",
+    "PostMarketing",
+    "Product",
+    "Section",
+    "Signal",
+    "Summary",
+    "SummaryLine",
+    "Verdict",
+    "to_dict",
+]

@@ -1,0 +1,69 @@
+"""A parsed prescribing information document (from SPL XML or openFDA JSON): :class:`Label`, its
+:class:`Section` tree, tables and products."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Label", "LabelProduct", "LabelTable", "Section"]
+
+
+@dataclass(frozen=True)
+class LabelTable:
+    """A table of a label section, kept as a table."""
+
+    caption: str
+    header: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[str, ...], ...]
+    footnotes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A label section: LOINC code, number ("5.1"), title, text, tables and subsections."""
+
+    code: str | None
+    number: str | None
+    title: str
+    text: str
+    tables: tuple[LabelTable, ...] = ()
+    subsections: tuple[Section, ...] = ()
+
+    def walk(self):
+        yield self
+        for s in self.subsections:
+            yield from s.walk()
+
+
+@dataclass(frozen=True)
+class LabelProduct:
+    name: str
+    ingredients: tuple[tuple[str, str], ...] = ()  # (ingredient, strength)
+    routes: tuple[str, ...] = ()
+    dosage_form: str | None = None
+    ndc: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Label:
+    """A parsed prescribing information document (from SPL XML or openFDA JSON)."""
+
+    set_id: str
+    version: str
+    effective_date: str  # ISO
+    title: str
+    document_type: str  # LOINC code, "34391-3" for human prescription labels
+    products: tuple[LabelProduct, ...]
+    sections: tuple[Section, ...]
+    source: str  # "spl" or "openfda"
+    highlights: bool = False
+
+    def walk(self):
+        for s in self.sections:
+            yield from s.walk()
+
+    def find(self, code: str | None = None, number: str | None = None) -> Section | None:
+        for s in self.walk():
+            if (code is None or s.code == code) and (number is None or s.number == number):
+                return s
+        return None
