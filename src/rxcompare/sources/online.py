@@ -36,7 +36,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ import httpx
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
+from rxcompare.sources.atomic import write_json_atomic
 
 __all__ = ["Fetched", "OpenFdaClient"]
 
@@ -325,16 +325,9 @@ class OpenFdaClient:
             "data": fetched.data,
         }
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.cache_name}-", suffix=".json", dir=self.cache_dir)
+            write_json_atomic(self._cache_file(fetched.url), entry, prefix=f".{self.cache_name}-")
         except OSError:
-            return  # a cache that cannot be written only costs a refetch
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh, ensure_ascii=False)
-            os.replace(tmp, self._cache_file(fetched.url))
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
+            pass  # a cache that cannot be written only costs a refetch
 
 
 def _retry_after(value: str | None, now: datetime) -> float | None:

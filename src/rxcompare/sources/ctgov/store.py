@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rxcompare import settings
 from rxcompare.errors import SourceError
+from rxcompare.sources.atomic import FolderError, write_json_atomic
 from rxcompare.sources.ctgov.records import norm_text
 
 __all__ = ["STORE_SCHEMA", "TrialsStore"]
@@ -30,18 +30,11 @@ class TrialsStore:
     def save(self, doc: dict[str, Any]) -> Path:
         target = self.path(doc["name"])
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".trials-", suffix=".json", dir=self.root)
-        except OSError as exc:
+            return write_json_atomic(target, doc, prefix=".trials-")
+        except FolderError as exc:
             raise SourceError(f"trials cache {self.root}: cannot write ({exc}); check RXCOMPARE_CACHE") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, ensure_ascii=False)
-            os.replace(tmp, target)
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             raise SourceError(f"trials cache {target}: cannot write ({exc}); check RXCOMPARE_CACHE") from None
-        return target
 
     def load(self, name: str) -> dict[str, Any] | None:
         """The stored document, None when absent; a damaged file is a :class:`SourceError`."""

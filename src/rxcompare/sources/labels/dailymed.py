@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ import httpx
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
+from rxcompare.sources.atomic import write_json_atomic
 from rxcompare.sources.online import _RETRY_STATUS, _retry_after
 
 __all__ = ["DailyMedClient", "SplHistory", "is_set_id"]
@@ -261,13 +261,6 @@ class DailyMedClient:
         entry = {"key": key, "url": answer.url, "fetched_at": answer.fetched_at.isoformat(),
                  "body": base64.b64encode(answer.body).decode("ascii")}
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".dailymed-", suffix=".json", dir=self.cache_dir)
+            write_json_atomic(self._cache_file(key), entry, prefix=".dailymed-")
         except OSError:
-            return  # a cache that cannot be written only costs a refetch
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh, ensure_ascii=False)
-            os.replace(tmp, self._cache_file(key))
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
+            pass  # a cache that cannot be written only costs a refetch

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from rxcompare.errors import PackError
 from rxcompare.models import Fact, Incidence, Label, Product, to_dict
+from rxcompare.sources.atomic import FolderError, write_json_atomic
 from rxcompare.sources.pack.curated import read_curated_entry
 from rxcompare.sources.pack.read import forget_loaded, pack_from_dict
 from rxcompare.sources.pack.record import SCHEMA, VERSION, Pack
@@ -116,26 +116,18 @@ def write_pack(doc: dict[str, Any], out: str | os.PathLike[str]) -> Path:
     over ``out``; an error at any step leaves ``out`` as it was (never half a pack)."""
     out = Path(out)
     pack_from_dict(doc, str(out))  # refuse to write what could not be read back
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".pack-", suffix=".json", dir=out.parent)
-    except OSError as exc:
-        raise PackError(f"cannot write the pack {out} ({exc}); choose another place with --out") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, ensure_ascii=False, indent=1, sort_keys=False)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a pack is for everyone to read
-        try:  # what reaches the disk is read back before it replaces anything
-            pack_from_dict(json.loads(Path(tmp).read_text(encoding="utf-8")), f"{out} (as written)")
+
+    def read_back(tmp: Path) -> None:  # what reaches the disk is read back before it replaces anything
+        try:
+            pack_from_dict(json.loads(tmp.read_text(encoding="utf-8")), f"{out} (as written)")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise PackError(f"the pack written to {out} does not read back ({exc}); {out} was left as it was") from None
-        os.replace(tmp, out)
+
+    try:  # mode 0o644: a temporary file is private; a pack is for everyone to read
+        write_json_atomic(out, doc, prefix=".pack-", indent=1, newline=True, mode=0o644, check=read_back)
+    except FolderError as exc:
+        raise PackError(f"cannot write the pack {out} ({exc}); choose another place with --out") from None
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise PackError(f"cannot write the pack {out} ({exc}); {out} was left as it was") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     forget_loaded()
     return out

@@ -1,0 +1,66 @@
+"""Writing a JSON file whole or not at all, for every source that keeps a document on disk.
+
+:func:`write_json_atomic` writes to a temporary file in the target's folder, lets the caller check
+what reached the disk, then renames it over the target: a reader sees the old file or the new one,
+never half of one, and a failure leaves the target as it was and no temporary file behind. The HTTP
+caches (:mod:`rxcompare.sources.online`, DailyMed), the trials store and the knowledge pack use it;
+each decides what a failure means (a cache ignores it; a store or a pack reports it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FolderError", "write_json_atomic"]
+
+
+class FolderError(OSError):
+    """The target's folder, or a temporary file in it, could not be made (nothing was written)."""
+
+
+def write_json_atomic(
+    target: str | os.PathLike[str],
+    doc: Any,
+    *,
+    prefix: str = ".tmp-",
+    indent: int | None = None,
+    newline: bool = False,
+    mode: int | None = None,
+    check: Callable[[Path], None] | None = None,
+) -> Path:
+    """Write ``doc`` as UTF-8 JSON (``ensure_ascii=False``) to ``target`` atomically.
+
+    The temporary file is named ``<prefix>*.json`` in the target's folder (made when missing).
+    ``indent`` and ``newline`` (a final line break) shape the text; ``mode`` is set on the file
+    before the rename (a temporary file is private to its owner); ``check(path)`` is called on the
+    written temporary file and may raise to refuse it. Raises :class:`FolderError` when the folder
+    or the temporary file cannot be made, :class:`OSError` when writing or renaming fails, and
+    whatever ``check`` raises; in every case the temporary file is removed and ``target`` is as it
+    was.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".json", dir=target.parent)
+    except OSError as exc:
+        args = (exc.errno, exc.strerror, exc.filename) if exc.errno and exc.filename else exc.args
+        raise FolderError(*args) from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=indent)
+            if newline:
+                fh.write("\n")
+        if mode is not None:
+            os.chmod(tmp, mode)
+        if check is not None:
+            check(Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
