@@ -36,7 +36,13 @@ from rxcompare.sources.labels.flat_headings import (
     drop_excerpts,
     reference_titles,
 )
-from rxcompare.sources.labels.loinc import BOXED_WARNING, BY_OPENFDA_FIELD, OPENFDA_PRODUCT_TYPES
+from rxcompare.sources.labels.flat_tables import flat_tables
+from rxcompare.sources.labels.loinc import (
+    ADVERSE_REACTIONS,
+    BOXED_WARNING,
+    BY_OPENFDA_FIELD,
+    OPENFDA_PRODUCT_TYPES,
+)
 from rxcompare.sources.labels.spl import (
     HEADING_SMALL_WORDS,
     TableSizeError,
@@ -330,6 +336,8 @@ def _lines_section(text: str, code: str | None) -> Section:
     starting subsections."""
     lines = [normalise_space(x) for x in text.split("\n")]
     lines = [x for x in lines if x]
+    if code == BOXED_WARNING and lines:  # openFDA's label in front of the box's own heading
+        lines[0] = re.sub(r"^BOXED WARNING\s*:\s*", "", lines[0], flags=re.IGNORECASE)
     number, title = None, ""
     if (
         lines
@@ -431,6 +439,22 @@ def _attach(sections: list[Section], tables: list[LabelTable]) -> list[Section]:
         )
 
     return [rebuild(s) for s in sections]
+
+
+def _with_flat_tables(s: Section) -> Section:
+    """A flattened adverse-reactions section with the tables its text holds that can be read
+    unambiguously (:func:`~rxcompare.sources.labels.flat_tables.flat_tables`), each on the
+    (sub)section whose own text holds it; the text is kept as it is."""
+    if "\n" in s.text:
+        return s
+    return Section(
+        s.code,
+        s.number,
+        s.title,
+        s.text,
+        s.tables + tuple(flat_tables(s.text)),
+        tuple(_with_flat_tables(c) for c in s.subsections),
+    )
 
 
 def _merge_coded(sections: list[Section]) -> list[Section]:
@@ -547,6 +571,10 @@ def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
             for text in _strings(result, key, origin)
             if text.strip()
         ]
+    for key, group in by_field.items():
+        if key not in tables and BY_OPENFDA_FIELD.get(key) is not None:
+            if BY_OPENFDA_FIELD[key].code == ADVERSE_REACTIONS:
+                by_field[key] = [_with_flat_tables(s) for s in group]
     sections = [s for key, group in by_field.items() for s in _attach(group, tables.get(key, []))]
     sections = _merge_coded(sections)
     title = ", ".join(dict.fromkeys(p.name for p in products))
