@@ -81,7 +81,10 @@ class OpenFdaClient:
     Another JSON service reuses the client by subclassing it with its own ``service`` (the name
     in messages), ``base_setting``, ``cache_name`` (the folder under ``RXCOMPARE_CACHE``),
     ``endpoint_pattern`` and ``endpoint_form``, and ``key_setting = None`` when it takes no key
-    (:class:`rxcompare.sources.ctgov.CtGovClient`).
+    (:class:`rxcompare.sources.ctgov.CtGovClient`). A service that answers other than JSON uses
+    :meth:`_send` (the retry loop) with its own cache
+    (:class:`rxcompare.sources.labels.dailymed.DailyMedClient`); the failure messages
+    (:meth:`_unreachable`, :meth:`_cut_short`, :meth:`_gave_up`, :meth:`_refused`) may be reworded.
     """
 
     service = "openFDA"
@@ -195,30 +198,29 @@ class OpenFdaClient:
         return text.replace(self._api_key, "***") if self._api_key else text
 
     def _request(self, url: str, params: Mapping[str, Any]) -> Fetched:
+        response = self._send(url)
+        if response.status_code == 404:
+            return self._not_found(response, url, params)
+        return Fetched(url, self._json(response, url), self._clock())
+
+    def _send(self, url: str) -> httpx.Response:
+        """``GET url`` (with the key), retrying 429, 5xx and answers cut short as the module doc
+        says; returns the 200 or 404 response, raises :class:`OnlineError` for anything else."""
         attempt = 0
         while True:
             try:
                 response = self._http.get(self._with_key(url))
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
-                raise OnlineError(
-                    f"{self.service} at {self.base} is unreachable ({self._scrub(str(exc)) or type(exc).__name__}); "
-                    "check the network or run without --online"
-                ) from None
+                raise self._unreachable(self._scrub(str(exc)) or type(exc).__name__) from None
             except httpx.TransportError as exc:  # the connection broke during the answer
-                reason = self._scrub(str(exc)) or type(exc).__name__
                 if attempt >= self.max_retries:
-                    raise OnlineError(
-                        f"{self.service} at {self.base} did not finish answering {url} ({reason}) in "
-                        f"{attempt + 1} attempts; try again later or run without --online"
-                    ) from None
+                    raise self._cut_short(url, self._scrub(str(exc)) or type(exc).__name__, attempt + 1) from None
                 self._sleep(self.backoff * 2**attempt)
                 attempt += 1
                 continue
             status = response.status_code
-            if status == 200:
-                return Fetched(url, self._json(response, url), self._clock())
-            if status == 404:
-                return self._not_found(response, url, params)
+            if status in (200, 404):
+                return response
             if status in _RETRY_STATUS:
                 wait = self._wait(response, attempt)
                 if attempt >= self.max_retries or wait is None:
@@ -227,6 +229,19 @@ class OpenFdaClient:
                 attempt += 1
                 continue
             raise self._refused(response, url)
+
+    # What each failure says; a subclass for another service may word them its own way.
+
+    def _unreachable(self, reason: str) -> OnlineError:
+        return OnlineError(
+            f"{self.service} at {self.base} is unreachable ({reason}); check the network or run without --online"
+        )
+
+    def _cut_short(self, url: str, reason: str, attempts: int) -> OnlineError:
+        return OnlineError(
+            f"{self.service} at {self.base} did not finish answering {url} ({reason}) in "
+            f"{attempts} attempts; try again later or run without --online"
+        )
 
     def _wait(self, response: httpx.Response, attempt: int) -> float | None:
         """Seconds to wait before the next attempt, or None when the server asks for too long."""

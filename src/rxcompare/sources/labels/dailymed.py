@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 import re
@@ -31,15 +30,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.sources.atomic import write_json_atomic
-from rxcompare.sources.online import _RETRY_STATUS, _retry_after
+from rxcompare.sources.online import OpenFdaClient
 
 __all__ = ["DailyMedClient", "SplHistory", "is_set_id"]
 
@@ -73,10 +71,6 @@ class _Answer:
     from_cache: bool = False
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _published(value: Any) -> str | None:
     try:
         return datetime.strptime(str(value).strip(), "%b %d, %Y").date().isoformat()
@@ -84,8 +78,20 @@ def _published(value: Any) -> str | None:
         return None
 
 
-class DailyMedClient:
-    """DailyMed v2 client: :meth:`history` and :meth:`document` (see the module docstring)."""
+class DailyMedClient(OpenFdaClient):
+    """DailyMed v2 client: :meth:`history` and :meth:`document` (see the module docstring).
+
+    The set-up, the retries and the cache folder are the openFDA client's
+    (:class:`~rxcompare.sources.online.OpenFdaClient`, no key); the cache holds the answers' bytes
+    under a key that can name the version asked for.
+    """
+
+    service = "DailyMed"
+    base_setting = settings.DAILYMED_BASE
+    key_setting = None
+    cache_name = "dailymed"
+    endpoint_pattern = re.compile(r"^spls/[0-9a-f-]{36}(/history\.json|\.xml)$")
+    endpoint_form = "spls/SETID/history.json or spls/SETID.xml"
 
     def __init__(
         self,
@@ -98,30 +104,9 @@ class DailyMedClient:
         sleep: Callable[[float], None] = time.sleep,
         *,
         timeout: float = 60.0,
-        max_retry_after: float = 60.0,
-        clock: Callable[[], datetime] = _utc_now,
+        **kw: Any,  # max_retry_after, clock: as the openFDA client
     ):
-        base = (base or settings.DAILYMED_BASE.get() or "").rstrip("/")
-        if not re.match(r"^https?://[^/\s]+", base):
-            raise ConfigError(
-                f"DailyMed base URL {base!r} is not an http(s) URL; set RXCOMPARE_DAILYMED_BASE to "
-                f"something like {settings.DAILYMED_BASE.default}"
-            )
-        self.base = base
-        root = cache_dir if cache_dir is not None else Path(settings.CACHE.get() or ".") / "dailymed"
-        self.cache_dir = Path(root)
-        self.ttl = ttl
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_retry_after = max_retry_after
-        self._sleep = sleep
-        self._clock = clock
-        self._http = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": "rxcompare (https://pypi.org/project/rxcompare/)"},
-            follow_redirects=True,
-        )
+        super().__init__(base, "", cache_dir, ttl, transport, max_retries, backoff, sleep, timeout=timeout, **kw)
 
     # --- public ------------------------------------------------------------------------------
 
@@ -166,15 +151,6 @@ class DailyMedClient:
         url = f"{self.base}/spls/{self._set_id(set_id)}.xml"
         self._forget(f"{url}#version={version}" if version else url)
 
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # --- request and retries ---------------------------------------------------------------------
 
     @staticmethod
@@ -184,65 +160,51 @@ class DailyMedClient:
         return set_id.strip().lower()
 
     def _get(self, url: str, key: str, ttl: timedelta | None, set_id: str) -> _Answer:
-        cached = self._read_cache(key, ttl)
+        cached = self._read_answer(key, ttl)
         if cached is not None:
             return cached
-        answer = self._request(url, set_id)
-        self._write_cache(key, answer)
+        answer = self._download(url, set_id)
+        self._write_answer(key, answer)
         return answer
 
-    def _request(self, url: str, set_id: str) -> _Answer:
-        attempt = 0
-        while True:
-            try:
-                response = self._http.get(url)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
-                raise OnlineError(
-                    f"DailyMed at {self.base} is unreachable ({exc or type(exc).__name__}); check the "
-                    "network or RXCOMPARE_DAILYMED_BASE"
-                ) from None
-            except httpx.TransportError as exc:  # the connection broke during the answer
-                if attempt >= self.max_retries:
-                    raise OnlineError(
-                        f"DailyMed at {self.base} did not finish sending {url} ({exc or type(exc).__name__}) "
-                        f"in {attempt + 1} attempts (a partial download); try again later"
-                    ) from None
-                self._sleep(self.backoff * 2**attempt)
-                attempt += 1
-                continue
-            status = response.status_code
-            if status == 200:
-                return _Answer(url, response.content, self._clock())
-            if status == 404:
-                raise OnlineError(
-                    f"DailyMed has no label with set id {set_id} ({url} answered 404): the set id no "
-                    "longer exists or was never DailyMed's"
-                )
-            if status in _RETRY_STATUS:
-                wait = _retry_after(response.headers.get("Retry-After"), self._clock())
-                wait = self.backoff * 2**attempt if wait is None else wait
-                if attempt < self.max_retries and wait <= self.max_retry_after:
-                    self._sleep(wait)
-                    attempt += 1
-                    continue
-                raise OnlineError(
-                    f"DailyMed at {self.base} answered {status} ({response.reason_phrase}) to {url} "
-                    f"{attempt + 1} times; the service may be down or busy: try again later"
-                )
+    def _download(self, url: str, set_id: str) -> _Answer:
+        response = self._send(url)
+        if response.status_code == 404:
             raise OnlineError(
-                f"DailyMed at {self.base} answered {status} ({response.reason_phrase}) to {url}; "
-                "check RXCOMPARE_DAILYMED_BASE"
+                f"DailyMed has no label with set id {set_id} ({url} answered 404): the set id no "
+                "longer exists or was never DailyMed's"
             )
+        return _Answer(url, response.content, self._clock())
+
+    def _unreachable(self, reason: str) -> OnlineError:
+        return OnlineError(
+            f"DailyMed at {self.base} is unreachable ({reason}); check the network or RXCOMPARE_DAILYMED_BASE"
+        )
+
+    def _cut_short(self, url: str, reason: str, attempts: int) -> OnlineError:
+        return OnlineError(
+            f"DailyMed at {self.base} did not finish sending {url} ({reason}) in {attempts} attempts "
+            "(a partial download); try again later"
+        )
+
+    def _gave_up(self, response: httpx.Response, url: str, attempts: int) -> OnlineError:
+        return OnlineError(
+            f"DailyMed at {self.base} answered {response.status_code} ({response.reason_phrase}) to {url} "
+            f"{attempts} times; the service may be down or busy: try again later"
+        )
+
+    def _refused(self, response: httpx.Response, url: str) -> OnlineError:
+        return OnlineError(
+            f"DailyMed at {self.base} answered {response.status_code} ({response.reason_phrase}) to {url}; "
+            "check RXCOMPARE_DAILYMED_BASE"
+        )
 
     # --- cache -------------------------------------------------------------------------------
-
-    def _cache_file(self, key: str) -> Path:
-        return self.cache_dir / (hashlib.sha256(key.encode("utf-8")).hexdigest() + ".json")
 
     def _forget(self, key: str) -> None:
         self._cache_file(key).unlink(missing_ok=True)
 
-    def _read_cache(self, key: str, ttl: timedelta | None) -> _Answer | None:
+    def _read_answer(self, key: str, ttl: timedelta | None) -> _Answer | None:
         try:
             entry = json.loads(self._cache_file(key).read_text(encoding="utf-8"))
             fetched_at = datetime.fromisoformat(entry["fetched_at"])
@@ -257,7 +219,7 @@ class DailyMedClient:
             return None
         return _Answer(entry["url"], body, fetched_at, from_cache=True)
 
-    def _write_cache(self, key: str, answer: _Answer) -> None:
+    def _write_answer(self, key: str, answer: _Answer) -> None:
         entry = {"key": key, "url": answer.url, "fetched_at": answer.fetched_at.isoformat(),
                  "body": base64.b64encode(answer.body).decode("ascii")}
         try:
