@@ -7,16 +7,14 @@ tests/test_trials_compare.py.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from conftest import shared_path
+from helpers import Reply, serve_loopback
 
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Product
@@ -86,35 +84,16 @@ class Registry:
         return 200, out, None
 
 
-@contextlib.contextmanager
 def served(registry: Registry):
     """A real HTTP server on 127.0.0.1 (a free port) answering from ``registry``; yields its base URL."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            registry.raw.append(self.path)
-            parts = urlsplit(self.path)
-            status, body, length = registry.answer(parts.path, parts.query)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(length or len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            if length:
-                self.close_connection = True
+    def answer(target: str) -> Reply:
+        registry.raw.append(target)
+        parts = urlsplit(target)
+        status, body, length = registry.answer(parts.path, parts.query)
+        return Reply(status, body, length=length)
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    return serve_loopback(answer)
 
 
 def client_for(base: str, tmp_path: Path, **kw) -> CtGovClient:

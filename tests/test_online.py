@@ -7,18 +7,16 @@ The helpers :class:`Recorded` and :func:`loopback_server` are shared with the ot
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
-import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from helpers import Reply, serve_loopback
 
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.sources.online import OpenFdaClient
@@ -57,37 +55,18 @@ class Recorded:
         return httpx.MockTransport(self.handler)
 
 
-@contextlib.contextmanager
 def loopback_server(recorded: Recorded):
     """A real HTTP server on 127.0.0.1 (a free port) answering from ``recorded``; yields its base URL."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            parts = urlsplit(self.path)
-            try:
-                status, headers, body = recorded.answer(parts.path, parts.query)
-            except AssertionError as exc:
-                status, headers, body = 599, {}, str(exc).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(target: str) -> Reply:
+        parts = urlsplit(target)
+        try:
+            status, headers, body = recorded.answer(parts.path, parts.query)
+        except AssertionError as exc:
+            status, headers, body = 599, {}, str(exc).encode()
+        return Reply(status, body, headers=headers)
 
-        def log_message(self, *args):  # keep test output clean
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    return serve_loopback(answer)
 
 
 class Script:

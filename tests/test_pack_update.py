@@ -8,13 +8,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from conftest import shared_path
+from helpers import Reply, serve_loopback
 
 from rxcompare.cli import main
 from rxcompare.errors import OnlineError, PackError
@@ -39,43 +38,21 @@ def server(routes: dict):
     """routes: path -> (status, content type, body) or "partial:<body>" (headers promise more)."""
     asked: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            parts = urlsplit(self.path)
-            asked.append(self.path)
-            answer = routes.get(parts.path)
-            if callable(answer):
-                answer = answer(dict(parse_qsl(parts.query)))
-            if answer is None:
-                answer = (404, "application/json", json.dumps(NOT_FOUND).encode())
-            if answer[0] == "partial":
-                body = answer[1]
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(body) * 2))
-                self.end_headers()
-                self.wfile.write(body)
-                self.close_connection = True
-                return
-            status, kind, body = answer
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def reply(target: str) -> Reply:
+        parts = urlsplit(target)
+        asked.append(target)
+        answer = routes.get(parts.path)
+        if callable(answer):
+            answer = answer(dict(parse_qsl(parts.query)))
+        if answer is None:
+            answer = (404, "application/json", json.dumps(NOT_FOUND).encode())
+        if answer[0] == "partial":
+            return Reply(200, answer[1], "application/xml", length=len(answer[1]) * 2)
+        status, kind, body = answer
+        return Reply(status, body, kind)
 
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", asked
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with serve_loopback(reply) as base:
+        yield base, asked
 
 
 def start_pack(tmp_path):
