@@ -180,9 +180,9 @@ def _rows(text: str, k: int, percent: bool) -> list[tuple[str, ...]]:
 
 def flat_tables(text: str) -> list[LabelTable]:
     """The adverse-reaction tables of a flattened text that can be read unambiguously (see the
-    module's docstring), as :class:`LabelTable` records: one header row (first-column heading,
-    then "arm (N=n)" per arm, with "(%)" when the header says percentages) and the rows as
-    printed."""
+    module's docstring), as :class:`LabelTable` records: one header row (the first-column
+    heading, followed by "(%)" when the header says the figures are percentages, then "arm (N=n)"
+    per arm) and the rows as printed."""
     tables = []
     headers = _headers(text)
     for h, (start, end, arms, percent, heading) in enumerate(headers):
@@ -190,8 +190,9 @@ def flat_tables(text: str) -> list[LabelTable]:
         rows = _sentence_case(_rows(text[end:stop], len(arms), percent))
         if not rows:
             continue
+        # the unit goes with the first column, so that arm names stay names ("Placebo")
         unit = " (%)" if percent else ""
-        header = (heading, *(f"{name} (N={n}){unit}" for name, n in arms))
+        header = (f"{heading}{unit}", *(f"{name} (N={n})" for name, n in arms))
         tables.append(
             LabelTable(caption=_caption(text, start), header=(header,), rows=tuple(rows))
         )

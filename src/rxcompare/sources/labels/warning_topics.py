@@ -65,6 +65,9 @@ _RULES = (
     _rule(r"immune[- ]mediated|autoimmun|immunosuppress|cytokine release|capillary leak|"
           r"macrophage activation|immune reconstitution|immune system|immunogenicity|"
           r"antibody development|vaccin|immuniz", "immune"),
+    # a population at risk ("Increased Toxicity in the Presence of Severe Renal Impairment"),
+    # before the organ ("Impairment in Renal Function" is a renal effect)
+    _rule(r"(?:patients with|presence of)\b.*\bimpairment", "special_populations"),
     _rule(r"renal|kidney|nephr|proteinuria", "renal"),
     _rule(r"pulmonary|\blung|pneumonitis|respirat|bronchospasm|dyspn|\bards\b|breathing|"
           r"asthma|interstitial|pneumonia|laryngeal|cardiorespiratory", "pulmonary"),
