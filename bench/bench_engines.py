@@ -26,7 +26,6 @@ Prints a table and writes bench/results/engines.csv.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import subprocess
@@ -35,6 +34,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from common import write_results
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUARTERS = 4
@@ -45,23 +46,15 @@ def build_warehouse(size: int, work: Path) -> Path:
     wh = work / f"wh_{size}"
     if (wh / "cases.parquet").exists():
         return wh
+    # built in a child process, so that the parent's memory stays that of a runner
     code = f"""
-import shutil, time
+import shutil, sys
 from pathlib import Path
-from rxcompare.sources.faers.normalise import load_synonyms
-from rxcompare.sources.faers.synth import synth_quarters
-from rxcompare.sources.faers.warehouse import Warehouse
-src, wh = Path({str(work / f"synth_{size}")!r}), Path({str(wh)!r})
-t = time.perf_counter()
-truth = synth_quarters(src, reports={size}, quarters={QUARTERS}, seed=1, fmt="dir")
-t1 = time.perf_counter()
-syn = load_synonyms(src / "synonyms.csv", use_pack=False)
-w = Warehouse(wh)
-for i, q in enumerate(truth.quarters):
-    w.ingest(src / f"faers_ascii_{{q}}", synonyms=syn, rebuild=i == len(truth.quarters) - 1)
+sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+from common import synthetic_warehouse
+src = Path({str(work / f"synth_{size}")!r})
+print(synthetic_warehouse(src, Path({str(wh)!r}), {size}, quarters={QUARTERS}, fmt="dir"))
 shutil.rmtree(src)
-print(f"synthetic warehouse: {{truth.reports:,}} reports, {{w.status().cases_after:,}} cases "
-      f"(synth {{t1 - t:.0f}} s, ingest {{time.perf_counter() - t1:.0f}} s, not timed)")
 """
     subprocess.run([sys.executable, "-c", code], check=True)
     return wh
@@ -233,15 +226,7 @@ def main() -> None:
                 "ratio_to_pandas": round(secs / (base["count_s"] + base["stats_s"]), 2) if base else "",
                 "sum_a": r["sum_a"],
             })
-    print(" ".join(f"{h:>15}" for h in FIELDS))
-    for r in rows:
-        print(" ".join(f"{str(r[h]):>15}" for h in FIELDS))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with args.output.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=FIELDS)
-        w.writeheader()
-        w.writerows(rows)
-    print(f"wrote {args.output}")
+    write_results(rows, FIELDS, args.output)
 
 
 if __name__ == "__main__":

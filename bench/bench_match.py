@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from common import synthetic_warehouse, write_results
 
 from rxcompare.sources.faers.match import match_demographic
 from rxcompare.sources.faers.normalise import load_synonyms
-from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -37,10 +37,7 @@ def build(size: int, work: Path) -> tuple[Warehouse, Path]:
     root = work / f"match-{size}"
     wh = Warehouse(root / "wh")
     if not (root / "wh" / "dedup.json").exists():
-        truth = synth_quarters(root / "q", reports=size, quarters=QUARTERS, seed=1, duplicates=max(4, size // 250))
-        syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
-        for i, q in enumerate(truth.quarters):
-            wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=i == QUARTERS - 1)
+        print(synthetic_warehouse(root / "q", wh.path, size, quarters=QUARTERS, duplicates=max(4, size // 250)))
     return wh, root
 
 
@@ -82,15 +79,7 @@ def main() -> None:
     for size in args.sizes:
         rows.append(run(size, args.work, args.repeat))
         print(" ".join(f"{k}={v}" for k, v in rows[-1].items()), flush=True)
-    print(" ".join(f"{h:>24}" for h in FIELDS))
-    for r in rows:
-        print(" ".join(f"{str(r[h]):>24}" for h in FIELDS))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with args.output.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=FIELDS)
-        w.writeheader()
-        w.writerows(rows)
-    print(f"wrote {args.output}")
+    write_results(rows, FIELDS, args.output, width=24)
 
 
 if __name__ == "__main__":
