@@ -1,8 +1,9 @@
 """Signal tables to CSV, JSON and Parquet at engine speed: column-wise, never a Python loop over cells.
 
 The columns of a :class:`~rxcompare.scoring.SignalTable` become an Arrow table (zero-copy from
-numpy where the dtype allows); Parquet is pyarrow's writer; CSV and JSON are DuckDB's writers
-reading that Arrow table in place. What each file holds:
+numpy where the dtype allows) for Parquet, pyarrow's writer; CSV and JSON are DuckDB's writers
+scanning the numpy columns in place (no Arrow step: building Arrow arrays with ``pyarrow.array``
+imports pandas, some 0.3 s of a command's start). What each file holds:
 
 - **CSV**: the :data:`~rxcompare.scoring.COLUMNS`, then ``counting_unit`` and ``filters`` on every
   row (``quarter`` first in cumulative scoring). A float is written at full precision, as the
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from rxcompare.scoring import SignalTable
 
-__all__ = ["FORMATS", "arrow_columns", "write_signals"]
+__all__ = ["FORMATS", "arrow_columns", "numpy_columns", "write_signals"]
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -62,25 +63,45 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _select(schema, json_out: bool) -> str:
+def numpy_columns(table: SignalTable, quarter: str | None = None, described: bool = False) -> dict:
+    """The columns of :func:`arrow_columns` as numpy arrays (the table's own, not copied; the
+    constant columns as object arrays of one string), in the same order."""
+    import numpy as np
+
+    from rxcompare.scoring import COLUMNS
+
+    n = len(table)
+    cols = {} if quarter is None else {"quarter": np.full(n, quarter, dtype=object)}
+    cols.update((k, table.columns[k]) for k in COLUMNS)
+    if described:
+        cols["counting_unit"] = np.full(n, table.counting_unit, dtype=object)
+        cols["filters"] = np.full(n, "; ".join(f"{k}={v}" for k, v in table.filters), dtype=object)
+    return cols
+
+
+def _concat(parts: Sequence[dict]) -> dict:
+    import numpy as np
+
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if len(parts) > 1 else parts[0]
+
+
+def _select(columns: dict, json_out: bool) -> str:
     """SELECT of the registered table ``t``: non-finite floats as NULL; for CSV, empty strings as
     NULL too (written as empty fields, as Python's csv module writes them)."""
-    import pyarrow as pa
-
     cols = []
-    for field in schema:
-        q = '"' + field.name.replace('"', '""') + '"'
-        if pa.types.is_floating(field.type):
+    for name, values in columns.items():
+        q = '"' + name.replace('"', '""') + '"'
+        if values.dtype.kind == "f":
             cols.append(f"CASE WHEN isfinite({q}) THEN {q} END AS {q}")
-        elif not json_out and (pa.types.is_string(field.type) or pa.types.is_dictionary(field.type)):
+        elif not json_out and values.dtype.kind in "OUS":
             cols.append(f"NULLIF({q}, '') AS {q}")
         else:
             cols.append(q)
     return f"SELECT {', '.join(cols)} FROM t"
 
 
-def _copy(arrow, path: Path, fmt: str) -> None:
-    """DuckDB's CSV (with header) or JSON-array writer over ``arrow``, in row order."""
+def _copy(columns: dict, path: Path, fmt: str) -> None:
+    """DuckDB's CSV (with header) or JSON-array writer over numpy ``columns``, in row order."""
     import duckdb
 
     con = duckdb.connect()
@@ -89,9 +110,9 @@ def _copy(arrow, path: Path, fmt: str) -> None:
         # (some 600 MB at 1.2M pairs) for little gain; no progress bar on the terminal
         con.execute("SET threads = 1")
         con.execute("SET enable_progress_bar = false")
-        con.register("t", arrow)
+        con.register("t", columns)
         options = "HEADER" if fmt == "csv" else "FORMAT json, ARRAY true"
-        query = _select(arrow.schema, fmt == "json")
+        query = _select(columns, fmt == "json")
         con.execute(f"COPY ({query}) TO {_sql_text(str(path))} ({options})")
     finally:
         con.close()
@@ -122,7 +143,7 @@ def _write_json(results: Sequence[tuple[str | None, SignalTable]], sink: TextIO,
             head = '{\n "quarter": ' + json.dumps(quarter) + "," + head[1:]
         sink.write(head)
         part = tmp / f"rows{i}.json"
-        _copy(arrow_columns(table), part, "json")
+        _copy(numpy_columns(table), part, "json")
         with part.open(encoding="utf-8") as fh:
             shutil.copyfileobj(fh, sink, 1 << 20)
         part.unlink()
@@ -139,8 +160,6 @@ def write_signals(
     the number of rows written. ``results`` is ``[(None, table)]`` for one table, or
     ``[(quarter, table), ...]`` for cumulative scoring by quarter (a ``quarter`` column in CSV and
     Parquet, the ``rxcompare/signals-by-quarter`` envelope in JSON). Parquet needs a path."""
-    import pyarrow as pa
-
     rows = sum(len(t) for _, t in results)
     if fmt == "parquet":
         import pyarrow.parquet as pq
@@ -157,11 +176,11 @@ def write_signals(
         tmp = Path(tmp_dir)
         if fmt == "csv":
             target = sink if isinstance(sink, Path) else tmp / "out.csv"
-            parts = [arrow_columns(t, q, described=True) for q, t in results]
-            arrow = pa.concat_tables(parts) if parts else None
-            if arrow is not None:
-                _copy(arrow, target, "csv")
-            if not isinstance(sink, Path) and arrow is not None:
+            parts = [numpy_columns(t, q, described=True) for q, t in results]
+            columns = _concat(parts) if parts else None
+            if columns is not None:
+                _copy(columns, target, "csv")
+            if not isinstance(sink, Path) and columns is not None:
                 with target.open(encoding="utf-8") as fh:
                     shutil.copyfileobj(fh, sink, 1 << 20)
             return rows
