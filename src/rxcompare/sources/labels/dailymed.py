@@ -24,10 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -94,19 +91,11 @@ class DailyMedClient(OpenFdaClient):
     endpoint_form = "spls/SETID/history.json or spls/SETID.xml"
 
     def __init__(
-        self,
-        base: str | None = None,
-        cache_dir: str | os.PathLike[str] | None = None,
-        ttl: timedelta = timedelta(days=1),
-        transport: httpx.BaseTransport | None = None,
-        max_retries: int = 4,
-        backoff: float = 0.5,
-        sleep: Callable[[float], None] = time.sleep,
-        *,
-        timeout: float = 60.0,
-        **kw: Any,  # max_retry_after, clock: as the openFDA client
+        self, base: str | None = None, *, ttl: timedelta = timedelta(days=1), timeout: float = 60.0, **kw: Any
     ):
-        super().__init__(base, "", cache_dir, ttl, transport, max_retries, backoff, sleep, timeout=timeout, **kw)
+        """``cache_dir``, ``transport``, ``max_retries``, ``backoff``, ``sleep``, ``max_retry_after``
+        and ``clock`` as the openFDA client's; no key. A version history expires after ``ttl``."""
+        super().__init__(base, api_key="", ttl=ttl, timeout=timeout, **kw)
 
     # --- public ------------------------------------------------------------------------------
 
