@@ -41,13 +41,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
-
-import httpx
+from typing import TYPE_CHECKING, Any, Self
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.sources.atomic import write_json_atomic
+
+if TYPE_CHECKING:  # httpx is imported where a request is made: commands that ask nothing start faster
+    import httpx
 
 __all__ = ["Fetched", "OpenFdaClient"]
 
@@ -109,6 +110,8 @@ class OpenFdaClient:
         max_retry_after: float = 60.0,
         clock: Callable[[], datetime] = _utc_now,
     ):
+        import httpx
+
         base = (base or self.base_setting.get() or "").rstrip("/")
         if not re.match(r"^https?://[^/\s]+", base):
             raise ConfigError(
@@ -145,6 +148,8 @@ class OpenFdaClient:
 
     def url(self, endpoint: str, params: Mapping[str, Any]) -> str:
         """The URL of a query, parameters sorted, without the API key (the cache key and citation)."""
+        import httpx
+
         endpoint = endpoint.strip("/")
         if not self.endpoint_pattern.match(endpoint):
             raise ConfigError(f"{self.service} endpoint {endpoint!r} is not of the form {self.endpoint_form}")
@@ -172,6 +177,8 @@ class OpenFdaClient:
 
         True when the server answers with a status below 500 (429 included: it is there, only busy).
         """
+        import httpx
+
         url = self.url("drug/event.json", {"limit": 1})
         try:
             response = self._http.get(self._with_key(url), timeout=timeout)
@@ -191,6 +198,8 @@ class OpenFdaClient:
     # --- request and retries ---------------------------------------------------------------------
 
     def _with_key(self, url: str) -> httpx.URL:
+        import httpx
+
         u = httpx.URL(url)
         return u.copy_merge_params({"api_key": self._api_key}) if self._api_key else u
 
@@ -206,6 +215,8 @@ class OpenFdaClient:
     def _send(self, url: str) -> httpx.Response:
         """``GET url`` (with the key), retrying 429, 5xx and answers cut short as the module doc
         says; returns the 200 or 404 response, raises :class:`OnlineError` for anything else."""
+        import httpx
+
         attempt = 0
         while True:
             try:

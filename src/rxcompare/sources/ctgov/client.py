@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.sources.online import OpenFdaClient
+
+if TYPE_CHECKING:  # imported by the shared client where a request is made
+    import httpx
 
 __all__ = ["MAX_PAGES", "PAGE_SIZE", "PHASE_FILTER", "SEARCH_FIELDS", "CtGovClient", "check_nct",
            "fetch_records", "search_studies"]
