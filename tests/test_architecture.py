@@ -1,9 +1,14 @@
-"""STYLE.md's import direction: models and errors import nothing of ours; sources and stats never
-import each other; render sees only models; the comparison never imports render, cli or web.
+"""STYLE.md's import direction: models and errors import nothing of ours (models only itself);
+sources and stats never import each other; render sees only models; the comparison never imports
+render, cli or web.
 
 Inside sources/, one stream, one room: labels, openFDA, FAERS and ClinicalTrials.gov never import
 each other (openFDA's label endpoint is parsed by the label parsers: the one crossing), and none of them
-imports the pack or the post-marketing source, which sit above them."""
+imports the pack or the post-marketing source, which sit above them. What a stream may import is a
+closed list (test_streams_meet_only_through_models): models, errors, settings and the shared
+plumbing below every stream -- the HTTP client with its cache (sources/online.py) and the atomic
+JSON write (sources/atomic.py) -- plus its own room and the crossings named there. The plumbing
+imports no stream; the pack (sources/pack/) reads the label parsers and nothing else of sources."""
 
 from __future__ import annotations
 
@@ -52,6 +57,12 @@ RULES = [
      ("rxcompare.sources.pack",)),
     ("sources/ctgov", _ABOVE_STREAMS + ("rxcompare.sources.labels", "rxcompare.sources.openfda",
                                         "rxcompare.sources.faers"), ()),
+    # the plumbing under every stream: no stream, no pack
+    ("sources/atomic", ("rxcompare.",), ()),
+    ("sources/online", ("rxcompare.",), ("rxcompare.errors", "rxcompare.settings", "rxcompare.sources.atomic")),
+    # the pack is made from parsed labels; it knows no other stream and nothing above it
+    ("sources/pack", ("rxcompare.sources.",), ("rxcompare.sources.pack", "rxcompare.sources.labels",
+                                               "rxcompare.sources.atomic")),
 ]
 
 
@@ -64,6 +75,31 @@ def test_import_direction(package, forbidden, allowed):
                 continue
             if any(mod.startswith(f) for f in forbidden):
                 bad.append(f"{path.relative_to(SRC)} imports {mod}")
+    assert not bad, "\n".join(bad)
+
+
+# What a stream may import besides its own room: the records that cross every boundary and the
+# plumbing under every stream, and, by name, the crossings the module docstring gives.
+_SHARED = ("rxcompare.models", "rxcompare.errors", "rxcompare.settings")
+_PLUMBING = ("rxcompare.sources.online", "rxcompare.sources.atomic")
+STREAMS = [
+    ("labels", _SHARED + _PLUMBING),
+    ("openfda", _SHARED + _PLUMBING + ("rxcompare.sources.labels",)),
+    ("faers", _SHARED + ("rxcompare.sources.atomic", "rxcompare.sources.pack")),
+    ("ctgov", _SHARED + _PLUMBING),
+]
+
+
+@pytest.mark.parametrize("stream, allowed", STREAMS, ids=[s[0] for s in STREAMS])
+def test_streams_meet_only_through_models(stream, allowed):
+    own = f"rxcompare.sources.{stream}"
+    assert (SRC / "sources" / stream).is_dir(), f"sources/{stream} is not a room"
+    bad = []
+    for path in modules(f"sources/{stream}"):
+        for mod in imports_of(path):
+            if mod == "rxcompare" or any(mod == a or mod.startswith(a + ".") for a in (own, *allowed)):
+                continue
+            bad.append(f"{path.relative_to(SRC)} imports {mod}")
     assert not bad, "\n".join(bad)
 
 
