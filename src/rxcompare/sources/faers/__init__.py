@@ -1,0 +1,14 @@
+"""The FAERS stream: FDA's quarterly adverse-event files to counts of deduplicated cases.
+
+In the order of the data flow: download (:mod:`.download`) and the file layout (:mod:`.layout`);
+ingest of one quarter into Parquet files (:mod:`.ingest` and the modules it reads files with), with
+drug names normalised (:mod:`.normalise`); deduplication (:mod:`.dedup`, FDA's rule, and
+:mod:`.match`, the demographic match); the warehouse that holds them (:mod:`.warehouse`), with its
+folders, lock and commits at the bottom (:mod:`.store`), below both stages; engines that read it
+(:mod:`.engines`: DuckDB or Spark through Ibis); and the counting layer (:mod:`.counts`: query, cells,
+arms) with what is built on it (:mod:`.sensitivity`, :mod:`.onset`). Synthetic quarters in the real
+layout (:mod:`.synth`) serve tests and benchmarks.
+
+The stream imports models, errors, settings and the atomic write, and the pack's product names for
+drug-name synonyms; no other stream (tests/test_architecture.py).
+"""
