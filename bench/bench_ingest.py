@@ -1,24 +1,56 @@
-"""Benchmark: ingest + dedup + normalise of one synthetic quarter, against the plain pandas baseline.
+"""Benchmark: ingest of one synthetic quarter from its zip, beside the engine's limit and the pandas baseline.
 
-``python bench/bench_ingest.py --reports 400000`` writes a synthetic quarter (not timed), then runs
-each pipeline in its own subprocess, timing the wall clock and reading the peak RSS of the child
-(``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``), prints a table and writes a CSV under
-bench/results/. The extrapolation multiplies the rxcompare time by the number of quarters since
-2004q1 and by the ratio of a real quarter's size to this one (``--real-reports``).
+``python bench/bench_ingest.py --reports 400000 --repeat 3`` writes one synthetic quarter as FDA ships
+it (``faers_ascii_YYYYqN.zip``, not timed), then runs each job in its own child process, the jobs
+interleaved round by round so that they share the machine's load alike:
+
+- ``unzip``: the zip's members extracted to a folder (Python's zipfile, as ``unzip`` does);
+- ``duckdb COPY``: DuckDB ``COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet, COMPRESSION
+  zstd)`` of the 7 extracted tables, all text: the engine's limit for reading and writing them;
+- ``rxcompare``: ``Warehouse.ingest(zip)`` into an empty warehouse: every check, the rejects list, the
+  quarter's Parquet files and the deduplicated case tables with normalised drug names;
+- ``pandas baseline``: the zip extracted, then ``bench/pandas_baseline.py`` (read_csv, drop_duplicates, str ops,
+  to_parquet) on the folder.
+
+It prints the median wall seconds and peak RSS (the child's own high-water mark) of each job, the
+ratio of rxcompare to the limit (unzip + COPY) and of pandas to rxcompare, and writes a CSV under
+bench/results/.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+UNZIP = """
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as zf:
+    zf.extractall(sys.argv[2])
+print(sys.argv[2])
+"""
+
+DUCKDB_COPY = """
+import pathlib, sys, duckdb
+con = duckdb.connect(config={"preserve_insertion_order": False})
+con.execute("SET enable_progress_bar=false")
+n = 0
+for f in sorted(pathlib.Path(sys.argv[1]).rglob("*.txt")):
+    if f.parent.name.upper() != "ASCII":
+        continue
+    out = pathlib.Path(sys.argv[2]) / (f.stem + ".parquet")
+    n += con.execute(f"COPY (SELECT * FROM read_csv('{f}', delim='$', quote='', escape='', header=true, "
+                     f"all_varchar=true)) TO '{out}' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
+print(n)
+"""
 
 RXCOMPARE = """
 import sys
@@ -28,71 +60,98 @@ r = Warehouse(sys.argv[2]).ingest(sys.argv[1], synonyms=load_synonyms(sys.argv[3
 print(dict(r.rows)["demo"], Warehouse(sys.argv[2]).status().dedup.after)
 """
 
+PANDAS = """
+import runpy, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as zf:
+    zf.extractall(sys.argv[2])
+sys.argv = ["pandas_baseline.py", sys.argv[2], sys.argv[3], sys.argv[4]]
+runpy.run_path({baseline!r}, run_name="__main__")
+"""
 
-def run(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds and peak RSS (MB) of a child process, and its output."""
-    code = f"""
-import resource, subprocess, sys, time
+WRAP = """
+import json, resource, subprocess, sys, time
 t = time.perf_counter()
-p = subprocess.run({cmd!r}, capture_output=True, text=True)
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 dt = time.perf_counter() - t
 if p.returncode:
     sys.stderr.write(p.stderr); sys.exit(p.returncode)
-print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, repr(p.stdout.strip()))
+print(json.dumps([dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.stdout.strip()]))
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    dt, rss, text = out.strip().split(" ", 2)
+
+
+def run(cmd: list[str], pythonpath: str | None = None) -> tuple[float, float, str]:
+    """Wall seconds and peak RSS (MB) of one child process (the wrapper runs nothing else), and its output."""
+    env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
+    p = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True, env=env)
+    if p.returncode:
+        raise SystemExit(f"{cmd[:3]} failed:\n{p.stderr[-2000:]}")
+    dt, rss, text = json.loads(p.stdout)
     return float(dt), float(rss), text
 
 
-def quarters_since_2004(today: date) -> int:
-    return (today.year - 2004) * 4 + (today.month - 1) // 3
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reports", type=int, default=400_000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--real-reports", type=int, default=400_000, help="DEMO rows of a typical real quarter")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported")
     ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument("--before", metavar="SRC", help="also run the ingest with rxcompare imported from SRC "
+                    "(e.g. the src folder of `git archive` of an older commit): job 'rxcompare (before)'")
     args = ap.parse_args()
     from rxcompare.sources.faers.synth import synth_quarters
 
-    with tempfile.TemporaryDirectory(prefix="rxbench-") as tmp:
+    py = sys.executable
+    times: dict[str, list[tuple[float, float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="rxbench-ingest-") as tmp:
         tmp = Path(tmp)
-        t = time.perf_counter()
-        truth = synth_quarters(tmp / "synth", reports=args.reports, quarters=1, seed=args.seed, fmt="dir")
-        print(f"synthetic quarter: {truth.reports:,} reports, {truth.drug_rows:,} drug rows, "
-              f"{truth.reac_rows:,} reaction rows (written in {time.perf_counter() - t:.1f} s, not timed)")
-        folder = tmp / "synth" / f"faers_ascii_{truth.quarters[0]}"
+        truth = synth_quarters(tmp / "synth", reports=args.reports, quarters=1, seed=args.seed, fmt="zip")
+        zpath = tmp / "synth" / f"faers_ascii_{truth.quarters[0]}.zip"
         synonyms = tmp / "synth" / "synonyms.csv"
-        rows = []
-        dt, rss, text = run([sys.executable, "-c", RXCOMPARE, str(folder), str(tmp / "wh"), str(synonyms)])
-        demo, after = map(int, text.strip("'").split())
-        assert demo == truth.reports and after == truth.expected_cases, (demo, after, truth)
-        rows.append(("rxcompare (DuckDB)", dt, rss))
-        if not args.skip_pandas:
-            dt, rss, _ = run([sys.executable, str(HERE / "pandas_baseline.py"), str(folder), str(tmp / "pd"),
-                              str(synonyms)])
-            rows.append(("pandas baseline", dt, rss))
-    print(f"{'pipeline':<22}{'seconds':>10}{'peak RSS MB':>14}")
-    for name, dt, rss in rows:
-        print(f"{name:<22}{dt:>10.1f}{rss:>14.0f}")
-    ratio = rows[1][1] / rows[0][1] if len(rows) > 1 else float("nan")
-    if len(rows) > 1:
-        print(f"speed-up: {ratio:.1f}x")
-    n_q = quarters_since_2004(date.today())
-    extrapolated = rows[0][1] * n_q * args.real_reports / truth.reports
-    print(f"extrapolated for {n_q} quarters since 2004q1 at {args.real_reports:,} reports each: "
-          f"{extrapolated / 60:.1f} min (ingest per quarter; the cross-quarter dedup grows with the total)")
+        print(f"synthetic quarter: {truth.reports:,} reports, {truth.drug_rows:,} drug rows, "
+              f"{truth.reac_rows:,} reaction rows; zip {zpath.stat().st_size / 1e6:.1f} MB")
+        for k in range(args.repeat):
+            work = tmp / f"round{k}"
+            work.mkdir()
+            jobs = [
+                ("unzip", [py, "-c", UNZIP, str(zpath), str(work / "x")]),
+                ("duckdb COPY", [py, "-c", DUCKDB_COPY, str(work / "x"), str(work)]),
+                ("rxcompare", [py, "-c", RXCOMPARE, str(zpath), str(work / "wh"), str(synonyms)]),
+            ]
+            if args.before:
+                jobs.append(("rxcompare (before)", [py, "-c", RXCOMPARE, str(zpath), str(work / "wh0"), str(synonyms)]))
+            if not args.skip_pandas:
+                code = PANDAS.format(baseline=str(HERE / "pandas_baseline.py"))
+                jobs.append(("pandas baseline", [py, "-c", code, str(zpath), str(work / "px"), str(work / "pd"),
+                                        str(synonyms)]))
+            for name, cmd in jobs:
+                dt, rss, text = run(cmd, args.before if name == "rxcompare (before)" else None)
+                if name.startswith("rxcompare"):
+                    demo, after = map(int, text.split())
+                    assert demo == truth.reports and after == truth.expected_cases, (demo, after, truth)
+                times.setdefault(name, []).append((dt, rss))
+                print(f"round {k + 1}: {name:<16} {dt:7.2f} s  {rss:7.0f} MB", flush=True)
+    med = {n: (statistics.median(t for t, _ in v), max(r for _, r in v)) for n, v in times.items()}
+    limit = med["unzip"][0] + med["duckdb COPY"][0]
+    print(f"\n{'job':<24}{'median s':>10}{'peak MB':>10}")
+    for name, (dt, rss) in med.items():
+        print(f"{name:<24}{dt:>10.2f}{rss:>10.0f}")
+    print(f"{'limit (unzip + COPY)':<24}{limit:>10.2f}")
+    rx = med["rxcompare"][0]
+    print(f"rxcompare / limit: {rx / limit:.2f} (target <= 1.5); rxcompare / COPY alone: "
+          f"{rx / med['duckdb COPY'][0]:.2f}")
+    if "rxcompare (before)" in med:
+        b = med["rxcompare (before)"][0]
+        print(f"before: {b / limit:.2f} x the limit; after / before: {rx / b:.2f}")
+    if "pandas baseline" in med:
+        print(f"pandas / rxcompare: {med['pandas baseline'][0] / rx:.2f} (target >= 5)")
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     out = results / f"bench_ingest_{args.reports}.csv"
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["pipeline", "reports", "drug_rows", "reac_rows", "seconds", "peak_rss_mb"])
-        for name, dt, rss in rows:
-            w.writerow([name, truth.reports, truth.drug_rows, truth.reac_rows, f"{dt:.2f}", f"{rss:.0f}"])
+        w.writerow(["pipeline", "reports", "drug_rows", "rounds", "seconds", "peak_rss_mb"])
+        for name, (dt, rss) in med.items():
+            w.writerow([name, truth.reports, truth.drug_rows, args.repeat, f"{dt:.2f}", f"{rss:.0f}"])
     print(f"wrote {out}")
 
 

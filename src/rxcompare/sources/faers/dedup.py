@@ -12,6 +12,7 @@ Derived files (one row per deduplicated case, or per row of a kept case): ``case
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from rxcompare.errors import FaersError
 from rxcompare.sources.faers import layout, store
@@ -83,18 +85,67 @@ def _band_sql(col: str) -> str:
     return f"CASE WHEN {col} IS NULL THEN NULL {' '.join(parts)} END"
 
 
-def _normalisation_map(con: duckdb.DuckDBPyConnection, synonyms: Synonyms) -> pa.Table:
-    pairs = con.execute("SELECT DISTINCT coalesce(drugname, ''), coalesce(prod_ai, '') FROM kept_drug").fetchall()
-    names, ais, ingredients, products = [], [], [], []
-    for dn, ai in pairs:
-        ing, prod = synonyms.resolve(dn, ai)
-        names.append(dn)
-        ais.append(ai)
-        ingredients.append(ing)
-        products.append(prod)
-    return pa.table({"dn": pa.array(names, pa.string()), "ai": pa.array(ais, pa.string()),
-                     "ingredient": pa.array(ingredients, pa.string()),
-                     "product": pa.array(products, pa.string())})
+# Resolved (drugname, prod_ai) pairs per synonym table, kept for the life of the process: a batch
+# of ingests, or a rebuild after one, resolves in Python only the names not seen before.
+_RESOLVED: dict[str, dict[tuple[str, str], tuple[str | None, str | None]]] = {}
+NAMES_FILE = "drugnames.parquet"
+"""The warehouse's cache of resolved drug names (read when its synonym fingerprint matches)."""
+
+
+def synonyms_fingerprint(synonyms: Synonyms) -> str:
+    """A digest of a synonym table's entries: the key under which resolved names are cached."""
+    h = hashlib.sha256()
+    for k, (ing, prod) in sorted(synonyms.entries.items()):
+        h.update(f"{k}\0{ing}\0{prod or ''}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def _resolved(synonyms: Synonyms, fingerprint: str, cache: Path | None) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    known = _RESOLVED.setdefault(fingerprint, {})
+    if not known and cache is not None and cache.exists():
+        try:  # a cache only: one that cannot be read is rebuilt, never trusted in part
+            t = pq.read_table(cache)
+            if (t.schema.metadata or {}).get(b"synonyms") == fingerprint.encode():
+                cols = [t.column(c).to_pylist() for c in ("dn", "ai", "ingredient", "product")]
+                known.update({(dn, ai): (ing, prod) for dn, ai, ing, prod in zip(*cols)})
+        except (OSError, pa.ArrowException, KeyError):
+            known.clear()
+    return known
+
+
+def _normalisation_map(con: duckdb.DuckDBPyConnection, synonyms: Synonyms, cache: Path | None = None,
+                       out: Path | None = None) -> pa.Table:
+    """The dictionary table joined to the kept drug rows: each distinct (drugname, prod_ai) with its
+    ingredient and product. Only pairs not resolved before (in this process, or in the warehouse's
+    ``drugnames.parquet`` written with the same synonyms) go through :meth:`Synonyms.resolve`; the
+    whole dictionary is written to ``out`` for the next build."""
+    fingerprint = synonyms_fingerprint(synonyms)
+    known = _resolved(synonyms, fingerprint, cache)
+    con.execute("CREATE TEMP TABLE names_used AS SELECT DISTINCT coalesce(drugname, '') AS dn, "
+                "coalesce(prod_ai, '') AS ai FROM kept_drug")
+    for dn, ai in con.execute("SELECT dn, ai FROM names_used").fetchall():
+        if (dn, ai) not in known:
+            known[(dn, ai)] = synonyms.resolve(dn, ai)
+    keys = list(known)
+    table = pa.table({"dn": pa.array([k[0] for k in keys], pa.string()),
+                      "ai": pa.array([k[1] for k in keys], pa.string()),
+                      "ingredient": pa.array([known[k][0] for k in keys], pa.string()),
+                      "product": pa.array([known[k][1] for k in keys], pa.string())})
+    if out is not None:
+        pq.write_table(table.replace_schema_metadata({"synonyms": fingerprint}), out, compression="zstd")
+    return table
+
+
+ORPHAN_TABLES = ("drug", "reac", "outc", "indi", "ther", "rpsr")
+
+
+def count_orphans(con: duckdb.DuckDBPyConnection, quarters: dict[str, Path], demo: str) -> dict[str, int]:
+    """Rows of each table of ``quarters`` whose (primaryid, quarter) has no row in ``demo`` (a
+    relation holding at least those quarters' DEMO rows)."""
+    return {table: con.execute(
+        f"SELECT count(*) FROM {_scan(quarters, table)} x WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {demo} d WHERE d.primaryid = x.primaryid AND d.quarter = x.quarter)"
+    ).fetchall()[0][0] for table in ORPHAN_TABLES}
 
 
 def _copy(con: duckdb.DuckDBPyConnection, rows: dict[str, int], query: str, out: Path) -> None:
@@ -102,10 +153,13 @@ def _copy(con: duckdb.DuckDBPyConnection, rows: dict[str, int], query: str, out:
     rows[out.stem] = int(con.execute(f"COPY ({query}) TO {_q(str(out))} (FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
 
 
-def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | None = None) -> DedupReport:
-    """Deduplicate across ``quarters`` and write the derived tables and ``dedup.json`` into ``out``."""
+def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | None = None,
+                  names_cache: Path | None = None) -> DedupReport:
+    """Deduplicate across ``quarters`` and write the derived tables and ``dedup.json`` into ``out``
+    (with ``drugnames.parquet``, the resolved names, read back from ``names_cache`` next time)."""
     if synonyms is None:
         synonyms = load_synonyms()
+    manifests = {q: json.loads((d / "manifest.json").read_text(encoding="utf-8")) for q, d in quarters.items()}
     out.mkdir(parents=True, exist_ok=True)
     # Row order inside a Parquet file carries no meaning here; letting DuckDB write in parallel
     # makes the COPY steps about three times faster on two cores (bench/bench_ingest.py).
@@ -153,7 +207,7 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
         con.execute("CREATE TEMP TABLE kept_drug AS SELECT x.primaryid, k.caseid, x.drug_seq, x.role_cod, "
                     "x.drugname, x.prod_ai, x.route FROM drug_all x "
                     "JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter")
-        norm = _normalisation_map(con, synonyms)
+        norm = _normalisation_map(con, synonyms, names_cache, out / NAMES_FILE)
         con.register("norm", norm)
         _copy(con, rows, """
             SELECT x.primaryid, x.caseid, TRY_CAST(trim(x.drug_seq) AS BIGINT) AS drug_seq,
@@ -175,19 +229,17 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
               {_valid_date('x.start_dt')} AS start_dt, {_valid_date('x.end_dt')} AS end_dt
             FROM {_scan(quarters, 'ther')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_therapies.parquet")
 
-        orphans = {}
-        for table in ("drug", "reac", "outc", "indi", "ther", "rpsr"):
-            orphans[table] = con.execute(
-                f"SELECT count(*) FROM {_scan(quarters, table)} x WHERE NOT EXISTS "
-                "(SELECT 1 FROM demo_all d WHERE d.primaryid = x.primaryid AND d.quarter = x.quarter)"
-            ).fetchone()[0]
+        # rows without their DEMO row: counted at ingest per quarter (manifest), else here
+        orphans = {t: sum(m.get("orphans", {}).get(t, 0) for m in manifests.values()) for t in ORPHAN_TABLES}
+        uncounted = {q: d for q, d in quarters.items() if "orphans" not in manifests[q]}
+        if uncounted:
+            for table, n in count_orphans(con, uncounted, "demo_all").items():
+                orphans[table] += n
         n_deleted_ids = con.execute("SELECT count(*) FROM deleted_ids").fetchone()[0]
     finally:
         con.close()
         shutil.rmtree(out / ".spill", ignore_errors=True)
-    shas = {}
-    for q, d in quarters.items():
-        shas[q] = json.loads((d / "manifest.json").read_text(encoding="utf-8"))["sha256"]
+    shas = {q: m["sha256"] for q, m in manifests.items()}
     report = {
         "rows_before": before,
         "removed_unkeyed": unkeyed,
@@ -213,8 +265,8 @@ def _report(d: dict) -> DedupReport:
 
 def derived_steps(staged: Path, root: Path) -> list[tuple[str, Path, Path]]:
     """The renames that put staged derived files in place (dedup.json last), for :func:`store.commit`."""
-    names = [f"{n}.parquet" for n in DERIVED] + ["dedup.json"]
-    return [("file", staged / n, root / n) for n in names]
+    names = [f"{n}.parquet" for n in DERIVED] + ([NAMES_FILE] if (staged / NAMES_FILE).exists() else [])
+    return [("file", staged / n, root / n) for n in [*names, "dedup.json"]]
 
 
 def read_report(root: str | os.PathLike[str]) -> DedupReport | None:
@@ -249,7 +301,7 @@ def dedupe_cases(warehouse: str | os.PathLike[str], synonyms: Synonyms | None = 
         token = uuid.uuid4().hex[:12]
         staged = root / f".tmp-derived-{token}"
         try:
-            report = build_derived(quarters, staged, synonyms)
+            report = build_derived(quarters, staged, synonyms, root / NAMES_FILE)
             store.commit(root, token, derived_steps(staged, root), [staged])
         except OSError as exc:
             raise store.disk_error(exc, staged, "writing the case tables") from None
