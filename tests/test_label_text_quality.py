@@ -213,6 +213,19 @@ def test_counts_and_percentages_of_a_table():
     assert "Table 3" in flat("OTEZLA", "adverse reactions")
 
 
+def test_arms_before_the_first_column_heading():
+    # Tecfidera "Table 1: ... than placebo TECFIDERA N=769 % Placebo N=771 % Flushing 40 6
+    # Abdominal pain 18 10 ...": bare figures under a "%" header
+    _, incidences = extracted("Tecfidera")
+    flushing = {(i.arm, i.n, i.percent, i.is_comparator) for i in incidences if i.event == "Flushing"}
+    assert flushing == {("TECFIDERA", 769, 40.0, False), ("Placebo", 771, 6.0, True)}
+    # Duavee "... in Placebo-controlled Trials DUAVEE (N=1224)n (%) Placebo (N=1069)n (%)
+    # Gastrointestinal disorders Nausea 100 (8) 58 (5)": the organ-class heading is cut off
+    _, incidences = extracted("Duavee")
+    nausea = {(i.arm, i.n, i.count, i.percent) for i in incidences if i.event == "Nausea"}
+    assert nausea == {("DUAVEE", 1224, 100, 8.0), ("Placebo", 1069, 58, 5.0)}
+
+
 def test_ambiguous_tables_left_out():
     # ADCETRIS: "Total N = 102% of patients ... AnyGrade Grade3 Grade4 ...": three figures per arm
     assert extracted("ADCETRIS")[1] == []
@@ -221,6 +234,9 @@ def test_ambiguous_tables_left_out():
     _, incidences = extracted("EYLEA")
     assert {i.n for i in incidences} == {1824, 595}
     # a "<1" cell is not a figure: SAPHRIS "Oral hypoesthesia <1 4"
+    # ONFI: "Placebo (N=59) ONFI Dose Level All ONFI (N=179) Low (N=58) ...": a column group's
+    # heading runs into an arm's name
+    assert extracted("Onfi")[1] == []
     _, saphris = extracted("SAPHRIS")
     hypo = {(i.arm, i.percent) for i in saphris if i.event == "Oral hypoesthesia" and i.n == 203}
     assert hypo == set()

@@ -270,10 +270,10 @@ def _nest(code: str | None, number: str | None, title: str, lines: list[str]) ->
     )
 
 
-def with_flat_tables(s: Section) -> Section:
+def with_flat_tables(s: Section, names: tuple[str, ...] = ()) -> Section:
     """A flattened adverse-reactions section with the tables its text holds that can be read
-    unambiguously (:func:`~rxcompare.sources.labels.flat_tables.flat_tables`), each on the
-    (sub)section whose own text holds it; the text is kept as it is."""
+    unambiguously (:func:`~rxcompare.sources.labels.flat_tables.flat_tables`; ``names`` are the
+    product's names), each on the (sub)section whose own text holds it; the text is kept."""
     if "\n" in s.text:
         return s
     return Section(
@@ -281,8 +281,8 @@ def with_flat_tables(s: Section) -> Section:
         s.number,
         s.title,
         s.text,
-        s.tables + tuple(flat_tables(s.text)),
-        tuple(with_flat_tables(c) for c in s.subsections),
+        s.tables + tuple(flat_tables(s.text, names)),
+        tuple(with_flat_tables(c, names) for c in s.subsections),
     )
 
 

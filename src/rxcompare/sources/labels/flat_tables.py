@@ -6,7 +6,8 @@ is read only in the one shape whose columns can be recovered without guessing:
 
 - a first-column heading ("Adverse Reaction", "Preferred Term", "System Organ Class/Adverse
   Event", ...), then k >= 2 arms, each an arm name followed by its size "(N=238)", optionally
-  with a unit ("%", "n (%)");
+  with a unit ("%", "n (%)"); or the arms first, the first one's name starting with the
+  product's name or a comparator ("Placebo", "Vehicle", ...), then the heading and units;
 - then rows, each a term (at most ten words, no number) followed by exactly k values, one per arm:
   "12%", or "12" when the header says the figures are percentages, or "27 (12%)".
 
@@ -25,8 +26,15 @@ import re
 
 from rxcompare.models import LabelTable
 
-_MARK = re.compile(r"\(\s*N\s*=\s*(\d[\d,]*)\s*\)|(?<![A-Za-z])N\s*=\s*(\d[\d,]*)(?![\d,])")
-_UNIT = re.compile(r"^\s*(n\s*\(\s*%\s*\)|\(\s*%\s*\)|%(?:\s+of\s+patients)?)(?=\s|$)", re.IGNORECASE)
+# "(N=238)", "N=204", "(N = 212)", "PlaceboN=995" (a cell's text run into its N)
+_MARK = re.compile(r"\(\s*N\s*=\s*(\d[\d,]*)\s*\)|(?<![A-Z])N\s*=\s*(\d[\d,]*)(?![\d,])")
+# units after an arm or after all arms: "%", "% %", "n (%) n (%)", "Patientsn (%)", "Subjects (%)"
+_UNIT = re.compile(
+    r"^(?:\s*(?:(?:patients|subjects)?\s*n\s*\(\s*%\s*\)|(?:patients|subjects)?\s*\(\s*%\s*\)|"
+    r"%(?:\s+of\s+patients)?)(?=\s|$))+",
+    re.IGNORECASE,
+)
+_COMPARATOR = re.compile(r"^(?:placebo|vehicle|comparator|control|sham)", re.IGNORECASE)
 _FIRST_COLUMN = re.compile(
     r"(?:system\s+organ\s+class|body\s+system|preferred\s+term|adverse\s+(?:drug\s+)?"
     r"(?:reactions?|events?)(?:\s+term)?|dictionary-derived\s+term|meddra\s+term|"
@@ -49,7 +57,9 @@ _FOOTNOTE = re.compile(rf"(?:\s+[a-h]|[{_MARKS}]+|\s+\?|\s+\([a-h]\))$")  # "?":
 _MAX_TERM = 10
 
 
-def _headers(text: str) -> list[tuple[int, int, list[tuple[str, int]], bool, str]]:
+def _headers(
+    text: str, names: tuple[str, ...] = ()
+) -> list[tuple[int, int, list[tuple[str, int]], bool, str]]:
     """(start, end, [(arm, n)], percent header, first-column heading) of each table header."""
     marks = list(_MARK.finditer(text))
     out = []
@@ -66,45 +76,79 @@ def _headers(text: str) -> list[tuple[int, int, list[tuple[str, int]], bool, str
         i = j
         if len(group) < 2:
             continue
-        header = _header(text, group)
+        header = _header(text, group, names)
         if header is not None:
             out.append(header)
     return out
 
 
+def _first_arm(before: str, names: tuple[str, ...]) -> tuple[int, str] | None:
+    """(start in ``before``, first-column heading) of the first arm's name: the words after a
+    first-column heading; or, with no heading before the arms, the last words of ``before``
+    from the latest of its last six words that is the product's name or a comparator
+    ("... in Controlled Trials DIFICID (N=564)" -> "DIFICID")."""
+    first = list(_FIRST_COLUMN.finditer(before))
+    if first and len(before[first[-1].end() :].split()) <= 10:
+        return first[-1].end(), " ".join(first[-1].group(0).split())
+    words = list(re.finditer(r"\S+", before))[-6:]
+    name_words = {w.lower() for n in names for w in n.split() if len(w) > 2}
+    for w in reversed(words):
+        core = w.group(0).strip("(),;:").lower()
+        if core in name_words or _COMPARATOR.match(core) or any(
+            core.startswith(n) for n in name_words
+        ):
+            return w.start(), ""
+    return None
+
+
 def _header(
-    text: str, group: list[re.Match[str]]
+    text: str, group: list[re.Match[str]], names: tuple[str, ...] = ()
 ) -> tuple[int, int, list[tuple[str, int]], bool, str] | None:
     before = text[max(0, group[0].start() - 300) : group[0].start()]
-    first = list(_FIRST_COLUMN.finditer(before))
-    if not first:
+    found = _first_arm(before, names)
+    if found is None:
         return None
-    heading = first[-1]
-    arm0 = before[heading.end() :]
-    names = [arm0]
+    arm0_start, heading = found
+    arm_names = [before[arm0_start:]]
     percent = False
     for a, b in zip(group, group[1:]):
         gap = text[a.end() : b.start()]
         unit = _UNIT.match(gap)
         if unit:
-            percent = percent or "%" in unit.group(1)
+            percent = percent or "%" in unit.group(0)
             gap = gap[unit.end() :]
-        names.append(gap)
+        arm_names.append(gap)
     end = group[-1].end()
     unit = _UNIT.match(text[end:])
     if unit:
-        percent = percent or "%" in unit.group(1)
+        percent = percent or "%" in unit.group(0)
         end += unit.end()
+    if not heading:  # "DIFICID (N=564) Vancomycin (N=583) System Organ Class Preferred Term n (%)"
+        after = re.match(r"\s*" + _FIRST_COLUMN.pattern, text[end:], re.IGNORECASE)
+        if after:
+            heading = " ".join(after.group(0).split())
+            end += after.end()
+            unit = _UNIT.match(text[end:])
+            if unit:
+                percent = percent or "%" in unit.group(0)
+                end += unit.end()
     arms = []
-    for name, m in zip(names, group):
-        name = _strip_footnotes(" ".join(name.split()).strip(" ,;:"))
+    for name, m in zip(arm_names, group):
+        name = " ".join(name.split()).strip(" ,;:").lstrip(") ")
+        if name.endswith("(%)"):  # "Placebo+ MTX(%)N =324"
+            percent, name = True, name[:-3].strip()
+        name = _strip_footnotes(name)
         if not name or len(name.split()) > 10 or _MARK.search(name):
             return None
         arms.append((name, int((m.group(1) or m.group(2)).replace(",", ""))))
     if len({a.lower() for a, _ in arms}) < len(arms):
         return None  # "EYLEA Control EYLEA Control": arms of column groups, not told apart
-    start = group[0].start() - len(before) + heading.start()
-    return start, end, arms, percent, " ".join(heading.group(0).split())
+    for name, _ in arms:
+        words = [w.lower() for w in name.split() if len(w) > 2]
+        if len(words) != len(set(words)):
+            return None  # "ONFI Dose Level All ONFI": a column group's heading run into an arm
+    start = group[0].start() - len(before) + arm0_start
+    return start, end, arms, percent, heading
 
 
 def _caption(text: str, start: int) -> str:
@@ -178,13 +222,14 @@ def _rows(text: str, k: int, percent: bool) -> list[tuple[str, ...]]:
     return rows
 
 
-def flat_tables(text: str) -> list[LabelTable]:
+def flat_tables(text: str, names: tuple[str, ...] = ()) -> list[LabelTable]:
     """The adverse-reaction tables of a flattened text that can be read unambiguously (see the
     module's docstring), as :class:`LabelTable` records: one header row (the first-column
     heading, followed by "(%)" when the header says the figures are percentages, then "arm (N=n)"
-    per arm) and the rows as printed."""
+    per arm) and the rows as printed. ``names`` are the product's names, which may start the
+    first arm's name when no first-column heading precedes the arms."""
     tables = []
-    headers = _headers(text)
+    headers = _headers(text, names)
     for h, (start, end, arms, percent, heading) in enumerate(headers):
         stop = headers[h + 1][0] if h + 1 < len(headers) else len(text)
         rows = _sentence_case(_rows(text[end:stop], len(arms), percent))
@@ -192,7 +237,7 @@ def flat_tables(text: str) -> list[LabelTable]:
             continue
         # the unit goes with the first column, so that arm names stay names ("Placebo")
         unit = " (%)" if percent else ""
-        header = (f"{heading}{unit}", *(f"{name} (N={n})" for name, n in arms))
+        header = (f"{heading}{unit}".strip(), *(f"{name} (N={n})" for name, n in arms))
         tables.append(
             LabelTable(caption=_caption(text, start), header=(header,), rows=tuple(rows))
         )

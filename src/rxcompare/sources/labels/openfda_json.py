@@ -271,7 +271,7 @@ def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
     for key, group in by_field.items():
         if key not in tables and BY_OPENFDA_FIELD.get(key) is not None:
             if BY_OPENFDA_FIELD[key].code == ADVERSE_REACTIONS:
-                by_field[key] = [with_flat_tables(s) for s in group]
+                by_field[key] = [with_flat_tables(s, tuple(names)) for s in group]
     sections = [s for key, group in by_field.items() for s in _attach(group, tables.get(key, []))]
     sections = _merge_coded(sections)
     title = ", ".join(dict.fromkeys(p.name for p in products))
