@@ -29,7 +29,9 @@ Figures printed:
   parser found no bounded heading).
 - title agreement: the corpus keeps line breaks, and a heading stands on its own line ("5.3
   Progressive Multifocal Leukoencephalopathy"); each parsed subsection title is compared with that
-  line's title (white space normalised, case-sensitive), in both layouts. Subsections whose number
+  line's title (white space normalised, case-sensitive), in both layouts (the line layout's parser
+  reads those same lines, so there the figure only shows the two agree; the flat layout's is the
+  test). Subsections whose number
   has no such line are counted apart (a heading line the reference rule missed, or a false split).
 - boxed warnings: products whose corpus has a boxed-warning section and whose facts hold at least one
   ``boxed_warning`` fact.

@@ -243,6 +243,11 @@ def lines_section(text: str, code: str | None) -> Section:
         and len(lines[0].split()) <= 15
     ):
         number, title = split_number(lines.pop(0), True)
+    elif code != BOXED_WARNING:
+        # the Highlights come first: "5 WARNINGS AND PRECAUTIONS" stands on a later line
+        at = next((i for i, x in enumerate(lines) if re.fullmatch(r"\d{1,2} [A-Z][A-Z ,&/-]+", x)), None)
+        if at is not None:
+            number, title = split_number(lines.pop(at), True)
     return _nest(code, number, title, lines)
 
 
@@ -253,7 +258,7 @@ def _nest(code: str | None, number: str | None, title: str, lines: list[str]) ->
         head = re.compile(rf"^({re.escape(number)}\.\d{{1,2}})\s+(\S.*)$")
         for line in lines:
             m = head.match(line)
-            if m and len(line.split()) <= 15 and not line.endswith("."):
+            if m and len(line.split()) <= 20 and not line.endswith("."):
                 subs.append((m.group(1), m.group(2), []))
             elif subs:
                 subs[-1][2].append(line)
@@ -273,15 +278,14 @@ def _nest(code: str | None, number: str | None, title: str, lines: list[str]) ->
 def with_flat_tables(s: Section, names: tuple[str, ...] = ()) -> Section:
     """A flattened adverse-reactions section with the tables its text holds that can be read
     unambiguously (:func:`~rxcompare.sources.labels.flat_tables.flat_tables`; ``names`` are the
-    product's names), each on the (sub)section whose own text holds it; the text is kept."""
-    if "\n" in s.text:
-        return s
+    product's names), each on the (sub)section whose own text holds it; the text is kept. Text
+    with line breaks is read with its white space collapsed."""
     return Section(
         s.code,
         s.number,
         s.title,
         s.text,
-        s.tables + tuple(flat_tables(s.text, names)),
+        s.tables + tuple(flat_tables(" ".join(s.text.split()), names)),
         tuple(with_flat_tables(c, names) for c in s.subsections),
     )
 
