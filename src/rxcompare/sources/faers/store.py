@@ -13,7 +13,10 @@ A commit works on complete staged copies only (``quarters/.tmp-*``, ``.tmp-deriv
 its journal (the list of renames, fsynced, then itself renamed into place), then does the renames, then
 deletes the journal and the replaced copies. Whoever next takes the lock finds the journal and redoes
 the renames not yet done (each is done only when its source still exists), so a kill at any point
-leaves either the old warehouse or the new one, never a quarter missing. Staging folders without a
+leaves either the old warehouse or the new one, never a quarter missing. Against a power loss as well
+as a kill, the staged files and their folders are flushed to disk (fsync) before the journal is
+written, and the folders whose entries the renames changed are flushed after them, so a journal
+never names data the disk does not hold. Staging folders without a
 journal are unfinished work of a dead writer and are removed; a replaced quarter left by an older
 version of rxcompare (``.old-*`` with no quarter in place) is put back.
 """
@@ -171,6 +174,24 @@ def _remove(root: Path, paths: list[str]) -> None:
         _rmtree(root / p)
 
 
+def _fsync(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_tree(path: Path) -> None:
+    """Flush a file, or a folder with every file and folder under it, to disk (fsync)."""
+    if path.is_dir():
+        for sub in sorted(path.rglob("*"), reverse=True):  # contents before the folders holding them
+            _fsync(sub, directory=sub.is_dir())
+        _fsync(path, directory=True)
+    elif path.exists():
+        _fsync(path)
+
+
 def commit(root: Path, token: str, steps: list[tuple[str, ...]], cleanup: list[Path]) -> None:
     """Do ``steps`` (``("quarter", staged, final, backup)`` or ``("file", src, dst)``) as one commit.
 
@@ -181,17 +202,28 @@ def commit(root: Path, token: str, steps: list[tuple[str, ...]], cleanup: list[P
     doc = {"steps": rel, "cleanup": [str(Path(p).relative_to(root)) for p in cleanup]}
     journal = root / f".commit-{token}.json"
     part = root / f".commit-{token}.json.part"
+    folders = sorted({(root / p).parent for _kind, *paths in rel for p in paths} | {root})
     try:
+        # a step's source may lie inside another's staged folder (it exists only after that rename)
+        for staged in sorted({root / staged for _kind, staged, *_ in rel}):
+            sync_tree(staged)
+        for folder in sorted({(root / staged).parent for _kind, staged, *_ in rel}):
+            if folder.is_dir():
+                _fsync(folder, directory=True)  # the staged entries themselves
         with part.open("w", encoding="utf-8") as fh:
             fh.write(json.dumps(doc, indent=1))
             fh.flush()
             os.fsync(fh.fileno())
         os.rename(part, journal)
+        _fsync(root, directory=True)
     except OSError as exc:
         part.unlink(missing_ok=True)
         raise disk_error(exc, journal, "writing the commit journal") from None
     try:
         _replay(root, rel)
+        for folder in folders:
+            if folder.is_dir():
+                _fsync(folder, directory=True)
         journal.unlink()
     except OSError as exc:
         raise FaersError(f"{root}: the commit stopped part way ({exc}); it is recorded in {journal.name} "
