@@ -26,7 +26,8 @@ from rxcompare.sources.labels.facts import (
     table_incidences,
     warning_topic,
 )
-from rxcompare.sources.labels.spl import normalise_space, parse_spl
+from rxcompare.sources.labels.spl import parse_spl
+from rxcompare.sources.labels.text import normalise_space
 from rxcompare.sources.labels.topics import TOPICS
 
 

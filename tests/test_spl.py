@@ -17,15 +17,9 @@ from lxml import etree
 from rxcompare.errors import ConfigError, LabelError
 from rxcompare.models import Label
 from rxcompare.sources.labels import loinc
-from rxcompare.sources.labels.spl import (
-    outline,
-    parse_spl,
-    parse_table,
-    sentences,
-    split_caps_heading,
-    split_number,
-    terminal_safe,
-)
+from rxcompare.sources.labels.markup import parse_table
+from rxcompare.sources.labels.spl import outline, parse_spl, terminal_safe
+from rxcompare.sources.labels.text import sentences, split_caps_heading, split_number
 
 
 def spl(name: str) -> Label:

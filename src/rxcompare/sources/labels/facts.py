@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from rxcompare.errors import LabelError
 from rxcompare.models import Citation, Fact, Incidence, Label, LabelTable, Product, Section
 from rxcompare.sources.labels import loinc
-from rxcompare.sources.labels.spl import (
+from rxcompare.sources.labels.text import (
     clean,
     first_sentence,
     is_heading_line,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from rxcompare.sources.labels.spl import HEADING_SMALL_WORDS
+from rxcompare.sources.labels.text import HEADING_SMALL_WORDS
 
 # "(5.1)", "( 5.1 , 5.2 )", "(2.2)(4)": a bare reference to numbered sections
 _BARE_REF = re.compile(r"\(\s*\d{1,2}(?:\.\d{1,2})*(?:\s*[,;]\s*\d{1,2}(?:\.\d{1,2})*)*\s*\)")

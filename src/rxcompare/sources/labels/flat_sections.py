@@ -29,7 +29,7 @@ from rxcompare.sources.labels.flat_headings import (
 )
 from rxcompare.sources.labels.flat_tables import flat_tables
 from rxcompare.sources.labels.loinc import BOXED_WARNING
-from rxcompare.sources.labels.spl import is_heading_line, normalise_space, split_number
+from rxcompare.sources.labels.text import is_heading_line, normalise_space, split_number
 
 _HIGHLIGHTS_BOX = re.compile(
     r"see full prescribing information for complete boxed warning", re.IGNORECASE

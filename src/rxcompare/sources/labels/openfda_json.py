@@ -41,14 +41,9 @@ from rxcompare.sources.labels.loinc import (
     BY_OPENFDA_FIELD,
     OPENFDA_PRODUCT_TYPES,
 )
-from rxcompare.sources.labels.spl import (
-    TableSizeError,
-    normalise_space,
-    parse_spl,
-    parse_table,
-    read_label_bytes,
-    table_budget,
-)
+from rxcompare.sources.labels.markup import TableSizeError, parse_table, table_budget
+from rxcompare.sources.labels.spl import parse_spl, read_label_bytes
+from rxcompare.sources.labels.text import normalise_space
 
 _METADATA = {"set_id", "id", "version", "effective_time", "openfda"}
 

@@ -8,8 +8,8 @@ the product-data section; sections are nested ``<section>`` elements with a LOIN
 ``<paragraph>``, ``<list>``/``<item>``, ``<content>``, ``<br/>``, ``<footnote>`` and ``<table>``
 (``<caption>``, ``<thead>``, ``<tbody>``, ``<tfoot>``).
 
-The text helpers here read element local names only, so they also read the HTML tables of openFDA
-(:mod:`rxcompare.sources.labels.openfda_json`).
+Text and tables are read by :mod:`rxcompare.sources.labels.markup`, sentences and titles by
+:mod:`rxcompare.sources.labels.text`.
 
 Hostile or mistaken input is bounded: a label file is read up to a size limit
 (:data:`rxcompare.settings.LABEL_MAX_MB`, never as an unbounded stream), and the tables of one
@@ -23,17 +23,22 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 
 from lxml import etree
 
 from rxcompare import settings
-from rxcompare.errors import ConfigError, LabelError
+from rxcompare.errors import LabelError
 from rxcompare.models import Label, LabelProduct, LabelTable, Section
 from rxcompare.sources.labels.loinc import DOCUMENT_TYPES, PRODUCT_DATA, section_name
+from rxcompare.sources.labels.markup import (
+    TableSizeError,
+    inline_text,
+    max_label_bytes,
+    table_budget,
+    text_lines,
+)
+from rxcompare.sources.labels.text import normalise_space, split_number
 
 NS = "urn:hl7-org:v3"
 _V = f"{{{NS}}}"
@@ -43,421 +48,6 @@ ACTIVE_CLASSES = {
     "ACTIM",
     "ACTIR",
 }  # active ingredient: basis of strength, moiety, reference
-
-_SPACE = re.compile(r"[\s\u00a0\u2002-\u200b\u202f\u205f\u3000]+")
-_BLOCK = {
-    "paragraph", "list", "item", "caption", "p", "div", "ul", "ol", "li", "dl", "dt", "dd",
-    "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "text",
-}  # fmt: skip
-_SKIP = {"renderMultiMedia", "footnoteRef", "observationMedia", "img", "script", "style"}
-
-
-def normalise_space(text: str) -> str:
-    """Collapse runs of whitespace (including no-break spaces) to one space and strip."""
-    return _SPACE.sub(" ", text).strip()
-
-
-def _local(el: etree._Element) -> str:
-    tag = el.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _render(el: etree._Element, out: list[str], footnotes: list[str], tables: list | None) -> None:
-    """Append the text of ``el`` to ``out``: block elements and ``<br/>`` become line breaks,
-    footnotes go to ``footnotes``, tables to ``tables`` (or are skipped when it is None)."""
-    name = _local(el)
-    if not name or name in _SKIP:
-        return
-    if name == "table":
-        if tables is not None:
-            tables.append(parse_table(el))
-        out.append("\n")
-        return
-    if name == "footnote":
-        footnotes.append(inline_text(el, footnotes))
-        return
-    if name == "br":
-        out.append("\n")
-        return
-    block = name in _BLOCK
-    if block:
-        out.append("\n")
-    _render_content(el, out, footnotes, tables)
-    if block:
-        out.append("\n")
-
-
-def _render_content(
-    el: etree._Element, out: list[str], footnotes: list[str], tables: list | None
-) -> None:
-    # Line breaks in the XML source are layout, not text: only block elements and <br/> break.
-    if el.text:
-        out.append(_SPACE.sub(" ", el.text))
-    for child in el:
-        _render(child, out, footnotes, tables)
-        if child.tail:
-            out.append(_SPACE.sub(" ", child.tail))
-
-
-def text_lines(el: etree._Element, footnotes: list[str], tables: list | None) -> list[str]:
-    """The lines (paragraphs, list items, line breaks) of an element, whitespace normalised."""
-    out: list[str] = []
-    _render_content(el, out, footnotes, tables)
-    lines = (normalise_space(line) for line in "".join(out).split("\n"))
-    return [line for line in lines if line]
-
-
-def inline_text(el: etree._Element | None, footnotes: list[str] | None = None) -> str:
-    """The text of an element on one line (titles, captions, table cells)."""
-    if el is None:
-        return ""
-    return " ".join(text_lines(el, footnotes if footnotes is not None else [], None))
-
-
-# --- label text: sentences and headings --------------------------------------------------------
-
-HEADING_SMALL_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "with",
-        "without",
-        "after",
-        "during",
-        "when",
-        "versus",
-        "vs.",
-        "per",
-        "than",
-        "not",
-        "other",
-        "&",
-    ]
-)
-_ABBREVIATIONS = frozenset(
-    [
-        "e.g",
-        "i.e",
-        "etc",
-        "vs",
-        "approx",
-        "fig",
-        "figs",
-        "no",
-        "nos",
-        "dr",
-        "u.s",
-        "inc",
-        "ltd",
-        "co",
-        "al",
-        "ca",
-        "resp",
-        "incl",
-        "viz",
-        "cf",
-        "b.i.d",
-        "t.i.d",
-        "q.i.d",
-        "usp",
-        "mr",
-        "ms",
-        "st",
-    ]
-)
-_SENTENCE_END = re.compile('[.!?]["\'\u201d\u2019)\\]]*\\s+(?=["\u201c(\\[]?[A-Z0-9\u2022])')
-_BULLET = re.compile(r"^[\u2022\u00b7\u25aa\u25cf\-\u2013\u2014*]+\s*")
-
-
-def sentences(text: str) -> list[str]:
-    """Split label text into sentences, line by line (a paragraph or list item never joins the
-    next). A full stop after an abbreviation ("e.g.", "U.S.", "No.") or an initial does not end a
-    sentence."""
-    out: list[str] = []
-    for line in text.splitlines():
-        start = 0
-        for m in _SENTENCE_END.finditer(line):
-            before = line[start : m.start()].split()
-            word = before[-1].lower().lstrip('(["\u201c') if before else ""
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-                continue
-            piece = line[start : m.end()].strip()
-            if piece:
-                out.append(piece)
-            start = m.end()
-        rest = line[start:].strip()
-        if rest:
-            out.append(rest)
-    return out
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of a text, or "" when it has none."""
-    found = sentences(text)
-    return found[0] if found else ""
-
-
-def clean(text: str) -> str:
-    """A fact's text: whitespace normalised, a leading list bullet removed."""
-    return _BULLET.sub("", normalise_space(text))
-
-
-def is_heading_line(line: str) -> bool:
-    """A short line that reads as a heading: all capitals ("SERIOUS INFECTIONS") or title case
-    ("Increased Mortality in Elderly Patients with Dementia-Related Psychosis"), at most 12 words,
-    not ending like a sentence or a lead-in (". ; , :")."""
-    words = line.split()
-    if not words or len(words) > 12 or line[-1] in ".;,!?" or not any(c.isalpha() for c in line):
-        return False
-    if line.isupper():
-        return True
-    if line.endswith(":"):
-        return False
-    return all(
-        w[0].isupper() or not w[0].isalpha() or w.lower() in HEADING_SMALL_WORDS for w in words
-    )
-
-
-def _caps_word(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
-
-
-def split_caps_heading(sentence: str, names: Iterable[str] = ()) -> tuple[str | None, str]:
-    """Split a run of capitals that starts a sentence off as its heading, as in flattened text:
-    "MALIGNANCY Lymphoma and other malignancies ..." -> ("MALIGNANCY", "Lymphoma and ...").
-    A capitalised word followed by a lower-case one starts the body ("HUMIRA is ..."); a run made
-    only of ``names`` (the brand) is not a heading."""
-    words = sentence.split()
-    i = 0
-    while i < len(words) and _caps_word(words[i]):
-        i += 1
-    if i == 0 or i == len(words):
-        return None, sentence
-    if not words[i][0].isupper():
-        i -= 1
-    head = words[:i]
-    known = {n.lower() for n in names}
-    if not head or all(w.strip(".,:;()").lower() in known for w in head):
-        return None, sentence
-    heading = " ".join(head)
-    if sum(c.isalpha() for c in heading) < 5:
-        return None, sentence
-    return heading, " ".join(words[i:])
-
-
-# --- tables ----------------------------------------------------------------------------------
-
-
-def _positive_setting(setting: settings.Setting) -> float:
-    raw = setting.get() or setting.default or ""
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not value > 0:
-        raise ConfigError(f"{setting.env}={raw!r} is not a positive number ({setting.help})")
-    return value
-
-
-def max_label_bytes() -> int:
-    """The largest label file read, in bytes (:data:`rxcompare.settings.LABEL_MAX_MB`)."""
-    return int(_positive_setting(settings.LABEL_MAX_MB) * 1_000_000)
-
-
-class TableSizeError(LabelError):
-    """A label whose tables expand (rowspan/colspan) past the cell limit."""
-
-
-class _Budget:
-    """Cells (positions of the expanded grids) and characters (their text, a spanned cell's text
-    counted in every position) that the tables of one document may still take."""
-
-    def __init__(self) -> None:
-        self.max_cells = int(_positive_setting(settings.LABEL_MAX_CELLS))
-        self.cells = self.max_cells
-        self.chars = 2 * max_label_bytes()
-
-    def take(self, cells: int, chars: int = 0) -> None:
-        self.cells -= cells
-        self.chars -= chars
-        if self.cells < 0 or self.chars < 0:
-            what = (
-                f"more than {self.max_cells:,} cells"
-                if self.cells < 0
-                else f"more than {2 * max_label_bytes():,} characters of cell text"
-            )
-            raise TableSizeError(
-                f"its tables expand (rowspan/colspan) to {what}; real labels have a few thousand "
-                f"cells, so the file is damaged or hostile (to read it anyway, raise "
-                f"{settings.LABEL_MAX_CELLS.env})"
-            )
-
-
-_BUDGET: ContextVar[_Budget | None] = ContextVar("rxcompare_table_budget", default=None)
-
-
-@contextmanager
-def table_budget() -> Iterator[_Budget]:
-    """One cell budget for every table parsed inside (one per document); nested calls share the
-    outer one."""
-    current = _BUDGET.get()
-    if current is not None:
-        yield current
-        return
-    budget = _Budget()
-    token = _BUDGET.set(budget)
-    try:
-        yield budget
-    finally:
-        _BUDGET.reset(token)
-
-
-def _span(el: etree._Element, name: str) -> int:
-    try:
-        return max(1, min(int(el.get(name) or 1), 100))
-    except ValueError:
-        return 1
-
-
-def _grid(trs: Iterable[etree._Element], footnotes: list[str]) -> list[list[str]]:
-    """Rows of cell texts with ``colspan``/``rowspan`` expanded (a spanned cell's text is
-    repeated in every position it covers, as HTML table readers do)."""
-    rows: list[list[str]] = []
-    pending: dict[int, tuple[int, str]] = {}  # column -> (rows left, text) from rowspans above
-    budget = _BUDGET.get() or _Budget()
-
-    def take_pending(row: list[str]) -> None:
-        """Fill the positions at the end of ``row`` that a rowspan from above still covers."""
-        while len(row) in pending:
-            left, text = pending.pop(len(row))
-            if left > 1:
-                pending[len(row)] = (left - 1, text)
-            budget.take(1, len(text))
-            row.append(text)
-
-    for tr in trs:
-        row: list[str] = []
-        for cell in (c for c in tr if _local(c) in ("td", "th")):
-            take_pending(row)
-            text = inline_text(cell, footnotes)
-            rowspan = _span(cell, "rowspan")
-            colspan = _span(cell, "colspan")
-            budget.take(colspan, colspan * len(text))
-            for _ in range(colspan):
-                if rowspan > 1:
-                    pending[len(row)] = (rowspan - 1, text)
-                row.append(text)
-        take_pending(row)
-        for col in sorted(k for k in pending if k > len(row)):  # spans right of a short row
-            budget.take(col - len(row))
-            row.extend([""] * (col - len(row)))
-            take_pending(row)
-        rows.append(row)
-    return rows
-
-
-_NOTE_MARK = re.compile(r"^[*†‡§¶#]")
-
-
-def _is_footnote_row(tr: etree._Element) -> bool:
-    cells = [c for c in tr if _local(c) in ("td", "th")]
-    return (
-        len(cells) == 1
-        and _span(cells[0], "colspan") > 1
-        and bool(_NOTE_MARK.match(inline_text(cells[0])))
-    )
-
-
-def parse_table(el: etree._Element) -> LabelTable:
-    """A ``<table>`` element as a :class:`LabelTable`: caption, header rows from ``<thead>``,
-    body rows from ``<tbody>`` (or bare ``<tr>``), footnotes from ``<tfoot>``, from ``<footnote>``
-    elements and from a last body row of one spanning cell that starts with a footnote mark.
-
-    Raises :class:`TableSizeError` when the table, with the others of its document (inside
-    :func:`table_budget`), expands past the cell limit."""
-    with table_budget():
-        return _parse_table(el)
-
-
-def _parse_table(el: etree._Element) -> LabelTable:
-    footnotes: list[str] = []
-    caption = ""
-    head: list[etree._Element] = []
-    body: list[etree._Element] = []
-    foot: list[etree._Element] = []
-    for part in el:
-        name = _local(part)
-        if name == "caption":
-            caption = inline_text(part, footnotes)
-        elif name == "thead":
-            head += [tr for tr in part if _local(tr) == "tr"]
-        elif name == "tbody":
-            body += [tr for tr in part if _local(tr) == "tr"]
-        elif name == "tfoot":
-            foot += [tr for tr in part if _local(tr) == "tr"]
-        elif name == "tr":
-            body.append(part)
-    # Many labels put their footnotes in a last body row of one cell spanning the table.
-    spanning_notes: list[str] = []
-    while body and _is_footnote_row(body[-1]):
-        spanning_notes.insert(0, inline_text(body.pop(), footnotes))
-    header = _grid(head, footnotes)
-    rows = _grid(body, footnotes)
-    foot_lines: list[str] = []
-    for row in _grid(foot, footnotes):
-        cells = list(dict.fromkeys(c for c in row if c))  # a spanned cell counts once
-        if cells:
-            foot_lines.append(" ".join(cells))
-    width = max((len(r) for r in header + rows), default=0)
-    (_BUDGET.get() or _Budget()).take(sum(width - len(r) for r in header + rows))
-
-    def pad(row: list[str]) -> tuple[str, ...]:
-        return tuple(row + [""] * (width - len(row)))
-
-    return LabelTable(
-        caption=caption,
-        header=tuple(pad(r) for r in header),
-        rows=tuple(pad(r) for r in rows),
-        footnotes=tuple(foot_lines + spanning_notes + footnotes),
-    )
-
-
-# --- section titles --------------------------------------------------------------------------
-
-_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$")
-_UNIT_AFTER = re.compile(
-    r"^(?:mg|mcg|g|ml|kg|%|mm|cm|tablets?|capsules?|units?|years?)\b", re.IGNORECASE
-)
-
-
-def split_number(title: str, top_level: bool) -> tuple[str | None, str]:
-    """Split a section title into its number and name.
-
-    "5.1 Infections" -> ("5.1", "Infections"); "5 WARNINGS AND PRECAUTIONS" -> ("5", ...) at the
-    top level only; "WARNINGS" -> (None, "WARNINGS"); "10 mg Tablets" -> (None, "10 mg Tablets").
-    """
-    m = _NUMBERED.match(title)
-    if not m or _UNIT_AFTER.match(m.group(2)):
-        return None, title
-    number, rest = m.group(1), m.group(2)
-    if "." not in number and not top_level:
-        return None, title
-    return number, rest
-
 
 # --- documents -------------------------------------------------------------------------------
 
@@ -796,22 +386,9 @@ def outline(label: Label) -> str:
 
 
 __all__ = [
-    "HEADING_SMALL_WORDS",
-    "clean",
-    "first_sentence",
-    "inline_text",
-    "is_heading_line",
-    "normalise_space",
     "outline",
-    "TableSizeError",
-    "max_label_bytes",
     "parse_spl",
-    "parse_table",
     "read_label_bytes",
-    "sentences",
-    "split_caps_heading",
-    "split_number",
-    "table_budget",
     "terminal_safe",
     "what_file",
 ]
