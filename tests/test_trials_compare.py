@@ -259,3 +259,21 @@ def test_compare_online_with_the_registry_unreachable_names_it(env, pack, capsys
     errors = [f for f in trial_findings(doc) if f["topic"] == "trial.registry.error"]
     assert len(errors) == 2 and all("ClinicalTrials.gov at http://127.0.0.1:9 is unreachable" in f["statement"] for f in errors)
     assert not [f for f in trial_findings(doc) if f["topic"] == "trial.registry.source"]
+
+
+def test_web_app_shows_the_same_registry_trials_as_the_cli(env, pack, capsys, monkeypatch, tmp_path):
+    """The web app's comparison reads the trials cache as `rxcompare compare` does: one comparison,
+    whichever door it is asked through."""
+    from test_web_api import get
+
+    from rxcompare.sources.pack import load_pack
+    from rxcompare.web import create_app
+
+    run(capsys, "trials", "alphex", "betanib", "--pack", str(pack), "--fetch")
+    monkeypatch.setenv("RXCOMPARE_CTGOV_BASE", "http://127.0.0.1:9")  # offline from here on
+    cli = json.loads(run(capsys, "compare", "alphex", "betanib", "--pack", str(pack), "-f", "json"))
+    app = create_app(load_pack(pack), warehouse=tmp_path / "no-warehouse")
+    web = get(app, "/api/compare?a=alphex&b=betanib").json()
+    statements = [f["statement"] for f in trial_findings(cli)]
+    assert any("Herpes zoster" in s for s in statements)
+    assert [f["statement"] for f in trial_findings(web)] == statements

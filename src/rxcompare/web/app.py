@@ -84,7 +84,9 @@ def create_app(
     """The app over ``pack`` (else ``pack_file``, else the configured or embedded pack).
 
     The post-marketing source is ``postmarketing`` when given, else the one the CLI would pick for
-    ``warehouse``/``online``; suggestions also come from the warehouse's FAERS names. The app
+    ``warehouse``/``online``; registry trials come from ClinicalTrials.gov with ``online``, else from
+    the trials cache, as for ``rxcompare compare``; suggestions also come from the warehouse's FAERS
+    names. The app
     answers the loopback host names, ``hosts`` and those of ``RXCOMPARE_WEB_HOSTS``; at most
     ``compare_threads`` uncached comparisons run at a time.
     """
@@ -92,12 +94,15 @@ def create_app(
     missing = "no FAERS warehouse or online source was given."
     if postmarketing is None:
         postmarketing, missing = pick_postmarketing(warehouse, online)
+    from rxcompare.sources.ctgov import RegistrySource
+
     engine = Engine(
         pack,
         warehouse=warehouse,
         postmarketing=postmarketing,
         postmarketing_missing=missing,
         cache_size=cache_size,
+        trials=RegistrySource(online=online),
     )
     app = FastAPI(
         title="rxcompare",

@@ -92,10 +92,12 @@ class Engine:
         postmarketing: PostMarketingSource | None = None,
         postmarketing_missing: str = "no FAERS warehouse or online source was given.",
         cache_size: int = 256,
+        trials: Any = None,
     ):
         self.pack = pack
         self.postmarketing = postmarketing
         self.missing = postmarketing_missing
+        self.trials = trials  # a RegistrySource, as the CLI's compare uses
         where = settings.WAREHOUSE.get(warehouse)
         self.index = DrugIndex(pack, where)
         self.comparison = lru_cache(maxsize=cache_size)(self._comparison)
@@ -153,6 +155,7 @@ class Engine:
             audience=audience,
             postmarketing=self.postmarketing,
             postmarketing_missing=self.missing,
+            trials=self.trials,
         )
 
     def _compare_json(
