@@ -277,3 +277,11 @@ def test_web_app_shows_the_same_registry_trials_as_the_cli(env, pack, capsys, mo
     statements = [f["statement"] for f in trial_findings(cli)]
     assert any("Herpes zoster" in s for s in statements)
     assert [f["statement"] for f in trial_findings(web)] == statements
+
+
+def test_registry_footnotes_say_what_was_read(env, pack, capsys):
+    from rxcompare.render.common import SOURCE_CLASS_NOTES
+
+    md = run(capsys, "compare", "alphex", "betanib", "--pack", str(pack), "--online", "-f", "markdown")
+    notes = [line for line in md.splitlines() if "clinicaltrials.gov/study/" in line and line[:1].isdigit()]
+    assert notes and all(SOURCE_CLASS_NOTES["registry"] in line for line in notes)

@@ -18,6 +18,7 @@ SOURCE_CLASS_NOTES = {
     "label-copy": "a copy of the label's text published by a third party",
     "patient-labelling": "patient labelling (Medication Guide), not prescribing information",
     "secondary": "secondary source: not the label's own text",
+    "registry": "results posted on ClinicalTrials.gov by the trial's sponsor or investigator: not label text",
 }
 
 
