@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 # imports every offline `compare` on the pack goes without (the FAERS warehouse, the web and
-# numerical stacks, the HTML templates)
-HEAVY = ("duckdb", "pyarrow", "ibis", "httpx", "numpy", "scipy", "pandas", "jinja2", "pyspark",
+# numerical stacks, the HTML templates, pydantic: typer 0.29 coerces options through it)
+HEAVY = ("duckdb", "pyarrow", "ibis", "httpx", "numpy", "scipy", "pandas", "jinja2", "pyspark", "pydantic",
          "rxcompare.sources.faers")
 
 _CHILD = """
