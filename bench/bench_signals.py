@@ -1,6 +1,9 @@
 """Benchmark: counts + every statistic (incl. the MGPS fit) on synthetic long report tables.
 
-Engines, each run in its own process so that peak memory (ru_maxrss) is its own:
+Engines, each run in its own freshly started process; peak memory is that process's own
+high-water mark, VmHWM read from /proc/self/status at its end (``ru_maxrss`` would not do: Linux
+carries the parent's high-water mark into a child across fork and exec, so a child started from a
+parent that has just generated a large table reported the parent's peak):
 
 - ``rxcompare``: :func:`rxcompare.sources.report_table.count_report_pairs` (DuckDB) then
   :func:`rxcompare.scoring.score_counts` (ROR, PRR, chi-square, IC, E, MGPS fit and EBGM/EB05/EB95).
@@ -16,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing as mp
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -159,10 +161,19 @@ def run_pandas(path: str) -> dict:
             "prior": prior.theta, "squashed": prior.squashed, "eb05": None}
 
 
+def own_peak_mb() -> float:
+    """This process's own peak resident memory (VmHWM: its address space's high-water mark
+    since its exec), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _child(engine: str, path: str, queue) -> None:
     res = {"rxcompare": run_rxcompare, "pandas": run_pandas}[engine](path)
     res.pop("eb05", None)
-    res["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res["peak_mb"] = own_peak_mb()
     queue.put(res)
 
 
