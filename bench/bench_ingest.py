@@ -12,7 +12,7 @@ interleaved round by round so that they share the machine's load alike:
 - ``pandas baseline``: the zip extracted, then ``bench/pandas_baseline.py`` (read_csv, drop_duplicates, str ops,
   to_parquet) on the folder.
 
-It prints the median wall seconds and peak RSS (the child's own high-water mark) of each job, the
+It prints the median wall and CPU seconds and the peak RSS (the child's own high-water mark) of each job, the
 ratio of rxcompare to the limit (unzip + COPY) and of pandas to rxcompare, and writes a CSV under
 bench/results/.
 """
@@ -75,18 +75,20 @@ p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 dt = time.perf_counter() - t
 if p.returncode:
     sys.stderr.write(p.stderr); sys.exit(p.returncode)
-print(json.dumps([dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, p.stdout.strip()]))
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([dt, ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime, p.stdout.strip()]))
 """
 
 
-def run(cmd: list[str], pythonpath: str | None = None) -> tuple[float, float, str]:
-    """Wall seconds and peak RSS (MB) of one child process (the wrapper runs nothing else), and its output."""
+def run(cmd: list[str], pythonpath: str | None = None) -> tuple[float, float, float, str]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one child process (the wrapper
+    runs nothing else), and its output."""
     env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
     p = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True, env=env)
     if p.returncode:
         raise SystemExit(f"{cmd[:3]} failed:\n{p.stderr[-2000:]}")
-    dt, rss, text = json.loads(p.stdout)
-    return float(dt), float(rss), text
+    dt, rss, cpu, text = json.loads(p.stdout)
+    return float(dt), float(rss), float(cpu), text
 
 
 def main() -> None:
@@ -101,7 +103,7 @@ def main() -> None:
     from rxcompare.sources.faers.synth import synth_quarters
 
     py = sys.executable
-    times: dict[str, list[tuple[float, float]]] = {}
+    times: dict[str, list[tuple[float, float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="rxbench-ingest-") as tmp:
         tmp = Path(tmp)
         truth = synth_quarters(tmp / "synth", reports=args.reports, quarters=1, seed=args.seed, fmt="zip")
@@ -124,34 +126,38 @@ def main() -> None:
                 jobs.append(("pandas baseline", [py, "-c", code, str(zpath), str(work / "px"), str(work / "pd"),
                                         str(synonyms)]))
             for name, cmd in jobs:
-                dt, rss, text = run(cmd, args.before if name == "rxcompare (before)" else None)
+                dt, rss, cpu, text = run(cmd, args.before if name == "rxcompare (before)" else None)
                 if name.startswith("rxcompare"):
                     demo, after = map(int, text.split())
                     assert demo == truth.reports and after == truth.expected_cases, (demo, after, truth)
-                times.setdefault(name, []).append((dt, rss))
-                print(f"round {k + 1}: {name:<16} {dt:7.2f} s  {rss:7.0f} MB", flush=True)
-    med = {n: (statistics.median(t for t, _ in v), max(r for _, r in v)) for n, v in times.items()}
+                times.setdefault(name, []).append((dt, rss, cpu))
+                print(f"round {k + 1}: {name:<18} {dt:7.2f} s  {cpu:7.2f} s CPU  {rss:6.0f} MB", flush=True)
+    med = {n: (statistics.median(t for t, _, _ in v), max(r for _, r, _ in v), statistics.median(c for _, _, c in v))
+           for n, v in times.items()}
     limit = med["unzip"][0] + med["duckdb COPY"][0]
-    print(f"\n{'job':<24}{'median s':>10}{'peak MB':>10}")
-    for name, (dt, rss) in med.items():
-        print(f"{name:<24}{dt:>10.2f}{rss:>10.0f}")
-    print(f"{'limit (unzip + COPY)':<24}{limit:>10.2f}")
+    print(f"\n{'job':<24}{'median s':>10}{'CPU s':>10}{'peak MB':>10}")
+    for name, (dt, rss, cpu) in med.items():
+        print(f"{name:<24}{dt:>10.2f}{cpu:>10.2f}{rss:>10.0f}")
+    cpu_limit = med["unzip"][2] + med["duckdb COPY"][2]
+    print(f"{'limit (unzip + COPY)':<24}{limit:>10.2f}{cpu_limit:>10.2f}")
     rx = med["rxcompare"][0]
     print(f"rxcompare / limit: {rx / limit:.2f} (target <= 1.5); rxcompare / COPY alone: "
           f"{rx / med['duckdb COPY'][0]:.2f}")
+    print(f"in CPU seconds: rxcompare / limit {med['rxcompare'][2] / cpu_limit:.2f}")
     if "rxcompare (before)" in med:
         b = med["rxcompare (before)"][0]
         print(f"before: {b / limit:.2f} x the limit; after / before: {rx / b:.2f}")
     if "pandas baseline" in med:
-        print(f"pandas / rxcompare: {med['pandas baseline'][0] / rx:.2f} (target >= 5)")
+        print(f"pandas / rxcompare: {med['pandas baseline'][0] / rx:.2f} (target >= 5); in CPU seconds "
+              f"{med['pandas baseline'][2] / med['rxcompare'][2]:.2f}")
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     out = results / f"bench_ingest_{args.reports}.csv"
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["pipeline", "reports", "drug_rows", "rounds", "seconds", "peak_rss_mb"])
-        for name, (dt, rss) in med.items():
-            w.writerow([name, truth.reports, truth.drug_rows, args.repeat, f"{dt:.2f}", f"{rss:.0f}"])
+        w.writerow(["pipeline", "reports", "drug_rows", "rounds", "seconds", "cpu_seconds", "peak_rss_mb"])
+        for name, (dt, rss, cpu) in med.items():
+            w.writerow([name, truth.reports, truth.drug_rows, args.repeat, f"{dt:.2f}", f"{cpu:.2f}", f"{rss:.0f}"])
     print(f"wrote {out}")
 
 

@@ -15,6 +15,7 @@ are ofatumumab. The table is built from the knowledge pack's products and a user
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ def _clean_part(part: str) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=1 << 17)  # a pure function of the name: FAERS repeats names endlessly
 def normalise_drug_name(name: str | None) -> str:
     """The cleaned, upper-case form of a reported drug name ("" for an empty name).
 
