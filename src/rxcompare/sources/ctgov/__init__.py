@@ -31,7 +31,8 @@ records), :mod:`.records` (``Group``, ``Trial``, ``Registry``), :mod:`.mapping` 
 arms, the trial to a product), :mod:`.read` (one record as a ``Trial``), :mod:`.store` (the
 fetched records on disk), :mod:`.registry` (fetch or read, and :class:`RegistrySource` for the
 comparison) and :mod:`.listing` (``rxcompare trials`` as text and JSON). It imports no other
-stream: only models, errors, settings and the shared HTTP client (:mod:`rxcompare.sources.online`).
+stream: only models, errors, settings and the plumbing under every stream (the HTTP client
+:mod:`rxcompare.sources.online`, the atomic write :mod:`rxcompare.sources.atomic`).
 """
 
 from rxcompare.sources.ctgov.client import (
