@@ -11,7 +11,6 @@ from typing import Any, Optional
 import typer
 
 from rxcompare.cli.common import err, json_text, out, write_output
-from rxcompare.render.signal_text import onset_text, signals_text
 
 SIGNAL_FORMATS = ("table", "json", "csv")
 
@@ -92,6 +91,7 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
           "thresholds": Thresholds(min_count=min_count)}
     with tables:
         if onset:
+            from rxcompare.render.signal_text import onset_text
             from rxcompare.sources.faers.onset import onset_csv, onset_json, time_to_onset
 
             rows = time_to_onset(tables, query, [drug] if drug else [], event)
@@ -105,9 +105,13 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
             table = signals_from_warehouse(tables, vs=vs, **kw)
     if by_quarter:
         if not _write_signals(results, fmt, output):
+            from rxcompare.render.signal_text import signals_text
+
             write_output("\n".join(f"received up to {q}:\n{signals_text(t, out.width)}" for q, t in results), output)
         return
     if not _write_signals([(None, table)], fmt, output):
+        from rxcompare.render.signal_text import signals_text
+
         write_output(signals_text(table, out.width), output)
 
 
@@ -282,4 +286,6 @@ def signals_cmd(
         thresholds=Thresholds(min_count=min_count),
     )
     if not _write_signals([(None, table)], fmt, output):
+        from rxcompare.render.signal_text import signals_text
+
         write_output(signals_text(table, out.width), output)
