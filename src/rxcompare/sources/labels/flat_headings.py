@@ -37,6 +37,7 @@ def _norm(word: str) -> str:
 
 
 def _norm_words(text: str) -> list[str]:
+    text = re.sub(r"\s+-(?=\w)", "-", text)  # "difficile -associated" as printed in bullets
     return [w for w in (_norm(x) for x in text.split()) if w]
 
 
@@ -62,7 +63,7 @@ def reference_titles(texts: Iterable[str], number: str) -> dict[str, list[list[s
             start = max(starts + excerpt, default=-1)
             if start < 0:
                 continue
-            item = before[start:]
+            item = before[start:].split("[", 1)[0]  # "X [see Warnings and Precautions (5.2)]"
             if ":" in item:  # Highlights: "Phrase: what to do (5.1)"
                 item = item.split(":", 1)[0]
             elif re.search(r"[.;]\s", item):
