@@ -1,6 +1,11 @@
 """How well the openFDA text path reads real flattened labels: the TAC 2017 training labels.
 
     python bench/label_text_quality.py [--corpus PATH] [--layout flat|lines|both] [--misses N]
+                                       [--before REV]
+
+``--before REV`` measures the parser as it was at a git revision (its ``src`` exported by ``git
+archive`` to a temporary folder, this script run on it in a child process) and prints both side by
+side: ``--before 1e1d946`` is the parser before this benchmark's work on the text path.
 
 The corpus (../shared/data/real/tac2017/tac2017-train-labels.json, see its SOURCES.md) holds, for 101
 products, the boxed warning, warnings and precautions (W&P) and adverse reactions sections as text,
@@ -48,8 +53,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -290,12 +298,59 @@ def report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def before(rev: str, corpus: Path, layout: str) -> list[dict]:
+    """The figures of the parser as it was at git revision ``rev``: its ``src`` exported with
+    ``git archive`` to a temporary folder and this same script run on it in a child process."""
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(prefix="rxcompare-before-") as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", rev, "src"], capture_output=True, check=False
+        )
+        if archive.returncode:
+            sys.exit(f"git archive {rev} failed: {archive.stderr.decode(errors='replace').strip()}")
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "src")}
+        out = subprocess.run(
+            [sys.executable, __file__, "--json", "--layout", layout, "--corpus", str(corpus)],
+            env=env, capture_output=True, text=True, check=False,
+        )
+        if out.returncode:
+            sys.exit(f"the parser at {rev} failed on the corpus:\n{out.stderr[-2000:]}")
+        return json.loads(out.stdout)
+
+
+_ROWS = (
+    ("W&P numbers all found (cross-referenced)", "all_cited_found", "wp_products"),
+    ("W&P numbers all found (contiguous)", "all_contiguous_found", "wp_products"),
+    ("W&P subsections given a topic", "with_topic", "subsections"),
+    ("W&P titles equal to the heading line", "title_equal", "title_checked"),
+    ("boxed warnings recognised", "boxed_found", "boxed"),
+    ("products with incidences", "products_with_incidences", "products"),
+    ("gold pairs recalled, PT match", "recalled_pt", "gold_pairs"),
+    ("gold pairs recalled, PT or mention", "recalled_pt_or_mention", "gold_pairs"),
+)
+
+
+def side_by_side(old: dict, new: dict, rev: str) -> str:
+    """Before and after, one row per figure."""
+    lines = [f"{'layout ' + new['layout']:<60} {'at ' + rev:>22} {'now':>22}"]
+    for label, num, den in _ROWS:
+        lines.append(
+            f"  {label:<58} {_share(old[num], old[den]):>22} {_share(new[num], new[den]):>22}"
+        )
+    lines.append(f"  {'incidences extracted':<58} {old['incidences']:>22} {new['incidences']:>22}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT)
     parser.add_argument("--layout", choices=("flat", "lines", "both"), default="both")
     parser.add_argument("--misses", type=int, default=0, help="list up to N misses of each kind")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--before", metavar="REV", help="also measure the parser at git revision REV, side by side"
+    )
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"{args.corpus}: corpus not found; pass --corpus PATH (tac2017-train-labels.json)")
@@ -306,6 +361,10 @@ def main() -> None:
         print(json.dumps(results, indent=1))
     else:
         print("\n".join(report(r) for r in results))
+    if args.before:
+        old = before(args.before, args.corpus.resolve(), args.layout)
+        print()
+        print("\n".join(side_by_side(o, n, args.before) for o, n in zip(old, results)))
 
 
 if __name__ == "__main__":
