@@ -66,7 +66,10 @@ from rxcompare.sources.labels import loinc
 from rxcompare.sources.labels.facts import extract_facts
 from rxcompare.sources.labels.openfda_json import parse_openfda_label
 
-DEFAULT = Path(__file__).resolve().parents[1].parent / "shared/data/real/tac2017/tac2017-train-labels.json"
+DEFAULT = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared/data/real/tac2017/tac2017-train-labels.json"
+)
 FIELDS = {
     "boxed warnings": "boxed_warning",
     "warnings and precautions": "warnings_and_cautions",
@@ -151,7 +154,9 @@ def wp_section(label: Label) -> Section | None:
     return next((s for s in label.sections if s.code == loinc.WARNINGS_AND_PRECAUTIONS), None)
 
 
-def names_of(facts: list[Fact], incidences: list[Incidence], label: Label) -> tuple[list[str], set[str]]:
+def names_of(
+    facts: list[Fact], incidences: list[Incidence], label: Label
+) -> tuple[list[str], set[str]]:
     """(texts that name reactions: facts and W&P titles; incidence events, lower-case)."""
     texts = [f.text for f in facts]
     wp = wp_section(label)
@@ -213,7 +218,8 @@ def measure(products: dict[str, dict], layout: str, misses: int = 0) -> dict:
                         if s.title != want:
                             wrong_titles.append(f"{name} {s.number} {s.title!r} (line: {want!r})")
                     warned = [
-                        f for f in facts
+                        f
+                        for f in facts
                         if f.citation.section == s.number and f.topic.startswith("warning.")
                     ]
                     if warned and (
@@ -312,7 +318,10 @@ def before(rev: str, corpus: Path, layout: str) -> list[dict]:
         env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "src")}
         out = subprocess.run(
             [sys.executable, __file__, "--json", "--layout", layout, "--corpus", str(corpus)],
-            env=env, capture_output=True, text=True, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if out.returncode:
             sys.exit(f"the parser at {rev} failed on the corpus:\n{out.stderr[-2000:]}")

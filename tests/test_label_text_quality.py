@@ -8,6 +8,7 @@ numbers, titles and figures below were read by hand from the corpus text (quoted
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 import pytest
@@ -149,8 +150,11 @@ def test_warning_topics(name, number, topic, subject):
         ("Cimzia", "WARNING: SERIOUS INFECTIONS AND MALIGNANCY"),
         ("SIMPONI", "WARNING: SERIOUS INFECTIONS AND MALIGNANCY"),
         ("Jevtana", "WARNING: NEUTROPENIA AND HYPERSENSITIVITY"),
-        ("ELIQUIS", "WARNING: (A) PREMATURE DISCONTINUATION OF ELIQUIS INCREASES THE RISK OF "
-                    "THROMBOTIC EVENTS(B) SPINAL/EPIDURAL HEMATOMA"),
+        (
+            "ELIQUIS",
+            "WARNING: (A) PREMATURE DISCONTINUATION OF ELIQUIS INCREASES THE RISK OF "
+            "THROMBOTIC EVENTS(B) SPINAL/EPIDURAL HEMATOMA",
+        ),
     ],
 )
 def test_boxed_warnings_recognised_without_their_copies(name, heading):
@@ -217,7 +221,9 @@ def test_arms_before_the_first_column_heading():
     # Tecfidera "Table 1: ... than placebo TECFIDERA N=769 % Placebo N=771 % Flushing 40 6
     # Abdominal pain 18 10 ...": bare figures under a "%" header
     _, incidences = extracted("Tecfidera")
-    flushing = {(i.arm, i.n, i.percent, i.is_comparator) for i in incidences if i.event == "Flushing"}
+    flushing = {
+        (i.arm, i.n, i.percent, i.is_comparator) for i in incidences if i.event == "Flushing"
+    }
     assert flushing == {("TECFIDERA", 769, 40.0, False), ("Placebo", 771, 6.0, True)}
     # Duavee "... in Placebo-controlled Trials DUAVEE (N=1224)n (%) Placebo (N=1069)n (%)
     # Gastrointestinal disorders Nausea 100 (8) 58 (5)": the organ-class heading is cut off
@@ -253,3 +259,32 @@ def test_flat_table_shapes_refused():
     broken = text.replace("Insomnia 4% 9%", "Insomnia 9%")
     (table,) = flat_tables(broken)
     assert [r[0] for r in table.rows] == ["Urinary tract infection"]
+
+
+def test_every_table_row_read_stands_in_the_text():
+    # over the whole corpus: each row read from a flattened table is the term followed by its k
+    # figures as printed, and each incidence's percentage is the figure of its cell
+    checked = 0
+    for name in corpus():
+        lab = label(name)
+        text = flat(name, "adverse reactions") if "adverse reactions" in corpus()[name] else ""
+        for top in lab.sections:
+            for s in top.walk():
+                for table in s.tables:
+                    for row in table.rows:
+                        figures = r"\s+".join(re.escape(v) for v in row[1:])
+                        assert re.search(
+                            re.escape(row[0]) + r"\W{0,3}(?:[a-h?]\s+)?" + figures, text
+                        ), (name, row)
+                        checked += 1
+        for i in extracted(name)[1]:
+            cell = next(
+                r[1 + [a.split(" (N=")[0] for a in t.header[0][1:]].index(i.arm)]
+                for top in lab.sections
+                for s in top.walk()
+                for t in s.tables
+                for r in t.rows
+                if r[0] == i.event and f"{i.arm} (N={i.n})" in t.header[0]
+            )
+            assert float(re.findall(r"\d+(?:\.\d+)?", cell)[-1]) == i.percent, (name, i.event, cell)
+    assert checked > 300

@@ -152,8 +152,10 @@ def bound_title(
         # "Hypersensitivity Reactions"): extend only over a run capitalisation agrees on
         if repeat > best:
             return repeat
-        if run > best and cut is None and (
-            words[best].strip("(")[:1].islower() or words[best].startswith("(")
+        if (
+            run > best
+            and cut is None
+            and (words[best].strip("(")[:1].islower() or words[best].startswith("("))
         ):
             return run  # the heading goes on: "Orthostatic Hypotension and Syncope"
         return best

@@ -245,7 +245,9 @@ def lines_section(text: str, code: str | None) -> Section:
         number, title = split_number(lines.pop(0), True)
     elif code != BOXED_WARNING:
         # the Highlights come first: "5 WARNINGS AND PRECAUTIONS" stands on a later line
-        at = next((i for i, x in enumerate(lines) if re.fullmatch(r"\d{1,2} [A-Z][A-Z ,&/-]+", x)), None)
+        at = next(
+            (i for i, x in enumerate(lines) if re.fullmatch(r"\d{1,2} [A-Z][A-Z ,&/-]+", x)), None
+        )
         if at is not None:
             number, title = split_number(lines.pop(at), True)
     return _nest(code, number, title, lines)

@@ -53,7 +53,9 @@ _SOC_END = re.compile(
     r"^.*\b(?:disorders|infestations|conditions|investigations|procedures)\b\s+(?=\S)",
     re.IGNORECASE,
 )
-_FOOTNOTE = re.compile(rf"(?:\s+[a-h]|[{_MARKS}]+|\s+\?|\s+\([a-h]\))$")  # "?": a mark lost in transcoding
+_FOOTNOTE = re.compile(
+    rf"(?:\s+[a-h]|[{_MARKS}]+|\s+\?|\s+\([a-h]\))$"
+)  # "?": a mark lost in transcoding
 _MAX_TERM = 10
 
 
@@ -94,8 +96,10 @@ def _first_arm(before: str, names: tuple[str, ...]) -> tuple[int, str] | None:
     name_words = {w.lower() for n in names for w in n.split() if len(w) > 2}
     for w in reversed(words):
         core = w.group(0).strip("(),;:").lower()
-        if core in name_words or _COMPARATOR.match(core) or any(
-            core.startswith(n) for n in name_words
+        if (
+            core in name_words
+            or _COMPARATOR.match(core)
+            or any(core.startswith(n) for n in name_words)
         ):
             return w.start(), ""
     return None
@@ -238,9 +242,7 @@ def flat_tables(text: str, names: tuple[str, ...] = ()) -> list[LabelTable]:
         # the unit goes with the first column, so that arm names stay names ("Placebo")
         unit = " (%)" if percent else ""
         header = (f"{heading}{unit}".strip(), *(f"{name} (N={n})" for name, n in arms))
-        tables.append(
-            LabelTable(caption=_caption(text, start), header=(header,), rows=tuple(rows))
-        )
+        tables.append(LabelTable(caption=_caption(text, start), header=(header,), rows=tuple(rows)))
     return tables
 
 
