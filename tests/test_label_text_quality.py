@@ -170,6 +170,24 @@ def test_boxed_warnings_recognised_without_their_copies(name, heading):
     assert "See full prescribing information" not in box.text
 
 
+@pytest.mark.parametrize(
+    "name, heading",
+    [
+        # "WARNING: CYTOKINE RELEASE SYNDROME and NEUROLOGICAL TOXICITIES * Cytokine Release ..."
+        ("BLINCYTO", "WARNING: CYTOKINE RELEASE SYNDROME and NEUROLOGICAL TOXICITIES"),
+        # "... POST TREATMENT ACUTE EXACERBATION OF HEPATITIS B Lactic acidosis and severe ..."
+        (
+            "Stribild",
+            "WARNING: LACTIC ACIDOSIS/SEVERE HEPATOMEGALY WITH STEATOSIS and POST TREATMENT "
+            "ACUTE EXACERBATION OF HEPATITIS B",
+        ),
+    ],
+)
+def test_boxed_fact_headings_whole(name, heading):
+    facts, _ = extracted(name)
+    assert [f.qualifier("heading") for f in facts if f.topic == "boxed_warning"][0] == heading
+
+
 def test_simponi_boxed_text_kept_after_its_excerpt():
     # SIMPONI's excerpt comes first: "EXCERPT: WARNING: ... See full prescribing information for
     # complete boxed warning. * Serious infections ... (5.2). SERIOUS INFECTIONS Patients treated"

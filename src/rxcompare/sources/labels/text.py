@@ -145,12 +145,29 @@ def split_caps_heading(sentence: str, names: Iterable[str] = ()) -> tuple[str | 
     only of ``names`` (the brand) is not a heading."""
     words = sentence.split()
     i = 0
-    while i < len(words) and _caps_word(words[i]):
+    while i < len(words) and (
+        _caps_word(words[i])
+        # "CYTOKINE RELEASE SYNDROME and NEUROLOGICAL TOXICITIES": a small word between capitals
+        or (
+            i > 0
+            and words[i].lower() in HEADING_SMALL_WORDS
+            and i + 1 < len(words)
+            and _caps_word(words[i + 1])
+        )
+        # "... EXACERBATION OF HEPATITIS B Lactic acidosis": one capital letter after capitals,
+        # when a capitalised word follows
+        or (
+            i > 0
+            and re.fullmatch(r"[A-Z]", words[i]) is not None
+            and i + 1 < len(words)
+            and words[i + 1][:1].isupper()
+        )
+    ):
         i += 1
     if i == 0 or i == len(words):
         return None, sentence
-    if not words[i][0].isupper():
-        i -= 1
+    if not words[i][0].isupper() and words[i] not in ("*", "\u2022"):
+        i -= 1  # "HUMIRA is", "HUMIRA 40 mg": the capitalised word starts the body
     head = words[:i]
     known = {n.lower() for n in names}
     if not head or all(w.strip(".,:;()").lower() in known for w in head):
