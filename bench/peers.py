@@ -93,21 +93,20 @@ def pair_table(size: str, tmp: Path) -> tuple[Path, int, str]:
 
 
 def run_rxcompare(pairs: Path, out: Path) -> dict:
-    import pyarrow.parquet as pq
+    import duckdb
 
     from rxcompare.models import PairCounts
     from rxcompare.scoring import score_counts
 
     t0 = time.perf_counter()
-    t = pq.read_table(pairs)
-    drug = t.column("drug").to_numpy(zero_copy_only=False)
-    event = t.column("event").to_numpy(zero_copy_only=False)
-    n = t.column("n").to_numpy().astype(np.int64)
-    # margins of the pair table: sums of N over the drug's pairs and the event's pairs
-    _, d_idx = np.unique(drug, return_inverse=True)
-    _, e_idx = np.unique(event, return_inverse=True)
-    n_drug = np.bincount(d_idx, weights=n).astype(np.int64)[d_idx]
-    n_event = np.bincount(e_idx, weights=n).astype(np.int64)[e_idx]
+    # margins of the pair table (sums of N over the drug's pairs, the event's pairs, all pairs),
+    # by rxcompare's engine
+    cols = duckdb.connect().execute(
+        """SELECT drug, event, n, sum(n) OVER (PARTITION BY drug) AS nd,
+                  sum(n) OVER (PARTITION BY event) AS ne FROM read_parquet(?)""", [str(pairs)]
+    ).fetchnumpy()
+    drug, event = (np.asarray(cols[k]).astype(object) for k in ("drug", "event"))
+    n, n_drug, n_event = (np.asarray(cols[k]).astype(np.int64) for k in ("n", "nd", "ne"))
     total = int(n.sum())
     counts = PairCounts(drug=drug, event=event, a=n, b=n_drug - n, c=n_event - n,
                         d=total - n_drug - n_event + n, n_reports=total, source=pairs.name)
