@@ -75,8 +75,11 @@ def _finished_apps(cluster, wait: float = 20.0) -> list[dict]:
         time.sleep(0.25)
 
 
-def test_all_pairs_on_the_cluster_equal_duckdb(cluster, warehouse, tmp_path, capsys):
+def test_all_pairs_on_the_cluster_equal_duckdb(cluster, warehouse, tmp_path, capsys, monkeypatch):
     on_duck, on_spark = tmp_path / "duckdb.parquet", tmp_path / "spark.parquet"
+    # the executors' Python (PySpark reads it when the context starts): none exists, so the job
+    # passes only if no task needs a Python worker -- the workers need no rxcompare and no Python
+    monkeypatch.setenv("PYSPARK_PYTHON", str(tmp_path / "no-python-here"))
     common = ["signals", "--all-pairs", "--warehouse", str(warehouse.path)]
     run_cli(capsys, *common, "--output", str(on_duck))
     with pytest.raises(SystemExit) as exc:
