@@ -4,9 +4,8 @@ the FAERS warehouse; ``--evaluate`` scores the rules on a reference set."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
@@ -34,27 +33,6 @@ def _signal_count_source(
         lambda: count_report_pairs(reports, report_col, drug_col, event_col),
         lambda x, y: count_head_to_head(reports, x, y, report_col, drug_col, event_col),
     )
-
-
-def _count_while_loading(count: Callable[[], Any]) -> Any:
-    """``count()`` in this thread while another imports the statistics (numpy, scipy: half a
-    second of a command's start): DuckDB releases the interpreter lock as it reads and counts,
-    so on two cores the two overlap. The results are those of one thread doing both in turn; an
-    import that fails here fails again, with its message, where the statistics are used."""
-    import threading
-
-    def load() -> None:
-        try:
-            import rxcompare.scoring  # noqa: F401
-        except BaseException:  # raised again, in the command's own thread, where it is imported
-            pass
-
-    loader = threading.Thread(target=load, name="rxcompare-load-statistics", daemon=True)
-    loader.start()
-    try:
-        return count()
-    finally:
-        loader.join()
 
 
 def _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious):
@@ -276,9 +254,6 @@ def signals_cmd(
             raise ConfigError(f"{name} applies to the FAERS warehouse, not to a --reports table; "
                               "leave it out or drop --reports")
     count_all, count_pair = _signal_count_source(reports, report_col, drug_col, event_col, indication, role)
-    if vs is None:
-        counts = _count_while_loading(count_all)
-        count_all = lambda: counts  # noqa: E731
     from rxcompare.scoring import run_signals
 
     table = run_signals(
