@@ -18,10 +18,12 @@ writing, ``with_start_s`` adds the start, ``wall_s`` is the child process from e
 (imports, JVM start and shutdown included: about what the command costs). The parent samples the
 resident memory of the child's process tree (the driver, its JVM included) and, for the cluster, of
 the daemons' trees (the executor included). Before any time is printed, every engine's Parquet is
-checked against DuckDB's: same rows, counts exactly, statistics equal.
+checked against DuckDB's: same rows, counts exactly, statistics equal. With ``--repeat N`` the
+engines run in N rounds, one after the other in each (paired runs: the machine's load falls on all
+alike), one cluster serving every round, and each engine's run of median seconds is reported.
 
     python bench/bench_cluster.py [--reports 1000000] [--engines duckdb spark-local spark-cluster]
-        [--cores 2] [--worker-memory 6g] [--driver-memory 8g] [--conf KEY=VALUE ...] [--work DIR]
+        [--repeat 1] [--cores 2] [--worker-memory 6g] [--driver-memory 8g] [--conf KEY=VALUE ...] [--work DIR]
 
 Prints a table and writes bench/results/cluster.csv.
 """
@@ -29,6 +31,7 @@ Prints a table and writes bench/results/cluster.csv.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import subprocess
@@ -43,7 +46,7 @@ from spark_cluster import StandaloneCluster
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ENGINES = ("duckdb", "spark-local", "spark-cluster")
-FIELDS = ("reports", "cases", "pairs", "engine", "seconds", "count_s", "stats_s", "write_s", "start_s",
+FIELDS = ("reports", "runs", "cases", "pairs", "engine", "seconds", "count_s", "stats_s", "write_s", "start_s",
           "with_start_s", "wall_s", "driver_peak_mb", "cluster_peak_mb", "ratio_to_duckdb",
           "ratio_with_start")
 
@@ -127,6 +130,10 @@ def check_same(files: dict[str, Path]) -> None:
                 raise SystemExit(f"{engine}: column {name} differs from DuckDB's")
 
 
+def _seconds(r: dict) -> float:
+    return r["count_s"] + r["stats_s"] + r["write_s"]
+
+
 def _conf(pairs: list[str]) -> dict[str, str]:
     conf = {}
     for item in pairs:
@@ -146,6 +153,7 @@ def main() -> None:
     ap.add_argument("--worker-memory", default="6g", help="the worker's memory, all of it the executor's")
     ap.add_argument("--driver-memory", default="8g", help="spark.driver.memory (local mode: all of Spark)")
     ap.add_argument("--cluster-driver-memory", default="2g", help="spark.driver.memory on the cluster")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds; each engine's median run is reported")
     ap.add_argument("--conf", action="append", default=[], help="KEY=VALUE for both Spark runs")
     ap.add_argument("--output", type=Path, default=RESULTS / "cluster.csv")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -161,32 +169,38 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     wh = build_warehouse(args.reports, args.work)
     extra = _conf(args.conf)
-    done, files = {}, {}
-    with tempfile.TemporaryDirectory(dir=args.work) as tmp:
-        for engine in args.engines:
-            files[engine] = Path(tmp) / f"{engine}.parquet"
-            if engine == "spark-cluster":
-                with StandaloneCluster(Path(tmp) / "cluster", cores=args.cores,
-                                       memory=args.worker_memory).start() as cluster:
+    files: dict[str, Path] = {}
+    runs: dict[str, list[dict]] = {engine: [] for engine in args.engines}
+    with tempfile.TemporaryDirectory(dir=args.work) as tmp, contextlib.ExitStack() as stack:
+        cluster = None
+        if "spark-cluster" in args.engines:  # one cluster for every round (its start is not timed)
+            cluster = stack.enter_context(StandaloneCluster(Path(tmp) / "cluster", cores=args.cores,
+                                                            memory=args.worker_memory).start())
+        for round_no in range(1, args.repeat + 1):  # rounds of every engine in turn: paired runs
+            for engine in args.engines:
+                files[engine] = Path(tmp) / f"{engine}.parquet"
+                if engine == "spark-cluster":
                     conf = {"spark.driver.memory": args.cluster_driver_memory,
                             "spark.executor.memory": args.worker_memory, **extra}
                     r = measure(engine, wh, cluster.master_url, conf, files[engine], cluster)
-            else:
-                conf = {"spark.driver.memory": args.driver_memory, **extra} if engine != "duckdb" else {}
-                r = measure(engine, wh, "local[*]", conf, files[engine], None)
-            done[engine] = r
-            print(f"{args.reports:,} reports, {engine}: {r['count_s'] + r['stats_s'] + r['write_s']:.1f} s "
-                  f"(count {r['count_s']:.1f}, stats {r['stats_s']:.1f}, write {r['write_s']:.1f}; "
-                  f"start {r['start_s']:.1f}; wall {r['wall_s']:.1f}) on {r['source']}", flush=True)
-        check_same(files)
+                else:
+                    conf = {"spark.driver.memory": args.driver_memory, **extra} if engine != "duckdb" else {}
+                    r = measure(engine, wh, "local[*]", conf, files[engine], None)
+                runs[engine].append(r)
+                print(f"round {round_no}, {args.reports:,} reports, {engine}: {_seconds(r):.1f} s "
+                      f"(count {r['count_s']:.1f}, stats {r['stats_s']:.1f}, write {r['write_s']:.1f}; "
+                      f"start {r['start_s']:.1f}; wall {r['wall_s']:.1f}) on {r['source']}", flush=True)
+            check_same(files)
+    # each engine's run of median seconds (of an even number, the faster of the middle two)
+    done = {e: sorted(rs, key=_seconds)[(len(rs) - 1) // 2] for e, rs in runs.items()}
     base = done.get("duckdb")
     rows = []
     for engine, r in done.items():
-        secs = r["count_s"] + r["stats_s"] + r["write_s"]
+        secs = _seconds(r)
         with_start = secs + r["start_s"]
-        base_secs = base["count_s"] + base["stats_s"] + base["write_s"] if base else None
+        base_secs = _seconds(base) if base else None
         rows.append({
-            "reports": args.reports, "cases": r["cases"], "pairs": r["pairs"], "engine": engine,
+            "reports": args.reports, "runs": len(runs[engine]), "cases": r["cases"], "pairs": r["pairs"], "engine": engine,
             "seconds": round(secs, 2), "count_s": round(r["count_s"], 2), "stats_s": round(r["stats_s"], 2),
             "write_s": round(r["write_s"], 2), "start_s": round(r["start_s"], 2),
             "with_start_s": round(with_start, 2), "wall_s": round(r["wall_s"], 2),
