@@ -204,7 +204,8 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
             FROM d LEFT JOIN o ON d.primaryid = o.primaryid AND d.quarter = o.quarter""", out / "cases.parquet")
 
         con.execute(f"CREATE TEMP VIEW drug_all AS SELECT * FROM {_scan(quarters, 'drug')}")
-        con.execute("CREATE TEMP TABLE kept_drug AS SELECT x.primaryid, k.caseid, x.drug_seq, x.role_cod, "
+        # a view, read twice (names, then rows) rather than a table of every kept drug row in memory
+        con.execute("CREATE TEMP VIEW kept_drug AS SELECT x.primaryid, k.caseid, x.drug_seq, x.role_cod, "
                     "x.drugname, x.prod_ai, x.route FROM drug_all x "
                     "JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter")
         norm = _normalisation_map(con, synonyms, names_cache, out / NAMES_FILE)
@@ -214,7 +215,7 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
               nullif(upper(trim(x.role_cod)), '') AS role_cod, x.drugname, x.prod_ai,
               n.ingredient, n.product, x.route
             FROM kept_drug x LEFT JOIN norm n ON coalesce(x.drugname, '') = n.dn AND coalesce(x.prod_ai, '') = n.ai""", out / "case_drugs.parquet")
-        con.execute("DROP TABLE kept_drug")
+        con.execute("DROP VIEW kept_drug")
         con.unregister("norm")
 
         _copy(con, rows, f"""
