@@ -116,15 +116,17 @@ def main() -> None:
             "job": name, "runs": len(walls), "wall_s": round(wall, 3), "min_s": round(min(walls), 3),
             "max_s": round(max(walls), 3), "cpu_s": round(cpu, 3),
             "x_python": round(wall / floor, 2), "x_help": round(wall / helpf, 2),
+            "cpu_x_help": round(cpu / med["rxcompare --help"][1], 2),
             "target_s": "" if target is None else target,
             "meets": "" if target is None else ("yes" if wall <= target else "no"),
         })
-    head = ("job", "wall_s", "min_s", "max_s", "cpu_s", "x_python", "x_help", "target_s", "meets")
+    head = ("job", "wall_s", "min_s", "max_s", "cpu_s", "x_python", "x_help", "cpu_x_help", "target_s", "meets")
     width = max(len(r["job"]) for r in rows)
     print(f"{'job':<{width}} " + " ".join(f"{h:>8}" for h in head[1:]))
     for r in rows:
         print(f"{r['job']:<{width}} " + " ".join(f"{str(r[h]):>8}" for h in head[1:]))
-    print(f"medians of {args.runs} rounds, each job a fresh process; x_python, x_help: wall / that floor's wall")
+    print(f"medians of {args.runs} rounds, each job a fresh process; x_python, x_help: wall / that floor's wall; "
+          "cpu_x_help: the job's own cpu seconds / those of --help (the figure least moved by other work on the machine)")
     caers_json = next((r for r in rows if r["job"].endswith("-f json")), None)
     if caers_json:
         lo, hi = OPENEBGM_QUOTED_S
