@@ -253,6 +253,9 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
         "synonyms": len(synonyms.entries),
         "rule": "one row per caseid: latest fda_dt, then highest primaryid; then cases on any deleted list removed",
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        # each build distinct even when two build the same tables within one second: a demographic
+        # match records the build it was made on (match._dedup_stamp)
+        "build_id": uuid.uuid4().hex,
         "parquet": {f"{n}.parquet": store.file_record(out / f"{n}.parquet", rows[n]) for n in DERIVED},
     }
     (out / "dedup.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
