@@ -1,3 +1,3 @@
-from rxcompare.cli import main
+from rxcompare.cli import run
 
-main()
+run()

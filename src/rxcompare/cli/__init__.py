@@ -9,6 +9,7 @@ message and a non-zero exit status here, in one place (:func:`main`).
 
 from __future__ import annotations
 
+import gc
 import os
 
 import typer
@@ -54,3 +55,20 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         raise SystemExit(130) from None
+
+
+def run() -> None:
+    """The ``rxcompare`` program: :func:`main`, then exit without the garbage collector's last
+    passes over every object of the process.
+
+    At exit Python collects cycles among all objects still alive; with numpy, scipy and DuckDB
+    loaded that is some 0.1 s of a 0.8 s command, for memory the system takes back anyway.
+    ``gc.freeze()`` sets today's objects aside from collection; everything else about the exit is
+    unchanged (output flushed, files closed, ``atexit`` handlers and temporary-folder clean-up
+    run). Only the program does this: a process that calls :func:`main` and goes on keeps its
+    collector as it was.
+    """
+    try:
+        main()
+    finally:
+        gc.freeze()
