@@ -38,57 +38,65 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with a view ``src`` over the file, its columns checked."""
+    """A DuckDB connection with the file read once into the table ``src``, its columns checked.
+
+    The file is parsed once, by one SQL ``read_csv``/``read_parquet`` (the relation API's reader
+    sniffs the file again, and a view over the file would parse it in every query)."""
     if not path.is_file():
         raise SourceError(f"reports table {str(path)!r} does not exist; give a CSV or Parquet file")
     name = path.name.lower()
+    if name.endswith(_PARQUET):
+        reader = f"read_parquet({_sql_text(str(path))})"
+    elif name.endswith(_CSV):
+        reader = f"read_csv({_sql_text(str(path))}, header = true, all_varchar = true)"
+    else:
+        raise SourceError(
+            f"reports table {str(path)!r}: unknown file type; name it .csv, .tsv or .parquet"
+        )
     con = duckdb.connect()
     try:
-        if name.endswith(_PARQUET):
-            rel = con.read_parquet(str(path))
-        elif name.endswith(_CSV):
-            rel = con.read_csv(str(path), header=True, all_varchar=True)
-        else:
-            raise SourceError(
-                f"reports table {str(path)!r}: unknown file type; name it .csv, .tsv or .parquet"
-            )
-        rel.create_view("src")
+        wanted = ", ".join(dict.fromkeys(_quote(c) for c in columns))
+        try:
+            con.execute(f"CREATE TEMP TABLE src AS SELECT {wanted} FROM {reader}")
+        except duckdb.BinderException:  # a column is missing: name them all
+            present = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
+            for col in columns:
+                if col not in present:
+                    raise SourceError(
+                        f"reports table {str(path)!r} has no column {col!r}; its columns are "
+                        f"{', '.join(present)}; choose them with --report-col, --drug-col, --event-col"
+                    ) from None
+            raise
     except duckdb.Error as exc:
         con.close()
         raise SourceError(f"reports table {str(path)!r} cannot be read: {exc}") from None
-    present = list(rel.columns)
-    for col in columns:
-        if col not in present:
-            con.close()
-            raise SourceError(
-                f"reports table {str(path)!r} has no column {col!r}; its columns are "
-                f"{', '.join(present)}; choose them with --report-col, --drug-col, --event-col"
-            )
+    except SourceError:
+        con.close()
+        raise
     return con
 
 
 def _rows(con, report_col: str, drug_col: str, event_col: str) -> int:
-    """Create the view ``t`` of distinct (report, drug, event) rows; return rows left out."""
+    """Create the table ``t`` of distinct (report, drug, event) rows; return rows left out."""
     r, dr, ev = (_quote(c) for c in (report_col, drug_col, event_col))
+    kept = (f"{r} IS NOT NULL AND {dr} IS NOT NULL AND {ev} IS NOT NULL"
+            f" AND trim(CAST({r} AS VARCHAR)) <> '' AND trim(CAST({dr} AS VARCHAR)) <> ''"
+            f" AND trim(CAST({ev} AS VARCHAR)) <> ''")
     con.execute(
         f"""
         CREATE TEMP TABLE t AS
         SELECT DISTINCT CAST({r} AS VARCHAR) AS r, CAST({dr} AS VARCHAR) AS dr,
                CAST({ev} AS VARCHAR) AS ev
-        FROM src
-        WHERE {r} IS NOT NULL AND {dr} IS NOT NULL AND {ev} IS NOT NULL
-          AND trim(CAST({r} AS VARCHAR)) <> '' AND trim(CAST({dr} AS VARCHAR)) <> ''
-          AND trim(CAST({ev} AS VARCHAR)) <> ''
+        FROM src WHERE {kept}
         """
     )
-    total, kept = con.execute(
-        f"""SELECT (SELECT count(*) FROM src),
-                   (SELECT count(*) FROM src WHERE {r} IS NOT NULL AND {dr} IS NOT NULL
-                      AND {ev} IS NOT NULL AND trim(CAST({r} AS VARCHAR)) <> ''
-                      AND trim(CAST({dr} AS VARCHAR)) <> '' AND trim(CAST({ev} AS VARCHAR)) <> '')"""
-    ).fetchone()
-    return int(total - kept)
+    total, left_out = con.execute(f"SELECT count(*), count(*) FILTER (WHERE NOT ({kept})) FROM src").fetchone()
+    return int(left_out)
 
 
 def _arrays(con, sql: str, params: list) -> dict[str, np.ndarray]:
