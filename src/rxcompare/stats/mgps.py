@@ -209,10 +209,11 @@ def _unpack(x: np.ndarray) -> tuple[float, float, float, float, float]:
     return a1, b1, a2, b2, float(expit(x[4]))
 
 
-def _component(n, e, a, b, truncate: bool):
-    """log f(n) (or log of the zero-truncated f) and its derivatives in log(a), log(b)."""
+def _component(n, e, a, b, truncate: bool, lgamma_n1, log_e):
+    """log f(n) (or log of the zero-truncated f) and its derivatives in log(a), log(b);
+    ``lgamma_n1`` = gammaln(n + 1) and ``log_e`` = log(e), which no parameter changes."""
     log1p_eb = np.log1p(e / b)  # -log(b/(b+e))
-    log_f = gammaln(a + n) - gammaln(a) - gammaln(n + 1) - a * log1p_eb + n * (np.log(e) - np.log(b + e))
+    log_f = gammaln(a + n) - gammaln(a) - lgamma_n1 - a * log1p_eb + n * (log_e - np.log(b + e))
     d_a = digamma(a + n) - digamma(a) - log1p_eb
     d_b = a / b - (a + n) / (b + e)
     if truncate:
@@ -236,13 +237,13 @@ def negloglik(
     w = np.ones_like(na) if weights is None else np.asarray(weights, dtype=float).ravel()
     a1, b1, a2, b2, p = theta
     x = np.array([np.log(a1), np.log(b1), np.log(a2), np.log(b2), np.log(p / (1 - p))])
-    return _objective(x, na, ea, w, n_star is not None)[0]
+    return _objective(x, na, ea, w, n_star is not None, gammaln(na + 1), np.log(ea))[0]
 
 
-def _objective(x, n, e, w, truncate):
+def _objective(x, n, e, w, truncate, lgamma_n1, log_e):
     a1, b1, a2, b2, p = _unpack(x)
-    l1, da1, db1 = _component(n, e, a1, b1, truncate)
-    l2, da2, db2 = _component(n, e, a2, b2, truncate)
+    l1, da1, db1 = _component(n, e, a1, b1, truncate, lgamma_n1, log_e)
+    l2, da2, db2 = _component(n, e, a2, b2, truncate, lgamma_n1, log_e)
     t1 = np.log(p) + l1
     t2 = np.log1p(-p) + l2
     mix = np.logaddexp(t1, t2)
@@ -318,13 +319,14 @@ def fit_mgps_prior(
         pn, pe, pw = squash_points(pn, pe, pw, per_count)
     truncate = n_star is not None
     bounds = [_LOG_BOUNDS] * 4 + [_LOGIT_BOUNDS]
+    data = (pn, pe, pw, truncate, gammaln(pn + 1), np.log(pe))  # what the objective reads
     results = []
     for s in starts:
         a1, b1, a2, b2, p = s
         x0 = np.array([np.log(a1), np.log(b1), np.log(a2), np.log(b2), np.log(p / (1 - p))])
         with np.errstate(all="ignore"):
             res = minimize(
-                _objective, x0, args=(pn, pe, pw, truncate), jac=True, method="L-BFGS-B",
+                _objective, x0, args=data, jac=True, method="L-BFGS-B",
                 bounds=bounds, options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-7},
             )
         ok = bool(np.isfinite(res.fun)) and (
