@@ -451,8 +451,14 @@ def test_unreadable_table_refuses_the_quarter(synth, tmp_path, capsys, edits, me
     with pytest.raises(FaersError, match=message):
         wh.ingest(z)
     assert list((wh.path / "quarters").iterdir()) == []
+    assert _staging_threads() == []
     code, _, err = _cli(capsys, "faers", "ingest", str(z), "--warehouse", str(wh.path))
     assert code == 2 and "Traceback" not in err and "nothing was ingested" in err.lower()
+
+
+def _staging_threads() -> list[str]:
+    """Threads still staging zip members (an ingest that failed must stop its staging thread)."""
+    return [t.name for t in threading.enumerate() if t.name.startswith("rxcompare-stage") and t.is_alive()]
 
 
 def test_allow_missing_names_the_table(synth, syn, tmp_path, capsys):
@@ -477,6 +483,7 @@ def test_zip_bomb_member_is_refused(synth, tmp_path):
     with pytest.raises(FaersError, match=r"expands to more than 0 MB \(the cap RXCOMPARE_FAERS_MAX_MEMBER_MB"):
         wh.ingest(_zip(synth, 0), max_member_mb=0.001)
     assert list((wh.path / "quarters").iterdir()) == []
+    assert _staging_threads() == []
 
 
 # --- 8. a zip named for one quarter holding another's tables -------------------------------------------------

@@ -91,7 +91,7 @@ def _unreadable(src: Source, table: str, reason: str, allow_missing: bool, missi
 
 def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | None,
                    allow_missing: bool = False) -> tuple[dict, list[Reject]]:
-    rejects: list[Reject] = list(src.flagged)
+    rejects: list[Reject] = []
     missing: dict[str, str] = {}
     if "demo" not in src.files:
         raise FaersError(f"{src.origin}: no DEMO table file; a quarter cannot be read without it, "
@@ -110,7 +110,7 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
     try:
         con.execute(f"SET temp_directory={sql_str(str(qdir.parent / (qdir.name + '.spill')))}")
         con.execute("SET memory_limit='1500MB'; SET preserve_insertion_order=false; SET enable_progress_bar=false")
-        demo_header = layout.header_names(read_header(src.files["demo"]))
+        demo_header = layout.header_names(read_header(src.ready(src.files["demo"])))
         is_legacy = "isr" in demo_header and "primaryid" not in demo_header
         counts: dict[str, int] = {}
         order = ["demo"] + [t for t in layout.TABLES if t != "demo"]
@@ -119,7 +119,7 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
                 progress(f"{src.quarter} {table}", i, len(order) + 1)
             if table not in src.files:
                 continue
-            path, name = src.files[table], src.names[table]
+            path, name = src.ready(src.files[table]), src.names[table]
             out = qdir / f"{table}.parquet"
             if not is_legacy:  # one pass: parse and write together, checks on what was written
                 clean = write_clean_table(con, table, path, src.origin, name, src.quarter, out, _write_parquet)
@@ -157,7 +157,7 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
                                       f"read_parquet({sql_str(str(qdir / 'demo.parquet'))})")
         deleted: list[int] = []
         for path, name in src.deleted:
-            deleted += read_deleted(path, name, rejects)
+            deleted += read_deleted(src.ready(path), name, rejects)
         if src.deleted:
             con.register("t_deleted", pa.table({"caseid": pa.array(sorted(set(deleted)), pa.int64())}))
             _write_parquet(con, f"SELECT caseid, {sql_str(src.quarter)} AS quarter FROM t_deleted",
@@ -165,6 +165,9 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
     finally:
         con.close()
         shutil.rmtree(qdir.parent / (qdir.name + ".spill"), ignore_errors=True)
+    for local in list(src.pending):  # every member staged (and its flagged lines known)
+        src.ready(local)
+    rejects += src.flagged
     rejects.sort(key=lambda r: (r.file, r.line or 0))
     if strict and rejects:
         r = rejects[0]
@@ -256,6 +259,7 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
         token = uuid.uuid4().hex[:12]
         qroot = root / "quarters"
         staging = qroot / f".tmp-extract-{token}"
+        src: Source | None = None
         try:
             staging.mkdir()
             src = _open_source(src_path, staging, max_member_mb, max_ratio)
@@ -290,6 +294,8 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
                              "free some space or give another --warehouse; the warehouse was left as it "
                              "was") from None
         finally:
+            if src is not None:
+                src.close()  # staging stopped before its folder goes
             if not (root / f".commit-{token}.json").exists():  # else the next writer completes it
                 for p in [*qroot.glob(f".tmp-*{token}*"), root / f".tmp-derived-{token}"]:
                     shutil.rmtree(p, ignore_errors=True)

@@ -4,6 +4,10 @@ Each table member is found by name (:mod:`.layout`), checked against the caps on
 and copied as UTF-8 into a staging folder in one streaming pass: lines valid as UTF-8 as they are,
 other lines decoded as Windows-1252 and listed as flagged. Folders whose files are UTF-8 already are
 read where they are.
+
+A zip's members are staged on one background thread, DEMO first, while the caller parses the
+members already staged (:meth:`Source.ready`): inflating and writing release the interpreter
+lock, so on two cores most of the staging hides behind DuckDB's parsing.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import hashlib
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -218,7 +223,11 @@ def _is_utf8(path: Path) -> bool:
 
 @dataclass
 class Source:
-    """One quarter's table files as read from its zip or folder."""
+    """One quarter's table files as read from its zip or folder.
+
+    ``files`` and ``deleted`` name where each member is (or will be) staged; :meth:`ready` waits
+    for one of them, raising what staging it raised. :meth:`close` stops staging that has not
+    started (call it before removing the staging folder)."""
 
     quarter: str
     origin: str  # file or folder name as given
@@ -226,7 +235,23 @@ class Source:
     files: dict[str, Path]  # table -> local path, UTF-8
     deleted: list[tuple[Path, str]]  # (local path, name inside the source)
     names: dict[str, str]  # table -> name inside the source
-    flagged: list[Reject]  # lines decoded as Windows-1252
+    flagged: list[Reject]  # lines decoded as Windows-1252, of the members ready so far
+    pending: dict[Path, Future] = field(default_factory=dict)
+    executor: ThreadPoolExecutor | None = None
+
+    def ready(self, local: Path) -> Path:
+        """``local`` (a path of ``files`` or ``deleted``) once staged; its flagged lines join
+        :attr:`flagged`."""
+        job = self.pending.pop(local, None)
+        if job is not None:
+            self.flagged += job.result()
+        return local
+
+    def close(self) -> None:
+        """Cancel staging not started and wait for the member being staged."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
 
 
 def _quarter_of(members: list[_Member], origin: str, given: str | None) -> str:
@@ -247,39 +272,67 @@ def _quarter_of(members: list[_Member], origin: str, given: str | None) -> str:
     return q
 
 
+def _zip_error(origin: str, exc: BaseException) -> FaersError:
+    return FaersError(
+        f"{origin}: the zip is truncated or damaged ({exc}); nothing was ingested. "
+        "Download it again (rxcompare faers download resumes and checks it)"
+    )
+
+
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
+
+
+def _stage_member(path: Path, info_name: str, local: Path, origin: str, budget: _Budget,
+                  stage: StageText) -> list[Reject]:
+    """One member of the zip at ``path`` staged to ``local`` (on the staging thread)."""
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(info_name) as src:
+            return stage(src, local, origin, info_name, budget)
+    except _ZIP_ERRORS as exc:
+        raise _zip_error(origin, exc) from exc
+
+
 def open_zip(path: Path, staging: Path, max_member_mb: float | None, max_ratio: float | None,
              stage: StageText = stage_text) -> Source:
-    """Read a quarter's zip: each table member copied to ``staging`` as UTF-8, within the size caps."""
+    """Read a quarter's zip: each table member checked against the size caps, then copied to
+    ``staging`` as UTF-8 on a background thread, DEMO first (wait with :meth:`Source.ready`)."""
     origin = path.name
     max_bytes = int(_number(MAX_MEMBER_MB, max_member_mb) * 1e6)
     ratio = _number(MAX_RATIO, max_ratio)
+    files: dict[str, Path] = {}
+    names: dict[str, str] = {}
+    deleted: list[tuple[Path, str]] = []
+    jobs: list[tuple[Path, str, _Budget]] = []
     try:
         with zipfile.ZipFile(path) as zf:
             members = _members(zf.namelist(), origin)
             quarter = _quarter_of(members, origin, layout.quarter_from_source_name(origin))
-            files: dict[str, Path] = {}
-            names: dict[str, str] = {}
-            deleted: list[tuple[Path, str]] = []
-            flagged: list[Reject] = []
             for i, m in enumerate(members):
                 info = zf.getinfo(m.name)
                 budget = _Budget(origin, m.name, max_bytes, ratio, info.compress_size)
                 budget.check(info.file_size)
                 local = staging / f"{i:02d}_{m.table}.txt"
-                with zf.open(info) as src:
-                    found = stage(src, local, origin, m.name, budget)
+                jobs.append((local, m.name, budget))
                 if m.table == "deleted":
                     deleted.append((local, m.name))
                 else:
                     files[m.table] = local
                     names[m.table] = m.name
-                    flagged += found
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
-        raise FaersError(
-            f"{origin}: the zip is truncated or damaged ({exc}); nothing was ingested. "
-            "Download it again (rxcompare faers download resumes and checks it)"
-        ) from exc
-    return Source(quarter, origin, layout.sha256_file(path), files, deleted, names, flagged)
+    except _ZIP_ERRORS as exc:
+        raise _zip_error(origin, exc) from exc
+    # the order the tables are parsed in: DEMO, the other tables, then the deleted-case lists
+    rank = {t: k for k, t in enumerate(["demo", *(t for t in layout.TABLES if t != "demo")])}
+    jobs.sort(key=lambda j: rank.get(j[0].stem.split("_", 1)[1], len(rank)))
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rxcompare-stage")
+    pending = {local: executor.submit(_stage_member, path, name, local, origin, budget, stage)
+               for local, name, budget in jobs}
+    src = Source(quarter, origin, "", files, deleted, names, [], pending, executor)
+    try:
+        src.sha256 = layout.sha256_file(path)  # hashing releases the lock too
+    except BaseException:
+        src.close()
+        raise
+    return src
 
 
 def open_folder(path: Path, staging: Path, stage: StageText = stage_text) -> Source:
