@@ -15,11 +15,6 @@ It checks the cases kept against the generator's truth, prints each step's time,
 the extrapolation to FAERS's full history (``--full-reports``, about 25M reports in some 90 quarters
 since 2004), each step scaled linearly with the reports. ``--data DIR`` keeps (or reuses) the
 generated quarters in DIR instead of a temporary folder.
-
-``--update`` writes one quarter more and times adding it to the warehouse of steps 1-2 (on two
-copies of it, in turn): ``rxcompare faers ingest`` as it is, which updates the case tables with
-the new quarter, against ingesting it and rebuilding the case tables from every quarter (what
-ingest did before the update existed); both must keep the same cases (the generator's truth).
 """
 
 from __future__ import annotations
@@ -58,22 +53,6 @@ print(json.dumps([r.rows_before, r.after]))
 """
 
 
-UPDATE = """
-import json, sys, time
-from rxcompare.sources.faers.normalise import load_synonyms
-from rxcompare.sources.faers.warehouse import Warehouse
-wh, syn = Warehouse(sys.argv[1]), load_synonyms()
-t = time.perf_counter()
-if sys.argv[3] == "update":
-    wh.ingest(sys.argv[2], synonyms=syn)
-else:
-    wh.ingest(sys.argv[2], synonyms=syn, rebuild=False)
-    wh.dedupe(syn)
-dt = time.perf_counter() - t
-print(json.dumps([dt, wh.status().dedup.after, json.loads((wh.path / "dedup.json").read_text())["built"]]))
-"""
-
-
 def timed(cmd: list[str]) -> tuple[float, str]:
     """Wall seconds of a child process and its standard output (its standard error passes through)."""
     t = time.perf_counter()
@@ -92,7 +71,6 @@ def main() -> None:
     ap.add_argument("--full-reports", type=int, default=25_000_000, help="reports in FAERS's full history")
     ap.add_argument("--full-quarters", type=int, default=90)
     ap.add_argument("--data", type=Path, help="keep (or reuse) the generated quarters here")
-    ap.add_argument("--update", action="store_true", help="also time adding one more quarter (see above)")
     args = ap.parse_args()
     from rxcompare.sources.faers.synth_history import synth_history
 
@@ -100,14 +78,13 @@ def main() -> None:
         tmp = Path(tmp)
         data = args.data or tmp / "quarters"
         doc = data / "history.json"
-        made = args.quarters + (1 if args.update else 0)
-        want = {"quarters": made, "reports": args.reports, "seed": args.seed}
+        want = {"quarters": args.quarters, "reports": args.reports, "seed": args.seed}
         if doc.exists() and json.loads(doc.read_text()).get("asked") == want:
             truth = json.loads(doc.read_text())
             print(f"reusing {truth['reports']:,} reports in {len(truth['quarters'])} quarters")
         else:
             t = time.perf_counter()
-            synth_history(data, quarters=made, reports=args.reports, seed=args.seed,
+            synth_history(data, quarters=args.quarters, reports=args.reports, seed=args.seed,
                           progress=lambda q, k, n: print(f"  writing {q} ({k + 1}/{n})", flush=True))
             truth = json.loads(doc.read_text())
             doc.write_text(json.dumps({**truth, "asked": want}, indent=1) + "\n")
@@ -115,30 +92,17 @@ def main() -> None:
                   f"{len(truth['quarters'])} zips ({truth['zip_bytes'] / 1e9:.2f} GB) in "
                   f"{time.perf_counter() - t:.0f} s (not timed)")
         zips = [str(data / f"faers_ascii_{q}.zip") for q in truth["quarters"]]
-        extra = zips.pop() if args.update else None  # the quarter added in the update step
         wh = tmp / "wh"
         py = sys.executable
         steps: list[tuple[str, float]] = []
         dt, out = timed([py, "-c", INGEST, str(wh), *zips])
         per_q = json.loads(out)
-        assert extra or sum(n for _, _, n in per_q) == truth["reports"], (per_q, truth["reports"])
+        assert sum(n for _, _, n in per_q) == truth["reports"], (per_q, truth["reports"])
         steps.append(("ingest", dt))
         dt, out = timed([py, "-c", DEDUP, str(wh)])
         before, after = json.loads(out)
-        assert extra or after == truth["expected_cases"], (after, truth["expected_cases"])
+        assert after == truth["expected_cases"], (after, truth["expected_cases"])
         steps.append(("dedup", dt))
-        update: list[tuple[str, float]] = []
-        if extra:
-            import shutil
-
-            for mode in ("update", "rebuild"):
-                copy = tmp / f"wh-{mode}"
-                shutil.copytree(wh, copy)
-                _, out = timed([py, "-c", UPDATE, str(copy), extra, mode])
-                dt, kept, built = json.loads(out)
-                assert kept == truth["expected_cases"], (mode, kept, truth["expected_cases"])
-                update.append((f"add 1 quarter ({built})", dt))
-                shutil.rmtree(copy)
         dt, _ = timed([py, "-m", "rxcompare", "signals", "--all-pairs", "--output", str(tmp / "pairs.parquet"),
                        "--warehouse", str(wh)])
         steps.append(("all pairs", dt))
@@ -146,33 +110,26 @@ def main() -> None:
 
         pairs = pq.read_metadata(tmp / "pairs.parquet").num_rows
     total = sum(dt for _, dt in steps)
-    reports = sum(n for _, _, n in per_q)
-    scale = args.full_reports / reports
-    print(f"\n{len(per_q)} quarters, {reports:,} reports -> {after:,} cases "
+    scale = args.full_reports / truth["reports"]
+    print(f"\n{len(truth['quarters'])} quarters, {truth['reports']:,} reports -> {after:,} cases "
           f"(FDA's rule; {truth['deleted_cases']:,} deleted case ids listed); {pairs:,} drug-event pairs")
     print(f"{'step':<12}{'seconds':>10}{'full history s':>16}")
     for name, dt in steps:
         print(f"{name:<12}{dt:>10.1f}{dt * scale:>16.0f}")
     print(f"{'total':<12}{total:>10.1f}{total * scale:>16.0f}")
-    for name, dt in update:
-        print(f"{name}: {dt:.1f} s")
-    if len(update) == 2:
-        print(f"adding quarter {len(per_q) + 1}: update / rebuild = {update[0][1] / update[1][1]:.2f}")
-    print(f"end to end: {total / 60:.1f} min for {len(per_q)} quarters (target <= 5 min); "
+    print(f"end to end: {total / 60:.1f} min for {len(truth['quarters'])} quarters (target <= 5 min); "
           f"extrapolated to {args.full_quarters} quarters / {args.full_reports / 1e6:.0f}M reports: "
           f"{total * scale / 60:.1f} min (target <= 20 min; linear in reports)")
     print("anchor: the neksa/openfda-faers pipeline (Python) reports ~25 minutes for the full history on a "
           "10-core laptop, most of it download (not run here)")
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    out_csv = results / f"history_{len(per_q)}x{args.reports}.csv"
+    out_csv = results / f"history_{len(truth['quarters'])}x{args.reports}.csv"
     with out_csv.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["step", "quarters", "reports", "seconds", "extrapolated_full_history_seconds"])
         for name, dt in [*steps, ("total", total)]:
-            w.writerow([name, len(per_q), reports, f"{dt:.1f}", f"{dt * scale:.0f}"])
-        for name, dt in update:
-            w.writerow([name, len(per_q) + 1, truth["reports"], f"{dt:.1f}", ""])
+            w.writerow([name, len(truth["quarters"]), truth["reports"], f"{dt:.1f}", f"{dt * scale:.0f}"])
     print(f"wrote {out_csv}")
 
 
