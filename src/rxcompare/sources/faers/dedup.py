@@ -154,24 +154,11 @@ def _copy(con: duckdb.DuckDBPyConnection, rows: dict[str, int], query: str, out:
 
 
 def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | None = None,
-                  names_cache: Path | None = None, previous: Path | None = None,
-                  adding: str | None = None) -> DedupReport:
+                  names_cache: Path | None = None) -> DedupReport:
     """Deduplicate across ``quarters`` and write the derived tables and ``dedup.json`` into ``out``
-    (with ``drugnames.parquet``, the resolved names, read back from ``names_cache`` next time).
-
-    With ``previous`` (a folder holding current derived tables of every quarter but ``adding``) and
-    ``adding`` (a quarter of ``quarters`` new to them), the tables are updated instead of rebuilt:
-    the kept version of each case is the latest of its kept version in ``previous`` and its
-    versions in ``adding`` (the rule picks the same row from all versions as from the earlier
-    winner and the newcomers), cases on any deleted list are dropped, the rows of the cases whose
-    kept version did not change are copied from ``previous``, and only the ``adding`` quarter's rows
-    are derived anew. The result equals a rebuild (tests/test_faers_incremental.py); only call it
-    with the synonyms ``previous`` was built with (:func:`can_update`)."""
+    (with ``drugnames.parquet``, the resolved names, read back from ``names_cache`` next time)."""
     if synonyms is None:
         synonyms = load_synonyms()
-    incremental = previous is not None and adding is not None
-    # the quarters whose raw rows are derived here: all of them, or the one being added
-    fresh = {adding: quarters[adding]} if incremental else quarters
     manifests = {q: json.loads((d / "manifest.json").read_text(encoding="utf-8")) for q, d in quarters.items()}
     out.mkdir(parents=True, exist_ok=True)
     # Row order inside a Parquet file carries no meaning here; letting DuckDB write in parallel
@@ -182,49 +169,28 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
         con.execute(f"SET temp_directory={_q(str(out / '.spill'))}; SET memory_limit='1500MB'")
         con.execute("SET preserve_insertion_order=false; SET enable_progress_bar=false")
         con.execute(f"CREATE VIEW demo_all AS SELECT * FROM {_scan(quarters, 'demo')}")
-        con.execute(f"CREATE TABLE deleted_ids AS SELECT DISTINCT caseid FROM {_scan(quarters, 'deleted')}")
-        if incremental:  # the earlier winners compete with the new quarter's versions only
-            candidates = (
-                f"SELECT primaryid, caseid, quarter, fda_dt AS fd FROM read_parquet({_q(str(previous / 'cases.parquet'))}) "
-                f"UNION ALL SELECT primaryid, caseid, quarter, {_valid_date('fda_dt')} AS fd FROM {_scan(fresh, 'demo')} "
-                "WHERE caseid IS NOT NULL AND primaryid IS NOT NULL")
-            before, keyed, distinct = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE caseid IS NOT NULL AND primaryid IS NOT NULL), "
-                "count(DISTINCT caseid) FILTER (WHERE caseid IS NOT NULL AND primaryid IS NOT NULL) "
-                "FROM (SELECT caseid, primaryid FROM demo_all)").fetchone()
-            unkeyed, older = before - keyed, keyed - distinct
-        else:
-            candidates = (f"SELECT primaryid, caseid, quarter, {_valid_date('fda_dt')} AS fd FROM demo_all "
-                          "WHERE caseid IS NOT NULL AND primaryid IS NOT NULL")
         con.execute(
             "CREATE TABLE ranked AS SELECT primaryid, caseid, quarter, row_number() OVER ("
-            f"PARTITION BY caseid ORDER BY fd DESC NULLS LAST, primaryid DESC, quarter DESC) AS rn FROM ({candidates})"
+            f"PARTITION BY caseid ORDER BY {_valid_date('fda_dt')} DESC NULLS LAST, primaryid DESC, "
+            "quarter DESC) AS rn FROM demo_all WHERE caseid IS NOT NULL AND primaryid IS NOT NULL"
         )
-        if not incremental:
-            before = con.execute("SELECT count(*) FROM demo_all").fetchone()[0]
-            unkeyed = before - con.execute("SELECT count(*) FROM ranked").fetchone()[0]
-            older = con.execute("SELECT count(*) FROM ranked WHERE rn > 1").fetchone()[0]
+        con.execute(f"CREATE TABLE deleted_ids AS SELECT DISTINCT caseid FROM {_scan(quarters, 'deleted')}")
+        before = con.execute("SELECT count(*) FROM demo_all").fetchone()[0]
+        unkeyed = before - con.execute("SELECT count(*) FROM ranked").fetchone()[0]
+        older = con.execute("SELECT count(*) FROM ranked WHERE rn > 1").fetchone()[0]
         con.execute("CREATE TABLE kept AS SELECT r.primaryid, r.caseid, r.quarter FROM ranked r "
-                    "WHERE rn = 1 AND (quarter = 'x' OR caseid NOT IN (SELECT caseid FROM deleted_ids WHERE caseid IS NOT NULL))")
+                    "WHERE rn = 1 AND caseid NOT IN (SELECT caseid FROM deleted_ids WHERE caseid IS NOT NULL)")
         after = con.execute("SELECT count(*) FROM kept").fetchone()[0]
         removed_deleted = before - unkeyed - older - after
         con.execute("DROP TABLE ranked")
 
-        def with_previous(name: str, query: str) -> str:
-            """``query`` (the rows derived from ``fresh``), with the rows of ``previous`` whose case
-            kept its kept version when updating."""
-            if not incremental:
-                return query
-            return (f"SELECT * FROM ({query}) UNION ALL BY NAME SELECT * FROM read_parquet({_q(str(previous / f'{name}.parquet'))}) "
-                    f"WHERE caseid IN (SELECT caseid FROM kept WHERE quarter <> {_q(adding)})")
-
-        outc = _scan(fresh, "outc")
+        outc = _scan(quarters, "outc")
         legacy = "d.quarter <= '2012q3'"
-        _copy(con, rows, with_previous("cases", f"""
+        _copy(con, rows, f"""
             WITH o AS (SELECT quarter, primaryid,
                        array_to_string(list_sort(list_distinct(list(upper(trim(outc_cod))))), ',') AS outcomes
                        FROM {outc} WHERE nullif(trim(outc_cod), '') IS NOT NULL GROUP BY ALL),
-            d AS (SELECT d.*, {_age_sql()} AS age_raw FROM {_scan(fresh, 'demo')} d
+            d AS (SELECT d.*, {_age_sql()} AS age_raw FROM demo_all d
                   JOIN kept k ON d.primaryid = k.primaryid AND d.quarter = k.quarter)
             SELECT d.primaryid, d.caseid, TRY_CAST(trim(d.caseversion) AS INTEGER) AS caseversion, d.quarter,
               {_valid_date('d.fda_dt')} AS fda_dt, {_valid_date('d.event_dt')} AS event_dt,
@@ -235,38 +201,34 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
               nullif(upper(trim(CASE WHEN {legacy} THEN d.reporter_country ELSE d.occr_country END)), '') AS country,
               o.outcomes IS NOT NULL AS serious, o.outcomes,
               nullif(upper(trim(d.rept_cod)), '') AS rept_cod, nullif(upper(trim(d.occp_cod)), '') AS occp_cod
-            FROM d LEFT JOIN o ON d.primaryid = o.primaryid AND d.quarter = o.quarter"""), out / "cases.parquet")
+            FROM d LEFT JOIN o ON d.primaryid = o.primaryid AND d.quarter = o.quarter""", out / "cases.parquet")
 
-        con.execute(f"CREATE TEMP VIEW drug_all AS SELECT * FROM {_scan(fresh, 'drug')}")
+        con.execute(f"CREATE TEMP VIEW drug_all AS SELECT * FROM {_scan(quarters, 'drug')}")
         # a view, read twice (names, then rows) rather than a table of every kept drug row in memory
         con.execute("CREATE TEMP VIEW kept_drug AS SELECT x.primaryid, k.caseid, x.drug_seq, x.role_cod, "
                     "x.drugname, x.prod_ai, x.route FROM drug_all x "
                     "JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter")
         norm = _normalisation_map(con, synonyms, names_cache, out / NAMES_FILE)
         con.register("norm", norm)
-        _copy(con, rows, with_previous("case_drugs", """
+        _copy(con, rows, """
             SELECT x.primaryid, x.caseid, TRY_CAST(trim(x.drug_seq) AS BIGINT) AS drug_seq,
               nullif(upper(trim(x.role_cod)), '') AS role_cod, x.drugname, x.prod_ai,
               n.ingredient, n.product, x.route
-            FROM kept_drug x LEFT JOIN norm n ON coalesce(x.drugname, '') = n.dn AND coalesce(x.prod_ai, '') = n.ai"""),
-              out / "case_drugs.parquet")
+            FROM kept_drug x LEFT JOIN norm n ON coalesce(x.drugname, '') = n.dn AND coalesce(x.prod_ai, '') = n.ai""", out / "case_drugs.parquet")
         con.execute("DROP VIEW kept_drug")
         con.unregister("norm")
 
-        _copy(con, rows, with_previous("case_reactions", f"""
+        _copy(con, rows, f"""
             SELECT DISTINCT x.primaryid, k.caseid, nullif(upper(trim(x.pt)), '') AS pt
-            FROM {_scan(fresh, 'reac')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter"""),
-              out / "case_reactions.parquet")
-        _copy(con, rows, with_previous("case_indications", f"""
+            FROM {_scan(quarters, 'reac')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_reactions.parquet")
+        _copy(con, rows, f"""
             SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.indi_drug_seq) AS BIGINT) AS drug_seq,
               nullif(upper(trim(x.indi_pt)), '') AS indi_pt
-            FROM {_scan(fresh, 'indi')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter"""),
-              out / "case_indications.parquet")
-        _copy(con, rows, with_previous("case_therapies", f"""
+            FROM {_scan(quarters, 'indi')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_indications.parquet")
+        _copy(con, rows, f"""
             SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.dsg_drug_seq) AS BIGINT) AS drug_seq,
               {_valid_date('x.start_dt')} AS start_dt, {_valid_date('x.end_dt')} AS end_dt
-            FROM {_scan(fresh, 'ther')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter"""),
-              out / "case_therapies.parquet")
+            FROM {_scan(quarters, 'ther')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_therapies.parquet")
 
         # rows without their DEMO row: counted at ingest per quarter (manifest), else here
         orphans = {t: sum(m.get("orphans", {}).get(t, 0) for m in manifests.values()) for t in ORPHAN_TABLES}
@@ -289,8 +251,6 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
         "orphans": orphans,
         "quarters": dict(sorted(shas.items())),
         "synonyms": len(synonyms.entries),
-        "synonyms_fingerprint": synonyms_fingerprint(synonyms),
-        "built": f"updated with {adding}" if incremental else "rebuilt from every quarter",
         "rule": "one row per caseid: latest fda_dt, then highest primaryid; then cases on any deleted list removed",
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         # each build distinct even when two build the same tables within one second: a demographic
@@ -305,15 +265,6 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
 def _report(d: dict) -> DedupReport:
     return DedupReport(d["rows_before"], d["removed_older_versions"], d["removed_deleted"], d["after"],
                        tuple(d["orphans"].items()), tuple(d["quarters"]))
-
-
-def can_update(root: Path, synonyms: Synonyms) -> bool:
-    """Whether the derived tables of ``root`` can be updated with a new quarter rather than rebuilt:
-    present, whole, built from exactly the quarters held, and with these synonyms."""
-    if store.derived_problems(root):
-        return False
-    doc, _ = store.read_dedup(root)
-    return doc is not None and doc.get("synonyms_fingerprint") == synonyms_fingerprint(synonyms)
 
 
 def derived_steps(staged: Path, root: Path) -> list[tuple[str, Path, Path]]:

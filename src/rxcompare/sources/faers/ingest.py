@@ -304,16 +304,10 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
 def _rebuild_derived(root: Path, token: str, synonyms: Synonyms | None, steps: list[tuple[str, ...]],
                      staged: dict[str, Path] | None = None) -> None:
     """Build the derived tables from the held quarters (``staged`` replacing some) and commit them
-    together with ``steps``. One new quarter added to current tables updates them
-    (:func:`dedup.build_derived` with ``previous``) instead of rebuilding them from every quarter."""
+    together with ``steps``."""
     quarters = dedup.usable_quarters(root, replacing=set(staged or ()))
-    adding = None
-    if staged is not None and len(staged) == 1 and not set(staged) & set(quarters):
-        synonyms = dedup.load_synonyms() if synonyms is None else synonyms
-        adding = next(iter(staged)) if dedup.can_update(root, synonyms) else None
     quarters.update(staged or {})
     derived = root / f".tmp-derived-{token}"
-    dedup.build_derived(quarters, derived, synonyms, root / dedup.NAMES_FILE,
-                        previous=root if adding else None, adding=adding)
+    dedup.build_derived(quarters, derived, synonyms, root / dedup.NAMES_FILE)
     cleanup = [Path(s[3]) for s in steps if s[0] == "quarter"] + [derived]
     store.commit(root, token, [*steps, *dedup.derived_steps(derived, root)], cleanup)
