@@ -212,6 +212,21 @@ def test_cli_json_for_one_drug(capsys):
     assert doc["filters"] == {"drug": "REUMOFAN PLUS", "events": "WEIGHT INCREASED"}
 
 
+@pytest.mark.parametrize(("name", "fmt", "starts"), [("pairs.csv", None, "drug,event,a,b,c,d,"),
+                                                     ("pairs.JSON", None, "{"), ("pairs.txt", None, ""),
+                                                     ("pairs.csv", "table", "")])
+def test_cli_output_suffix_names_the_format(capsys, tmp_path, table_csv, name, fmt, starts):
+    """--output pairs.csv writes CSV (not the terminal table) unless --format says otherwise."""
+    out = tmp_path / name
+    _run(capsys, "signals", "--all-pairs", "--reports", str(table_csv), "--report-col", "report",
+         "--drug-col", "drug", "--event-col", "event", "-o", str(out), *(["-f", fmt] if fmt else []))
+    text = out.read_text(encoding="utf-8")
+    if starts:
+        assert text.startswith(starts)
+    else:  # the terminal table, as the terminal shows it
+        assert not text.startswith(("drug,", "{")) and "DRUGA" in text
+
+
 def test_cli_all_pairs_csv_and_parquet(capsys, tmp_path):
     path = str(shared_path("openebgm", "caers.csv"))
     text = _run(capsys, "signals", "--all-pairs", "--reports", path, "--format", "csv")

@@ -185,7 +185,8 @@ def signals_cmd(
     role: list[str] = typer.Option([], "--role", help="warehouse only: PS, SS, C, I"),
     min_count: int = typer.Option(3, "--min-count", help="no pair with fewer reports is flagged"),
     all_pairs: bool = typer.Option(False, "--all-pairs", help="score and output every pair"),
-    fmt: str = typer.Option("table", "--format", "-f", help="table | json | csv"),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="table | json | csv [default: csv or json "
+                                   "for an --output named .csv or .json, else table]"),
     output: Path | None = typer.Option(None, "--output", "-o", help="file (.parquet for Parquet)"),
     reports: Path | None = typer.Option(None, "--reports", help="long table of reports (CSV/Parquet)"),
     report_col: str = typer.Option("id", "--report-col", help="column of report ids"),
@@ -223,6 +224,8 @@ def signals_cmd(
     from rxcompare.errors import ConfigError
     from rxcompare.stats.thresholds import Thresholds
 
+    if fmt is None:  # an output file named for its format is written in it
+        fmt = {".csv": "csv", ".json": "json"}.get(output.suffix.lower() if output is not None else "", "table")
     if dedup_sensitivity or report is not None:
         if reports is not None or evaluate is not None:
             raise ConfigError("--dedup-sensitivity and --report study the FAERS warehouse; leave out "
