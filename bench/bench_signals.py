@@ -8,9 +8,14 @@ parent that has just generated a large table reported the parent's peak):
 - ``rxcompare``: :func:`rxcompare.sources.report_table.count_report_pairs` (DuckDB) then
   :func:`rxcompare.scoring.score_counts` (ROR, PRR, chi-square, IC, E, MGPS fit and EBGM/EB05/EB95).
 - ``pandas``: a plain baseline -- pandas drop_duplicates/groupby counts, per-pair statistics in
-  pandas columns, the same scipy MGPS fit, and EB05/EB95 by plain vectorised bisection.
+  pandas columns, the same scipy MGPS fit, and EB05/EB95 by plain vectorised bisection;
+- ``cli-csv``, ``cli-parquet``: the command line end to end, ``rxcompare signals --all-pairs
+  --reports TABLE --output pairs.csv`` (or ``.parquet``): start, counting, statistics and the file
+  written; wall seconds from outside, peak = the command's own (``ru_maxrss`` of a process started
+  by a small wrapper, so no parent's high-water mark is carried into it); target <= 12 s and
+  <= 1.2 GB at 1M reports. Their count_s / stats_s are empty (one figure, end to end).
 
-Usage: python bench/bench_signals.py [--sizes 100000 1000000] [--engines rxcompare pandas]
+Usage: python bench/bench_signals.py [--sizes 100000 1000000] [--engines rxcompare pandas cli-csv cli-parquet]
 Prints a table (size, engine, seconds, peak memory, ratio) and writes bench/results/signals.csv.
 """
 
@@ -177,6 +182,47 @@ def _child(engine: str, path: str, queue) -> None:
     queue.put(res)
 
 
+WRAP = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+dt = time.perf_counter() - t
+if p.returncode:
+    sys.stderr.write(p.stderr); sys.exit(p.returncode)
+print(json.dumps([dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))
+"""
+
+
+def measure_cli(fmt: str, path: str, tmp: str) -> dict:
+    """The installed command line end to end, in a process of its own (see the module doc)."""
+    import json
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+
+    script = Path(sys.executable).with_name("rxcompare")
+    rx = [str(script)] if script.is_file() else [sys.executable, "-m", "rxcompare"]
+    out = Path(tmp) / f"pairs.{fmt}"
+    cmd = [*rx, "signals", "--all-pairs", "--reports", path, "--report-col", "id", "--drug-col", "drug",
+           "--event-col", "event", "--output", str(out)]
+    p = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True)
+    if p.returncode:
+        raise RuntimeError(f"rxcompare signals failed: {p.stderr[-2000:]}")
+    wall, peak = json.loads(p.stdout)
+    theta: list[float] = []
+    if fmt == "parquet":
+        pairs = pq.read_metadata(out).num_rows
+        prior = json.loads((pq.read_schema(out).metadata or {}).get(b"prior", b"null"))
+        theta = [prior[k] for k in ("alpha1", "beta1", "alpha2", "beta2", "p")] if prior else []
+    else:
+        with out.open(encoding="utf-8") as fh:
+            pairs = sum(1 for _ in fh) - 1
+    out.unlink()
+    return {"pairs": pairs, "count_s": float("nan"), "stats_s": float("nan"), "wall_s": wall,
+            "peak_mb": peak, "prior": theta, "squashed": ""}
+
+
 def measure(engine: str, path: str) -> dict:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
@@ -207,8 +253,12 @@ def main() -> None:
             n_rows = generate(size, path)
             base = None
             for engine in args.engines:
-                r = measure(engine, str(path))
-                secs = r["count_s"] + r["stats_s"]
+                if engine.startswith("cli-"):
+                    r = measure_cli(engine.removeprefix("cli-"), str(path), tmp)
+                    secs = r["wall_s"]
+                else:
+                    r = measure(engine, str(path))
+                    secs = r["count_s"] + r["stats_s"]
                 base = base if base is not None else secs
                 rows.append({
                     "reports": size, "rows": n_rows, "pairs": r["pairs"], "engine": engine,
