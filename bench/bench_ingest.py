@@ -2,7 +2,8 @@
 
 ``python bench/bench_ingest.py --reports 400000 --repeat 3`` writes one synthetic quarter as FDA ships
 it (``faers_ascii_YYYYqN.zip``, not timed), then runs each job in its own child process, the jobs
-interleaved round by round so that they share the machine's load alike:
+interleaved round by round so that they share the machine's load alike, each started once the previous
+job's writes are flushed to disk (``os.sync``, not timed):
 
 - ``unzip``: the zip's members extracted to a folder (Python's zipfile, as ``unzip`` does);
 - ``duckdb COPY``: DuckDB ``COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet, COMPRESSION
@@ -126,6 +127,7 @@ def main() -> None:
                 jobs.append(("pandas baseline", [py, "-c", code, str(zpath), str(work / "px"), str(work / "pd"),
                                         str(synonyms)]))
             for name, cmd in jobs:
+                os.sync()  # the previous job's writes flushed first: no job pays for another's write-back
                 dt, rss, cpu, text = run(cmd, args.before if name == "rxcompare (before)" else None)
                 if name.startswith("rxcompare"):
                     demo, after = map(int, text.split())
