@@ -247,6 +247,27 @@ def test_cli_table_head_to_head(capsys):
     assert "ARTHRALGIA" in text and "ROR (95% CI)" in text
 
 
+def test_terminal_table_of_many_pairs_is_plain_text(monkeypatch):
+    """Past RICH_ROWS pairs the terminal table is plain aligned text with every pair, its figures
+    those of the boxed table, long names cut with an ellipsis."""
+    from rxcompare.render import signal_text
+
+    table = signals_from_reports(shared_path("openebgm", "caers.csv"))
+    small = table.select(drugs=["REUMOFAN PLUS"])
+    boxed = signal_text.signals_text(small)
+    monkeypatch.setattr(signal_text, "RICH_ROWS", 0)
+    plain = signal_text.signals_text(small)
+    assert "│" in boxed and "│" not in plain and plain.splitlines()[1].split()[:3] == ["drug", "event", "a"]
+    lines = plain.splitlines()[3:3 + len(small)]
+    for row, line in zip(signal_text._rows(small), lines, strict=True):  # every cell, in order
+        assert [c.strip() for c in line.split("  ") if c.strip()] == list(row)
+    whole = signal_text.signals_text(table)
+    rows = whole.splitlines()[3:]
+    assert sum(1 for r in rows if r[:1] not in ("", " ") and "  " in r) >= len(table)
+    longest = max(table.columns["drug"], key=len)
+    assert len(longest) > signal_text.NAME_WIDTH and longest[: signal_text.NAME_WIDTH - 1] + "…" in whole
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
