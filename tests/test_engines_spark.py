@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from test_counts_duckdb import run_cli, synthetic_warehouse
 
+from rxcompare.errors import ConfigError
 from rxcompare.scoring import COLUMNS, signals_by_quarter, signals_from_warehouse
 from rxcompare.sources.faers.counts import CountQuery, count_cells, head_to_head
 from rxcompare.sources.faers.engines import connect_engine, spark_available
@@ -95,6 +96,17 @@ def test_cli_engine_spark_writes_the_same_json(engines, capsys):
     table = signals_from_warehouse(duck, drug="ocrevus", events=["infusion related reaction"],
                                    query=CountQuery(level="product"))
     assert on_duck["rows"][0]["ebgm"] == table.columns["ebgm"][0]
+
+
+def test_another_master_is_refused_while_a_session_runs(engines):
+    """One process holds one Spark session: asking for another master is an error, not a silent
+    run on the session already there."""
+    wh, _, spark = engines
+    assert spark.session.sparkContext.master == "local[2]"
+    with pytest.raises(ConfigError, match=r"already runs a Spark session on 'local\[2\]'"):
+        connect_engine(wh.path, "spark", spark_master="spark://127.0.0.1:7077")
+    again = connect_engine(wh.path, "spark", spark_master="local[2]")  # the same master: reused
+    assert again.session is spark.session
 
 
 def test_comparison_counts_are_identical(engines):

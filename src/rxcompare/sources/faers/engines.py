@@ -143,7 +143,9 @@ def _location(path: str | os.PathLike[str] | None) -> str:
     return str(root.resolve())
 
 
-def _spark_session(master: str, conf: Mapping[str, str]):
+def _spark_session(master: str, conf: Mapping[str, str], asked: bool = False):
+    """(session, started here?): the process's active session, or a new one on ``master``. An
+    active session on another master than one ``asked`` for is refused, not silently used."""
     ok, why = spark_available()
     if not ok:
         raise ConfigError(f"--engine spark cannot start: {why}")
@@ -152,6 +154,12 @@ def _spark_session(master: str, conf: Mapping[str, str]):
 
         active = SparkSession.getActiveSession()
         if active is not None:
+            running = active.sparkContext.master
+            if asked and running != master:
+                raise ConfigError(
+                    f"--spark-master {master!r}: this process already runs a Spark session on {running!r}, "
+                    "and one process holds one; leave out --spark-master to use it, or stop it first"
+                )
             return active, False
         builder = SparkSession.builder.master(master).appName("rxcompare")
         options = dict(SPARK_DEFAULTS)
@@ -207,7 +215,7 @@ def connect_engine(
             master = spark_master or "local[*]"
             owns = False
             if session is None:
-                session, owns = _spark_session(master, spark_conf or {})
+                session, owns = _spark_session(master, spark_conf or {}, asked=spark_master is not None)
             backend = ibis.pyspark.connect(session)
         tables = {}
         tag = hashlib.sha1(location.encode()).hexdigest()[:10]  # one set of names per warehouse
