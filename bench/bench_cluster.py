@@ -34,14 +34,13 @@ import argparse
 import contextlib
 import csv
 import json
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from bench_engines import _tree_rss_mb, build_warehouse
+from bench_engines import build_warehouse
+from common import run_sampled
 from spark_cluster import StandaloneCluster
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -88,25 +87,11 @@ def measure(engine: str, wh: Path, master: str, conf: dict[str, str], output: Pa
     cmd = [sys.executable, __file__, "--child", engine, "--warehouse", str(wh), "--master", master,
            "--child-conf", json.dumps(conf), "--child-output", str(output)]
     daemons = [p.pid for p in cluster._procs.values()] if cluster else []
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    peak = [0.0, 0.0]
-
-    def sample() -> None:
-        while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
-            peak[1] = max(peak[1], sum(_tree_rss_mb(pid) for pid in daemons))
-            time.sleep(0.2)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    out, _ = proc.communicate()
-    thread.join()
-    if proc.returncode:
+    res, code, wall, driver_peak, cluster_peak = run_sampled(cmd, also=daemons)
+    if res is None:
         logs = f"\n{cluster.logs()}" if cluster else ""
-        raise SystemExit(f"{engine} failed (exit {proc.returncode}){logs}")
-    res = json.loads(out.strip().splitlines()[-1])
-    res.update(wall_s=time.perf_counter() - t, driver_peak_mb=peak[0], cluster_peak_mb=peak[1] if cluster else None)
+        raise SystemExit(f"{engine} failed (exit {code}){logs}")
+    res.update(wall_s=wall, driver_peak_mb=driver_peak, cluster_peak_mb=cluster_peak if cluster else None)
     return res
 
 

@@ -27,15 +27,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from common import write_results
+from common import run_sampled, write_results
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUARTERS = 4
@@ -133,50 +131,14 @@ def child(engine: str, job: str, wh: str, master: str, memory: str) -> dict:
 # ---- the parent: one process per engine, memory of the process tree ------------------------------
 
 
-def _tree_rss_mb(pid: int) -> float:
-    """Resident memory (MB) of a process and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(fields[1]), int(fields[21])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        total += rss.get(p, 0)
-        todo.extend(children.get(p, []))
-    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 def measure(engine: str, job: str, wh: Path, master: str, memory: str) -> dict:
     cmd = [sys.executable, __file__, "--child", engine, "--job", job, "--warehouse", str(wh),
            "--spark-master", master, "--spark-memory", memory]
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    peak = [0.0]
-
-    def sample() -> None:
-        while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
-            time.sleep(0.2)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    out, _ = proc.communicate()
-    thread.join()
-    if proc.returncode:
-        raise SystemExit(f"{engine} failed (exit {proc.returncode})")
-    res = json.loads(out.strip().splitlines()[-1])
-    res["wall_s"] = time.perf_counter() - t
-    res["peak_mb"] = peak[0]
+    res, code, wall, peak, _ = run_sampled(cmd)
+    if res is None:
+        raise SystemExit(f"{engine} failed (exit {code})")
+    res["wall_s"] = wall
+    res["peak_mb"] = peak
     return res
 
 

@@ -1,5 +1,5 @@
-"""What the FAERS benchmarks share: a synthetic warehouse built once and reused, and the results
-table printed and written as CSV.
+"""What the FAERS benchmarks share: a synthetic warehouse built once and reused, a child process run
+with the peak memory of its process tree sampled, and the results table printed and written as CSV.
 
 Imported by the scripts of this folder (``python bench/<script>.py`` puts the folder on the path).
 """
@@ -7,11 +7,15 @@ Imported by the scripts of this folder (``python bench/<script>.py`` puts the fo
 from __future__ import annotations
 
 import csv
+import json
+import os
+import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["synthetic_warehouse", "write_results"]
+__all__ = ["run_sampled", "synthetic_warehouse", "tree_rss_mb", "write_results"]
 
 
 def synthetic_warehouse(
@@ -50,3 +54,50 @@ def write_results(rows: Sequence[dict], fields: Sequence[str], output: Path, wid
         w.writeheader()
         w.writerows(rows)
     print(f"wrote {output}")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory (MB) of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = pages
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def run_sampled(cmd: Sequence[str], also: Sequence[int] = ()) -> tuple[dict | None, int, float, float, float]:
+    """Run ``cmd`` (whose last line of output is a JSON object) while sampling, every 0.2 s, the
+    resident memory of its process tree and of the trees of the ``also`` processes (e.g. a Spark
+    cluster's daemons). Returns (that object or None on failure, exit code, wall seconds, the
+    command's peak MB, the others' peak MB)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, text=True)
+    peak = [0.0, 0.0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+            peak[1] = max(peak[1], sum(tree_rss_mb(pid) for pid in also))
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    out, _ = proc.communicate()
+    thread.join()
+    wall = time.perf_counter() - t
+    res = json.loads(out.strip().splitlines()[-1]) if proc.returncode == 0 else None
+    return res, proc.returncode, wall, peak[0], peak[1]
