@@ -130,8 +130,15 @@ def _on_loopback(master: str) -> bool:
 
 def _location(path: str | os.PathLike[str] | None) -> str:
     raw = settings.WAREHOUSE.get(path) or ""
-    if _is_url(raw):
-        return raw.rstrip("/")
+    if _is_url(raw):  # checked where this machine can open it; its quarters are not there to compare
+        url = raw.rstrip("/")
+        problems, _ = store.remote_problems(url)
+        if problems:
+            raise FaersError(
+                f"warehouse {url}: {'; '.join(problems)}; copy the case tables and dedup.json of a "
+                "current local warehouse there again (`rxcompare faers status` shows its state)"
+            )
+        return url
     root = Path(raw)
     missing = [n for n in DERIVED if not (root / f"{n}.parquet").exists()]
     if missing:

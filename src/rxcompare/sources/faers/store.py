@@ -269,6 +269,50 @@ def check_files(folder: Path, files: dict[str, dict[str, int]]) -> list[str]:
     return problems
 
 
+def remote_problems(url: str) -> tuple[list[str], str | None]:
+    """The derived case tables at a URL (``s3://``, ``gs://``, ``hdfs://``, ``file://``) checked
+    against the ``dedup.json`` beside them, as :func:`check_files` checks a local warehouse (size,
+    footer, rows). Returns (problems, None), or ([], why) when this machine cannot open the URL's
+    file system (pyarrow has no connector or no credentials for it): Spark's executors may still
+    read it, so the caller goes on unchecked."""
+    import pyarrow as pa
+    from pyarrow import fs
+
+    try:
+        filesystem, base = fs.FileSystem.from_uri(url)
+        info = filesystem.get_file_info(f"{base}/dedup.json")
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        return [], f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"
+    if info.type != fs.FileType.File:
+        return ["it has no dedup.json beside the case tables (copy it with them: it records each "
+                "file's rows and size)"], None
+    try:
+        with filesystem.open_input_stream(f"{base}/dedup.json") as fh:
+            doc = json.loads(fh.read().decode("utf-8"))
+        files = doc["parquet"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"dedup.json cannot be read ({type(exc).__name__})"], None
+    problems = []
+    for name, want in files.items():
+        path = f"{base}/{name}"
+        got = filesystem.get_file_info(path)
+        if got.type != fs.FileType.File:
+            problems.append(f"{name} is missing")
+            continue
+        if "bytes" in want and got.size != want["bytes"]:
+            problems.append(f"{name} has {got.size:,} bytes, {want['bytes']:,} were written")
+            continue
+        try:
+            with filesystem.open_input_file(path) as fh:
+                rows = pq.ParquetFile(fh).metadata.num_rows
+        except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for a damaged footer
+            problems.append(f"{name} cannot be read ({str(exc).splitlines()[0][:100]})")
+            continue
+        if "rows" in want and rows != want["rows"]:
+            problems.append(f"{name} has {rows:,} rows, {want['rows']:,} were written")
+    return problems, None
+
+
 def _read_json(path: Path) -> tuple[dict | None, str | None]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
