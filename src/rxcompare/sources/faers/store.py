@@ -278,6 +278,9 @@ def remote_problems(url: str) -> tuple[list[str], str | None]:
     import pyarrow as pa
     from pyarrow import fs
 
+    scheme, sep, rest = url.partition("://")
+    if scheme in ("s3a", "s3n"):  # Hadoop's names for S3, which pyarrow calls s3
+        url = f"s3{sep}{rest}"
     try:
         filesystem, base = fs.FileSystem.from_uri(url)
         info = filesystem.get_file_info(f"{base}/dedup.json")
