@@ -37,6 +37,23 @@ def km():
     return compare("kesimpta", "ocrevus", pack=PACK)
 
 
+def test_shared_lines_name_label_sections_apart_from_other_documents(km):
+    """Where a shared warning was read: the label's section numbers, then other kinds of document
+    by kind -- never a secondary page's heading beside the section numbers."""
+    cited = {c.section for line in km.summary.shared for c in line.citations if c.section}
+    secondary = {c.section for line in km.summary.shared for c in line.citations
+                 if c.section and c.source_class == "secondary"}
+    assert secondary, "the pack's shared warnings cite secondary summaries (the case this test is for)"
+    for line in km.summary.shared:
+        where = line.text.split(": ", 1)[1]
+        for heading in secondary:
+            assert heading not in where, (heading, line.text)
+        for part in re.findall(r"label ([^;.]*?)(?: and |;|\.$)", where):
+            assert all(re.fullmatch(r"\d+(\.\d+)*", x.strip()) for x in part.split(",")), line.text
+    texts = " ".join(line.text for line in km.summary.shared)
+    assert "secondary summar" in texts and "label " in texts and cited
+
+
 def test_summary_lines_come_from_findings_or_the_evidence(km):
     s = km.summary
     assert s.answer.text and "safer overall" in s.answer.text

@@ -138,6 +138,14 @@ RESOLVED_AS = "'{query}' taken as {brand}, the {ingredient} product for {indicat
 FACTORS_GIVEN = "Patient factors given: {factors}."
 MORE_TRIAL_FIGURES = "{n} more trial figure(s) are in the dimensions below."
 SHARED_LINE = "{topic}: {where}."
+# Where a shared warning was read, per drug: the label's own section numbers, then the other kinds
+# of document by name (their headings are in the footnotes, not beside the section numbers).
+WHERE_LABEL = "label {sections}"
+WHERE_OTHER = {  # models.Citation.source_class -> (one document, several)
+    "patient-labelling": ("patient labelling", "patient labelling"),
+    "secondary": ("a secondary summary", "secondary summaries"),
+}
+WHERE_AND = " and "
 DIFFERENT_COMPARATORS = (
     "The trials used different comparators ({a}: {ca}; {b}: {cb}), so their percentages are not "
     "compared with each other."

@@ -136,8 +136,8 @@ def _shared(a: Evidence, b: Evidence, dimensions: tuple[Dimension, ...]) -> list
                 continue
             seen.add(f.topic)
             where = "; ".join(
-                f"{ev.name} {secs}" for ev, secs in ((a, _cited_sections(f, a)), (b, _cited_sections(f, b)))
-                if secs
+                f"{ev.name} {place}" for ev, place in ((a, _cited_where(f, a)), (b, _cited_where(f, b)))
+                if place
             )
             out.append(
                 _line(f, ph.SHARED_LINE.format(topic=ph.cap(ph.topic_name(f.topic)), where=where))
@@ -145,10 +145,18 @@ def _shared(a: Evidence, b: Evidence, dimensions: tuple[Dimension, ...]) -> list
     return out
 
 
-def _cited_sections(f: Finding, ev: Evidence) -> str:
-    """The sections of the drug's label that a finding cites ("5.1, 2.1")."""
-    secs = [c.section for c in f.citations if c.section and c.set_id == ev.label.set_id]
-    return ", ".join(dict.fromkeys(secs))
+def _cited_where(f: Finding, ev: Evidence) -> str:
+    """Where a finding was read for the drug: its label's sections ("label 5.1, 2.1"; a copy of
+    the label counts as the label) and the other kinds of document it cites ("and a secondary
+    summary"), never another document's headings beside the label's section numbers."""
+    own = [c for c in f.citations if c.set_id == ev.label.set_id]
+    secs = [c.section for c in own if c.section and c.source_class in ("label", "label-copy")]
+    parts = [ph.WHERE_LABEL.format(sections=", ".join(dict.fromkeys(secs)))] if secs else []
+    for cls, (one, several) in ph.WHERE_OTHER.items():
+        docs = {c.url or c.title for c in own if c.source_class == cls}
+        if docs:
+            parts.append(one if len(docs) == 1 else several)
+    return ph.WHERE_AND.join(parts)
 
 
 def _comparators(ev: Evidence) -> tuple[str, ...]:
