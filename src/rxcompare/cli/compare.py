@@ -55,7 +55,9 @@ def run_compare(
     check_format(fmt, FORMATS)
     pack = load_pack(pack_file)
     if online:
-        pack = _with_online_labels(pack, (a, b))
+        from rxcompare.sources.pack_update import online_pack
+
+        pack = online_pack(pack, (a, b))
     da, db = resolve_pair(a, b, pack, indication=indication)
     source, missing = _postmarketing_source(warehouse, online)
     comparison = compare_drugs(
@@ -63,31 +65,13 @@ def run_compare(
         postmarketing_missing=missing, indication=indication, trials=RegistrySource(online=online),
     )
     if online:
-        comparison = _with_label_notices(comparison, pack, (da.product.id, db.product.id))
+        import dataclasses
+
+        from rxcompare.sources.pack_update import label_notices
+
+        notices = label_notices(pack, (da.product.id, db.product.id))
+        comparison = dataclasses.replace(comparison, provenance=comparison.provenance + notices)
     write_output(_render(comparison, fmt, width), output)
-
-
-def _with_label_notices(comparison, pack, product_ids):
-    """``--online``: a provenance entry for each pack label DailyMed lists in a newer version."""
-    import dataclasses
-
-    from rxcompare.sources.labels.dailymed import DailyMedClient
-    from rxcompare.sources.pack_update import newer_labels
-
-    with DailyMedClient() as client:
-        notes = newer_labels(pack, product_ids, client)
-    extra = tuple((f"newer label: {pid}", note) for pid, note in notes)
-    return dataclasses.replace(comparison, provenance=comparison.provenance + extra) if extra else comparison
-
-
-def _with_online_labels(pack, names):
-    """The pack plus openFDA labels for the names it cannot resolve (``--online``)."""
-    from rxcompare.resolver import candidates
-    from rxcompare.sources.online import OpenFdaClient
-    from rxcompare.sources.pack_update import pack_with_online_labels
-
-    missing = [n for n in names if not candidates(n, pack)[0]]
-    return pack_with_online_labels(pack, missing, OpenFdaClient()) if missing else pack
 
 
 def _postmarketing_source(warehouse: Optional[Path], online: bool):

@@ -30,7 +30,7 @@ from rxcompare.sources.openfda.labels import SOURCE as OPENFDA_SOURCE
 from rxcompare.sources.openfda.labels import fetch_label
 from rxcompare.sources.pack import Pack, PackLabel, entry_from_label
 
-__all__ = ["ProductUpdate", "newer_labels", "update_pack"]
+__all__ = ["ProductUpdate", "label_notices", "newer_labels", "online_pack", "update_pack"]
 
 _PARSED = ("spl", "dailymed", "openfda")  # sources that read a label whole
 
@@ -264,3 +264,23 @@ def pack_with_online_labels(pack: Pack, names: Iterable[str], client: OpenFdaCli
         incidences=tuple(incidences),
         sources=tuple(sources.items()),
     )
+
+
+def online_pack(pack: Pack, names: Iterable[str]) -> Pack:
+    """``--online``: ``pack`` plus the openFDA label of each name the resolver cannot match in it
+    (the pack itself when it matches them all; no request is made then)."""
+    from rxcompare.resolver import candidates
+
+    missing = [n for n in names if not candidates(n, pack)[0]]
+    if not missing:
+        return pack
+    with OpenFdaClient() as client:
+        return pack_with_online_labels(pack, missing, client)
+
+
+def label_notices(pack: Pack, product_ids: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """``--online``: a provenance entry ``("newer label: <id>", note)`` for each pack label that
+    DailyMed lists in another version (or that could not be checked), for a comparison's record."""
+    with DailyMedClient() as client:
+        notes = newer_labels(pack, product_ids, client)
+    return tuple((f"newer label: {pid}", note) for pid, note in notes)

@@ -85,7 +85,8 @@ def create_app(
 
     The post-marketing source is ``postmarketing`` when given, else the one the CLI would pick for
     ``warehouse``/``online``; registry trials come from ClinicalTrials.gov with ``online``, else from
-    the trials cache, as for ``rxcompare compare``; suggestions also come from the warehouse's FAERS
+    the trials cache, as for ``rxcompare compare``; with ``online`` a name outside the pack is
+    looked up on openFDA and each comparison records DailyMed's newer labels, as the CLI does; suggestions also come from the warehouse's FAERS
     names. The app
     answers the loopback host names, ``hosts`` and those of ``RXCOMPARE_WEB_HOSTS``; at most
     ``compare_threads`` uncached comparisons run at a time.
@@ -103,6 +104,7 @@ def create_app(
         postmarketing_missing=missing,
         cache_size=cache_size,
         trials=RegistrySource(online=online),
+        online=online,
     )
     app = FastAPI(
         title="rxcompare",

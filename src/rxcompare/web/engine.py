@@ -9,6 +9,7 @@ offer suggestions for the right field.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable
@@ -93,8 +94,10 @@ class Engine:
         postmarketing_missing: str = "no FAERS warehouse or online source was given.",
         cache_size: int = 256,
         trials: Any = None,
+        online: bool = False,
     ):
         self.pack = pack
+        self.online = online  # labels from openFDA for names outside the pack; newer-label notices
         self.postmarketing = postmarketing
         self.missing = postmarketing_missing
         self.trials = trials  # a RegistrySource, as the CLI's compare uses
@@ -129,15 +132,16 @@ class Engine:
                 ),
             )
 
-    def resolve(self, a: str, b: str, indication: str | None = None) -> tuple[Drug, Drug]:
-        """Both drugs, or the error of the field that failed."""
+    def resolve(self, a: str, b: str, indication: str | None = None, pack: Pack | None = None) -> tuple[Drug, Drug]:
+        """Both drugs (in ``pack``, else the engine's), or the error of the field that failed."""
+        pack = pack or self.pack
         self._check("a", a)
         self._check("b", b)
         try:
-            return resolve_pair(a, b, self.pack, indication=indication)
+            return resolve_pair(a, b, pack, indication=indication)
         except UnknownDrugError as exc:
-            ids_a = candidates(a, self.pack)[0]
-            ids_b = candidates(b, self.pack)[0]
+            ids_a = candidates(a, pack)[0]
+            ids_b = candidates(b, pack)[0]
             field = "a" if not ids_a else "b" if not ids_b else "a" if len(ids_a) > 1 else "b"
             raise FieldError(field, exc) from None
 
@@ -146,17 +150,38 @@ class Engine:
     def _comparison(
         self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
     ) -> Comparison:
-        da, db = self.resolve(a, b)
-        return compare_drugs(
+        pack = self._online_pack(a, b) if self.online else self.pack
+        da, db = self.resolve(a, b, pack=pack)
+        comparison = compare_drugs(
             da,
             db,
-            self.pack,
+            pack,
             factors=factors,
             audience=audience,
             postmarketing=self.postmarketing,
             postmarketing_missing=self.missing,
             trials=self.trials,
         )
+        if self.online:  # as `rxcompare compare --online` does
+            from rxcompare.sources.pack_update import label_notices
+
+            notices = label_notices(pack, (da.product.id, db.product.id))
+            comparison = dataclasses.replace(comparison, provenance=comparison.provenance + notices)
+        return comparison
+
+    def _online_pack(self, a: str, b: str) -> Pack:
+        """The pack plus openFDA labels of the names it cannot match; a name openFDA does not know
+        is the error of its field."""
+        from rxcompare.sources.pack_update import online_pack
+
+        pack = self.pack
+        for field, name in (("a", a), ("b", b)):
+            self._check(field, name)
+            try:
+                pack = online_pack(pack, (name,))
+            except UnknownDrugError as exc:
+                raise FieldError(field, exc) from None
+        return pack
 
     def _compare_json(
         self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
