@@ -154,6 +154,12 @@ def test_html_report_in_chromium_without_external_requests_and_prints(built, tmp
             assert page.locator("svg.chart-svg").count() == 1 + n_cumulative
             box = page.locator("#chart-dedup-sensitivity svg").bounding_box()
             assert box and box["width"] > 300 and box["height"] > 100
+            for width in (1100, 1000):  # no table scrolls sideways (the files table's sha256 breaks)
+                page.set_viewport_size({"width": width, "height": 900})
+                wide = page.evaluate("() => [...document.querySelectorAll('.table-wrap')]"
+                                     ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.querySelector('caption').textContent)")
+                assert wide == [], (width, wide)
+            page.set_viewport_size({"width": 1100, "height": 900})
             page.screenshot(path=str(tmp_path / "study.png"), full_page=True)
             pdf = page.pdf(path=str(tmp_path / "study.pdf"))
         finally:
