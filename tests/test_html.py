@@ -404,3 +404,16 @@ def test_real_comparison_renders():
     assert len(tree.xpath("//figure[starts-with(@id, 'chart-')]")) >= 3
     for f in c.findings:
         assert " ".join(f.statement.split()) in " ".join(tree.text_content().split())
+
+
+def test_line_breaks_of_quoted_label_text_are_kept():
+    """A statement quoting a label's list keeps its line breaks on the page: the text sits in an
+    element whose white space is pre-line (as are the side-by-side cells), not run together."""
+    c = compare("kesimpta", "ocrevus", pack=load_pack())
+    html = render_html(c)
+    assert re.search(r"\.said, td\.cell \{ white-space: pre-line;", html)
+    tree = doc(html)
+    broken = [f.statement for f in c.findings if "\n" in f.statement]
+    assert broken, "the real pack quotes a label list over two lines (the case this test is for)"
+    said = {e.text_content() for e in tree.xpath("//span[@class='said']")}
+    assert all(s in said for s in broken)
