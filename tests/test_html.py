@@ -417,3 +417,15 @@ def test_line_breaks_of_quoted_label_text_are_kept():
     assert broken, "the real pack quotes a label list over two lines (the case this test is for)"
     said = {e.text_content() for e in tree.xpath("//span[@class='said']")}
     assert all(s in said for s in broken)
+
+
+def test_markdown_keeps_quoted_line_breaks_inside_the_list_item():
+    """In Markdown a bare line break inside a list item is read as a space: statements carry <br>
+    there, in the findings as in the summary."""
+    from rxcompare.render.markdown import render_markdown
+
+    c = compare("kesimpta", "ocrevus", pack=load_pack())
+    md = render_markdown(c)
+    for f in (f for f in c.findings if "\n" in f.statement):
+        assert f.statement.replace("\n", "<br>") in md
+        assert f.statement not in md

@@ -38,7 +38,8 @@ def _cell(text: str) -> str:
 def _finding_line(f: Finding, c: Comparison, notes: Footnotes, audience: str) -> str:
     grade = GRADE_WORDS[audience][f.grade.value]
     star = "**!** " if f.emphasis else ""
-    line = f"- {star}{f.statement} {notes.marks(f)} — *favours: {favours_label(f, c, audience)}; {grade}*"
+    said = f.statement.replace("\n", "<br>")  # a quoted list's line breaks, as the summary keeps them
+    line = f"- {star}{said} {notes.marks(f)} — *favours: {favours_label(f, c, audience)}; {grade}*"
     if audience == "clinician":
         for e in f.estimates:
             if e.lower is not None:
