@@ -72,3 +72,20 @@ def test_ask_answers_with_the_comparison(pack_file, capsys):
     assert code == 0 and "comparing alphex with betanib" in err
     assert out.startswith("# Alphex (alphamab) vs Betanib (betanib)")
     assert "What matters" not in out and "How it is given" in out  # patient wording by default for ask
+
+
+@pytest.mark.parametrize(("argv", "shown"), [
+    (["signals", "--help"], "[default: the definitions shipped with rxcompare]"),
+    (["signals", "--help"], "(default: csv or json for an --output named .csv or .json, else table)"),
+    (["pack", "build", "--help"], "[default: knowledge/curated]"),
+    (["trials", "--help"], "[default: read the cache]"),
+])
+def test_help_shows_the_defaults_it_writes(capsys, monkeypatch, argv, shown):
+    """A default written in an option's help is shown (the help is rich markup: an unescaped
+    "[default: ...]" was read as a style tag and vanished)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code in (0, None)
+    out = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert shown in out

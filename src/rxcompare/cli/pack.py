@@ -37,11 +37,11 @@ def _pack_summary(pack, newer: dict[str, str] | None = None) -> str:
 @app.command("build")
 def pack_build_cmd(
     curated: Optional[Path] = typer.Option(
-        None, "--curated", help="folder of curated JSON entries [default: knowledge/curated]"
+        None, "--curated", help="folder of curated JSON entries \\[default: knowledge/curated]"
     ),
     spl: list[Path] = typer.Option([], "--spl", help="an SPL XML label to extract facts from (repeatable)"),
     event_groups: Optional[Path] = typer.Option(
-        None, "--event-groups", help="event groups JSON [default: knowledge/event_groups.json if present]"
+        None, "--event-groups", help="event groups JSON \\[default: knowledge/event_groups.json if present]"
     ),
     out_file: Path = typer.Option(Path("src/rxcompare/data/pack.json"), "--out", "-o", help="pack file to write"),
 ) -> None:
@@ -68,7 +68,7 @@ def pack_build_cmd(
 @app.command("info")
 def pack_info_cmd(
     pack_file: Optional[Path] = typer.Option(
-        None, "--pack", help="a knowledge pack file [default: the user pack, else the embedded one]"
+        None, "--pack", help="a knowledge pack file \\[default: the user pack, else the embedded one]"
     ),
     online: bool = typer.Option(False, "--online", help="ask DailyMed whether a newer label version exists"),
 ) -> None:
@@ -106,10 +106,10 @@ def pack_update_cmd(
     drugs: Optional[list[str]] = typer.Argument(None, help="products of the pack to update"),
     all_products: bool = typer.Option(False, "--all", help="update every product of the pack"),
     out_file: Optional[Path] = typer.Option(
-        None, "--out", "-o", help="pack file to write [default: the user pack, RXCOMPARE_USER_PACK]"
+        None, "--out", "-o", help="pack file to write \\[default: the user pack, RXCOMPARE_USER_PACK]"
     ),
     pack_file: Optional[Path] = typer.Option(
-        None, "--pack", help="pack to start from [default: --out when it exists, else the user or embedded pack]"
+        None, "--pack", help="pack to start from \\[default: --out when it exists, else the user or embedded pack]"
     ),
 ) -> None:
     """Replace pack entries by the current label from DailyMed (openFDA where DailyMed cannot

@@ -185,9 +185,9 @@ def signals_cmd(
     role: list[str] = typer.Option([], "--role", help="warehouse only: PS, SS, C, I"),
     min_count: int = typer.Option(3, "--min-count", help="no pair with fewer reports is flagged"),
     all_pairs: bool = typer.Option(False, "--all-pairs", help="score and output every pair"),
-    fmt: str | None = typer.Option(None, "--format", "-f", help="table | json | csv [default: csv or json "
-                                   "for an --output named .csv or .json, else table]"),
-    output: Path | None = typer.Option(None, "--output", "-o", help="file (.parquet for Parquet)"),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="table | json | csv (default: csv or json "
+                                   "for an --output named .csv or .json, else table)"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="file (.csv, .json or .parquet sets the format)"),
     reports: Path | None = typer.Option(None, "--reports", help="long table of reports (CSV/Parquet)"),
     report_col: str = typer.Option("id", "--report-col", help="column of report ids"),
     drug_col: str = typer.Option("var1", "--drug-col", help="column of drug labels"),
@@ -200,7 +200,7 @@ def signals_cmd(
     serious: bool = typer.Option(False, "--serious", help="warehouse: serious cases only"),
     warehouse: str | None = typer.Option(None, "--warehouse", help="FAERS warehouse folder (or URL for Spark)"),
     engine: str = typer.Option("duckdb", "--engine", help="warehouse: duckdb | spark"),
-    spark_master: str | None = typer.Option(None, "--spark-master", help="Spark master URL [default: local[*]]"),
+    spark_master: str | None = typer.Option(None, "--spark-master", help="Spark master URL \\[default: local[*]]"),
     by_quarter: bool = typer.Option(False, "--by-quarter", help="warehouse: cumulative scoring by quarter received"),
     strata: str | None = typer.Option(None, "--strata", help="warehouse: stratified MGPS E, e.g. sex,age_band"),
     onset: bool = typer.Option(False, "--onset", help="warehouse: time to onset of DRUG's pairs instead"),
@@ -208,7 +208,7 @@ def signals_cmd(
                                         "set instead: omop | euadr | harpaz"),
     reference: Path | None = typer.Option(None, "--reference", help="--evaluate: reference set file or its folder"),
     outcomes: Path | None = typer.Option(None, "--outcomes", help="--evaluate omop|euadr: outcome PT definitions "
-                                         "[default: the definitions shipped with rxcompare]"),
+                                         "\\[default: the definitions shipped with rxcompare]"),
     definition: str = typer.Option("narrow", "--definition", help="--evaluate harpaz: narrow | broad PT sets"),
     synonyms: Path | None = typer.Option(None, "--synonyms", help="--evaluate, --dedup-sensitivity, --report: CSV "
                                          "name,ingredient,product"),

@@ -38,7 +38,7 @@ def trials_cmd(
     drugs: list[str] = typer.Argument(..., help="one or two medicines (brand or generic name)"),
     nct: list[str] = typer.Option([], "--nct", help="count only this registry study (repeatable)"),
     fetch: bool = typer.Option(False, "--fetch", help="ask ClinicalTrials.gov and fill the trials cache "
-                               "[default: read the cache]"),
+                               "\\[default: read the cache]"),
     fmt: TextFormat = "text",
     pack_file: PackFile = None,
 ) -> None:
