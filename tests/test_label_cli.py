@@ -289,3 +289,25 @@ def test_label_parse_escapes_terminal_controls(capsys, tmp_path):
     code, out, _ = run(capsys, "label", "parse", str(path))
     assert code == 0 and "VIAGRA\\u001b[2J\\u202e\\u009b" in out
     assert not any(c in out for c in "\x1b\u202e\x9b")
+
+
+def test_show_says_why_a_section_shows_nothing(capsys, tmp_path, monkeypatch):
+    """'Not in the pack' and 'the label states nothing' are different claims: a section the pack
+    does not hold in full is named as not in the pack, one it holds in full as holding no fact, and
+    a label file read whole as yielding none."""
+    monkeypatch.setenv("COLUMNS", "300")
+    from rxcompare.sources.pack import build_pack, write_pack
+
+    pack = write_pack(build_pack(spl=[shared_path("spl", "humira.xml")]), tmp_path / "pack.json")
+    code, out, _ = run(capsys, "label", "show", "humira", "--pack", str(pack), "--section", "5.99")
+    assert code == 0 and "the pack holds section 5 of this label in full, and none of its facts is from section 5.99" in out
+    doc = json.loads(pack.read_text())
+    doc["coverage"]["humira"] = ["1"]
+    thin = tmp_path / "thin.json"
+    thin.write_text(json.dumps(doc))
+    code, out, _ = run(capsys, "label", "show", "humira", "--pack", str(thin), "--section", "9")
+    assert code == 0 and "(not in the pack: it does not hold section 9 of this label in full; held in full: 1." in out
+    code, out, _ = run(capsys, "label", "show", "humira", "--file", str(shared_path("spl", "humira.xml")), "-s", "99")
+    assert code == 0 and "(the label file yields no fact from section 99)" in out
+    code, out, _ = run(capsys, "label", "show", "humira", "--pack", str(pack), "--section", "5")
+    assert "version None" not in out and "(None)" not in out

@@ -76,6 +76,24 @@ def _pack_facts(pack_file: Optional[Path], drug: str):
     return product, list(pack.facts_for(product.id)), list(pack.incidences_for(product.id)), source
 
 
+def _nothing_said(section: Optional[str], product, from_file: bool, pack_file: Optional[Path]) -> str:
+    """Why no fact is shown: the file read has none there, the pack holds the section in full and
+    none of its facts is from it, or the pack does not hold the section (not the same as the
+    label saying nothing)."""
+    if from_file:
+        return f"(the label file yields no fact from section {section})" if section else "(no facts)"
+    held = load_pack(pack_file).coverage_of(product.id)
+    if not section:
+        return "(the pack holds no fact of this product)"
+    top = section.split(".")[0].upper()
+    if top in held:
+        return (f"(the pack holds section {top} of this label in full, and none of its facts is from "
+                f"section {section})")
+    return (f"(not in the pack: it does not hold section {top} of this label in full; held in full: "
+            f"{', '.join(held) or 'none'}. `rxcompare pack update {product.id}` (online) or "
+            "`rxcompare pack build --spl FILE` fills it)")
+
+
 @app.command("show")
 def label_show_cmd(
     drug: str = typer.Argument(..., help="a product of the knowledge pack (or of --file)"),
@@ -102,5 +120,5 @@ def label_show_cmd(
         return
     text = f"source: {source}\n{facts_outline(product, facts, incidences)}"
     if not facts and not incidences:
-        text += f"\n(nothing for section {section})" if section else "\n(no facts)"
+        text += "\n" + _nothing_said(section, product, file is not None, pack_file)
     write_output(terminal_safe(text), output)

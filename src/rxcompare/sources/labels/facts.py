@@ -124,7 +124,11 @@ def in_section(number: str | None, wanted: str) -> bool:
 def _cite_line(c: Citation) -> str:
     where = " ".join(x for x in (c.section, c.section_title) if x) or "label"
     made = "curated by hand" if c.curated else "extracted"
-    return f"{c.title}, version {c.version} ({c.effective_date}), {where}; {made}"
+    version = c.version or "version not shown"
+    if not version.startswith("version"):  # a number or a date; "version not shown" stays as it is
+        version = f"version {version}"
+    date = f" ({c.effective_date})" if c.effective_date else ""
+    return f"{c.title}, {version}{date}, {where}; {made}"
 
 
 def facts_outline(
