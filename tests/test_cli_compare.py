@@ -72,6 +72,10 @@ def test_ask_answers_with_the_comparison(pack_file, capsys):
     assert code == 0 and "comparing alphex with betanib" in err
     assert out.startswith("# Alphex (alphamab) vs Betanib (betanib)")
     assert "What matters" not in out and "How it is given" in out  # patient wording by default for ask
+    # the question typed without quotes, as people type it, is the same question
+    code, unquoted, err = run(["ask", "Is", "Alphex", "safer", "than", "Betanib?", "--pack", pack_file, "-f", "markdown"],
+                              capsys)
+    assert code == 0 and "comparing alphex with betanib" in err and unquoted == out
 
 
 @pytest.mark.parametrize(("argv", "shown"), [

@@ -113,7 +113,8 @@ def compare_cmd(
 
 
 def ask_cmd(
-    question: str = typer.Argument(..., help='a question such as "Is Kesimpta safer than Ocrevus?"'),
+    question: list[str] = typer.Argument(..., help='a question such as "Is Kesimpta safer than Ocrevus?" '
+                                         "(quoted or not)"),
     fmt: str = FormatOption,
     output: Output = None,
     audience: str = typer.Option("patient", "--audience", help="clinician | patient"),
@@ -125,6 +126,6 @@ def ask_cmd(
     """Answer a free-text question naming two medicines with their comparison."""
     from rxcompare.comparison import names_in_question
 
-    a, b = names_in_question(question, load_pack(pack_file))
+    a, b = names_in_question(" ".join(question), load_pack(pack_file))
     err.print(f"comparing {a} with {b}", highlight=False)
     run_compare(a, b, fmt, output, [], audience, None, pack_file, width, warehouse, online)
