@@ -505,3 +505,10 @@ def test_dedup_json_records_what_it_was_built_from(built):
     assert set(doc["quarters"]) == {q.quarter for q in wh.status().quarters}
     assert doc["parquet"]["cases.parquet"]["rows"] == doc["after"]
     assert doc["parquet"]["cases.parquet"]["bytes"] == (wh.path / "cases.parquet").stat().st_size
+
+
+def test_status_of_an_empty_warehouse_says_what_to_do(tmp_path, capsys):
+    code, out, err = _cli(capsys, "faers", "status", "--warehouse", str(tmp_path / "new"))
+    out = " ".join(out.split())
+    assert code == 0 and "no quarter ingested yet" in out and "rxcompare faers ingest" in out
+    assert "┏" not in out  # not an empty table

@@ -117,6 +117,11 @@ def faers_status(
     from rxcompare.sources.faers.warehouse import Warehouse
 
     st = Warehouse(warehouse).status()
+    if not st.quarters and st.dedup is None and not st.damaged and not st.recovered:
+        out.print(f"FAERS warehouse {escape(str(st.path))}: no quarter ingested yet; "
+                  "`rxcompare faers ingest faers_ascii_YYYYqN.zip --warehouse DIR` ingests one "
+                  "(`rxcompare faers download` fetches it)", highlight=False)
+        return
     table = Table(title=f"FAERS warehouse {st.path}", title_justify="left")
     for col in ("quarter", "layout", "source", "reports", "rejected", "flagged", "deleted ids", "ingested"):
         table.add_column(col, justify="right" if col in ("reports", "rejected", "flagged", "deleted ids") else "left")
