@@ -118,8 +118,8 @@ def test_pack_build_summary(built_pack):
     )
     assert (
         "humira: Humira (adalimumab) - source parsed SPL; label set id 608d4f0d-b19f-46d3-749a-7159aa5f933d, "
-        "version 1560 of 2013-09-30; 35 facts, 34 incidences; sections 1, 10, 11, 12, 13, 14, 15, 16, 17, 2, 3, "
-        "4, 5, 6, 7, 8, BW" in stdout
+        "version 1560 of 2013-09-30; 35 facts, 34 incidences; label sections held in full: BW, 1, 2, 3, 4, 5, 6, 7, "
+        "8, 10, 11, 12, 13, 14, 15, 16, 17" in stdout
     )
     assert "viagra: Viagra (sildenafil) - source parsed SPL; label set id 0b0be196-0c62-461c-94f4-9a35339b4501, version 20 of 2017-11-07" in stdout
 

@@ -12,6 +12,11 @@ from rxcompare.cli.common import err, load_pack, pack_product, write_output
 app = typer.Typer(help="Build and inspect the knowledge pack.", no_args_is_help=True)
 
 
+def _section_key(section: str) -> tuple:
+    """Label order: the boxed warning, then sections 1, 2, ... 17 by number."""
+    return (0, 0) if section == "BW" else (1, int(section)) if section.isdigit() else (2, section)
+
+
 def _pack_summary(pack, newer: dict[str, str] | None = None) -> str:
     from rxcompare.sources.pack import SOURCE_NAMES
 
@@ -27,7 +32,8 @@ def _pack_summary(pack, newer: dict[str, str] | None = None) -> str:
             f"  {p.id}: {p.brand} ({p.ingredient}) - source {SOURCE_NAMES.get(source, source)}; "
             f"label set id {held.set_id or 'not shown'}, version {held.version or 'not cited'} of "
             f"{held.effective_date or 'unknown date'}{fetched}; {len(pack.facts_for(p.id))} facts, "
-            f"{len(pack.incidences_for(p.id))} incidences; sections {', '.join(pack.coverage_of(p.id)) or 'none'}"
+            f"{len(pack.incidences_for(p.id))} incidences; label sections held in full: "
+            f"{', '.join(sorted(pack.coverage_of(p.id), key=_section_key)) or 'none'}"
         )
         if newer is not None:
             lines.append(f"    online: {newer.get(p.id, 'DailyMed lists this version as current')}")
