@@ -311,3 +311,12 @@ def test_show_says_why_a_section_shows_nothing(capsys, tmp_path, monkeypatch):
     assert code == 0 and "(the label file yields no fact from section 99)" in out
     code, out, _ = run(capsys, "label", "show", "humira", "--pack", str(pack), "--section", "5")
     assert "version None" not in out and "(None)" not in out
+
+
+def test_show_names_each_heading_once(capsys, monkeypatch):
+    """A section whose title already holds its name is shown once, in headings and cite lines."""
+    monkeypatch.setenv("COLUMNS", "300")
+    monkeypatch.setenv("RXCOMPARE_EMBEDDED_PACK", "1")
+    code, out, _ = run(capsys, "label", "show", "kesimpta")
+    assert code == 0 and "Highlights of Prescribing Information" in out
+    assert "Highlights Highlights" not in out and "Important Safety Information Important Safety Information" not in out
