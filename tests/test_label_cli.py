@@ -320,3 +320,19 @@ def test_show_names_each_heading_once(capsys, monkeypatch):
     code, out, _ = run(capsys, "label", "show", "kesimpta")
     assert code == 0 and "Highlights of Prescribing Information" in out
     assert "Highlights Highlights" not in out and "Important Safety Information Important Safety Information" not in out
+
+
+@pytest.mark.parametrize(("section", "title", "heading"), [
+    ("5.1", "Infections", "5.1 Infections"),
+    ("5.1", "5.1 Infections", "5.1 Infections"),
+    ("1", "12 Clinical Pharmacology", "1 12 Clinical Pharmacology"),  # "1" is in "12": not the same section
+    ("Highlights", "Highlights of Prescribing Information", "Highlights of Prescribing Information"),
+    ("Adult Dosage", "MPR summary: Adult Dosage", "MPR summary: Adult Dosage"),
+    (None, "Boxed warning", "Boxed warning"),
+    ("2", None, "2"),
+    (None, None, ""),
+])
+def test_citation_heading(section, title, heading):
+    from rxcompare.models import Citation
+
+    assert Citation("label", "x", section=section, section_title=title).heading == heading

@@ -49,6 +49,19 @@ class Citation:
         return self.source_class != "secondary"
 
     @property
+    def heading(self) -> str:
+        """The cited section's number and title ("5.1 Infections"; "" when neither is known); a
+        title that already holds the section's name ("Highlights" / "Highlights of Prescribing
+        Information", "5.1" / "5.1 Infections") is given alone."""
+        number, title = self.section, self.section_title
+        if number and title:
+            n, t = number.lower(), title.lower()
+            # a numbered section only when the title starts with its number ("1" is in "12 ...")
+            if t == n or t.startswith(n + " ") or (not n[:1].isdigit() and n in t):
+                return title
+        return " ".join(x for x in (number, title) if x)
+
+    @property
     def key(self) -> str:
         """A stable identity used to number footnotes."""
         return "|".join(

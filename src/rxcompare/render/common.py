@@ -75,7 +75,7 @@ def cite_line(c: Citation) -> str:
     """One footnote line: what, where, which version and date."""
     parts = [c.title]
     if c.section:
-        parts.append(f"section {c.section}" + (f" {c.section_title}" if c.section_title else ""))
+        parts.append(f"section {c.heading}")
     if c.set_id:
         parts.append(f"set id {c.set_id}")
     if c.version:

@@ -121,16 +121,8 @@ def in_section(number: str | None, wanted: str) -> bool:
     return number is not None and (number == wanted or number.startswith(wanted + "."))
 
 
-def _heading(number: str | None, title: str | None) -> str:
-    """A section's number and title ("5.1 Infections"); a title that already holds the section's
-    name ("Highlights" / "Highlights of Prescribing Information") is shown alone."""
-    if number and title and number.lower() in title.lower():
-        return title
-    return " ".join(x for x in (number, title) if x)
-
-
 def _cite_line(c: Citation) -> str:
-    where = _heading(c.section, c.section_title) or "label"
+    where = c.heading or "label"
     made = "curated by hand" if c.curated else "extracted"
     version = c.version or "version not shown"
     if not version.startswith("version"):  # a number or a date; "version not shown" stays as it is
@@ -147,7 +139,7 @@ def facts_outline(
     lines = [f"{product.brand} ({product.ingredient or 'ingredient not stated'}) [{product.id}]"]
     for (number, title), group, incs in by_section(facts, incidences):
         lines.append("")
-        lines.append(_heading(number, title) or "(no section)")
+        lines.append(Citation("label", "", section=number, section_title=title).heading or "(no section)")
         for f in group:
             value = f" = {f.value:g} {f.unit or ''}".rstrip() if f.value is not None else ""
             quals = ", ".join(f"{k} {v}" for k, v in f.qualifiers)
