@@ -247,26 +247,37 @@ def file_record(path: Path, rows: int) -> dict[str, int]:
     return {"rows": int(rows), "bytes": path.stat().st_size}
 
 
-def check_files(folder: Path, files: dict[str, dict[str, int]]) -> list[str]:
-    """Problems of the Parquet files against what was recorded (missing, size, footer, rows)."""
+def _file_problems(files: dict[str, dict[str, int]], size_of, open_file) -> list[str]:
+    """Problems of Parquet files against what was recorded (missing, size, footer, rows), wherever
+    they are: ``size_of(name)`` is a file's size or None when it is not there, ``open_file(name)``
+    opens it for reading."""
     problems = []
     for name, want in files.items():
-        p = folder / name
-        if not p.is_file():
+        size = size_of(name)
+        if size is None:
             problems.append(f"{name} is missing")
             continue
-        size = p.stat().st_size
         if "bytes" in want and size != want["bytes"]:
             problems.append(f"{name} has {size:,} bytes, {want['bytes']:,} were written")
             continue
         try:
-            rows = pq.ParquetFile(p).metadata.num_rows
+            with open_file(name) as fh:
+                rows = pq.ParquetFile(fh).metadata.num_rows
         except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for a damaged footer
             problems.append(f"{name} cannot be read ({str(exc).splitlines()[0][:100]})")
             continue
         if "rows" in want and rows != want["rows"]:
             problems.append(f"{name} has {rows:,} rows, {want['rows']:,} were written")
     return problems
+
+
+def check_files(folder: Path, files: dict[str, dict[str, int]]) -> list[str]:
+    """Problems of the Parquet files against what was recorded (missing, size, footer, rows)."""
+    return _file_problems(
+        files,
+        lambda name: (folder / name).stat().st_size if (folder / name).is_file() else None,
+        lambda name: (folder / name).open("rb"),
+    )
 
 
 def remote_problems(url: str) -> tuple[list[str], str | None]:
@@ -295,25 +306,11 @@ def remote_problems(url: str) -> tuple[list[str], str | None]:
         files = doc["parquet"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return [f"dedup.json cannot be read ({type(exc).__name__})"], None
-    problems = []
-    for name, want in files.items():
-        path = f"{base}/{name}"
-        got = filesystem.get_file_info(path)
-        if got.type != fs.FileType.File:
-            problems.append(f"{name} is missing")
-            continue
-        if "bytes" in want and got.size != want["bytes"]:
-            problems.append(f"{name} has {got.size:,} bytes, {want['bytes']:,} were written")
-            continue
-        try:
-            with filesystem.open_input_file(path) as fh:
-                rows = pq.ParquetFile(fh).metadata.num_rows
-        except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for a damaged footer
-            problems.append(f"{name} cannot be read ({str(exc).splitlines()[0][:100]})")
-            continue
-        if "rows" in want and rows != want["rows"]:
-            problems.append(f"{name} has {rows:,} rows, {want['rows']:,} were written")
-    return problems, None
+    def size_of(name: str) -> int | None:
+        got = filesystem.get_file_info(f"{base}/{name}")
+        return got.size if got.type == fs.FileType.File else None
+
+    return _file_problems(files, size_of, lambda name: filesystem.open_input_file(f"{base}/{name}")), None
 
 
 def _read_json(path: Path) -> tuple[dict | None, str | None]:
