@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from common import run_measured as run
 
 HERE = Path(__file__).resolve().parent
 
@@ -68,29 +68,6 @@ with zipfile.ZipFile(sys.argv[1]) as zf:
 sys.argv = ["pandas_baseline.py", sys.argv[2], sys.argv[3], sys.argv[4]]
 runpy.run_path({baseline!r}, run_name="__main__")
 """
-
-WRAP = """
-import json, resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-dt = time.perf_counter() - t
-if p.returncode:
-    sys.stderr.write(p.stderr); sys.exit(p.returncode)
-ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps([dt, ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime, p.stdout.strip()]))
-"""
-
-
-def run(cmd: list[str], pythonpath: str | None = None) -> tuple[float, float, float, str]:
-    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one child process (the wrapper
-    runs nothing else), and its output."""
-    env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
-    p = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True, env=env)
-    if p.returncode:
-        raise SystemExit(f"{cmd[:3]} failed:\n{p.stderr[-2000:]}")
-    dt, rss, cpu, text = json.loads(p.stdout)
-    return float(dt), float(rss), float(cpu), text
-
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

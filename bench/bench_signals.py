@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import run_measured
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -182,21 +183,9 @@ def _child(engine: str, path: str, queue) -> None:
     queue.put(res)
 
 
-WRAP = """
-import json, resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-dt = time.perf_counter() - t
-if p.returncode:
-    sys.stderr.write(p.stderr); sys.exit(p.returncode)
-print(json.dumps([dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))
-"""
-
-
 def measure_cli(fmt: str, path: str, tmp: str) -> dict:
     """The installed command line end to end, in a process of its own (see the module doc)."""
     import json
-    import subprocess
     import sys
 
     import pyarrow.parquet as pq
@@ -206,10 +195,7 @@ def measure_cli(fmt: str, path: str, tmp: str) -> dict:
     out = Path(tmp) / f"pairs.{fmt}"
     cmd = [*rx, "signals", "--all-pairs", "--reports", path, "--report-col", "id", "--drug-col", "drug",
            "--event-col", "event", "--output", str(out)]
-    p = subprocess.run([sys.executable, "-c", WRAP, *cmd], capture_output=True, text=True)
-    if p.returncode:
-        raise RuntimeError(f"rxcompare signals failed: {p.stderr[-2000:]}")
-    wall, peak = json.loads(p.stdout)
+    wall, peak, _, _ = run_measured(cmd)
     theta: list[float] = []
     if fmt == "parquet":
         pairs = pq.read_metadata(out).num_rows

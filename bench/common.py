@@ -10,12 +10,13 @@ import csv
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["run_sampled", "synthetic_warehouse", "tree_rss_mb", "write_results"]
+__all__ = ["run_measured", "run_sampled", "synthetic_warehouse", "tree_rss_mb", "write_results"]
 
 
 def synthetic_warehouse(
@@ -101,3 +102,28 @@ def run_sampled(cmd: Sequence[str], also: Sequence[int] = ()) -> tuple[dict | No
     wall = time.perf_counter() - t
     res = json.loads(out.strip().splitlines()[-1]) if proc.returncode == 0 else None
     return res, proc.returncode, wall, peak[0], peak[1]
+
+
+# Runs its arguments as one child and prints that child's wall seconds, peak RSS and CPU seconds:
+# a small process of its own, so no parent's high-water mark is carried into the figure.
+_WRAP = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+dt = time.perf_counter() - t
+if p.returncode:
+    sys.stderr.write(p.stderr); sys.exit(p.returncode)
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps([dt, ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime, p.stdout.strip()]))
+"""
+
+
+def run_measured(cmd: Sequence[str], pythonpath: str | None = None) -> tuple[float, float, float, str]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one child process run
+    through a small wrapper (which runs nothing else), and its output."""
+    env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
+    p = subprocess.run([sys.executable, "-c", _WRAP, *cmd], capture_output=True, text=True, env=env)
+    if p.returncode:
+        raise SystemExit(f"{list(cmd)[:3]} failed:\n{p.stderr[-2000:]}")
+    dt, rss, cpu, text = json.loads(p.stdout)
+    return float(dt), float(rss), float(cpu), text
