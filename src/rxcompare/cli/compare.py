@@ -65,12 +65,9 @@ def run_compare(
         postmarketing_missing=missing, indication=indication, trials=RegistrySource(online=online),
     )
     if online:
-        import dataclasses
+        from rxcompare.sources.pack_update import with_label_notices
 
-        from rxcompare.sources.pack_update import label_notices
-
-        notices = label_notices(pack, (da.product.id, db.product.id))
-        comparison = dataclasses.replace(comparison, provenance=comparison.provenance + notices)
+        comparison = with_label_notices(comparison, pack)
     write_output(_render(comparison, fmt, width), output)
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rxcompare.errors import ConfigError, LabelError, PackError, SourceError, UnknownDrugError
-from rxcompare.models import Label, Product
+from rxcompare.models import Comparison, Label, Product
 from rxcompare.sources.labels.dailymed import DailyMedClient, is_set_id
 from rxcompare.sources.labels.facts import matches_product, product_from_label
 from rxcompare.sources.online import OpenFdaClient
@@ -30,7 +30,7 @@ from rxcompare.sources.openfda.labels import SOURCE as OPENFDA_SOURCE
 from rxcompare.sources.openfda.labels import fetch_label
 from rxcompare.sources.pack import Pack, PackLabel, entry_from_label
 
-__all__ = ["ProductUpdate", "label_notices", "newer_labels", "online_pack", "update_pack"]
+__all__ = ["ProductUpdate", "newer_labels", "online_pack", "update_pack", "with_label_notices"]
 
 _PARSED = ("spl", "dailymed", "openfda")  # sources that read a label whole
 
@@ -278,9 +278,11 @@ def online_pack(pack: Pack, names: Iterable[str]) -> Pack:
         return pack_with_online_labels(pack, missing, client)
 
 
-def label_notices(pack: Pack, product_ids: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """``--online``: a provenance entry ``("newer label: <id>", note)`` for each pack label that
-    DailyMed lists in another version (or that could not be checked), for a comparison's record."""
+def with_label_notices(comparison: Comparison, pack: Pack) -> Comparison:
+    """``--online``: the comparison with a provenance entry ``("newer label: <id>", note)`` for
+    each of its two pack labels that DailyMed lists in another version (or that could not be
+    checked)."""
     with DailyMedClient() as client:
-        notes = newer_labels(pack, product_ids, client)
-    return tuple((f"newer label: {pid}", note) for pid, note in notes)
+        notes = newer_labels(pack, (comparison.a.product.id, comparison.b.product.id), client)
+    extra = tuple((f"newer label: {pid}", note) for pid, note in notes)
+    return dataclasses.replace(comparison, provenance=comparison.provenance + extra) if extra else comparison

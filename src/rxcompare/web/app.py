@@ -86,10 +86,10 @@ def create_app(
     The post-marketing source is ``postmarketing`` when given, else the one the CLI would pick for
     ``warehouse``/``online``; registry trials come from ClinicalTrials.gov with ``online``, else from
     the trials cache, as for ``rxcompare compare``; with ``online`` a name outside the pack is
-    looked up on openFDA and each comparison records DailyMed's newer labels, as the CLI does; suggestions also come from the warehouse's FAERS
-    names. The app
-    answers the loopback host names, ``hosts`` and those of ``RXCOMPARE_WEB_HOSTS``; at most
-    ``compare_threads`` uncached comparisons run at a time.
+    looked up on openFDA and each comparison records DailyMed's newer labels, as the CLI does;
+    suggestions also come from the warehouse's FAERS names. The app answers the loopback host
+    names, ``hosts`` and those of ``RXCOMPARE_WEB_HOSTS``; at most ``compare_threads`` uncached
+    comparisons run at a time.
     """
     pack = pack or load_pack(pack_file or settings.PACK.get())
     missing = "no FAERS warehouse or online source was given."

@@ -9,7 +9,6 @@ offer suggestions for the right field.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 from collections.abc import Callable
@@ -163,10 +162,9 @@ class Engine:
             trials=self.trials,
         )
         if self.online:  # as `rxcompare compare --online` does
-            from rxcompare.sources.pack_update import label_notices
+            from rxcompare.sources.pack_update import with_label_notices
 
-            notices = label_notices(pack, (da.product.id, db.product.id))
-            comparison = dataclasses.replace(comparison, provenance=comparison.provenance + notices)
+            comparison = with_label_notices(comparison, pack)
         return comparison
 
     def _online_pack(self, a: str, b: str) -> Pack:
