@@ -45,7 +45,8 @@ def label_parse_cmd(
 
 
 def _file_facts(file: Path, drug: str):
-    """(product, facts, incidences, source) read from a label file that must be ``drug``'s."""
+    """(product, facts, incidences, source, None) read from a label file that must be ``drug``'s
+    (the file is read whole: no coverage to report)."""
     from rxcompare.errors import LabelError
     from rxcompare.sources.labels.facts import extract_facts, matches_product, product_from_label
     from rxcompare.sources.labels.openfda_json import parse_label
@@ -61,11 +62,12 @@ def _file_facts(file: Path, drug: str):
             f"name its product ({product.id!r}) or give another file"
         )
     facts, incidences = extract_facts(label, product.id)
-    return product, facts, incidences, f"{label.source} file {file.name}"
+    return product, facts, incidences, f"{label.source} file {file.name}", None
 
 
 def _pack_facts(pack_file: Optional[Path], drug: str):
-    """(product, facts, incidences, source) as the knowledge pack holds them."""
+    """(product, facts, incidences, source, label sections held in full) as the knowledge pack
+    holds them."""
     pack = load_pack(pack_file)
     product = pack_product(drug, pack)
     held = pack.label_of(product.id)
@@ -73,16 +75,16 @@ def _pack_facts(pack_file: Optional[Path], drug: str):
         f"knowledge pack ({pack.source_of(product.id) or 'unknown source'}); label version "
         f"{held.version or 'unknown'} of {held.effective_date or 'unknown date'}; {pack.describe()}"
     )
-    return product, list(pack.facts_for(product.id)), list(pack.incidences_for(product.id)), source
+    return (product, list(pack.facts_for(product.id)), list(pack.incidences_for(product.id)), source,
+            pack.coverage_of(product.id))
 
 
-def _nothing_said(section: Optional[str], product, from_file: bool, pack_file: Optional[Path]) -> str:
-    """Why no fact is shown: the file read has none there, the pack holds the section in full and
-    none of its facts is from it, or the pack does not hold the section (not the same as the
-    label saying nothing)."""
-    if from_file:
+def _nothing_said(section: Optional[str], product, held: Optional[tuple[str, ...]]) -> str:
+    """Why no fact is shown: the file read (``held`` None) has none there, the pack holds the
+    section in full (``held``: the sections it does) and none of its facts is from it, or the pack
+    does not hold the section (not the same as the label saying nothing)."""
+    if held is None:
         return f"(the label file yields no fact from section {section})" if section else "(no facts)"
-    held = load_pack(pack_file).coverage_of(product.id)
     if not section:
         return "(the pack holds no fact of this product)"
     top = section.split(".")[0].upper()
@@ -109,7 +111,8 @@ def label_show_cmd(
     from rxcompare.sources.labels.spl import terminal_safe
 
     check_format(fmt, TEXT_FORMATS)
-    product, facts, incidences, source = _file_facts(file, drug) if file is not None else _pack_facts(pack_file, drug)
+    product, facts, incidences, source, held = (
+        _file_facts(file, drug) if file is not None else _pack_facts(pack_file, drug))
     if section:
         facts = [f for f in facts if in_section(f.citation.section, section)]
         incidences = [i for i in incidences if in_section(i.citation.section, section)]
@@ -120,5 +123,5 @@ def label_show_cmd(
         return
     text = f"source: {source}\n{facts_outline(product, facts, incidences)}"
     if not facts and not incidences:
-        text += "\n" + _nothing_said(section, product, file is not None, pack_file)
+        text += "\n" + _nothing_said(section, product, held)
     write_output(terminal_safe(text), output)
