@@ -15,6 +15,12 @@ It checks the cases kept against the generator's truth, prints each step's time,
 the extrapolation to FAERS's full history (``--full-reports``, about 25M reports in some 90 quarters
 since 2004), each step scaled linearly with the reports. ``--data DIR`` keeps (or reuses) the
 generated quarters in DIR instead of a temporary folder.
+
+``--add-last`` times instead what a new quarter costs a warehouse that holds the others: steps 1-2
+on every quarter but the last, then two copies of that warehouse (not timed) take the last quarter,
+one as ``rxcompare faers ingest`` does (an update layer over the current case tables), the other
+ingested without them and deduplicated from every quarter (the rebuild it replaces), each followed by
+the all-pairs job; both must keep the generator's cases and count the same pairs.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +49,16 @@ for z in sys.argv[2:]:
     times.append([r.quarter, time.perf_counter() - t, dict(r.rows)["demo"]])
     print(f"  {r.quarter}: {times[-1][1]:.1f} s", file=sys.stderr, flush=True)
 print(json.dumps(times))
+"""
+
+ADD = """
+import json, sys
+from rxcompare.sources.faers.normalise import load_synonyms
+from rxcompare.sources.faers.warehouse import Warehouse
+wh, syn = Warehouse(sys.argv[1]), load_synonyms()
+wh.ingest(sys.argv[2], synonyms=syn, rebuild=sys.argv[3] == "update")
+r = wh.dedupe(syn) if sys.argv[3] == "rebuild" else wh.status().dedup
+print(json.dumps([r.rows_before, r.after]))
 """
 
 DEDUP = """
@@ -71,6 +88,7 @@ def main() -> None:
     ap.add_argument("--full-reports", type=int, default=25_000_000, help="reports in FAERS's full history")
     ap.add_argument("--full-quarters", type=int, default=90)
     ap.add_argument("--data", type=Path, help="keep (or reuse) the generated quarters here")
+    ap.add_argument("--add-last", action="store_true", help="time adding the last quarter (update vs rebuild)")
     args = ap.parse_args()
     from rxcompare.sources.faers.synth_history import synth_history
 
@@ -95,20 +113,48 @@ def main() -> None:
         wh = tmp / "wh"
         py = sys.executable
         steps: list[tuple[str, float]] = []
-        dt, out = timed([py, "-c", INGEST, str(wh), *zips])
+        held = zips[:-1] if args.add_last else zips
+        dt, out = timed([py, "-c", INGEST, str(wh), *held])
         per_q = json.loads(out)
-        assert sum(n for _, _, n in per_q) == truth["reports"], (per_q, truth["reports"])
+        assert args.add_last or sum(n for _, _, n in per_q) == truth["reports"], (per_q, truth["reports"])
         steps.append(("ingest", dt))
         dt, out = timed([py, "-c", DEDUP, str(wh)])
         before, after = json.loads(out)
-        assert after == truth["expected_cases"], (after, truth["expected_cases"])
+        assert args.add_last or after == truth["expected_cases"], (after, truth["expected_cases"])
         steps.append(("dedup", dt))
-        dt, _ = timed([py, "-m", "rxcompare", "signals", "--all-pairs", "--output", str(tmp / "pairs.parquet"),
-                       "--warehouse", str(wh)])
-        steps.append(("all pairs", dt))
         import pyarrow.parquet as pq
 
-        pairs = pq.read_metadata(tmp / "pairs.parquet").num_rows
+        def all_pairs(where: Path, name: str) -> int:
+            dt, _ = timed([py, "-m", "rxcompare", "signals", "--all-pairs", "--output", str(tmp / "pairs.parquet"),
+                           "--warehouse", str(where)])
+            steps.append((name, dt))
+            return pq.read_metadata(tmp / "pairs.parquet").num_rows
+
+        if args.add_last:
+            counted = {}
+            for how in ("update", "rebuild"):
+                copy = tmp / f"wh-{how}"
+                shutil.copytree(wh, copy)
+                dt, out = timed([py, "-c", ADD, str(copy), zips[-1], how])
+                before, after = json.loads(out)
+                assert after == truth["expected_cases"], (how, after, truth["expected_cases"])
+                steps.append((f"add ({how})", dt))
+                counted[how] = all_pairs(copy, f"pairs ({how})")
+                shutil.rmtree(copy)
+            assert counted["update"] == counted["rebuild"], counted
+            pairs = counted["update"]
+        else:
+            pairs = all_pairs(wh, "all pairs")
+    if args.add_last:
+        print(f"\n{len(truth['quarters']) - 1} quarters held, then the last added: {after:,} cases, {pairs:,} pairs")
+        print(f"{'step':<18}{'seconds':>10}")
+        for name, dt in steps:
+            print(f"{name:<18}{dt:>10.1f}")
+        times = dict(steps)
+        print(f"adding a quarter: update {times['add (update)']:.1f} s vs ingest + rebuild {times['add (rebuild)']:.1f} s "
+              f"({times['add (update)'] / times['add (rebuild)']:.2f}x); all pairs read through the update layer "
+              f"{times['pairs (update)']:.1f} s vs the rebuilt tables {times['pairs (rebuild)']:.1f} s")
+        return
     total = sum(dt for _, dt in steps)
     scale = args.full_reports / truth["reports"]
     print(f"\n{len(truth['quarters'])} quarters, {truth['reports']:,} reports -> {after:,} cases "

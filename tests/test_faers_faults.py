@@ -27,6 +27,7 @@ from rxcompare.cli import main
 from rxcompare.errors import FaersError
 from rxcompare.sources.faers import ingest as ingest_mod
 from rxcompare.sources.faers import store
+from rxcompare.sources.faers.dedup import live_sql
 from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.sources.faers.normalise import load_synonyms
 from rxcompare.sources.faers.synth import synth_quarters
@@ -80,11 +81,13 @@ def _cli(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def _fingerprint(wh: Warehouse) -> dict:
-    """What a warehouse holds: per quarter its sha256 and rows per table; rows of each case table read
-    from the Parquet files themselves, and the quarters dedup.json says they were built from."""
+    """What a warehouse holds: per quarter its sha256 and rows per table; current rows of each case
+    table read from the Parquet files themselves, and the quarters dedup.json says they were built from."""
     st = wh.status()
-    con = duckdb.connect()
-    derived = {n: con.execute(f"SELECT count(*) FROM '{wh.path / n}.parquet'").fetchone()[0] for n in store.DERIVED}
+    con = duckdb.connect()  # the current rows of every layer, stale or not
+    layers = store.local_layers(wh.path)
+    derived = {n: con.execute(f"SELECT count(*) FROM ({live_sql(str(wh.path), layers, n)})").fetchone()[0]
+               for n in store.DERIVED}
     built = json.loads((wh.path / "dedup.json").read_text(encoding="utf-8"))["quarters"]
     return {"quarters": {q.quarter: (q.sha256, q.rows) for q in st.quarters}, "derived": derived, "built": built}
 
@@ -499,12 +502,20 @@ def test_zip_named_for_another_quarter(synth, tmp_path):
     assert list((wh.path / "quarters").iterdir()) == []
 
 
-def test_dedup_json_records_what_it_was_built_from(built):
+def test_dedup_json_records_what_it_was_built_from(built, synth):
     wh, _ = built
     doc = json.loads((wh.path / "dedup.json").read_text(encoding="utf-8"))
     assert set(doc["quarters"]) == {q.quarter for q in wh.status().quarters}
-    assert doc["parquet"]["cases.parquet"]["rows"] == doc["after"]
-    assert doc["parquet"]["cases.parquet"]["bytes"] == (wh.path / "cases.parquet").stat().st_size
+    # the second quarter was added as an update layer: each layer's files recorded, and the cases
+    # that are current across the layers are those dedup.json counts
+    layers = store.local_layers(wh.path)
+    assert len(layers) == 2 and doc["built"] == f"updated with {synth[1].quarters[1]}"
+    for folder in layers:
+        for name in [*(f"{n}.parquet" for n in store.DERIVED), *([store.RETIRED] if folder else [])]:
+            path = store.layer_file("", folder, name)
+            assert doc["parquet"][path]["bytes"] == (wh.path / path).stat().st_size, path
+    con = wh.connect()
+    assert con.execute("SELECT count(*), count(DISTINCT caseid) FROM cases").fetchone() == (doc["after"],) * 2
 
 
 def test_status_of_an_empty_warehouse_says_what_to_do(tmp_path, capsys):

@@ -31,8 +31,9 @@ def remote(local, tmp_path):
 
 def test_an_intact_copy_is_used(remote):
     url = remote.as_uri()
-    assert store.remote_problems(url) == ([], None)
-    assert engines._location(url + "/") == url
+    problems, why, doc = store.remote_problems(url)
+    assert (problems, why) == ([], None) and doc["after"] > 0
+    assert engines._location(url + "/") == (url, [""])
 
 
 @pytest.mark.parametrize(("damage", "fragment"), [
@@ -49,6 +50,6 @@ def test_a_damaged_copy_is_refused(remote, damage, fragment):
 
 
 def test_a_store_this_machine_cannot_open_is_left_to_the_cluster():
-    problems, why = store.remote_problems("nosuchscheme://bucket/warehouse")
+    problems, why, _ = store.remote_problems("nosuchscheme://bucket/warehouse")
     assert problems == [] and why
-    assert engines._location("nosuchscheme://bucket/warehouse") == "nosuchscheme://bucket/warehouse"
+    assert engines._location("nosuchscheme://bucket/warehouse") == ("nosuchscheme://bucket/warehouse", None)

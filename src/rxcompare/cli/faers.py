@@ -63,13 +63,15 @@ def faers_ingest(
     syn = load_synonyms(synonyms)
     bar, update = _faers_progress()
     results = []
+    # one quarter is added to current case tables as an update layer; a batch is deduplicated once
+    batch = len(paths) > 1
     with bar:
         try:
             for p in paths:
-                results.append(wh.ingest(p, strict=strict, progress=update, synonyms=syn, rebuild=False,
+                results.append(wh.ingest(p, strict=strict, progress=update, synonyms=syn, rebuild=not batch,
                                          allow_missing=allow_missing))
         finally:  # the quarters ingested before an error get their case tables too
-            if any(not r.skipped for r in results) or wh.status().needs_dedup:
+            if (batch and any(not r.skipped for r in results)) or wh.status().needs_dedup:
                 update("deduplicating", 0, None)
                 wh.dedupe(syn)
     for r in results:
@@ -148,6 +150,9 @@ def faers_status(
               + (f"; orphan rows (no DEMO row): {orphans}" if orphans else ""), highlight=False)
     if st.stale:
         out.print("[yellow]the case tables were built from other quarters: run `rxcompare faers dedup`[/]")
+    elif st.updates:
+        out.print(f"case tables: {', '.join(st.updates)} added as update layers since the last full build "
+                  "(read together; `rxcompare faers dedup` folds them into one)", highlight=False)
     _match_status(st.path)
 
 

@@ -55,7 +55,7 @@ class DrugIndex:
         self._ingredients = {normalise_name(p.ingredient) for p in pack.products}
         self.warehouse = Path(warehouse) if warehouse else None
         self._names: list[tuple[str, str, int]] | None = None  # (normalised, name, reports)
-        self._stamp: float | None = None
+        self._stamp: tuple[float, float] | None = None
         self._lock = threading.Lock()
 
     def suggest(self, query: str, limit: int = 10) -> list[Suggestion]:
@@ -97,17 +97,18 @@ class DrugIndex:
     def ready(self) -> bool:
         """True when suggesting needs no warehouse read (none configured, or its names are loaded)."""
         table = self._table()
-        return table is None or (self._names is not None and table.stat().st_mtime == self._stamp)
+        return table is None or (self._names is not None and _stamp(table) == self._stamp)
 
     def warehouse_names(self) -> list[tuple[str, str, int]]:
         """(normalised, name, reports) of the warehouse's ingredients, most reported first.
 
-        Read once, and again when ``case_drugs.parquet`` changes (a new quarter was ingested).
+        Read once, and again when the case tables change (a new quarter was ingested: its update
+        layer leaves ``case_drugs.parquet`` as it was, dedup.json is written anew).
         """
         table = self._table()
         if table is None:
             return []
-        stamp = table.stat().st_mtime
+        stamp = _stamp(table)
         with self._lock:
             if self._names is None or stamp != self._stamp:
                 self._names, self._stamp = _read_names(self.warehouse), stamp
@@ -135,6 +136,12 @@ class DrugIndex:
                 if len(out) >= limit:
                     break
         return out
+
+
+def _stamp(table: Path) -> tuple[float, float]:
+    """When the case tables of ``table``'s warehouse were last written (dedup.json, then the table)."""
+    record = table.parent / "dedup.json"
+    return (record.stat().st_mtime if record.is_file() else 0.0, table.stat().st_mtime)
 
 
 def _read_names(warehouse: Path) -> list[tuple[str, str, int]]:

@@ -8,15 +8,27 @@ of the kept version (same quarter and primaryid). The steps are counted in ``ded
 Derived files (one row per deduplicated case, or per row of a kept case): ``cases.parquet``,
 ``case_drugs.parquet``, ``case_reactions.parquet`` (distinct PTs per case), ``case_indications.parquet``,
 ``case_therapies.parquet``.
+
+A quarter ingested into a warehouse whose tables are current is added as an update layer
+(``updates/<quarter>-<token>/``, :func:`update_derived`) instead of a rebuild from every quarter: the
+kept version of each of its cases is the latest of the case's current kept version and its versions in
+the new quarter (the rule picks from all versions what it picks from the earlier winner and the
+newcomers); the layer holds the rows of the cases the new quarter now decides, and ``retired.parquet``
+the case ids whose rows in earlier layers it supersedes or deletes. Readers take each layer's rows whose
+case id no later layer retires (:func:`live_sql`). The counts of ``dedup.json`` are those a rebuild
+gives (checked: an update whose cases do not add up is done as a rebuild). A rebuild (``faers dedup``,
+a replaced quarter, other synonyms, or :data:`MAX_UPDATES` layers) folds the layers into one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,6 +165,113 @@ def _copy(con: duckdb.DuckDBPyConnection, rows: dict[str, int], query: str, out:
     rows[out.stem] = int(con.execute(f"COPY ({query}) TO {_q(str(out))} (FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
 
 
+def live_sql(location: str, layers: list[str], name: str) -> str:
+    """DuckDB SQL of the current rows of derived table ``name`` of the warehouse at ``location``
+    (a folder or URL) held in ``layers`` (:func:`store.derived_layers`): each layer's rows whose case
+    id no later layer retires."""
+    def scan(folder: str, file: str) -> str:
+        return f"read_parquet({_q(store.layer_file(location, folder, file))})"
+
+    parts = []
+    for i, folder in enumerate(layers):
+        later = [_q(store.layer_file(location, f, store.RETIRED)) for f in layers[i + 1:]]
+        where = (f" WHERE caseid NOT IN (SELECT caseid FROM read_parquet([{', '.join(later)}]))"
+                 if later else "")
+        parts.append(f"SELECT * FROM {scan(folder, name + '.parquet')}{where}")
+    return parts[0] if len(parts) == 1 else " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+
+
+@contextlib.contextmanager
+def _connect(out: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection spilling into ``out/.spill``, closed and its spill removed after use."""
+    # Row order inside a Parquet file carries no meaning here; letting DuckDB write in parallel
+    # makes the COPY steps about three times faster on two cores (bench/bench_ingest.py).
+    con = duckdb.connect(config={"preserve_insertion_order": False})
+    try:
+        con.execute(f"SET temp_directory={_q(str(out / '.spill'))}; SET memory_limit='1500MB'")
+        con.execute("SET preserve_insertion_order=false; SET enable_progress_bar=false")
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(out / ".spill", ignore_errors=True)
+
+
+def _derive(con: duckdb.DuckDBPyConnection, fresh: dict[str, Path], out: Path, synonyms: Synonyms,
+            names_cache: Path | None, names_out: Path) -> dict[str, int]:
+    """Write the five derived tables into ``out`` from the rows of quarters ``fresh`` of the versions
+    in table ``kept`` (primaryid, caseid, quarter); their rows written, by table."""
+    rows: dict[str, int] = {}
+    outc = _scan(fresh, "outc")
+    legacy = "d.quarter <= '2012q3'"
+    _copy(con, rows, f"""
+        WITH o AS (SELECT quarter, primaryid,
+                   array_to_string(list_sort(list_distinct(list(upper(trim(outc_cod))))), ',') AS outcomes
+                   FROM {outc} WHERE nullif(trim(outc_cod), '') IS NOT NULL GROUP BY ALL),
+        d AS (SELECT d.*, {_age_sql()} AS age_raw FROM {_scan(fresh, 'demo')} d
+              JOIN kept k ON d.primaryid = k.primaryid AND d.quarter = k.quarter)
+        SELECT d.primaryid, d.caseid, TRY_CAST(trim(d.caseversion) AS INTEGER) AS caseversion, d.quarter,
+          {_valid_date('d.fda_dt')} AS fda_dt, {_valid_date('d.event_dt')} AS event_dt,
+          {_valid_date('d.init_fda_dt')} AS init_fda_dt,
+          CASE WHEN age_raw >= 0 AND age_raw <= {MAX_AGE_YEARS} THEN age_raw END AS age_years,
+          {_band_sql(f'CASE WHEN age_raw >= 0 AND age_raw <= {MAX_AGE_YEARS} THEN age_raw END')} AS age_band,
+          CASE upper(trim(d.sex)) WHEN 'F' THEN 'F' WHEN 'M' THEN 'M' END AS sex,
+          nullif(upper(trim(CASE WHEN {legacy} THEN d.reporter_country ELSE d.occr_country END)), '') AS country,
+          o.outcomes IS NOT NULL AS serious, o.outcomes,
+          nullif(upper(trim(d.rept_cod)), '') AS rept_cod, nullif(upper(trim(d.occp_cod)), '') AS occp_cod
+        FROM d LEFT JOIN o ON d.primaryid = o.primaryid AND d.quarter = o.quarter""", out / "cases.parquet")
+
+    con.execute(f"CREATE TEMP VIEW drug_all AS SELECT * FROM {_scan(fresh, 'drug')}")
+    # a view, read twice (names, then rows) rather than a table of every kept drug row in memory
+    con.execute("CREATE TEMP VIEW kept_drug AS SELECT x.primaryid, k.caseid, x.drug_seq, x.role_cod, "
+                "x.drugname, x.prod_ai, x.route FROM drug_all x "
+                "JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter")
+    norm = _normalisation_map(con, synonyms, names_cache, names_out)
+    con.register("norm", norm)
+    _copy(con, rows, """
+        SELECT x.primaryid, x.caseid, TRY_CAST(trim(x.drug_seq) AS BIGINT) AS drug_seq,
+          nullif(upper(trim(x.role_cod)), '') AS role_cod, x.drugname, x.prod_ai,
+          n.ingredient, n.product, x.route
+        FROM kept_drug x LEFT JOIN norm n ON coalesce(x.drugname, '') = n.dn AND coalesce(x.prod_ai, '') = n.ai""", out / "case_drugs.parquet")
+    con.execute("DROP VIEW kept_drug")
+    con.unregister("norm")
+
+    _copy(con, rows, f"""
+        SELECT DISTINCT x.primaryid, k.caseid, nullif(upper(trim(x.pt)), '') AS pt
+        FROM {_scan(fresh, 'reac')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_reactions.parquet")
+    _copy(con, rows, f"""
+        SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.indi_drug_seq) AS BIGINT) AS drug_seq,
+          nullif(upper(trim(x.indi_pt)), '') AS indi_pt
+        FROM {_scan(fresh, 'indi')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_indications.parquet")
+    _copy(con, rows, f"""
+        SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.dsg_drug_seq) AS BIGINT) AS drug_seq,
+          {_valid_date('x.start_dt')} AS start_dt, {_valid_date('x.end_dt')} AS end_dt
+        FROM {_scan(fresh, 'ther')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_therapies.parquet")
+    return rows
+
+
+def _orphans(con: duckdb.DuckDBPyConnection, quarters: dict[str, Path], manifests: dict[str, dict]) -> dict[str, int]:
+    """Rows without their DEMO row: counted at ingest per quarter (manifest), else here."""
+    orphans = {t: sum(m.get("orphans", {}).get(t, 0) for m in manifests.values()) for t in ORPHAN_TABLES}
+    uncounted = {q: d for q, d in quarters.items() if "orphans" not in manifests[q]}
+    if uncounted:
+        for table, n in count_orphans(con, uncounted, _scan(uncounted, "demo")).items():
+            orphans[table] += n
+    return orphans
+
+
+def _write(con: duckdb.DuckDBPyConnection, fresh: dict[str, Path], out: Path, quarters: dict[str, Path],
+           manifests: dict[str, dict], synonyms: Synonyms, names_cache: Path | None,
+           names_out: Path) -> tuple[dict[str, int], dict[str, int], int]:
+    """The derived tables of ``fresh`` written into ``out`` (:func:`_derive`), with what dedup.json
+    counts over all ``quarters``: (rows by table, orphan rows by table, deleted case ids listed)."""
+    rows = _derive(con, fresh, out, synonyms, names_cache, names_out)
+    orphans = _orphans(con, quarters, manifests)
+    return rows, orphans, con.execute("SELECT count(*) FROM deleted_ids").fetchone()[0]
+
+
+RULE = "one row per caseid: latest fda_dt, then highest primaryid; then cases on any deleted list removed"
+
+
 def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | None = None,
                   names_cache: Path | None = None) -> DedupReport:
     """Deduplicate across ``quarters`` and write the derived tables and ``dedup.json`` into ``out``
@@ -161,13 +280,7 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
         synonyms = load_synonyms()
     manifests = {q: json.loads((d / "manifest.json").read_text(encoding="utf-8")) for q, d in quarters.items()}
     out.mkdir(parents=True, exist_ok=True)
-    # Row order inside a Parquet file carries no meaning here; letting DuckDB write in parallel
-    # makes the COPY steps about three times faster on two cores (bench/bench_ingest.py).
-    con = duckdb.connect(config={"preserve_insertion_order": False})
-    rows: dict[str, int] = {}
-    try:
-        con.execute(f"SET temp_directory={_q(str(out / '.spill'))}; SET memory_limit='1500MB'")
-        con.execute("SET preserve_insertion_order=false; SET enable_progress_bar=false")
+    with _connect(out) as con:
         con.execute(f"CREATE VIEW demo_all AS SELECT * FROM {_scan(quarters, 'demo')}")
         con.execute(
             "CREATE TABLE ranked AS SELECT primaryid, caseid, quarter, row_number() OVER ("
@@ -183,64 +296,8 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
         after = con.execute("SELECT count(*) FROM kept").fetchone()[0]
         removed_deleted = before - unkeyed - older - after
         con.execute("DROP TABLE ranked")
-
-        outc = _scan(quarters, "outc")
-        legacy = "d.quarter <= '2012q3'"
-        _copy(con, rows, f"""
-            WITH o AS (SELECT quarter, primaryid,
-                       array_to_string(list_sort(list_distinct(list(upper(trim(outc_cod))))), ',') AS outcomes
-                       FROM {outc} WHERE nullif(trim(outc_cod), '') IS NOT NULL GROUP BY ALL),
-            d AS (SELECT d.*, {_age_sql()} AS age_raw FROM demo_all d
-                  JOIN kept k ON d.primaryid = k.primaryid AND d.quarter = k.quarter)
-            SELECT d.primaryid, d.caseid, TRY_CAST(trim(d.caseversion) AS INTEGER) AS caseversion, d.quarter,
-              {_valid_date('d.fda_dt')} AS fda_dt, {_valid_date('d.event_dt')} AS event_dt,
-              {_valid_date('d.init_fda_dt')} AS init_fda_dt,
-              CASE WHEN age_raw >= 0 AND age_raw <= {MAX_AGE_YEARS} THEN age_raw END AS age_years,
-              {_band_sql(f'CASE WHEN age_raw >= 0 AND age_raw <= {MAX_AGE_YEARS} THEN age_raw END')} AS age_band,
-              CASE upper(trim(d.sex)) WHEN 'F' THEN 'F' WHEN 'M' THEN 'M' END AS sex,
-              nullif(upper(trim(CASE WHEN {legacy} THEN d.reporter_country ELSE d.occr_country END)), '') AS country,
-              o.outcomes IS NOT NULL AS serious, o.outcomes,
-              nullif(upper(trim(d.rept_cod)), '') AS rept_cod, nullif(upper(trim(d.occp_cod)), '') AS occp_cod
-            FROM d LEFT JOIN o ON d.primaryid = o.primaryid AND d.quarter = o.quarter""", out / "cases.parquet")
-
-        con.execute(f"CREATE TEMP VIEW drug_all AS SELECT * FROM {_scan(quarters, 'drug')}")
-        # a view, read twice (names, then rows) rather than a table of every kept drug row in memory
-        con.execute("CREATE TEMP VIEW kept_drug AS SELECT x.primaryid, k.caseid, x.drug_seq, x.role_cod, "
-                    "x.drugname, x.prod_ai, x.route FROM drug_all x "
-                    "JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter")
-        norm = _normalisation_map(con, synonyms, names_cache, out / NAMES_FILE)
-        con.register("norm", norm)
-        _copy(con, rows, """
-            SELECT x.primaryid, x.caseid, TRY_CAST(trim(x.drug_seq) AS BIGINT) AS drug_seq,
-              nullif(upper(trim(x.role_cod)), '') AS role_cod, x.drugname, x.prod_ai,
-              n.ingredient, n.product, x.route
-            FROM kept_drug x LEFT JOIN norm n ON coalesce(x.drugname, '') = n.dn AND coalesce(x.prod_ai, '') = n.ai""", out / "case_drugs.parquet")
-        con.execute("DROP VIEW kept_drug")
-        con.unregister("norm")
-
-        _copy(con, rows, f"""
-            SELECT DISTINCT x.primaryid, k.caseid, nullif(upper(trim(x.pt)), '') AS pt
-            FROM {_scan(quarters, 'reac')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_reactions.parquet")
-        _copy(con, rows, f"""
-            SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.indi_drug_seq) AS BIGINT) AS drug_seq,
-              nullif(upper(trim(x.indi_pt)), '') AS indi_pt
-            FROM {_scan(quarters, 'indi')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_indications.parquet")
-        _copy(con, rows, f"""
-            SELECT x.primaryid, k.caseid, TRY_CAST(trim(x.dsg_drug_seq) AS BIGINT) AS drug_seq,
-              {_valid_date('x.start_dt')} AS start_dt, {_valid_date('x.end_dt')} AS end_dt
-            FROM {_scan(quarters, 'ther')} x JOIN kept k ON x.primaryid = k.primaryid AND x.quarter = k.quarter""", out / "case_therapies.parquet")
-
-        # rows without their DEMO row: counted at ingest per quarter (manifest), else here
-        orphans = {t: sum(m.get("orphans", {}).get(t, 0) for m in manifests.values()) for t in ORPHAN_TABLES}
-        uncounted = {q: d for q, d in quarters.items() if "orphans" not in manifests[q]}
-        if uncounted:
-            for table, n in count_orphans(con, uncounted, "demo_all").items():
-                orphans[table] += n
-        n_deleted_ids = con.execute("SELECT count(*) FROM deleted_ids").fetchone()[0]
-    finally:
-        con.close()
-        shutil.rmtree(out / ".spill", ignore_errors=True)
-    shas = {q: m["sha256"] for q, m in manifests.items()}
+        rows, orphans, n_deleted_ids = _write(con, quarters, out, quarters, manifests, synonyms, names_cache,
+                                              out / NAMES_FILE)
     report = {
         "rows_before": before,
         "removed_unkeyed": unkeyed,
@@ -249,9 +306,11 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
         "after": after,
         "deleted_case_ids_listed": n_deleted_ids,
         "orphans": orphans,
-        "quarters": dict(sorted(shas.items())),
+        "quarters": dict(sorted((q, m["sha256"]) for q, m in manifests.items())),
         "synonyms": len(synonyms.entries),
-        "rule": "one row per caseid: latest fda_dt, then highest primaryid; then cases on any deleted list removed",
+        "synonyms_fingerprint": synonyms_fingerprint(synonyms),
+        "rule": RULE,
+        "built": "rebuilt from every quarter",
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         # each build distinct even when two build the same tables within one second: a demographic
         # match records the build it was made on (match._dedup_stamp)
@@ -260,6 +319,97 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
     }
     (out / "dedup.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return _report(report)
+
+
+MAX_UPDATES = 8
+"""Update layers a warehouse holds at most: the next quarter is added by a rebuild, which folds them."""
+
+
+class NotAnUpdate(Exception):
+    """The update's counts disagree with what a rebuild would count: rebuild instead."""
+
+
+def updatable(root: Path, synonyms: Synonyms, adding: str) -> dict | None:
+    """The record (dedup.json) of derived tables that quarter ``adding`` can be added to as an
+    update layer, or None when they must be rebuilt: missing, damaged or stale, built with other
+    synonyms, already holding ``adding`` (a replaced quarter), or holding :data:`MAX_UPDATES` layers."""
+    if store.derived_problems(root):
+        return None
+    doc, _ = store.read_dedup(root)
+    if (doc is None or adding in doc["quarters"] or len(store.derived_layers(doc)) > MAX_UPDATES
+            or doc.get("synonyms_fingerprint") != synonyms_fingerprint(synonyms)):
+        return None
+    return doc
+
+
+def update_derived(root: Path, doc: dict, quarters: dict[str, Path], adding: str, out: Path, folder: str,
+                   synonyms: Synonyms, names_cache: Path | None = None) -> DedupReport:
+    """Write into ``out`` the update layer (``out/folder``) adding quarter ``adding`` (a quarter of
+    ``quarters``, the others those ``doc`` was built from) to the derived tables of ``root``, with the
+    new ``dedup.json`` and ``drugnames.parquet``. Raises :class:`NotAnUpdate` when the cases do not
+    add up to what a rebuild counts (nothing of ``root`` is touched)."""
+    manifests = {q: json.loads((d / "manifest.json").read_text(encoding="utf-8")) for q, d in quarters.items()}
+    fresh = {adding: quarters[adding]}
+    layer = out / folder
+    layer.mkdir(parents=True)
+    live = live_sql(str(root), store.derived_layers(doc), "cases")
+    new_demo = _scan(fresh, "demo")
+    with _connect(out) as con:
+        con.execute(f"CREATE TABLE deleted_ids AS SELECT DISTINCT caseid FROM {_scan(quarters, 'deleted')} "
+                    "WHERE caseid IS NOT NULL")
+        # the current kept version of each case the new quarter holds competes with its new versions
+        con.execute(
+            "CREATE TABLE winners AS SELECT primaryid, caseid, quarter FROM (SELECT *, row_number() OVER ("
+            "PARTITION BY caseid ORDER BY fd DESC NULLS LAST, primaryid DESC, quarter DESC) AS rn FROM ("
+            f"SELECT primaryid, caseid, quarter, {_valid_date('fda_dt')} AS fd FROM {new_demo} "
+            "WHERE caseid IS NOT NULL AND primaryid IS NOT NULL UNION ALL "
+            f"SELECT primaryid, caseid, quarter, fda_dt AS fd FROM ({live}) WHERE caseid IN "
+            f"(SELECT caseid FROM {new_demo}))) WHERE rn = 1 AND quarter = {_q(adding)}")
+        con.execute("CREATE TABLE kept AS SELECT * FROM winners WHERE caseid NOT IN (SELECT caseid FROM deleted_ids)")
+        retired = int(con.execute(
+            f"COPY (SELECT DISTINCT caseid FROM ({live}) WHERE caseid IN (SELECT caseid FROM winners) OR caseid IN "
+            f"(SELECT caseid FROM {_scan(fresh, 'deleted')})) TO {_q(str(layer / store.RETIRED))} "
+            "(FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
+        added = con.execute("SELECT count(*) FROM kept").fetchone()[0]
+        # the counts a rebuild gives, from every quarter's keys
+        before, keyed, distinct, after = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE k), count(DISTINCT caseid) FILTER (WHERE k), "
+            "count(DISTINCT caseid) FILTER (WHERE k AND caseid NOT IN (SELECT caseid FROM deleted_ids)) "
+            "FROM (SELECT caseid, caseid IS NOT NULL AND primaryid IS NOT NULL AS k "
+            f"FROM {_scan(quarters, 'demo')})").fetchone()
+        if after != doc["after"] - retired + added:
+            raise NotAnUpdate(f"{doc['after']:,} cases - {retired:,} retired + {added:,} added != {after:,}")
+        rows, orphans, n_deleted_ids = _write(con, fresh, layer, quarters, manifests, synonyms, names_cache,
+                                              out / NAMES_FILE)
+    files = {f"{folder}/{n}.parquet": store.file_record(layer / f"{n}.parquet", rows[n]) for n in DERIVED}
+    files[f"{folder}/{store.RETIRED}"] = store.file_record(layer / store.RETIRED, retired)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    report = {
+        **doc,
+        "rows_before": before,
+        "removed_unkeyed": before - keyed,
+        "removed_older_versions": keyed - distinct,
+        "removed_deleted": distinct - after,
+        "after": after,
+        "deleted_case_ids_listed": n_deleted_ids,
+        "orphans": orphans,
+        "quarters": dict(sorted((q, m["sha256"]) for q, m in manifests.items())),
+        "updates": [*doc.get("updates", []), {"folder": folder, "quarter": adding, "cases": added,
+                                              "retired": retired, "built_at": now}],
+        "built": f"updated with {adding}",
+        "built_at": now,
+        "build_id": uuid.uuid4().hex,
+        "parquet": {**doc["parquet"], **files},
+    }
+    (out / "dedup.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return _report(report)
+
+
+def update_steps(staged: Path, root: Path, folder: str) -> list[tuple[str, Path, Path]]:
+    """The renames that put a staged update layer in place (dedup.json last), for :func:`store.commit`."""
+    (root / store.UPDATES).mkdir(exist_ok=True)
+    names = [folder] + ([NAMES_FILE] if (staged / NAMES_FILE).exists() else []) + ["dedup.json"]
+    return [("file", staged / n, root / n) for n in names]
 
 
 def _report(d: dict) -> DedupReport:
@@ -306,7 +456,7 @@ def dedupe_cases(warehouse: str | os.PathLike[str], synonyms: Synonyms | None = 
         staged = root / f".tmp-derived-{token}"
         try:
             report = build_derived(quarters, staged, synonyms, root / NAMES_FILE)
-            store.commit(root, token, derived_steps(staged, root), [staged])
+            store.commit(root, token, derived_steps(staged, root), [staged, root / store.UPDATES])
         except OSError as exc:
             raise store.disk_error(exc, staged, "writing the case tables") from None
         except duckdb.IOException as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import warnings
@@ -128,17 +129,19 @@ def _on_loopback(master: str) -> bool:
     return all(h in LOOPBACK or h.startswith("127.") for h in hosts)
 
 
-def _location(path: str | os.PathLike[str] | None) -> str:
+def _location(path: str | os.PathLike[str] | None) -> tuple[str, list[str] | None]:
+    """The warehouse's location (a folder or URL), checked, and its derived tables' layers (None
+    for a URL this machine cannot open: the engine reads its dedup.json)."""
     raw = settings.WAREHOUSE.get(path) or ""
     if _is_url(raw):  # checked where this machine can open it; its quarters are not there to compare
         url = raw.rstrip("/")
-        problems, _ = store.remote_problems(url)
+        problems, _, doc = store.remote_problems(url)
         if problems:
             raise FaersError(
-                f"warehouse {url}: {'; '.join(problems)}; copy the case tables and dedup.json of a "
-                "current local warehouse there again (`rxcompare faers status` shows its state)"
+                f"warehouse {url}: {'; '.join(problems)}; copy the case tables, their updates/ folder and "
+                "dedup.json of a current local warehouse there again (`rxcompare faers status` shows its state)"
             )
-        return url
+        return url, store.derived_layers(doc) if doc is not None else None
     root = Path(raw)
     missing = [n for n in DERIVED if not (root / f"{n}.parquet").exists()]
     if missing:
@@ -147,7 +150,35 @@ def _location(path: str | os.PathLike[str] | None) -> str:
             "`rxcompare faers ingest PATH` (or run `rxcompare faers dedup` after ingesting with --no-dedup)"
         )
     store.require_current(root)  # damaged or stale case tables are refused, never counted
-    return str(root.resolve())
+    return str(root.resolve()), store.local_layers(root)
+
+
+def _spark_layers(session: Any, location: str) -> list[str]:
+    """The layers recorded in the dedup.json of a warehouse read through Spark's own file system."""
+    try:
+        text = session.read.text(f"{location}/dedup.json", wholetext=True).first()[0]
+        return store.derived_layers(json.loads(text))
+    except Exception as exc:  # Spark raises its own AnalysisException; a bad file, ValueError
+        raise FaersError(f"warehouse {location}: its dedup.json cannot be read through Spark "
+                         f"({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}); "
+                         "copy it with the case tables") from None
+
+
+def _live_tables(backend: Any, location: str, layers: list[str], tag: str) -> dict[str, Any]:
+    """The derived tables as Ibis tables: each layer's rows whose case id no later layer retires."""
+    retired = [backend.read_parquet(store.layer_file(location, folder, store.RETIRED),
+                                    table_name=f"rx_retired_{tag}_{i}") for i, folder in enumerate(layers[1:], 1)]
+    tables = {}
+    for table in DERIVED:
+        parts = []
+        for i, folder in enumerate(layers):
+            name = f"rx_{table}_{tag}" + (f"_{i}" if len(layers) > 1 else "")
+            part = backend.read_parquet(store.layer_file(location, folder, f"{table}.parquet"), table_name=name)
+            for later in retired[i:]:
+                part = part.anti_join(later, "caseid")
+            parts.append(part)
+        tables[table] = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
+    return tables
 
 
 def _spark_session(master: str, conf: Mapping[str, str], asked: bool = False):
@@ -209,7 +240,7 @@ def connect_engine(
         raise ConfigError(
             f"--spark-master {spark_master!r} applies to --engine spark only; add --engine spark"
         )
-    location = _location(warehouse)
+    location, layers = _location(warehouse)
     name = location.rstrip("/").rsplit("/", 1)[-1]
     import ibis
 
@@ -224,11 +255,10 @@ def connect_engine(
             if session is None:
                 session, owns = _spark_session(master, spark_conf or {}, asked=spark_master is not None)
             backend = ibis.pyspark.connect(session)
-        tables = {}
+        if layers is None:  # a URL this machine cannot open: DuckDB will say why when it reads
+            layers = _spark_layers(session, location) if engine == "spark" else [""]
         tag = hashlib.sha1(location.encode()).hexdigest()[:10]  # one set of names per warehouse
-        for table in DERIVED:
-            path = f"{location}/{table}.parquet"
-            tables[table] = backend.read_parquet(path, table_name=f"rx_{table}_{tag}")
+        tables = _live_tables(backend, location, layers, tag)
     label = "DuckDB" if engine == "duckdb" else f"Spark ({session.sparkContext.master})"
     return WarehouseTables(
         engine=engine, backend=backend, tables=tables, location=location,

@@ -304,10 +304,24 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
 def _rebuild_derived(root: Path, token: str, synonyms: Synonyms | None, steps: list[tuple[str, ...]],
                      staged: dict[str, Path] | None = None) -> None:
     """Build the derived tables from the held quarters (``staged`` replacing some) and commit them
-    together with ``steps``."""
+    together with ``steps``: one new quarter is added to current tables as an update layer
+    (:func:`dedup.update_derived`), anything else is a rebuild from every quarter."""
     quarters = dedup.usable_quarters(root, replacing=set(staged or ()))
     quarters.update(staged or {})
     derived = root / f".tmp-derived-{token}"
-    dedup.build_derived(quarters, derived, synonyms, root / dedup.NAMES_FILE)
     cleanup = [Path(s[3]) for s in steps if s[0] == "quarter"] + [derived]
-    store.commit(root, token, [*steps, *dedup.derived_steps(derived, root)], cleanup)
+    if synonyms is None:
+        synonyms = dedup.load_synonyms()
+    adding = next(iter(staged)) if staged and len(staged) == 1 else None
+    doc = dedup.updatable(root, synonyms, adding) if adding else None
+    if doc is not None and adding is not None:
+        folder = f"{store.UPDATES}/{adding}-{token}"
+        try:
+            dedup.update_derived(root, doc, quarters, adding, derived, folder, synonyms, root / dedup.NAMES_FILE)
+        except dedup.NotAnUpdate:
+            shutil.rmtree(derived, ignore_errors=True)
+        else:
+            store.commit(root, token, [*steps, *dedup.update_steps(derived, root, folder)], cleanup)
+            return
+    dedup.build_derived(quarters, derived, synonyms, root / dedup.NAMES_FILE)
+    store.commit(root, token, [*steps, *dedup.derived_steps(derived, root)], [*cleanup, root / store.UPDATES])

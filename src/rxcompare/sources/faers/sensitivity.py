@@ -74,8 +74,10 @@ def _name_map(tables: WarehouseTables, drug_scan: str, synonyms: Synonyms) -> tu
     """(drugname, prod_ai) -> (ingredient, product) for every pair of every version: the FDA-rule
     tables' own mapping, and the synonym table for the pairs only older versions hold."""
     con = tables.backend.con
+    # every layer's rows, current or not: each was named with the same synonyms (dedup.updatable)
+    layers = [store.layer_file(tables.location, f, "case_drugs.parquet") for f in store.local_layers(Path(tables.location))]
     known = con.sql("SELECT DISTINCT coalesce(drugname, '') AS dn, coalesce(prod_ai, '') AS ai, ingredient, "
-                        f"product FROM read_parquet({_q(tables.location + '/case_drugs.parquet')})").to_arrow_table()
+                    f"product FROM {_scan(layers)}").to_arrow_table()
     con.register("rx_known_names", known)
     try:
         fresh = con.sql(f"SELECT DISTINCT coalesce(drugname, '') AS dn, coalesce(prod_ai, '') AS ai "

@@ -6,7 +6,8 @@ Layout::
     <warehouse>/.lock                           the writers' lock (an empty file)
     <warehouse>/quarters/<yyyyqN>/              one folder per quarter: Parquet tables, manifest.json
     <warehouse>/rejects/<yyyyqN>.csv
-    <warehouse>/{cases,...}.parquet, dedup.json the derived case tables
+    <warehouse>/{cases,...}.parquet, dedup.json the derived case tables (the last full build)
+    <warehouse>/updates/<yyyyqN>-<token>/       a quarter added since: its cases' rows and retired.parquet
     <warehouse>/.commit-<token>.json            a commit in progress (its journal)
 
 A commit works on complete staged copies only (``quarters/.tmp-*``, ``.tmp-derived-*``). It first writes
@@ -37,6 +38,9 @@ import pyarrow.parquet as pq
 from rxcompare.errors import FaersError
 
 DERIVED = ("cases", "case_drugs", "case_reactions", "case_indications", "case_therapies")
+UPDATES = "updates"
+RETIRED = "retired.parquet"
+"""In each update folder: the case ids whose rows in every earlier layer are no longer current."""
 QUARTER_DIR = re.compile(r"^\d{4}q[1-4]$")
 _JOURNAL = re.compile(r"^\.commit-[0-9a-f]+\.json$")
 _LEFTOVER = re.compile(r"^\.(tmp|old|commit)-")
@@ -127,6 +131,15 @@ def recover(root: Path) -> list[str]:
         journal.unlink()
         _remove(root, cleanup)
         done.append(f"completed the interrupted commit {journal.name}")
+    updates = root / UPDATES
+    if updates.is_dir():  # layers no dedup.json lists: an update not committed, or folded by a rebuild
+        doc, _ = _read_json(root / "dedup.json")
+        if doc is not None:
+            listed = set(derived_layers(doc))
+            for p in sorted(updates.iterdir()):
+                if f"{UPDATES}/{p.name}" not in listed:
+                    _rmtree(p)
+                    done.append(f"removed {UPDATES}/{p.name}")
     qroot = root / "quarters"
     for p in sorted(qroot.iterdir()) if qroot.is_dir() else []:
         if p.name.startswith(".old-"):
@@ -242,6 +255,25 @@ def quarter_dirs(root: Path) -> dict[str, Path]:
     return {p.name: p for p in sorted(qroot.iterdir()) if QUARTER_DIR.match(p.name) and p.is_dir()}
 
 
+def derived_layers(doc: dict | None) -> list[str]:
+    """The folders holding the derived tables' layers, relative to the warehouse and oldest first:
+    ``""`` (the last full build, in the warehouse's own folder), then each update since
+    (``updates/<quarter>-<token>``). A row of a layer is current unless a later layer's
+    ``retired.parquet`` lists its case id."""
+    return [""] + [u["folder"] for u in (doc or {}).get("updates", [])]
+
+
+def local_layers(root: Path) -> list[str]:
+    """The derived tables' layers of a local warehouse (:func:`derived_layers`), read from its
+    dedup.json unchecked (call :func:`require_current` first)."""
+    return derived_layers(_read_json(Path(root) / "dedup.json")[0])
+
+
+def layer_file(location: str, folder: str, name: str) -> str:
+    """The path (or URL) of file ``name`` of the layer in ``folder`` of the warehouse at ``location``."""
+    return "/".join(p for p in (location.rstrip("/"), folder, name) if p)
+
+
 def file_record(path: Path, rows: int) -> dict[str, int]:
     """What the manifest records of a written file: its rows and size."""
     return {"rows": int(rows), "bytes": path.stat().st_size}
@@ -280,12 +312,12 @@ def check_files(folder: Path, files: dict[str, dict[str, int]]) -> list[str]:
     )
 
 
-def remote_problems(url: str) -> tuple[list[str], str | None]:
+def remote_problems(url: str) -> tuple[list[str], str | None, dict | None]:
     """The derived case tables at a URL (``s3://``, ``gs://``, ``hdfs://``, ``file://``) checked
     against the ``dedup.json`` beside them, as :func:`check_files` checks a local warehouse (size,
-    footer, rows). Returns (problems, None), or ([], why) when this machine cannot open the URL's
-    file system (pyarrow has no connector or no credentials for it): Spark's executors may still
-    read it, so the caller goes on unchecked."""
+    footer, rows). Returns (problems, None, dedup.json's record), or ([], why, None) when this
+    machine cannot open the URL's file system (pyarrow has no connector or no credentials for it):
+    Spark's executors may still read it, so the caller goes on unchecked."""
     import pyarrow as pa
     from pyarrow import fs
 
@@ -296,21 +328,22 @@ def remote_problems(url: str) -> tuple[list[str], str | None]:
         filesystem, base = fs.FileSystem.from_uri(url)
         info = filesystem.get_file_info(f"{base}/dedup.json")
     except (pa.ArrowException, OSError, ValueError) as exc:
-        return [], f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"
+        return [], f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}", None
     if info.type != fs.FileType.File:
         return ["it has no dedup.json beside the case tables (copy it with them: it records each "
-                "file's rows and size)"], None
+                "file's rows and size)"], None, None
     try:
         with filesystem.open_input_stream(f"{base}/dedup.json") as fh:
             doc = json.loads(fh.read().decode("utf-8"))
         files = doc["parquet"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return [f"dedup.json cannot be read ({type(exc).__name__})"], None
+        return [f"dedup.json cannot be read ({type(exc).__name__})"], None, None
+
     def size_of(name: str) -> int | None:
         got = filesystem.get_file_info(f"{base}/{name}")
         return got.size if got.type == fs.FileType.File else None
 
-    return _file_problems(files, size_of, lambda name: filesystem.open_input_file(f"{base}/{name}")), None
+    return _file_problems(files, size_of, lambda name: filesystem.open_input_file(f"{base}/{name}")), None, doc
 
 
 def _read_json(path: Path) -> tuple[dict | None, str | None]:

@@ -27,6 +27,7 @@ from rxcompare.sources.faers.dedup import (
     DedupReport,
     _report,
     dedupe_cases,
+    live_sql,
 )
 from rxcompare.sources.faers.ingest import IngestResult, ingest_quarter
 from rxcompare.sources.faers.normalise import Synonyms, load_synonyms, normalise_drug_name
@@ -63,6 +64,7 @@ class WarehouseStatus:
     stale: bool  # the derived tables were built from other quarters than those held
     damaged: tuple[str, ...] = ()  # what is wrong with the derived tables (dedup.json, case files)
     recovered: tuple[str, ...] = ()  # what recovery did on this look (an interrupted commit finished)
+    updates: tuple[str, ...] = ()  # quarters added as update layers since the last full build
 
     @property
     def reports_before(self) -> int:
@@ -140,7 +142,8 @@ class Warehouse:
         stale = False
         if report is not None:
             stale = doc["quarters"] != {q.quarter: q.sha256 for q in quarters}
-        return WarehouseStatus(str(self.path), quarters, report, stale, tuple(problems), tuple(recovered))
+        updates = tuple(u.get("quarter", "?") for u in (doc or {}).get("updates", []))
+        return WarehouseStatus(str(self.path), quarters, report, stale, tuple(problems), tuple(recovered), updates)
 
     def connect(self, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with views ``cases``, ``case_drugs``, ``case_reactions``,
@@ -150,9 +153,9 @@ class Warehouse:
         than those held)."""
         require_current(self.path)
         con = duckdb.connect(database)
+        layers = store.local_layers(self.path)
         for name in DERIVED:
-            path = str(self.path / f"{name}.parquet").replace("'", "''")
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS {live_sql(str(self.path), layers, name)}")
         return con
 
 

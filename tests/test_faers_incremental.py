@@ -1,0 +1,203 @@
+"""A new quarter is added to current case tables as an update layer instead of a rebuild from every
+quarter; what the layers hold together must equal a rebuild, whatever order the quarters arrive in."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rxcompare.sources.faers import dedup, store
+from rxcompare.sources.faers.engines import connect_engine
+from rxcompare.sources.faers.normalise import load_synonyms
+from rxcompare.sources.faers.store import DERIVED
+from rxcompare.sources.faers.synth import synth_quarters
+from rxcompare.sources.faers.warehouse import Warehouse
+
+COUNTS = ("rows_before", "removed_unkeyed", "removed_older_versions", "removed_deleted", "after",
+          "deleted_case_ids_listed", "orphans", "quarters", "synonyms_fingerprint")
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth")
+    truth = synth_quarters(out, reports=6000, quarters=4, seed=11, faults=True, drugs=300, events=300)
+    return out, truth, load_synonyms(out / "synonyms.csv", use_pack=False)
+
+
+def _zip(synth, q: str) -> Path:
+    return synth[0] / f"faers_ascii_{q}.zip"
+
+
+@pytest.fixture(scope="module")
+def rebuilt(synth, tmp_path_factory):
+    """Every quarter ingested, then the case tables built once from all of them."""
+    _, truth, syn = synth
+    wh = Warehouse(tmp_path_factory.mktemp("rebuilt"))
+    for q in truth.quarters:
+        wh.ingest(_zip(synth, q), synonyms=syn, rebuild=False)
+    wh.dedupe(syn)
+    return wh
+
+
+def _layered(synth, root: Path) -> Warehouse:
+    """Every quarter ingested one by one: the first built, each later one added as an update."""
+    _, truth, syn = synth
+    wh = Warehouse(root)
+    for q in truth.quarters:
+        wh.ingest(_zip(synth, q), synonyms=syn)
+    return wh
+
+
+def _dedup(wh: Warehouse) -> dict:
+    return json.loads((wh.path / "dedup.json").read_text(encoding="utf-8"))
+
+
+def _rows(wh: Warehouse, name: str) -> list[tuple]:
+    con = wh.connect()
+    try:
+        cols = ", ".join(f'"{c}"' for c in con.table(name).columns)
+        return con.sql(f"SELECT {cols} FROM {name} ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def _assert_same_tables(wh: Warehouse, ref: Warehouse, same_files: bool = True) -> None:
+    for name in DERIVED:
+        got, want = _rows(wh, name), _rows(ref, name)
+        assert len(got) == len(want) and got == want, name
+    got, want = _dedup(wh), _dedup(ref)
+    if not same_files:  # the quarters' files differ (their sha256), not what they hold
+        got["quarters"], want["quarters"] = sorted(got["quarters"]), sorted(want["quarters"])
+    assert {k: got[k] for k in COUNTS} == {k: want[k] for k in COUNTS}
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (2, 0, 3, 1)], ids=["in-order", "out-of-order"])
+def test_quarter_by_quarter_updates_equal_a_rebuild(synth, rebuilt, tmp_path, order):
+    _, truth, syn = synth
+    wh = Warehouse(tmp_path / "wh")
+    quarters = [truth.quarters[i] for i in order]
+    for i, q in enumerate(quarters):
+        wh.ingest(_zip(synth, q), synonyms=syn)
+        assert _dedup(wh)["built"] == ("rebuilt from every quarter" if i == 0 else f"updated with {q}")
+    assert len(store.local_layers(wh.path)) == len(quarters)  # the first build and three updates
+    _assert_same_tables(wh, rebuilt)
+    # the data exercise the update: later quarters hold newer versions of earlier cases, and
+    # deleted-case lists naming cases kept before; updates retired cases of earlier layers
+    assert _dedup(rebuilt)["removed_older_versions"] > 0 and _dedup(rebuilt)["removed_deleted"] > 0
+    assert sum(u["retired"] for u in _dedup(wh)["updates"]) > 0
+    # the rebuild folds the layers into one: the same tables, no update left
+    wh.dedupe(syn)
+    assert store.local_layers(wh.path) == [""] and not (wh.path / store.UPDATES).exists()
+    _assert_same_tables(wh, rebuilt)
+
+
+def test_the_ibis_tables_read_the_layers_as_duckdb_does(synth, rebuilt, tmp_path):
+    wh = _layered(synth, tmp_path / "wh")
+    for ref in (rebuilt, wh):
+        with connect_engine(ref.path, "duckdb") as tables:
+            got = {n: tables.fetch(tables[n]).num_rows for n in DERIVED}
+        assert got == {n: len(_rows(rebuilt, n)) for n in DERIVED}
+
+
+def test_other_synonyms_rebuild(synth, rebuilt, tmp_path):
+    """Case tables built with other synonyms are rebuilt, not updated (their drug names would mix)."""
+    _, truth, syn = synth
+    wh = Warehouse(tmp_path / "wh")
+    for q in truth.quarters[:-1]:
+        wh.ingest(_zip(synth, q), synonyms=load_synonyms(None, use_pack=False))
+    wh.ingest(_zip(synth, truth.quarters[-1]), synonyms=syn)
+    assert _dedup(wh)["built"] == "rebuilt from every quarter" and store.local_layers(wh.path) == [""]
+    _assert_same_tables(wh, rebuilt)
+
+
+def test_a_replaced_quarter_rebuilds(synth, rebuilt, tmp_path):
+    """A quarter ingested again from another file replaces the old one's cases: a rebuild."""
+    _, truth, syn = synth
+    wh = _layered(synth, tmp_path / "wh")
+    other = tmp_path / "in" / _zip(synth, truth.quarters[1]).name
+    other.parent.mkdir()
+    other.write_bytes(_zip(synth, truth.quarters[1]).read_bytes() + b"\0")  # same tables, other file
+    wh.ingest(other, synonyms=syn)
+    assert _dedup(wh)["built"] == "rebuilt from every quarter"
+    assert not (wh.path / store.UPDATES).exists()
+    _assert_same_tables(wh, rebuilt, same_files=False)
+
+
+def test_a_full_set_of_layers_is_folded_by_the_next_quarter(synth, rebuilt, tmp_path, monkeypatch):
+    _, truth, syn = synth
+    monkeypatch.setattr(dedup, "MAX_UPDATES", 2)
+    wh = Warehouse(tmp_path / "wh")
+    built = []
+    for q in truth.quarters:
+        wh.ingest(_zip(synth, q), synonyms=syn)
+        built.append((_dedup(wh)["built"], len(store.local_layers(wh.path))))
+    assert [n for _, n in built] == [1, 2, 3, 1]  # the fourth quarter rebuilt: layers folded
+    _assert_same_tables(wh, rebuilt)
+
+
+def test_an_unlisted_layer_is_removed_on_reopening(synth, tmp_path):
+    """An update folder no dedup.json lists (its commit never happened) is removed, never read."""
+    _, truth, syn = synth
+    wh = Warehouse(tmp_path / "wh")
+    for q in truth.quarters[:2]:
+        wh.ingest(_zip(synth, q), synonyms=syn)
+    listed = store.local_layers(wh.path)[1]
+    stray = wh.path / store.UPDATES / "2099q1-0123456789ab"
+    shutil.copytree(wh.path / listed, stray)
+    st = wh.status()
+    assert f"removed {store.UPDATES}/{stray.name}" in st.recovered
+    assert not stray.exists() and (wh.path / listed).is_dir() and not st.damaged
+
+
+def test_a_damaged_layer_is_reported_and_rebuilt(synth, rebuilt, tmp_path):
+    syn = synth[2]
+    wh = _layered(synth, tmp_path / "wh")
+    layer = wh.path / store.local_layers(wh.path)[2]
+    (layer / store.RETIRED).unlink()
+    st = wh.status()
+    assert any(f"{store.RETIRED} is missing" in p for p in st.damaged), st.damaged
+    wh.dedupe(syn)
+    assert not wh.status().damaged
+    _assert_same_tables(wh, rebuilt)
+
+
+def test_a_copy_with_its_layers_is_read_from_a_url(synth, rebuilt, tmp_path):
+    wh = _layered(synth, tmp_path / "wh")
+    copy = tmp_path / "store"
+    copy.mkdir()
+    for name in [*(f"{n}.parquet" for n in DERIVED), "dedup.json", store.UPDATES]:
+        (shutil.copytree if (wh.path / name).is_dir() else shutil.copy)(wh.path / name, copy / name)
+    with connect_engine(copy.as_uri(), "duckdb") as tables:
+        got = {n: tables.fetch(tables[n]).num_rows for n in DERIVED}
+    assert got == {n: len(_rows(rebuilt, n)) for n in DERIVED}
+
+
+def test_the_command_adds_one_quarter_as_an_update_and_says_so(synth, tmp_path, capsys):
+    """`faers ingest` of one quarter into current case tables adds a layer; a batch rebuilds once."""
+    from rxcompare.cli import main
+
+    _, truth, _ = synth
+    wh = tmp_path / "wh"
+    synonyms = str(synth[0] / "synonyms.csv")
+
+    def ingest(*zips: Path) -> str:
+        with pytest.raises(SystemExit) as exc:
+            main(["faers", "ingest", *map(str, zips), "--warehouse", str(wh), "--synonyms", synonyms])
+        assert not exc.value.code
+        return " ".join(capsys.readouterr().out.split())
+
+    out = ingest(*(_zip(synth, q) for q in truth.quarters[:2]))
+    assert _dedup(Warehouse(wh))["built"] == "rebuilt from every quarter" and "update layers" not in out
+    for q in truth.quarters[2:]:
+        out = ingest(_zip(synth, q))
+        assert _dedup(Warehouse(wh))["built"] == f"updated with {q}"
+    assert f"case tables: {', '.join(truth.quarters[2:])} added as update layers" in out
+    folded = tmp_path / "folded"
+    shutil.copytree(wh, folded)
+    with pytest.raises(SystemExit) as exc:
+        main(["faers", "dedup", "--warehouse", str(folded), "--synonyms", synonyms])
+    assert not exc.value.code and store.local_layers(folded) == [""]
+    _assert_same_tables(Warehouse(wh), Warehouse(folded))
