@@ -21,6 +21,11 @@ on every quarter but the last, then two copies of that warehouse (not timed) tak
 one as ``rxcompare faers ingest`` does (an update layer over the current case tables), the other
 ingested without them and deduplicated from every quarter (the rebuild it replaces), each followed by
 the all-pairs job; both must keep the generator's cases and count the same pairs.
+
+``--one-by-one`` ingests every quarter as ``rxcompare faers ingest`` given one file at a time does
+(the first built, each later one added as an update layer, folded by a rebuild past
+the layers a warehouse holds), then runs the all-pairs job on the layers, deduplicates (folding them
+into one) and runs it again: what the layers cost readers.
 """
 
 from __future__ import annotations
@@ -41,11 +46,11 @@ INGEST = """
 import json, sys, time
 from rxcompare.sources.faers.normalise import load_synonyms
 from rxcompare.sources.faers.warehouse import Warehouse
-wh, syn = Warehouse(sys.argv[1]), load_synonyms()
+wh, syn = Warehouse(sys.argv[2]), load_synonyms()
 times = []
-for z in sys.argv[2:]:
+for z in sys.argv[3:]:
     t = time.perf_counter()
-    r = wh.ingest(z, synonyms=syn, rebuild=False)
+    r = wh.ingest(z, synonyms=syn, rebuild=sys.argv[1] == "layers")
     times.append([r.quarter, time.perf_counter() - t, dict(r.rows)["demo"]])
     print(f"  {r.quarter}: {times[-1][1]:.1f} s", file=sys.stderr, flush=True)
 print(json.dumps(times))
@@ -89,6 +94,7 @@ def main() -> None:
     ap.add_argument("--full-quarters", type=int, default=90)
     ap.add_argument("--data", type=Path, help="keep (or reuse) the generated quarters here")
     ap.add_argument("--add-last", action="store_true", help="time adding the last quarter (update vs rebuild)")
+    ap.add_argument("--one-by-one", action="store_true", help="ingest quarter by quarter as update layers")
     args = ap.parse_args()
     from rxcompare.sources.faers.synth_history import synth_history
 
@@ -113,15 +119,6 @@ def main() -> None:
         wh = tmp / "wh"
         py = sys.executable
         steps: list[tuple[str, float]] = []
-        held = zips[:-1] if args.add_last else zips
-        dt, out = timed([py, "-c", INGEST, str(wh), *held])
-        per_q = json.loads(out)
-        assert args.add_last or sum(n for _, _, n in per_q) == truth["reports"], (per_q, truth["reports"])
-        steps.append(("ingest", dt))
-        dt, out = timed([py, "-c", DEDUP, str(wh)])
-        before, after = json.loads(out)
-        assert args.add_last or after == truth["expected_cases"], (after, truth["expected_cases"])
-        steps.append(("dedup", dt))
         import pyarrow.parquet as pq
 
         def all_pairs(where: Path, name: str) -> int:
@@ -130,6 +127,18 @@ def main() -> None:
             steps.append((name, dt))
             return pq.read_metadata(tmp / "pairs.parquet").num_rows
 
+        held = zips[:-1] if args.add_last else zips
+        dt, out = timed([py, "-c", INGEST, "layers" if args.one_by_one else "batch", str(wh), *held])
+        per_q = json.loads(out)
+        assert args.add_last or sum(n for _, _, n in per_q) == truth["reports"], (per_q, truth["reports"])
+        steps.append(("ingest", dt))
+        if args.one_by_one:
+            layers = len(json.loads((wh / "dedup.json").read_text()).get("updates", []))
+            pairs = all_pairs(wh, f"pairs (base + {layers} updates)")
+        dt, out = timed([py, "-c", DEDUP, str(wh)])
+        before, after = json.loads(out)
+        assert args.add_last or after == truth["expected_cases"], (after, truth["expected_cases"])
+        steps.append(("dedup", dt))
         if args.add_last:
             counted = {}
             for how in ("update", "rebuild"):
@@ -143,8 +152,15 @@ def main() -> None:
                 shutil.rmtree(copy)
             assert counted["update"] == counted["rebuild"], counted
             pairs = counted["update"]
+        elif args.one_by_one:
+            assert all_pairs(wh, "pairs (folded)") == pairs
         else:
             pairs = all_pairs(wh, "all pairs")
+    if args.one_by_one:
+        print(f"\n{len(truth['quarters'])} quarters ingested one by one: {after:,} cases, {pairs:,} pairs")
+        for name, dt in steps:
+            print(f"{name:<18}{dt:>10.1f}")
+        return
     if args.add_last:
         print(f"\n{len(truth['quarters']) - 1} quarters held, then the last added: {after:,} cases, {pairs:,} pairs")
         print(f"{'step':<18}{'seconds':>10}")
