@@ -168,17 +168,19 @@ def _copy(con: duckdb.DuckDBPyConnection, rows: dict[str, int], query: str, out:
 def live_sql(location: str, layers: list[str], name: str) -> str:
     """DuckDB SQL of the current rows of derived table ``name`` of the warehouse at ``location``
     (a folder or URL) held in ``layers`` (:func:`store.derived_layers`): each layer's rows whose case
-    id no later layer retires."""
+    id no later layer retires (one anti-join of every layer's rows against the last layer retiring
+    each case id)."""
     def scan(folder: str, file: str) -> str:
         return f"read_parquet({_q(store.layer_file(location, folder, file))})"
 
-    parts = []
-    for i, folder in enumerate(layers):
-        later = [_q(store.layer_file(location, f, store.RETIRED)) for f in layers[i + 1:]]
-        where = (f" WHERE caseid NOT IN (SELECT caseid FROM read_parquet([{', '.join(later)}]))"
-                 if later else "")
-        parts.append(f"SELECT * FROM {scan(folder, name + '.parquet')}{where}")
-    return parts[0] if len(parts) == 1 else " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+    if len(layers) == 1:
+        return f"SELECT * FROM {scan(layers[0], name + '.parquet')}"
+    rows = " UNION ALL BY NAME ".join(f"(SELECT *, {i} AS _layer FROM {scan(f, name + '.parquet')})"
+                                      for i, f in enumerate(layers))
+    retired = " UNION ALL ".join(f"SELECT caseid, {i} AS layer FROM {scan(f, store.RETIRED)}"
+                                 for i, f in enumerate(layers[1:], 1))
+    return (f"SELECT x.* EXCLUDE (_layer) FROM ({rows}) x ANTI JOIN (SELECT caseid, max(layer) AS upto "
+            f"FROM ({retired}) GROUP BY caseid) r ON x.caseid = r.caseid AND r.upto > x._layer")
 
 
 @contextlib.contextmanager
@@ -321,11 +323,9 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
     return _report(report)
 
 
-MAX_UPDATES = 4
-"""Update layers a warehouse holds at most: the next quarter is added by a rebuild, which folds them.
-Each layer costs every reader an anti-join (``python bench/history.py --one-by-one``: all pairs over
-9 quarters took 53.2 s through 8 layers, 37.5 s folded; over 20 quarters 84.2 s through one, 71.7 s
-folded), so few are kept."""
+MAX_UPDATES = 8
+"""Update layers a warehouse holds at most: the next quarter is added by a rebuild, which folds them
+(readers pay for the layers: ``python bench/history.py --one-by-one``)."""
 
 
 class NotAnUpdate(Exception):

@@ -165,19 +165,25 @@ def _spark_layers(session: Any, location: str) -> list[str]:
 
 
 def _live_tables(backend: Any, location: str, layers: list[str], tag: str) -> dict[str, Any]:
-    """The derived tables as Ibis tables: each layer's rows whose case id no later layer retires."""
-    retired = [backend.read_parquet(store.layer_file(location, folder, store.RETIRED),
-                                    table_name=f"rx_retired_{tag}_{i}") for i, folder in enumerate(layers[1:], 1)]
+    """The derived tables as Ibis tables: each layer's rows whose case id no later layer retires (as
+    :func:`dedup.live_sql`: one anti-join against the last layer retiring each case id)."""
+    import ibis
+
+    def read(folder: str, file: str, name: str) -> Any:
+        return backend.read_parquet(store.layer_file(location, folder, file), table_name=name)
+
+    if len(layers) == 1:
+        return {t: read(layers[0], f"{t}.parquet", f"rx_{t}_{tag}") for t in DERIVED}
+    retired = [read(f, store.RETIRED, f"rx_retired_{tag}_{i}").mutate(layer=ibis.literal(i))
+               for i, f in enumerate(layers[1:], 1)]
+    last = retired[0].union(*retired[1:]) if len(retired) > 1 else retired[0]
+    last = last.group_by("caseid").aggregate(upto=last.layer.max())
     tables = {}
     for table in DERIVED:
-        parts = []
-        for i, folder in enumerate(layers):
-            name = f"rx_{table}_{tag}" + (f"_{i}" if len(layers) > 1 else "")
-            part = backend.read_parquet(store.layer_file(location, folder, f"{table}.parquet"), table_name=name)
-            for later in retired[i:]:
-                part = part.anti_join(later, "caseid")
-            parts.append(part)
-        tables[table] = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
+        parts = [read(f, f"{table}.parquet", f"rx_{table}_{tag}_{i}").mutate(_layer=ibis.literal(i))
+                 for i, f in enumerate(layers)]
+        rows = parts[0].union(*parts[1:])
+        tables[table] = rows.anti_join(last, [rows.caseid == last.caseid, last.upto > rows._layer]).drop("_layer")
     return tables
 
 
