@@ -220,3 +220,23 @@ def test_the_command_adds_one_quarter_as_an_update_and_says_so(synth, tmp_path, 
         main(["faers", "dedup", "--warehouse", str(folded), "--synonyms", synonyms])
     assert not exc.value.code and store.local_layers(folded) == [""]
     _assert_same_tables(Warehouse(wh), Warehouse(folded))
+
+
+def test_an_update_that_does_not_add_up_is_rebuilt_and_recorded(synth, rebuilt, tmp_path, monkeypatch):
+    """Should the update's cases ever disagree with the rebuild's count, the quarter is added by a
+    rebuild and dedup.json says why."""
+    _, truth, syn = synth
+    wh = Warehouse(tmp_path / "wh")
+    for q in truth.quarters[:-1]:
+        wh.ingest(_zip(synth, q), synonyms=syn)
+    real = dedup.update_derived
+
+    def off_by_one(root, doc, *args, **kwargs):
+        return real(root, {**doc, "after": doc["after"] + 1}, *args, **kwargs)
+
+    monkeypatch.setattr(dedup, "update_derived", off_by_one)
+    wh.ingest(_zip(synth, truth.quarters[-1]), synonyms=syn)
+    built = _dedup(wh)["built"]
+    assert built.startswith(f"rebuilt from every quarter (the update with {truth.quarters[-1]} did not add up: ")
+    assert store.local_layers(wh.path) == [""]
+    _assert_same_tables(wh, rebuilt)

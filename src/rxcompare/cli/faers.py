@@ -55,7 +55,10 @@ def faers_ingest(
     allow_missing: bool = typer.Option(False, "--allow-missing",
                                        help="ingest a quarter whose table file is absent or unreadable, recording it as missing"),
 ) -> None:
-    """Ingest quarters into the warehouse (atomic per quarter; the same file twice changes nothing)."""
+    """Ingest quarters into the warehouse (atomic per quarter; the same file twice changes nothing).
+
+    One quarter given alone is added to current case tables as an update layer; several are
+    deduplicated together once ingested."""
     from rxcompare.sources.faers.normalise import load_synonyms
     from rxcompare.sources.faers.warehouse import Warehouse
 

@@ -275,9 +275,10 @@ RULE = "one row per caseid: latest fda_dt, then highest primaryid; then cases on
 
 
 def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | None = None,
-                  names_cache: Path | None = None) -> DedupReport:
+                  names_cache: Path | None = None, why: str = "") -> DedupReport:
     """Deduplicate across ``quarters`` and write the derived tables and ``dedup.json`` into ``out``
-    (with ``drugnames.parquet``, the resolved names, read back from ``names_cache`` next time)."""
+    (with ``drugnames.parquet``, the resolved names, read back from ``names_cache`` next time);
+    ``why`` is recorded when a rebuild replaced an update."""
     if synonyms is None:
         synonyms = load_synonyms()
     manifests = {q: json.loads((d / "manifest.json").read_text(encoding="utf-8")) for q, d in quarters.items()}
@@ -312,7 +313,7 @@ def build_derived(quarters: dict[str, Path], out: Path, synonyms: Synonyms | Non
         "synonyms": len(synonyms.entries),
         "synonyms_fingerprint": synonyms_fingerprint(synonyms),
         "rule": RULE,
-        "built": "rebuilt from every quarter",
+        "built": "rebuilt from every quarter" + (f" ({why})" if why else ""),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         # each build distinct even when two build the same tables within one second: a demographic
         # match records the build it was made on (match._dedup_stamp)

@@ -314,14 +314,16 @@ def _rebuild_derived(root: Path, token: str, synonyms: Synonyms | None, steps: l
         synonyms = dedup.load_synonyms()
     adding = next(iter(staged)) if staged and len(staged) == 1 else None
     doc = dedup.updatable(root, synonyms, adding) if adding else None
+    why = ""
     if doc is not None and adding is not None:
         folder = f"{store.UPDATES}/{adding}-{token}"
         try:
             dedup.update_derived(root, doc, quarters, adding, derived, folder, synonyms, root / dedup.NAMES_FILE)
-        except dedup.NotAnUpdate:
+        except dedup.NotAnUpdate as exc:  # recorded in dedup.json: a fault of the update to look into
             shutil.rmtree(derived, ignore_errors=True)
+            why = f"the update with {adding} did not add up: {exc}"
         else:
             store.commit(root, token, [*steps, *dedup.update_steps(derived, root, folder)], cleanup)
             return
-    dedup.build_derived(quarters, derived, synonyms, root / dedup.NAMES_FILE)
+    dedup.build_derived(quarters, derived, synonyms, root / dedup.NAMES_FILE, why)
     store.commit(root, token, [*steps, *dedup.derived_steps(derived, root)], [*cleanup, root / store.UPDATES])
