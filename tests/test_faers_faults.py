@@ -224,6 +224,40 @@ def test_kill_at_every_rename_of_a_commit(replaced, synth, syn, tmp_path, what):
         assert not wh.status().needs_dedup
 
 
+def test_kill_at_every_rename_of_an_update(synth, syn, tmp_path):
+    """A quarter added as an update layer, killed at each rename of its commit: reopened, the
+    warehouse is the one before or the one after, and ingesting again gives the one after."""
+    synonyms = synth[0] / "synonyms.csv"
+    start = Warehouse(tmp_path / "start")
+    start.ingest(_zip(synth, 0), synonyms=syn)
+    after = Warehouse(tmp_path / "after")
+    shutil.copytree(start.path, after.path)
+    after.ingest(_zip(synth, 1), synonyms=syn)
+    assert len(store.local_layers(after.path)) == 2
+    fp_start, fp_after = _fingerprint(start), _fingerprint(after)
+    probe = tmp_path / "probe"
+    shutil.copytree(start.path, probe)
+    run = _child(0, probe, str(_zip(synth, 1)), synonyms)
+    assert run.returncode == 0, run.stderr
+    renames = int(run.stdout.split()[-1])
+    assert renames >= 5  # the quarter, its rejects, the layer, the names, dedup.json, the journal
+    for k in range(1, renames + 1):
+        wh_path = tmp_path / f"k{k}"
+        shutil.copytree(start.path, wh_path)
+        run = _child(k, wh_path, str(_zip(synth, 1)), synonyms)
+        assert run.returncode == -signal.SIGKILL, (k, run.stderr)
+        wh = Warehouse(wh_path)
+        st = wh.status()
+        assert not st.damaged and not any(q.damaged for q in st.quarters), (k, st)
+        _no_leftovers(wh_path)
+        held = sorted(f"{store.UPDATES}/{p.name}" for p in (wh_path / store.UPDATES).glob("*"))
+        assert held == store.local_layers(wh_path)[1:], k  # no layer dedup.json does not list
+        assert _fingerprint(wh) in (fp_start, fp_after), k
+        wh.ingest(_zip(synth, 1), synonyms=syn)
+        assert _fingerprint(wh) == fp_after, k
+        assert len(store.local_layers(wh_path)) == 2 and not wh.status().needs_dedup
+
+
 def test_replaced_quarter_left_by_an_older_version_is_restored(replaced, tmp_path):
     """The state the issue found (killed between rename(final -> .old) and rename(.tmp -> final)
     under the former commit): the old quarter is put back, not deleted."""
