@@ -116,7 +116,7 @@ VERDICT_SUMMARY = (
 # filled in from the evidence.
 ANSWER_NONE = (
     "The evidence here does not show either medicine to be safer overall: no point favours one "
-    "of them; {nd} point(s) differ, {ns} are shared by both labels, and {ng} cannot be compared "
+    "of them; {nd} point(s) differ, {ns} are shared by both, and {ng} cannot be compared "
     "because the pack lacks a label section."
 )
 ANSWER_FAVOURED = "{drug} on {n} point(s) ({grades})"

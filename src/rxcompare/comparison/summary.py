@@ -10,7 +10,7 @@ phrases of :mod:`rxcompare.comparison.phrases`. The lines, in order:
 - what differs: findings of kind ``differs`` (figures, a statement in one label only, quoted
   instructions), trial figures against each trial's own comparator, post-marketing head-to-head
   findings with a direction;
-- what both labels share: one line per warning both labels address, with the sections;
+- what both share: one line per warning both address, with the label sections or other documents;
 - what this comparison cannot tell: no head-to-head trial, different comparators, no
   post-marketing source;
 - coverage: per drug, the label sections the pack does not hold and the commands that fill them.
@@ -32,7 +32,7 @@ from rxcompare.models import (
 
 # Label sections the comparison reads (BW = boxed warning), in label order.
 SECTIONS = ("BW", "1", "2", "4", "5", "6", "8", "12")
-# Dimensions whose shared topics are warnings ("what both labels share").
+# Dimensions whose shared topics are warnings ("what both share").
 WARNING_DIMENSIONS = (
     "administration_reactions", "infections", "vaccinations", "malignancy", "immunoglobulins",
     "pregnancy", "other_warnings",

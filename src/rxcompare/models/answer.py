@@ -70,7 +70,7 @@ NOT_IN_PACK = "not in pack"
 # How the two sides of a finding relate (Finding.kind); the summary groups findings by it.
 FINDING_KINDS = {
     "differs": "the evidence differs between the two (figures, or a statement in one label only)",
-    "shared": "both labels address the topic",
+    "shared": "both drugs' documents address the topic (their labels, or summaries of them)",
     "same": "both give the same figure",
     "gap": "the knowledge pack does not hold the label section for one or both drugs",
     "absent": "neither label states anything on the topic (both sections held in full)",

@@ -103,7 +103,9 @@ def drug_title(comparison: Comparison, side: str) -> str:
 SUMMARY_GROUPS = (
     ("notices", "Read first", "Read first"),
     ("differs", "What differs", "What is different"),
-    ("shared", "What both labels share", "What both labels say"),
+    # "both", not "both labels": a shared point may rest on a secondary summary (each line names its
+    # documents)
+    ("shared", "What both share", "What both say"),
     ("cannot_tell", "What this comparison cannot tell", "What we cannot tell from this"),
     ("coverage", "What the pack holds", "What information we have"),
 )
