@@ -194,8 +194,8 @@ def test_a_copy_with_its_layers_is_read_from_a_url(synth, rebuilt, tmp_path):
     assert got == {n: len(_rows(rebuilt, n)) for n in DERIVED}
 
 
-def test_the_command_adds_one_quarter_as_an_update_and_says_so(synth, tmp_path, capsys):
-    """`faers ingest` of one quarter into current case tables adds a layer; a batch rebuilds once."""
+def test_the_command_adds_quarters_as_updates_and_says_so(synth, tmp_path, capsys):
+    """`faers ingest` into current case tables adds a layer per quarter; into none, builds once."""
     from rxcompare.cli import main
 
     _, truth, _ = synth
@@ -208,11 +208,10 @@ def test_the_command_adds_one_quarter_as_an_update_and_says_so(synth, tmp_path, 
         assert not exc.value.code
         return " ".join(capsys.readouterr().out.split())
 
-    out = ingest(*(_zip(synth, q) for q in truth.quarters[:2]))
+    out = ingest(*(_zip(synth, q) for q in truth.quarters[:2]))  # no case tables yet: one build
     assert _dedup(Warehouse(wh))["built"] == "rebuilt from every quarter" and "update layers" not in out
-    for q in truth.quarters[2:]:
-        out = ingest(_zip(synth, q))
-        assert _dedup(Warehouse(wh))["built"] == f"updated with {q}"
+    out = ingest(*(_zip(synth, q) for q in truth.quarters[2:]))  # current tables: a layer each
+    assert _dedup(Warehouse(wh))["built"] == f"updated with {truth.quarters[-1]}"
     assert f"case tables: {', '.join(truth.quarters[2:])} added as update layers" in out
     folded = tmp_path / "folded"
     shutil.copytree(wh, folded)

@@ -57,8 +57,9 @@ def faers_ingest(
 ) -> None:
     """Ingest quarters into the warehouse (atomic per quarter; the same file twice changes nothing).
 
-    One quarter given alone is added to current case tables as an update layer; several are
-    deduplicated together once ingested."""
+    Quarters are added to current case tables as update layers (up to 8, then a rebuild folds
+    them); into a warehouse without current case tables they are ingested, then deduplicated once."""
+    from rxcompare.sources.faers.dedup import MAX_UPDATES
     from rxcompare.sources.faers.normalise import load_synonyms
     from rxcompare.sources.faers.warehouse import Warehouse
 
@@ -66,8 +67,11 @@ def faers_ingest(
     syn = load_synonyms(synonyms)
     bar, update = _faers_progress()
     results = []
-    # one quarter is added to current case tables as an update layer; a batch is deduplicated once
-    batch = len(paths) > 1
+    # quarters are added to current case tables as update layers while there is room for them
+    # (each costs about a one-quarter build); else they are all ingested, then deduplicated once
+    st = wh.status()
+    room = MAX_UPDATES - len(st.updates) if st.dedup is not None and not st.needs_dedup else 0
+    batch = len(paths) > max(room, 1)
     with bar:
         try:
             for p in paths:
