@@ -11,7 +11,10 @@ job's writes are flushed to disk (``os.sync``, not timed):
 - ``rxcompare``: ``Warehouse.ingest(zip)`` into an empty warehouse: every check, the rejects list, the
   quarter's Parquet files and the deduplicated case tables with normalised drug names;
 - ``pandas baseline``: the zip extracted, then ``bench/pandas_baseline.py`` (read_csv, drop_duplicates, str ops,
-  to_parquet) on the folder.
+  to_parquet) on the folder;
+- ``duckdb COPY from pipes`` (``--pipes``): the same COPY with each member streamed from the zip into
+  a named pipe DuckDB reads (no extraction to disk), to set beside unzip + COPY: DuckDB parses a
+  pipe on one thread, a file in parallel.
 
 It prints the median wall and CPU seconds and the peak RSS (the child's own high-water mark) of each job, the
 ratio of rxcompare to the limit (unzip + COPY) and of pandas to rxcompare, and writes a CSV under
@@ -53,6 +56,28 @@ for f in sorted(pathlib.Path(sys.argv[1]).rglob("*.txt")):
 print(n)
 """
 
+DUCKDB_PIPES = """
+import os, pathlib, sys, threading, zipfile, duckdb
+con = duckdb.connect(config={"preserve_insertion_order": False})
+con.execute("SET enable_progress_bar=false")
+zf, n = zipfile.ZipFile(sys.argv[1]), 0
+for member in sorted(m for m in zf.namelist() if m.upper().startswith("ASCII/") and m.upper().endswith(".TXT")):
+    stem = pathlib.PurePosixPath(member).stem
+    pipe, out = pathlib.Path(sys.argv[2]) / (stem + ".pipe"), pathlib.Path(sys.argv[2]) / (stem + ".parquet")
+    os.mkfifo(pipe)
+    def feed(member=member, pipe=pipe):
+        with zf.open(member) as src, open(pipe, "wb") as dst:
+            while block := src.read(1 << 20):
+                dst.write(block)
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    n += con.execute(f"COPY (SELECT * FROM read_csv('{pipe}', delim='$', quote='', escape='', header=true, "
+                     f"all_varchar=true)) TO '{out}' (FORMAT parquet, COMPRESSION zstd)").fetchone()[0]
+    feeder.join()
+    pipe.unlink()
+print(n)
+"""
+
 RXCOMPARE = """
 import sys
 from rxcompare.sources.faers.normalise import load_synonyms
@@ -75,6 +100,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported")
     ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument("--pipes", action="store_true", help="also run the COPY from named pipes (no extraction)")
     ap.add_argument("--before", metavar="SRC", help="also run the ingest with rxcompare imported from SRC "
                     "(e.g. the src folder of `git archive` of an older commit): job 'rxcompare (before)'")
     args = ap.parse_args()
@@ -97,6 +123,9 @@ def main() -> None:
                 ("duckdb COPY", [py, "-c", DUCKDB_COPY, str(work / "x"), str(work)]),
                 ("rxcompare", [py, "-c", RXCOMPARE, str(zpath), str(work / "wh"), str(synonyms)]),
             ]
+            if args.pipes:
+                (work / "pipes").mkdir()
+                jobs.append(("duckdb COPY from pipes", [py, "-c", DUCKDB_PIPES, str(zpath), str(work / "pipes")]))
             if args.before:
                 jobs.append(("rxcompare (before)", [py, "-c", RXCOMPARE, str(zpath), str(work / "wh0"), str(synonyms)]))
             if not args.skip_pandas:
@@ -126,6 +155,8 @@ def main() -> None:
     if "rxcompare (before)" in med:
         b = med["rxcompare (before)"][0]
         print(f"before: {b / limit:.2f} x the limit; after / before: {rx / b:.2f}")
+    if "duckdb COPY from pipes" in med:
+        print(f"COPY from pipes (no extraction) / limit (unzip + COPY): {med['duckdb COPY from pipes'][0] / limit:.2f}")
     if "pandas baseline" in med:
         print(f"pandas / rxcompare: {med['pandas baseline'][0] / rx:.2f} (target >= 5); in CPU seconds "
               f"{med['pandas baseline'][2] / med['rxcompare'][2]:.2f}")
