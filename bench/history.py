@@ -135,6 +135,7 @@ def main() -> None:
         def same_pairs(a: str, b: str) -> None:
             """Every pair's counts and statistics equal in two all-pairs outputs (DuckDB, out of core)."""
             con = duckdb.connect()
+            con.execute("SET enable_progress_bar = false")
             x, y = (f"read_parquet('{outputs[n]}')" for n in (a, b))
             differ = con.execute(f"SELECT (SELECT count(*) FROM (SELECT * FROM {x} EXCEPT ALL SELECT * FROM {y})) "
                                  f"+ (SELECT count(*) FROM (SELECT * FROM {y} EXCEPT ALL SELECT * FROM {x}))").fetchone()[0]
