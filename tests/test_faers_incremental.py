@@ -239,3 +239,25 @@ def test_an_update_that_does_not_add_up_is_rebuilt_and_recorded(synth, rebuilt, 
     assert built.startswith(f"rebuilt from every quarter (the update with {truth.quarters[-1]} did not add up: ")
     assert store.local_layers(wh.path) == [""]
     _assert_same_tables(wh, rebuilt)
+
+
+def test_web_suggestions_are_read_again_when_a_quarter_is_added_as_a_layer(synth, tmp_path):
+    """A layer leaves case_drugs.parquet as it was; the suggestions still see the new quarter."""
+    from rxcompare.sources.pack import load_pack
+    from rxcompare.web.suggest import DrugIndex
+
+    _, truth, syn = synth
+    wh = Warehouse(tmp_path / "wh")
+    for q in truth.quarters[:-1]:
+        wh.ingest(_zip(synth, q), synonyms=syn)
+    index = DrugIndex(load_pack(), wh.path)
+    before = index.warehouse_names()
+    assert index.ready()
+    wh.ingest(_zip(synth, truth.quarters[-1]), synonyms=syn)
+    assert _dedup(wh)["built"] == f"updated with {truth.quarters[-1]}"
+    assert not index.ready()
+    after = index.warehouse_names()
+    con = wh.connect()
+    want = con.execute("SELECT ingredient, count(DISTINCT caseid) FROM case_drugs WHERE ingredient <> '' "
+                       "GROUP BY ingredient").fetchall()
+    assert sorted((name, n) for _, name, n in after) == sorted(want) and after != before
