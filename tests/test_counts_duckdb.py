@@ -26,14 +26,16 @@ from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
 
 
-def synthetic_warehouse(root: Path, **synth) -> Warehouse:
+def synthetic_warehouse(root: Path, layers: bool = False, **synth) -> Warehouse:
     """Synthetic quarters (``synth_quarters(**synth)``, truth beside them in ``root/q``) ingested
-    into ``root/wh``; shared by the warehouse test modules."""
+    into ``root/wh`` and deduplicated once (``layers``: each quarter after the first added as an
+    update layer); shared by the warehouse test modules."""
     truth = synth_quarters(root / "q", **synth)
     wh = Warehouse(root / "wh")
     syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
     for i, q in enumerate(truth.quarters):
-        wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=i == len(truth.quarters) - 1)
+        wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn,
+                  rebuild=layers or i == len(truth.quarters) - 1)
     return wh
 
 

@@ -22,6 +22,7 @@ import pytest
 from test_counts_duckdb import run_cli, synthetic_warehouse
 
 from rxcompare.cli import main
+from rxcompare.sources.faers import store
 from rxcompare.sources.faers.engines import spark_available
 
 pytestmark = pytest.mark.spark
@@ -55,8 +56,12 @@ def cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    return synthetic_warehouse(tmp_path_factory.mktemp("cluster_wh"), reports=3000, quarters=3, seed=2,
-                               drugs=250, events=300)
+    """Three quarters, the first built and the two others added as update layers: the executors
+    read every layer and the case ids each retires."""
+    wh = synthetic_warehouse(tmp_path_factory.mktemp("cluster_wh"), reports=3000, quarters=3, seed=2,
+                             drugs=250, events=300, layers=True)
+    assert len(store.local_layers(wh.path)) == 3
+    return wh
 
 
 def _same(x: np.ndarray, y: np.ndarray) -> bool:
