@@ -3,9 +3,10 @@
 Steps: find the quarter's table files and copy them to a staging folder as UTF-8 within the size caps
 (:mod:`.sourcefiles`), parse each table with DuckDB's CSV reader and write it as Parquet, keeping every
 line that cannot be loaded in the rejects list with file, line, field and raw text (:mod:`.tables`),
-write ``deleted.parquet`` and ``manifest.json``,
-rebuild the derived case tables (:mod:`.dedup`) from the staged quarter, and only then move
-everything into place. An error anywhere leaves the warehouse as it was; the same file twice is a no-op.
+write ``deleted.parquet`` and ``manifest.json``, add the staged quarter to the derived case tables
+(:mod:`.dedup`: an update layer over current tables, else a rebuild from every quarter), and only
+then move everything into place. An error anywhere leaves the warehouse as it was; the same file
+twice is a no-op.
 """
 
 from __future__ import annotations
@@ -239,9 +240,10 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
                    max_ratio: float | None = None) -> IngestResult:
     """Ingest one quarter (a ``faers_ascii_YYYYqN.zip`` / ``aers_ascii_YYYYqN.zip`` or its extracted folder).
 
-    Atomic: the quarter is staged in a temporary folder, the derived case tables are rebuilt from
-    it, and only then is everything moved into place by one commit (:mod:`.store`: a kill at any
-    point leaves the old warehouse or the new one); any error leaves the warehouse as it was.
+    Atomic: the quarter is staged in a temporary folder, added to the derived case tables (an
+    update layer over current tables, else a rebuild from every quarter), and only then is
+    everything moved into place by one commit (:mod:`.store`: a kill at any point leaves the old
+    warehouse or the new one); any error leaves the warehouse as it was.
     Idempotent: a source whose sha256 equals the ingested one's is a no-op (``skipped``) unless the
     stored quarter is damaged (then it is rebuilt). A different file for the same quarter replaces it.
     ``strict`` turns the first rejected or flagged line into a :class:`FaersError` naming file, line
