@@ -3,11 +3,13 @@ quarter; what the layers hold together must equal a rebuild, whatever order the 
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 
 from rxcompare.sources.faers import dedup, store
 from rxcompare.sources.faers.engines import connect_engine
@@ -261,3 +263,21 @@ def test_web_suggestions_are_read_again_when_a_quarter_is_added_as_a_layer(synth
     want = con.execute("SELECT ingredient, count(DISTINCT caseid) FROM case_drugs WHERE ingredient <> '' "
                        "GROUP BY ingredient").fetchall()
     assert sorted((name, n) for _, name, n in after) == sorted(want) and after != before
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))), ids=lambda o: "".join(map(str, o)))
+def test_real_quarters_added_in_any_order_equal_a_rebuild(order, tmp_path):
+    """FDA's own rows (cut-down samples): a legacy AERS quarter and two FAERS quarters, one with its
+    deleted-case list, added one by one in every order, equal one rebuild from all three."""
+    zips = [shared_path("faers-ascii", n) for n in
+            ("aers_ascii_2004q1.zip", "faers_ascii_2017q2.zip", "faers_ascii_2022Q4.zip")]
+    syn = load_synonyms(None)
+    ref = Warehouse(tmp_path / "ref")
+    for z in zips:
+        ref.ingest(z, synonyms=syn, rebuild=False, allow_missing=True)
+    ref.dedupe(syn)
+    wh = Warehouse(tmp_path / "wh")
+    for i in order:
+        wh.ingest(zips[i], synonyms=syn, allow_missing=True)
+    assert len(store.local_layers(wh.path)) == 3
+    _assert_same_tables(wh, ref)
