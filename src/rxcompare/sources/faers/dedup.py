@@ -337,10 +337,8 @@ def updatable(root: Path, synonyms: Synonyms, adding: str) -> dict | None:
     """The record (dedup.json) of derived tables that quarter ``adding`` can be added to as an
     update layer, or None when they must be rebuilt: missing, damaged or stale, built with other
     synonyms, already holding ``adding`` (a replaced quarter), or holding :data:`MAX_UPDATES` layers."""
-    if store.derived_problems(root):
-        return None
-    doc, _ = store.read_dedup(root)
-    if (doc is None or adding in doc["quarters"] or len(store.derived_layers(doc)) > MAX_UPDATES
+    doc, problems = store.derived_state(root)
+    if (problems or doc is None or adding in doc["quarters"] or len(store.derived_layers(doc)) > MAX_UPDATES
             or doc.get("synonyms_fingerprint") != synonyms_fingerprint(synonyms)):
         return None
     return doc

@@ -401,22 +401,26 @@ def held_quarters(root: Path) -> dict[str, tuple[dict | None, list[str]]]:
     return {q: read_manifest(d) for q, d in quarter_dirs(root).items()}
 
 
-def derived_problems(root: Path) -> list[str]:
-    """Why the derived case tables cannot be used as they are (empty when they can): missing,
-    damaged, or built from other quarters than those held (stale)."""
+def derived_state(root: Path) -> tuple[dict | None, list[str]]:
+    """The derived case tables' record (dedup.json) and why they cannot be used as they are (empty
+    when they can): missing, damaged, or built from other quarters than those held (stale)."""
     root = Path(root)
     doc, problems = read_dedup(root)
-    held = held_quarters(root)
     if doc is None and not problems:
-        return ["it has no case tables yet"]
+        return None, ["it has no case tables yet"]
     if problems:
-        return problems
-    have = {q: (m or {}).get("sha256") for q, (m, _) in held.items()}
+        return doc, problems
+    have = {q: (m or {}).get("sha256") for q, (m, _) in held_quarters(root).items()}
     built = doc["quarters"] if isinstance(doc["quarters"], dict) else {}
     if built != have:
         changed = sorted(set(built) ^ set(have) | {q for q in set(built) & set(have) if built[q] != have[q]})
-        return [f"the case tables were built from other quarters than it holds (changed: {', '.join(changed)})"]
-    return []
+        return doc, [f"the case tables were built from other quarters than it holds (changed: {', '.join(changed)})"]
+    return doc, []
+
+
+def derived_problems(root: Path) -> list[str]:
+    """Why the derived case tables cannot be used as they are (:func:`derived_state`)."""
+    return derived_state(root)[1]
 
 
 def require_current(root: Path) -> None:
