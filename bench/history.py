@@ -174,16 +174,14 @@ def main() -> None:
             same_pairs(layered, "pairs (folded)")
         else:
             pairs = all_pairs(wh, "all pairs")
-    if args.one_by_one:
-        print(f"\n{len(truth['quarters'])} quarters ingested one by one: {after:,} cases, {pairs:,} pairs")
+    if args.one_by_one or args.add_last:
+        print(f"\n{len(truth['quarters'])} quarters ingested one by one" if args.one_by_one else
+              f"\n{len(truth['quarters']) - 1} quarters held, then the last added", end="")
+        print(f": {after:,} cases, {pairs:,} pairs\n{'step':<28}{'seconds':>10}")
         for name, dt in steps:
-            print(f"{name:<18}{dt:>10.1f}")
-        return
-    if args.add_last:
-        print(f"\n{len(truth['quarters']) - 1} quarters held, then the last added: {after:,} cases, {pairs:,} pairs")
-        print(f"{'step':<18}{'seconds':>10}")
-        for name, dt in steps:
-            print(f"{name:<18}{dt:>10.1f}")
+            print(f"{name:<28}{dt:>10.1f}")
+        if args.one_by_one:
+            return
         times = dict(steps)
         print(f"adding a quarter: update {times['add (update)']:.1f} s vs ingest + rebuild {times['add (rebuild)']:.1f} s "
               f"({times['add (update)'] / times['add (rebuild)']:.2f}x); all pairs read through the update layer "
