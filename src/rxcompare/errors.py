@@ -30,11 +30,13 @@ class ConfigError(RxCompareError):
 
 
 class UnknownDrugError(RxCompareError):
-    """A name that matches no medicine rxcompare knows; ``suggestions`` holds the closest names."""
+    """A name that matches no medicine rxcompare knows; ``suggestions`` holds the closest names and
+    ``position`` which of two names it was (0 or 1), when known."""
 
-    def __init__(self, message: str, suggestions: tuple[str, ...] = ()):
+    def __init__(self, message: str, suggestions: tuple[str, ...] = (), position: int | None = None):
         super().__init__(message)
         self.suggestions = suggestions
+        self.position = position
 
 
 class AmbiguousDrugError(UnknownDrugError):

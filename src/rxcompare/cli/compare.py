@@ -47,35 +47,16 @@ def run_compare(
     indication: Optional[str], pack_file: Optional[Path], width: Optional[int],
     warehouse: Optional[Path] = None, online: bool = False,
 ) -> None:
-    """Resolve the two names, compare them on every source at hand, render, write."""
-    from rxcompare.comparison import compare_drugs
-    from rxcompare.resolver import resolve_pair
-    from rxcompare.sources.ctgov import RegistrySource
+    """Compare the two names on every source at hand (:func:`rxcompare.comparison.compare`), render,
+    write."""
+    from rxcompare.comparison import compare
 
     check_format(fmt, FORMATS)
-    pack = load_pack(pack_file)
-    if online:
-        from rxcompare.sources.pack_update import online_pack
-
-        pack = online_pack(pack, (a, b))
-    da, db = resolve_pair(a, b, pack, indication=indication)
-    source, missing = _postmarketing_source(warehouse, online)
-    comparison = compare_drugs(
-        da, db, pack, factors=tuple(factors), audience=audience, postmarketing=source,
-        postmarketing_missing=missing, indication=indication, trials=RegistrySource(online=online),
+    comparison = compare(
+        a, b, pack=load_pack(pack_file), factors=tuple(factors), audience=audience,
+        indication=indication, online=online, warehouse=warehouse,
     )
-    if online:
-        from rxcompare.sources.pack_update import with_label_notices
-
-        comparison = with_label_notices(comparison, pack)
     write_output(_render(comparison, fmt, width), output)
-
-
-def _postmarketing_source(warehouse: Optional[Path], online: bool):
-    """The post-marketing source to use, or (None, why there is none)."""
-    from rxcompare.sources.postmarketing import pick_source
-
-    return pick_source(warehouse, online)
 
 
 _FACTOR_HELP = "patient factor: prior_immunosuppressant, hbv_positive, planning_pregnancy, needle_averse"

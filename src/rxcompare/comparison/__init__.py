@@ -5,7 +5,9 @@ Each dimension function takes both drugs' :class:`Evidence` and returns findings
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from typing import Any
 
 from rxcompare.comparison import phrases as ph
 from rxcompare.comparison.administration import (
@@ -29,9 +31,9 @@ from rxcompare.comparison.postmarketing import PostMarketingSource, absent
 from rxcompare.comparison.summary import build_summary
 from rxcompare.comparison.trials import registry_provenance, trial_reactions
 from rxcompare.comparison.verdict import build_verdict
-from rxcompare.errors import ConfigError, QuestionError
+from rxcompare.errors import ConfigError, QuestionError, UnknownDrugError
 from rxcompare.models import Comparison, Dimension, Drug
-from rxcompare.resolver import find_mentions, resolve_pair
+from rxcompare.resolver import candidates, find_mentions, resolve_pair
 from rxcompare.sources.pack import Pack, load_pack
 
 DIMENSION_FUNCTIONS = {
@@ -120,6 +122,9 @@ def _postmarketing(ea, eb, pack, source, missing, indication):
     return postmarketing_findings(ea, eb, pack, source, indication)
 
 
+_NO_SOURCE = "no FAERS warehouse or online source was given."
+
+
 def compare(
     a: str,
     b: str,
@@ -128,14 +133,71 @@ def compare(
     factors: tuple[str, ...] = (),
     audience: str = "clinician",
     indication: str | None = None,
+    online: bool = False,
+    warehouse: str | os.PathLike[str] | None = None,
     postmarketing: PostMarketingSource | None = None,
+    postmarketing_missing: str | None = None,
+    trials: Any = None,
 ) -> Comparison:
-    """Resolve two names and compare them: ``rxcompare.compare("kesimpta", "ocrevus")``."""
+    """The one comparison pipeline, for the library, the command line and the web app:
+    ``rxcompare.compare("kesimpta", "ocrevus")``.
+
+    1. the pack (``pack``, else the user pack or the embedded one); with ``online``, plus the openFDA
+       label of each name it does not hold;
+    2. both names resolved (an :class:`UnknownDrugError` carries ``position`` 0 or 1: which name);
+    3. the post-marketing source: ``postmarketing`` when given, else the warehouse (``warehouse``, or
+       the configured one when it holds cases), else openFDA with ``online``, else none (the
+       comparison says so, with ``postmarketing_missing`` or the reason found);
+    4. registry trials: ``trials`` (a :class:`~rxcompare.sources.ctgov.RegistrySource`), else the
+       ClinicalTrials.gov cache (fetched with ``online``);
+    5. :func:`compare_drugs`, and with ``online`` a notice for a label DailyMed lists in a newer
+       version.
+    """
     pack = pack or load_pack()
-    da, db = resolve_pair(a, b, pack, indication=indication)
-    return compare_drugs(
-        da, db, pack, factors=factors, audience=audience, postmarketing=postmarketing, indication=indication
+    if online:
+        pack = _with_online_labels(pack, (a, b))
+    da, db = _resolve(a, b, pack, indication)
+    missing = postmarketing_missing or _NO_SOURCE
+    if postmarketing is None:
+        from rxcompare.sources.postmarketing import pick_source
+
+        postmarketing, why = pick_source(warehouse, online)
+        missing = postmarketing_missing or why or missing
+    if trials is None:
+        from rxcompare.sources.ctgov import RegistrySource
+
+        trials = RegistrySource(online=online)
+    comparison = compare_drugs(
+        da, db, pack, factors=factors, audience=audience, postmarketing=postmarketing,
+        postmarketing_missing=missing, indication=indication, trials=trials,
     )
+    if online:
+        from rxcompare.sources.pack_update import with_label_notices
+
+        comparison = with_label_notices(comparison, pack)
+    return comparison
+
+
+def _with_online_labels(pack: Pack, names: tuple[str, str]) -> Pack:
+    from rxcompare.sources.pack_update import online_pack
+
+    for position, name in enumerate(names):
+        try:
+            pack = online_pack(pack, (name,))
+        except UnknownDrugError as exc:
+            exc.position = position
+            raise
+    return pack
+
+
+def _resolve(a: str, b: str, pack: Pack, indication: str | None) -> tuple[Drug, Drug]:
+    try:
+        return resolve_pair(a, b, pack, indication=indication)
+    except UnknownDrugError as exc:
+        if getattr(exc, "position", None) is None:
+            ids_a, ids_b = candidates(a, pack)[0], candidates(b, pack)[0]
+            exc.position = 0 if not ids_a else 1 if not ids_b else 0 if len(ids_a) > 1 else 1
+        raise
 
 
 def names_in_question(question: str, pack: Pack | None = None) -> tuple[str, str]:

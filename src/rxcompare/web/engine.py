@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rxcompare import __version__, settings
-from rxcompare.comparison import compare_drugs
+from rxcompare.comparison import compare
 from rxcompare.comparison.evidence import gather
 from rxcompare.comparison.head_to_head import scored_postmarketing
 from rxcompare.errors import QuestionError, SourceError, UnknownDrugError
@@ -149,37 +149,18 @@ class Engine:
     def _comparison(
         self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
     ) -> Comparison:
-        pack = self._online_pack(a, b) if self.online else self.pack
-        da, db = self.resolve(a, b, pack=pack)
-        comparison = compare_drugs(
-            da,
-            db,
-            pack,
-            factors=factors,
-            audience=audience,
-            postmarketing=self.postmarketing,
-            postmarketing_missing=self.missing,
-            trials=self.trials,
-        )
-        if self.online:  # as `rxcompare compare --online` does
-            from rxcompare.sources.pack_update import with_label_notices
-
-            comparison = with_label_notices(comparison, pack)
-        return comparison
-
-    def _online_pack(self, a: str, b: str) -> Pack:
-        """The pack plus openFDA labels of the names it cannot match; a name openFDA does not know
-        is the error of its field."""
-        from rxcompare.sources.pack_update import online_pack
-
-        pack = self.pack
-        for field, name in (("a", a), ("b", b)):
-            self._check(field, name)
-            try:
-                pack = online_pack(pack, (name,))
-            except UnknownDrugError as exc:
-                raise FieldError(field, exc) from None
-        return pack
+        """The library's one pipeline (:func:`rxcompare.comparison.compare`), with a name's error
+        given to its field."""
+        self._check("a", a)
+        self._check("b", b)
+        try:
+            return compare(
+                a, b, pack=self.pack, factors=factors, audience=audience, online=self.online,
+                postmarketing=self.postmarketing, postmarketing_missing=self.missing,
+                trials=self.trials,
+            )
+        except UnknownDrugError as exc:
+            raise FieldError("b" if exc.position == 1 else "a", exc) from None
 
     def _compare_json(
         self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
