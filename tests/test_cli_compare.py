@@ -68,12 +68,12 @@ def test_one_name_only_is_a_usage_error(pack_file, capsys):
 
 
 def test_ask_answers_with_the_comparison(pack_file, capsys):
-    code, out, err = run(["ask", "Is Alphex safer than Betanib?", "--pack", pack_file, "-f", "markdown"], capsys)
+    code, out, err = run(["ask", "Is Alphex safer than Betanib?", "--pack", pack_file, "-f", "markdown", "--full"], capsys)
     assert code == 0 and "comparing alphex with betanib" in err
     assert out.startswith("# Alphex (alphamab) vs Betanib (betanib)")
     assert "What matters" not in out and "How it is given" in out  # patient wording by default for ask
     # the question typed without quotes, as people type it, is the same question
-    code, unquoted, err = run(["ask", "Is", "Alphex", "safer", "than", "Betanib?", "--pack", pack_file, "-f", "markdown"],
+    code, unquoted, err = run(["ask", "Is", "Alphex", "safer", "than", "Betanib?", "--pack", pack_file, "-f", "markdown", "--full"],
                               capsys)
     assert code == 0 and "comparing alphex with betanib" in err and unquoted == out
 

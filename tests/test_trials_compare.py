@@ -282,6 +282,6 @@ def test_web_app_shows_the_same_registry_trials_as_the_cli(env, pack, capsys, mo
 def test_registry_footnotes_say_what_was_read(env, pack, capsys):
     from rxcompare.render.common import SOURCE_CLASS_NOTES
 
-    md = run(capsys, "compare", "alphex", "betanib", "--pack", str(pack), "--online", "-f", "markdown")
+    md = run(capsys, "compare", "alphex", "betanib", "--pack", str(pack), "--online", "-f", "markdown", "--full")
     notes = [line for line in md.splitlines() if "clinicaltrials.gov/study/" in line and line[:1].isdigit()]
     assert notes and all(SOURCE_CLASS_NOTES["registry"] in line for line in notes)

@@ -22,13 +22,17 @@ from rxcompare.cli.common import (
 
 FORMATS = ("terminal", "markdown", "json", "html")
 FormatOption = typer.Option("terminal", "--format", "-f", help="terminal | markdown | json | html")
+FullOption = typer.Option(
+    False, "--full", help="the whole evidence, dimension by dimension (terminal, markdown); "
+    "by default the summary and a compact side-by-side table"
+)
 
 
-def _render(comparison, fmt: str, width: Optional[int]) -> str:
+def _render(comparison, fmt: str, width: Optional[int], full: bool = False) -> str:
     if fmt == "markdown":
         from rxcompare.render.markdown import render_markdown
 
-        return render_markdown(comparison)
+        return render_markdown(comparison, full=full)
     if fmt == "json":
         from rxcompare.render.json import render_json
 
@@ -39,13 +43,13 @@ def _render(comparison, fmt: str, width: Optional[int]) -> str:
         return render_html(comparison)
     from rxcompare.render.terminal import render_terminal
 
-    return render_terminal(comparison, width=width or out.width, color=out.is_terminal)
+    return render_terminal(comparison, width=width or out.width, color=out.is_terminal, full=full)
 
 
 def run_compare(
     a: str, b: str, fmt: str, output: Optional[Path], factors: list[str], audience: str,
     indication: Optional[str], pack_file: Optional[Path], width: Optional[int],
-    warehouse: Optional[Path] = None, online: bool = False,
+    warehouse: Optional[Path] = None, online: bool = False, full: bool = False,
 ) -> None:
     """Compare the two names on every source at hand (:func:`rxcompare.comparison.compare`), render,
     write."""
@@ -56,7 +60,7 @@ def run_compare(
         a, b, pack=load_pack(pack_file), factors=tuple(factors), audience=audience,
         indication=indication, online=online, warehouse=warehouse,
     )
-    write_output(_render(comparison, fmt, width), output)
+    write_output(_render(comparison, fmt, width, full), output)
 
 
 _FACTOR_HELP = "patient factor: prior_immunosuppressant, hbv_positive, planning_pregnancy, needle_averse"
@@ -78,6 +82,7 @@ def compare_cmd(
     online: Online = False,
     pack_file: PackFile = None,
     width: Width = None,
+    full: bool = FullOption,
 ) -> None:
     """Compare the safety of two medicines, dimension by dimension, with citations."""
     flags = {
@@ -87,7 +92,9 @@ def compare_cmd(
         "needle_averse": needle_averse,
     }
     factors = list(factor) + [k for k, v in flags.items() if v]
-    run_compare(drug_a, drug_b, fmt, output, factors, audience, indication, pack_file, width, warehouse, online)
+    run_compare(
+        drug_a, drug_b, fmt, output, factors, audience, indication, pack_file, width, warehouse, online, full
+    )
 
 
 def ask_cmd(
@@ -100,10 +107,11 @@ def ask_cmd(
     online: Online = False,
     pack_file: PackFile = None,
     width: Width = None,
+    full: bool = FullOption,
 ) -> None:
     """Answer a free-text question naming two medicines with their comparison."""
     from rxcompare.comparison import names_in_question
 
     a, b = names_in_question(" ".join(question), load_pack(pack_file))
     err.print(f"comparing {a} with {b}", highlight=False)
-    run_compare(a, b, fmt, output, [], audience, None, pack_file, width, warehouse, online)
+    run_compare(a, b, fmt, output, [], audience, None, pack_file, width, warehouse, online, full)

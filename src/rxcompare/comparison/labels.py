@@ -236,11 +236,44 @@ def pregnancy(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
 
 
 def other_warnings(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
+    """The boxed warnings, the contraindications, and every warning the two labels carry that no
+    other dimension shows, topic by topic as :func:`~rxcompare.comparison.align.align` pairs them."""
+    from rxcompare.comparison.align import align
+
     out = [topic_finding("other_warnings", "boxed_warning", a, b)]
     out.append(quoted(topic_finding("other_warnings", "contraindication", a, b, silence_favours=False), a, b))
-    for t in ("warning.colitis", "warning.liver_injury", "warning.other"):
-        out.append(topic_finding("other_warnings", t, a, b))
+    out += [aligned_finding("other_warnings", t, a, b) for t in align(a, b) if not t.own_dimension]
     return _present(out)
+
+
+def aligned_name(t) -> str:
+    """The name of an aligned warning topic: the vocabulary's, else the label's own title."""
+    return t.name or ph.topic_name(t.key)
+
+
+def aligned_finding(dimension: str, t, a: Evidence, b: Evidence) -> Finding:
+    """One finding on an aligned warning topic (:class:`~rxcompare.comparison.align.AlignedTopic`)."""
+    name = aligned_name(t)
+    cited = t.a + t.b
+    kw = {"a_text": texts(t.a) or NOT_IN_PACK, "b_text": texts(t.b) or NOT_IN_PACK}
+    if t.state == "both":
+        return finding(
+            dimension, t.key, ph.BOTH_WARN.format(topic=name), Favours.UNCLEAR, grade_of(cited),
+            cites(cited), kind="shared", **kw,
+        )
+    has, lacks = (a, b) if t.a else (b, a)
+    if t.state in ("only_a", "only_b"):
+        kw["a_text" if lacks is a else "b_text"] = ph.WARNS_NOT
+        favours = Favours.B if has is a else Favours.A
+        return finding(
+            dimension, t.key, ph.ONLY_WARNS.format(has=has.name, lacks=lacks.name, topic=name),
+            favours, grade_of(cited), cites(cited, [lacks.label]), caveats=(ph.SILENCE_CAVEAT,),
+            kind="differs", **kw,
+        )
+    return finding(
+        dimension, t.key, ph.GAP_WARNS.format(has=has.name, lacks=lacks.name, topic=name),
+        Favours.UNCLEAR, grade_of(cited), cites(cited, [lacks.label]), kind="gap", **kw,
+    )
 
 
 def monitoring(a: Evidence, b: Evidence) -> tuple[Finding, ...]:

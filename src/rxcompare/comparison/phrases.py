@@ -67,6 +67,16 @@ BOTH_STATE = "Both labels address {topic}."
 BOTH_ELSEWHERE = "Both labels address {topic}; for {who} the pack holds it only under {where}."
 ONLY_ONE = "Only the {has} label addresses {topic}; the {lacks} label states nothing on it."
 ONLY_ONE_MENTIONS = "Only the {has} label mentions {topic} (under {where}); the {lacks} label states nothing on it."
+BOTH_WARN = "Both labels warn of {topic}."
+ONLY_WARNS = (
+    "Only the {has} label warns of {topic}; the {lacks} label's warnings and precautions, held in "
+    "full, do not."
+)
+GAP_WARNS = (
+    "The {has} label warns of {topic}; the {lacks} label's warnings and precautions are not held in "
+    "full in the pack, so whether it does cannot be told here."
+)
+WARNS_NOT = "No warning on this in the warnings and precautions (held in full)."
 BOXED_ONLY = "Only the {has} label carries a boxed warning; the {lacks} label has none."
 NEITHER = "Neither label states anything on {topic}."
 LACKS = "The label states nothing on {topic}."
@@ -115,15 +125,26 @@ VERDICT_SUMMARY = (
 # The summary (comparison/summary.py): connective words only; names, figures and sections are
 # filled in from the evidence.
 ANSWER_NONE = (
-    "The evidence here does not show either medicine to be safer overall: no point favours one "
-    "of them; {nd} point(s) differ, {ns} are shared by both, and {ng} cannot be compared "
-    "because the pack lacks a label section."
+    "The evidence here does not show either medicine to be safer overall: below are {nd} "
+    "difference(s), none of which favours one of them, {ns} warning topic(s) both share, and {nc} "
+    "point(s) it cannot tell."
 )
-ANSWER_FAVOURED = "{drug} on {n} point(s) ({grades})"
+ANSWER_FAVOURED = "{n} favour(s) {drug}"
 ANSWER_SOME = (
-    "The evidence here favours {favoured}; it does not show either medicine to be safer overall, "
-    "because the points differ in weight and kind, and {ng} point(s) cannot be compared because "
-    "the pack lacks a label section."
+    "The evidence here does not show either medicine to be safer overall: of the {nd} "
+    "difference(s) below, {favoured}, but they differ in weight and kind, so this is not a "
+    "ranking; both share {ns} warning topic(s), and {nc} point(s) cannot be told."
+)
+FIGURE = "{measure}: {drug} {pct}% vs {comparator} {cpct}% ({trials})."
+FIGURE_H2H = "{measure}: {drug} {pct}% vs {comparator} {cpct}% ({trials}; head-to-head: the comparator is {other})."
+TRIALS_NOT_NAMED = "trials not named"
+GAP_WARNINGS = (
+    "The {has} label warns of {topics}; the {lacks} label's warnings and precautions are not held in "
+    "full in the pack, so whether it warns of them cannot be told here."
+)
+INDICATION_NOT_HELD = (
+    "The pack records no shared indication ({a}: {ia}; {b}: {ib}), but it does not hold both labels' "
+    "indications section in full, so a shared indication cannot be ruled out."
 )
 GRADE_NAMES = {
     "label": "label", "trial": "trial", "secondary": "secondary source",

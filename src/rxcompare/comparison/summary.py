@@ -18,6 +18,8 @@ phrases of :mod:`rxcompare.comparison.phrases`. The lines, in order:
 
 from __future__ import annotations
 
+import re
+
 from rxcompare.comparison import phrases as ph
 from rxcompare.comparison.evidence import Evidence, cites
 from rxcompare.models import (
@@ -32,11 +34,6 @@ from rxcompare.models import (
 
 # Label sections the comparison reads (BW = boxed warning), in label order.
 SECTIONS = ("BW", "1", "2", "4", "5", "6", "8", "12")
-# Dimensions whose shared topics are warnings ("what both share").
-WARNING_DIMENSIONS = (
-    "administration_reactions", "infections", "vaccinations", "malignancy", "immunoglobulins",
-    "pregnancy", "other_warnings",
-)
 MAX_TRIAL_LINES = 6
 
 
@@ -48,26 +45,16 @@ def _counted(dimensions: tuple[Dimension, ...]) -> list[Finding]:
     return [f for d in dimensions if d.key != "patient_factors" for f in d.findings]
 
 
-def _answer(a: Evidence, b: Evidence, findings: list[Finding]) -> SummaryLine:
-    fa = [f for f in findings if f.favours is Favours.A]
-    fb = [f for f in findings if f.favours is Favours.B]
-    gaps = sum(1 for f in findings if f.kind == "gap")
-    differs = sum(1 for f in findings if f.kind == "differs")
-    shared = sum(1 for f in findings if f.kind == "shared")
+def _answer(a: Evidence, b: Evidence, differs, shared, cannot) -> SummaryLine:
+    """The bottom line; the counts it gives are the lengths of the lists shown under it."""
+    fa = [line for line in differs if line.favours is Favours.A]
+    fb = [line for line in differs if line.favours is Favours.B]
+    counts = {"nd": len(differs), "ns": len(shared), "nc": len(cannot)}
     if not fa and not fb:
-        text = ph.ANSWER_NONE.format(nd=differs, ns=shared, ng=gaps)
-        return SummaryLine(text)
-    parts = [
-        ph.ANSWER_FAVOURED.format(drug=ev.name, n=len(group), grades=_grades(group))
-        for ev, group in ((a, fa), (b, fb)) if group
-    ]
-    text = ph.ANSWER_SOME.format(favoured=" and ".join(parts), ng=gaps)
-    return SummaryLine(text, cites(*(f.citations for f in fa + fb)))
-
-
-def _grades(group: list[Finding]) -> str:
-    words = dict.fromkeys(ph.GRADE_NAMES[f.grade.value] for f in group)
-    return ", ".join(words)
+        return SummaryLine(ph.ANSWER_NONE.format(**counts))
+    parts = [ph.ANSWER_FAVOURED.format(drug=ev.name, n=len(group)) for ev, group in ((a, fa), (b, fb)) if group]
+    text = ph.ANSWER_SOME.format(favoured=" and ".join(parts), **counts)
+    return SummaryLine(text, cites(*(line.citations for line in fa + fb)))
 
 
 def _shared_indication(a: Evidence, b: Evidence) -> bool:
@@ -78,9 +65,11 @@ def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[Summary
     out = []
     if not _shared_indication(a, b):
         facts = a.topic("indication") + b.topic("indication")
+        held = all("1" in ev.coverage or ev.topic("indication") for ev in (a, b))
+        template = ph.NO_SHARED_INDICATION if held else ph.INDICATION_NOT_HELD
         out.append(
             SummaryLine(
-                ph.NO_SHARED_INDICATION.format(
+                template.format(
                     a=a.name, b=b.name,
                     ia=", ".join(a.drug.product.indications) or ph.NO_INDICATION,
                     ib=", ".join(b.drug.product.indications) or ph.NO_INDICATION,
@@ -107,63 +96,114 @@ def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[Summary
     return out
 
 
-def _differs(findings: list[Finding]) -> list[SummaryLine]:
-    out, trials = [], 0
+def _weight(line: SummaryLine, grade: Grade | None = None) -> int:
+    """Clinical weight of a difference, heaviest first: a boxed warning, contraindications, a
+    warning one label carries, trial figures, post-marketing findings, how it is given, the rest."""
+    t = line.topic
+    if t == "boxed_warning":
+        return 0
+    if t == "contraindication":
+        return 1
+    if t.startswith(("warning.", "subject.", "title.")):
+        return 2
+    if grade is Grade.TRIAL or t.startswith("trial"):
+        return 3
+    if grade is Grade.POSTMARKETING:
+        return 4
+    if t.startswith("admin."):
+        return 5
+    return 6
+
+
+def _differs(findings: list[Finding], aligned) -> list[SummaryLine]:
+    """The differences, ranked by clinical weight; each statement once."""
+    out: list[tuple[int, SummaryLine]] = []
+    trials = 0
     for f in findings:
-        if f.dimension == "mechanism":
-            continue
+        if f.dimension == "mechanism" or f.topic.startswith(("warning.", "subject.", "title.")):
+            continue  # warnings come from the alignment below, once each
         if f.grade is Grade.TRIAL and f.topic != "trial.no_head_to_head":
             trials += 1
             if trials <= MAX_TRIAL_LINES:
-                out.append(_line(f))
+                out.append((_weight(_line(f), f.grade), _line(f)))
         elif f.grade is Grade.POSTMARKETING and f.favours in (Favours.A, Favours.B):
-            out.append(_line(f))
+            out.append((4, _line(f)))
         elif f.kind == "differs":
-            out.append(_line(f))
+            out.append((_weight(_line(f)), _line(f)))
+    for t in aligned:
+        if t.state in ("only_a", "only_b"):
+            f = next(x for x in findings if x.topic == t.key and x.kind == "differs") if any(
+                x.topic == t.key and x.kind == "differs" for x in findings) else None
+            if f is not None:
+                out.append((2, _line(f)))
     if trials > MAX_TRIAL_LINES:
-        out.append(SummaryLine(ph.MORE_TRIAL_FIGURES.format(n=trials - MAX_TRIAL_LINES), topic="trial"))
-    return out
+        out.append((3, SummaryLine(ph.MORE_TRIAL_FIGURES.format(n=trials - MAX_TRIAL_LINES), topic="trial")))
+    seen: set[str] = set()
+    ranked = []
+    for _w, line in sorted(out, key=lambda x: x[0]):
+        if line.text not in seen:
+            seen.add(line.text)
+            ranked.append(line)
+    return ranked
 
 
-def _shared(a: Evidence, b: Evidence, dimensions: tuple[Dimension, ...]) -> list[SummaryLine]:
+def _measure(f) -> str:
+    """What a figure measures, in the fact's own qualifier words."""
+    measure = f.qualifier("measure")
+    if measure:
+        return ph.cap(measure)
+    words = [f.qualifier("type"), f.qualifier("kind")]
+    base = ph.topic_name(f.topic)
+    if f.qualifier("kind") and "reaction" in base:
+        return ph.cap(" ".join(w for w in words if w) + " reactions")
+    return ph.cap(base)
+
+
+def head_to_head(comparator: str, other: Evidence) -> bool:
+    """Whether a trial's comparator is the other medicine (its ingredient or brand named)."""
+    low = comparator.lower()
+    names = {other.drug.ingredient.lower(), other.name.lower()}
+    return any(n and re.search(rf"\b{re.escape(n)}\b", low) for n in names)
+
+
+def _figures(a: Evidence, b: Evidence) -> list[SummaryLine]:
+    """Each label's percentages against its own trial's comparator, one line per figure; a trial
+    whose comparator is the other medicine is said to be head-to-head."""
     out = []
-    seen = set()
-    for d in dimensions:
-        if d.key not in WARNING_DIMENSIONS:
-            continue
-        for f in d.findings:
-            if f.kind != "shared" or f.topic in seen:
+    for ev, other in ((a, b), (b, a)):
+        for f in ev.facts:
+            comp, cpct = f.qualifier("comparator"), f.qualifier("comparator_percent")
+            if f.value is None or f.unit != "%" or not comp or cpct is None:
                 continue
-            seen.add(f.topic)
-            where = "; ".join(
-                f"{ev.name} {place}" for ev, place in ((a, _cited_where(f, a)), (b, _cited_where(f, b)))
-                if place
-            )
+            template = ph.FIGURE_H2H if head_to_head(comp, other) else ph.FIGURE
             out.append(
-                _line(f, ph.SHARED_LINE.format(topic=ph.cap(ph.topic_name(f.topic)), where=where))
+                SummaryLine(
+                    template.format(
+                        drug=ev.name, measure=_measure(f), pct=f"{f.value:g}", cpct=cpct,
+                        comparator=comp, trials=f.qualifier("trials") or ph.TRIALS_NOT_NAMED,
+                        other=other.name,
+                    ),
+                    (f.citation,), ("h2h." if head_to_head(comp, other) else "figure.") + f.topic,
+                )
             )
     return out
 
 
-def _cited_where(f: Finding, ev: Evidence) -> str:
-    """Where a finding was read for the drug: its label's sections ("label 5.1, 2.1"; a copy of
-    the label counts as the label) and the other kinds of document it cites ("and a secondary
-    summary"), never another document's headings beside the label's section numbers."""
-    own = [c for c in f.citations if c.set_id == ev.label.set_id]
-    secs = [c.section for c in own if c.section and c.source_class in ("label", "label-copy")]
-    parts = [ph.WHERE_LABEL.format(sections=", ".join(dict.fromkeys(secs)))] if secs else []
-    for cls, (one, several) in ph.WHERE_OTHER.items():
-        docs = {c.url or c.title for c in own if c.source_class == cls}
-        if docs:
-            parts.append(one if len(docs) == 1 else several)
-    return ph.WHERE_AND.join(parts)
+def _shared(a: Evidence, b: Evidence, aligned) -> list[SummaryLine]:
+    """One line per warning topic both labels carry: the topic's name, cited to both."""
+    from rxcompare.comparison.labels import aligned_name
+
+    return [
+        SummaryLine(ph.cap(aligned_name(t)), cites(t.a, t.b), t.key)
+        for t in aligned if t.state == "both"
+    ]
 
 
 def _comparators(ev: Evidence) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i.arm for i in ev.incidences if i.is_comparator))
 
 
-def _cannot_tell(a: Evidence, b: Evidence, findings: list[Finding]) -> list[SummaryLine]:
+def _cannot_tell(a: Evidence, b: Evidence, findings: list[Finding], aligned=()) -> list[SummaryLine]:
     out = []
     for f in findings:
         if f.topic == "trial.no_head_to_head" or f.kind == "limits":
@@ -187,6 +227,27 @@ def _cannot_tell(a: Evidence, b: Evidence, findings: list[Finding]) -> list[Summ
     for f in findings:
         if f.dimension == "postmarketing" and f.grade is Grade.ABSENT:
             out.append(_line(f))
+    out += _warning_gaps(a, b, aligned)
+    return out
+
+
+def _warning_gaps(a: Evidence, b: Evidence, aligned) -> list[SummaryLine]:
+    """Per drug, the warnings its label carries that cannot be compared because the other label's
+    warnings and precautions are not held in full: one line each."""
+    from rxcompare.comparison.labels import aligned_name
+
+    out = []
+    for has, lacks, state in ((a, b, "gap_b"), (b, a, "gap_a")):
+        topics = [t for t in aligned if t.state == state]
+        if topics:
+            names = ", ".join(aligned_name(t) for t in topics)
+            out.append(
+                SummaryLine(
+                    ph.GAP_WARNINGS.format(has=has.name, lacks=lacks.name, topics=names),
+                    cites(*(t.a + t.b for t in topics), [lacks.label]),
+                    "warnings.not_held",
+                )
+            )
     return out
 
 
@@ -222,12 +283,22 @@ def _coverage(evs: tuple[Evidence, ...]) -> list[SummaryLine]:
 def build_summary(
     a: Evidence, b: Evidence, dimensions: tuple[Dimension, ...], factors: tuple[str, ...] = ()
 ) -> Summary:
+    from rxcompare.comparison.align import align
+
     findings = _counted(dimensions)
+    aligned = align(a, b)
+    differs = _differs(findings, aligned)
+    shared = _shared(a, b, aligned)
+    figures = _figures(a, b)
+    cannot = _cannot_tell(a, b, findings, aligned)
+    if any(line.topic.startswith("h2h.") for line in figures):
+        cannot = [line for line in cannot if line.topic != "trial.no_head_to_head"]
     return Summary(
-        answer=_answer(a, b, findings),
+        answer=_answer(a, b, differs, shared, cannot),
         notices=tuple(_notices(a, b, factors)),
-        differs=tuple(_differs(findings)),
-        shared=tuple(_shared(a, b, dimensions)),
-        cannot_tell=tuple(_cannot_tell(a, b, findings)),
+        differs=tuple(differs),
+        figures=tuple(figures),
+        shared=tuple(shared),
+        cannot_tell=tuple(cannot),
         coverage=tuple(_coverage((a, b))),
     )

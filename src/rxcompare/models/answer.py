@@ -114,21 +114,23 @@ class Summary:
     """The comparison's opening, assembled from its findings (never written by hand).
 
     ``answer``: one sentence at the evidence's strength; ``notices``: what a reader must know first
-    (no shared indication, how a name was resolved); ``differs``, ``shared``, ``cannot_tell``:
-    findings by kind; ``coverage``: per drug, the label sections the pack does not hold and the
+    (no shared indication, how a name was resolved); ``differs`` (ranked by clinical weight),
+    ``shared`` (one line per warning topic both carry), ``cannot_tell``: findings by kind;
+    ``figures``: each label's trial figures against that trial's own comparator; ``coverage``: per drug, the label sections the pack does not hold and the
     command that fills them.
     """
 
     answer: SummaryLine
     notices: tuple[SummaryLine, ...] = ()
     differs: tuple[SummaryLine, ...] = ()
+    figures: tuple[SummaryLine, ...] = ()
     shared: tuple[SummaryLine, ...] = ()
     cannot_tell: tuple[SummaryLine, ...] = ()
     coverage: tuple[SummaryLine, ...] = ()
 
     @property
     def lines(self) -> tuple[SummaryLine, ...]:
-        return (self.answer, *self.notices, *self.differs, *self.shared, *self.cannot_tell, *self.coverage)
+        return (self.answer, *self.notices, *self.differs, *self.figures, *self.shared, *self.cannot_tell, *self.coverage)
 
 
 @dataclass(frozen=True)

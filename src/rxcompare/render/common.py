@@ -103,6 +103,7 @@ def drug_title(comparison: Comparison, side: str) -> str:
 SUMMARY_GROUPS = (
     ("notices", "Read first", "Read first"),
     ("differs", "What differs", "What is different"),
+    ("figures", "Figures against each trial's own comparator", "Numbers from the studies"),
     # "both", not "both labels": a shared point may rest on a secondary summary (each line names its
     # documents)
     ("shared", "What both share", "What both say"),
@@ -153,7 +154,7 @@ def summary_groups(comparison: Comparison, audience: str = "clinician"):
 
 
 def line_marks(line: SummaryLine, notes: Footnotes) -> str:
-    return "".join(f"[{notes.number(c)}]" for c in line.citations)
+    return "".join(f"[{n}]" for n in dict.fromkeys(notes.number(c) for c in line.citations))
 
 
 def line_favours(line: SummaryLine, comparison: Comparison) -> str:
@@ -162,3 +163,91 @@ def line_favours(line: SummaryLine, comparison: Comparison) -> str:
 
 def is_gap_cell(text: str) -> bool:
     return text == NOT_IN_PACK
+
+
+# ---- the compact answer (the default): one short line per topic per drug -------------------
+
+COMPACT_TITLE = "Side by side (each drug's own words or figure, shortened; --full for the whole evidence)"
+FULL_HINT = "The whole evidence, dimension by dimension: --full (terminal, Markdown) or the HTML report."
+KEY_PHRASE = 64  # characters of a cell kept in the compact table
+
+# the short mark of each kind of document in a compact source line (the label itself has none)
+SOURCE_CLASS_MARKS = {
+    "label-copy": "copy of the label", "patient-labelling": "patient labelling",
+    "secondary": "secondary source", "registry": "registry results",
+}
+
+
+def compact_rows(comparison: Comparison) -> list[Finding]:
+    """The findings of the compact table: one per topic, with something to show for at least one
+    drug (not two marks of absence), in dimension order; a row whose two cells an earlier row
+    already shows is left out."""
+    rows, seen, cells = [], set(), set()
+    for f in comparison.findings:
+        if f.topic in seen or f.dimension in ("patient_factors", "postmarketing", "convenience"):
+            continue
+        if not (f.a_text or f.b_text) or (is_gap_cell(f.a_text or NOT_IN_PACK) and is_gap_cell(f.b_text or NOT_IN_PACK)):
+            continue
+        pair = (key_phrase(f.a_text), key_phrase(f.b_text))
+        if pair in cells:
+            continue
+        seen.add(f.topic)
+        cells.add(pair)
+        rows.append(f)
+    return rows
+
+
+class DocumentNotes(Footnotes):
+    """Footnotes numbered per document read (not per section): the compact answer's sources, each
+    line naming the sections cited from that document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sections: dict[int, list[str]] = {}
+
+    def number(self, c: Citation) -> int:
+        key = "|".join(str(x) for x in (c.kind, c.set_id, c.version, c.url, c.title))
+        if key not in self._numbers:
+            self.citations.append(c)
+            self._numbers[key] = len(self.citations)
+        n = self._numbers[key]
+        # a numbered section by its number alone ("5.2"); its title is in --full
+        where = c.section if c.section and c.section[:1].isdigit() else c.heading
+        if where and where not in self._sections.setdefault(n, []):
+            self._sections[n].append(where)
+        return n
+
+    def marks(self, finding: Finding) -> str:
+        return "".join(f"[{n}]" for n in dict.fromkeys(self.refs(finding)))
+
+    def line(self, n: int) -> str:
+        return cite_short(self.citations[n - 1], self._sections.get(n, ()))
+
+
+def cite_short(c: Citation, sections=None) -> str:
+    """A compact source line: the document, the sections cited, the version it shows, its kind
+    and the site it was read on (the whole line, with the address, is in --full and the other
+    formats)."""
+    parts = [c.title]
+    heads = list(sections) if sections is not None else ([c.heading] if c.section else [])
+    if heads:
+        parts.append(("section " if len(heads) == 1 else "sections ") + "; ".join(heads))
+    if c.version:
+        parts.append(c.version if c.version.startswith("version") else f"version {c.version}")
+    if c.source_class in SOURCE_CLASS_MARKS:
+        parts.append(SOURCE_CLASS_MARKS[c.source_class])
+    if c.url:
+        host = c.url.split("//", 1)[-1].split("/", 1)[0]
+        if host and host.lower() not in c.title.lower():
+            parts.append(host)
+    return "; ".join(parts)
+
+
+def key_phrase(text: str, limit: int = KEY_PHRASE) -> str:
+    """A cell's first line, cut at a word boundary with an ellipsis mark when longer than
+    ``limit`` (the whole text is in --full)."""
+    first = (text or "—").strip().splitlines()[0] if (text or "").strip() else "—"
+    if len(first) <= limit and "\n" not in (text or "").strip():
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0] if len(first) > limit else first
+    return cut.rstrip(" ,;:") + " […]"

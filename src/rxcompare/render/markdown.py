@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from rxcompare.models import Comparison, Finding
 from rxcompare.render.common import (
+    COMPACT_TITLE,
     DISCLAIMER,
+    FULL_HINT,
+    compact_rows,
+    key_phrase,
+    DocumentNotes,
     Footnotes,
     cite_line,
     drug_title,
@@ -35,7 +40,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>") or "—"
 
 
-def _finding_line(f: Finding, c: Comparison, notes: Footnotes, audience: str) -> str:
+def _finding_line(f: Finding, c: Comparison, notes: Footnotes, audience: str, told: set[str]) -> str:
     grade = GRADE_WORDS[audience][f.grade.value]
     star = "**!** " if f.emphasis else ""
     said = f.statement.replace("\n", "<br>")  # a quoted list's line breaks, as the summary keeps them
@@ -45,14 +50,26 @@ def _finding_line(f: Finding, c: Comparison, notes: Footnotes, audience: str) ->
             if e.lower is not None:
                 line += f" ({e.method}: {e.value:.4g}, {int(e.level * 100)}% CI {e.lower:.4g} to {e.upper:.4g})"
     for cav in f.caveats:
+        if cav in told:  # each caveat once per answer
+            continue
+        told.add(cav)
         line += f"\n  - *{'Caveat' if audience == 'clinician' else 'Good to know'}:* {cav}"
     return line
 
 
-def render_markdown(comparison: Comparison) -> str:
+def render_markdown(comparison: Comparison, full: bool = False) -> str:
+    """The summary and a compact side-by-side table, or with ``full`` every dimension's table and
+    findings; then the sources cited and the provenance."""
     c = comparison
     audience = c.audience
-    notes = footnotes_for(c)
+    compact = not full and c.summary is not None
+    if compact:
+        notes = DocumentNotes()
+        for line in c.summary.lines:
+            for cit in line.citations:
+                notes.number(cit)
+    else:
+        notes = footnotes_for(c)
     a, b = drug_title(c, "a"), drug_title(c, "b")
     out = [f"# {a} vs {b}: safety comparison", "", f"> {DISCLAIMER}", ""]
     answer = c.summary.answer if c.summary else None
@@ -64,7 +81,16 @@ def render_markdown(comparison: Comparison) -> str:
             fav = line_favours(line, c)
             out.append(f"- {_cell(line.text)} {line_marks(line, notes)}".rstrip() + (f" — *favours {fav}*" if fav else ""))
         out.append("")
-    for d in c.dimensions:
+    if compact:
+        out += [f"## {COMPACT_TITLE}", "", f"| | {c.a.name} | {c.b.name} |", "|---|---|---|"]
+        for f in compact_rows(c):
+            out.append(
+                f"| {row_label(f.topic, width=None)} | {_cell(key_phrase(f.a_text))} | "
+                f"{_cell(key_phrase(f.b_text))} {notes.marks(f)} |"
+            )
+        out += ["", f"*{FULL_HINT}*", ""]
+    said: set[str] = set()
+    for d in () if compact else c.dimensions:
         out += [f"## {d.title}", ""]
         rows = [f for f in d.findings if (f.a_text or f.b_text) and f.grade.value != "absent"]
         if rows:
@@ -73,10 +99,10 @@ def render_markdown(comparison: Comparison) -> str:
                 topic = row_label(f.topic, width=None)
                 out.append(f"| {topic} | {_cell(f.a_text)} | {_cell(f.b_text)} |")
             out.append("")
-        out += [_finding_line(f, c, notes, audience) for f in d.findings if f.kind != "gap"]
+        out += [_finding_line(f, c, notes, audience, said) for f in d.findings if f.kind != "gap"]
         out.append("")
     out += ["## Sources", ""]
-    out += [f"{i}. {cite_line(cit)}" for i, cit in enumerate(notes.citations, 1)]
+    out += [f"{i}. {notes.line(i) if compact else cite_line(cit)}" for i, cit in enumerate(notes.citations, 1)]
     out += ["", "## Provenance", ""]
     out += [f"- {k}: {val}" for k, val in c.provenance]
     return "\n".join(out) + "\n"

@@ -10,7 +10,14 @@ from rich.text import Text
 
 from rxcompare.models import Comparison, Favours
 from rxcompare.render.common import (
+    COMPACT_TITLE,
     DISCLAIMER,
+    FULL_HINT,
+    ROW_LABEL_WIDTH,
+    DocumentNotes,
+    Footnotes,
+    compact_rows,
+    key_phrase,
     cite_line,
     drug_title,
     favours_label,
@@ -40,11 +47,50 @@ def _summary_panel(c: Comparison, notes) -> Panel:
     return Panel(Group(*body), title=f"{drug_title(c, 'a')} vs {drug_title(c, 'b')}", subtitle="summary")
 
 
-def build_renderable(comparison: Comparison) -> Group:
+def _compact(c: Comparison) -> Group:
+    """The summary, then one short line per topic per drug, then the sources those cite."""
+    notes = DocumentNotes()
+    for line in c.summary.lines if c.summary else ():
+        for cit in line.citations:
+            notes.number(cit)
+    parts = [_summary_panel(c, notes)]
+    table = Table(title=COMPACT_TITLE, title_justify="left", title_style="bold", expand=True)
+    table.add_column("", no_wrap=True, width=ROW_LABEL_WIDTH)
+    table.add_column(c.a.name, ratio=1, overflow="fold")
+    table.add_column(c.b.name, ratio=1, overflow="fold")
+    for f in compact_rows(c):
+        marks = notes.marks(f)
+        table.add_row(
+            escape(row_label(f.topic)),
+            Text(key_phrase(f.a_text), style="dim" if is_gap_cell(f.a_text) else ""),
+            Text(f"{key_phrase(f.b_text)} {marks}", style="dim" if is_gap_cell(f.b_text) else ""),
+        )
+    if table.row_count:
+        parts.append(table)
+    parts.append(Text(FULL_HINT, style="dim"))
+    foot = Text("Sources\n", style="bold")
+    for i in range(1, len(notes.citations) + 1):
+        foot.append(f"[{i}] {notes.line(i)}\n")
+    parts.append(foot)
+    parts.append(Text(DISCLAIMER, style="italic"))
+    return Group(*parts)
+
+
+def _sources(notes: Footnotes) -> Text:
+    foot = Text("Sources\n", style="bold")
+    for i, cit in enumerate(notes.citations, 1):
+        foot.append(f"[{i}] {cite_line(cit)}\n")
+    return foot
+
+
+def build_renderable(comparison: Comparison, full: bool = False) -> Group:
     c = comparison
+    if not full and c.summary is not None:
+        return _compact(c)
     audience = c.audience
     notes = footnotes_for(c)
     parts = [_summary_panel(c, notes)]
+    said: set[str] = set()  # each caveat once per answer
     for d in c.dimensions:
         table = Table(title=d.title, title_justify="left", title_style="bold", expand=True)
         table.add_column("", no_wrap=True, width=12)
@@ -67,22 +113,24 @@ def build_renderable(comparison: Comparison) -> Group:
             statements.append(("! " if f.emphasis else "• ") + f"{f.statement} {notes.marks(f)}", style="bold" if f.emphasis else "")
             statements.append(f" [{favours_label(f, c, audience)}; {grade}]\n", style=STYLE[f.favours])
             for cav in f.caveats:
-                statements.append(f"    {cav}\n", style="dim")
+                if cav not in said:
+                    said.add(cav)
+                    statements.append(f"    {cav}\n", style="dim")
         parts.append(table if table.row_count else Text(d.title, style="bold"))
         if statements:
             parts.append(statements)
-    foot = Text("Sources\n", style="bold")
-    for i, cit in enumerate(notes.citations, 1):
-        foot.append(f"[{i}] {cite_line(cit)}\n")
-    parts.append(foot)
+    parts.append(_sources(notes))
     parts.append(Text(DISCLAIMER, style="italic"))
     return Group(*parts)
 
 
-def render_terminal(comparison: Comparison, width: int | None = None, color: bool = True) -> str:
-    """Render to text (with ANSI colours when ``color``) at ``width`` columns."""
+def render_terminal(
+    comparison: Comparison, width: int | None = None, color: bool = True, full: bool = False
+) -> str:
+    """Render to text (with ANSI colours when ``color``) at ``width`` columns: the summary and a
+    compact side-by-side table, or with ``full`` every dimension's findings."""
     console = Console(width=width or 110, record=True, force_terminal=color, color_system="standard" if color else None, file=_Null())
-    console.print(build_renderable(comparison))
+    console.print(build_renderable(comparison, full=full))
     return console.export_text(styles=color)
 
 
