@@ -77,11 +77,13 @@ def test_trial_difference_without_significance_favours_neither(comparison):
     assert f.favours is Favours.NONE
 
 
-def test_numbers_compared_only_in_the_same_unit(comparison):
+def test_numbers_set_side_by_side_in_one_unit_favour_neither(comparison):
+    """Weeks before vaccination and months of contraception are shown side by side; a shorter
+    window is planning, not safety, so it favours neither drug (issue 25: the verdict column)."""
     live = _one(comparison, "vaccination.live")
-    assert live.favours is Favours.A and "4 weeks" in live.statement and "6 weeks" in live.statement
+    assert live.favours is Favours.NONE and "4 weeks" in live.statement and "6 weeks" in live.statement
     contraception = _one(comparison, "pregnancy.contraception")
-    assert contraception.favours is Favours.A
+    assert contraception.favours is Favours.NONE and contraception.kind == "differs"
 
 
 def test_one_sided_warning_has_the_silence_caveat(comparison):

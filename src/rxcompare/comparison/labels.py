@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from rxcompare.comparison import phrases as ph
-from rxcompare.comparison.evidence import Evidence, cites, favour_lower, finding, grade_of, texts
+from rxcompare.comparison.evidence import Evidence, cites, finding, grade_of, texts
 from rxcompare.models import NOT_IN_PACK, Fact, Favours, Finding, Grade
 from rxcompare.sources.labels.topics import topic_section
 
@@ -159,7 +159,9 @@ def quoted(f: Finding, a: Evidence, b: Evidence) -> Finding:
 
 
 def value_finding(dimension: str, topic: str, a: Evidence, b: Evidence) -> Finding:
-    """Compare a number both labels give (lower favoured), else fall back to :func:`topic_finding`."""
+    """Set a number both labels give side by side (weeks before vaccination, months of
+    contraception), else fall back to :func:`topic_finding`. A shorter window is a matter of
+    planning, not of safety: it favours neither drug."""
     fa = [f for f in a.topic(topic) if f.value is not None]
     fb = [f for f in b.topic(topic) if f.value is not None]
     if fa and fb and fa[0].unit == fb[0].unit:
@@ -170,7 +172,7 @@ def value_finding(dimension: str, topic: str, a: Evidence, b: Evidence) -> Findi
             b=b.name, b_value=f"{vb:g} {unit}".strip(),
         )
         return finding(
-            dimension, topic, statement, favour_lower(va, vb), grade_of(fa + fb), cites(fa, fb),
+            dimension, topic, statement, Favours.NONE, grade_of(fa + fb), cites(fa, fb),
             a_text=texts(tuple(fa)), b_text=texts(tuple(fb)), kind="differs" if va != vb else "same",
         )
     return topic_finding(dimension, topic, a, b, silence_favours=False)
