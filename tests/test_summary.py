@@ -179,3 +179,21 @@ def test_row_labels_fit_their_column_and_are_never_cut_silently():
         assert len(label) <= ROW_LABEL_WIDTH
         whole = topic.split(".")[-1].replace("_", " ")
         assert label in ROW_LABELS.values() or label == whole or label.endswith("."), (topic, label)
+
+
+def _sentences(text: str) -> list[str]:
+    flat = re.sub(r"[│╭╮╰╯─┃┏┓┗┛━┡┩╇┳┻╋┼|]", " ", text)
+    flat = re.sub(r"\s+", " ", flat)
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", flat) if len(s.strip()) > 40]
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=["-".join(p) for p in PAIRS])
+def test_the_default_answer_says_every_sentence_once(pair):
+    """Issue 25: in the default answer (terminal and Markdown) no sentence of more than 40
+    characters is said twice."""
+    c = _compare(*pair)
+    for text in (render_terminal(c, width=100, color=False), render_markdown(c)):
+        seen: set[str] = set()
+        for s in _sentences(text):
+            assert s not in seen, (pair, s)
+            seen.add(s)
