@@ -197,3 +197,15 @@ def test_the_default_answer_says_every_sentence_once(pair):
         for s in _sentences(text):
             assert s not in seen, (pair, s)
             seen.add(s)
+
+
+def test_a_trial_against_the_other_drugs_ingredient_is_head_to_head():
+    """KESIMPTA's trials compared it with teriflunomide, AUBAGIO's active ingredient: a
+    head-to-head comparison, said so; and 'no head-to-head trial' is then not said."""
+    c = compare("kesimpta", "aubagio", pack=PACK)
+    h2h = [x for x in c.summary.figures if x.topic.startswith("h2h.")]
+    assert h2h and all("AUBAGIO's active ingredient" in x.text for x in h2h)
+    assert not any(x.topic == "trial.no_head_to_head" for x in c.summary.cannot_tell)
+    km = compare("kesimpta", "ocrevus", pack=PACK)
+    assert not any(x.topic.startswith("h2h.") for x in km.summary.figures)
+    assert any(x.topic == "trial.no_head_to_head" for x in km.summary.cannot_tell)

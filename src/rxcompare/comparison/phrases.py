@@ -136,7 +136,11 @@ ANSWER_SOME = (
     "ranking; both share {ns} warning topic(s), and {nc} point(s) cannot be told."
 )
 FIGURE = "{measure}: {drug} {pct}% vs {comparator} {cpct}% ({trials})."
-FIGURE_H2H = "{measure}: {drug} {pct}% vs {comparator} {cpct}% ({trials}; head-to-head: the comparator is {other})."
+FIGURE_H2H = "{measure}: {drug} {pct}% vs {comparator} {cpct}% ({trials}; head-to-head against {other})."
+FIGURE_H2H_INGREDIENT = (
+    "{measure}: {drug} {pct}% vs {comparator} {cpct}% ({trials}; head-to-head against {other}'s "
+    "active ingredient)."
+)
 TRIALS_NOT_NAMED = "trials not named"
 GAP_WARNINGS = (
     "The {has} label warns of {topics}; the {lacks} label's warnings and precautions are not held in "

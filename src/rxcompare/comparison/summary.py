@@ -159,11 +159,14 @@ def _measure(f) -> str:
     return ph.cap(base)
 
 
-def head_to_head(comparator: str, other: Evidence) -> bool:
-    """Whether a trial's comparator is the other medicine (its ingredient or brand named)."""
+def head_to_head(comparator: str, other: Evidence) -> str:
+    """How a trial's comparator is the other medicine: "brand" (named), "ingredient" (its active
+    ingredient named), or "" (not the other medicine)."""
     low = comparator.lower()
-    names = {other.drug.ingredient.lower(), other.name.lower()}
-    return any(n and re.search(rf"\b{re.escape(n)}\b", low) for n in names)
+    for how, name in (("brand", other.name), ("ingredient", other.drug.ingredient)):
+        if name and re.search(rf"\b{re.escape(name.lower())}\b", low):
+            return how
+    return ""
 
 
 def _figures(a: Evidence, b: Evidence) -> list[SummaryLine]:
@@ -175,7 +178,8 @@ def _figures(a: Evidence, b: Evidence) -> list[SummaryLine]:
             comp, cpct = f.qualifier("comparator"), f.qualifier("comparator_percent")
             if f.value is None or f.unit != "%" or not comp or cpct is None:
                 continue
-            template = ph.FIGURE_H2H if head_to_head(comp, other) else ph.FIGURE
+            how = head_to_head(comp, other)
+            template = {"brand": ph.FIGURE_H2H, "ingredient": ph.FIGURE_H2H_INGREDIENT}.get(how, ph.FIGURE)
             out.append(
                 SummaryLine(
                     template.format(
