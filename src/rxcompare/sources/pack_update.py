@@ -27,7 +27,6 @@ from rxcompare.sources.labels.dailymed import DailyMedClient, is_set_id
 from rxcompare.sources.labels.facts import matches_product, product_from_label
 from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.openfda.labels import SOURCE as OPENFDA_SOURCE
-from rxcompare.sources.openfda.labels import fetch_label
 from rxcompare.sources.pack import Pack, PackLabel, entry_from_label
 
 __all__ = ["ProductUpdate", "newer_labels", "online_pack", "update_pack", "with_label_notices"]
@@ -241,28 +240,41 @@ def pack_with_online_labels(pack: Pack, names: Iterable[str], client: OpenFdaCli
     A name counts as held when a product of the pack has it as id, brand, synonym or ingredient
     (case-insensitive); fuzzy matching is the resolver's job, so call this for the names the resolver
     could not match. A fetched product whose id the pack already has is not added (the pack's entry,
-    curated or parsed from SPL, wins). Added products are recorded with source ``openfda``.
+    curated or parsed from SPL, wins). Added products are recorded with source ``openfda``, the
+    label they were read from (set id, version, date, query) and the sections the label gave,
+    held in full (:func:`~rxcompare.sources.pack.entry_from_label`), so that a section openFDA
+    served is never called "not in the pack".
     """
+    from rxcompare.sources.openfda.labels import fetch_label_document, with_url
+
     products = list(pack.products)
     facts = list(pack.facts)
     incidences = list(pack.incidences)
     sources = dict(pack.sources)
+    coverage = dict(pack.coverage)
+    labels = list(pack.labels)
     for name in names:
         if any(matches_product(p, name) for p in pack.products):
             continue
-        product, f, inc = fetch_label(name, client)
+        label, url = fetch_label_document(name, client)
+        product, f, inc, cov = entry_from_label(label)
         if any(p.id == product.id for p in products):
             continue
         products.append(product)
-        facts += f
-        incidences += inc
+        facts += with_url(f, url)
+        incidences += with_url(inc, url)
         sources[product.id] = OPENFDA_SOURCE
+        coverage[product.id] = cov
+        labels.append(PackLabel(product.id, label.set_id, label.version, label.effective_date,
+                                OPENFDA_SOURCE, url))
     return dataclasses.replace(
         pack,
         products=tuple(products),
         facts=tuple(facts),
         incidences=tuple(incidences),
         sources=tuple(sources.items()),
+        coverage=tuple(sorted(coverage.items())),
+        labels=tuple(sorted(labels, key=lambda x: x.product)),
     )
 
 

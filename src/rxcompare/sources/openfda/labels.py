@@ -71,8 +71,9 @@ def find_brand(name: str, client: OpenFdaClient) -> tuple[str, ...]:
     )
 
 
-def fetch_label(name: str, client: OpenFdaClient) -> tuple[Product, list[Fact], list[Incidence]]:
-    """The product, label facts and trial incidences of the newest US label for ``name``."""
+def fetch_label_document(name: str, client: OpenFdaClient) -> tuple[Label, str]:
+    """The newest US label for ``name`` as openFDA serves it, parsed, and the query that returned
+    it."""
     from rxcompare.sources.labels.openfda_json import parse_openfda_label
 
     spellings = [quote(s, "brand name") for s in find_brand(name, client)]
@@ -88,12 +89,20 @@ def fetch_label(name: str, client: OpenFdaClient) -> tuple[Product, list[Fact], 
             f"openFDA listed the brand {brand!r} for {name!r} but returned no label for it "
             f"({fetched.url}); try again later"
         )
-    label = parse_openfda_label(results[0], f"openFDA label of {brand!r} ({fetched.url})")
+    return parse_openfda_label(results[0], f"openFDA label of {brand!r} ({fetched.url})"), fetched.url
+
+
+def with_url(records: list, url: str) -> list:
+    """Facts or incidences with the query's address in their citations."""
+    return [dataclasses.replace(r, citation=_with_url(r.citation, url)) for r in records]
+
+
+def fetch_label(name: str, client: OpenFdaClient) -> tuple[Product, list[Fact], list[Incidence]]:
+    """The product, label facts and trial incidences of the newest US label for ``name``."""
+    label, url = fetch_label_document(name, client)
     product = product_from_label(label)
     facts, incidences = extract_facts(label, product.id)
-    facts = [dataclasses.replace(f, citation=_with_url(f.citation, fetched.url)) for f in facts]
-    incidences = [dataclasses.replace(i, citation=_with_url(i.citation, fetched.url)) for i in incidences]
-    return product, facts, incidences
+    return product, with_url(facts, url), with_url(incidences, url)
 
 
 def fetch_label_of(product: Product, set_id: str | None, client: OpenFdaClient) -> tuple[Label, str]:
