@@ -57,7 +57,9 @@ def test_kesimpta_and_arzerra_are_compared_as_different_products(pack):
                                   ("humira", "lipitor")])
 def test_every_dimension_and_every_finding_cited(pack, pair):
     c = compare(*pair, pack=pack)
-    assert {d.key for d in c.dimensions} == DIMENSIONS
+    # a dimension on which the pack holds nothing for either drug is left out (the coverage lines
+    # of the summary say which sections it lacks)
+    assert {d.key for d in c.dimensions} <= DIMENSIONS and "administration" in {d.key for d in c.dimensions}
     doc = json.loads(render_json(c))
     for d in doc["dimensions"]:
         assert d["findings"], d["key"]

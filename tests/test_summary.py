@@ -42,7 +42,7 @@ def test_shared_lines_name_a_topic_cited_for_both_drugs(km):
     citations, each drug's own), never a section number or a document's heading in the text."""
     assert km.summary.shared
     for line in km.summary.shared:
-        assert not re.search(r"\d", line.text) and len(line.text) < 80, line.text
+        assert not re.search(r"\d", line.text) and len(line.text) < 160, line.text
         ids = {c.set_id for c in line.citations}
         assert {km.a.product.set_id, km.b.product.set_id} <= ids, line.text
 

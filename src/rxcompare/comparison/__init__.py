@@ -32,7 +32,7 @@ from rxcompare.comparison.summary import build_summary
 from rxcompare.comparison.trials import registry_provenance, trial_reactions
 from rxcompare.comparison.verdict import build_verdict
 from rxcompare.errors import ConfigError, QuestionError, UnknownDrugError
-from rxcompare.models import Comparison, Dimension, Drug
+from rxcompare.models import Comparison, Dimension, Drug, Grade
 from rxcompare.resolver import candidates, find_mentions, resolve_pair
 from rxcompare.sources.pack import Pack, load_pack
 
@@ -82,8 +82,9 @@ def compare_drugs(
         if key == "postmarketing":
             findings = _postmarketing(ea, eb, pack, postmarketing, postmarketing_missing, indication)
         else:
-            findings = DIMENSION_FUNCTIONS[key](ea, eb)
-        dims.append(Dimension(key, ph.title(key, audience), tuple(findings)))
+            findings = [f for f in DIMENSION_FUNCTIONS[key](ea, eb) if not _neither_holds(f)]
+        if findings:
+            dims.append(Dimension(key, ph.title(key, audience), tuple(findings)))
     if factors:
         dims = emphasise(dims, factors)
     dimensions = tuple(dims)
@@ -105,6 +106,16 @@ def compare_drugs(
         audience=audience,
         factors=factors,
         summary=summary,
+    )
+
+
+def _neither_holds(f) -> bool:
+    """A label topic on which the pack holds nothing for either drug (both sections missing, or
+    held and silent): not a finding. The summary's coverage lines say which sections the pack
+    lacks; a silence both labels share is not evidence of anything."""
+    return (
+        f.grade is Grade.ABSENT and f.kind in ("gap", "absent")
+        and not f.topic.startswith(("trial", "postmarketing"))
     )
 
 

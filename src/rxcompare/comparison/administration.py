@@ -273,6 +273,8 @@ def convenience(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
 def administration_reactions(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     from rxcompare.comparison.trials import trial_findings
 
-    out = [topic_finding("administration_reactions", "warning.administration_reactions", a, b)]
+    from rxcompare.comparison.labels import warning_findings
+
+    out = warning_findings("administration_reactions", ("warning.administration_reactions",), a, b)
     out += trial_findings("administration_reactions", a, b, ("infusion", "injection"))
     return tuple(out)

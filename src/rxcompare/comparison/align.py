@@ -22,11 +22,12 @@ are the facts' own.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rxcompare.comparison.evidence import Evidence
 from rxcompare.models import Fact
 from rxcompare.sources.labels.topics import TOPIC_CHILDREN
+from rxcompare.sources.labels.warning_topics import classify_warning
 
 # the section that states a label's warnings (see Evidence.coverage)
 WARNINGS_SECTION = "5"
@@ -37,8 +38,6 @@ OWN_DIMENSION = {
     "warning.pml", "warning.administration_reactions", "warning.immunoglobulins",
     "warning.malignancy", "warning.fetal_risk",
 }
-
-_PARENT = {child: parent for parent, kids in TOPIC_CHILDREN.items() for child in kids}
 
 
 @dataclass(frozen=True)
@@ -59,14 +58,21 @@ class AlignedTopic:
     state: str
     own_dimension: bool = False
     family: str = ""
+    titles: str = ""  # the labels' own subsection titles, for a reader to see what was paired
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-def topic_of(f: Fact) -> tuple[str, str]:
-    """A warning fact's alignment topic: (key, name)."""
+def topic_of(f: Fact) -> tuple[str, str] | None:
+    """A warning fact's alignment topic: (key, name); a boxed warning's from its heading (else its
+    first words), None when no topic can be told."""
+    if f.topic == "boxed_warning":
+        topic, subject = classify_warning(f.qualifier("heading") or "", f.text)
+        if topic == "warning.other" and not subject:
+            return None
+        f = replace(f, topic=topic, qualifiers=(("subject", subject),) if subject else ())
     if f.topic != "warning.other":
         return f.topic, ""
     subject = f.qualifier("subject")
@@ -82,10 +88,11 @@ def warnings_of(ev: Evidence) -> dict[str, tuple[str, list[Fact]]]:
     """The label's warnings by alignment topic: key -> (name, facts), in label order."""
     out: dict[str, tuple[str, list[Fact]]] = {}
     for f in ev.facts:
-        if not f.topic.startswith("warning."):
+        if not f.topic.startswith("warning.") and f.topic != "boxed_warning":
             continue
-        key, name = topic_of(f)
-        out.setdefault(key, (name, []))[1].append(f)
+        topic = topic_of(f)
+        if topic is not None:
+            out.setdefault(topic[0], (topic[1], []))[1].append(f)
     return out
 
 
@@ -94,38 +101,56 @@ def held(ev: Evidence) -> bool:
     return WARNINGS_SECTION in ev.coverage
 
 
+def _titles(facts) -> str:
+    """The labels' own subsection titles of the facts, each once ("Risk of Thyroid C-cell Tumors")."""
+    out = []
+    for f in facts:
+        # a numbered warnings-and-precautions subsection's own title, read in the label or a copy
+        c = f.citation
+        if not re.fullmatch(r"5\.\d+", c.section or "") or c.curated or not c.is_label_text:
+            continue
+        title = re.sub(r"^\s*\d+(\.\d+)*\s*", "", f.citation.section_title or "").strip()
+        if title and title.lower() not in (t.lower() for t in out):
+            out.append(title)
+    return " / ".join(out)
+
+
 def align(a: Evidence, b: Evidence) -> tuple[AlignedTopic, ...]:
     """The two labels' warnings, topic by topic: shared first, then differences, then what
-    cannot be told, each in label order."""
+    cannot be told, each in label order. Topics both labels name are paired first; a topic left
+    on one side then meets a broader or narrower topic of its family left on the other."""
     wa, wb = warnings_of(a), warnings_of(b)
-    out: list[AlignedTopic] = []
-    met: set[str] = set()
-    for key in list(wa) + [k for k in wb if k not in wa]:
-        if key in met:
-            continue
-        name = wa.get(key, wb.get(key))[0]
-        fa = tuple(wa.get(key, ("", []))[1])
-        fb = tuple(wb.get(key, ("", []))[1])
-        family = ""
-        if not (fa and fb):
-            # a broader or narrower topic of the same family in the other label
-            parent = _PARENT.get(key, key)
-            kin = {parent, *TOPIC_CHILDREN.get(parent, ())} - {key}
-            other = wb if fa else wa
-            found = [k for k in kin if k in other and k not in met]
-            if parent in TOPIC_CHILDREN and found:
-                family = parent
-                extra = tuple(f for k in found for f in other[k][1])
-                met.update(found)
-                fa, fb = (fa, fb + extra) if fa else (fa + extra, fb)
-        met.add(key)
+    pairs: list[tuple[str, str, tuple[Fact, ...], tuple[Fact, ...], str]] = []
+    for key in [k for k in wa if k in wb]:
+        pairs.append((key, wa[key][0], tuple(wa[key][1]), tuple(wb[key][1]), ""))
+    left_a = {k: v for k, v in wa.items() if k not in wb}
+    left_b = {k: v for k, v in wb.items() if k not in wa}
+    for mine, other, first in ((left_a, left_b, True), (left_b, left_a, False)):
+        for key in list(mine):
+            if key not in mine:
+                continue
+            name, facts = mine.pop(key)
+            # a general warning (infections) meets the narrower ones (serious infections, PML)
+            # the other label carries and that were not paired already; a narrower warning alone
+            # stays itself: "only A warns of PML" is not "both warn of infections"
+            kin = [k for k in TOPIC_CHILDREN.get(key, ()) if k in other]
+            extra: tuple[Fact, ...] = ()
+            family = ""
+            if kin:
+                family = key
+                extra = tuple(f for k in kin for f in other.pop(k)[1])
+            fa, fb = (tuple(facts), extra) if first else (extra, tuple(facts))
+            pairs.append((family or key, name, fa, fb, family))
+    out = []
+    for key, name, fa, fb, family in pairs:
         if fa and fb:
             state = "both"
         elif fa:
             state = "only_a" if held(b) else "gap_b"
         else:
             state = "only_b" if held(a) else "gap_a"
-        out.append(AlignedTopic(key, name, fa, fb, state, key in OWN_DIMENSION or family in OWN_DIMENSION, family))
+        titles = _titles(fa + fb)
+        out.append(AlignedTopic(key, name, fa, fb, state, key in OWN_DIMENSION, family, titles))
     order = {"both": 0, "only_a": 1, "only_b": 1, "gap_a": 2, "gap_b": 2}
     return tuple(sorted(out, key=lambda t: order[t.state]))
 

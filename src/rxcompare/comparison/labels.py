@@ -200,14 +200,8 @@ def _neutral(f: Finding) -> Finding:
 def infections(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     from rxcompare.comparison.trials import trial_findings
 
-    narrower = ("warning.serious_infections", "warning.herpes", "warning.hbv", "warning.pml")
-    out = [topic_finding("infections", t, a, b) for t in narrower]
-    # the general infections topic holds its narrower topics' facts too: shown when a label has a
-    # general statement, or when nothing narrower is held (then it speaks for the whole family)
-    if a.topic("warning.infections") or b.topic("warning.infections") or all(
-        f.kind in ("gap", "absent") for f in out
-    ):
-        out.insert(0, topic_finding("infections", "warning.infections", a, b))
+    keys = ("warning.infections", "warning.serious_infections", "warning.herpes", "warning.hbv", "warning.pml")
+    out = warning_findings("infections", keys, a, b)
     return tuple(out + trial_findings("infections", a, b, ("infection",), limit=4))
 
 
@@ -221,19 +215,17 @@ def vaccinations(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
 
 
 def malignancy(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
-    return (topic_finding("malignancy", "warning.malignancy", a, b),)
+    return tuple(warning_findings("malignancy", ("warning.malignancy",), a, b))
 
 
 def immunoglobulins(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
-    return (topic_finding("immunoglobulins", "warning.immunoglobulins", a, b),)
+    return tuple(warning_findings("immunoglobulins", ("warning.immunoglobulins",), a, b))
 
 
 def pregnancy(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     out = [value_finding("pregnancy", "pregnancy.contraception", a, b)]
-    out += [
-        topic_finding("pregnancy", t, a, b, silence_favours=t == "warning.fetal_risk")
-        for t in ("warning.fetal_risk", "pregnancy.risk", "lactation")
-    ]
+    out += warning_findings("pregnancy", ("warning.fetal_risk",), a, b)
+    out += [topic_finding("pregnancy", t, a, b, silence_favours=False) for t in ("pregnancy.risk", "lactation")]
     return tuple(out)
 
 
@@ -248,14 +240,26 @@ def other_warnings(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     return _present(out)
 
 
-def aligned_name(t) -> str:
-    """The name of an aligned warning topic: the vocabulary's, else the label's own title."""
-    return t.name or ph.topic_name(t.key)
+def aligned_name(t, titles: bool = False) -> str:
+    """The name of an aligned warning topic: the vocabulary's, else the label's own title; with
+    ``titles``, followed by the labels' own subsection titles where they say more."""
+    name = t.name or ph.topic_name(t.key)
+    if titles and t.titles and t.titles.lower() not in name.lower():
+        return ph.TOPIC_TITLES.format(name=name, titles=t.titles)
+    return name
+
+
+def warning_findings(dimension: str, keys: tuple[str, ...], a: Evidence, b: Evidence) -> list[Finding]:
+    """The aligned warnings of these topics (or their families), as findings: a topic neither
+    label warns of gives none (the coverage lines say which sections the pack lacks)."""
+    from rxcompare.comparison.align import align
+
+    return [aligned_finding(dimension, t, a, b) for t in align(a, b) if t.key in keys]
 
 
 def aligned_finding(dimension: str, t, a: Evidence, b: Evidence) -> Finding:
     """One finding on an aligned warning topic (:class:`~rxcompare.comparison.align.AlignedTopic`)."""
-    name = aligned_name(t)
+    name = aligned_name(t, titles=True)
     cited = t.a + t.b
     kw = {"a_text": texts(t.a) or NOT_IN_PACK, "b_text": texts(t.b) or NOT_IN_PACK}
     if t.state == "both":
@@ -271,6 +275,13 @@ def aligned_finding(dimension: str, t, a: Evidence, b: Evidence) -> Finding:
             dimension, t.key, ph.ONLY_WARNS.format(has=has.name, lacks=lacks.name, topic=name),
             favours, grade_of(cited), cites(cited, [lacks.label]), caveats=(ph.SILENCE_CAVEAT,),
             kind="differs", **kw,
+        )
+    # what the pack does hold of the other label on the subject: its narrower warnings, or
+    # statements filed elsewhere that name it (its W&P is not held, so no silence is claimed)
+    related = tuple(f for f in lacks.family(t.key) + lacks.mentions(t.key) if f not in cited)
+    if related:
+        kw["a_text" if lacks is a else "b_text"] = "\n".join(
+            ph.UNDER.format(where=_where((f,)), text=f.text) for f in related
         )
     return finding(
         dimension, t.key, ph.GAP_WARNS.format(has=has.name, lacks=lacks.name, topic=name),

@@ -68,6 +68,7 @@ BOTH_ELSEWHERE = "Both labels address {topic}; for {who} the pack holds it only 
 ONLY_ONE = "Only the {has} label addresses {topic}; the {lacks} label states nothing on it."
 ONLY_ONE_MENTIONS = "Only the {has} label mentions {topic} (under {where}); the {lacks} label states nothing on it."
 BOTH_WARN = "Both labels warn of {topic}."
+TOPIC_TITLES = "{name} ({titles})"
 ONLY_WARNS = (
     "Only the {has} label warns of {topic}; the {lacks} label's warnings and precautions, held in "
     "full, do not."

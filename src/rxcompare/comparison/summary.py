@@ -198,7 +198,7 @@ def _shared(a: Evidence, b: Evidence, aligned) -> list[SummaryLine]:
     from rxcompare.comparison.labels import aligned_name
 
     return [
-        SummaryLine(ph.cap(aligned_name(t)), cites(t.a, t.b), t.key)
+        SummaryLine(ph.cap(aligned_name(t, titles=True)), cites(t.a, t.b), t.key)
         for t in aligned if t.state == "both"
     ]
 
