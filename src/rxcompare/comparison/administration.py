@@ -271,9 +271,8 @@ def convenience(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
 
 
 def administration_reactions(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
-    from rxcompare.comparison.trials import trial_findings
-
     from rxcompare.comparison.labels import warning_findings
+    from rxcompare.comparison.trials import trial_findings
 
     out = warning_findings("administration_reactions", ("warning.administration_reactions",), a, b)
     out += trial_findings("administration_reactions", a, b, ("infusion", "injection"))
