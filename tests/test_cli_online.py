@@ -44,7 +44,11 @@ class Answers:
 
 def test_compare_online_uses_openfda_counts(tmp_path, monkeypatch, capsys):
     groups = tmp_path / "groups.json"
-    groups.write_text(json.dumps({"herpes infection": ["HERPES ZOSTER", "ORAL HERPES"]}))
+    # the fixture labels warn of PML (Alphex) and not of herpes: only PML and deaths are asked
+    groups.write_text(json.dumps({
+        "progressive multifocal leukoencephalopathy": ["PROGRESSIVE MULTIFOCAL LEUKOENCEPHALOPATHY"],
+        "herpes infection": ["HERPES ZOSTER", "ORAL HERPES"],
+    }))
     pack = write_pack(
         build_pack(curated=sorted((FIXTURES / "curated").glob("*.json")), event_groups=groups), tmp_path / "pack.json"
     )
@@ -58,7 +62,8 @@ def test_compare_online_uses_openfda_counts(tmp_path, monkeypatch, capsys):
     (dim,) = [d for d in doc["dimensions"] if d["key"] == "postmarketing"]
     statements = [f["statement"] for f in dim["findings"]]
     assert statements[0].startswith("Source: openFDA") and "counted in reports" in statements[0]
-    herpes = next(f for f in dim["findings"] if f["topic"] == "postmarketing.herpes_infection")
+    assert not any(f["topic"] == "postmarketing.herpes_infection" for f in dim["findings"])
+    herpes = next(f for f in dim["findings"] if f["topic"] == "postmarketing.progressive_multifocal_leukoencephalopathy")
     assert "30 of 1200 reports" in herpes["statement"] and "10 of 800" in herpes["statement"]
     assert herpes["citations"][0]["kind"] == "openfda" and herpes["citations"][0]["url"].startswith(base)
     per_year = next(f for f in dim["findings"] if f["topic"] == "postmarketing.per_year")

@@ -85,3 +85,24 @@ def test_pick_source(tmp_path, warehouse):
     assert "holds no deduplicated cases" in pick_source(tmp_path / "empty", online=False)[1]
     source, why = pick_source(warehouse.path, online=False)
     assert isinstance(source, WarehouseSource) and why == ""
+
+
+@pytest.mark.parametrize(("a", "b", "asked", "not_asked"), [
+    ("kesimpta", "ocrevus", {"progressive multifocal leukoencephalopathy", "hepatitis B reactivation",
+                             "infusion or injection reaction", "death"}, {"bleeding", "hypoglycaemia"}),
+    ("humira", "lipitor", {"hepatitis B reactivation", "heart failure", "rhabdomyolysis or myopathy", "death"},
+     {"progressive multifocal leukoencephalopathy", "infusion or injection reaction", "hypoglycaemia"}),
+])
+def test_post_marketing_events_follow_the_two_labels(a, b, asked, not_asked):
+    """Issue 24 item 6: the events asked of FAERS/openFDA are those the two labels warn of (and
+    deaths), not one fixed list: a statin and a TNF blocker are never asked about PML."""
+    from rxcompare.comparison.align import align
+    from rxcompare.comparison.evidence import gather
+    from rxcompare.comparison.events import groups_for
+    from rxcompare.comparison import compare
+    from rxcompare.sources.pack import load_pack
+
+    pack = load_pack()
+    c = compare(a, b, pack=pack)
+    groups = set(groups_for(align(gather(c.a, pack), gather(c.b, pack)), dict(pack.event_groups)))
+    assert asked <= groups and not (not_asked & groups), groups

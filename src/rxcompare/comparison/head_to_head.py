@@ -1,6 +1,7 @@
 """Post-marketing findings: head-to-head reporting odds ratios, cases per year, caveats.
 
-The events compared are the pack's event groups (MedDRA preferred terms defined as data). By
+The events compared are the pack's event groups (MedDRA preferred terms defined as data) that the
+two labels' warnings name (:mod:`rxcompare.comparison.events`). By
 default the analysis is restricted to the indication the two products share. A finding favours a
 drug only when both drugs have at least :data:`MIN_CASES` cases of the event and the ROR's 95%
 interval excludes 1; it is graded ``postmarketing``, the weakest grade, and carries the caveats of
@@ -94,15 +95,20 @@ def _signal_finding(s: Signal, a: Evidence, b: Evidence, indication: str | None)
 def scored_postmarketing(
     a: Evidence, b: Evidence, pack: Pack, source: PostMarketingSource, indication: str | None
 ) -> tuple[PostMarketing, str | None]:
-    """The source's head-to-head tables for the pack's event groups, each with its ROR, and the
-    indication used: the one given, else the one both products share. An ingredient with several
-    products in the pack is counted by product."""
+    """The source's head-to-head tables for the event groups the two labels' warnings name
+    (:func:`~rxcompare.comparison.events.groups_for`), each with its ROR, and the indication used:
+    the one given, else the one both products share. An ingredient with several products in the
+    pack is counted by product."""
+    from rxcompare.comparison.align import align
+    from rxcompare.comparison.events import groups_for
+
     indication = indication or shared_indication(a, b)
     product_level = tuple(
         sum(p.ingredient == e.drug.ingredient for p in pack.products) > 1 for e in (a, b)
     )
     pm = source.head_to_head(
-        a.drug, b.drug, dict(pack.event_groups), indication, product_level=product_level
+        a.drug, b.drug, groups_for(align(a, b), dict(pack.event_groups)), indication,
+        product_level=product_level
     )
     return replace(pm, signals=tuple(with_ror(s) for s in pm.signals)), indication
 
