@@ -96,10 +96,10 @@ def test_pick_source(tmp_path, warehouse):
 def test_post_marketing_events_follow_the_two_labels(a, b, asked, not_asked):
     """Issue 24 item 6: the events asked of FAERS/openFDA are those the two labels warn of (and
     deaths), not one fixed list: a statin and a TNF blocker are never asked about PML."""
-    from rxcompare.comparison.align import align
-    from rxcompare.comparison.evidence import gather
-    from rxcompare.comparison.events import groups_for
     from rxcompare.comparison import compare
+    from rxcompare.comparison.align import align
+    from rxcompare.comparison.events import groups_for
+    from rxcompare.comparison.evidence import gather
     from rxcompare.sources.pack import load_pack
 
     pack = load_pack()
