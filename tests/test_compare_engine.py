@@ -123,7 +123,14 @@ def test_factors_add_findings_and_emphasis_not_facts(pack, comparison):
 
 def test_audience_changes_titles_not_findings(pack, comparison):
     p = compare("alphex", "betanib", pack=pack, audience="patient")
-    assert [f.statement for f in p.findings] == [f.statement for f in comparison.findings]
+    assert [f.topic for f in p.findings] == [f.topic for f in comparison.findings]
+    # the same statements, but no tool command is put to a patient (issue 25 item 7)
+    same = [(f.statement, g.statement) for f, g in zip(p.findings, comparison.findings)
+            if f.topic != "postmarketing.absent"]
+    assert all(x == y for x, y in same)
+    absent = next(f for f in p.findings if f.topic == "postmarketing.absent")
+    assert "rxcompare" not in absent.statement and "--" not in absent.statement
+    assert all("rxcompare " not in line.text for line in p.summary.lines)
     assert p.dimensions[0].title != comparison.dimensions[0].title
 
 

@@ -80,7 +80,7 @@ def compare_drugs(
         if key == "patient_factors":
             continue
         if key == "postmarketing":
-            findings = _postmarketing(ea, eb, pack, postmarketing, postmarketing_missing, indication)
+            findings = _postmarketing(ea, eb, pack, postmarketing, postmarketing_missing, indication, audience)
         else:
             findings = [f for f in DIMENSION_FUNCTIONS[key](ea, eb) if not _neither_holds(f)]
         if findings:
@@ -95,7 +95,7 @@ def compare_drugs(
     ]
     provenance += [(f"{ev.drug.product.id} trials", registry_provenance(ev.registry))
                    for ev in (ea, eb) if ev.registry is not None]
-    summary = build_summary(ea, eb, dimensions, factors)
+    summary = build_summary(ea, eb, dimensions, factors, audience)
     verdict = replace(build_verdict(a, b, dimensions, factors), summary=summary.answer.text)
     return Comparison(
         a=a,
@@ -125,9 +125,9 @@ def _label_provenance(ev: Evidence) -> str:
     return f"{how} label set id {c.set_id}, version {c.version}, effective {c.effective_date}"
 
 
-def _postmarketing(ea, eb, pack, source, missing, indication):
+def _postmarketing(ea, eb, pack, source, missing, indication, audience="clinician"):
     if source is None:
-        return absent(ea, eb, missing)
+        return absent(ea, eb, missing, audience)
     from rxcompare.comparison.head_to_head import postmarketing_findings
 
     return postmarketing_findings(ea, eb, pack, source, indication)

@@ -117,6 +117,9 @@ POSTMARKETING_ABSENT = (
     "ingest` (then pass --warehouse DIR), or use --online for openFDA counts."
 )
 
+POSTMARKETING_ABSENT_PATIENT = (
+    "Reports of side effects sent in after approval were not looked at here."
+)
 VERDICT_SUMMARY = (
     "On the evidence here, {a} is favoured on {na} point(s) and {b} on {nb} point(s); on {nu} point(s) "
     "the evidence cannot tell or shows no difference. The points differ in weight and kind, so these "
@@ -126,9 +129,8 @@ VERDICT_SUMMARY = (
 # The summary (comparison/summary.py): connective words only; names, figures and sections are
 # filled in from the evidence.
 ANSWER_NONE = (
-    "The evidence here does not show either medicine to be safer overall: below are {nd} "
-    "difference(s), none of which favours one of them, {ns} warning topic(s) both share, and {nc} "
-    "point(s) it cannot tell."
+    "The evidence here does not show either medicine to be safer overall: {nd} difference(s) "
+    "below favour neither, {ns} warning topic(s) are shared, and {nc} point(s) cannot be told."
 )
 ANSWER_FAVOURED = "{n} favour(s) {drug}"
 ANSWER_SOME = (
@@ -136,13 +138,13 @@ ANSWER_SOME = (
     "difference(s) below, {favoured}, but they differ in weight and kind, so this is not a "
     "ranking; both share {ns} warning topic(s), and {nc} point(s) cannot be told."
 )
-FIGURE = "{measure}: {drug} {pct}% vs {comparator} {cpct}% ({trials})."
-FIGURE_H2H = "{measure}: {drug} {pct}% vs {comparator} {cpct}% ({trials}; head-to-head against {other})."
+FIGURE = "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}."
+FIGURE_H2H = "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}; head-to-head against {other}."
 FIGURE_H2H_INGREDIENT = (
-    "{measure}: {drug} {pct}% vs {comparator} {cpct}% ({trials}; head-to-head against {other}'s "
-    "active ingredient)."
+    "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}; head-to-head against {other}'s "
+    "active ingredient."
 )
-TRIALS_NOT_NAMED = "trials not named"
+FIGURE_TRIALS = " ({trials})"
 GAP_WARNINGS = (
     "The {has} label warns of {topics}; the {lacks} label's warnings and precautions are not held in "
     "full in the pack, so whether it warns of them cannot be told here."
@@ -182,6 +184,10 @@ COVERAGE_FULL = "{drug}: the pack holds the whole label (parsed from its SPL doc
 COVERAGE_MISSING = (
     "{drug}: label {missing} not held in full; `rxcompare pack update {id}` (online) or "
     "`rxcompare pack build --spl FILE` fills them."
+)
+COVERAGE_MISSING_PATIENT = (
+    "{drug}: parts of its label ({missing}) are not in this tool's records in full, so some "
+    "points cannot be compared here."
 )
 SECTION_NAMES = {"BW": "boxed warning"}  # other sections by number
 

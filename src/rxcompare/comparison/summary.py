@@ -184,7 +184,8 @@ def _figures(a: Evidence, b: Evidence) -> list[SummaryLine]:
                 SummaryLine(
                     template.format(
                         drug=ev.name, measure=_measure(f), pct=f"{f.value:g}", cpct=cpct,
-                        comparator=comp, trials=f.qualifier("trials") or ph.TRIALS_NOT_NAMED,
+                        comparator=comp,
+                        trials=ph.FIGURE_TRIALS.format(trials=f.qualifier("trials")) if f.qualifier("trials") else "",
                         other=other.name,
                     ),
                     (f.citation,), ("h2h." if head_to_head(comp, other) else "figure.") + f.topic,
@@ -266,7 +267,7 @@ def coverage_record(ev: Evidence) -> Citation:
     )
 
 
-def _coverage(evs: tuple[Evidence, ...]) -> list[SummaryLine]:
+def _coverage(evs: tuple[Evidence, ...], audience: str = "clinician") -> list[SummaryLine]:
     out = []
     for ev in evs:
         missing = [s for s in SECTIONS if s not in ev.coverage]
@@ -279,13 +280,17 @@ def _coverage(evs: tuple[Evidence, ...]) -> list[SummaryLine]:
                 named + ([("sections " if len(numbered) > 1 else "section ") + ", ".join(numbered)] if numbered else [])
             )
             names += " is" if len(missing) == 1 else " are"
-            text = ph.COVERAGE_MISSING.format(drug=ev.name, missing=names, id=ev.drug.product.id)
+            if audience == "patient":
+                text = ph.COVERAGE_MISSING_PATIENT.format(drug=ev.name, missing=names.rsplit(" ", 1)[0])
+            else:
+                text = ph.COVERAGE_MISSING.format(drug=ev.name, missing=names, id=ev.drug.product.id)
         out.append(SummaryLine(text, (coverage_record(ev),), "coverage"))
     return out
 
 
 def build_summary(
-    a: Evidence, b: Evidence, dimensions: tuple[Dimension, ...], factors: tuple[str, ...] = ()
+    a: Evidence, b: Evidence, dimensions: tuple[Dimension, ...], factors: tuple[str, ...] = (),
+    audience: str = "clinician",
 ) -> Summary:
     from rxcompare.comparison.align import align
 
@@ -304,5 +309,5 @@ def build_summary(
         figures=tuple(figures),
         shared=tuple(shared),
         cannot_tell=tuple(cannot),
-        coverage=tuple(_coverage((a, b))),
+        coverage=tuple(_coverage((a, b), audience)),
     )

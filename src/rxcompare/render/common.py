@@ -169,7 +169,7 @@ def is_gap_cell(text: str) -> bool:
 
 COMPACT_TITLE = "Side by side (each drug's own words or figure, shortened; --full for the whole evidence)"
 FULL_HINT = "The whole evidence, dimension by dimension: --full (terminal, Markdown) or the HTML report."
-KEY_PHRASE = 64  # characters of a cell kept in the compact table
+KEY_PHRASE = 56  # characters of a cell kept in the compact table
 
 # the short mark of each kind of document in a compact source line (the label itself has none)
 SOURCE_CLASS_MARKS = {
@@ -211,8 +211,8 @@ class DocumentNotes(Footnotes):
             self.citations.append(c)
             self._numbers[key] = len(self.citations)
         n = self._numbers[key]
-        # a numbered section by its number alone ("5.2"); its title is in --full
-        where = c.section if c.section and c.section[:1].isdigit() else c.heading
+        # a numbered section by its number alone ("5.2"); a document's own headings are in --full
+        where = c.section if c.section and c.section[:1].isdigit() else ""
         if where and where not in self._sections.setdefault(n, []):
             self._sections[n].append(where)
         return n

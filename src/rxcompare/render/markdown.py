@@ -81,7 +81,7 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
             fav = line_favours(line, c)
             out.append(f"- {_cell(line.text)} {line_marks(line, notes)}".rstrip() + (f" — *favours {fav}*" if fav else ""))
         out.append("")
-    if compact:
+    if compact and audience != "patient":
         out += [f"## {COMPACT_TITLE}", "", f"| | {c.a.name} | {c.b.name} |", "|---|---|---|"]
         for f in compact_rows(c):
             out.append(

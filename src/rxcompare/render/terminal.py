@@ -58,7 +58,8 @@ def _compact(c: Comparison) -> Group:
     table.add_column("", no_wrap=True, width=ROW_LABEL_WIDTH)
     table.add_column(c.a.name, ratio=1, overflow="fold")
     table.add_column(c.b.name, ratio=1, overflow="fold")
-    for f in compact_rows(c):
+    # a patient's answer is the summary alone; the side-by-side cells are the labels' own words
+    for f in compact_rows(c) if c.audience != "patient" else ():
         marks = notes.marks(f)
         table.add_row(
             escape(row_label(f.topic)),
@@ -67,7 +68,8 @@ def _compact(c: Comparison) -> Group:
         )
     if table.row_count:
         parts.append(table)
-    parts.append(Text(FULL_HINT, style="dim"))
+    if c.audience != "patient":
+        parts.append(Text(FULL_HINT, style="dim"))
     foot = Text("Sources\n", style="bold")
     for i in range(1, len(notes.citations) + 1):
         foot.append(f"[{i}] {notes.line(i)}\n")
