@@ -99,7 +99,10 @@ def test_one_sided_warning_has_the_silence_caveat(comparison):
 
 def test_absent_postmarketing_says_how_to_add_it(comparison):
     f = _one(comparison, "postmarketing.absent")
-    assert f.grade is Grade.ABSENT and "rxcompare faers ingest" in f.statement
+    # the statement says what is missing; the command that adds it is advice, apart, so that a
+    # web page can leave it out
+    assert f.grade is Grade.ABSENT and "rxcompare faers ingest" in f.advice
+    assert "rxcompare" not in f.statement
 
 
 def test_verdict_counts_match_findings(comparison):
@@ -129,8 +132,8 @@ def test_audience_changes_titles_not_findings(pack, comparison):
             if f.topic != "postmarketing.absent"]
     assert all(x == y for x, y in same)
     absent = next(f for f in p.findings if f.topic == "postmarketing.absent")
-    assert "rxcompare" not in absent.statement and "--" not in absent.statement
-    assert all("rxcompare " not in line.text for line in p.summary.lines)
+    assert not absent.advice and "rxcompare" not in absent.statement
+    assert all("rxcompare " not in line.text and not line.advice for line in p.summary.lines)
     assert p.dimensions[0].title != comparison.dimensions[0].title
 
 

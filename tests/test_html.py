@@ -153,9 +153,11 @@ def test_every_finding_and_source_is_in_the_report(comparison):
         int(a.get("href").removeprefix("#ref-")) for a in tree.xpath("//span[@class='refs']/a")
     }
     assert cited and cited <= numbers == set(range(1, len(sources) + 1))
-    assert [h.text_content() for h in tree.xpath("//section[@class='dimension']/h2")] == [
+    # each dimension a collapsed section (issue 25: the answer first, the rest one step away)
+    assert [h.text_content() for h in tree.xpath("//details[@class='dimension']/summary/h3")] == [
         d.title for d in comparison.dimensions
     ]
+    assert not tree.xpath("//details[@class='dimension'][@open]")
 
 
 # --- charts --------------------------------------------------------------------------------------
@@ -429,3 +431,18 @@ def test_markdown_keeps_quoted_line_breaks_inside_the_list_item():
     for f in (f for f in c.findings if "\n" in f.statement):
         assert f.statement.replace("\n", "<br>") in md
         assert f.statement not in md
+
+
+def test_a_page_tells_no_command_and_links_its_sources(comparison):
+    """Issue 25: a browser user is shown no command-line advice (it is apart from the statement),
+    and every http(s) source is a link."""
+    from rxcompare.sources.pack import load_pack
+
+    km = compare("kesimpta", "ocrevus", pack=load_pack())
+    for c in (comparison, km):
+        tree = doc(render_html(c))
+        text = " ".join(tree.text_content().split())
+        assert "rxcompare pack" not in text and "rxcompare faers" not in text
+        assert any(x.advice for x in c.summary.lines)
+    links = doc(render_html(km)).xpath("//ol[@class='sources']/li/a/@href")
+    assert len(links) >= 5 and all(h.startswith(("http://", "https://")) for h in links)

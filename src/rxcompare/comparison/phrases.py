@@ -112,14 +112,15 @@ BURDEN_NOT_SAFETY = "How often a medicine is given is a matter of burden and con
 ROUTES_DIFFER = "The routes differ, so numbers of doses are not comparable burdens."
 NO_SCHEDULE = "The evidence holds no complete dosing schedule for {drug}, so its administrations cannot be counted."
 
-POSTMARKETING_ABSENT = (
-    "No post-marketing reports were analysed: {reason} Ingest FAERS quarters with `rxcompare faers "
-    "ingest` (then pass --warehouse DIR), or use --online for openFDA counts."
+POSTMARKETING_ABSENT = "No post-marketing reports were analysed: {reason}"
+POSTMARKETING_ADVICE = (
+    "Ingest FAERS quarters with `rxcompare faers ingest` (then pass --warehouse DIR), or use "
+    "--online for openFDA counts."
+)
+POSTMARKETING_ABSENT_PATIENT = (
+    "Reports of side effects sent in after approval (FAERS) were not looked at here."
 )
 
-POSTMARKETING_ABSENT_PATIENT = (
-    "Reports of side effects sent in after approval were not looked at here."
-)
 VERDICT_SUMMARY = (
     "On the evidence here, {a} is favoured on {na} point(s) and {b} on {nb} point(s); on {nu} point(s) "
     "the evidence cannot tell or shows no difference. The points differ in weight and kind, so these "
@@ -181,10 +182,8 @@ DIFFERENT_COMPARATORS = (
 NONE_HELD = "none"
 COVERAGE_TITLE = "knowledge pack: coverage record of the {drug} entry"
 COVERAGE_FULL = "{drug}: the pack holds the whole label (parsed from its SPL document)."
-COVERAGE_MISSING = (
-    "{drug}: label {missing} not held in full; `rxcompare pack update {id}` (online) or "
-    "`rxcompare pack build --spl FILE` fills them."
-)
+COVERAGE_MISSING = "{drug}: label {missing} not held in full in the knowledge pack."
+COVERAGE_ADVICE = "`rxcompare pack update {id}` (online) or `rxcompare pack build --spl FILE` fills them."
 COVERAGE_MISSING_PATIENT = (
     "{drug}: parts of its label ({missing}) are not in this tool's records in full, so some "
     "points cannot be compared here."

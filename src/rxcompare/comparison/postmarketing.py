@@ -32,10 +32,12 @@ class PostMarketingSource(Protocol):
 def absent(a: Evidence, b: Evidence, reason: str, audience: str = "clinician") -> tuple[Finding, ...]:
     """No post-marketing source: what is missing and, for a clinician, how to add it (a patient
     is told no commands)."""
-    text = ph.POSTMARKETING_ABSENT_PATIENT if audience == "patient" else ph.POSTMARKETING_ABSENT.format(reason=reason)
+    patient = audience == "patient"
+    text = ph.POSTMARKETING_ABSENT_PATIENT if patient else ph.POSTMARKETING_ABSENT.format(reason=reason)
     return (
         finding(
             "postmarketing", "postmarketing.absent", text,
             Favours.UNCLEAR, Grade.ABSENT, (a.label, b.label),
+            advice="" if patient else ph.POSTMARKETING_ADVICE,
         ),
     )

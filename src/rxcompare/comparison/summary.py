@@ -38,7 +38,7 @@ MAX_TRIAL_LINES = 6
 
 
 def _line(f: Finding, text: str | None = None) -> SummaryLine:
-    return SummaryLine(text or f.statement, f.citations, f.topic, f.favours)
+    return SummaryLine(text or f.statement, f.citations, f.topic, f.favours, f.advice)
 
 
 def _counted(dimensions: tuple[Dimension, ...]) -> list[Finding]:
@@ -270,6 +270,7 @@ def coverage_record(ev: Evidence) -> Citation:
 def _coverage(evs: tuple[Evidence, ...], audience: str = "clinician") -> list[SummaryLine]:
     out = []
     for ev in evs:
+        advice = ""
         missing = [s for s in SECTIONS if s not in ev.coverage]
         if not missing:
             text = ph.COVERAGE_FULL.format(drug=ev.name)
@@ -283,8 +284,9 @@ def _coverage(evs: tuple[Evidence, ...], audience: str = "clinician") -> list[Su
             if audience == "patient":
                 text = ph.COVERAGE_MISSING_PATIENT.format(drug=ev.name, missing=names.rsplit(" ", 1)[0])
             else:
-                text = ph.COVERAGE_MISSING.format(drug=ev.name, missing=names, id=ev.drug.product.id)
-        out.append(SummaryLine(text, (coverage_record(ev),), "coverage"))
+                text = ph.COVERAGE_MISSING.format(drug=ev.name, missing=names)
+                advice = ph.COVERAGE_ADVICE.format(id=ev.drug.product.id)
+        out.append(SummaryLine(text, (coverage_record(ev),), "coverage", advice=advice))
     return out
 
 

@@ -61,6 +61,7 @@ class Finding:
     estimates: tuple[Estimate, ...] = ()
     emphasis: bool = False  # raised by a patient factor the user gave
     kind: str = ""  # how the two sides relate: see FINDING_KINDS
+    advice: str = ""  # what a command-line user can run to add the missing evidence (not shown on a page)
 
 
 # The mark of a table cell whose label section the knowledge pack does not hold (never "the label
@@ -107,6 +108,7 @@ class SummaryLine:
     citations: tuple[Citation, ...] = ()
     topic: str = ""
     favours: Favours = Favours.NONE
+    advice: str = ""  # the command that fills the gap the line states (command line only)
 
 
 @dataclass(frozen=True)

@@ -71,8 +71,9 @@ def favours_label(f: Finding, comparison: Comparison, audience: str = "clinician
     return "cannot tell"
 
 
-def cite_line(c: Citation) -> str:
-    """One footnote line: what, where, which version and date."""
+def cite_line(c: Citation, url: bool = True) -> str:
+    """One footnote line: what, where, which version and date (and the address, unless ``url``
+    is False: a page shows it as a link)."""
     parts = [c.title]
     if c.section:
         parts.append(f"section {c.heading}")
@@ -88,7 +89,7 @@ def cite_line(c: Citation) -> str:
         parts.append(SOURCE_CLASS_NOTES[c.source_class])
     if c.curated:
         parts.append("entered by hand from this document")
-    if c.url:
+    if c.url and url:
         parts.append(c.url)
     return "; ".join(parts)
 
@@ -159,6 +160,12 @@ def line_marks(line: SummaryLine, notes: Footnotes) -> str:
 
 def line_favours(line: SummaryLine, comparison: Comparison) -> str:
     return favoured_name(line.favours, comparison)
+
+
+def with_advice(text: str, advice: str) -> str:
+    """A statement with the command-line advice that goes with it (terminal and Markdown; a web
+    page shows no command)."""
+    return f"{text} {advice}" if advice else text
 
 
 def is_gap_cell(text: str) -> bool:

@@ -40,6 +40,8 @@ WORDS = {
         "favours": "favours",
         "caveat": "Caveat",
         "factors": "Patient factors given",
+        "details": "The evidence, topic by topic",
+        "topic": "Topic",
     },
     "patient": {
         "verdict": "In short",
@@ -49,8 +51,19 @@ WORDS = {
         "favours": "favours",
         "caveat": "Good to know",
         "factors": "What you told us",
+        "details": "The details, topic by topic",
+        "topic": "Topic",
     },
 }
+
+
+# the patient factors the form offers (the comparison's factor keys, with the words of the form)
+FACTOR_CHOICES = (
+    ("prior_immunosuppressant", "prior or current immunosuppressive therapy"),
+    ("hbv_positive", "hepatitis B infection or carriage"),
+    ("planning_pregnancy", "planning a pregnancy"),
+    ("needle_averse", "averse to needles or self-injection"),
+)
 
 
 @lru_cache(maxsize=1)
@@ -205,9 +218,17 @@ def report_context(comparison: Comparison) -> dict:
         ],
         "dims": dims,
         "refs": _refs,
-        "sources": [(i, cite_line(cit), cit.url) for i, cit in enumerate(notes.citations, 1)],
+        "sources": [
+            (i, cite_line(cit, url=not _linkable(cit.url)), cit.url if _linkable(cit.url) else None)
+            for i, cit in enumerate(notes.citations, 1)
+        ],
         "provenance": list(c.provenance),
     }
+
+
+def _linkable(url: str | None) -> bool:
+    """Only an http(s) address becomes a link; anything else stays text (escaped)."""
+    return bool(url) and url.lower().startswith(("https://", "http://"))
 
 
 def _base(page_title: str, csp: str, script: str = "") -> dict:
@@ -253,6 +274,7 @@ def render_page(
     b: str = "",
     audience: str = "clinician",
     error: PageError | None = None,
+    factors: tuple[str, ...] = (),
 ) -> str:
     """The web app's page: the form (two drug fields with suggestions) and the report or an error.
 
@@ -262,7 +284,8 @@ def render_page(
     _, script = _assets()
     title = _title(comparison) if comparison else "rxcompare: compare the safety of two medicines"
     ctx = _base(title, page_csp(), script)
-    ctx["form"] = {"a": a, "b": b, "audience": audience}
+    ctx["form"] = {"a": a, "b": b, "audience": audience, "factors": factors}
+    ctx["factor_choices"] = FACTOR_CHOICES
     ctx["report"] = comparison is not None
     if comparison is not None:
         ctx.update(report_context(comparison))
@@ -270,10 +293,10 @@ def render_page(
     if error is not None:
         links = []
         for s in error.suggestions:
-            query = {"a": a, "b": b, "audience": audience}
+            query = {"a": a, "b": b, "audience": audience, "factor": list(factors)}
             if error.field in ("a", "b"):
                 query[error.field] = s
-            links.append({"name": s, "href": "/compare?" + urlencode(query)})
+            links.append({"name": s, "href": "/compare?" + urlencode(query, doseq=True)})
         ctx["error"] = {
             "status": error.status,
             "title": error.title,

@@ -19,6 +19,7 @@ from rxcompare.render.common import (
     line_marks,
     row_label,
     summary_groups,
+    with_advice,
 )
 
 GRADE_WORDS = {
@@ -43,7 +44,7 @@ def _cell(text: str) -> str:
 def _finding_line(f: Finding, c: Comparison, notes: Footnotes, audience: str, told: set[str]) -> str:
     grade = GRADE_WORDS[audience][f.grade.value]
     star = "**!** " if f.emphasis else ""
-    said = f.statement.replace("\n", "<br>")  # a quoted list's line breaks, as the summary keeps them
+    said = with_advice(f.statement, f.advice).replace("\n", "<br>")  # a quoted list's line breaks, as the summary keeps them
     line = f"- {star}{said} {notes.marks(f)} — *favours: {favours_label(f, c, audience)}; {grade}*"
     if audience == "clinician":
         for e in f.estimates:
@@ -79,7 +80,7 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
         out.append(f"**{title}**")
         for line in lines:
             fav = line_favours(line, c)
-            out.append(f"- {_cell(line.text)} {line_marks(line, notes)}".rstrip() + (f" — *favours {fav}*" if fav else ""))
+            out.append(f"- {_cell(with_advice(line.text, line.advice))} {line_marks(line, notes)}".rstrip() + (f" — *favours {fav}*" if fav else ""))
         out.append("")
     if compact and audience != "patient":
         out += [f"## {COMPACT_TITLE}", "", f"| | {c.a.name} | {c.b.name} |", "|---|---|---|"]

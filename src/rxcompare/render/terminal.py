@@ -27,6 +27,7 @@ from rxcompare.render.common import (
     line_marks,
     row_label,
     summary_groups,
+    with_advice,
 )
 from rxcompare.render.markdown import GRADE_WORDS
 
@@ -39,7 +40,7 @@ def _summary_panel(c: Comparison, notes) -> Panel:
         body.append(Text(""))
         body.append(Text(title, style="bold underline"))
         for line in lines:
-            t = Text(f"• {line.text} {line_marks(line, notes)}".rstrip())
+            t = Text(f"• {with_advice(line.text, line.advice)} {line_marks(line, notes)}".rstrip())
             fav = line_favours(line, c)
             if fav:
                 t.append(f" [favours {fav}]", style="green")
@@ -112,7 +113,7 @@ def build_renderable(comparison: Comparison, full: bool = False) -> Group:
             if f.kind == "gap":  # the table's "not in pack" mark and the summary say it once
                 continue
             grade = GRADE_WORDS[audience][f.grade.value]
-            statements.append(("! " if f.emphasis else "• ") + f"{f.statement} {notes.marks(f)}", style="bold" if f.emphasis else "")
+            statements.append(("! " if f.emphasis else "• ") + f"{with_advice(f.statement, f.advice)} {notes.marks(f)}", style="bold" if f.emphasis else "")
             statements.append(f" [{favours_label(f, c, audience)}; {grade}]\n", style=STYLE[f.favours])
             for cav in f.caveats:
                 if cav not in said:

@@ -171,7 +171,7 @@ class Engine:
         self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
     ) -> bytes:
         c = self.shared_comparison(a, b, audience, factors)
-        return render_page(c, a=a, b=b, audience=audience).encode("utf-8")
+        return render_page(c, a=a, b=b, audience=audience, factors=factors).encode("utf-8")
 
     def shared_comparison(
         self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
