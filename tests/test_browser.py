@@ -153,7 +153,7 @@ def test_report_file_opens_without_any_external_request(pack, tmp_path, browser)
     assert b.console_errors == []  # a Content-Security-Policy violation would be reported here
     # Printable: the print style sheet applies and the document prints to PDF.
     b.page.emulate_media(media="print")
-    assert b.page.locator("nav.toc").is_hidden()
+    assert b.page.locator("details.dimension").count() == b.page.locator("details.dimension[open]").count()
     pdf = b.page.pdf(path=str(tmp_path / "report.pdf"))
     assert pdf[:5] == b"%PDF-"
 
@@ -191,6 +191,9 @@ def test_type_pick_submit_and_see_the_comparison(server, tmp_path, browser):
     assert (
         "Alphex (alphamab)" in heading.inner_text() and "Betanib (betanib)" in heading.inner_text()
     )
+    # the dimensions are collapsed: open each, as a reader clicks its title
+    for summary in b.page.locator("details.dimension > summary").all():
+        summary.click()
     assert b.page.locator("#chart-burden svg.chart-svg").is_visible()
     assert b.page.locator("#chart-trial-trial_reactions-a svg.chart-svg").is_visible()
     assert (
@@ -234,3 +237,39 @@ def test_hostile_input_is_shown_as_text(server, tmp_path, browser, name):
     assert b.page.locator("#drug-a").input_value() == name
     assert b.dialogs == [] and b.external == []
     b.page.screenshot(path=str(tmp_path / "error.png"))
+
+
+def _axe_serious(page) -> list[str]:
+    """axe-core's serious and critical violations on the page (axe-playwright-python bundles
+    axe-core; it is injected into the page under test, nothing is fetched)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_the_answer_is_seen_without_scrolling_and_passes_axe(server, tmp_path, browser, viewport):
+    """Issue 25 item 6: at 1280x800 and at 390 px the answer and the first difference are in the
+    first screen; the dimensions are collapsed; axe-core finds no serious or critical violation
+    on the comparison, start and error pages."""
+    pytest.importorskip("axe_playwright_python", reason="needs axe-playwright-python (test extra)")
+    b = browser(allowed_origin=server, viewport=viewport)
+    b.page.goto(server + "/compare?a=alphex&b=betanib")
+    b.page.screenshot(path=str(tmp_path / f"answer-{viewport[0]}.png"))
+    answer = b.page.locator("p.answer")
+    first = b.page.locator("#verdict .summary-group li").first
+    for element in (answer, first):
+        box = element.bounding_box()
+        assert box and box["y"] + min(box["height"], 60) <= viewport[1], (viewport, box)
+    assert b.page.locator("details.dimension").count() >= 5
+    assert b.page.locator("details.dimension[open]").count() == 0
+    assert _axe_serious(b.page) == []
+    for path in ("/", "/compare?a=alphex&b=nosuchdrug"):
+        b.page.goto(server + path)
+        assert b.page.locator("h1").count() == 1, path
+        assert _axe_serious(b.page) == [], path

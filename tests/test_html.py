@@ -157,7 +157,10 @@ def test_every_finding_and_source_is_in_the_report(comparison):
     assert [h.text_content() for h in tree.xpath("//details[@class='dimension']/summary/h3")] == [
         d.title for d in comparison.dimensions
     ]
-    assert not tree.xpath("//details[@class='dimension'][@open]")
+    assert len(tree.xpath("//details[@class='dimension'][@open]")) == len(comparison.dimensions)
+    # on the web page the dimensions are collapsed: the answer first, the rest one step away
+    page = doc(render_page(comparison, a="alphex", b="betanib"))
+    assert page.xpath("//details[@class='dimension']") and not page.xpath("//details[@open]")
 
 
 # --- charts --------------------------------------------------------------------------------------

@@ -251,8 +251,9 @@ def _title(c: Comparison) -> str:
 
 
 def render_html(comparison: Comparison) -> str:
-    """The comparison as one self-contained HTML document (no request to any other host)."""
-    ctx = {**_base(_title(comparison), report_csp()), **report_context(comparison)}
+    """The comparison as one self-contained HTML document (no request to any other host), its
+    sections open (a file is read, and printed, whole)."""
+    ctx = {**_base(_title(comparison), report_csp()), **report_context(comparison), "sections_open": True}
     return _env().get_template("report.html").render(ctx)
 
 
@@ -288,7 +289,8 @@ def render_page(
     ctx["factor_choices"] = FACTOR_CHOICES
     ctx["report"] = comparison is not None
     if comparison is not None:
-        ctx.update(report_context(comparison))
+        # the answer first; each dimension one click away (opened for printing by the script)
+        ctx.update(report_context(comparison), sections_open=False)
     ctx["error"] = None
     if error is not None:
         links = []
