@@ -209,3 +209,15 @@ def test_a_trial_against_the_other_drugs_ingredient_is_head_to_head():
     km = compare("kesimpta", "ocrevus", pack=PACK)
     assert not any(x.topic.startswith("h2h.") for x in km.summary.figures)
     assert any(x.topic == "trial.no_head_to_head" for x in km.summary.cannot_tell)
+
+
+def test_no_silence_claimed_for_a_section_read_only_in_part():
+    """Issue 24: 'the label states nothing' only where the pack turns the whole section into facts
+    (boxed warning, contraindications, W&P). Lipitor's dosing and mechanism sections are held in
+    full but read only in part: never 'states nothing' on its dose or target."""
+    c = compare("humira", "lipitor", pack=PACK)
+    for f in c.findings:
+        if f.topic.startswith(("admin.", "mechanism.", "pregnancy.", "lactation", "monitoring", "vaccination.")):
+            assert "states nothing" not in f.statement and "states nothing" not in f.b_text, f.statement
+    maint = next(f for f in c.findings if f.topic == "admin.dose.maintenance")
+    assert "no statement extracted" in maint.statement

@@ -248,7 +248,9 @@ def _describe(topic: str, a: Evidence, b: Evidence) -> tuple[str, bool] | None:
     def missing(ev: Evidence) -> str:
         if ev.topic(topic):  # the label states it, in words without a figure
             return texts(ev.topic(topic))
-        return ph.NOT_STATED if ev.read(topic) else NOT_IN_PACK
+        if ev.says_nothing(topic):
+            return ph.NOT_STATED
+        return ph.NOT_EXTRACTED if ev.read(topic) else NOT_IN_PACK
 
     statement = ph.DESCRIBE.format(
         topic=ph.cap(ph.topic_name(topic)), a=a.name, a_value=va or missing(a),

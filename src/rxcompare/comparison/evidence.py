@@ -16,6 +16,10 @@ from rxcompare.sources.labels.topics import TOPIC_MENTIONS, topic_family, topic_
 from rxcompare.sources.pack import Pack
 
 
+# Label sections the pack turns into facts part by part (see Evidence.says_nothing).
+ENUMERATED = ("BW", "4", "5")
+
+
 @dataclass(frozen=True)
 class Evidence:
     """Everything rxcompare holds on one drug (one product)."""
@@ -31,6 +35,14 @@ class Evidence:
     def read(self, topic: str) -> bool:
         """True when the label section that would state ``topic`` was read in full."""
         return topic_section(topic) in self.coverage
+
+    def says_nothing(self, topic: str) -> bool:
+        """True when the pack's lack of a fact on ``topic`` shows the label states nothing on it:
+        the section is held in full AND it is one whose every part the pack turns into a fact
+        (:data:`ENUMERATED`: the boxed warning, each contraindication, each warnings-and-
+        precautions subsection). Elsewhere (dosing, pregnancy, mechanism) the extractor reads only
+        some statements, so no fact there is not the label's silence."""
+        return topic_section(topic) in ENUMERATED and self.read(topic)
 
     @property
     def name(self) -> str:

@@ -32,8 +32,9 @@ class Side:
     """What one drug's pack entry holds on a topic.
 
     ``state``: ``has`` (facts on the topic or a narrower one), ``mentions`` (only facts filed
-    under other topics that name its subject), ``silent`` (none, and the label section that would
-    state it is held in full) or ``gap`` (none, and that section is not in the pack).
+    under other topics that name its subject), ``silent`` (none, and the label says nothing:
+    :meth:`Evidence.says_nothing`), ``unextracted`` (none, the section is held in full but the pack
+    reads only some of its statements) or ``gap`` (none, and that section is not in the pack).
     """
 
     ev: Evidence
@@ -58,14 +59,17 @@ def side(ev: Evidence, topic: str) -> Side:
     related = ev.mentions(topic)
     if related:
         return Side(ev, related, "mentions")
-    return Side(ev, (), "silent" if ev.read(topic) else "gap")
+    return Side(ev, (), "silent" if ev.says_nothing(topic) else "unextracted" if ev.read(topic) else "gap")
 
 
 def silent_text(ev: Evidence, topic: str) -> str:
-    """The cell of a label without facts on a topic: silence (section held in full), or the
-    uniform not-in-pack mark -- never one for the other."""
-    if ev.read(topic):
+    """The cell of a label without facts on a topic: silence (a section the pack reads part by
+    part, held in full), no statement extracted (a section held in full that the pack reads only
+    in part), or the uniform not-in-pack mark -- never one for another."""
+    if ev.says_nothing(topic):
         return ph.LACKS_TOPIC.get(topic) or ph.LACKS.format(topic=ph.topic_name(topic))
+    if ev.read(topic):
+        return ph.NOT_EXTRACTED
     return NOT_IN_PACK
 
 
@@ -106,8 +110,9 @@ def topic_finding(dimension: str, topic: str, a: Evidence, b: Evidence, *, silen
         )
     if sa.state in present or sb.state in present:
         has, lacks = (sa, sb) if sa.state in present else (sb, sa)
-        if lacks.state == "gap":
-            statement = ph.GAP_ONE.format(has=has.ev.name, lacks=lacks.ev.name, topic=name, section=section)
+        if lacks.state in ("gap", "unextracted"):
+            template = ph.GAP_ONE if lacks.state == "gap" else ph.UNEXTRACTED_ONE
+            statement = template.format(has=has.ev.name, lacks=lacks.ev.name, topic=name, section=section)
             return finding(
                 dimension, topic, statement, Favours.UNCLEAR, grade_of(has.facts),
                 cites(has.facts, [lacks.ev.label]), kind="gap", **kw,
@@ -120,7 +125,7 @@ def topic_finding(dimension: str, topic: str, a: Evidence, b: Evidence, *, silen
                 dimension, topic, statement, Favours.UNCLEAR, grade_of(has.facts),
                 cites(has.facts, [lacks.ev.label]), kind="differs", **kw,
             )
-        counts = silence_favours and has.ev.read(topic) and lacks.ev.read(topic)
+        counts = silence_favours and has.ev.read(topic) and lacks.ev.says_nothing(topic)
         favours = (Favours.B if has is sa else Favours.A) if counts else Favours.UNCLEAR
         caveats = (ph.SILENCE_CAVEAT,) + ((ph.BOXED_CAVEAT,) if boxed else ())
         template = ph.BOXED_ONLY if boxed else ph.ONLY_ONE
@@ -132,7 +137,7 @@ def topic_finding(dimension: str, topic: str, a: Evidence, b: Evidence, *, silen
     if sa.state == sb.state == "silent":
         statement = ph.NEITHER.format(topic=name)
         kind = "absent"
-    elif sa.state == sb.state == "gap":
+    elif "silent" not in (sa.state, sb.state):
         statement = ph.GAP_BOTH.format(section=section, topic=name)
         kind = "gap"
     else:

@@ -87,6 +87,12 @@ GAP_ONE = (
     "Only the {has} label's statement on {topic} is in the pack; section {section} of the {lacks} "
     "label is not, so the two cannot be compared here."
 )
+UNEXTRACTED_ONE = (
+    "Only the {has} label's statement on {topic} is in the pack; none was extracted from section "
+    "{section} of the {lacks} label (held in full, read only in part), so the two cannot be "
+    "compared here."
+)
+NOT_EXTRACTED = "no statement extracted (the section is held, but read only in part)"
 GAP_SILENT = "The {silent} label states nothing on {topic}; section {section} of the {gap} label is not in the pack."
 GAP_BOTH = "Section {section} of neither label is in the pack, so nothing on {topic} can be said here."
 VALUES = "{topic}: {a} {a_value} vs {b} {b_value}."
