@@ -15,7 +15,6 @@ from rxcompare.models import Citation, Drug, Fact, Favours, Finding, Grade, Inci
 from rxcompare.sources.labels.topics import TOPIC_MENTIONS, topic_family, topic_section
 from rxcompare.sources.pack import Pack
 
-
 # Label sections the pack turns into facts part by part (see Evidence.says_nothing).
 ENUMERATED = ("BW", "4", "5")
 
