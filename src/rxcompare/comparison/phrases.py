@@ -171,7 +171,7 @@ NO_SHARED_INDICATION = (
 NO_INDICATION = "none recorded"
 RESOLVED_AS = "'{query}' taken as {brand}, the {ingredient} product for {indication}, the indication it shares with {other}."
 FACTORS_GIVEN = "Patient factors given: {factors}."
-MORE_TRIAL_FIGURES = "{n} more trial figure(s) are in the dimensions below."
+MORE_TRIAL_FIGURES = "{n} more trial figure(s) are in the full evidence (--full, the HTML report)."
 SHARED_LINE = "{topic}: {where}."
 # Where a shared warning was read, per drug: the label's own section numbers, then the other kinds
 # of document by name (their headings are in the footnotes, not beside the section numbers).
