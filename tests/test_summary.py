@@ -221,3 +221,10 @@ def test_no_silence_claimed_for_a_section_read_only_in_part():
             assert "states nothing" not in f.statement and "states nothing" not in f.b_text, f.statement
     maint = next(f for f in c.findings if f.topic == "admin.dose.maintenance")
     assert "no statement extracted" in maint.statement
+
+
+def test_facts_of_several_label_versions_are_flagged_once(km):
+    """Issue 25 item 5: the OCREVUS entry holds facts read from its DailyMed version and from a
+    copy of the 8/2025 revision; the answer says so once, among the notices."""
+    lines = [x for x in km.summary.notices if x.topic == "version"]
+    assert len(lines) == 1 and lines[0].text.startswith("OCREVUS") and "8/2025" in lines[0].text

@@ -32,7 +32,7 @@ from rxcompare.comparison.summary import build_summary
 from rxcompare.comparison.trials import registry_provenance, trial_reactions
 from rxcompare.comparison.verdict import build_verdict
 from rxcompare.errors import ConfigError, QuestionError, UnknownDrugError
-from rxcompare.models import Comparison, Dimension, Drug, Grade
+from rxcompare.models import Comparison, Dimension, Drug, Grade, SummaryLine
 from rxcompare.resolver import candidates, find_mentions, resolve_pair
 from rxcompare.sources.pack import Pack, load_pack
 
@@ -185,8 +185,16 @@ def compare(
     if online:
         from rxcompare.sources.pack_update import with_label_notices
 
-        comparison = with_label_notices(comparison, pack)
+        comparison = _newer_labels_noticed(with_label_notices(comparison, pack))
     return comparison
+
+
+def _newer_labels_noticed(c: Comparison) -> Comparison:
+    """A label DailyMed lists in a newer version is said once, among the notices read first."""
+    newer = [SummaryLine(note, topic="version") for key, note in c.provenance if key.startswith("newer label")]
+    if not newer or c.summary is None:
+        return c
+    return replace(c, summary=replace(c.summary, notices=c.summary.notices + tuple(newer)))
 
 
 def _with_online_labels(pack: Pack, names: tuple[str, str]) -> Pack:

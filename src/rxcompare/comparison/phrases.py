@@ -170,6 +170,10 @@ NO_SHARED_INDICATION = (
 )
 NO_INDICATION = "none recorded"
 RESOLVED_AS = "'{query}' taken as {brand}, the {ingredient} product for {indication}, the indication it shares with {other}."
+SEVERAL_VERSIONS = (
+    "{drug}: the pack's facts were read from more than one version of its label ({versions}); each "
+    "fact cites its own."
+)
 FACTORS_GIVEN = "Patient factors given: {factors}."
 MORE_TRIAL_FIGURES = "{n} more trial figure(s) are in the full evidence (--full, the HTML report)."
 SHARED_LINE = "{topic}: {where}."

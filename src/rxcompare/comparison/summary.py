@@ -90,10 +90,27 @@ def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[Summary
                     topic="resolution",
                 )
             )
+    for ev in (a, b):
+        versions = _versions(ev)
+        if len(versions) > 1:
+            out.append(SummaryLine(
+                ph.SEVERAL_VERSIONS.format(drug=ev.name, versions="; ".join(versions)),
+                cites([f for f in ev.facts if f.citation.version in versions]), "version",
+            ))
     if factors:
         names = "; ".join(ph.FACTORS[k][0] for k in factors if k in ph.FACTORS)
         out.append(SummaryLine(ph.FACTORS_GIVEN.format(factors=names), topic="factors"))
     return out
+
+
+def _versions(ev: Evidence) -> list[str]:
+    """The label versions the drug's label-text facts show (a copy that shows none is not counted)."""
+    return list(dict.fromkeys(
+        f.citation.version for f in ev.facts
+        if f.citation.kind == "label" and f.citation.is_label_text and f.citation.version
+        and not f.citation.version.startswith("version not shown")
+        and f.citation.source_class in ("label", "label-copy")
+    ))
 
 
 def _weight(line: SummaryLine, grade: Grade | None = None) -> int:
