@@ -32,6 +32,7 @@ The client never prints and never exits; errors are raised with what to do.
 from __future__ import annotations
 
 import email.utils
+import functools
 import hashlib
 import json
 import os
@@ -54,6 +55,16 @@ __all__ = ["Fetched", "OpenFdaClient"]
 
 _ENDPOINT = re.compile(r"^[a-z]+/[a-z0-9_]+\.json$")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@functools.cache
+def _ssl_context():
+    """One TLS context for every client of the process (certificates loaded once)."""
+    import ssl
+
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 @dataclass(frozen=True)
@@ -132,12 +143,25 @@ class OpenFdaClient:
         self.max_retry_after = max_retry_after
         self._sleep = sleep
         self._clock = clock
-        self._http = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": "rxcompare (https://pypi.org/project/rxcompare/)"},
-            follow_redirects=True,
-        )
+        self._transport = transport
+        self._timeout = httpx.Timeout(timeout)
+        self._client: httpx.Client | None = None
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The HTTP client, made at the first request: an answer from the cache needs none, and
+        making one loads the system's certificates (about 0.4 s each time)."""
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(
+                transport=self._transport,
+                timeout=self._timeout,
+                headers={"User-Agent": "rxcompare (https://pypi.org/project/rxcompare/)"},
+                follow_redirects=True,
+                verify=_ssl_context(),
+            )
+        return self._client
 
     # --- public ------------------------------------------------------------------------------
 
@@ -187,7 +211,8 @@ class OpenFdaClient:
         return response.status_code < 500
 
     def close(self) -> None:
-        self._http.close()
+        if self._client is not None:
+            self._client.close()
 
     def __enter__(self) -> Self:
         return self
