@@ -136,14 +136,18 @@ VERDICT_SUMMARY = (
 # The summary (comparison/summary.py): connective words only; names, figures and sections are
 # filled in from the evidence.
 ANSWER_NONE = (
-    "The evidence here does not show either medicine to be safer overall: {nd} difference(s) "
-    "below favour neither, {ns} warning topic(s) are shared, and {nc} point(s) cannot be told."
+    "The evidence here does not show either medicine to be safer overall: {nd} favour neither, "
+    "{ns} warning topic(s) are shared, and {nc} point(s) cannot be told."
 )
+DIFFERENCES_ALL = "the {n} difference(s) below"
+DIFFERENCES_SOME = "the {total} differences (the {n} weightiest below)"
+MORE_DIFFERENCES = "{n} more difference(s) are in the full evidence (--full, the HTML report)."
+MORE_FIGURES = "{n} more figure(s) are in the full evidence (--full, the HTML report)."
 ANSWER_FAVOURED = "{n} favour(s) {drug}"
 ANSWER_SOME = (
-    "The evidence here does not show either medicine to be safer overall: of the {nd} "
-    "difference(s) below, {favoured}, but they differ in weight and kind, so this is not a "
-    "ranking; both share {ns} warning topic(s), and {nc} point(s) cannot be told."
+    "The evidence here does not show either medicine to be safer overall: of {nd}, "
+    "{favoured}, but they differ in weight and kind, so this is not a ranking; both share {ns} "
+    "warning topic(s), and {nc} point(s) cannot be told."
 )
 FIGURE = "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}."
 FIGURE_H2H = "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}; head-to-head against {other}."
@@ -175,7 +179,6 @@ SEVERAL_VERSIONS = (
     "fact cites its own."
 )
 FACTORS_GIVEN = "Patient factors given: {factors}."
-MORE_TRIAL_FIGURES = "{n} more trial figure(s) are in the full evidence (--full, the HTML report)."
 SHARED_LINE = "{topic}: {where}."
 # Where a shared warning was read, per drug: the label's own section numbers, then the other kinds
 # of document by name (their headings are in the footnotes, not beside the section numbers).

@@ -34,7 +34,9 @@ from rxcompare.models import (
 
 # Label sections the comparison reads (BW = boxed warning), in label order.
 SECTIONS = ("BW", "1", "2", "4", "5", "6", "8", "12")
-MAX_TRIAL_LINES = 6
+MAX_DIFFERS = 6  # differences shown in the summary, the weightiest first; the rest in the full evidence
+MAX_FIGURES = 4  # trial figures shown in the summary
+MORE = "more"  # the topic of a line that counts what the summary leaves to the full evidence
 
 
 def _line(f: Finding, text: str | None = None) -> SummaryLine:
@@ -45,11 +47,16 @@ def _counted(dimensions: tuple[Dimension, ...]) -> list[Finding]:
     return [f for d in dimensions if d.key != "patient_factors" for f in d.findings]
 
 
-def _answer(a: Evidence, b: Evidence, differs, shared, cannot) -> SummaryLine:
-    """The bottom line; the counts it gives are the lengths of the lists shown under it."""
-    fa = [line for line in differs if line.favours is Favours.A]
-    fb = [line for line in differs if line.favours is Favours.B]
-    counts = {"nd": len(differs), "ns": len(shared), "nc": len(cannot)}
+def _answer(a: Evidence, b: Evidence, differs, shared, cannot, ranked) -> SummaryLine:
+    """The bottom line; the counts it gives are the lengths of the lists shown under it (and,
+    where the summary shows only the weightiest differences, how many there are in all, and how
+    many of all of them favour each drug)."""
+    fa = [line for line in ranked if line.favours is Favours.A]
+    fb = [line for line in ranked if line.favours is Favours.B]
+    shown = [line for line in differs if line.topic != MORE]
+    nd = (ph.DIFFERENCES_SOME.format(n=len(shown), total=len(ranked)) if len(ranked) > len(shown)
+          else ph.DIFFERENCES_ALL.format(n=len(shown)))
+    counts = {"nd": nd, "ns": len(shared), "nc": len(cannot)}
     if not fa and not fb:
         return SummaryLine(ph.ANSWER_NONE.format(**counts))
     parts = [ph.ANSWER_FAVOURED.format(drug=ev.name, n=len(group)) for ev, group in ((a, fa), (b, fb)) if group]
@@ -135,14 +142,11 @@ def _weight(line: SummaryLine, grade: Grade | None = None) -> int:
 def _differs(findings: list[Finding], aligned) -> list[SummaryLine]:
     """The differences, ranked by clinical weight; each statement once."""
     out: list[tuple[int, SummaryLine]] = []
-    trials = 0
     for f in findings:
         if f.dimension == "mechanism" or f.topic.startswith(("warning.", "subject.", "title.")):
             continue  # warnings come from the alignment below, once each
         if f.grade is Grade.TRIAL and f.topic != "trial.no_head_to_head":
-            trials += 1
-            if trials <= MAX_TRIAL_LINES:
-                out.append((_weight(_line(f), f.grade), _line(f)))
+            out.append((_weight(_line(f), f.grade), _line(f)))
         elif f.grade is Grade.POSTMARKETING and f.favours in (Favours.A, Favours.B):
             out.append((4, _line(f)))
         elif f.kind == "differs":
@@ -153,8 +157,6 @@ def _differs(findings: list[Finding], aligned) -> list[SummaryLine]:
                 x.topic == t.key and x.kind == "differs" for x in findings) else None
             if f is not None:
                 out.append((2, _line(f)))
-    if trials > MAX_TRIAL_LINES:
-        out.append((3, SummaryLine(ph.MORE_TRIAL_FIGURES.format(n=trials - MAX_TRIAL_LINES), topic="trial")))
     seen: set[str] = set()
     ranked = []
     for _w, line in sorted(out, key=lambda x: x[0]):
@@ -162,6 +164,13 @@ def _differs(findings: list[Finding], aligned) -> list[SummaryLine]:
             seen.add(line.text)
             ranked.append(line)
     return ranked
+
+
+def _capped(lines: list[SummaryLine], most: int, template: str) -> list[SummaryLine]:
+    """The first ``most`` lines, and one line counting the rest (left to the full evidence)."""
+    if len(lines) <= most:
+        return lines
+    return lines[:most] + [SummaryLine(template.format(n=len(lines) - most), topic=MORE)]
 
 
 def _measure(f) -> str:
@@ -315,14 +324,15 @@ def build_summary(
 
     findings = _counted(dimensions)
     aligned = align(a, b)
-    differs = _differs(findings, aligned)
+    ranked = _differs(findings, aligned)
+    differs = _capped(ranked, MAX_DIFFERS, ph.MORE_DIFFERENCES)
     shared = _shared(a, b, aligned)
-    figures = _figures(a, b)
+    figures = _capped(_figures(a, b), MAX_FIGURES, ph.MORE_FIGURES)
     cannot = _cannot_tell(a, b, findings, aligned)
     if any(line.topic.startswith("h2h.") for line in figures):
         cannot = [line for line in cannot if line.topic != "trial.no_head_to_head"]
     return Summary(
-        answer=_answer(a, b, differs, shared, cannot),
+        answer=_answer(a, b, differs, shared, cannot, ranked),
         notices=tuple(_notices(a, b, factors)),
         differs=tuple(differs),
         figures=tuple(figures),

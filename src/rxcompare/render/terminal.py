@@ -56,16 +56,16 @@ def _compact(c: Comparison) -> Group:
             notes.number(cit)
     parts = [_summary_panel(c, notes)]
     table = Table(title=COMPACT_TITLE, title_justify="left", title_style="bold", expand=True)
-    table.add_column("", no_wrap=True, width=ROW_LABEL_WIDTH)
+    table.add_column("", width=ROW_LABEL_WIDTH, overflow="fold")
     table.add_column(c.a.name, ratio=1, overflow="fold")
     table.add_column(c.b.name, ratio=1, overflow="fold")
     # a patient's answer is the summary alone; the side-by-side cells are the labels' own words
     for f in compact_rows(c) if c.audience != "patient" else ():
         marks = notes.marks(f)
-        table.add_row(
-            escape(row_label(f.topic)),
+        table.add_row(  # the refs under the row's label: the cells keep their two lines
+            Text(f"{row_label(f.topic)}\n{marks}"),
             Text(key_phrase(f.a_text), style="dim" if is_gap_cell(f.a_text) else ""),
-            Text(f"{key_phrase(f.b_text)} {marks}", style="dim" if is_gap_cell(f.b_text) else ""),
+            Text(key_phrase(f.b_text), style="dim" if is_gap_cell(f.b_text) else ""),
         )
     if table.row_count:
         parts.append(table)
