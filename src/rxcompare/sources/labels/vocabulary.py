@@ -178,7 +178,7 @@ _RULES = (
           r"abscess|cellulitis|sinusitis|bronchitis|influenza|nasopharyngitis|pharyngitis|"
           r"cystitis|difficile|sexually transmitted|parasitic"),
     _rule("malignancy",
-          r"malignanc\w*|malignant \w+|neoplasm malignant|cancers?\b|carcinoma|lymphoma|"
+          r"malignanc\w*|malignant \w+|neoplasm malignant|(?:skin )?cancers?\b|carcinoma(?: of the skin)?|lymphoma|"
           r"leuka?emia|leukaemia|melanoma|sarcoma|neoplas\w*|tumou?rs?\b|lymphoproliferat\w*|"
           r"myelodysplas\w*|second(?:ary)? primary"),
     _rule("hepatotoxicity",
@@ -300,6 +300,13 @@ _COUNSEL = re.compile(
     r"^\W*counsel(?:l)?ing\b|\bpatients? should be (?:advised|informed|instructed|counsel\w*|told)\b",
     re.IGNORECASE,
 )
+# In a title (not in a MedDRA term), organ impairment names a population at risk ("Renal
+# Impairment", "Hepatic and Renal Impairment", "Patients with End-Stage Renal Disease").
+_POPULATION_TITLE = re.compile(
+    r"(?:(?:renal|hepatic|kidney|liver)(?:\s+(?:and|or)\s+(?:renal|hepatic|kidney|liver))?\s+"
+    r"impairment|end-stage renal disease|baseline creatinine)",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\[(\"'A-Z0-9\u2022\-])|\s*\u2022\s*|\n+")
 _CROSS_REF = re.compile(r"\[\s*see [^\]]*\]|\((?:see )?[\d.,\s]+\)", re.IGNORECASE)
 
@@ -359,7 +366,7 @@ def topic_matches(title: str, text: str = "") -> tuple[TopicMatch, ...]:
         return ()  # every sentence denies or counsels: nothing is warned of
     out: list[TopicMatch] = []
     seen: set[str] = set()
-    for key, words in _matches(title):
+    for key, words in _matches(_POPULATION_TITLE.sub(" ", title)):
         if key not in seen:
             seen.add(key)
             out.append(TopicMatch(key, "title", words, title))
