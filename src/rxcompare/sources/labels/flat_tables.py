@@ -127,21 +127,30 @@ def _header(
     if unit:
         percent = percent or "%" in unit.group(0)
         end += unit.end()
-    if not heading:  # "DIFICID (N=564) Vancomycin (N=583) System Organ Class Preferred Term n (%)"
-        after = re.match(r"\s*" + _FIRST_COLUMN.pattern, text[end:], re.IGNORECASE)
-        if after:
-            heading = " ".join(after.group(0).split())
-            end += after.end()
-            unit = _UNIT.match(text[end:])
-            if unit:
-                percent = percent or "%" in unit.group(0)
-                end += unit.end()
+    # "DIFICID (N=564) Vancomycin (N=583) System Organ Class Preferred Term n (%)"; also after
+    # a heading before the arms ("... CERDELGA(N=106) Imiglucerase(N=53) Adverse Reaction
+    # Patientsn (%) Patientsn (%)"), where the later heading is the table's own
+    named_before = bool(heading)
+    after = re.match(r"\s*" + _FIRST_COLUMN.pattern, text[end:], re.IGNORECASE)
+    if after:
+        heading = " ".join(after.group(0).split())
+        end += after.end()
+        unit = _UNIT.match(text[end:])
+        if unit:
+            percent = percent or "%" in unit.group(0)
+            end += unit.end()
+    if named_before and len(group) == 2 and not " ".join(arm_names[1].split()).strip(" ,;:"):
+        arm_names = _split_two(arm_names[0], names) or arm_names
     arms = []
     for name, m in zip(arm_names, group):
+        name = _UNIT_IN_NAME.sub(" ", " ".join(name.split()))
+        name = _LEAD_IN.sub("", name)  # "reported in this table. CERDELGA" -> "CERDELGA"
         name = " ".join(name.split()).strip(" ,;:").lstrip(") ")
         if name.endswith("(%)"):  # "Placebo+ MTX(%)N =324"
             percent, name = True, name[:-3].strip()
         name = _strip_footnotes(name)
+        if not arms:
+            name = _from_product_name(name, names)
         if not name or len(name.split()) > 10 or _MARK.search(name):
             return None
         arms.append((name, int((m.group(1) or m.group(2)).replace(",", ""))))
@@ -153,6 +162,47 @@ def _header(
             return None  # "ONFI Dose Level All ONFI": a column group's heading run into an arm
     start = group[0].start() - len(before) + arm0_start
     return start, end, arms, percent, heading
+
+
+# a unit inside an arm's name ("ELIQUIS, n (%)2.5 mg po bid") and words before a sentence's or a
+# column group's end ("reported in this table. CERDELGA", "Incidence: Pooled Trials KALYDECO")
+_UNIT_IN_NAME = re.compile(r",?\s*\bn\s*\(\s*%\s*\)\s*", re.IGNORECASE)
+_LEAD_IN = re.compile(r"^.*[.:]\s+(?=\S)")
+
+
+def _from_product_name(name: str, names: tuple[str, ...]) -> str:
+    """The first arm's name from the product's name on, when only a column group's heading
+    stands before it ("Pooled 48-Week Trials KALYDECO" -> "KALYDECO"); a name joining arms or
+    drugs ("Placebo + KALYDECO", "X with KALYDECO") is kept whole."""
+    words = name.split()
+    name_words = {w.lower() for n in names for w in n.split() if len(w) > 2}
+    at = next((i for i, w in enumerate(words) if w.lower().strip(",;:") in name_words), 0)
+    before = " ".join(words[:at])
+    joins = r"[+/&]|\b(?:with|and|or|plus|vs|placebo|vehicle|comparator|control|sham)"
+    if at and not re.search(joins, before, re.IGNORECASE):
+        return " ".join(words[at:])
+    return name
+
+
+def _split_two(block: str, names: tuple[str, ...]) -> list[str] | None:
+    """Two arms' names printed together before their sizes ("Placebo Dronedarone 400 mg twice
+    daily (N=2875) (N=3282)", "INLYTA Sorafenib (N=359) (N=355)"), split where it can be told:
+    a comparator word first or last, or the product's name followed by one word. A block of
+    more than six words, or holding brackets, is left whole (not read)."""
+    words = block.split()
+    if not 2 <= len(words) <= 6 or re.search(r"[()\[\]]", block):
+        return None
+    comparator = [bool(_COMPARATOR.match(w.strip(_MARKS))) for w in words]
+    if sum(comparator) != 1:
+        name_words = {w.lower() for n in names for w in n.split()}
+        if len(words) == 2 and not any(comparator) and words[0].lower() in name_words:
+            return words[:1] + words[1:]
+        return None
+    if comparator[0]:
+        return [words[0], " ".join(words[1:])]
+    if comparator[-1]:
+        return [" ".join(words[:-1]), words[-1]]
+    return None
 
 
 def _caption(text: str, start: int) -> str:
@@ -195,7 +245,28 @@ def _sentence_case(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     return [r for r in rows if _title_words(r[0]) == 0]
 
 
-def _rows(text: str, k: int, percent: bool) -> list[tuple[str, ...]]:
+_COUNT_PERCENT = re.compile(r"^(\d+)\s*\(\s*(\d+(?:\.\d+)?)\s*\)$")
+
+
+def counts_agree(cell: str, n: int) -> tuple[int, float] | None:
+    """(count, percent) of a bare "68 (7.7)" cell whose count and figure agree with the arm's N
+    (100 x 68 / 882 = 7.71, printed 7.7: within one unit of the figure's last printed digit), so
+    that the figure is read as a percentage although no header says so; else None. A "0" cell
+    is (0, 0.0)."""
+    t = cell.strip().rstrip(_MARKS)
+    if t == "0":
+        return 0, 0.0
+    m = _COUNT_PERCENT.match(t)
+    if not m or n <= 0:
+        return None
+    count, figure = int(m.group(1)), m.group(2)
+    unit = 10.0 ** -len(figure.partition(".")[2])
+    if count > n or abs(100.0 * count / n - float(figure)) >= unit:
+        return None
+    return count, float(figure)
+
+
+def _rows(text: str, k: int, percent: bool, ns: tuple[int, ...] = ()) -> list[tuple[str, ...]]:
     tokens = _TOKEN.findall(text)
     rows: list[tuple[str, ...]] = []
     i = 0
@@ -218,10 +289,16 @@ def _rows(text: str, k: int, percent: bool) -> list[tuple[str, ...]]:
         if len(values) != k:
             return rows
         if not percent and not any("%" in v for v in values):
-            return rows  # bare numbers in a table that does not say they are percentages
+            # bare numbers in a table that does not say they are percentages: read only when
+            # every cell is "count (figure)" agreeing with its arm's N (see counts_agree)
+            checked = [counts_agree(v, n) for v, n in zip(values, ns)]
+            if len(ns) != k or None in checked or all(c[0] == 0 for c in checked):
+                return rows
         term = _term(words)
         if not term or not term[0].isalpha() or any(c.isdigit() for c in term[:1]):
             return rows
+        if "%" in term or re.match(r"^(?:overall|total)\b", term, re.IGNORECASE):
+            return rows  # "Overall [N (%)]": a count of the caption's event, not a reaction
         rows.append((term, *values))
     return rows
 
@@ -233,10 +310,14 @@ def flat_tables(text: str, names: tuple[str, ...] = ()) -> list[LabelTable]:
     per arm) and the rows as printed. ``names`` are the product's names, which may start the
     first arm's name when no first-column heading precedes the arms."""
     tables = []
+    for name in names:  # "KALYDECON=109": the product's name run into its arm's N
+        if name.strip():
+            text = re.sub(rf"\b({re.escape(name.strip())})(N\s*=)", r"\1 \2", text, flags=re.I)
     headers = _headers(text, names)
     for h, (start, end, arms, percent, heading) in enumerate(headers):
         stop = headers[h + 1][0] if h + 1 < len(headers) else len(text)
-        rows = _sentence_case(_rows(text[end:stop], len(arms), percent))
+        ns = tuple(n for _, n in arms)
+        rows = _sentence_case(_rows(text[end:stop], len(arms), percent, ns))
         if not rows:
             continue
         # the unit goes with the first column, so that arm names stay names ("Placebo")
@@ -246,4 +327,4 @@ def flat_tables(text: str, names: tuple[str, ...] = ()) -> list[LabelTable]:
     return tables
 
 
-__all__ = ["flat_tables"]
+__all__ = ["counts_agree", "flat_tables"]
