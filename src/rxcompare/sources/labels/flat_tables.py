@@ -154,6 +154,8 @@ def _header(
         if not name or len(name.split()) > 10 or _MARK.search(name):
             return None
         arms.append((name, int((m.group(1) or m.group(2)).replace(",", ""))))
+    if any(re.search(_GENERIC_ARM, a) for a, _ in arms):
+        return None  # "ADCETRIS Placebo Total N=167 Total N=160": names printed apart from sizes
     if len({a.lower() for a, _ in arms}) < len(arms):
         return None  # "EYLEA Control EYLEA Control": arms of column groups, not told apart
     for name, _ in arms:
@@ -168,6 +170,9 @@ def _header(
 # column group's end ("reported in this table. CERDELGA", "Incidence: Pooled Trials KALYDECO")
 _UNIT_IN_NAME = re.compile(r",?\s*\bn\s*\(\s*%\s*\)\s*", re.IGNORECASE)
 _LEAD_IN = re.compile(r"^.*[.:]\s+(?=\S)")
+
+
+_GENERIC_ARM = re.compile(r"(?:^|\s)(?:total|overall|all(?: patients| subjects)?|patients|subjects|n)$", re.I)
 
 
 def _from_product_name(name: str, names: tuple[str, ...]) -> str:
@@ -303,6 +308,46 @@ def _rows(text: str, k: int, percent: bool, ns: tuple[int, ...] = ()) -> list[tu
     return rows
 
 
+# a grade column's heading: "All Grades", "AnyGrade", "Grade 3/4", "Grades 3 and 4b (%)",
+# "Grade 1-4a", "Grade >= 3", "Grade 3 or Higher(%)", each optionally with its unit
+_GRADE = re.compile(
+    r"\s*((?:all|any)\s*grades?|grades?\s*(?:>=|\u2265|>)\s*\d|grades?\s*\d\s*or\s*(?:higher|greater)|"
+    r"grades?\s*\d(?:\s*(?:-|\u2013|/|,|or|and|to)\s*\d)*)[a-h]?"
+    r"(\s*(?:\(\s*%\s*\)|%))?(?=\s|$)",
+    re.IGNORECASE,
+)
+_ANY_GRADE = re.compile(r"^(?:(?:all|any)\s*grades?|grades?\s*1\s*(?:-|\u2013|to)\s*[45])$", re.I)
+
+
+def _grades(text: str, k: int) -> tuple[int, int, bool, list[str]] | None:
+    """(m, characters read, percent, labels) when the text after a table's arms starts with the
+    heading of m >= 2 grade columns repeated for each of the k arms, the first of each an
+    any-grade column ("All Grades Grade 3/4 All Grades Grade 3/4 % % % %"); else None."""
+    at = 0
+    for _ in range(2):  # "Primary System Organ Class Preferred Term All Grades (%) ..."
+        head = re.match(r"\s*" + _FIRST_COLUMN.pattern, text[at:], re.IGNORECASE)
+        if head:
+            at += head.end()
+    labels, percent = [], False
+    while (m := _GRADE.match(text, at)) is not None:
+        labels.append(" ".join(m.group(1).split()))
+        percent = percent or bool(m.group(2))
+        at = m.end()
+    unit = _UNIT.match(text[at:])
+    if unit:
+        percent = percent or "%" in unit.group(0)
+        at += unit.end()
+    if not labels or len(labels) % k:
+        return None
+    m = len(labels) // k
+    keys = [re.sub(r"\W", "", label.lower()) for label in labels]
+    if m < 2 or any(keys[i] != keys[i % m] for i in range(len(keys))):
+        return None
+    if not _ANY_GRADE.match(labels[0]):
+        return None
+    return m, at, percent, labels
+
+
 def flat_tables(text: str, names: tuple[str, ...] = ()) -> list[LabelTable]:
     """The adverse-reaction tables of a flattened text that can be read unambiguously (see the
     module's docstring), as :class:`LabelTable` records: one header row (the first-column
@@ -317,12 +362,28 @@ def flat_tables(text: str, names: tuple[str, ...] = ()) -> list[LabelTable]:
     for h, (start, end, arms, percent, heading) in enumerate(headers):
         stop = headers[h + 1][0] if h + 1 < len(headers) else len(text)
         ns = tuple(n for _, n in arms)
-        rows = _sentence_case(_rows(text[end:stop], len(arms), percent, ns))
+        grades = _grades(text[end:stop], len(arms))
+        # the unit goes with the first column, so that arm names stay names ("Placebo")
+        if grades is None:
+            rows = _sentence_case(_rows(text[end:stop], len(arms), percent, ns))
+            columns = [f"{name} (N={n})" for name, n in arms]
+        else:
+            # per arm, an any-grade column then grade columns ("All grades Grade 3 Grade 4"):
+            # rows are kept whole; only the any-grade column's heading carries the arm's N, so
+            # that incidences are read from it alone
+            m, used, grade_percent, labels = grades
+            percent = percent or grade_percent
+            wide_ns = tuple(n for n in ns for _ in range(m))
+            rows = _sentence_case(_rows(text[end + used : stop], len(arms) * m, percent, wide_ns))
+            columns = [
+                f"{name}, {labels[i]} (N={n})" if i == 0 else f"{name}, {labels[i]}"
+                for name, n in arms
+                for i in range(m)
+            ]
         if not rows:
             continue
-        # the unit goes with the first column, so that arm names stay names ("Placebo")
         unit = " (%)" if percent else ""
-        header = (f"{heading}{unit}".strip(), *(f"{name} (N={n})" for name, n in arms))
+        header = (f"{heading}{unit}".strip(), *columns)
         tables.append(LabelTable(caption=_caption(text, start), header=(header,), rows=tuple(rows)))
     return tables
 
