@@ -140,18 +140,19 @@ _RULES = (
     _rule(None, r"malignant hyperthermia|anti-?hypertensive\w*|anti-?arrhythmic\w*|"
                 r"anti-?diabetic\w*|anti-?coagula\w*|anti-?infective\w*|anti-?(?:viral|fungal)s?\b"),
     _rule("hypertension", r"malignant hypertension"),
-    _rule(None, r"antiepileptic drugs?|anti-?seizure (?:drugs?|medications?)"),
+    _rule(None, r"antiepileptic drugs?|anti-?seizure (?:drugs?|medications?)|"
+                r"dementia-related psychosis"),
     # named syndromes before the words inside them
     _rule("neuroleptic_malignant_syndrome", r"neuroleptic malignant syndrome|\bnms\b"),
     _rule("serotonin_syndrome", r"serotonin(?:ergic)? (?:syndrome|toxicity)"),
     _rule("tumour_lysis", r"tumou?r lysis(?: syndrome)?|\btls\b"),
     _rule("cytokine_release", r"cytokine release(?: syndrome)?|\bcrs\b|capillary leak(?: syndrome)?"),
+    _rule("infections.pml", r"progressive multifocal leukoencephalopathy|\bpml\b|jc virus"),
     _rule("encephalopathy",
           r"posterior reversible (?:encephalopathy|leukoencephalopathy)(?: syndrome)?|\bpres\b|"
           r"\brpls\b|encephalopath"),
     _rule("infections.hepatitis_b",
           r"hepatitis\s*b(?:\s*virus)?(?:\s*(?:reactivation|infection))?\b|\bhbv\b|hbsag"),
-    _rule("infections.pml", r"progressive multifocal leukoencephalopathy|\bpml\b|jc virus"),
     _rule("respiratory_depression",
           r"respiratory depression|hypoventilation|respiratory arrest|depress\w* (?:of )?respiration"),
     _rule("cytopenias", r"bone marrow (?:suppression|failure|depression|toxicity)"),
@@ -166,6 +167,7 @@ _RULES = (
           r"(?:reactions?|irritation|pain|erythema|toxicit\w*)|infusion-related|injection site|"
           r"infusion site|administration site"),
     # infections and their kinds
+    _rule("ild_pneumonitis", r"eosinophilic pneumonia|organi[sz]ing pneumonia"),
     _rule("infections.tuberculosis", r"tubercul\w*|\btb\b|mycobacteri\w*"),
     _rule("infections.herpes", r"herpe\w*|zoster|varicella|shingles"),
     _rule("infections.opportunistic",
@@ -286,11 +288,11 @@ _RULES = (
 
 # Sentences that deny a harm or counsel the reader: not a warning.
 _DENIAL = re.compile(
-    r"\bno (?:increased?|increases|evidence|(?:new )?cases?|reports?|clinically (?:significant|"
+    r"\bno (?:increased?|increases|evidence|(?:new )?(?:cases?|reports?) of|clinically (?:significant|"
     r"meaningful|relevant|important)|(?:significant )?differences?|effect|signal|protection)\b|"
     r"\bnot (?:been )?(?:associated|observed|seen|reported|found|increased|shown|identified|"
     r"established|known)\b|\bdid not (?:increase|show|find|observe|reveal|result|cause)\b|"
-    r"\bwithout (?:an? )?(?:increase|evidence)\b|\bdoes not protect\b|\bno known\b",
+    r"\bwithout an? increase\b|\bdoes not protect\b|\bno known\b",
     re.IGNORECASE,
 )
 _COUNSEL = re.compile(
@@ -307,8 +309,11 @@ _POPULATION_TITLE = re.compile(
     r"impairment|end-stage renal disease|baseline creatinine)",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\[(\"'A-Z0-9\u2022\-])|\s*\u2022\s*|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\[(\"'A-Z0-9\u2022\-])|\s*[\u2022*]\s+|\n+")
 _CROSS_REF = re.compile(r"\[\s*see [^\]]*\]|\((?:see )?[\d.,\s]+\)", re.IGNORECASE)
+
+
+_TEXT_SENTENCES = 2
 
 
 def _sentences(text: str) -> list[str]:
@@ -371,8 +376,12 @@ def topic_matches(title: str, text: str = "") -> tuple[TopicMatch, ...]:
             seen.add(key)
             out.append(TopicMatch(key, "title", words, title))
     titled = bool(seen)
+    if not titled and _POPULATION_TITLE.search(title):
+        return ()  # a population at risk ("... in the Presence of Severe Renal Impairment")
     from_title = with_parents(seen)
-    for sentence in asserted:
+    # a title with no topic ("Use with Anakinra"): the text's first sentences say what the
+    # subsection warns of; an untitled text (a boxed warning, a contraindication) is read whole
+    for sentence in asserted if titled or not title else asserted[:_TEXT_SENTENCES]:
         for key, words in _matches(sentence):
             if key in seen:
                 continue
@@ -412,11 +421,24 @@ def term_topics(term: str) -> tuple[str, ...]:
 def section_topics(section: Section) -> tuple[tuple[Section, tuple[str, ...]], ...]:
     """(subsection, topics) for each part of a W&P section, boxed warning or contraindications
     section that stands on its own: each subsection without subsections of its own, or the
-    section itself when it has none. A subsection's title is read without its number."""
-    parts = [s for s in section.walk() if not s.subsections] or [section]
-    return tuple(
-        (s, assign_topics(re.sub(r"^\s*\d+(?:\.\d+)*\s*", "", s.title), s.text)) for s in parts
-    )
+    section itself when it has none. A subsection's title is read without its number; an
+    untitled part takes the title of the nearest titled subsection holding it."""
+    out: list[tuple[Section, tuple[str, ...]]] = []
+
+    def leaves(s: Section, title: str) -> None:
+        own = re.sub(r"^\s*\d+(?:\.\d+)*\s*", "", s.title).strip()
+        title = own or title
+        if not s.subsections:
+            out.append((s, assign_topics(title, s.text)))
+        for child in s.subsections:
+            leaves(child, title)
+
+    if section.subsections:
+        for child in section.subsections:
+            leaves(child, "")
+    else:
+        leaves(section, "")
+    return tuple(out)
 
 
 __all__ = [
