@@ -22,6 +22,10 @@ _CELL_COUNT_PERCENT = re.compile(
     rf"^(?P<c>\d+)\s*\(\s*(?P<p>\d+(?:\.\d+)?)\s*(?P<pc>%)?\s*\)\s*[{_MARKS}]*$"
 )
 _BARE_COUNT = re.compile(rf"^\d+\s*\(\s*\d+(?:\.\d+)?\s*\)\s*[{_MARKS}]*$")  # "68 (7.7)"
+_GRADE = re.compile(r"\bgrades?\s*(?:\d|>|\u2265)", re.IGNORECASE)
+_ANY_GRADE = re.compile(
+    r"\b(?:all|any)\s*grades?\b|\bgrades?\s*1\s*(?:-|\u2013|to)\s*[45]\b", re.IGNORECASE
+)
 _CELL_NUMBER = re.compile(rf"^(?P<p>\d+(?:\.\d+)?)\s*[{_MARKS}]*$")
 _COMPARATOR = re.compile(r"placebo|vehicle|comparator|control|sham", re.IGNORECASE)
 _DOSE_ONLY = re.compile(
@@ -102,7 +106,8 @@ def reaction_incidences(ctx: FactContext, table: LabelTable, section: Section) -
         words = list(dict.fromkeys(r[j] for r in header if j < len(r) and r[j]))
         text = " ".join(words)
         m = _N_IN_HEADER.search(text)
-        if m:
+        if m and not (_GRADE.search(text) and not _ANY_GRADE.search(text)):
+            # a grade column ("Grade 3-4") under an arm is not the arm's incidence of the reaction
             name = " ".join(_N_IN_HEADER.sub(" ", text).split()).strip(" ,;:")
             arms[j] = (name, int(m.group("n").replace(",", "")))
     out = []
