@@ -36,7 +36,7 @@ _UNIT = re.compile(
 )
 _COMPARATOR = re.compile(r"^(?:placebo|vehicle|comparator|control|sham)", re.IGNORECASE)
 _FIRST_COLUMN = re.compile(
-    r"(?:system\s+organ\s+class|body\s+system|preferred\s+term|adverse\s+(?:drug\s+)?"
+    r"(?:system\s*/?\s*organ\s+class|body\s+system|preferred\s+term|adverse\s+(?:drug\s+)?"
     r"(?:reactions?|events?)(?:\s+term)?|dictionary-derived\s+term|meddra\s+term|"
     r"laboratory\s+parameter)(?:\s*/\s*(?:adverse\s+)?(?:reactions?|events?|preferred\s+term))?"
     r"(?:\s*\(\s*%\s*\))?",
@@ -48,7 +48,9 @@ _VALUE = re.compile(
     rf"^(?:\d+\s*\(\s*<?\s*\d+(?:\.\d+)?\s*%?\s*\)|<\s*\d+(?:\.\d+)?\s*%?|\d+(?:\.\d+)?\s*%?|"
     rf"[-\u2013\u2014]{{1,2}}|NA)[{_MARKS}]*$"
 )
-_TOKEN = re.compile(r"\d+\s*\(\s*<?\s*\d+(?:\.\d+)?\s*%?\s*\)|<\s*\d+(?:\.\d+)?\s*%|\S+")
+_TOKEN = re.compile(
+    r"\d+\s*\(\s*<?\s*\d+(?:\.\d+)?\s*%?\s*\)|<\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s+%(?!\S)|\S+"
+)  # "27 (12%)", "<1%", "5 %" (a figure and its sign apart), or a word
 _SOC_END = re.compile(
     r"^.*\b(?:disorders|infestations|conditions|investigations|procedures)\b\s+(?=\S)",
     re.IGNORECASE,
@@ -130,9 +132,12 @@ def _header(
     # "DIFICID (N=564) Vancomycin (N=583) System Organ Class Preferred Term n (%)"; also after
     # a heading before the arms ("... CERDELGA(N=106) Imiglucerase(N=53) Adverse Reaction
     # Patientsn (%) Patientsn (%)"), where the later heading is the table's own
+    # ("System Organ Class Preferred Term n (%)": two headings, read both)
     named_before = bool(heading)
-    after = re.match(r"\s*" + _FIRST_COLUMN.pattern, text[end:], re.IGNORECASE)
-    if after:
+    for _ in range(2):
+        after = re.match(r"\s*" + _FIRST_COLUMN.pattern, text[end:], re.IGNORECASE)
+        if not after:
+            break
         heading = " ".join(after.group(0).split())
         end += after.end()
         unit = _UNIT.match(text[end:])
@@ -176,12 +181,14 @@ _GENERIC_ARM = re.compile(r"(?:^|\s)(?:total|overall|all(?: patients| subjects)?
 
 
 def _from_product_name(name: str, names: tuple[str, ...]) -> str:
-    """The first arm's name from the product's name on, when only a column group's heading
-    stands before it ("Pooled 48-Week Trials KALYDECO" -> "KALYDECO"); a name joining arms or
+    """The first arm's name from the product's name (its last mention) on, when only a column
+    group's heading or the caption stands before it ("Pooled 48-Week Trials KALYDECO" ->
+    "KALYDECO"; "due to ZYTIGA in Study 1 ZYTIGA with Prednisone" -> "ZYTIGA with
+    Prednisone"); a name joining arms or
     drugs ("Placebo + KALYDECO", "X with KALYDECO") is kept whole."""
     words = name.split()
     name_words = {w.lower() for n in names for w in n.split() if len(w) > 2}
-    at = next((i for i, w in enumerate(words) if w.lower().strip(",;:") in name_words), 0)
+    at = max((i for i, w in enumerate(words) if w.lower().strip(",;:") in name_words), default=0)
     before = " ".join(words[:at])
     joins = r"[+/&]|\b(?:with|and|or|plus|vs|placebo|vehicle|comparator|control|sham)"
     if at and not re.search(joins, before, re.IGNORECASE):
@@ -311,7 +318,8 @@ def _rows(text: str, k: int, percent: bool, ns: tuple[int, ...] = ()) -> list[tu
 # a grade column's heading: "All Grades", "AnyGrade", "Grade 3/4", "Grades 3 and 4b (%)",
 # "Grade 1-4a", "Grade >= 3", "Grade 3 or Higher(%)", each optionally with its unit
 _GRADE = re.compile(
-    r"\s*((?:all|any)\s*grades?|grades?\s*(?:>=|\u2265|>)\s*\d|grades?\s*\d\s*or\s*(?:higher|greater)|"
+    r"\s*((?:all|any)\s*grades?|grades?\s*(?:>=|\u2265|>)\s*\d|(?:>=|\u2265)\s*grade\s*\d|"
+    r"grades?\s*\d\s*or\s*(?:higher|greater)|"
     r"grades?\s*\d(?:\s*(?:-|\u2013|/|,|or|and|to)\s*\d)*)[a-h]?"
     r"(\s*(?:\(\s*%\s*\)|%))?(?=\s|$)",
     re.IGNORECASE,
