@@ -141,7 +141,9 @@ _RULES = (
                 r"anti-?diabetic\w*|anti-?coagula\w*|anti-?infective\w*|anti-?(?:viral|fungal)s?\b"),
     _rule("hypertension", r"malignant hypertension"),
     _rule(None, r"antiepileptic drugs?|anti-?seizure (?:drugs?|medications?)|"
-                r"dementia-related psychosis"),
+                r"dementia-related psychosis|anti-?psychotics?|anti-?depressants?|"
+                r"major depressive disorder|st[- ]segment depression"),
+    _rule("sedation", r"depressed level of consciousness"),
     # named syndromes before the words inside them
     _rule("neuroleptic_malignant_syndrome", r"neuroleptic malignant syndrome|\bnms\b"),
     _rule("serotonin_syndrome", r"serotonin(?:ergic)? (?:syndrome|toxicity)"),
