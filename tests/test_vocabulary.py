@@ -17,6 +17,7 @@ from rxcompare.sources.labels.spl import parse_spl
 from rxcompare.sources.labels.vocabulary import (
     TOPICS,
     assign_topics,
+    label_topics,
     section_topics,
     term_topics,
     topic_label,
@@ -183,3 +184,18 @@ def test_tac_sections():
     assert by_number(tac("Pristiq"), loinc.WARNINGS_AND_PRECAUTIONS)["5.10"] == ("ild_pneumonitis",)
     # SIMPONI "5.5 Use with Abatacept": its first sentence names serious infections
     assert by_number(tac("SIMPONI"), loinc.WARNINGS_AND_PRECAUTIONS)["5.5"] == ("infections.serious",)
+
+
+def test_label_topics_say_where():
+    # HUMIRA: bleeding is in no warning; hepatitis B in "5.4"; malignancy in the boxed warning and
+    # "5.2"; LIPITOR: pregnancy in contraindication "4.3"
+    humira = label_topics(spl("humira.xml"))
+    assert [(kind, s.number) for kind, s in humira["infections.hepatitis_b"]] == [
+        ("warnings_and_precautions", "5.4")
+    ]
+    assert [kind for kind, _ in humira["malignancy"]] == ["boxed_warning", "warnings_and_precautions"]
+    assert "bleeding" not in humira
+    lipitor = label_topics(spl("lipitor-orig.xml"))
+    assert [(kind, s.number) for kind, s in lipitor["embryo_fetal_toxicity"]] == [
+        ("contraindications", "4.3")
+    ]

@@ -18,6 +18,8 @@ Three readers share one table of keyword rules (``_RULES``):
   counselling gives no topic.
 - :func:`term_topics` gives the topics of a MedDRA preferred-term name, an adverse-reaction table
   row or a FAERS reaction ("Pneumonia" -> infections; "Haemorrhage" -> bleeding).
+- :func:`section_topics` and :func:`label_topics` apply :func:`assign_topics` to each part of a
+  parsed section or label (boxed warning, contraindications, warnings and precautions).
 - :data:`TOPICS`, :func:`topic_label` and :func:`with_parents` describe the vocabulary.
 
 Rules are tried in order; a rule that matches blanks the words it matched, so a later, broader
@@ -33,7 +35,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rxcompare.models import Section
+from rxcompare.models import Label, Section
+from rxcompare.sources.labels import loinc
 
 
 @dataclass(frozen=True)
@@ -443,11 +446,39 @@ def section_topics(section: Section) -> tuple[tuple[Section, tuple[str, ...]], .
     return tuple(out)
 
 
+# the sections whose parts are warnings, by the kind the lead's alignment names them
+_WARNING_SECTIONS = (
+    ("boxed_warning", loinc.BOXED_WARNING),
+    ("contraindications", loinc.CONTRAINDICATIONS),
+    ("warnings_and_precautions", loinc.WARNINGS_AND_PRECAUTIONS),
+    ("warnings", loinc.WARNINGS),  # older (non-PLR) labels
+    ("precautions", loinc.PRECAUTIONS),
+)
+
+
+def label_topics(label: Label) -> dict[str, tuple[tuple[str, Section], ...]]:
+    """Every topic a label's boxed warning, contraindications and warnings (and precautions)
+    assign, with where: ``{"bleeding": (("warnings_and_precautions", <Section 5.8>), ...)}``,
+    in the label's order. Keys are as assigned (kinds such as ``infections.serious``); use
+    :func:`with_parents` to compare at the broader level. A section the label does not hold
+    adds nothing: whether the label holds it (in full or in part) is for the caller to say."""
+    out: dict[str, list[tuple[str, Section]]] = {}
+    for kind, code in _WARNING_SECTIONS:
+        for top in label.sections:
+            if top.code != code:
+                continue
+            for part, keys in section_topics(top):
+                for key in keys:
+                    out.setdefault(key, []).append((kind, part))
+    return {key: tuple(places) for key, places in out.items()}
+
+
 __all__ = [
     "TOPICS",
     "SafetyTopic",
     "TopicMatch",
     "assign_topics",
+    "label_topics",
     "section_topics",
     "term_topics",
     "topic_label",
