@@ -66,6 +66,11 @@ def test_real_count_tables():
     j = {(i.event, i.arm): (i.n, i.count, i.percent) for i in extracted("JUBLIA")[1]}
     assert j[("Ingrown toenail", "JUBLIA")] == (1227, 28, 2.3)
     assert j[("Ingrown toenail", "Vehicle")] == (413, 3, 0.7)
+    # TUDORZA: "Adverse Reactions TUDORZA PRESSAIR Placebo Preferred Term (N=636) (N=640) n (%)
+    # n (%) Headache 42 (6.6) 32 (5.0)": the names between two headings, split at "Placebo"
+    t = {(i.event, i.arm): (i.n, i.count, i.percent) for i in extracted("Tudorza")[1]}
+    assert t[("Headache", "TUDORZA PRESSAIR")] == (636, 42, 6.6)
+    assert t[("Headache", "Placebo")] == (640, 32, 5.0)
     # CERDELGA Trial 2: "... reported in this table. CERDELGA(N=106) Imiglucerase(N=53) Adverse
     # Reaction Patientsn (%) Patientsn (%) Fatigue 15 ( 14) 1 ( 2)"
     c = {(i.event, i.arm, i.n): i.percent for i in extracted("Cerdelga")[1]}

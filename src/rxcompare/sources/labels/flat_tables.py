@@ -116,6 +116,12 @@ def _header(
         return None
     arm0_start, heading = found
     arm_names = [before[arm0_start:]]
+    if heading and not before[arm0_start:].strip() and len(group) == 2:
+        # "Adverse Reactions TUDORZA PRESSAIR Placebo Preferred Term (N=636) (N=640)": the
+        # arms' names stand between two first-column headings; split below if they can be
+        heads = list(_FIRST_COLUMN.finditer(before))
+        if len(heads) >= 2 and len(before[heads[-2].end() : heads[-1].start()].split()) <= 6:
+            arm_names = [before[heads[-2].end() : heads[-1].start()]]
     percent = False
     for a, b in zip(group, group[1:]):
         gap = text[a.end() : b.start()]
