@@ -34,23 +34,23 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from label_text_quality import DEFAULT, openfda_result
+
 from rxcompare.sources.labels import loinc
 from rxcompare.sources.labels.openfda_json import parse_openfda_label
 from rxcompare.sources.labels.vocabulary import section_topics, term_topics, with_parents
 
-DEFAULT = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared/data/real/tac2017/tac2017-train-labels.json"
-)
-FIELDS = {"boxed warnings": "boxed_warning", "warnings and precautions": "warnings_and_cautions"}
-CODES = {"boxed warnings": loinc.BOXED_WARNING, "warnings and precautions": loinc.WARNINGS_AND_PRECAUTIONS}
+CODES = {
+    "boxed warnings": loinc.BOXED_WARNING,
+    "warnings and precautions": loinc.WARNINGS_AND_PRECAUTIONS,
+}
 
 
 def load(path: Path) -> dict[str, dict[str, dict]]:
     """{product: {section name: record}} for the boxed-warning and W&P records."""
     products: dict[str, dict[str, dict]] = defaultdict(dict)
     for r in json.loads(path.read_text(encoding="utf-8")):
-        if r["section_name"] in FIELDS:
+        if r["section_name"] in CODES:
             products[r["label_id"]][r["section_name"]] = r
     return dict(products)
 
@@ -63,15 +63,7 @@ def measure(products: dict[str, dict[str, dict]]) -> dict:
     cases: dict[str, list[str]] = defaultdict(list)
     sections = 0
     for name, records in sorted(products.items()):
-        result = {
-            "set_id": f"tac2017-{name}",
-            "version": "0",
-            "effective_time": "20170101",
-            "openfda": {"brand_name": [name]},
-        }
-        for section_name, record in records.items():
-            result[FIELDS[section_name]] = [" ".join(record["section_text"].split())]
-        label = parse_openfda_label(result, f"TAC 2017 {name}")
+        label = parse_openfda_label(openfda_result(name, records, "flat"), f"TAC 2017 {name}")
         for section_name, record in records.items():
             section = next((s for s in label.sections if s.code == CODES[section_name]), None)
             sections += 1
@@ -89,8 +81,13 @@ def measure(products: dict[str, dict[str, dict]]) -> dict:
                 cases[key].append(f"FP {name} {where}: {titles}")
             for key in gold - predicted:
                 fn[key] += 1
-                pts = sorted({pt for _, pt, *_ in record["adverse_events"]
-                              if pt and key in with_parents(term_topics(pt))})
+                pts = sorted(
+                    {
+                        pt
+                        for _, pt, *_ in record["adverse_events"]
+                        if pt and key in with_parents(term_topics(pt))
+                    }
+                )
                 cases[key].append(f"FN {name} {where}: {pts}")
     return {"sections": sections, "tp": tp, "fp": fp, "fn": fn, "cases": cases}
 
@@ -112,7 +109,9 @@ def report(r: dict, top: int) -> str:
             f"{key:<32} {g:>5} {p:>5} {tp[key]:>4} {_ratio(tp[key], p):>9} {_ratio(tp[key], g):>6}"
         )
     t, p, g = sum(tp.values()), sum(tp.values()) + sum(fp.values()), sum(gold.values())
-    lines.append(f"{'micro (all topics)':<32} {g:>5} {p:>5} {t:>4} {_ratio(t, p):>9} {_ratio(t, g):>6}")
+    lines.append(
+        f"{'micro (all topics)':<32} {g:>5} {p:>5} {t:>4} {_ratio(t, p):>9} {_ratio(t, g):>6}"
+    )
     return "\n".join(lines)
 
 

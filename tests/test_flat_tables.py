@@ -28,14 +28,26 @@ TWO_ARMS = (
 
 
 def incidences_of(text: str):
-    result = {"set_id": "x", "version": "1", "effective_time": "20240101",
-              "openfda": {"brand_name": ["EXAMPLEMAB"]}, "adverse_reactions": [text]}
+    result = {
+        "set_id": "x",
+        "version": "1",
+        "effective_time": "20240101",
+        "openfda": {"brand_name": ["EXAMPLEMAB"]},
+        "adverse_reactions": [text],
+    }
     return extract_facts(parse_openfda_label(result, "a test reply"), "examplemab")[1]
 
 
 def test_two_arm_counts_read_as_percentages():
-    got = {(i.event, i.arm, i.n): (i.count, i.percent, i.is_comparator) for i in incidences_of(TWO_ARMS)}
-    assert got[("Upper respiratory tract infection", "EXAMPLEMAB 5 mg Twice Daily", 882)] == (68, 7.7, False)
+    got = {
+        (i.event, i.arm, i.n): (i.count, i.percent, i.is_comparator)
+        for i in incidences_of(TWO_ARMS)
+    }
+    assert got[("Upper respiratory tract infection", "EXAMPLEMAB 5 mg Twice Daily", 882)] == (
+        68,
+        7.7,
+        False,
+    )
     assert got[("Upper respiratory tract infection", "Placebo", 799)] == (61, 7.6, True)
     # the footnote mark is kept out of the name
     assert got[("Hypertension", "Placebo", 799)] == (9, 1.1, True)
@@ -50,8 +62,15 @@ def test_counts_that_do_not_agree_with_n_are_not_read():
 
 @pytest.mark.parametrize(
     ("cell", "n", "expected"),
-    [("68 (7.7)", 882, (68, 7.7)), ("26 (24)", 109, (26, 24.0)), ("0", 50, (0, 0.0)),
-     ("68 (7.5)", 882, None), ("900 (99)", 882, None), ("3 (1)", 0, None), ("12%", 50, None)],
+    [
+        ("68 (7.7)", 882, (68, 7.7)),
+        ("26 (24)", 109, (26, 24.0)),
+        ("0", 50, (0, 0.0)),
+        ("68 (7.5)", 882, None),
+        ("900 (99)", 882, None),
+        ("3 (1)", 0, None),
+        ("12%", 50, None),
+    ],
 )
 def test_counts_agree(cell, n, expected):
     assert counts_agree(cell, n) == expected
@@ -80,8 +99,11 @@ def test_real_count_tables():
 def test_real_grade_tables_read_from_the_any_grade_column():
     # INLYTA: "Adverse Reaction INLYTA Sorafenib (N=359) (N=355) All Grades Grade 3/4 All Grades
     # Grade 3/4 % % % % Diarrhea 55 11 53 7 Hypertension 40 16 29 11 ..."
-    (table,) = [t for t in flat_tables(flat("INLYTA", "adverse reactions"), ("INLYTA",))
-                if "INLYTA, All Grades (N=359)" in t.header[0]]
+    (table,) = [
+        t
+        for t in flat_tables(flat("INLYTA", "adverse reactions"), ("INLYTA",))
+        if "INLYTA, All Grades (N=359)" in t.header[0]
+    ]
     assert table.rows[0] == ("Diarrhea", "55", "11", "53", "7")  # the row kept whole
     got = {(i.event, i.arm): i.percent for i in extracted("INLYTA")[1]}
     assert got[("Diarrhea", "INLYTA, All Grades")] == 55.0
@@ -96,4 +118,6 @@ def test_real_tables_whose_arms_cannot_be_told_apart_are_not_read():
     assert not any("Total" in i.arm for i in extracted("ADCETRIS")[1])
     # NESINA: "NESINA 25 mg+ Glyburide Placebo+ Glyburide N=198 N=99 Overall (%) 19 (9.6) ...":
     # which words name which arm cannot be told
-    assert not any(i.arm.startswith("Placebo+") or i.arm == "Glyburide" for i in extracted("Nesina")[1])
+    assert not any(
+        i.arm.startswith("Placebo+") or i.arm == "Glyburide" for i in extracted("Nesina")[1]
+    )

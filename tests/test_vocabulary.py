@@ -5,14 +5,13 @@ MedDRA preferred terms to topics; and real sections of the SPL samples and the T
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 import pytest
 from conftest import shared_path
+from test_label_text_quality import label as tac
 
 from rxcompare.sources.labels import loinc
-from rxcompare.sources.labels.openfda_json import parse_openfda_label
 from rxcompare.sources.labels.spl import parse_spl
 from rxcompare.sources.labels.vocabulary import (
     TOPICS,
@@ -31,38 +30,72 @@ from rxcompare.sources.labels.vocabulary import (
     ("title", "text", "expected"),
     [
         # the title names the topic; a broader word inside a syndrome's name is not read again
-        ("Neuroleptic Malignant Syndrome (NMS)", "NMS, a potentially fatal symptom complex, has "
-         "been reported.", ("neuroleptic_malignant_syndrome",)),
-        ("Tumor Lysis Syndrome", "Patients with rapidly proliferating tumor may be at risk.",
-         ("tumour_lysis",)),
+        (
+            "Neuroleptic Malignant Syndrome (NMS)",
+            "NMS, a potentially fatal symptom complex, has been reported.",
+            ("neuroleptic_malignant_syndrome",),
+        ),
+        (
+            "Tumor Lysis Syndrome",
+            "Patients with rapidly proliferating tumor may be at risk.",
+            ("tumour_lysis",),
+        ),
         ("Progressive Multifocal Leukoencephalopathy", "", ("infections.pml",)),
         # hepatitis B reactivation is an infection; its text's "hepatic failure" is not read
-        ("Hepatitis B Virus Reactivation", "Reactivation has led to fulminant hepatitis, hepatic "
-         "failure and death.", ("infections.hepatitis_b",)),
+        (
+            "Hepatitis B Virus Reactivation",
+            "Reactivation has led to fulminant hepatitis, hepatic failure and death.",
+            ("infections.hepatitis_b",),
+        ),
         # a titled subsection takes from its text only kinds of its title's topic
-        ("Serious Infections", "Tuberculosis has occurred. Invasive fungal infections were "
-         "reported. Hepatic failure occurred in one patient.",
-         ("infections.serious", "infections.tuberculosis", "infections.opportunistic")),
+        (
+            "Serious Infections",
+            "Tuberculosis has occurred. Invasive fungal infections were "
+            "reported. Hepatic failure occurred in one patient.",
+            ("infections.serious", "infections.tuberculosis", "infections.opportunistic"),
+        ),
         ("WARNING: SERIOUS INFECTIONS AND MALIGNANCY", "", ("infections.serious", "malignancy")),
         # a title with no topic: the text's first sentences
-        ("Use with Anakinra", "Concurrent use of anakinra and another TNF-blocker was associated "
-         "with a greater proportion of serious infections and neutropenia.",
-         ("infections.serious", "cytopenias")),
+        (
+            "Use with Anakinra",
+            "Concurrent use of anakinra and another TNF-blocker was associated "
+            "with a greater proportion of serious infections and neutropenia.",
+            ("infections.serious", "cytopenias"),
+        ),
         # counselling titles and texts, and denials, are not warnings
-        ("Counseling Patients About Sexually Transmitted Diseases", "The use of VIAGRA offers no "
-         "protection against sexually transmitted diseases.", ()),
-        ("Sexually Transmitted Diseases", "The use of X offers no protection against sexually "
-         "transmitted diseases. Counseling patients about the protective measures necessary to "
-         "guard against sexually transmitted diseases should be considered.", ()),
-        ("", "In the trials there was no increase in lymphoma. Advise patients to report "
-         "bleeding.", ()),
-        ("", "Angioedema occurred. Subgroup analyses suggest no increased risk of stroke.",
-         ("hypersensitivity",)),
+        (
+            "Counseling Patients About Sexually Transmitted Diseases",
+            "The use of VIAGRA offers no protection against sexually transmitted diseases.",
+            (),
+        ),
+        (
+            "Sexually Transmitted Diseases",
+            "The use of X offers no protection against sexually "
+            "transmitted diseases. Counseling patients about the protective measures necessary to "
+            "guard against sexually transmitted diseases should be considered.",
+            (),
+        ),
+        (
+            "",
+            "In the trials there was no increase in lymphoma. Advise patients to report bleeding.",
+            (),
+        ),
+        (
+            "",
+            "Angioedema occurred. Subgroup analyses suggest no increased risk of stroke.",
+            ("hypersensitivity",),
+        ),
         # populations, other drugs' classes and TNF are not harms
-        ("Increased Toxicity in the Presence of Severe Renal Impairment", "Renal failure "
-         "occurred more often.", ()),
-        ("Hypotension when Co-administered with Alpha-blockers or Anti-hypertensives", "",
-         ("hypotension",)),
+        (
+            "Increased Toxicity in the Presence of Severe Renal Impairment",
+            "Renal failure occurred more often.",
+            (),
+        ),
+        (
+            "Hypotension when Co-administered with Alpha-blockers or Anti-hypertensives",
+            "",
+            ("hypotension",),
+        ),
         ("Use with Other Tumor Necrosis Factor Blockers", "", ()),
         # contraindications: no title, the text is read whole
         ("", "Pregnancy", ("embryo_fetal_toxicity",)),
@@ -75,9 +108,15 @@ def test_assign_topics(title, text, expected):
 
 def test_topic_matches_quote_the_words_and_where_they_stand():
     (title, kind) = topic_matches("Serious Infections", "Tuberculosis has occurred.")
-    assert (title.key, title.source, title.quote) == ("infections.serious", "title", "Serious Infections")
+    assert (title.key, title.source, title.quote) == (
+        "infections.serious",
+        "title",
+        "Serious Infections",
+    )
     assert (kind.key, kind.source, kind.sentence) == (
-        "infections.tuberculosis", "text", "Tuberculosis has occurred."
+        "infections.tuberculosis",
+        "text",
+        "Tuberculosis has occurred.",
     )
 
 
@@ -116,7 +155,11 @@ def test_vocabulary_is_closed_under_parents():
         assert topic.key == key and topic_label(key)
         assert topic.parent is None or topic.parent in TOPICS
     assert topic_parent("infections.tuberculosis") == "infections"
-    assert with_parents({"infections.pml", "bleeding"}) == {"infections.pml", "infections", "bleeding"}
+    assert with_parents({"infections.pml", "bleeding"}) == {
+        "infections.pml",
+        "infections",
+        "bleeding",
+    }
 
 
 # --- real sections ---------------------------------------------------------------------------
@@ -125,19 +168,6 @@ def test_vocabulary_is_closed_under_parents():
 @cache
 def spl(name: str):
     return parse_spl(shared_path("spl", name))
-
-
-@cache
-def tac(name: str):
-    path = shared_path("tac2017", "tac2017-train-labels.json")
-    fields = {"boxed warnings": "boxed_warning", "warnings and precautions": "warnings_and_cautions",
-              "adverse reactions": "adverse_reactions"}
-    result = {"set_id": f"tac2017-{name}", "version": "0", "effective_time": "20170101",
-              "openfda": {"brand_name": [name]}}
-    for r in json.loads(path.read_text(encoding="utf-8")):
-        if r["label_id"] == name:
-            result[fields[r["section_name"]]] = [" ".join(r["section_text"].split())]
-    return parse_openfda_label(result, f"TAC 2017 {name}")
 
 
 def by_number(label, code: str) -> dict[str, tuple[str, ...]]:
@@ -183,7 +213,9 @@ def test_tac_sections():
     # PRISTIQ "5.10 Interstitial Lung Disease and Eosinophilic Pneumonia": not an infection
     assert by_number(tac("Pristiq"), loinc.WARNINGS_AND_PRECAUTIONS)["5.10"] == ("ild_pneumonitis",)
     # SIMPONI "5.5 Use with Abatacept": its first sentence names serious infections
-    assert by_number(tac("SIMPONI"), loinc.WARNINGS_AND_PRECAUTIONS)["5.5"] == ("infections.serious",)
+    assert by_number(tac("SIMPONI"), loinc.WARNINGS_AND_PRECAUTIONS)["5.5"] == (
+        "infections.serious",
+    )
 
 
 def test_label_topics_say_where():
@@ -193,7 +225,10 @@ def test_label_topics_say_where():
     assert [(kind, s.number) for kind, s in humira["infections.hepatitis_b"]] == [
         ("warnings_and_precautions", "5.4")
     ]
-    assert [kind for kind, _ in humira["malignancy"]] == ["boxed_warning", "warnings_and_precautions"]
+    assert [kind for kind, _ in humira["malignancy"]] == [
+        "boxed_warning",
+        "warnings_and_precautions",
+    ]
     assert "bleeding" not in humira
     lipitor = label_topics(spl("lipitor-orig.xml"))
     assert [(kind, s.number) for kind, s in lipitor["embryo_fetal_toxicity"]] == [

@@ -183,7 +183,9 @@ _UNIT_IN_NAME = re.compile(r",?\s*\bn\s*\(\s*%\s*\)\s*", re.IGNORECASE)
 _LEAD_IN = re.compile(r"^.*[.:]\s+(?=\S)")
 
 
-_GENERIC_ARM = re.compile(r"(?:^|\s)(?:total|overall|all(?: patients| subjects)?|patients|subjects|n)$", re.I)
+_GENERIC_ARM = re.compile(
+    r"(?:^|\s)(?:total|overall|all(?: patients| subjects)?|patients|subjects|n)$", re.I
+)
 
 
 def _from_product_name(name: str, names: tuple[str, ...]) -> str:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 from rxcompare.models import Incidence, Label, LabelTable, Section
-from rxcompare.sources.labels.flat_tables import counts_agree
 from rxcompare.sources.labels.fact_context import (
     FactContext,
 )
+from rxcompare.sources.labels.flat_tables import counts_agree
 
 # --- adverse-reaction tables -----------------------------------------------------------------
 

@@ -63,7 +63,9 @@ class TopicMatch:
 _VOCABULARY = (
     SafetyTopic("infections", "Infections"),
     SafetyTopic("infections.serious", "Serious infections", "infections"),
-    SafetyTopic("infections.opportunistic", "Opportunistic and invasive fungal infections", "infections"),
+    SafetyTopic(
+        "infections.opportunistic", "Opportunistic and invasive fungal infections", "infections"
+    ),
     SafetyTopic("infections.tuberculosis", "Tuberculosis", "infections"),
     SafetyTopic("infections.hepatitis_b", "Hepatitis B virus reactivation", "infections"),
     SafetyTopic("infections.pml", "Progressive multifocal leukoencephalopathy (PML)", "infections"),
@@ -72,7 +74,9 @@ _VOCABULARY = (
     SafetyTopic("hepatotoxicity", "Liver injury (hepatotoxicity)"),
     SafetyTopic("bleeding", "Bleeding"),
     SafetyTopic("thromboembolism", "Thrombosis and embolism"),
-    SafetyTopic("cardiovascular_events", "Myocardial infarction, stroke and other cardiovascular events"),
+    SafetyTopic(
+        "cardiovascular_events", "Myocardial infarction, stroke and other cardiovascular events"
+    ),
     SafetyTopic("cardiac_rhythm", "Cardiac rhythm and QT prolongation"),
     SafetyTopic("heart_failure", "Heart failure and cardiomyopathy"),
     SafetyTopic("hypertension", "Hypertension"),
@@ -87,7 +91,9 @@ _VOCABULARY = (
     SafetyTopic("neuroleptic_malignant_syndrome", "Neuroleptic malignant syndrome"),
     SafetyTopic("seizures", "Seizures"),
     SafetyTopic("encephalopathy", "Encephalopathy (including PRES)"),
-    SafetyTopic("neurological", "Neurological reactions (demyelination, neuropathy, neurotoxicity)"),
+    SafetyTopic(
+        "neurological", "Neurological reactions (demyelination, neuropathy, neurotoxicity)"
+    ),
     SafetyTopic("sedation", "Sedation and impaired mental or motor ability"),
     SafetyTopic("hypoglycaemia", "Hypoglycaemia"),
     SafetyTopic("hyperglycaemia", "Hyperglycaemia and diabetes"),
@@ -126,7 +132,8 @@ TOPICS: dict[str, SafetyTopic] = {t.key: t for t in _VOCABULARY}
 
 
 def _rule(topic: str | None, pattern: str) -> tuple[str | None, re.Pattern[str]]:
-    assert topic is None or topic in TOPICS, topic
+    if topic is not None and topic not in TOPICS:
+        raise ValueError(f"keyword rule for {topic!r}: not a topic of the vocabulary")
     return topic, re.compile(pattern, re.IGNORECASE)
 
 
@@ -137,155 +144,239 @@ _OE = r"(?:o)?edema|oedema"
 _RULES = (
     # words that are not a harm, taken out of play first
     _rule(None, r"tumou?r necrosis factor|anti-?tnf|\btnf\b"),
-    _rule(None, r"(?:patients with|presence of|use in|dosage in|dosing in|dose in)\s+"
-                r"(?:mild,?\s*|moderate,?\s*|severe,?\s*|or\s*|and\s*)*(?:renal|hepatic)\s+impairment"),
-    _rule(None, r"pulmonary (?:arterial )?hypertension|portal hypertension|intracranial hypertension"),
-    _rule(None, r"malignant hyperthermia|anti-?hypertensive\w*|anti-?arrhythmic\w*|"
-                r"anti-?diabetic\w*|anti-?coagula\w*|anti-?infective\w*|anti-?(?:viral|fungal)s?\b"),
+    _rule(
+        None,
+        r"(?:patients with|presence of|use in|dosage in|dosing in|dose in)\s+"
+        r"(?:mild,?\s*|moderate,?\s*|severe,?\s*|or\s*|and\s*)*(?:renal|hepatic)\s+impairment",
+    ),
+    _rule(
+        None, r"pulmonary (?:arterial )?hypertension|portal hypertension|intracranial hypertension"
+    ),
+    _rule(
+        None,
+        r"malignant hyperthermia|anti-?hypertensive\w*|anti-?arrhythmic\w*|"
+        r"anti-?diabetic\w*|anti-?coagula\w*|anti-?infective\w*|anti-?(?:viral|fungal)s?\b",
+    ),
     _rule("hypertension", r"malignant hypertension"),
-    _rule(None, r"antiepileptic drugs?|anti-?seizure (?:drugs?|medications?)|"
-                r"dementia-related psychosis|anti-?psychotics?|anti-?depressants?|"
-                r"major depressive disorder|st[- ]segment depression"),
+    _rule(
+        None,
+        r"antiepileptic drugs?|anti-?seizure (?:drugs?|medications?)|"
+        r"dementia-related psychosis|anti-?psychotics?|anti-?depressants?|"
+        r"major depressive disorder|st[- ]segment depression",
+    ),
     _rule("sedation", r"depressed level of consciousness"),
     # named syndromes before the words inside them
     _rule("neuroleptic_malignant_syndrome", r"neuroleptic malignant syndrome|\bnms\b"),
     _rule("serotonin_syndrome", r"serotonin(?:ergic)? (?:syndrome|toxicity)"),
     _rule("tumour_lysis", r"tumou?r lysis(?: syndrome)?|\btls\b"),
-    _rule("cytokine_release", r"cytokine release(?: syndrome)?|\bcrs\b|capillary leak(?: syndrome)?"),
+    _rule(
+        "cytokine_release", r"cytokine release(?: syndrome)?|\bcrs\b|capillary leak(?: syndrome)?"
+    ),
     _rule("infections.pml", r"progressive multifocal leukoencephalopathy|\bpml\b|jc virus"),
-    _rule("encephalopathy",
-          r"posterior reversible (?:encephalopathy|leukoencephalopathy)(?: syndrome)?|\bpres\b|"
-          r"\brpls\b|encephalopath"),
-    _rule("infections.hepatitis_b",
-          r"hepatitis\s*b(?:\s*virus)?(?:\s*(?:reactivation|infection))?\b|\bhbv\b|hbsag"),
-    _rule("respiratory_depression",
-          r"respiratory depression|hypoventilation|respiratory arrest|depress\w* (?:of )?respiration"),
+    _rule(
+        "encephalopathy",
+        r"posterior reversible (?:encephalopathy|leukoencephalopathy)(?: syndrome)?|\bpres\b|"
+        r"\brpls\b|encephalopath",
+    ),
+    _rule(
+        "infections.hepatitis_b",
+        r"hepatitis\s*b(?:\s*virus)?(?:\s*(?:reactivation|infection))?\b|\bhbv\b|hbsag",
+    ),
+    _rule(
+        "respiratory_depression",
+        r"respiratory depression|hypoventilation|respiratory arrest|depress\w* (?:of )?respiration",
+    ),
     _rule("cytopenias", r"bone marrow (?:suppression|failure|depression|toxicity)"),
     _rule("sedation", r"(?:cns|central nervous system) depress\w*"),
-    _rule("hypersensitivity",
-          r"hypersensitiv\w*|anaphyla\w*|angio-?(?:o)?edema|allerg\w*|urticaria|serum sickness|"
-          r"\bdress\b|drug reaction with eosinophilia(?: and systemic symptoms)?|"
-          r"(?:face|facial|laryngeal|pharyngeal|tongue|lip|periorbital|eyelid) (?:" + _OE + r")|"
-          r"swollen tongue|throat tightness"),
-    _rule("administration_reactions",
-          r"(?:infusion|injection|administration)[- ](?:site |related |associated )?"
-          r"(?:reactions?|irritation|pain|erythema|toxicit\w*)|infusion-related|injection site|"
-          r"infusion site|administration site"),
+    _rule(
+        "hypersensitivity",
+        r"hypersensitiv\w*|anaphyla\w*|angio-?(?:o)?edema|allerg\w*|urticaria|serum sickness|"
+        r"\bdress\b|drug reaction with eosinophilia(?: and systemic symptoms)?|"
+        r"(?:face|facial|laryngeal|pharyngeal|tongue|lip|periorbital|eyelid) (?:" + _OE + r")|"
+        r"swollen tongue|throat tightness",
+    ),
+    _rule(
+        "administration_reactions",
+        r"(?:infusion|injection|administration)[- ](?:site |related |associated )?"
+        r"(?:reactions?|irritation|pain|erythema|toxicit\w*)|infusion-related|injection site|"
+        r"infusion site|administration site",
+    ),
     # infections and their kinds
     _rule("ild_pneumonitis", r"eosinophilic pneumonia|organi[sz]ing pneumonia"),
     _rule("infections.tuberculosis", r"tubercul\w*|\btb\b|mycobacteri\w*"),
     _rule("infections.herpes", r"herpe\w*|zoster|varicella|shingles"),
-    _rule("infections.opportunistic",
-          r"opportunistic(?: infections?)?|pneumocystis\w*(?: \w+ pneumonia)?|aspergill\w*|"
-          r"candid(?:a|iasis)|histoplasm\w*|coccidioid\w*|blastomyc\w*|cryptococc\w*|listeri\w*|"
-          r"legionell\w*|invasive fungal(?: infections?)?|systemic mycos[ie]s|cytomegalovirus|\bcmv\b"),
-    _rule("infections.serious", r"serious (?:and sometimes fatal )?infections?|sepsis|septic|bacter(?:a)?emia"),
-    _rule("infections",
-          r"infections?|infectious|infestation|pneumonia|\bbacterial|\bviral|\bfungal|mycos[ie]s|"
-          r"abscess|cellulitis|sinusitis|bronchitis|influenza|nasopharyngitis|pharyngitis|"
-          r"cystitis|difficile|sexually transmitted|parasitic"),
-    _rule("malignancy",
-          r"malignanc\w*|malignant \w+|neoplasm malignant|(?:skin )?cancers?\b|carcinoma(?: of the skin)?|lymphoma|"
-          r"leuka?emia|leukaemia|melanoma|sarcoma|neoplas\w*|tumou?rs?\b|lymphoproliferat\w*|"
-          r"myelodysplas\w*|second(?:ary)? primary"),
-    _rule("hepatotoxicity",
-          r"hepatotox\w*|\bliver\b|hepatic (?:failure|injury|dysfunction|toxicity|enzymes?|events?|"
-          r"reactions?|effects?|decompensation|necrosis|disorder)|hepatitis|transaminase\w*|"
-          r"aminotransferase|\balt\b|\bast\b|bilirubin|jaundice|hepatocellular|cholesta\w*|"
-          r"hepatomegaly"),
-    _rule("bleeding",
-          r"bleed\w*|" + _H + r"orrhag\w*|" + _H + r"atoma|" + _H + r"optysis|" + _H + r"aturia|"
-          r"hematuria|hemoptysis|epistaxis|mela?ena|petechia\w*|ecchymos\w*|purpura"),
-    _rule("thromboembolism",
-          r"thrombo(?!cyt)\w*|\w*embol\w*|\bvte\b|\bdvt\b|(?:vein|venous|arterial) occlusion"),
-    _rule("cardiovascular_events",
-          r"myocardial (?:infarction|ischa?emia)|stroke|cerebrovascular|\btia\b|transient isch\w*|"
-          r"major adverse cardiovascular|\bmace\b|cardiovascular|angina|coronary|cardiac death|"
-          r"isch(?:a)?emic (?:heart|event)"),
-    _rule("cardiac_rhythm",
-          r"\bqtc?\b(?: interval)?(?: prolong\w*)?|torsade\w*(?: de pointes)?|arrhythm\w*|"
-          r"brady\w*|tachycard\w*|tachyarrhythm\w*|atrial fibrillation|atrioventricular|"
-          r"heart block|conduction (?:abnormalit\w*|disturbance\w*)|palpitation\w*|heart rate|"
-          r"ventricular fibrillation|\becg\b|electrocardiogram|cardiac arrest|sudden death"),
-    _rule("heart_failure",
-          r"heart failure|cardiac failure|cardiomyopath\w*|(?:left )?ventricular dysfunction|"
-          r"ejection fraction|cardiotox\w*|cardiac toxicity|\bheart\b|\bcardiac\b"),
-    _rule("hypertension",
-          r"hypertens\w*|blood pressure (?:systolic |diastolic )?increased|"
-          r"(?:increase[sd]?|elevat\w*) (?:in )?blood pressure"),
-    _rule("hypotension",
-          r"hypotens\w*|syncope|orthostatic|blood pressure decreased|"
-          r"(?:decrease[sd]?|drops?) (?:in )?blood pressure"),
-    _rule("embryo_fetal_toxicity",
-          r"embryo\w*|fetal|fetus|foet\w*|teratogen\w*|pregnan\w*|birth defects?|"
-          r"congenital anomal\w*|childbearing|contracept\w*|reproductive toxicity"),
+    _rule(
+        "infections.opportunistic",
+        r"opportunistic(?: infections?)?|pneumocystis\w*(?: \w+ pneumonia)?|aspergill\w*|"
+        r"candid(?:a|iasis)|histoplasm\w*|coccidioid\w*|blastomyc\w*|cryptococc\w*|listeri\w*|"
+        r"legionell\w*|invasive fungal(?: infections?)?|systemic mycos[ie]s|cytomegalovirus|\bcmv\b",
+    ),
+    _rule(
+        "infections.serious",
+        r"serious (?:and sometimes fatal )?infections?|sepsis|septic|bacter(?:a)?emia",
+    ),
+    _rule(
+        "infections",
+        r"infections?|infectious|infestation|pneumonia|\bbacterial|\bviral|\bfungal|mycos[ie]s|"
+        r"abscess|cellulitis|sinusitis|bronchitis|influenza|nasopharyngitis|pharyngitis|"
+        r"cystitis|difficile|sexually transmitted|parasitic",
+    ),
+    _rule(
+        "malignancy",
+        r"malignanc\w*|malignant \w+|neoplasm malignant|(?:skin )?cancers?\b|carcinoma(?: of the skin)?|lymphoma|"
+        r"leuka?emia|leukaemia|melanoma|sarcoma|neoplas\w*|tumou?rs?\b|lymphoproliferat\w*|"
+        r"myelodysplas\w*|second(?:ary)? primary",
+    ),
+    _rule(
+        "hepatotoxicity",
+        r"hepatotox\w*|\bliver\b|hepatic (?:failure|injury|dysfunction|toxicity|enzymes?|events?|"
+        r"reactions?|effects?|decompensation|necrosis|disorder)|hepatitis|transaminase\w*|"
+        r"aminotransferase|\balt\b|\bast\b|bilirubin|jaundice|hepatocellular|cholesta\w*|"
+        r"hepatomegaly",
+    ),
+    _rule(
+        "bleeding",
+        r"bleed\w*|" + _H + r"orrhag\w*|" + _H + r"atoma|" + _H + r"optysis|" + _H + r"aturia|"
+        r"hematuria|hemoptysis|epistaxis|mela?ena|petechia\w*|ecchymos\w*|purpura",
+    ),
+    _rule(
+        "thromboembolism",
+        r"thrombo(?!cyt)\w*|\w*embol\w*|\bvte\b|\bdvt\b|(?:vein|venous|arterial) occlusion",
+    ),
+    _rule(
+        "cardiovascular_events",
+        r"myocardial (?:infarction|ischa?emia)|stroke|cerebrovascular|\btia\b|transient isch\w*|"
+        r"major adverse cardiovascular|\bmace\b|cardiovascular|angina|coronary|cardiac death|"
+        r"isch(?:a)?emic (?:heart|event)",
+    ),
+    _rule(
+        "cardiac_rhythm",
+        r"\bqtc?\b(?: interval)?(?: prolong\w*)?|torsade\w*(?: de pointes)?|arrhythm\w*|"
+        r"brady\w*|tachycard\w*|tachyarrhythm\w*|atrial fibrillation|atrioventricular|"
+        r"heart block|conduction (?:abnormalit\w*|disturbance\w*)|palpitation\w*|heart rate|"
+        r"ventricular fibrillation|\becg\b|electrocardiogram|cardiac arrest|sudden death",
+    ),
+    _rule(
+        "heart_failure",
+        r"heart failure|cardiac failure|cardiomyopath\w*|(?:left )?ventricular dysfunction|"
+        r"ejection fraction|cardiotox\w*|cardiac toxicity|\bheart\b|\bcardiac\b",
+    ),
+    _rule(
+        "hypertension",
+        r"hypertens\w*|blood pressure (?:systolic |diastolic )?increased|"
+        r"(?:increase[sd]?|elevat\w*) (?:in )?blood pressure",
+    ),
+    _rule(
+        "hypotension",
+        r"hypotens\w*|syncope|orthostatic|blood pressure decreased|"
+        r"(?:decrease[sd]?|drops?) (?:in )?blood pressure",
+    ),
+    _rule(
+        "embryo_fetal_toxicity",
+        r"embryo\w*|fetal|fetus|foet\w*|teratogen\w*|pregnan\w*|birth defects?|"
+        r"congenital anomal\w*|childbearing|contracept\w*|reproductive toxicity",
+    ),
     _rule("lactation", r"lactation|breast-?feeding|nursing mothers?|breast milk"),
     _rule("suicidality", r"suicid\w*"),
-    _rule("psychiatric",
-          r"depress\w*|psychiatric|psychos[ie]s|psychotic|mania\b|manic|hallucinat\w*|"
-          r"mood|anxiety|agitation|aggress\w*|neuropsychiatric|behavio(?:u)?r(?:al)? (?:change|"
-          r"disturbance)s?|confusion(?:al state)?"),
+    _rule(
+        "psychiatric",
+        r"depress\w*|psychiatric|psychos[ie]s|psychotic|mania\b|manic|hallucinat\w*|"
+        r"mood|anxiety|agitation|aggress\w*|neuropsychiatric|behavio(?:u)?r(?:al)? (?:change|"
+        r"disturbance)s?|confusion(?:al state)?",
+    ),
     _rule("seizures", r"seizures?|convuls\w*|epilepticus"),
     _rule("hypoglycaemia", r"hypoglyc(?:a)?emi\w*"),
-    _rule("hyperglycaemia",
-          r"hyperglyc(?:a)?emi\w*|diabetes mellitus|blood glucose increased|glucose intolerance|"
-          r"hyperosmolar"),
+    _rule(
+        "hyperglycaemia",
+        r"hyperglyc(?:a)?emi\w*|diabetes mellitus|blood glucose increased|glucose intolerance|"
+        r"hyperosmolar",
+    ),
     _rule("lactic_acidosis", r"lactic acidosis"),
     _rule("ketoacidosis", r"ketoacidosis"),
     _rule("pancreatitis", r"pancreatit\w*"),
-    _rule("gi_perforation",
-          r"(?:gastrointestinal|bowel|intestinal|gi) (?:perforation|fistula)|perforation|fistula\w*"),
+    _rule(
+        "gi_perforation",
+        r"(?:gastrointestinal|bowel|intestinal|gi) (?:perforation|fistula)|perforation|fistula\w*",
+    ),
     _rule("diarrhoea_colitis", r"colitis|enterocolitis|diarrh(?:o)?ea"),
-    _rule("ild_pneumonitis",
-          r"interstitial lung disease|\bild\b|pneumonitis|pulmonary (?:fibrosis|toxicity)|"
-          r"lung fibrosis|alveolitis|interstitial pneumonia"),
+    _rule(
+        "ild_pneumonitis",
+        r"interstitial lung disease|\bild\b|pneumonitis|pulmonary (?:fibrosis|toxicity)|"
+        r"lung fibrosis|alveolitis|interstitial pneumonia",
+    ),
     _rule("bronchospasm", r"bronchospasm\w*|wheezing"),
-    _rule("cytopenias",
-          r"cytopeni\w*|neutropeni\w*|thrombocytopeni\w*|leukopeni\w*|lymphopeni\w*|\w*an(?:a)?emia|"
-          r"agranulocyt\w*|myelosuppress\w*|pancytopeni\w*|" + _H + r"atolog\w*|hemolys\w*|"
-          r"haemolys\w*|hemolytic|haemolytic|(?:neutrophil|platelet|white blood cell|lymphocyte) "
-          r"counts? decreased|" + _H + r"oglobin decreased|myelotox\w*"),
-    _rule("immunogenicity",
-          r"immunogenicity|anti-?drug antibod\w*|neutrali[sz]ing antibod\w*|"
-          r"antibod(?:y|ies) (?:development|formation)"),
+    _rule(
+        "cytopenias",
+        r"cytopeni\w*|neutropeni\w*|thrombocytopeni\w*|leukopeni\w*|lymphopeni\w*|\w*an(?:a)?emia|"
+        r"agranulocyt\w*|myelosuppress\w*|pancytopeni\w*|" + _H + r"atolog\w*|hemolys\w*|"
+        r"haemolys\w*|hemolytic|haemolytic|(?:neutrophil|platelet|white blood cell|lymphocyte) "
+        r"counts? decreased|" + _H + r"oglobin decreased|myelotox\w*",
+    ),
+    _rule(
+        "immunogenicity",
+        r"immunogenicity|anti-?drug antibod\w*|neutrali[sz]ing antibod\w*|"
+        r"antibod(?:y|ies) (?:development|formation)",
+    ),
     _rule("vaccinations", r"vaccin\w*|immuni[sz]ations?"),
-    _rule("autoimmunity",
-          r"autoimmun\w*|immune[- ]mediated|lupus|immune reconstitution|guillain|sarcoid\w*"),
-    _rule("withdrawal",
-          r"withdrawal|discontinuation (?:syndrome|symptoms|of treatment)|rebound|"
-          r"abrupt(?:ly)? (?:discontinu\w*|withdraw\w*|cessation|stopp\w*)"),
+    _rule(
+        "autoimmunity",
+        r"autoimmun\w*|immune[- ]mediated|lupus|immune reconstitution|guillain|sarcoid\w*",
+    ),
+    _rule(
+        "withdrawal",
+        r"withdrawal|discontinuation (?:syndrome|symptoms|of treatment)|rebound|"
+        r"abrupt(?:ly)? (?:discontinu\w*|withdraw\w*|cessation|stopp\w*)",
+    ),
     _rule("dependence_abuse", r"abuse|misuse|dependence|addiction|diversion"),
-    _rule("renal_toxicity",
-          r"renal|kidney|nephrotox\w*|nephropath\w*|nephritis|nephrotic|proteinuria|"
-          r"creatinine (?:increased|elevat\w*)|glomerular filtration rate decreased"),
-    _rule("skin_reactions",
-          r"stevens|toxic epidermal|\bsjs\b|\bten\b|cutaneous|\bskin\b|dermatolog\w*|"
-          r"exfoliat\w*|erythema multiforme|bullous|blister\w*|rash\w*|dermatitis|"
-          r"photosensitiv\w*|erythrodys\w*"),
-    _rule("musculoskeletal",
-          r"myopath\w*|rhabdomyoly\w*|myositis|polymyositis|myalgia|creatine (?:phospho)?kinase|"
-          r"\bcpk\b|skeletal muscle|muscle (?:weakness|damage|toxicity|pain)|muscular weakness|"
-          r"tendon\w*|tendin\w*"),
+    _rule(
+        "renal_toxicity",
+        r"renal|kidney|nephrotox\w*|nephropath\w*|nephritis|nephrotic|proteinuria|"
+        r"creatinine (?:increased|elevat\w*)|glomerular filtration rate decreased",
+    ),
+    _rule(
+        "skin_reactions",
+        r"stevens|toxic epidermal|\bsjs\b|\bten\b|cutaneous|\bskin\b|dermatolog\w*|"
+        r"exfoliat\w*|erythema multiforme|bullous|blister\w*|rash\w*|dermatitis|"
+        r"photosensitiv\w*|erythrodys\w*",
+    ),
+    _rule(
+        "musculoskeletal",
+        r"myopath\w*|rhabdomyoly\w*|myositis|polymyositis|myalgia|creatine (?:phospho)?kinase|"
+        r"\bcpk\b|skeletal muscle|muscle (?:weakness|damage|toxicity|pain)|muscular weakness|"
+        r"tendon\w*|tendin\w*",
+    ),
     _rule("bone", r"fractures?|bone (?:mineral )?density|bone loss|osteopor\w*|osteonecrosis"),
-    _rule("ocular",
-          r"\beyes?\b|ocular|ophthalm\w*|visual|vision|retin\w*|macular|glaucoma|cataract\w*|"
-          r"keratitis|corneal|intraocular|optic neur\w*|blindness|uveitis|diplopia|ptosis"),
+    _rule(
+        "ocular",
+        r"\beyes?\b|ocular|ophthalm\w*|visual|vision|retin\w*|macular|glaucoma|cataract\w*|"
+        r"keratitis|corneal|intraocular|optic neur\w*|blindness|uveitis|diplopia|ptosis",
+    ),
     _rule("hearing", r"hearing|deafness|ototox\w*|tinnitus"),
     _rule("fluid_retention", r"fluid retention|fluid overload|" + _OE),
-    _rule("electrolytes",
-          r"hyperkal\w*|hypokal\w*|hyponatr\w*|hypocalc\w*|hypomagnes\w*|hypophosphat\w*|"
-          r"electrolyte\w*|blood (?:potassium|sodium) (?:decreased|increased)"),
-    _rule("lipids",
-          r"lipids?\b|cholesterol|triglycerid\w*|dyslipid\w*|lipoprotein (?:increased|decreased)"),
-    _rule("endocrine",
-          r"endocrine|thyroid|adrenal|prolactin\w*|hypogonad\w*|pituitar\w*|cushing\w*|"
-          r"hypercortic\w*|gonadotrophin"),
-    _rule("neurological",
-          r"neurolog\w*|neuropath\w*|demyelinat\w*|neurotox\w*|cns toxicity|neuromuscular|"
-          r"paralysis|myasthenia|tardive dyskinesia"),
-    _rule("sedation",
-          r"somnolence|sedation|drowsiness|impair\w* (?:mental|physical|cognitive)|cognitive|"
-          r"driving|machinery"),
+    _rule(
+        "electrolytes",
+        r"hyperkal\w*|hypokal\w*|hyponatr\w*|hypocalc\w*|hypomagnes\w*|hypophosphat\w*|"
+        r"electrolyte\w*|blood (?:potassium|sodium) (?:decreased|increased)",
+    ),
+    _rule(
+        "lipids",
+        r"lipids?\b|cholesterol|triglycerid\w*|dyslipid\w*|lipoprotein (?:increased|decreased)",
+    ),
+    _rule(
+        "endocrine",
+        r"endocrine|thyroid|adrenal|prolactin\w*|hypogonad\w*|pituitar\w*|cushing\w*|"
+        r"hypercortic\w*|gonadotrophin",
+    ),
+    _rule(
+        "neurological",
+        r"neurolog\w*|neuropath\w*|demyelinat\w*|neurotox\w*|cns toxicity|neuromuscular|"
+        r"paralysis|myasthenia|tardive dyskinesia",
+    ),
+    _rule(
+        "sedation",
+        r"somnolence|sedation|drowsiness|impair\w* (?:mental|physical|cognitive)|cognitive|"
+        r"driving|machinery",
+    ),
     _rule("wound_healing", r"wound|impaired healing"),
     _rule("priapism", r"priapism|prolonged erection"),
     _rule("mortality", r"mortality"),
