@@ -2,22 +2,33 @@
 
 openFDA's section strings run a table's cells together ("Adverse Reaction Placebo(N=238)
 AMPYRA10 mg twice daily(N=400) Urinary tract infection 8% 12% Insomnia 4% 9% ..."). Such a table
-is read only in the one shape whose columns can be recovered without guessing:
+is read only in the shapes whose columns can be recovered without guessing:
 
 - a first-column heading ("Adverse Reaction", "Preferred Term", "System Organ Class/Adverse
   Event", ...), then k >= 2 arms, each an arm name followed by its size "(N=238)", optionally
   with a unit ("%", "n (%)"); or the arms first, the first one's name starting with the
-  product's name or a comparator ("Placebo", "Vehicle", ...), then the heading and units;
+  product's name or a comparator ("Placebo", "Vehicle", ...), then one or two headings and units
+  ("DIFICID (N=564) Vancomycin (N=583) System Organ Class Preferred Term n (%) n (%)"). A
+  product's name run into its size ("KALYDECON=109") is split off; two arms' names printed
+  together before their sizes ("INLYTA Sorafenib (N=359) (N=355)", also between two headings:
+  "TUDORZA PRESSAIR Placebo Preferred Term (N=636) (N=640)") are split only where a comparator
+  word stands first or last, or the product's name is followed by one word;
 - then rows, each a term (at most ten words, no number) followed by exactly k values, one per arm:
-  "12%", or "12" when the header says the figures are percentages, or "27 (12%)".
+  "12%", or "12" when the header says the figures are percentages, or "27 (12%)", or a bare
+  "68 (7.7)" when every cell's count and figure agree with its arm's N (100 x 68 / 882 = 7.7,
+  :func:`counts_agree`), so that the figure is known to be a percentage;
+- or, per arm, the same m >= 2 grade columns, the first an any-grade one ("All Grades Grade 3/4
+  All Grades Grade 3/4 % % % %"): rows of k x m values are kept whole, and only each arm's
+  any-grade column carries the arm's N in the header, so incidences are read from it alone.
 
-A table with more values per row than arms (grades per arm, counts and percentages in separate
-columns), arms whose names cannot be told apart from the first-column heading, or rows that do not
-fit is left out; the first row that does not fit ends the table. Cells such as "<1%" or "-" are
-kept as printed (the incidence reader leaves them out). A system-organ-class heading run into the
-next term ("Nervous system disorders Headache 4% 7%") is cut off at its last "disorders",
-"infestations", "conditions", "Investigations" or "procedures". The result is
-:class:`~rxcompare.models.LabelTable` records, read by the same incidence code as SPL tables.
+A table with other extra values per row (counts and percentages in separate columns), arms whose
+names cannot be told apart (repeated names of column groups, an arm named "Total"), or rows that
+do not fit is left out; the first row that does not fit ("Overall [N (%)]" included) ends the
+table. Cells such as "<1%" or "-" are kept as printed (the incidence reader leaves them out). A
+system-organ-class heading run into the next term ("Nervous system disorders Headache 4% 7%") is
+cut off at its last "disorders", "infestations", "conditions", "Investigations" or "procedures".
+The result is :class:`~rxcompare.models.LabelTable` records, read by the same incidence code as
+SPL tables.
 """
 
 from __future__ import annotations
