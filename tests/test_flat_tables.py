@@ -10,7 +10,7 @@ import pytest
 from test_label_text_quality import extracted, flat
 
 from rxcompare.sources.labels.facts import extract_facts
-from rxcompare.sources.labels.flat_tables import counts_agree, flat_tables
+from rxcompare.sources.labels.flat_tables import counts_agree, flat_tables, unread_tables
 from rxcompare.sources.labels.openfda_json import parse_openfda_label
 
 # the shape of a two-arm table as openFDA prints it: arm names with N, then "n (%)" cells without
@@ -121,3 +121,22 @@ def test_real_tables_whose_arms_cannot_be_told_apart_are_not_read():
     assert not any(
         i.arm.startswith("Placebo+") or i.arm == "Glyburide" for i in extracted("Nesina")[1]
     )
+
+
+def test_unread_tables_are_named_by_their_caption():
+    # NORTHERA "Table 1. Most Common Adverse Reactions ... Placebo (N=132) n (%) NORTHERA (N=131)
+    # n (%) Placebo (N=108) n (%) NORTHERA (N=114) n (%)": two studies' arms with one name each
+    northera = unread_tables(flat("Northera", "adverse reactions"), ("Northera",))
+    assert [c.split(".")[0] for c in northera] == ["Table 1"]
+    assert northera[0].startswith(
+        "Table 1. Most Common Adverse Reactions Occurring More Frequently"
+    )
+    nesina = unread_tables(flat("Nesina", "adverse reactions"), ("Nesina",))
+    assert [c.split(".")[0] for c in nesina] == ["Table 1", "Table 2"]
+    # a table read is not listed; sizes in a sentence are not a table
+    assert unread_tables(flat("Kalydeco", "adverse reactions"), ("Kalydeco",)) == []
+    assert unread_tables(TWO_ARMS, ("EXAMPLEMAB",)) == []
+    assert unread_tables(TWO_ARMS.replace("68 (7.7)", "68 (9.9)"), ("EXAMPLEMAB",)) == [
+        "Table 3: Adverse Reactions in Placebo-Controlled Trials Preferred Term"
+    ]
+    assert unread_tables("Patients received placebo (N=1393) or X 5 mg (N=1145) daily.") == []

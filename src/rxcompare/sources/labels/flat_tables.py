@@ -73,9 +73,10 @@ _MAX_TERM = 10
 
 
 def _headers(
-    text: str, names: tuple[str, ...] = ()
+    text: str, names: tuple[str, ...] = (), unread: list[int] | None = None
 ) -> list[tuple[int, int, list[tuple[str, int]], bool, str]]:
-    """(start, end, [(arm, n)], percent header, first-column heading) of each table header."""
+    """(start, end, [(arm, n)], percent header, first-column heading) of each table header;
+    ``unread`` collects the start of each group of two or more sizes not read as a header."""
     marks = list(_MARK.finditer(text))
     out = []
     i = 0
@@ -94,6 +95,8 @@ def _headers(
         header = _header(text, group, names)
         if header is not None:
             out.append(header)
+        elif unread is not None:
+            unread.append(group[0].start())
     return out
 
 
@@ -375,17 +378,46 @@ def _grades(text: str, k: int) -> tuple[int, int, bool, list[str]] | None:
     return m, at, percent, labels
 
 
-def flat_tables(text: str, names: tuple[str, ...] = ()) -> list[LabelTable]:
+def _split_names(text: str, names: tuple[str, ...]) -> str:
+    """ "KALYDECON=109" -> "KALYDECO N=109": the product's name run into its arm's N."""
+    for name in names:
+        if name.strip():
+            text = re.sub(rf"\b({re.escape(name.strip())})(N\s*=)", r"\1 \2", text, flags=re.I)
+    return text
+
+
+def unread_tables(text: str, names: tuple[str, ...] = ()) -> list[str]:
+    """The captions ("Table 1: Most Common Adverse Reactions ...", first 20 words) of the tables
+    of a flattened text that hold arms with sizes but were not read (see the module's docstring:
+    arms that cannot be told apart, rows that do not fit), so that an answer can say which tables
+    are left as the label's text. Groups of sizes with no "Table k" caption before them (sizes in
+    a sentence) are not counted, nor a table of which another part was read."""
+    starts: list[int] = []
+    text = _split_names(text, names)
+
+    def key(caption: str) -> str:  # "Table 2:" -> "table 2"
+        return " ".join(caption.split()[:2]).lower().rstrip(".:")
+
+    read = {key(t.caption) for t in flat_tables(text, names, unread=starts) if t.caption}
+    out: dict[str, str] = {}  # one entry a table
+    for start in sorted(starts):
+        caption = _caption(text, start)
+        if caption and key(caption) not in read:
+            out.setdefault(key(caption), " ".join(caption.split()[:20]))
+    return list(out.values())
+
+
+def flat_tables(
+    text: str, names: tuple[str, ...] = (), *, unread: list[int] | None = None
+) -> list[LabelTable]:
     """The adverse-reaction tables of a flattened text that can be read unambiguously (see the
     module's docstring), as :class:`LabelTable` records: one header row (the first-column
     heading, followed by "(%)" when the header says the figures are percentages, then "arm (N=n)"
     per arm) and the rows as printed. ``names`` are the product's names, which may start the
     first arm's name when no first-column heading precedes the arms."""
     tables = []
-    for name in names:  # "KALYDECON=109": the product's name run into its arm's N
-        if name.strip():
-            text = re.sub(rf"\b({re.escape(name.strip())})(N\s*=)", r"\1 \2", text, flags=re.I)
-    headers = _headers(text, names)
+    text = _split_names(text, names)
+    headers = _headers(text, names, unread)
     for h, (start, end, arms, percent, heading) in enumerate(headers):
         stop = headers[h + 1][0] if h + 1 < len(headers) else len(text)
         ns = tuple(n for _, n in arms)
@@ -408,6 +440,8 @@ def flat_tables(text: str, names: tuple[str, ...] = ()) -> list[LabelTable]:
                 for i in range(m)
             ]
         if not rows:
+            if unread is not None:
+                unread.append(start)
             continue
         unit = " (%)" if percent else ""
         header = (f"{heading}{unit}".strip(), *columns)
@@ -415,4 +449,4 @@ def flat_tables(text: str, names: tuple[str, ...] = ()) -> list[LabelTable]:
     return tables
 
 
-__all__ = ["counts_agree", "flat_tables"]
+__all__ = ["counts_agree", "flat_tables", "unread_tables"]
