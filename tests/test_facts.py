@@ -517,6 +517,14 @@ def _ctx_label() -> Label:
          [("Drug", 10, 30.0, 3)]),
         # no N in the header: no arm
         ((("Reaction", "Drug", "Placebo"),), (("Rash", "3%", "1%"),), "Table 9", []),
+        # bare "n (x.x)" cells are read where count and figure agree with the column's N
+        ((("Reaction", "Drug (N=882)", "Placebo (N=799)"),), (("Rash", "68 (7.7)", "61 (9.9)"),),
+         "Table 9", [("Drug", 882, 7.7, 68)]),
+        # per arm an any-grade and a grade column (colspans expanded): only the any-grade column
+        ((("Reaction", "Drug (N=10)", "Drug (N=10)", "Placebo (N=12)", "Placebo (N=12)"),
+          ("", "All Grades (%)", "Grade 3-4 (%)", "All Grades (%)", "Grade 3-4 (%)")),
+         (("Rash", "30", "10", "8", "0"),), "Table 9",
+         [("Drug All Grades (%)", 10, 30.0, None), ("Placebo All Grades (%)", 12, 8.0, None)]),
     ],
 )  # fmt: skip
 def test_table_cells(header, rows, caption, expected):

@@ -10,6 +10,7 @@ from rxcompare.models import Incidence, Label, LabelTable, Section
 from rxcompare.sources.labels.fact_context import (
     FactContext,
 )
+from rxcompare.sources.labels.flat_tables import counts_agree
 
 # --- adverse-reaction tables -----------------------------------------------------------------
 
@@ -20,6 +21,11 @@ _CELL_PERCENT = re.compile(rf"^(?P<p>\d+(?:\.\d+)?)\s*%\s*[{_MARKS}]*$")
 _CELL_COUNT_PERCENT = re.compile(
     rf"^(?P<c>\d+)\s*\(\s*(?P<p>\d+(?:\.\d+)?)\s*(?P<pc>%)?\s*\)\s*[{_MARKS}]*$"
 )
+_BARE_COUNT = re.compile(rf"^\d+\s*\(\s*\d+(?:\.\d+)?\s*\)\s*[{_MARKS}]*$")  # "68 (7.7)"
+_GRADE = re.compile(r"\bgrades?\s*(?:\d|>|\u2265)", re.IGNORECASE)
+_ANY_GRADE = re.compile(
+    r"\b(?:all|any)\s*grades?\b|\bgrades?\s*1\s*(?:-|\u2013|to)\s*[45]\b", re.IGNORECASE
+)
 _CELL_NUMBER = re.compile(rf"^(?P<p>\d+(?:\.\d+)?)\s*[{_MARKS}]*$")
 _COMPARATOR = re.compile(r"placebo|vehicle|comparator|control|sham", re.IGNORECASE)
 _DOSE_ONLY = re.compile(
@@ -28,7 +34,7 @@ _DOSE_ONLY = re.compile(
 _TRIAL_IN_CAPTION = re.compile(r"\((?P<t>(?:Stud(?:y|ies)|Trials?)\s[^()]*)\)")
 
 
-def _cell(text: str, percent_table: bool) -> tuple[int | None, float] | None:
+def _cell(text: str, percent_table: bool, n: int = 0) -> tuple[int | None, float] | None:
     t = text.strip()
     m = _CELL_PERCENT.match(t)
     if m:
@@ -39,6 +45,8 @@ def _cell(text: str, percent_table: bool) -> tuple[int | None, float] | None:
     m = _CELL_NUMBER.match(t)
     if m and percent_table:
         return None, float(m.group("p"))
+    if n and not percent_table and (agreed := counts_agree(t, n)) is not None:
+        return agreed  # "68 (7.7)" under "N=882": the figure is 100 x 68 / 882
     return None
 
 
@@ -84,7 +92,9 @@ def reaction_incidences(ctx: FactContext, table: LabelTable, section: Section) -
         (
             i
             for i, r in enumerate(grid)
-            if r[0] and len(set(r)) > 1 and any(_cell(c, percent_table) for c in r[1:])
+            if r[0]
+            and len(set(r)) > 1
+            and any(_cell(c, percent_table) or _BARE_COUNT.match(c.strip()) for c in r[1:])
         ),
         None,
     )
@@ -96,7 +106,8 @@ def reaction_incidences(ctx: FactContext, table: LabelTable, section: Section) -
         words = list(dict.fromkeys(r[j] for r in header if j < len(r) and r[j]))
         text = " ".join(words)
         m = _N_IN_HEADER.search(text)
-        if m:
+        if m and not (_GRADE.search(text) and not _ANY_GRADE.search(text)):
+            # a grade column ("Grade 3-4") under an arm is not the arm's incidence of the reaction
             name = " ".join(_N_IN_HEADER.sub(" ", text).split()).strip(" ,;:")
             arms[j] = (name, int(m.group("n").replace(",", "")))
     out = []
@@ -106,7 +117,7 @@ def reaction_incidences(ctx: FactContext, table: LabelTable, section: Section) -
         if not event or len(set(row)) == 1:
             continue
         for j, (arm, n) in arms.items():
-            value = _cell(row[j], percent_table) if j < len(row) else None
+            value = _cell(row[j], percent_table, n) if j < len(row) else None
             if value is None or not (0 <= value[1] <= 100) or n <= 0:
                 continue
             out.append(
