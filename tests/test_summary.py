@@ -209,13 +209,13 @@ def test_the_default_answer_is_short(pair):
     """Issue 25 item 2, lengths not timings. The seed pair (kesimpta, ocrevus) meets the issue's
     targets but one: at 100 columns <= 150 lines (words: <= 1,700 here, the target of 1,500 is not
     met), Markdown <= 1,800 words, ask's patient answer at 80 columns <= 100 lines. Every other
-    pair of the pack stays within 160 lines, 1,800 words and 110 patient lines (the SPL-parsed
+    pair of the pack stays within 160 lines, 1,900 words and 110 patient lines (the SPL-parsed
     labels carry many more warnings)."""
     c = _compare(*pair)
     seed = set(pair) == {"kesimpta", "ocrevus"}
     text = render_terminal(c, width=100, color=False)
     lines, words = text.count("\n"), len(text.split())
-    assert lines <= (150 if seed else 160) and words <= (1700 if seed else 1800), (pair, lines, words)
+    assert lines <= (150 if seed else 160) and words <= (1700 if seed else 1900), (pair, lines, words)
     assert len(render_markdown(c).split()) <= 1800, pair
     p = compare(*pair, pack=PACK, audience="patient")
     assert render_terminal(p, width=80, color=False).count("\n") <= (100 if seed else 110), pair
@@ -262,3 +262,15 @@ def test_facts_of_several_label_versions_are_flagged_once(km):
     copy of the 8/2025 revision; the answer says so once, among the notices."""
     lines = [x for x in km.summary.notices if x.topic == "version"]
     assert len(lines) == 1 and lines[0].text.startswith("OCREVUS") and "8/2025" in lines[0].text
+
+
+def test_a_counselling_subsection_is_no_warning():
+    """Issue 24: Viagra's 'offers no protection against sexually transmitted diseases' (5.9) is
+    counselling, not an infections warning, so it is no point of difference with Lipitor."""
+    from rxcompare.comparison.align import align
+    from rxcompare.comparison.evidence import gather
+
+    c = compare("viagra", "lipitor", pack=PACK)
+    keys = {t.key for t in align(gather(c.a, PACK), gather(c.b, PACK))}
+    assert not any("infection" in k for k in keys), keys
+    assert not any("infection" in x.text.lower() for x in c.summary.differs)

@@ -4,11 +4,12 @@ what cannot be told because the other label's section is not held.
 A label's warnings are its facts filed under ``warning.*`` (warnings and precautions, wherever the
 pack read them). Each is given one alignment topic:
 
-- the topic of the fact (``warning.hbv`` -> ``hbv``) when it names one;
-- for ``warning.other``, its subject (``cardiac``, ``bleeding``, ... from
-  :data:`~rxcompare.sources.labels.topics.WARNING_SUBJECTS`);
-- failing both, the label's own subsection title ("Skeletal Muscle Effects"), so that a warning
-  nobody has a word for still counts as itself, never lumped with every other warning.
+- a fact parsed from a label: the general vocabulary's topics of its subsection
+  (:mod:`rxcompare.sources.labels.vocabulary`; a denial or counselling warns of nothing);
+- a fact entered by hand: the topic it was filed under;
+- failing both, its W&P subject (``cardiac``, ``bleeding``, ...) or the label's own subsection
+  title ("Skeletal Muscle Effects"), so that a warning nobody has a word for still counts as
+  itself, never lumped with every other warning.
 
 Topics of one family meet: a label warning of serious infections and one warning of infections
 both address infections (:data:`~rxcompare.sources.labels.topics.TOPIC_CHILDREN`).
@@ -65,9 +66,48 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-def topic_of(f: Fact) -> tuple[str, str] | None:
-    """A warning fact's alignment topic: (key, name); a boxed warning's from its heading (else its
-    first words), None when no topic can be told."""
+# the general vocabulary's topics that have a dimension of their own, by that dimension's key
+_OWN_KEYS = {
+    "infections": "warning.infections", "infections.serious": "warning.serious_infections",
+    "infections.pml": "warning.pml", "infections.hepatitis_b": "warning.hbv",
+    "infections.herpes": "warning.herpes", "malignancy": "warning.malignancy",
+    "hepatotoxicity": "warning.liver_injury", "embryo_fetal_toxicity": "warning.fetal_risk",
+    "administration_reactions": "warning.administration_reactions",
+}
+# older topic keys the general vocabulary has no topic for: kept as they are
+_KEPT = {"warning.immunoglobulins", "warning.colitis"}
+
+
+def _title(f: Fact) -> str:
+    if f.topic == "boxed_warning":
+        return f.qualifier("heading") or ""
+    return re.sub(r"^\s*\d+(\.\d+)*\s*", "", f.citation.section_title or "").strip()
+
+
+def topics_of(f: Fact) -> tuple[tuple[str, str], ...]:
+    """A warning fact's alignment topics: ((key, name), ...), none when it warns of nothing.
+
+    A fact entered by hand keeps the topic it was filed under (a curator chose it). A fact parsed
+    from a label takes the general vocabulary's topics of its subsection
+    (:func:`~rxcompare.sources.labels.vocabulary.assign_topics`: title first, text second; a
+    denial or a counselling sentence, "offers no protection against ...", warns of nothing); a
+    topic with a dimension of its own keeps that dimension's key. Where the vocabulary has no word
+    for the subsection ("Flushing"), the older rules: its W&P subject, else its own title."""
+    if not f.citation.curated:
+        from rxcompare.sources.labels.vocabulary import assign_topics, topic_label
+
+        found = assign_topics(_title(f), f.text)
+        if found:
+            return tuple(
+                (_OWN_KEYS[k], "") if k in _OWN_KEYS else (f"vocab.{k}", topic_label(k)) for k in found
+            )
+        if f.topic != "warning.other" and f.topic not in _KEPT and f.topic != "boxed_warning":
+            return ()  # the older rules saw a topic the vocabulary reads as a denial or counselling
+    old = _older_topic(f)
+    return (old,) if old else ()
+
+
+def _older_topic(f: Fact) -> tuple[str, str] | None:
     if f.topic == "boxed_warning":
         topic, subject = classify_warning(f.qualifier("heading") or "", f.text)
         if topic == "warning.other" and not subject:
@@ -78,7 +118,7 @@ def topic_of(f: Fact) -> tuple[str, str] | None:
     subject = f.qualifier("subject")
     if subject:
         return f"subject.{subject}", subject.replace("_", " ")
-    title = re.sub(r"^\s*\d+(\.\d+)*\s*", "", f.citation.section_title or "").strip()
+    title = _title(f)
     if title:
         return f"title.{_slug(title)}", title
     return "warning.other", ""
@@ -90,9 +130,8 @@ def warnings_of(ev: Evidence) -> dict[str, tuple[str, list[Fact]]]:
     for f in ev.facts:
         if not f.topic.startswith("warning.") and f.topic != "boxed_warning":
             continue
-        topic = topic_of(f)
-        if topic is not None:
-            out.setdefault(topic[0], (topic[1], []))[1].append(f)
+        for key, name in topics_of(f):
+            out.setdefault(key, (name, []))[1].append(f)
     return out
 
 
@@ -155,4 +194,4 @@ def align(a: Evidence, b: Evidence) -> tuple[AlignedTopic, ...]:
     return tuple(sorted(out, key=lambda t: order[t.state]))
 
 
-__all__ = ["AlignedTopic", "align", "held", "topic_of", "warnings_of"]
+__all__ = ["AlignedTopic", "align", "held", "topics_of", "warnings_of"]
