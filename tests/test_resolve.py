@@ -6,7 +6,7 @@ import pytest
 from helpers import fixture_pack_file
 
 from rxcompare.errors import AmbiguousDrugError, QuestionError, UnknownDrugError
-from rxcompare.resolver import find_mentions, normalise_name, resolve, resolve_pair
+from rxcompare.comparison.resolve import find_mentions, normalise_name, resolve, resolve_pair
 from rxcompare.sources.pack import load_pack
 
 

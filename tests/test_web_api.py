@@ -22,7 +22,7 @@ from rxcompare.comparison import compare_drugs
 from rxcompare.errors import AmbiguousDrugError, FaersError, QuestionError, UnknownDrugError
 from rxcompare.render.html import page_csp
 from rxcompare.render.json import comparison_document
-from rxcompare.resolver import resolve_pair
+from rxcompare.comparison.resolve import resolve_pair
 from rxcompare.sources.pack import load_pack
 from rxcompare.web import create_app
 from rxcompare.web.responses import FieldError, status_of

@@ -60,6 +60,6 @@ def load_pack(pack_file: Optional[Path]):
 
 def pack_product(name: str, pack):
     """The pack's one product for a name (the resolver's rules and errors)."""
-    from rxcompare.resolver import resolve
+    from rxcompare.comparison.resolve import resolve
 
     return resolve(name, pack).product

@@ -83,7 +83,7 @@ def pack_info_cmd(
     newer = None
     if online:
         from rxcompare.sources.labels.dailymed import DailyMedClient
-        from rxcompare.sources.pack_update import newer_labels
+        from rxcompare.sources.pack.update import newer_labels
 
         with DailyMedClient() as client, err.status("asking DailyMed for the current label versions"):
             newer = dict(newer_labels(pack, [p.id for p in pack.products], client))
@@ -126,7 +126,7 @@ def pack_update_cmd(
     from rxcompare.sources.labels.dailymed import DailyMedClient
     from rxcompare.sources.online import OpenFdaClient
     from rxcompare.sources.pack import pack_to_dict, user_pack_path, write_pack
-    from rxcompare.sources.pack_update import update_pack
+    from rxcompare.sources.pack.update import update_pack
 
     target = out_file or user_pack_path()
     if target is None:

@@ -19,7 +19,7 @@ def _trial_subject(name: str, pack):
     """(ingredient to search, the pack's products of it) for a name; a name the pack does not
     know is searched as given, with no product to count its trials for."""
     from rxcompare.errors import AmbiguousDrugError
-    from rxcompare.resolver import candidates
+    from rxcompare.comparison.resolve import candidates
 
     ids, _how = candidates(name, pack)
     products = [pack.product(i) for i in ids]

@@ -33,7 +33,7 @@ from rxcompare.comparison.trials import registry_provenance, trial_reactions
 from rxcompare.comparison.verdict import build_verdict
 from rxcompare.errors import ConfigError, QuestionError, UnknownDrugError
 from rxcompare.models import Comparison, Dimension, Drug, Grade, SummaryLine
-from rxcompare.resolver import candidates, find_mentions, resolve_pair
+from rxcompare.comparison.resolve import candidates, find_mentions, resolve_pair
 from rxcompare.sources.pack import Pack, load_pack
 
 DIMENSION_FUNCTIONS = {
@@ -183,7 +183,7 @@ def compare(
         postmarketing_missing=missing, indication=indication, trials=trials,
     )
     if online:
-        from rxcompare.sources.pack_update import with_label_notices
+        from rxcompare.sources.pack.update import with_label_notices
 
         comparison = _newer_labels_noticed(with_label_notices(comparison, pack))
     return comparison
@@ -198,7 +198,7 @@ def _newer_labels_noticed(c: Comparison) -> Comparison:
 
 
 def _with_online_labels(pack: Pack, names: tuple[str, str]) -> Pack:
-    from rxcompare.sources.pack_update import online_pack
+    from rxcompare.comparison.resolve import online_pack
 
     for position, name in enumerate(names):
         try:

@@ -24,7 +24,7 @@ from rxcompare.errors import QuestionError, SourceError, UnknownDrugError
 from rxcompare.models import Comparison, Drug, to_dict
 from rxcompare.render.html import render_page
 from rxcompare.render.json import render_json
-from rxcompare.resolver import MAX_NAME, candidates, resolve_pair
+from rxcompare.comparison.resolve import MAX_NAME, candidates, resolve_pair
 from rxcompare.sources.pack import Pack
 from rxcompare.web.responses import FieldError
 from rxcompare.web.suggest import DrugIndex, Suggestion

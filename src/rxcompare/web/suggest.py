@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rxcompare.errors import RxCompareError
-from rxcompare.resolver import normalise_name
+from rxcompare.comparison.resolve import normalise_name
 from rxcompare.sources.pack import Pack
 
 

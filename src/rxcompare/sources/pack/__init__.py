@@ -35,7 +35,8 @@ when it was fetched); :meth:`Pack.describe` says which pack it is, for a compari
 
 The room: :mod:`.record` (``Pack``, ``PackLabel``), :mod:`.read` (a document as a pack, which pack
 is read), :mod:`.curated` (curated entries) and :mod:`.build` (entries from parsed labels, the
-document, the atomic write). The pack sits above the streams: it reads the label parsers
+document, the atomic write), all offline; :mod:`.update` (``pack update``: entries replaced by the
+current DailyMed or openFDA label) is the one module of the room that uses the HTTP clients. The pack sits above the streams: it reads the label parsers
 (:mod:`rxcompare.sources.labels`); no stream imports it, except FAERS's drug-name synonyms.
 """
 

@@ -1,5 +1,8 @@
 """``rxcompare pack update``: pack entries replaced by the current label, read whole.
 
+The one module of the pack that asks the network (DailyMed, openFDA); the rest of the pack is
+offline (tests/test_architecture.py).
+
 For each product: DailyMed's version history of the entry's set id, then the current SPL
 document (:mod:`rxcompare.sources.labels.dailymed`), parsed by :func:`~rxcompare.sources.labels.spl.parse_spl`;
 where the entry has no set id or DailyMed fails, openFDA's ``drug/label.json``
@@ -29,7 +32,13 @@ from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.openfda.labels import SOURCE as OPENFDA_SOURCE
 from rxcompare.sources.pack import Pack, PackLabel, entry_from_label
 
-__all__ = ["ProductUpdate", "newer_labels", "online_pack", "update_pack", "with_label_notices"]
+__all__ = [
+    "ProductUpdate",
+    "newer_labels",
+    "pack_with_online_labels",
+    "update_pack",
+    "with_label_notices",
+]
 
 _PARSED = ("spl", "dailymed", "openfda")  # sources that read a label whole
 
@@ -276,18 +285,6 @@ def pack_with_online_labels(pack: Pack, names: Iterable[str], client: OpenFdaCli
         coverage=tuple(sorted(coverage.items())),
         labels=tuple(sorted(labels, key=lambda x: x.product)),
     )
-
-
-def online_pack(pack: Pack, names: Iterable[str]) -> Pack:
-    """``--online``: ``pack`` plus the openFDA label of each name the resolver cannot match in it
-    (the pack itself when it matches them all; no request is made then)."""
-    from rxcompare.resolver import candidates
-
-    missing = [n for n in names if not candidates(n, pack)[0]]
-    if not missing:
-        return pack
-    with OpenFdaClient() as client:
-        return pack_with_online_labels(pack, missing, client)
 
 
 def with_label_notices(comparison: Comparison, pack: Pack) -> Comparison:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -260,3 +261,16 @@ def find_mentions(text: str, pack: Pack | None = None) -> list[str]:
                 break
         i += step
     return mentions
+
+
+def online_pack(pack: Pack, names: Iterable[str]) -> Pack:
+    """``--online``: ``pack`` plus the openFDA label of each name the resolver cannot match in it
+    (the pack itself when it matches them all; no request is made then)."""
+    from rxcompare.sources.online import OpenFdaClient
+    from rxcompare.sources.pack.update import pack_with_online_labels
+
+    missing = [n for n in names if not candidates(n, pack)[0]]
+    if not missing:
+        return pack
+    with OpenFdaClient() as client:
+        return pack_with_online_labels(pack, missing, client)
