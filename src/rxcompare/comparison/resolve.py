@@ -2,9 +2,17 @@
 
 Free text ("Kesimpta", "ocrelizumab", "OCREVUS ZUNOVO", "kesimta") is matched against the knowledge
 pack's products: brand, id, synonyms and ingredient, case- and punctuation-insensitively, then by
-token and fuzzy matching. A name that matches several products of one ingredient (ofatumumab is
-Kesimpta *and* Arzerra) is resolved by context (indication, route) or refused with the choices; it
-is never merged silently.
+the words of a name ("ocrelizumab zunovo"), each word exactly. Identity, not spelling: a name that
+is only *close* to one the pack holds ("rituximab" beside ublituximab, "kesimpa") is never taken
+for it; the closest names are offered in the error, with the ways to reach a medicine the pack
+does not hold (``--online``, ``rxcompare pack add FILE``).
+
+A name that matches several products of one ingredient (ofatumumab is Kesimpta *and* Arzerra) is
+resolved by context -- ``--indication``, or in a pair the indication the other medicine shares --
+or, when its products share their indications and one brand is the base the others extend
+(OCREVUS, OCREVUS ZUNOVO), as the base brand; the :class:`Drug` then names the products not taken
+(``others``), so that the comparison says which product it compares. Otherwise it is refused with
+the choices; products are never merged.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rxcompare.errors import AmbiguousDrugError, QuestionError, UnknownDrugError
@@ -85,28 +93,34 @@ def _narrow(products: list[Product], indication: str | None, route: str | None) 
     return out
 
 
-def _token_match(query: str, idx: _Index) -> list[str]:
-    """Products whose name tokens cover every query token (each token exact or close)."""
+def _token_match(query: str, idx: _Index, *, near: bool = False) -> list[str]:
+    """Products whose name words cover every query word: exactly, or with ``near`` also closely
+    (a near match is only ever a suggestion)."""
     q = query.split()
     if not q:
         return []
     hits = []
     for pid, toks in idx.tokens.items():
-        if all(t in toks or difflib.get_close_matches(t, toks, n=1, cutoff=0.85) for t in q):
+        if all(t in toks or (near and difflib.get_close_matches(t, toks, n=1, cutoff=0.85)) for t in q):
             hits.append(pid)
     return hits
 
 
 def _brand_cover(query: str, product: Product) -> float:
-    """The share of the brand's words that the query names (exactly or nearly)."""
+    """The share of the brand's words that the query names."""
     brand = normalise_name(product.brand).split()
     q = query.split()
-    hit = sum(1 for w in brand if w in q or difflib.get_close_matches(w, q, n=1, cutoff=0.85))
+    hit = sum(1 for w in brand if w in q)
     return hit / len(brand) if brand else 0.0
 
 
 def candidates(name: str, pack: Pack) -> tuple[list[str], str]:
-    """Product ids a name matches, and how ("name", "ingredient", "tokens", "fuzzy" or "")."""
+    """Product ids a name stands for, and how ("name", "ingredient", "tokens", or "" for none).
+
+    Only identity counts: the name, a synonym or the ingredient as the pack spells them, or every
+    word of the name among one product's words. A name merely close to one of those matches
+    nothing here (:func:`suggestions` offers it).
+    """
     idx = _index(pack)
     key = normalise_name(name)
     if key in idx.names:
@@ -119,24 +133,89 @@ def candidates(name: str, pack: Pack) -> tuple[list[str], str]:
         cover = {h: _brand_cover(key, pack.product(h)) for h in hits}
         best = max(cover.values())
         return [h for h in hits if cover[h] == best], "tokens"
-    close = difflib.get_close_matches(key, list(idx.names) + list(idx.ingredients), n=1, cutoff=0.8)
-    if close:
-        c = close[0]
-        return list(idx.names.get(c) or idx.ingredients[c]), "fuzzy"
     return [], ""
 
 
 def suggestions(name: str, pack: Pack, n: int = 5) -> tuple[str, ...]:
+    """The brands of the pack's products closest in spelling to ``name`` (by brand, synonym or
+    ingredient), closest first: an offer, never an answer."""
     idx = _index(pack)
-    pool = {normalise_name(p.ingredient): p.ingredient for p in pack.products}
-    pool.update({normalise_name(p.brand): p.brand for p in pack.products})
-    close = difflib.get_close_matches(normalise_name(name), list(pool) + list(idx.names), n=n, cutoff=0.5)
+    key = normalise_name(name)
+    pool = list(idx.names) + list(idx.ingredients)
     out: list[str] = []
-    for c in close:
-        label = pool.get(c) or pack.product(idx.names[c][0]).brand
-        if label not in out:
-            out.append(label)
-    return tuple(out)
+    for c in difflib.get_close_matches(key, pool, n=n, cutoff=0.5):
+        for pid in idx.names.get(c) or idx.ingredients[c]:
+            out.append(pack.product(pid).brand)
+    out += [pack.product(pid).brand for pid in _token_match(key, idx, near=True)]  # "ocrevus zunvo"
+    return tuple(dict.fromkeys(out))[:n]
+
+
+WAYS_IN = (
+    "To compare a medicine the pack does not hold, run with --online (its FDA label from openFDA) "
+    "or add its label first with `rxcompare pack add FILE` (SPL XML or openFDA label JSON); "
+    "`rxcompare pack info` lists the products the pack holds."
+)
+
+
+def _unknown(name: str, pack: Pack) -> UnknownDrugError:
+    hints = suggestions(name, pack)
+    shown = [describe(p) for h in hints for p in pack.products if p.brand == h][:3]
+    more = (
+        f" Not taken in its place, the closest the pack holds: {'; '.join(shown)}; if you meant one "
+        "of them, give its name as spelt here."
+        if shown else ""
+    )
+    return UnknownDrugError(
+        f"no medicine called {name.strip()!r} is in the knowledge pack.{more} {WAYS_IN}", hints
+    )
+
+
+def _check_name(name: str) -> None:
+    if not name or not name.strip():
+        raise UnknownDrugError("empty drug name; give a brand or generic name such as 'kesimpta'")
+    if len(name) > MAX_NAME:
+        raise UnknownDrugError(
+            f"a drug name of {len(name)} characters is too long (at most {MAX_NAME}); give one name"
+        )
+
+
+def _products(name: str, pack: Pack) -> list[Product]:
+    """The products a name stands for (one or more), or :class:`UnknownDrugError`."""
+    _check_name(name)
+    ids, _how = candidates(name, pack)
+    if not ids:
+        raise _unknown(name, pack)
+    return [pack.product(i) for i in ids]
+
+
+def _ambiguous(name: str, products: list[Product], extra: str = "") -> AmbiguousDrugError:
+    choices = tuple(describe(p) for p in products)
+    return AmbiguousDrugError(
+        f"{name.strip()!r} matches {len(products)} products that differ in route, indication or "
+        f"safety: {'; '.join(choices)}.{extra} Name the product by its brand (e.g. "
+        f"{products[0].brand}), or give --indication.",
+        tuple(p.brand for p in products),
+    )
+
+
+def _base_brand(products: list[Product]) -> Product | None:
+    """The product whose brand the others' brands extend (OCREVUS of OCREVUS ZUNOVO), when all
+    of them share their indications; else None."""
+    if len({frozenset(p.indications) for p in products}) != 1:
+        return None
+    words = {p.id: normalise_name(p.brand).split() for p in products}
+    for p in products:
+        base = words[p.id]
+        if all(o.id == p.id or (len(words[o.id]) > len(base) and words[o.id][: len(base)] == base)
+               for o in products):
+            return p
+    return None
+
+
+def _drug(name: str, chosen: Product, matched: list[Product], resolved_by: str = "") -> Drug:
+    others = tuple(p for p in matched if p.id != chosen.id)
+    return Drug(query=name, ingredient=chosen.ingredient, products=(chosen,), resolved_by=resolved_by,
+                others=others)
 
 
 def resolve(
@@ -148,69 +227,65 @@ def resolve(
 ) -> Drug:
     """Resolve free text to a :class:`Drug` standing for exactly one product.
 
-    Raises :class:`UnknownDrugError` (with the closest names) when nothing matches, and
-    :class:`AmbiguousDrugError` (with the products) when several products match and the context
-    (``indication``, ``route``) does not single one out.
+    Raises :class:`UnknownDrugError` (with the closest names, offered, never taken) when the pack
+    holds no medicine of that name, and :class:`AmbiguousDrugError` (with the products) when
+    several products match and the context (``indication``, ``route``) does not single one out.
     """
     pack = pack or load_pack()
-    if not name or not name.strip():
-        raise UnknownDrugError("empty drug name; give a brand or generic name such as 'kesimpta'")
-    if len(name) > MAX_NAME:
-        raise UnknownDrugError(
-            f"a drug name of {len(name)} characters is too long (at most {MAX_NAME}); give one name"
-        )
-    ids, _how = candidates(name, pack)
-    if not ids:
-        hints = suggestions(name, pack)
-        more = f" Did you mean: {', '.join(hints)}?" if hints else ""
-        raise UnknownDrugError(
-            f"no medicine called {name.strip()!r} is in the knowledge pack.{more} "
-            "`rxcompare pack info` lists the products it holds.",
-            hints,
-        )
-    products = _narrow([pack.product(i) for i in ids], indication, route)
+    matched = _products(name, pack)
+    products = _narrow(matched, indication, route)
     if len(products) > 1:
-        choices = tuple(describe(p) for p in products)
-        raise AmbiguousDrugError(
-            f"{name.strip()!r} matches {len(products)} products that differ in route, indication or "
-            f"safety: {'; '.join(choices)}. Name the product (brand), or give --indication/--route.",
-            tuple(p.brand for p in products),
+        raise _ambiguous(name, products)
+    return _drug(name, products[0], matched)
+
+
+def _settle(name: str, matched: list[Product], other: list[Product], other_name: str,
+            indication: str | None) -> Drug:
+    """One product of ``matched`` for ``name``, given the other medicine's candidates."""
+    products = _narrow(matched, indication, None)
+    if len(products) == 1:
+        return _drug(name, products[0], matched)
+    if len(other) == 1 and other[0] in products:
+        # the other name is one of this name's products: which one is meant here is not said
+        raise _ambiguous(
+            name, products,
+            f" {other_name.strip()!r} is one of them, so {name.strip()!r} is ambiguous here.",
         )
-    p = products[0]
-    return Drug(query=name, ingredient=p.ingredient, products=(p,))
+    resolved_by = ""
+    if not indication:
+        theirs = [i for p in other for i in p.indications]
+        for ind in dict.fromkeys(theirs):
+            shared = _narrow(products, ind, None)
+            if len(shared) < len(products) and shared:
+                products, resolved_by = shared, ind
+                break
+    if len(products) > 1:
+        base = _base_brand(products)
+        if base is None:
+            raise _ambiguous(name, products)
+        products = [base]
+    return _drug(name, products[0], matched, resolved_by)
 
 
 def resolve_pair(
     a: str, b: str, pack: Pack | None = None, *, indication: str | None = None
 ) -> tuple[Drug, Drug]:
-    """Resolve two names, using each other's indications as context for an ambiguous one."""
+    """Resolve two names, each in the other's light.
+
+    A name of several products is narrowed by ``indication``, else by the indication the other
+    medicine's products have (``Drug.resolved_by`` says which), else to its base brand when its
+    products share their indications; ``Drug.others`` names the products not taken. Two names
+    of one product are refused (:class:`QuestionError`).
+    """
     pack = pack or load_pack()
-
-    def attempt(name: str, other: str) -> Drug:
-        try:
-            return resolve(name, pack, indication=indication)
-        except AmbiguousDrugError as ambiguous:
-            if indication:
-                raise
-            other_drug = resolve(other, pack)
-            for ind in other_drug.product.indications:
-                try:
-                    drug = resolve(name, pack, indication=ind)
-                except AmbiguousDrugError:
-                    continue
-                if drug.product.id == other_drug.product.id:
-                    # the context picks the other drug itself: the name stays ambiguous here
-                    choices = [describe(p) for p in pack.products if p.brand in ambiguous.suggestions]
-                    raise AmbiguousDrugError(
-                        f"{name.strip()!r} is ambiguous here: it names {len(choices)} products "
-                        f"({'; '.join(choices)}), and {other.strip()!r} is one of them; name the "
-                        "other product by its brand to compare the two.",
-                        ambiguous.suggestions,
-                    ) from None
-                return replace(drug, resolved_by=ind)
-            raise
-
-    da, db = attempt(a, b), attempt(b, a)
+    ma, mb = _products(a, pack), _products(b, pack)
+    # settle first the name that settles alone, so that the other is read in its light
+    if len(_narrow(mb, indication, None)) == 1 and len(_narrow(ma, indication, None)) > 1:
+        db = _settle(b, mb, ma, a, indication)
+        da = _settle(a, ma, list(db.products), b, indication)
+    else:
+        da = _settle(a, ma, mb, b, indication)
+        db = _settle(b, mb, list(da.products), a, indication)
     if da.product.id == db.product.id:
         raise QuestionError(
             f"{a!r} and {b!r} are the same product ({describe(da.product)}); name two different medicines"

@@ -99,6 +99,7 @@ class Drug:
     ingredient: str
     products: tuple[Product, ...]
     resolved_by: str = ""  # the indication that singled out the product, when context was needed
+    others: tuple[Product, ...] = ()  # the name's other products, not taken (said with the comparison)
 
     @property
     def name(self) -> str:
