@@ -55,6 +55,8 @@ def test_spl_and_openfda_labels_are_added_and_compared_offline(tmp_path, capsys,
     assert {p.id for p in pack.products} == {"alphex", "alphex-iv", "betanib", "humira", "lipitor", "viagra"}
     assert (pack.source_of("humira"), pack.source_of("viagra")) == ("spl", "openfda")
     assert pack.label_of("viagra").version == "20" and pack.facts_for("viagra")
+    # the openfda block's identity codes stay on the product (the reply's rxcui), SPL gives none
+    assert (pack.product("viagra").rxcui, pack.product("humira").rxcui) == (("000000",), ())
     # offline: no network setting is needed, and an address nothing listens on would fail any request
     monkeypatch.setenv("RXCOMPARE_OPENFDA_BASE", "http://127.0.0.1:9")
     code, text, err = run(capsys, "compare", "humira", "viagra", "--pack", out, "-f", "json")

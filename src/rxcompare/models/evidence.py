@@ -89,6 +89,8 @@ class Product:
     set_id: str | None = None
     synonyms: tuple[str, ...] = ()
     ndc: tuple[str, ...] = ()
+    rxcui: tuple[str, ...] = ()  # RxNorm concept ids of the product, where a source gives them
+    unii: tuple[str, ...] = ()  # FDA UNIIs of its active substances, where a source gives them
 
 
 @dataclass(frozen=True)

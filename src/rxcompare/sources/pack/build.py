@@ -42,6 +42,13 @@ def entry_from_label(
     return product, facts, incidences, coverage
 
 
+_OPTIONAL_CODES = ("rxcui", "unii")  # written only where a source gave them (packs stay as they were)
+
+
+def _product_dict(product: Product) -> dict[str, Any]:
+    return {k: v for k, v in to_dict(product).items() if not (k in _OPTIONAL_CODES and not v)}
+
+
 def _key(record) -> tuple:
     c = record.citation
     return (record.topic, record.text, c.section) if hasattr(record, "topic") else (
@@ -131,7 +138,7 @@ def build_pack(
         "schema": SCHEMA,
         "version": VERSION,
         "built": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "products": [to_dict(p) for p in sorted(products.values(), key=lambda p: p.id)],
+        "products": [_product_dict(p) for p in sorted(products.values(), key=lambda p: p.id)],
         "facts": [to_dict(f) for f in facts],
         "incidences": [to_dict(i) for i in incidences],
         "event_groups": groups,
@@ -150,7 +157,7 @@ def pack_to_dict(pack: Pack, built: str | None = None) -> dict[str, Any]:
         "schema": SCHEMA,
         "version": VERSION,
         "built": built or pack.built,
-        "products": [to_dict(p) for p in sorted(pack.products, key=lambda p: p.id)],
+        "products": [_product_dict(p) for p in sorted(pack.products, key=lambda p: p.id)],
         "facts": [to_dict(f) for f in pack.facts],
         "incidences": [to_dict(i) for i in pack.incidences],
         "event_groups": {k: list(v) for k, v in pack.event_groups},
