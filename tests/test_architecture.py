@@ -107,6 +107,7 @@ STREAMS = [
     ("openfda", _SHARED + _PLUMBING + ("rxcompare.sources.labels",)),
     ("faers", _SHARED + ("rxcompare.sources.atomic", "rxcompare.sources.pack")),
     ("ctgov", _SHARED + _PLUMBING),
+    ("rxnorm", _SHARED + _PLUMBING),
 ]
 
 

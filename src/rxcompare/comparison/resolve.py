@@ -340,7 +340,9 @@ def find_mentions(text: str, pack: Pack | None = None) -> list[str]:
 
 def online_pack(pack: Pack, names: Iterable[str]) -> Pack:
     """``--online``: ``pack`` plus the openFDA label of each name the resolver cannot match in it
-    (the pack itself when it matches them all; no request is made then)."""
+    (the pack itself when it matches them all; no request is made then). A name openFDA has no
+    label for is refused with what RxNorm (RxNav) knows of it: the medicine it names, or the
+    closest names -- offered, never taken in its place."""
     from rxcompare.sources.online import OpenFdaClient
     from rxcompare.sources.pack.update import pack_with_online_labels
 
@@ -348,4 +350,33 @@ def online_pack(pack: Pack, names: Iterable[str]) -> Pack:
     if not missing:
         return pack
     with OpenFdaClient() as client:
-        return pack_with_online_labels(pack, missing, client)
+        for name in missing:
+            try:
+                pack = pack_with_online_labels(pack, [name], client)
+            except AmbiguousDrugError:
+                raise
+            except UnknownDrugError as exc:
+                raise UnknownDrugError(f"{exc} {rxnorm_note(name)}", exc.suggestions) from None
+    return pack
+
+
+def rxnorm_note(name: str) -> str:
+    """What RxNorm says of a name openFDA has no label for (one sentence for an error)."""
+    from rxcompare.errors import SourceError
+    from rxcompare.sources.rxnorm import RxNavClient, identify
+
+    def shown(concepts) -> str:
+        return "; ".join(f"{c.name} (RxCUI {c.rxcui}, {c.tty})" for c in concepts[:3])
+
+    try:
+        with RxNavClient(max_retries=1) as client:
+            exact, close = identify(client, name)
+    except SourceError as exc:
+        return f"(RxNorm could not be asked: {exc})"
+    if exact:
+        return (f"RxNorm knows {name.strip()!r} as {shown(exact)}, but openFDA returned no label for it: "
+                "add its label with `rxcompare pack add FILE` (SPL XML from DailyMed, or an openFDA reply).")
+    if close:
+        return (f"RxNorm knows no medicine called {name.strip()!r} either; its closest names, not taken in "
+                f"its place: {shown(close)}.")
+    return f"RxNorm knows no medicine called {name.strip()!r} either."
