@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers import fixture_pack_file
 
-from rxcompare.errors import AmbiguousDrugError, QuestionError, UnknownDrugError
 from rxcompare.comparison.resolve import find_mentions, normalise_name, resolve, resolve_pair
+from rxcompare.errors import AmbiguousDrugError, QuestionError, UnknownDrugError
 from rxcompare.sources.pack import load_pack
 
 

@@ -13,7 +13,14 @@ from helpers import Reply, fixture_pack_file, serve_loopback
 
 from rxcompare.cli import main
 from rxcompare.errors import OnlineError
-from rxcompare.sources.rxnorm import Concept, RxNavClient, approximate, concept, concepts_named, identify
+from rxcompare.sources.rxnorm import (
+    Concept,
+    RxNavClient,
+    approximate,
+    concept,
+    concepts_named,
+    identify,
+)
 
 # RxNorm's answers for the fictional medicines
 CONCEPTS = {

@@ -15,9 +15,9 @@ from rxcompare.cli.common import (
     Width,
     check_format,
     err,
-    output_format,
     load_pack,
     out,
+    output_format,
     write_output,
 )
 

@@ -29,12 +29,12 @@ from rxcompare.comparison.labels import (
     vaccinations,
 )
 from rxcompare.comparison.postmarketing import PostMarketingSource, absent
+from rxcompare.comparison.resolve import candidates, find_mentions, resolve_pair
 from rxcompare.comparison.summary import build_summary
 from rxcompare.comparison.trials import registry_provenance, trial_reactions
 from rxcompare.comparison.verdict import build_verdict
 from rxcompare.errors import ConfigError, QuestionError, UnknownDrugError
 from rxcompare.models import Comparison, Dimension, Drug, Grade, SummaryLine
-from rxcompare.comparison.resolve import candidates, find_mentions, resolve_pair
 from rxcompare.sources.pack import Pack, load_pack
 
 DIMENSION_FUNCTIONS = {

@@ -40,7 +40,13 @@ current DailyMed or openFDA label) is the one module of the room that uses the H
 (:mod:`rxcompare.sources.labels`); no stream imports it, except FAERS's drug-name synonyms.
 """
 
-from rxcompare.sources.pack.build import build_pack, entry_from_label, pack_to_dict, put_entry, write_pack
+from rxcompare.sources.pack.build import (
+    build_pack,
+    entry_from_label,
+    pack_to_dict,
+    put_entry,
+    write_pack,
+)
 from rxcompare.sources.pack.curated import SOURCE_CLASSES, read_curated, read_curated_entry
 from rxcompare.sources.pack.read import (
     embedded_forced,

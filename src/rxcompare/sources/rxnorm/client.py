@@ -50,7 +50,7 @@ class Concept:
 
 
 class RxNavClient(OpenFdaClient):
-    """The openFDA client's cache, retries and errors, for RxNav (no key)."""
+    """The openFDA client's cache, retries and errors, for RxNav (no key: ``key_setting`` None)."""
 
     service = "RxNav (RxNorm)"
     base_setting = settings.RXNAV_BASE
@@ -58,10 +58,6 @@ class RxNavClient(OpenFdaClient):
     cache_name = "rxnav"
     endpoint_pattern = re.compile(r"^REST/(drugs|approximateTerm|rxcui/\d{1,12}/properties)\.json$")
     endpoint_form = "REST/drugs.json, REST/approximateTerm.json or REST/rxcui/<digits>/properties.json"
-
-    def __init__(self, base: str | None = None, **kw: Any):
-        kw["api_key"] = ""
-        super().__init__(base, **kw)
 
     def _not_found(self, response: httpx.Response, url: str, params: Any):
         raise OnlineError(f"RxNav at {self.base} has no such resource ({url}: 404); check {self.base_setting.env}")
