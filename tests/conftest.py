@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # a user pack written by `rxcompare pack update` must not change what the tests see (they and the
 # commands they run read the embedded pack or the pack file they name; tests of the user pack unset it)
 os.environ.setdefault("RXCOMPARE_EMBEDDED_PACK", "1")
+# no test reaches the internet: RxNav, asked when openFDA has no label for a name, is asked at a
+# loopback port nothing listens on (refused at once) unless a test points it at its own server
+os.environ.setdefault("RXCOMPARE_RXNAV_BASE", "http://127.0.0.1:9")
 SHARED = ROOT.parent / "shared" / "data" / "real"
 
 

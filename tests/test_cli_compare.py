@@ -42,22 +42,26 @@ def test_compare_writes_output_file(pack_file, capsys, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "argv, message",
+    "argv, status, message",
     [
-        (["compare", "alphex", "nosuchdrug"], "no medicine called 'nosuchdrug'"),
-        (["compare", "alphex", "alfex"], "same product"),
-        (["compare", "alphamab", "alphex"], "ambiguous here"),  # alphamab is Alphex and Alphex IV
-        (["compare", "alphex", "x" * 5000], "too long"),
-        (["compare", "alphex", ""], "empty drug name"),
-        (["compare", "alphex", "betanib", "--format", "pdf"], "--format 'pdf'"),
-        (["compare", "alphex", "betanib", "--audience", "robot"], "audience 'robot'"),
-        (["ask", "Is Alphex safe?"], "names one medicine"),
-        (["ask", "Alphex, Betanib or Alphex IV?"], "names 3 medicines"),
+        # the command cannot do its work: 1
+        (["compare", "alphex", "nosuchdrug"], 1, "no medicine called 'nosuchdrug'"),
+        (["compare", "alphex", "alfex"], 1, "same product"),
+        (["compare", "alphamab", "alphex"], 1, "ambiguous here"),  # alphamab is Alphex and Alphex IV
+        (["compare", "alphex", "x" * 5000], 1, "too long"),
+        (["compare", "alphex", ""], 1, "empty drug name"),
+        (["ask", "Is Alphex safe?"], 1, "names one medicine"),
+        (["ask", "Alphex, Betanib or Alphex IV?"], 1, "names 3 medicines"),
+        # an option that cannot be used: 2, as the parser's own usage errors
+        (["compare", "alphex", "betanib", "--format", "pdf"], 2, "--format 'pdf'"),
+        (["compare", "alphex", "betanib", "--audience", "robot"], 2, "audience 'robot'"),
+        (["compare", "alphex", "betanib", "-o", "x.xlsx"], 2, "-o x.xlsx: a name ending in '.xlsx' says no format"),
+        (["compare", "alphex", "betanib", "-o", "report"], 2, "a name without a suffix"),
     ],
 )
-def test_bad_input_gives_a_message_and_exit_2(pack_file, capsys, argv, message):
+def test_bad_input_gives_a_message_and_its_exit_status(pack_file, capsys, argv, status, message):
     code, out, err = run(argv + ["--pack", pack_file], capsys)
-    assert code == 2
+    assert code == status
     assert message in " ".join(err.split())
     assert "Traceback" not in err
 

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from rxcompare.comparison import compare, names_in_question
+from rxcompare.comparison.resolve import resolve, resolve_pair
 from rxcompare.errors import AmbiguousDrugError
 from rxcompare.models import Favours
 from rxcompare.render.json import render_json
-from rxcompare.resolver import resolve, resolve_pair
 from rxcompare.sources.pack import load_pack
 
 DIMENSIONS = {

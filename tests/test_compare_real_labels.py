@@ -23,7 +23,7 @@ from rxcompare.comparison import compare
 from rxcompare.models import NOT_IN_PACK
 from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.pack import load_pack
-from rxcompare.sources.pack_update import pack_with_online_labels
+from rxcompare.sources.pack.update import pack_with_online_labels
 
 FIELDS = {
     "boxed warnings": "boxed_warning",

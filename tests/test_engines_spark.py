@@ -110,7 +110,7 @@ def test_another_master_is_refused_while_a_session_runs(engines):
 
 
 def test_comparison_counts_are_identical(engines):
-    from rxcompare.resolver import resolve_pair
+    from rxcompare.comparison.resolve import resolve_pair
     from rxcompare.sources.pack import load_pack
     from rxcompare.sources.postmarketing import WarehouseSource
 

@@ -125,7 +125,7 @@ def test_random_bytes_in_a_table(synth, syn, tmp_path, capsys):
     # the whole table: refused with a message, nothing stored, no traceback from the CLI
     z = _rezip(_zip(synth, 0), tmp_path / "b" / _zip(synth, 0).name, {"REAC": noise})
     code, _, err = _cli(capsys, "faers", "ingest", str(z), "--warehouse", str(tmp_path / "wh2"))
-    assert code == 2 and "cannot be read as the REAC table" in err and "Traceback" not in err
+    assert code == 1 and "cannot be read as the REAC table" in err and "Traceback" not in err
     assert list((tmp_path / "wh2" / "quarters").iterdir()) == []
 
 
@@ -323,7 +323,7 @@ def test_readers_refuse_stale_case_tables(synth, syn, tmp_path, capsys):
     with pytest.raises(FaersError, match=r"built from other quarters"):
         connect_engine(wh.path)
     code, _, err = _cli(capsys, "signals", "--all-pairs", "--warehouse", str(wh.path))
-    assert code == 2 and "built from other quarters" in err and "Traceback" not in err
+    assert code == 1 and "built from other quarters" in err and "Traceback" not in err
     wh.dedupe(syn)
     connect_engine(wh.path).close()
 
@@ -354,16 +354,16 @@ def test_a_file_as_the_warehouse(synth, tmp_path, capsys):
     target = tmp_path / "wh"
     target.write_text("not a folder")
     code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(target))
-    assert code == 2 and f"{target} is a file, not a folder" in err and "Traceback" not in err
+    assert code == 1 and f"{target} is a file, not a folder" in err and "Traceback" not in err
     assert target.read_text() == "not a folder"
     code, _, err = _cli(capsys, "faers", "dedup", "--warehouse", str(target))
-    assert code == 2 and "Traceback" not in err
+    assert code == 1 and "Traceback" not in err
 
 
 def test_lock_that_is_a_folder(synth, tmp_path, capsys):
     (tmp_path / "wh" / ".lock").mkdir(parents=True)
     code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(tmp_path / "wh"))
-    assert code == 2 and ".lock is a folder" in err and "Traceback" not in err
+    assert code == 1 and ".lock is a folder" in err and "Traceback" not in err
 
 
 def test_read_only_target(synth, tmp_path, monkeypatch, capsys):
@@ -376,7 +376,7 @@ def test_read_only_target(synth, tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(os, "mkdir", read_only)
     code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(tmp_path / "ro" / "wh"))
-    assert code == 2 and "Read-only file system; give a writable --warehouse" in err and "Traceback" not in err
+    assert code == 1 and "Read-only file system; give a writable --warehouse" in err and "Traceback" not in err
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="permissions do not bind root")
@@ -388,7 +388,7 @@ def test_read_only_folder(synth, tmp_path, capsys):
         code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(root))
     finally:
         root.chmod(0o700)
-    assert code == 2 and "writable" in err and "Traceback" not in err
+    assert code == 1 and "writable" in err and "Traceback" not in err
 
 
 def test_disk_full_from_the_cli(synth, syn, tmp_path, monkeypatch, capsys):
@@ -403,7 +403,7 @@ def test_disk_full_from_the_cli(synth, syn, tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(ingest_mod, "_stage_text", full)
     code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 1)), "--warehouse", str(wh.path))
-    assert code == 2 and "no space left on the device" in err and "Traceback" not in err
+    assert code == 1 and "no space left on the device" in err and "Traceback" not in err
     assert _files(wh.path) == before
 
 
@@ -490,7 +490,7 @@ def test_unreadable_table_refuses_the_quarter(synth, tmp_path, capsys, edits, me
     assert list((wh.path / "quarters").iterdir()) == []
     assert _staging_threads() == []
     code, _, err = _cli(capsys, "faers", "ingest", str(z), "--warehouse", str(wh.path))
-    assert code == 2 and "Traceback" not in err and "nothing was ingested" in err.lower()
+    assert code == 1 and "Traceback" not in err and "nothing was ingested" in err.lower()
 
 
 def _staging_threads() -> list[str]:

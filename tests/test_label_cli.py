@@ -54,10 +54,10 @@ def _truncated(tmp_path):
         (lambda tmp: tmp / "missing.xml", "does not exist"),
     ],
 )
-def test_label_parse_bad_files_exit_2_naming_the_file(capsys, tmp_path, make, message):
+def test_label_parse_bad_files_exit_1_naming_the_file(capsys, tmp_path, make, message):
     path = make(tmp_path)
     code, out, err = run(capsys, "label", "parse", str(path))
-    assert code == 2 and out == ""
+    assert code == 1 and out == ""
     assert str(path.name) in err and message in err
     assert "Traceback" not in err
 
@@ -93,7 +93,7 @@ def test_label_show_file_of_another_product(capsys):
     code, _, err = run(
         capsys, "label", "show", "lipitor", "--file", str(shared_path("spl", "humira.xml"))
     )
-    assert code == 2 and "humira.xml is the label of Humira (adalimumab), not 'lipitor'" in err
+    assert code == 1 and "humira.xml is the label of Humira (adalimumab), not 'lipitor'" in err
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_pack_info_and_show_from_the_pack(capsys, built_pack):
     assert code == 0 and "source: knowledge pack (spl)" in shown
     assert "[warning.hbv] Use of TNF blockers, including HUMIRA, may increase the risk" in shown
     code, _, err = run(capsys, "label", "show", "no-such-medicine", "--pack", str(out))
-    assert code == 2 and "no-such-medicine" in err
+    assert code == 1 and "no-such-medicine" in err
 
 
 def test_pack_build_errors(capsys, tmp_path):
@@ -154,7 +154,7 @@ def test_pack_build_errors(capsys, tmp_path):
     assert code == 2 and "nothing to build" in err
     code, _, err = run(capsys, "pack", "build", "--curated", str(empty), "--out", str(tmp_path / "p.json"),
                        "--spl", str(shared_path("spl", "methoxsalen.xml")))  # fmt: skip
-    assert code == 2 and "methoxsalen.xml" in err and not (tmp_path / "p.json").exists()
+    assert code == 1 and "methoxsalen.xml" in err and not (tmp_path / "p.json").exists()
 
 
 def _embedded_products() -> list[str]:
@@ -198,7 +198,7 @@ def test_label_parse_dev_zero_stops_with_a_clear_error():
         capture_output=True, text=True, timeout=120, preexec_fn=limit,
     )  # fmt: skip
     err = " ".join(proc.stderr.split())
-    assert proc.returncode == 2 and proc.stdout == "", err
+    assert proc.returncode == 1 and proc.stdout == "", err
     assert "/dev/zero gives more than 50 MB, the most rxcompare reads as a label" in err
     assert "RXCOMPARE_LABEL_MAX_MB" in err and "Traceback" not in err
 
@@ -277,7 +277,7 @@ def test_label_parse_bad_replies(capsys, tmp_path, text, message):
     path = tmp_path / "reply.json"
     path.write_text(text, encoding="utf-8")
     code, out, err = run(capsys, "label", "parse", str(path))
-    assert code == 2 and out == "" and "Traceback" not in err
+    assert code == 1 and out == "" and "Traceback" not in err
     assert "reply.json" in err and message in err, err
 
 

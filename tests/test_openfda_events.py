@@ -21,9 +21,9 @@ from test_online import KEY, T0, Clock, Recorded, loopback_server, make_client
 
 from rxcompare.comparison import compare_drugs
 from rxcompare.comparison.head_to_head import with_ror
+from rxcompare.comparison.resolve import resolve_pair
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Drug, PostMarketing, Product
-from rxcompare.resolver import resolve_pair
 from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.openfda.events import (
     FIELDS,

@@ -13,12 +13,12 @@ import pytest
 from helpers import fixture_pack_file
 from test_online import KEY, Recorded, make_client
 
+from rxcompare.comparison.resolve import resolve_pair
 from rxcompare.errors import AmbiguousDrugError, ConfigError, UnknownDrugError
 from rxcompare.models import Product
-from rxcompare.resolver import resolve_pair
 from rxcompare.sources.openfda.labels import fetch_label, find_brand
 from rxcompare.sources.pack import Pack, load_pack
-from rxcompare.sources.pack_update import pack_with_online_labels
+from rxcompare.sources.pack.update import pack_with_online_labels
 
 LABEL_URL = (
     "https://api.fda.gov/drug/label.json?limit=1&search=openfda.brand_name.exact%3A%22Alphex%22"

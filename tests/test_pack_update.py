@@ -133,14 +133,17 @@ def test_round_trip_history_document_user_pack_compare_info(tmp_path, env, capsy
     ({f"/spls/{LIPITOR}/history.json": (200, "text/html", b"<html><body>Service unavailable</body></html>")},
      "with something that is not a version history"),
     ({}, f"DailyMed has no label with set id {LIPITOR}"),
-    (lipitor_routes((200, "application/xml", shared_path("spl", "humira.xml").read_bytes())),
+    (lambda: lipitor_routes((200, "application/xml", shared_path("spl", "humira.xml").read_bytes())),
      f"is the label with set id {HUMIRA}, not the entry's set id {LIPITOR}; refused"),
-    (lipitor_routes((200, "application/xml", shared_path("spl", "lipitor-orig.xml").read_bytes()[:50000])),
+    (lambda: lipitor_routes((200, "application/xml", shared_path("spl", "lipitor-orig.xml").read_bytes()[:50000])),
      "not well-formed"),
-    ({f"/spls/{LIPITOR}/history.json": (200, "application/json", history(HUMIRA, "HUMIRA", (1560, "Sep 30, 2013")))},
+    (lambda: {f"/spls/{LIPITOR}/history.json": (200, "application/json",
+                                                 history(HUMIRA, "HUMIRA", (1560, "Sep 30, 2013")))},
      "with the history of another label"),
 ], ids=["error-page", "set-id-gone", "other-product", "truncated-xml", "other-history"])
 def test_a_failed_fetch_keeps_the_entry_and_says_why(tmp_path, env, capsys, routes, message):
+    # routes that read ../shared are made here (a callable), so that a clone without it skips at run time
+    routes = routes() if callable(routes) else routes
     start = start_pack(tmp_path)
     with server(routes) as (base, _):
         user = env(base)

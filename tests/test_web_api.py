@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rxcompare.comparison import compare_drugs
+from rxcompare.comparison.resolve import resolve_pair
 from rxcompare.errors import AmbiguousDrugError, FaersError, QuestionError, UnknownDrugError
 from rxcompare.render.html import page_csp
 from rxcompare.render.json import comparison_document
-from rxcompare.resolver import resolve_pair
 from rxcompare.sources.pack import load_pack
 from rxcompare.web import create_app
 from rxcompare.web.responses import FieldError, status_of

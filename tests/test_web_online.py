@@ -66,3 +66,49 @@ def test_offline_web_app_asks_nobody(online):
         assert get(app, "/api/compare?a=humira&b=lipitor").status_code == 200
     assert r.status_code == 404 and r.json()["error"]
     assert asked == []
+
+
+def test_ask_online_reaches_a_name_outside_the_pack_as_compare_does(online, tmp_path, capsys):
+    from rxcompare.cli import main
+    from rxcompare.sources.pack import pack_to_dict
+    from rxcompare.sources.pack import write_pack as write
+
+    pack, routes, monkeypatch = online
+    start = write(pack_to_dict(pack), tmp_path / "start.json")
+    with server(routes) as (base, asked):
+        monkeypatch.setenv("RXCOMPARE_OPENFDA_BASE", base)
+        monkeypatch.setenv("RXCOMPARE_DAILYMED_BASE", base)
+        outcomes = []
+        for argv in (["ask", "Is Viagra safer than Humira?"], ["compare", "viagra", "humira"]):
+            with pytest.raises(SystemExit) as info:
+                main([*argv, "--online", "--pack", str(start), "-f", "json"])
+            captured = capsys.readouterr()
+            outcomes.append((info.value.code, captured.out))
+    (ask_code, ask_out), (compare_code, compare_out) = outcomes
+    assert (ask_code or 0, compare_code or 0) == (0, 0)
+    a, c = json.loads(ask_out), json.loads(compare_out)
+    assert [d["products"][0]["id"] for d in (a["a"], a["b"])] == ["viagra", "humira"]
+    assert [a[k]["products"] for k in "ab"] == [c[k]["products"] for k in "ab"]
+    assert any(p.startswith("/drug/label.json") for p in asked)
+
+
+def test_pack_update_adds_a_name_outside_the_pack_from_openfda(online, tmp_path, capsys):
+    from rxcompare.cli import main
+    from rxcompare.sources.pack import pack_to_dict
+    from rxcompare.sources.pack import write_pack as write
+
+    pack, routes, monkeypatch = online
+    start = write(pack_to_dict(pack), tmp_path / "start.json")
+    out = tmp_path / "user.json"
+    with server(routes) as (base, asked):
+        monkeypatch.setenv("RXCOMPARE_OPENFDA_BASE", base)
+        monkeypatch.setenv("RXCOMPARE_DAILYMED_BASE", base)
+        with pytest.raises(SystemExit) as info:
+            main(["pack", "update", "viagra", "--pack", str(start), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert (info.value.code or 0) == 0, captured.err
+    assert captured.out.startswith("viagra: added, version 20 of 2017-11-07 (parsed openFDA label) from ")
+    assert "found by the name 'viagra'" in captured.out
+    grown = load_pack(out)
+    assert {p.id for p in grown.products} == {"humira", "lipitor", "viagra"}
+    assert grown.source_of("viagra") == "openfda" and grown.label_of("viagra").fetched

@@ -20,7 +20,7 @@ _LAZY = {
     "parse_spl": ("rxcompare.sources.labels.spl", "parse_spl"),
     "render_json": ("rxcompare.render.json", "render_json"),
     "render_markdown": ("rxcompare.render.markdown", "render_markdown"),
-    "resolve": ("rxcompare.resolver", "resolve"),
+    "resolve": ("rxcompare.comparison.resolve", "resolve"),
 }
 
 

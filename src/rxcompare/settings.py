@@ -77,6 +77,9 @@ CTGOV_BASE = Setting(
     "ctgov_base", "RXCOMPARE_CTGOV_BASE", "ClinicalTrials.gov API v2 base URL",
     "https://clinicaltrials.gov/api/v2",
 )
+RXNAV_BASE = Setting(
+    "rxnav_base", "RXCOMPARE_RXNAV_BASE", "RxNav (NLM's RxNorm API) base URL", "https://rxnav.nlm.nih.gov"
+)
 
 ALL = (
     WAREHOUSE,
@@ -91,4 +94,5 @@ ALL = (
     LABEL_MAX_CELLS,
     WEB_HOSTS,
     CTGOV_BASE,
+    RXNAV_BASE,
 )

@@ -19,7 +19,10 @@ err = Console(stderr=True)
 PackFile = Annotated[Optional[Path], typer.Option("--pack", help="a knowledge pack file")]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="write to this file")]
 WarehouseDir = Annotated[Optional[Path], typer.Option("--warehouse", help="FAERS warehouse folder")]
-Online = Annotated[bool, typer.Option("--online", help="use openFDA for post-marketing counts")]
+Online = Annotated[bool, typer.Option(
+    "--online", help="ask the network: openFDA labels of medicines the pack does not hold, post-marketing "
+    "counts from openFDA, ClinicalTrials.gov results, DailyMed's newer label versions (cached on disk)",
+)]
 Width = Annotated[Optional[int], typer.Option("--width", help="terminal width")]
 Synonyms = Annotated[Optional[Path], typer.Option("--synonyms", help="CSV name,ingredient,product")]
 TextFormat = Annotated[str, typer.Option("--format", "-f", help="text | json")]
@@ -33,6 +36,25 @@ def check_format(fmt: str, choices: tuple[str, ...]) -> None:
         from rxcompare.errors import ConfigError
 
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(choices)}")
+
+
+def output_format(fmt: Optional[str], output: Optional[Path], by_suffix: dict[str, str], default: str) -> str:
+    """``--format`` when given; else the format the output file's name ends in (``by_suffix``);
+    else ``default`` for standard output. A file name of no known format is refused (ConfigError),
+    never written in another format than its name says."""
+    if fmt is not None:
+        return fmt
+    if output is None:
+        return default
+    suffix = output.suffix.lower()
+    if suffix in by_suffix:
+        return by_suffix[suffix]
+    from rxcompare.errors import ConfigError
+
+    raise ConfigError(
+        f"-o {output}: {'a name ending in ' + repr(suffix) if suffix else 'a name without a suffix'} says no "
+        f"format rxcompare writes; name the file {' or '.join('*' + s for s in by_suffix)}, or give --format"
+    )
 
 
 def write_output(text: str, output: Optional[Path]) -> None:
@@ -60,6 +82,6 @@ def load_pack(pack_file: Optional[Path]):
 
 def pack_product(name: str, pack):
     """The pack's one product for a name (the resolver's rules and errors)."""
-    from rxcompare.resolver import resolve
+    from rxcompare.comparison.resolve import resolve
 
     return resolve(name, pack).product

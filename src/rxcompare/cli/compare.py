@@ -17,11 +17,18 @@ from rxcompare.cli.common import (
     err,
     load_pack,
     out,
+    output_format,
     write_output,
 )
 
-FORMATS = ("terminal", "markdown", "json", "html")
-FormatOption = typer.Option("terminal", "--format", "-f", help="terminal | markdown | json | html")
+FORMATS = ("terminal", "text", "markdown", "json", "html")  # text: the terminal's table, without colour
+BY_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".html": "html", ".htm": "html",
+             ".txt": "text"}
+FormatOption = typer.Option(
+    None, "--format", "-f", show_default=False,
+    help="terminal | text | markdown | json | html \\[default: terminal; with -o, the file name's: "
+    ".md, .json, .html, .txt]",
+)
 FullOption = typer.Option(
     False, "--full", help="the whole evidence, dimension by dimension (terminal, markdown); "
     "by default the summary and a compact side-by-side table"
@@ -43,11 +50,12 @@ def _render(comparison, fmt: str, width: Optional[int], full: bool = False) -> s
         return render_html(comparison)
     from rxcompare.render.terminal import render_terminal
 
-    return render_terminal(comparison, width=width or out.width, color=out.is_terminal, full=full)
+    return render_terminal(comparison, width=width or out.width, color=out.is_terminal and fmt == "terminal",
+                           full=full)
 
 
 def run_compare(
-    a: str, b: str, fmt: str, output: Optional[Path], factors: list[str], audience: str,
+    a: str, b: str, fmt: Optional[str], output: Optional[Path], factors: list[str], audience: str,
     indication: Optional[str], pack_file: Optional[Path], width: Optional[int],
     warehouse: Optional[Path] = None, online: bool = False, full: bool = False,
 ) -> None:
@@ -55,7 +63,10 @@ def run_compare(
     write."""
     from rxcompare.comparison import compare
 
+    fmt = output_format(fmt, output, BY_SUFFIX, "terminal")
     check_format(fmt, FORMATS)
+    if output is not None and fmt == "terminal":
+        fmt = "text"  # no colour codes in a file
     comparison = compare(
         a, b, pack=load_pack(pack_file), factors=tuple(factors), audience=audience,
         indication=indication, online=online, warehouse=warehouse,
@@ -69,7 +80,7 @@ _FACTOR_HELP = "patient factor: prior_immunosuppressant, hbv_positive, planning_
 def compare_cmd(
     drug_a: str = typer.Argument(..., help="first medicine (brand or generic name)"),
     drug_b: str = typer.Argument(..., help="second medicine"),
-    fmt: str = FormatOption,
+    fmt: Optional[str] = FormatOption,
     output: Output = None,
     factor: list[str] = typer.Option([], "--factor", help=_FACTOR_HELP),
     prior_immunosuppressant: bool = typer.Option(False, "--prior-immunosuppressant"),
@@ -100,7 +111,7 @@ def compare_cmd(
 def ask_cmd(
     question: list[str] = typer.Argument(..., help='a question such as "Is Kesimpta safer than Ocrevus?" '
                                          "(quoted or not)"),
-    fmt: str = FormatOption,
+    fmt: Optional[str] = FormatOption,
     output: Output = None,
     audience: str = typer.Option("patient", "--audience", help="clinician | patient"),
     warehouse: WarehouseDir = None,

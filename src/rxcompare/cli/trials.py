@@ -18,8 +18,8 @@ from rxcompare.cli.common import (
 def _trial_subject(name: str, pack):
     """(ingredient to search, the pack's products of it) for a name; a name the pack does not
     know is searched as given, with no product to count its trials for."""
+    from rxcompare.comparison.resolve import candidates
     from rxcompare.errors import AmbiguousDrugError
-    from rxcompare.resolver import candidates
 
     ids, _how = candidates(name, pack)
     products = [pack.product(i) for i in ids]

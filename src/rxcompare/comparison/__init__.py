@@ -6,6 +6,7 @@ Each dimension function takes both drugs' :class:`Evidence` and returns findings
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -28,12 +29,12 @@ from rxcompare.comparison.labels import (
     vaccinations,
 )
 from rxcompare.comparison.postmarketing import PostMarketingSource, absent
+from rxcompare.comparison.resolve import candidates, find_mentions, resolve_pair
 from rxcompare.comparison.summary import build_summary
 from rxcompare.comparison.trials import registry_provenance, trial_reactions
 from rxcompare.comparison.verdict import build_verdict
 from rxcompare.errors import ConfigError, QuestionError, UnknownDrugError
 from rxcompare.models import Comparison, Dimension, Drug, Grade, SummaryLine
-from rxcompare.resolver import candidates, find_mentions, resolve_pair
 from rxcompare.sources.pack import Pack, load_pack
 
 DIMENSION_FUNCTIONS = {
@@ -183,7 +184,7 @@ def compare(
         postmarketing_missing=missing, indication=indication, trials=trials,
     )
     if online:
-        from rxcompare.sources.pack_update import with_label_notices
+        from rxcompare.sources.pack.update import with_label_notices
 
         comparison = _newer_labels_noticed(with_label_notices(comparison, pack))
     return comparison
@@ -198,7 +199,7 @@ def _newer_labels_noticed(c: Comparison) -> Comparison:
 
 
 def _with_online_labels(pack: Pack, names: tuple[str, str]) -> Pack:
-    from rxcompare.sources.pack_update import online_pack
+    from rxcompare.comparison.resolve import online_pack
 
     for position, name in enumerate(names):
         try:
@@ -219,8 +220,37 @@ def _resolve(a: str, b: str, pack: Pack, indication: str | None) -> tuple[Drug, 
         raise
 
 
+_PAIR = re.compile(
+    r"^\W*(?:(?:which (?:one )?is (?:safer|riskier|better|worse)\W*|is|are|was|compare|comparing)\s+)?"
+    r"(?P<a>.+?)\s+"
+    r"(?:(?:safer|riskier|better|worse|(?:more|less) \w+)\s+than|vs\.?|versus|compared (?:to|with)|or)\s+"
+    r"(?P<b>.+?)(?:\s+(?:for|in|when|during|with)\s+.*)?\W*$",
+    re.IGNORECASE,
+)
+
+
+_NOT_NAMES = frozenset({"not", "no", "yes", "none", "neither", "both", "either", "nothing", "placebo"})
+
+
+def pair_in_question(question: str) -> tuple[str, str] | None:
+    """The two names of a question shaped "Is A safer than B?", "A vs B", "A or B" (each at
+    most four words), whether or not the pack holds them; None for any other shape."""
+    m = _PAIR.match(" ".join(question.split()))
+    if not m:
+        return None
+    a, b = m.group("a").strip(" ,;:"), m.group("b").strip(" ,;:?")
+    if not a or not b or len(a.split()) > 4 or len(b.split()) > 4 or {a.lower(), b.lower()} & _NOT_NAMES:
+        return None
+    return a, b
+
+
 def names_in_question(question: str, pack: Pack | None = None) -> tuple[str, str]:
-    """The two medicine names of a question, or :class:`QuestionError` saying what is wrong."""
+    """The two medicine names of a question, or :class:`QuestionError` saying what is wrong.
+
+    Names the pack holds are found anywhere in the question; a question shaped "Is A safer than
+    B?" gives its two names even when the pack does not hold one (the comparison then says so, or
+    ``--online`` fetches its label), so that ``ask`` reaches what ``compare`` reaches.
+    """
     pack = pack or load_pack()
     if not question or not question.strip():
         raise QuestionError("the question is empty; ask e.g. 'Is Kesimpta safer than Ocrevus?'")
@@ -229,15 +259,23 @@ def names_in_question(question: str, pack: Pack | None = None) -> tuple[str, str
     found = find_mentions(question, pack)
     if len(found) == 2:
         return found[0], found[1]
+    shaped = pair_in_question(question) if len(found) < 2 else None
+    if shaped is not None:
+        return shaped
     if not found:
         raise QuestionError(
-            "no medicine of the knowledge pack is named in the question; `rxcompare pack info` lists them"
+            "no medicine of the knowledge pack is named in the question; ask it as 'Is A safer than "
+            "B?' or use `rxcompare compare A B` (with --online for a medicine outside the pack); "
+            "`rxcompare pack info` lists the pack's medicines"
         )
     if len(found) == 1:
-        raise QuestionError(f"the question names one medicine ({found[0]}); name two to compare")
+        raise QuestionError(
+            f"the question names one medicine of the pack ({found[0]}); name two to compare, as 'Is A "
+            "safer than B?' (with --online for a medicine outside the pack)"
+        )
     raise QuestionError(
         f"the question names {len(found)} medicines ({', '.join(found)}); rxcompare compares two at a time"
     )
 
 
-__all__ = ["AUDIENCES", "compare", "compare_drugs", "names_in_question"]
+__all__ = ["AUDIENCES", "compare", "compare_drugs", "names_in_question", "pair_in_question"]

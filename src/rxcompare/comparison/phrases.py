@@ -178,6 +178,9 @@ SEVERAL_VERSIONS = (
     "{drug}: the pack's facts were read from more than one version of its label ({versions}); each "
     "fact cites its own."
 )
+RESOLVED_TO = "'{query}' taken as {product}."
+# the products of the name not taken (each described from the pack: brand, ingredient, route, indication)
+OTHER_PRODUCTS = "{others} {verb} another {ingredient} product, not compared here; name it by its brand to compare it."
 FACTORS_GIVEN = "Patient factors given: {factors}."
 SHARED_LINE = "{topic}: {where}."
 # Where a shared warning was read, per drug: the label's own section numbers, then the other kinds

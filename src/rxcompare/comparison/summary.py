@@ -87,16 +87,8 @@ def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[Summary
         )
     for ev, other in ((a, b), (b, a)):
         d = ev.drug
-        if d.resolved_by:
-            out.append(
-                SummaryLine(
-                    ph.RESOLVED_AS.format(
-                        query=d.query, brand=ev.name, ingredient=d.ingredient,
-                        indication=d.resolved_by, other=other.name,
-                    ),
-                    topic="resolution",
-                )
-            )
+        if d.resolved_by or d.others:
+            out.append(SummaryLine(_resolution(ev, other), topic="resolution"))
     for ev in (a, b):
         versions = _versions(ev)
         if len(versions) > 1:
@@ -118,6 +110,24 @@ def _versions(ev: Evidence) -> list[str]:
         and not f.citation.version.startswith("version not shown")
         and f.citation.source_class in ("label", "label-copy")
     ))
+
+
+def _resolution(ev: Evidence, other: Evidence) -> str:
+    """How a name of several products was taken, and the products it also names (said once)."""
+    from rxcompare.comparison.resolve import describe
+
+    d = ev.drug
+    if d.resolved_by:
+        text = ph.RESOLVED_AS.format(query=d.query, brand=ev.name, ingredient=d.ingredient,
+                                     indication=d.resolved_by, other=other.name)
+    else:
+        text = ph.RESOLVED_TO.format(query=d.query, product=describe(d.product))
+    if d.others:
+        text += " " + ph.OTHER_PRODUCTS.format(
+            others="; ".join(describe(p) for p in d.others), ingredient=d.ingredient,
+            verb="is" if len(d.others) == 1 else "are each",
+        )
+    return text
 
 
 def _weight(line: SummaryLine, grade: Grade | None = None) -> int:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from rxcompare.comparison import phrases as ph
 from rxcompare.comparison.evidence import Evidence, cites, finding
+from rxcompare.comparison.resolve import normalise_name
 from rxcompare.models import Estimate, Favours, Finding, Grade, Incidence
-from rxcompare.resolver import normalise_name
 from rxcompare.stats.incidence import risk_difference_newcombe
 
 

@@ -89,6 +89,8 @@ class Product:
     set_id: str | None = None
     synonyms: tuple[str, ...] = ()
     ndc: tuple[str, ...] = ()
+    rxcui: tuple[str, ...] = ()  # RxNorm concept ids of the product, where a source gives them
+    unii: tuple[str, ...] = ()  # FDA UNIIs of its active substances, where a source gives them
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class Drug:
     ingredient: str
     products: tuple[Product, ...]
     resolved_by: str = ""  # the indication that singled out the product, when context was needed
+    others: tuple[Product, ...] = ()  # the name's other products, not taken (said with the comparison)
 
     @property
     def name(self) -> str:

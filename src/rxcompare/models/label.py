@@ -42,6 +42,11 @@ class LabelProduct:
     routes: tuple[str, ...] = ()
     dosage_form: str | None = None
     ndc: tuple[str, ...] = ()
+    # identity codes where the source gives them (openFDA's ``openfda`` block): RxNorm concept
+    # ids, FDA UNIIs of the substances, and the substance names as openFDA spells them
+    rxcui: tuple[str, ...] = ()
+    unii: tuple[str, ...] = ()
+    substance_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@
 - :mod:`.ctgov`: ClinicalTrials.gov results, arm by arm (client, records, mapping, read, store, registry,
   listing).
 - :mod:`.report_table`: a user's long table of reports (one row per report, drug and event).
-- :mod:`.pack` (record, read, curated, build) and :mod:`.pack_update`: the knowledge pack that holds the
-  labels' output, and its update from DailyMed and openFDA.
+- :mod:`.pack` (record, read, curated, build, update): the knowledge pack that holds the labels'
+  output, and its update from DailyMed and openFDA (:mod:`.pack.update`).
 - :mod:`.postmarketing`: the post-marketing source the comparison is handed (the warehouse or openFDA).
 - :mod:`.online`: the HTTP client the online streams share (cache, retries, clear errors); DailyMed and
   ClinicalTrials.gov subclass it.

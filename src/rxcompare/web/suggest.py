@@ -16,8 +16,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from rxcompare.comparison.resolve import normalise_name
 from rxcompare.errors import RxCompareError
-from rxcompare.resolver import normalise_name
 from rxcompare.sources.pack import Pack
 
 

@@ -66,6 +66,8 @@ def product_from_label(label: Label) -> Product:
         set_id=label.set_id,
         synonyms=tuple(dict.fromkeys(x for x in (first.name, ingredient) if x)),
         ndc=tuple(dict.fromkeys(n for p in label.products for n in p.ndc)),
+        rxcui=tuple(dict.fromkeys(c for p in label.products for c in p.rxcui)),
+        unii=tuple(dict.fromkeys(c for p in label.products for c in p.unii)),
     )
 
 

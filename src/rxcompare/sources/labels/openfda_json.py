@@ -189,6 +189,9 @@ def _products(openfda: dict[str, Any], origin: str) -> tuple[LabelProduct, ...]:
             routes=tuple(dict.fromkeys(values("route"))),
             dosage_form=forms[0] if forms else None,
             ndc=tuple(dict.fromkeys(values("product_ndc"))),
+            rxcui=tuple(dict.fromkeys(values("rxcui"))),
+            unii=tuple(dict.fromkeys(values("unii"))),
+            substance_names=tuple(dict.fromkeys(values("substance_name"))),
         ),
     )
 

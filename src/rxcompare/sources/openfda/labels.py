@@ -17,7 +17,7 @@ a product and facts by :mod:`rxcompare.sources.labels.facts`, exactly as SPL fil
 ``kind="label"`` (set id, version, effective date, section); their ``url`` is the openFDA query that
 returned the label (without the API key) when the parser gives none.
 
-:func:`rxcompare.sources.pack_update.pack_with_online_labels` adds such products to a pack.
+:func:`rxcompare.sources.pack.update.pack_with_online_labels` adds such products to a pack.
 """
 
 from __future__ import annotations

@@ -35,11 +35,18 @@ when it was fetched); :meth:`Pack.describe` says which pack it is, for a compari
 
 The room: :mod:`.record` (``Pack``, ``PackLabel``), :mod:`.read` (a document as a pack, which pack
 is read), :mod:`.curated` (curated entries) and :mod:`.build` (entries from parsed labels, the
-document, the atomic write). The pack sits above the streams: it reads the label parsers
+document, the atomic write), all offline; :mod:`.update` (``pack update``: entries replaced by the
+current DailyMed or openFDA label) is the one module of the room that uses the HTTP clients. The pack sits above the streams: it reads the label parsers
 (:mod:`rxcompare.sources.labels`); no stream imports it, except FAERS's drug-name synonyms.
 """
 
-from rxcompare.sources.pack.build import build_pack, entry_from_label, pack_to_dict, write_pack
+from rxcompare.sources.pack.build import (
+    build_pack,
+    entry_from_label,
+    pack_to_dict,
+    put_entry,
+    write_pack,
+)
 from rxcompare.sources.pack.curated import SOURCE_CLASSES, read_curated, read_curated_entry
 from rxcompare.sources.pack.read import (
     embedded_forced,
@@ -62,6 +69,7 @@ __all__ = [
     "load_pack",
     "pack_from_dict",
     "pack_to_dict",
+    "put_entry",
     "read_curated",
     "read_curated_entry",
     "user_pack_path",

@@ -17,9 +17,9 @@ from rxcompare.models import Fact, Incidence, Label, Product, to_dict
 from rxcompare.sources.atomic import FolderError, write_json_atomic
 from rxcompare.sources.pack.curated import read_curated_entry
 from rxcompare.sources.pack.read import forget_loaded, pack_from_dict
-from rxcompare.sources.pack.record import SCHEMA, VERSION, Pack
+from rxcompare.sources.pack.record import SCHEMA, VERSION, Pack, PackLabel
 
-__all__ = ["build_pack", "entry_from_label", "pack_to_dict", "write_pack"]
+__all__ = ["build_pack", "entry_from_label", "pack_to_dict", "put_entry", "write_pack"]
 
 
 def entry_from_label(
@@ -40,6 +40,62 @@ def entry_from_label(
         | ({"BW"} if label.source == "spl" else set())
     ))
     return product, facts, incidences, coverage
+
+
+_OPTIONAL_CODES = ("rxcui", "unii")  # written only where a source gave them (packs stay as they were)
+
+
+def _product_dict(product: Product) -> dict[str, Any]:
+    return {k: v for k, v in to_dict(product).items() if not (k in _OPTIONAL_CODES and not v)}
+
+
+def _key(record) -> tuple:
+    c = record.citation
+    return (record.topic, record.text, c.section) if hasattr(record, "topic") else (
+        record.event, record.trial, record.arm, record.n, record.percent, c.section)
+
+
+def put_entry(
+    pack: Pack, label: Label, url: str | None, source: str, today: str | None, entry: Product | None = None
+) -> tuple[Pack, PackLabel, dict[str, Any]]:
+    """The pack with the label's entry in it -- in place of ``entry`` (under its id, keeping its
+    synonyms) when given, else under the label's own product id -- the label record, and the
+    counts of what changed. Facts without an address are cited to ``url``."""
+    product, facts, incidences, coverage = entry_from_label(label, entry.id if entry else None)
+    if entry is not None:
+        product = dataclasses.replace(product, synonyms=tuple(dict.fromkeys((*entry.synonyms, *product.synonyms))))
+    pid = product.id
+
+    def cite(record):
+        if record.citation.url or not url:
+            return record
+        return dataclasses.replace(record, citation=dataclasses.replace(record.citation, url=url))
+
+    facts, incidences = [cite(f) for f in facts], [cite(i) for i in incidences]
+    old_f, old_i = {_key(f) for f in pack.facts_for(pid)}, {_key(i) for i in pack.incidences_for(pid)}
+    new_f, new_i = {_key(f) for f in facts}, {_key(i) for i in incidences}
+    record = PackLabel(pid, label.set_id, label.version, label.effective_date, source, url, today)
+    held = any(p.id == pid for p in pack.products)
+    new = dataclasses.replace(
+        pack,
+        products=tuple(product if p.id == pid else p for p in pack.products) + (() if held else (product,)),
+        facts=tuple(f for f in pack.facts if f.product != pid) + tuple(facts),
+        incidences=tuple(i for i in pack.incidences if i.product != pid) + tuple(incidences),
+        sources=tuple(sorted({**dict(pack.sources), pid: source}.items())),
+        coverage=tuple(sorted({**dict(pack.coverage), pid: coverage}.items())),
+        labels=tuple(sorted(
+            [lab for lab in pack.labels if lab.product != pid] + [record], key=lambda x: x.product
+        )),
+    )
+    changes = {
+        "sections": coverage,
+        "new_sections": tuple(sorted(set(coverage) - set(pack.coverage_of(pid) if held else ()))),
+        "facts_added": len(new_f - old_f),
+        "facts_removed": len(old_f - new_f),
+        "incidences_added": len(new_i - old_i),
+        "incidences_removed": len(old_i - new_i),
+    }
+    return new, record, changes
 
 
 def build_pack(
@@ -82,7 +138,7 @@ def build_pack(
         "schema": SCHEMA,
         "version": VERSION,
         "built": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "products": [to_dict(p) for p in sorted(products.values(), key=lambda p: p.id)],
+        "products": [_product_dict(p) for p in sorted(products.values(), key=lambda p: p.id)],
         "facts": [to_dict(f) for f in facts],
         "incidences": [to_dict(i) for i in incidences],
         "event_groups": groups,
@@ -101,7 +157,7 @@ def pack_to_dict(pack: Pack, built: str | None = None) -> dict[str, Any]:
         "schema": SCHEMA,
         "version": VERSION,
         "built": built or pack.built,
-        "products": [to_dict(p) for p in sorted(pack.products, key=lambda p: p.id)],
+        "products": [_product_dict(p) for p in sorted(pack.products, key=lambda p: p.id)],
         "facts": [to_dict(f) for f in pack.facts],
         "incidences": [to_dict(i) for i in pack.incidences],
         "event_groups": {k: list(v) for k, v in pack.event_groups},

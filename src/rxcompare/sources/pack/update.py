@@ -1,5 +1,8 @@
 """``rxcompare pack update``: pack entries replaced by the current label, read whole.
 
+The one module of the pack that asks the network (DailyMed, openFDA); the rest of the pack is
+offline (tests/test_architecture.py).
+
 For each product: DailyMed's version history of the entry's set id, then the current SPL
 document (:mod:`rxcompare.sources.labels.dailymed`), parsed by :func:`~rxcompare.sources.labels.spl.parse_spl`;
 where the entry has no set id or DailyMed fails, openFDA's ``drug/label.json``
@@ -27,9 +30,17 @@ from rxcompare.sources.labels.dailymed import DailyMedClient, is_set_id
 from rxcompare.sources.labels.facts import matches_product, product_from_label
 from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.openfda.labels import SOURCE as OPENFDA_SOURCE
-from rxcompare.sources.pack import Pack, PackLabel, entry_from_label
+from rxcompare.sources.openfda.labels import fetch_label_document
+from rxcompare.sources.pack import Pack, PackLabel, put_entry
 
-__all__ = ["ProductUpdate", "newer_labels", "online_pack", "update_pack", "with_label_notices"]
+__all__ = [
+    "ProductUpdate",
+    "add_by_name",
+    "newer_labels",
+    "pack_with_online_labels",
+    "update_pack",
+    "with_label_notices",
+]
 
 _PARSED = ("spl", "dailymed", "openfda")  # sources that read a label whole
 
@@ -39,7 +50,7 @@ class ProductUpdate:
     """What ``pack update`` did to one product."""
 
     product: str
-    outcome: str  # "updated" | "current" (already the newest version, read whole) | "kept" (failed)
+    outcome: str  # "updated" | "added" (new to the pack) | "current" (the newest version, read whole) | "kept" (failed)
     before: PackLabel
     after: PackLabel
     sections: tuple[str, ...] = ()  # top-level sections covered after the update
@@ -108,48 +119,6 @@ def _from_openfda(client: OpenFdaClient, set_id: str | None, entry: Product, pro
     return label, url
 
 
-def _key(record) -> tuple:
-    c = record.citation
-    return (record.topic, record.text, c.section) if hasattr(record, "topic") else (
-        record.event, record.trial, record.arm, record.n, record.percent, c.section)
-
-
-def _replace(pack: Pack, entry: Product, label: Label, url: str, source: str, today: str):
-    """The pack with ``entry`` replaced by the label's entry, and the counts of what changed."""
-    product, facts, incidences, coverage = entry_from_label(label, entry.id)
-    product = dataclasses.replace(product, synonyms=tuple(dict.fromkeys((*entry.synonyms, *product.synonyms))))
-
-    def cite(record):
-        if record.citation.url:
-            return record
-        return dataclasses.replace(record, citation=dataclasses.replace(record.citation, url=url))
-
-    facts, incidences = [cite(f) for f in facts], [cite(i) for i in incidences]
-    old_f, old_i = {_key(f) for f in pack.facts_for(entry.id)}, {_key(i) for i in pack.incidences_for(entry.id)}
-    new_f, new_i = {_key(f) for f in facts}, {_key(i) for i in incidences}
-    record = PackLabel(entry.id, label.set_id, label.version, label.effective_date, source, url, today)
-    new = dataclasses.replace(
-        pack,
-        products=tuple(product if p.id == entry.id else p for p in pack.products),
-        facts=tuple(f for f in pack.facts if f.product != entry.id) + tuple(facts),
-        incidences=tuple(i for i in pack.incidences if i.product != entry.id) + tuple(incidences),
-        sources=tuple(sorted({**dict(pack.sources), entry.id: source}.items())),
-        coverage=tuple(sorted({**dict(pack.coverage), entry.id: coverage}.items())),
-        labels=tuple(sorted(
-            [lab for lab in pack.labels if lab.product != entry.id] + [record], key=lambda x: x.product
-        )),
-    )
-    changes = {
-        "sections": coverage,
-        "new_sections": tuple(sorted(set(coverage) - set(pack.coverage_of(entry.id)))),
-        "facts_added": len(new_f - old_f),
-        "facts_removed": len(old_f - new_f),
-        "incidences_added": len(new_i - old_i),
-        "incidences_removed": len(old_i - new_i),
-    }
-    return new, record, changes
-
-
 def update_pack(
     pack: Pack,
     product_ids: Iterable[str],
@@ -196,13 +165,31 @@ def update_pack(
             reports.append(ProductUpdate(pid, "kept", before, before, pack.coverage_of(pid), reasons=tuple(reasons)))
             continue
         try:
-            pack, after, changes = _replace(pack, entry, label, str(url), str(source), today)
+            pack, after, changes = put_entry(pack, label, str(url), str(source), today, entry)
         except LabelError as exc:  # a label that names no product
             reasons += [f"{source}: {exc}", "the entry was kept as it was"]
             reports.append(ProductUpdate(pid, "kept", before, before, pack.coverage_of(pid), reasons=tuple(reasons)))
             continue
         reports.append(ProductUpdate(pid, "updated", before, after, reasons=tuple(reasons), **changes))
     return pack, reports
+
+
+def add_by_name(pack: Pack, name: str, openfda: OpenFdaClient, today: str | None = None) -> tuple[Pack, ProductUpdate]:
+    """``pack update NAME`` for a name the pack does not hold: the newest openFDA label found by
+    that name (brand or generic, :func:`~rxcompare.sources.openfda.labels.fetch_label_document`), added as a
+    new entry. A label whose product id the pack holds is refused (the name was not that entry's:
+    update it by its own name)."""
+    today = today or datetime.now(UTC).strftime("%Y-%m-%d")
+    label, url = fetch_label_document(name, openfda)
+    found = product_from_label(label)
+    if any(p.id == found.id for p in pack.products):
+        raise PackError(
+            f"openFDA's label for {name!r} is of {found.brand}, which the pack holds as {found.id!r}; "
+            f"update it by that name (`rxcompare pack update {found.id}`)"
+        )
+    new, record, changes = put_entry(pack, label, url, OPENFDA_SOURCE, today)
+    empty = PackLabel(found.id, None, None, None, "none")
+    return new, ProductUpdate(found.id, "added", empty, record, reasons=(f"openFDA: found by the name {name!r}",), **changes)
 
 
 def newer_labels(pack: Pack, product_ids: Iterable[str], dailymed: DailyMedClient) -> list[tuple[str, str]]:
@@ -245,49 +232,14 @@ def pack_with_online_labels(pack: Pack, names: Iterable[str], client: OpenFdaCli
     held in full (:func:`~rxcompare.sources.pack.entry_from_label`), so that a section openFDA
     served is never called "not in the pack".
     """
-    from rxcompare.sources.openfda.labels import fetch_label_document, with_url
-
-    products = list(pack.products)
-    facts = list(pack.facts)
-    incidences = list(pack.incidences)
-    sources = dict(pack.sources)
-    coverage = dict(pack.coverage)
-    labels = list(pack.labels)
     for name in names:
         if any(matches_product(p, name) for p in pack.products):
             continue
         label, url = fetch_label_document(name, client)
-        product, f, inc, cov = entry_from_label(label)
-        if any(p.id == product.id for p in products):
+        if any(p.id == product_from_label(label).id for p in pack.products):
             continue
-        products.append(product)
-        facts += with_url(f, url)
-        incidences += with_url(inc, url)
-        sources[product.id] = OPENFDA_SOURCE
-        coverage[product.id] = cov
-        labels.append(PackLabel(product.id, label.set_id, label.version, label.effective_date,
-                                OPENFDA_SOURCE, url))
-    return dataclasses.replace(
-        pack,
-        products=tuple(products),
-        facts=tuple(facts),
-        incidences=tuple(incidences),
-        sources=tuple(sources.items()),
-        coverage=tuple(sorted(coverage.items())),
-        labels=tuple(sorted(labels, key=lambda x: x.product)),
-    )
-
-
-def online_pack(pack: Pack, names: Iterable[str]) -> Pack:
-    """``--online``: ``pack`` plus the openFDA label of each name the resolver cannot match in it
-    (the pack itself when it matches them all; no request is made then)."""
-    from rxcompare.resolver import candidates
-
-    missing = [n for n in names if not candidates(n, pack)[0]]
-    if not missing:
-        return pack
-    with OpenFdaClient() as client:
-        return pack_with_online_labels(pack, missing, client)
+        pack, _record, _changes = put_entry(pack, label, url, OPENFDA_SOURCE, None)
+    return pack
 
 
 def with_label_notices(comparison: Comparison, pack: Pack) -> Comparison:
