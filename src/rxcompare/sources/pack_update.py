@@ -28,6 +28,7 @@ from rxcompare.sources.labels.facts import matches_product, product_from_label
 from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.openfda.labels import SOURCE as OPENFDA_SOURCE
 from rxcompare.sources.pack import Pack, PackLabel, entry_from_label
+from rxcompare.sources.pack.listed import safety_text_from_label
 
 __all__ = ["ProductUpdate", "newer_labels", "online_pack", "update_pack", "with_label_notices"]
 
@@ -135,6 +136,7 @@ def _replace(pack: Pack, entry: Product, label: Label, url: str, source: str, to
         incidences=tuple(i for i in pack.incidences if i.product != entry.id) + tuple(incidences),
         sources=tuple(sorted({**dict(pack.sources), entry.id: source}.items())),
         coverage=tuple(sorted({**dict(pack.coverage), entry.id: coverage}.items())),
+        safety_text=tuple(sorted({**dict(pack.safety_text), entry.id: safety_text_from_label(label)}.items())),
         labels=tuple(sorted(
             [lab for lab in pack.labels if lab.product != entry.id] + [record], key=lambda x: x.product
         )),

@@ -53,16 +53,20 @@ def build_pack(
     incidences: list[Incidence] = []
     sources: dict[str, str] = {}
     coverage: dict[str, list[str]] = {}
+    safety: dict[str, list[dict[str, str]]] = {}
     spl = sorted(map(str, spl))
     if spl:
         from rxcompare.sources.labels.spl import parse_spl
+        from rxcompare.sources.pack.listed import safety_text_from_label
     for path in spl:
-        product, f, inc, cov = entry_from_label(parse_spl(path))
+        label = parse_spl(path)
+        product, f, inc, cov = entry_from_label(label)
         products[product.id] = product
         facts += f
         incidences += inc
         sources[product.id] = "spl"
         coverage[product.id] = list(cov)
+        safety[product.id] = [to_dict(x) for x in safety_text_from_label(label)]
     for path in sorted(map(str, curated)):
         product, f, inc, cov = read_curated_entry(path)
         coverage[product.id] = list(cov)
@@ -88,6 +92,7 @@ def build_pack(
         "event_groups": groups,
         "sources": dict(sorted(sources.items())),
         "coverage": dict(sorted(coverage.items())),
+        "safety_text": dict(sorted(safety.items())),
     }
 
 
@@ -107,6 +112,7 @@ def pack_to_dict(pack: Pack, built: str | None = None) -> dict[str, Any]:
         "event_groups": {k: list(v) for k, v in pack.event_groups},
         "sources": dict(sorted(pack.sources)),
         "coverage": {k: list(v) for k, v in sorted(pack.coverage)},
+        "safety_text": {k: [to_dict(x) for x in v] for k, v in sorted(pack.safety_text)},
         **({"labels": labels} if labels else {}),
     }
 
