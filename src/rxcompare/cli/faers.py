@@ -202,3 +202,21 @@ def faers_synth(
     out.print(f"wrote {len(t.quarters)} quarters to {escape(str(out_dir))}: {t.reports:,} reports, {t.cases:,} cases, "
               f"{t.older_versions:,} older versions, {t.deleted_cases:,} deleted, {t.expected_cases:,} expected after "
               f"deduplication; {t.drug_rows:,} drug rows, {t.reac_rows:,} reaction rows", highlight=False)
+
+
+@app.command("export")
+def faers_export(
+    out_dir: Path = typer.Option(..., "--out", help="new folder for the Parquet files"),
+    warehouse: WarehouseDir = None,
+) -> None:
+    """Write the warehouse's live case tables (update layers applied) as plain Parquet for DuckDB,
+    pandas, Polars or Spark: dates as DATE where FDA gave a whole day, with the text and its
+    precision beside them; export.json records the quarters and rows."""
+    from rxcompare.sources.faers.export import export_warehouse
+    from rxcompare.sources.faers.warehouse import Warehouse
+
+    bar, update = _faers_progress()
+    with bar:
+        result = export_warehouse(Warehouse(warehouse).path, out_dir, progress=update)
+    rows = ", ".join(f"{name} {n:,}" for name, n in result.rows)
+    err.print(f"wrote {escape(result.path)}: {rows} rows ({len(result.quarters)} quarters)", highlight=False)
