@@ -81,6 +81,18 @@ def signals_text(table, width: int = 120) -> str:
     return head + console.export_text()
 
 
+def source_line(source: dict) -> str:
+    """The ``source`` of a signals or study output (system, quarters or snapshot, counting unit,
+    roles, indication, window) in one line."""
+    quarters = source.get("quarters") or []
+    held = (f"quarters {quarters[0]}-{quarters[-1]} ({len(quarters)})" if len(quarters) > 1
+            else f"quarter {quarters[0]}" if quarters else "")
+    parts = [source.get("system", ""), held, f"snapshot {source['snapshot']}" if source.get("snapshot") else "",
+             f"unit: {source.get('counting_unit')}", f"roles: {source.get('roles')}",
+             f"indication: {source.get('indication') or 'any'}", f"window: {source.get('window')}"]
+    return "source: " + "; ".join(p for p in parts if p)
+
+
 def onset_text(summaries, source: str, width: int = 120) -> str:
     """Time-to-onset summaries as a rounded table."""
     t = Table(title=f"{source}: time to onset (days), counted in deduplicated cases", title_justify="left")
