@@ -9,7 +9,7 @@ from conftest import shared_path
 
 from rxcompare.sources.labels.spl import parse_spl
 from rxcompare.sources.pack import build_pack, load_pack, pack_from_dict, pack_to_dict
-from rxcompare.sources.pack.listed import listed_for_label, listedness, safety_text_from_label
+from rxcompare.sources.pack.listed import listed_columns, listed_for_label, listedness, safety_text_from_label
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +81,16 @@ def test_safety_text_is_the_label_whole_and_survives_a_round_trip():
     doc = build_pack(spl=[shared_path("spl", "viagra-64f8040f.xml")])
     again = pack_from_dict(pack_to_dict(pack_from_dict(doc)))
     assert again.safety_text_of("viagra") == held
+
+
+def test_listed_columns_for_many_pairs(pack):
+    drugs = ["adalimumab", "adalimumab", "ofatumumab", "nosuchdrug", "adalimumab"]
+    events = ["LYMPHOMA", "COMPLETED SUICIDE", "HEADACHE", "HEADACHE", "LYMPHOMA"]
+    state, where = listed_columns(pack, drugs, events)
+    assert state.tolist() == ["listed", "unlisted", "unknown", "unknown", "listed"]
+    assert where[0] == where[4] == "term in BW WARNING: SERIOUS INFECTIONS AND MALIGNANCY"
+    assert "several products" in where[2] and "no ingredient of the knowledge pack" in where[3]
+    state, _ = listed_columns(pack, ["kesimpta", "humira"], ["HEADACHE", "LYMPHOMA"], level="product")
+    assert state.tolist() == ["unknown", "listed"]
+    state, where = listed_columns(None, ["humira"], ["LYMPHOMA"])
+    assert state.tolist() == ["unknown"] and "could not be loaded" in where[0]

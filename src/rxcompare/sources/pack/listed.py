@@ -38,6 +38,7 @@ __all__ = [
     "STATES",
     "TopicSource",
     "WarningTopics",
+    "listed_columns",
     "listed_for_label",
     "listedness",
     "safety_text_from_label",
@@ -291,3 +292,35 @@ def listed_for_label(
     if product is None:
         return {e: Listedness("unknown", None, e, why=why) for e in events}
     return {e: listedness(pack, product, e, topics) for e in events}
+
+
+def listed_columns(
+    pack: Pack | None, drugs, events, level: str = "ingredient", topics: TopicSource | None = None,
+):
+    """Listedness of many (drug label, event) pairs as two object arrays: the state and where
+    (``term in 5.2 Malignancies``) or why (``unknown: ...``). Each distinct drug is resolved once,
+    each distinct pair matched once; drugs with no product in the pack are ``unknown`` at once.
+    Without a pack (it could not be loaded) every pair is ``unknown``."""
+    import numpy as np
+
+    drugs = np.asarray(drugs, dtype=object)
+    events = np.asarray(events, dtype=object)
+    state = np.full(drugs.shape, "unknown", dtype=object)
+    where = np.full(drugs.shape, "the knowledge pack could not be loaded", dtype=object)
+    if pack is None or not drugs.size:
+        return state, where
+    ingredients = {p.ingredient.lower() for p in pack.products}
+    ids = {p.id for p in pack.products}
+    known = ids if level == "product" else ingredients
+    for drug in dict.fromkeys(drugs.tolist()):
+        rows = np.flatnonzero(drugs == drug)
+        label = str(drug).strip().lower()
+        if label not in known:
+            where[rows] = f"{label!r} is no {'product' if level == 'product' else 'ingredient'} of the knowledge pack"
+            continue
+        got = listed_for_label(pack, label, events[rows].tolist(), level, topics)
+        for i in rows:
+            item = got[events[i]]
+            state[i] = item.state
+            where[i] = item.describe().split(": ", 1)[1] if ": " in item.describe() else ""
+    return state, where
