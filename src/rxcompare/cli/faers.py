@@ -48,7 +48,8 @@ def faers_download(
 
 @app.command("ingest")
 def faers_ingest(
-    paths: list[Path] = typer.Argument(..., help="faers_ascii_YYYYqN.zip files or extracted folders"),
+    paths: list[Path] = typer.Argument(..., help="faers_ascii_YYYYqN.zip files or extracted folders, or openFDA "
+                                       "bulk files YYYYqN/drug-event-NNNN-of-NNNN.json.zip"),
     warehouse: WarehouseDir = None,
     strict: bool = typer.Option(False, "--strict", help="stop at the first bad line instead of listing it"),
     synonyms: Synonyms = None,
@@ -58,15 +59,29 @@ def faers_ingest(
     """Ingest quarters into the warehouse (atomic per quarter; the same file twice changes nothing).
 
     Quarters are added to current case tables as update layers (up to 8, then a rebuild folds
-    them); into a warehouse without current case tables they are ingested, then deduplicated once."""
+    them); into a warehouse without current case tables they are ingested, then deduplicated once.
+    openFDA bulk files are read by quarter (the parts in one YYYYqN folder together) into the same
+    tables; a warehouse holds one system's quarters."""
     from rxcompare.sources.faers.dedup import MAX_UPDATES
     from rxcompare.sources.faers.normalise import load_synonyms
+    from rxcompare.sources.faers.openfda_bulk import bulk_quarter, ingest_bulk, is_bulk_file
     from rxcompare.sources.faers.warehouse import Warehouse
 
     wh = Warehouse(warehouse)
     syn = load_synonyms(synonyms)
     bar, update = _faers_progress()
     results = []
+    bulk: dict[str | None, list[Path]] = {}
+    for p in paths:
+        if is_bulk_file(p):
+            bulk.setdefault(bulk_quarter(p), []).append(p)
+    paths = [p for p in paths if not is_bulk_file(p)]
+    with bar:
+        for files in bulk.values():
+            r, stage = ingest_bulk(files, wh.path, progress=update, synonyms=syn, strict=strict)
+            results.append(r)
+            err.print(f"{r.quarter}: openFDA bulk, {stage.records:,} records in {len(files)} files, "
+                      f"{stage.duplicates:,} older copies of a report dropped", highlight=False)
     # quarters are added to current case tables as update layers while there is room for them
     # (each costs about a one-quarter build); else they are all ingested, then deduplicated once
     st = wh.status()

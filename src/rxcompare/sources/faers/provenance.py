@@ -48,9 +48,10 @@ def describe_source(location: str | os.PathLike[str], query: Any = None, countin
     if "://" not in location and Path(location).is_dir():
         for q, (manifest, _) in sorted(store.held_quarters(Path(location)).items()):
             quarters.append(q)
-            layouts.add((manifest or {}).get("layout", "faers"))
-            if (manifest or {}).get("snapshot"):
-                snapshots.add(str(manifest["snapshot"]))
+            origin = (manifest or {}).get("origin") or {}
+            layouts.add("openfda" if origin.get("system") == "openfda-bulk" else (manifest or {}).get("layout", "faers"))
+            if origin.get("snapshot"):
+                snapshots.add(str(origin["snapshot"]))
     system = " + ".join(SYSTEMS.get(x, x) for x in sorted(layouts)) or "FAERS warehouse (quarters not listed)"
     held = f"{quarters[0]}-{quarters[-1]}" if quarters else "not listed"
     window = (f"quarters received {'-'.join(query.quarters)}" if query.quarters
