@@ -60,7 +60,7 @@ def write_bulk(warehouse: Path, quarter: str, out: Path, per_part: int) -> int:
     q = f"'{warehouse}/quarters/{quarter}'"
     cases = con.sql("SELECT primaryid, caseid, caseversion, fda_dt, init_fda_dt, sex FROM cases ORDER BY caseid").fetchall()
     drugs: dict[int, list] = {}
-    for pid, seq, role, name in con.sql(f"SELECT primaryid, drug_seq, role_cod, drugname FROM read_parquet({q} || "
+    for pid, _seq, role, name in con.sql(f"SELECT primaryid, drug_seq, role_cod, drugname FROM read_parquet({q} || "
                                         "'/drug.parquet') ORDER BY primaryid, drug_seq").fetchall():
         drugs.setdefault(pid, []).append({"medicinalproduct": name, "drugcharacterization": _ROLE.get(role, "2")})
     reactions: dict[int, list] = {}

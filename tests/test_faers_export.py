@@ -11,7 +11,12 @@ from typer.testing import CliRunner
 
 from rxcompare.cli import app
 from rxcompare.errors import FaersError
-from rxcompare.sources.faers.export import DATE_COLUMNS, EXPORT_TABLES, _date_columns, export_warehouse
+from rxcompare.sources.faers.export import (
+    DATE_COLUMNS,
+    EXPORT_TABLES,
+    _date_columns,
+    export_warehouse,
+)
 from rxcompare.sources.faers.normalise import load_synonyms
 from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse

@@ -8,7 +8,7 @@ import pytest
 from rxcompare.render.signal_text import source_line
 from rxcompare.sources.faers.counts import CountQuery
 from rxcompare.sources.faers.normalise import load_synonyms
-from rxcompare.sources.faers.provenance import describe_source, reports_table_source
+from rxcompare.sources.faers.provenance import describe_source
 from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
 
@@ -41,8 +41,6 @@ def test_every_choice_is_named(warehouse):
         f"{truth.quarters[1]}-{truth.quarters[1]}")
 
 
-def test_a_reports_table_and_a_store_it_cannot_list():
-    got = reports_table_source("some/dir/reports.csv", "distinct report id")
-    assert got["system"] == "long table of reports (reports.csv)" and got["quarters"] == []
+def test_a_store_it_cannot_list():
     far = describe_source("s3://bucket/warehouse")
     assert far["system"] == "FAERS warehouse (quarters not listed)" and far["window"] == "every quarter held (not listed)"

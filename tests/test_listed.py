@@ -9,7 +9,12 @@ from conftest import shared_path
 
 from rxcompare.sources.labels.spl import parse_spl
 from rxcompare.sources.pack import build_pack, load_pack, pack_from_dict, pack_to_dict
-from rxcompare.sources.pack.listed import listed_columns, listed_for_label, listedness, safety_text_from_label
+from rxcompare.sources.pack.listed import (
+    listed_columns,
+    listed_for_label,
+    listedness,
+    safety_text_from_label,
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ place, for every signals and study output (``source`` in the JSON envelope, one 
 terminal by :func:`rxcompare.render.signal_text.source_line`):
 
 - ``system``: ``FAERS quarterly data extract`` (FDA's ASCII files, 2012q4 on), ``AERS quarterly data
-  extract (legacy)`` (2004q1-2012q3), ``openFDA bulk drug/event``, or a user's long table of reports;
+  extract (legacy)`` (2004q1-2012q3) or ``openFDA bulk drug/event``;
 - ``quarters``: the quarters held (for openFDA bulk, the export's date as ``snapshot``);
 - ``counting_unit``; ``roles``; ``indication`` (None: any); ``window`` (the quarters received counted).
 """
@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SYSTEMS", "describe_source", "reports_table_source"]
+__all__ = ["SYSTEMS", "describe_source"]
 
 SYSTEMS = {
     "faers": "FAERS quarterly data extract",
@@ -70,12 +70,3 @@ def describe_source(location: str | os.PathLike[str], query: Any = None, countin
     if description:
         out["description"] = description
     return out
-
-
-def reports_table_source(path: str | os.PathLike[str], counting_unit: str) -> dict[str, Any]:
-    """The ``source`` of a count over a user's long table of reports (``--reports``)."""
-    return {
-        "system": f"long table of reports ({Path(os.fspath(path)).name})", "quarters": [],
-        "counting_unit": counting_unit, "roles": "as in the table", "indication": None,
-        "window": "every row of the table",
-    }

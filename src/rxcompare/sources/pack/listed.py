@@ -306,21 +306,21 @@ def listed_columns(
     drugs = np.asarray(drugs, dtype=object)
     events = np.asarray(events, dtype=object)
     state = np.full(drugs.shape, "unknown", dtype=object)
-    where = np.full(drugs.shape, "the knowledge pack could not be loaded", dtype=object)
     if pack is None or not drugs.size:
-        return state, where
-    ingredients = {p.ingredient.lower() for p in pack.products}
-    ids = {p.id for p in pack.products}
-    known = ids if level == "product" else ingredients
-    for drug in dict.fromkeys(drugs.tolist()):
-        rows = np.flatnonzero(drugs == drug)
-        label = str(drug).strip().lower()
+        return state, np.full(drugs.shape, "the knowledge pack could not be loaded", dtype=object)
+    known = {p.id for p in pack.products} if level == "product" else {p.ingredient.lower() for p in pack.products}
+    kind = "product" if level == "product" else "ingredient"
+    names, inverse = np.unique(drugs.astype(str), return_inverse=True)
+    labels = [str(x).strip().lower() for x in names]
+    where = np.array([f"{x!r} is no {kind} of the knowledge pack" for x in labels], dtype=object)[inverse]
+    for k, label in enumerate(labels):
         if label not in known:
-            where[rows] = f"{label!r} is no {'product' if level == 'product' else 'ingredient'} of the knowledge pack"
             continue
+        rows = np.flatnonzero(inverse == k)
         got = listed_for_label(pack, label, events[rows].tolist(), level, topics)
         for i in rows:
             item = got[events[i]]
             state[i] = item.state
-            where[i] = item.describe().split(": ", 1)[1] if ": " in item.describe() else ""
+            text = item.describe()
+            where[i] = text.split(": ", 1)[1] if ": " in text else ""
     return state, where
