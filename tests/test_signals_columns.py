@@ -102,3 +102,13 @@ def test_sort_refuses_unknown_keys(warehouse, capsys):
         main(["signals", "adalimumab", "--warehouse", str(warehouse.path), "--sort", "nosuch"])
     assert exc.value.code not in (0, None)
     assert "--sort 'nosuch' is not one of" in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_a_brand_at_ingredient_level_is_pointed_to_its_ingredient(warehouse, capsys):
+    from rxcompare.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["signals", "humira", "--warehouse", str(warehouse.path)])
+    assert exc.value.code not in (0, None)
+    said = " ".join(capsys.readouterr().err.split())
+    assert "'humira' is a product of the knowledge pack (ingredient adalimumab): give 'adalimumab'" in said

@@ -346,11 +346,26 @@ def _check_drug(labels: np.ndarray, drug: str, where: str) -> None:
 
     if drug not in set(labels.tolist()):
         close = tuple(difflib.get_close_matches(drug, sorted(set(labels.tolist())), n=5, cutoff=0.6))
+        product = _pack_product(drug)
+        hint = (f"; {drug!r} is a product of the knowledge pack (ingredient {product.ingredient.lower()}): give "
+                f"{product.ingredient.lower()!r}, or {product.id!r} with --level product" if product is not None else "")
         raise UnknownDrugError(
             f"no case {where} names {drug!r}; warehouse labels are lower-case ingredients (or product "
-            "ids with --level product)" + (f"; close labels: {', '.join(close)}" if close else ""),
-            close,
+            "ids with --level product)" + hint + (f"; close labels: {', '.join(close)}" if close else ""),
+            ((product.ingredient.lower(),) if product is not None else ()) + close,
         )
+
+
+def _pack_product(name: str) -> Any:
+    """The knowledge pack's product whose id or brand is ``name``, else None (no pack: None)."""
+    from rxcompare.errors import PackError
+    from rxcompare.sources.pack import load_pack
+
+    try:
+        pack = load_pack()
+    except PackError:
+        return None
+    return next((p for p in pack.products if name in (p.id, p.brand.lower())), None)
 
 
 def score_warehouse_counts(
