@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from rxcompare.errors import FaersError
+from rxcompare.sources.faers.layout import CANONICAL
 
 __all__ = ["BULK_SYSTEM", "BulkStage", "bulk_quarter", "ingest_bulk", "is_bulk_file", "iter_records", "stage_bulk_quarter"]
 
@@ -61,16 +62,7 @@ _BULK_NAME = re.compile(r"drug-event-\d+-of-\d+\.json(\.zip)?$", re.IGNORECASE)
 _QUARTER = re.compile(r"(?:^|[^0-9])(\d{4})\s*q([1-4])(?:[^0-9]|$)", re.IGNORECASE)
 _CHUNK = 1 << 20
 
-HEADERS = {
-    "demo": ("primaryid", "caseid", "caseversion", "i_f_code", "event_dt", "mfr_dt", "init_fda_dt", "fda_dt",
-             "rept_cod", "age", "age_cod", "sex", "occp_cod", "reporter_country", "occr_country"),
-    "drug": ("primaryid", "caseid", "drug_seq", "role_cod", "drugname", "prod_ai", "route"),
-    "reac": ("primaryid", "caseid", "pt"),
-    "outc": ("primaryid", "caseid", "outc_cod"),
-    "rpsr": ("primaryid", "caseid", "rpsr_cod"),
-    "ther": ("primaryid", "caseid", "dsg_drug_seq", "start_dt", "end_dt"),
-    "indi": ("primaryid", "caseid", "indi_drug_seq", "indi_pt"),
-}
+HEADERS = CANONICAL  # the columns every quarter table carries after ingestion: all a record fills
 _ROLES = {"1": "SS", "2": "C", "3": "I"}
 _OCCUPATION = {"1": "MD", "2": "PH", "3": "OT", "4": "LW", "5": "CN"}
 _SEX = {"1": "M", "2": "F"}
