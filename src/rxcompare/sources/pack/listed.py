@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from rxcompare.models import Citation, Label, Listedness, Section
 from rxcompare.sources.pack.record import Pack, SectionText
@@ -160,11 +160,21 @@ class _Passage:
     topic: str | None  # of a boxed warning or W&P section, by its title
     citation: Citation
 
+    text_raw: str = ""
+
     @property
     def sentences(self) -> tuple[frozenset[str], ...]:
         return _sentences(self.text_raw) if self.text_raw else ()
 
-    text_raw: str = ""
+    @property
+    def words(self) -> frozenset[str]:
+        """Every word of the passage (a phrase or a sentence can hold a term only if this holds its words)."""
+        return _word_set(self.text)
+
+
+@lru_cache(maxsize=2048)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
 @lru_cache(maxsize=2048)
@@ -179,10 +189,11 @@ def _match(p: _Passage, term: str, pattern: re.Pattern[str] | None) -> str:
     Loss" in "SUDDEN HEARING LOSS"), or ''."""
     if pattern is None:
         return ""
-    if pattern.search(p.text):
+    words = _term_words(term)
+    if words <= p.words and pattern.search(p.text):
         return "term"
-    stems = set(_words(term).split()) - _MINOR
-    if len(stems) > 1 and any(stems <= sentence for sentence in p.sentences):
+    stems = words - _MINOR
+    if len(stems) > 1 and stems <= p.words and any(stems <= sentence for sentence in p.sentences):
         return "term words"
     if _top(p.section) in ("BW", "5") and p.title:
         title = set(_words(p.title).split()) - _MINOR
@@ -191,12 +202,17 @@ def _match(p: _Passage, term: str, pattern: re.Pattern[str] | None) -> str:
     return ""
 
 
+@lru_cache(maxsize=4096)
+def _term_words(term: str) -> frozenset[str]:
+    return frozenset(_words(term).split())
+
+
 def _top(section: str) -> str:
     return section.split(".")[0]
 
 
-def _label_cite(pack: Pack, product: str, section: str, title: str) -> Citation:
-    lab = pack.label_of(product)
+def _label_cite(pack: Pack, product: str, section: str, title: str, lab: Any = None) -> Citation:
+    lab = pack.label_of(product) if lab is None else lab
     brand = next((p.brand for p in pack.products if p.id == product), product)
     return Citation(
         kind="label", title=f"{brand} prescribing information", set_id=lab.set_id, version=lab.version,
@@ -209,10 +225,11 @@ def _passages(pack: Pack, product: str, topics: TopicSource) -> tuple[tuple[_Pas
     held = pack.safety_text_of(product)
     cover = set(pack.coverage_of(product))
     if held:
+        lab = pack.label_of(product)
         out = tuple(
             _Passage(s.section, s.title, _words(f"{s.title}\n{s.text}"),
                      topics.section_topic(s.title, s.text) if _top(s.section) in ("BW", "5") else None,
-                     _label_cite(pack, product, s.section, s.title), f"{s.title}\n{s.text}")
+                     _label_cite(pack, product, s.section, s.title, lab), f"{s.title}\n{s.text}")
             for s in held
         )
         return out, {"BW", "5", "6"} <= cover
@@ -243,8 +260,19 @@ def listedness(pack: Pack, product: str, event: str, topics: TopicSource | None 
     topics = WarningTopics() if topics is None else topics
     if product not in {p.id for p in pack.products}:
         return Listedness("unknown", product, event, why=f"{product!r} is not in the knowledge pack")
+    return _listedness(pack, product, event, topics, *_ordered_passages(pack, product, topics))
+
+
+def _ordered_passages(pack: Pack, product: str, topics: TopicSource) -> tuple[tuple[_Passage, ...], bool, Any]:
+    """The product's passages in the order searched (boxed warning, 5, 6), whether they are its
+    sections whole, and its label record."""
     passages, whole = _passages(pack, product, topics)
-    passages = tuple(sorted(passages, key=lambda p: _ORDER.get(_top(p.section), 3)))
+    order = tuple(sorted(passages, key=lambda p: _ORDER.get(_top(p.section), 3)))
+    return order, whole, pack.label_of(product)
+
+
+def _listedness(pack: Pack, product: str, event: str, topics: TopicSource, passages: tuple[_Passage, ...],
+                whole: bool, lab: Any) -> Listedness:
     pattern = _term_pattern(event)
     topic = topics.term_topic(event) or ""
     for p in passages:
@@ -256,10 +284,9 @@ def listedness(pack: Pack, product: str, event: str, topics: TopicSource | None 
             if p.topic == topic:
                 return Listedness("listed", product, event, "topic", topic, p.section, p.title, p.citation)
     if whole:
-        lab = pack.label_of(product)
         return Listedness(
             "unlisted", product, event, topic=topic,
-            citation=_label_cite(pack, product, "", ""),
+            citation=_label_cite(pack, product, "", "", lab),
             why=(f"the term does not appear in the boxed warning, 5 or 6 of the label (version "
                  f"{lab.version or 'not shown'}, {lab.effective_date or 'date not shown'}), held whole"
                  + (f", nor a warning on {topic}" if topic and topic not in BROAD_TOPICS else "")
@@ -291,7 +318,11 @@ def listed_for_label(
                "count by product (--level product)")
     if product is None:
         return {e: Listedness("unknown", None, e, why=why) for e in events}
-    return {e: listedness(pack, product, e, topics) for e in events}
+    topics = WarningTopics() if topics is None else topics
+    if product not in {p.id for p in pack.products}:
+        return {e: listedness(pack, product, e, topics) for e in events}
+    held = _ordered_passages(pack, product, topics)  # the label's words read once for every event
+    return {e: _listedness(pack, product, e, topics, *held) for e in events}
 
 
 def listed_columns(
@@ -310,8 +341,10 @@ def listed_columns(
         return state, np.full(drugs.shape, "the knowledge pack could not be loaded", dtype=object)
     known = {p.id for p in pack.products} if level == "product" else {p.ingredient.lower() for p in pack.products}
     kind = "product" if level == "product" else "ingredient"
-    names, inverse = np.unique(drugs.astype(str), return_inverse=True)
-    labels = [str(x).strip().lower() for x in names]
+    index: dict[str, int] = {}  # drug -> its number, in order of appearance (no sort of 1M strings)
+    inverse = np.fromiter((index.setdefault(str(x), len(index)) for x in drugs.tolist()), dtype=np.intp,
+                          count=drugs.size)
+    labels = [x.strip().lower() for x in index]
     where = np.array([f"{x!r} is no {kind} of the knowledge pack" for x in labels], dtype=object)[inverse]
     for k, label in enumerate(labels):
         if label not in known:
