@@ -90,7 +90,7 @@ def test_cli_engine_spark_writes_the_same_json(engines, capsys):
             "--warehouse", str(wh.path), "--format", "json"]
     on_duck = json.loads(run_cli(capsys, *args))
     on_spark = json.loads(run_cli(capsys, *args, "--engine", "spark"))  # reuses the running session
-    assert on_duck["source"].endswith("on DuckDB") and "on Spark" in on_spark["source"]
+    assert on_duck["source"]["description"].endswith("on DuckDB") and "on Spark" in on_spark["source"]["description"]
     on_duck.pop("source"), on_spark.pop("source")
     assert on_duck == on_spark and on_duck["rows"][0]["a"] > 0
     table = signals_from_warehouse(duck, drug="ocrevus", events=["infusion related reaction"],

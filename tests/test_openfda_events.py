@@ -160,7 +160,9 @@ def test_head_to_head_tables_statistics_and_citations(tmp_path):
 
     assert KEY not in json.dumps([str(s.citation) for s in result.signals] + [str(result.citation), str(result.provenance)])
     used = {(p, tuple(sorted((k, v) for k, v in q.items() if k != "api_key"))) for p, q in recorded.requests}
-    assert len(used) == len(recorded.requests) == 12  # every count asked once
+    # every count asked once, and once the terms alone (their NOT_FOUND for Betanib is a zero only
+    # when openFDA knows the terms)
+    assert len(used) == len(recorded.requests) == 13
     assert all(q["api_key"] == KEY for _, q in recorded.requests)
 
 
@@ -170,7 +172,7 @@ def test_second_run_comes_from_the_cache_with_its_date(tmp_path):
     first = source.head_to_head(A, B, GROUPS, None)
     clock.now = T0 + timedelta(days=3)
     second = source.head_to_head(A, B, GROUPS, None)
-    assert len(recorded.requests) == 12
+    assert len(recorded.requests) == 13
     assert second.signals == first.signals
     assert dict(second.signals[0].citation.detail)["queried"] == "2025-07-01"
 
@@ -289,7 +291,9 @@ def _searches(tmp_path, a, b, **kw) -> list[str]:
         asked.append(request.url.params["search"])
         return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "message": "No matches found!"}})
 
-    OpenFdaEvents(make_client(tmp_path, httpx.MockTransport(answer))).head_to_head(a, b, {"herpes": ("HERPES ZOSTER",)}, None, **kw)
+    got = OpenFdaEvents(make_client(tmp_path, httpx.MockTransport(answer))).head_to_head(a, b, {"herpes": ("HERPES ZOSTER",)}, None, **kw)
+    assert got.signals == ()  # NOT_FOUND for a drug's own reports is unresolved, never a table of zeros
+    assert "unresolved" in dict(got.provenance)["failed_counts"]
     return asked
 
 
@@ -335,3 +339,75 @@ def test_the_comparison_uses_it_as_its_post_marketing_source(tmp_path):
     assert herpes.citations[0].kind == "openfda" and KEY not in herpes.citations[0].url
     (est,) = herpes.estimates
     assert (est.value, est.lower, est.upper) == pytest.approx(wald(30, 1170, 10, 790), rel=1e-9)
+
+
+# --- failures are not zeros: three states of a count ----------------------------------------------
+
+
+def _failing_server(tmp_path, rate_limited: str, unknown_term: str):
+    """A real server on loopback: arms of 1200 and 800 reports; any search holding ``rate_limited``
+    answers openFDA's 429 OVER_RATE_LIMIT every time; ``unknown_term`` matches nothing, even alone
+    (its NOT_FOUND); a known term ("NAUSEA") matches nothing for Betanib only."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from helpers import Reply, serve_loopback
+    from test_online import ERR
+
+    asked: list[str] = []
+
+    def body(total: int) -> bytes:
+        return json.dumps({"meta": {"last_updated": "2025-06-24", "results": {"skip": 0, "limit": 1, "total": total}},
+                           "results": [{}]}).encode()
+
+    def answer(target: str) -> Reply:
+        q = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
+        search = q.get("search", "")
+        asked.append(search)
+        if q.get("count") == "receivedate":
+            return Reply(200, json.dumps({"meta": {}, "results": [{"time": "20230105", "count": 5}]}).encode())
+        if rate_limited in search:
+            e = ERR["rate_limited"]
+            return Reply(e["status"], json.dumps(e["body"]).encode(), headers={"Retry-After": "0"})
+        if unknown_term in search or ('"NAUSEA"' in search and search.startswith(FIELDS["generic"])):
+            e = ERR["not_found"]
+            return Reply(e["status"], json.dumps(e["body"]).encode())
+        if "reactionmeddrapt" not in search:
+            return Reply(200, body(1200 if search.startswith(FIELDS["brand"]) else 800 if search.startswith(FIELDS["generic"]) else 99000))
+        return Reply(200, body(4 if "serious:1" in search else 9))
+
+    return asked, serve_loopback(answer)
+
+
+def test_a_rate_limited_or_unknown_count_is_never_a_zero_cell(tmp_path):
+    asked, served = _failing_server(tmp_path, '"HERPES ZOSTER"', '"NOSUCHTERM"')
+    groups = {"herpes": ("HERPES ZOSTER",), "made up": ("NOSUCHTERM",), "nausea": ("NAUSEA",)}
+    waits: list[float] = []
+    with served as base, OpenFdaClient(base=base, api_key=KEY, cache_dir=tmp_path / "http", sleep=waits.append,
+                                       clock=Clock(), max_retries=2) as client:
+        result = OpenFdaEvents(client, PRODUCTS).head_to_head(A, B, groups, None)
+    # each arm's herpes count was refused (429) three times, then given up: failed, no table
+    assert sum('"HERPES ZOSTER"' in s for s in asked) == 6 and len(waits) == 4
+    # the made-up term is unknown even alone: unresolved, no table; nausea is a real zero for Betanib
+    assert [s.event for s in result.signals] == ["nausea"]
+    (nausea,) = result.signals
+    assert (nausea.table.a, nausea.table.b, nausea.table.c, nausea.table.d) == (9, 1191, 0, 800)
+    failed = dict(result.provenance)["failed_counts"]
+    assert "herpes: failed:" in failed and "429" in failed
+    assert "made up: unresolved:" in failed and "NOSUCHTERM" in failed
+    assert sum("never" in c and "counted as 0" in c for c in result.caveats) == 2
+
+
+def test_count_states(tmp_path):
+    asked, served = _failing_server(tmp_path, "RATE", '"NOSUCHTERM"')
+    with served as base, OpenFdaClient(base=base, cache_dir=tmp_path / "http", sleep=lambda s: None, clock=Clock(),
+                                       max_retries=0) as client:
+        source = OpenFdaEvents(client, PRODUCTS)
+        term = event_clause(["NAUSEA"])
+        assert source.count(f"{FIELDS['brand']}:\"ALPHEX\" AND {term}", (term,)).state == "counted"
+        zero = source.count(f"{FIELDS['generic']}:\"BETANIB\" AND {term}", (term,))
+        assert (zero.state, zero.value) == ("zero", 0)
+        unknown = event_clause(["NOSUCHTERM"])
+        got = source.count(f"{FIELDS['generic']}:\"BETANIB\" AND {unknown}", (unknown,))
+        assert (got.state, got.value) == ("unresolved", None) and not got.is_number
+        got = source.count("RATE", ())
+        assert (got.state, got.value) == ("failed", None) and "rate limit" in got.why

@@ -202,8 +202,9 @@ def test_cli_json_for_one_drug(capsys):
     text = _run(capsys, "signals", "REUMOFAN PLUS", "--event", "WEIGHT INCREASED", "--reports", path,
                 "--format", "json")
     doc = json.loads(text)
-    assert doc["schema"] == "rxcompare/signals" and doc["version"] == 1
+    assert doc["schema"] == "rxcompare/signals" and doc["version"] == 2
     assert doc["counting_unit"] == "distinct report id"
+    assert doc["source"]["system"] == "long table of reports (caers.csv)" and doc["source"]["roles"] == "as in the table"
     assert set(doc["prior"]) >= {"alpha1", "beta1", "alpha2", "beta2", "p", "method", "converged"}
     (row,) = doc["rows"]
     assert list(row) == list(COLUMNS)

@@ -12,6 +12,7 @@ start. Skipped, saying why, without PySpark or Java (CI installs both).
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import time
 from pathlib import Path
@@ -95,6 +96,9 @@ def test_all_pairs_on_the_cluster_equal_duckdb(cluster, warehouse, tmp_path, cap
     meta_a, meta_b = dict(a.schema.metadata), dict(b.schema.metadata)
     assert meta_a.pop(b"source").endswith(b" on DuckDB")
     assert meta_b.pop(b"source").endswith(f" on Spark ({cluster.master_url})".encode())
+    origin_a, origin_b = json.loads(meta_a.pop(b"origin")), json.loads(meta_b.pop(b"origin"))
+    assert origin_a.pop("description").endswith(" on DuckDB") and " on Spark" in origin_b.pop("description")
+    assert origin_a == origin_b  # system, quarters, unit, roles, indication, window
     assert meta_a == meta_b and a.schema.equals(b.schema)  # columns, counting unit, prior, filters, rules
     assert a.num_rows == b.num_rows > 1000
     for name in a.column_names:  # counts exactly; statistics equal to the last bit (nan where nan)

@@ -88,8 +88,16 @@ def test_markdown_results_match_an_independent_scoring(built):
     for r in flagged:
         row = _row(results, r["event"])
         assert row.startswith(f"| {r['event']} | {r['a']} | {r['b']} | {r['c']} | {r['d']} |")
-        assert f"{r['ror']:.3g} ({r['ror_lower']:.3g}-{r['ror_upper']:.3g})" in row and row.endswith(f"| {r['flags']} |")
+        label = "UNLISTED SIGNAL" if r["listed"] == "unlisted" else r["listed"]
+        assert f"{r['ror']:.3g} ({r['ror_lower']:.3g}-{r['ror_upper']:.3g})" in row
+        assert row.endswith(f"| {r['flags']} | - | {label} |")  # a flagged pair has no MDRR
     assert results.count("**Cumulative ROR of ofatumumab: ") == min(len(flagged), 12)
+    # the limitations say what the pairs without a signal could have detected
+    quiet = [r["mdrr"] for r in table.rows() if not r["flags"]]
+    finite = sorted(x for x in quiet if x != float("inf"))
+    limits = md.split("## Limitations", 1)[1]
+    assert f"of the {len(quiet)} pair(s) scored without a signal" in limits
+    assert f"ranged from {finite[0]:.3g} to {finite[-1]:.3g}" in limits
     last = results.split(f"**Cumulative ROR of ofatumumab: {flagged[0]['event']}**", 1)[1]
     assert f"{flagged[0]['ror']:.3g} ({flagged[0]['ror_lower']:.3g}-" in last.split("**", 1)[0]
 

@@ -31,12 +31,14 @@ from rxcompare.errors import ConfigError, FaersError, StatisticsError, UnknownDr
 from rxcompare.models import Citation, Contingency, Estimate, PairCounts, Signal
 from rxcompare.stats.bcpnn import ic_bcpnn
 from rxcompare.stats.contingency import chi_square_yates, expected_count
+from rxcompare.stats.mdrr import MDRR_METHOD, mdrr_ror_wald
 from rxcompare.stats.mgps import MgpsPrior, distinct_points, fit_mgps_prior, mgps_scores
 from rxcompare.stats.ror_prr import prr_rothman, ror_wald
 from rxcompare.stats.thresholds import Thresholds, flag_labels, flag_pairs
 
 __all__ = [
     "COLUMNS",
+    "SORT_KEYS",
     "SignalTable",
     "by_quarter_arrow",
     "by_quarter_csv",
@@ -50,14 +52,17 @@ __all__ = [
     "signals_from_reports",
     "signals_from_warehouse",
     "signals_json",
+    "with_listed",
 ]
 
 COLUMNS = (
     "drug", "event", "a", "b", "c", "d",
     "ror", "ror_lower", "ror_upper", "prr", "prr_lower", "prr_upper", "chi2",
     "ic", "ic025", "ic975", "e", "ebgm", "eb05", "eb95",
-    "ror_method", "prr_method", "flags",
+    "ror_method", "prr_method", "flags", "mdrr", "listed", "listed_where",
 )
+SORT_KEYS = ("ror", "ror_lower", "prr", "chi2", "ic", "ic025", "ebgm", "eb05", "a", "mdrr")
+"""The columns ``signals --sort`` orders by (largest first; ``a`` is the number of cases, nan last)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,9 @@ class SignalTable:
     excluded_rows: int = 0
     rules: dict[str, str] = field(default_factory=dict)
     mgps_note: str = ""  # why MGPS was not estimated, when it was not (empty otherwise)
+    # system, quarters or snapshot, counting unit, roles, indication, window
+    # (rxcompare.sources.faers.provenance.describe_source)
+    origin: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.columns["a"].size)
@@ -94,6 +102,22 @@ class SignalTable:
             keep &= self.columns["flags"] != ""
         cols = {k: v[keep] for k, v in self.columns.items()}
         return replace(self, columns=cols, filters=self.filters + filters)
+
+    def ordered(self, key: str | None = None, top: int | None = None) -> SignalTable:
+        """Rows sorted by ``key`` (:data:`SORT_KEYS`, largest first, nan last; ties by drug and
+        event), then the first ``top``."""
+        if key is not None and key not in SORT_KEYS:
+            raise ConfigError(f"--sort {key!r} is not one of {', '.join(SORT_KEYS)}")
+        if top is not None and top < 1:
+            raise ConfigError(f"--top {top} must be 1 or more")
+        order = np.arange(len(self))
+        if key is not None:
+            value = np.asarray(self.columns[key], dtype=float)
+            value = np.where(np.isnan(value), -np.inf, value)
+            order = np.lexsort((self.columns["event"], self.columns["drug"], -value))
+        if top is not None:
+            order = order[:top]
+        return replace(self, columns={k: v[order] for k, v in self.columns.items()})
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per pair in column order, plain Python values (nan stays nan)."""
@@ -139,9 +163,27 @@ class SignalTable:
             "counting_unit": self.counting_unit, "source": self.source,
             "n_reports": str(self.n_reports), "filters": json.dumps(dict(self.filters)),
             "prior": json.dumps(prior_dict(self.prior)), "rules": json.dumps(self.rules),
-            "mgps_note": self.mgps_note,
+            "mgps_note": self.mgps_note, "origin": json.dumps(source_of(self)),
+            "mdrr": json.dumps(MDRR_NOTE), "listed": LISTED_NOTE,
         }
         return arrow_columns(self).replace_schema_metadata(meta)
+
+
+def with_listed(table: SignalTable, level: str = "ingredient", pack: Any = None) -> SignalTable:
+    """The table with its ``listed`` and ``listed_where`` columns filled from the knowledge pack
+    (:func:`rxcompare.sources.pack.listed.listed_columns`; the drug of each row, drug A of a
+    head-to-head table). A pack that cannot be loaded leaves every row ``unknown``, saying so."""
+    from rxcompare.errors import PackError
+    from rxcompare.sources.pack import load_pack
+    from rxcompare.sources.pack.listed import listed_columns
+
+    if pack is None:
+        try:
+            pack = load_pack()
+        except PackError:
+            pack = None
+    state, where = listed_columns(pack, table.columns["drug"], table.columns["event"], level)
+    return replace(table, columns={**table.columns, "listed": state, "listed_where": where})
 
 
 def prior_dict(prior: MgpsPrior | None) -> dict[str, Any] | None:
@@ -201,6 +243,11 @@ def score_counts(
     else:
         prior, ebgm, eb05, eb95 = None, nan, nan, nan
     flags = flag_pairs(a, ror.lower, eb05, ic.lower, thresholds)
+    labels = flag_labels(flags)
+    quiet = labels == ""  # what could have been detected is asked of the pairs without a signal
+    mdrr = np.full(a.shape, np.nan)
+    if quiet.any():
+        mdrr[quiet] = mdrr_ror_wald(a[quiet], b[quiet], c[quiet], d[quiet])
     cols = {
         "drug": counts.drug, "event": counts.event, "a": a, "b": b, "c": c, "d": d,
         "ror": ror.value, "ror_lower": ror.lower, "ror_upper": ror.upper,
@@ -208,7 +255,9 @@ def score_counts(
         "chi2": chi_square_yates(a, b, c, d), "ic": ic.value, "ic025": ic.lower, "ic975": ic.upper,
         "e": e, "ebgm": ebgm, "eb05": eb05, "eb95": eb95,
         "ror_method": ror.methods(), "prr_method": prr.methods(),
-        "flags": flag_labels(flags),
+        "flags": labels, "mdrr": mdrr,
+        "listed": np.full(a.shape, "unknown", dtype=object),
+        "listed_where": np.full(a.shape, "not looked up", dtype=object),
     }
     return SignalTable(
         columns=cols, prior=prior, thresholds=thresholds, n_reports=counts.n_reports,
@@ -278,11 +327,15 @@ def signals_from_reports(
     """:func:`run_signals` on a long table of reports (CSV or Parquet), counted by DuckDB."""
     from rxcompare.sources.report_table import count_head_to_head, count_report_pairs
 
-    return run_signals(
+    table = run_signals(
         lambda: count_report_pairs(path, report_col, drug_col, event_col),
         drug=drug, events=events, vs=vs, thresholds=thresholds, level=level,
         count_pair=lambda x, y: count_head_to_head(path, x, y, report_col, drug_col, event_col),
     )
+    origin = {"system": f"long table of reports ({Path(path).name})", "quarters": [],
+              "counting_unit": table.counting_unit, "roles": "as in the table", "indication": None,
+              "window": "every row of the table"}
+    return with_listed(replace(table, origin=origin))
 
 
 # ---- the FAERS warehouse, on any engine --------------------------------------------------------
@@ -293,11 +346,26 @@ def _check_drug(labels: np.ndarray, drug: str, where: str) -> None:
 
     if drug not in set(labels.tolist()):
         close = tuple(difflib.get_close_matches(drug, sorted(set(labels.tolist())), n=5, cutoff=0.6))
+        product = _pack_product(drug)
+        hint = (f"; {drug!r} is a product of the knowledge pack (ingredient {product.ingredient.lower()}): give "
+                f"{product.ingredient.lower()!r}, or {product.id!r} with --level product" if product is not None else "")
         raise UnknownDrugError(
             f"no case {where} names {drug!r}; warehouse labels are lower-case ingredients (or product "
-            "ids with --level product)" + (f"; close labels: {', '.join(close)}" if close else ""),
-            close,
+            "ids with --level product)" + hint + (f"; close labels: {', '.join(close)}" if close else ""),
+            ((product.ingredient.lower(),) if product is not None else ()) + close,
         )
+
+
+def _pack_product(name: str) -> Any:
+    """The knowledge pack's product whose id or brand is ``name``, else None (no pack: None)."""
+    from rxcompare.errors import PackError
+    from rxcompare.sources.pack import load_pack
+
+    try:
+        pack = load_pack()
+    except PackError:
+        return None
+    return next((p for p in pack.products if name in (p.id, p.brand.lower())), None)
 
 
 def score_warehouse_counts(
@@ -352,13 +420,22 @@ def signals_from_warehouse(
                 )
             return counts
 
-        return run_signals(lambda: count_pair(drug or "", vs), drug=drug, vs=vs, count_pair=count_pair,
-                           thresholds=thresholds, level=level)
+        table = run_signals(lambda: count_pair(drug or "", vs), drug=drug, vs=vs, count_pair=count_pair,
+                            thresholds=thresholds, level=level)
+        return _warehouse_table(table, tables, query)
     counts, expected = cumulate(count_cells(tables, query, strata))
     if drug is not None:
         _check_drug(counts.drug, drug, "counted with these filters")
     table = score_warehouse_counts(counts, thresholds, level, expected)
-    return _select(table, drug, events)
+    return _warehouse_table(_select(table, drug, events), tables, query)
+
+
+def _warehouse_table(table: SignalTable, tables: Any, query: Any) -> SignalTable:
+    """A warehouse table with its source named and its rows' listedness."""
+    from rxcompare.sources.faers.provenance import describe_source
+
+    origin = describe_source(tables.location, query, table.counting_unit, tables.description)
+    return with_listed(replace(table, origin=origin), query.level)
 
 
 def signals_by_quarter(
@@ -388,7 +465,7 @@ def signals_by_quarter(
     for quarter in cells.quarters:
         counts, expected = cumulate(cells, quarter)
         table = score_warehouse_counts(counts, thresholds, level, expected)
-        out.append((quarter, _select(table, drug, events)))
+        out.append((quarter, _warehouse_table(_select(table, drug, events), tables, query)))
     return tuple(out)
 
 
@@ -396,7 +473,7 @@ def by_quarter_json(results: Sequence[tuple[str, SignalTable]]) -> dict[str, Any
     """The versioned JSON envelope of cumulative scoring: one :func:`signals_json` per quarter."""
     return {
         "schema": "rxcompare/signals-by-quarter",
-        "version": 1,
+        "version": 2,
         "quarters": [{"quarter": q, **signals_json(t)} for q, t in results],
     }
 
@@ -427,12 +504,40 @@ def _plain(value: Any) -> Any:
     return value
 
 
+MDRR_NOTE = {
+    "method": MDRR_METHOD, "alpha": 0.05, "sided": "two", "power": 0.8,
+    "rows": "pairs without a signal; a flagged pair has none (null); an unflagged pair whose mdrr is null (inf in "
+            "Parquet) could detect no ROR up to 1e6",
+    "formula": "smallest R with ln R >= (z_0.975 + z_0.8) sqrt((1 + R c/d)^2 / ((a + b) R c/d) + 1/c + 1/d): the "
+               "Wald test of ln ROR (Woolf's variance) at the cells expected under ROR = R, with a + b, c and d "
+               "held as observed",
+}
+LISTED_NOTE = (
+    "listed: the event's MedDRA term (or its topic) appears in the product label's boxed warning, 5 Warnings "
+    "and Precautions or 6 Adverse Reactions as the knowledge pack holds it (listed_where: the section); "
+    "unlisted: it does not, and the pack holds those sections whole (the label may word the event otherwise); "
+    "unknown: the pack cannot tell (listed_where says why)"
+)
+
+
+def source_of(table: SignalTable) -> dict[str, Any]:
+    """The envelope's ``source``: system, quarters or snapshot, counting unit, roles, indication,
+    window, and the engine's description."""
+    return {**table.origin, "description": table.source} if table.origin else {
+        "system": table.source, "counting_unit": table.counting_unit, "description": table.source}
+
+
 def signals_json(table: SignalTable) -> dict[str, Any]:
     """The versioned JSON envelope: rows at full precision, prior, thresholds, filters, unit."""
+    return {**envelope_head(table), "rows": [{k: _plain(v) for k, v in r.items()} for r in table.rows()]}
+
+
+def envelope_head(table: SignalTable) -> dict[str, Any]:
+    """The JSON envelope of :func:`signals_json` without its rows."""
     return {
         "schema": "rxcompare/signals",
-        "version": 1,
-        "source": table.source,
+        "version": 2,
+        "source": source_of(table),
         "counting_unit": table.counting_unit,
         "n_reports": table.n_reports,
         "excluded_rows": table.excluded_rows,
@@ -442,7 +547,8 @@ def signals_json(table: SignalTable) -> dict[str, Any]:
         "thresholds": table.rules,
         "prior": prior_dict(table.prior),
         "mgps_note": table.mgps_note,
-        "rows": [{k: _plain(v) for k, v in r.items()} for r in table.rows()],
+        "mdrr": MDRR_NOTE,
+        "listed": LISTED_NOTE,
     }
 
 

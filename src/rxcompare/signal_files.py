@@ -120,15 +120,9 @@ def _copy(columns: dict, path: Path, fmt: str) -> None:
 
 def _envelope_head(table: SignalTable) -> str:
     """The envelope of :func:`signals_json` without its rows, up to ``"rows": ``."""
-    from rxcompare.scoring import prior_dict
+    from rxcompare.scoring import envelope_head
 
-    doc = {
-        "schema": "rxcompare/signals", "version": 1, "source": table.source,
-        "counting_unit": table.counting_unit, "n_reports": table.n_reports,
-        "excluded_rows": table.excluded_rows, "comparator": table.comparator,
-        "filters": dict(table.filters), "level": table.level, "thresholds": table.rules,
-        "prior": prior_dict(table.prior), "mgps_note": table.mgps_note, "rows": None,
-    }
+    doc = {**envelope_head(table), "rows": None}
     text = json.dumps(doc, indent=1, allow_nan=False)
     return text[: text.rindex("null")]
 
@@ -136,7 +130,7 @@ def _envelope_head(table: SignalTable) -> str:
 def _write_json(results: Sequence[tuple[str | None, SignalTable]], sink: TextIO, tmp: Path) -> None:
     by_quarter = results and results[0][0] is not None
     if by_quarter:
-        sink.write('{\n "schema": "rxcompare/signals-by-quarter",\n "version": 1,\n "quarters": [\n')
+        sink.write('{\n "schema": "rxcompare/signals-by-quarter",\n "version": 2,\n "quarters": [\n')
     for i, (quarter, table) in enumerate(results):
         head = _envelope_head(table)
         if quarter is not None:

@@ -216,6 +216,22 @@ def _top_rows(table: SignalTable, events: Sequence[str], limit: int = 30) -> tup
     return sorted(rows, key=lambda r: (-r["a"], r["event"]))[:limit], f"no pair flagged: the {limit} pairs with most cases"
 
 
+def _detectable(table: SignalTable) -> dict[str, Any]:
+    """What the pairs without a signal could have detected: their minimum detectable ROR
+    (:mod:`rxcompare.stats.mdrr`) summarised."""
+    from rxcompare.scoring import MDRR_NOTE
+
+    mdrr = np.asarray(table.columns["mdrr"], dtype=float)[table.columns["flags"] == ""]
+    finite = mdrr[np.isfinite(mdrr)]
+    return {
+        "pairs": int(mdrr.size), "method": MDRR_NOTE["method"], "alpha": MDRR_NOTE["alpha"], "power": MDRR_NOTE["power"],
+        "min": _plain(float(finite.min())) if finite.size else None,
+        "median": _plain(float(np.median(finite))) if finite.size else None,
+        "max": _plain(float(finite.max())) if finite.size else None,
+        "none_detectable": int(np.count_nonzero(np.isinf(mdrr))),
+    }
+
+
 def _cumulative(tables, drug, vs, events, query, strata, thresholds, statistic) -> dict[str, Any]:
     """Quarter-by-quarter cumulative series of the statistic for every pair flagged at the end."""
     col, lo, hi, _, _ = STATISTICS[statistic]
@@ -268,12 +284,15 @@ def build_study(
     results["shown"] = shown_rule
     results["pairs_scored"] = len(main)
     results["pairs_flagged"] = int(np.count_nonzero(main.columns["flags"] != ""))
+    results["detectable"] = _detectable(main)
+    results["unlisted_signals"] = int(np.count_nonzero((main.columns["flags"] != "") & (main.columns["listed"] == "unlisted")))
     labels = [drug.strip().lower()] + ([vs.strip().lower()] if vs else [])
     return {
         "schema": "rxcompare/study", "version": 1, "rxcompare": __version__, "command": command,
         "generated": datetime.now(UTC).isoformat(timespec="seconds"), "engine": tables.engine,
         "drug": labels[0], "comparator": labels[1] if vs else None, "events": [e.strip().upper() for e in events],
-        "statistic": statistic, "data_source": _data_source(root), "case_selection": _case_selection(root),
+        "statistic": statistic, "source": results["source"], "data_source": _data_source(root),
+        "case_selection": _case_selection(root),
         "filters": dict(query.describe()), "strata": list(strata),
         "identification": _identification(tables, labels, query.level),
         "measures": {"thresholds": thresholds.describe(), "level": main.level, "ror_method": sorted(set(

@@ -48,7 +48,8 @@ def faers_download(
 
 @app.command("ingest")
 def faers_ingest(
-    paths: list[Path] = typer.Argument(..., help="faers_ascii_YYYYqN.zip files or extracted folders"),
+    paths: list[Path] = typer.Argument(..., help="faers_ascii_YYYYqN.zip files or extracted folders, or openFDA "
+                                       "bulk files YYYYqN/drug-event-NNNN-of-NNNN.json.zip"),
     warehouse: WarehouseDir = None,
     strict: bool = typer.Option(False, "--strict", help="stop at the first bad line instead of listing it"),
     synonyms: Synonyms = None,
@@ -58,15 +59,29 @@ def faers_ingest(
     """Ingest quarters into the warehouse (atomic per quarter; the same file twice changes nothing).
 
     Quarters are added to current case tables as update layers (up to 8, then a rebuild folds
-    them); into a warehouse without current case tables they are ingested, then deduplicated once."""
+    them); into a warehouse without current case tables they are ingested, then deduplicated once.
+    openFDA bulk files are read by quarter (the parts in one YYYYqN folder together) into the same
+    tables; a warehouse holds one system's quarters."""
     from rxcompare.sources.faers.dedup import MAX_UPDATES
     from rxcompare.sources.faers.normalise import load_synonyms
+    from rxcompare.sources.faers.openfda_bulk import bulk_quarter, ingest_bulk, is_bulk_file
     from rxcompare.sources.faers.warehouse import Warehouse
 
     wh = Warehouse(warehouse)
     syn = load_synonyms(synonyms)
     bar, update = _faers_progress()
     results = []
+    bulk: dict[str | None, list[Path]] = {}
+    for p in paths:
+        if is_bulk_file(p):
+            bulk.setdefault(bulk_quarter(p), []).append(p)
+    paths = [p for p in paths if not is_bulk_file(p)]
+    with bar:
+        for files in bulk.values():
+            r, stage = ingest_bulk(files, wh.path, progress=update, synonyms=syn, strict=strict)
+            results.append(r)
+            err.print(f"{r.quarter}: openFDA bulk, {stage.records:,} records in {len(files)} files, "
+                      f"{stage.duplicates:,} older copies of a report dropped", highlight=False)
     # quarters are added to current case tables as update layers while there is room for them
     # (each costs about a one-quarter build); else they are all ingested, then deduplicated once
     st = wh.status()
@@ -202,3 +217,21 @@ def faers_synth(
     out.print(f"wrote {len(t.quarters)} quarters to {escape(str(out_dir))}: {t.reports:,} reports, {t.cases:,} cases, "
               f"{t.older_versions:,} older versions, {t.deleted_cases:,} deleted, {t.expected_cases:,} expected after "
               f"deduplication; {t.drug_rows:,} drug rows, {t.reac_rows:,} reaction rows", highlight=False)
+
+
+@app.command("export")
+def faers_export(
+    out_dir: Path = typer.Option(..., "--out", help="new folder for the Parquet files"),
+    warehouse: WarehouseDir = None,
+) -> None:
+    """Write the warehouse's live case tables (update layers applied) as plain Parquet for DuckDB,
+    pandas, Polars or Spark: dates as DATE where FDA gave a whole day, with the text and its
+    precision beside them; export.json records the quarters and rows."""
+    from rxcompare.sources.faers.export import export_warehouse
+    from rxcompare.sources.faers.warehouse import Warehouse
+
+    bar, update = _faers_progress()
+    with bar:
+        result = export_warehouse(Warehouse(warehouse).path, out_dir, progress=update)
+    rows = ", ".join(f"{name} {n:,}" for name, n in result.rows)
+    err.print(f"wrote {escape(result.path)}: {rows} rows ({len(result.quarters)} quarters)", highlight=False)

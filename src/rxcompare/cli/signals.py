@@ -45,8 +45,15 @@ def _warehouse_query(role, level, indication, quarters, country, sex, age_band, 
     )
 
 
+def _shape(table, sort: str | None, top: int | None, flagged: bool):
+    """--flagged, then --sort and --top, on a scored table (the scores are those of every pair)."""
+    if flagged:
+        table = table.select(flagged_only=True, filters=(("flagged", "yes"),))
+    return table.ordered(sort, top) if sort is not None or top is not None else table
+
+
 def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
-                       query, strata, by_quarter, onset) -> None:
+                       query, strata, by_quarter, onset, shape=(None, None, False)) -> None:
     """Warehouse mode of `signals`: count on the chosen engine, score, write."""
     import json
 
@@ -78,9 +85,9 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
             write_output(text, output)
             return
         if by_quarter:
-            results = signals_by_quarter(tables, **kw)
+            results = tuple((q, _shape(t, *shape)) for q, t in signals_by_quarter(tables, **kw))
         else:
-            table = signals_from_warehouse(tables, vs=vs, **kw)
+            table = _shape(signals_from_warehouse(tables, vs=vs, **kw), *shape)
     if by_quarter:
         if not _write_signals(results, fmt, output):
             from rxcompare.render.signal_text import signals_text
@@ -218,6 +225,10 @@ def signals_cmd(
                                        "(.html or .md)"),
     statistic: str = typer.Option("ror", "--statistic", help="--dedup-sensitivity, --report: the statistic charted: "
                                   "ror | prr | ic | ebgm"),
+    sort: str | None = typer.Option(None, "--sort", help="order rows by this column, largest first: ror, ror_lower, prr, "
+                                    "chi2, ic, ic025, ebgm, eb05, a (cases), mdrr"),
+    top: int | None = typer.Option(None, "--top", help="keep the first N rows (after --sort)"),
+    flagged: bool = typer.Option(False, "--flagged", help="keep only the pairs a rule flagged"),
 ) -> None:
     """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair, from a
     long table of reports (--reports) or the FAERS warehouse (DuckDB, or Spark with --engine spark)."""
@@ -226,6 +237,11 @@ def signals_cmd(
 
     if fmt is None:  # an output file named for its format is written in it
         fmt = {".csv": "csv", ".json": "json"}.get(output.suffix.lower() if output is not None else "", "table")
+    other = [n for n, on in (("--dedup-sensitivity", dedup_sensitivity), ("--report", report is not None),
+                             ("--evaluate", evaluate is not None), ("--onset", onset)) if on]
+    if other and (sort is not None or top is not None or flagged):
+        raise ConfigError(f"--sort, --top and --flagged order and cut the signals table; {other[0]} writes another "
+                          "document: leave them out")
     if dedup_sensitivity or report is not None:
         if reports is not None or evaluate is not None:
             raise ConfigError("--dedup-sensitivity and --report study the FAERS warehouse; leave out "
@@ -246,7 +262,7 @@ def signals_cmd(
     if reports is None:
         query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
         _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
-                           query, strata, by_quarter, onset)
+                           query, strata, by_quarter, onset, (sort, top, flagged))
         return
     warehouse_only = {"--level": level != "ingredient", "--quarters": quarters, "--country": country,
                       "--sex": sex, "--age-band": age_band, "--serious": serious, "--warehouse": warehouse,
@@ -256,13 +272,13 @@ def signals_cmd(
         if used:
             raise ConfigError(f"{name} applies to the FAERS warehouse, not to a --reports table; "
                               "leave it out or drop --reports")
-    count_all, count_pair = _signal_count_source(reports, report_col, drug_col, event_col, indication, role)
-    from rxcompare.scoring import run_signals
+    _signal_count_source(reports, report_col, drug_col, event_col, indication, role)  # refuses warehouse filters
+    from rxcompare.scoring import signals_from_reports
 
-    table = run_signals(
-        count_all, drug=drug, events=tuple(event), vs=vs, count_pair=count_pair,
+    table = _shape(signals_from_reports(
+        reports, report_col, drug_col, event_col, drug=drug, events=tuple(event), vs=vs,
         thresholds=Thresholds(min_count=min_count),
-    )
+    ), sort, top, flagged)
     if not _write_signals([(None, table)], fmt, output):
         from rxcompare.render.signal_text import signals_text
 

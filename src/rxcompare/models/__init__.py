@@ -39,6 +39,7 @@ from rxcompare.models.answer import (
 from rxcompare.models.disproportionality import (
     Contingency,
     Estimate,
+    Listedness,
     PairCounts,
     PostMarketing,
     Signal,
@@ -87,6 +88,7 @@ __all__ = [
     "Label",
     "LabelProduct",
     "LabelTable",
+    "Listedness",
     "PairCounts",
     "PostMarketing",
     "Product",

@@ -1,6 +1,7 @@
 """Records of disproportionality analysis: the 2x2 table (:class:`Contingency`, and
 :class:`PairCounts` for many pairs at once), a statistic with its interval (:class:`Estimate`), a
-drug-event :class:`Signal`, and what a post-marketing source returns (:class:`PostMarketing`).
+drug-event :class:`Signal`, whether its event is in the label (:class:`Listedness`), and what a
+post-marketing source returns (:class:`PostMarketing`).
 
 The 2x2 cells are the literature's ``a, b, c, d``, defined once in :class:`Contingency`.
 """
@@ -15,7 +16,7 @@ from rxcompare.models.evidence import Citation
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Contingency", "Estimate", "PairCounts", "PostMarketing", "Signal"]
+__all__ = ["Contingency", "Estimate", "Listedness", "PairCounts", "PostMarketing", "Signal"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,35 @@ class PairCounts:
 
     def __len__(self) -> int:
         return int(self.a.size)
+
+
+@dataclass(frozen=True)
+class Listedness:
+    """Whether a drug-event pair's event is already in the product's label (EMA GVP Module IX's
+    first question about a signal).
+
+    ``state`` is ``listed`` (the event's MedDRA term, or its topic, appears in the boxed warning,
+    warnings and precautions or adverse reactions; ``section``, ``match`` and ``citation`` say
+    where and how), ``unlisted`` (neither appears, and the pack holds the whole text of those
+    sections of that label) or ``unknown`` (``why``: the product is not in the pack, the pack holds
+    those sections only in part, ...). "Unknown" is never "the label states nothing".
+    """
+
+    state: str  # "listed" | "unlisted" | "unknown"
+    product: str | None
+    event: str
+    # how: "term" (the label prints the term), "term words" (all its words in one sentence),
+    # "title" (a warning titled with words of the term), "topic" (a warning on the event's topic)
+    match: str = ""
+    topic: str = ""  # the topic matched (match "topic") or the event's topic
+    section: str = ""  # "BW", "5.2", "6.1"
+    section_title: str = ""
+    citation: Citation | None = None
+    why: str = ""
+
+    def describe(self) -> str:
+        """One line: ``listed: term in 5.2 Malignancies``, ``unlisted``, ``unknown: why``."""
+        if self.state == "listed":
+            how = f"topic {self.topic}" if self.match == "topic" else self.match
+            return f"listed: {how} in {' '.join(x for x in (self.section, self.section_title) if x)}"
+        return self.state + (f": {self.why}" if self.why else "")

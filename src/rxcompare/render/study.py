@@ -56,6 +56,23 @@ def _table(caption: str, header: tuple[str, ...], rows) -> dict:
     return {"caption": caption, "header": tuple(header), "rows": [tuple(str(c) for c in r) for r in rows]}
 
 
+def detectable_items(doc: dict) -> tuple[str, ...]:
+    """What the pairs without a signal could have detected (their minimum detectable ROR)."""
+    d = doc["results"].get("detectable")
+    if not d or not d["pairs"]:
+        return ()
+    if d["median"] is None:
+        spread = "none could detect any ROR up to 1e6"
+    else:
+        spread = (f"the smallest ROR each could have detected (MDRR, two-sided alpha {d['alpha']:g}, power {d['power']:g}, "
+                  f"the Wald test of ln ROR at the observed numbers of reports) ranged from {fmt_g(d['min'])} to "
+                  f"{fmt_g(d['max'])}, median {fmt_g(d['median'])}")
+        if d["none_detectable"]:
+            spread += f"; {d['none_detectable']} could detect no ROR up to 1e6"
+    return (f"A pair without a signal is not reassurance: of the {d['pairs']} pair(s) scored without a signal, {spread}. "
+            "A true relative risk below a pair's MDRR would usually go undetected.",)
+
+
 def _section(key: str, title: str, paras=(), tables=(), charts=(), items=()) -> dict:
     return {"key": key, "title": title, "paras": list(paras), "tables": list(tables), "charts": list(charts),
             "bullets": list(items)}
@@ -68,6 +85,10 @@ def _data_section(doc: dict) -> dict:
     paras = [f"FDA Adverse Event Reporting System (FAERS) quarterly data files, {len(qs)} quarter(s) ingested "
              f"({span}), read from warehouse {src['warehouse']} and counted on {doc['engine']}. Events are coded in "
              "MedDRA (preferred terms); drugs are reported as free text."]
+    if doc.get("source"):
+        from rxcompare.render.signal_text import source_line
+
+        paras.append(source_line(doc["source"]).replace("source: ", "Source counted: ", 1) + ".")
     if not any(q["downloaded"] for q in qs):
         paras.append("Download dates: not recorded (no download checksum file beside the ingested files); the "
                      "ingestion time of each file is given instead.")
@@ -157,9 +178,14 @@ def _results_section(doc: dict) -> dict:
     res = doc["results"]
     rows = [(r["event"], r["a"], r["b"], r["c"], r["d"], fmt_g(r["e"]), fmt_estimate(r, "ror", "ror_lower", "ror_upper"),
              fmt_estimate(r, "prr", "prr_lower", "prr_upper"), fmt_estimate(r, "ic", "ic025", "ic975"),
-             fmt_estimate(r, "ebgm", "eb05", "eb95"), r["flags"] or "-") for r in res["rows"]]
+             fmt_estimate(r, "ebgm", "eb05", "eb95"), r["flags"] or "-", "-" if r["flags"] else fmt_g(r["mdrr"]) if r.get("mdrr") is not None else "none",
+             _label(r)) for r in res["rows"]]
     paras = [f"{res['pairs_scored']} pair(s) of {subject(doc)} scored, {res['pairs_flagged']} flagged by at least one "
              f"rule; shown: {res['shown']}. Counting unit: {res['counting_unit']}; n = {res['n_reports']}."]
+    if "unlisted_signals" in res:
+        paras.append(f"Label: whether the product's label (boxed warning, warnings and precautions, adverse reactions) "
+                     f"lists the event, as the knowledge pack holds it; {res['unlisted_signals']} flagged pair(s) are "
+                     "unlisted signals (the label may word an event otherwise; 'unknown' where the pack cannot tell).")
     charts = cumulative_charts(doc)
     if not charts:
         paras.append("No pair is flagged, so no cumulative chart is drawn.")
@@ -167,7 +193,12 @@ def _results_section(doc: dict) -> dict:
         paras.append(f"Cumulative charts of the first {MAX_SERIES} of {len(doc['cumulative']['series'])} pairs.")
     return _section("results", "Results", paras, [_table(
         f"Results ({subject(doc)})", ("event", "a", "b", "c", "d", "E", "ROR (CI)", "PRR (CI)", "IC (IC025-IC975)",
-                                       "EBGM (EB05-EB95)", "flags"), rows)], charts)
+                                       "EBGM (EB05-EB95)", "flags", "MDRR", "label"), rows)], charts)
+
+
+def _label(r: dict) -> str:
+    listed = r.get("listed") or "-"
+    return "UNLISTED SIGNAL" if r.get("flags") and listed == "unlisted" else listed
 
 
 def _sensitivity_section(doc: dict) -> dict:
@@ -210,7 +241,7 @@ def study_sections(doc: dict) -> list[dict]:
     return [
         _design_section(doc), _data_section(doc), _selection_section(doc), _identification_section(doc), _measures_section(doc),
         _results_section(doc), _sensitivity_section(doc),
-        _section("limitations", "Limitations of spontaneous reporting", items=LIMITATIONS),
+        _section("limitations", "Limitations of spontaneous reporting", items=LIMITATIONS + detectable_items(doc)),
         _section("reproducibility", "Reproducibility", [
             f"rxcompare {doc['rxcompare']}, run {doc['generated']}" + (f": `{doc['command']}`" if doc["command"] else ".")]),
     ]

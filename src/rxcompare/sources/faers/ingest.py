@@ -91,7 +91,7 @@ def _unreadable(src: Source, table: str, reason: str, allow_missing: bool, missi
 
 
 def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | None,
-                   allow_missing: bool = False) -> tuple[dict, list[Reject]]:
+                   allow_missing: bool = False, origin: dict | None = None) -> tuple[dict, list[Reject]]:
     rejects: list[Reject] = []
     missing: dict[str, str] = {}
     if "demo" not in src.files:
@@ -201,6 +201,9 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
         "parquet": parquet,
         "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if origin is not None:  # the quarter was converted from another system's files (openfda_bulk)
+        manifest["origin"] = origin
+        manifest["source"] = ", ".join(origin.get("files", [])) or src.origin
     (qdir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest, rejects
 
@@ -237,7 +240,7 @@ def _open_source(src_path: Path, staging: Path, max_member_mb: float | None, max
 def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[str], strict: bool = False,
                    progress: Progress | None = None, synonyms: Synonyms | None = None,
                    rebuild: bool = True, allow_missing: bool = False, max_member_mb: float | None = None,
-                   max_ratio: float | None = None) -> IngestResult:
+                   max_ratio: float | None = None, origin: dict | None = None) -> IngestResult:
     """Ingest one quarter (a ``faers_ascii_YYYYqN.zip`` / ``aers_ascii_YYYYqN.zip`` or its extracted folder).
 
     Atomic: the quarter is staged in a temporary folder, added to the derived case tables (an
@@ -251,7 +254,8 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
     ``allow_missing`` (then it is recorded as missing). Zip members may expand to ``max_member_mb``
     MB and ``max_ratio`` times their compressed size (defaults: :data:`MAX_MEMBER_MB`,
     :data:`MAX_RATIO`). ``rebuild=False`` skips the derived tables (call :func:`dedupe_cases` after a
-    batch; readers refuse them until then).
+    batch; readers refuse them until then). ``origin`` marks a quarter converted from another
+    system's files (:mod:`.openfda_bulk`); a warehouse holds the quarters of one system only.
     """
     src_path = Path(path)
     root = Path(os.fspath(warehouse))
@@ -266,6 +270,7 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
             staging.mkdir()
             src = _open_source(src_path, staging, max_member_mb, max_ratio)
             final = qroot / src.quarter
+            _refuse_mixing(root, src.quarter, origin)
             old, problems = store.read_manifest(final) if final.exists() else (None, [])
             if old is not None and not problems and old["sha256"] == src.sha256:
                 if rebuild and store.derived_problems(root):
@@ -273,7 +278,7 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
                 return _result(old, skipped=True)
             qdir = qroot / f".tmp-{src.quarter}-{token}"
             qdir.mkdir()
-            manifest, rejects = _stage_quarter(src, qdir, strict, progress, allow_missing)
+            manifest, rejects = _stage_quarter(src, qdir, strict, progress, allow_missing, origin)
             shutil.rmtree(staging, ignore_errors=True)
             _write_rejects(rejects, qdir / "rejects.csv")
             steps: list[tuple[str, ...]] = [
@@ -301,6 +306,23 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
             if not (root / f".commit-{token}.json").exists():  # else the next writer completes it
                 for p in [*qroot.glob(f".tmp-*{token}*"), root / f".tmp-derived-{token}"]:
                     shutil.rmtree(p, ignore_errors=True)
+
+
+def _system(manifest: dict | None) -> str:
+    return ((manifest or {}).get("origin") or {}).get("system") or "faers-quarterly"
+
+
+def _refuse_mixing(root: Path, quarter: str, origin: dict | None) -> None:
+    """Refuse a quarter of another system than the warehouse's other quarters (FDA's quarterly
+    files and openFDA bulk files count case versions differently: mixed, cases would count twice)."""
+    new = _system({"origin": origin})
+    others = {q: _system(m) for q, (m, _) in store.held_quarters(root).items() if q != quarter}
+    clash = sorted(q for q, system in others.items() if system != new)
+    if clash:
+        raise FaersError(
+            f"warehouse {root} holds quarters {', '.join(clash)} from {others[clash[0]]}, and this quarter comes "
+            f"from {new}: one warehouse holds one system's quarters (mixed, cases would count twice); give "
+            "another --warehouse")
 
 
 def _rebuild_derived(root: Path, token: str, synonyms: Synonyms | None, steps: list[tuple[str, ...]],

@@ -29,6 +29,17 @@ What openFDA can and cannot do (each limit is stated in the result's caveats and
   indication is free text matched as a phrase.
 - A group term ``"@outcome:XX"`` (FAERS outcome code) stands for the report's seriousness flag:
   ``@outcome:DE`` is ``seriousnessdeath:1`` (death), and likewise LT, HO, DS, CA, OT.
+
+**A count has one of three states, and only one of them is a number** (:class:`OnlineCount`):
+``zero``/``counted`` (openFDA answered; its 404 ``NOT_FOUND`` is a zero only when the names in the
+search are known to its index: the drug's own reports and the group's terms alone each match
+something), ``unresolved`` (``NOT_FOUND`` where the drug or the terms alone match nothing: openFDA
+does not know the name, so "no report" cannot be told from "not indexed") and ``failed`` (rate
+limited after the retries, a timeout, a server error). A group whose count is unresolved or failed
+gets no table: it is listed in the result's caveats and ``provenance`` (``failed_counts``) with
+why, never turned into a 0 cell. A drug whose own count is unresolved gives no table at all (said
+the same way); one whose count failed raises :class:`~rxcompare.errors.OnlineError` as before. The serious-report counts of a group, when not numbers, are ``None`` with
+``serious_state`` saying why.
 """
 
 from __future__ import annotations
@@ -47,8 +58,10 @@ from rxcompare.sources.online import Fetched, OpenFdaClient
 __all__ = [
     "CAVEATS",
     "COUNTING_UNIT",
+    "COUNT_STATES",
     "FIELDS",
     "OUTCOME_FIELDS",
+    "OnlineCount",
     "OpenFdaEvents",
     "drug_clause",
     "event_clause",
@@ -156,6 +169,25 @@ def _and(*clauses: str) -> str:
     return " AND ".join(c for c in clauses if c)
 
 
+COUNT_STATES = ("counted", "zero", "unresolved", "failed")
+
+
+@dataclass(frozen=True)
+class OnlineCount:
+    """One openFDA count in one of the states of :data:`COUNT_STATES` (see the module doc):
+    ``value`` is a number only for ``counted`` and ``zero``; ``why`` says what happened otherwise."""
+
+    state: str
+    value: int | None
+    url: str
+    why: str = ""
+    fetched: Fetched | None = None
+
+    @property
+    def is_number(self) -> bool:
+        return self.state in ("counted", "zero")
+
+
 @dataclass(frozen=True)
 class _Arm:
     """Reports naming one drug and not the other, with the filters."""
@@ -212,14 +244,31 @@ class OpenFdaEvents:
         arm_a = self._arm(a.product, _and(clause_a, f"NOT {clause_b}", *extra))
         arm_b = self._arm(b.product, _and(clause_b, f"NOT {clause_a}", *extra))
         fetched = [arm_a.total, arm_b.total]
+        unknown = [arm for arm in (arm_a, arm_b) if arm.total.not_found]
+        if unknown:  # no table can be made: the drug's own count is unresolved, not 0
+            why = "; ".join(
+                f"openFDA answered NOT_FOUND for reports naming {arm.product.brand} ({arm.total.url}): it does not "
+                "know the name as searched, so no report cannot be told from not indexed" for arm in unknown)
+            citation = self._citation(f"{self.client.base}/{ENDPOINT}", fetched,
+                                      (("drug_a", clause_a), ("drug_b", clause_b)))
+            return PostMarketing(
+                (), (), CAVEATS + (f"No head-to-head table: {why}; the counts are unresolved, never 0.",), citation,
+                (("failed_counts", f"all groups: unresolved: {why}"),),
+            )
         signals = []
+        failed: list[tuple[str, str]] = []
         for name, terms in groups.items():
-            signal, used = self._signal(name, tuple(terms), arm_a, arm_b, filters)
-            signals.append(signal)
+            signal, used, fault = self._signal(name, tuple(terms), arm_a, arm_b, filters)
+            if signal is not None:
+                signals.append(signal)
+            if fault is not None:
+                failed.append(fault)
             fetched += used
         per_year, used = self._per_year(arm_a, arm_b)
         fetched += used
-        caveats = CAVEATS + ((_INDICATION_CAVEAT,) if indication else ())
+        caveats = CAVEATS + ((_INDICATION_CAVEAT,) if indication else ()) + tuple(
+            f"openFDA's count for {name!r} is not a number ({why}); the group has no table, and is never "
+            "counted as 0" for name, why in failed)
         citation = self._citation(
             f"{self.client.base}/{ENDPOINT}", fetched,
             (("drug_a", clause_a), ("drug_b", clause_b)) + tuple((k, v) for k, _, v in filters),
@@ -228,7 +277,8 @@ class OpenFdaEvents:
             f"openFDA drug/event at {self.client.base}, data last updated "
             f"{_last_updated(fetched) or 'unknown'}, queried {_queried(fetched)}"
         )
-        provenance = (("openfda", about),)
+        provenance = (("openfda", about),) + (
+            (("failed_counts", "; ".join(f"{name}: {why}" for name, why in failed)),) if failed else ())
         return PostMarketing(tuple(signals), per_year, caveats, citation, provenance)
 
     # --- parts -------------------------------------------------------------------------------
@@ -247,33 +297,72 @@ class OpenFdaEvents:
     def _fetch_total(self, search: str) -> Fetched:
         return self.client.fetch(ENDPOINT, {"search": search, "limit": 1})
 
+    def count(self, search: str, known: tuple[str, ...] = ()) -> OnlineCount:
+        """The reports matching ``search`` as an :class:`OnlineCount`. ``known`` are searches that
+        must each match something for a ``NOT_FOUND`` answer to be a zero (the drug's arm, the
+        event terms alone); when one of them matches nothing the count is ``unresolved``. A rate
+        limit, a timeout or a server error after the client's retries is ``failed``."""
+        url = self.client.url(ENDPOINT, {"search": search, "limit": 1})
+        try:
+            fetched = self._fetch_total(search)
+        except OnlineError as exc:
+            return OnlineCount("failed", None, url, str(exc))
+        if not fetched.not_found:
+            n = _total(fetched)
+            return OnlineCount("counted" if n else "zero", n, url, fetched=fetched)
+        for other in known:
+            try:
+                seen = self._fetch_total(other)
+            except OnlineError as exc:
+                return OnlineCount("failed", None, url, f"openFDA answered NOT_FOUND, and checking that it "
+                                   f"knows the names failed: {exc}")
+            if seen.not_found or _total(seen) == 0:
+                return OnlineCount("unresolved", None, url, f"openFDA answered NOT_FOUND and matches nothing "
+                                   f"for {other!r} alone either: it does not know the name, so no report "
+                                   "cannot be told from not indexed")
+        return OnlineCount("zero", 0, url, fetched=fetched)
+
     def _arm(self, product: Product, search: str) -> _Arm:
-        return _Arm(product, search, self._fetch_total(search))
+        return _Arm(product, search, self._fetch_total(search))  # a failure raises OnlineError
 
     def _signal(
         self, name: str, terms: tuple[str, ...], arm_a: _Arm, arm_b: _Arm,
         filters: list[tuple[str, str, str]],
-    ) -> tuple[Signal, list[Fetched]]:
+    ) -> tuple[Signal | None, list[Fetched], tuple[str, str] | None]:
+        """The group's head-to-head table, the answers used, and (group, why) when a count of a
+        or c is not a number (then no table)."""
         events = event_clause(terms)
         serious = f"{FIELDS['serious']}:1"
-        hit_a = self._fetch_total(_and(arm_a.search, events))
-        hit_c = self._fetch_total(_and(arm_b.search, events))
-        ser_a = self._fetch_total(_and(arm_a.search, events, serious))
-        ser_c = self._fetch_total(_and(arm_b.search, events, serious))
+        hit_a = self.count(_and(arm_a.search, events), (events,))
+        hit_c = self.count(_and(arm_b.search, events), (events,))
+        used = [arm_a.total, arm_b.total] + [x.fetched for x in (hit_a, hit_c) if x.fetched is not None]
+        bad = [x for x in (hit_a, hit_c) if not x.is_number]
+        if bad:
+            return None, used, (name, "; ".join(f"{x.state}: {x.why} ({x.url})" for x in bad))
+        ser_a = self.count(_and(arm_a.search, events, serious), (events,))
+        ser_c = self.count(_and(arm_b.search, events, serious), (events,))
+        used += [x.fetched for x in (ser_a, ser_c) if x.fetched is not None]
         n_a, n_b = _total(arm_a.total), _total(arm_b.total)
-        a, c = _total(hit_a), _total(hit_c)
+        a, c = int(hit_a.value or 0), int(hit_c.value or 0)
         if a > n_a or c > n_b:
             raise OnlineError(
                 f"openFDA counted more reports with {name!r} ({a}, {c}) than reports of the drugs "
                 f"({n_a}, {n_b}); its index may be updating: clear the cache and try again later"
             )
         table = Contingency(a, n_a - a, c, n_b - c)
-        used = [arm_a.total, arm_b.total, hit_a, hit_c, ser_a, ser_c]
         citation = self._citation(
             hit_a.url, used,
             (("query_a", hit_a.url), ("query_c", hit_c.url),
              ("query_a_plus_b", arm_a.total.url), ("query_c_plus_d", arm_b.total.url)),
         )
+        extra: list[tuple[str, Any]] = [
+            ("serious_a", ser_a.value),
+            ("serious_b", ser_c.value),
+            ("serious_share_a", _share(ser_a.value, a)),
+            ("serious_share_b", _share(ser_c.value, c)),
+        ]
+        if not (ser_a.is_number and ser_c.is_number):
+            extra.append(("serious_state", "; ".join(f"{x.state}: {x.why}" for x in (ser_a, ser_c) if not x.is_number)))
         signal = Signal(
             drug=arm_a.product.brand,
             event=name,
@@ -284,14 +373,9 @@ class OpenFdaEvents:
             comparator=arm_b.product.brand,
             terms=tuple(t if t.startswith("@outcome:") else t.upper() for t in terms),
             filters=tuple((k, desc) for k, _, desc in filters),
-            extra=(
-                ("serious_a", _total(ser_a)),
-                ("serious_b", _total(ser_c)),
-                ("serious_share_a", _share(_total(ser_a), a)),
-                ("serious_share_b", _share(_total(ser_c), c)),
-            ),
+            extra=tuple(extra),
         )
-        return signal, used
+        return signal, used, None
 
     def _per_year(self, arm_a: _Arm, arm_b: _Arm) -> tuple[tuple[tuple[str, int, int], ...], list[Fetched]]:
         """Reports per year received by FDA (``count=receivedate``, daily counts summed by year)."""
@@ -336,8 +420,8 @@ def _num(x: float) -> float | None:
     return None if math.isnan(float(x)) else float(x)
 
 
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
+def _share(part: int | None, whole: int) -> float | None:
+    return part / whole if whole and part is not None else None
 
 
 def _queried(fetched: list[Fetched]) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from rxcompare import settings
 from rxcompare.errors import PackError
 from rxcompare.models import Citation, Fact, Incidence, Product
-from rxcompare.sources.pack.record import SCHEMA, VERSION, Pack, PackLabel
+from rxcompare.sources.pack.record import SCHEMA, VERSION, Pack, PackLabel, SectionText
 
 __all__ = ["embedded_forced", "forget_loaded", "load_pack", "pack_from_dict", "product_from_dict",
            "user_pack_path"]
@@ -72,6 +72,7 @@ def pack_from_dict(
             sources=tuple(data.get("sources", {}).items()),
             coverage=tuple((k, tuple(v)) for k, v in data.get("coverage", {}).items()),
             labels=tuple(_pack_label({"product": k, **v}) for k, v in data.get("labels", {}).items()),
+            safety_text=tuple((k, tuple(SectionText(**s) for s in v)) for k, v in data.get("safety_text", {}).items()),
             origin=kind,
             path=path,
         )

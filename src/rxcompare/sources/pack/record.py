@@ -9,7 +9,7 @@ from pathlib import Path
 from rxcompare.errors import PackError
 from rxcompare.models import Fact, Incidence, Product
 
-__all__ = ["SCHEMA", "SOURCE_NAMES", "VERSION", "Pack", "PackLabel"]
+__all__ = ["SCHEMA", "SOURCE_NAMES", "VERSION", "Pack", "PackLabel", "SectionText"]
 
 SCHEMA = "rxcompare/pack"
 VERSION = 1
@@ -37,6 +37,17 @@ class PackLabel:
 
 
 @dataclass(frozen=True)
+class SectionText:
+    """The whole text of one safety section of a label parsed in full (boxed warning, a section
+    or subsection of 5 Warnings and Precautions or 6 Adverse Reactions), its tables' cells as
+    lines of ``|``-separated cells: what listedness reads (:mod:`.listed`)."""
+
+    section: str  # "BW", "5", "5.2", "6.1"
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Pack:
     """Products, facts and incidences, indexed by product id."""
 
@@ -52,6 +63,9 @@ class Pack:
     # curated". Labels parsed from SPL are read in full.
     coverage: tuple[tuple[str, tuple[str, ...]], ...] = ()
     labels: tuple[PackLabel, ...] = ()  # recorded by `pack update`; else derived from the citations
+    # product id -> the whole text of its label's boxed warning and sections 5 and 6, for labels
+    # parsed in full (SPL, openFDA); curated entries have none
+    safety_text: tuple[tuple[str, tuple[SectionText, ...]], ...] = ()
     origin: str = "embedded"  # "embedded" | "user" | "file"
     path: str | None = None  # the file read (user pack or --pack file)
 
@@ -74,6 +88,9 @@ class Pack:
 
     def coverage_of(self, product_id: str) -> tuple[str, ...]:
         return dict(self.coverage).get(product_id, ())
+
+    def safety_text_of(self, product_id: str) -> tuple[SectionText, ...]:
+        return dict(self.safety_text).get(product_id, ())
 
     def label_of(self, product_id: str) -> PackLabel:
         """The label the entry holds: as recorded by ``pack update``, else the version most of the
