@@ -18,6 +18,7 @@ from rxcompare.comparison.administration import (
 )
 from rxcompare.comparison.evidence import Evidence, gather
 from rxcompare.comparison.factors import check_factors, emphasise, factor_findings
+from rxcompare.comparison.jurisdiction import add_other_jurisdiction
 from rxcompare.comparison.labels import (
     immunoglobulins,
     infections,
@@ -86,6 +87,7 @@ def compare_drugs(
             findings = [f for f in DIMENSION_FUNCTIONS[key](ea, eb) if not _neither_holds(f)]
         if findings:
             dims.append(Dimension(key, ph.title(key, audience), tuple(findings)))
+    dims = add_other_jurisdiction(dims, ea, eb)
     if factors:
         dims = emphasise(dims, factors)
     dimensions = tuple(dims)

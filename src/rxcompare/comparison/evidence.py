@@ -30,6 +30,9 @@ class Evidence:
     coverage: tuple[str, ...] = ()  # top-level label sections read in full
     registry: Any = None  # sources.ctgov.Registry of the ingredient's registry trials, when gathered
     event_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the pack's, for registry terms
+    # another jurisdiction's label statements (EU/UK/Swiss, class eu-label): kept out of ``facts``
+    # so that no dimension merges them into a US fact; shown apart as "EU:" lines
+    other_jurisdiction: tuple[Fact, ...] = ()
 
     def read(self, topic: str) -> bool:
         """True when the label section that would state ``topic`` was read in full."""
@@ -78,9 +81,11 @@ def gather(drug: Drug, pack: Pack, trials: Any = None) -> Evidence:
     """The pack's evidence for the drug's product, and its registry trials when ``trials`` (a
     :class:`~rxcompare.sources.ctgov.RegistrySource`) is given."""
     pid = drug.product.id
-    facts = pack.facts_for(pid)
+    held = pack.facts_for(pid)
+    facts = tuple(f for f in held if f.citation.source_class != "eu-label")
+    elsewhere = tuple(f for f in held if f.citation.source_class == "eu-label")
     incidences = pack.incidences_for(pid)
-    if facts or incidences:
+    if held or incidences:
         # the label the entry stands for (not the first fact's document, which may be a copy)
         lab = pack.label_of(pid)
         label = Citation(
@@ -96,7 +101,7 @@ def gather(drug: Drug, pack: Pack, trials: Any = None) -> Evidence:
         registry = trials.for_drug(drug.ingredient, siblings)
     return Evidence(
         drug=drug, facts=facts, incidences=incidences, label=label, coverage=pack.coverage_of(pid),
-        registry=registry, event_groups=pack.event_groups,
+        registry=registry, event_groups=pack.event_groups, other_jurisdiction=elsewhere,
     )
 
 

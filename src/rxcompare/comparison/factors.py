@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rxcompare.comparison import phrases as ph
-from rxcompare.comparison.evidence import Evidence, cites, finding, texts
+from rxcompare.comparison.evidence import Evidence, cites, finding, grade_of, texts
 from rxcompare.errors import ConfigError
 from rxcompare.models import Dimension, Favours, Finding, Grade
 
@@ -28,16 +28,24 @@ def check_factors(factors: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(factors))
 
 
+def _bearing(ev: Evidence, key: str, words: tuple[str, ...]):
+    """The facts a factor brings forward: those filed for its context (a ``context`` qualifier
+    naming the factor, e.g. PML cases after prior immunosuppressive therapy), then those whose
+    text mentions its words."""
+    own = tuple(f for f in ev.facts if f.qualifier("context") == key)
+    return own + tuple(f for f in ev.mentioning(*words) if f not in own)
+
+
 def factor_findings(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> tuple[Finding, ...]:
     out = []
     for key in factors:
         name, words, _dims = ph.FACTORS[key]
-        fa, fb = a.mentioning(*words), b.mentioning(*words)
+        fa, fb = _bearing(a, key, words), _bearing(b, key, words)
         if fa or fb:
             out.append(
                 finding(
                     "patient_factors", f"factor.{key}", FACTOR_STATEMENT.format(factor=name),
-                    Favours.UNCLEAR, Grade.LABEL, cites(fa, fb, [a.label, b.label]),
+                    Favours.UNCLEAR, grade_of(fa + fb), cites(fa, fb, [a.label, b.label]),
                     a_text=texts(fa) or FACTOR_SIDE_NONE, b_text=texts(fb) or FACTOR_SIDE_NONE,
                     emphasis=True, kind="describes",
                 )

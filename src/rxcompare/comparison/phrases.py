@@ -189,6 +189,8 @@ WHERE_LABEL = "label {sections}"
 WHERE_OTHER = {  # models.Citation.source_class -> (one document, several)
     "patient-labelling": ("patient labelling", "patient labelling"),
     "secondary": ("a secondary summary", "secondary summaries"),
+    "publication": ("a publication", "publications"),
+    "eu-label": ("an EU text", "EU texts"),
 }
 WHERE_AND = " and "
 DIFFERENT_COMPARATORS = (

@@ -9,6 +9,11 @@ from dataclasses import dataclass
 __all__ = ["Citation", "Drug", "Fact", "Incidence", "Product"]
 
 
+# The classes of document whose cited words are the (US) label's own: the label, a verbatim copy,
+# its patient labelling. An EU text is another jurisdiction's label; a publication is not a label.
+LABEL_TEXT_CLASSES = ("label", "label-copy", "patient-labelling")
+
+
 @dataclass(frozen=True)
 class Citation:
     """Where a piece of evidence comes from.
@@ -27,7 +32,12 @@ class Citation:
     - ``patient-labelling``: a Medication Guide or patient information (FDA-approved patient
       labelling, not prescribing information);
     - ``secondary``: anything else that states what the label says (a manufacturer's site for
-      professionals, a prescribing reference): never label text.
+      professionals, a prescribing reference): never label text;
+    - ``eu-label``: an EU, UK or Swiss regulator's text (SmPC, package leaflet) or a verbatim copy
+      of one: another jurisdiction's label, never merged with a US label's facts; ``detail``
+      holds its ``jurisdiction`` (and the document's date is ``effective_date``);
+    - ``publication``: a trial registry record or a peer-reviewed paper; ``detail`` holds its
+      identifiers (``PMID``, ``PMCID``, ``DOI``, ``registry``) and the ``table`` read.
     """
 
     kind: str
@@ -46,7 +56,12 @@ class Citation:
     def is_label_text(self) -> bool:
         """Whether the cited words are the label's own (the label, a verbatim copy, or its
         patient labelling), not a secondary source's account of them."""
-        return self.source_class != "secondary"
+        return self.source_class in LABEL_TEXT_CLASSES
+
+    @property
+    def jurisdiction(self) -> str | None:
+        """The jurisdiction of an ``eu-label`` document ("EU", "UK", "CH"), from ``detail``."""
+        return dict(self.detail).get("jurisdiction")
 
     @property
     def heading(self) -> str:

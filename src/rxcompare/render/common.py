@@ -19,7 +19,19 @@ SOURCE_CLASS_NOTES = {
     "patient-labelling": "patient labelling (Medication Guide), not prescribing information",
     "secondary": "secondary source: not the label's own text",
     "registry": "results posted on ClinicalTrials.gov by the trial's sponsor or investigator: not label text",
+    "eu-label": "a regulator's text of another jurisdiction than the US label (or a verbatim copy): shown apart, never merged",
+    "publication": "a trial registry record or peer-reviewed publication: not label text",
 }
+
+
+def source_mark(c: Citation) -> str:
+    """The mark that opens a citation line of a class a reader must tell apart at a glance: the
+    jurisdiction of an EU/UK/Swiss text ("[EU label]"), "[publication]"; "" for the others."""
+    if c.source_class == "eu-label":
+        return f"[{c.jurisdiction or 'EU'} label]"
+    if c.source_class == "publication":
+        return "[publication]"
+    return ""
 
 
 class Footnotes:
@@ -73,11 +85,13 @@ def favours_label(f: Finding, comparison: Comparison, audience: str = "clinician
 
 def cite_line(c: Citation, url: bool = True) -> str:
     """One footnote line: what, where, which version and date (and the address, unless ``url``
-    is False: a page shows it as a link)."""
-    parts = [c.title]
+    is False: a page shows it as a link), opened by the document's mark when it is an EU/UK/Swiss
+    text or a publication."""
+    mark = source_mark(c)
+    parts = [f"{mark} {c.title}" if mark else c.title]
     if c.section:
         parts.append(f"section {c.heading}")
-    if c.set_id:
+    if c.set_id and not mark:  # an EU text or a publication is not the US label the set id names
         parts.append(f"set id {c.set_id}")
     if c.version:
         parts.append(c.version if c.version.startswith("version") else f"version {c.version}")

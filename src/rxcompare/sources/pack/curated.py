@@ -17,8 +17,14 @@ from rxcompare.sources.pack.read import product_from_dict
 __all__ = ["SOURCE_CLASSES", "read_curated", "read_curated_entry"]
 
 
-SOURCE_CLASSES = ("label", "label-copy", "patient-labelling", "secondary")
-_DOCUMENT_FIELDS = {"title", "url", "class", "version", "date", "note"}
+SOURCE_CLASSES = ("label", "label-copy", "patient-labelling", "secondary", "eu-label", "publication")
+JURISDICTIONS = ("EU", "UK", "CH")  # eu-label documents: the EU, the United Kingdom, Switzerland
+# identifiers of a publication (a peer-reviewed paper or a trial registry record), as cited
+IDENTIFIERS = ("pmid", "pmcid", "doi", "registry")
+_DOCUMENT_FIELDS = {"title", "url", "class", "version", "date", "note", "jurisdiction", "table",
+                    *IDENTIFIERS}
+_DETAIL_NAMES = {"jurisdiction": "jurisdiction", "pmid": "PMID", "pmcid": "PMCID", "doi": "DOI",
+                 "registry": "registry", "table": "table"}
 
 
 def _label_citation(
@@ -34,11 +40,15 @@ def _label_citation(
             effective_date=label["effective_date"], section=section, section_title=section_title,
             url=label.get("url"), curated=True,
         )
+    detail = tuple(
+        (name, str(document[key])) for key, name in _DETAIL_NAMES.items() if document.get(key)
+    )
     return Citation(
         kind="label", title=document["title"], set_id=label["set_id"],
         version=str(document.get("version") or "version not shown"),
         effective_date=document.get("date"), section=section, section_title=section_title,
-        url=document.get("url"), curated=True, source_class=document["class"],
+        url=document.get("url"), curated=True, detail=tuple(sorted(detail)),
+        source_class=document["class"],
     )
 
 
@@ -50,6 +60,30 @@ def _documents(p: Path, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
             raise PackError(
                 f"curated entry {p}: documents.{key}: needs a title and a class out of "
                 f"{', '.join(SOURCE_CLASSES)}{'; unknown fields ' + str(sorted(bad)) if bad else ''}"
+            )
+        cls = d["class"]
+        if cls == "eu-label" and (
+            d.get("jurisdiction") not in JURISDICTIONS
+            or not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(d.get("date") or ""))
+        ):
+            raise PackError(
+                f"curated entry {p}: documents.{key}: an eu-label document needs its jurisdiction "
+                f"({', '.join(JURISDICTIONS)}) and the ISO date it shows (YYYY-MM-DD, or YYYY-MM, or YYYY)"
+            )
+        if cls != "eu-label" and d.get("jurisdiction"):
+            raise PackError(
+                f"curated entry {p}: documents.{key}: jurisdiction is for eu-label documents; "
+                f"this one is {cls!r}"
+            )
+        if cls == "publication" and not any(d.get(k) for k in IDENTIFIERS):
+            raise PackError(
+                f"curated entry {p}: documents.{key}: a publication needs one of its identifiers "
+                f"({', '.join(IDENTIFIERS)}): PMID, PMCID, DOI or a registry id"
+            )
+        if cls != "publication" and any(d.get(k) for k in IDENTIFIERS):
+            raise PackError(
+                f"curated entry {p}: documents.{key}: {', '.join(IDENTIFIERS)} are for publication "
+                f"documents; this one is {cls!r}"
             )
     return docs
 
