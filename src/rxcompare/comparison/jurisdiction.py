@@ -29,7 +29,10 @@ def _figure(f: Fact) -> str:
 def _line(fact: Fact, us: tuple[Fact, ...]) -> str:
     where = fact.citation.jurisdiction or "EU"
     if fact.value is not None and fact.unit:
-        others = {_figure(u) for u in us if u.topic == fact.topic and u.unit == fact.unit and u.value is not None}
+        others = {
+            _figure(u) for u in us
+            if u.topic == fact.topic and u.unit == fact.unit and u.value is not None
+        }
         if others and _figure(fact) not in others:
             return LINE_DIFFERS.format(
                 where=where, other=_figure(fact), us=" / ".join(sorted(others)), text=fact.text
