@@ -63,6 +63,8 @@ RULES = [
      ("rxcompare.sources.pack",)),
     ("sources/ctgov", _ABOVE_STREAMS + ("rxcompare.sources.labels", "rxcompare.sources.openfda",
                                         "rxcompare.sources.faers"), ()),
+    ("sources/literature", _ABOVE_STREAMS + ("rxcompare.sources.labels", "rxcompare.sources.openfda",
+                                             "rxcompare.sources.faers", "rxcompare.sources.ctgov"), ()),
     # the plumbing under every stream: no stream, no pack
     ("sources/atomic", ("rxcompare.",), ()),
     ("sources/online", ("rxcompare.",), ("rxcompare.errors", "rxcompare.settings", "rxcompare.sources.atomic")),
@@ -108,6 +110,7 @@ STREAMS = [
     ("faers", _SHARED + ("rxcompare.sources.atomic", "rxcompare.sources.pack")),
     ("ctgov", _SHARED + _PLUMBING),
     ("rxnorm", _SHARED + _PLUMBING),
+    ("literature", _SHARED + _PLUMBING),
 ]
 
 

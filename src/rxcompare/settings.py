@@ -80,6 +80,10 @@ CTGOV_BASE = Setting(
 RXNAV_BASE = Setting(
     "rxnav_base", "RXCOMPARE_RXNAV_BASE", "RxNav (NLM's RxNorm API) base URL", "https://rxnav.nlm.nih.gov"
 )
+PUBMED_BASE = Setting(
+    "pubmed_base", "RXCOMPARE_PUBMED_BASE", "PubMed E-utilities base URL (literature stream)",
+    "https://eutils.ncbi.nlm.nih.gov/entrez/eutils",
+)
 
 ALL = (
     WAREHOUSE,
@@ -95,4 +99,5 @@ ALL = (
     WEB_HOSTS,
     CTGOV_BASE,
     RXNAV_BASE,
+    PUBMED_BASE,
 )

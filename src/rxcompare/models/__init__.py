@@ -12,7 +12,7 @@ The 2x2 cells of disproportionality analysis are the literature's ``a, b, c, d``
 :class:`Contingency`.
 
 The records live by concept -- :mod:`.evidence` (Citation, Product, Drug, Fact, Incidence),
-:mod:`.label` (the parsed label), :mod:`.disproportionality` (Contingency, PairCounts, Estimate,
+:mod:`.label` (the parsed label), :mod:`.literature` (Publication, Literature), :mod:`.disproportionality` (Contingency, PairCounts, Estimate,
 Signal, PostMarketing) and :mod:`.answer` (Finding, Dimension, Summary, Verdict, Comparison) --
 and every one is imported from here: ``from rxcompare.models import Citation``.
 """
@@ -46,6 +46,7 @@ from rxcompare.models.disproportionality import (
 )
 from rxcompare.models.evidence import Citation, Drug, Fact, Incidence, Product
 from rxcompare.models.label import Label, LabelProduct, LabelTable, Section
+from rxcompare.models.literature import Literature, Publication
 
 
 def to_dict(record: Any) -> Any:
@@ -89,9 +90,11 @@ __all__ = [
     "LabelProduct",
     "LabelTable",
     "Listedness",
+    "Literature",
     "PairCounts",
     "PostMarketing",
     "Product",
+    "Publication",
     "Section",
     "Signal",
     "Summary",
