@@ -13,7 +13,8 @@ Curated file layout (one product per file)::
     {"product": {id, brand, ingredient, routes, dosage_forms, strengths, indications, labeler,
                  set_id, synonyms, ndc},
      "label": {set_id, version, effective_date, title, url, coverage?: [sections read in full]},
-     "documents"?: {key: {title, url?, class, version?, date?, note?}},
+     "documents"?: {key: {title, url?, class, version?, date?, note?, jurisdiction?, table?,
+                          pmid?, pmcid?, doi?, registry?}},
      "facts": [{topic, text, value?, unit?, qualifiers?: {..}, section, section_title, document?}],
      "incidences": [{event, trial, arm, n, percent, is_comparator, count?, section, section_title,
                      document?}],
@@ -23,8 +24,13 @@ A fact is cited to the document it was read from: without ``document``, the labe
 ``label`` (an FDA document: SPL, DailyMed, openFDA); with ``document: key``, the entry's
 ``documents[key]`` -- its title and address, its ``class`` (``label``, ``label-copy`` for verbatim
 label text republished elsewhere, ``patient-labelling`` for a Medication Guide, ``secondary`` for a
-prescribing reference or a manufacturer's site: never label text) and the label ``version`` that
-document shows (omitted: "version not shown").
+prescribing reference or a manufacturer's site: never label text, ``eu-label`` for an EU, UK or
+Swiss regulator's text or a verbatim copy -- with its ``jurisdiction`` (EU, UK, CH) and ``date`` --,
+``publication`` for a peer-reviewed paper or a trial registry record -- with one of ``pmid``,
+``pmcid``, ``doi``, ``registry`` and the ``table`` read) and the label ``version`` that document
+shows (omitted: "version not shown"). The identifiers and the jurisdiction reach the citation's
+``detail``; an ``eu-label`` fact is never merged into a US fact (see
+:mod:`rxcompare.comparison.jurisdiction`).
 
 Which pack is read (:func:`load_pack` without a path): the **user pack** (``RXCOMPARE_USER_PACK``,
 by default ``pack.json`` in the user data folder), written by ``rxcompare pack update`` from the
