@@ -162,10 +162,14 @@ def test_an_eu_line_stands_beside_the_us_fact_and_says_where_it_differs(eu_pack)
 def test_the_marks_appear_in_every_format(eu_pack):
     c = compare("alphex", "betanib", pack=eu_pack)
     term = render_terminal(c, width=200, color=False)
-    for text in (term, render_markdown(c), render_html(c)):
+    full = (render_terminal(c, width=200, color=False, full=True), render_markdown(c, full=True))
+    for text in (term, render_markdown(c), render_html(c), *full):
         assert "[EU label] Fixture EU package leaflet" in text
         assert "[publication] Fixture paper" in text
-        assert "EU (differs from the US text" in text
+        # the difference is a line of the summary; the EU text stands in the cell of the full answer
+        assert "Betanib, contraception after the last dose: EU text 6 months, US text 12 months." in text
+    for text in (render_html(c), *full):
+        assert "EU (differs from the US text: 6 months here, 12 months in the US text)" in text
     doc = json.loads(render_json(c))
     classes = {x["source_class"] for x in doc["citations"]}
     assert {"eu-label", "publication"} <= classes

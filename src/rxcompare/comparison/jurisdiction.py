@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rxcompare.comparison import phrases as ph
 from rxcompare.comparison.evidence import Evidence, cites, finding
 from rxcompare.models import Dimension, Fact, Favours, Finding, Grade
 from rxcompare.sources.labels.topics import topic_dimension, topic_family
@@ -19,6 +20,8 @@ from rxcompare.sources.labels.topics import topic_dimension, topic_family
 LINE = "{where}: {text}"
 LINE_DIFFERS = "{where} (differs from the US text: {other} here, {us} in the US text): {text}"
 APART = "Statements of another jurisdiction's label, shown apart from the US labels."
+# a figure of another jurisdiction's text that differs from the US text's: a difference of its own
+DIFFERS = "{drug}, {topic}: {where} text {other}, US text {us}."
 SIDE_NONE = "No statement of another jurisdiction held."
 
 
@@ -28,16 +31,24 @@ def _figure(f: Fact) -> str:
 
 def _line(fact: Fact, us: tuple[Fact, ...]) -> str:
     where = fact.citation.jurisdiction or "EU"
-    if fact.value is not None and fact.unit:
-        others = {
-            _figure(u) for u in us
-            if u.topic == fact.topic and u.unit == fact.unit and u.value is not None
-        }
-        if others and _figure(fact) not in others:
-            return LINE_DIFFERS.format(
-                where=where, other=_figure(fact), us=" / ".join(sorted(others)), text=fact.text
-            )
+    pair = _differing(fact, us)
+    if pair:
+        return LINE_DIFFERS.format(where=where, other=pair[0], us=pair[1], text=fact.text)
     return LINE.format(where=where, text=fact.text)
+
+
+def _differing(fact: Fact, us: tuple[Fact, ...]) -> tuple[str, str] | None:
+    """(EU figure, US figures) when the EU fact's figure differs from the US facts' of its topic
+    and unit; None otherwise."""
+    if fact.value is None or not fact.unit:
+        return None
+    others = {
+        _figure(u) for u in us
+        if u.topic == fact.topic and u.unit == fact.unit and u.value is not None
+    }
+    if others and _figure(fact) not in others:
+        return _figure(fact), " / ".join(sorted(others))
+    return None
 
 
 def _covers(f: Finding, fact: Fact) -> bool:
@@ -74,6 +85,7 @@ def add_other_jurisdiction(dimensions: list[Dimension], a: Evidence, b: Evidence
         for fact in ev.other_jurisdiction:
             if id(fact) not in placed:
                 topics.setdefault(fact.topic, []).append(fact)
+    out = _with_differences(out, a, b)
     for topic, facts in topics.items():
         fa = [_line(x, a.facts) for x in facts if x in a.other_jurisdiction]
         fb = [_line(x, b.facts) for x in facts if x in b.other_jurisdiction]
@@ -91,4 +103,31 @@ def add_other_jurisdiction(dimensions: list[Dimension], a: Evidence, b: Evidence
                 if d.key == "other_warnings":
                     out[i] = replace(d, findings=(*d.findings, replace(new, dimension=d.key)))
                     break
+    return out
+
+
+def _with_differences(dimensions: list[Dimension], a: Evidence, b: Evidence) -> list[Dimension]:
+    """Each EU figure that differs from its US text, as a difference of its own after the finding
+    of its topic (same topic: the side-by-side table keeps the US finding's row)."""
+    out = []
+    for d in dimensions:
+        fs = []
+        for f in d.findings:
+            fs.append(f)
+            if f.topic in {x.topic for x in fs[:-1]}:
+                continue
+            for side, ev in (("a", a), ("b", b)):
+                for fact in ev.other_jurisdiction:
+                    pair = _differing(fact, ev.facts)
+                    if pair is None or fact.topic != f.topic:
+                        continue
+                    us = tuple(u for u in ev.facts if u.topic == fact.topic and u.unit == fact.unit)
+                    # no cell texts: the EU line stands in the US finding's cell already
+                    fs.append(finding(
+                        d.key, f.topic,
+                        DIFFERS.format(drug=ev.name, topic=ph.topic_name(fact.topic),
+                                       where=fact.citation.jurisdiction or "EU", other=pair[0], us=pair[1]),
+                        Favours.NONE, Grade.SECONDARY, cites(us, [fact]), kind="differs",
+                    ))
+        out.append(replace(d, findings=tuple(fs)))
     return out

@@ -196,6 +196,7 @@ KEY_PHRASE = 56  # characters of a cell kept in the compact table
 SOURCE_CLASS_MARKS = {
     "label-copy": "copy of the label", "patient-labelling": "patient labelling",
     "secondary": "secondary source", "registry": "registry results",
+    "eu-label": "another jurisdiction's label", "publication": "publication",
 }
 
 
@@ -249,7 +250,8 @@ def cite_short(c: Citation, sections=None) -> str:
     """A compact source line: the document, the sections cited, the version it shows, its kind
     and the site it was read on (the whole line, with the address, is in --full and the other
     formats)."""
-    parts = [c.title]
+    mark = source_mark(c)
+    parts = [f"{mark} {c.title}" if mark else c.title]
     heads = list(sections) if sections is not None else ([c.heading] if c.section else [])
     if heads:
         parts.append(("section " if len(heads) == 1 else "sections ") + "; ".join(heads))
