@@ -212,3 +212,8 @@ def test_embedded_prior_immunosuppressant_changes_the_answer():
     f = _finding(c, "factor.prior_immunosuppressant")
     assert "carry-over" in f.b_text
     assert not [x for x in plain.findings if x.topic == "factor.prior_immunosuppressant"]
+    # the PML line itself leads with the carry-over figures when the factor is given
+    pml, pml_plain = _finding(c, "warning.pml"), _finding(plain, "warning.pml")
+    assert "carry-over" in pml.b_text.split("\n")[0]
+    assert "carry-over" not in pml_plain.b_text.split("\n")[0]
+    assert sorted(pml.b_text.split("\n")) == sorted(pml_plain.b_text.split("\n"))

@@ -17,7 +17,12 @@ from rxcompare.comparison.administration import (
     convenience,
 )
 from rxcompare.comparison.evidence import Evidence, gather
-from rxcompare.comparison.factors import check_factors, emphasise, factor_findings
+from rxcompare.comparison.factors import (
+    check_factors,
+    emphasise,
+    factor_findings,
+    lead_with_context,
+)
 from rxcompare.comparison.jurisdiction import add_other_jurisdiction
 from rxcompare.comparison.labels import (
     immunoglobulins,
@@ -89,7 +94,7 @@ def compare_drugs(
             dims.append(Dimension(key, ph.title(key, audience), tuple(findings)))
     dims = add_other_jurisdiction(dims, ea, eb)
     if factors:
-        dims = emphasise(dims, factors)
+        dims = lead_with_context(emphasise(dims, factors), ea, eb, factors)
     dimensions = tuple(dims)
     provenance = [
         ("pack", pack.describe()),

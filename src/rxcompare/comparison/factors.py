@@ -76,3 +76,29 @@ def emphasise(dimensions: list[Dimension], factors: tuple[str, ...]) -> list[Dim
         out.append(replace(d, findings=fs))
     out.sort(key=lambda d: (d.key != "patient_factors", d.key not in dims))
     return out
+
+
+def lead_with_context(dimensions: list[Dimension], a: Evidence, b: Evidence,
+                      factors: tuple[str, ...]) -> list[Dimension]:
+    """In each finding, the statements filed for a given factor's context (a ``context``
+    qualifier naming it, e.g. PML cases after prior immunosuppressive therapy) come first in their
+    drug's cell, so that the shortened answer shows them."""
+    texts_a = [f.text.strip() for f in a.facts if f.qualifier("context") in factors]
+    texts_b = [f.text.strip() for f in b.facts if f.qualifier("context") in factors]
+    if not (texts_a or texts_b):
+        return dimensions
+
+    def first(cell: str, own: list[str]) -> str:
+        lines = cell.split("\n")
+        lead = [x for x in lines if x.strip() in own]
+        return "\n".join(lead + [x for x in lines if x not in lead]) if lead else cell
+
+    out = []
+    for d in dimensions:
+        fs = tuple(
+            f if d.key == "patient_factors"
+            else replace(f, a_text=first(f.a_text, texts_a), b_text=first(f.b_text, texts_b))
+            for f in d.findings
+        )
+        out.append(replace(d, findings=fs))
+    return out
