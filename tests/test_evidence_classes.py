@@ -217,3 +217,13 @@ def test_embedded_prior_immunosuppressant_changes_the_answer():
     assert "carry-over" in pml.b_text.split("\n")[0]
     assert "carry-over" not in pml_plain.b_text.split("\n")[0]
     assert sorted(pml.b_text.split("\n")) == sorted(pml_plain.b_text.split("\n"))
+
+
+def test_embedded_eu_percentages_are_not_set_against_us_rules():
+    # the EU 4.8 summary's 20.6% (systemic injection reactions) is another text's trial figure,
+    # not the same measure as the US 5.2 figures: an "EU:" line, never "differs"
+    c = compare("kesimpta", "ocrevus", pack=load_pack())
+    stated = [f.statement for f in c.findings if f.kind == "differs"]
+    assert not [s for s in stated if "EU text" in s and s.startswith("KESIMPTA")]
+    f = _finding(c, "warning.administration_reactions")
+    assert any(x.startswith("EU: The most important") for x in f.a_text.split("\n"))

@@ -17,6 +17,11 @@ from rxcompare.comparison.evidence import Evidence, cites, finding
 from rxcompare.models import Dimension, Fact, Favours, Finding, Grade
 from rxcompare.sources.labels.topics import topic_dimension, topic_family
 
+# Only rules are compared figure to figure (weeks before a vaccine, months of contraception, a
+# dose): a percentage of one text's trials is not the same measure as another's.
+RULES = ("vaccination.", "pregnancy.", "admin.", "lactation")
+MEASURE_KEYS = ("measure", "type", "kind", "arm", "phase")
+
 LINE = "{where}: {text}"
 LINE_DIFFERS = "{where} (differs from the US text: {other} here, {us} in the US text): {text}"
 APART = "Statements of another jurisdiction's label, shown apart from the US labels."
@@ -40,15 +45,21 @@ def _line(fact: Fact, us: tuple[Fact, ...]) -> str:
 def _differing(fact: Fact, us: tuple[Fact, ...]) -> tuple[str, str] | None:
     """(EU figure, US figures) when the EU fact's figure differs from the US facts' of its topic
     and unit; None otherwise."""
-    if fact.value is None or not fact.unit:
+    if fact.value is None or not fact.unit or not fact.topic.startswith(RULES):
         return None
     others = {
         _figure(u) for u in us
-        if u.topic == fact.topic and u.unit == fact.unit and u.value is not None
+        if u.topic == fact.topic and u.unit == fact.unit and u.value is not None and _same_measure(u, fact)
     }
     if others and _figure(fact) not in others:
         return _figure(fact), " / ".join(sorted(others))
     return None
+
+
+def _same_measure(us: Fact, eu: Fact) -> bool:
+    """Whether two facts' figures measure the same thing: no qualifier that names what is
+    measured differs between them (one fact lacking it counts as different)."""
+    return all(us.qualifier(k) == eu.qualifier(k) for k in MEASURE_KEYS)
 
 
 def _covers(f: Finding, fact: Fact) -> bool:
