@@ -56,10 +56,6 @@ class PubMedClient(OpenFdaClient):
     endpoint_pattern = re.compile(r"^(esearch|esummary)\.fcgi$")
     endpoint_form = "esearch.fcgi or esummary.fcgi"
 
-    def __init__(self, base: str | None = None, **kw: Any):
-        kw["api_key"] = ""
-        super().__init__(base, **kw)
-
     def _not_found(self, response: httpx.Response, url: str, params: Any):
         raise OnlineError(
             f"PubMed E-utilities at {self.base} has no {url} (404); check {self.base_setting.env} "
