@@ -188,3 +188,53 @@ def test_offline_lists_the_packs_curated_publications():
 def _drug(pack, pid):
     p = pack.product(pid)
     return Drug(pid, p.ingredient, (p,))
+
+
+# ---- Europe PMC ----------------------------------------------------------------------------------
+
+EPMC = {
+    "version": "6.9", "hitCount": 12, "nextCursorMark": "AoIIP4AAACgzNjk1NDc0Ng==",
+    "request": {"queryString": "fixture", "resultType": "lite", "cursorMark": "*", "pageSize": 3,
+                "sort": "", "synonym": False},
+    "resultList": {"result": [
+        {"id": "90000011", "source": "MED", "pmid": "90000011", "title": "Fixture title: a registry study",
+         "authorString": "Doe J, Roe R.", "journalTitle": "Fixture J", "pubYear": "2024",
+         "pubType": "research-article; journal article", "isOpenAccess": "N", "citedByCount": 0},
+        {"id": "90000012", "source": "MED", "pmid": "90000012", "pmcid": "PMC9000012",
+         "doi": "10.0000/fixture.12", "title": "Fixture title: a meta-analysis",
+         "authorString": "Doe J.", "journalTitle": "Fixture Reviews", "pubYear": "2025",
+         "pubType": "review; meta-analysis; journal article", "isOpenAccess": "Y"},
+        {"id": "PPR000001", "source": "PPR", "title": "Fixture title: a preprint",
+         "authorString": "Roe R.", "pubYear": "2025", "pubType": "preprint"},
+    ]},
+}
+
+
+def test_europe_pmc_lists_the_pairs_records(tmp_path):
+    from rxcompare.sources.literature import EuropePmcClient
+
+    rec = Recorder([("search", _ok(EPMC))])
+    with serve_loopback(rec) as base:
+        with EuropePmcClient(base + "/europepmc/webservices/rest", cache_dir=tmp_path, sleep=lambda s: None) as c:
+            lit = studies_for_pair(A, B, c, limit=3)
+    ((path, q),) = rec.seen
+    assert path == "/europepmc/webservices/rest/search"
+    assert q["format"] == "json" and q["resultType"] == "lite" and q["pageSize"] == "3"
+    assert '"alphex"' in q["query"] and '"betanib"' in q["query"] and "safety" in q["query"]
+    assert lit.online and lit.count == 12 and lit.urls == (lit.publications[0].source_url,)
+    meta, registry, preprint = lit.publications
+    assert meta.design == "meta-analysis" and meta.pmcid == "PMC9000012" and meta.year == 2025
+    assert meta.url == "https://pubmed.ncbi.nlm.nih.gov/90000012/" and meta.origin == "europepmc"
+    assert registry.publication_types == ("research-article", "journal article")
+    assert registry.design == "design not given by the publication types"
+    assert preprint.pmid is None and preprint.url == "https://europepmc.org/article/PPR/PPR000001"
+
+
+def test_europe_pmc_without_a_result_list_is_an_online_error(tmp_path, monkeypatch):
+    from rxcompare.sources.literature import EuropePmcClient
+
+    rec = Recorder([("search", _ok({"version": "6.9", "errMsg": "Invalid query syntax"}))])
+    with serve_loopback(rec) as base:
+        monkeypatch.setenv("RXCOMPARE_EUROPEPMC_BASE", base)
+        with EuropePmcClient(cache_dir=tmp_path) as c, pytest.raises(OnlineError, match="Invalid query syntax"):
+            studies_for_pair(A, B, c)

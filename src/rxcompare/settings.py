@@ -84,6 +84,10 @@ PUBMED_BASE = Setting(
     "pubmed_base", "RXCOMPARE_PUBMED_BASE", "PubMed E-utilities base URL (literature stream)",
     "https://eutils.ncbi.nlm.nih.gov/entrez/eutils",
 )
+EUROPEPMC_BASE = Setting(
+    "europepmc_base", "RXCOMPARE_EUROPEPMC_BASE", "Europe PMC REST base URL (literature stream)",
+    "https://www.ebi.ac.uk/europepmc/webservices/rest",
+)
 
 ALL = (
     WAREHOUSE,
@@ -100,4 +104,5 @@ ALL = (
     CTGOV_BASE,
     RXNAV_BASE,
     PUBMED_BASE,
+    EUROPEPMC_BASE,
 )

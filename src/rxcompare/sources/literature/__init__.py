@@ -12,6 +12,12 @@ E-utilities requests, cached, retried and worded like every other client
    ``articleids``). A PMID PubMed cannot summarise answers ``{"uid": ..., "error": ...}`` and is
    left out.
 
+Europe PMC (``RXCOMPARE_EUROPEPMC_BASE``, default
+``https://www.ebi.ac.uk/europepmc/webservices/rest``) is the other index:
+``search?query=...&format=json&resultType=lite&pageSize=N``, read from ``resultList.result``
+(``title``, ``journalTitle``, ``pubYear``, ``pubType``, ``pmid``, ``pmcid``, ``doi``) and
+``hitCount``; ``resultType=lite`` asks for no abstract.
+
 Each record becomes a :class:`~rxcompare.models.Publication`: the paper's own title (quoted), its
 journal, year, publication types and the design read from them (:func:`design_of`), PMID, PMCID,
 DOI and its PubMed link. No abstract is fetched and no sentence about a medicine is made from one.
@@ -22,6 +28,7 @@ class ``publication``), from the facts and incidences given.
 The one call for a comparison: :func:`studies_for_pair`.
 """
 
+from rxcompare.sources.literature.europepmc import EuropePmcClient, europepmc_query, search_europepmc
 from rxcompare.sources.literature.pubmed import (
     DESIGNS,
     PubMedClient,
@@ -35,10 +42,13 @@ from rxcompare.sources.literature.pubmed import (
 
 __all__ = [
     "DESIGNS",
+    "EuropePmcClient",
     "PubMedClient",
     "curated_publications",
     "design_of",
+    "europepmc_query",
     "pair_term",
+    "search_europepmc",
     "search_pmids",
     "studies_for_pair",
     "summaries",

@@ -190,21 +190,29 @@ def _names(drug: Drug) -> list[str]:
 
 
 def studies_for_pair(
-    a: Drug, b: Drug, client: PubMedClient | None = None, *, limit: int = 20,
+    a: Drug, b: Drug, client: OpenFdaClient | None = None, *, limit: int = 20,
     curated: Iterable[Fact | Incidence] = (),
 ) -> Literature:
-    """The publications on a pair: online (``client`` given), PubMed's records for the pair's term
-    (:func:`pair_term`), comparative designs first; offline (``client`` None), the pack's curated
+    """The publications on a pair: online (``client`` a :class:`PubMedClient` or a
+    :class:`~rxcompare.sources.literature.europepmc.EuropePmcClient`), the index's records for the
+    pair's term (:func:`pair_term`), the strongest designs first; offline (``client`` None), the pack's curated
     publications among ``curated`` (both drugs' facts and incidences)."""
     names = (a.name, b.name)
     if client is None:
         return Literature(names=names, publications=tuple(curated_publications(curated)))
-    term = pair_term(_names(a), _names(b))
-    pmids, count, search_url = search_pmids(client, term, retmax=limit)
-    pubs, summary_url = summaries(client, pmids)
+    if isinstance(client, PubMedClient):
+        term = pair_term(_names(a), _names(b))
+        pmids, count, search_url = search_pmids(client, term, retmax=limit)
+        pubs, summary_url = summaries(client, pmids)
+        urls = (search_url,) + ((summary_url,) if summary_url else ())
+    else:  # a Europe PMC client
+        from rxcompare.sources.literature.europepmc import europepmc_query, search_europepmc
+
+        term = europepmc_query(_names(a), _names(b))
+        pubs, count, url = search_europepmc(client, term, limit)
+        urls = (url,)
     rank = {design: i for i, (_t, design) in enumerate(DESIGNS)}
-    pubs.sort(key=lambda p: rank.get(p.design, len(DESIGNS)))  # stable: PubMed's relevance within a design
-    urls = (search_url,) + ((summary_url,) if summary_url else ())
+    pubs.sort(key=lambda p: rank.get(p.design, len(DESIGNS)))  # stable: the index's order within a design
     return Literature(names=names, publications=tuple(pubs), query=term, count=count, urls=urls, online=True)
 
 
