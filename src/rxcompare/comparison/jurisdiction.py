@@ -127,7 +127,7 @@ def _with_differences(dimensions: list[Dimension], a: Evidence, b: Evidence) -> 
             fs.append(f)
             if f.topic in {x.topic for x in fs[:-1]}:
                 continue
-            for side, ev in (("a", a), ("b", b)):
+            for ev in (a, b):
                 for fact in ev.other_jurisdiction:
                     pair = _differing(fact, ev.facts)
                     if pair is None or fact.topic != f.topic:

@@ -28,7 +28,11 @@ class ``publication``), from the facts and incidences given.
 The one call for a comparison: :func:`studies_for_pair`.
 """
 
-from rxcompare.sources.literature.europepmc import EuropePmcClient, europepmc_query, search_europepmc
+from rxcompare.sources.literature.europepmc import (
+    EuropePmcClient,
+    europepmc_query,
+    search_europepmc,
+)
 from rxcompare.sources.literature.pubmed import (
     DESIGNS,
     PubMedClient,

@@ -7,59 +7,41 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Publication
-from rxcompare.sources.literature.pubmed import MAX_RESULTS, PUBMED_PAGE, SAFETY_WORDS, design_of
-from rxcompare.sources.online import OpenFdaClient
-
-if TYPE_CHECKING:  # imported by the shared client where a request is made
-    import httpx
+from rxcompare.sources.literature.pubmed import (
+    MAX_RESULTS,
+    PUBMED_PAGE,
+    SAFETY_WORDS,
+    IndexClient,
+    both_names,
+    design_of,
+)
 
 __all__ = ["EuropePmcClient", "europepmc_query", "search_europepmc"]
 
 
-class EuropePmcClient(OpenFdaClient):
-    """The openFDA client's cache, retries and errors, for Europe PMC's REST API (no key)."""
+class EuropePmcClient(IndexClient):
+    """Europe PMC's REST API (search)."""
 
     service = "Europe PMC"
     base_setting = settings.EUROPEPMC_BASE
-    key_setting = None
     cache_name = "europepmc"
     endpoint_pattern = re.compile(r"^search$")
     endpoint_form = "search"
-
-    def _not_found(self, response: httpx.Response, url: str, params: Any):
-        raise OnlineError(
-            f"Europe PMC at {self.base} has no {url} (404); check {self.base_setting.env} (the REST "
-            "base ends in /europepmc/webservices/rest)"
-        )
-
-    def _refused(self, response: httpx.Response, url: str) -> OnlineError:
-        text = response.text[:200].strip() or response.reason_phrase
-        return OnlineError(
-            f"Europe PMC at {self.base} answered {response.status_code} ({text}) to {url}; "
-            f"check the drug names and {self.base_setting.env}, or run without --online"
-        )
-
-
-def _quoted(name: str) -> str:
-    clean = " ".join(re.sub(r'["()\[\]:]', " ", name).split())
-    return f'"{clean}"'
+    base_ends = "/europepmc/webservices/rest"
 
 
 def europepmc_query(a_names: Sequence[str], b_names: Sequence[str]) -> str:
     """Europe PMC's query for a pair: each medicine by any of its names, both required, and a
     safety word."""
-    sides = []
-    for names in (a_names, b_names):
-        kept = list(dict.fromkeys(n.strip().lower() for n in names if n and n.strip()))
-        if not kept:
-            raise ConfigError("a literature search needs at least one name for each medicine")
-        sides.append("(" + " OR ".join(_quoted(n) for n in kept) + ")")
-    return " AND ".join((*sides, "(" + " OR ".join(SAFETY_WORDS) + ")"))
+    def quoted(name: str) -> str:
+        return '"' + " ".join(re.sub(r'["()\[\]:]', " ", name).split()) + '"'
+
+    return both_names(a_names, b_names, quoted, "(" + " OR ".join(SAFETY_WORDS) + ")")
 
 
 def _types(record: dict[str, Any]) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ pack's curated publications offline. See :mod:`rxcompare.sources.literature`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rxcompare import settings
@@ -15,7 +15,7 @@ from rxcompare.sources.online import OpenFdaClient
 if TYPE_CHECKING:  # imported by the shared client where a request is made
     import httpx
 
-__all__ = ["DESIGNS", "PubMedClient", "curated_publications", "design_of", "pair_term",
+__all__ = ["DESIGNS", "IndexClient", "PubMedClient", "both_names", "curated_publications", "design_of", "pair_term",
            "search_pmids", "studies_for_pair", "summaries"]
 
 MAX_RESULTS = 100  # PMIDs asked of ESearch at most (ESummary takes them in one request)
@@ -46,46 +46,58 @@ DESIGNS: tuple[tuple[str, str], ...] = (
 NO_DESIGN = "design not given by the publication types"
 
 
-class PubMedClient(OpenFdaClient):
-    """The openFDA client's cache, retries and errors, for NCBI E-utilities (no key)."""
+class IndexClient(OpenFdaClient):
+    """The openFDA client's cache, retries and errors, for a literature index that takes no key;
+    ``base_ends`` is how its base URL ends, for the hint of a 404."""
 
-    service = "PubMed E-utilities"
-    base_setting = settings.PUBMED_BASE
     key_setting = None
-    cache_name = "pubmed"
-    endpoint_pattern = re.compile(r"^(esearch|esummary)\.fcgi$")
-    endpoint_form = "esearch.fcgi or esummary.fcgi"
+    base_ends = ""
 
     def _not_found(self, response: httpx.Response, url: str, params: Any):
         raise OnlineError(
-            f"PubMed E-utilities at {self.base} has no {url} (404); check {self.base_setting.env} "
-            "(the E-utilities base ends in /entrez/eutils)"
+            f"{self.service} at {self.base} has no {url} (404); check {self.base_setting.env} "
+            f"(the base ends in {self.base_ends})"
         )
 
     def _refused(self, response: httpx.Response, url: str) -> OnlineError:
         text = response.text[:200].strip() or response.reason_phrase
         return OnlineError(
-            f"PubMed E-utilities at {self.base} answered {response.status_code} ({text}) to {url}; "
+            f"{self.service} at {self.base} answered {response.status_code} ({text}) to {url}; "
             f"check the drug names and {self.base_setting.env}, or run without --online"
         )
 
 
-def _quoted(name: str) -> str:
-    clean = re.sub(r'["\[\]()]', " ", name).strip()
-    return f'"{" ".join(clean.split())}"[tiab]'
+class PubMedClient(IndexClient):
+    """NCBI E-utilities (ESearch, ESummary)."""
+
+    service = "PubMed E-utilities"
+    base_setting = settings.PUBMED_BASE
+    cache_name = "pubmed"
+    endpoint_pattern = re.compile(r"^(esearch|esummary)\.fcgi$")
+    endpoint_form = "esearch.fcgi or esummary.fcgi"
+    base_ends = "/entrez/eutils"
 
 
-def pair_term(a_names: Sequence[str], b_names: Sequence[str]) -> str:
-    """The ESearch term for a pair: each medicine by any of its names in title or abstract, both
-    required, and a safety word (PubMed's own search syntax, ``[tiab]`` = title/abstract)."""
+def both_names(a_names: Sequence[str], b_names: Sequence[str], quote: Callable[[str], str],
+               safety: str) -> str:
+    """A query for a pair: each medicine by any of its names (``quote``d), both required, and
+    the ``safety`` clause."""
     sides = []
     for names in (a_names, b_names):
         kept = list(dict.fromkeys(n.strip().lower() for n in names if n and n.strip()))
         if not kept:
             raise ConfigError("a literature search needs at least one name for each medicine")
-        sides.append("(" + " OR ".join(_quoted(n) for n in kept) + ")")
-    safety = "(" + " OR ".join(f"{w}[tiab]" for w in SAFETY_WORDS) + ")"
+        sides.append("(" + " OR ".join(quote(n) for n in kept) + ")")
     return " AND ".join((*sides, safety))
+
+
+def pair_term(a_names: Sequence[str], b_names: Sequence[str]) -> str:
+    """The ESearch term for a pair: each medicine by any of its names in title or abstract, both
+    required, and a safety word (PubMed's own search syntax, ``[tiab]`` = title/abstract)."""
+    def tiab(name: str) -> str:
+        return '"' + " ".join(re.sub(r'["\[\]()]', " ", name).split()) + '"[tiab]'
+
+    return both_names(a_names, b_names, tiab, "(" + " OR ".join(f"{w}[tiab]" for w in SAFETY_WORDS) + ")")
 
 
 def search_pmids(client: PubMedClient, term: str, retmax: int = 20) -> tuple[list[str], int, str]:
