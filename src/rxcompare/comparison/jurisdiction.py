@@ -5,8 +5,8 @@ A US comparison leads with the US labels. Each EU statement joins the finding of
 own line, opened by its jurisdiction ("EU: ..."), with its own citation. When the statement is a
 rule (weeks before a vaccine, months of contraception, a dose: :data:`RULES`) whose figure differs
 from a US fact's of the same topic, unit and measure, its line says so and the difference becomes
-a finding of its own ("OCREVUS, contraception after the last dose: EU text 12 months, US text 6
-months"), so that the summary lists it; the US figure stays the one the dimension compares. A
+a finding of its own (for the fictional test pair: "Betanib, contraception after the last dose: EU
+text 6 months, US text 12 months"), so that the summary lists it; the US figure stays the one the dimension compares. A
 percentage is never set against another text's percentage. An EU statement whose topic no
 finding covers becomes a finding of its own in the dimension of its topic.
 """
