@@ -122,3 +122,18 @@ def test_property_interval_contains_estimate(arms):
     assert -1.0 - 1e-12 <= lo <= rd <= hi <= 1.0 + 1e-12
     wl, wh = wilson_interval(arms[0], arms[1])
     assert 0.0 <= wl <= arms[0] / arms[1] <= wh <= 1.0
+
+
+@pytest.mark.parametrize("x1, n1, x2, n2", [(56, 70, 48, 80), (0, 10, 3, 20), (10, 10, 0, 5), (63, 314, 45, 301)])
+def test_plain_int_counts_take_the_scalar_path_and_agree_with_arrays(x1, n1, x2, n2):
+    scalar = risk_difference_newcombe(x1, n1, x2, n2)
+    arrays = risk_difference_newcombe(*(np.array([v]) for v in (x1, n1, x2, n2)))
+    assert all(isinstance(v, float) for v in scalar)
+    assert scalar == pytest.approx([float(a[0]) for a in arrays], abs=1e-12)
+
+
+def test_the_scalar_path_refuses_impossible_counts():
+    with pytest.raises(StatisticsError, match="events of"):
+        risk_difference_newcombe(5, 4, 1, 10)
+    with pytest.raises(StatisticsError, match="confidence level"):
+        risk_difference_newcombe(1, 4, 1, 10, level=1.5)

@@ -13,6 +13,7 @@ References
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from rxcompare.errors import StatisticsError
@@ -20,10 +21,39 @@ from rxcompare.errors import StatisticsError
 if TYPE_CHECKING:
     import numpy as np
 
-# numpy (and scipy, for z) are imported where used: a comparison without trial tables never
-# needs them, and the command line starts faster without them.
+# numpy (and scipy, for z) are imported where used, for arrays: whole-number scalars (one trial
+# arm and its comparator, as a comparison asks) take plain arithmetic, so that the command line
+# starts without them.
 
 __all__ = ["risk_difference_newcombe", "wilson_interval"]
+
+
+def _whole(*values: Any) -> bool:
+    """Whether every value is a plain int: the scalar path, without numpy or scipy."""
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def _z_scalar(level: float) -> float:
+    """The two-sided normal quantile (:func:`rxcompare.stats.contingency.z_value`) without scipy."""
+    from statistics import NormalDist
+
+    if not 0.0 < level < 1.0:
+        raise StatisticsError(f"confidence level {level!r} is outside (0, 1); give a level such as 0.95")
+    return NormalDist().inv_cdf(0.5 + level / 2.0)
+
+
+def _wilson_scalar(x: int, n: int, z: float, what: str) -> tuple[float, float]:
+    if n < 1 or not 0 <= x <= n:
+        raise StatisticsError(
+            f"{what}: {x:g} events of {n:g} patients cannot be used; "
+            "counts must be whole numbers with 0 <= events <= patients and at least 1 patient"
+        )
+    z2 = z * z
+    centre = (x + z2 / 2.0) / (n + z2)
+    half = z * math.sqrt(x * (n - x) / n + z2 / 4.0) / (n + z2)
+    lower = 0.0 if x == 0 else min(max(centre - half, 0.0), 1.0)
+    upper = 1.0 if x == n else min(max(centre + half, 0.0), 1.0)
+    return lower, upper
 
 
 def _counts(x: Any, n: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -70,6 +100,8 @@ def wilson_interval(x: Any, n: Any, level: float = 0.95) -> tuple[Any, Any]:
     as floats for scalar input, else arrays. Raises :class:`StatisticsError` for counts that are
     not whole numbers with 0 <= x <= n and n >= 1.
     """
+    if _whole(x, n):  # one arm: plain arithmetic (a comparison on the pack loads no numpy)
+        return _wilson_scalar(x, n, _z_scalar(level), "Wilson interval")
     import numpy as np
 
     from rxcompare.stats.contingency import z_value
@@ -104,6 +136,14 @@ def risk_difference_newcombe(
     trial. Vectorised over all arguments; returns ``(rd, lower, upper)`` as floats for scalar
     input, else arrays. Raises :class:`StatisticsError` for impossible counts.
     """
+    if _whole(x1, n1, x2, n2):  # one pair of arms: plain arithmetic, the same formulas
+        z = _z_scalar(level)
+        l1, u1 = _wilson_scalar(x1, n1, z, "risk difference, group 1")
+        l2, u2 = _wilson_scalar(x2, n2, z, "risk difference, group 2")
+        p1, p2 = x1 / n1, x2 / n2
+        rd = p1 - p2
+        return (rd, rd - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+                rd + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
     import numpy as np
 
     xa1, na1 = _counts(x1, n1, "risk difference, group 1")
