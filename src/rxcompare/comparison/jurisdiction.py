@@ -112,11 +112,8 @@ def add_other_jurisdiction(dimensions: list[Dimension], a: Evidence, b: Evidence
             if d.key == key:
                 out[i] = replace(d, findings=(*d.findings, new))
                 break
-        else:
-            for i, d in enumerate(out):
-                if d.key == "other_warnings":
-                    out[i] = replace(d, findings=(*d.findings, replace(new, dimension=d.key)))
-                    break
+        else:  # the dimension held nothing for either drug's US texts: it opens for this one
+            out.append(Dimension(key, ph.title(key), (new,)))
     return out
 
 
