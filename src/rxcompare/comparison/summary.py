@@ -180,7 +180,9 @@ def _capped(lines: list[SummaryLine], most: int, template: str) -> list[SummaryL
     """The first ``most`` lines, and one line counting the rest (left to the full evidence)."""
     if len(lines) <= most:
         return lines
-    return lines[:most] + [SummaryLine(template.format(n=len(lines) - most), topic=MORE)]
+    rest = lines[most:]  # the counting line cites what it counts, so its refs resolve
+    return lines[:most] + [SummaryLine(template.format(n=len(rest)),
+                                       cites(*(x.citations for x in rest)), topic=MORE)]
 
 
 def _measure(f) -> str:
