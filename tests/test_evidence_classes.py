@@ -166,9 +166,12 @@ def test_the_marks_appear_in_every_format(eu_pack):
     for text in (term, render_markdown(c), render_html(c), *full):
         assert "[EU label] Fixture EU package leaflet" in text
         assert "[publication] Fixture paper" in text
-        # the difference is a line of the summary; the EU text stands in the cell of the full answer
-        assert "Betanib, contraception after the last dose: EU text 6 months, US text 12 months." in text
+    # the difference is a finding of its own (in the summary when among the weightiest); the EU
+    # text stands in the cell of the full answer
+    assert "Betanib, contraception after the last dose: EU text 6 months, US text 12 months." in {
+        f.statement for f in c.findings}
     for text in (render_html(c), *full):
+        assert "Betanib, contraception after the last dose: EU text 6 months, US text 12 months." in text
         assert "EU (differs from the US text: 6 months here, 12 months in the US text)" in text
     doc = json.loads(render_json(c))
     classes = {x["source_class"] for x in doc["citations"]}
