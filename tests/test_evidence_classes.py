@@ -24,7 +24,7 @@ from rxcompare.render.html import render_html
 from rxcompare.render.json import render_json
 from rxcompare.render.markdown import render_markdown
 from rxcompare.render.terminal import render_terminal
-from rxcompare.resolver import resolve
+from rxcompare.comparison.resolve import resolve
 from rxcompare.sources.pack import build_pack, load_pack, read_curated, write_pack
 
 EU_DOC = {
