@@ -156,7 +156,8 @@ def _differs(findings: list[Finding], aligned) -> list[SummaryLine]:
         if f.dimension == "mechanism" or f.topic.startswith(("warning.", "subject.", "title.")):
             continue  # warnings come from the alignment below, once each
         if f.grade is Grade.TRIAL and f.topic != "trial.no_head_to_head":
-            out.append((_weight(_line(f), f.grade), _line(f)))
+            if _head_to_head_trial(f):  # a figure of one drug against the other: a difference
+                out.append((_weight(_line(f), f.grade), _line(f)))
         elif f.grade is Grade.POSTMARKETING and f.favours in (Favours.A, Favours.B):
             out.append((4, _line(f)))
         elif f.kind == "differs":
@@ -174,6 +175,19 @@ def _differs(findings: list[Finding], aligned) -> list[SummaryLine]:
             seen.add(line.text)
             ranked.append(line)
     return ranked
+
+
+def _head_to_head_trial(f: Finding) -> bool:
+    return f.statement.startswith(ph.TRIAL_H2H.split("{", 1)[0])
+
+
+def _trial_figures(findings: list[Finding]) -> list[SummaryLine]:
+    """Trial rows of one drug against its own trial's comparator (not against the other drug):
+    figures, not differences between the two."""
+    return [
+        _line(f) for f in findings
+        if f.grade is Grade.TRIAL and f.topic != "trial.no_head_to_head" and not _head_to_head_trial(f)
+    ]
 
 
 def _capped(lines: list[SummaryLine], most: int, template: str) -> list[SummaryLine]:
@@ -339,7 +353,7 @@ def build_summary(
     ranked = _differs(findings, aligned)
     differs = _capped(ranked, MAX_DIFFERS, ph.MORE_DIFFERENCES)
     shared = _shared(a, b, aligned)
-    figures = _capped(_figures(a, b), MAX_FIGURES, ph.MORE_FIGURES)
+    figures = _capped(_figures(a, b) + _trial_figures(findings), MAX_FIGURES, ph.MORE_FIGURES)
     cannot = _cannot_tell(a, b, findings, aligned)
     if any(line.topic.startswith("h2h.") for line in figures):
         cannot = [line for line in cannot if line.topic != "trial.no_head_to_head"]

@@ -56,7 +56,7 @@ def _compact(c: Comparison) -> Group:
             notes.number(cit)
     parts = [_summary_panel(c, notes)]
     table = Table(title=COMPACT_TITLE, title_justify="left", title_style="bold", expand=True)
-    table.add_column("", width=ROW_LABEL_WIDTH, overflow="fold")
+    table.add_column("", width=ROW_LABEL_WIDTH + 2, overflow="fold")
     table.add_column(c.a.name, ratio=1, overflow="fold")
     table.add_column(c.b.name, ratio=1, overflow="fold")
     # a patient's answer is the summary alone; the side-by-side cells are the labels' own words
