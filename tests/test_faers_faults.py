@@ -557,3 +557,37 @@ def test_status_of_an_empty_warehouse_says_what_to_do(tmp_path, capsys):
     out = " ".join(out.split())
     assert code == 0 and "no quarter ingested yet" in out and "rxcompare faers ingest" in out
     assert "┏" not in out  # not an empty table
+
+
+# --- 7. a commit journal from elsewhere is confined to the warehouse (issue 30) ----------------------------
+
+
+@pytest.mark.parametrize("journal", [
+    {"steps": [], "cleanup": ["../../victim"]},
+    {"steps": [["file", "quarters/x", "../../victim/moved-in"]], "cleanup": []},
+    {"steps": [["quarter", "quarters/.tmp-a", "quarters/2023q1", "../outside"]], "cleanup": []},
+    {"steps": [], "cleanup": ["ABSOLUTE"]},
+    {"steps": [], "cleanup": ["escape/victim-file"]},  # a symlink inside leading out
+    {"steps": [], "cleanup": ["."]},
+    {"steps": [["move", "a", "b"]], "cleanup": []},
+    {"steps": "x", "cleanup": []},
+    {"steps": [], "cleanup": [7]},
+], ids=["cleanup-up", "step-dst-up", "backup-up", "absolute", "symlink", "root-itself", "unknown-step",
+        "steps-not-list", "path-not-text"])
+def test_a_journal_naming_paths_outside_is_refused_and_named(tmp_path, capsys, journal):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "victim-file").write_text("keep me")
+    root = tmp_path / "a" / "wh"
+    (root / "quarters").mkdir(parents=True)
+    (root / "quarters" / "x").write_text("a file a hostile journal would move out")
+    (root / "escape").symlink_to(victim)
+    if journal["cleanup"] == ["ABSOLUTE"]:
+        journal = {"steps": [], "cleanup": [str(victim)]}
+    name = ".commit-deadbeef.json"
+    (root / name).write_text(json.dumps(journal))
+    before = _files(tmp_path)
+    code, _, err = _cli(capsys, "faers", "status", "--warehouse", str(root))
+    assert code != 0 and name in err.replace(" ", "") and "refused" in err and "Traceback" not in err, err
+    assert _files(tmp_path) == before  # nothing renamed or removed, outside or in
+    assert (victim / "victim-file").read_text() == "keep me" and (root / name).exists()

@@ -44,6 +44,8 @@ RETIRED = "retired.parquet"
 QUARTER_DIR = re.compile(r"^\d{4}q[1-4]$")
 _JOURNAL = re.compile(r"^\.commit-[0-9a-f]+\.json$")
 _LEFTOVER = re.compile(r"^\.(tmp|old|commit)-")
+_JOURNAL_MAX = 1 << 20
+"""Bytes: a commit's journal lists a few dozen renames; anything larger is not one."""
 
 
 # --- errors of the file system, said plainly --------------------------------------------------------
@@ -121,12 +123,15 @@ def recover(root: Path) -> list[str]:
     done: list[str] = []
     for journal in sorted(p for p in root.iterdir() if _JOURNAL.match(p.name)):
         try:
+            if journal.stat().st_size > _JOURNAL_MAX:
+                raise ValueError("too large")
             doc = json.loads(journal.read_text(encoding="utf-8"))
             steps, cleanup = doc["steps"], doc["cleanup"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             # a journal is renamed into place only once complete; an unreadable one is damage
             raise FaersError(f"{journal}: an unreadable commit journal; look at the warehouse by hand "
                              "(quarters/.tmp-* hold the staged copy) and remove the journal") from None
+        _confine_journal(root, journal, steps, cleanup)
         _replay(root, steps)
         journal.unlink()
         _remove(root, cleanup)
@@ -158,6 +163,38 @@ def recover(root: Path) -> list[str]:
             _rmtree(p)
             done.append(f"removed {p.name}")
     return done
+
+
+class JournalRefusedError(FaersError):
+    """A commit journal recovery will not act on (paths outside the warehouse, an unknown shape)."""
+
+
+def _confine_journal(root: Path, journal: Path, steps: object, cleanup: object) -> None:
+    """Refuse a journal unless each step has its shape and every path it names stays in the warehouse.
+
+    A warehouse copied from elsewhere may carry any journal: recovery must never rename or delete
+    outside its own folder (``../victim``, an absolute path, a symlink leading out)."""
+    top = root.resolve()
+
+    def refuse(why: str) -> FaersError:
+        return JournalRefusedError(f"{journal}: a commit journal that {why}; recovery refused it and changed nothing. "
+                          "Look at the warehouse by hand (quarters/.tmp-* hold a staged copy), "
+                          "then remove the journal")
+
+    if not isinstance(steps, list) or not isinstance(cleanup, list):
+        raise refuse("is not a list of steps and a list of paths to clean up")
+    paths: list[object] = list(cleanup)
+    for step in steps:
+        arity = {"quarter": 4, "file": 3}.get(step[0] if isinstance(step, list) and step else None)
+        if arity is None or len(step) != arity:
+            raise refuse(f"holds a step of unknown shape ({str(step)[:80]!r})")
+        paths.extend(step[1:])
+    for rel in paths:
+        if not isinstance(rel, str) or not rel or "\x00" in rel or Path(rel).is_absolute():
+            raise refuse(f"names {str(rel)[:80]!r}, not a path relative to the warehouse")
+        where = (root / rel).resolve()
+        if where == top or top not in where.parents:
+            raise refuse(f"names {rel[:80]!r}, outside the warehouse {root}")
 
 
 def _rmtree(p: Path) -> None:

@@ -134,6 +134,8 @@ class Warehouse:
             try:
                 with store.writer_lock(self.path, wait=False) as done:
                     recovered = done or []
+            except store.JournalRefusedError:
+                raise  # a journal naming paths outside: never read past it as if nothing were pending
             except FaersError:
                 pass  # an unwritable warehouse is still read as it is
         quarters = tuple(_quarter_status(q, m, p) for q, (m, p) in store.held_quarters(self.path).items())
