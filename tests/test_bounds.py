@@ -1,0 +1,121 @@
+"""Every input bounded (issue 30): HTTP answers that never end, trickle, loop or cannot be decoded,
+JSON nested past the stack or with numbers past Python's digit limit. Each is a real HTTP server on
+loopback; each refusal is the project's own error, bounded in time and bytes."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from rxcompare.errors import OnlineError
+from rxcompare.sources.online import OpenFdaClient
+
+QUERY = ("drug/event.json", {"limit": 1})
+
+
+@contextlib.contextmanager
+def hostile_server(kind: str) -> Iterator[tuple[str, dict[str, int]]]:
+    """A loopback server answering every GET in one hostile way; yields its base URL and a tally of
+    bytes it sent. It stops by itself: each answer ends when the client hangs up or after 30 s."""
+    sent = {"bytes": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _send(self, data: bytes) -> None:
+            self.wfile.write(data)
+            self.wfile.flush()
+            sent["bytes"] += len(data)
+
+        def do_GET(self):
+            stop = time.monotonic() + 30
+            try:
+                if kind == "redirect-loop":
+                    self.send_response(302)
+                    self.send_header("Location", self.path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                if kind == "bad-gzip":
+                    body = b"\x1f\x8b\x08\x00" + b"not gzip at all" * 10
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self._send(body)
+                    return
+                if kind in ("deep", "bignum"):
+                    body = b"[" * 200_000 if kind == "deep" else b'{"total": ' + b"9" * 5000 + b"}"
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self._send(body)
+                    return
+                if kind == "gzip-bomb":
+                    body = gzip.compress(b" " * (8 << 20))
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self._send(body)
+                    return
+                self.send_header("Content-Length", str(1 << 40))  # a body that claims a terabyte
+                self.end_headers()
+                self._send(b"{")
+                while time.monotonic() < stop:
+                    if kind == "endless":
+                        self._send(b" " * 65536)
+                    else:  # trickle: one byte every 50 ms, each well inside any read timeout
+                        self._send(b" ")
+                        time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client hung up: what a bounded client does
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", sent
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("endless", "more than 1,048,576 bytes"),
+    ("gzip-bomb", "more than 1,048,576 bytes"),
+    ("trickle", "took more than 1 s"),
+    ("redirect-loop", "redirected"),
+    ("bad-gzip", "cannot be decoded"),
+    ("deep", "not a JSON object"),
+    ("bignum", "not a JSON object"),
+])
+def test_hostile_answers_are_online_errors_bounded_in_time_and_bytes(tmp_path, kind, words):
+    with hostile_server(kind) as (base, sent), OpenFdaClient(
+        base=base, cache_dir=tmp_path, max_retries=0, max_body=1 << 20, deadline=1.0, timeout=5.0
+    ) as client:
+        began = time.monotonic()
+        with pytest.raises(OnlineError, match=words) as exc:
+            client.get(*QUERY)
+        took = time.monotonic() - began
+    assert base in str(exc.value) and ("try again" in str(exc.value) or "check" in str(exc.value))
+    assert took < 10, f"{kind}: the client took {took:.1f} s to give up"  # a bound, not a speed target
+    assert sent["bytes"] < 64 << 20, f"{kind}: the server got to send {sent['bytes']:,} bytes"
+    assert not list(tmp_path.iterdir()), "a refused answer was cached"
+
+
+def test_is_reachable_reads_no_endless_body(tmp_path):
+    with hostile_server("endless") as (base, sent), OpenFdaClient(base=base, cache_dir=tmp_path) as client:
+        assert client.is_reachable()
+    assert sent["bytes"] < 64 << 20
