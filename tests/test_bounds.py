@@ -10,11 +10,15 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
-from rxcompare.errors import OnlineError
+from rxcompare.cli import main
+from rxcompare.errors import OnlineError, PackError
+from rxcompare.sources.atomic import TooLargeError, read_bounded
 from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.pack import load_pack
 
 QUERY = ("drug/event.json", {"limit": 1})
 
@@ -119,3 +123,59 @@ def test_is_reachable_reads_no_endless_body(tmp_path):
     with hostile_server("endless") as (base, sent), OpenFdaClient(base=base, cache_dir=tmp_path) as client:
         assert client.is_reachable()
     assert sent["bytes"] < 64 << 20
+
+
+# --- files read whole: size caps and malformed documents -------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    got = capsys.readouterr()
+    return exc.value.code or 0, " ".join(got.out.split()), " ".join(got.err.split())
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero (an endless file)")
+@pytest.mark.parametrize("args, words", [
+    (("compare", "kesimpta", "ocrevus", "--pack", "/dev/zero"), "more than 67,108,864 bytes"),
+    (("faers", "dedup", "--warehouse", "WH", "--synonyms", "/dev/zero"), "synonym file /dev/zero"),
+], ids=["pack", "synonyms"])
+def test_an_endless_file_is_refused_after_the_cap(tmp_path, capsys, args, words):
+    args = tuple(str(tmp_path / "wh") if a == "WH" else a for a in args)
+    code, _, err = _cli(capsys, *args)
+    assert code != 0 and words in err and "Traceback" not in err, err
+
+
+def test_reading_stops_at_the_cap(tmp_path):
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * 1001)
+    with pytest.raises(TooLargeError, match="more than 1,000 bytes"):
+        read_bounded(big, 1000)
+    big.write_bytes(b" " * 1000)
+    assert len(read_bounded(big, 1000)) == 1000
+
+
+PACK_HEAD = '"schema": "rxcompare/pack", "version": 1, "built": "x"'
+
+
+@pytest.mark.parametrize("text", [
+    "[]", "{}", '"x"', "1", "null", "[" * 100_000, '{"a": ' + "9" * 5000 + "}",
+    "{" + PACK_HEAD + "}",
+    "{" + PACK_HEAD + ', "products": "x", "facts": [], "incidences": []}',
+    "{" + PACK_HEAD + ', "products": [1], "facts": [], "incidences": []}',
+    "{" + PACK_HEAD + ', "products": [], "facts": [[]], "incidences": []}',
+    "{" + PACK_HEAD + ', "products": [], "facts": [], "incidences": 5}',
+    "{" + PACK_HEAD + ', "products": [], "facts": [], "incidences": [], "event_groups": []}',
+    "{" + PACK_HEAD + ', "products": [], "facts": [], "incidences": [], "labels": {"p": 3}}',
+    "\xff\xfe",
+], ids=["list", "empty", "text", "number", "null", "deep", "bignum", "no-tables", "products-text",
+        "product-number", "fact-list", "incidences-number", "groups-list", "label-number", "not-utf8"])
+def test_malformed_user_packs_are_pack_errors(tmp_path, capsys, text):
+    pack = tmp_path / "pack.json"
+    pack.write_bytes(text.encode("latin-1") if text == "\xff\xfe" else text.encode("utf-8"))
+    with pytest.raises(PackError, match=str(pack).replace("\\", "\\\\")):
+        load_pack(pack)
+    code, _, err = _cli(capsys, "compare", "kesimpta", "ocrevus", "--pack", str(pack))
+    assert code != 0 and "pack" in err and "Traceback" not in err, err

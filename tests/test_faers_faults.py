@@ -465,6 +465,55 @@ def test_damaged_case_tables_are_refused_and_rebuilt_by_dedup(built, syn, damage
     assert _fingerprint(wh) == fp
 
 
+def _edit_json(path: Path, **changes) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**doc, **changes}), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("edit", "words"), [
+    ({"updates": "x"}, "updates ('x') are not a list of update folders"),
+    ({"updates": [{"folder": "../../elsewhere"}]}, "are not a list of update folders"),
+    ({"after": "88"}, "dedup.json's after is '88', not a count"),
+    ({"orphans": []}, "orphans ('[]') are not table names with counts"),
+    ({"quarters": ["2023q1"]}, "quarters ("),
+    ({"parquet": {"cases.parquet": {"rows": "many"}}}, "parquet record"),
+], ids=["updates-text", "updates-outside", "after-text", "orphans-list", "quarters-list", "parquet-rows-text"])
+def test_malformed_dedup_json_is_reported_and_repaired_by_dedup(built, syn, capsys, edit, words):
+    wh, fp = built
+    _edit_json(wh.path / "dedup.json", **edit)
+    st = wh.status()
+    assert st.needs_dedup and any(words in d for d in st.damaged), st.damaged
+    with pytest.raises(FaersError, match="dedup.json"):
+        connect_engine(wh.path)
+    code, out, err = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
+    assert code == 0 and "the case tables are damaged" in out and "Traceback" not in err
+    code, _, err = _cli(capsys, "signals", "--all-pairs", "--warehouse", str(wh.path))
+    assert code == 2 and "dedup.json" in err and "Traceback" not in err
+    code, _, err = _cli(capsys, "faers", "dedup", "--warehouse", str(wh.path))
+    assert code == 0, err
+    assert _fingerprint(wh) == fp
+
+
+@pytest.mark.parametrize(("edit", "words"), [
+    ({"rows": {"demo": "120"}}, "rows ("),
+    ({"rows": {"demo": -3}}, "rows ("),
+    ({"rejects": "none"}, "manifest.json's rejects is 'none', not a count"),
+    ({"sha256": 5}, "manifest.json's sha256 is 5, not a text"),
+], ids=["rows-text", "rows-negative", "rejects-text", "sha-number"])
+def test_malformed_manifest_is_reported_and_repaired_by_reingest(built, synth, syn, capsys, edit, words):
+    wh, fp = built
+    q = synth[1].quarters[0]
+    _edit_json(wh.path / "quarters" / q / "manifest.json", **edit)
+    st = wh.status()
+    assert any(words in d for d in st.quarters[0].damaged), st.quarters[0].damaged
+    code, out, err = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
+    assert code == 0 and f"{q} is damaged" in out and "Traceback" not in err
+    code, _, err = _cli(capsys, "signals", "--all-pairs", "--warehouse", str(wh.path))
+    assert code == 2 and "Traceback" not in err
+    assert not wh.ingest(_zip(synth, 0), synonyms=syn).skipped
+    assert _fingerprint(wh) == fp
+
+
 # --- 7. tables that cannot be read; oversized members -----------------------------------------------------
 
 

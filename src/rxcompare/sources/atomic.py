@@ -5,6 +5,11 @@ what reached the disk, then renames it over the target: a reader sees the old fi
 never half of one, and a failure leaves the target as it was and no temporary file behind. The HTTP
 caches (:mod:`rxcompare.sources.online`, DailyMed), the trials store and the knowledge pack use it;
 each decides what a failure means (a cache ignores it; a store or a pack reports it).
+
+Reading a document whole is bounded the same way for every source: :func:`read_bounded` reads at most
+a cap (``/dev/zero`` or a runaway file is refused after ``limit`` bytes, never held), and
+:func:`loads_json` turns every way a text can fail to be JSON (nesting past Python's stack, a number
+past its 4,300-digit limit) into a ``ValueError`` the caller words.
 """
 
 from __future__ import annotations
@@ -16,7 +21,35 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FolderError", "write_json_atomic"]
+__all__ = ["FolderError", "TooLargeError", "loads_json", "read_bounded", "write_json_atomic"]
+
+MAX_DOCUMENT = 64 << 20
+"""Bytes of one JSON or CSV document read whole (a pack, a synonym list, a cached record) at most."""
+MAX_METADATA = 16 << 20
+"""Bytes of one warehouse metadata file (a manifest, dedup.json, a journal) at most."""
+
+
+class TooLargeError(ValueError):
+    """A file larger than its reader's cap; only ``limit + 1`` bytes of it were read."""
+
+
+def read_bounded(path: str | os.PathLike[str], limit: int = MAX_DOCUMENT) -> bytes:
+    """The bytes of ``path``, read no further than ``limit`` (:class:`TooLargeError` past it)."""
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLargeError(f"{path} holds more than {limit:,} bytes, more than any such file should")
+    return data
+
+
+def loads_json(data: bytes | str) -> Any:
+    """``json.loads`` whose every failure is a ``ValueError`` (``UnicodeDecodeError`` included)."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8-sig")
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested deeper than can be read") from None
 
 
 class FolderError(OSError):

@@ -34,7 +34,6 @@ from __future__ import annotations
 import email.utils
 import functools
 import hashlib
-import json
 import os
 import re
 import time
@@ -46,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
-from rxcompare.sources.atomic import write_json_atomic
+from rxcompare.sources.atomic import loads_json, read_bounded, write_json_atomic
 
 if TYPE_CHECKING:  # httpx is imported where a request is made: commands that ask nothing start faster
     import httpx
@@ -401,7 +400,7 @@ class OpenFdaClient:
     def _read_cache(self, url: str) -> Fetched | None:
         path = self._cache_file(url)
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            entry = loads_json(read_bounded(path))
             fetched_at = datetime.fromisoformat(entry["fetched_at"])
             data = entry["data"]
             if entry["url"] != url or not isinstance(data, dict):

@@ -36,6 +36,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from rxcompare.errors import FaersError
+from rxcompare.sources.atomic import MAX_METADATA, loads_json, read_bounded
 
 DERIVED = ("cases", "case_drugs", "case_reactions", "case_indications", "case_therapies")
 UPDATES = "updates"
@@ -44,8 +45,6 @@ RETIRED = "retired.parquet"
 QUARTER_DIR = re.compile(r"^\d{4}q[1-4]$")
 _JOURNAL = re.compile(r"^\.commit-[0-9a-f]+\.json$")
 _LEFTOVER = re.compile(r"^\.(tmp|old|commit)-")
-_JOURNAL_MAX = 1 << 20
-"""Bytes: a commit's journal lists a few dozen renames; anything larger is not one."""
 
 
 # --- errors of the file system, said plainly --------------------------------------------------------
@@ -123,11 +122,9 @@ def recover(root: Path) -> list[str]:
     done: list[str] = []
     for journal in sorted(p for p in root.iterdir() if _JOURNAL.match(p.name)):
         try:
-            if journal.stat().st_size > _JOURNAL_MAX:
-                raise ValueError("too large")
-            doc = json.loads(journal.read_text(encoding="utf-8"))
+            doc = loads_json(read_bounded(journal, MAX_METADATA))
             steps, cleanup = doc["steps"], doc["cleanup"]
-        except (ValueError, KeyError, TypeError, RecursionError):
+        except (ValueError, KeyError, TypeError):
             # a journal is renamed into place only once complete; an unreadable one is damage
             raise FaersError(f"{journal}: an unreadable commit journal; look at the warehouse by hand "
                              "(quarters/.tmp-* hold the staged copy) and remove the journal") from None
@@ -139,7 +136,7 @@ def recover(root: Path) -> list[str]:
     updates = root / UPDATES
     if updates.is_dir():  # layers no dedup.json lists: an update not committed, or folded by a rebuild
         doc, _ = _read_json(root / "dedup.json")
-        if doc is not None:
+        if doc is not None and _updates_problem(doc.get("updates", [])) is None:  # else: keep all, repair by dedup
             listed = set(derived_layers(doc))
             for p in sorted(updates.iterdir()):
                 if f"{UPDATES}/{p.name}" not in listed:
@@ -297,7 +294,63 @@ def derived_layers(doc: dict | None) -> list[str]:
     ``""`` (the last full build, in the warehouse's own folder), then each update since
     (``updates/<quarter>-<token>``). A row of a layer is current unless a later layer's
     ``retired.parquet`` lists its case id."""
-    return [""] + [u["folder"] for u in (doc or {}).get("updates", [])]
+    updates = (doc or {}).get("updates", [])
+    if _updates_problem(updates):
+        raise FaersError(f"dedup.json: {_updates_problem(updates)}; run `rxcompare faers dedup` to rebuild the case tables")
+    return [""] + [u["folder"] for u in updates]
+
+
+_LAYER = re.compile(rf"^{UPDATES}/\d{{4}}q[1-4]-[0-9a-f]+$")
+
+
+def _is_count(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _updates_problem(updates: object) -> str | None:
+    if not isinstance(updates, list) or not all(
+            isinstance(u, dict) and isinstance(u.get("folder"), str) and _LAYER.match(u["folder"]) for u in updates):
+        return f"its updates ({str(updates)[:60]!r}) are not a list of update folders ({UPDATES}/<quarter>-<token>)"
+    return None
+
+
+def _files_problem(files: object) -> str | None:
+    if not isinstance(files, dict) or not all(
+            isinstance(k, str) and not k.startswith("/") and ".." not in k.split("/") and isinstance(v, dict) and all(_is_count(n) for n in v.values())
+            for k, v in files.items()):
+        return f"its parquet record ({str(files)[:60]!r}) is not file names with their counts"
+    return None
+
+
+def _manifest_problem(doc: dict) -> str | None:
+    """What is wrong with the types of a manifest read as JSON (None when nothing)."""
+    if not isinstance(doc.get("rows"), dict) or not all(
+            isinstance(k, str) and _is_count(v) for k, v in doc["rows"].items()):
+        return f"manifest.json's rows ({str(doc.get('rows'))[:60]!r}) are not table names with row counts"
+    for key in ("quarter", "source", "sha256", "layout", "ingested_at"):
+        if not isinstance(doc[key], str):
+            return f"manifest.json's {key} is {doc[key]!r}, not a text"
+    for key in ("rejects", "flagged", "deleted"):
+        if key in doc and not _is_count(doc[key]):
+            return f"manifest.json's {key} is {doc[key]!r}, not a count"
+    if not isinstance(doc.get("missing_tables", []), list):
+        return "manifest.json's missing_tables is not a list"
+    return _files_problem(doc["parquet"]) if "parquet" in doc else None
+
+
+def _dedup_problem(doc: dict) -> str | None:
+    """What is wrong with the types of dedup.json read as JSON (None when nothing)."""
+    for key in ("rows_before", "removed_older_versions", "removed_deleted", "after"):
+        if not _is_count(doc[key]):
+            return f"dedup.json's {key} is {doc[key]!r}, not a count"
+    if not isinstance(doc["orphans"], dict) or not all(_is_count(v) for v in doc["orphans"].values()):
+        return f"dedup.json's orphans ({str(doc['orphans'])[:60]!r}) are not table names with counts"
+    if not isinstance(doc["quarters"], dict) or not all(isinstance(v, str) for v in doc["quarters"].values()):
+        return f"dedup.json's quarters ({str(doc['quarters'])[:60]!r}) are not quarters with their sha256"
+    problem = _updates_problem(doc.get("updates", []))
+    if problem is None and "parquet" in doc:
+        problem = _files_problem(doc["parquet"])
+    return f"dedup.json: {problem}" if problem else None
 
 
 def local_layers(root: Path) -> list[str]:
@@ -371,7 +424,7 @@ def remote_problems(url: str) -> tuple[list[str], str | None, dict | None]:
                 "file's rows and size)"], None, None
     try:
         with filesystem.open_input_stream(f"{base}/dedup.json") as fh:
-            doc = json.loads(fh.read().decode("utf-8"))
+            doc = loads_json(fh.read(MAX_METADATA))
         files = doc["parquet"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return [f"dedup.json cannot be read ({type(exc).__name__})"], None, None
@@ -385,7 +438,7 @@ def remote_problems(url: str) -> tuple[list[str], str | None, dict | None]:
 
 def _read_json(path: Path) -> tuple[dict | None, str | None]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = loads_json(read_bounded(path, MAX_METADATA))
     except FileNotFoundError:
         return None, f"{path.name} is missing"
     except (ValueError, UnicodeDecodeError) as exc:
@@ -408,6 +461,8 @@ def read_manifest(qdir: Path) -> tuple[dict | None, list[str]]:
     lacking = [k for k in _MANIFEST_KEYS if k not in doc]
     if lacking or not isinstance(doc.get("rows"), dict):
         return None, [f"manifest.json lacks {', '.join(lacking) or 'rows'}"]
+    if problem := _manifest_problem(doc):
+        return None, [problem]
     if doc["quarter"] != qdir.name:
         return None, [f"manifest.json is of quarter {doc['quarter']!r}, not {qdir.name}"]
     files = doc.get("parquet") or {f"{t}.parquet": {"rows": n} for t, n in doc["rows"].items()}
@@ -427,6 +482,8 @@ def read_dedup(root: Path) -> tuple[dict | None, list[str]]:
                            "quarters") if k not in doc]
     if lacking:
         return None, [f"dedup.json lacks {', '.join(lacking)}"]
+    if problem := _dedup_problem(doc):
+        return None, [problem]
     files = doc.get("parquet") or {f"{n}.parquet": {} for n in DERIVED}
     if "cases.parquet" in files and "rows" not in files["cases.parquet"]:
         files["cases.parquet"] = {**files["cases.parquet"], "rows": doc["after"]}
