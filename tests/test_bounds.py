@@ -179,3 +179,36 @@ def test_malformed_user_packs_are_pack_errors(tmp_path, capsys, text):
         load_pack(pack)
     code, _, err = _cli(capsys, "compare", "kesimpta", "ocrevus", "--pack", str(pack))
     assert code != 0 and "pack" in err and "Traceback" not in err, err
+
+
+# --- flattened headings: linear in the text ---------------------------------------------------------------
+
+
+def _flat_label(n: int) -> dict:
+    """The shape of bench/flat_headings_scale.py ("both"): n Highlights bullets and n headings, k over 1..99."""
+    bullets = " ".join(f"* Condition {k % 97} Reaction: monitor patients (5.{k % 99 + 1})" for k in range(n))
+    body = " ".join(f"5.{k % 99 + 1} Condition {k % 97} Reaction Patients treated had events [see (5.{k % 99 + 1})]."
+                    for k in range(n))
+    return {"set_id": "00000000-0000-0000-0000-000000000000", "version": "1", "effective_time": "20240101",
+            "warnings_and_cautions": [f"5 WARNINGS AND PRECAUTIONS EXCERPT: {bullets} {body}"]}
+
+
+def test_many_numbered_subsections_are_read_in_one_linear_pass(monkeypatch):
+    """Operation counts, not time (bench/flat_headings_scale.py measures time): the label's own
+    phrases are gathered once per label, not once per section number, and the text the phrase
+    normaliser reads is bounded by the text (each distinct item once, none longer than a name can
+    be); the subsections still come out numbered and titled."""
+    from rxcompare.sources.labels import flat_headings, flat_sections
+    from rxcompare.sources.labels.openfda_json import parse_openfda_label
+
+    gathered, normalised = [], []
+    real_all, real_norm = flat_headings.all_reference_titles, flat_headings._norm_words
+    monkeypatch.setattr(flat_sections, "all_reference_titles", lambda texts: gathered.append(1) or real_all(texts))
+    monkeypatch.setattr(flat_headings, "_norm_words", lambda text: normalised.append(len(text)) or real_norm(text))
+    doc = _flat_label(3000)
+    section = parse_openfda_label(doc, "made-up label").sections[0]
+    assert len(gathered) == 1
+    assert max(normalised) <= flat_headings._ITEM_CHARS
+    assert sum(normalised) <= len(doc["warnings_and_cautions"][0]) // 100  # 97 distinct phrases, read once
+    assert [s.number for s in section.subsections] == [f"5.{k}" for k in range(1, 100)]
+    assert [s.title for s in section.subsections[:3]] == [f"Condition {k} Reaction" for k in range(3)]
