@@ -212,3 +212,34 @@ def test_many_numbered_subsections_are_read_in_one_linear_pass(monkeypatch):
     assert sum(normalised) <= len(doc["warnings_and_cautions"][0]) // 100  # 97 distinct phrases, read once
     assert [s.number for s in section.subsections] == [f"5.{k}" for k in range(1, 100)]
     assert [s.title for s in section.subsections[:3]] == [f"Condition {k} Reaction" for k in range(3)]
+
+
+# --- reports tables: width caps; CSV written safe for spreadsheets ------------------------------------------
+
+
+def test_a_reports_csv_with_100000_columns_is_refused_before_reading(tmp_path, capsys):
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n")
+    code, _, err = _cli(capsys, "signals", "--reports", str(wide), "--all-pairs")
+    assert code == 2 and "100,000 columns, more than 1,000" in err and "Traceback" not in err, err
+    endless = tmp_path / "endless.csv"
+    endless.write_bytes(b"id" + b"x" * (2 << 20))
+    code, _, err = _cli(capsys, "signals", "--reports", str(endless), "--all-pairs")
+    assert code == 2 and "header line is longer than" in err, err
+
+
+def test_formula_like_names_are_neutralised_in_csv_output(tmp_path, capsys):
+    import csv
+
+    reports = tmp_path / "r.csv"
+    rows = ["id,var1,var2"] + [f"{i},=HYPERLINK(\"x\"),+nausea" for i in range(6)] + [
+        f"{i},aspirin,@headache" for i in range(6, 20)] + [f"{i},-drug,rash" for i in range(20, 26)]
+    reports.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code, _, err = _cli(capsys, "signals", "--reports", str(reports), "--all-pairs", "-o", str(out))
+    assert code == 0, err
+    with out.open(encoding="utf-8", newline="") as fh:
+        got = list(csv.DictReader(fh))
+    cells = {r["drug"] for r in got} | {r["event"] for r in got}
+    assert cells == {"'=HYPERLINK(\"x\")", "'+nausea", "aspirin", "'@headache", "'-drug", "rash"}
+    assert all(r["ror"] == "" or float(r["ror"]) > 0 for r in got)  # numbers are never prefixed

@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from rxcompare.errors import FaersError
+from rxcompare.sources.atomic import csv_cell
 from rxcompare.sources.faers import dedup, layout, store
 from rxcompare.sources.faers.normalise import Synonyms
 from rxcompare.sources.faers.sourcefiles import (
@@ -210,8 +211,8 @@ def _write_rejects(rejects: list[Reject], out: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["file", "line", "field", "reason", "kept", "raw"])
         for r in rejects:
-            w.writerow([r.file, r.line if r.line is not None else "", r.field, r.reason,
-                        "yes" if r.kept else "no", r.raw])
+            w.writerow([csv_cell(r.file), r.line if r.line is not None else "", r.field, r.reason,
+                        "yes" if r.kept else "no", csv_cell(r.raw)])
 
 
 def _result(manifest: dict, skipped: bool) -> IngestResult:
