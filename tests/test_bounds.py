@@ -243,3 +243,63 @@ def test_formula_like_names_are_neutralised_in_csv_output(tmp_path, capsys):
     cells = {r["drug"] for r in got} | {r["event"] for r in got}
     assert cells == {"'=HYPERLINK(\"x\")", "'+nausea", "aspirin", "'@headache", "'-drug", "rash"}
     assert all(r["ror"] == "" or float(r["ror"]) > 0 for r in got)  # numbers are never prefixed
+
+
+# --- outputs whole or not at all; arguments out of range are usage errors --------------------------------
+
+
+@pytest.mark.parametrize("args, words", [
+    (("faers", "synth", "--quarters", "0", "--out", "OUT"), "0 is not in the range 1<=x<=400"),
+    (("faers", "synth", "--reports", "3", "--out", "OUT"), "3 is not in the range 10<=x<=50000000"),
+    (("faers", "synth", "--start", "2023q7", "--out", "OUT"), "'2023q7' is not a quarter"),
+    (("faers", "download", "2023q9"), "'2023q9' is not a quarter"),
+    (("faers", "download", "2023q1", "2024q5"), "'2024q5' is not a quarter"),
+    (("compare", "kesimpta", "ocrevus", "--width", "99999999999999999999"), "is not in the range 20<=x<=1000"),
+    (("compare", "kesimpta", "ocrevus", "--width", "0"), "0 is not in the range 20<=x<=1000"),
+    (("compare", "kesimpta", "ocrevus", "--width", "-5"), "-5 is not in the range 20<=x<=1000"),
+], ids=["synth-0-quarters", "synth-3-reports", "synth-start", "download-q9", "download-last-q5",
+        "width-huge", "width-0", "width-negative"])
+def test_arguments_out_of_range_are_usage_errors(tmp_path, capsys, args, words):
+    args = tuple(str(tmp_path / "s") if a == "OUT" else a for a in args)
+    code, out, err = _cli(capsys, *args)
+    assert code == 2 and words in " ".join(err.replace("│", " ").split()) and "Traceback" not in err, err
+    assert not (tmp_path / "s").exists()
+
+
+def test_output_that_is_a_folder_is_a_clear_error(tmp_path, capsys):
+    code, _, err = _cli(capsys, "compare", "kesimpta", "ocrevus", "-o", str(tmp_path))
+    assert code != 0 and "is a folder; give a file name in it" in err and "Traceback" not in err, err
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs a POSIX file-size limit (RLIMIT_FSIZE)")
+@pytest.mark.parametrize("args", [
+    ("compare", "kesimpta", "ocrevus", "--format", "markdown", "-o", "OUT.md"),
+    ("signals", "--reports", "REPORTS", "--all-pairs", "-o", "OUT.csv"),
+    ("signals", "--reports", "REPORTS", "--all-pairs", "-o", "OUT.json"),
+], ids=["compare-markdown", "signals-csv", "signals-json"])
+def test_a_full_disk_leaves_an_existing_output_as_it_was(tmp_path, args):
+    """A real write failure: the child process may write no file past 2,000 bytes (RLIMIT_FSIZE,
+    the kernel's EFBIG, as a full disk's ENOSPC), so the new output cannot be written whole."""
+    import os
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    reports = tmp_path / "r.csv"
+    reports.write_text("id,var1,var2\n" + "".join(f"{i},drug{i % 7},event{i % 11}\n" for i in range(400)))
+    target = tmp_path / ("OUT" + Path(args[-1]).suffix)
+    old = "the report of yesterday, which must survive\n" * 10
+    target.write_text(old)
+    argv = [str(target) if a.startswith("OUT") else str(reports) if a == "REPORTS" else a for a in args]
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+    run = subprocess.run([sys.executable, "-m", "rxcompare", *argv], capture_output=True, text=True,
+                         preexec_fn=limit, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr
+    assert "cannot write" in run.stderr and "left as it was" in run.stderr, run.stderr
+    assert target.read_text() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["r.csv", target.name])  # no temporary file left

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from rxcompare.cli.common import err, json_text, out, write_output
+from rxcompare.cli.common import err, json_text, out, output_file, write_output
 
 SIGNAL_FORMATS = ("table", "json", "csv")
 
@@ -103,7 +103,11 @@ def _write_signals(results, fmt: str, output: Optional[Path]) -> bool:
         return False
     if output is None:
         sys.stdout.flush()
-    rows = write_signals(results, "parquet" if parquet else fmt, output if output is not None else sys.stdout)
+    if output is None:
+        rows = write_signals(results, fmt, sys.stdout)
+    else:
+        with output_file(output) as tmp:
+            rows = write_signals(results, "parquet" if parquet else fmt, tmp)
     if output is not None:
         err.print(f"wrote {output} ({rows} {'pairs' if results and results[0][0] is None else 'rows'})",
                   highlight=False)
@@ -168,8 +172,9 @@ def _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, s
         else:
             sens = dedup_sensitivity(tables, **kw)
     if report is not None:
-        report.write_text(render_study_html(doc) if kind in (".html", ".htm") else render_study_markdown(doc),
-                          encoding="utf-8")
+        with output_file(report, "--report") as tmp:
+            tmp.write_text(render_study_html(doc) if kind in (".html", ".htm") else render_study_markdown(doc),
+                           encoding="utf-8")
         err.print(f"wrote {report}", highlight=False)
     if sensitivity:
         text = (json_text(sens) if fmt == "json" else sensitivity_markdown(sens) if fmt == "markdown"

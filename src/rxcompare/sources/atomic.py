@@ -14,15 +14,16 @@ past its 4,300-digit limit) into a ``ValueError`` the caller words.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 __all__ = ["FORMULA_START", "FolderError", "TooLargeError", "csv_cell", "loads_json", "read_bounded",
-           "write_json_atomic"]
+           "replacing", "write_json_atomic"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula in a CSV cell (OWASP, "CSV Injection")."""
@@ -43,6 +44,26 @@ MAX_METADATA = 16 << 20
 
 class TooLargeError(ValueError):
     """A file larger than its reader's cap; only ``limit + 1`` bytes of it were read."""
+
+
+@contextlib.contextmanager
+def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``target`` (same suffix) to write the new file to: renamed over
+    ``target`` when the block ends, removed when it raises. A reader, or a full disk, never sees
+    ``target`` half written: it is the old file or the new one."""
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent or ".")
+    os.close(fd)
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        # the mode a plain write would give (mkstemp's is private): the old file's, else the umask's
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~mask)
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def read_bounded(path: str | os.PathLike[str], limit: int = MAX_DOCUMENT) -> bytes:
