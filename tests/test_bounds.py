@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -303,3 +304,56 @@ def test_a_full_disk_leaves_an_existing_output_as_it_was(tmp_path, args):
     assert "cannot write" in run.stderr and "left as it was" in run.stderr, run.stderr
     assert target.read_text() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["r.csv", target.name])  # no temporary file left
+
+
+# --- temporary files of killed runs are cleaned on the next run ------------------------------------------
+
+
+def _killed_writer(folder: Path, prefix: str) -> Path:
+    """A real writer killed (SIGKILL) while its temporary file stands: the file it left, aged as a
+    file of a run an hour and more ago is."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import sys, time; from rxcompare.sources.atomic import write_json_atomic; "
+            "write_json_atomic(sys.argv[1], {'a': 1}, prefix=sys.argv[2], check=lambda p: time.sleep(120))")
+    child = subprocess.Popen([sys.executable, "-c", code, str(folder / "target.json"), prefix])
+    try:
+        for _ in range(600):
+            left = [p for p in folder.glob(f"{prefix}*.json")] if folder.is_dir() else []
+            if left:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the writer made no temporary file")
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+    hour_ago = time.time() - 2 * 3600
+    os.utime(left[0], (hour_ago, hour_ago))
+    return left[0]
+
+
+def test_temporary_files_of_killed_runs_are_removed_by_the_next(tmp_path):
+    import shutil
+
+    from rxcompare.sources.ctgov import TrialsStore
+    from rxcompare.sources.pack import write_pack
+
+    trials = tmp_path / "trials"
+    left = _killed_writer(trials, ".trials-")
+    live = trials / ".trials-live1234.json"  # another run at work now: young, kept
+    live.write_text("{}")
+    doc = {"schema": "rxcompare/ctgov-trials", "version": 1, "name": "x", "fetched_at": "2026-01-01T00:00:00+00:00",
+           "records": {}}
+    TrialsStore(trials).save(doc)
+    assert not left.exists() and live.exists()
+
+    packs = tmp_path / "user"
+    left = _killed_writer(packs, ".pack-")
+    embedded = ROOT / "src" / "rxcompare" / "data" / "pack.json"
+    shutil.copy(embedded, packs / "pack.json")
+    write_pack(json.loads(embedded.read_text(encoding="utf-8")), packs / "pack.json")
+    assert not left.exists() and sorted(p.name for p in packs.iterdir()) == ["pack.json"]

@@ -18,12 +18,13 @@ import contextlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 __all__ = ["FORMULA_START", "FolderError", "TooLargeError", "csv_cell", "loads_json", "read_bounded",
-           "replacing", "write_json_atomic"]
+           "replacing", "sweep_leftovers", "write_json_atomic"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula in a CSV cell (OWASP, "CSV Injection")."""
@@ -46,12 +47,39 @@ class TooLargeError(ValueError):
     """A file larger than its reader's cap; only ``limit + 1`` bytes of it were read."""
 
 
+LEFTOVER_AGE = 3600.0
+"""Seconds after which a temporary file of ours is a killed run's leftover, not a live writer's."""
+
+
+def sweep_leftovers(folder: Path, prefix: str, suffix: str) -> list[Path]:
+    """Remove the temporary files a killed run left in ``folder`` (``<prefix>*<suffix>``, as this
+    module names them, untouched for :data:`LEFTOVER_AGE`); the files removed. A live writer's
+    file is younger and stays; a file that cannot be removed is left for the next run."""
+    removed = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and entry.name.endswith(suffix) and len(entry.name) > len(prefix) + len(suffix)):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > LEFTOVER_AGE:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
 @contextlib.contextmanager
 def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
     """A temporary path beside ``target`` (same suffix) to write the new file to: renamed over
     ``target`` when the block ends, removed when it raises. A reader, or a full disk, never sees
     ``target`` half written: it is the old file or the new one."""
     target = Path(target)
+    sweep_leftovers(target.parent, f".{target.name}.", f".tmp{target.suffix}")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent or ".")
     os.close(fd)
     try:
@@ -112,6 +140,7 @@ def write_json_atomic(
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        sweep_leftovers(target.parent, prefix, ".json")
         fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".json", dir=target.parent)
     except OSError as exc:
         args = (exc.errno, exc.strerror, exc.filename) if exc.errno and exc.filename else exc.args
