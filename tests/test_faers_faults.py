@@ -640,3 +640,23 @@ def test_a_journal_naming_paths_outside_is_refused_and_named(tmp_path, capsys, j
     assert code != 0 and name in err.replace(" ", "") and "refused" in err and "Traceback" not in err, err
     assert _files(tmp_path) == before  # nothing renamed or removed, outside or in
     assert (victim / "victim-file").read_text() == "keep me" and (root / name).exists()
+
+
+def test_repeated_demo_lines_do_not_inflate_the_report_count(synth, syn, tmp_path, capsys):
+    """The issue's probe: DEMO lines repeated in FDA's file counted as more reports in `faers status`."""
+    def repeat(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        body = [x for x in lines[1:] if x.strip()]
+        return b"\n".join([lines[0], *body, *body[:25]]) + b"\n"
+
+    plain = Warehouse(tmp_path / "plain")
+    plain.ingest(_zip(synth, 0), synonyms=syn)
+    z = _rezip(_zip(synth, 0), tmp_path / "in" / _zip(synth, 0).name, {"DEMO": repeat})
+    wh = Warehouse(tmp_path / "wh")
+    wh.ingest(z, synonyms=syn)
+    want = plain.status().quarters[0].reports
+    got = wh.status().quarters[0]
+    assert dict(got.rows)["demo"] == want + 25  # the rows as read are kept as they were
+    assert got.reports == want
+    code, out, _ = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
+    assert code == 0 and f"{want:,}" in out

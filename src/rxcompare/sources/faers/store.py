@@ -330,7 +330,7 @@ def _manifest_problem(doc: dict) -> str | None:
     for key in ("quarter", "source", "sha256", "layout", "ingested_at"):
         if not isinstance(doc[key], str):
             return f"manifest.json's {key} is {doc[key]!r}, not a text"
-    for key in ("rejects", "flagged", "deleted"):
+    for key in ("rejects", "flagged", "deleted", "reports"):
         if key in doc and not _is_count(doc[key]):
             return f"manifest.json's {key} is {doc[key]!r}, not a count"
     if not isinstance(doc.get("missing_tables", []), list):

@@ -44,7 +44,7 @@ class QuarterStatus:
     layout: str
     source: str
     sha256: str
-    reports: int  # DEMO rows as read
+    reports: int  # distinct primaryids of DEMO (a line the file repeats counts once)
     rows: tuple[tuple[str, int], ...]
     rejects: int
     flagged: int
@@ -94,7 +94,7 @@ def _quarter_status(q: str, manifest: dict | None, problems: list[str]) -> Quart
     m = manifest
     return QuarterStatus(
         quarter=q, layout=m["layout"], source=m["source"], sha256=m["sha256"],
-        reports=m["rows"].get("demo", 0), rows=tuple(m["rows"].items()), rejects=m["rejects"],
+        reports=m.get("reports", m["rows"].get("demo", 0)), rows=tuple(m["rows"].items()), rejects=m["rejects"],
         flagged=m.get("flagged", 0), deleted=m.get("deleted", 0), ingested_at=m["ingested_at"],
         missing=tuple(m.get("missing_tables", ())), damaged=tuple(problems),
     )
