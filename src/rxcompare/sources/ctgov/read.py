@@ -89,8 +89,22 @@ def read_study(
 
     ``products`` are the products of the medicine's ingredient: the trial is counted for the one
     whose indication its conditions name (and, when several do, whose route its arms name).
-    ``asked`` is the NCT id that was requested, to name a record that is another study.
+    ``asked`` is the NCT id that was requested, to name a record that is another study. A record
+    whose fields have other shapes than the API's is a :class:`SourceError` naming it.
     """
+    try:
+        return _read_study(record, drug_names, products, asked)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise SourceError(
+            f"ClinicalTrials.gov record {asked or '?'} refused: a field of another shape than the API v2 "
+            f"record's ({type(exc).__name__}: {str(exc)[:120]}); fetch it again with "
+            "`rxcompare trials NAME --fetch`"
+        ) from None
+
+
+def _read_study(
+    record: dict[str, Any], drug_names: Sequence[str], products: Sequence[Product], asked: str | None
+) -> Trial:
     if not isinstance(record, dict) or not isinstance(record.get("protocolSection"), dict):
         raise SourceError(
             f"ClinicalTrials.gov record {asked or '?'} has no protocolSection; it is not an API v2 study record"

@@ -182,7 +182,8 @@ def _confine_journal(root: Path, journal: Path, steps: object, cleanup: object) 
         raise refuse("is not a list of steps and a list of paths to clean up")
     paths: list[object] = list(cleanup)
     for step in steps:
-        arity = {"quarter": 4, "file": 3}.get(step[0] if isinstance(step, list) and step else None)
+        kind = step[0] if isinstance(step, list) and step and isinstance(step[0], str) else None
+        arity = {"quarter": 4, "file": 3}.get(kind) if kind else None
         if arity is None or len(step) != arity:
             raise refuse(f"holds a step of unknown shape ({str(step)[:80]!r})")
         paths.extend(step[1:])

@@ -215,6 +215,12 @@ def parse_openfda_label(result: dict[str, Any], origin: str | None = None) -> La
             return _parse_result(result, origin)
     except TableSizeError as exc:
         raise LabelError(f"{origin or 'openFDA label'}: {exc}") from None
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        # a field of another shape than openFDA's schema gives it, met deeper than the checks above
+        raise LabelError(
+            f"{origin or 'openFDA label'}: a drug/label result of another shape than openFDA's "
+            f"({type(exc).__name__}: {str(exc)[:120]}); download the reply again"
+        ) from None
 
 
 def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
@@ -231,6 +237,8 @@ def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
         raise _fail(origin, "the 'openfda' block must be an object")
     products = _products(openfda, origin)
     product_types = openfda.get("product_type") or []
+    if not isinstance(product_types, list):
+        raise _fail(origin, "'openfda.product_type' must be a list of strings")
     doc_type = OPENFDA_PRODUCT_TYPES.get(str(product_types[0]).upper(), "") if product_types else ""
 
     by_field: dict[str, list[Section]] = {}
