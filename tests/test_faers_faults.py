@@ -660,3 +660,39 @@ def test_repeated_demo_lines_do_not_inflate_the_report_count(synth, syn, tmp_pat
     assert got.reports == want
     code, out, _ = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
     assert code == 0 and f"{want:,}" in out
+
+
+# --- 9. readers beside a writer (issue 30) ----------------------------------------------------------------
+
+
+def test_a_read_that_a_commit_came_between_is_read_again(synth, syn, tmp_path):
+    """The generation (dedup.json's identity, or None while a journal stands) is taken before and
+    after a read; a real commit between them makes the read happen again, an error it met included."""
+    wh = Warehouse(tmp_path / "wh")
+    wh.ingest(_zip(synth, 0), synonyms=syn)
+    calls: list[int] = []
+
+    def read():
+        calls.append(store.generation(wh.path))
+        if len(calls) == 1:  # a writer commits while this read is under way
+            wh.dedupe(syn)
+            raise IndexError("index -7578777351565141 is out of bounds")  # what a half-swapped file gave
+        return len(calls)
+
+    assert store.read_consistently(wh.path, read, wait=0) == 2
+    assert calls[0] != calls[1] and None not in calls
+
+    def broken():
+        raise IndexError("a real bug, no commit came between")
+
+    with pytest.raises(IndexError, match="a real bug"):
+        store.read_consistently(wh.path, broken, wait=0)
+
+    def always_changing():
+        wh.dedupe(syn)
+        return 0
+
+    with pytest.raises(FaersError, match="changed 3 times while it was read"):
+        store.read_consistently(wh.path, always_changing, attempts=3, wait=0)
+    (wh.path / ".commit-0123abcd.json").write_text('{"steps": [], "cleanup": []}')
+    assert store.generation(wh.path) is None  # a commit under way: a reader waits for it

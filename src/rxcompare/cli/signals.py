@@ -60,27 +60,39 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
         raise ConfigError("--onset summarises time to onset of DRUG's pairs; it takes no --vs or "
                           "--by-quarter and writes table, json or csv")
     names = tuple(x.strip() for x in (strata or "").split(",") if x.strip())
-    try:
-        tables = connect_engine(warehouse, engine, spark_master=spark_master)
-    except FaersError as exc:
-        raise FaersError(f"signals in warehouse mode (no --reports given): {exc}; or give --reports "
-                         "FILE (a long table of reports)") from None
     kw = {"drug": drug, "events": tuple(event), "query": query, "strata": names,
           "thresholds": Thresholds(min_count=min_count)}
-    with tables:
-        if onset:
-            from rxcompare.render.signal_text import onset_text
-            from rxcompare.sources.faers.onset import onset_csv, onset_json, time_to_onset
 
-            rows = time_to_onset(tables, query, [drug] if drug else [], event)
-            text = (json.dumps(onset_json(rows, tables.description), indent=1) if fmt == "json"
-                    else onset_csv(rows) if fmt == "csv" else onset_text(rows, tables.description, out.width))
-            write_output(text, output)
-            return
-        if by_quarter:
-            results = signals_by_quarter(tables, **kw)
-        else:
-            table = signals_from_warehouse(tables, vs=vs, **kw)
+    def read():
+        try:
+            tables = connect_engine(warehouse, engine, spark_master=spark_master)
+        except FaersError as exc:
+            raise FaersError(f"signals in warehouse mode (no --reports given): {exc}; or give --reports "
+                             "FILE (a long table of reports)") from None
+        with tables:
+            if onset:
+                from rxcompare.sources.faers.onset import time_to_onset
+
+                return time_to_onset(tables, query, [drug] if drug else [], event), tables.description
+            if by_quarter:
+                return signals_by_quarter(tables, **kw)
+            return signals_from_warehouse(tables, vs=vs, **kw)
+
+    from rxcompare import settings
+    from rxcompare.sources.faers.store import read_consistently
+
+    root = Path(settings.WAREHOUSE.get(warehouse) or ".")
+    got = read_consistently(root, read) if engine == "duckdb" and root.is_dir() else read()
+    if onset:
+        from rxcompare.render.signal_text import onset_text
+        from rxcompare.sources.faers.onset import onset_csv, onset_json
+
+        rows, description = got
+        text = (json.dumps(onset_json(rows, description), indent=1) if fmt == "json"
+                else onset_csv(rows) if fmt == "csv" else onset_text(rows, description, out.width))
+        write_output(text, output)
+        return
+    results = table = got
     if by_quarter:
         if not _write_signals(results, fmt, output):
             from rxcompare.render.signal_text import signals_text

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -277,6 +278,45 @@ def commit(root: Path, token: str, steps: list[tuple[str, ...]], cleanup: list[P
         raise FaersError(f"{root}: the commit stopped part way ({exc}); it is recorded in {journal.name} "
                          "and will be completed by the next `rxcompare faers ingest` or `faers dedup`") from None
     _remove(root, doc["cleanup"])
+
+
+# --- readers beside a writer ---------------------------------------------------------------------------
+
+
+def generation(root: Path) -> tuple | None:
+    """Which state of the case tables a reader sees: dedup.json's inode, size and modification time
+    (every commit that changes the case tables renames a new dedup.json into place, last); None
+    while a commit is under way (its journal stands from before its first rename to after its last)."""
+    root = Path(root)
+    try:
+        if any(_JOURNAL.match(n) for n in os.listdir(root)):
+            return None
+        st = (root / "dedup.json").stat()
+    except OSError:
+        return ("no dedup.json",)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def read_consistently(root: Path, read, attempts: int = 8, wait: float = 0.25):
+    """``read()`` over one state of the warehouse: the generation is taken before and after; when a
+    commit came between, what was read (an answer, or the error a half-swapped file gave) is thrown
+    away and read again. After ``attempts`` a :class:`FaersError` says the warehouse kept changing."""
+    for _ in range(attempts):
+        before = generation(root)
+        if before is None:  # a commit is under way: wait for it
+            time.sleep(wait)
+            continue
+        try:
+            result, error = read(), None
+        except Exception as exc:  # noqa: BLE001 - judged below: re-raised unless a commit came between
+            result, error = None, exc
+        if generation(root) == before:
+            if error is not None:
+                raise error
+            return result
+        time.sleep(wait)
+    raise FaersError(f"warehouse {root}: it changed {attempts} times while it was read (an ingest or a dedup "
+                     "is committing); run again when that is done")
 
 
 # --- what is stored, checked --------------------------------------------------------------------------
