@@ -79,14 +79,20 @@ def _leftovers(root: Path) -> list[str]:
     return [n for n in names if n.startswith((".tmp-", ".old-", ".commit-"))]
 
 
-def soak(work: Path, kills: int, time_limit: float, reports: int, quarters: int, seed: int) -> dict:
-    rng = random.Random(seed)
+def _two_sets(work: Path, reports: int, quarters: int, seed: int) -> tuple[dict[str, list[str]], str]:
+    """Synthetic sets A and B of the same quarters (seeds ``seed`` and ``seed + 1``): their zips, and
+    the synonym file to ingest them with."""
     sets = {}
     for name, s in (("A", seed), ("B", seed + 1)):
         _run("faers", "synth", "--out", str(work / name), "--reports", str(reports), "--quarters", str(quarters),
              "--seed", str(s))
         sets[name] = sorted(str(p) for p in (work / name).glob("faers_ascii_*.zip"))
-    synonyms = str(work / "A" / "synonyms.csv")
+    return sets, str(work / "A" / "synonyms.csv")
+
+
+def soak(work: Path, kills: int, time_limit: float, reports: int, quarters: int, seed: int) -> dict:
+    rng = random.Random(seed)
+    sets, synonyms = _two_sets(work, reports, quarters, seed)
     refs, took = {}, {}
     for name in sets:
         t0 = time.perf_counter()
@@ -154,12 +160,7 @@ def _answer(wh: Path, out: Path) -> tuple[str, object]:
 def soak_readers(work: Path, readers: int, time_limit: float, reports: int, quarters: int, seed: int) -> dict:
     import threading
 
-    sets = {}
-    for name, s in (("A", seed), ("B", seed + 1)):
-        _run("faers", "synth", "--out", str(work / name), "--reports", str(reports), "--quarters", str(quarters),
-             "--seed", str(s))
-        sets[name] = sorted(str(p) for p in (work / name).glob("faers_ascii_*.zip"))
-    synonyms = str(work / "A" / "synonyms.csv")
+    sets, synonyms = _two_sets(work, reports, quarters, seed)
     refs = {}
     for name in sets:
         _run("faers", "ingest", *sets[name], "--warehouse", str(work / f"ref{name}"), "--synonyms", synonyms)
