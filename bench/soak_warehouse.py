@@ -14,6 +14,16 @@ end, and the result is compared with the reference: quarters, sha256 and rows pe
 rows of each case table, and a checksum of the case ids kept. Figures printed: kills, kills that
 left work to recover, recoveries done on reopen, rounds whose command ended before its kill, and
 rows lost (reference rows missing after the finish; 0 is the pass mark).
+
+Readers during a writer (``--readers N``): the warehouse starts as A; a writer ingests B, then A,
+... (each a complete command, not killed) while N reads run one after the other, each
+``rxcompare signals --all-pairs --format json`` in its own process, as a user would. Each answer is
+compared with the answers of the clean warehouses A and B (every pair's a, b, c, d). Figures:
+reads, commits during them, tracebacks, other failures (a non-zero exit with a clear message, e.g.
+"the warehouse changed while it was read"), answers equal to A's or B's, and answers that match
+neither state (0 is the pass mark, as for tracebacks)::
+
+    python bench/soak_warehouse.py --readers 40 --time-limit 600
 """
 
 from __future__ import annotations
@@ -69,14 +79,20 @@ def _leftovers(root: Path) -> list[str]:
     return [n for n in names if n.startswith((".tmp-", ".old-", ".commit-"))]
 
 
-def soak(work: Path, kills: int, time_limit: float, reports: int, quarters: int, seed: int) -> dict:
-    rng = random.Random(seed)
+def _two_sets(work: Path, reports: int, quarters: int, seed: int) -> tuple[dict[str, list[str]], str]:
+    """Synthetic sets A and B of the same quarters (seeds ``seed`` and ``seed + 1``): their zips, and
+    the synonym file to ingest them with."""
     sets = {}
     for name, s in (("A", seed), ("B", seed + 1)):
         _run("faers", "synth", "--out", str(work / name), "--reports", str(reports), "--quarters", str(quarters),
              "--seed", str(s))
         sets[name] = sorted(str(p) for p in (work / name).glob("faers_ascii_*.zip"))
-    synonyms = str(work / "A" / "synonyms.csv")
+    return sets, str(work / "A" / "synonyms.csv")
+
+
+def soak(work: Path, kills: int, time_limit: float, reports: int, quarters: int, seed: int) -> dict:
+    rng = random.Random(seed)
+    sets, synonyms = _two_sets(work, reports, quarters, seed)
     refs, took = {}, {}
     for name in sets:
         t0 = time.perf_counter()
@@ -129,9 +145,71 @@ def soak(work: Path, kills: int, time_limit: float, reports: int, quarters: int,
     return out
 
 
+def _answer(wh: Path, out: Path) -> tuple[str, object]:
+    """One reader: ("ok", the pairs' cells), ("traceback", text) or ("failed", the message)."""
+    run = subprocess.run(_cli("signals", "--all-pairs", "--warehouse", str(wh), "-o", str(out)),
+                         capture_output=True, text=True)
+    if "Traceback" in run.stderr:
+        return "traceback", run.stderr.strip().splitlines()[-1][:200]
+    if run.returncode != 0:
+        return "failed", " ".join(run.stderr.split())[:200]
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    return "ok", sorted((r["drug"], r["event"], r["a"], r["b"], r["c"], r["d"]) for r in rows)
+
+
+def soak_readers(work: Path, readers: int, time_limit: float, reports: int, quarters: int, seed: int) -> dict:
+    import threading
+
+    sets, synonyms = _two_sets(work, reports, quarters, seed)
+    refs = {}
+    for name in sets:
+        _run("faers", "ingest", *sets[name], "--warehouse", str(work / f"ref{name}"), "--synonyms", synonyms)
+        kind, refs[name] = _answer(work / f"ref{name}", work / f"ref{name}.json")
+        assert kind == "ok", refs[name]
+    assert refs["A"] != refs["B"], "the two sets give the same answer: the soak could not tell them apart"
+    wh = work / "soak"
+    shutil.copytree(work / "refA", wh)
+    stop = threading.Event()
+    commits = {"n": 0, "failed": 0}
+
+    def writer() -> None:
+        target = "B"
+        while not stop.is_set():
+            run = subprocess.run(_cli("faers", "ingest", *sets[target], "--warehouse", str(wh), "--synonyms", synonyms),
+                                 capture_output=True, text=True)
+            commits["n" if run.returncode == 0 else "failed"] += 1
+            target = "A" if target == "B" else "B"
+
+    out = {"reads": 0, "commits": 0, "writer_failures": 0, "tracebacks": 0, "failed_clearly": 0,
+           "answers_A": 0, "answers_B": 0, "answers_neither": 0, "examples": []}
+    thread = threading.Thread(target=writer, daemon=True)
+    start = time.perf_counter()
+    thread.start()
+    try:
+        while out["reads"] < readers and time.perf_counter() - start < time_limit:
+            kind, got = _answer(wh, work / "read.json")
+            out["reads"] += 1
+            if kind == "ok":
+                key = "answers_A" if got == refs["A"] else "answers_B" if got == refs["B"] else "answers_neither"
+                out[key] += 1
+            else:
+                out["tracebacks" if kind == "traceback" else "failed_clearly"] += 1
+                if len(out["examples"]) < 5:
+                    out["examples"].append(got)
+    finally:
+        stop.set()
+        thread.join()
+    out["commits"], out["writer_failures"] = commits["n"], commits["failed"]
+    out["seconds"] = round(time.perf_counter() - start, 1)
+    out["reports"], out["quarters"], out["seed"] = reports, quarters, seed
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=25, help="stop after this many kills")
+    ap.add_argument("--readers", type=int, default=0,
+                    help="instead of kills: this many reads (signals --all-pairs) during repeated ingests")
     ap.add_argument("--time-limit", type=float, default=900, help="stop after this many seconds of soaking")
     ap.add_argument("--reports", type=int, default=3000, help="DEMO rows per synthetic set")
     ap.add_argument("--quarters", type=int, default=3)
@@ -144,11 +222,16 @@ def main() -> None:
         args.work = Path(tmp.name)
     args.work.mkdir(parents=True, exist_ok=True)
     try:
-        result = soak(args.work, args.kills, args.time_limit, args.reports, args.quarters, args.seed)
+        if args.readers:
+            result = soak_readers(args.work, args.readers, args.time_limit, args.reports, args.quarters, args.seed)
+        else:
+            result = soak(args.work, args.kills, args.time_limit, args.reports, args.quarters, args.seed)
     finally:
         if tmp is not None:
             tmp.cleanup()
     print(json.dumps(result, indent=1))
+    if args.readers:
+        sys.exit(0 if result["tracebacks"] == 0 and result["answers_neither"] == 0 else 1)
     sys.exit(0 if result["mismatches"] == 0 and result["rows_lost"] == 0 else 1)
 
 

@@ -320,3 +320,36 @@ def test_a_damaged_store_file_is_named(tmp_path):
     store.path("dupilumab").write_text('{"schema": "rxcompare/ctgov-trials", "recor')
     got = RegistrySource(online=False, store=store).for_drug("dupilumab", ())
     assert "cannot be read" in got.error and "--fetch" in got.error
+
+
+def _edited(where: str, field: str, value) -> dict:
+    record = copy.deepcopy(real_record("NCT02210780"))
+    ae = record["resultsSection"]["adverseEventsModule"]
+    target = ae["otherEvents"][0]["stats"][0] if where == "stats" else ae["eventGroups"][0]
+    target[field] = value
+    return record
+
+
+@pytest.mark.parametrize(("where", "field", "value", "words"), [
+    ("stats", "numAffected", -3, "numAffected -3 is not a count of participants"),
+    ("stats", "numAtRisk", -97, "numAtRisk -97 is not a count of participants"),
+    ("stats", "numAffected", 500, "numAffected 500 is above numAtRisk"),
+    ("stats", "numAffected", 2.5, "numAffected 2.5 is not a count"),
+    ("stats", "numAffected", "-3", "numAffected '-3' is not a count"),
+    ("stats", "numEvents", -1, "numEvents -1 is not a count"),
+    ("group", "seriousNumAffected", -1, "seriousNumAffected -1 is not a count"),
+    ("group", "otherNumAffected", 10_000, "otherNumAffected 10000 is above otherNumAtRisk"),
+], ids=["affected-negative", "at-risk-negative", "affected-above-at-risk", "fraction", "negative-text",
+        "events-negative", "group-negative", "group-above"])
+def test_a_record_with_impossible_counts_is_refused_and_named(where, field, value, words):
+    """A record whose counts cannot be counts (the issue's probe showed incidences of -3.09% and
+    200%) is refused whole, named in the registry's notes, and none of its figures are shown."""
+    from rxcompare.errors import SourceError
+    from rxcompare.sources.ctgov.registry import registry_from_records
+
+    record = _edited(where, field, value)
+    with pytest.raises(SourceError, match=f"record NCT02210780 refused: .*{words}"):
+        read_study(record, ("dupilumab",), asked="NCT02210780")
+    reg = registry_from_records("dupilumab", {"NCT02210780": record}, ("dupilumab",))
+    assert reg.trials == () and any("NCT02210780 refused" in n and words in n for n in reg.notes)
+    assert read_study(real_record("NCT02210780"), ("dupilumab",), asked="NCT02210780").incidences  # the real one reads

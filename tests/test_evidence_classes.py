@@ -18,13 +18,13 @@ from helpers import FIXTURES
 
 from rxcompare.comparison import compare
 from rxcompare.comparison.evidence import gather
+from rxcompare.comparison.resolve import resolve
 from rxcompare.errors import PackError
 from rxcompare.render.common import cite_line
 from rxcompare.render.html import render_html
 from rxcompare.render.json import render_json
 from rxcompare.render.markdown import render_markdown
 from rxcompare.render.terminal import render_terminal
-from rxcompare.comparison.resolve import resolve
 from rxcompare.sources.pack import build_pack, load_pack, read_curated, write_pack
 
 EU_DOC = {

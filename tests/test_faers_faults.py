@@ -465,6 +465,55 @@ def test_damaged_case_tables_are_refused_and_rebuilt_by_dedup(built, syn, damage
     assert _fingerprint(wh) == fp
 
 
+def _edit_json(path: Path, **changes) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**doc, **changes}), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("edit", "words"), [
+    ({"updates": "x"}, "updates ('x') are not a list of update folders"),
+    ({"updates": [{"folder": "../../elsewhere"}]}, "are not a list of update folders"),
+    ({"after": "88"}, "dedup.json's after is '88', not a count"),
+    ({"orphans": []}, "orphans ('[]') are not table names with counts"),
+    ({"quarters": ["2023q1"]}, "quarters ("),
+    ({"parquet": {"cases.parquet": {"rows": "many"}}}, "parquet record"),
+], ids=["updates-text", "updates-outside", "after-text", "orphans-list", "quarters-list", "parquet-rows-text"])
+def test_malformed_dedup_json_is_reported_and_repaired_by_dedup(built, syn, capsys, edit, words):
+    wh, fp = built
+    _edit_json(wh.path / "dedup.json", **edit)
+    st = wh.status()
+    assert st.needs_dedup and any(words in d for d in st.damaged), st.damaged
+    with pytest.raises(FaersError, match="dedup.json"):
+        connect_engine(wh.path)
+    code, out, err = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
+    assert code == 0 and "the case tables are damaged" in out and "Traceback" not in err
+    code, _, err = _cli(capsys, "signals", "--all-pairs", "--warehouse", str(wh.path))
+    assert code != 0 and "dedup.json" in err and "Traceback" not in err
+    code, _, err = _cli(capsys, "faers", "dedup", "--warehouse", str(wh.path))
+    assert code == 0, err
+    assert _fingerprint(wh) == fp
+
+
+@pytest.mark.parametrize(("edit", "words"), [
+    ({"rows": {"demo": "120"}}, "rows ("),
+    ({"rows": {"demo": -3}}, "rows ("),
+    ({"rejects": "none"}, "manifest.json's rejects is 'none', not a count"),
+    ({"sha256": 5}, "manifest.json's sha256 is 5, not a text"),
+], ids=["rows-text", "rows-negative", "rejects-text", "sha-number"])
+def test_malformed_manifest_is_reported_and_repaired_by_reingest(built, synth, syn, capsys, edit, words):
+    wh, fp = built
+    q = synth[1].quarters[0]
+    _edit_json(wh.path / "quarters" / q / "manifest.json", **edit)
+    st = wh.status()
+    assert any(words in d for d in st.quarters[0].damaged), st.quarters[0].damaged
+    code, out, err = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
+    assert code == 0 and f"{q} is damaged" in out and "Traceback" not in err
+    code, _, err = _cli(capsys, "signals", "--all-pairs", "--warehouse", str(wh.path))
+    assert code != 0 and "Traceback" not in err
+    assert not wh.ingest(_zip(synth, 0), synonyms=syn).skipped
+    assert _fingerprint(wh) == fp
+
+
 # --- 7. tables that cannot be read; oversized members -----------------------------------------------------
 
 
@@ -557,3 +606,93 @@ def test_status_of_an_empty_warehouse_says_what_to_do(tmp_path, capsys):
     out = " ".join(out.split())
     assert code == 0 and "no quarter ingested yet" in out and "rxcompare faers ingest" in out
     assert "┏" not in out  # not an empty table
+
+
+# --- 7. a commit journal from elsewhere is confined to the warehouse (issue 30) ----------------------------
+
+
+@pytest.mark.parametrize("journal", [
+    {"steps": [], "cleanup": ["../../victim"]},
+    {"steps": [["file", "quarters/x", "../../victim/moved-in"]], "cleanup": []},
+    {"steps": [["quarter", "quarters/.tmp-a", "quarters/2023q1", "../outside"]], "cleanup": []},
+    {"steps": [], "cleanup": ["ABSOLUTE"]},
+    {"steps": [], "cleanup": ["escape/victim-file"]},  # a symlink inside leading out
+    {"steps": [], "cleanup": ["."]},
+    {"steps": [["move", "a", "b"]], "cleanup": []},
+    {"steps": "x", "cleanup": []},
+    {"steps": [], "cleanup": [7]},
+], ids=["cleanup-up", "step-dst-up", "backup-up", "absolute", "symlink", "root-itself", "unknown-step",
+        "steps-not-list", "path-not-text"])
+def test_a_journal_naming_paths_outside_is_refused_and_named(tmp_path, capsys, journal):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "victim-file").write_text("keep me")
+    root = tmp_path / "a" / "wh"
+    (root / "quarters").mkdir(parents=True)
+    (root / "quarters" / "x").write_text("a file a hostile journal would move out")
+    (root / "escape").symlink_to(victim)
+    if journal["cleanup"] == ["ABSOLUTE"]:
+        journal = {"steps": [], "cleanup": [str(victim)]}
+    name = ".commit-deadbeef.json"
+    (root / name).write_text(json.dumps(journal))
+    before = _files(tmp_path)
+    code, _, err = _cli(capsys, "faers", "status", "--warehouse", str(root))
+    assert code != 0 and name in err.replace(" ", "") and "refused" in err and "Traceback" not in err, err
+    assert _files(tmp_path) == before  # nothing renamed or removed, outside or in
+    assert (victim / "victim-file").read_text() == "keep me" and (root / name).exists()
+
+
+def test_repeated_demo_lines_do_not_inflate_the_report_count(synth, syn, tmp_path, capsys):
+    """The issue's probe: DEMO lines repeated in FDA's file counted as more reports in `faers status`."""
+    def repeat(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        body = [x for x in lines[1:] if x.strip()]
+        return b"\n".join([lines[0], *body, *body[:25]]) + b"\n"
+
+    plain = Warehouse(tmp_path / "plain")
+    plain.ingest(_zip(synth, 0), synonyms=syn)
+    z = _rezip(_zip(synth, 0), tmp_path / "in" / _zip(synth, 0).name, {"DEMO": repeat})
+    wh = Warehouse(tmp_path / "wh")
+    wh.ingest(z, synonyms=syn)
+    want = plain.status().quarters[0].reports
+    got = wh.status().quarters[0]
+    assert dict(got.rows)["demo"] == want + 25  # the rows as read are kept as they were
+    assert got.reports == want
+    code, out, _ = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
+    assert code == 0 and f"{want:,}" in out
+
+
+# --- 9. readers beside a writer (issue 30) ----------------------------------------------------------------
+
+
+def test_a_read_that_a_commit_came_between_is_read_again(synth, syn, tmp_path):
+    """The generation (dedup.json's identity, or None while a journal stands) is taken before and
+    after a read; a real commit between them makes the read happen again, an error it met included."""
+    wh = Warehouse(tmp_path / "wh")
+    wh.ingest(_zip(synth, 0), synonyms=syn)
+    calls: list[int] = []
+
+    def read():
+        calls.append(store.generation(wh.path))
+        if len(calls) == 1:  # a writer commits while this read is under way
+            wh.dedupe(syn)
+            raise IndexError("index -7578777351565141 is out of bounds")  # what a half-swapped file gave
+        return len(calls)
+
+    assert store.read_consistently(wh.path, read, wait=0) == 2
+    assert calls[0] != calls[1] and None not in calls
+
+    def broken():
+        raise IndexError("a real bug, no commit came between")
+
+    with pytest.raises(IndexError, match="a real bug"):
+        store.read_consistently(wh.path, broken, wait=0)
+
+    def always_changing():
+        wh.dedupe(syn)
+        return 0
+
+    with pytest.raises(FaersError, match="changed 3 times while it was read"):
+        store.read_consistently(wh.path, always_changing, attempts=3, wait=0)
+    (wh.path / ".commit-0123abcd.json").write_text('{"steps": [], "cleanup": []}')
+    assert store.generation(wh.path) is None  # a commit under way: a reader waits for it

@@ -243,3 +243,32 @@ def test_which_pack_is_read(tmp_path, monkeypatch):
     user.write_text("{not json", encoding="utf-8")
     with pytest.raises(PackError, match="user pack .* is not valid JSON .*RXCOMPARE_EMBEDDED_PACK=1"):
         load_pack()
+
+
+def _older_lipitor(version: str, effective: str | None) -> bytes:
+    data = shared_path("spl", "lipitor-orig.xml").read_bytes()
+    data = data.replace(b'<versionNumber value="11"/>', f'<versionNumber value="{version}"/>'.encode(), 1)
+    return data.replace(b'<effectiveTime value="20140113"', f'<effectiveTime value="{effective}"'.encode(), 1) \
+        if effective else data
+
+
+@pytest.mark.parametrize("version, effective, message", [
+    ("3", None, "is version 3 of the label, older than version 11 the pack holds; refused"),
+    ("12", "20100101", "is effective 2010-01-01, earlier than 2014-01-13 of the label the pack holds; refused"),
+], ids=["lower-version", "earlier-date"])
+def test_an_older_label_never_replaces_the_one_held(tmp_path, env, capsys, version, effective, message):
+    """The issue's probe: a source serving an older document made `pack update` report
+    "version 1560 -> version 3" and exit 0. An older version or date is refused and the entry kept."""
+    start = start_pack(tmp_path)
+    routes = {
+        f"/spls/{LIPITOR}/history.json": (200, "application/json",
+                                          history(LIPITOR, "LIPITOR (ATORVASTATIN CALCIUM) TABLET", (int(version), "Jan 1, 2010"))),
+        f"/spls/{LIPITOR}.xml": (200, "application/xml", _older_lipitor(version, effective)),
+    }
+    with server(routes) as (base, _):
+        user = env(base)
+        code, out, err = run(capsys, "pack", "update", "lipitor", "--pack", str(start))
+    line = " ".join(out.split())
+    assert code == 1 and line.startswith("lipitor: kept, version 11 of 2014-01-13 (curated): DailyMed:"), line
+    assert message in line and "the entry was kept as it was" in line and "Traceback" not in err
+    assert not user.exists()

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from rxcompare.sources.atomic import FORMULA_START
+
 if TYPE_CHECKING:
     from rxcompare.scoring import SignalTable
 
@@ -93,8 +95,9 @@ def _select(columns: dict, json_out: bool) -> str:
         q = '"' + name.replace('"', '""') + '"'
         if values.dtype.kind == "f":
             cols.append(f"CASE WHEN isfinite({q}) THEN {q} END AS {q}")
-        elif not json_out and values.dtype.kind in "OUS":
-            cols.append(f"NULLIF({q}, '') AS {q}")
+        elif not json_out and values.dtype.kind in "OUS":  # a formula-like name shown, never run
+            starts = ", ".join(_sql_text(c) for c in FORMULA_START)
+            cols.append(f"CASE WHEN left({q}, 1) IN ({starts}) THEN '''' || {q} ELSE NULLIF({q}, '') END AS {q}")
         else:
             cols.append(q)
     return f"SELECT {', '.join(cols)} FROM t"

@@ -6,7 +6,9 @@ command spells ``--pack`` alike.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -23,7 +25,7 @@ Online = Annotated[bool, typer.Option(
     "--online", help="ask the network: openFDA labels of medicines the pack does not hold, post-marketing "
     "counts from openFDA, ClinicalTrials.gov results, DailyMed's newer label versions (cached on disk)",
 )]
-Width = Annotated[Optional[int], typer.Option("--width", help="terminal width")]
+Width = Annotated[Optional[int], typer.Option("--width", min=20, max=1000, help="terminal width (20 to 1000)")]
 Synonyms = Annotated[Optional[Path], typer.Option("--synonyms", help="CSV name,ingredient,product")]
 TextFormat = Annotated[str, typer.Option("--format", "-f", help="text | json")]
 
@@ -57,12 +59,34 @@ def output_format(fmt: Optional[str], output: Optional[Path], by_suffix: dict[st
     )
 
 
+@contextlib.contextmanager
+def output_file(output: Path, option: str = "--output") -> Iterator[Path]:
+    """A temporary file to write ``output`` to, put in its place only once whole: a full disk or an
+    error leaves a file already there as it was. A folder or an unwritable path is a clear error."""
+    import duckdb
+
+    from rxcompare.errors import ConfigError
+    from rxcompare.sources.atomic import replacing
+
+    if output.is_dir():
+        raise ConfigError(f"{option} {output} is a folder; give a file name in it (e.g. {output / 'result'}"
+                          f"{output.suffix or '.md'})")
+    try:
+        with replacing(output) as tmp:
+            yield tmp
+    except (OSError, duckdb.IOException) as exc:
+        why = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:200]
+        raise ConfigError(f"{option} {output}: cannot write ({why}); free some space or choose another path "
+                          "(a file already there was left as it was)") from None
+
+
 def write_output(text: str, output: Optional[Path]) -> None:
-    """Write to a file (and say so on standard error) or to standard output."""
+    """Write to a file (whole or not at all; and say so on standard error) or to standard output."""
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        output.write_text(text, encoding="utf-8")
+        with output_file(output) as tmp:
+            tmp.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}", highlight=False)
 
 

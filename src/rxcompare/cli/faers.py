@@ -27,10 +27,20 @@ def _faers_progress():
     return bar, update
 
 
+def _quarter_arg(value: Optional[str]) -> Optional[str]:
+    """A quarter argument checked as it is parsed: a usage error, not a traceback, for 2023q9."""
+    from rxcompare.sources.faers.layout import parse_quarter
+
+    try:
+        return None if value is None else parse_quarter(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @app.command("download")
 def faers_download(
-    first: str = typer.Argument(..., help="first quarter, e.g. 2023q1"),
-    last: Optional[str] = typer.Argument(None, help="last quarter (default: the first)"),
+    first: str = typer.Argument(..., help="first quarter, e.g. 2023q1", callback=_quarter_arg),
+    last: Optional[str] = typer.Argument(None, help="last quarter (default: the first)", callback=_quarter_arg),
     dest: Path = typer.Option(Path("."), "--dest", help="folder for the zips"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="mirror of FDA's Exports folder"),
 ) -> None:
@@ -203,10 +213,10 @@ def _match_status(path) -> None:
 @app.command("synth")
 def faers_synth(
     out_dir: Path = typer.Option(..., "--out", help="folder to write the quarters into"),
-    reports: int = typer.Option(5000, "--reports", help="DEMO rows over all quarters"),
-    quarters: int = typer.Option(2, "--quarters", help="number of quarters"),
+    reports: int = typer.Option(5000, "--reports", min=10, max=50_000_000, help="DEMO rows over all quarters"),
+    quarters: int = typer.Option(2, "--quarters", min=1, max=400, help="number of quarters"),
     seed: int = typer.Option(0, "--seed"),
-    start: str = typer.Option("2023q1", "--start", help="first quarter"),
+    start: str = typer.Option("2023q1", "--start", help="first quarter", callback=_quarter_arg),
     fmt: str = typer.Option("zip", "--format", help="zip or dir"),
     faults: bool = typer.Option(False, "--faults", help="damage a few lines as real releases are damaged"),
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from rxcompare.cli.common import err, json_text, out, write_output
+from rxcompare.cli.common import err, json_text, out, output_file, write_output
 
 SIGNAL_FORMATS = ("table", "json", "csv")
 
@@ -67,27 +67,42 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
         raise ConfigError("--onset summarises time to onset of DRUG's pairs; it takes no --vs or "
                           "--by-quarter and writes table, json or csv")
     names = tuple(x.strip() for x in (strata or "").split(",") if x.strip())
-    try:
-        tables = connect_engine(warehouse, engine, spark_master=spark_master)
-    except FaersError as exc:
-        raise FaersError(f"signals in warehouse mode (no --reports given): {exc}; or give --reports "
-                         "FILE (a long table of reports)") from None
     kw = {"drug": drug, "events": tuple(event), "query": query, "strata": names,
           "thresholds": Thresholds(min_count=min_count)}
-    with tables:
-        if onset:
-            from rxcompare.render.signal_text import onset_text
-            from rxcompare.sources.faers.onset import onset_csv, onset_json, time_to_onset
 
-            rows = time_to_onset(tables, query, [drug] if drug else [], event)
-            text = (json.dumps(onset_json(rows, tables.description), indent=1) if fmt == "json"
-                    else onset_csv(rows) if fmt == "csv" else onset_text(rows, tables.description, out.width))
-            write_output(text, output)
-            return
-        if by_quarter:
-            results = tuple((q, _shape(t, *shape)) for q, t in signals_by_quarter(tables, **kw))
-        else:
-            table = _shape(signals_from_warehouse(tables, vs=vs, **kw), *shape)
+    def read():
+        try:
+            tables = connect_engine(warehouse, engine, spark_master=spark_master)
+        except FaersError as exc:
+            raise FaersError(f"signals in warehouse mode (no --reports given): {exc}; or give --reports "
+                             "FILE (a long table of reports)") from None
+        with tables:
+            if onset:
+                from rxcompare.sources.faers.onset import time_to_onset
+
+                return time_to_onset(tables, query, [drug] if drug else [], event), tables.description
+            if by_quarter:
+                return signals_by_quarter(tables, **kw)
+            return signals_from_warehouse(tables, vs=vs, **kw)
+
+    from rxcompare import settings
+    from rxcompare.sources.faers.store import read_consistently
+
+    root = Path(settings.WAREHOUSE.get(warehouse) or ".")
+    got = read_consistently(root, read) if engine == "duckdb" and root.is_dir() else read()
+    if onset:
+        from rxcompare.render.signal_text import onset_text
+        from rxcompare.sources.faers.onset import onset_csv, onset_json
+
+        rows, description = got
+        text = (json.dumps(onset_json(rows, description), indent=1) if fmt == "json"
+                else onset_csv(rows) if fmt == "csv" else onset_text(rows, description, out.width))
+        write_output(text, output)
+        return
+    if by_quarter:
+        results = tuple((q, _shape(t, *shape)) for q, t in got)
+    else:
+        table = _shape(got, *shape)
     if by_quarter:
         if not _write_signals(results, fmt, output):
             from rxcompare.render.signal_text import signals_text
@@ -110,7 +125,11 @@ def _write_signals(results, fmt: str, output: Optional[Path]) -> bool:
         return False
     if output is None:
         sys.stdout.flush()
-    rows = write_signals(results, "parquet" if parquet else fmt, output if output is not None else sys.stdout)
+    if output is None:
+        rows = write_signals(results, fmt, sys.stdout)
+    else:
+        with output_file(output) as tmp:
+            rows = write_signals(results, "parquet" if parquet else fmt, tmp)
     if output is not None:
         err.print(f"wrote {output} ({rows} {'pairs' if results and results[0][0] is None else 'rows'})",
                   highlight=False)
@@ -175,8 +194,9 @@ def _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, s
         else:
             sens = dedup_sensitivity(tables, **kw)
     if report is not None:
-        report.write_text(render_study_html(doc) if kind in (".html", ".htm") else render_study_markdown(doc),
-                          encoding="utf-8")
+        with output_file(report, "--report") as tmp:
+            tmp.write_text(render_study_html(doc) if kind in (".html", ".htm") else render_study_markdown(doc),
+                           encoding="utf-8")
         err.print(f"wrote {report}", highlight=False)
     if sensitivity:
         text = (json_text(sens) if fmt == "json" else sensitivity_markdown(sens) if fmt == "markdown"

@@ -5,18 +5,112 @@ what reached the disk, then renames it over the target: a reader sees the old fi
 never half of one, and a failure leaves the target as it was and no temporary file behind. The HTTP
 caches (:mod:`rxcompare.sources.online`, DailyMed), the trials store and the knowledge pack use it;
 each decides what a failure means (a cache ignores it; a store or a pack reports it).
+
+Reading a document whole is bounded the same way for every source: :func:`read_bounded` reads at most
+a cap (``/dev/zero`` or a runaway file is refused after ``limit`` bytes, never held), and
+:func:`loads_json` turns every way a text can fail to be JSON (nesting past Python's stack, a number
+past its 4,300-digit limit) into a ``ValueError`` the caller words.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FolderError", "write_json_atomic"]
+__all__ = ["FORMULA_START", "FolderError", "TooLargeError", "csv_cell", "loads_json", "read_bounded",
+           "replacing", "sweep_leftovers", "write_json_atomic"]
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula in a CSV cell (OWASP, "CSV Injection")."""
+
+
+def csv_cell(value: object) -> object:
+    """A text cell made safe for a spreadsheet: one starting like a formula gets a leading ``'``
+    (shown, never run); other values as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+MAX_DOCUMENT = 64 << 20
+"""Bytes of one JSON or CSV document read whole (a pack, a synonym list, a cached record) at most."""
+MAX_METADATA = 16 << 20
+"""Bytes of one warehouse metadata file (a manifest, dedup.json, a journal) at most."""
+
+
+class TooLargeError(ValueError):
+    """A file larger than its reader's cap; only ``limit + 1`` bytes of it were read."""
+
+
+LEFTOVER_AGE = 3600.0
+"""Seconds after which a temporary file of ours is a killed run's leftover, not a live writer's."""
+
+
+def sweep_leftovers(folder: Path, prefix: str, suffix: str) -> list[Path]:
+    """Remove the temporary files a killed run left in ``folder`` (``<prefix>*<suffix>``, as this
+    module names them, untouched for :data:`LEFTOVER_AGE`); the files removed. A live writer's
+    file is younger and stays; a file that cannot be removed is left for the next run."""
+    removed = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and entry.name.endswith(suffix) and len(entry.name) > len(prefix) + len(suffix)):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > LEFTOVER_AGE:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
+@contextlib.contextmanager
+def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``target`` (same suffix) to write the new file to: renamed over
+    ``target`` when the block ends, removed when it raises. A reader, or a full disk, never sees
+    ``target`` half written: it is the old file or the new one."""
+    target = Path(target)
+    sweep_leftovers(target.parent, f".{target.name}.", f".tmp{target.suffix}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent or ".")
+    os.close(fd)
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        # the mode a plain write would give (mkstemp's is private): the old file's, else the umask's
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~mask)
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_bounded(path: str | os.PathLike[str], limit: int = MAX_DOCUMENT) -> bytes:
+    """The bytes of ``path``, read no further than ``limit`` (:class:`TooLargeError` past it)."""
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLargeError(f"{path} holds more than {limit:,} bytes, more than any such file should")
+    return data
+
+
+def loads_json(data: bytes | str) -> Any:
+    """``json.loads`` whose every failure is a ``ValueError`` (``UnicodeDecodeError`` included)."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8-sig")
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested deeper than can be read") from None
 
 
 class FolderError(OSError):
@@ -46,6 +140,7 @@ def write_json_atomic(
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        sweep_leftovers(target.parent, prefix, ".json")
         fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".json", dir=target.parent)
     except OSError as exc:
         args = (exc.errno, exc.strerror, exc.filename) if exc.errno and exc.filename else exc.args

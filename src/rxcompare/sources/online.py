@@ -34,7 +34,6 @@ from __future__ import annotations
 import email.utils
 import functools
 import hashlib
-import json
 import os
 import re
 import time
@@ -46,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
-from rxcompare.sources.atomic import write_json_atomic
+from rxcompare.sources.atomic import loads_json, read_bounded, write_json_atomic
 
 if TYPE_CHECKING:  # httpx is imported where a request is made: commands that ask nothing start faster
     import httpx
@@ -55,6 +54,12 @@ __all__ = ["Fetched", "OpenFdaClient"]
 
 _ENDPOINT = re.compile(r"^[a-z]+/[a-z0-9_]+\.json$")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_BODY = 64 << 20
+"""Bytes of one answer (after decompression) read at most: the largest openFDA label page and SPL
+documents are a few MB; a body past this is refused, never held whole."""
+DEADLINE = 120.0
+"""Seconds one request may take in all (connection, every retry's wait excepted, and the whole body),
+however steadily a server trickles bytes."""
 
 
 @functools.cache
@@ -120,6 +125,8 @@ class OpenFdaClient:
         timeout: float = 30.0,
         max_retry_after: float = 60.0,
         clock: Callable[[], datetime] = _utc_now,
+        max_body: int = MAX_BODY,
+        deadline: float = DEADLINE,
     ):
         import httpx
 
@@ -141,6 +148,8 @@ class OpenFdaClient:
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
+        self.max_body = max_body
+        self.deadline = deadline
         self._sleep = sleep
         self._clock = clock
         self._transport = transport
@@ -204,11 +213,11 @@ class OpenFdaClient:
         import httpx
 
         url = self.url("drug/event.json", {"limit": 1})
-        try:
-            response = self._http.get(self._with_key(url), timeout=timeout)
+        try:  # the status only: a body is never read, however long
+            with self._http.stream("GET", self._with_key(url), timeout=timeout) as response:
+                return response.status_code < 500
         except httpx.HTTPError:
             return False
-        return response.status_code < 500
 
     def close(self) -> None:
         if self._client is not None:
@@ -245,9 +254,19 @@ class OpenFdaClient:
         attempt = 0
         while True:
             try:
-                response = self._http.get(self._with_key(url))
+                response = self._bounded_get(url)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
                 raise self._unreachable(self._scrub(str(exc)) or type(exc).__name__) from None
+            except httpx.TooManyRedirects:
+                raise OnlineError(
+                    f"{self.service} at {self.base} redirected {url} too many times (a redirect loop); "
+                    f"check {self.base_setting.env} or try again later"
+                ) from None
+            except httpx.DecodingError as exc:
+                raise OnlineError(
+                    f"{self.service} at {self.base} answered {url} with a body that cannot be decoded "
+                    f"({self._scrub(str(exc)) or type(exc).__name__}: a damaged compressed reply); try again later"
+                ) from None
             except httpx.TransportError as exc:  # the connection broke during the answer
                 if attempt >= self.max_retries:
                     raise self._cut_short(url, self._scrub(str(exc)) or type(exc).__name__, attempt + 1) from None
@@ -265,6 +284,32 @@ class OpenFdaClient:
                 attempt += 1
                 continue
             raise self._refused(response, url)
+
+    def _bounded_get(self, url: str) -> httpx.Response:
+        """``GET`` read as a stream: at most ``max_body`` bytes (decoded) within ``deadline`` seconds
+        in all; the response returned holds its whole body."""
+        import httpx
+
+        start = time.monotonic()
+        with self._http.stream("GET", self._with_key(url)) as streamed:
+            body = bytearray()
+            for chunk in streamed.iter_bytes():
+                body += chunk
+                if len(body) > self.max_body:
+                    raise OnlineError(
+                        f"{self.service} at {self.base} answered {url} with more than {self.max_body:,} bytes; "
+                        "refused unread (no answer of this service is that large): try again later or check "
+                        f"{self.base_setting.env}"
+                    )
+                if time.monotonic() - start > self.deadline:
+                    raise OnlineError(
+                        f"{self.service} at {self.base} took more than {self.deadline:.0f} s to answer {url} "
+                        f"({len(body):,} bytes so far); the service is too slow now: try again later"
+                    )
+            drop = {"content-encoding", "content-length", "transfer-encoding"}
+            headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in drop]
+            return httpx.Response(streamed.status_code, headers=headers, content=bytes(body),
+                                  request=streamed.request)
 
     # What each failure says; a subclass for another service may word them its own way.
 
@@ -337,7 +382,7 @@ class OpenFdaClient:
     def _json(self, response: httpx.Response, url: str) -> dict[str, Any]:
         try:
             data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, nested past Python's stack, a huge number
             data = None
         if not isinstance(data, dict):
             kind = response.headers.get("content-type", "unknown content type")
@@ -355,12 +400,12 @@ class OpenFdaClient:
     def _read_cache(self, url: str) -> Fetched | None:
         path = self._cache_file(url)
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            entry = loads_json(read_bounded(path))
             fetched_at = datetime.fromisoformat(entry["fetched_at"])
             data = entry["data"]
             if entry["url"] != url or not isinstance(data, dict):
                 return None
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None  # absent or unreadable: fetch again and overwrite
         if fetched_at.tzinfo is None:
             fetched_at = fetched_at.replace(tzinfo=UTC)
@@ -402,5 +447,5 @@ def _error_of(response: httpx.Response) -> tuple[str, str]:
     try:
         error = response.json().get("error") or {}
         return str(error.get("code") or response.reason_phrase), str(error.get("message") or "")
-    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+    except (ValueError, RecursionError, AttributeError):
         return response.reason_phrase or str(response.status_code), ""

@@ -68,14 +68,20 @@ class WarehouseSource:
         ka, da = self._drug_key(a, several[0])
         kb, db = self._drug_key(b, several[1])
         query = CountQuery(roles=self.roles, indication=indication or None)
-        with connect_engine(self.warehouse.path, self.engine, spark_master=self.spark_master) as t:
-            arms, _ = arms_table(t, ka, kb, query, case_filters=False)
-            got = t.fetch(arms.group_by("arm").agg(n=arms.count()))
-            sizes = dict(zip(got.column("arm").to_pylist(), got.column("n").to_pylist()))
-            hits = group_counts(t, arms, groups)
-            years = arm_sizes_by_year(t, arms)
+        from rxcompare.sources.faers.store import read_consistently
+
+        def read():  # one state of the case tables, read again when a commit came between
+            with connect_engine(self.warehouse.path, self.engine, spark_master=self.spark_master) as t:
+                arms, _ = arms_table(t, ka, kb, query, case_filters=False)
+                got = t.fetch(arms.group_by("arm").agg(n=arms.count()))
+                sizes = dict(zip(got.column("arm").to_pylist(), got.column("n").to_pylist()))
+                hits = group_counts(t, arms, groups)
+                years = arm_sizes_by_year(t, arms)
+            return sizes, hits, years, self.warehouse.status()
+
+        local = self.engine == "duckdb" and self.warehouse.path.is_dir()
+        sizes, hits, years, status = read_consistently(self.warehouse.path, read) if local else read()
         na, nb = int(sizes.get("a", 0)), int(sizes.get("b", 0))
-        status = self.warehouse.status()
         quarters = [q.quarter for q in status.quarters]
         span = f"{quarters[0]}-{quarters[-1]}" if quarters else "none"
         signals = []

@@ -19,6 +19,7 @@ module's, or the FAERS warehouse's) returns one.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,6 +43,29 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+MAX_COLUMNS = 1000
+"""Columns of a reports table at most: a long table has a few; 100,000 would cost DuckDB a minute
+and a gigabyte before any row is read."""
+MAX_HEADER = 1 << 20
+
+
+def _check_width(path: Path) -> None:
+    """Refuse a CSV whose header line is longer than ``MAX_HEADER`` or has more than ``MAX_COLUMNS``
+    fields by any usual delimiter, before DuckDB is given it."""
+    try:
+        with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")) as fh:
+            head = fh.readline(MAX_HEADER + 1)
+    except (OSError, EOFError) as exc:
+        raise SourceError(f"reports table {str(path)!r} cannot be read ({exc}); give a CSV or Parquet file") from None
+    if len(head) > MAX_HEADER:
+        raise SourceError(f"reports table {str(path)!r}: its header line is longer than {MAX_HEADER:,} bytes; "
+                          "a long table has a few columns (report id, drug, event): give such a table")
+    widest = max(head.count(d) for d in (b",", b"\t", b";", b"|")) + 1
+    if widest > MAX_COLUMNS:
+        raise SourceError(f"reports table {str(path)!r} has {widest:,} columns, more than {MAX_COLUMNS:,}; "
+                          "a long table has a few columns (report id, drug, event): keep those and run again")
+
+
 def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the file read once into the table ``src``, its columns checked.
 
@@ -53,6 +77,7 @@ def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
     if name.endswith(_PARQUET):
         reader = f"read_parquet({_sql_text(str(path))})"
     elif name.endswith(_CSV):
+        _check_width(path)
         reader = f"read_csv({_sql_text(str(path))}, header = true, all_varchar = true)"
     else:
         raise SourceError(

@@ -173,7 +173,7 @@ def create_app(
         return json_response({"ok": True, "query": q, "drugs": [s.__dict__ for s in found]})
 
     @app.get("/api/signals", tags=["signals"], responses=ERRORS)
-    def api_signals(
+    async def api_signals(
         a: Name,
         b: Name,
         indication: Annotated[
@@ -186,7 +186,9 @@ def create_app(
             raise QuestionError(
                 "the indication is empty; leave it out or give one, e.g. 'multiple sclerosis'"
             )
-        return json_response(engine.signals(a, b, indication))
+        # as /compare: in the worker pool, identical requests sharing one computation
+        key = ("signals", a, b, indication, engine.generation())
+        return json_response(await offload.run(key, engine.signals, a, b, indication))
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

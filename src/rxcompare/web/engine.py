@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -106,7 +107,8 @@ class Engine:
         self._flights = SingleFlight()
         self.compare_json = lru_cache(maxsize=cache_size)(self._compare_json)
         self.compare_page = lru_cache(maxsize=cache_size)(self._compare_page)
-        self.signals = lru_cache(maxsize=cache_size)(self._signals)
+        self._signals_done: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        self._warehouse = Path(where) if where else None
         self._ready: dict[tuple, bytes] = {}  # renderings already made, read without a thread hop
         self._size = cache_size
         self._lock = threading.Lock()
@@ -197,14 +199,40 @@ class Engine:
             self._ready[(kind, a, b, audience, factors)] = body
         return body
 
-    def _signals(self, a: str, b: str, indication: str | None = None) -> dict[str, Any]:
+    def generation(self) -> tuple[int, int, int] | None:
+        """Which state of the warehouse's case tables is served: dedup.json's inode, size and
+        modification time (each commit renames a new dedup.json into place), None without one."""
+        if self._warehouse is None:
+            return None
+        try:
+            st = (self._warehouse / "dedup.json").stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def signals(self, a: str, b: str, indication: str | None = None) -> dict[str, Any]:
         """Head-to-head post-marketing signals of A against B, per event group of the pack.
 
         As in the comparison's post-marketing dimension: restricted to the indication given, else
         to the one both products share; counted per product when an ingredient has several; each
         table with its head-to-head ROR (:func:`rxcompare.comparison.head_to_head.with_ror`).
+        Cached by the products the names resolve to (not the names as typed) and the warehouse's
+        :meth:`generation`: an ingest into the served warehouse is answered with its new counts.
         """
         da, db = self.resolve(a, b, indication)
+        key = (da.product.id, db.product.id, indication, self.generation())
+        with self._lock:
+            if key in self._signals_done:
+                self._signals_done.move_to_end(key)
+                return self._signals_done[key]
+        doc = self._flights.run(("signals", *key), lambda: self._signals(da, db, indication))
+        with self._lock:
+            self._signals_done[key] = doc
+            while len(self._signals_done) > self._size:
+                self._signals_done.popitem(last=False)  # the least recently asked
+        return doc
+
+    def _signals(self, da: Drug, db: Drug, indication: str | None) -> dict[str, Any]:
         if self.postmarketing is None:
             raise SourceError(
                 f"no post-marketing source: {self.missing} Start the server with --warehouse DIR "

@@ -30,6 +30,47 @@ def _int(v: Any) -> int | None:
 
 
 
+_COUNTS = ("NumAffected", "NumAtRisk")
+
+
+def _check_counts(nct: str, ae: dict[str, Any]) -> None:
+    """Refuse the record (a :class:`SourceError` naming it) when a count it gives is not a whole
+    number of participants (negative, fractional, text) or more participants are affected than at
+    risk: a record the registry would not publish, whose other figures cannot be trusted either."""
+
+    def refuse(where: str, what: str) -> SourceError:
+        return SourceError(f"ClinicalTrials.gov record {nct} refused: {where}: {what}; none of its figures are "
+                           "shown (fetch it again with `rxcompare trials NAME --fetch`; if the registry's record "
+                           "says the same, it cannot be used)")
+
+    def count(value: Any, where: str, field: str) -> int | None:
+        if value is None:
+            return None
+        n = _int(value)
+        if n is None or n < 0 or (isinstance(value, str) and not value.strip().isdigit()):
+            raise refuse(where, f"{field} {value!r} is not a count of participants")
+        return n
+
+    for g in ae.get("eventGroups") or []:
+        if not isinstance(g, dict):
+            continue
+        where = f"event group {g.get('id')!r}"
+        for kind in ("serious", "other", "deaths"):
+            x, n = (count(g.get(f"{kind}{c}"), where, f"{kind}{c}") for c in _COUNTS)
+            if x is not None and n is not None and x > n:
+                raise refuse(where, f"{kind}NumAffected {x} is above {kind}NumAtRisk {n}")
+    for key in ("seriousEvents", "otherEvents"):
+        for e in ae.get(key) or []:
+            for st in (e.get("stats") or []) if isinstance(e, dict) else []:
+                if not isinstance(st, dict):
+                    continue
+                where = f"{key} {str(e.get('term') or '')[:60]!r} group {st.get('groupId')!r}"
+                x, n = (count(st.get(f"num{c[3:]}"), where, f"num{c[3:]}") for c in _COUNTS)
+                count(st.get("numEvents"), where, "numEvents")
+                if x is not None and n is not None and x > n:
+                    raise refuse(where, f"numAffected {x} is above numAtRisk {n}")
+
+
 def _threshold(value: Any) -> float | None:
     try:
         t = float(str(value).strip())
@@ -48,8 +89,22 @@ def read_study(
 
     ``products`` are the products of the medicine's ingredient: the trial is counted for the one
     whose indication its conditions name (and, when several do, whose route its arms name).
-    ``asked`` is the NCT id that was requested, to name a record that is another study.
+    ``asked`` is the NCT id that was requested, to name a record that is another study. A record
+    whose fields have other shapes than the API's is a :class:`SourceError` naming it.
     """
+    try:
+        return _read_study(record, drug_names, products, asked)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise SourceError(
+            f"ClinicalTrials.gov record {asked or '?'} refused: a field of another shape than the API v2 "
+            f"record's ({type(exc).__name__}: {str(exc)[:120]}); fetch it again with "
+            "`rxcompare trials NAME --fetch`"
+        ) from None
+
+
+def _read_study(
+    record: dict[str, Any], drug_names: Sequence[str], products: Sequence[Product], asked: str | None
+) -> Trial:
     if not isinstance(record, dict) or not isinstance(record.get("protocolSection"), dict):
         raise SourceError(
             f"ClinicalTrials.gov record {asked or '?'} has no protocolSection; it is not an API v2 study record"
@@ -99,6 +154,7 @@ def read_study(
     if not isinstance(ae, dict):
         problems.append("results posted without an adverse-events module")
         return Trial(**base, groups=(), incidences=(), problems=tuple(problems), product=product, names_drug=names_drug)
+    _check_counts(nct, ae)
     threshold = _threshold(ae.get("frequencyThreshold"))
     if threshold is None:
         problems.append(f"frequency threshold {ae.get('frequencyThreshold')!r} is not a percentage")
@@ -131,8 +187,8 @@ def read_study(
             problems.append(f"group {gid} {g.get('title')!r} cannot be mapped to the medicine or a comparator: {how}")
     if not groups:
         problems.append("the adverse-events module has no event groups")
-    serious = ae.get("seriousEvents") or []
-    other = ae.get("otherEvents") or []
+    serious = [e for e in ae.get("seriousEvents") or [] if isinstance(e, dict)] if isinstance(ae.get("seriousEvents"), list) else []
+    other = [e for e in ae.get("otherEvents") or [] if isinstance(e, dict)] if isinstance(ae.get("otherEvents"), list) else []
     if not serious and not other:
         problems.append("the adverse-events module lists no serious and no other events (empty lists)")
     trial_stub = Trial(**base, groups=tuple(groups.values()), incidences=(), problems=(), product=product)
@@ -142,6 +198,8 @@ def read_study(
         for e in events:
             term = str(e.get("term") or "").strip()
             for s in e.get("stats") or []:
+                if not isinstance(s, dict):
+                    continue
                 g = groups.get(str(s.get("groupId")))
                 if g is None:
                     skipped["a group id that is not among the event groups"] = skipped.get("a group id that is not among the event groups", 0) + 1

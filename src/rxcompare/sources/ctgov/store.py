@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 from rxcompare import settings
 from rxcompare.errors import SourceError
-from rxcompare.sources.atomic import FolderError, write_json_atomic
+from rxcompare.sources.atomic import FolderError, loads_json, read_bounded, write_json_atomic
 from rxcompare.sources.ctgov.records import norm_text
 
 __all__ = ["STORE_SCHEMA", "TrialsStore"]
@@ -42,7 +41,7 @@ class TrialsStore:
         if not path.is_file():
             return None
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = loads_json(read_bounded(path))
             ok = doc.get("schema") == STORE_SCHEMA and isinstance(doc.get("records"), dict)
             datetime.fromisoformat(doc["fetched_at"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):

@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from rxcompare.errors import FaersError
+from rxcompare.sources.atomic import csv_cell
 from rxcompare.sources.faers import dedup, layout, store
 from rxcompare.sources.faers.normalise import Synonyms
 from rxcompare.sources.faers.sourcefiles import (
@@ -154,6 +155,9 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
                 continue
             counts[table] = n
         # rows without their DEMO row, counted once here for every later deduplication
+        # reports are distinct primaryids: a DEMO line FDA's file repeats is one report, not two
+        reports = con.execute(f"SELECT count(DISTINCT primaryid) FROM read_parquet("
+                              f"{sql_str(str(qdir / 'demo.parquet'))})").fetchone()[0] if "demo" in counts else 0
         orphans = dedup.count_orphans(con, {src.quarter: qdir},
                                       f"read_parquet({sql_str(str(qdir / 'demo.parquet'))})")
         deleted: list[int] = []
@@ -190,6 +194,7 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
         "sha256": src.sha256,
         "layout": "laers" if is_legacy else "faers",
         "rows": counts,
+        "reports": int(reports),
         "rejects": sum(1 for r in rejects if not r.kept),
         "flagged": sum(1 for r in rejects if r.kept),
         "reasons": reasons,
@@ -213,8 +218,8 @@ def _write_rejects(rejects: list[Reject], out: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["file", "line", "field", "reason", "kept", "raw"])
         for r in rejects:
-            w.writerow([r.file, r.line if r.line is not None else "", r.field, r.reason,
-                        "yes" if r.kept else "no", r.raw])
+            w.writerow([csv_cell(r.file), r.line if r.line is not None else "", r.field, r.reason,
+                        "yes" if r.kept else "no", csv_cell(r.raw)])
 
 
 def _result(manifest: dict, skipped: bool) -> IngestResult:

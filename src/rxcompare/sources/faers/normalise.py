@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rxcompare.errors import FaersError, PackError
+from rxcompare.sources.atomic import read_bounded
 
 SYNONYMS_ENV = "RXCOMPARE_SYNONYMS"
 
@@ -152,7 +154,7 @@ def load_synonyms(csv_path: str | os.PathLike[str] | None = None,
     if csv_path is not None:
         path = Path(csv_path)
         try:
-            with path.open(encoding="utf-8", newline="") as fh:
+            with io.StringIO(read_bounded(path).decode("utf-8-sig"), newline="") as fh:
                 reader = csv.DictReader(fh)
                 if not reader.fieldnames or not {"name", "ingredient"} <= set(reader.fieldnames):
                     raise FaersError(
@@ -165,8 +167,9 @@ def load_synonyms(csv_path: str | os.PathLike[str] | None = None,
                     if not (row.get("name") or "").strip() or not (row.get("ingredient") or "").strip():
                         raise FaersError(f"synonym file {path} line {line}: name and ingredient are required")
                     _add(overrides, oseen, row["name"], row["ingredient"], (row.get("product") or "").strip() or None)
-        except OSError as exc:
-            raise FaersError(f"synonym file {path} cannot be read ({exc}); check --synonyms / {SYNONYMS_ENV}") from exc
+        except (OSError, ValueError, csv.Error) as exc:  # ValueError: not UTF-8, or past the size cap
+            raise FaersError(f"synonym file {path} cannot be read ({str(exc)[:200]}); write a UTF-8 CSV with "
+                             f"columns name,ingredient,product and check --synonyms / {SYNONYMS_ENV}") from None
         for key in oseen:
             entries.pop(key, None)
         entries.update(overrides)

@@ -26,6 +26,7 @@ from datetime import date
 
 import numpy as np
 
+from rxcompare.sources.atomic import csv_cell
 from rxcompare.sources.faers.counts import (
     COUNTING_UNIT,
     CountQuery,
@@ -203,7 +204,7 @@ def onset_csv(summaries: Sequence[OnsetSummary]) -> str:
     w.writerow(ONSET_COLUMNS + ("counting_unit",))
     for s in summaries:
         w.writerow([("" if _value(s, k) is None else repr(_value(s, k)) if isinstance(_value(s, k), float)
-                     else _value(s, k)) for k in ONSET_COLUMNS] + [COUNTING_UNIT])
+                     else csv_cell(_value(s, k))) for k in ONSET_COLUMNS] + [COUNTING_UNIT])
     return buf.getvalue()
 
 

@@ -30,12 +30,14 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from rxcompare.errors import FaersError
+from rxcompare.sources.atomic import MAX_METADATA, loads_json, read_bounded
 
 DERIVED = ("cases", "case_drugs", "case_reactions", "case_indications", "case_therapies")
 UPDATES = "updates"
@@ -121,12 +123,13 @@ def recover(root: Path) -> list[str]:
     done: list[str] = []
     for journal in sorted(p for p in root.iterdir() if _JOURNAL.match(p.name)):
         try:
-            doc = json.loads(journal.read_text(encoding="utf-8"))
+            doc = loads_json(read_bounded(journal, MAX_METADATA))
             steps, cleanup = doc["steps"], doc["cleanup"]
         except (ValueError, KeyError, TypeError):
             # a journal is renamed into place only once complete; an unreadable one is damage
             raise FaersError(f"{journal}: an unreadable commit journal; look at the warehouse by hand "
                              "(quarters/.tmp-* hold the staged copy) and remove the journal") from None
+        _confine_journal(root, journal, steps, cleanup)
         _replay(root, steps)
         journal.unlink()
         _remove(root, cleanup)
@@ -134,7 +137,7 @@ def recover(root: Path) -> list[str]:
     updates = root / UPDATES
     if updates.is_dir():  # layers no dedup.json lists: an update not committed, or folded by a rebuild
         doc, _ = _read_json(root / "dedup.json")
-        if doc is not None:
+        if doc is not None and _updates_problem(doc.get("updates", [])) is None:  # else: keep all, repair by dedup
             listed = set(derived_layers(doc))
             for p in sorted(updates.iterdir()):
                 if f"{UPDATES}/{p.name}" not in listed:
@@ -158,6 +161,39 @@ def recover(root: Path) -> list[str]:
             _rmtree(p)
             done.append(f"removed {p.name}")
     return done
+
+
+class JournalRefusedError(FaersError):
+    """A commit journal recovery will not act on (paths outside the warehouse, an unknown shape)."""
+
+
+def _confine_journal(root: Path, journal: Path, steps: object, cleanup: object) -> None:
+    """Refuse a journal unless each step has its shape and every path it names stays in the warehouse.
+
+    A warehouse copied from elsewhere may carry any journal: recovery must never rename or delete
+    outside its own folder (``../victim``, an absolute path, a symlink leading out)."""
+    top = root.resolve()
+
+    def refuse(why: str) -> FaersError:
+        return JournalRefusedError(f"{journal}: a commit journal that {why}; recovery refused it and changed nothing. "
+                          "Look at the warehouse by hand (quarters/.tmp-* hold a staged copy), "
+                          "then remove the journal")
+
+    if not isinstance(steps, list) or not isinstance(cleanup, list):
+        raise refuse("is not a list of steps and a list of paths to clean up")
+    paths: list[object] = list(cleanup)
+    for step in steps:
+        kind = step[0] if isinstance(step, list) and step and isinstance(step[0], str) else None
+        arity = {"quarter": 4, "file": 3}.get(kind) if kind else None
+        if arity is None or len(step) != arity:
+            raise refuse(f"holds a step of unknown shape ({str(step)[:80]!r})")
+        paths.extend(step[1:])
+    for rel in paths:
+        if not isinstance(rel, str) or not rel or "\x00" in rel or Path(rel).is_absolute():
+            raise refuse(f"names {str(rel)[:80]!r}, not a path relative to the warehouse")
+        where = (root / rel).resolve()
+        if where == top or top not in where.parents:
+            raise refuse(f"names {rel[:80]!r}, outside the warehouse {root}")
 
 
 def _rmtree(p: Path) -> None:
@@ -244,6 +280,45 @@ def commit(root: Path, token: str, steps: list[tuple[str, ...]], cleanup: list[P
     _remove(root, doc["cleanup"])
 
 
+# --- readers beside a writer ---------------------------------------------------------------------------
+
+
+def generation(root: Path) -> tuple | None:
+    """Which state of the case tables a reader sees: dedup.json's inode, size and modification time
+    (every commit that changes the case tables renames a new dedup.json into place, last); None
+    while a commit is under way (its journal stands from before its first rename to after its last)."""
+    root = Path(root)
+    try:
+        if any(_JOURNAL.match(n) for n in os.listdir(root)):
+            return None
+        st = (root / "dedup.json").stat()
+    except OSError:
+        return ("no dedup.json",)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def read_consistently(root: Path, read, attempts: int = 8, wait: float = 0.25):
+    """``read()`` over one state of the warehouse: the generation is taken before and after; when a
+    commit came between, what was read (an answer, or the error a half-swapped file gave) is thrown
+    away and read again. After ``attempts`` a :class:`FaersError` says the warehouse kept changing."""
+    for _ in range(attempts):
+        before = generation(root)
+        if before is None:  # a commit is under way: wait for it
+            time.sleep(wait)
+            continue
+        try:
+            result, error = read(), None
+        except Exception as exc:  # noqa: BLE001 - judged below: re-raised unless a commit came between
+            result, error = None, exc
+        if generation(root) == before:
+            if error is not None:
+                raise error
+            return result
+        time.sleep(wait)
+    raise FaersError(f"warehouse {root}: it changed {attempts} times while it was read (an ingest or a dedup "
+                     "is committing); run again when that is done")
+
+
 # --- what is stored, checked --------------------------------------------------------------------------
 
 
@@ -260,7 +335,63 @@ def derived_layers(doc: dict | None) -> list[str]:
     ``""`` (the last full build, in the warehouse's own folder), then each update since
     (``updates/<quarter>-<token>``). A row of a layer is current unless a later layer's
     ``retired.parquet`` lists its case id."""
-    return [""] + [u["folder"] for u in (doc or {}).get("updates", [])]
+    updates = (doc or {}).get("updates", [])
+    if _updates_problem(updates):
+        raise FaersError(f"dedup.json: {_updates_problem(updates)}; run `rxcompare faers dedup` to rebuild the case tables")
+    return [""] + [u["folder"] for u in updates]
+
+
+_LAYER = re.compile(rf"^{UPDATES}/\d{{4}}q[1-4]-[0-9a-f]+$")
+
+
+def _is_count(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _updates_problem(updates: object) -> str | None:
+    if not isinstance(updates, list) or not all(
+            isinstance(u, dict) and isinstance(u.get("folder"), str) and _LAYER.match(u["folder"]) for u in updates):
+        return f"its updates ({str(updates)[:60]!r}) are not a list of update folders ({UPDATES}/<quarter>-<token>)"
+    return None
+
+
+def _files_problem(files: object) -> str | None:
+    if not isinstance(files, dict) or not all(
+            isinstance(k, str) and not k.startswith("/") and ".." not in k.split("/") and isinstance(v, dict) and all(_is_count(n) for n in v.values())
+            for k, v in files.items()):
+        return f"its parquet record ({str(files)[:60]!r}) is not file names with their counts"
+    return None
+
+
+def _manifest_problem(doc: dict) -> str | None:
+    """What is wrong with the types of a manifest read as JSON (None when nothing)."""
+    if not isinstance(doc.get("rows"), dict) or not all(
+            isinstance(k, str) and _is_count(v) for k, v in doc["rows"].items()):
+        return f"manifest.json's rows ({str(doc.get('rows'))[:60]!r}) are not table names with row counts"
+    for key in ("quarter", "source", "sha256", "layout", "ingested_at"):
+        if not isinstance(doc[key], str):
+            return f"manifest.json's {key} is {doc[key]!r}, not a text"
+    for key in ("rejects", "flagged", "deleted", "reports"):
+        if key in doc and not _is_count(doc[key]):
+            return f"manifest.json's {key} is {doc[key]!r}, not a count"
+    if not isinstance(doc.get("missing_tables", []), list):
+        return "manifest.json's missing_tables is not a list"
+    return _files_problem(doc["parquet"]) if "parquet" in doc else None
+
+
+def _dedup_problem(doc: dict) -> str | None:
+    """What is wrong with the types of dedup.json read as JSON (None when nothing)."""
+    for key in ("rows_before", "removed_older_versions", "removed_deleted", "after"):
+        if not _is_count(doc[key]):
+            return f"dedup.json's {key} is {doc[key]!r}, not a count"
+    if not isinstance(doc["orphans"], dict) or not all(_is_count(v) for v in doc["orphans"].values()):
+        return f"dedup.json's orphans ({str(doc['orphans'])[:60]!r}) are not table names with counts"
+    if not isinstance(doc["quarters"], dict) or not all(isinstance(v, str) for v in doc["quarters"].values()):
+        return f"dedup.json's quarters ({str(doc['quarters'])[:60]!r}) are not quarters with their sha256"
+    problem = _updates_problem(doc.get("updates", []))
+    if problem is None and "parquet" in doc:
+        problem = _files_problem(doc["parquet"])
+    return f"dedup.json: {problem}" if problem else None
 
 
 def local_layers(root: Path) -> list[str]:
@@ -334,7 +465,7 @@ def remote_problems(url: str) -> tuple[list[str], str | None, dict | None]:
                 "file's rows and size)"], None, None
     try:
         with filesystem.open_input_stream(f"{base}/dedup.json") as fh:
-            doc = json.loads(fh.read().decode("utf-8"))
+            doc = loads_json(fh.read(MAX_METADATA))
         files = doc["parquet"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return [f"dedup.json cannot be read ({type(exc).__name__})"], None, None
@@ -348,7 +479,7 @@ def remote_problems(url: str) -> tuple[list[str], str | None, dict | None]:
 
 def _read_json(path: Path) -> tuple[dict | None, str | None]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = loads_json(read_bounded(path, MAX_METADATA))
     except FileNotFoundError:
         return None, f"{path.name} is missing"
     except (ValueError, UnicodeDecodeError) as exc:
@@ -371,6 +502,8 @@ def read_manifest(qdir: Path) -> tuple[dict | None, list[str]]:
     lacking = [k for k in _MANIFEST_KEYS if k not in doc]
     if lacking or not isinstance(doc.get("rows"), dict):
         return None, [f"manifest.json lacks {', '.join(lacking) or 'rows'}"]
+    if problem := _manifest_problem(doc):
+        return None, [problem]
     if doc["quarter"] != qdir.name:
         return None, [f"manifest.json is of quarter {doc['quarter']!r}, not {qdir.name}"]
     files = doc.get("parquet") or {f"{t}.parquet": {"rows": n} for t, n in doc["rows"].items()}
@@ -390,6 +523,8 @@ def read_dedup(root: Path) -> tuple[dict | None, list[str]]:
                            "quarters") if k not in doc]
     if lacking:
         return None, [f"dedup.json lacks {', '.join(lacking)}"]
+    if problem := _dedup_problem(doc):
+        return None, [problem]
     files = doc.get("parquet") or {f"{n}.parquet": {} for n in DERIVED}
     if "cases.parquet" in files and "rows" not in files["cases.parquet"]:
         files["cases.parquet"] = {**files["cases.parquet"], "rows": doc["after"]}

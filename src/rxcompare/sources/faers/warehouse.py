@@ -44,7 +44,7 @@ class QuarterStatus:
     layout: str
     source: str
     sha256: str
-    reports: int  # DEMO rows as read
+    reports: int  # distinct primaryids of DEMO (a line the file repeats counts once)
     rows: tuple[tuple[str, int], ...]
     rejects: int
     flagged: int
@@ -94,7 +94,7 @@ def _quarter_status(q: str, manifest: dict | None, problems: list[str]) -> Quart
     m = manifest
     return QuarterStatus(
         quarter=q, layout=m["layout"], source=m["source"], sha256=m["sha256"],
-        reports=m["rows"].get("demo", 0), rows=tuple(m["rows"].items()), rejects=m["rejects"],
+        reports=m.get("reports", m["rows"].get("demo", 0)), rows=tuple(m["rows"].items()), rejects=m["rejects"],
         flagged=m.get("flagged", 0), deleted=m.get("deleted", 0), ingested_at=m["ingested_at"],
         missing=tuple(m.get("missing_tables", ())), damaged=tuple(problems),
     )
@@ -134,6 +134,8 @@ class Warehouse:
             try:
                 with store.writer_lock(self.path, wait=False) as done:
                     recovered = done or []
+            except store.JournalRefusedError:
+                raise  # a journal naming paths outside: never read past it as if nothing were pending
             except FaersError:
                 pass  # an unwritable warehouse is still read as it is
         quarters = tuple(_quarter_status(q, m, p) for q, (m, p) in store.held_quarters(self.path).items())

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,7 +32,7 @@ import httpx
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
-from rxcompare.sources.atomic import write_json_atomic
+from rxcompare.sources.atomic import loads_json, read_bounded, write_json_atomic
 from rxcompare.sources.online import OpenFdaClient
 
 __all__ = ["DailyMedClient", "SplHistory", "is_set_id"]
@@ -105,11 +104,11 @@ class DailyMedClient(OpenFdaClient):
         url = f"{self.base}/spls/{set_id}/history.json"
         answer = self._get(url, url, self.ttl, set_id)
         try:
-            doc = json.loads(answer.body)
+            doc = loads_json(answer.body)
             data = doc["data"]
             spl, rows = data.get("spl") or {}, data["history"]
             versions = [(str(int(r["spl_version"])), _published(r["published_date"])) for r in rows]
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             self._forget(url)
             raise OnlineError(
                 f"DailyMed answered {url} with something that is not a version history (expected "
@@ -195,7 +194,7 @@ class DailyMedClient(OpenFdaClient):
 
     def _read_answer(self, key: str, ttl: timedelta | None) -> _Answer | None:
         try:
-            entry = json.loads(self._cache_file(key).read_text(encoding="utf-8"))
+            entry = loads_json(read_bounded(self._cache_file(key)))
             fetched_at = datetime.fromisoformat(entry["fetched_at"])
             body = base64.b64decode(entry["body"], validate=True)
             if entry["key"] != key:

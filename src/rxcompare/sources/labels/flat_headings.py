@@ -19,6 +19,7 @@ when those disagree in a way no check settles, no title (the words stay in the t
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 
@@ -36,41 +37,85 @@ def _norm(word: str) -> str:
     return word.lower().strip(".,:;*()[]\u2022").replace("\u2010", "-").replace("\u2011", "-")
 
 
+_SPACED_HYPHEN = re.compile(r"\s+-(?=\w)")
+_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})+|\d{1,2}")
+
+
 def _norm_words(text: str) -> list[str]:
-    text = re.sub(r"\s+-(?=\w)", "-", text)  # "difficile -associated" as printed in bullets
+    text = _SPACED_HYPHEN.sub("-", text)  # "difficile -associated" as printed in bullets
     return [w for w in (_norm(x) for x in text.split()) if w]
 
 
 def _numbers(ref: str) -> list[str]:
-    return re.findall(r"\d{1,2}(?:\.\d{1,2})+|\d{1,2}", ref)
+    return _NUMBER.findall(ref)
+
+
+_SENTENCE_END = re.compile(r"[.;]\s")
+_ITEM_CHARS = 1000
+"""A list item longer than this is not a subsection's name (those are at most 14 words)."""
+
+
+def _after(positions: list[int], lo: int, hi: int) -> int | None:
+    """The first of the sorted ``positions`` in [lo, hi), or None."""
+    i = bisect.bisect_left(positions, lo)
+    return positions[i] if i < len(positions) and positions[i] < hi else None
 
 
 def reference_titles(texts: Iterable[str], number: str) -> dict[str, list[list[str]]]:
     """Phrases the label uses for the subsections of section ``number``: {"5.1": [["peripheral",
     "neuropathy"], ...]} (normalised words), from bullets and list items that end in, or put before
-    a colon, a reference to exactly one subsection."""
-    found: dict[str, list[list[str]]] = {}
-    prefix = number + "."
+    a colon, a reference to exactly one subsection (see :func:`all_reference_titles`)."""
+    return all_reference_titles(texts).get(number, {})
+
+
+def all_reference_titles(texts: Iterable[str]) -> dict[str, dict[str, list[list[str]]]]:
+    """:func:`reference_titles` of every section at once: {"5": {"5.1": [...], ...}, "6": ...}.
+
+    Linear in the length of the texts: where bullets, excerpts, brackets, colons and sentence ends
+    stand is found once per text, each reference looks its item up by bisection, and an item is
+    read only when it is short enough to be a name."""
+    found: dict[str, dict[str, list[list[str]]]] = {}
+    seen: dict[str, list[str]] = {}
     for text in texts:
         flat = " ".join(text.split())
-        for ref in [*_BARE_REF.finditer(flat), *_SEE_REF.finditer(flat)]:
-            refs = [n for n in _numbers(ref.group(0)) if n.startswith(prefix) and n.count(".") == 1]
-            if len(refs) != 1:
+        refs = [*_BARE_REF.finditer(flat), *_SEE_REF.finditer(flat)]
+        if not refs:
+            continue
+        # a reference begins with "(" or "[": no match below ends inside one, so a match over the
+        # whole text that ends before a reference is the match over the text before it
+        starts = sorted([m.end() for m in _BULLET.finditer(flat)] + [m.end() for m in _EXCERPT.finditer(flat)])
+        brackets = [m.start() for m in re.finditer(r"\[", flat)]
+        colons = [m.start() for m in re.finditer(":", flat)]
+        sentence_ends = [m.start() for m in _SENTENCE_END.finditer(flat)]
+        for ref in refs:
+            subs: dict[str, list[str]] = {}  # section -> the subsections of it this reference names
+            for n in _numbers(ref.group(0)):
+                if n.count(".") == 1:
+                    subs.setdefault(n.split(".", 1)[0], []).append(n)
+            named = [(number, only[0]) for number, only in subs.items() if len(only) == 1]
+            if not named:
                 continue
-            before = flat[: ref.start()]
-            starts = [m.end() for m in _BULLET.finditer(before)]
-            excerpt = [m.end() for m in _EXCERPT.finditer(before)]
-            start = max(starts + excerpt, default=-1)
-            if start < 0:
+            end = ref.start()
+            i = bisect.bisect_right(starts, end)
+            if i == 0:
                 continue
-            item = before[start:].split("[", 1)[0]  # "X [see Warnings and Precautions (5.2)]"
-            if ":" in item:  # Highlights: "Phrase: what to do (5.1)"
-                item = item.split(":", 1)[0]
-            elif re.search(r"[.;]\s", item):
+            start = starts[i - 1]
+            cut = _after(brackets, start, end)  # "X [see Warnings and Precautions (5.2)]"
+            cut = end if cut is None else cut
+            colon = _after(colons, start, cut)
+            if colon is not None:  # Highlights: "Phrase: what to do (5.1)"
+                cut = colon
+            elif _after(sentence_ends, start, cut - 1) is not None:
                 continue
-            words = _norm_words(item)
+            if cut - start > _ITEM_CHARS:
+                continue
+            item = flat[start:cut]
+            if item not in seen:  # a label repeats its phrases: each is normalised once
+                seen[item] = _norm_words(item)
+            words = seen[item]
             if 0 < len(words) <= 14:
-                found.setdefault(refs[0], []).append(words)
+                for number, sub in named:
+                    found.setdefault(number, {}).setdefault(sub, []).append(words)
     return found
 
 
@@ -269,6 +314,7 @@ def boxed_heading(text: str) -> tuple[str, str]:
 
 
 __all__ = [
+    "all_reference_titles",
     "bound_title",
     "boxed_heading",
     "drop_excerpts",

@@ -17,14 +17,15 @@ adverse-reaction tables that can be read back unambiguously
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from rxcompare.models import Section
 from rxcompare.sources.labels.flat_headings import (
+    all_reference_titles,
     bound_title,
     boxed_heading,
     drop_excerpts,
-    reference_titles,
     title_case_run,
 )
 from rxcompare.sources.labels.flat_tables import flat_tables
@@ -74,12 +75,25 @@ def _heading(text: str, name: str, boxed: bool) -> tuple[str | None, str, str]:
     return number, " ".join(words[:n]), " ".join(words[n:])
 
 
-def _outside_brackets(text: str, pos: int) -> bool:
+_BRACKET = re.compile(r"[()\[\]]")
+
+
+def _brackets(text: str) -> tuple[list[int], str]:
+    """Where the brackets of ``text`` stand, and which they are: found once, looked up per position."""
+    found = list(_BRACKET.finditer(text))
+    return [m.start() for m in found], "".join(m.group(0) for m in found)
+
+
+def _outside_brackets(brackets: tuple[list[int], str], pos: int) -> bool:
     """Whether ``pos`` is outside (...) and [...], judged over the 300 characters before it (a
-    bracket a label never closed must not swallow the rest of the section)."""
-    before = text[max(0, pos - 300) : pos]
+    bracket a label never closed must not swallow the rest of the section); ``brackets`` is
+    :func:`_brackets` of the text."""
+    starts, chars = brackets
+    lo, hi = bisect.bisect_left(starts, pos - 300), bisect.bisect_left(starts, pos)
+    if lo == hi:
+        return True
     depth = {"(": 0, "[": 0}
-    for c in before:
+    for c in chars[lo:hi]:
         if c in "([":
             depth[c] += 1
         elif c == ")":
@@ -97,13 +111,20 @@ def _candidates(body: str, number: str) -> list[tuple[int, int, int, bool]]:
     outside brackets. A candidate right after a number (a table's cells, flattened: "5.2 6.3
     Pain ...", or a heading after a table: "4% 12% 18% 5.6 Seizures") is weak: taken only when no
     strong one has that number, as is "5. 1" with a space."""
-    pattern = re.compile(rf"(?:^|(?<=\s)){re.escape(number)}\.(\s?)(\d{{1,2}})\s+(?=[A-Z])")
+    # the number first, the space before it checked after: a pattern opening with a literal is
+    # searched for at C speed (one opening with a look-behind is tried at every position)
+    pattern = re.compile(rf"{re.escape(number)}\.(\s?)(\d{{1,2}})\s+(?=[A-Z])")
+    brackets = _brackets(body)
     found = []
     for m in pattern.finditer(body):
-        before = body[max(0, m.start() - 40) : m.start()].split()
+        if m.start() > 0 and not body[m.start() - 1].isspace():
+            continue
         # "5. 1 Neonatal Toxicity": a label's typo, taken when no "5.1" stands in the text
-        strong = not (before and _NUMERIC.match(before[-1])) and not m.group(1)
-        if _outside_brackets(body, m.start()):
+        strong = not m.group(1)
+        if strong:
+            before = body[max(0, m.start() - 40) : m.start()].rsplit(None, 1)
+            strong = not (before and _NUMERIC.match(before[-1]))
+        if _outside_brackets(brackets, m.start()):
             found.append((int(m.group(2)), m.start(), m.end(), strong))
     return found
 
@@ -115,12 +136,12 @@ class FlatCues:
     def __init__(self, texts: list[str], names: list[str]):
         self.texts = texts
         self.names = names
-        self._phrases: dict[str, dict[str, list[list[str]]]] = {}
+        self._phrases: dict[str, dict[str, list[list[str]]]] | None = None
 
     def phrases(self, number: str, sub_number: str) -> list[list[str]]:
-        if number not in self._phrases:
-            self._phrases[number] = reference_titles(self.texts, number)
-        return self._phrases[number].get(sub_number, [])
+        if self._phrases is None:  # every section's at once: one pass over the texts
+            self._phrases = all_reference_titles(self.texts)
+        return self._phrases.get(number, {}).get(sub_number, [])
 
 
 NO_CUES = FlatCues([], [])
@@ -135,18 +156,20 @@ def _split_flat(
     on, or "5.(k+2)" when the label skips a number, so a stray "5.7" in the text is passed over.
     Titles are bounded by :func:`~rxcompare.sources.labels.flat_headings.bound_title`; a title it
     cannot bound is left empty and its words stay in the text."""
-    candidates = _candidates(body, number)
+    by_kind: dict[tuple[int, bool], list[tuple[int, int, int, bool]]] = {}
+    for c in _candidates(body, number):  # in the order of the text: each list sorted by start
+        by_kind.setdefault((c[0], c[3]), []).append(c)
+
+    def first_after(k: int, strong: bool, pos: int) -> tuple[int, int, int, bool] | None:
+        found = by_kind.get((k, strong), [])
+        i = bisect.bisect_right(found, pos, key=lambda c: c[1])
+        return found[i] if i < len(found) else None
+
     cuts: list[tuple[int, int, str]] = []
     last, pos = 0, -1
     while True:
         step = next(
-            (
-                c
-                for gap in (1, 2, 3)
-                for strong in (True, False)
-                for c in candidates
-                if c[0] == last + gap and c[1] > pos and c[3] == strong
-            ),
+            (c for gap in (1, 2, 3) for strong in (True, False) if (c := first_after(last + gap, strong, pos))),
             None,
         )
         if step is None:

@@ -215,6 +215,12 @@ def parse_openfda_label(result: dict[str, Any], origin: str | None = None) -> La
             return _parse_result(result, origin)
     except TableSizeError as exc:
         raise LabelError(f"{origin or 'openFDA label'}: {exc}") from None
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        # a field of another shape than openFDA's schema gives it, met deeper than the checks above
+        raise LabelError(
+            f"{origin or 'openFDA label'}: a drug/label result of another shape than openFDA's "
+            f"({type(exc).__name__}: {str(exc)[:120]}); download the reply again"
+        ) from None
 
 
 def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
@@ -231,6 +237,8 @@ def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
         raise _fail(origin, "the 'openfda' block must be an object")
     products = _products(openfda, origin)
     product_types = openfda.get("product_type") or []
+    if not isinstance(product_types, list):
+        raise _fail(origin, "'openfda.product_type' must be a list of strings")
     doc_type = OPENFDA_PRODUCT_TYPES.get(str(product_types[0]).upper(), "") if product_types else ""
 
     by_field: dict[str, list[Section]] = {}
@@ -335,6 +343,11 @@ def parse_label(
         raise LabelError(
             f"{origin}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); the "
             "file is damaged or truncated - download the reply again"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # a number past 4,300 digits, nesting past the stack
+        raise LabelError(
+            f"{origin}: JSON that cannot be read ({str(exc)[:120] or 'nested too deeply'}); openFDA replies "
+            "hold neither - download the reply again"
         ) from None
     if isinstance(doc, dict) and ("results" in doc or "error" in doc):
         labels = parse_openfda_label_response(doc, origin)

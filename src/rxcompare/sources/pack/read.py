@@ -13,6 +13,7 @@ from typing import Any
 from rxcompare import settings
 from rxcompare.errors import PackError
 from rxcompare.models import Citation, Fact, Incidence, Product
+from rxcompare.sources.atomic import TooLargeError, loads_json, read_bounded
 from rxcompare.sources.pack.record import SCHEMA, VERSION, Pack, PackLabel, SectionText
 
 __all__ = ["embedded_forced", "forget_loaded", "load_pack", "pack_from_dict", "product_from_dict",
@@ -54,6 +55,9 @@ def _pack_label(d: dict[str, Any]) -> PackLabel:
 def pack_from_dict(
     data: dict[str, Any], origin: str = "pack", kind: str = "file", path: str | None = None
 ) -> Pack:
+    if not isinstance(data, dict):
+        raise PackError(f"{origin}: not a knowledge pack (a JSON {type(data).__name__}, expected an object "
+                        f"with schema {SCHEMA!r}); rebuild it with `rxcompare pack build`")
     if data.get("schema") != SCHEMA:
         raise PackError(f"{origin}: not a knowledge pack (schema {data.get('schema')!r}, expected {SCHEMA!r})")
     if data.get("version") != VERSION:
@@ -76,7 +80,7 @@ def pack_from_dict(
             origin=kind,
             path=path,
         )
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise PackError(f"{origin}: malformed pack record ({exc}); rebuild it with `rxcompare pack build`") from exc
 
 
@@ -123,10 +127,13 @@ def _cached_file(path: str, kind: str, _mtime_ns: int, _size: int) -> Pack:
         if kind == "user" else "rebuild it"
     )
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = loads_json(read_bounded(p))
     except FileNotFoundError as exc:
         raise PackError(f"pack file {p} does not exist; build one with `rxcompare pack build`") from exc
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except TooLargeError as exc:
+        raise PackError(f"{'user pack' if kind == 'user' else 'pack file'} {p} is not a knowledge pack ({exc}); "
+                        f"{fix}") from None
+    except (OSError, ValueError) as exc:
         raise PackError(f"{'user pack' if kind == 'user' else 'pack file'} {p} is not valid JSON ({exc}); {fix}") from exc
     return pack_from_dict(data, f"user pack {p}" if kind == "user" else str(p), kind, str(p))
 

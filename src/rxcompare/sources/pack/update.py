@@ -86,6 +86,24 @@ def _check(label: Label, entry: Product, set_id: str | None, where: str) -> None
         )
 
 
+def _digits(text: object) -> str:
+    return "".join(c for c in str(text or "") if c.isdigit())
+
+
+def _not_older(label: Label, before: PackLabel, where: str) -> None:
+    """Refuse a document older than the label the pack holds: a lower version of the same set id,
+    or an earlier effective date (a stale mirror or cache must never roll an entry back)."""
+    same_set = bool(before.set_id) and str(before.set_id).strip().lower() == label.set_id.strip().lower()
+    old_v, new_v = str(before.version or ""), str(label.version or "")
+    if same_set and old_v.isdigit() and new_v.isdigit() and int(new_v) < int(old_v):
+        raise PackError(f"{where} is version {new_v} of the label, older than version {old_v} the pack holds; "
+                        "refused (try again later: the source may not be up to date)")
+    old_d, new_d = _digits(before.effective_date), _digits(label.effective_date)
+    if len(old_d) == 8 and len(new_d) == 8 and new_d < old_d:
+        raise PackError(f"{where} is effective {label.effective_date}, earlier than {before.effective_date} of the "
+                        "label the pack holds; refused (try again later: the source may not be up to date)")
+
+
 def _from_dailymed(client: DailyMedClient, set_id: str, pack: Pack, entry: Product, progress: Progress):
     """``(label, url)`` of the current DailyMed document, or ``(None, None)`` when the pack
     already holds that version read whole."""
@@ -102,6 +120,7 @@ def _from_dailymed(client: DailyMedClient, set_id: str, pack: Pack, entry: Produ
     try:
         label = parse_spl(data, f"DailyMed document {url}")
         _check(label, entry, set_id, f"DailyMed document {url}")
+        _not_older(label, before, f"DailyMed document {url}")
     except SourceError:
         client.forget_document(set_id, version)
         raise
@@ -110,12 +129,15 @@ def _from_dailymed(client: DailyMedClient, set_id: str, pack: Pack, entry: Produ
     return label, url
 
 
-def _from_openfda(client: OpenFdaClient, set_id: str | None, entry: Product, progress: Progress):
+def _from_openfda(client: OpenFdaClient, set_id: str | None, entry: Product, progress: Progress,
+                  before: PackLabel | None = None):
     from rxcompare.sources.openfda.labels import fetch_label_of
 
     progress(entry.id, "openFDA drug/label")
     label, url = fetch_label_of(entry, set_id, client)
     _check(label, entry, set_id, f"openFDA label {url}")
+    if before is not None:
+        _not_older(label, before, f"openFDA label {url}")
     return label, url
 
 
@@ -155,7 +177,7 @@ def update_pack(
                 label = None
         if label is None and openfda is not None:
             try:
-                label, url = _from_openfda(openfda, set_id, entry, progress)
+                label, url = _from_openfda(openfda, set_id, entry, progress, before)
                 source = "openfda"
             except (SourceError, ConfigError, UnknownDrugError) as exc:
                 reasons.append(f"openFDA: {exc}")
