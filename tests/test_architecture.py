@@ -37,7 +37,7 @@ def modules(package: str) -> list[Path]:
 
 
 # what sits above the streams inside sources/
-_ABOVE_STREAMS = ("rxcompare.sources.pack", "rxcompare.sources.postmarketing", "rxcompare.sources.report_table")
+_ABOVE_STREAMS = ("rxcompare.sources.pack",)
 
 RULES = [
     ("models", ("rxcompare.",), ("rxcompare.models",)),

@@ -13,12 +13,9 @@ from test_counts_duckdb import run_cli, synthetic_warehouse
 
 from rxcompare.cli import main
 from rxcompare.errors import StatisticsError, UnknownDrugError
-from rxcompare.scoring import (
-    COLUMNS,
-    score_counts,
-    signals_by_quarter,
-    signals_from_warehouse,
-)
+from rxcompare.models import COLUMNS
+from rxcompare.signals.score import score_counts
+from rxcompare.signals.warehouse import signals_by_quarter, signals_from_warehouse
 from rxcompare.sources.faers.counts import CountQuery, count_cells, count_pairs, cumulate
 from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.stats.contingency import expected_count

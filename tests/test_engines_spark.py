@@ -14,10 +14,11 @@ import pytest
 from test_counts_duckdb import run_cli, synthetic_warehouse
 
 from rxcompare.errors import ConfigError
-from rxcompare.scoring import COLUMNS, signals_by_quarter, signals_from_warehouse
+from rxcompare.models import COLUMNS
+from rxcompare.signals.onset import time_to_onset
+from rxcompare.signals.warehouse import signals_by_quarter, signals_from_warehouse
 from rxcompare.sources.faers.counts import CountQuery, count_cells, head_to_head
 from rxcompare.sources.faers.engines import connect_engine, spark_available
-from rxcompare.sources.faers.onset import time_to_onset
 
 pytestmark = pytest.mark.spark
 
@@ -111,8 +112,8 @@ def test_another_master_is_refused_while_a_session_runs(engines):
 
 def test_comparison_counts_are_identical(engines):
     from rxcompare.resolver import resolve_pair
+    from rxcompare.sources.faers.postmarketing import WarehouseSource
     from rxcompare.sources.pack import load_pack
-    from rxcompare.sources.postmarketing import WarehouseSource
 
     wh, _, _ = engines
     pack = load_pack()

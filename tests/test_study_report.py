@@ -12,7 +12,7 @@ import pytest
 from test_counts_duckdb import run_cli, synthetic_warehouse
 
 from rxcompare.cli import main
-from rxcompare.scoring import signals_from_warehouse
+from rxcompare.signals.warehouse import signals_from_warehouse
 from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.sources.faers.match import match_demographic
 

@@ -21,7 +21,7 @@ def _signal_count_source(
     """The counting functions of a --reports table: (count_all, count_pair). (The warehouse mode
     is :func:`_signals_warehouse`.)"""
     from rxcompare.errors import ConfigError
-    from rxcompare.sources.report_table import count_head_to_head, count_report_pairs
+    from rxcompare.signals.report_table import count_head_to_head, count_report_pairs
 
     for name, value in (("--indication", indication), ("--role", role)):
         if value:
@@ -51,7 +51,7 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
     import json
 
     from rxcompare.errors import ConfigError, FaersError
-    from rxcompare.scoring import signals_by_quarter, signals_from_warehouse
+    from rxcompare.signals.warehouse import signals_by_quarter, signals_from_warehouse
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.stats.thresholds import Thresholds
 
@@ -70,7 +70,7 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
     with tables:
         if onset:
             from rxcompare.render.signal_text import onset_text
-            from rxcompare.sources.faers.onset import onset_csv, onset_json, time_to_onset
+            from rxcompare.signals.onset import onset_csv, onset_json, time_to_onset
 
             rows = time_to_onset(tables, query, [drug] if drug else [], event)
             text = (json.dumps(onset_json(rows, tables.description), indent=1) if fmt == "json"
@@ -95,8 +95,8 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
 
 def _write_signals(results, fmt: str, output: Optional[Path]) -> bool:
     """CSV, JSON or Parquet (by the output's suffix) written column-wise by
-    :mod:`rxcompare.signal_files`; False when the format is the terminal table."""
-    from rxcompare.signal_files import write_signals
+    :mod:`rxcompare.signals.files`; False when the format is the terminal table."""
+    from rxcompare.signals.files import write_signals
 
     parquet = output is not None and output.suffix.lower() in (".parquet", ".pq")
     if not parquet and fmt == "table":
@@ -114,10 +114,10 @@ def _signals_evaluate(name, reference, outcomes, definition, synonyms, fmt, outp
                       engine, spark_master, query) -> None:
     """`signals --evaluate`: every rule's sensitivity, specificity, PPV and AUC on a reference set."""
     from rxcompare.errors import ConfigError
-    from rxcompare.evaluate import evaluate_reference, evaluation_json, evaluation_text
+    from rxcompare.signals.evaluate import evaluate_reference, evaluation_json, evaluation_text
+    from rxcompare.signals.reference_sets import load_reference
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.sources.faers.normalise import load_synonyms
-    from rxcompare.sources.reference_sets import load_reference
     from rxcompare.stats.thresholds import Thresholds
 
     if fmt not in ("table", "json"):
@@ -145,10 +145,10 @@ def _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, s
         sensitivity_markdown,
         sensitivity_text,
     )
+    from rxcompare.signals.study import build_study, dedup_sensitivity
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.sources.faers.normalise import load_synonyms
     from rxcompare.stats.thresholds import Thresholds
-    from rxcompare.study import build_study, dedup_sensitivity
 
     if drug is None:
         raise ConfigError("--dedup-sensitivity and --report study one DRUG (with --vs DRUG2 for head to head)")
@@ -257,7 +257,7 @@ def signals_cmd(
             raise ConfigError(f"{name} applies to the FAERS warehouse, not to a --reports table; "
                               "leave it out or drop --reports")
     count_all, count_pair = _signal_count_source(reports, report_col, drug_col, event_col, indication, role)
-    from rxcompare.scoring import run_signals
+    from rxcompare.signals.score import run_signals
 
     table = run_signals(
         count_all, drug=drug, events=tuple(event), vs=vs, count_pair=count_pair,

@@ -13,7 +13,8 @@ The 2x2 cells of disproportionality analysis are the literature's ``a, b, c, d``
 
 The records live by concept -- :mod:`.evidence` (Citation, Product, Drug, Fact, Incidence),
 :mod:`.label` (the parsed label), :mod:`.disproportionality` (Contingency, PairCounts, Estimate,
-Signal, PostMarketing) and :mod:`.answer` (Finding, Dimension, Summary, Verdict, Comparison) --
+Signal, PostMarketing), :mod:`.answer` (Finding, Dimension, Summary, Verdict, Comparison) and
+:mod:`.signals` (SignalTable, MgpsPrior, OnsetSummary, the evaluation records) --
 and every one is imported from here: ``from rxcompare.models import Citation``.
 """
 
@@ -45,6 +46,16 @@ from rxcompare.models.disproportionality import (
 )
 from rxcompare.models.evidence import Citation, Drug, Fact, Incidence, Product
 from rxcompare.models.label import Label, LabelProduct, LabelTable, Section
+from rxcompare.models.signals import (
+    COLUMNS,
+    ControlResult,
+    Evaluation,
+    MgpsPrior,
+    OnsetSummary,
+    RuleMetrics,
+    SignalTable,
+    prior_dict,
+)
 
 
 def to_dict(record: Any) -> Any:
@@ -71,14 +82,17 @@ def to_dict(record: Any) -> Any:
 
 
 __all__ = [
+    "COLUMNS",
     "FINDING_KINDS",
     "NOT_IN_PACK",
     "Citation",
     "Comparison",
     "Contingency",
+    "ControlResult",
     "Dimension",
     "Drug",
     "Estimate",
+    "Evaluation",
     "Fact",
     "Favours",
     "Finding",
@@ -87,13 +101,18 @@ __all__ = [
     "Label",
     "LabelProduct",
     "LabelTable",
+    "MgpsPrior",
+    "OnsetSummary",
     "PairCounts",
     "PostMarketing",
     "Product",
+    "RuleMetrics",
     "Section",
     "Signal",
+    "SignalTable",
     "Summary",
     "SummaryLine",
     "Verdict",
+    "prior_dict",
     "to_dict",
 ]

@@ -75,7 +75,7 @@ class SingleFlight:
 def pick_postmarketing(warehouse: str | os.PathLike[str] | None, online: bool) -> tuple[Any, str]:
     """The post-marketing source for comparisons, or (None, why there is none)."""
     try:
-        from rxcompare.sources.postmarketing import pick_source
+        from rxcompare.comparison.postmarketing import pick_source
     except ImportError:
         return None, "this build has no post-marketing source."
     return pick_source(Path(warehouse) if warehouse else None, online)

@@ -2,8 +2,8 @@
 report's content, as JSON-ready documents the renderers (:mod:`rxcompare.render.study`) draw.
 
 :func:`dedup_sensitivity` scores the query under each deduplication level
-(:mod:`rxcompare.sources.faers.sensitivity`): the counts are the engine's, the statistics
-:func:`rxcompare.scoring.signals_from_warehouse`'s (the MGPS prior refitted on every pair of each
+(:mod:`rxcompare.signals.sensitivity`): the counts are the engine's, the statistics
+:func:`rxcompare.signals.warehouse.signals_from_warehouse`'s (the MGPS prior refitted on every pair of each
 level), so each estimate and flag can be set side by side. A level that cannot be counted is listed
 with why. :func:`build_study` gathers what the report states -- every figure read from the
 warehouse's own records (manifests, ``dedup.json``, ``match/match.json``) or computed by this run.
@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 
 from rxcompare.errors import ConfigError, FaersError, UnknownDrugError
-from rxcompare.scoring import SignalTable, prior_dict, signals_by_quarter, signals_from_warehouse
+from rxcompare.models import SignalTable, prior_dict
+from rxcompare.signals.files import signals_json
+from rxcompare.signals.sensitivity import DEDUP_LEVELS, dedup_levels
+from rxcompare.signals.warehouse import signals_by_quarter, signals_from_warehouse
 from rxcompare.sources.faers.counts import COUNTING_UNIT, CountQuery
-from rxcompare.sources.faers.sensitivity import DEDUP_LEVELS, dedup_levels
 from rxcompare.stats.thresholds import Thresholds
 
 __all__ = ["STATISTICS", "build_study", "dedup_sensitivity"]
@@ -255,7 +257,6 @@ def build_study(
 ) -> dict[str, Any]:
     """Everything the READUS-PV study report states, as a JSON-ready ``rxcompare/study`` document."""
     from rxcompare import __version__
-    from rxcompare.scoring import signals_json
 
     _check_statistic(statistic, vs)
     query = CountQuery() if query is None else query

@@ -7,7 +7,7 @@ A control is *evaluated* when its drug maps to a warehouse label with at least o
 outcome has a PT definition reported in at least one case; the others are listed with the reason
 (drug unmapped, several ingredients, no case; outcome undefined or never reported). For an evaluated
 control the 2x2 table is drug x outcome, the outcome being "any of its PTs" (a case counts once).
-Each statistic is computed as :func:`rxcompare.scoring.score_counts` computes it, EBGM with the MGPS
+Each statistic is computed as :func:`rxcompare.signals.score.score_counts` computes it, EBGM with the MGPS
 prior fitted on every drug-PT pair of the warehouse (the prior describes the database; the outcome
 groups are then scored against it).
 
@@ -21,20 +21,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from rxcompare.models import PairCounts
-from rxcompare.scoring import score_counts, signals_from_warehouse
-from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
-from rxcompare.sources.reference_sets import (
+from rxcompare.models import ControlResult, Evaluation, PairCounts, RuleMetrics
+from rxcompare.signals.reference_sets import (
     Reference,
     count_controls,
     map_drugs,
     outcome_terms,
 )
+from rxcompare.signals.score import score_counts
+from rxcompare.signals.warehouse import signals_from_warehouse
+from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
 from rxcompare.stats.thresholds import Thresholds
 
 __all__ = ["EVAL_RULES", "ControlResult", "Evaluation", "RuleMetrics", "evaluate_reference", "evaluation_json",
@@ -59,64 +59,6 @@ EVAL_RULES = tuple((s, r, k) for s, r, k, _ in _rules(Thresholds()))
 """(statistic, rule, score column) of the default thresholds, in output order."""
 
 
-@dataclass(frozen=True)
-class ControlResult:
-    """One reference control: its mapping, and its table and scores when evaluated."""
-
-    drug: str
-    outcome: str
-    positive: bool
-    label: str | None  # warehouse label of the drug
-    status: str  # "evaluated", or why not
-    a: int = 0
-    b: int = 0
-    c: int = 0
-    d: int = 0
-    scores: tuple[tuple[str, float], ...] = ()
-    flags: tuple[str, ...] = ()  # rules (statistic: rule) that flag it
-
-
-@dataclass(frozen=True)
-class RuleMetrics:
-    """How one rule does over the evaluated controls."""
-
-    statistic: str
-    rule: str
-    score: str
-    tp: int
-    fp: int
-    tn: int
-    fn: int
-    sensitivity: float
-    specificity: float
-    ppv: float
-    auc: float
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The whole evaluation: controls (evaluated or not), metrics per rule, and the run's facts."""
-
-    reference: str
-    reference_path: str
-    definitions: str
-    controls: tuple[ControlResult, ...]
-    metrics: tuple[RuleMetrics, ...]
-    n_cases: int
-    counting_unit: str
-    filters: tuple[tuple[str, str], ...]
-    notes: tuple[str, ...]
-    mgps_note: str
-
-    @property
-    def evaluated(self) -> tuple[ControlResult, ...]:
-        return tuple(c for c in self.controls if c.status == "evaluated")
-
-    @property
-    def not_evaluated(self) -> tuple[ControlResult, ...]:
-        return tuple(c for c in self.controls if c.status != "evaluated")
-
-
 def _ratio(x: int, y: int) -> float:
     return x / y if y else math.nan
 
@@ -134,7 +76,7 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float:
 
 def rule_metrics(columns: dict[str, np.ndarray], positive: np.ndarray, thresholds: Thresholds) -> tuple[RuleMetrics, ...]:
     """Metrics of every rule of :data:`EVAL_RULES` over scored controls (``columns`` as
-    :func:`~rxcompare.scoring.score_counts` returns them; ``positive`` the ground truth)."""
+    :func:`~rxcompare.signals.score.score_counts` returns them; ``positive`` the ground truth)."""
     positive = np.asarray(positive, dtype=bool)
     out = []
     for stat, rule, score, flag in _rules(thresholds):

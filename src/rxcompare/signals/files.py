@@ -1,35 +1,44 @@
 """Signal tables to CSV, JSON and Parquet at engine speed: column-wise, never a Python loop over cells.
 
-The columns of a :class:`~rxcompare.scoring.SignalTable` become an Arrow table (zero-copy from
+The columns of a :class:`~rxcompare.models.SignalTable` become an Arrow table (zero-copy from
 numpy where the dtype allows) for Parquet, pyarrow's writer; CSV and JSON are DuckDB's writers
 scanning the numpy columns in place (no Arrow step: building Arrow arrays with ``pyarrow.array``
 imports pandas, some 0.3 s of a command's start). What each file holds:
 
-- **CSV**: the :data:`~rxcompare.scoring.COLUMNS`, then ``counting_unit`` and ``filters`` on every
+- **CSV**: the :data:`~rxcompare.models.COLUMNS`, then ``counting_unit`` and ``filters`` on every
   row (``quarter`` first in cumulative scoring). A float is written at full precision, as the
   shortest text that reads back to the same double (the text of Python's ``repr``); nan and
   infinite values and empty strings are empty fields; fields are quoted only where needed.
-- **JSON**: the versioned envelope of :func:`~rxcompare.scoring.signals_json` (or
-  :func:`~rxcompare.scoring.by_quarter_json`), its head written by :mod:`json` and its rows by
+- **JSON**: the versioned envelope of :func:`signals_json` (``rxcompare/signals``; by quarter,
+  ``rxcompare/signals-by-quarter`` holding one per quarter), its head written by :mod:`json` and its rows by
   DuckDB, one object per line; nan and infinite values are ``null``; every float reads back to
   the same double.
-- **Parquet**: :meth:`~rxcompare.scoring.SignalTable.to_arrow` (nan kept), with the counting unit,
+- **Parquet**: :func:`table_arrow` (nan kept), with the counting unit,
   filters, prior, rules and MGPS note as schema metadata.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import Any, TextIO
 
-if TYPE_CHECKING:
-    from rxcompare.scoring import SignalTable
+from rxcompare.models import COLUMNS, SignalTable, prior_dict
 
-__all__ = ["FORMATS", "arrow_columns", "numpy_columns", "write_signals"]
+__all__ = [
+    "FORMATS",
+    "arrow_columns",
+    "numpy_columns",
+    "quarters_arrow",
+    "signals_head",
+    "signals_json",
+    "table_arrow",
+    "write_signals",
+]
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -39,8 +48,6 @@ def arrow_columns(table: SignalTable, quarter: str | None = None, described: boo
     ``described`` the ``counting_unit`` and ``filters`` columns of the CSV last."""
     import numpy as np
     import pyarrow as pa
-
-    from rxcompare.scoring import COLUMNS
 
     def constant(value: str):  # one dictionary entry, not one string per row
         return pa.DictionaryArray.from_arrays(pa.array(np.zeros(len(table), dtype=np.int8)), pa.array([value]))
@@ -67,8 +74,6 @@ def numpy_columns(table: SignalTable, quarter: str | None = None, described: boo
     """The columns of :func:`arrow_columns` as numpy arrays (the table's own, not copied; the
     constant columns as object arrays of one string), in the same order."""
     import numpy as np
-
-    from rxcompare.scoring import COLUMNS
 
     n = len(table)
     cols = {} if quarter is None else {"quarter": np.full(n, quarter, dtype=object)}
@@ -118,19 +123,57 @@ def _copy(columns: dict, path: Path, fmt: str) -> None:
         con.close()
 
 
-def _envelope_head(table: SignalTable) -> str:
-    """The envelope of :func:`signals_json` without its rows, up to ``"rows": ``."""
-    from rxcompare.scoring import prior_dict
-
-    doc = {
+def signals_head(table: SignalTable) -> dict[str, Any]:
+    """The ``rxcompare/signals`` envelope of a table without its rows: source, counting unit,
+    filters, level, thresholds, prior and MGPS note."""
+    return {
         "schema": "rxcompare/signals", "version": 1, "source": table.source,
         "counting_unit": table.counting_unit, "n_reports": table.n_reports,
         "excluded_rows": table.excluded_rows, "comparator": table.comparator,
         "filters": dict(table.filters), "level": table.level, "thresholds": table.rules,
-        "prior": prior_dict(table.prior), "mgps_note": table.mgps_note, "rows": None,
+        "prior": prior_dict(table.prior), "mgps_note": table.mgps_note,
     }
-    text = json.dumps(doc, indent=1, allow_nan=False)
+
+
+def signals_json(table: SignalTable) -> dict[str, Any]:
+    """The versioned JSON envelope as Python values: :func:`signals_head` and the rows at full
+    precision (nan and infinite values as None)."""
+    return {**signals_head(table), "rows": [{k: _plain(v) for k, v in r.items()} for r in table.rows()]}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _envelope_head(table: SignalTable) -> str:
+    """The text of :func:`signals_head`, up to ``"rows": `` (the rows are streamed after it)."""
+    text = json.dumps({**signals_head(table), "rows": None}, indent=1, allow_nan=False)
     return text[: text.rindex("null")]
+
+
+def table_arrow(table: SignalTable):
+    """A pyarrow Table of the columns, with the counting unit, filters, prior, rules and MGPS note
+    as schema metadata (nan kept)."""
+    meta = {
+        "counting_unit": table.counting_unit, "source": table.source,
+        "n_reports": str(table.n_reports), "filters": json.dumps(dict(table.filters)),
+        "prior": json.dumps(prior_dict(table.prior)), "rules": json.dumps(table.rules),
+        "mgps_note": table.mgps_note,
+    }
+    return arrow_columns(table).replace_schema_metadata(meta)
+
+
+def quarters_arrow(results: Sequence[tuple[str, SignalTable]]):
+    """One pyarrow Table of every quarter's rows, with a leading ``quarter`` column."""
+    import pyarrow as pa
+
+    parts = []
+    for quarter, table in results:
+        t = table_arrow(table)
+        parts.append(t.add_column(0, "quarter", pa.array([quarter] * t.num_rows, pa.string())))
+    return pa.concat_tables(parts) if parts else None
 
 
 def _write_json(results: Sequence[tuple[str | None, SignalTable]], sink: TextIO, tmp: Path) -> None:
@@ -166,10 +209,8 @@ def write_signals(
 
         if not isinstance(sink, Path):
             raise TypeError("Parquet is written to a file path, not a text stream")
-        from rxcompare.scoring import by_quarter_arrow
-
         if results:
-            arrow = results[0][1].to_arrow() if results[0][0] is None else by_quarter_arrow(results)
+            arrow = table_arrow(results[0][1]) if results[0][0] is None else quarters_arrow(results)
             pq.write_table(arrow, sink)
         return rows
     with tempfile.TemporaryDirectory(prefix="rxcompare-") as tmp_dir:

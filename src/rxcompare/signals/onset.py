@@ -21,11 +21,11 @@ the summary are computed here, so every engine gives the same numbers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
+from rxcompare.models import OnsetSummary
 from rxcompare.sources.faers.counts import (
     COUNTING_UNIT,
     CountQuery,
@@ -47,32 +47,6 @@ __all__ = [
 ]
 
 CLASSES = ("usable", "negative", "invalid", "too_coarse", "missing")
-
-
-@dataclass(frozen=True)
-class OnsetSummary:
-    """Time to onset of one drug-event pair, in days, over its cases (see the module doc)."""
-
-    drug: str
-    event: str
-    cases: int
-    usable: int
-    negative: int
-    invalid: int
-    too_coarse: int
-    missing: int
-    median_days: float
-    q1_days: float
-    q3_days: float
-    min_days: float
-    max_days: float
-    counting_unit: str = COUNTING_UNIT
-    filters: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def share_usable(self) -> float:
-        """Share of the pair's cases whose dates gave an onset (usable / cases)."""
-        return self.usable / self.cases if self.cases else float("nan")
 
 
 def onset_rows(
@@ -153,7 +127,8 @@ def summarise_onset(
         x = days[sel][c == "usable"]
         stats = (np.percentile(x, [50, 25, 75]).tolist() + [float(x.min()), float(x.max())]
                  if x.size else [float("nan")] * 5)
-        out.append(OnsetSummary(d, e, int(sel.sum()), *counts.values(), *stats, filters=filters))
+        out.append(OnsetSummary(d, e, int(sel.sum()), *counts.values(), *stats, counting_unit=COUNTING_UNIT,
+                                filters=filters))
     return tuple(out)
 
 

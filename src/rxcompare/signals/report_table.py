@@ -13,7 +13,7 @@ so E = (a+b)(a+c)/n equals openEBGM's ``processRaw`` expected count (distinct-id
 Rows with an empty report id, drug or event are left out of every count; how many is reported
 in :attr:`PairCounts.excluded_rows`.
 
-:class:`PairCounts` is the hand-over to :mod:`rxcompare.scoring`: any counting function (this
+:class:`PairCounts` is the hand-over to :mod:`rxcompare.signals.score`: any counting function (this
 module's, or the FAERS warehouse's) returns one.
 """
 
@@ -26,9 +26,11 @@ import duckdb
 import numpy as np
 
 from rxcompare.errors import SourceError
-from rxcompare.models import PairCounts
+from rxcompare.models import PairCounts, SignalTable
+from rxcompare.signals.score import run_signals
+from rxcompare.stats.thresholds import Thresholds
 
-__all__ = ["count_head_to_head", "count_report_pairs"]
+__all__ = ["count_head_to_head", "count_report_pairs", "signals_from_reports"]
 
 _PARQUET = (".parquet", ".pq")
 _CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")
@@ -214,4 +216,24 @@ def count_head_to_head(
         drug=arr["drug"], event=arr["event"], a=arr["a"], b=arr["b"], c=arr["c"], d=arr["d"],
         n_reports=int(n_a + n_b), source=str(path.name), comparator=drug_b,
         excluded_rows=excluded, filters=filters,
+    )
+
+
+def signals_from_reports(
+    path: str | Path,
+    report_col: str = "id",
+    drug_col: str = "var1",
+    event_col: str = "var2",
+    *,
+    drug: str | None = None,
+    events: Sequence[str] = (),
+    vs: str | None = None,
+    thresholds: Thresholds | None = None,
+    level: float = 0.95,
+) -> SignalTable:
+    """:func:`run_signals` on a long table of reports (CSV or Parquet), counted by DuckDB."""
+    return run_signals(
+        lambda: count_report_pairs(path, report_col, drug_col, event_col),
+        drug=drug, events=events, vs=vs, thresholds=thresholds, level=level,
+        count_pair=lambda x, y: count_head_to_head(path, x, y, report_col, drug_col, event_col),
     )
