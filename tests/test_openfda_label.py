@@ -22,7 +22,8 @@ from lxml import etree
 
 from rxcompare.errors import LabelError
 from rxcompare.sources.labels import loinc
-from rxcompare.sources.labels.facts import extract_facts, product_from_label
+from rxcompare.sources.labels.fact_context import product_from_label
+from rxcompare.sources.labels.facts import extract_facts
 from rxcompare.sources.labels.openfda_json import (
     openfda_identifiers,
     parse_openfda_label,

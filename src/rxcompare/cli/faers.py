@@ -58,29 +58,16 @@ def faers_ingest(
     """Ingest quarters into the warehouse (atomic per quarter; the same file twice changes nothing).
 
     Quarters are added to current case tables as update layers (up to 8, then a rebuild folds
-    them); into a warehouse without current case tables they are ingested, then deduplicated once."""
-    from rxcompare.sources.faers.dedup import MAX_UPDATES
+    them); into a warehouse without current case tables they are ingested, then deduplicated once
+    (:meth:`Warehouse.ingest_many <rxcompare.sources.faers.warehouse.Warehouse.ingest_many>`)."""
     from rxcompare.sources.faers.normalise import load_synonyms
     from rxcompare.sources.faers.warehouse import Warehouse
 
     wh = Warehouse(warehouse)
-    syn = load_synonyms(synonyms)
     bar, update = _faers_progress()
-    results = []
-    # quarters are added to current case tables as update layers while there is room for them
-    # (each costs about a one-quarter build); else they are all ingested, then deduplicated once
-    st = wh.status()
-    room = MAX_UPDATES - len(st.updates) if st.dedup is not None and not st.needs_dedup else 0
-    batch = len(paths) > max(room, 1)
     with bar:
-        try:
-            for p in paths:
-                results.append(wh.ingest(p, strict=strict, progress=update, synonyms=syn, rebuild=not batch,
-                                         allow_missing=allow_missing))
-        finally:  # the quarters ingested before an error get their case tables too
-            if (batch and any(not r.skipped for r in results)) or wh.status().needs_dedup:
-                update("deduplicating", 0, None)
-                wh.dedupe(syn)
+        results = wh.ingest_many(paths, strict=strict, progress=update, synonyms=load_synonyms(synonyms),
+                                 allow_missing=allow_missing)
     for r in results:
         if r.skipped:
             out.print(f"{r.quarter}: already ingested from {escape(r.source)} (same sha256), nothing changed")

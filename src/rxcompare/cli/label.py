@@ -48,7 +48,8 @@ def _file_facts(file: Path, drug: str):
     """(product, facts, incidences, source, None) read from a label file that must be ``drug``'s
     (the file is read whole: no coverage to report)."""
     from rxcompare.errors import LabelError
-    from rxcompare.sources.labels.facts import extract_facts, matches_product, product_from_label
+    from rxcompare.sources.labels.fact_context import matches_product, product_from_label
+    from rxcompare.sources.labels.facts import extract_facts
     from rxcompare.sources.labels.openfda_json import parse_label
 
     labels = parse_label(file)

@@ -29,9 +29,6 @@ from rxcompare.errors import FaersError
 from rxcompare.sources.faers import dedup, layout, store
 from rxcompare.sources.faers.normalise import Synonyms
 from rxcompare.sources.faers.sourcefiles import (
-    ENCODING_NOTE,
-    MAX_MEMBER_MB,
-    MAX_RATIO,
     Reject,
     Source,
     open_folder,
@@ -47,7 +44,7 @@ from rxcompare.sources.faers.tables import (
     write_parquet,
 )
 
-__all__ = ["ENCODING_NOTE", "MAX_MEMBER_MB", "MAX_RATIO", "IngestResult", "Progress", "Reject", "ingest_quarter"]
+__all__ = ["IngestResult", "Progress", "ingest_quarter"]
 
 Progress = Callable[[str, int, "int | None"], None]
 """A progress callback: ``progress(step, done, total)``; ``total`` is None when unknown."""
@@ -249,9 +246,10 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
     ``strict`` turns the first rejected or flagged line into a :class:`FaersError` naming file, line
     and field. A table file that is absent or cannot be read refuses the quarter, unless
     ``allow_missing`` (then it is recorded as missing). Zip members may expand to ``max_member_mb``
-    MB and ``max_ratio`` times their compressed size (defaults: :data:`MAX_MEMBER_MB`,
-    :data:`MAX_RATIO`). ``rebuild=False`` skips the derived tables (call :func:`dedupe_cases` after a
-    batch; readers refuse them until then).
+    MB and ``max_ratio`` times their compressed size (defaults:
+    :data:`~rxcompare.sources.faers.sourcefiles.MAX_MEMBER_MB` and
+    :data:`~rxcompare.sources.faers.sourcefiles.MAX_RATIO`). ``rebuild=False`` skips the derived
+    tables (call :func:`dedupe_cases` after a batch; readers refuse them until then).
     """
     src_path = Path(path)
     root = Path(os.fspath(warehouse))

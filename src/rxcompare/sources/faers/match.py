@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rxcompare.errors import FaersError
+from rxcompare.sources.faers import store
 
 __all__ = ["MATCH_DIR", "MatchReport", "demographic_tables", "match_demographic", "read_match_report"]
 
@@ -85,11 +86,11 @@ def _same(x: str, y: str, fields) -> str:
 
 def match_demographic(warehouse: str | os.PathLike[str]) -> MatchReport:
     """Find and record probable cross-case duplicates in a warehouse (see the module doc)."""
-    from rxcompare.sources.faers.warehouse import Warehouse, warehouse_lock
+    from rxcompare.sources.faers.warehouse import Warehouse
 
     root = Path(os.fspath(warehouse))
     wh = Warehouse(root)
-    with warehouse_lock(root):
+    with store.writer_lock(root):
         con = wh.connect()
         staged = root / f".tmp-match-{os.getpid()}"
         try:

@@ -29,7 +29,8 @@ def entry_from_label(
     product, its facts and incidences (under ``product_id``, default the label's own product id)
     and its coverage (every numbered top-level section of the label; the boxed warning for SPL,
     whose section codes say whether there is one)."""
-    from rxcompare.sources.labels.facts import extract_facts, product_from_label
+    from rxcompare.sources.labels.fact_context import product_from_label
+    from rxcompare.sources.labels.facts import extract_facts
 
     product = product_from_label(label)
     if product_id is not None and product_id != product.id:
