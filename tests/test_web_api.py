@@ -391,7 +391,7 @@ def pm_app(pm_warehouse):
 
 def test_signals_are_the_comparisons_rors(pm_app):
     body = get(pm_app, "/api/signals?a=kesimpta&b=ocrevus").json()
-    assert body["ok"] is True and body["schema"] == "rxcompare/signals"
+    assert body["ok"] is True and body["schema"] == "rxcompare/head-to-head"
     assert body["a"] == "kesimpta" and body["indication"]  # the shared indication by default
     doc = get(pm_app, "/api/compare?a=kesimpta&b=ocrevus").json()
     findings = {

@@ -57,6 +57,32 @@ from rxcompare.models.signals import (
     prior_dict,
 )
 
+SCHEMA_PREFIX = "rxcompare/"
+
+
+def envelope(schema: str, version: int = 1, **body: Any) -> dict[str, Any]:
+    """A versioned JSON document, the shape of every JSON output (STYLE.md):
+    ``{"schema": schema, "version": version, **body}``, the body's keys in the order given.
+    ``schema`` names the document (``rxcompare/comparison``, ``rxcompare/signals``, ...); two
+    documents of different shapes never share a name."""
+    if not schema.startswith(SCHEMA_PREFIX) or schema == SCHEMA_PREFIX:
+        raise ValueError(f"schema {schema!r}: a document's name starts with {SCHEMA_PREFIX!r}")
+    return {"schema": schema, "version": version, **body}
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON can hold it: NaN and infinity as None (JSON has neither), numpy scalars as
+    Python numbers, dicts, lists and tuples item by item."""
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if getattr(value, "ndim", None) == 0 and type(value).__module__ == "numpy":  # no numpy import here
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
 
 def to_dict(record: Any) -> Any:
     """Turn a record (or nested records, tuples, enums) into JSON-ready Python values."""
@@ -75,9 +101,7 @@ def to_dict(record: Any) -> Any:
         return [to_dict(x) for x in record]
     if isinstance(record, dict):
         return {k: to_dict(v) for k, v in record.items()}
-    if isinstance(record, float) and not math.isfinite(record):  # NaN and infinity are not JSON
-        return None
-    return record
+    return json_value(record)
 
 
 
@@ -85,6 +109,7 @@ __all__ = [
     "COLUMNS",
     "FINDING_KINDS",
     "NOT_IN_PACK",
+    "SCHEMA_PREFIX",
     "Citation",
     "Comparison",
     "Contingency",
@@ -113,6 +138,8 @@ __all__ = [
     "Summary",
     "SummaryLine",
     "Verdict",
+    "envelope",
+    "json_value",
     "prior_dict",
     "to_dict",
 ]

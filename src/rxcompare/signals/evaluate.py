@@ -25,7 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from rxcompare.models import ControlResult, Evaluation, PairCounts, RuleMetrics
+from rxcompare.models import (
+    ControlResult,
+    Evaluation,
+    PairCounts,
+    RuleMetrics,
+    envelope,
+    json_value,
+)
 from rxcompare.signals.reference_sets import (
     Reference,
     count_controls,
@@ -163,28 +170,24 @@ def evaluate_reference(
     )
 
 
-def _plain(x: Any) -> Any:
-    return None if isinstance(x, float) and not math.isfinite(x) else x
-
-
 def evaluation_json(ev: Evaluation) -> dict[str, Any]:
     """The versioned JSON envelope ``rxcompare/evaluation`` (full precision; nan as null)."""
-    return {
-        "schema": "rxcompare/evaluation", "version": 1, "reference": ev.reference,
-        "reference_file": ev.reference_path.replace("\\", "/").rsplit("/", 1)[-1],
-        "definitions": ev.definitions, "counting_unit": ev.counting_unit, "n_cases": ev.n_cases,
-        "filters": dict(ev.filters), "notes": list(ev.notes), "mgps_note": ev.mgps_note,
-        "controls_total": len(ev.controls), "controls_evaluated": len(ev.evaluated),
-        "positives_evaluated": sum(c.positive for c in ev.evaluated),
-        "negatives_evaluated": sum(not c.positive for c in ev.evaluated),
-        "metrics": [{k: _plain(v) for k, v in m.__dict__.items()} for m in ev.metrics],
-        "controls": [
+    return envelope(
+        "rxcompare/evaluation", reference=ev.reference,
+        reference_file=ev.reference_path.replace("\\", "/").rsplit("/", 1)[-1],
+        definitions=ev.definitions, counting_unit=ev.counting_unit, n_cases=ev.n_cases,
+        filters=dict(ev.filters), notes=list(ev.notes), mgps_note=ev.mgps_note,
+        controls_total=len(ev.controls), controls_evaluated=len(ev.evaluated),
+        positives_evaluated=sum(c.positive for c in ev.evaluated),
+        negatives_evaluated=sum(not c.positive for c in ev.evaluated),
+        metrics=[{k: json_value(v) for k, v in m.__dict__.items()} for m in ev.metrics],
+        controls=[
             {"drug": c.drug, "outcome": c.outcome, "positive": c.positive, "label": c.label, "status": c.status,
-             **({"a": c.a, "b": c.b, "c": c.c, "d": c.d, **{k: _plain(v) for k, v in c.scores},
+             **({"a": c.a, "b": c.b, "c": c.c, "d": c.d, **{k: json_value(v) for k, v in c.scores},
                  "flags": list(c.flags)} if c.status == "evaluated" else {})}
             for c in ev.controls
         ],
-    }
+    )
 
 
 def not_evaluated_reasons(ev: Evaluation) -> Sequence[tuple[str, int]]:

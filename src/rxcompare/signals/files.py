@@ -20,14 +20,14 @@ imports pandas, some 0.3 s of a command's start). What each file holds:
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from rxcompare.models import COLUMNS, SignalTable, prior_dict
+from rxcompare.models import COLUMNS, SignalTable, envelope, json_value, prior_dict
+from rxcompare.sources.sql import sql_identifier, sql_literal
 
 __all__ = [
     "FORMATS",
@@ -66,10 +66,6 @@ def arrow_columns(table: SignalTable, quarter: str | None = None, described: boo
     return pa.table(arrays, names=names)
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def numpy_columns(table: SignalTable, quarter: str | None = None, described: bool = False) -> dict:
     """The columns of :func:`arrow_columns` as numpy arrays (the table's own, not copied; the
     constant columns as object arrays of one string), in the same order."""
@@ -95,7 +91,7 @@ def _select(columns: dict, json_out: bool) -> str:
     NULL too (written as empty fields, as Python's csv module writes them)."""
     cols = []
     for name, values in columns.items():
-        q = '"' + name.replace('"', '""') + '"'
+        q = sql_identifier(name)
         if values.dtype.kind == "f":
             cols.append(f"CASE WHEN isfinite({q}) THEN {q} END AS {q}")
         elif not json_out and values.dtype.kind in "OUS":
@@ -118,7 +114,7 @@ def _copy(columns: dict, path: Path, fmt: str) -> None:
         con.register("t", columns)
         options = "HEADER" if fmt == "csv" else "FORMAT json, ARRAY true"
         query = _select(columns, fmt == "json")
-        con.execute(f"COPY ({query}) TO {_sql_text(str(path))} ({options})")
+        con.execute(f"COPY ({query}) TO {sql_literal(str(path))} ({options})")
     finally:
         con.close()
 
@@ -126,30 +122,23 @@ def _copy(columns: dict, path: Path, fmt: str) -> None:
 def signals_head(table: SignalTable) -> dict[str, Any]:
     """The ``rxcompare/signals`` envelope of a table without its rows: source, counting unit,
     filters, level, thresholds, prior and MGPS note."""
-    return {
-        "schema": "rxcompare/signals", "version": 1, "source": table.source,
-        "counting_unit": table.counting_unit, "n_reports": table.n_reports,
-        "excluded_rows": table.excluded_rows, "comparator": table.comparator,
-        "filters": dict(table.filters), "level": table.level, "thresholds": table.rules,
-        "prior": prior_dict(table.prior), "mgps_note": table.mgps_note,
-    }
+    return envelope(
+        "rxcompare/signals", source=table.source, counting_unit=table.counting_unit,
+        n_reports=table.n_reports, excluded_rows=table.excluded_rows, comparator=table.comparator,
+        filters=dict(table.filters), level=table.level, thresholds=table.rules,
+        prior=prior_dict(table.prior), mgps_note=table.mgps_note,
+    )
 
 
 def signals_json(table: SignalTable) -> dict[str, Any]:
     """The versioned JSON envelope as Python values: :func:`signals_head` and the rows at full
     precision (nan and infinite values as None)."""
-    return {**signals_head(table), "rows": [{k: _plain(v) for k, v in r.items()} for r in table.rows()]}
+    return {**signals_head(table), "rows": json_value(table.rows())}
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _envelope_head(table: SignalTable) -> str:
-    """The text of :func:`signals_head`, up to ``"rows": `` (the rows are streamed after it)."""
-    text = json.dumps({**signals_head(table), "rows": None}, indent=1, allow_nan=False)
+def _head_text(doc: dict[str, Any], last: str) -> str:
+    """The JSON text of ``doc`` up to its ``last`` key's value (streamed after it)."""
+    text = json.dumps({**doc, last: None}, indent=1, allow_nan=False)
     return text[: text.rindex("null")]
 
 
@@ -179,9 +168,9 @@ def quarters_arrow(results: Sequence[tuple[str, SignalTable]]):
 def _write_json(results: Sequence[tuple[str | None, SignalTable]], sink: TextIO, tmp: Path) -> None:
     by_quarter = results and results[0][0] is not None
     if by_quarter:
-        sink.write('{\n "schema": "rxcompare/signals-by-quarter",\n "version": 1,\n "quarters": [\n')
+        sink.write(_head_text(envelope("rxcompare/signals-by-quarter"), "quarters") + "[\n")
     for i, (quarter, table) in enumerate(results):
-        head = _envelope_head(table)
+        head = _head_text(signals_head(table), "rows")
         if quarter is not None:
             head = '{\n "quarter": ' + json.dumps(quarter) + "," + head[1:]
         sink.write(head)

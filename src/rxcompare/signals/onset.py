@@ -25,7 +25,7 @@ from datetime import date
 
 import numpy as np
 
-from rxcompare.models import OnsetSummary
+from rxcompare.models import OnsetSummary, envelope, json_value
 from rxcompare.sources.faers.counts import (
     COUNTING_UNIT,
     CountQuery,
@@ -149,23 +149,13 @@ ONSET_COLUMNS = ("drug", "event", "cases", "usable", "share_usable", "negative",
                  "too_coarse", "missing", "median_days", "q1_days", "q3_days", "min_days", "max_days")
 
 
-def _value(s: OnsetSummary, k: str):
-    v = getattr(s, k)
-    return None if isinstance(v, float) and v != v else v
-
-
 def onset_json(summaries: Sequence[OnsetSummary], source: str = "") -> dict:
     """The versioned JSON envelope of time-to-onset summaries (full precision; nan as null)."""
     filters = dict(summaries[0].filters) if summaries else {}
-    return {
-        "schema": "rxcompare/onset",
-        "version": 1,
-        "source": source,
-        "counting_unit": COUNTING_UNIT,
-        "filters": filters,
-        "rules": dict(_RULES),
-        "rows": [{k: _value(s, k) for k in ONSET_COLUMNS} for s in summaries],
-    }
+    return envelope(
+        "rxcompare/onset", source=source, counting_unit=COUNTING_UNIT, filters=filters, rules=dict(_RULES),
+        rows=[{k: json_value(getattr(s, k)) for k in ONSET_COLUMNS} for s in summaries],
+    )
 
 
 def onset_csv(summaries: Sequence[OnsetSummary]) -> str:
@@ -177,8 +167,8 @@ def onset_csv(summaries: Sequence[OnsetSummary]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(ONSET_COLUMNS + ("counting_unit",))
     for s in summaries:
-        w.writerow([("" if _value(s, k) is None else repr(_value(s, k)) if isinstance(_value(s, k), float)
-                     else _value(s, k)) for k in ONSET_COLUMNS] + [COUNTING_UNIT])
+        values = [json_value(getattr(s, k)) for k in ONSET_COLUMNS]
+        w.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in values] + [COUNTING_UNIT])
     return buf.getvalue()
 
 

@@ -28,20 +28,13 @@ import numpy as np
 from rxcompare.errors import SourceError
 from rxcompare.models import PairCounts, SignalTable
 from rxcompare.signals.score import run_signals
+from rxcompare.sources.sql import sql_identifier, sql_literal
 from rxcompare.stats.thresholds import Thresholds
 
 __all__ = ["count_head_to_head", "count_report_pairs", "signals_from_reports"]
 
 _PARQUET = (".parquet", ".pq")
 _CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
@@ -53,16 +46,16 @@ def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
         raise SourceError(f"reports table {str(path)!r} does not exist; give a CSV or Parquet file")
     name = path.name.lower()
     if name.endswith(_PARQUET):
-        reader = f"read_parquet({_sql_text(str(path))})"
+        reader = f"read_parquet({sql_literal(str(path))})"
     elif name.endswith(_CSV):
-        reader = f"read_csv({_sql_text(str(path))}, header = true, all_varchar = true)"
+        reader = f"read_csv({sql_literal(str(path))}, header = true, all_varchar = true)"
     else:
         raise SourceError(
             f"reports table {str(path)!r}: unknown file type; name it .csv, .tsv or .parquet"
         )
     con = duckdb.connect()
     try:
-        wanted = ", ".join(dict.fromkeys(_quote(c) for c in columns))
+        wanted = ", ".join(dict.fromkeys(sql_identifier(c) for c in columns))
         try:
             con.execute(f"CREATE TEMP TABLE src AS SELECT {wanted} FROM {reader}")
         except duckdb.BinderException:  # a column is missing: name them all
@@ -86,7 +79,7 @@ def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
 def _rows(con, report_col: str, drug_col: str, event_col: str) -> int:
     """Create the table ``t`` of distinct (report, drug, event) rows from ``src`` (then dropped);
     return rows left out."""
-    r, dr, ev = (_quote(c) for c in (report_col, drug_col, event_col))
+    r, dr, ev = (sql_identifier(c) for c in (report_col, drug_col, event_col))
     kept = (f"{r} IS NOT NULL AND {dr} IS NOT NULL AND {ev} IS NOT NULL"
             f" AND trim(CAST({r} AS VARCHAR)) <> '' AND trim(CAST({dr} AS VARCHAR)) <> ''"
             f" AND trim(CAST({ev} AS VARCHAR)) <> ''")

@@ -11,7 +11,6 @@ warehouse's own records (manifests, ``dedup.json``, ``match/match.json``) or com
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rxcompare.errors import ConfigError, FaersError, UnknownDrugError
-from rxcompare.models import SignalTable, prior_dict
+from rxcompare.models import SignalTable, envelope, json_value, prior_dict
 from rxcompare.signals.files import signals_json
 from rxcompare.signals.sensitivity import DEDUP_LEVELS, dedup_levels
 from rxcompare.signals.warehouse import signals_by_quarter, signals_from_warehouse
@@ -39,14 +38,6 @@ STATISTICS = {
 }
 _KEEP = ("a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr", "prr_lower", "prr_upper", "chi2", "ic",
          "ic025", "ic975", "e", "ebgm", "eb05", "eb95", "flags")
-
-
-def _plain(x: Any) -> Any:
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return float(x) if math.isfinite(x) else None
-    return x
 
 
 def _check_statistic(statistic: str, vs: str | None) -> None:
@@ -107,19 +98,19 @@ def dedup_sensitivity(
     keys = sorted({k for rows in per_level.values() for k in rows})
     rows = []
     for key in keys:
-        at = {name: ({k: _plain(r[k]) for k in _KEEP} if (r := per_level[name].get(key)) else None)
+        at = {name: ({k: json_value(r[k]) for k in _KEEP} if (r := per_level[name].get(key)) else None)
               for name in per_level}
         flags = {e["name"]: (at[e["name"]] or {}).get("flags", "") if e["computed"] else None for e in out_levels}
         rows.append({"drug": key[0], "event": key[1], "levels": at, "status": _status(flags)})
     col, lo, hi, name, log = STATISTICS[statistic]
-    return {
-        "schema": "rxcompare/dedup-sensitivity", "version": 1, "counting_unit": COUNTING_UNIT,
-        "drug": drug.strip().lower(), "comparator": vs.strip().lower() if vs else None,
-        "events": [e.strip().upper() for e in events], "filters": dict(query.describe()),
-        "strata": list(strata), "thresholds": thresholds.describe(),
-        "statistic": {"key": statistic, "name": name, "column": col, "lower": lo, "upper": hi, "log": log},
-        "reference_level": "fda", "levels": out_levels, "rows": rows,
-    }
+    return envelope(
+        "rxcompare/dedup-sensitivity", counting_unit=COUNTING_UNIT,
+        drug=drug.strip().lower(), comparator=vs.strip().lower() if vs else None,
+        events=[e.strip().upper() for e in events], filters=dict(query.describe()),
+        strata=list(strata), thresholds=thresholds.describe(),
+        statistic={"key": statistic, "name": name, "column": col, "lower": lo, "upper": hi, "log": log},
+        reference_level="fda", levels=out_levels, rows=rows,
+    )
 
 
 # ---- the study report --------------------------------------------------------------------------------
@@ -244,8 +235,8 @@ def _cumulative(tables, drug, vs, events, query, strata, thresholds, statistic) 
         for r in t.rows():
             k = (r["drug"], r["event"])
             if k in series:
-                series[k].append({"quarter": q, "a": int(r["a"]), "value": _plain(r[col]), "lower": _plain(r[lo]),
-                                  "upper": _plain(r[hi]), "flags": r["flags"]})
+                series[k].append({"quarter": q, "a": int(r["a"]), "value": json_value(r[col]), "lower": json_value(r[lo]),
+                                  "upper": json_value(r[hi]), "flags": r["flags"]})
     return {"quarters": [q for q, _ in results],
             "series": [{"drug": k[0], "event": k[1], "points": v} for k, v in series.items()]}
 
@@ -265,23 +256,23 @@ def build_study(
     main = _score(tables, drug, vs, events, query, strata, thresholds)
     shown, shown_rule = _top_rows(main, events)
     results = signals_json(main)
-    results["rows"] = [{k: _plain(v) for k, v in r.items()} for r in shown]
+    results["rows"] = [{k: json_value(v) for k, v in r.items()} for r in shown]
     results["shown"] = shown_rule
     results["pairs_scored"] = len(main)
     results["pairs_flagged"] = int(np.count_nonzero(main.columns["flags"] != ""))
     labels = [drug.strip().lower()] + ([vs.strip().lower()] if vs else [])
-    return {
-        "schema": "rxcompare/study", "version": 1, "rxcompare": __version__, "command": command,
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"), "engine": tables.engine,
-        "drug": labels[0], "comparator": labels[1] if vs else None, "events": [e.strip().upper() for e in events],
-        "statistic": statistic, "data_source": _data_source(root), "case_selection": _case_selection(root),
-        "filters": dict(query.describe()), "strata": list(strata),
-        "identification": _identification(tables, labels, query.level),
-        "measures": {"thresholds": thresholds.describe(), "level": main.level, "ror_method": sorted(set(
+    return envelope(
+        "rxcompare/study", rxcompare=__version__, command=command,
+        generated=datetime.now(UTC).isoformat(timespec="seconds"), engine=tables.engine,
+        drug=labels[0], comparator=labels[1] if vs else None, events=[e.strip().upper() for e in events],
+        statistic=statistic, data_source=_data_source(root), case_selection=_case_selection(root),
+        filters=dict(query.describe()), strata=list(strata),
+        identification=_identification(tables, labels, query.level),
+        measures={"thresholds": thresholds.describe(), "level": main.level, "ror_method": sorted(set(
             main.columns["ror_method"].tolist())), "prr_method": sorted(set(main.columns["prr_method"].tolist())),
             "prior": prior_dict(main.prior), "mgps_note": main.mgps_note, "head_to_head": vs is not None},
-        "results": results,
-        "sensitivity": dedup_sensitivity(tables, drug=drug, vs=vs, events=events, query=query, strata=strata,
-                                         thresholds=thresholds, statistic=statistic, synonyms=synonyms),
-        "cumulative": _cumulative(tables, labels[0], vs, events, query, strata, thresholds, statistic),
-    }
+        results=results,
+        sensitivity=dedup_sensitivity(tables, drug=drug, vs=vs, events=events, query=query, strata=strata,
+                                      thresholds=thresholds, statistic=statistic, synonyms=synonyms),
+        cumulative=_cumulative(tables, labels[0], vs, events, query, strata, thresholds, statistic),
+    )

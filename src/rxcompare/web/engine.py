@@ -21,7 +21,7 @@ from rxcompare.comparison import compare
 from rxcompare.comparison.evidence import gather
 from rxcompare.comparison.head_to_head import scored_postmarketing
 from rxcompare.errors import QuestionError, SourceError, UnknownDrugError
-from rxcompare.models import Comparison, Drug, to_dict
+from rxcompare.models import Comparison, Drug, envelope, to_dict
 from rxcompare.render.html import render_page
 from rxcompare.render.json import render_json
 from rxcompare.resolver import MAX_NAME, candidates, resolve_pair
@@ -215,17 +215,18 @@ class Engine:
         )
         return {
             "ok": True,
-            "schema": "rxcompare/signals",
-            "version": 1,
-            "a": da.product.id,
-            "b": db.product.id,
-            "indication": shared,
-            "source": getattr(self.postmarketing, "description", ""),
-            "signals": [to_dict(s) for s in pm.signals],
-            "per_year": [{"product": p, "year": y, "count": n} for p, y, n in pm.per_year],
-            "caveats": list(pm.caveats),
-            "citation": to_dict(pm.citation),
-            "provenance": dict(pm.provenance),
+            **envelope(
+                "rxcompare/head-to-head",
+                a=da.product.id,
+                b=db.product.id,
+                indication=shared,
+                source=getattr(self.postmarketing, "description", ""),
+                signals=[to_dict(s) for s in pm.signals],
+                per_year=[{"product": p, "year": y, "count": n} for p, y, n in pm.per_year],
+                caveats=list(pm.caveats),
+                citation=to_dict(pm.citation),
+                provenance=dict(pm.provenance),
+            ),
         }
 
     def suggest(self, q: str, limit: int = 10) -> list[Suggestion]:

@@ -39,10 +39,10 @@ from rxcompare.sources.faers.tables import (
     load_table,
     read_deleted,
     read_header,
-    sql_str,
     write_clean_table,
     write_parquet,
 )
+from rxcompare.sources.sql import sql_literal
 
 __all__ = ["IngestResult", "Progress", "ingest_quarter"]
 
@@ -106,7 +106,7 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
     # makes the COPY steps about three times faster on two cores (bench/bench_ingest.py).
     con = duckdb.connect(config={"preserve_insertion_order": False})
     try:
-        con.execute(f"SET temp_directory={sql_str(str(qdir.parent / (qdir.name + '.spill')))}")
+        con.execute(f"SET temp_directory={sql_literal(str(qdir.parent / (qdir.name + '.spill')))}")
         con.execute("SET memory_limit='1500MB'; SET preserve_insertion_order=false; SET enable_progress_bar=false")
         demo_header = layout.header_names(read_header(src.ready(src.files["demo"])))
         is_legacy = "isr" in demo_header and "primaryid" not in demo_header
@@ -142,7 +142,7 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
             if is_legacy and table != "demo":
                 query = (f"SELECT t.* REPLACE (k.caseid AS caseid) FROM ({query}) t "
                          "LEFT JOIN demo_keys k ON t.primaryid = k.primaryid")
-            n = _write_parquet(con, f"SELECT *, {sql_str(src.quarter)} AS quarter FROM ({query})", out)
+            n = _write_parquet(con, f"SELECT *, {sql_literal(src.quarter)} AS quarter FROM ({query})", out)
             con.execute(f"DROP TABLE raw_{table}")
             if n == 0 and (lines or table == "demo"):
                 out.unlink()
@@ -152,13 +152,13 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
             counts[table] = n
         # rows without their DEMO row, counted once here for every later deduplication
         orphans = dedup.count_orphans(con, {src.quarter: qdir},
-                                      f"read_parquet({sql_str(str(qdir / 'demo.parquet'))})")
+                                      f"read_parquet({sql_literal(str(qdir / 'demo.parquet'))})")
         deleted: list[int] = []
         for path, name in src.deleted:
             deleted += read_deleted(src.ready(path), name, rejects)
         if src.deleted:
             con.register("t_deleted", pa.table({"caseid": pa.array(sorted(set(deleted)), pa.int64())}))
-            _write_parquet(con, f"SELECT caseid, {sql_str(src.quarter)} AS quarter FROM t_deleted",
+            _write_parquet(con, f"SELECT caseid, {sql_literal(src.quarter)} AS quarter FROM t_deleted",
                            qdir / "deleted.parquet")
     finally:
         con.close()
