@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from test_counts_duckdb import run_cli, synthetic_warehouse
+from helpers import run_cli
 
 from rxcompare.cli import main
 from rxcompare.errors import StatisticsError, UnknownDrugError
@@ -24,10 +24,9 @@ from rxcompare.stats.mgps import fit_mgps_prior
 
 
 @pytest.fixture(scope="module")
-def synth(tmp_path_factory):
-    root = tmp_path_factory.mktemp("signals")
-    wh = synthetic_warehouse(root, reports=4000, quarters=4, seed=3, drugs=300, events=400)
-    with (root / "q" / "truth.csv").open(encoding="utf-8", newline="") as fh:
+def synth(synthetic_warehouses):
+    wh = synthetic_warehouses(reports=4000, quarters=4, seed=3, drugs=300, events=400)
+    with (wh.path.parent / "q" / "truth.csv").open(encoding="utf-8", newline="") as fh:
         planted = list(csv.DictReader(fh))
     return wh, planted
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pyarrow.parquet as pq
 import pytest
-from test_counts_duckdb import run_cli, synthetic_warehouse
+from helpers import run_cli, synthetic_warehouse
 
 from rxcompare.signals.sensitivity import DEDUP_LEVELS
 from rxcompare.signals.study import dedup_sensitivity

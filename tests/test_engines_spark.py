@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 import pytest
-from test_counts_duckdb import run_cli, synthetic_warehouse
+from helpers import run_cli
 
 from rxcompare.errors import ConfigError
 from rxcompare.models import COLUMNS
@@ -27,12 +27,11 @@ CELL_FIELDS = ("cell_quarter", "cell_stratum", "cell_n", "drugs", "events", "dm_
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory):
+def engines(synthetic_warehouses):
     ok, why = spark_available()
     if not ok:
         pytest.skip(f"Spark tests need PySpark and Java: {why}")
-    wh = synthetic_warehouse(tmp_path_factory.mktemp("spark"), reports=3000, quarters=3, seed=2,
-                             drugs=250, events=300)
+    wh = synthetic_warehouses(reports=3000, quarters=3, seed=2, drugs=250, events=300)
     duck = connect_engine(wh.path)
     spark = connect_engine(wh.path, "spark", spark_master="local[2]")
     yield wh, duck, spark

@@ -16,8 +16,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from conftest import shared_path
-from helpers import fixture_pack_file
-from test_online import KEY, T0, Clock, Recorded, loopback_server, make_client
+from helpers import KEY, T0, Clock, Recorded, fixture_pack_file, loopback_server, make_client
 
 from rxcompare.comparison import compare_drugs
 from rxcompare.comparison.head_to_head import with_ror
