@@ -22,22 +22,20 @@ imports the warehouse's engines.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-_LAZY = {
-    "signals_by_quarter": ("rxcompare.signals.warehouse", "signals_by_quarter"),
-    "signals_from_reports": ("rxcompare.signals.report_table", "signals_from_reports"),
-    "signals_from_warehouse": ("rxcompare.signals.warehouse", "signals_from_warehouse"),
+_LAZY = {  # entry point -> the module that defines it, imported on first use
+    "signals_by_quarter": "rxcompare.signals.warehouse",
+    "signals_from_reports": "rxcompare.signals.report_table",
+    "signals_from_warehouse": "rxcompare.signals.warehouse",
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
-    raise AttributeError(f"module 'rxcompare.signals' has no attribute {name!r}")
+    if name not in _LAZY:
+        raise AttributeError(f"module 'rxcompare.signals' has no attribute {name!r}")
+    return getattr(importlib.import_module(_LAZY[name]), name)
 
 
 __all__ = sorted(_LAZY)
