@@ -1,8 +1,9 @@
 """Test helpers shared by the test modules (no test module imports another): a knowledge pack of
 FICTIONAL products (tests/fixtures/curated) for engine tests, a real HTTP server on loopback for the
 online clients and what it serves (recorded openFDA exchanges, openFDA label results made from real
-SPL, a ClinicalTrials.gov registry, DailyMed histories), synthetic FAERS warehouses, the command line
-as a user runs it, the web app in process, and the flags of headless Chromium."""
+SPL, a ClinicalTrials.gov registry, DailyMed histories), the TAC 2017 training labels read as
+openFDA results, synthetic FAERS warehouses, the command line as a user runs it, the web app in
+process, and the flags of headless Chromium."""
 
 from __future__ import annotations
 
@@ -26,10 +27,12 @@ from conftest import shared_path
 from lxml import etree
 
 from rxcompare.cli import main
-from rxcompare.models import Citation, Estimate, Favours, Finding, Grade
+from rxcompare.models import Citation, Estimate, Favours, Finding, Grade, Label
 from rxcompare.sources.faers.normalise import load_synonyms
 from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
+from rxcompare.sources.labels.facts import extract_facts
+from rxcompare.sources.labels.openfda_json import parse_openfda_label
 from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.pack import build_pack, write_pack
 
@@ -464,3 +467,43 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# ---- the TAC 2017 training labels as openFDA label results ---------------------------------------
+
+FIELDS = {
+    "boxed warnings": "boxed_warning",
+    "warnings and precautions": "warnings_and_cautions",
+    "adverse reactions": "adverse_reactions",
+}
+
+
+@cache
+def corpus() -> dict[str, dict[str, str]]:
+    path = shared_path("tac2017", "tac2017-train-labels.json")
+    out: dict[str, dict[str, str]] = {}
+    for r in json.loads(path.read_text(encoding="utf-8")):
+        out.setdefault(r["label_id"], {})[r["section_name"]] = r["section_text"]
+    return out
+
+
+def flat(name: str, section: str) -> str:
+    return " ".join(corpus()[name][section].split())
+
+
+@cache
+def label(name: str) -> Label:
+    result = {
+        "set_id": f"tac2017-{name}",
+        "version": "0",
+        "effective_time": "20170101",
+        "openfda": {"brand_name": [name]},
+    }
+    for section, text in corpus()[name].items():
+        result[FIELDS[section]] = [" ".join(text.split())]
+    return parse_openfda_label(result, f"TAC 2017 {name}")
+
+
+@cache
+def extracted(name: str):
+    return extract_facts(label(name), name.lower())

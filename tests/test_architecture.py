@@ -179,6 +179,20 @@ def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
+def test_no_test_module_imports_another():
+    # shared helpers live in tests/helpers.py (and fixtures in conftest.py), not in a test module
+    tests = Path(__file__).resolve().parent
+    bad = [
+        f"{p.name} imports {mod}"
+        for p in sorted(tests.glob("test_*.py"))
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        for mod in ([node.module] if isinstance(node, ast.ImportFrom) and node.module
+                    else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+        if mod.startswith("test_")
+    ]
+    assert not bad, "\n".join(bad) + "\nmove what they share into tests/helpers.py"
+
+
 def test_circle_finder_finds_a_circle():
     assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _circles({"a": {"b"}, "b": set()}) == []
