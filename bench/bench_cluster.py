@@ -52,8 +52,8 @@ FIELDS = ("reports", "runs", "cases", "pairs", "engine", "seconds", "count_s", "
 
 def child(engine: str, wh: str, master: str, conf: dict[str, str], output: str) -> dict:
     """The all-pairs job, phase by phase (as ``signals --all-pairs --output FILE.parquet``)."""
-    from rxcompare.scoring import score_warehouse_counts
-    from rxcompare.signal_files import write_signals
+    from rxcompare.signals.files import write_signals
+    from rxcompare.signals.warehouse import score_warehouse_counts
     from rxcompare.sources.faers.counts import CountQuery, count_cells, cumulate
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.stats.thresholds import Thresholds

@@ -90,7 +90,7 @@ def pandas_counts(wh: Path):
 def child(engine: str, job: str, wh: str, master: str, memory: str) -> dict:
     import numpy as np
 
-    from rxcompare.scoring import score_warehouse_counts
+    from rxcompare.signals.warehouse import score_warehouse_counts
     from rxcompare.sources.faers.counts import CountQuery, count_cells, cumulate
     from rxcompare.sources.faers.engines import connect_engine
 

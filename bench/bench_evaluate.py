@@ -29,8 +29,8 @@ from pathlib import Path
 def plant_controls(reference, rrr: float) -> list[tuple[str, str, float]]:
     """(ingredient, PT, rrr) for every control whose outcome has a PT definition: positives at ``rrr``,
     negatives at 1 (null)."""
+    from rxcompare.signals.reference_sets import outcome_terms
     from rxcompare.sources.faers.normalise import normalise_drug_name
-    from rxcompare.sources.reference_sets import outcome_terms
 
     defined, _ = outcome_terms(reference)
     seen: dict[str, int] = {}
@@ -56,12 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
 
-    from rxcompare.evaluate import evaluate_reference, evaluation_text
+    from rxcompare.signals.evaluate import evaluate_reference, evaluation_text
+    from rxcompare.signals.reference_sets import load_reference
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.sources.faers.normalise import load_synonyms
     from rxcompare.sources.faers.synth import synth_quarters
     from rxcompare.sources.faers.warehouse import Warehouse
-    from rxcompare.sources.reference_sets import load_reference
 
     reference = load_reference(args.set, args.reference)
     plant = plant_controls(reference, args.rrr)

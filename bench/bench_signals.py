@@ -5,8 +5,8 @@ high-water mark, VmHWM read from /proc/self/status at its end (``ru_maxrss`` wou
 carries the parent's high-water mark into a child across fork and exec, so a child started from a
 parent that has just generated a large table reported the parent's peak):
 
-- ``rxcompare``: :func:`rxcompare.sources.report_table.count_report_pairs` (DuckDB) then
-  :func:`rxcompare.scoring.score_counts` (ROR, PRR, chi-square, IC, E, MGPS fit and EBGM/EB05/EB95).
+- ``rxcompare``: :func:`rxcompare.signals.report_table.count_report_pairs` (DuckDB) then
+  :func:`rxcompare.signals.score.score_counts` (ROR, PRR, chi-square, IC, E, MGPS fit and EBGM/EB05/EB95).
 - ``pandas``: a plain baseline -- pandas drop_duplicates/groupby counts, per-pair statistics in
   pandas columns, the same scipy MGPS fit, and EB05/EB95 by plain vectorised bisection;
 - ``cli-csv``, ``cli-parquet``: the command line end to end, ``rxcompare signals --all-pairs
@@ -85,8 +85,8 @@ def generate(n_reports: int, path: Path, seed: int = 1) -> int:
 
 
 def run_rxcompare(path: str) -> dict:
-    from rxcompare.scoring import score_counts
-    from rxcompare.sources.report_table import count_report_pairs
+    from rxcompare.signals.report_table import count_report_pairs
+    from rxcompare.signals.score import score_counts
 
     t0 = time.perf_counter()
     counts = count_report_pairs(path, "id", "drug", "event")

@@ -2,7 +2,7 @@
 
 Peers, each run in its own fresh child process (``python bench/peers.py --child PEER ...``):
 
-- ``rxcompare``: :func:`rxcompare.scoring.score_counts`, every statistic (ROR, PRR, chi-square,
+- ``rxcompare``: :func:`rxcompare.signals.score.score_counts`, every statistic (ROR, PRR, chi-square,
   IC and the MGPS fit with EBGM, EB05, EB95) for every pair;
 - ``vigipy``: the Python package's ``convert`` (its pair-by-pair count table) then ``gps`` (its
   MGPS: the prior fitted by maximum likelihood, EBGM and the 5% and 95% quantiles), with its
@@ -67,7 +67,7 @@ def pair_table(size: str, tmp: Path) -> tuple[Path, int, str]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from rxcompare.sources.report_table import count_report_pairs
+    from rxcompare.signals.report_table import count_report_pairs
 
     if size == "caers":
         if not CAERS.is_file():
@@ -96,7 +96,7 @@ def run_rxcompare(pairs: Path, out: Path) -> dict:
     import duckdb
 
     from rxcompare.models import PairCounts
-    from rxcompare.scoring import score_counts
+    from rxcompare.signals.score import score_counts
 
     t0 = time.perf_counter()
     # margins of the pair table (sums of N over the drug's pairs, the event's pairs, all pairs),

@@ -28,3 +28,21 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture
 def real_dir():
     return shared_path
+
+
+@pytest.fixture(scope="session")
+def synthetic_warehouses(tmp_path_factory):
+    """``synthetic_warehouses(layers=False, **synth)``: :func:`helpers.synthetic_warehouse` built
+    once per session for each set of arguments, for modules that only read their warehouse (a
+    module that changes its warehouse builds its own with ``helpers.synthetic_warehouse``)."""
+    from helpers import synthetic_warehouse  # helpers imports this module: not at its top
+
+    built = {}
+
+    def get(layers: bool = False, **synth):
+        key = (layers, tuple(sorted(synth.items())))
+        if key not in built:
+            built[key] = synthetic_warehouse(tmp_path_factory.mktemp("synth"), layers=layers, **synth)
+        return built[key]
+
+    return get

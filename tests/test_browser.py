@@ -14,24 +14,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import fixture_pack_file
-from test_html import with_postmarketing
+from helpers import ARGS, fixture_pack_file, with_postmarketing
 
 from rxcompare.comparison import compare
 from rxcompare.render.html import render_html
 from rxcompare.sources.pack import load_pack
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,

@@ -7,8 +7,7 @@ import json
 from urllib.parse import parse_qsl
 
 import pytest
-from helpers import FIXTURES
-from test_online import loopback_server
+from helpers import FIXTURES, loopback_server
 
 from rxcompare.cli import main
 from rxcompare.sources.pack import build_pack, write_pack

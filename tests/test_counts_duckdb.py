@@ -4,13 +4,11 @@ sets) on a synthetic warehouse: every 2x2 cell, with each filter, strata, quarte
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from rxcompare.cli import main
 from rxcompare.errors import ConfigError, FaersError
 from rxcompare.sources.faers.counts import (
     CountQuery,
@@ -21,36 +19,11 @@ from rxcompare.sources.faers.counts import (
     parse_quarters,
 )
 from rxcompare.sources.faers.engines import connect_engine
-from rxcompare.sources.faers.normalise import load_synonyms
-from rxcompare.sources.faers.synth import synth_quarters
-from rxcompare.sources.faers.warehouse import Warehouse
-
-
-def synthetic_warehouse(root: Path, layers: bool = False, **synth) -> Warehouse:
-    """Synthetic quarters (``synth_quarters(**synth)``, truth beside them in ``root/q``) ingested
-    into ``root/wh`` and deduplicated once (``layers``: each quarter after the first added as an
-    update layer); shared by the warehouse test modules."""
-    truth = synth_quarters(root / "q", **synth)
-    wh = Warehouse(root / "wh")
-    syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
-    for i, q in enumerate(truth.quarters):
-        wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn,
-                  rebuild=layers or i == len(truth.quarters) - 1)
-    return wh
-
-
-def run_cli(capsys, *args: str) -> str:
-    """Run the command line as a user would; its standard output (it must end without error)."""
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    assert exc.value.code in (0, None), capsys.readouterr().err
-    return capsys.readouterr().out
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    return synthetic_warehouse(tmp_path_factory.mktemp("counts"), reports=3000, quarters=4, seed=11,
-                               drugs=250, events=300)
+def warehouse(synthetic_warehouses):
+    return synthetic_warehouses(reports=3000, quarters=4, seed=11, drugs=250, events=300)
 
 
 @pytest.fixture(scope="module")

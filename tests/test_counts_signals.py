@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from test_counts_duckdb import run_cli, synthetic_warehouse
+from helpers import run_cli
 
 from rxcompare.cli import main
 from rxcompare.errors import StatisticsError, UnknownDrugError
-from rxcompare.scoring import (
-    COLUMNS,
-    score_counts,
-    signals_by_quarter,
-    signals_from_warehouse,
-)
+from rxcompare.models import COLUMNS
+from rxcompare.signals.score import score_counts
+from rxcompare.signals.warehouse import signals_by_quarter, signals_from_warehouse
 from rxcompare.sources.faers.counts import CountQuery, count_cells, count_pairs, cumulate
 from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.stats.contingency import expected_count
@@ -26,10 +24,9 @@ from rxcompare.stats.mgps import fit_mgps_prior
 
 
 @pytest.fixture(scope="module")
-def synth(tmp_path_factory):
-    root = tmp_path_factory.mktemp("signals")
-    wh = synthetic_warehouse(root, reports=4000, quarters=4, seed=3, drugs=300, events=400)
-    with (root / "q" / "truth.csv").open(encoding="utf-8", newline="") as fh:
+def synth(synthetic_warehouses):
+    wh = synthetic_warehouses(reports=4000, quarters=4, seed=3, drugs=300, events=400)
+    with (wh.path.parent / "q" / "truth.csv").open(encoding="utf-8", newline="") as fh:
         planted = list(csv.DictReader(fh))
     return wh, planted
 
@@ -191,3 +188,30 @@ def test_cli_missing_warehouse_says_how_to_fill_it(capsys, tmp_path):
         main(["signals", "kesimpta", "--warehouse", str(tmp_path / "none")])
     err = " ".join(capsys.readouterr().err.split())
     assert "warehouse mode" in err and "faers ingest" in err and "--reports" in err
+
+
+@pytest.mark.parametrize("options", [
+    ["--onset", "--by-quarter"],
+    ["--evaluate", "omop", "--onset"],
+    ["--by-quarter", "--dedup-sensitivity"],
+    ["--evaluate", "omop", "--report", "study.html"],
+])
+def test_cli_one_mode_per_call(capsys, tmp_path, options):
+    with pytest.raises(SystemExit) as exc:
+        main(["signals", "a", "--warehouse", str(tmp_path / "none"), *options])
+    err = " ".join(capsys.readouterr().err.split())
+    assert exc.value.code == 2 and "two things at once" in err and "give one of" in err
+
+
+@pytest.mark.parametrize("kw, mode", [
+    ({}, "warehouse"), ({"by_quarter": True}, "by-quarter"), ({"onset": True}, "onset"),
+    ({"evaluate": "omop"}, "evaluate"), ({"dedup_sensitivity": True}, "study"),
+    ({"report": Path("s.md")}, "study"), ({"dedup_sensitivity": True, "report": Path("s.md")}, "study"),
+    ({"reports": Path("r.csv")}, "reports"),
+])
+def test_signals_mode_is_named_once(kw, mode):
+    from rxcompare.cli.signals import signals_mode
+
+    args = {"by_quarter": False, "onset": False, "evaluate": None, "dedup_sensitivity": False, "report": None,
+            "reports": None, "warehouse_options": {"--sex": None}, **kw}
+    assert signals_mode(**args) == mode

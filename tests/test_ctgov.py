@@ -10,11 +10,10 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from conftest import shared_path
-from helpers import Reply, serve_loopback
+from helpers import Registry, served
 
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Product
@@ -37,63 +36,8 @@ def real_record(name: str) -> dict:
     return json.loads(shared_path("ctgov", f"{name}.json").read_text(encoding="utf-8"))
 
 
-class Registry:
-    """An API v2 server: ``/studies`` pages of search hits and ``/studies/{id}`` records.
-
-    ``records`` maps the id served to a record; ``hits`` maps a ``query.intr`` value to the ids its
-    search returns, two per page (``nextPageToken`` between pages). ``faults`` maps a path to a
-    list of faults used in turn, one per request: ``500``, ``404``, ``"truncated"`` (a
-    Content-Length longer than the body sent), ``"not json"``. Every request is recorded.
-    """
-
-    def __init__(self, records: dict[str, dict], hits: dict[str, list[str]] | None = None, faults=None):
-        self.records = records
-        self.hits = hits or {}
-        self.faults = {k: list(v) for k, v in (faults or {}).items()}
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self.raw: list[str] = []
-
-    def answer(self, path: str, query: str) -> tuple[int, bytes, int | None]:
-        params = dict(parse_qsl(query, keep_blank_values=True))
-        self.requests.append((path, params))
-        fault = self.faults.get(path, [None]).pop(0) if self.faults.get(path) else None
-        if fault == 500:
-            return 500, b'{"message": "internal error"}', None
-        if fault == 404:
-            return 404, b"Not Found", None
-        if fault == "not json":
-            return 200, b"<html>maintenance</html>", None
-        if path.startswith("/drug/"):  # openFDA's "nothing matched", for compare --online
-            return 404, json.dumps({"error": {"code": "NOT_FOUND", "message": "No matches found!"}}).encode(), None
-        if path == "/studies":
-            ids = self.hits.get(params.get("query.intr", ""), [])
-            start = int(params.get("pageToken", "0") or 0)
-            page = ids[start:start + 2]
-            body = {"totalCount": len(ids), "studies": [
-                {"protocolSection": {"identificationModule": {"nctId": x, "briefTitle": "t"}}} for x in page
-            ]}
-            if start + 2 < len(ids):
-                body["nextPageToken"] = str(start + 2)
-            out = json.dumps(body).encode()
-        elif path.startswith("/studies/") and path.split("/")[-1] in self.records:
-            out = json.dumps(self.records[path.split("/")[-1]]).encode()
-        else:
-            return 404, b"Not Found", None
-        if fault == "truncated":
-            return 200, out[: len(out) // 2], len(out)
-        return 200, out, None
 
 
-def served(registry: Registry):
-    """A real HTTP server on 127.0.0.1 (a free port) answering from ``registry``; yields its base URL."""
-
-    def answer(target: str) -> Reply:
-        registry.raw.append(target)
-        parts = urlsplit(target)
-        status, body, length = registry.answer(parts.path, parts.query)
-        return Reply(status, body, length=length)
-
-    return serve_loopback(answer)
 
 
 def client_for(base: str, tmp_path: Path, **kw) -> CtGovClient:

@@ -12,14 +12,14 @@ from collections import defaultdict
 
 import pyarrow.parquet as pq
 import pytest
-from test_counts_duckdb import run_cli, synthetic_warehouse
+from helpers import run_cli, synthetic_warehouse
 
+from rxcompare.signals.sensitivity import DEDUP_LEVELS
+from rxcompare.signals.study import dedup_sensitivity
 from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.sources.faers.layout import DATE_PATTERN
 from rxcompare.sources.faers.match import match_demographic
 from rxcompare.sources.faers.normalise import load_synonyms
-from rxcompare.sources.faers.sensitivity import DEDUP_LEVELS
-from rxcompare.study import dedup_sensitivity
 
 DRUG = "ofatumumab"
 

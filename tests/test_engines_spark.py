@@ -11,13 +11,14 @@ import json
 
 import numpy as np
 import pytest
-from test_counts_duckdb import run_cli, synthetic_warehouse
+from helpers import run_cli
 
 from rxcompare.errors import ConfigError
-from rxcompare.scoring import COLUMNS, signals_by_quarter, signals_from_warehouse
+from rxcompare.models import COLUMNS
+from rxcompare.signals.onset import time_to_onset
+from rxcompare.signals.warehouse import signals_by_quarter, signals_from_warehouse
 from rxcompare.sources.faers.counts import CountQuery, count_cells, head_to_head
 from rxcompare.sources.faers.engines import connect_engine, spark_available
-from rxcompare.sources.faers.onset import time_to_onset
 
 pytestmark = pytest.mark.spark
 
@@ -26,12 +27,11 @@ CELL_FIELDS = ("cell_quarter", "cell_stratum", "cell_n", "drugs", "events", "dm_
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory):
+def engines(synthetic_warehouses):
     ok, why = spark_available()
     if not ok:
         pytest.skip(f"Spark tests need PySpark and Java: {why}")
-    wh = synthetic_warehouse(tmp_path_factory.mktemp("spark"), reports=3000, quarters=3, seed=2,
-                             drugs=250, events=300)
+    wh = synthetic_warehouses(reports=3000, quarters=3, seed=2, drugs=250, events=300)
     duck = connect_engine(wh.path)
     spark = connect_engine(wh.path, "spark", spark_master="local[2]")
     yield wh, duck, spark
@@ -111,8 +111,8 @@ def test_another_master_is_refused_while_a_session_runs(engines):
 
 def test_comparison_counts_are_identical(engines):
     from rxcompare.comparison.resolve import resolve_pair
+    from rxcompare.sources.faers.postmarketing import WarehouseSource
     from rxcompare.sources.pack import load_pack
-    from rxcompare.sources.postmarketing import WarehouseSource
 
     wh, _, _ = engines
     pack = load_pack()

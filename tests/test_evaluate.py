@@ -11,19 +11,18 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import ROOT, shared_path
-from test_counts_duckdb import run_cli
+from helpers import run_cli, synthetic_warehouse
 
 from rxcompare.errors import ConfigError, FaersError
-from rxcompare.evaluate import evaluate_reference, evaluation_json
-from rxcompare.sources.faers.engines import connect_engine
-from rxcompare.sources.faers.normalise import load_synonyms, normalise_drug_name
-from rxcompare.sources.faers.synth import synth_quarters
-from rxcompare.sources.faers.warehouse import Warehouse
-from rxcompare.sources.reference_sets import (
+from rxcompare.signals.evaluate import evaluate_reference, evaluation_json
+from rxcompare.signals.reference_sets import (
     DEFAULT_OUTCOMES,
     load_outcome_definitions,
     load_reference,
 )
+from rxcompare.sources.faers.engines import connect_engine
+from rxcompare.sources.faers.normalise import load_synonyms, normalise_drug_name
+from rxcompare.sources.faers.warehouse import Warehouse
 
 OUTCOMES = ROOT / "src" / "rxcompare" / "data" / "reference_outcomes.json"
 HEADER = ["exposureId", "exposureName", "outcomeId", "outcomeName", "groundTruth", "indicationId",
@@ -51,12 +50,8 @@ def _plant(controls, rrr: float) -> list[tuple[str, str, float]]:
 
 
 def _warehouse(root: Path, plant, reports: int) -> tuple[Warehouse, object]:
-    truth = synth_quarters(root / "q", reports=reports, quarters=2, seed=21, drugs=200, events=300, plant=plant)
-    wh = Warehouse(root / "wh")
-    syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
-    for i, q in enumerate(truth.quarters):
-        wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=i == len(truth.quarters) - 1)
-    return wh, syn
+    wh = synthetic_warehouse(root, reports=reports, quarters=2, seed=21, drugs=200, events=300, plant=plant)
+    return wh, load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +161,7 @@ def test_real_reference_sets_read_whole(name, n, positives):
     folder = shared_path("reference-sets")
     ref = load_reference(name, folder, outcomes=OUTCOMES)
     assert len(ref.controls) == n and sum(c.positive for c in ref.controls) == positives
-    from rxcompare.sources.reference_sets import outcome_terms
+    from rxcompare.signals.reference_sets import outcome_terms
 
     defined, undefined = outcome_terms(ref)
     assert not undefined, undefined  # every outcome of the three sets has a PT definition

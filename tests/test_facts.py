@@ -17,18 +17,14 @@ from conftest import shared_path
 
 from rxcompare.models import Label, LabelTable, Section
 from rxcompare.sources.labels import loinc
-from rxcompare.sources.labels.facts import (
-    by_section,
-    extract_facts,
-    in_section,
-    interval_days,
-    product_from_label,
-    table_incidences,
-    warning_topic,
-)
+from rxcompare.sources.labels.dosing import interval_days
+from rxcompare.sources.labels.fact_context import product_from_label
+from rxcompare.sources.labels.facts import by_section, extract_facts, in_section
+from rxcompare.sources.labels.incidences import table_incidences
 from rxcompare.sources.labels.spl import parse_spl
 from rxcompare.sources.labels.text import normalise_space
 from rxcompare.sources.labels.topics import TOPICS
+from rxcompare.sources.labels.warning_topics import warning_topic
 
 
 @cache

@@ -96,6 +96,25 @@ def test_quarter_by_quarter_updates_equal_a_rebuild(synth, rebuilt, tmp_path, or
     _assert_same_tables(wh, rebuilt)
 
 
+def test_ingest_many_builds_once_into_new_tables_then_adds_layers(synth, rebuilt, tmp_path):
+    # the library call holds the ingest policy the CLI uses: quarters into a warehouse without
+    # current case tables are deduplicated once at the end; one quarter into current tables is a layer
+    _, truth, syn = synth
+    wh = Warehouse(tmp_path / "many")
+    steps: list[str] = []
+    got = wh.ingest_many([_zip(synth, q) for q in truth.quarters[:-1]], synonyms=syn,
+                         progress=lambda step, done, total: steps.append(step))
+    assert [r.quarter for r in got] == list(truth.quarters[:-1]) and not any(r.skipped for r in got)
+    assert steps.count("deduplicating") == 1 and _dedup(wh)["built"] == "rebuilt from every quarter"
+    assert store.local_layers(wh.path) == [""]
+    wh.ingest_many([_zip(synth, truth.quarters[-1])], synonyms=syn)
+    assert _dedup(wh)["built"] == f"updated with {truth.quarters[-1]}"
+    assert len(store.local_layers(wh.path)) == 2
+    _assert_same_tables(wh, rebuilt)
+    again = wh.ingest_many([_zip(synth, q) for q in truth.quarters], synonyms=syn)
+    assert all(r.skipped for r in again) and len(store.local_layers(wh.path)) == 2  # nothing changed
+
+
 def _engine_rows(where: str | Path, engine: str) -> dict[str, list[tuple]]:
     with connect_engine(where, engine) as tables:
         out = {}

@@ -8,13 +8,12 @@ from dataclasses import replace
 
 import pyarrow.parquet as pq
 import pytest
-from test_counts_duckdb import run_cli
+from helpers import run_cli, synthetic_warehouse
 
 from rxcompare.errors import FaersError
 from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.sources.faers.match import demographic_tables, match_demographic, read_match_report
 from rxcompare.sources.faers.normalise import load_synonyms
-from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
 
 COPIES = 24
@@ -23,11 +22,7 @@ COPIES = 24
 @pytest.fixture(scope="module")
 def matched(tmp_path_factory):
     root = tmp_path_factory.mktemp("match")
-    truth = synth_quarters(root / "q", reports=5000, quarters=3, seed=13, drugs=300, events=400, duplicates=COPIES)
-    wh = Warehouse(root / "wh")
-    syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
-    for i, q in enumerate(truth.quarters):
-        wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=i == len(truth.quarters) - 1)
+    wh = synthetic_warehouse(root, reports=5000, quarters=3, seed=13, drugs=300, events=400, duplicates=COPIES)
     with (root / "q" / "duplicates.csv").open(encoding="utf-8", newline="") as fh:
         planted = list(csv.DictReader(fh))
     report = match_demographic(wh.path)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_counts_duckdb import synthetic_warehouse
 
 from rxcompare.errors import FaersError
 from rxcompare.sources.faers import engines, store
@@ -14,9 +13,8 @@ from rxcompare.sources.faers.store import DERIVED
 
 
 @pytest.fixture(scope="module")
-def local(tmp_path_factory):
-    return synthetic_warehouse(tmp_path_factory.mktemp("remote"), reports=800, quarters=1, seed=5,
-                               drugs=80, events=60)
+def local(synthetic_warehouses):
+    return synthetic_warehouses(reports=800, quarters=1, seed=5, drugs=80, events=60)
 
 
 @pytest.fixture

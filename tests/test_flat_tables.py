@@ -7,7 +7,7 @@ labels are the TAC 2017 training labels in ../shared (skipped without them).
 from __future__ import annotations
 
 import pytest
-from test_label_text_quality import extracted, flat
+from helpers import extracted, flat
 
 from rxcompare.sources.labels.facts import extract_facts
 from rxcompare.sources.labels.flat_tables import counts_agree, flat_tables, unread_tables

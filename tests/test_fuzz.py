@@ -174,7 +174,7 @@ def test_report_tables_take_any_csv(tmp_path_factory, header, rows, raw, use_raw
     import csv
     import io
 
-    from rxcompare.sources.report_table import count_report_pairs
+    from rxcompare.signals.report_table import count_report_pairs
 
     path = tmp_path_factory.mktemp("csv") / "r.csv"
     if use_raw:

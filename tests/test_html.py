@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import lxml.html
 import pytest
-from helpers import fixture_pack_file
+from helpers import FAERS, PER_YEAR, RORS, fixture_pack_file, with_postmarketing
 
 from rxcompare.cli import main
 from rxcompare.comparison import compare
@@ -33,53 +33,6 @@ from rxcompare.render.charts import (
 from rxcompare.render.html import render_html, render_page, report_csp
 from rxcompare.sources.pack import load_pack
 from rxcompare.stats.incidence import risk_difference_newcombe
-
-FAERS = Citation(
-    kind="faers", title="FICTIONAL FAERS fixture", detail=(("quarters", "2023q1-2023q4"),)
-)
-RORS = (
-    ("herpes infection", 1.8, 1.2, 2.7),
-    ("pneumonia or sepsis", 0.6, 0.41, 0.88),
-    ("death", 1.0, 0.5, 2.0),
-    ("pml", 3.0, 0.9, math.inf),
-)
-PER_YEAR = {2021: (100, 40), 2022: (125, 65), 2023: (160, 100)}
-
-
-def with_postmarketing(c, rors=RORS, per_year=PER_YEAR):
-    """The comparison with fictional post-marketing findings in the engine's shape."""
-    found = [
-        Finding(
-            "postmarketing",
-            f"postmarketing.{g}",
-            f"Fixture statement on {g}.",
-            Favours.UNCLEAR,
-            Grade.POSTMARKETING,
-            (FAERS,),
-            estimates=(Estimate("ror_h2h", v, lo, hi),),
-        )
-        for g, v, lo, hi in rors
-    ]
-    if per_year:
-        found.append(
-            Finding(
-                "postmarketing",
-                "postmarketing.per_year",
-                "Fixture statement per year.",
-                Favours.NONE,
-                Grade.POSTMARKETING,
-                (FAERS,),
-                estimates=tuple(
-                    Estimate(f"reports_per_year:{pid}:{year}", counts[i])
-                    for year, counts in per_year.items()
-                    for i, pid in enumerate((c.a.product.id, c.b.product.id))
-                ),
-            )
-        )
-    dims = tuple(
-        replace(d, findings=tuple(found)) if d.key == "postmarketing" else d for d in c.dimensions
-    )
-    return replace(c, dimensions=dims)
 
 
 @pytest.fixture(scope="module")

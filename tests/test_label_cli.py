@@ -204,7 +204,7 @@ def test_label_parse_dev_zero_stops_with_a_clear_error():
 
 
 def _reply(*names: str) -> dict:
-    from test_openfda_label import openfda_result
+    from helpers import openfda_result
 
     return {
         "meta": {"disclaimer": "Do not rely on openFDA to make decisions regarding medical care.",

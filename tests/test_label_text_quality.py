@@ -7,55 +7,13 @@ numbers, titles and figures below were read by hand from the corpus text (quoted
 
 from __future__ import annotations
 
-import json
 import re
-from functools import cache
 
 import pytest
-from conftest import shared_path
+from helpers import corpus, extracted, flat, label
 
-from rxcompare.models import Label
 from rxcompare.sources.labels import loinc
-from rxcompare.sources.labels.facts import extract_facts
 from rxcompare.sources.labels.flat_tables import flat_tables
-from rxcompare.sources.labels.openfda_json import parse_openfda_label
-
-FIELDS = {
-    "boxed warnings": "boxed_warning",
-    "warnings and precautions": "warnings_and_cautions",
-    "adverse reactions": "adverse_reactions",
-}
-
-
-@cache
-def corpus() -> dict[str, dict[str, str]]:
-    path = shared_path("tac2017", "tac2017-train-labels.json")
-    out: dict[str, dict[str, str]] = {}
-    for r in json.loads(path.read_text(encoding="utf-8")):
-        out.setdefault(r["label_id"], {})[r["section_name"]] = r["section_text"]
-    return out
-
-
-def flat(name: str, section: str) -> str:
-    return " ".join(corpus()[name][section].split())
-
-
-@cache
-def label(name: str) -> Label:
-    result = {
-        "set_id": f"tac2017-{name}",
-        "version": "0",
-        "effective_time": "20170101",
-        "openfda": {"brand_name": [name]},
-    }
-    for section, text in corpus()[name].items():
-        result[FIELDS[section]] = [" ".join(text.split())]
-    return parse_openfda_label(result, f"TAC 2017 {name}")
-
-
-@cache
-def extracted(name: str):
-    return extract_facts(label(name), name.lower())
 
 
 def subsections(name: str) -> list[tuple[str, str]]:

@@ -25,9 +25,10 @@ import pytest
 from conftest import shared_path
 from scipy import stats
 
-from rxcompare.scoring import score_counts
-from rxcompare.sources.report_table import count_report_pairs
-from rxcompare.stats.mgps import MgpsPrior, fit_mgps_prior, mgps_scores, negloglik
+from rxcompare.models import MgpsPrior
+from rxcompare.signals.report_table import count_report_pairs
+from rxcompare.signals.score import score_counts
+from rxcompare.stats.mgps import fit_mgps_prior, mgps_scores, negloglik
 
 pytestmark = pytest.mark.shared
 

@@ -9,64 +9,23 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
-from helpers import Reply, serve_loopback
+from helpers import (
+    KEY,
+    T0,
+    Clock,
+    Recorded,
+    loopback_server,
+    make_client,
+    openfda_fixture,
+)
 
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.sources.online import OpenFdaClient
-
-FIXTURES = Path(__file__).parent / "fixtures" / "openfda"
-KEY = "test-key-0123456789abcdef"
-T0 = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-class Recorded:
-    """Serves the recorded exchanges of fixture files; an unexpected request fails the test."""
-
-    def __init__(self, *names: str):
-        self.exchanges = [x for n in names for x in fixture(n)["exchanges"]]
-        self.requests: list[tuple[str, dict[str, str]]] = []
-
-    def answer(self, path: str, query: str) -> tuple[int, dict[str, str], bytes]:
-        params = dict(parse_qsl(query, keep_blank_values=True))
-        self.requests.append((path, params))
-        asked = {k: v for k, v in params.items() if k != "api_key"}
-        for x in self.exchanges:
-            if x["request"]["path"] == path and x["request"]["params"] == asked:
-                r = x["response"]
-                return r["status"], r.get("headers", {}), json.dumps(r["body"]).encode()
-        raise AssertionError(f"no recorded answer for {path}?{asked}")
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        status, headers, body = self.answer(request.url.path, request.url.query.decode())
-        return httpx.Response(status, headers={"content-type": "application/json", **headers}, content=body)
-
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handler)
-
-
-def loopback_server(recorded: Recorded):
-    """A real HTTP server on 127.0.0.1 (a free port) answering from ``recorded``; yields its base URL."""
-
-    def answer(target: str) -> Reply:
-        parts = urlsplit(target)
-        try:
-            status, headers, body = recorded.answer(parts.path, parts.query)
-        except AssertionError as exc:
-            status, headers, body = 599, {}, str(exc).encode()
-        return Reply(status, body, headers=headers)
-
-    return serve_loopback(answer)
 
 
 class Script:
@@ -82,18 +41,8 @@ class Script:
         return httpx.Response(status, headers=headers, json=body)
 
 
-class Clock:
-    def __init__(self, now: datetime = T0):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
-def make_client(tmp_path: Path, transport, **kw) -> OpenFdaClient:
-    kw.setdefault("api_key", KEY)
-    kw.setdefault("clock", Clock())
-    return OpenFdaClient(base="https://api.fda.gov", cache_dir=tmp_path / "cache", transport=transport, **kw)
 
 
 def free_port() -> int:
@@ -102,8 +51,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-OK = (200, {}, fixture("labels-alphex.json")["exchanges"][0]["response"]["body"])
-ERR = fixture("errors.json")
+OK = (200, {}, openfda_fixture("labels-alphex.json")["exchanges"][0]["response"]["body"])
+ERR = openfda_fixture("errors.json")
 
 
 def err(name: str, **headers: str) -> tuple[int, dict, dict]:
@@ -361,7 +310,7 @@ def test_real_openfda_answers_have_the_shapes_the_fixtures_assume(tmp_path):
     shapes against api.fda.gov itself (a search total, a NOT_FOUND, a date count)."""
     with OpenFdaClient(base="https://api.fda.gov", cache_dir=tmp_path) as client:
         search = client.get("drug/event.json", {"limit": 1})
-        assert set(fixture("events-alphex-betanib.json")["exchanges"][1]["response"]["body"]["meta"]) <= set(search["meta"])
+        assert set(openfda_fixture("events-alphex-betanib.json")["exchanges"][1]["response"]["body"]["meta"]) <= set(search["meta"])
         assert search["meta"]["results"]["total"] > 0
         nothing = client.fetch("drug/event.json", {"search": 'patient.reaction.reactionmeddrapt.exact:"NO SUCH TERM XYZ"', "limit": 1})
         assert nothing.not_found and nothing.data["results"] == []

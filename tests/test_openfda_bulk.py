@@ -157,7 +157,7 @@ def test_bulk_files_count_as_the_same_reports_in_fdas_layout(built, tmp_path):
         assert _table(bulk, sql) == _table(quarterly, sql), sql
     assert _table(bulk, "SELECT count(*) FROM cases")[0][0] == cases
     # the pairs counted for signals are equal too
-    from rxcompare.scoring import signals_from_warehouse
+    from rxcompare.signals.warehouse import signals_from_warehouse
     from rxcompare.sources.faers.engines import connect_engine
 
     def rows(where):

@@ -16,8 +16,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from conftest import shared_path
-from helpers import fixture_pack_file
-from test_online import KEY, T0, Clock, Recorded, loopback_server, make_client
+from helpers import KEY, T0, Clock, Recorded, fixture_pack_file, loopback_server, make_client
 
 from rxcompare.comparison import compare_drugs
 from rxcompare.comparison.head_to_head import with_ror
@@ -350,8 +349,9 @@ def _failing_server(tmp_path, rate_limited: str, unknown_term: str):
     (its NOT_FOUND); a known term ("NAUSEA") matches nothing for Betanib only."""
     from urllib.parse import parse_qs, urlsplit
 
-    from helpers import Reply, serve_loopback
-    from test_online import ERR
+    from helpers import Reply, openfda_fixture, serve_loopback
+
+    ERR = openfda_fixture("errors.json")
 
     asked: list[str] = []
 

@@ -13,115 +13,22 @@ Every constructed result is validated against openFDA's real schema (druglabel_s
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 
 import pytest
 from conftest import shared_path
-from lxml import etree
+from helpers import openfda_result
 
 from rxcompare.errors import LabelError
 from rxcompare.sources.labels import loinc
-from rxcompare.sources.labels.facts import extract_facts, product_from_label
+from rxcompare.sources.labels.fact_context import product_from_label
+from rxcompare.sources.labels.facts import extract_facts
 from rxcompare.sources.labels.openfda_json import (
     openfda_identifiers,
     parse_openfda_label,
     parse_openfda_label_response,
 )
 from rxcompare.sources.labels.spl import parse_spl
-
-V = "{urn:hl7-org:v3}"
-BLOCKS = {"title", "paragraph", "item", "tr", "caption", "br"}
-
-
-def field_names() -> dict[str, str]:
-    """openFDA's section code -> field name (the rule of spl_to_json.js ParseSections)."""
-    names = {}
-    for line in (
-        shared_path("spl", "openfda-spl-sections.csv").read_text(encoding="utf-8").splitlines()
-    ):
-        if not line.strip():
-            continue
-        code, name = line.split(",", 1)
-        name = (
-            name.replace('"', "", 1)
-            .replace(":", "", 1)
-            .replace(" & ", " and ")
-            .replace("/", " or ", 1)
-        )
-        names[code] = (
-            name.replace(" ", "_").lower().replace("spl_unclassified", "spl_unclassified_section")
-        )
-    return names
-
-
-def _text(el: etree._Element, lines: bool) -> str:
-    if not lines:
-        return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
-    out: list[str] = []
-
-    def walk(e):
-        name = etree.QName(e).localname if isinstance(e.tag, str) else ""
-        if name in BLOCKS:
-            out.append("\n")
-        out.append(re.sub(r"\s+", " ", e.text or ""))
-        for c in e:
-            walk(c)
-            out.append(re.sub(r"\s+", " ", c.tail or ""))
-        if name in BLOCKS:
-            out.append("\n")
-
-    walk(el)
-    return "\n".join(x.strip() for x in "".join(out).split("\n") if x.strip())
-
-
-@cache
-def openfda_result(name: str, lines: bool = False) -> dict:
-    """A drug/label result built from a real SPL file (``lines=True``: blocks on their own lines,
-    the layout of an older openFDA pipeline)."""
-    root = etree.parse(str(shared_path("spl", name))).getroot()
-    for br in root.iter(f"{V}br"):  # $('br').replaceWith(' ')
-        br.tail = " " + (br.tail or "")
-    names = field_names()
-    result: dict = {}
-    for section in root.iter(f"{V}section"):
-        code_el = next(section.iter(f"{V}code"), None)
-        field = names.get(
-            code_el.get("code") if code_el is not None else "", "spl_unclassified_section"
-        )
-        inside_section = any(etree.QName(a).localname == "section" for a in section.iterancestors())
-        if field == "spl_unclassified_section" and inside_section:
-            continue
-        result.setdefault(field, []).append(_text(section, lines))
-        for table in section.iter(f"{V}table"):
-            markup = etree.tostring(table, encoding="unicode", with_tail=False)
-            result.setdefault(f"{field}_table", []).append(
-                re.sub(r'\sxmlns(:\w+)?="[^"]*"', "", markup)
-            )
-    products = [
-        p
-        for p in root.iter(f"{V}manufacturedProduct")
-        if p.getparent().tag == f"{V}manufacturedProduct"
-    ]
-    doc_type = root.find(f"{V}code").get("displayName").replace(" LABEL", "")
-    result.update(
-        set_id=root.find(f"{V}setId").get("root"),
-        id=root.find(f"{V}id").get("root"),
-        effective_time=root.find(f"{V}effectiveTime").get("value"),
-        version=root.find(f"{V}versionNumber").get("value"),
-        openfda={
-            "brand_name": sorted({p.findtext(f"{V}name").strip() for p in products}),
-            "generic_name": sorted(
-                {g.text for g in root.iter(f"{V}genericMedicine") for g in g.iter(f"{V}name")}
-            )[:1],
-            "route": sorted({r.get("displayName") for r in root.iter(f"{V}routeCode")}),
-            "product_ndc": [c.get("code") for p in products for c in p.findall(f"{V}code")],
-            "product_type": [doc_type],
-            "spl_set_id": [root.find(f"{V}setId").get("root")],
-            "rxcui": ["000000"],
-        },
-    )
-    return result
 
 
 def check_schema(result: dict) -> None:

@@ -10,8 +10,7 @@ import json
 
 import httpx
 import pytest
-from helpers import fixture_pack_file
-from test_online import KEY, Recorded, make_client
+from helpers import KEY, Recorded, fixture_pack_file, make_client
 
 from rxcompare.comparison.resolve import resolve_pair
 from rxcompare.errors import AmbiguousDrugError, ConfigError, UnknownDrugError

@@ -8,8 +8,7 @@ import json
 
 import pytest
 from conftest import shared_path
-from helpers import fixture_pack_file
-from test_openfda_label import openfda_result
+from helpers import fixture_pack_file, openfda_result
 
 from rxcompare.cli import main
 from rxcompare.sources.pack import load_pack

@@ -5,15 +5,13 @@ constructed), plus failures; and which pack the commands read."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from importlib import resources
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from conftest import shared_path
-from helpers import Reply, serve_loopback
+from helpers import HUMIRA, history, server
 
 from rxcompare.cli import main
 from rxcompare.errors import OnlineError, PackError
@@ -21,38 +19,10 @@ from rxcompare.sources.labels.dailymed import DailyMedClient
 from rxcompare.sources.pack import build_pack, load_pack, write_pack
 
 LIPITOR = "c6e131fe-e7df-4876-83f7-9156fc4e8228"
-HUMIRA = "608d4f0d-b19f-46d3-749a-7159aa5f933d"
-NOT_FOUND = {"error": {"code": "NOT_FOUND", "message": "No matches found!"}}
 
 
-def history(set_id: str, title: str, *versions: tuple[int, str]) -> bytes:
-    doc = json.loads(shared_path("dailymed-api", "spls-history-vitrakvi.json").read_text())
-    doc["data"]["spl"] = {"title": title, "setid": set_id}
-    doc["data"]["history"] = [{"spl_version": v, "published_date": d} for v, d in versions]
-    doc["metadata"]["total_elements"] = len(versions)
-    return json.dumps(doc).encode()
 
 
-@contextlib.contextmanager
-def server(routes: dict):
-    """routes: path -> (status, content type, body) or "partial:<body>" (headers promise more)."""
-    asked: list[str] = []
-
-    def reply(target: str) -> Reply:
-        parts = urlsplit(target)
-        asked.append(target)
-        answer = routes.get(parts.path)
-        if callable(answer):
-            answer = answer(dict(parse_qsl(parts.query)))
-        if answer is None:
-            answer = (404, "application/json", json.dumps(NOT_FOUND).encode())
-        if answer[0] == "partial":
-            return Reply(200, answer[1], "application/xml", length=len(answer[1]) * 2)
-        status, kind, body = answer
-        return Reply(status, body, kind)
-
-    with serve_loopback(reply) as base:
-        yield base, asked
 
 
 def start_pack(tmp_path):
@@ -182,7 +152,7 @@ def test_partial_download_is_retried_then_reported(tmp_path):
 
 
 def test_openfda_fallback_without_set_id_and_ambiguous_answers(tmp_path, env, capsys, monkeypatch):
-    from test_openfda_label import openfda_result
+    from helpers import openfda_result
 
     doc = json.loads(start_pack(tmp_path).read_text())
     for p in doc["products"]:

@@ -6,12 +6,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from rxcompare.comparison import compare
+from rxcompare.comparison.postmarketing import pick_source
 from rxcompare.models import Favours, Grade
 from rxcompare.render.json import comparison_document
+from rxcompare.sources.faers.postmarketing import WarehouseSource
 from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
 from rxcompare.sources.pack import load_pack
-from rxcompare.sources.postmarketing import WarehouseSource, pick_source
 
 
 @pytest.fixture(scope="module")

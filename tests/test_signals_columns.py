@@ -10,9 +10,10 @@ import math
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from test_counts_duckdb import run_cli
+from helpers import run_cli
 
-from rxcompare.scoring import SORT_KEYS, signals_from_warehouse
+from rxcompare.models import SORT_KEYS
+from rxcompare.signals.warehouse import signals_from_warehouse
 from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.sources.faers.normalise import load_synonyms
 from rxcompare.sources.faers.synth import synth_quarters

@@ -14,8 +14,13 @@ from conftest import shared_path
 
 from rxcompare.cli import main
 from rxcompare.errors import ConfigError, SourceError
-from rxcompare.scoring import COLUMNS, run_signals, score_counts, signals_from_reports
-from rxcompare.sources.report_table import count_head_to_head, count_report_pairs
+from rxcompare.models import COLUMNS
+from rxcompare.signals.report_table import (
+    count_head_to_head,
+    count_report_pairs,
+    signals_from_reports,
+)
+from rxcompare.signals.score import run_signals, score_counts
 from rxcompare.stats.thresholds import Thresholds
 
 # A small long table: report x drug x event, with a duplicated row, a report naming a drug twice,
@@ -126,10 +131,10 @@ def test_table_too_small_for_mgps_is_scored_without_it(tmp_path):
     assert t.mgps_note.startswith("MGPS not estimated:") and "distinct (N, E) points" in t.mgps_note
     assert np.all(np.isnan(t.columns["ebgm"])) and np.all(np.isfinite(t.columns["ror"]))
     assert all("ebgm" not in f for f in t.columns["flags"])
-    from rxcompare.scoring import signals_json
+    from rxcompare.signals.files import signals_json, table_arrow
 
     assert signals_json(t)["mgps_note"] == t.mgps_note
-    assert t.to_arrow().schema.metadata[b"mgps_note"].decode() == t.mgps_note
+    assert table_arrow(t).schema.metadata[b"mgps_note"].decode() == t.mgps_note
 
 
 def test_caers_prr_and_rr_match_openebgm():
@@ -307,7 +312,7 @@ def test_files_carry_every_value_exactly(tmp_path, fmt):
     assert t.prior is None and np.isnan(t.columns["ebgm"]).all()
     t = t.select(filters=(("note", "a, b"),))
     out = tmp_path / f"t.{fmt}"
-    from rxcompare.signal_files import write_signals
+    from rxcompare.signals.files import write_signals
 
     assert write_signals([(None, t)], fmt, out) == len(t)
     if fmt == "csv":

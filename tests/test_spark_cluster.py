@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from test_counts_duckdb import run_cli, synthetic_warehouse
+from helpers import run_cli
 
 from rxcompare.cli import main
 from rxcompare.sources.faers import store
@@ -56,11 +56,10 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
+def warehouse(synthetic_warehouses):
     """Three quarters, the first built and the two others added as update layers: the executors
     read every layer and the case ids each retires."""
-    wh = synthetic_warehouse(tmp_path_factory.mktemp("cluster_wh"), reports=3000, quarters=3, seed=2,
-                             drugs=250, events=300, layers=True)
+    wh = synthetic_warehouses(reports=3000, quarters=3, seed=2, drugs=250, events=300, layers=True)
     assert len(store.local_layers(wh.path)) == 3
     return wh
 

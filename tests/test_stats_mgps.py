@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rxcompare.errors import StatisticsError
-from rxcompare.stats.mgps import MgpsPrior, fit_mgps_prior, mgps_scores, negloglik, squash_points
+from rxcompare.models import MgpsPrior
+from rxcompare.stats.mgps import fit_mgps_prior, mgps_scores, negloglik, squash_points
 
 TRUE = (2.5, 0.5, 1.8, 2.0, 0.1)  # alpha1, beta1, alpha2, beta2, P
 

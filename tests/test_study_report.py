@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-from test_counts_duckdb import run_cli, synthetic_warehouse
+from helpers import run_cli, synthetic_warehouse
 
 from rxcompare.cli import main
-from rxcompare.scoring import signals_from_warehouse
+from rxcompare.signals.warehouse import signals_from_warehouse
 from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.sources.faers.match import match_demographic
 
@@ -132,7 +132,7 @@ def test_dedup_sensitivity_and_report_in_one_run(built, capsys):
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
 def test_html_report_in_chromium_without_external_requests_and_prints(built, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (test extra)")
-    from test_browser import ARGS
+    from helpers import ARGS
 
     html = _report(built, "study.html")
     n_cumulative = html.count('id="chart-cumulative-')

@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import FIXTURES
-from test_ctgov import Registry, served
+from helpers import FIXTURES, Registry, served
 
 from rxcompare.cli import main
 from rxcompare.comparison import phrases as ph
@@ -264,7 +263,7 @@ def test_compare_online_with_the_registry_unreachable_names_it(env, pack, capsys
 def test_web_app_shows_the_same_registry_trials_as_the_cli(env, pack, capsys, monkeypatch, tmp_path):
     """The web app's comparison reads the trials cache as `rxcompare compare` does: one comparison,
     whichever door it is asked through."""
-    from test_web_api import get
+    from helpers import get
 
     from rxcompare.sources.pack import load_pack
     from rxcompare.web import create_app

@@ -9,7 +9,7 @@ from functools import cache
 
 import pytest
 from conftest import shared_path
-from test_label_text_quality import label as tac
+from helpers import label as tac
 
 from rxcompare.sources.labels import loinc
 from rxcompare.sources.labels.spl import parse_spl

@@ -14,7 +14,7 @@ import httpx
 import lxml.html
 import pytest
 from conftest import shared_path
-from helpers import fixture_pack_file
+from helpers import BASE, fetch, fixture_pack_file, get
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,24 +40,10 @@ def app(pack, tmp_path_factory):
     return create_app(pack, warehouse=tmp_path_factory.mktemp("empty-warehouse"))
 
 
-BASE = "http://127.0.0.1"  # a loopback name: the app answers no other host unless configured
 
 
-def fetch(app, *requests: tuple) -> list[httpx.Response]:
-    """Send (method, url) or (method, url, headers) requests to the app in process, in order."""
-
-    async def run():
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-            return [
-                await client.request(r[0], r[1], headers=(r[2:] or [None])[0]) for r in requests
-            ]
-
-    return asyncio.run(run())
 
 
-def get(app, url: str) -> httpx.Response:
-    return fetch(app, ("GET", url))[0]
 
 
 # --- success ------------------------------------------------------------------------------------
@@ -391,7 +377,7 @@ def pm_app(pm_warehouse):
 
 def test_signals_are_the_comparisons_rors(pm_app):
     body = get(pm_app, "/api/signals?a=kesimpta&b=ocrevus").json()
-    assert body["ok"] is True and body["schema"] == "rxcompare/signals"
+    assert body["ok"] is True and body["schema"] == "rxcompare/head-to-head"
     assert body["a"] == "kesimpta" and body["indication"]  # the shared indication by default
     doc = get(pm_app, "/api/compare?a=kesimpta&b=ocrevus").json()
     findings = {

@@ -9,9 +9,7 @@ import json
 
 import pytest
 from conftest import shared_path
-from test_openfda_label import openfda_result
-from test_pack_update import HUMIRA, history, server
-from test_web_api import get
+from helpers import HUMIRA, get, history, openfda_result, server
 
 from rxcompare.sources.pack import build_pack, load_pack, write_pack
 from rxcompare.web import create_app

@@ -5,6 +5,10 @@ Quick start::
     import rxcompare
     comparison = rxcompare.compare("kesimpta", "ocrevus")
     print(rxcompare.render_markdown(comparison))
+
+For the pharmacovigilance scientist: ``signals_from_reports`` (a long table of reports),
+``signals_from_warehouse`` and ``signals_by_quarter`` (the FAERS warehouse), from
+:mod:`rxcompare.signals`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ _LAZY = {
     "render_json": ("rxcompare.render.json", "render_json"),
     "render_markdown": ("rxcompare.render.markdown", "render_markdown"),
     "resolve": ("rxcompare.comparison.resolve", "resolve"),
+    "signals_by_quarter": ("rxcompare.signals.warehouse", "signals_by_quarter"),
+    "signals_from_reports": ("rxcompare.signals.report_table", "signals_from_reports"),
+    "signals_from_warehouse": ("rxcompare.signals.warehouse", "signals_from_warehouse"),
 }
 
 

@@ -69,17 +69,17 @@ def faers_ingest(
     """Ingest quarters into the warehouse (atomic per quarter; the same file twice changes nothing).
 
     Quarters are added to current case tables as update layers (up to 8, then a rebuild folds
-    them); into a warehouse without current case tables they are ingested, then deduplicated once.
+    them); into a warehouse without current case tables they are ingested, then deduplicated once
+    (:meth:`Warehouse.ingest_many <rxcompare.sources.faers.warehouse.Warehouse.ingest_many>`).
     openFDA bulk files are read by quarter (the parts in one YYYYqN folder together) into the same
     tables; a warehouse holds one system's quarters."""
-    from rxcompare.sources.faers.dedup import MAX_UPDATES
     from rxcompare.sources.faers.normalise import load_synonyms
     from rxcompare.sources.faers.openfda_bulk import bulk_quarter, ingest_bulk, is_bulk_file
     from rxcompare.sources.faers.warehouse import Warehouse
 
     wh = Warehouse(warehouse)
-    syn = load_synonyms(synonyms)
     bar, update = _faers_progress()
+    syn = load_synonyms(synonyms)
     results = []
     bulk: dict[str | None, list[Path]] = {}
     for p in paths:
@@ -92,20 +92,8 @@ def faers_ingest(
             results.append(r)
             err.print(f"{r.quarter}: openFDA bulk, {stage.records:,} records in {len(files)} files, "
                       f"{stage.duplicates:,} older copies of a report dropped", highlight=False)
-    # quarters are added to current case tables as update layers while there is room for them
-    # (each costs about a one-quarter build); else they are all ingested, then deduplicated once
-    st = wh.status()
-    room = MAX_UPDATES - len(st.updates) if st.dedup is not None and not st.needs_dedup else 0
-    batch = len(paths) > max(room, 1)
     with bar:
-        try:
-            for p in paths:
-                results.append(wh.ingest(p, strict=strict, progress=update, synonyms=syn, rebuild=not batch,
-                                         allow_missing=allow_missing))
-        finally:  # the quarters ingested before an error get their case tables too
-            if (batch and any(not r.skipped for r in results)) or wh.status().needs_dedup:
-                update("deduplicating", 0, None)
-                wh.dedupe(syn)
+        results += wh.ingest_many(paths, strict=strict, progress=update, synonyms=syn, allow_missing=allow_missing)
     for r in results:
         if r.skipped:
             out.print(f"{r.quarter}: already ingested from {escape(r.source)} (same sha256), nothing changed")

@@ -30,16 +30,16 @@ def label_parse_cmd(
 ) -> None:
     """Parse a label (SPL XML or openFDA JSON, told by content): identity, products, numbered
     sections and table shapes. A reply of several openFDA results gives each."""
-    from rxcompare.models import to_dict
+    from rxcompare.models import envelope, to_dict
     from rxcompare.sources.labels.openfda_json import parse_label
     from rxcompare.sources.labels.spl import outline
 
     check_format(fmt, TEXT_FORMATS)
     labels = parse_label(file)
     if fmt == "json" and len(labels) == 1:
-        write_output(json_text({"schema": "rxcompare/label", "version": 1, "label": to_dict(labels[0])}), output)
+        write_output(json_text(envelope("rxcompare/label", label=to_dict(labels[0]))), output)
     elif fmt == "json":
-        write_output(json_text({"schema": "rxcompare/labels", "version": 1, "labels": to_dict(labels)}), output)
+        write_output(json_text(envelope("rxcompare/labels", labels=to_dict(labels))), output)
     else:
         write_output("\n\n".join(outline(label) for label in labels), output)
 
@@ -48,7 +48,8 @@ def _file_facts(file: Path, drug: str):
     """(product, facts, incidences, source, None) read from a label file that must be ``drug``'s
     (the file is read whole: no coverage to report)."""
     from rxcompare.errors import LabelError
-    from rxcompare.sources.labels.facts import extract_facts, matches_product, product_from_label
+    from rxcompare.sources.labels.fact_context import matches_product, product_from_label
+    from rxcompare.sources.labels.facts import extract_facts
     from rxcompare.sources.labels.openfda_json import parse_label
 
     labels = parse_label(file)
@@ -106,7 +107,7 @@ def label_show_cmd(
     pack_file: PackFile = None,
 ) -> None:
     """What the label says about a product: facts grouped by section, each with its citation."""
-    from rxcompare.models import to_dict
+    from rxcompare.models import envelope, to_dict
     from rxcompare.sources.labels.facts import facts_outline, in_section
     from rxcompare.sources.labels.spl import terminal_safe
 
@@ -117,8 +118,8 @@ def label_show_cmd(
         facts = [f for f in facts if in_section(f.citation.section, section)]
         incidences = [i for i in incidences if in_section(i.citation.section, section)]
     if fmt == "json":
-        doc = {"schema": "rxcompare/label-facts", "version": 1, "source": source,
-               "product": to_dict(product), "facts": to_dict(facts), "incidences": to_dict(incidences)}
+        doc = envelope("rxcompare/label-facts", source=source, product=to_dict(product), facts=to_dict(facts),
+                       incidences=to_dict(incidences))
         write_output(json_text(doc), output)
         return
     text = f"source: {source}\n{facts_outline(product, facts, incidences)}"

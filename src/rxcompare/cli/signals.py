@@ -1,5 +1,19 @@
-"""``rxcompare signals``: disproportionality per drug-event pair, from a long table of reports or
-the FAERS warehouse; ``--evaluate`` scores the rules on a reference set."""
+"""``rxcompare signals``: one command, one mode per call, named by at most one mode option.
+
+=================  ==================================================================  ==========
+mode               what it does                                                        source
+=================  ==================================================================  ==========
+pairs (default)    every statistic per drug-event pair (or DRUG --vs DRUG2 head to     warehouse
+                   head), written as a table, JSON, CSV or Parquet                     or --reports
+``--by-quarter``   the same, cumulatively by quarter received                          warehouse
+``--onset``        time to onset of DRUG's pairs                                       warehouse
+``--evaluate SET`` the rules scored on a reference set (omop, euadr, harpaz)           warehouse
+``--dedup-sensi``  the estimates at each deduplication level, and/or with ``--report`` warehouse
+``tivity``         ``FILE`` the READUS-PV study report (HTML or Markdown)
+=================  ==================================================================  ==========
+
+:func:`signals_mode` names the mode from the options and refuses what a mode cannot take, in one
+place; each mode is one function that parses, calls :mod:`rxcompare.signals` and renders."""
 
 from __future__ import annotations
 
@@ -12,27 +26,6 @@ import typer
 from rxcompare.cli.common import err, json_text, out, output_file, write_output
 
 SIGNAL_FORMATS = ("table", "json", "csv")
-
-
-def _signal_count_source(
-    reports: Path, report_col: str, drug_col: str, event_col: str,
-    indication: str | None, role: list[str],
-):
-    """The counting functions of a --reports table: (count_all, count_pair). (The warehouse mode
-    is :func:`_signals_warehouse`.)"""
-    from rxcompare.errors import ConfigError
-    from rxcompare.sources.report_table import count_head_to_head, count_report_pairs
-
-    for name, value in (("--indication", indication), ("--role", role)):
-        if value:
-            raise ConfigError(
-                f"{name} {value!r} filters the FAERS warehouse; a --reports table has no such "
-                "column -- filter the table before counting, or leave the option out"
-            )
-    return (
-        lambda: count_report_pairs(reports, report_col, drug_col, event_col),
-        lambda x, y: count_head_to_head(reports, x, y, report_col, drug_col, event_col),
-    )
 
 
 def _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious):
@@ -49,7 +42,14 @@ def _shape(table, sort: str | None, top: int | None, flagged: bool):
     """--flagged, then --sort and --top, on a scored table (the scores are those of every pair)."""
     if flagged:
         table = table.select(flagged_only=True, filters=(("flagged", "yes"),))
-    return table.ordered(sort, top) if sort is not None or top is not None else table
+    if sort is None and top is None:
+        return table
+    from rxcompare.errors import ConfigError
+
+    try:
+        return table.ordered(sort, top)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
@@ -58,7 +58,7 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
     import json
 
     from rxcompare.errors import ConfigError, FaersError
-    from rxcompare.scoring import signals_by_quarter, signals_from_warehouse
+    from rxcompare.signals.warehouse import signals_by_quarter, signals_from_warehouse
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.stats.thresholds import Thresholds
 
@@ -78,7 +78,7 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
                              "FILE (a long table of reports)") from None
         with tables:
             if onset:
-                from rxcompare.sources.faers.onset import time_to_onset
+                from rxcompare.signals.onset import time_to_onset
 
                 return time_to_onset(tables, query, [drug] if drug else [], event), tables.description
             if by_quarter:
@@ -92,7 +92,7 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
     got = read_consistently(root, read) if engine == "duckdb" and root.is_dir() else read()
     if onset:
         from rxcompare.render.signal_text import onset_text
-        from rxcompare.sources.faers.onset import onset_csv, onset_json
+        from rxcompare.signals.onset import onset_csv, onset_json
 
         rows, description = got
         text = (json.dumps(onset_json(rows, description), indent=1) if fmt == "json"
@@ -100,29 +100,26 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
         write_output(text, output)
         return
     if by_quarter:
-        results = tuple((q, _shape(t, *shape)) for q, t in got)
+        _write_tables([(q, _shape(t, *shape)) for q, t in got], fmt, output)
     else:
-        table = _shape(got, *shape)
-    if by_quarter:
-        if not _write_signals(results, fmt, output):
-            from rxcompare.render.signal_text import signals_text
-
-            write_output("\n".join(f"received up to {q}:\n{signals_text(t, out.width)}" for q, t in results), output)
-        return
-    if not _write_signals([(None, table)], fmt, output):
-        from rxcompare.render.signal_text import signals_text
-
-        write_output(signals_text(table, out.width), output)
+        _write_tables([(None, _shape(got, *shape))], fmt, output)
 
 
-def _write_signals(results, fmt: str, output: Optional[Path]) -> bool:
-    """CSV, JSON or Parquet (by the output's suffix) written column-wise by
-    :mod:`rxcompare.signal_files`; False when the format is the terminal table."""
-    from rxcompare.signal_files import write_signals
+def _write_tables(results, fmt: str, output: Optional[Path]) -> None:
+    """Scored tables (``[(None, table)]``, or ``[(quarter, table), ...]`` by quarter) as the terminal
+    table, or CSV, JSON or Parquet (by the output's suffix) written column-wise by
+    :mod:`rxcompare.signals.files`."""
+    from rxcompare.signals.files import write_signals
 
     parquet = output is not None and output.suffix.lower() in (".parquet", ".pq")
     if not parquet and fmt == "table":
-        return False
+        from rxcompare.render.signal_text import signals_text
+
+        if results and results[0][0] is None:
+            write_output(signals_text(results[0][1], out.width), output)
+        else:
+            write_output("\n".join(f"received up to {q}:\n{signals_text(t, out.width)}" for q, t in results), output)
+        return
     if output is None:
         sys.stdout.flush()
     if output is None:
@@ -133,17 +130,16 @@ def _write_signals(results, fmt: str, output: Optional[Path]) -> bool:
     if output is not None:
         err.print(f"wrote {output} ({rows} {'pairs' if results and results[0][0] is None else 'rows'})",
                   highlight=False)
-    return True
 
 
 def _signals_evaluate(name, reference, outcomes, definition, synonyms, fmt, output, min_count, warehouse,
                       engine, spark_master, query) -> None:
     """`signals --evaluate`: every rule's sensitivity, specificity, PPV and AUC on a reference set."""
     from rxcompare.errors import ConfigError
-    from rxcompare.evaluate import evaluate_reference, evaluation_json, evaluation_text
+    from rxcompare.signals.evaluate import evaluate_reference, evaluation_json, evaluation_text
+    from rxcompare.signals.reference_sets import load_reference
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.sources.faers.normalise import load_synonyms
-    from rxcompare.sources.reference_sets import load_reference
     from rxcompare.stats.thresholds import Thresholds
 
     if fmt not in ("table", "json"):
@@ -171,10 +167,10 @@ def _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, s
         sensitivity_markdown,
         sensitivity_text,
     )
+    from rxcompare.signals.study import build_study, dedup_sensitivity
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.sources.faers.normalise import load_synonyms
     from rxcompare.stats.thresholds import Thresholds
-    from rxcompare.study import build_study, dedup_sensitivity
 
     if drug is None:
         raise ConfigError("--dedup-sensitivity and --report study one DRUG (with --vs DRUG2 for head to head)")
@@ -251,55 +247,76 @@ def signals_cmd(
     flagged: bool = typer.Option(False, "--flagged", help="keep only the pairs a rule flagged"),
 ) -> None:
     """Disproportionality signals (ROR, PRR, chi-square, IC, EBGM) per drug-event pair, from a
-    long table of reports (--reports) or the FAERS warehouse (DuckDB, or Spark with --engine spark)."""
+    long table of reports (--reports) or the FAERS warehouse (DuckDB, or Spark with --engine spark).
+    One mode per call: the pairs (default), --by-quarter, --onset, --evaluate SET, or
+    --dedup-sensitivity and/or --report FILE (the study)."""
     from rxcompare.errors import ConfigError
     from rxcompare.stats.thresholds import Thresholds
 
     if fmt is None:  # an output file named for its format is written in it
         fmt = {".csv": "csv", ".json": "json"}.get(output.suffix.lower() if output is not None else "", "table")
-    other = [n for n, on in (("--dedup-sensitivity", dedup_sensitivity), ("--report", report is not None),
-                             ("--evaluate", evaluate is not None), ("--onset", onset)) if on]
-    if other and (sort is not None or top is not None or flagged):
-        raise ConfigError(f"--sort, --top and --flagged order and cut the signals table; {other[0]} writes another "
+    warehouse_options = {
+        "--indication": indication, "--role": role, "--level": level != "ingredient", "--quarters": quarters,
+        "--country": country, "--sex": sex, "--age-band": age_band, "--serious": serious,
+        "--warehouse": warehouse, "--engine": engine != "duckdb", "--spark-master": spark_master,
+        "--strata": strata,
+    }
+    mode = signals_mode(by_quarter=by_quarter, onset=onset, evaluate=evaluate,
+                        dedup_sensitivity=dedup_sensitivity, report=report, reports=reports,
+                        warehouse_options=warehouse_options)
+    if mode in ("study", "evaluate", "onset") and (sort is not None or top is not None or flagged):
+        other = {"study": "--dedup-sensitivity" if dedup_sensitivity else "--report", "evaluate": "--evaluate",
+                 "onset": "--onset"}[mode]
+        raise ConfigError(f"--sort, --top and --flagged order and cut the signals table; {other} writes another "
                           "document: leave them out")
-    if dedup_sensitivity or report is not None:
-        if reports is not None or evaluate is not None:
-            raise ConfigError("--dedup-sensitivity and --report study the FAERS warehouse; leave out "
-                              + ("--reports" if reports is not None else "--evaluate"))
+    if mode == "study":
         query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
         _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master, query, strata,
                        dedup_sensitivity, report, statistic, synonyms)
         return
     if fmt not in SIGNAL_FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(SIGNAL_FORMATS)}")
-    if evaluate is not None:
+    if mode == "evaluate":
         query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
         _signals_evaluate(evaluate, reference, outcomes, definition, synonyms, fmt, output, min_count,
                           warehouse, engine, spark_master, query)
         return
     if drug is None and not all_pairs:
         raise ConfigError("give a DRUG, or --all-pairs to score every drug-event pair")
-    if reports is None:
-        query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
-        _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
-                           query, strata, by_quarter, onset, (sort, top, flagged))
+    if mode == "reports":
+        from rxcompare.signals.report_table import signals_from_reports
+
+        table = signals_from_reports(reports, report_col, drug_col, event_col, drug=drug, events=tuple(event),
+                                     vs=vs, thresholds=Thresholds(min_count=min_count))
+        _write_tables([(None, _shape(table, sort, top, flagged))], fmt, output)
         return
-    warehouse_only = {"--level": level != "ingredient", "--quarters": quarters, "--country": country,
-                      "--sex": sex, "--age-band": age_band, "--serious": serious, "--warehouse": warehouse,
-                      "--engine": engine != "duckdb", "--spark-master": spark_master,
-                      "--by-quarter": by_quarter, "--strata": strata, "--onset": onset}
-    for name, used in warehouse_only.items():
-        if used:
+    query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
+    _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
+                       query, strata, mode == "by-quarter", mode == "onset", (sort, top, flagged))
+
+
+MODE_OPTIONS = {"--by-quarter": "by-quarter", "--onset": "onset", "--evaluate": "evaluate",
+                "--dedup-sensitivity": "study", "--report": "study"}
+"""The options that name a mode; without any, ``signals`` scores pairs (``warehouse`` or ``reports``)."""
+
+
+def signals_mode(*, by_quarter: bool, onset: bool, evaluate: str | None, dedup_sensitivity: bool,
+                 report: Path | None, reports: Path | None, warehouse_options: dict) -> str:
+    """The mode of one ``signals`` call: ``warehouse`` or ``reports`` (pairs scored), ``by-quarter``,
+    ``onset``, ``evaluate`` or ``study``. Raises :class:`ConfigError` for two modes at once, and for
+    a mode or a warehouse option given with a --reports table (it has no such column or history)."""
+    from rxcompare.errors import ConfigError
+
+    given = {"--by-quarter": by_quarter, "--onset": onset, "--evaluate": evaluate is not None,
+             "--dedup-sensitivity": dedup_sensitivity, "--report": report is not None}
+    named = [o for o, on in given.items() if on]
+    modes = sorted({MODE_OPTIONS[o] for o in named})
+    if len(modes) > 1:
+        raise ConfigError(f"{' and '.join(named)} ask for two things at once; give one of --by-quarter, "
+                          "--onset, --evaluate, or --dedup-sensitivity and/or --report per call")
+    if reports is not None:
+        for name in named + [o for o, used in warehouse_options.items() if used]:
             raise ConfigError(f"{name} applies to the FAERS warehouse, not to a --reports table; "
                               "leave it out or drop --reports")
-    _signal_count_source(reports, report_col, drug_col, event_col, indication, role)  # refuses warehouse filters
-    from rxcompare.scoring import signals_from_reports
-
-    table = _shape(signals_from_reports(
-        reports, report_col, drug_col, event_col, drug=drug, events=tuple(event), vs=vs,
-        thresholds=Thresholds(min_count=min_count),
-    ), sort, top, flagged)
-    if not _write_signals([(None, table)], fmt, output):
-        from rxcompare.render.signal_text import signals_text
-
-        write_output(signals_text(table, out.width), output)
+        return "reports"
+    return modes[0] if modes else "warehouse"

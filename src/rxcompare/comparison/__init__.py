@@ -178,7 +178,7 @@ def compare(
     da, db = _resolve(a, b, pack, indication)
     missing = postmarketing_missing or _NO_SOURCE
     if postmarketing is None:
-        from rxcompare.sources.postmarketing import pick_source
+        from rxcompare.comparison.postmarketing import pick_source
 
         postmarketing, why = pick_source(warehouse, online)
         missing = postmarketing_missing or why or missing

@@ -12,8 +12,9 @@ The 2x2 cells of disproportionality analysis are the literature's ``a, b, c, d``
 :class:`Contingency`.
 
 The records live by concept -- :mod:`.evidence` (Citation, Product, Drug, Fact, Incidence),
-:mod:`.label` (the parsed label), :mod:`.literature` (Publication, Literature), :mod:`.disproportionality` (Contingency, PairCounts, Estimate,
-Signal, PostMarketing) and :mod:`.answer` (Finding, Dimension, Summary, Verdict, Comparison) --
+:mod:`.label` (the parsed label), :mod:`.literature` (Publication, Literature), :mod:`.disproportionality`
+(Contingency, PairCounts, Estimate, Signal, PostMarketing), :mod:`.answer` (Finding, Dimension, Summary,
+Verdict, Comparison) and :mod:`.signals` (SignalTable, MgpsPrior, OnsetSummary, the evaluation records) --
 and every one is imported from here: ``from rxcompare.models import Citation``.
 """
 
@@ -47,6 +48,43 @@ from rxcompare.models.disproportionality import (
 from rxcompare.models.evidence import Citation, Drug, Fact, Incidence, Product
 from rxcompare.models.label import Label, LabelProduct, LabelTable, Section
 from rxcompare.models.literature import Literature, Publication
+from rxcompare.models.signals import (
+    COLUMNS,
+    SORT_KEYS,
+    ControlResult,
+    Evaluation,
+    MgpsPrior,
+    OnsetSummary,
+    RuleMetrics,
+    SignalTable,
+    prior_dict,
+)
+
+SCHEMA_PREFIX = "rxcompare/"
+
+
+def envelope(schema: str, version: int = 1, **body: Any) -> dict[str, Any]:
+    """A versioned JSON document, the shape of every JSON output (STYLE.md):
+    ``{"schema": schema, "version": version, **body}``, the body's keys in the order given.
+    ``schema`` names the document (``rxcompare/comparison``, ``rxcompare/signals``, ...); two
+    documents of different shapes never share a name."""
+    if not schema.startswith(SCHEMA_PREFIX) or schema == SCHEMA_PREFIX:
+        raise ValueError(f"schema {schema!r}: a document's name starts with {SCHEMA_PREFIX!r}")
+    return {"schema": schema, "version": version, **body}
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON can hold it: NaN and infinity as None (JSON has neither), numpy scalars as
+    Python numbers, dicts, lists and tuples item by item."""
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if getattr(value, "ndim", None) == 0 and type(value).__module__ == "numpy":  # no numpy import here
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def to_dict(record: Any) -> Any:
@@ -66,21 +104,22 @@ def to_dict(record: Any) -> Any:
         return [to_dict(x) for x in record]
     if isinstance(record, dict):
         return {k: to_dict(v) for k, v in record.items()}
-    if isinstance(record, float) and not math.isfinite(record):  # NaN and infinity are not JSON
-        return None
-    return record
-
+    return json_value(record)
 
 
 __all__ = [
+    "COLUMNS",
     "FINDING_KINDS",
     "NOT_IN_PACK",
+    "SCHEMA_PREFIX",
     "Citation",
     "Comparison",
     "Contingency",
+    "ControlResult",
     "Dimension",
     "Drug",
     "Estimate",
+    "Evaluation",
     "Fact",
     "Favours",
     "Finding",
@@ -91,14 +130,22 @@ __all__ = [
     "LabelTable",
     "Listedness",
     "Literature",
+    "MgpsPrior",
+    "OnsetSummary",
     "PairCounts",
     "PostMarketing",
     "Product",
     "Publication",
+    "RuleMetrics",
+    "SORT_KEYS",
     "Section",
     "Signal",
+    "SignalTable",
     "Summary",
     "SummaryLine",
     "Verdict",
+    "envelope",
+    "json_value",
+    "prior_dict",
     "to_dict",
 ]

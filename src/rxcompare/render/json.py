@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 
-from rxcompare.models import Comparison, Finding, to_dict
+from rxcompare.models import Comparison, Finding, envelope, to_dict
 from rxcompare.render.common import DISCLAIMER, cite_line, footnotes_for
 
 SCHEMA = "rxcompare/comparison"
@@ -43,28 +43,28 @@ def comparison_document(comparison: Comparison) -> dict:
             findings.append(doc)
         dims.append({"key": d.key, "title": d.title, "findings": findings})
     v = comparison.verdict
-    return {
-        "schema": SCHEMA,
-        "version": VERSION,
-        "a": to_dict(comparison.a),
-        "b": to_dict(comparison.b),
-        "audience": comparison.audience,
-        "factors": list(comparison.factors),
-        "verdict": {
+    return envelope(
+        SCHEMA,
+        VERSION,
+        a=to_dict(comparison.a),
+        b=to_dict(comparison.b),
+        audience=comparison.audience,
+        factors=list(comparison.factors),
+        verdict={
             "summary": v.summary,
             "patient_factors": list(v.patient_factors),
             "favours_a": [_ref(f) for f in v.favours_a],
             "favours_b": [_ref(f) for f in v.favours_b],
             "cannot_tell": [_ref(f) for f in v.cannot_tell],
         },
-        "summary": _summary(comparison, notes),
-        "dimensions": dims,
-        "citations": [
+        summary=_summary(comparison, notes),
+        dimensions=dims,
+        citations=[
             {"ref": i, "text": cite_line(c), **to_dict(c)} for i, c in enumerate(notes.citations, 1)
         ],
-        "provenance": dict(comparison.provenance),
-        "disclaimer": DISCLAIMER,
-    }
+        provenance=dict(comparison.provenance),
+        disclaimer=DISCLAIMER,
+    )
 
 
 def _summary(comparison: Comparison, notes) -> dict | None:

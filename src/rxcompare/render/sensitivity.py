@@ -1,5 +1,5 @@
 """The deduplication sensitivity table (``rxcompare/dedup-sensitivity`` documents of
-:mod:`rxcompare.study`) as terminal text and Markdown, and the formatting the study report shares
+:mod:`rxcompare.signals.study`) as terminal text and Markdown, and the formatting the study report shares
 with it. Every figure is read from the document; rounding happens here."""
 
 from __future__ import annotations

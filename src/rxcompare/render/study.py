@@ -1,6 +1,6 @@
 """The disproportionality study report (READUS-PV structure) and the deduplication sensitivity table.
 
-Renders the JSON-ready documents of :mod:`rxcompare.study` (``rxcompare/study`` and
+Renders the JSON-ready documents of :mod:`rxcompare.signals.study` (``rxcompare/study`` and
 ``rxcompare/dedup-sensitivity``) as terminal text, Markdown and one self-contained HTML file (inline
 SVG charts, the house style sheet, no request to any host). Every figure printed is read from the
 document; rounding happens here. The only fixed prose is about method: what a level, a measure or a

@@ -5,20 +5,21 @@
   drawn from a label's sections (:mod:`.labels.facts`, with the LOINC and topic tables).
 - :mod:`.openfda`: the openFDA API -- adverse-event counts (:mod:`.openfda.events`) and labels fetched by
   name (:mod:`.openfda.labels`).
-- :mod:`.faers`: FDA's quarterly FAERS files -- download, ingest, deduplication, and the counting layer
-  (:mod:`.faers.counts`: query, cells, arms) on DuckDB or Spark.
+- :mod:`.faers`: FDA's quarterly FAERS files -- download, ingest, deduplication, the counting layer
+  (:mod:`.faers.counts`: query, cells, arms) on DuckDB or Spark, and the warehouse's post-marketing
+  source for the comparison (:mod:`.faers.postmarketing`).
 - :mod:`.ctgov`: ClinicalTrials.gov results, arm by arm (client, records, mapping, read, store, registry,
   listing).
-- :mod:`.report_table`: a user's long table of reports (one row per report, drug and event).
+- :mod:`.literature`: published case reports and studies found for a drug and an event.
 - :mod:`.pack` (record, read, curated, build, update): the knowledge pack that holds the labels'
   output, and its update from DailyMed and openFDA (:mod:`.pack.update`).
-- :mod:`.postmarketing`: the post-marketing source the comparison is handed (the warehouse or openFDA).
 - :mod:`.online`: the HTTP client the online streams share (cache, retries, clear errors); DailyMed and
   ClinicalTrials.gov subclass it.
 - :mod:`.atomic`: the atomic JSON write of the caches, the trials store and the pack.
 
 Streams meet only through :mod:`rxcompare.models`: each imports models, errors, settings, the plumbing
 (:mod:`.online`, :mod:`.atomic`) and its own room, except that :mod:`.openfda.labels` parses what it
-fetches with :mod:`.labels` and FAERS maps drug names with the pack's product names; the pack and the
-post-marketing source sit above them (tests/test_architecture.py).
+fetches with :mod:`.labels` and FAERS maps drug names with the pack's product names; the pack sits
+above them (tests/test_architecture.py). What is built on the streams lives in the two wings,
+:mod:`rxcompare.comparison` and :mod:`rxcompare.signals`.
 """

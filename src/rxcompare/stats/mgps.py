@@ -48,11 +48,11 @@ from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammainc, gammaincinv, gammaln, logsumexp
 
 from rxcompare.errors import StatisticsError
+from rxcompare.models import MgpsPrior
 from rxcompare.stats.contingency import per_count
 
 __all__ = [
     "DistinctPoints",
-    "MgpsPrior",
     "MgpsScores",
     "distinct_points",
     "fit_mgps_prior",
@@ -72,33 +72,6 @@ DEFAULT_STARTS: tuple[tuple[float, float, float, float, float], ...] = (
 )
 _LOG_BOUNDS = (np.log(1e-6), np.log(1e4))  # bounds on log(alpha), log(beta)
 _LOGIT_BOUNDS = (-20.0, 20.0)
-
-
-@dataclass(frozen=True)
-class MgpsPrior:
-    """The fitted two-gamma mixture prior and how it was fitted.
-
-    ``loglik`` is the (truncated, weighted) log-likelihood at the estimate, including the
-    -log(n!) constants, so that -loglik equals openEBGM's negative log-likelihood on the same data.
-    """
-
-    alpha1: float
-    beta1: float
-    alpha2: float
-    beta2: float
-    p: float
-    loglik: float
-    converged: bool
-    method: str
-    n_pairs: int
-    squashed: bool
-    n_points: int = 0  # (N, E) points the likelihood was evaluated on
-    n_starts: int = 0
-    n_converged: int = 0
-
-    @property
-    def theta(self) -> tuple[float, float, float, float, float]:
-        return (self.alpha1, self.beta1, self.alpha2, self.beta2, self.p)
 
 
 @dataclass(frozen=True)

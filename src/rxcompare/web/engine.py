@@ -23,7 +23,7 @@ from rxcompare.comparison.evidence import gather
 from rxcompare.comparison.head_to_head import scored_postmarketing
 from rxcompare.comparison.resolve import MAX_NAME, candidates, resolve_pair
 from rxcompare.errors import QuestionError, SourceError, UnknownDrugError
-from rxcompare.models import Comparison, Drug, to_dict
+from rxcompare.models import Comparison, Drug, envelope, to_dict
 from rxcompare.render.html import render_page
 from rxcompare.render.json import render_json
 from rxcompare.sources.pack import Pack
@@ -76,7 +76,7 @@ class SingleFlight:
 def pick_postmarketing(warehouse: str | os.PathLike[str] | None, online: bool) -> tuple[Any, str]:
     """The post-marketing source for comparisons, or (None, why there is none)."""
     try:
-        from rxcompare.sources.postmarketing import pick_source
+        from rxcompare.comparison.postmarketing import pick_source
     except ImportError:
         return None, "this build has no post-marketing source."
     return pick_source(Path(warehouse) if warehouse else None, online)
@@ -243,17 +243,18 @@ class Engine:
         )
         return {
             "ok": True,
-            "schema": "rxcompare/signals",
-            "version": 1,
-            "a": da.product.id,
-            "b": db.product.id,
-            "indication": shared,
-            "source": getattr(self.postmarketing, "description", ""),
-            "signals": [to_dict(s) for s in pm.signals],
-            "per_year": [{"product": p, "year": y, "count": n} for p, y, n in pm.per_year],
-            "caveats": list(pm.caveats),
-            "citation": to_dict(pm.citation),
-            "provenance": dict(pm.provenance),
+            **envelope(
+                "rxcompare/head-to-head",
+                a=da.product.id,
+                b=db.product.id,
+                indication=shared,
+                source=getattr(self.postmarketing, "description", ""),
+                signals=[to_dict(s) for s in pm.signals],
+                per_year=[{"product": p, "year": y, "count": n} for p, y, n in pm.per_year],
+                caveats=list(pm.caveats),
+                citation=to_dict(pm.citation),
+                provenance=dict(pm.provenance),
+            ),
         }
 
     def suggest(self, q: str, limit: int = 10) -> list[Suggestion]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request
@@ -32,6 +31,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rxcompare.errors import AmbiguousDrugError, RxCompareError, SourceError, UnknownDrugError
+from rxcompare.models import json_value
 from rxcompare.render.html import PageError, page_csp, render_page
 
 log = logging.getLogger("rxcompare.web")
@@ -84,21 +84,11 @@ def wants_json(request: Request) -> bool:
     return path.startswith("/api") or path in ("/healthz", "/openapi.json")
 
 
-def _finite(value: object) -> object:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
 def json_response(
     body: object, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     """JSON without NaN or infinities (which JSON cannot carry: they become null)."""
-    text = json.dumps(_finite(body), ensure_ascii=False, allow_nan=False, default=str)
+    text = json.dumps(json_value(body), ensure_ascii=False, allow_nan=False, default=str)
     headers = {**NOSNIFF, **(headers or {})}
     return Response(text.encode("utf-8"), status, headers, media_type="application/json")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rxcompare.models import Product
+from rxcompare.models import Product, envelope
 from rxcompare.sources.ctgov.records import Registry, Trial
 
 __all__ = ["trials_json", "trials_outline"]
@@ -73,10 +73,9 @@ def trials_json(registries: Sequence[Registry]) -> dict[str, Any]:
         d["name"], d["url"], d["usable"] = t.name, t.url, t.usable
         return d
 
-    return {
-        "schema": "rxcompare/trials",
-        "version": 1,
-        "registries": [
+    return envelope(
+        "rxcompare/trials",
+        registries=[
             {
                 "name": r.name, "fetched_at": r.fetched_at.isoformat() if r.fetched_at else None,
                 "from_cache": r.from_store, "queries": list(r.queries), "total": r.total,
@@ -84,4 +83,4 @@ def trials_json(registries: Sequence[Registry]) -> dict[str, Any]:
             }
             for r in registries
         ],
-    }
+    )

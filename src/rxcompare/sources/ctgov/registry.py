@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rxcompare.errors import OnlineError, SourceError
-from rxcompare.models import Product
+from rxcompare.models import Product, envelope
 from rxcompare.sources.ctgov.client import CtGovClient, check_nct, fetch_records, search_studies
 from rxcompare.sources.ctgov.read import read_study
 from rxcompare.sources.ctgov.records import Registry, norm_text
@@ -53,10 +53,8 @@ def fetch_registry(
     records = fetch_records(client, ids)
     urls += [client.url(f"studies/{x}", {}) for x in ids]
     now = datetime.now(UTC)
-    doc = {
-        "schema": STORE_SCHEMA, "version": 1, "name": name, "fetched_at": now.isoformat(),
-        "queries": urls, "total": total, "selection": list(nct), "records": records,
-    }
+    doc = envelope(STORE_SCHEMA, name=name, fetched_at=now.isoformat(), queries=urls, total=total,
+                   selection=list(nct), records=records)
     reg = registry_from_records(name, records, drug_names, products, queries=tuple(urls), fetched_at=now, total=total)
     return reg, doc
 

@@ -5,9 +5,10 @@ ingest of one quarter into Parquet files (:mod:`.ingest` and the modules it read
 drug names normalised (:mod:`.normalise`); deduplication (:mod:`.dedup`, FDA's rule, and
 :mod:`.match`, the demographic match); the warehouse that holds them (:mod:`.warehouse`), with its
 folders, lock and commits at the bottom (:mod:`.store`), below both stages; engines that read it
-(:mod:`.engines`: DuckDB or Spark through Ibis); and the counting layer (:mod:`.counts`: query, cells,
-arms) with what is built on it (:mod:`.sensitivity`, :mod:`.onset`). Synthetic quarters in the real
-layout (:mod:`.synth`) serve tests and benchmarks.
+(:mod:`.engines`: DuckDB or Spark through Ibis); the counting layer (:mod:`.counts`: query, cells,
+arms), and the comparison's post-marketing source on it (:mod:`.postmarketing`). What scores the
+counts is the signals wing's (:mod:`rxcompare.signals`). Synthetic quarters in the real layout
+(:mod:`.synth`) serve tests and benchmarks.
 
 The stream imports models, errors, settings and the atomic write, and the pack's product names for
 drug-name synonyms; no other stream (tests/test_architecture.py).

@@ -41,6 +41,7 @@ from rxcompare.errors import FaersError
 from rxcompare.sources.faers import layout, store
 from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
 from rxcompare.sources.faers.store import DERIVED
+from rxcompare.sources.sql import sql_literal
 
 # Age unit -> years (FDA ASC_NTS: DEC decade, YR year, MON month, WK week, DY day, HR hour).
 AGE_UNITS = {"DEC": 10.0, "YR": 1.0, "MON": 1 / 12, "WK": 7 / 365.25, "DY": 1 / 365.25, "HR": 1 / 8766}
@@ -65,10 +66,6 @@ def quarter_dirs(root: Path) -> dict[str, Path]:
     return {q: d for q, d in store.quarter_dirs(root).items() if (d / "manifest.json").exists()}
 
 
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _scan(quarters: dict[str, Path], table: str) -> str:
     files = [str(d / f"{table}.parquet") for d in quarters.values() if (d / f"{table}.parquet").exists()]
     if not files:
@@ -77,7 +74,7 @@ def _scan(quarters: dict[str, Path], table: str) -> str:
             for c in (*layout.CANONICAL.get(table, ("caseid",)), "quarter")
         )
         return f"(SELECT {cols} WHERE false)"
-    return f"read_parquet([{', '.join(_q(f) for f in files)}], union_by_name=true)"
+    return f"read_parquet([{', '.join(sql_literal(f) for f in files)}], union_by_name=true)"
 
 
 def _valid_date(col: str) -> str:
@@ -162,7 +159,7 @@ def count_orphans(con: duckdb.DuckDBPyConnection, quarters: dict[str, Path], dem
 
 def _copy(con: duckdb.DuckDBPyConnection, rows: dict[str, int], query: str, out: Path) -> None:
     """Write one derived table (zstd Parquet) and note its rows in ``rows``."""
-    rows[out.stem] = int(con.execute(f"COPY ({query}) TO {_q(str(out))} (FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
+    rows[out.stem] = int(con.execute(f"COPY ({query}) TO {sql_literal(str(out))} (FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
 
 
 def live_sql(location: str, layers: list[str], name: str) -> str:
@@ -171,7 +168,7 @@ def live_sql(location: str, layers: list[str], name: str) -> str:
     id no later layer retires (one anti-join of every layer's rows against the last layer retiring
     each case id)."""
     def scan(folder: str, file: str) -> str:
-        return f"read_parquet({_q(store.layer_file(location, folder, file))})"
+        return f"read_parquet({sql_literal(store.layer_file(location, folder, file))})"
 
     if len(layers) == 1:
         return f"SELECT * FROM {scan(layers[0], name + '.parquet')}"
@@ -190,7 +187,7 @@ def _connect(out: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     # makes the COPY steps about three times faster on two cores (bench/bench_ingest.py).
     con = duckdb.connect(config={"preserve_insertion_order": False})
     try:
-        con.execute(f"SET temp_directory={_q(str(out / '.spill'))}; SET memory_limit='1500MB'")
+        con.execute(f"SET temp_directory={sql_literal(str(out / '.spill'))}; SET memory_limit='1500MB'")
         con.execute("SET preserve_insertion_order=false; SET enable_progress_bar=false")
         yield con
     finally:
@@ -366,11 +363,11 @@ def update_derived(root: Path, doc: dict, quarters: dict[str, Path], adding: str
             f"SELECT primaryid, caseid, quarter, {_valid_date('fda_dt')} AS fd FROM {new_demo} "
             "WHERE caseid IS NOT NULL AND primaryid IS NOT NULL UNION ALL "
             f"SELECT primaryid, caseid, quarter, fda_dt AS fd FROM ({live}) WHERE caseid IN "
-            f"(SELECT caseid FROM {new_demo}))) WHERE rn = 1 AND quarter = {_q(adding)}")
+            f"(SELECT caseid FROM {new_demo}))) WHERE rn = 1 AND quarter = {sql_literal(adding)}")
         con.execute("CREATE TABLE kept AS SELECT * FROM winners WHERE caseid NOT IN (SELECT caseid FROM deleted_ids)")
         retired = int(con.execute(
             f"COPY (SELECT DISTINCT caseid FROM ({live}) WHERE caseid IN (SELECT caseid FROM winners) OR caseid IN "
-            f"(SELECT caseid FROM {_scan(fresh, 'deleted')})) TO {_q(str(layer / store.RETIRED))} "
+            f"(SELECT caseid FROM {_scan(fresh, 'deleted')})) TO {sql_literal(str(layer / store.RETIRED))} "
             "(FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
         added = con.execute("SELECT count(*) FROM kept").fetchone()[0]
         # the counts a rebuild gives, from every quarter's keys

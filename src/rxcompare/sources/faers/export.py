@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rxcompare.errors import FaersError
+from rxcompare.models import envelope
 
 __all__ = ["DATE_COLUMNS", "EXPORT_TABLES", "ExportResult", "export_warehouse"]
 
@@ -112,19 +113,19 @@ def export_warehouse(
         if progress is not None:
             progress("export done", len(EXPORT_TABLES), len(EXPORT_TABLES))
         quarters = tuple(q.quarter for q in status.quarters)
-        doc = {
-            "schema": "rxcompare/faers-export", "version": 1,
-            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "warehouse": Path(os.fspath(warehouse)).name, "quarters": list(quarters),
-            "update_layers_read": list(status.updates),
-            "deduplication": (store.read_dedup(wh.path)[0] or {}).get("rule"),
-            "cases_after_deduplication": status.cases_after,
-            "counting_unit": "deduplicated case (one row of cases.parquet per case)",
-            "rows": rows,
-            "dates": {t: list(c) for t, c in DATE_COLUMNS.items()},
-            "date_rule": "X is a DATE only for a whole, valid YYYYMMDD day; X_text keeps FDA's text; "
-                         "X_precision is day, month, year, invalid or null",
-        }
+        doc = envelope(
+            "rxcompare/faers-export",
+            exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            warehouse=Path(os.fspath(warehouse)).name, quarters=list(quarters),
+            update_layers_read=list(status.updates),
+            deduplication=(store.read_dedup(wh.path)[0] or {}).get("rule"),
+            cases_after_deduplication=status.cases_after,
+            counting_unit="deduplicated case (one row of cases.parquet per case)",
+            rows=rows,
+            dates={t: list(c) for t, c in DATE_COLUMNS.items()},
+            date_rule="X is a DATE only for a whole, valid YYYYMMDD day; X_text keeps FDA's text; "
+                      "X_precision is day, month, year, invalid or null",
+        )
         (tmp / "export.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         con.close()
         if out.exists():

@@ -30,9 +30,6 @@ from rxcompare.sources.atomic import csv_cell
 from rxcompare.sources.faers import dedup, layout, store
 from rxcompare.sources.faers.normalise import Synonyms
 from rxcompare.sources.faers.sourcefiles import (
-    ENCODING_NOTE,
-    MAX_MEMBER_MB,
-    MAX_RATIO,
     Reject,
     Source,
     open_folder,
@@ -43,12 +40,12 @@ from rxcompare.sources.faers.tables import (
     load_table,
     read_deleted,
     read_header,
-    sql_str,
     write_clean_table,
     write_parquet,
 )
+from rxcompare.sources.sql import sql_literal
 
-__all__ = ["ENCODING_NOTE", "MAX_MEMBER_MB", "MAX_RATIO", "IngestResult", "Progress", "Reject", "ingest_quarter"]
+__all__ = ["IngestResult", "Progress", "ingest_quarter"]
 
 Progress = Callable[[str, int, "int | None"], None]
 """A progress callback: ``progress(step, done, total)``; ``total`` is None when unknown."""
@@ -110,7 +107,7 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
     # makes the COPY steps about three times faster on two cores (bench/bench_ingest.py).
     con = duckdb.connect(config={"preserve_insertion_order": False})
     try:
-        con.execute(f"SET temp_directory={sql_str(str(qdir.parent / (qdir.name + '.spill')))}")
+        con.execute(f"SET temp_directory={sql_literal(str(qdir.parent / (qdir.name + '.spill')))}")
         con.execute("SET memory_limit='1500MB'; SET preserve_insertion_order=false; SET enable_progress_bar=false")
         demo_header = layout.header_names(read_header(src.ready(src.files["demo"])))
         is_legacy = "isr" in demo_header and "primaryid" not in demo_header
@@ -146,7 +143,7 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
             if is_legacy and table != "demo":
                 query = (f"SELECT t.* REPLACE (k.caseid AS caseid) FROM ({query}) t "
                          "LEFT JOIN demo_keys k ON t.primaryid = k.primaryid")
-            n = _write_parquet(con, f"SELECT *, {sql_str(src.quarter)} AS quarter FROM ({query})", out)
+            n = _write_parquet(con, f"SELECT *, {sql_literal(src.quarter)} AS quarter FROM ({query})", out)
             con.execute(f"DROP TABLE raw_{table}")
             if n == 0 and (lines or table == "demo"):
                 out.unlink()
@@ -157,15 +154,15 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
         # rows without their DEMO row, counted once here for every later deduplication
         # reports are distinct primaryids: a DEMO line FDA's file repeats is one report, not two
         reports = con.execute(f"SELECT count(DISTINCT primaryid) FROM read_parquet("
-                              f"{sql_str(str(qdir / 'demo.parquet'))})").fetchone()[0] if "demo" in counts else 0
+                              f"{sql_literal(str(qdir / 'demo.parquet'))})").fetchone()[0] if "demo" in counts else 0
         orphans = dedup.count_orphans(con, {src.quarter: qdir},
-                                      f"read_parquet({sql_str(str(qdir / 'demo.parquet'))})")
+                                      f"read_parquet({sql_literal(str(qdir / 'demo.parquet'))})")
         deleted: list[int] = []
         for path, name in src.deleted:
             deleted += read_deleted(src.ready(path), name, rejects)
         if src.deleted:
             con.register("t_deleted", pa.table({"caseid": pa.array(sorted(set(deleted)), pa.int64())}))
-            _write_parquet(con, f"SELECT caseid, {sql_str(src.quarter)} AS quarter FROM t_deleted",
+            _write_parquet(con, f"SELECT caseid, {sql_literal(src.quarter)} AS quarter FROM t_deleted",
                            qdir / "deleted.parquet")
     finally:
         con.close()
@@ -257,10 +254,12 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
     ``strict`` turns the first rejected or flagged line into a :class:`FaersError` naming file, line
     and field. A table file that is absent or cannot be read refuses the quarter, unless
     ``allow_missing`` (then it is recorded as missing). Zip members may expand to ``max_member_mb``
-    MB and ``max_ratio`` times their compressed size (defaults: :data:`MAX_MEMBER_MB`,
-    :data:`MAX_RATIO`). ``rebuild=False`` skips the derived tables (call :func:`dedupe_cases` after a
-    batch; readers refuse them until then). ``origin`` marks a quarter converted from another
-    system's files (:mod:`.openfda_bulk`); a warehouse holds the quarters of one system only.
+    MB and ``max_ratio`` times their compressed size (defaults:
+    :data:`~rxcompare.sources.faers.sourcefiles.MAX_MEMBER_MB` and
+    :data:`~rxcompare.sources.faers.sourcefiles.MAX_RATIO`). ``rebuild=False`` skips the derived
+    tables (call :func:`dedupe_cases` after a batch; readers refuse them until then). ``origin`` marks
+    a quarter converted from another system's files (:mod:`.openfda_bulk`); a warehouse holds the
+    quarters of one system only.
     """
     src_path = Path(path)
     root = Path(os.fspath(warehouse))

@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rxcompare.errors import FaersError
+from rxcompare.sources.faers import store
+from rxcompare.sources.sql import sql_literal
 
 __all__ = ["MATCH_DIR", "MatchReport", "demographic_tables", "match_demographic", "read_match_report"]
 
@@ -65,10 +67,6 @@ class MatchReport:
     rule: str
 
 
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _dedup_stamp(root: Path) -> str:
     """The identity of the FDA-rule build: sha256 of its dedup.json (it names every file's rows and size)."""
     import hashlib
@@ -85,16 +83,16 @@ def _same(x: str, y: str, fields) -> str:
 
 def match_demographic(warehouse: str | os.PathLike[str]) -> MatchReport:
     """Find and record probable cross-case duplicates in a warehouse (see the module doc)."""
-    from rxcompare.sources.faers.warehouse import Warehouse, warehouse_lock
+    from rxcompare.sources.faers.warehouse import Warehouse
 
     root = Path(os.fspath(warehouse))
     wh = Warehouse(root)
-    with warehouse_lock(root):
+    with store.writer_lock(root):
         con = wh.connect()
         staged = root / f".tmp-match-{os.getpid()}"
         try:
             staged.mkdir(parents=True, exist_ok=True)
-            con.execute(f"SET temp_directory={_q(str(staged / '.spill'))}; SET preserve_insertion_order=false")
+            con.execute(f"SET temp_directory={sql_literal(str(staged / '.spill'))}; SET preserve_insertion_order=false")
             con.execute("SET enable_progress_bar=false")
             before = con.execute("SELECT count(*) FROM cases").fetchone()[0]
             con.execute("""
@@ -139,7 +137,7 @@ def match_demographic(warehouse: str | os.PathLike[str]) -> MatchReport:
                 FROM m WHERE m.grp IN (SELECT grp FROM big)""")
             groups, in_groups = con.execute("SELECT count(DISTINCT group_id), count(*) FROM grouped").fetchone()
             con.execute(f"COPY (SELECT * FROM grouped ORDER BY group_id, primaryid) TO "
-                        f"{_q(str(staged / 'groups.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
+                        f"{sql_literal(str(staged / 'groups.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
             present = ", ".join(
                 f"avg(CASE WHEN {f} IS NOT NULL THEN 1 ELSE 0 END) AS {f}" for f in ("event_dt", "age_years", "sex", "country"))
             rows = con.execute(f"SELECT quarter, {present} FROM cases GROUP BY quarter ORDER BY quarter").fetchall()

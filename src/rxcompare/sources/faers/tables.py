@@ -16,6 +16,7 @@ import duckdb
 from rxcompare.errors import FaersError
 from rxcompare.sources.faers import layout
 from rxcompare.sources.faers.sourcefiles import Reject
+from rxcompare.sources.sql import sql_identifier, sql_literal
 
 
 def read_header(path: Path) -> str:
@@ -39,14 +40,6 @@ def _header_problem(table: str, header: str, names: list[str]) -> str | None:
     return problem
 
 
-def sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
-def _ident(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
-
-
 def _find_lines(path: Path, raws: list[str]) -> dict[str, list[int]]:
     """Line numbers (1-based, header = 1) of the given raw lines: the slow path, used only for flagged rows."""
     wanted = set(raws)
@@ -61,9 +54,9 @@ def _find_lines(path: Path, raws: list[str]) -> dict[str, list[int]]:
 
 def _csv_source(table: str, path: Path, names: list[str], lenient: bool) -> str:
     """DuckDB's reader of one table file: ``$``, no quoting, all text, bad lines into ``rj_<table>``."""
-    cols = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    cols = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
     rj = f"rj_{table}"
-    return (f"read_csv({sql_str(str(path))}, delim='$', quote='', escape='', header=false, skip=1, columns={cols}, "
+    return (f"read_csv({sql_literal(str(path))}, delim='$', quote='', escape='', header=false, skip=1, columns={cols}, "
             f"encoding='utf-8', auto_detect=false, store_rejects=true, rejects_table='{rj}', "
             f"rejects_scan='{rj}_scan', max_line_size=10000000{', strict_mode=false' if lenient else ''})")
 
@@ -106,15 +99,15 @@ def _checks(table: str, names: list[str], is_legacy: bool) -> list[tuple[str, st
     """(raw column, SQL condition on the raw text that is true for a bad value, row kept?)."""
     key_src = "isr" if is_legacy else "primaryid"
     checks: list[tuple[str, str, bool]] = [
-        (key_src, f"TRY_CAST(trim({_ident(key_src)}) AS BIGINT) IS NULL", False),
+        (key_src, f"TRY_CAST(trim({sql_identifier(key_src)}) AS BIGINT) IS NULL", False),
     ]
     if table == "demo":
         case_src = "case" if is_legacy else "caseid"
         if case_src in names:
-            checks.append((case_src, f"TRY_CAST(trim({_ident(case_src)}) AS BIGINT) IS NULL", False))
+            checks.append((case_src, f"TRY_CAST(trim({sql_identifier(case_src)}) AS BIGINT) IS NULL", False))
     for col in layout.DATE_COLUMNS.get(table, ()):
         if col in names:
-            c = _ident(col)
+            c = sql_identifier(col)
             checks.append((col, f"{c} IS NOT NULL AND NOT regexp_matches(trim({c}), '{layout.DATE_PATTERN}')", True))
     return checks
 
@@ -133,14 +126,14 @@ def _select(table: str, names: list[str], is_legacy: bool) -> str:
             elif src is None:
                 select.append(f"CAST(NULL AS BIGINT) AS {col}")
             else:
-                select.append(f"TRY_CAST(trim({_ident(src)}) AS BIGINT) AS {col}")
+                select.append(f"TRY_CAST(trim({sql_identifier(src)}) AS BIGINT) AS {col}")
         elif src is None:
             select.append(f"CAST(NULL AS VARCHAR) AS {col}")
         else:
-            select.append(f"{_ident(src)} AS {col}")
+            select.append(f"{sql_identifier(src)} AS {col}")
     for n in names:
         if n not in layout.CANONICAL[table] and n != "_extra" and not n.startswith("_col"):
-            select.append(_ident(n))
+            select.append(sql_identifier(n))
     return ", ".join(select)
 
 
@@ -173,14 +166,14 @@ def write_clean_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, or
     select = _select(table, names, is_legacy=False)
 
     def run(source: str) -> int:
-        return write(con, f"SELECT {select}, {sql_str(quarter)} AS quarter FROM {source}", out)
+        return write(con, f"SELECT {select}, {sql_literal(quarter)} AS quarter FROM {source}", out)
 
     n = int(_run_csv(con, run, table, path, names, origin, name))  # type: ignore[arg-type]
     fields = _field_rejects(con, table, names, name)
     conds = []
     for col, cond, _ in _checks(table, names, is_legacy=False):
         conds.append(f"{col} IS NULL" if col in _KEY_TYPES else cond)
-    bad = con.execute(f"SELECT count(*) FROM read_parquet({sql_str(str(out))}) "
+    bad = con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(out))}) "
                       f"WHERE {' OR '.join(f'coalesce({c}, false)' for c in conds)}").fetchall()[0][0]
     if bad:
         out.unlink()
@@ -200,7 +193,7 @@ def load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, origin: s
              table, path, names, origin, name)
     rejects += _field_rejects(con, table, names, name)
     checks = _checks(table, names, is_legacy)
-    raw_concat = " || '$' || ".join(f"coalesce({_ident(n)}, '')" for n in names)
+    raw_concat = " || '$' || ".join(f"coalesce({sql_identifier(n)}, '')" for n in names)
     flagged: list[tuple[str, str, bool]] = []
     hits = con.execute(
         f"SELECT {raw_concat}, {', '.join(f'coalesce({c}, false)' for _, c, _ in checks)} FROM raw_{table} "
@@ -226,7 +219,7 @@ def load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, origin: s
 
 def write_parquet(con: duckdb.DuckDBPyConnection, query: str, out: Path) -> int:
     """COPY a query to a zstd Parquet file (the single write step of every table); rows written."""
-    return int(con.execute(f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
+    return int(con.execute(f"COPY ({query}) TO {sql_literal(str(out))} (FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
 
 
 def read_deleted(path: Path, name: str, rejects: list[Reject]) -> list[int]:

@@ -14,6 +14,7 @@ The location is ``--warehouse DIR``, else ``RXCOMPARE_WAREHOUSE``, else the user
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import duckdb
 
 from rxcompare import settings
 from rxcompare.errors import FaersError
-from rxcompare.sources.faers import store
+from rxcompare.sources.faers import dedup, store
 from rxcompare.sources.faers.dedup import (
     DERIVED,
     DedupReport,
@@ -30,10 +31,7 @@ from rxcompare.sources.faers.dedup import (
     live_sql,
 )
 from rxcompare.sources.faers.ingest import IngestResult, ingest_quarter
-from rxcompare.sources.faers.normalise import Synonyms, load_synonyms, normalise_drug_name
-
-warehouse_lock = store.writer_lock
-"""The writers' lock (kept under its former name)."""
+from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
 
 
 @dataclass(frozen=True)
@@ -120,6 +118,33 @@ class Warehouse:
                               rebuild=rebuild, allow_missing=allow_missing, max_member_mb=max_member_mb,
                               max_ratio=max_ratio)
 
+    def ingest_many(self, sources: Sequence[str | os.PathLike[str]], strict: bool = False, progress=None,
+                    synonyms: Synonyms | None = None, allow_missing: bool = False) -> tuple[IngestResult, ...]:
+        """Ingest several quarters, choosing how their case tables are built.
+
+        While the case tables are current and there is room for an update layer per quarter (up
+        to :data:`~rxcompare.sources.faers.dedup.MAX_UPDATES` layers, each costing about a
+        one-quarter build), each quarter is added as a layer; else every quarter is ingested and
+        the case tables are rebuilt once at the end (one build, not one per quarter). When a
+        quarter fails, the quarters ingested before it still get their case tables, and the error
+        is raised. ``progress(step, done, total)`` is told of the final deduplication too.
+        """
+        synonyms = load_synonyms(None) if synonyms is None else synonyms
+        st = self.status()
+        room = dedup.MAX_UPDATES - len(st.updates) if st.dedup is not None and not st.needs_dedup else 0
+        batch = len(sources) > max(room, 1)
+        results: list[IngestResult] = []
+        try:
+            for source in sources:
+                results.append(self.ingest(source, strict=strict, progress=progress, synonyms=synonyms,
+                                           rebuild=not batch, allow_missing=allow_missing))
+        finally:  # the quarters ingested before an error get their case tables too
+            if (batch and any(not r.skipped for r in results)) or self.status().needs_dedup:
+                if progress is not None:
+                    progress("deduplicating", 0, None)
+                self.dedupe(synonyms)
+        return tuple(results)
+
     def dedupe(self, synonyms: Synonyms | None = None) -> DedupReport:
         """Rebuild the derived case tables; see :func:`dedupe_cases`."""
         return dedupe_cases(self.path, synonyms)
@@ -172,14 +197,4 @@ def require_current(root: str | os.PathLike[str]) -> None:
     store.require_current(root)
 
 
-__all__ = [
-    "QuarterStatus",
-    "Warehouse",
-    "WarehouseStatus",
-    "dedupe_cases",
-    "ingest_quarter",
-    "load_synonyms",
-    "normalise_drug_name",
-    "require_current",
-    "warehouse_lock",
-]
+__all__ = ["QuarterStatus", "Warehouse", "WarehouseStatus", "require_current"]

@@ -17,20 +17,9 @@ from collections.abc import Iterable
 
 from rxcompare.models import Citation, Fact, Incidence, Label, Product
 from rxcompare.sources.labels import loinc
-from rxcompare.sources.labels.dosing import (
-    dose_facts,
-    interval_days,
-    route_facts,
-)
-from rxcompare.sources.labels.fact_context import (
-    FactContext,
-    matches_product,
-    outermost,
-    product_from_label,
-    slug,
-    top_sections,
-)
-from rxcompare.sources.labels.incidences import reaction_incidences, table_incidences
+from rxcompare.sources.labels.dosing import dose_facts, route_facts
+from rxcompare.sources.labels.fact_context import FactContext, outermost, top_sections
+from rxcompare.sources.labels.incidences import reaction_incidences
 from rxcompare.sources.labels.statements import (
     boxed_facts,
     contraindication_facts,
@@ -39,12 +28,10 @@ from rxcompare.sources.labels.statements import (
     timing_facts,
     warning_facts,
 )
-from rxcompare.sources.labels.warning_topics import warning_topic
 
 # The extractors live by concept (product and citation: fact_context; statements in words:
 # statements; dosing; adverse-reaction tables: incidences); this module joins them and groups
-# their records. interval_days, matches_product, product_from_label, slug, table_incidences and
-# warning_topic are re-exported here, where callers have always found them.
+# their records.
 
 # --- all together ----------------------------------------------------------------------------
 
@@ -160,10 +147,4 @@ __all__ = [
     "extract_facts",
     "facts_outline",
     "in_section",
-    "interval_days",
-    "matches_product",
-    "product_from_label",
-    "slug",
-    "table_incidences",
-    "warning_topic",
 ]

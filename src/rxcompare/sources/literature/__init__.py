@@ -33,6 +33,7 @@ from rxcompare.sources.literature.europepmc import (
     europepmc_query,
     search_europepmc,
 )
+from rxcompare.sources.literature.pair import studies_for_pair
 from rxcompare.sources.literature.pubmed import (
     DESIGNS,
     PubMedClient,
@@ -40,7 +41,6 @@ from rxcompare.sources.literature.pubmed import (
     design_of,
     pair_term,
     search_pmids,
-    studies_for_pair,
     summaries,
 )
 

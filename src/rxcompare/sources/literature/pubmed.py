@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
-from rxcompare.models import Drug, Fact, Incidence, Literature, Publication
+from rxcompare.models import Fact, Incidence, Publication
 from rxcompare.sources.online import OpenFdaClient
 
 if TYPE_CHECKING:  # imported by the shared client where a request is made
     import httpx
 
 __all__ = ["DESIGNS", "IndexClient", "PubMedClient", "both_names", "curated_publications", "design_of", "pair_term",
-           "search_pmids", "studies_for_pair", "summaries"]
+           "search_pmids", "summaries"]
 
 MAX_RESULTS = 100  # PMIDs asked of ESearch at most (ESummary takes them in one request)
 SAFETY_WORDS = ("safety", "adverse", "risk", "infection", "malignancy", "tolerability")
@@ -194,38 +194,6 @@ def summaries(client: PubMedClient, pmids: Sequence[str]) -> tuple[list[Publicat
             if pub is not None:
                 out.append(pub)
     return out, fetched.url
-
-
-def _names(drug: Drug) -> list[str]:
-    p = drug.product
-    return [p.brand, p.ingredient] if drug.products else [drug.ingredient]
-
-
-def studies_for_pair(
-    a: Drug, b: Drug, client: OpenFdaClient | None = None, *, limit: int = 20,
-    curated: Iterable[Fact | Incidence] = (),
-) -> Literature:
-    """The publications on a pair: online (``client`` a :class:`PubMedClient` or a
-    :class:`~rxcompare.sources.literature.europepmc.EuropePmcClient`), the index's records for the
-    pair's term (:func:`pair_term`), the strongest designs first; offline (``client`` None), the pack's curated
-    publications among ``curated`` (both drugs' facts and incidences)."""
-    names = (a.name, b.name)
-    if client is None:
-        return Literature(names=names, publications=tuple(curated_publications(curated)))
-    if isinstance(client, PubMedClient):
-        term = pair_term(_names(a), _names(b))
-        pmids, count, search_url = search_pmids(client, term, retmax=limit)
-        pubs, summary_url = summaries(client, pmids)
-        urls = (search_url,) + ((summary_url,) if summary_url else ())
-    else:  # a Europe PMC client
-        from rxcompare.sources.literature.europepmc import europepmc_query, search_europepmc
-
-        term = europepmc_query(_names(a), _names(b))
-        pubs, count, url = search_europepmc(client, term, limit)
-        urls = (url,)
-    rank = {design: i for i, (_t, design) in enumerate(DESIGNS)}
-    pubs.sort(key=lambda p: rank.get(p.design, len(DESIGNS)))  # stable: the index's order within a design
-    return Literature(names=names, publications=tuple(pubs), query=term, count=count, urls=urls, online=True)
 
 
 def curated_publications(records: Iterable[Fact | Incidence]) -> list[Publication]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rxcompare.errors import PackError
 from rxcompare.models import Label
-from rxcompare.sources.labels.facts import product_from_label
+from rxcompare.sources.labels.fact_context import product_from_label
 from rxcompare.sources.labels.openfda_json import parse_label
 from rxcompare.sources.pack.build import put_entry
 from rxcompare.sources.pack.record import Pack, PackLabel

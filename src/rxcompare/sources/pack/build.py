@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rxcompare.errors import PackError
-from rxcompare.models import Fact, Incidence, Label, Product, to_dict
+from rxcompare.models import Fact, Incidence, Label, Product, envelope, to_dict
 from rxcompare.sources.atomic import FolderError, write_json_atomic
 from rxcompare.sources.pack.curated import read_curated_entry
 from rxcompare.sources.pack.read import forget_loaded, pack_from_dict
@@ -29,7 +29,8 @@ def entry_from_label(
     product, its facts and incidences (under ``product_id``, default the label's own product id)
     and its coverage (every numbered top-level section of the label; the boxed warning for SPL,
     whose section codes say whether there is one)."""
-    from rxcompare.sources.labels.facts import extract_facts, product_from_label
+    from rxcompare.sources.labels.fact_context import product_from_label
+    from rxcompare.sources.labels.facts import extract_facts
 
     product = product_from_label(label)
     if product_id is not None and product_id != product.id:
@@ -141,18 +142,18 @@ def build_pack(
             groups = json.loads(Path(event_groups).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise PackError(f"event groups {event_groups}: cannot read ({exc})") from exc
-    return {
-        "schema": SCHEMA,
-        "version": VERSION,
-        "built": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "products": [_product_dict(p) for p in sorted(products.values(), key=lambda p: p.id)],
-        "facts": [to_dict(f) for f in facts],
-        "incidences": [to_dict(i) for i in incidences],
-        "event_groups": groups,
-        "sources": dict(sorted(sources.items())),
-        "coverage": dict(sorted(coverage.items())),
-        "safety_text": dict(sorted(safety.items())),
-    }
+    return envelope(
+        SCHEMA,
+        VERSION,
+        built=datetime.now(UTC).strftime("%Y-%m-%d"),
+        products=[_product_dict(p) for p in sorted(products.values(), key=lambda p: p.id)],
+        facts=[to_dict(f) for f in facts],
+        incidences=[to_dict(i) for i in incidences],
+        event_groups=groups,
+        sources=dict(sorted(sources.items())),
+        coverage=dict(sorted(coverage.items())),
+        safety_text=dict(sorted(safety.items())),
+    )
 
 
 def pack_to_dict(pack: Pack, built: str | None = None) -> dict[str, Any]:
@@ -161,19 +162,19 @@ def pack_to_dict(pack: Pack, built: str | None = None) -> dict[str, Any]:
         lab.product: {k: v for k, v in to_dict(lab).items() if k != "product"}
         for lab in sorted(pack.labels, key=lambda x: x.product)
     }
-    return {
-        "schema": SCHEMA,
-        "version": VERSION,
-        "built": built or pack.built,
-        "products": [_product_dict(p) for p in sorted(pack.products, key=lambda p: p.id)],
-        "facts": [to_dict(f) for f in pack.facts],
-        "incidences": [to_dict(i) for i in pack.incidences],
-        "event_groups": {k: list(v) for k, v in pack.event_groups},
-        "sources": dict(sorted(pack.sources)),
-        "coverage": {k: list(v) for k, v in sorted(pack.coverage)},
-        "safety_text": {k: [to_dict(x) for x in v] for k, v in sorted(pack.safety_text)},
+    return envelope(
+        SCHEMA,
+        VERSION,
+        built=built or pack.built,
+        products=[_product_dict(p) for p in sorted(pack.products, key=lambda p: p.id)],
+        facts=[to_dict(f) for f in pack.facts],
+        incidences=[to_dict(i) for i in pack.incidences],
+        event_groups={k: list(v) for k, v in pack.event_groups},
+        sources=dict(sorted(pack.sources)),
+        coverage={k: list(v) for k, v in sorted(pack.coverage)},
+        safety_text={k: [to_dict(x) for x in v] for k, v in sorted(pack.safety_text)},
         **({"labels": labels} if labels else {}),
-    }
+    )
 
 
 def write_pack(doc: dict[str, Any], out: str | os.PathLike[str]) -> Path:

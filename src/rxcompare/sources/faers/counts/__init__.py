@@ -14,7 +14,7 @@ as a product). For drug D and event E, over the universe::
     a = cases with D and E       b = cases with D - a
     c = cases with E - a         d = n - a - b - c
 
-as in :mod:`rxcompare.sources.report_table` (so E = (a+b)(a+c)/n). A case's *quarter received* is the
+as in :mod:`rxcompare.signals.report_table` (so E = (a+b)(a+c)/n). A case's *quarter received* is the
 quarter of ``init_fda_dt`` (the date FDA first received the case) when that date has a month, else the
 quarter of the file holding its kept version.
 

@@ -1,19 +1,27 @@
-"""Post-marketing sources for the comparison: the local FAERS warehouse, or openFDA online.
+"""The warehouse's post-marketing source for the comparison: head-to-head counts of deduplicated cases.
 
-A source returns head-to-head 2x2 tables (as :class:`~rxcompare.models.Signal` records without
-statistics: the comparison computes them), cases per year and the caveats of spontaneous reporting.
-The warehouse counts deduplicated cases; openFDA counts reports.
+It returns head-to-head 2x2 tables per event group (as :class:`~rxcompare.models.Signal` records
+without statistics: the comparison computes them), cases per year and the caveats of spontaneous
+reporting, the shape of :class:`rxcompare.comparison.postmarketing.PostMarketingSource` (openFDA's
+counts of reports are the other source, :class:`rxcompare.sources.openfda.events.OpenFdaEvents`).
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-from rxcompare import settings
 from rxcompare.models import Citation, Contingency, Drug, PostMarketing, Signal
+from rxcompare.sources.faers.counts import (
+    SUSPECT,
+    CountQuery,
+    arm_sizes_by_year,
+    arms_table,
+    group_counts,
+)
+from rxcompare.sources.faers.engines import connect_engine
+from rxcompare.sources.faers.warehouse import Warehouse
 
-SUSPECT = ("PS", "SS")
+__all__ = ["CAVEATS", "WarehouseSource"]
 
 CAVEATS = (
     "Spontaneous reports measure reporting, not incidence: they have no denominator of treated patients.",
@@ -30,9 +38,6 @@ class WarehouseSource:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, roles: tuple[str, ...] = SUSPECT,
                  engine: str = "duckdb", spark_master: str | None = None):
-        # DuckDB and pyarrow: imported only when a warehouse is used
-        from rxcompare.sources.faers.warehouse import Warehouse
-
         self.warehouse = Warehouse(path)
         self.roles = roles
         self.engine = engine
@@ -55,14 +60,6 @@ class WarehouseSource:
         indication: str | None,
         product_level: tuple[bool, bool] = (False, False),
     ) -> PostMarketing:
-        from rxcompare.sources.faers.counts import (
-            CountQuery,
-            arm_sizes_by_year,
-            arms_table,
-            group_counts,
-        )
-        from rxcompare.sources.faers.engines import connect_engine
-
         same = a.ingredient == b.ingredient
         several = (product_level[0] or same, product_level[1] or same)
         ka, da = self._drug_key(a, several[0])
@@ -122,32 +119,3 @@ class WarehouseSource:
             signals=tuple(signals), per_year=tuple(per_year), caveats=CAVEATS, citation=citation,
             provenance=(("faers", f"{self.description}: quarters {span}, {status.cases_after} cases after deduplication"),),
         )
-
-
-def pick_source(warehouse: str | os.PathLike[str] | None, online: bool, probe: bool = False, client=None):
-    """The post-marketing source to use, or ``(None, why)``.
-
-    ``online`` uses openFDA; else a warehouse given (or configured) whose case tables exist; else
-    none: the comparison then says so and how to add one. Nothing waits on the network unless
-    asked: ``online``, or ``probe`` (openFDA if it answers within a second or two when no
-    warehouse was named).
-    """
-    if online:
-        from rxcompare.sources.online import OpenFdaClient
-        from rxcompare.sources.openfda.events import OpenFdaEvents
-
-        return OpenFdaEvents(client or OpenFdaClient()), ""
-    path = Path(settings.WAREHOUSE.get(warehouse) or "")
-    if (path / "cases.parquet").exists():
-        return WarehouseSource(path), ""
-    if warehouse is not None:
-        return None, f"the FAERS warehouse {path} holds no deduplicated cases yet."
-    if probe:
-        from rxcompare.sources.online import OpenFdaClient
-        from rxcompare.sources.openfda.events import OpenFdaEvents
-
-        client = client or OpenFdaClient()
-        if client.is_reachable(timeout=1.5):
-            return OpenFdaEvents(client), ""
-        return None, "no FAERS warehouse was found and openFDA could not be reached."
-    return None, "no FAERS warehouse was found and no online source was asked for."

@@ -7,7 +7,7 @@ A control is *evaluated* when its drug maps to a warehouse label with at least o
 outcome has a PT definition reported in at least one case; the others are listed with the reason
 (drug unmapped, several ingredients, no case; outcome undefined or never reported). For an evaluated
 control the 2x2 table is drug x outcome, the outcome being "any of its PTs" (a case counts once).
-Each statistic is computed as :func:`rxcompare.scoring.score_counts` computes it, EBGM with the MGPS
+Each statistic is computed as :func:`rxcompare.signals.score.score_counts` computes it, EBGM with the MGPS
 prior fitted on every drug-PT pair of the warehouse (the prior describes the database; the outcome
 groups are then scored against it).
 
@@ -21,20 +21,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from rxcompare.models import PairCounts
-from rxcompare.scoring import score_counts, signals_from_warehouse
-from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
-from rxcompare.sources.reference_sets import (
+from rxcompare.models import (
+    ControlResult,
+    Evaluation,
+    PairCounts,
+    RuleMetrics,
+    envelope,
+    json_value,
+)
+from rxcompare.signals.reference_sets import (
     Reference,
     count_controls,
     map_drugs,
     outcome_terms,
 )
+from rxcompare.signals.score import score_counts
+from rxcompare.signals.warehouse import signals_from_warehouse
+from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
 from rxcompare.stats.thresholds import Thresholds
 
 __all__ = ["EVAL_RULES", "ControlResult", "Evaluation", "RuleMetrics", "evaluate_reference", "evaluation_json",
@@ -59,64 +66,6 @@ EVAL_RULES = tuple((s, r, k) for s, r, k, _ in _rules(Thresholds()))
 """(statistic, rule, score column) of the default thresholds, in output order."""
 
 
-@dataclass(frozen=True)
-class ControlResult:
-    """One reference control: its mapping, and its table and scores when evaluated."""
-
-    drug: str
-    outcome: str
-    positive: bool
-    label: str | None  # warehouse label of the drug
-    status: str  # "evaluated", or why not
-    a: int = 0
-    b: int = 0
-    c: int = 0
-    d: int = 0
-    scores: tuple[tuple[str, float], ...] = ()
-    flags: tuple[str, ...] = ()  # rules (statistic: rule) that flag it
-
-
-@dataclass(frozen=True)
-class RuleMetrics:
-    """How one rule does over the evaluated controls."""
-
-    statistic: str
-    rule: str
-    score: str
-    tp: int
-    fp: int
-    tn: int
-    fn: int
-    sensitivity: float
-    specificity: float
-    ppv: float
-    auc: float
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The whole evaluation: controls (evaluated or not), metrics per rule, and the run's facts."""
-
-    reference: str
-    reference_path: str
-    definitions: str
-    controls: tuple[ControlResult, ...]
-    metrics: tuple[RuleMetrics, ...]
-    n_cases: int
-    counting_unit: str
-    filters: tuple[tuple[str, str], ...]
-    notes: tuple[str, ...]
-    mgps_note: str
-
-    @property
-    def evaluated(self) -> tuple[ControlResult, ...]:
-        return tuple(c for c in self.controls if c.status == "evaluated")
-
-    @property
-    def not_evaluated(self) -> tuple[ControlResult, ...]:
-        return tuple(c for c in self.controls if c.status != "evaluated")
-
-
 def _ratio(x: int, y: int) -> float:
     return x / y if y else math.nan
 
@@ -134,7 +83,7 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float:
 
 def rule_metrics(columns: dict[str, np.ndarray], positive: np.ndarray, thresholds: Thresholds) -> tuple[RuleMetrics, ...]:
     """Metrics of every rule of :data:`EVAL_RULES` over scored controls (``columns`` as
-    :func:`~rxcompare.scoring.score_counts` returns them; ``positive`` the ground truth)."""
+    :func:`~rxcompare.signals.score.score_counts` returns them; ``positive`` the ground truth)."""
     positive = np.asarray(positive, dtype=bool)
     out = []
     for stat, rule, score, flag in _rules(thresholds):
@@ -221,28 +170,24 @@ def evaluate_reference(
     )
 
 
-def _plain(x: Any) -> Any:
-    return None if isinstance(x, float) and not math.isfinite(x) else x
-
-
 def evaluation_json(ev: Evaluation) -> dict[str, Any]:
     """The versioned JSON envelope ``rxcompare/evaluation`` (full precision; nan as null)."""
-    return {
-        "schema": "rxcompare/evaluation", "version": 1, "reference": ev.reference,
-        "reference_file": ev.reference_path.replace("\\", "/").rsplit("/", 1)[-1],
-        "definitions": ev.definitions, "counting_unit": ev.counting_unit, "n_cases": ev.n_cases,
-        "filters": dict(ev.filters), "notes": list(ev.notes), "mgps_note": ev.mgps_note,
-        "controls_total": len(ev.controls), "controls_evaluated": len(ev.evaluated),
-        "positives_evaluated": sum(c.positive for c in ev.evaluated),
-        "negatives_evaluated": sum(not c.positive for c in ev.evaluated),
-        "metrics": [{k: _plain(v) for k, v in m.__dict__.items()} for m in ev.metrics],
-        "controls": [
+    return envelope(
+        "rxcompare/evaluation", reference=ev.reference,
+        reference_file=ev.reference_path.replace("\\", "/").rsplit("/", 1)[-1],
+        definitions=ev.definitions, counting_unit=ev.counting_unit, n_cases=ev.n_cases,
+        filters=dict(ev.filters), notes=list(ev.notes), mgps_note=ev.mgps_note,
+        controls_total=len(ev.controls), controls_evaluated=len(ev.evaluated),
+        positives_evaluated=sum(c.positive for c in ev.evaluated),
+        negatives_evaluated=sum(not c.positive for c in ev.evaluated),
+        metrics=[{k: json_value(v) for k, v in m.__dict__.items()} for m in ev.metrics],
+        controls=[
             {"drug": c.drug, "outcome": c.outcome, "positive": c.positive, "label": c.label, "status": c.status,
-             **({"a": c.a, "b": c.b, "c": c.c, "d": c.d, **{k: _plain(v) for k, v in c.scores},
+             **({"a": c.a, "b": c.b, "c": c.c, "d": c.d, **{k: json_value(v) for k, v in c.scores},
                  "flags": list(c.flags)} if c.status == "evaluated" else {})}
             for c in ev.controls
         ],
-    }
+    )
 
 
 def not_evaluated_reasons(ev: Evaluation) -> Sequence[tuple[str, int]]:

@@ -2,8 +2,8 @@
 report's content, as JSON-ready documents the renderers (:mod:`rxcompare.render.study`) draw.
 
 :func:`dedup_sensitivity` scores the query under each deduplication level
-(:mod:`rxcompare.sources.faers.sensitivity`): the counts are the engine's, the statistics
-:func:`rxcompare.scoring.signals_from_warehouse`'s (the MGPS prior refitted on every pair of each
+(:mod:`rxcompare.signals.sensitivity`): the counts are the engine's, the statistics
+:func:`rxcompare.signals.warehouse.signals_from_warehouse`'s (the MGPS prior refitted on every pair of each
 level), so each estimate and flag can be set side by side. A level that cannot be counted is listed
 with why. :func:`build_study` gathers what the report states -- every figure read from the
 warehouse's own records (manifests, ``dedup.json``, ``match/match.json``) or computed by this run.
@@ -11,7 +11,6 @@ warehouse's own records (manifests, ``dedup.json``, ``match/match.json``) or com
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,9 +20,12 @@ from typing import Any
 import numpy as np
 
 from rxcompare.errors import ConfigError, FaersError, UnknownDrugError
-from rxcompare.scoring import SignalTable, prior_dict, signals_by_quarter, signals_from_warehouse
+from rxcompare.models import SignalTable, envelope, json_value, prior_dict
+from rxcompare.signals.files import signals_json
+from rxcompare.signals.score import MDRR_NOTE
+from rxcompare.signals.sensitivity import DEDUP_LEVELS, dedup_levels
+from rxcompare.signals.warehouse import signals_by_quarter, signals_from_warehouse
 from rxcompare.sources.faers.counts import COUNTING_UNIT, CountQuery
-from rxcompare.sources.faers.sensitivity import DEDUP_LEVELS, dedup_levels
 from rxcompare.stats.thresholds import Thresholds
 
 __all__ = ["STATISTICS", "build_study", "dedup_sensitivity"]
@@ -37,14 +39,6 @@ STATISTICS = {
 }
 _KEEP = ("a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr", "prr_lower", "prr_upper", "chi2", "ic",
          "ic025", "ic975", "e", "ebgm", "eb05", "eb95", "flags")
-
-
-def _plain(x: Any) -> Any:
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        return float(x) if math.isfinite(x) else None
-    return x
 
 
 def _check_statistic(statistic: str, vs: str | None) -> None:
@@ -105,19 +99,19 @@ def dedup_sensitivity(
     keys = sorted({k for rows in per_level.values() for k in rows})
     rows = []
     for key in keys:
-        at = {name: ({k: _plain(r[k]) for k in _KEEP} if (r := per_level[name].get(key)) else None)
+        at = {name: ({k: json_value(r[k]) for k in _KEEP} if (r := per_level[name].get(key)) else None)
               for name in per_level}
         flags = {e["name"]: (at[e["name"]] or {}).get("flags", "") if e["computed"] else None for e in out_levels}
         rows.append({"drug": key[0], "event": key[1], "levels": at, "status": _status(flags)})
     col, lo, hi, name, log = STATISTICS[statistic]
-    return {
-        "schema": "rxcompare/dedup-sensitivity", "version": 1, "counting_unit": COUNTING_UNIT,
-        "drug": drug.strip().lower(), "comparator": vs.strip().lower() if vs else None,
-        "events": [e.strip().upper() for e in events], "filters": dict(query.describe()),
-        "strata": list(strata), "thresholds": thresholds.describe(),
-        "statistic": {"key": statistic, "name": name, "column": col, "lower": lo, "upper": hi, "log": log},
-        "reference_level": "fda", "levels": out_levels, "rows": rows,
-    }
+    return envelope(
+        "rxcompare/dedup-sensitivity", counting_unit=COUNTING_UNIT,
+        drug=drug.strip().lower(), comparator=vs.strip().lower() if vs else None,
+        events=[e.strip().upper() for e in events], filters=dict(query.describe()),
+        strata=list(strata), thresholds=thresholds.describe(),
+        statistic={"key": statistic, "name": name, "column": col, "lower": lo, "upper": hi, "log": log},
+        reference_level="fda", levels=out_levels, rows=rows,
+    )
 
 
 # ---- the study report --------------------------------------------------------------------------------
@@ -219,15 +213,13 @@ def _top_rows(table: SignalTable, events: Sequence[str], limit: int = 30) -> tup
 def _detectable(table: SignalTable) -> dict[str, Any]:
     """What the pairs without a signal could have detected: their minimum detectable ROR
     (:mod:`rxcompare.stats.mdrr`) summarised."""
-    from rxcompare.scoring import MDRR_NOTE
-
     mdrr = np.asarray(table.columns["mdrr"], dtype=float)[table.columns["flags"] == ""]
     finite = mdrr[np.isfinite(mdrr)]
     return {
         "pairs": int(mdrr.size), "method": MDRR_NOTE["method"], "alpha": MDRR_NOTE["alpha"], "power": MDRR_NOTE["power"],
-        "min": _plain(float(finite.min())) if finite.size else None,
-        "median": _plain(float(np.median(finite))) if finite.size else None,
-        "max": _plain(float(finite.max())) if finite.size else None,
+        "min": json_value(float(finite.min())) if finite.size else None,
+        "median": json_value(float(np.median(finite))) if finite.size else None,
+        "max": json_value(float(finite.max())) if finite.size else None,
         "none_detectable": int(np.count_nonzero(np.isinf(mdrr))),
     }
 
@@ -258,8 +250,8 @@ def _cumulative(tables, drug, vs, events, query, strata, thresholds, statistic) 
         for r in t.rows():
             k = (r["drug"], r["event"])
             if k in series:
-                series[k].append({"quarter": q, "a": int(r["a"]), "value": _plain(r[col]), "lower": _plain(r[lo]),
-                                  "upper": _plain(r[hi]), "flags": r["flags"]})
+                series[k].append({"quarter": q, "a": int(r["a"]), "value": json_value(r[col]), "lower": json_value(r[lo]),
+                                  "upper": json_value(r[hi]), "flags": r["flags"]})
     return {"quarters": [q for q, _ in results],
             "series": [{"drug": k[0], "event": k[1], "points": v} for k, v in series.items()]}
 
@@ -271,7 +263,6 @@ def build_study(
 ) -> dict[str, Any]:
     """Everything the READUS-PV study report states, as a JSON-ready ``rxcompare/study`` document."""
     from rxcompare import __version__
-    from rxcompare.scoring import signals_json
 
     _check_statistic(statistic, vs)
     query = CountQuery() if query is None else query
@@ -280,26 +271,25 @@ def build_study(
     main = _score(tables, drug, vs, events, query, strata, thresholds)
     shown, shown_rule = _top_rows(main, events)
     results = signals_json(main)
-    results["rows"] = [{k: _plain(v) for k, v in r.items()} for r in shown]
+    results["rows"] = [{k: json_value(v) for k, v in r.items()} for r in shown]
     results["shown"] = shown_rule
     results["pairs_scored"] = len(main)
     results["pairs_flagged"] = int(np.count_nonzero(main.columns["flags"] != ""))
     results["detectable"] = _detectable(main)
     results["unlisted_signals"] = int(np.count_nonzero((main.columns["flags"] != "") & (main.columns["listed"] == "unlisted")))
     labels = [drug.strip().lower()] + ([vs.strip().lower()] if vs else [])
-    return {
-        "schema": "rxcompare/study", "version": 1, "rxcompare": __version__, "command": command,
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"), "engine": tables.engine,
-        "drug": labels[0], "comparator": labels[1] if vs else None, "events": [e.strip().upper() for e in events],
-        "statistic": statistic, "source": results["source"], "data_source": _data_source(root),
-        "case_selection": _case_selection(root),
-        "filters": dict(query.describe()), "strata": list(strata),
-        "identification": _identification(tables, labels, query.level),
-        "measures": {"thresholds": thresholds.describe(), "level": main.level, "ror_method": sorted(set(
+    return envelope(
+        "rxcompare/study", rxcompare=__version__, command=command,
+        generated=datetime.now(UTC).isoformat(timespec="seconds"), engine=tables.engine,
+        drug=labels[0], comparator=labels[1] if vs else None, events=[e.strip().upper() for e in events],
+        statistic=statistic, source=results["source"], data_source=_data_source(root), case_selection=_case_selection(root),
+        filters=dict(query.describe()), strata=list(strata),
+        identification=_identification(tables, labels, query.level),
+        measures={"thresholds": thresholds.describe(), "level": main.level, "ror_method": sorted(set(
             main.columns["ror_method"].tolist())), "prr_method": sorted(set(main.columns["prr_method"].tolist())),
             "prior": prior_dict(main.prior), "mgps_note": main.mgps_note, "head_to_head": vs is not None},
-        "results": results,
-        "sensitivity": dedup_sensitivity(tables, drug=drug, vs=vs, events=events, query=query, strata=strata,
-                                         thresholds=thresholds, statistic=statistic, synonyms=synonyms),
-        "cumulative": _cumulative(tables, labels[0], vs, events, query, strata, thresholds, statistic),
-    }
+        results=results,
+        sensitivity=dedup_sensitivity(tables, drug=drug, vs=vs, events=events, query=query, strata=strata,
+                                      thresholds=thresholds, statistic=statistic, synonyms=synonyms),
+        cumulative=_cumulative(tables, labels[0], vs, events, query, strata, thresholds, statistic),
+    )

@@ -21,11 +21,11 @@ the summary are computed here, so every engine gives the same numbers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
+from rxcompare.models import OnsetSummary, envelope, json_value
 from rxcompare.sources.atomic import csv_cell
 from rxcompare.sources.faers.counts import (
     COUNTING_UNIT,
@@ -48,32 +48,6 @@ __all__ = [
 ]
 
 CLASSES = ("usable", "negative", "invalid", "too_coarse", "missing")
-
-
-@dataclass(frozen=True)
-class OnsetSummary:
-    """Time to onset of one drug-event pair, in days, over its cases (see the module doc)."""
-
-    drug: str
-    event: str
-    cases: int
-    usable: int
-    negative: int
-    invalid: int
-    too_coarse: int
-    missing: int
-    median_days: float
-    q1_days: float
-    q3_days: float
-    min_days: float
-    max_days: float
-    counting_unit: str = COUNTING_UNIT
-    filters: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def share_usable(self) -> float:
-        """Share of the pair's cases whose dates gave an onset (usable / cases)."""
-        return self.usable / self.cases if self.cases else float("nan")
 
 
 def onset_rows(
@@ -154,7 +128,8 @@ def summarise_onset(
         x = days[sel][c == "usable"]
         stats = (np.percentile(x, [50, 25, 75]).tolist() + [float(x.min()), float(x.max())]
                  if x.size else [float("nan")] * 5)
-        out.append(OnsetSummary(d, e, int(sel.sum()), *counts.values(), *stats, filters=filters))
+        out.append(OnsetSummary(d, e, int(sel.sum()), *counts.values(), *stats, counting_unit=COUNTING_UNIT,
+                                filters=filters))
     return tuple(out)
 
 
@@ -175,23 +150,13 @@ ONSET_COLUMNS = ("drug", "event", "cases", "usable", "share_usable", "negative",
                  "too_coarse", "missing", "median_days", "q1_days", "q3_days", "min_days", "max_days")
 
 
-def _value(s: OnsetSummary, k: str):
-    v = getattr(s, k)
-    return None if isinstance(v, float) and v != v else v
-
-
 def onset_json(summaries: Sequence[OnsetSummary], source: str = "") -> dict:
     """The versioned JSON envelope of time-to-onset summaries (full precision; nan as null)."""
     filters = dict(summaries[0].filters) if summaries else {}
-    return {
-        "schema": "rxcompare/onset",
-        "version": 1,
-        "source": source,
-        "counting_unit": COUNTING_UNIT,
-        "filters": filters,
-        "rules": dict(_RULES),
-        "rows": [{k: _value(s, k) for k in ONSET_COLUMNS} for s in summaries],
-    }
+    return envelope(
+        "rxcompare/onset", source=source, counting_unit=COUNTING_UNIT, filters=filters, rules=dict(_RULES),
+        rows=[{k: json_value(getattr(s, k)) for k in ONSET_COLUMNS} for s in summaries],
+    )
 
 
 def onset_csv(summaries: Sequence[OnsetSummary]) -> str:
@@ -203,8 +168,9 @@ def onset_csv(summaries: Sequence[OnsetSummary]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(ONSET_COLUMNS + ("counting_unit",))
     for s in summaries:
-        w.writerow([("" if _value(s, k) is None else repr(_value(s, k)) if isinstance(_value(s, k), float)
-                     else csv_cell(_value(s, k))) for k in ONSET_COLUMNS] + [COUNTING_UNIT])
+        values = [json_value(getattr(s, k)) for k in ONSET_COLUMNS]
+        w.writerow(["" if v is None else repr(v) if isinstance(v, float) else csv_cell(v) for v in values]
+                   + [COUNTING_UNIT])
     return buf.getvalue()
 
 

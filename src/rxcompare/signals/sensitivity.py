@@ -33,6 +33,7 @@ from rxcompare.sources.faers.dedup import MAX_AGE_YEARS, _age_sql, _band_sql, _v
 from rxcompare.sources.faers.engines import WarehouseTables, _quiet
 from rxcompare.sources.faers.match import demographic_tables, read_match_report
 from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
+from rxcompare.sources.sql import sql_literal
 
 __all__ = ["DEDUP_LEVELS", "LEVEL_RULES", "DedupLevel", "dedup_levels", "none_tables"]
 
@@ -57,17 +58,13 @@ class DedupLevel:
     notes: tuple[str, ...] = field(default=())
 
 
-def _q(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _files(root: Path, table: str) -> list[str]:
     return [str(d / f"{table}.parquet") for d in store.quarter_dirs(root).values()
             if (d / f"{table}.parquet").exists()]
 
 
 def _scan(files: list[str]) -> str:
-    return f"read_parquet([{', '.join(_q(f) for f in files)}], union_by_name=true)"
+    return f"read_parquet([{', '.join(sql_literal(f) for f in files)}], union_by_name=true)"
 
 
 def _name_map(tables: WarehouseTables, drug_scan: str, synonyms: Synonyms) -> tuple[pa.Table, int]:

@@ -13,7 +13,7 @@ so E = (a+b)(a+c)/n equals openEBGM's ``processRaw`` expected count (distinct-id
 Rows with an empty report id, drug or event are left out of every count; how many is reported
 in :attr:`PairCounts.excluded_rows`.
 
-:class:`PairCounts` is the hand-over to :mod:`rxcompare.scoring`: any counting function (this
+:class:`PairCounts` is the hand-over to :mod:`rxcompare.signals.score`: any counting function (this
 module's, or the FAERS warehouse's) returns one.
 """
 
@@ -21,26 +21,22 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
 from rxcompare.errors import SourceError
-from rxcompare.models import PairCounts
+from rxcompare.models import PairCounts, SignalTable
+from rxcompare.signals.score import run_signals, with_listed
+from rxcompare.sources.sql import sql_identifier, sql_literal
+from rxcompare.stats.thresholds import Thresholds
 
-__all__ = ["count_head_to_head", "count_report_pairs"]
+__all__ = ["count_head_to_head", "count_report_pairs", "signals_from_reports"]
 
 _PARQUET = (".parquet", ".pq")
 _CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 MAX_COLUMNS = 1000
@@ -75,17 +71,17 @@ def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
         raise SourceError(f"reports table {str(path)!r} does not exist; give a CSV or Parquet file")
     name = path.name.lower()
     if name.endswith(_PARQUET):
-        reader = f"read_parquet({_sql_text(str(path))})"
+        reader = f"read_parquet({sql_literal(str(path))})"
     elif name.endswith(_CSV):
         _check_width(path)
-        reader = f"read_csv({_sql_text(str(path))}, header = true, all_varchar = true)"
+        reader = f"read_csv({sql_literal(str(path))}, header = true, all_varchar = true)"
     else:
         raise SourceError(
             f"reports table {str(path)!r}: unknown file type; name it .csv, .tsv or .parquet"
         )
     con = duckdb.connect()
     try:
-        wanted = ", ".join(dict.fromkeys(_quote(c) for c in columns))
+        wanted = ", ".join(dict.fromkeys(sql_identifier(c) for c in columns))
         try:
             con.execute(f"CREATE TEMP TABLE src AS SELECT {wanted} FROM {reader}")
         except duckdb.BinderException:  # a column is missing: name them all
@@ -109,7 +105,7 @@ def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
 def _rows(con, report_col: str, drug_col: str, event_col: str) -> int:
     """Create the table ``t`` of distinct (report, drug, event) rows from ``src`` (then dropped);
     return rows left out."""
-    r, dr, ev = (_quote(c) for c in (report_col, drug_col, event_col))
+    r, dr, ev = (sql_identifier(c) for c in (report_col, drug_col, event_col))
     kept = (f"{r} IS NOT NULL AND {dr} IS NOT NULL AND {ev} IS NOT NULL"
             f" AND trim(CAST({r} AS VARCHAR)) <> '' AND trim(CAST({dr} AS VARCHAR)) <> ''"
             f" AND trim(CAST({ev} AS VARCHAR)) <> ''")
@@ -240,3 +236,27 @@ def count_head_to_head(
         n_reports=int(n_a + n_b), source=str(path.name), comparator=drug_b,
         excluded_rows=excluded, filters=filters,
     )
+
+
+def signals_from_reports(
+    path: str | Path,
+    report_col: str = "id",
+    drug_col: str = "var1",
+    event_col: str = "var2",
+    *,
+    drug: str | None = None,
+    events: Sequence[str] = (),
+    vs: str | None = None,
+    thresholds: Thresholds | None = None,
+    level: float = 0.95,
+) -> SignalTable:
+    """:func:`run_signals` on a long table of reports (CSV or Parquet), counted by DuckDB."""
+    table = run_signals(
+        lambda: count_report_pairs(path, report_col, drug_col, event_col),
+        drug=drug, events=events, vs=vs, thresholds=thresholds, level=level,
+        count_pair=lambda x, y: count_head_to_head(path, x, y, report_col, drug_col, event_col),
+    )
+    origin = {"system": f"long table of reports ({Path(path).name})", "quarters": [],
+              "counting_unit": table.counting_unit, "roles": "as in the table", "indication": None,
+              "window": "every row of the table"}
+    return with_listed(replace(table, origin=origin))
