@@ -133,7 +133,8 @@ def test_audience_changes_titles_not_findings(pack, comparison):
     assert all(x == y for x, y in same)
     absent = next(f for f in p.findings if f.topic == "postmarketing.absent")
     assert not absent.advice and "rxcompare" not in absent.statement
-    assert all("rxcompare " not in line.text and not line.advice for line in p.summary.lines)
+    assert all("rxcompare " not in line.text and "--" not in line.text and not line.advice
+               for line in p.summary.lines)
     assert p.dimensions[0].title != comparison.dimensions[0].title
 
 

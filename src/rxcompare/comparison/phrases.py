@@ -143,6 +143,8 @@ DIFFERENCES_ALL = "the {n} difference(s) below"
 DIFFERENCES_SOME = "the {total} differences (the {n} weightiest below)"
 MORE_DIFFERENCES = "{n} more difference(s) are in the full evidence (--full, the HTML report)."
 MORE_FIGURES = "{n} more figure(s) are in the full evidence (--full, the HTML report)."
+MORE_DIFFERENCES_PATIENT = "{n} more difference(s) are in the detailed comparison."
+MORE_FIGURES_PATIENT = "{n} more number(s) are in the detailed comparison."
 ANSWER_FAVOURED = "{n} favour(s) {drug}"
 ANSWER_SOME = (
     "The evidence here does not show either medicine to be safer overall: of {nd}, "

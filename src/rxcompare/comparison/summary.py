@@ -351,9 +351,11 @@ def build_summary(
     findings = _counted(dimensions)
     aligned = align(a, b)
     ranked = _differs(findings, aligned)
-    differs = _capped(ranked, MAX_DIFFERS, ph.MORE_DIFFERENCES)
+    patient = audience == "patient"  # no command-line option named to a patient
+    differs = _capped(ranked, MAX_DIFFERS, ph.MORE_DIFFERENCES_PATIENT if patient else ph.MORE_DIFFERENCES)
     shared = _shared(a, b, aligned)
-    figures = _capped(_figures(a, b) + _trial_figures(findings), MAX_FIGURES, ph.MORE_FIGURES)
+    figures = _capped(_figures(a, b) + _trial_figures(findings), MAX_FIGURES,
+                      ph.MORE_FIGURES_PATIENT if patient else ph.MORE_FIGURES)
     cannot = _cannot_tell(a, b, findings, aligned)
     if any(line.topic.startswith("h2h.") for line in figures):
         cannot = [line for line in cannot if line.topic != "trial.no_head_to_head"]

@@ -208,6 +208,8 @@ def compact_rows(comparison: Comparison) -> list[Finding]:
     for f in comparison.findings:
         if f.topic in seen or f.dimension in ("patient_factors", "postmarketing", "convenience"):
             continue
+        if f.kind == "describes" and f.dimension != "mechanism":
+            continue  # statements shown apart (another jurisdiction's label): in the full evidence
         if not (f.a_text or f.b_text) or (is_gap_cell(f.a_text or NOT_IN_PACK) and is_gap_cell(f.b_text or NOT_IN_PACK)):
             continue
         pair = (key_phrase(f.a_text), key_phrase(f.b_text))
