@@ -507,3 +507,40 @@ def label(name: str) -> Label:
 @cache
 def extracted(name: str):
     return extract_facts(label(name), name.lower())
+
+
+NOT_FOUND = b'{"error": {"code": "NOT_FOUND", "message": "No matches found!"}}'
+
+
+@cache
+def tac_openfda_results() -> dict[str, dict]:
+    """Each TAC label as one openFDA drug/label.json result, whitespace collapsed as openFDA's,
+    with an upper-case brand and a generic name of its own."""
+    out: dict[str, dict] = {}
+    for name, sections in corpus().items():
+        res = {
+            "set_id": f"tac2017-{name.lower()}", "version": "1", "effective_time": "20170101",
+            "openfda": {"brand_name": [name.upper()], "generic_name": [f"{name.upper()} GENERIC"]},
+        }
+        for section, text in sections.items():
+            res[FIELDS[section]] = [" ".join(text.split())]
+        out[name] = res
+    return out
+
+
+def tac_label_answer(target: str) -> Reply:
+    """openFDA's drug/label.json on loopback, answering from the TAC labels: the brand count
+    (``count=openfda.brand_name.exact``) and the label search; anything else NOT_FOUND."""
+    path, _, query = target.partition("?")
+    params = dict(parse_qsl(query))
+    if path != "/drug/label.json":
+        return Reply(404, NOT_FOUND)
+    search = params.get("search", "")
+    hits = [r for r in tac_openfda_results().values() if f'"{r["openfda"]["brand_name"][0]}"' in search]
+    if not hits:
+        return Reply(404, NOT_FOUND)
+    if params.get("count"):
+        body = {"meta": {}, "results": [{"term": hits[0]["openfda"]["brand_name"][0], "count": 1}]}
+    else:
+        body = {"meta": {"results": {"skip": 0, "limit": 1, "total": 1}}, "results": hits[:1]}
+    return Reply(200, json.dumps(body).encode())

@@ -11,13 +11,9 @@ served whole, so a warning one label lacks is a difference, never "not in pack")
 from __future__ import annotations
 
 import itertools
-import json
-from functools import cache
-from urllib.parse import parse_qsl
 
 import pytest
-from conftest import shared_path
-from helpers import Reply, serve_loopback
+from helpers import serve_loopback, tac_label_answer, tac_openfda_results
 
 from rxcompare.comparison import compare
 from rxcompare.models import NOT_IN_PACK
@@ -25,50 +21,14 @@ from rxcompare.sources.online import OpenFdaClient
 from rxcompare.sources.pack import load_pack
 from rxcompare.sources.pack.update import pack_with_online_labels
 
-FIELDS = {
-    "boxed warnings": "boxed_warning",
-    "warnings and precautions": "warnings_and_cautions",
-    "adverse reactions": "adverse_reactions",
-}
 NAMES = ("Trulicity", "Tanzeum", "Gilenya", "Tecfidera", "Jardiance", "Nesina", "Pradaxa", "Cimzia")
-
-
-@cache
-def records() -> dict[str, dict]:
-    """Each TAC label as one openFDA drug/label.json result (whitespace collapsed as openFDA's)."""
-    path = shared_path("tac2017", "tac2017-train-labels.json")
-    out: dict[str, dict] = {}
-    for r in json.loads(path.read_text(encoding="utf-8")):
-        name = r["label_id"]
-        res = out.setdefault(name, {
-            "set_id": f"tac2017-{name.lower()}", "version": "1", "effective_time": "20170101",
-            "openfda": {"brand_name": [name.upper()], "generic_name": [f"{name.upper()} GENERIC"]},
-        })
-        res[FIELDS[r["section_name"]]] = [" ".join(r["section_text"].split())]
-    return out
-
-
-def answer(target: str) -> Reply:
-    path, _, query = target.partition("?")
-    params = dict(parse_qsl(query))
-    search = params.get("search", "")
-    if path != "/drug/label.json":
-        return Reply(404, b'{"error": {"code": "NOT_FOUND", "message": "No matches found!"}}')
-    hits = [r for r in records().values() if f'"{r["openfda"]["brand_name"][0]}"' in search]
-    if not hits:
-        return Reply(404, b'{"error": {"code": "NOT_FOUND", "message": "No matches found!"}}')
-    if params.get("count") == "openfda.brand_name.exact":
-        body = {"meta": {}, "results": [{"term": hits[0]["openfda"]["brand_name"][0], "count": 1}]}
-    else:
-        body = {"meta": {"results": {"skip": 0, "limit": 1, "total": 1}}, "results": hits[:1]}
-    return Reply(200, json.dumps(body).encode())
 
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory):
-    records()  # skips without ../shared
+    tac_openfda_results()  # skips without ../shared
     mp = pytest.MonkeyPatch()
-    with serve_loopback(answer) as base:
+    with serve_loopback(tac_label_answer) as base:
         mp.setenv("RXCOMPARE_OPENFDA_BASE", base)
         mp.setenv("RXCOMPARE_CACHE", str(tmp_path_factory.mktemp("cache")))
         with OpenFdaClient() as client:
