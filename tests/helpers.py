@@ -509,8 +509,6 @@ def extracted(name: str):
     return extract_facts(label(name), name.lower())
 
 
-NOT_FOUND = b'{"error": {"code": "NOT_FOUND", "message": "No matches found!"}}'
-
 
 @cache
 def tac_openfda_results() -> dict[str, dict]:
@@ -534,11 +532,11 @@ def tac_label_answer(target: str) -> Reply:
     path, _, query = target.partition("?")
     params = dict(parse_qsl(query))
     if path != "/drug/label.json":
-        return Reply(404, NOT_FOUND)
+        return Reply(404, json.dumps(NOT_FOUND).encode())
     search = params.get("search", "")
     hits = [r for r in tac_openfda_results().values() if f'"{r["openfda"]["brand_name"][0]}"' in search]
     if not hits:
-        return Reply(404, NOT_FOUND)
+        return Reply(404, json.dumps(NOT_FOUND).encode())
     if params.get("count"):
         body = {"meta": {}, "results": [{"term": hits[0]["openfda"]["brand_name"][0], "count": 1}]}
     else:
