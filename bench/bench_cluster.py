@@ -45,9 +45,24 @@ from spark_cluster import StandaloneCluster
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ENGINES = ("duckdb", "spark-local", "spark-cluster")
-FIELDS = ("reports", "runs", "cases", "pairs", "engine", "seconds", "count_s", "stats_s", "write_s", "start_s",
-          "with_start_s", "wall_s", "driver_peak_mb", "cluster_peak_mb", "ratio_to_duckdb",
-          "ratio_with_start")
+FIELDS = (
+    "reports",
+    "runs",
+    "cases",
+    "pairs",
+    "engine",
+    "seconds",
+    "count_s",
+    "stats_s",
+    "write_s",
+    "start_s",
+    "with_start_s",
+    "wall_s",
+    "driver_peak_mb",
+    "cluster_peak_mb",
+    "ratio_to_duckdb",
+    "ratio_with_start",
+)
 
 
 def child(engine: str, wh: str, master: str, conf: dict[str, str], output: str) -> dict:
@@ -63,7 +78,9 @@ def child(engine: str, wh: str, master: str, conf: dict[str, str], output: str) 
         tables = connect_engine(wh)
     else:
         tables = connect_engine(wh, "spark", spark_master=master, spark_conf=conf)
-        if master.startswith("spark://"):  # the executor's launch belongs to the start, not the count
+        if master.startswith(
+            "spark://"
+        ):  # the executor's launch belongs to the start, not the count
             jsc = tables.session.sparkContext._jsc.sc()
             deadline = time.monotonic() + 120
             while jsc.getExecutorMemoryStatus().size() < 2 and time.monotonic() < deadline:
@@ -77,21 +94,48 @@ def child(engine: str, wh: str, master: str, conf: dict[str, str], output: str) 
     t4 = time.perf_counter()
     description = tables.description
     tables.close()
-    return {"start_s": t1 - t0, "count_s": t2 - t1, "stats_s": t3 - t2, "write_s": t4 - t3, "pairs": rows,
-            "cases": int(counts.n_reports), "source": description}
+    return {
+        "start_s": t1 - t0,
+        "count_s": t2 - t1,
+        "stats_s": t3 - t2,
+        "write_s": t4 - t3,
+        "pairs": rows,
+        "cases": int(counts.n_reports),
+        "source": description,
+    }
 
 
-def measure(engine: str, wh: Path, master: str, conf: dict[str, str], output: Path,
-            cluster: StandaloneCluster | None) -> dict:
+def measure(
+    engine: str,
+    wh: Path,
+    master: str,
+    conf: dict[str, str],
+    output: Path,
+    cluster: StandaloneCluster | None,
+) -> dict:
     """Run one engine's child; its phases, wall time and peak memory (driver tree, cluster trees)."""
-    cmd = [sys.executable, __file__, "--child", engine, "--warehouse", str(wh), "--master", master,
-           "--child-conf", json.dumps(conf), "--child-output", str(output)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        engine,
+        "--warehouse",
+        str(wh),
+        "--master",
+        master,
+        "--child-conf",
+        json.dumps(conf),
+        "--child-output",
+        str(output),
+    ]
     daemons = [p.pid for p in cluster._procs.values()] if cluster else []
     res, code, wall, driver_peak, cluster_peak = run_sampled(cmd, also=daemons)
     if res is None:
         logs = f"\n{cluster.logs()}" if cluster else ""
         raise SystemExit(f"{engine} failed (exit {code}){logs}")
-    res.update(wall_s=wall, driver_peak_mb=driver_peak, cluster_peak_mb=cluster_peak if cluster else None)
+    res.update(
+        wall_s=wall, driver_peak_mb=driver_peak, cluster_peak_mb=cluster_peak if cluster else None
+    )
     return res
 
 
@@ -105,12 +149,22 @@ def check_same(files: dict[str, Path]) -> None:
         if base is None or engine == "duckdb":
             continue
         other = pq.read_table(path)
-        meta = [{k: v for k, v in t.schema.metadata.items() if k != b"source"} for t in (base, other)]
-        if meta[0] != meta[1] or not base.schema.equals(other.schema) or base.num_rows != other.num_rows:
+        meta = [
+            {k: v for k, v in t.schema.metadata.items() if k != b"source"} for t in (base, other)
+        ]
+        if (
+            meta[0] != meta[1]
+            or not base.schema.equals(other.schema)
+            or base.num_rows != other.num_rows
+        ):
             raise SystemExit(f"{engine}: its table differs from DuckDB's in schema, prior or rows")
         for name in base.column_names:
             x, y = (t[name].to_numpy(zero_copy_only=False) for t in (base, other))
-            same = x.tolist() == y.tolist() if x.dtype == object else np.array_equal(x, y, equal_nan=True)
+            same = (
+                x.tolist() == y.tolist()
+                if x.dtype == object
+                else np.array_equal(x, y, equal_nan=True)
+            )
             if not same:
                 raise SystemExit(f"{engine}: column {name} differs from DuckDB's")
 
@@ -135,10 +189,18 @@ def main() -> None:
     ap.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "rxcompare-bench")
     ap.add_argument("--cores", type=int, default=2, help="the worker's cores (the executor's)")
-    ap.add_argument("--worker-memory", default="6g", help="the worker's memory, all of it the executor's")
-    ap.add_argument("--driver-memory", default="8g", help="spark.driver.memory (local mode: all of Spark)")
-    ap.add_argument("--cluster-driver-memory", default="2g", help="spark.driver.memory on the cluster")
-    ap.add_argument("--repeat", type=int, default=1, help="rounds; each engine's median run is reported")
+    ap.add_argument(
+        "--worker-memory", default="6g", help="the worker's memory, all of it the executor's"
+    )
+    ap.add_argument(
+        "--driver-memory", default="8g", help="spark.driver.memory (local mode: all of Spark)"
+    )
+    ap.add_argument(
+        "--cluster-driver-memory", default="2g", help="spark.driver.memory on the cluster"
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="rounds; each engine's median run is reported"
+    )
     ap.add_argument("--conf", action="append", default=[], help="KEY=VALUE for both Spark runs")
     ap.add_argument("--output", type=Path, default=RESULTS / "cluster.csv")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -148,8 +210,17 @@ def main() -> None:
     ap.add_argument("--child-output", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.warehouse, args.master, json.loads(args.child_conf),
-                               args.child_output)))
+        print(
+            json.dumps(
+                child(
+                    args.child,
+                    args.warehouse,
+                    args.master,
+                    json.loads(args.child_conf),
+                    args.child_output,
+                )
+            )
+        )
         return
     args.work.mkdir(parents=True, exist_ok=True)
     wh = build_warehouse(args.reports, args.work)
@@ -159,22 +230,35 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.work) as tmp, contextlib.ExitStack() as stack:
         cluster = None
         if "spark-cluster" in args.engines:  # one cluster for every round (its start is not timed)
-            cluster = stack.enter_context(StandaloneCluster(Path(tmp) / "cluster", cores=args.cores,
-                                                            memory=args.worker_memory).start())
+            cluster = stack.enter_context(
+                StandaloneCluster(
+                    Path(tmp) / "cluster", cores=args.cores, memory=args.worker_memory
+                ).start()
+            )
         for round_no in range(1, args.repeat + 1):  # rounds of every engine in turn: paired runs
             for engine in args.engines:
                 files[engine] = Path(tmp) / f"{engine}.parquet"
                 if engine == "spark-cluster":
-                    conf = {"spark.driver.memory": args.cluster_driver_memory,
-                            "spark.executor.memory": args.worker_memory, **extra}
+                    conf = {
+                        "spark.driver.memory": args.cluster_driver_memory,
+                        "spark.executor.memory": args.worker_memory,
+                        **extra,
+                    }
                     r = measure(engine, wh, cluster.master_url, conf, files[engine], cluster)
                 else:
-                    conf = {"spark.driver.memory": args.driver_memory, **extra} if engine != "duckdb" else {}
+                    conf = (
+                        {"spark.driver.memory": args.driver_memory, **extra}
+                        if engine != "duckdb"
+                        else {}
+                    )
                     r = measure(engine, wh, "local[*]", conf, files[engine], None)
                 runs[engine].append(r)
-                print(f"round {round_no}, {args.reports:,} reports, {engine}: {_seconds(r):.1f} s "
-                      f"(count {r['count_s']:.1f}, stats {r['stats_s']:.1f}, write {r['write_s']:.1f}; "
-                      f"start {r['start_s']:.1f}; wall {r['wall_s']:.1f}) on {r['source']}", flush=True)
+                print(
+                    f"round {round_no}, {args.reports:,} reports, {engine}: {_seconds(r):.1f} s "
+                    f"(count {r['count_s']:.1f}, stats {r['stats_s']:.1f}, write {r['write_s']:.1f}; "
+                    f"start {r['start_s']:.1f}; wall {r['wall_s']:.1f}) on {r['source']}",
+                    flush=True,
+                )
             check_same(files)
     # each engine's run of median seconds (of an even number, the faster of the middle two)
     done = {e: sorted(rs, key=_seconds)[(len(rs) - 1) // 2] for e, rs in runs.items()}
@@ -184,16 +268,30 @@ def main() -> None:
         secs = _seconds(r)
         with_start = secs + r["start_s"]
         base_secs = _seconds(base) if base else None
-        rows.append({
-            "reports": args.reports, "runs": len(runs[engine]), "cases": r["cases"], "pairs": r["pairs"], "engine": engine,
-            "seconds": round(secs, 2), "count_s": round(r["count_s"], 2), "stats_s": round(r["stats_s"], 2),
-            "write_s": round(r["write_s"], 2), "start_s": round(r["start_s"], 2),
-            "with_start_s": round(with_start, 2), "wall_s": round(r["wall_s"], 2),
-            "driver_peak_mb": round(r["driver_peak_mb"]),
-            "cluster_peak_mb": round(r["cluster_peak_mb"]) if r["cluster_peak_mb"] is not None else "",
-            "ratio_to_duckdb": round(secs / base_secs, 2) if base else "",
-            "ratio_with_start": round(with_start / (base_secs + base["start_s"]), 2) if base else "",
-        })
+        rows.append(
+            {
+                "reports": args.reports,
+                "runs": len(runs[engine]),
+                "cases": r["cases"],
+                "pairs": r["pairs"],
+                "engine": engine,
+                "seconds": round(secs, 2),
+                "count_s": round(r["count_s"], 2),
+                "stats_s": round(r["stats_s"], 2),
+                "write_s": round(r["write_s"], 2),
+                "start_s": round(r["start_s"], 2),
+                "with_start_s": round(with_start, 2),
+                "wall_s": round(r["wall_s"], 2),
+                "driver_peak_mb": round(r["driver_peak_mb"]),
+                "cluster_peak_mb": round(r["cluster_peak_mb"])
+                if r["cluster_peak_mb"] is not None
+                else "",
+                "ratio_to_duckdb": round(secs / base_secs, 2) if base else "",
+                "ratio_with_start": round(with_start / (base_secs + base["start_s"]), 2)
+                if base
+                else "",
+            }
+        )
     print(" ".join(f"{h:>15}" for h in FIELDS))
     for r in rows:
         print(" ".join(f"{str(r[h]):>15}" for h in FIELDS))

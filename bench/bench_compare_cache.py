@@ -54,10 +54,14 @@ def main() -> None:
     server = Server()
     with tempfile.TemporaryDirectory() as tmp, serve_loopback(server.answer) as base:
         env = child_env(Path(tmp) / "pyc")
-        env.update({
-            "RXCOMPARE_OPENFDA_BASE": base, "RXCOMPARE_DAILYMED_BASE": base,
-            "RXCOMPARE_CTGOV_BASE": base, "RXCOMPARE_CACHE": str(Path(tmp) / "cache"),
-        })
+        env.update(
+            {
+                "RXCOMPARE_OPENFDA_BASE": base,
+                "RXCOMPARE_DAILYMED_BASE": base,
+                "RXCOMPARE_CTGOV_BASE": base,
+                "RXCOMPARE_CACHE": str(Path(tmp) / "cache"),
+            }
+        )
         cmd = rxcompare_cmd()
         compare = cmd + ["compare", *args.pair, "--online", "-f", "json"]
         jobs = {"rxcompare --help": cmd + ["--help"], "compare --online (cached)": compare}
@@ -78,8 +82,10 @@ def main() -> None:
     for name, values in times.items():
         print(f"{name:32} {statistics.median(values):14.3f}")
     print(f"ratio compare (cached) / --help: {cmp_s / help_s:.2f} (target <= 2.5)")
-    print(f"requests the server answered during the timed rounds: {during} (DailyMed's newer-label "
-          "check and any query the cache does not keep)")
+    print(
+        f"requests the server answered during the timed rounds: {during} (DailyMed's newer-label "
+        "check and any query the cache does not keep)"
+    )
 
 
 if __name__ == "__main__":

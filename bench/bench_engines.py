@@ -68,7 +68,9 @@ def pandas_counts(wh: Path):
 
     from rxcompare.models import PairCounts
 
-    drugs = pd.read_parquet(wh / "case_drugs.parquet", columns=["primaryid", "role_cod", "ingredient"])
+    drugs = pd.read_parquet(
+        wh / "case_drugs.parquet", columns=["primaryid", "role_cod", "ingredient"]
+    )
     drugs = drugs[drugs.role_cod.isin(["PS", "SS"])]
     universe = drugs.primaryid.drop_duplicates()
     n = len(universe)
@@ -82,9 +84,17 @@ def pandas_counts(wh: Path):
     a = p.a.to_numpy(np.int64)
     mdrug = nd.reindex(p.ingredient).to_numpy(np.int64)
     mevent = ne.reindex(p.pt).to_numpy(np.int64)
-    return PairCounts(drug=p.ingredient.to_numpy(object), event=p.pt.to_numpy(object), a=a,
-                      b=mdrug - a, c=mevent - a, d=n - mdrug - mevent + a, n_reports=n,
-                      source="pandas baseline", counting_unit="deduplicated case")
+    return PairCounts(
+        drug=p.ingredient.to_numpy(object),
+        event=p.pt.to_numpy(object),
+        a=a,
+        b=mdrug - a,
+        c=mevent - a,
+        d=n - mdrug - mevent + a,
+        n_reports=n,
+        source="pandas baseline",
+        counting_unit="deduplicated case",
+    )
 
 
 def child(engine: str, job: str, wh: str, master: str, memory: str) -> dict:
@@ -98,8 +108,9 @@ def child(engine: str, job: str, wh: str, master: str, memory: str) -> dict:
     tables = None
     if engine in ("duckdb", "spark"):
         conf = {"spark.driver.memory": memory} if engine == "spark" else None
-        tables = connect_engine(wh, engine, spark_master=master if engine == "spark" else None,
-                                spark_conf=conf)
+        tables = connect_engine(
+            wh, engine, spark_master=master if engine == "spark" else None, spark_conf=conf
+        )
     start = time.perf_counter() - t0
     t1 = time.perf_counter()
     tables_per_quarter = []
@@ -123,17 +134,35 @@ def child(engine: str, job: str, wh: str, master: str, memory: str) -> dict:
     t3 = time.perf_counter()
     if tables is not None:
         tables.close()
-    return {"startup_s": start, "count_s": t2 - t1, "stats_s": t3 - t2, "pairs": pairs,
-            "sum_a": checksum, "n": int(counts.n_reports), "eb05_max": float(np.nanmax(table.columns["eb05"]))
-            if job == "pairs" else None}
+    return {
+        "startup_s": start,
+        "count_s": t2 - t1,
+        "stats_s": t3 - t2,
+        "pairs": pairs,
+        "sum_a": checksum,
+        "n": int(counts.n_reports),
+        "eb05_max": float(np.nanmax(table.columns["eb05"])) if job == "pairs" else None,
+    }
 
 
 # ---- the parent: one process per engine, memory of the process tree ------------------------------
 
 
 def measure(engine: str, job: str, wh: Path, master: str, memory: str) -> dict:
-    cmd = [sys.executable, __file__, "--child", engine, "--job", job, "--warehouse", str(wh),
-           "--spark-master", master, "--spark-memory", memory]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        engine,
+        "--job",
+        job,
+        "--warehouse",
+        str(wh),
+        "--spark-master",
+        master,
+        "--spark-memory",
+        memory,
+    ]
     res, code, wall, peak, _ = run_sampled(cmd)
     if res is None:
         raise SystemExit(f"{engine} failed (exit {code})")
@@ -142,8 +171,21 @@ def measure(engine: str, job: str, wh: Path, master: str, memory: str) -> dict:
     return res
 
 
-FIELDS = ("job", "reports", "cases", "pairs", "engine", "seconds", "count_s", "stats_s", "startup_s",
-          "wall_s", "peak_mb", "ratio_to_pandas", "sum_a")
+FIELDS = (
+    "job",
+    "reports",
+    "cases",
+    "pairs",
+    "engine",
+    "seconds",
+    "count_s",
+    "stats_s",
+    "startup_s",
+    "wall_s",
+    "peak_mb",
+    "ratio_to_pandas",
+    "sum_a",
+)
 
 
 def main() -> None:
@@ -153,13 +195,19 @@ def main() -> None:
     ap.add_argument("--job", choices=("pairs", "quarters"), default="pairs")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "rxcompare-bench")
     ap.add_argument("--spark-master", default="local[*]")
-    ap.add_argument("--spark-memory", default="8g", help="spark.driver.memory (local mode: all of Spark)")
+    ap.add_argument(
+        "--spark-memory", default="8g", help="spark.driver.memory (local mode: all of Spark)"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--warehouse", help=argparse.SUPPRESS)
     ap.add_argument("--output", type=Path, default=RESULTS / "engines.csv")
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.job, args.warehouse, args.spark_master, args.spark_memory)))
+        print(
+            json.dumps(
+                child(args.child, args.job, args.warehouse, args.spark_master, args.spark_memory)
+            )
+        )
         return
     args.work.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -171,23 +219,37 @@ def main() -> None:
                 continue
             r = measure(engine, args.job, wh, args.spark_master, args.spark_memory)
             done[engine] = r
-            print(f"{size:,} reports, {engine}: {r['count_s'] + r['stats_s']:.1f} s "
-                  f"(count {r['count_s']:.1f}, stats {r['stats_s']:.1f}, start {r['startup_s']:.1f}), "
-                  f"peak {r['peak_mb']:.0f} MB", flush=True)
+            print(
+                f"{size:,} reports, {engine}: {r['count_s'] + r['stats_s']:.1f} s "
+                f"(count {r['count_s']:.1f}, stats {r['stats_s']:.1f}, start {r['startup_s']:.1f}), "
+                f"peak {r['peak_mb']:.0f} MB",
+                flush=True,
+            )
         sums = {e: (r["sum_a"], r["n"], r["pairs"]) for e, r in done.items()}
         if len(set(sums.values())) > 1:
             raise SystemExit(f"engines disagree on the counts: {sums}")
         base = done.get("pandas")
         for engine, r in done.items():
             secs = r["count_s"] + r["stats_s"]
-            rows.append({
-                "job": args.job, "reports": size, "cases": r["n"], "pairs": r["pairs"], "engine": engine,
-                "seconds": round(secs, 2), "count_s": round(r["count_s"], 2), "stats_s": round(r["stats_s"], 2),
-                "startup_s": round(r["startup_s"], 2), "wall_s": round(r["wall_s"], 2),
-                "peak_mb": round(r["peak_mb"]),
-                "ratio_to_pandas": round(secs / (base["count_s"] + base["stats_s"]), 2) if base else "",
-                "sum_a": r["sum_a"],
-            })
+            rows.append(
+                {
+                    "job": args.job,
+                    "reports": size,
+                    "cases": r["n"],
+                    "pairs": r["pairs"],
+                    "engine": engine,
+                    "seconds": round(secs, 2),
+                    "count_s": round(r["count_s"], 2),
+                    "stats_s": round(r["stats_s"], 2),
+                    "startup_s": round(r["startup_s"], 2),
+                    "wall_s": round(r["wall_s"], 2),
+                    "peak_mb": round(r["peak_mb"]),
+                    "ratio_to_pandas": round(secs / (base["count_s"] + base["stats_s"]), 2)
+                    if base
+                    else "",
+                    "sum_a": r["sum_a"],
+                }
+            )
     write_results(rows, FIELDS, args.output)
 
 

@@ -68,23 +68,32 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
-        truth = synth_quarters(root / "q", reports=args.reports, quarters=args.quarters, seed=args.seed,
-                               plant=plant)
+        truth = synth_quarters(
+            root / "q", reports=args.reports, quarters=args.quarters, seed=args.seed, plant=plant
+        )
         syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
         wh = Warehouse(root / "wh")
         for i, q in enumerate(truth.quarters):
-            wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=i == len(truth.quarters) - 1)
+            wh.ingest(
+                root / "q" / f"faers_ascii_{q}.zip",
+                synonyms=syn,
+                rebuild=i == len(truth.quarters) - 1,
+            )
         t1 = time.perf_counter()
         with connect_engine(wh.path) as tables:
             ev = evaluate_reference(tables, reference, synonyms=syn)
         t2 = time.perf_counter()
-    print(f"{args.set}: {len(plant)} controls planted ({sum(r > 1 for *_, r in plant)} at RRR {args.rrr:g}, "
-          f"the others null) in {args.reports:,} synthetic reports over {args.quarters} quarters (seed {args.seed})")
+    print(
+        f"{args.set}: {len(plant)} controls planted ({sum(r > 1 for *_, r in plant)} at RRR {args.rrr:g}, "
+        f"the others null) in {args.reports:,} synthetic reports over {args.quarters} quarters (seed {args.seed})"
+    )
     share: dict[str, float] = {}
     for c in ev.evaluated:
         share[c.outcome] = (c.a + c.c) / (c.a + c.b + c.c + c.d)
-    print("share of cases reporting each outcome: "
-          + "; ".join(f"{o} {s:.1%}" for o, s in sorted(share.items(), key=lambda x: -x[1])))
+    print(
+        "share of cases reporting each outcome: "
+        + "; ".join(f"{o} {s:.1%}" for o, s in sorted(share.items(), key=lambda x: -x[1]))
+    )
     print(evaluation_text(ev).split("\n\nnot evaluated")[0].rstrip())
     print(f"\nwarehouse built in {t1 - t0:.1f} s; evaluation {t2 - t1:.1f} s")
     return 0

@@ -94,15 +94,24 @@ sys.argv = ["pandas_baseline.py", sys.argv[2], sys.argv[3], sys.argv[4]]
 runpy.run_path({baseline!r}, run_name="__main__")
 """
 
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--reports", type=int, default=400_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported")
     ap.add_argument("--skip-pandas", action="store_true")
-    ap.add_argument("--pipes", action="store_true", help="also run the COPY from named pipes (no extraction)")
-    ap.add_argument("--before", metavar="SRC", help="also run the ingest with rxcompare imported from SRC "
-                    "(e.g. the src folder of `git archive` of an older commit): job 'rxcompare (before)'")
+    ap.add_argument(
+        "--pipes", action="store_true", help="also run the COPY from named pipes (no extraction)"
+    )
+    ap.add_argument(
+        "--before",
+        metavar="SRC",
+        help="also run the ingest with rxcompare imported from SRC "
+        "(e.g. the src folder of `git archive` of an older commit): job 'rxcompare (before)'",
+    )
     args = ap.parse_args()
     from rxcompare.sources.faers.synth import synth_quarters
 
@@ -110,11 +119,15 @@ def main() -> None:
     times: dict[str, list[tuple[float, float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="rxbench-ingest-") as tmp:
         tmp = Path(tmp)
-        truth = synth_quarters(tmp / "synth", reports=args.reports, quarters=1, seed=args.seed, fmt="zip")
+        truth = synth_quarters(
+            tmp / "synth", reports=args.reports, quarters=1, seed=args.seed, fmt="zip"
+        )
         zpath = tmp / "synth" / f"faers_ascii_{truth.quarters[0]}.zip"
         synonyms = tmp / "synth" / "synonyms.csv"
-        print(f"synthetic quarter: {truth.reports:,} reports, {truth.drug_rows:,} drug rows, "
-              f"{truth.reac_rows:,} reaction rows; zip {zpath.stat().st_size / 1e6:.1f} MB")
+        print(
+            f"synthetic quarter: {truth.reports:,} reports, {truth.drug_rows:,} drug rows, "
+            f"{truth.reac_rows:,} reaction rows; zip {zpath.stat().st_size / 1e6:.1f} MB"
+        )
         for k in range(args.repeat):
             work = tmp / f"round{k}"
             work.mkdir()
@@ -125,23 +138,58 @@ def main() -> None:
             ]
             if args.pipes:
                 (work / "pipes").mkdir()
-                jobs.append(("duckdb COPY from pipes", [py, "-c", DUCKDB_PIPES, str(zpath), str(work / "pipes")]))
+                jobs.append(
+                    (
+                        "duckdb COPY from pipes",
+                        [py, "-c", DUCKDB_PIPES, str(zpath), str(work / "pipes")],
+                    )
+                )
             if args.before:
-                jobs.append(("rxcompare (before)", [py, "-c", RXCOMPARE, str(zpath), str(work / "wh0"), str(synonyms)]))
+                jobs.append(
+                    (
+                        "rxcompare (before)",
+                        [py, "-c", RXCOMPARE, str(zpath), str(work / "wh0"), str(synonyms)],
+                    )
+                )
             if not args.skip_pandas:
                 code = PANDAS.format(baseline=str(HERE / "pandas_baseline.py"))
-                jobs.append(("pandas baseline", [py, "-c", code, str(zpath), str(work / "px"), str(work / "pd"),
-                                        str(synonyms)]))
+                jobs.append(
+                    (
+                        "pandas baseline",
+                        [
+                            py,
+                            "-c",
+                            code,
+                            str(zpath),
+                            str(work / "px"),
+                            str(work / "pd"),
+                            str(synonyms),
+                        ],
+                    )
+                )
             for name, cmd in jobs:
                 os.sync()  # the previous job's writes flushed first: no job pays for another's write-back
                 dt, rss, cpu, text = run(cmd, args.before if name == "rxcompare (before)" else None)
                 if name.startswith("rxcompare"):
                     demo, after = map(int, text.split())
-                    assert demo == truth.reports and after == truth.expected_cases, (demo, after, truth)
+                    assert demo == truth.reports and after == truth.expected_cases, (
+                        demo,
+                        after,
+                        truth,
+                    )
                 times.setdefault(name, []).append((dt, rss, cpu))
-                print(f"round {k + 1}: {name:<18} {dt:7.2f} s  {cpu:7.2f} s CPU  {rss:6.0f} MB", flush=True)
-    med = {n: (statistics.median(t for t, _, _ in v), max(r for _, r, _ in v), statistics.median(c for _, _, c in v))
-           for n, v in times.items()}
+                print(
+                    f"round {k + 1}: {name:<18} {dt:7.2f} s  {cpu:7.2f} s CPU  {rss:6.0f} MB",
+                    flush=True,
+                )
+    med = {
+        n: (
+            statistics.median(t for t, _, _ in v),
+            max(r for _, r, _ in v),
+            statistics.median(c for _, _, c in v),
+        )
+        for n, v in times.items()
+    }
     limit = med["unzip"][0] + med["duckdb COPY"][0]
     print(f"\n{'job':<24}{'median s':>10}{'CPU s':>10}{'peak MB':>10}")
     for name, (dt, rss, cpu) in med.items():
@@ -149,25 +197,43 @@ def main() -> None:
     cpu_limit = med["unzip"][2] + med["duckdb COPY"][2]
     print(f"{'limit (unzip + COPY)':<24}{limit:>10.2f}{cpu_limit:>10.2f}")
     rx = med["rxcompare"][0]
-    print(f"rxcompare / limit: {rx / limit:.2f} (target <= 1.5); rxcompare / COPY alone: "
-          f"{rx / med['duckdb COPY'][0]:.2f}")
+    print(
+        f"rxcompare / limit: {rx / limit:.2f} (target <= 1.5); rxcompare / COPY alone: "
+        f"{rx / med['duckdb COPY'][0]:.2f}"
+    )
     print(f"in CPU seconds: rxcompare / limit {med['rxcompare'][2] / cpu_limit:.2f}")
     if "rxcompare (before)" in med:
         b = med["rxcompare (before)"][0]
         print(f"before: {b / limit:.2f} x the limit; after / before: {rx / b:.2f}")
     if "duckdb COPY from pipes" in med:
-        print(f"COPY from pipes (no extraction) / limit (unzip + COPY): {med['duckdb COPY from pipes'][0] / limit:.2f}")
+        print(
+            f"COPY from pipes (no extraction) / limit (unzip + COPY): {med['duckdb COPY from pipes'][0] / limit:.2f}"
+        )
     if "pandas baseline" in med:
-        print(f"pandas / rxcompare: {med['pandas baseline'][0] / rx:.2f} (target >= 5); in CPU seconds "
-              f"{med['pandas baseline'][2] / med['rxcompare'][2]:.2f}")
+        print(
+            f"pandas / rxcompare: {med['pandas baseline'][0] / rx:.2f} (target >= 5); in CPU seconds "
+            f"{med['pandas baseline'][2] / med['rxcompare'][2]:.2f}"
+        )
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     out = results / f"bench_ingest_{args.reports}.csv"
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["pipeline", "reports", "drug_rows", "rounds", "seconds", "cpu_seconds", "peak_rss_mb"])
+        w.writerow(
+            ["pipeline", "reports", "drug_rows", "rounds", "seconds", "cpu_seconds", "peak_rss_mb"]
+        )
         for name, (dt, rss, cpu) in med.items():
-            w.writerow([name, truth.reports, truth.drug_rows, args.repeat, f"{dt:.2f}", f"{cpu:.2f}", f"{rss:.0f}"])
+            w.writerow(
+                [
+                    name,
+                    truth.reports,
+                    truth.drug_rows,
+                    args.repeat,
+                    f"{dt:.2f}",
+                    f"{cpu:.2f}",
+                    f"{rss:.0f}",
+                ]
+            )
     print(f"wrote {out}")
 
 

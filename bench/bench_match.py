@@ -29,15 +29,28 @@ from rxcompare.sources.faers.warehouse import Warehouse
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUARTERS = 4
-FIELDS = ("reports", "cases", "fda_rule_s", "match_s", "ratio", "groups", "removed", "planted_found",
-          "planted_distinct_merged")
+FIELDS = (
+    "reports",
+    "cases",
+    "fda_rule_s",
+    "match_s",
+    "ratio",
+    "groups",
+    "removed",
+    "planted_found",
+    "planted_distinct_merged",
+)
 
 
 def build(size: int, work: Path) -> tuple[Warehouse, Path]:
     root = work / f"match-{size}"
     wh = Warehouse(root / "wh")
     if not (root / "wh" / "dedup.json").exists():
-        print(synthetic_warehouse(root / "q", wh.path, size, quarters=QUARTERS, duplicates=max(4, size // 250)))
+        print(
+            synthetic_warehouse(
+                root / "q", wh.path, size, quarters=QUARTERS, duplicates=max(4, size // 250)
+            )
+        )
     return wh, root
 
 
@@ -53,19 +66,34 @@ def run(size: int, work: Path, repeat: int) -> dict:
         report = match_demographic(wh.path)
         match.append(time.perf_counter() - t0)
     groups: dict[int, set[int]] = {}
-    for g in pq.read_table(wh.path / "match" / "groups.parquet", columns=["group_id", "caseid"]).to_pylist():
+    for g in pq.read_table(
+        wh.path / "match" / "groups.parquet", columns=["group_id", "caseid"]
+    ).to_pylist():
         groups.setdefault(g["group_id"], set()).add(g["caseid"])
     member = {c: gid for gid, s in groups.items() for c in s}
     with (root / "q" / "duplicates.csv").open(encoding="utf-8", newline="") as fh:
         planted = list(csv.DictReader(fh))
-    found = sum(member.get(int(r["caseid"])) is not None and member.get(int(r["caseid"])) == member.get(int(r["copy_caseid"]))
-                for r in planted if r["kind"].startswith("duplicate"))
-    merged = sum(int(r["copy_caseid"]) in member for r in planted if r["kind"].startswith("distinct"))
+    found = sum(
+        member.get(int(r["caseid"])) is not None
+        and member.get(int(r["caseid"])) == member.get(int(r["copy_caseid"]))
+        for r in planted
+        if r["kind"].startswith("duplicate")
+    )
+    merged = sum(
+        int(r["copy_caseid"]) in member for r in planted if r["kind"].startswith("distinct")
+    )
     n_dup = sum(r["kind"].startswith("duplicate") for r in planted)
-    return {"reports": size, "cases": report.cases_before, "fda_rule_s": round(min(fda), 2),
-            "match_s": round(min(match), 2), "ratio": round(min(match) / min(fda), 3), "groups": report.groups,
-            "removed": report.removed, "planted_found": f"{found}/{n_dup}",
-            "planted_distinct_merged": f"{merged}/{len(planted) - n_dup}"}
+    return {
+        "reports": size,
+        "cases": report.cases_before,
+        "fda_rule_s": round(min(fda), 2),
+        "match_s": round(min(match), 2),
+        "ratio": round(min(match) / min(fda), 3),
+        "groups": report.groups,
+        "removed": report.removed,
+        "planted_found": f"{found}/{n_dup}",
+        "planted_distinct_merged": f"{merged}/{len(planted) - n_dup}",
+    }
 
 
 def main() -> None:

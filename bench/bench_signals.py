@@ -75,11 +75,13 @@ def generate(n_reports: int, path: Path, seed: int = 1) -> int:
     dcol = np.concatenate([d for _, d in rows_d])
     ecol = np.concatenate(rows_e)
     del report
-    table = pa.table({
-        "id": rep.astype(np.int64),
-        "drug": pa.array(np.char.add("D", dcol.astype(str))),
-        "event": pa.array(np.char.add("E", ecol.astype(str))),
-    })
+    table = pa.table(
+        {
+            "id": rep.astype(np.int64),
+            "drug": pa.array(np.char.add("D", dcol.astype(str))),
+            "event": pa.array(np.char.add("E", ecol.astype(str))),
+        }
+    )
     pq.write_table(table, path)
     return table.num_rows
 
@@ -93,10 +95,15 @@ def run_rxcompare(path: str) -> dict:
     t1 = time.perf_counter()
     table = score_counts(counts)
     t2 = time.perf_counter()
-    return {"pairs": len(table), "count_s": t1 - t0, "stats_s": t2 - t1,
-            "flagged": int(np.sum(table.columns["flags"] != "")),
-            "prior": table.prior.theta, "squashed": table.prior.squashed,
-            "eb05": table.columns["eb05"]}
+    return {
+        "pairs": len(table),
+        "count_s": t1 - t0,
+        "stats_s": t2 - t1,
+        "flagged": int(np.sum(table.columns["flags"] != "")),
+        "prior": table.prior.theta,
+        "squashed": table.prior.squashed,
+        "eb05": table.columns["eb05"],
+    }
 
 
 def _bisect_quantile(q, shape1, rate1, shape2, rate2, w):
@@ -144,7 +151,11 @@ def run_pandas(path: str) -> dict:
     sp = np.sqrt(1 / a3 - 1 / (a3 + b3) + 1 / c3 - 1 / (c3 + d3))
     p["prr"], p["prr_lower"], p["prr_upper"] = np.exp(lp), np.exp(lp - z * sp), np.exp(lp + z * sp)
     N = a + b + c + d
-    p["chi2"] = N * np.maximum(np.abs(a * d - b * c) - N / 2, 0) ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
+    p["chi2"] = (
+        N
+        * np.maximum(np.abs(a * d - b * c) - N / 2, 0) ** 2
+        / ((a + b) * (c + d) * (a + c) * (b + d))
+    )
     p["e"] = (a + b) / N * (a + c)
     p["ic"] = np.log2((a + 0.5) / (p.e + 0.5))
     p["ic025"] = np.log2(gamma.ppf(0.025, a + 0.5, scale=1 / (p.e + 0.5)))
@@ -154,17 +165,32 @@ def run_pandas(path: str) -> dict:
     e = p.e.to_numpy()
 
     def lnb(al, be):
-        return gammaln(al + a) - gammaln(al) - gammaln(a + 1) + al * np.log(be / (be + e)) + a * np.log(e / (be + e))
+        return (
+            gammaln(al + a)
+            - gammaln(al)
+            - gammaln(a + 1)
+            + al * np.log(be / (be + e))
+            + a * np.log(e / (be + e))
+        )
 
     l1, l2 = np.log(pp) + lnb(a1, b1), np.log(1 - pp) + lnb(a2_, b2_)
     qn = 1 / (1 + np.exp(l2 - l1))
-    p["ebgm"] = np.exp(qn * (digamma(a1 + a) - np.log(b1 + e)) + (1 - qn) * (digamma(a2_ + a) - np.log(b2_ + e)))
+    p["ebgm"] = np.exp(
+        qn * (digamma(a1 + a) - np.log(b1 + e)) + (1 - qn) * (digamma(a2_ + a) - np.log(b2_ + e))
+    )
     args = (a1 + a.to_numpy(), b1 + e, a2_ + a.to_numpy(), b2_ + e, qn.to_numpy())
     p["eb05"] = _bisect_quantile(0.05, *args)
     p["eb95"] = _bisect_quantile(0.95, *args)
     t2 = time.perf_counter()
-    return {"pairs": len(p), "count_s": t1 - t0, "stats_s": t2 - t1, "flagged": -1,
-            "prior": prior.theta, "squashed": prior.squashed, "eb05": None}
+    return {
+        "pairs": len(p),
+        "count_s": t1 - t0,
+        "stats_s": t2 - t1,
+        "flagged": -1,
+        "prior": prior.theta,
+        "squashed": prior.squashed,
+        "eb05": None,
+    }
 
 
 def own_peak_mb() -> float:
@@ -193,8 +219,21 @@ def measure_cli(fmt: str, path: str, tmp: str) -> dict:
     script = Path(sys.executable).with_name("rxcompare")
     rx = [str(script)] if script.is_file() else [sys.executable, "-m", "rxcompare"]
     out = Path(tmp) / f"pairs.{fmt}"
-    cmd = [*rx, "signals", "--all-pairs", "--reports", path, "--report-col", "id", "--drug-col", "drug",
-           "--event-col", "event", "--output", str(out)]
+    cmd = [
+        *rx,
+        "signals",
+        "--all-pairs",
+        "--reports",
+        path,
+        "--report-col",
+        "id",
+        "--drug-col",
+        "drug",
+        "--event-col",
+        "event",
+        "--output",
+        str(out),
+    ]
     wall, peak, _, _ = run_measured(cmd)
     theta: list[float] = []
     if fmt == "parquet":
@@ -205,8 +244,15 @@ def measure_cli(fmt: str, path: str, tmp: str) -> dict:
         with out.open(encoding="utf-8") as fh:
             pairs = sum(1 for _ in fh) - 1
     out.unlink()
-    return {"pairs": pairs, "count_s": float("nan"), "stats_s": float("nan"), "wall_s": wall,
-            "peak_mb": peak, "prior": theta, "squashed": ""}
+    return {
+        "pairs": pairs,
+        "count_s": float("nan"),
+        "stats_s": float("nan"),
+        "wall_s": wall,
+        "peak_mb": peak,
+        "prior": theta,
+        "squashed": "",
+    }
 
 
 def measure(engine: str, path: str) -> dict:
@@ -246,14 +292,32 @@ def main() -> None:
                     r = measure(engine, str(path))
                     secs = r["count_s"] + r["stats_s"]
                 base = base if base is not None else secs
-                rows.append({
-                    "reports": size, "rows": n_rows, "pairs": r["pairs"], "engine": engine,
-                    "seconds": round(secs, 2), "count_s": round(r["count_s"], 2),
-                    "stats_s": round(r["stats_s"], 2), "peak_mb": round(r["peak_mb"]),
-                    "ratio": round(secs / base, 2), "squashed": r["squashed"],
-                    "prior": " ".join(f"{x:.4g}" for x in r["prior"]),
-                })
-    header = ("reports", "rows", "pairs", "engine", "seconds", "count_s", "stats_s", "peak_mb", "ratio")
+                rows.append(
+                    {
+                        "reports": size,
+                        "rows": n_rows,
+                        "pairs": r["pairs"],
+                        "engine": engine,
+                        "seconds": round(secs, 2),
+                        "count_s": round(r["count_s"], 2),
+                        "stats_s": round(r["stats_s"], 2),
+                        "peak_mb": round(r["peak_mb"]),
+                        "ratio": round(secs / base, 2),
+                        "squashed": r["squashed"],
+                        "prior": " ".join(f"{x:.4g}" for x in r["prior"]),
+                    }
+                )
+    header = (
+        "reports",
+        "rows",
+        "pairs",
+        "engine",
+        "seconds",
+        "count_s",
+        "stats_s",
+        "peak_mb",
+        "ratio",
+    )
     print(" ".join(f"{h:>10}" for h in header))
     for r in rows:
         print(" ".join(f"{str(r[h]):>10}" for h in header))

@@ -57,8 +57,9 @@ def child_env(cache: Path) -> dict[str, str]:
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """One fresh process: (wall seconds, its own cpu seconds, exit code); output discarded."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -90,7 +91,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=11, help="counted rounds (after one warm-up round)")
     ap.add_argument("--reports", type=Path, default=CAERS, help="openEBGM's caers.csv")
-    ap.add_argument("--table", action="store_true", help="also the default terminal table of all pairs")
+    ap.add_argument(
+        "--table", action="store_true", help="also the default terminal table of all pairs"
+    )
     args = ap.parse_args()
     cache = Path(tempfile.mkdtemp(prefix="rxcompare-pyc-"))
     try:
@@ -101,38 +104,65 @@ def main() -> None:
             for name, cmd, _ in todo:
                 wall, cpu, code = run_once(cmd, env)
                 if code != 0:
-                    raise SystemExit(f"{name}: exit status {code}; run it by hand to see why: {' '.join(cmd)}")
+                    raise SystemExit(
+                        f"{name}: exit status {code}; run it by hand to see why: {' '.join(cmd)}"
+                    )
                 if round_:  # round 0 warms the disk cache and writes the bytecode
                     times[name].append((wall, cpu))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    med = {n: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for n, v in times.items()}
+    med = {
+        n: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+        for n, v in times.items()
+    }
     floor, helpf = med["python -c pass"][0], med["rxcompare --help"][0]
     rows = []
     for name, _, target in todo:
         walls = [w for w, _ in times[name]]
         wall, cpu = med[name]
-        rows.append({
-            "job": name, "runs": len(walls), "wall_s": round(wall, 3), "min_s": round(min(walls), 3),
-            "max_s": round(max(walls), 3), "cpu_s": round(cpu, 3),
-            "x_python": round(wall / floor, 2), "x_help": round(wall / helpf, 2),
-            "cpu_x_help": round(cpu / med["rxcompare --help"][1], 2),
-            "target_s": "" if target is None else target,
-            "meets": "" if target is None else ("yes" if wall <= target else "no"),
-        })
-    head = ("job", "wall_s", "min_s", "max_s", "cpu_s", "x_python", "x_help", "cpu_x_help", "target_s", "meets")
+        rows.append(
+            {
+                "job": name,
+                "runs": len(walls),
+                "wall_s": round(wall, 3),
+                "min_s": round(min(walls), 3),
+                "max_s": round(max(walls), 3),
+                "cpu_s": round(cpu, 3),
+                "x_python": round(wall / floor, 2),
+                "x_help": round(wall / helpf, 2),
+                "cpu_x_help": round(cpu / med["rxcompare --help"][1], 2),
+                "target_s": "" if target is None else target,
+                "meets": "" if target is None else ("yes" if wall <= target else "no"),
+            }
+        )
+    head = (
+        "job",
+        "wall_s",
+        "min_s",
+        "max_s",
+        "cpu_s",
+        "x_python",
+        "x_help",
+        "cpu_x_help",
+        "target_s",
+        "meets",
+    )
     width = max(len(r["job"]) for r in rows)
     print(f"{'job':<{width}} " + " ".join(f"{h:>8}" for h in head[1:]))
     for r in rows:
         print(f"{r['job']:<{width}} " + " ".join(f"{str(r[h]):>8}" for h in head[1:]))
-    print(f"medians of {args.runs} rounds, each job a fresh process; x_python, x_help: wall / that floor's wall; "
-          "cpu_x_help: the job's own cpu seconds / those of --help (the figure least moved by other work on the machine)")
+    print(
+        f"medians of {args.runs} rounds, each job a fresh process; x_python, x_help: wall / that floor's wall; "
+        "cpu_x_help: the job's own cpu seconds / those of --help (the figure least moved by other work on the machine)"
+    )
     caers_json = next((r for r in rows if r["job"].endswith("-f json")), None)
     if caers_json:
         lo, hi = OPENEBGM_QUOTED_S
-        print(f"MGPS on CAERS end to end (JSON out) against openEBGM's {lo}-{hi} s as issue 15 quotes it "
-              f"(NOT measured in this run: R is not run here): {lo / caers_json['wall_s']:.1f}x-"
-              f"{hi / caers_json['wall_s']:.1f}x")
+        print(
+            f"MGPS on CAERS end to end (JSON out) against openEBGM's {lo}-{hi} s as issue 15 quotes it "
+            f"(NOT measured in this run: R is not run here): {lo / caers_json['wall_s']:.1f}x-"
+            f"{hi / caers_json['wall_s']:.1f}x"
+        )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "start.csv"
     with out.open("w", newline="", encoding="utf-8") as fh:

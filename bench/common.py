@@ -20,7 +20,13 @@ __all__ = ["run_measured", "run_sampled", "synthetic_warehouse", "tree_rss_mb", 
 
 
 def synthetic_warehouse(
-    src: Path, wh: Path, reports: int, *, quarters: int = 4, seed: int = 1, duplicates: int = 0,
+    src: Path,
+    wh: Path,
+    reports: int,
+    *,
+    quarters: int = 4,
+    seed: int = 1,
+    duplicates: int = 0,
     fmt: str = "zip",
 ) -> str:
     """Synthesise ``quarters`` quarters of ``reports`` reports into ``src`` (``synth_quarters``,
@@ -32,18 +38,26 @@ def synthetic_warehouse(
     from rxcompare.sources.faers.warehouse import Warehouse
 
     t0 = time.perf_counter()
-    truth = synth_quarters(src, reports=reports, quarters=quarters, seed=seed, duplicates=duplicates, fmt=fmt)
+    truth = synth_quarters(
+        src, reports=reports, quarters=quarters, seed=seed, duplicates=duplicates, fmt=fmt
+    )
     t1 = time.perf_counter()
     syn = load_synonyms(src / "synonyms.csv", use_pack=False)
     w = Warehouse(wh)
     suffix = ".zip" if fmt == "zip" else ""
     for i, q in enumerate(truth.quarters):
-        w.ingest(src / f"faers_ascii_{q}{suffix}", synonyms=syn, rebuild=i == len(truth.quarters) - 1)
-    return (f"synthetic warehouse: {truth.reports:,} reports, {w.status().cases_after:,} cases "
-            f"(synth {t1 - t0:.0f} s, ingest {time.perf_counter() - t1:.0f} s, not timed)")
+        w.ingest(
+            src / f"faers_ascii_{q}{suffix}", synonyms=syn, rebuild=i == len(truth.quarters) - 1
+        )
+    return (
+        f"synthetic warehouse: {truth.reports:,} reports, {w.status().cases_after:,} cases "
+        f"(synth {t1 - t0:.0f} s, ingest {time.perf_counter() - t1:.0f} s, not timed)"
+    )
 
 
-def write_results(rows: Sequence[dict], fields: Sequence[str], output: Path, width: int = 15) -> None:
+def write_results(
+    rows: Sequence[dict], fields: Sequence[str], output: Path, width: int = 15
+) -> None:
     """Print ``rows`` as a table (one column of ``width`` characters per field) and write them
     to ``output`` as CSV."""
     print(" ".join(f"{h:>{width}}" for h in fields))
@@ -80,7 +94,9 @@ def tree_rss_mb(pid: int) -> float:
     return total * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def run_sampled(cmd: Sequence[str], also: Sequence[int] = ()) -> tuple[dict | None, int, float, float, float]:
+def run_sampled(
+    cmd: Sequence[str], also: Sequence[int] = ()
+) -> tuple[dict | None, int, float, float, float]:
     """Run ``cmd`` (whose last line of output is a JSON object) while sampling, every 0.2 s, the
     resident memory of its process tree and of the trees of the ``also`` processes (e.g. a Spark
     cluster's daemons). Returns (that object or None on failure, exit code, wall seconds, the
@@ -118,7 +134,9 @@ print(json.dumps([dt, ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime, p.stdout.s
 """
 
 
-def run_measured(cmd: Sequence[str], pythonpath: str | None = None) -> tuple[float, float, float, str]:
+def run_measured(
+    cmd: Sequence[str], pythonpath: str | None = None
+) -> tuple[float, float, float, str]:
     """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one child process run
     through a small wrapper (which runs nothing else), and its output."""
     env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None

@@ -22,12 +22,23 @@ SHAPES = ("headings", "bullets", "both")
 
 
 def label(n: int, shape: str = "both") -> dict:
-    bullets = " ".join(f"* Condition {k % 97} Reaction: monitor patients (5.{k % 99 + 1})" for k in range(n))
-    body = " ".join(f"5.{k % 99 + 1} Condition {k % 97} Reaction Patients treated had events"
-                    + (f" [see (5.{k % 99 + 1})]." if shape == "both" else ".") for k in range(n))
-    text = {"headings": body, "bullets": f"EXCERPT: {bullets}", "both": f"EXCERPT: {bullets} {body}"}[shape]
+    bullets = " ".join(
+        f"* Condition {k % 97} Reaction: monitor patients (5.{k % 99 + 1})" for k in range(n)
+    )
+    body = " ".join(
+        f"5.{k % 99 + 1} Condition {k % 97} Reaction Patients treated had events"
+        + (f" [see (5.{k % 99 + 1})]." if shape == "both" else ".")
+        for k in range(n)
+    )
+    text = {
+        "headings": body,
+        "bullets": f"EXCERPT: {bullets}",
+        "both": f"EXCERPT: {bullets} {body}",
+    }[shape]
     return {
-        "set_id": "00000000-0000-0000-0000-000000000000", "version": "1", "effective_time": "20240101",
+        "set_id": "00000000-0000-0000-0000-000000000000",
+        "version": "1",
+        "effective_time": "20240101",
         "warnings_and_cautions": [f"5 WARNINGS AND PRECAUTIONS {text}"],
     }
 
@@ -35,8 +46,12 @@ def label(n: int, shape: str = "both") -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,4000,16000,60000")
-    ap.add_argument("--shapes", default=",".join(SHAPES), help="headings (N '5.k Title text.'), bullets "
-                    "(N '* Phrase: text (5.k)'), both (N of each, and a '[see (5.k)]' after each heading)")
+    ap.add_argument(
+        "--shapes",
+        default=",".join(SHAPES),
+        help="headings (N '5.k Title text.'), bullets "
+        "(N '* Phrase: text (5.k)'), both (N of each, and a '[see (5.k)]' after each heading)",
+    )
     args = ap.parse_args()
     print(f"{'shape':>9} {'items':>8} {'chars':>10} {'seconds':>9} {'s per 1,000':>12}")
     for shape in args.shapes.split(","):
@@ -46,8 +61,10 @@ def main() -> None:
             parsed = parse_openfda_label(doc, "bench")
             took = time.perf_counter() - began
             assert parsed.sections, "nothing parsed"
-            print(f"{shape:>9} {n:>8,} {len(doc['warnings_and_cautions'][0]):>10,} {took:>9.3f} "
-                  f"{took / n * 1000:>12.4f}")
+            print(
+                f"{shape:>9} {n:>8,} {len(doc['warnings_and_cautions'][0]):>10,} {took:>9.3f} "
+                f"{took / n * 1000:>12.4f}"
+            )
 
 
 if __name__ == "__main__":

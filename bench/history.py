@@ -87,15 +87,23 @@ def timed(cmd: list[str]) -> tuple[float, str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quarters", type=int, default=20)
     ap.add_argument("--reports", type=int, default=400_000, help="DEMO rows per quarter")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--full-reports", type=int, default=25_000_000, help="reports in FAERS's full history")
+    ap.add_argument(
+        "--full-reports", type=int, default=25_000_000, help="reports in FAERS's full history"
+    )
     ap.add_argument("--full-quarters", type=int, default=90)
     ap.add_argument("--data", type=Path, help="keep (or reuse) the generated quarters here")
-    ap.add_argument("--add-last", action="store_true", help="time adding the last quarter (update vs rebuild)")
-    ap.add_argument("--one-by-one", action="store_true", help="ingest quarter by quarter as update layers")
+    ap.add_argument(
+        "--add-last", action="store_true", help="time adding the last quarter (update vs rebuild)"
+    )
+    ap.add_argument(
+        "--one-by-one", action="store_true", help="ingest quarter by quarter as update layers"
+    )
     args = ap.parse_args()
     from rxcompare.sources.faers.synth_history import synth_history
 
@@ -109,13 +117,20 @@ def main() -> None:
             print(f"reusing {truth['reports']:,} reports in {len(truth['quarters'])} quarters")
         else:
             t = time.perf_counter()
-            synth_history(data, quarters=args.quarters, reports=args.reports, seed=args.seed,
-                          progress=lambda q, k, n: print(f"  writing {q} ({k + 1}/{n})", flush=True))
+            synth_history(
+                data,
+                quarters=args.quarters,
+                reports=args.reports,
+                seed=args.seed,
+                progress=lambda q, k, n: print(f"  writing {q} ({k + 1}/{n})", flush=True),
+            )
             truth = json.loads(doc.read_text())
             doc.write_text(json.dumps({**truth, "asked": want}, indent=1) + "\n")
-            print(f"wrote {truth['reports']:,} reports, {truth['drug_rows']:,} drug rows in "
-                  f"{len(truth['quarters'])} zips ({truth['zip_bytes'] / 1e9:.2f} GB) in "
-                  f"{time.perf_counter() - t:.0f} s (not timed)")
+            print(
+                f"wrote {truth['reports']:,} reports, {truth['drug_rows']:,} drug rows in "
+                f"{len(truth['quarters'])} zips ({truth['zip_bytes'] / 1e9:.2f} GB) in "
+                f"{time.perf_counter() - t:.0f} s (not timed)"
+            )
         zips = [str(data / f"faers_ascii_{q}.zip") for q in truth["quarters"]]
         wh = tmp / "wh"
         py = sys.executable
@@ -127,8 +142,19 @@ def main() -> None:
 
         def all_pairs(where: Path, name: str) -> int:
             out = outputs[name] = tmp / f"pairs-{len(outputs)}.parquet"
-            dt, _ = timed([py, "-m", "rxcompare", "signals", "--all-pairs", "--output", str(out),
-                           "--warehouse", str(where)])
+            dt, _ = timed(
+                [
+                    py,
+                    "-m",
+                    "rxcompare",
+                    "signals",
+                    "--all-pairs",
+                    "--output",
+                    str(out),
+                    "--warehouse",
+                    str(where),
+                ]
+            )
             steps.append((name, dt))
             return pq.read_metadata(out).num_rows
 
@@ -137,16 +163,23 @@ def main() -> None:
             con = duckdb.connect()
             con.execute("SET enable_progress_bar = false")
             x, y = (f"read_parquet('{outputs[n]}')" for n in (a, b))
-            differ = con.execute(f"SELECT (SELECT count(*) FROM (SELECT * FROM {x} EXCEPT ALL SELECT * FROM {y})) "
-                                 f"+ (SELECT count(*) FROM (SELECT * FROM {y} EXCEPT ALL SELECT * FROM {x}))").fetchone()[0]
+            differ = con.execute(
+                f"SELECT (SELECT count(*) FROM (SELECT * FROM {x} EXCEPT ALL SELECT * FROM {y})) "
+                f"+ (SELECT count(*) FROM (SELECT * FROM {y} EXCEPT ALL SELECT * FROM {x}))"
+            ).fetchone()[0]
             con.close()
             assert differ == 0, f"{a} and {b}: {differ} rows differ"
             print(f"{a} and {b}: every pair's counts and statistics equal")
 
         held = zips[:-1] if args.add_last else zips
-        dt, out = timed([py, "-c", INGEST, "layers" if args.one_by_one else "batch", str(wh), *held])
+        dt, out = timed(
+            [py, "-c", INGEST, "layers" if args.one_by_one else "batch", str(wh), *held]
+        )
         per_q = json.loads(out)
-        assert args.add_last or sum(n for _, _, n in per_q) == truth["reports"], (per_q, truth["reports"])
+        assert args.add_last or sum(n for _, _, n in per_q) == truth["reports"], (
+            per_q,
+            truth["reports"],
+        )
         steps.append(("ingest", dt))
         if args.one_by_one:
             layers = len(json.loads((wh / "dedup.json").read_text()).get("updates", []))
@@ -175,31 +208,43 @@ def main() -> None:
         else:
             pairs = all_pairs(wh, "all pairs")
     if args.one_by_one or args.add_last:
-        print(f"\n{len(truth['quarters'])} quarters ingested one by one" if args.one_by_one else
-              f"\n{len(truth['quarters']) - 1} quarters held, then the last added", end="")
+        print(
+            f"\n{len(truth['quarters'])} quarters ingested one by one"
+            if args.one_by_one
+            else f"\n{len(truth['quarters']) - 1} quarters held, then the last added",
+            end="",
+        )
         print(f": {after:,} cases, {pairs:,} pairs\n{'step':<28}{'seconds':>10}")
         for name, dt in steps:
             print(f"{name:<28}{dt:>10.1f}")
         if args.one_by_one:
             return
         times = dict(steps)
-        print(f"adding a quarter: update {times['add (update)']:.1f} s vs ingest + rebuild {times['add (rebuild)']:.1f} s "
-              f"({times['add (update)'] / times['add (rebuild)']:.2f}x); all pairs read through the update layer "
-              f"{times['pairs (update)']:.1f} s vs the rebuilt tables {times['pairs (rebuild)']:.1f} s")
+        print(
+            f"adding a quarter: update {times['add (update)']:.1f} s vs ingest + rebuild {times['add (rebuild)']:.1f} s "
+            f"({times['add (update)'] / times['add (rebuild)']:.2f}x); all pairs read through the update layer "
+            f"{times['pairs (update)']:.1f} s vs the rebuilt tables {times['pairs (rebuild)']:.1f} s"
+        )
         return
     total = sum(dt for _, dt in steps)
     scale = args.full_reports / truth["reports"]
-    print(f"\n{len(truth['quarters'])} quarters, {truth['reports']:,} reports -> {after:,} cases "
-          f"(FDA's rule; {truth['deleted_cases']:,} deleted case ids listed); {pairs:,} drug-event pairs")
+    print(
+        f"\n{len(truth['quarters'])} quarters, {truth['reports']:,} reports -> {after:,} cases "
+        f"(FDA's rule; {truth['deleted_cases']:,} deleted case ids listed); {pairs:,} drug-event pairs"
+    )
     print(f"{'step':<12}{'seconds':>10}{'full history s':>16}")
     for name, dt in steps:
         print(f"{name:<12}{dt:>10.1f}{dt * scale:>16.0f}")
     print(f"{'total':<12}{total:>10.1f}{total * scale:>16.0f}")
-    print(f"end to end: {total / 60:.1f} min for {len(truth['quarters'])} quarters (target <= 5 min); "
-          f"extrapolated to {args.full_quarters} quarters / {args.full_reports / 1e6:.0f}M reports: "
-          f"{total * scale / 60:.1f} min (target <= 20 min; linear in reports)")
-    print("anchor: the neksa/openfda-faers pipeline (Python) reports ~25 minutes for the full history on a "
-          "10-core laptop, most of it download (not run here)")
+    print(
+        f"end to end: {total / 60:.1f} min for {len(truth['quarters'])} quarters (target <= 5 min); "
+        f"extrapolated to {args.full_quarters} quarters / {args.full_reports / 1e6:.0f}M reports: "
+        f"{total * scale / 60:.1f} min (target <= 20 min; linear in reports)"
+    )
+    print(
+        "anchor: the neksa/openfda-faers pipeline (Python) reports ~25 minutes for the full history on a "
+        "10-core laptop, most of it download (not run here)"
+    )
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     out_csv = results / f"history_{len(truth['quarters'])}x{args.reports}.csv"
@@ -207,7 +252,9 @@ def main() -> None:
         w = csv.writer(fh)
         w.writerow(["step", "quarters", "reports", "seconds", "extrapolated_full_history_seconds"])
         for name, dt in [*steps, ("total", total)]:
-            w.writerow([name, len(truth["quarters"]), truth["reports"], f"{dt:.1f}", f"{dt * scale:.0f}"])
+            w.writerow(
+                [name, len(truth["quarters"]), truth["reports"], f"{dt:.1f}", f"{dt * scale:.0f}"]
+            )
     print(f"wrote {out_csv}")
 
 

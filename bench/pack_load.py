@@ -27,11 +27,15 @@ def main() -> None:
     env = {**os.environ, "RXCOMPARE_EMBEDDED_PACK": "1"}
     times = []
     for _ in range(args.runs):
-        out = subprocess.run([sys.executable, "-c", CODE], env=env, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", CODE], env=env, capture_output=True, text=True, check=True
+        ).stdout
         seconds, origin, products, facts = out.split()
         times.append(float(seconds) * 1000)
-    print(f"{origin} pack, {products} products, {facts} facts: import + load_pack() over {args.runs} fresh "
-          f"processes: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms")
+    print(
+        f"{origin} pack, {products} products, {facts} facts: import + load_pack() over {args.runs} fresh "
+        f"processes: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

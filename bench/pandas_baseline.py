@@ -20,14 +20,26 @@ FORMS = r"\b(?:TABLETS?|TABS?|CAPSULES?|INJECTION|SOLUTION|PEN|PREFILLED|SYRINGE
 
 def read(folder: Path, table: str) -> pd.DataFrame:
     path = next(p for p in (folder / "ASCII").iterdir() if p.name.upper().startswith(table))
-    return pd.read_csv(path, sep="$", dtype=str, quoting=3, encoding="latin-1", on_bad_lines="skip",
-                       keep_default_na=False, na_values=[""])
+    return pd.read_csv(
+        path,
+        sep="$",
+        dtype=str,
+        quoting=3,
+        encoding="latin-1",
+        on_bad_lines="skip",
+        keep_default_na=False,
+        na_values=[""],
+    )
 
 
 def clean(s: pd.Series) -> pd.Series:
     s = s.fillna("").str.upper().str.replace(r"\(.*?\)", " ", regex=True)
     s = s.str.replace(STRENGTH, " ", regex=True).str.replace(FORMS, " ", regex=True)
-    s = s.str.replace(r"[^A-Z0-9\- ]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+    s = (
+        s.str.replace(r"[^A-Z0-9\- ]", " ", regex=True)
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip()
+    )
     return s
 
 
@@ -36,7 +48,9 @@ def main(folder: Path, out: Path, synonyms: Path | None) -> None:
     demo = read(folder, "DEMO")
     demo["primaryid"] = demo["primaryid"].astype("int64")
     demo["caseid"] = demo["caseid"].astype("int64")
-    demo = demo.sort_values(["caseid", "fda_dt", "primaryid"]).drop_duplicates("caseid", keep="last")
+    demo = demo.sort_values(["caseid", "fda_dt", "primaryid"]).drop_duplicates(
+        "caseid", keep="last"
+    )
     deleted_dir = folder / "Deleted"
     if deleted_dir.exists():
         ids = set()

@@ -84,8 +84,9 @@ def pair_table(size: str, tmp: Path) -> tuple[Path, int, str]:
         long_table.unlink()
         what = f"synthetic, {int(size):,} reports ({rows:,} rows; bench_signals.generate)"
     out = tmp / f"pairs_{size}.parquet"
-    pq.write_table(pa.table({"drug": counts.drug.tolist(), "event": counts.event.tolist(),
-                             "n": counts.a}), out)
+    pq.write_table(
+        pa.table({"drug": counts.drug.tolist(), "event": counts.event.tolist(), "n": counts.a}), out
+    )
     return out, len(counts), what
 
 
@@ -101,22 +102,38 @@ def run_rxcompare(pairs: Path, out: Path) -> dict:
     t0 = time.perf_counter()
     # margins of the pair table (sums of N over the drug's pairs, the event's pairs, all pairs),
     # by rxcompare's engine
-    cols = duckdb.connect().execute(
-        """SELECT drug, event, n, sum(n) OVER (PARTITION BY drug) AS nd,
-                  sum(n) OVER (PARTITION BY event) AS ne FROM read_parquet(?)""", [str(pairs)]
-    ).fetchnumpy()
+    cols = (
+        duckdb.connect()
+        .execute(
+            """SELECT drug, event, n, sum(n) OVER (PARTITION BY drug) AS nd,
+                  sum(n) OVER (PARTITION BY event) AS ne FROM read_parquet(?)""",
+            [str(pairs)],
+        )
+        .fetchnumpy()
+    )
     drug, event = (np.asarray(cols[k]).astype(object) for k in ("drug", "event"))
     n, n_drug, n_event = (np.asarray(cols[k]).astype(np.int64) for k in ("n", "nd", "ne"))
     total = int(n.sum())
-    counts = PairCounts(drug=drug, event=event, a=n, b=n_drug - n, c=n_event - n,
-                        d=total - n_drug - n_event + n, n_reports=total, source=pairs.name)
+    counts = PairCounts(
+        drug=drug,
+        event=event,
+        a=n,
+        b=n_drug - n,
+        c=n_event - n,
+        d=total - n_drug - n_event + n,
+        n_reports=total,
+        source=pairs.name,
+    )
     table = score_counts(counts)
     seconds = time.perf_counter() - t0
     cols = table.columns
     _save(out, drug, event, n, cols["e"], cols["ebgm"], cols["eb05"])
     p = table.prior
-    return {"seconds": seconds, "prior": [p.alpha1, p.beta1, p.alpha2, p.beta2, p.p],
-            "note": f"{p.method}; squashed={p.squashed}; all statistics, not MGPS only"}
+    return {
+        "seconds": seconds,
+        "prior": [p.alpha1, p.beta1, p.alpha2, p.beta2, p.p],
+        "note": f"{p.method}; squashed={p.squashed}; all statistics, not MGPS only",
+    }
 
 
 def run_vigipy(pairs: Path, out: Path) -> dict:
@@ -129,11 +146,21 @@ def run_vigipy(pairs: Path, out: Path) -> dict:
     result = vigipy.gps(container, min_events=1)
     seconds = time.perf_counter() - t0
     s = result.all_signals
-    _save(out, s["Product"].to_numpy(object), s["Adverse Event"].to_numpy(object), s["Count"].to_numpy(float),
-          s["Expected Count"].to_numpy(float), s["EBGM"].to_numpy(float), s["LowerBound"].to_numpy(float))
+    _save(
+        out,
+        s["Product"].to_numpy(object),
+        s["Adverse Event"].to_numpy(object),
+        s["Count"].to_numpy(float),
+        s["Expected Count"].to_numpy(float),
+        s["EBGM"].to_numpy(float),
+        s["LowerBound"].to_numpy(float),
+    )
     prior = [float(x) for x in result.params["prior_param"]]
-    return {"seconds": seconds, "prior": prior,
-            "note": f"vigipy {vigipy.__version__}, defaults but min_events=1 ({result.params.get('convergence')})"}
+    return {
+        "seconds": seconds,
+        "prior": prior,
+        "note": f"vigipy {vigipy.__version__}, defaults but min_events=1 ({result.params.get('convergence')})",
+    }
 
 
 _R = r"""
@@ -162,7 +189,11 @@ def openebgm_missing() -> str | None:
     if rscript is None:
         return "Rscript is not installed"
     probe = subprocess.run([rscript, "-e", "library(openEBGM)"], capture_output=True, text=True)
-    return None if probe.returncode == 0 else "R has no openEBGM package (install.packages('openEBGM'))"
+    return (
+        None
+        if probe.returncode == 0
+        else "R has no openEBGM package (install.packages('openEBGM'))"
+    )
 
 
 def run_openebgm(pairs: Path, out: Path) -> dict:
@@ -171,11 +202,18 @@ def run_openebgm(pairs: Path, out: Path) -> dict:
 
     csv_in, csv_out = out.with_suffix(".in.csv"), out.with_suffix(".out.csv")
     pcsv.write_csv(pq.read_table(pairs), csv_in)
-    proc = subprocess.run(["Rscript", "-e", _R, str(csv_in), str(csv_out)], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        ["Rscript", "-e", _R, str(csv_in), str(csv_out)], capture_output=True, text=True, check=True
+    )
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     t = pcsv.read_csv(csv_out)
-    _save(out, *(t.column(k).to_numpy(zero_copy_only=False) for k in ("drug", "event", "N", "E", "EBGM", "EB05")))
+    _save(
+        out,
+        *(
+            t.column(k).to_numpy(zero_copy_only=False)
+            for k in ("drug", "event", "N", "E", "EBGM", "EB05")
+        ),
+    )
     res["note"] = "autoHyper (5 starts, unsquashed), ebgm, quantBisect in R; seconds inside R"
     return res
 
@@ -184,13 +222,25 @@ def _save(out: Path, drug, event, n, e, ebgm, eb05) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.table({"drug": list(drug), "event": list(event), "n": np.asarray(n, float),
-                             "e": np.asarray(e, float),
-                             "ebgm": np.asarray(ebgm, float), "eb05": np.asarray(eb05, float)}), out)
+    pq.write_table(
+        pa.table(
+            {
+                "drug": list(drug),
+                "event": list(event),
+                "n": np.asarray(n, float),
+                "e": np.asarray(e, float),
+                "ebgm": np.asarray(ebgm, float),
+                "eb05": np.asarray(eb05, float),
+            }
+        ),
+        out,
+    )
 
 
 def child(peer: str, pairs: Path, out: Path, report: Path) -> None:
-    res = {"rxcompare": run_rxcompare, "vigipy": run_vigipy, "openebgm": run_openebgm}[peer](pairs, out)
+    res = {"rxcompare": run_rxcompare, "vigipy": run_vigipy, "openebgm": run_openebgm}[peer](
+        pairs, out
+    )
     res["peak_mb"] = own_peak_mb()  # for openebgm: this launcher's; R's own is not read
     report.write_text(json.dumps(res))
 
@@ -199,8 +249,20 @@ def measure(peer: str, pairs: Path, tmp: Path) -> dict:
     out, report = tmp / f"{peer}.parquet", tmp / f"{peer}.json"
     t0 = time.perf_counter()
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", peer,
-                           str(pairs), str(out), str(report)], capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            peer,
+            str(pairs),
+            str(out),
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-1:] or ["(no message)"]
@@ -217,10 +279,14 @@ def _load(path: Path) -> dict:
     import pyarrow.parquet as pq
 
     t = pq.read_table(path)
-    keys = [f"{d}\x1f{e}" for d, e in zip(t.column("drug").to_pylist(), t.column("event").to_pylist())]
+    keys = [
+        f"{d}\x1f{e}" for d, e in zip(t.column("drug").to_pylist(), t.column("event").to_pylist())
+    ]
     order = np.argsort(np.array(keys, dtype=object), kind="stable")
-    return {"key": np.array(keys, dtype=object)[order],
-            **{k: t.column(k).to_numpy()[order] for k in ("n", "e", "ebgm", "eb05")}}
+    return {
+        "key": np.array(keys, dtype=object)[order],
+        **{k: t.column(k).to_numpy()[order] for k in ("n", "e", "ebgm", "eb05")},
+    }
 
 
 def loglik(prior, res: dict) -> float:
@@ -233,7 +299,9 @@ def loglik(prior, res: dict) -> float:
 
 def agreement(base: dict, other: dict) -> dict:
     """Relative differences of E, EBGM and EB05 over the pairs both scored; EB05 >= 2 flags."""
-    common, ia, ib = np.intersect1d(base["key"], other["key"], assume_unique=True, return_indices=True)
+    common, ia, ib = np.intersect1d(
+        base["key"], other["key"], assume_unique=True, return_indices=True
+    )
 
     def rel(k: str) -> float:
         x, y = base[k][ia], other[k][ib]
@@ -241,17 +309,29 @@ def agreement(base: dict, other: dict) -> dict:
         return float(np.max(np.abs(y[ok] - x[ok]) / np.abs(x[ok]))) if ok.any() else float("nan")
 
     fa, fb = base["eb05"][ia] >= 2, other["eb05"][ib] >= 2
-    return {"common": common.size, "max_rel_e": rel("e"), "max_rel_ebgm": rel("ebgm"),
-            "max_rel_eb05": rel("eb05"), "flags": int(fb.sum()), "flags_base": int(fa.sum()),
-            "flags_both": int((fa & fb).sum())}
+    return {
+        "common": common.size,
+        "max_rel_e": rel("e"),
+        "max_rel_ebgm": rel("ebgm"),
+        "max_rel_eb05": rel("eb05"),
+        "flags": int(fb.sum()),
+        "flags_base": int(fa.sum()),
+        "flags_both": int((fa & fb).sum()),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", nargs="+", default=["caers", "1000000"],
-                    help="'caers' (openEBGM's data) and/or numbers of synthetic reports")
+    ap.add_argument(
+        "--sizes",
+        nargs="+",
+        default=["caers", "1000000"],
+        help="'caers' (openEBGM's data) and/or numbers of synthetic reports",
+    )
     ap.add_argument("--peers", nargs="+", default=list(PEERS), choices=PEERS)
-    ap.add_argument("--child", nargs=4, metavar=("PEER", "PAIRS", "OUT", "REPORT"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--child", nargs=4, metavar=("PEER", "PAIRS", "OUT", "REPORT"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args()
     if args.child:
         peer, pairs, out, report = args.child
@@ -271,7 +351,11 @@ def main() -> None:
                 elif peer == "vigipy":
                     import importlib.util
 
-                    why = None if importlib.util.find_spec("vigipy") else "vigipy is not installed (pip install vigipy)"
+                    why = (
+                        None
+                        if importlib.util.find_spec("vigipy")
+                        else "vigipy is not installed (pip install vigipy)"
+                    )
                 if why:
                     print(f"  {peer}: not run: {why}")
                     rows.append({"size": size, "peer": peer, "note": f"not run: {why}"})
@@ -284,39 +368,61 @@ def main() -> None:
                 results.append(r)
             base = next((r for r in results if r["peer"] == "rxcompare"), None)
             ref = _load(base["out"]) if base else None
-            head = (f"  {'peer':<10} {'job s':>8} {'process s':>10} {'peak MB':>8} {'x rxcompare':>11} {'loglik':>12}"
-                    "  prior (alpha1 beta1 alpha2 beta2 P)")
+            head = (
+                f"  {'peer':<10} {'job s':>8} {'process s':>10} {'peak MB':>8} {'x rxcompare':>11} {'loglik':>12}"
+                "  prior (alpha1 beta1 alpha2 beta2 P)"
+            )
             print(head)
             for r in results:
                 ratio = r["seconds"] / base["seconds"] if base else float("nan")
                 prior = " ".join(f"{x:.6g}" for x in r["prior"])
                 r["loglik"] = loglik(r["prior"], _load(r["out"]))
-                print(f"  {r['peer']:<10} {r['seconds']:>8.2f} {r['process_s']:>10.2f} {r['peak_mb']:>8.0f} "
-                      f"{ratio:>11.1f} {r['loglik']:>12.3f}  {prior}")
-                row = {"size": size, "pairs": n_pairs, "peer": r["peer"], "job_s": round(r["seconds"], 3),
-                       "process_s": round(r["process_s"], 3), "peak_mb": round(r["peak_mb"]),
-                       "x_rxcompare": round(ratio, 2), "loglik": r["loglik"], "prior": prior, "note": r["note"]}
+                print(
+                    f"  {r['peer']:<10} {r['seconds']:>8.2f} {r['process_s']:>10.2f} {r['peak_mb']:>8.0f} "
+                    f"{ratio:>11.1f} {r['loglik']:>12.3f}  {prior}"
+                )
+                row = {
+                    "size": size,
+                    "pairs": n_pairs,
+                    "peer": r["peer"],
+                    "job_s": round(r["seconds"], 3),
+                    "process_s": round(r["process_s"], 3),
+                    "peak_mb": round(r["peak_mb"]),
+                    "x_rxcompare": round(ratio, 2),
+                    "loglik": r["loglik"],
+                    "prior": prior,
+                    "note": r["note"],
+                }
                 if ref is not None and r is not base:
                     ag = agreement(ref, _load(r["out"]))
-                    prior_rel = np.max(np.abs(np.array(r["prior"]) - np.array(base["prior"])) / np.array(base["prior"]))
-                    print(f"  {'':<10} against rxcompare over {ag['common']:,} common pairs: prior max rel diff "
-                          f"{prior_rel:.2e}; max rel diff E {ag['max_rel_e']:.2e}, EBGM {ag['max_rel_ebgm']:.2e}, "
-                          f"EB05 {ag['max_rel_eb05']:.2e}; EB05 >= 2: {ag['flags']} ({r['peer']}), "
-                          f"{ag['flags_base']} (rxcompare), {ag['flags_both']} in common")
+                    prior_rel = np.max(
+                        np.abs(np.array(r["prior"]) - np.array(base["prior"]))
+                        / np.array(base["prior"])
+                    )
+                    print(
+                        f"  {'':<10} against rxcompare over {ag['common']:,} common pairs: prior max rel diff "
+                        f"{prior_rel:.2e}; max rel diff E {ag['max_rel_e']:.2e}, EBGM {ag['max_rel_ebgm']:.2e}, "
+                        f"EB05 {ag['max_rel_eb05']:.2e}; EB05 >= 2: {ag['flags']} ({r['peer']}), "
+                        f"{ag['flags_base']} (rxcompare), {ag['flags_both']} in common"
+                    )
                     row.update({k: ag[k] for k in ag}, prior_max_rel=float(prior_rel))
                 rows.append(row)
             for r in results:
                 print(f"  {r['peer']}: {r['note']}")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "peers.csv"
-    fields = sorted({k for r in rows for k in r}, key=lambda k: (k not in ("size", "pairs", "peer"), k))
+    fields = sorted(
+        {k for r in rows for k in r}, key=lambda k: (k not in ("size", "pairs", "peer"), k)
+    )
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
         w.writerows(rows)
-    print(f"\njob s: the peer's job in its process (pair table read to every estimate held); process s: the "
-          f"whole child process (start and imports too); peak MB: the child's own VmHWM; loglik: "
-          f"the truncated MGPS log-likelihood of the peer's prior on its (N, E), one function for all\nwrote {out}")
+    print(
+        f"\njob s: the peer's job in its process (pair table read to every estimate held); process s: the "
+        f"whole child process (start and imports too); peak MB: the child's own VmHWM; loglik: "
+        f"the truncated MGPS log-likelihood of the peer's prior on its (N, E), one function for all\nwrote {out}"
+    )
 
 
 if __name__ == "__main__":

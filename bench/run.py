@@ -63,7 +63,9 @@ def _read(path: Path) -> list[dict[str, str]]:
 def _ratios(rows: list[dict], baseline: str) -> None:
     for r in rows:
         base = next((x for x in rows if x["size"] == r["size"] and x["engine"] == baseline), None)
-        r["ratio_to_pandas"] = round(r["seconds"] / base["seconds"], 2) if base and base["seconds"] else ""
+        r["ratio_to_pandas"] = (
+            round(r["seconds"] / base["seconds"], 2) if base and base["seconds"] else ""
+        )
 
 
 def bench_ingest(sizes: list[int]) -> list[dict]:
@@ -71,12 +73,28 @@ def bench_ingest(sizes: list[int]) -> list[dict]:
     for n in sizes:
         secs, peak, rc = run_script([str(HERE / "bench_ingest.py"), "--reports", str(n)])
         if rc:
-            rows.append({"benchmark": "ingest", "size": n, "engine": "-", "seconds": round(secs, 1),
-                         "peak_mb": round(peak), "note": f"failed (exit {rc})"})
+            rows.append(
+                {
+                    "benchmark": "ingest",
+                    "size": n,
+                    "engine": "-",
+                    "seconds": round(secs, 1),
+                    "peak_mb": round(peak),
+                    "note": f"failed (exit {rc})",
+                }
+            )
             continue
         for r in _read(RESULTS / f"bench_ingest_{n}.csv"):
-            rows.append({"benchmark": "ingest", "size": n, "engine": r["pipeline"], "seconds": float(r["seconds"]),
-                         "peak_mb": float(r["peak_rss_mb"]), "note": f"{r['drug_rows']} drug rows"})
+            rows.append(
+                {
+                    "benchmark": "ingest",
+                    "size": n,
+                    "engine": r["pipeline"],
+                    "seconds": float(r["seconds"]),
+                    "peak_mb": float(r["peak_rss_mb"]),
+                    "note": f"{r['drug_rows']} drug rows",
+                }
+            )
     _ratios(rows, "pandas baseline")
     return rows
 
@@ -84,28 +102,59 @@ def bench_ingest(sizes: list[int]) -> list[dict]:
 def bench_signals(sizes: list[int]) -> list[dict]:
     secs, peak, rc = run_script([str(HERE / "bench_signals.py"), "--sizes", *map(str, sizes)])
     if rc:
-        return [{"benchmark": "signals", "size": "-", "engine": "-", "seconds": round(secs, 1),
-                 "peak_mb": round(peak), "note": f"failed (exit {rc})"}]
-    rows = [{"benchmark": "signals", "size": int(r["reports"]), "engine": r["engine"],
-             "seconds": float(r["seconds"]), "peak_mb": float(r["peak_mb"]),
-             "note": f"{r['pairs']} pairs; count {r['count_s']} s, stats {r['stats_s']} s"}
-            for r in _read(RESULTS / "signals.csv")]
+        return [
+            {
+                "benchmark": "signals",
+                "size": "-",
+                "engine": "-",
+                "seconds": round(secs, 1),
+                "peak_mb": round(peak),
+                "note": f"failed (exit {rc})",
+            }
+        ]
+    rows = [
+        {
+            "benchmark": "signals",
+            "size": int(r["reports"]),
+            "engine": r["engine"],
+            "seconds": float(r["seconds"]),
+            "peak_mb": float(r["peak_mb"]),
+            "note": f"{r['pairs']} pairs; count {r['count_s']} s, stats {r['stats_s']} s",
+        }
+        for r in _read(RESULTS / "signals.csv")
+    ]
     _ratios(rows, "pandas")
     return rows
 
 
 def bench_engines(sizes: list[int], extra: list[str]) -> list[dict]:
     out = RESULTS / "engines.csv"
-    secs, peak, rc = run_script([str(HERE / "bench_engines.py"), "--sizes", *map(str, sizes), "--output",
-                                 str(out), *extra])
+    secs, peak, rc = run_script(
+        [str(HERE / "bench_engines.py"), "--sizes", *map(str, sizes), "--output", str(out), *extra]
+    )
     if rc:
-        return [{"benchmark": "engines", "size": "-", "engine": "-", "seconds": round(secs, 1),
-                 "peak_mb": round(peak), "note": f"failed (exit {rc})"}]
-    rows = [{"benchmark": f"engines ({r['job']})", "size": int(r["reports"]), "engine": r["engine"],
-             "seconds": float(r["seconds"]), "peak_mb": float(r["peak_mb"]),
-             "note": f"{r['pairs']} pairs; count {r['count_s']} s, stats {r['stats_s']} s"
-                     + (f", session start {r['startup_s']} s" if r["engine"] == "spark" else "")}
-            for r in _read(out)]
+        return [
+            {
+                "benchmark": "engines",
+                "size": "-",
+                "engine": "-",
+                "seconds": round(secs, 1),
+                "peak_mb": round(peak),
+                "note": f"failed (exit {rc})",
+            }
+        ]
+    rows = [
+        {
+            "benchmark": f"engines ({r['job']})",
+            "size": int(r["reports"]),
+            "engine": r["engine"],
+            "seconds": float(r["seconds"]),
+            "peak_mb": float(r["peak_mb"]),
+            "note": f"{r['pairs']} pairs; count {r['count_s']} s, stats {r['stats_s']} s"
+            + (f", session start {r['startup_s']} s" if r["engine"] == "spark" else ""),
+        }
+        for r in _read(out)
+    ]
     _ratios(rows, "pandas")
     return rows
 
@@ -114,24 +163,48 @@ def bench_web() -> list[dict]:
     started = datetime.now(UTC).isoformat(timespec="seconds")
     secs, peak, rc = run_script([str(HERE / "bench_web.py")])
     if rc:
-        return [{"benchmark": "web", "size": "-", "engine": "-", "seconds": round(secs, 1),
-                 "peak_mb": round(peak), "note": f"failed (exit {rc})"}]
+        return [
+            {
+                "benchmark": "web",
+                "size": "-",
+                "engine": "-",
+                "seconds": round(secs, 1),
+                "peak_mb": round(peak),
+                "note": f"failed (exit {rc})",
+            }
+        ]
     rows = []
     for r in _read(RESULTS / "web.csv"):
         if r["when"] >= started:
-            rows.append({"benchmark": "web", "size": "-", "engine": f"{r['scenario']} {r['mode']}",
-                         "seconds": float(r["seconds"]), "peak_mb": round(peak), "ratio_to_pandas": "",
-                         "note": f"{r['rps']} req/s, p99 {r['p99_ms']} ms, errors {r['errors']}"})
+            rows.append(
+                {
+                    "benchmark": "web",
+                    "size": "-",
+                    "engine": f"{r['scenario']} {r['mode']}",
+                    "seconds": float(r["seconds"]),
+                    "peak_mb": round(peak),
+                    "ratio_to_pandas": "",
+                    "note": f"{r['rps']} req/s, p99 {r['p99_ms']} ms, errors {r['errors']}",
+                }
+            )
     return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100000,1000000", help="comma-separated numbers of reports")
-    ap.add_argument("--only", default=",".join(BENCHMARKS), help=f"comma-separated: {', '.join(BENCHMARKS)}")
-    ap.add_argument("--engines-args", default="", help="extra arguments for bench_engines.py, e.g. '--job quarters'")
+    ap.add_argument(
+        "--only", default=",".join(BENCHMARKS), help=f"comma-separated: {', '.join(BENCHMARKS)}"
+    )
+    ap.add_argument(
+        "--engines-args",
+        default="",
+        help="extra arguments for bench_engines.py, e.g. '--job quarters'",
+    )
     ap.add_argument("--output", type=Path, default=RESULTS / "summary.csv")
-    ap.add_argument("--append", action="store_true", help="append to --output instead of replacing it")
+    ap.add_argument(
+        "--append", action="store_true", help="append to --output instead of replacing it"
+    )
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     only = [x.strip() for x in args.only.split(",") if x.strip()]
@@ -143,8 +216,16 @@ def main() -> None:
     for name in only:
         script = HERE / f"bench_{name}.py"
         if not script.exists():
-            rows.append({"benchmark": name, "size": "-", "engine": "-", "seconds": "", "peak_mb": "",
-                         "note": f"skipped: {script.name} is not in this checkout"})
+            rows.append(
+                {
+                    "benchmark": name,
+                    "size": "-",
+                    "engine": "-",
+                    "seconds": "",
+                    "peak_mb": "",
+                    "note": f"skipped: {script.name} is not in this checkout",
+                }
+            )
             continue
         t = time.perf_counter()
         print(f"== {name} ==", flush=True)
@@ -173,7 +254,9 @@ def main() -> None:
             w.writeheader()
         w.writerows(rows)
     print(f"wrote {args.output}")
-    print(f"peak memory of this runner: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"peak memory of this runner: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

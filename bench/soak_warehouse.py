@@ -57,11 +57,19 @@ def fingerprint(root: Path) -> dict:
     the sum of the case ids kept."""
     st = Warehouse(root).status()
     con = duckdb.connect()
-    derived = {n: con.execute(f"SELECT count(*) FROM '{root / n}.parquet'").fetchone()[0] for n in DERIVED}
-    derived["caseid_sum"] = con.execute(f"SELECT sum(caseid) FROM '{root / 'cases'}.parquet'").fetchone()[0]
+    derived = {
+        n: con.execute(f"SELECT count(*) FROM '{root / n}.parquet'").fetchone()[0] for n in DERIVED
+    }
+    derived["caseid_sum"] = con.execute(
+        f"SELECT sum(caseid) FROM '{root / 'cases'}.parquet'"
+    ).fetchone()[0]
     con.close()
-    return {"quarters": {q.quarter: [q.sha256, dict(q.rows)] for q in st.quarters}, "derived": derived,
-            "needs_dedup": st.needs_dedup, "damaged": [*st.damaged, *(d for q in st.quarters for d in q.damaged)]}
+    return {
+        "quarters": {q.quarter: [q.sha256, dict(q.rows)] for q in st.quarters},
+        "derived": derived,
+        "needs_dedup": st.needs_dedup,
+        "damaged": [*st.damaged, *(d for q in st.quarters for d in q.damaged)],
+    }
 
 
 def rows_lost(ref: dict, got: dict) -> int:
@@ -70,7 +78,9 @@ def rows_lost(ref: dict, got: dict) -> int:
     for q, (_, rows) in ref["quarters"].items():
         have = got["quarters"].get(q, ["", {}])[1]
         lost += sum(max(0, n - have.get(t, 0)) for t, n in rows.items())
-    lost += sum(max(0, n - got["derived"].get(t, 0)) for t, n in ref["derived"].items() if t != "caseid_sum")
+    lost += sum(
+        max(0, n - got["derived"].get(t, 0)) for t, n in ref["derived"].items() if t != "caseid_sum"
+    )
     return lost
 
 
@@ -79,13 +89,25 @@ def _leftovers(root: Path) -> list[str]:
     return [n for n in names if n.startswith((".tmp-", ".old-", ".commit-"))]
 
 
-def _two_sets(work: Path, reports: int, quarters: int, seed: int) -> tuple[dict[str, list[str]], str]:
+def _two_sets(
+    work: Path, reports: int, quarters: int, seed: int
+) -> tuple[dict[str, list[str]], str]:
     """Synthetic sets A and B of the same quarters (seeds ``seed`` and ``seed + 1``): their zips, and
     the synonym file to ingest them with."""
     sets = {}
     for name, s in (("A", seed), ("B", seed + 1)):
-        _run("faers", "synth", "--out", str(work / name), "--reports", str(reports), "--quarters", str(quarters),
-             "--seed", str(s))
+        _run(
+            "faers",
+            "synth",
+            "--out",
+            str(work / name),
+            "--reports",
+            str(reports),
+            "--quarters",
+            str(quarters),
+            "--seed",
+            str(s),
+        )
         sets[name] = sorted(str(p) for p in (work / name).glob("faers_ascii_*.zip"))
     return sets, str(work / "A" / "synonyms.csv")
 
@@ -96,7 +118,15 @@ def soak(work: Path, kills: int, time_limit: float, reports: int, quarters: int,
     refs, took = {}, {}
     for name in sets:
         t0 = time.perf_counter()
-        _run("faers", "ingest", *sets[name], "--warehouse", str(work / f"ref{name}"), "--synonyms", synonyms)
+        _run(
+            "faers",
+            "ingest",
+            *sets[name],
+            "--warehouse",
+            str(work / f"ref{name}"),
+            "--synonyms",
+            synonyms,
+        )
         took["ingest"] = time.perf_counter() - t0
         refs[name] = fingerprint(work / f"ref{name}")
     t0 = time.perf_counter()
@@ -107,16 +137,28 @@ def soak(work: Path, kills: int, time_limit: float, reports: int, quarters: int,
     wh = work / "soak"
     shutil.copytree(work / "refA", wh)
     current = "A"
-    out = {"kills": 0, "left_work": 0, "recoveries": 0, "ended_before_kill": 0, "rounds": 0,
-           "mismatches": 0, "rows_lost": 0, "by_command": {"ingest": 0, "dedup": 0},
-           "durations_s": {k: round(v, 2) for k, v in took.items()}}
+    out = {
+        "kills": 0,
+        "left_work": 0,
+        "recoveries": 0,
+        "ended_before_kill": 0,
+        "rounds": 0,
+        "mismatches": 0,
+        "rows_lost": 0,
+        "by_command": {"ingest": 0, "dedup": 0},
+        "durations_s": {k: round(v, 2) for k, v in took.items()},
+    }
     start = time.perf_counter()
     while out["kills"] < kills and time.perf_counter() - start < time_limit:
         out["rounds"] += 1
         what = "ingest" if rng.random() < 0.6 else "dedup"
         target = ("B" if current == "A" else "A") if what == "ingest" else current
         args = (["faers", "ingest", *sets[target]] if what == "ingest" else ["faers", "dedup"]) + [
-            "--warehouse", str(wh), "--synonyms", synonyms]
+            "--warehouse",
+            str(wh),
+            "--synonyms",
+            synonyms,
+        ]
         proc = subprocess.Popen(_cli(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         delay = rng.uniform(0.3, took[what])
         try:
@@ -138,8 +180,11 @@ def soak(work: Path, kills: int, time_limit: float, reports: int, quarters: int,
         out["rows_lost"] += lost
         if got != ref or _leftovers(wh):
             out["mismatches"] += 1
-            print(f"round {out['rounds']}: {what} -> {current} differs from the clean ingest "
-                  f"(rows lost {lost}, leftovers {_leftovers(wh)})", file=sys.stderr)
+            print(
+                f"round {out['rounds']}: {what} -> {current} differs from the clean ingest "
+                f"(rows lost {lost}, leftovers {_leftovers(wh)})",
+                file=sys.stderr,
+            )
     out["seconds"] = round(time.perf_counter() - start, 1)
     out["reports"], out["quarters"], out["seed"] = reports, quarters, seed
     return out
@@ -147,8 +192,11 @@ def soak(work: Path, kills: int, time_limit: float, reports: int, quarters: int,
 
 def _answer(wh: Path, out: Path) -> tuple[str, object]:
     """One reader: ("ok", the pairs' cells), ("traceback", text) or ("failed", the message)."""
-    run = subprocess.run(_cli("signals", "--all-pairs", "--warehouse", str(wh), "-o", str(out)),
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        _cli("signals", "--all-pairs", "--warehouse", str(wh), "-o", str(out)),
+        capture_output=True,
+        text=True,
+    )
     if "Traceback" in run.stderr:
         return "traceback", run.stderr.strip().splitlines()[-1][:200]
     if run.returncode != 0:
@@ -157,16 +205,28 @@ def _answer(wh: Path, out: Path) -> tuple[str, object]:
     return "ok", sorted((r["drug"], r["event"], r["a"], r["b"], r["c"], r["d"]) for r in rows)
 
 
-def soak_readers(work: Path, readers: int, time_limit: float, reports: int, quarters: int, seed: int) -> dict:
+def soak_readers(
+    work: Path, readers: int, time_limit: float, reports: int, quarters: int, seed: int
+) -> dict:
     import threading
 
     sets, synonyms = _two_sets(work, reports, quarters, seed)
     refs = {}
     for name in sets:
-        _run("faers", "ingest", *sets[name], "--warehouse", str(work / f"ref{name}"), "--synonyms", synonyms)
+        _run(
+            "faers",
+            "ingest",
+            *sets[name],
+            "--warehouse",
+            str(work / f"ref{name}"),
+            "--synonyms",
+            synonyms,
+        )
         kind, refs[name] = _answer(work / f"ref{name}", work / f"ref{name}.json")
         assert kind == "ok", refs[name]
-    assert refs["A"] != refs["B"], "the two sets give the same answer: the soak could not tell them apart"
+    assert refs["A"] != refs["B"], (
+        "the two sets give the same answer: the soak could not tell them apart"
+    )
     wh = work / "soak"
     shutil.copytree(work / "refA", wh)
     stop = threading.Event()
@@ -175,13 +235,27 @@ def soak_readers(work: Path, readers: int, time_limit: float, reports: int, quar
     def writer() -> None:
         target = "B"
         while not stop.is_set():
-            run = subprocess.run(_cli("faers", "ingest", *sets[target], "--warehouse", str(wh), "--synonyms", synonyms),
-                                 capture_output=True, text=True)
+            run = subprocess.run(
+                _cli(
+                    "faers", "ingest", *sets[target], "--warehouse", str(wh), "--synonyms", synonyms
+                ),
+                capture_output=True,
+                text=True,
+            )
             commits["n" if run.returncode == 0 else "failed"] += 1
             target = "A" if target == "B" else "B"
 
-    out = {"reads": 0, "commits": 0, "writer_failures": 0, "tracebacks": 0, "failed_clearly": 0,
-           "answers_A": 0, "answers_B": 0, "answers_neither": 0, "examples": []}
+    out = {
+        "reads": 0,
+        "commits": 0,
+        "writer_failures": 0,
+        "tracebacks": 0,
+        "failed_clearly": 0,
+        "answers_A": 0,
+        "answers_B": 0,
+        "answers_neither": 0,
+        "examples": [],
+    }
     thread = threading.Thread(target=writer, daemon=True)
     start = time.perf_counter()
     thread.start()
@@ -190,7 +264,13 @@ def soak_readers(work: Path, readers: int, time_limit: float, reports: int, quar
             kind, got = _answer(wh, work / "read.json")
             out["reads"] += 1
             if kind == "ok":
-                key = "answers_A" if got == refs["A"] else "answers_B" if got == refs["B"] else "answers_neither"
+                key = (
+                    "answers_A"
+                    if got == refs["A"]
+                    else "answers_B"
+                    if got == refs["B"]
+                    else "answers_neither"
+                )
                 out[key] += 1
             else:
                 out["tracebacks" if kind == "traceback" else "failed_clearly"] += 1
@@ -208,13 +288,21 @@ def soak_readers(work: Path, readers: int, time_limit: float, reports: int, quar
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=25, help="stop after this many kills")
-    ap.add_argument("--readers", type=int, default=0,
-                    help="instead of kills: this many reads (signals --all-pairs) during repeated ingests")
-    ap.add_argument("--time-limit", type=float, default=900, help="stop after this many seconds of soaking")
+    ap.add_argument(
+        "--readers",
+        type=int,
+        default=0,
+        help="instead of kills: this many reads (signals --all-pairs) during repeated ingests",
+    )
+    ap.add_argument(
+        "--time-limit", type=float, default=900, help="stop after this many seconds of soaking"
+    )
     ap.add_argument("--reports", type=int, default=3000, help="DEMO rows per synthetic set")
     ap.add_argument("--quarters", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--work", type=Path, default=None, help="folder to work in (default: a temporary one)")
+    ap.add_argument(
+        "--work", type=Path, default=None, help="folder to work in (default: a temporary one)"
+    )
     args = ap.parse_args()
     tmp = None
     if args.work is None:
@@ -223,9 +311,13 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     try:
         if args.readers:
-            result = soak_readers(args.work, args.readers, args.time_limit, args.reports, args.quarters, args.seed)
+            result = soak_readers(
+                args.work, args.readers, args.time_limit, args.reports, args.quarters, args.seed
+            )
         else:
-            result = soak(args.work, args.kills, args.time_limit, args.reports, args.quarters, args.seed)
+            result = soak(
+                args.work, args.kills, args.time_limit, args.reports, args.quarters, args.seed
+            )
     finally:
         if tmp is not None:
             tmp.cleanup()

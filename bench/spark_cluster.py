@@ -116,9 +116,13 @@ class StandaloneCluster:
         conf = self.folder / "conf"  # empty: no spark-defaults.conf or spark-env.sh from elsewhere
         conf.mkdir(parents=True, exist_ok=True)
         return {
-            **os.environ, "SPARK_HOME": str(spark_home()), "SPARK_CONF_DIR": str(conf),
-            "SPARK_LOCAL_IP": HOST, "SPARK_LOG_DIR": str(self.folder),
-            "SPARK_DAEMON_MEMORY": self.daemon_memory, "PYSPARK_PYTHON": sys.executable,
+            **os.environ,
+            "SPARK_HOME": str(spark_home()),
+            "SPARK_CONF_DIR": str(conf),
+            "SPARK_LOCAL_IP": HOST,
+            "SPARK_LOG_DIR": str(self.folder),
+            "SPARK_DAEMON_MEMORY": self.daemon_memory,
+            "PYSPARK_PYTHON": sys.executable,
             # the REST submission server takes a fixed port (6066); nothing here submits through it
             "SPARK_MASTER_OPTS": "-Dspark.master.rest.enabled=false",
         }
@@ -127,15 +131,22 @@ class StandaloneCluster:
         log = (self.folder / f"{name}.log").open("wb")
         with log:  # the child keeps its own descriptor
             self._procs[name] = subprocess.Popen(
-                [str(spark_home() / "bin" / "spark-class"), *args], stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, cwd=self.folder, env=self._env(), start_new_session=True,
+                [str(spark_home() / "bin" / "spark-class"), *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.folder,
+                env=self._env(),
+                start_new_session=True,
             )
 
     def _wait(self, ready, what: str, deadline: float) -> None:
         while time.monotonic() < deadline:
             for name, proc in self._procs.items():
                 if proc.poll() is not None:
-                    raise ClusterError(f"the Spark {name} exited with code {proc.returncode} before {what}")
+                    raise ClusterError(
+                        f"the Spark {name} exited with code {proc.returncode} before {what}"
+                    )
             try:
                 if ready(self.status()):
                     return
@@ -153,14 +164,46 @@ class StandaloneCluster:
         deadline = time.monotonic() + self.timeout
         worker_id = f"{HOST}-{self.worker_port}"
         try:
-            self._launch("master", [MASTER, "--host", HOST, "--port", str(self.master_port),
-                                    "--webui-port", str(self.webui_port)])
+            self._launch(
+                "master",
+                [
+                    MASTER,
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(self.master_port),
+                    "--webui-port",
+                    str(self.webui_port),
+                ],
+            )
             self._wait(lambda s: s.get("status") == "ALIVE", "master status", deadline)
-            self._launch("worker", [WORKER, self.master_url, "--host", HOST, "--port", str(self.worker_port),
-                                    "--webui-port", str(free_port()), "--cores", str(self.cores),
-                                    "--memory", self.memory, "--work-dir", str(self.folder / "work")])
-            self._wait(lambda s: any(w.get("state") == "ALIVE" and w.get("id", "").endswith(worker_id)
-                                     for w in s.get("workers", [])), "worker registered ALIVE", deadline)
+            self._launch(
+                "worker",
+                [
+                    WORKER,
+                    self.master_url,
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(self.worker_port),
+                    "--webui-port",
+                    str(free_port()),
+                    "--cores",
+                    str(self.cores),
+                    "--memory",
+                    self.memory,
+                    "--work-dir",
+                    str(self.folder / "work"),
+                ],
+            )
+            self._wait(
+                lambda s: any(
+                    w.get("state") == "ALIVE" and w.get("id", "").endswith(worker_id)
+                    for w in s.get("workers", [])
+                ),
+                "worker registered ALIVE",
+                deadline,
+            )
         except BaseException as exc:
             logs = self.logs()
             try:
@@ -210,7 +253,9 @@ class StandaloneCluster:
         while (left := self.leftovers()) and time.monotonic() < deadline:
             time.sleep(0.2)
         if left:
-            raise ClusterError(f"Spark processes left after stopping the cluster: {left}\n{self.logs()}")
+            raise ClusterError(
+                f"Spark processes left after stopping the cluster: {left}\n{self.logs()}"
+            )
 
     def __enter__(self) -> StandaloneCluster:
         return self

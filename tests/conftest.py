@@ -21,7 +21,9 @@ def shared_path(*parts: str) -> Path:
     """A file under ../shared/data/real, or skip the test saying why."""
     p = SHARED.joinpath(*parts)
     if not p.exists():
-        pytest.skip(f"needs the real samples at ../shared/data/real/{'/'.join(parts)} (absent in a fresh clone)")
+        pytest.skip(
+            f"needs the real samples at ../shared/data/real/{'/'.join(parts)} (absent in a fresh clone)"
+        )
     return p
 
 
@@ -42,7 +44,9 @@ def synthetic_warehouses(tmp_path_factory):
     def get(layers: bool = False, **synth):
         key = (layers, tuple(sorted(synth.items())))
         if key not in built:
-            built[key] = synthetic_warehouse(tmp_path_factory.mktemp("synth"), layers=layers, **synth)
+            built[key] = synthetic_warehouse(
+                tmp_path_factory.mktemp("synth"), layers=layers, **synth
+            )
         return built[key]
 
     return get

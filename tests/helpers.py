@@ -92,6 +92,7 @@ def serve_loopback(answer: Callable[[str], Reply]) -> Iterator[str]:
 
 # ---- synthetic FAERS warehouses and the command line ---------------------------------------------
 
+
 def synthetic_warehouse(root: Path, layers: bool = False, **synth) -> Warehouse:
     """Synthetic quarters (``synth_quarters(**synth)``, truth beside them in ``root/q``) ingested
     into ``root/wh`` and deduplicated once (``layers``: each quarter after the first added as an
@@ -100,8 +101,11 @@ def synthetic_warehouse(root: Path, layers: bool = False, **synth) -> Warehouse:
     wh = Warehouse(root / "wh")
     syn = load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
     for i, q in enumerate(truth.quarters):
-        wh.ingest(root / "q" / f"faers_ascii_{q}.zip", synonyms=syn,
-                  rebuild=layers or i == len(truth.quarters) - 1)
+        wh.ingest(
+            root / "q" / f"faers_ascii_{q}.zip",
+            synonyms=syn,
+            rebuild=layers or i == len(truth.quarters) - 1,
+        )
     return wh
 
 
@@ -202,7 +206,9 @@ class Recorded:
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         status, headers, body = self.answer(request.url.path, request.url.query.decode())
-        return httpx.Response(status, headers={"content-type": "application/json", **headers}, content=body)
+        return httpx.Response(
+            status, headers={"content-type": "application/json", **headers}, content=body
+        )
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handler)
@@ -233,7 +239,9 @@ class Clock:
 def make_client(tmp_path: Path, transport, **kw) -> OpenFdaClient:
     kw.setdefault("api_key", KEY)
     kw.setdefault("clock", Clock())
-    return OpenFdaClient(base="https://api.fda.gov", cache_dir=tmp_path / "cache", transport=transport, **kw)
+    return OpenFdaClient(
+        base="https://api.fda.gov", cache_dir=tmp_path / "cache", transport=transport, **kw
+    )
 
 
 # ---- openFDA label results made from real SPL files ----------------------------------------------
@@ -336,6 +344,7 @@ def openfda_result(name: str, lines: bool = False) -> dict:
 
 # ---- a ClinicalTrials.gov registry on loopback ---------------------------------------------------
 
+
 class Registry:
     """An API v2 server: ``/studies`` pages of search hits and ``/studies/{id}`` records.
 
@@ -345,7 +354,9 @@ class Registry:
     Content-Length longer than the body sent), ``"not json"``. Every request is recorded.
     """
 
-    def __init__(self, records: dict[str, dict], hits: dict[str, list[str]] | None = None, faults=None):
+    def __init__(
+        self, records: dict[str, dict], hits: dict[str, list[str]] | None = None, faults=None
+    ):
         self.records = records
         self.hits = hits or {}
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
@@ -363,14 +374,24 @@ class Registry:
         if fault == "not json":
             return 200, b"<html>maintenance</html>", None
         if path.startswith("/drug/"):  # openFDA's "nothing matched", for compare --online
-            return 404, json.dumps({"error": {"code": "NOT_FOUND", "message": "No matches found!"}}).encode(), None
+            return (
+                404,
+                json.dumps(
+                    {"error": {"code": "NOT_FOUND", "message": "No matches found!"}}
+                ).encode(),
+                None,
+            )
         if path == "/studies":
             ids = self.hits.get(params.get("query.intr", ""), [])
             start = int(params.get("pageToken", "0") or 0)
-            page = ids[start:start + 2]
-            body = {"totalCount": len(ids), "studies": [
-                {"protocolSection": {"identificationModule": {"nctId": x, "briefTitle": "t"}}} for x in page
-            ]}
+            page = ids[start : start + 2]
+            body = {
+                "totalCount": len(ids),
+                "studies": [
+                    {"protocolSection": {"identificationModule": {"nctId": x, "briefTitle": "t"}}}
+                    for x in page
+                ],
+            }
             if start + 2 < len(ids):
                 body["nextPageToken"] = str(start + 2)
             out = json.dumps(body).encode()
@@ -509,7 +530,6 @@ def extracted(name: str):
     return extract_facts(label(name), name.lower())
 
 
-
 @cache
 def tac_openfda_results() -> dict[str, dict]:
     """Each TAC label as one openFDA drug/label.json result, whitespace collapsed as openFDA's,
@@ -517,7 +537,9 @@ def tac_openfda_results() -> dict[str, dict]:
     out: dict[str, dict] = {}
     for name, sections in corpus().items():
         res = {
-            "set_id": f"tac2017-{name.lower()}", "version": "1", "effective_time": "20170101",
+            "set_id": f"tac2017-{name.lower()}",
+            "version": "1",
+            "effective_time": "20170101",
             "openfda": {"brand_name": [name.upper()], "generic_name": [f"{name.upper()} GENERIC"]},
         }
         for section, text in sections.items():
@@ -534,7 +556,9 @@ def tac_label_answer(target: str) -> Reply:
     if path != "/drug/label.json":
         return Reply(404, json.dumps(NOT_FOUND).encode())
     search = params.get("search", "")
-    hits = [r for r in tac_openfda_results().values() if f'"{r["openfda"]["brand_name"][0]}"' in search]
+    hits = [
+        r for r in tac_openfda_results().values() if f'"{r["openfda"]["brand_name"][0]}"' in search
+    ]
     if not hits:
         return Reply(404, json.dumps(NOT_FOUND).encode())
     if params.get("count"):

@@ -82,7 +82,17 @@ LAYERS = {
     "comparison": ("models", "errors", "settings", "stats", "sources"),
     "signals": ("models", "errors", "settings", "stats", "sources"),
     "render": ("models", "errors"),
-    "cli": ("models", "errors", "settings", "stats", "sources", "comparison", "signals", "render", "web"),
+    "cli": (
+        "models",
+        "errors",
+        "settings",
+        "stats",
+        "sources",
+        "comparison",
+        "signals",
+        "render",
+        "web",
+    ),
     "web": ("models", "errors", "settings", "stats", "sources", "comparison", "signals", "render"),
 }
 LOOSE = {"__init__", "__main__", "errors", "settings"}
@@ -95,7 +105,9 @@ def _layer(mod: str) -> str:
 
 def test_every_module_falls_under_a_rule():
     bare = sorted(m for m in MODULES if _layer(m) not in LAYERS)
-    assert not bare, f"modules no rule covers: {bare}; give their part of the package a rule in LAYERS"
+    assert not bare, (
+        f"modules no rule covers: {bare}; give their part of the package a rule in LAYERS"
+    )
 
 
 def test_no_loose_module_at_the_top():
@@ -103,17 +115,26 @@ def test_no_loose_module_at_the_top():
     assert not loose, f"modules loose at the top of the package: {sorted(loose)}; give each a room"
 
 
-PLUMBING = {"online", "http", "atomic", "sql"}  # the HTTP client (online.py, to be http.py), atomic writes, SQL quoting
+PLUMBING = {
+    "online",
+    "http",
+    "atomic",
+    "sql",
+}  # the HTTP client (online.py, to be http.py), atomic writes, SQL quoting
 
 
 def test_only_the_plumbing_is_loose_in_sources():
     loose = {p.stem for p in (SRC / "sources").glob("*.py")} - {"__init__"} - PLUMBING
-    assert not loose, f"sources/ holds {sorted(loose)} loose: give each stream its room; only the plumbing stands loose"
+    assert not loose, (
+        f"sources/ holds {sorted(loose)} loose: give each stream its room; only the plumbing stands loose"
+    )
 
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))
 def test_each_part_imports_only_what_it_may(layer):
-    allowed = {_R + x for x in (*LAYERS[layer], layer)} | ({"rxcompare"} if layer == "__init__" else set())
+    allowed = {_R + x for x in (*LAYERS[layer], layer)} | (
+        {"rxcompare"} if layer == "__init__" else set()
+    )
     bad = []
     for mod, path in MODULES.items():
         if _layer(mod) != layer:
@@ -183,8 +204,13 @@ def test_no_test_module_imports_another():
         f"{p.name} imports {mod}"
         for p in sorted(tests.glob("test_*.py"))
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
-        for mod in ([node.module] if isinstance(node, ast.ImportFrom) and node.module
-                    else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+        for mod in (
+            [node.module]
+            if isinstance(node, ast.ImportFrom) and node.module
+            else [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else []
+        )
         if mod.startswith("test_")
     ]
     assert not bad, "\n".join(bad) + "\nmove what they share into tests/helpers.py"
@@ -196,10 +222,14 @@ def test_circle_finder_finds_a_circle():
 
 
 def test_no_import_circle():
-    graph = {mod: {x for x in _imports(path) if x in MODULES and x != mod} for mod, path in MODULES.items()}
+    graph = {
+        mod: {x for x in _imports(path) if x in MODULES and x != mod}
+        for mod, path in MODULES.items()
+    }
     circles = _circles(graph)
-    assert not circles, "modules that import each other (a function-level import counts too): " + "; ".join(
-        " <-> ".join(c) for c in circles
+    assert not circles, (
+        "modules that import each other (a function-level import counts too): "
+        + "; ".join(" <-> ".join(c) for c in circles)
     )
 
 
@@ -207,30 +237,76 @@ def test_no_import_circle():
 _ABOVE_STREAMS = ("rxcompare.sources.pack",)
 
 RULES = [
-    ("sources/labels", _ABOVE_STREAMS + ("rxcompare.sources.openfda", "rxcompare.sources.faers",
-                                         "rxcompare.sources.ctgov"), ()),
-    ("sources/openfda", _ABOVE_STREAMS + ("rxcompare.sources.faers", "rxcompare.sources.ctgov"), ()),
+    (
+        "sources/labels",
+        _ABOVE_STREAMS
+        + ("rxcompare.sources.openfda", "rxcompare.sources.faers", "rxcompare.sources.ctgov"),
+        (),
+    ),
+    (
+        "sources/openfda",
+        _ABOVE_STREAMS + ("rxcompare.sources.faers", "rxcompare.sources.ctgov"),
+        (),
+    ),
     # FAERS drug names are mapped with the pack's product names (normalise.load_synonyms): the one
     # look upward, allowed by name
-    ("sources/faers", _ABOVE_STREAMS + ("rxcompare.sources.labels", "rxcompare.sources.openfda",
-                                        "rxcompare.sources.ctgov", "rxcompare.sources.online"),
-     ("rxcompare.sources.pack",)),
-    ("sources/ctgov", _ABOVE_STREAMS + ("rxcompare.sources.labels", "rxcompare.sources.openfda",
-                                        "rxcompare.sources.faers"), ()),
-    ("sources/literature", _ABOVE_STREAMS + ("rxcompare.sources.labels", "rxcompare.sources.openfda",
-                                             "rxcompare.sources.faers", "rxcompare.sources.ctgov"), ()),
+    (
+        "sources/faers",
+        _ABOVE_STREAMS
+        + (
+            "rxcompare.sources.labels",
+            "rxcompare.sources.openfda",
+            "rxcompare.sources.ctgov",
+            "rxcompare.sources.online",
+        ),
+        ("rxcompare.sources.pack",),
+    ),
+    (
+        "sources/ctgov",
+        _ABOVE_STREAMS
+        + ("rxcompare.sources.labels", "rxcompare.sources.openfda", "rxcompare.sources.faers"),
+        (),
+    ),
+    (
+        "sources/literature",
+        _ABOVE_STREAMS
+        + (
+            "rxcompare.sources.labels",
+            "rxcompare.sources.openfda",
+            "rxcompare.sources.faers",
+            "rxcompare.sources.ctgov",
+        ),
+        (),
+    ),
     # the plumbing under every stream: no stream, no pack
     ("sources/atomic", ("rxcompare.",), ()),
     ("sources/sql", ("rxcompare.",), ()),
-    ("sources/online", ("rxcompare.",), ("rxcompare.errors", "rxcompare.settings", "rxcompare.sources.atomic")),
+    (
+        "sources/online",
+        ("rxcompare.",),
+        ("rxcompare.errors", "rxcompare.settings", "rxcompare.sources.atomic"),
+    ),
     # the pack is made from parsed labels; it knows no other stream and nothing above it
-    ("sources/pack", ("rxcompare.sources.",), ("rxcompare.sources.pack", "rxcompare.sources.labels",
-                                               "rxcompare.sources.atomic")),
+    (
+        "sources/pack",
+        ("rxcompare.sources.",),
+        ("rxcompare.sources.pack", "rxcompare.sources.labels", "rxcompare.sources.atomic"),
+    ),
     # ... except `pack update`, the one module of the pack that fetches labels (see the docstring)
-    ("sources/pack/update", ("rxcompare.",), ("rxcompare.models", "rxcompare.errors", "rxcompare.settings",
-                                              "rxcompare.sources.pack", "rxcompare.sources.labels",
-                                              "rxcompare.sources.atomic", "rxcompare.sources.online",
-                                              "rxcompare.sources.openfda.labels")),
+    (
+        "sources/pack/update",
+        ("rxcompare.",),
+        (
+            "rxcompare.models",
+            "rxcompare.errors",
+            "rxcompare.settings",
+            "rxcompare.sources.pack",
+            "rxcompare.sources.labels",
+            "rxcompare.sources.atomic",
+            "rxcompare.sources.online",
+            "rxcompare.sources.openfda.labels",
+        ),
+    ),
 ]
 
 # A module that a rule of its own governs instead of its folder's rule (named one by one).
@@ -262,7 +338,10 @@ _PLUMBING = ("rxcompare.sources.online", "rxcompare.sources.atomic", "rxcompare.
 STREAMS = [
     ("labels", _SHARED + _PLUMBING),
     ("openfda", _SHARED + _PLUMBING + ("rxcompare.sources.labels",)),
-    ("faers", _SHARED + ("rxcompare.sources.atomic", "rxcompare.sources.sql", "rxcompare.sources.pack")),
+    (
+        "faers",
+        _SHARED + ("rxcompare.sources.atomic", "rxcompare.sources.sql", "rxcompare.sources.pack"),
+    ),
     ("ctgov", _SHARED + _PLUMBING),
     ("rxnorm", _SHARED + _PLUMBING),
     ("literature", _SHARED + _PLUMBING),
@@ -276,7 +355,9 @@ def test_streams_meet_only_through_models(stream, allowed):
     bad = []
     for path in modules(f"sources/{stream}"):
         for mod in _imports(path):
-            if mod == "rxcompare" or any(mod == a or mod.startswith(a + ".") for a in (own, *allowed)):
+            if mod == "rxcompare" or any(
+                mod == a or mod.startswith(a + ".") for a in (own, *allowed)
+            ):
                 continue
             bad.append(f"{path.relative_to(SRC)} imports {mod}")
     assert not bad, "\n".join(bad)
@@ -296,7 +377,11 @@ def test_no_module_shares_its_name_with_a_public_function():
     import rxcompare.signals
 
     for package, base in ((rxcompare, SRC), (rxcompare.signals, SRC / "signals")):
-        names = {p.stem for p in base.iterdir() if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())}
+        names = {
+            p.stem
+            for p in base.iterdir()
+            if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())
+        }
         assert not names & set(package.__all__), package.__name__
 
 
@@ -319,4 +404,6 @@ def test_readme_library_example_works_twice_in_one_process():
     assert callable(rxcompare.compare) and callable(rxcompare.resolve)
     assert first == again
     assert rxcompare.render_markdown(again) == rxcompare.render_markdown(first)
-    assert rxcompare.resolve("kesimpta").product.brand == rxcompare.resolve("kesimpta").product.brand
+    assert (
+        rxcompare.resolve("kesimpta").product.brand == rxcompare.resolve("kesimpta").product.brand
+    )

@@ -97,31 +97,47 @@ def hostile_server(kind: str) -> Iterator[tuple[str, dict[str, int]]]:
         thread.join(5)
 
 
-@pytest.mark.parametrize("kind, words", [
-    ("endless", "more than 1,048,576 bytes"),
-    ("gzip-bomb", "more than 1,048,576 bytes"),
-    ("trickle", "took more than 1 s"),
-    ("redirect-loop", "redirected"),
-    ("bad-gzip", "cannot be decoded"),
-    ("deep", "not a JSON object"),
-    ("bignum", "not a JSON object"),
-])
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        ("endless", "more than 1,048,576 bytes"),
+        ("gzip-bomb", "more than 1,048,576 bytes"),
+        ("trickle", "took more than 1 s"),
+        ("redirect-loop", "redirected"),
+        ("bad-gzip", "cannot be decoded"),
+        ("deep", "not a JSON object"),
+        ("bignum", "not a JSON object"),
+    ],
+)
 def test_hostile_answers_are_online_errors_bounded_in_time_and_bytes(tmp_path, kind, words):
-    with hostile_server(kind) as (base, sent), OpenFdaClient(
-        base=base, cache_dir=tmp_path, max_retries=0, max_body=1 << 20, deadline=1.0, timeout=5.0
-    ) as client:
+    with (
+        hostile_server(kind) as (base, sent),
+        OpenFdaClient(
+            base=base,
+            cache_dir=tmp_path,
+            max_retries=0,
+            max_body=1 << 20,
+            deadline=1.0,
+            timeout=5.0,
+        ) as client,
+    ):
         began = time.monotonic()
         with pytest.raises(OnlineError, match=words) as exc:
             client.get(*QUERY)
         took = time.monotonic() - began
     assert base in str(exc.value) and ("try again" in str(exc.value) or "check" in str(exc.value))
-    assert took < 10, f"{kind}: the client took {took:.1f} s to give up"  # a bound, not a speed target
+    assert took < 10, (
+        f"{kind}: the client took {took:.1f} s to give up"
+    )  # a bound, not a speed target
     assert sent["bytes"] < 64 << 20, f"{kind}: the server got to send {sent['bytes']:,} bytes"
     assert not list(tmp_path.iterdir()), "a refused answer was cached"
 
 
 def test_is_reachable_reads_no_endless_body(tmp_path):
-    with hostile_server("endless") as (base, sent), OpenFdaClient(base=base, cache_dir=tmp_path) as client:
+    with (
+        hostile_server("endless") as (base, sent),
+        OpenFdaClient(base=base, cache_dir=tmp_path) as client,
+    ):
         assert client.is_reachable()
     assert sent["bytes"] < 64 << 20
 
@@ -139,10 +155,17 @@ def _cli(capsys, *args: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero (an endless file)")
-@pytest.mark.parametrize("args, words", [
-    (("compare", "kesimpta", "ocrevus", "--pack", "/dev/zero"), "more than 67,108,864 bytes"),
-    (("faers", "dedup", "--warehouse", "WH", "--synonyms", "/dev/zero"), "synonym file /dev/zero"),
-], ids=["pack", "synonyms"])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("compare", "kesimpta", "ocrevus", "--pack", "/dev/zero"), "more than 67,108,864 bytes"),
+        (
+            ("faers", "dedup", "--warehouse", "WH", "--synonyms", "/dev/zero"),
+            "synonym file /dev/zero",
+        ),
+    ],
+    ids=["pack", "synonyms"],
+)
 def test_an_endless_file_is_refused_after_the_cap(tmp_path, capsys, args, words):
     args = tuple(str(tmp_path / "wh") if a == "WH" else a for a in args)
     code, _, err = _cli(capsys, *args)
@@ -161,18 +184,43 @@ def test_reading_stops_at_the_cap(tmp_path):
 PACK_HEAD = '"schema": "rxcompare/pack", "version": 1, "built": "x"'
 
 
-@pytest.mark.parametrize("text", [
-    "[]", "{}", '"x"', "1", "null", "[" * 100_000, '{"a": ' + "9" * 5000 + "}",
-    "{" + PACK_HEAD + "}",
-    "{" + PACK_HEAD + ', "products": "x", "facts": [], "incidences": []}',
-    "{" + PACK_HEAD + ', "products": [1], "facts": [], "incidences": []}',
-    "{" + PACK_HEAD + ', "products": [], "facts": [[]], "incidences": []}',
-    "{" + PACK_HEAD + ', "products": [], "facts": [], "incidences": 5}',
-    "{" + PACK_HEAD + ', "products": [], "facts": [], "incidences": [], "event_groups": []}',
-    "{" + PACK_HEAD + ', "products": [], "facts": [], "incidences": [], "labels": {"p": 3}}',
-    "\xff\xfe",
-], ids=["list", "empty", "text", "number", "null", "deep", "bignum", "no-tables", "products-text",
-        "product-number", "fact-list", "incidences-number", "groups-list", "label-number", "not-utf8"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        "{}",
+        '"x"',
+        "1",
+        "null",
+        "[" * 100_000,
+        '{"a": ' + "9" * 5000 + "}",
+        "{" + PACK_HEAD + "}",
+        "{" + PACK_HEAD + ', "products": "x", "facts": [], "incidences": []}',
+        "{" + PACK_HEAD + ', "products": [1], "facts": [], "incidences": []}',
+        "{" + PACK_HEAD + ', "products": [], "facts": [[]], "incidences": []}',
+        "{" + PACK_HEAD + ', "products": [], "facts": [], "incidences": 5}',
+        "{" + PACK_HEAD + ', "products": [], "facts": [], "incidences": [], "event_groups": []}',
+        "{" + PACK_HEAD + ', "products": [], "facts": [], "incidences": [], "labels": {"p": 3}}',
+        "\xff\xfe",
+    ],
+    ids=[
+        "list",
+        "empty",
+        "text",
+        "number",
+        "null",
+        "deep",
+        "bignum",
+        "no-tables",
+        "products-text",
+        "product-number",
+        "fact-list",
+        "incidences-number",
+        "groups-list",
+        "label-number",
+        "not-utf8",
+    ],
+)
 def test_malformed_user_packs_are_pack_errors(tmp_path, capsys, text):
     pack = tmp_path / "pack.json"
     pack.write_bytes(text.encode("latin-1") if text == "\xff\xfe" else text.encode("utf-8"))
@@ -187,11 +235,19 @@ def test_malformed_user_packs_are_pack_errors(tmp_path, capsys, text):
 
 def _flat_label(n: int) -> dict:
     """The shape of bench/flat_headings_scale.py ("both"): n Highlights bullets and n headings, k over 1..99."""
-    bullets = " ".join(f"* Condition {k % 97} Reaction: monitor patients (5.{k % 99 + 1})" for k in range(n))
-    body = " ".join(f"5.{k % 99 + 1} Condition {k % 97} Reaction Patients treated had events [see (5.{k % 99 + 1})]."
-                    for k in range(n))
-    return {"set_id": "00000000-0000-0000-0000-000000000000", "version": "1", "effective_time": "20240101",
-            "warnings_and_cautions": [f"5 WARNINGS AND PRECAUTIONS EXCERPT: {bullets} {body}"]}
+    bullets = " ".join(
+        f"* Condition {k % 97} Reaction: monitor patients (5.{k % 99 + 1})" for k in range(n)
+    )
+    body = " ".join(
+        f"5.{k % 99 + 1} Condition {k % 97} Reaction Patients treated had events [see (5.{k % 99 + 1})]."
+        for k in range(n)
+    )
+    return {
+        "set_id": "00000000-0000-0000-0000-000000000000",
+        "version": "1",
+        "effective_time": "20240101",
+        "warnings_and_cautions": [f"5 WARNINGS AND PRECAUTIONS EXCERPT: {bullets} {body}"],
+    }
 
 
 def test_many_numbered_subsections_are_read_in_one_linear_pass(monkeypatch):
@@ -204,15 +260,23 @@ def test_many_numbered_subsections_are_read_in_one_linear_pass(monkeypatch):
 
     gathered, normalised = [], []
     real_all, real_norm = flat_headings.all_reference_titles, flat_headings._norm_words
-    monkeypatch.setattr(flat_sections, "all_reference_titles", lambda texts: gathered.append(1) or real_all(texts))
-    monkeypatch.setattr(flat_headings, "_norm_words", lambda text: normalised.append(len(text)) or real_norm(text))
+    monkeypatch.setattr(
+        flat_sections, "all_reference_titles", lambda texts: gathered.append(1) or real_all(texts)
+    )
+    monkeypatch.setattr(
+        flat_headings, "_norm_words", lambda text: normalised.append(len(text)) or real_norm(text)
+    )
     doc = _flat_label(3000)
     section = parse_openfda_label(doc, "made-up label").sections[0]
     assert len(gathered) == 1
     assert max(normalised) <= flat_headings._ITEM_CHARS
-    assert sum(normalised) <= len(doc["warnings_and_cautions"][0]) // 100  # 97 distinct phrases, read once
+    assert (
+        sum(normalised) <= len(doc["warnings_and_cautions"][0]) // 100
+    )  # 97 distinct phrases, read once
     assert [s.number for s in section.subsections] == [f"5.{k}" for k in range(1, 100)]
-    assert [s.title for s in section.subsections[:3]] == [f"Condition {k} Reaction" for k in range(3)]
+    assert [s.title for s in section.subsections[:3]] == [
+        f"Condition {k} Reaction" for k in range(3)
+    ]
 
 
 # --- reports tables: width caps; CSV written safe for spreadsheets ------------------------------------------
@@ -220,7 +284,9 @@ def test_many_numbered_subsections_are_read_in_one_linear_pass(monkeypatch):
 
 def test_a_reports_csv_with_100000_columns_is_refused_before_reading(tmp_path, capsys):
     wide = tmp_path / "wide.csv"
-    wide.write_text(",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n")
+    wide.write_text(
+        ",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n"
+    )
     code, _, err = _cli(capsys, "signals", "--reports", str(wide), "--all-pairs")
     assert code == 1 and "100,000 columns, more than 1,000" in err and "Traceback" not in err, err
     endless = tmp_path / "endless.csv"
@@ -233,8 +299,12 @@ def test_formula_like_names_are_neutralised_in_csv_output(tmp_path, capsys):
     import csv
 
     reports = tmp_path / "r.csv"
-    rows = ["id,var1,var2"] + [f"{i},=HYPERLINK(\"x\"),+nausea" for i in range(6)] + [
-        f"{i},aspirin,@headache" for i in range(6, 20)] + [f"{i},-drug,rash" for i in range(20, 26)]
+    rows = (
+        ["id,var1,var2"]
+        + [f'{i},=HYPERLINK("x"),+nausea' for i in range(6)]
+        + [f"{i},aspirin,@headache" for i in range(6, 20)]
+        + [f"{i},-drug,rash" for i in range(20, 26)]
+    )
     reports.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     code, _, err = _cli(capsys, "signals", "--reports", str(reports), "--all-pairs", "-o", str(out))
@@ -242,28 +312,48 @@ def test_formula_like_names_are_neutralised_in_csv_output(tmp_path, capsys):
     with out.open(encoding="utf-8", newline="") as fh:
         got = list(csv.DictReader(fh))
     cells = {r["drug"] for r in got} | {r["event"] for r in got}
-    assert cells == {"'=HYPERLINK(\"x\")", "'+nausea", "aspirin", "'@headache", "'-drug", "rash"}
+    assert cells == {'\'=HYPERLINK("x")', "'+nausea", "aspirin", "'@headache", "'-drug", "rash"}
     assert all(r["ror"] == "" or float(r["ror"]) > 0 for r in got)  # numbers are never prefixed
 
 
 # --- outputs whole or not at all; arguments out of range are usage errors --------------------------------
 
 
-@pytest.mark.parametrize("args, words", [
-    (("faers", "synth", "--quarters", "0", "--out", "OUT"), "0 is not in the range 1<=x<=400"),
-    (("faers", "synth", "--reports", "3", "--out", "OUT"), "3 is not in the range 10<=x<=50000000"),
-    (("faers", "synth", "--start", "2023q7", "--out", "OUT"), "'2023q7' is not a quarter"),
-    (("faers", "download", "2023q9"), "'2023q9' is not a quarter"),
-    (("faers", "download", "2023q1", "2024q5"), "'2024q5' is not a quarter"),
-    (("compare", "kesimpta", "ocrevus", "--width", "99999999999999999999"), "is not in the range 20<=x<=1000"),
-    (("compare", "kesimpta", "ocrevus", "--width", "0"), "0 is not in the range 20<=x<=1000"),
-    (("compare", "kesimpta", "ocrevus", "--width", "-5"), "-5 is not in the range 20<=x<=1000"),
-], ids=["synth-0-quarters", "synth-3-reports", "synth-start", "download-q9", "download-last-q5",
-        "width-huge", "width-0", "width-negative"])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("faers", "synth", "--quarters", "0", "--out", "OUT"), "0 is not in the range 1<=x<=400"),
+        (
+            ("faers", "synth", "--reports", "3", "--out", "OUT"),
+            "3 is not in the range 10<=x<=50000000",
+        ),
+        (("faers", "synth", "--start", "2023q7", "--out", "OUT"), "'2023q7' is not a quarter"),
+        (("faers", "download", "2023q9"), "'2023q9' is not a quarter"),
+        (("faers", "download", "2023q1", "2024q5"), "'2024q5' is not a quarter"),
+        (
+            ("compare", "kesimpta", "ocrevus", "--width", "99999999999999999999"),
+            "is not in the range 20<=x<=1000",
+        ),
+        (("compare", "kesimpta", "ocrevus", "--width", "0"), "0 is not in the range 20<=x<=1000"),
+        (("compare", "kesimpta", "ocrevus", "--width", "-5"), "-5 is not in the range 20<=x<=1000"),
+    ],
+    ids=[
+        "synth-0-quarters",
+        "synth-3-reports",
+        "synth-start",
+        "download-q9",
+        "download-last-q5",
+        "width-huge",
+        "width-0",
+        "width-negative",
+    ],
+)
 def test_arguments_out_of_range_are_usage_errors(tmp_path, capsys, args, words):
     args = tuple(str(tmp_path / "s") if a == "OUT" else a for a in args)
     code, out, err = _cli(capsys, *args)
-    assert code == 2 and words in " ".join(err.replace("│", " ").split()) and "Traceback" not in err, err
+    assert (
+        code == 2 and words in " ".join(err.replace("│", " ").split()) and "Traceback" not in err
+    ), err
     assert not (tmp_path / "s").exists()
 
 
@@ -271,15 +361,23 @@ def test_output_that_is_a_folder_is_a_clear_error(tmp_path, capsys):
     folder = tmp_path / "report.md"  # a folder named like a report
     folder.mkdir()
     code, _, err = _cli(capsys, "compare", "kesimpta", "ocrevus", "-o", str(folder))
-    assert code != 0 and "is a folder; give a file name in it" in err and "Traceback" not in err, err
+    assert code != 0 and "is a folder; give a file name in it" in err and "Traceback" not in err, (
+        err
+    )
 
 
-@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs a POSIX file-size limit (RLIMIT_FSIZE)")
-@pytest.mark.parametrize("args", [
-    ("compare", "kesimpta", "ocrevus", "--format", "markdown", "-o", "OUT.md"),
-    ("signals", "--reports", "REPORTS", "--all-pairs", "-o", "OUT.csv"),
-    ("signals", "--reports", "REPORTS", "--all-pairs", "-o", "OUT.json"),
-], ids=["compare-markdown", "signals-csv", "signals-json"])
+@pytest.mark.skipif(
+    not hasattr(__import__("os"), "fork"), reason="needs a POSIX file-size limit (RLIMIT_FSIZE)"
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("compare", "kesimpta", "ocrevus", "--format", "markdown", "-o", "OUT.md"),
+        ("signals", "--reports", "REPORTS", "--all-pairs", "-o", "OUT.csv"),
+        ("signals", "--reports", "REPORTS", "--all-pairs", "-o", "OUT.json"),
+    ],
+    ids=["compare-markdown", "signals-csv", "signals-json"],
+)
 def test_a_full_disk_leaves_an_existing_output_as_it_was(tmp_path, args):
     """A real write failure: the child process may write no file past 2,000 bytes (RLIMIT_FSIZE,
     the kernel's EFBIG, as a full disk's ENOSPC), so the new output cannot be written whole."""
@@ -290,22 +388,34 @@ def test_a_full_disk_leaves_an_existing_output_as_it_was(tmp_path, args):
     import sys
 
     reports = tmp_path / "r.csv"
-    reports.write_text("id,var1,var2\n" + "".join(f"{i},drug{i % 7},event{i % 11}\n" for i in range(400)))
+    reports.write_text(
+        "id,var1,var2\n" + "".join(f"{i},drug{i % 7},event{i % 11}\n" for i in range(400))
+    )
     target = tmp_path / ("OUT" + Path(args[-1]).suffix)
     old = "the report of yesterday, which must survive\n" * 10
     target.write_text(old)
-    argv = [str(target) if a.startswith("OUT") else str(reports) if a == "REPORTS" else a for a in args]
+    argv = [
+        str(target) if a.startswith("OUT") else str(reports) if a == "REPORTS" else a for a in args
+    ]
 
     def limit():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
 
-    run = subprocess.run([sys.executable, "-m", "rxcompare", *argv], capture_output=True, text=True,
-                         preexec_fn=limit, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    run = subprocess.run(
+        [sys.executable, "-m", "rxcompare", *argv],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     assert run.returncode != 0 and "Traceback" not in run.stderr, run.stderr
     assert "cannot write" in run.stderr and "left as it was" in run.stderr, run.stderr
     assert target.read_text() == old
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["r.csv", target.name])  # no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["r.csv", target.name]
+    )  # no temporary file left
 
 
 # --- temporary files of killed runs are cleaned on the next run ------------------------------------------
@@ -319,8 +429,10 @@ def _killed_writer(folder: Path, prefix: str) -> Path:
     import subprocess
     import sys
 
-    code = ("import sys, time; from rxcompare.sources.atomic import write_json_atomic; "
-            "write_json_atomic(sys.argv[1], {'a': 1}, prefix=sys.argv[2], check=lambda p: time.sleep(120))")
+    code = (
+        "import sys, time; from rxcompare.sources.atomic import write_json_atomic; "
+        "write_json_atomic(sys.argv[1], {'a': 1}, prefix=sys.argv[2], check=lambda p: time.sleep(120))"
+    )
     child = subprocess.Popen([sys.executable, "-c", code, str(folder / "target.json"), prefix])
     try:
         for _ in range(600):
@@ -348,8 +460,13 @@ def test_temporary_files_of_killed_runs_are_removed_by_the_next(tmp_path):
     left = _killed_writer(trials, ".trials-")
     live = trials / ".trials-live1234.json"  # another run at work now: young, kept
     live.write_text("{}")
-    doc = {"schema": "rxcompare/ctgov-trials", "version": 1, "name": "x", "fetched_at": "2026-01-01T00:00:00+00:00",
-           "records": {}}
+    doc = {
+        "schema": "rxcompare/ctgov-trials",
+        "version": 1,
+        "name": "x",
+        "fetched_at": "2026-01-01T00:00:00+00:00",
+        "records": {},
+    }
     TrialsStore(trials).save(doc)
     assert not left.exists() and live.exists()
 

@@ -142,7 +142,10 @@ def test_report_file_opens_without_any_external_request(pack, tmp_path, browser)
     assert b.console_errors == []  # a Content-Security-Policy violation would be reported here
     # Printable: the print style sheet applies and the document prints to PDF.
     b.page.emulate_media(media="print")
-    assert b.page.locator("details.dimension").count() == b.page.locator("details.dimension[open]").count()
+    assert (
+        b.page.locator("details.dimension").count()
+        == b.page.locator("details.dimension[open]").count()
+    )
     pdf = b.page.pdf(path=str(tmp_path / "report.pdf"))
     assert pdf[:5] == b"%PDF-"
 

@@ -46,22 +46,32 @@ def test_help_offers_typers_completion(capsys):
 )
 def test_the_output_file_name_chooses_the_format(capsys, tmp_path, pack_file, name, starts):
     target = tmp_path / name
-    code, out, err = run(capsys, "compare", "alphex", "betanib", "--pack", pack_file, "-o", str(target))
+    code, out, err = run(
+        capsys, "compare", "alphex", "betanib", "--pack", pack_file, "-o", str(target)
+    )
     assert code == 0 and out == "" and f"wrote {target}" in " ".join(err.split())
     text = target.read_text(encoding="utf-8")
     assert text.lstrip().startswith(starts) and "\x1b[" not in text
 
 
-def test_an_output_name_of_no_known_format_is_refused_and_nothing_written(capsys, tmp_path, pack_file):
+def test_an_output_name_of_no_known_format_is_refused_and_nothing_written(
+    capsys, tmp_path, pack_file
+):
     target = tmp_path / "c.xlsx"
-    code, out, err = run(capsys, "compare", "alphex", "betanib", "--pack", pack_file, "-o", str(target))
+    code, out, err = run(
+        capsys, "compare", "alphex", "betanib", "--pack", pack_file, "-o", str(target)
+    )
     assert code == 2 and not target.exists()
-    assert "*.md or *.markdown or *.json or *.html or *.htm or *.txt, or give --format" in " ".join(err.split())
+    assert "*.md or *.markdown or *.json or *.html or *.htm or *.txt, or give --format" in " ".join(
+        err.split()
+    )
 
 
 def test_format_given_wins_over_the_file_name(capsys, tmp_path, pack_file):
     target = tmp_path / "c.out"
-    code, _, _ = run(capsys, "compare", "alphex", "betanib", "--pack", pack_file, "-o", str(target), "-f", "json")
+    code, _, _ = run(
+        capsys, "compare", "alphex", "betanib", "--pack", pack_file, "-o", str(target), "-f", "json"
+    )
     assert code == 0 and target.read_text(encoding="utf-8").startswith("{")
 
 
@@ -90,7 +100,9 @@ def test_the_readme_documents_every_environment_variable():
     from rxcompare import settings
 
     root = Path(__file__).resolve().parents[1]
-    code = "\n".join(p.read_text(encoding="utf-8") for p in (root / "src" / "rxcompare").rglob("*.py"))
+    code = "\n".join(
+        p.read_text(encoding="utf-8") for p in (root / "src" / "rxcompare").rglob("*.py")
+    )
     read = {s.env for s in settings.ALL} | set(re.findall(r'"(RXCOMPARE_[A-Z_]+)"', code))
     readme = (root / "README.md").read_text(encoding="utf-8")
     table = readme.split("## Environment variables", 1)[1].split("\n## ", 1)[0]

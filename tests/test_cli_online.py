@@ -20,7 +20,10 @@ def answer(path: str, params: dict[str, str]) -> tuple[int, dict]:
         return 404, {"error": {"code": "NOT_FOUND", "message": "No matches found!"}}
     if params.get("count") == "receivedate":
         a = "ALPHEX" in search.split(" AND NOT ")[0]
-        rows = [{"time": "20230115", "count": 7 if a else 3}, {"time": "20240210", "count": 9 if a else 4}]
+        rows = [
+            {"time": "20230115", "count": 7 if a else 3},
+            {"time": "20240210", "count": 9 if a else 4},
+        ]
         return 200, {"meta": {"last_updated": "2026-10-28"}, "results": rows}
     a = "ALPHEX" in search.split(" AND NOT ")[0]
     if "serious:1" in search or "seriousnessdeath" in search:
@@ -44,12 +47,19 @@ class Answers:
 def test_compare_online_uses_openfda_counts(tmp_path, monkeypatch, capsys):
     groups = tmp_path / "groups.json"
     # the fixture labels warn of PML (Alphex) and not of herpes: only PML and deaths are asked
-    groups.write_text(json.dumps({
-        "progressive multifocal leukoencephalopathy": ["PROGRESSIVE MULTIFOCAL LEUKOENCEPHALOPATHY"],
-        "herpes infection": ["HERPES ZOSTER", "ORAL HERPES"],
-    }))
+    groups.write_text(
+        json.dumps(
+            {
+                "progressive multifocal leukoencephalopathy": [
+                    "PROGRESSIVE MULTIFOCAL LEUKOENCEPHALOPATHY"
+                ],
+                "herpes infection": ["HERPES ZOSTER", "ORAL HERPES"],
+            }
+        )
+    )
     pack = write_pack(
-        build_pack(curated=sorted((FIXTURES / "curated").glob("*.json")), event_groups=groups), tmp_path / "pack.json"
+        build_pack(curated=sorted((FIXTURES / "curated").glob("*.json")), event_groups=groups),
+        tmp_path / "pack.json",
     )
     with loopback_server(Answers()) as base:
         monkeypatch.setenv("RXCOMPARE_OPENFDA_BASE", base)
@@ -62,8 +72,14 @@ def test_compare_online_uses_openfda_counts(tmp_path, monkeypatch, capsys):
     statements = [f["statement"] for f in dim["findings"]]
     assert statements[0].startswith("Source: openFDA") and "counted in reports" in statements[0]
     assert not any(f["topic"] == "postmarketing.herpes_infection" for f in dim["findings"])
-    herpes = next(f for f in dim["findings"] if f["topic"] == "postmarketing.progressive_multifocal_leukoencephalopathy")
+    herpes = next(
+        f
+        for f in dim["findings"]
+        if f["topic"] == "postmarketing.progressive_multifocal_leukoencephalopathy"
+    )
     assert "30 of 1200 reports" in herpes["statement"] and "10 of 800" in herpes["statement"]
-    assert herpes["citations"][0]["kind"] == "openfda" and herpes["citations"][0]["url"].startswith(base)
+    assert herpes["citations"][0]["kind"] == "openfda" and herpes["citations"][0]["url"].startswith(
+        base
+    )
     per_year = next(f for f in dim["findings"] if f["topic"] == "postmarketing.per_year")
     assert "2023: 7, 2024: 9" in per_year["statement"]

@@ -37,8 +37,15 @@ def test_dimensions_in_order_and_only_with_evidence(comparison):
     'not in pack' for both."""
     keys = [d.key for d in comparison.dimensions]
     assert keys == [
-        "administration", "administration_reactions", "infections", "vaccinations", "pregnancy",
-        "other_warnings", "trial_reactions", "postmarketing", "convenience",
+        "administration",
+        "administration_reactions",
+        "infections",
+        "vaccinations",
+        "pregnancy",
+        "other_warnings",
+        "trial_reactions",
+        "postmarketing",
+        "convenience",
     ]
     assert all(d.findings for d in comparison.dimensions)
     assert all(d.findings for d in comparison.dimensions)
@@ -84,7 +91,9 @@ def test_numbers_set_side_by_side_in_one_unit_favour_neither(comparison):
     """Weeks before vaccination and months of contraception are shown side by side; a shorter
     window is planning, not safety, so it favours neither drug (issue 25: the verdict column)."""
     live = _one(comparison, "vaccination.live")
-    assert live.favours is Favours.NONE and "4 weeks" in live.statement and "6 weeks" in live.statement
+    assert (
+        live.favours is Favours.NONE and "4 weeks" in live.statement and "6 weeks" in live.statement
+    )
     contraception = _one(comparison, "pregnancy.contraception")
     assert contraception.favours is Favours.NONE and contraception.kind == "differs"
 
@@ -114,27 +123,38 @@ def test_verdict_counts_match_findings(comparison):
 
 
 def test_factors_add_findings_and_emphasis_not_facts(pack, comparison):
-    c = compare("alphex", "betanib", pack=pack, factors=("prior_immunosuppressant", "needle_averse"))
+    c = compare(
+        "alphex", "betanib", pack=pack, factors=("prior_immunosuppressant", "needle_averse")
+    )
     assert c.dimensions[0].key == "patient_factors"
     added = c.dimensions[0].findings[0]
     assert "immunosuppressants" in added.a_text and added.emphasis
     # the facts do not change: same findings outside the factor dimension, same verdict counts
     plain = {(f.topic, f.statement) for f in comparison.findings}
     assert {(f.topic, f.statement) for f in c.findings if f.dimension != "patient_factors"} == plain
-    assert [d.key for d in c.dimensions][1] in ("administration", "administration_reactions", "convenience")
+    assert [d.key for d in c.dimensions][1] in (
+        "administration",
+        "administration_reactions",
+        "convenience",
+    )
 
 
 def test_audience_changes_titles_not_findings(pack, comparison):
     p = compare("alphex", "betanib", pack=pack, audience="patient")
     assert [f.topic for f in p.findings] == [f.topic for f in comparison.findings]
     # the same statements, but no tool command is put to a patient (issue 25 item 7)
-    same = [(f.statement, g.statement) for f, g in zip(p.findings, comparison.findings)
-            if f.topic != "postmarketing.absent"]
+    same = [
+        (f.statement, g.statement)
+        for f, g in zip(p.findings, comparison.findings)
+        if f.topic != "postmarketing.absent"
+    ]
     assert all(x == y for x, y in same)
     absent = next(f for f in p.findings if f.topic == "postmarketing.absent")
     assert not absent.advice and "rxcompare" not in absent.statement
-    assert all("rxcompare " not in line.text and "--" not in line.text and not line.advice
-               for line in p.summary.lines)
+    assert all(
+        "rxcompare " not in line.text and "--" not in line.text and not line.advice
+        for line in p.summary.lines
+    )
     assert p.dimensions[0].title != comparison.dimensions[0].title
 
 
@@ -146,8 +166,12 @@ def test_bad_options(pack, kw):
 
 @pytest.mark.parametrize(
     "question, error",
-    [("Is Alphex safe?", "names one"), ("Alphex vs Betanib vs Alphex IV?", "names 3"),
-     ("Is water wet?", "no medicine"), ("", "empty")],
+    [
+        ("Is Alphex safe?", "names one"),
+        ("Alphex vs Betanib vs Alphex IV?", "names 3"),
+        ("Is water wet?", "no medicine"),
+        ("", "empty"),
+    ],
 )
 def test_questions_that_cannot_be_answered(pack, question, error):
     with pytest.raises(QuestionError, match=error):

@@ -15,9 +15,19 @@ from rxcompare.render.json import render_json
 from rxcompare.sources.pack import load_pack
 
 DIMENSIONS = {
-    "mechanism", "administration", "administration_reactions", "infections", "vaccinations",
-    "malignancy", "immunoglobulins", "pregnancy", "other_warnings", "trial_reactions",
-    "postmarketing", "monitoring", "convenience",
+    "mechanism",
+    "administration",
+    "administration_reactions",
+    "infections",
+    "vaccinations",
+    "malignancy",
+    "immunoglobulins",
+    "pregnancy",
+    "other_warnings",
+    "trial_reactions",
+    "postmarketing",
+    "monitoring",
+    "convenience",
 }
 
 
@@ -28,9 +38,17 @@ def pack():
 
 @pytest.mark.parametrize(
     "name, product",
-    [("Kesimpta", "kesimpta"), ("kesimta", "kesimpta"), ("OCREVUS", "ocrevus"),
-     ("ocrelizumab zunovo", "ocrevus-zunovo"), ("Ocrevus Zunovo", "ocrevus-zunovo"), ("arzerra", "arzerra"),
-     ("ublituximab", "briumvi"), ("teriflunomide", "aubagio"), ("interferon beta-1a", "rebif")],
+    [
+        ("Kesimpta", "kesimpta"),
+        ("kesimta", "kesimpta"),
+        ("OCREVUS", "ocrevus"),
+        ("ocrelizumab zunovo", "ocrevus-zunovo"),
+        ("Ocrevus Zunovo", "ocrevus-zunovo"),
+        ("arzerra", "arzerra"),
+        ("ublituximab", "briumvi"),
+        ("teriflunomide", "aubagio"),
+        ("interferon beta-1a", "rebif"),
+    ],
 )
 def test_pack_names_resolve(pack, name, product):
     assert resolve(name, pack).product.id == product
@@ -49,17 +67,24 @@ def test_ofatumumab_is_never_merged(pack):
 def test_kesimpta_and_arzerra_are_compared_as_different_products(pack):
     c = compare("arzerra", "kesimpta", pack=pack)
     boxed = next(f for f in c.findings if f.topic == "boxed_warning")
-    assert boxed.favours is Favours.B and "Only the ARZERRA label carries a boxed warning" in boxed.statement
+    assert (
+        boxed.favours is Favours.B
+        and "Only the ARZERRA label carries a boxed warning" in boxed.statement
+    )
     assert all(cit.set_id != pack.product("kesimpta").set_id for cit in boxed.citations[:1])
 
 
-@pytest.mark.parametrize("pair", [("kesimpta", "ocrevus"), ("ocrevus", "aubagio"), ("briumvi", "rebif"),
-                                  ("humira", "lipitor")])
+@pytest.mark.parametrize(
+    "pair",
+    [("kesimpta", "ocrevus"), ("ocrevus", "aubagio"), ("briumvi", "rebif"), ("humira", "lipitor")],
+)
 def test_every_dimension_and_every_finding_cited(pack, pair):
     c = compare(*pair, pack=pack)
     # a dimension on which the pack holds nothing for either drug is left out (the coverage lines
     # of the summary say which sections it lacks)
-    assert {d.key for d in c.dimensions} <= DIMENSIONS and "administration" in {d.key for d in c.dimensions}
+    assert {d.key for d in c.dimensions} <= DIMENSIONS and "administration" in {
+        d.key for d in c.dimensions
+    }
     doc = json.loads(render_json(c))
     for d in doc["dimensions"]:
         assert d["findings"], d["key"]
@@ -71,9 +96,14 @@ def test_every_dimension_and_every_finding_cited(pack, pair):
                     # a label version read is dated; a document that shows no version says so
                     # ("version not shown") and then may show no date either
                     assert cit["set_id"] and cit["version"]
-                    if cit.get("source_class", "label") == "label" and cit["version"] != "version not shown":
+                    if (
+                        cit.get("source_class", "label") == "label"
+                        and cit["version"] != "version not shown"
+                    ):
                         assert cit["effective_date"]
-                if cit["kind"] == "pack":  # a statement about the pack's gaps cites no label section
+                if (
+                    cit["kind"] == "pack"
+                ):  # a statement about the pack's gaps cites no label section
                     assert not cit["section"]
 
 
@@ -101,4 +131,7 @@ def test_spl_built_entry_trial_figures_use_the_same_trial_comparator(pack):
 
 def test_ask_finds_the_two_medicines(pack):
     assert names_in_question("Is Kesimpta safer than Ocrevus?", pack) == ("kesimpta", "ocrevus")
-    assert names_in_question("kesimta or ocrelizumab zunovo for my MS?", pack) == ("kesimta", "ocrelizumab zunovo")
+    assert names_in_question("kesimta or ocrelizumab zunovo for my MS?", pack) == (
+        "kesimta",
+        "ocrelizumab zunovo",
+    )

@@ -44,13 +44,19 @@ def _names(lines) -> set[str]:
 # must contain, read from the two labels' W&P headings before the code was run
 EXPECTED = {
     ("Trulicity", "Tanzeum"): (
-        ["pancreatitis", "hypoglyc", "hypersensitivity", "renal", "thyroid"], ["gastrointestinal"], [],
+        ["pancreatitis", "hypoglyc", "hypersensitivity", "renal", "thyroid"],
+        ["gastrointestinal"],
+        [],
     ),
     ("Gilenya", "Tecfidera"): (
-        ["progressive multifocal"], ["macular", "liver", "fetal"], ["flushing", "lymphopenia"],
+        ["progressive multifocal"],
+        ["macular", "liver", "fetal"],
+        ["flushing", "lymphopenia"],
     ),
     ("Jardiance", "Nesina"): (
-        ["hypoglyc"], ["hypotension", "mycotic", "urinary tract"], ["pancreatitis", "hepatic", "arthralgia"],
+        ["hypoglyc"],
+        ["hypotension", "mycotic", "urinary tract"],
+        ["pancreatitis", "hepatic", "arthralgia"],
     ),
 }
 
@@ -67,7 +73,11 @@ def test_shared_and_different_warnings_of_real_labels(pack, pair):
     for word, drug in [(w, pair[0]) for w in only_a] + [(w, pair[1]) for w in only_b]:
         other = pair[1] if drug == pair[0] else pair[0]
         warns = [t for t in differs if word in t and t.startswith("only the")]
-        assert warns and all(t.startswith(f"only the {drug.lower()} label") for t in warns), (pair, word, differs)
+        assert warns and all(t.startswith(f"only the {drug.lower()} label") for t in warns), (
+            pair,
+            word,
+            differs,
+        )
         assert not any(word in t and other.lower() in t.split(";")[0] for t in warns), (pair, word)
 
 

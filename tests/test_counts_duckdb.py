@@ -35,8 +35,10 @@ def tables(warehouse):
 
 @pytest.fixture(scope="module")
 def rows(warehouse):
-    return {name: pq.read_table(warehouse.path / f"{name}.parquet").to_pylist()
-            for name in ("cases", "case_drugs", "case_reactions", "case_indications")}
+    return {
+        name: pq.read_table(warehouse.path / f"{name}.parquet").to_pylist()
+        for name in ("cases", "case_drugs", "case_reactions", "case_indications")
+    }
 
 
 def _received(case: dict) -> str:
@@ -53,15 +55,26 @@ def _brute(rows, q: CountQuery, strata=()):
         rq = _received(c)
         if q.quarters and not q.quarters[0] <= rq <= q.quarters[1]:
             continue
-        if any(getattr(q, k) is not None and c[k] != getattr(q, k) for k in ("country", "sex", "age_band")):
+        if any(
+            getattr(q, k) is not None and c[k] != getattr(q, k)
+            for k in ("country", "sex", "age_band")
+        ):
             continue
         if q.serious is not None and c["serious"] != q.serious:
             continue
         cases[c["primaryid"]] = "|".join(c[s] or "unknown" for s in strata)
-    given_for = {(r["primaryid"], r["drug_seq"]) for r in rows["case_indications"]
-                 if q.indication and q.indication in (r["indi_pt"] or "")}
-    selected = [r for r in rows["case_drugs"] if r["role_cod"] in q.roles and r["primaryid"] in cases
-                and (not q.indication or (r["primaryid"], r["drug_seq"]) in given_for)]
+    given_for = {
+        (r["primaryid"], r["drug_seq"])
+        for r in rows["case_indications"]
+        if q.indication and q.indication in (r["indi_pt"] or "")
+    }
+    selected = [
+        r
+        for r in rows["case_drugs"]
+        if r["role_cod"] in q.roles
+        and r["primaryid"] in cases
+        and (not q.indication or (r["primaryid"], r["drug_seq"]) in given_for)
+    ]
     universe = {r["primaryid"] for r in selected}
     drugs, events = defaultdict(set), defaultdict(set)
     for r in selected:
@@ -84,7 +97,9 @@ def _tables(rows, q: CountQuery):
         for e in events[pid]:
             ne[e] += 1
     n = len(universe)
-    return n, {k: (v, nd[k[0]] - v, ne[k[1]] - v, n - nd[k[0]] - ne[k[1]] + v) for k, v in a.items()}
+    return n, {
+        k: (v, nd[k[0]] - v, ne[k[1]] - v, n - nd[k[0]] - ne[k[1]] + v) for k, v in a.items()
+    }
 
 
 QUERIES = [
@@ -102,7 +117,9 @@ QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("query", QUERIES, ids=lambda q: ";".join(f"{k}={v}" for k, v in q.describe()))
+@pytest.mark.parametrize(
+    "query", QUERIES, ids=lambda q: ";".join(f"{k}={v}" for k, v in q.describe())
+)
 def test_pair_counts_equal_the_brute_force_count(tables, rows, query):
     got = count_pairs(tables, query)
     n, expect = _tables(rows, query)
@@ -134,7 +151,10 @@ def test_stratified_expected_equals_the_brute_force_sum(tables, rows, strata):
             nd_s[d, s] += 1
         for e in events[pid]:
             ne_s[e, s] += 1
-    want = [sum(nd_s[d, s] * ne_s[e, s] / n_s[s] for s in n_s) for d, e in zip(counts.drug, counts.event)]
+    want = [
+        sum(nd_s[d, s] * ne_s[e, s] / n_s[s] for s in n_s)
+        for d, e in zip(counts.drug, counts.event)
+    ]
     np.testing.assert_allclose(expected, want, rtol=1e-12)
     assert counts.a.tolist() == count_pairs(tables, q).a.tolist()  # strata change E only
 
@@ -191,14 +211,21 @@ def test_head_to_head_equals_the_brute_force_count(tables, rows, a, b, query):
     assert got.event.tolist() == sorted(ev)
     assert got.a.tolist() == [ev[e][0] for e in got.event]
     assert got.c.tolist() == [ev[e][1] for e in got.event]
-    assert (got.a + got.b).tolist() == [len(arm_a)] * len(got) and (got.c + got.d).tolist() == [len(arm_b)] * len(got)
+    assert (got.a + got.b).tolist() == [len(arm_a)] * len(got) and (got.c + got.d).tolist() == [
+        len(arm_b)
+    ] * len(got)
 
 
 def test_head_to_head_restricted_to_events(tables):
     full = head_to_head(tables, "ofatumumab", "ocrelizumab")
-    some = head_to_head(tables, "ofatumumab", "ocrelizumab", events=["Headache", "injection site reaction"])
+    some = head_to_head(
+        tables, "ofatumumab", "ocrelizumab", events=["Headache", "injection site reaction"]
+    )
     keep = np.isin(full.event, ["HEADACHE", "INJECTION SITE REACTION"])
-    assert some.event.tolist() == full.event[keep].tolist() and some.a.tolist() == full.a[keep].tolist()
+    assert (
+        some.event.tolist() == full.event[keep].tolist()
+        and some.a.tolist() == full.a[keep].tolist()
+    )
 
 
 @pytest.mark.parametrize(
@@ -221,7 +248,9 @@ def test_bad_queries_say_what_to_do(kwargs, fragment):
     assert fragment in str(exc.value)
 
 
-@pytest.mark.parametrize(("text", "want"), [("2023q1-2024q4", ("2023q1", "2024q4")), ("2023Q2", ("2023q2", "2023q2"))])
+@pytest.mark.parametrize(
+    ("text", "want"), [("2023q1-2024q4", ("2023q1", "2024q4")), ("2023Q2", ("2023q2", "2023q2"))]
+)
 def test_parse_quarters(text, want):
     assert parse_quarters(text) == want
 

@@ -46,7 +46,10 @@ def product_table(tables):
 def _flagged(table, pairs: set[tuple[str, str]]) -> dict[str, int]:
     cols = table.columns
     inside = np.array([(d, e) in pairs for d, e in zip(cols["drug"], cols["event"])], dtype=bool)
-    return {rule: int(sum(rule in f.split("+") for f in cols["flags"][inside])) for rule in ("ror", "ebgm", "ic")}
+    return {
+        rule: int(sum(rule in f.split("+") for f in cols["flags"][inside]))
+        for rule in ("ror", "ebgm", "ic")
+    }
 
 
 def test_planted_associations_are_found_and_null_pairs_rarely(product_table, synth):
@@ -59,7 +62,9 @@ def test_planted_associations_are_found_and_null_pairs_rarely(product_table, syn
     assert _flagged(product_table, controls) == {"ror": 0, "ebgm": 0, "ic": 0}
     cols = product_table.columns
     null = np.array([(d, e) not in key for d, e in zip(cols["drug"], cols["event"])])
-    share = {r: np.mean([r in f.split("+") for f in cols["flags"][null]]) for r in ("ror", "ebgm", "ic")}
+    share = {
+        r: np.mean([r in f.split("+") for f in cols["flags"][null]]) for r in ("ror", "ebgm", "ic")
+    }
     # drugs and events drawn independently: about the one-sided 2.5% error of the ROR bound at most
     assert share["ror"] < 0.05 and share["ic"] < share["ror"] and share["ebgm"] < 0.001
 
@@ -75,7 +80,9 @@ def test_prior_on_its_bound_is_used_and_named(product_table, tables):
 
 def test_stratified_expected_feeds_mgps_only(tables, product_table):
     crude = product_table
-    strat = signals_from_warehouse(tables, query=CountQuery(level="product"), strata=("sex", "age_band"))
+    strat = signals_from_warehouse(
+        tables, query=CountQuery(level="product"), strata=("sex", "age_band")
+    )
     _, expected = cumulate(count_cells(tables, CountQuery(level="product"), ("sex", "age_band")))
     np.testing.assert_array_equal(strat.columns["e"], expected)
     for k in ("drug", "event", "a", "b", "c", "d", "ror", "prr", "ic"):
@@ -110,13 +117,43 @@ def test_unknown_drug_suggests_close_labels(tables):
 
 def test_cli_json_strata_and_head_to_head(capsys, synth, tables):
     wh = str(synth[0].path)
-    doc = json.loads(run_cli(capsys, "signals", "kesimpta", "--level", "product", "--event", "Injection site reaction",
-                          "--strata", "sex,age_band", "--warehouse", wh, "--format", "json"))
+    doc = json.loads(
+        run_cli(
+            capsys,
+            "signals",
+            "kesimpta",
+            "--level",
+            "product",
+            "--event",
+            "Injection site reaction",
+            "--strata",
+            "sex,age_band",
+            "--warehouse",
+            wh,
+            "--format",
+            "json",
+        )
+    )
     assert doc["counting_unit"] == "deduplicated case" and len(doc["rows"]) == 1
     assert doc["filters"]["level"] == "product" and "stratified" in doc["filters"]["expected count"]
     assert doc["rows"][0]["flags"] == "ror+ebgm+ic"
-    doc = json.loads(run_cli(capsys, "signals", "kesimpta", "--vs", "ocrevus", "--level", "product", "--indication",
-                          "multiple sclerosis", "--warehouse", wh, "--format", "json"))
+    doc = json.loads(
+        run_cli(
+            capsys,
+            "signals",
+            "kesimpta",
+            "--vs",
+            "ocrevus",
+            "--level",
+            "product",
+            "--indication",
+            "multiple sclerosis",
+            "--warehouse",
+            wh,
+            "--format",
+            "json",
+        )
+    )
     assert doc["comparator"] == "ocrevus" and doc["prior"] is None
     assert doc["filters"]["indication contains"] == "MULTIPLE SCLEROSIS"
     row = next(r for r in doc["rows"] if r["event"] == "INJECTION SITE REACTION")
@@ -125,14 +162,37 @@ def test_cli_json_strata_and_head_to_head(capsys, synth, tables):
 
 def test_cli_by_quarter_csv_and_parquet(capsys, synth, tmp_path):
     wh = str(synth[0].path)
-    text = run_cli(capsys, "signals", "ocrelizumab", "--event", "infusion related reaction", "--by-quarter",
-                "--quarters", "2023q3-2023q4", "--warehouse", wh, "--format", "csv")
+    text = run_cli(
+        capsys,
+        "signals",
+        "ocrelizumab",
+        "--event",
+        "infusion related reaction",
+        "--by-quarter",
+        "--quarters",
+        "2023q3-2023q4",
+        "--warehouse",
+        wh,
+        "--format",
+        "csv",
+    )
     lines = text.splitlines()
     assert lines[0].startswith("quarter,drug,event,a,") and len(lines) == 3
     assert [x.split(",")[0] for x in lines[1:]] == ["2023q3", "2023q4"]
     out = tmp_path / "all.parquet"
-    run_cli(capsys, "signals", "--all-pairs", "--level", "product", "--quarters", "2023q2-2023q3",
-         "--warehouse", wh, "--output", str(out))
+    run_cli(
+        capsys,
+        "signals",
+        "--all-pairs",
+        "--level",
+        "product",
+        "--quarters",
+        "2023q2-2023q3",
+        "--warehouse",
+        wh,
+        "--output",
+        str(out),
+    )
     t = pq.read_table(out)
     assert t.num_rows > 1000 and t.schema.metadata[b"counting_unit"] == b"deduplicated case"
     assert json.loads(t.schema.metadata[b"filters"])["quarters received"] == "2023q2-2023q3"
@@ -140,16 +200,32 @@ def test_cli_by_quarter_csv_and_parquet(capsys, synth, tmp_path):
 
 def test_cli_onset(capsys, synth, tables):
     wh = str(synth[0].path)
-    doc = json.loads(run_cli(capsys, "signals", "kesimpta", "--level", "product", "--onset", "--warehouse", wh,
-                          "--format", "json"))
+    doc = json.loads(
+        run_cli(
+            capsys,
+            "signals",
+            "kesimpta",
+            "--level",
+            "product",
+            "--onset",
+            "--warehouse",
+            wh,
+            "--format",
+            "json",
+        )
+    )
     counts = count_pairs(tables, CountQuery(level="product"))
     keep = counts.drug == "kesimpta"
     assert [r["event"] for r in doc["rows"]] == counts.event[keep].tolist()
     assert [r["cases"] for r in doc["rows"]] == counts.a[keep].tolist()
     # synthetic therapy starts are written as YYYYMM: no onset in days can be given
-    assert sum(r["usable"] for r in doc["rows"]) == 0 and sum(r["too_coarse"] for r in doc["rows"]) > 0
+    assert (
+        sum(r["usable"] for r in doc["rows"]) == 0 and sum(r["too_coarse"] for r in doc["rows"]) > 0
+    )
     assert doc["schema"] == "rxcompare/onset" and doc["counting_unit"] == "deduplicated case"
-    text = run_cli(capsys, "signals", "kesimpta", "--level", "product", "--onset", "--warehouse", wh)
+    text = run_cli(
+        capsys, "signals", "kesimpta", "--level", "product", "--onset", "--warehouse", wh
+    )
     assert "time to onset" in text and "never given invented days" in " ".join(text.split())
 
 
@@ -157,13 +233,21 @@ def test_cli_onset(capsys, synth, tables):
     ("args", "status", "fragment"),
     [
         (["signals", "kesimta", "--level", "product"], 1, "close labels: kesimpta"),
-        (["signals", "kesimpta", "--spark-master", "local[2]"], 2, "applies to --engine spark only"),
+        (
+            ["signals", "kesimpta", "--spark-master", "local[2]"],
+            2,
+            "applies to --engine spark only",
+        ),
         (["signals", "kesimpta", "--engine", "flink"], 2, "--engine 'flink'"),
         (["signals", "kesimpta", "--strata", "weight"], 2, "--strata weight"),
         (["signals", "kesimpta", "--quarters", "2024q1-2023q1"], 2, "comes after the last"),
         (["signals", "kesimpta", "--vs", "ocrevus", "--strata", "sex"], 2, "not stratified"),
         (["signals", "kesimpta", "--onset", "--by-quarter"], 2, "--onset"),
-        (["signals", "kesimpta", "--level", "product", "--vs", "nosuchdrug"], 1, "no case names 'nosuchdrug'"),
+        (
+            ["signals", "kesimpta", "--level", "product", "--vs", "nosuchdrug"],
+            1,
+            "no case names 'nosuchdrug'",
+        ),
     ],
 )
 def test_cli_warehouse_errors(capsys, synth, args, status, fragment):
@@ -174,7 +258,9 @@ def test_cli_warehouse_errors(capsys, synth, args, status, fragment):
     assert fragment in " ".join(capsys.readouterr().err.split())
 
 
-@pytest.mark.parametrize("option", [["--level", "product"], ["--by-quarter"], ["--engine", "spark"], ["--onset"]])
+@pytest.mark.parametrize(
+    "option", [["--level", "product"], ["--by-quarter"], ["--engine", "spark"], ["--onset"]]
+)
 def test_cli_warehouse_options_refused_with_reports(capsys, tmp_path, option):
     table = tmp_path / "r.csv"
     table.write_text("id,var1,var2\n1,A,X\n", encoding="utf-8")
@@ -190,12 +276,15 @@ def test_cli_missing_warehouse_says_how_to_fill_it(capsys, tmp_path):
     assert "warehouse mode" in err and "faers ingest" in err and "--reports" in err
 
 
-@pytest.mark.parametrize("options", [
-    ["--onset", "--by-quarter"],
-    ["--evaluate", "omop", "--onset"],
-    ["--by-quarter", "--dedup-sensitivity"],
-    ["--evaluate", "omop", "--report", "study.html"],
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--onset", "--by-quarter"],
+        ["--evaluate", "omop", "--onset"],
+        ["--by-quarter", "--dedup-sensitivity"],
+        ["--evaluate", "omop", "--report", "study.html"],
+    ],
+)
 def test_cli_one_mode_per_call(capsys, tmp_path, options):
     with pytest.raises(SystemExit) as exc:
         main(["signals", "a", "--warehouse", str(tmp_path / "none"), *options])
@@ -203,15 +292,30 @@ def test_cli_one_mode_per_call(capsys, tmp_path, options):
     assert exc.value.code == 2 and "two things at once" in err and "give one of" in err
 
 
-@pytest.mark.parametrize("kw, mode", [
-    ({}, "warehouse"), ({"by_quarter": True}, "by-quarter"), ({"onset": True}, "onset"),
-    ({"evaluate": "omop"}, "evaluate"), ({"dedup_sensitivity": True}, "study"),
-    ({"report": Path("s.md")}, "study"), ({"dedup_sensitivity": True, "report": Path("s.md")}, "study"),
-    ({"reports": Path("r.csv")}, "reports"),
-])
+@pytest.mark.parametrize(
+    "kw, mode",
+    [
+        ({}, "warehouse"),
+        ({"by_quarter": True}, "by-quarter"),
+        ({"onset": True}, "onset"),
+        ({"evaluate": "omop"}, "evaluate"),
+        ({"dedup_sensitivity": True}, "study"),
+        ({"report": Path("s.md")}, "study"),
+        ({"dedup_sensitivity": True, "report": Path("s.md")}, "study"),
+        ({"reports": Path("r.csv")}, "reports"),
+    ],
+)
 def test_signals_mode_is_named_once(kw, mode):
     from rxcompare.cli.signals import signals_mode
 
-    args = {"by_quarter": False, "onset": False, "evaluate": None, "dedup_sensitivity": False, "report": None,
-            "reports": None, "warehouse_options": {"--sex": None}, **kw}
+    args = {
+        "by_quarter": False,
+        "onset": False,
+        "evaluate": None,
+        "dedup_sensitivity": False,
+        "report": None,
+        "reports": None,
+        "warehouse_options": {"--sex": None},
+        **kw,
+    }
     assert signals_mode(**args) == mode

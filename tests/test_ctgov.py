@@ -36,10 +36,6 @@ def real_record(name: str) -> dict:
     return json.loads(shared_path("ctgov", f"{name}.json").read_text(encoding="utf-8"))
 
 
-
-
-
-
 def client_for(base: str, tmp_path: Path, **kw) -> CtGovClient:
     return CtGovClient(base=base, cache_dir=tmp_path / "http", sleep=lambda s: None, **kw)
 
@@ -59,11 +55,17 @@ def test_search_pages_and_fetches_each_study_with_the_api_parameters(tmp_path):
         found, doc = fetch_registry("certolizumab pegol", client, ("certolizumab pegol", "cimzia"))
     searches = [p for path, p in reg.requests if path == "/studies"]
     assert searches[0] == {
-        "query.intr": "certolizumab pegol", "filter.advanced": PHASE_FILTER,
-        "fields": "NCTId,BriefTitle,Phase,HasResults", "pageSize": "100", "countTotal": "true", "format": "json",
+        "query.intr": "certolizumab pegol",
+        "filter.advanced": PHASE_FILTER,
+        "fields": "NCTId,BriefTitle,Phase,HasResults",
+        "pageSize": "100",
+        "countTotal": "true",
+        "format": "json",
     }
     assert searches[1] == {**searches[0], "pageToken": "2"} and len(searches) == 2
-    assert [path for path, _ in reg.requests[2:]] == [f"/studies/{x}" for x in reg.hits["certolizumab pegol"]]
+    assert [path for path, _ in reg.requests[2:]] == [
+        f"/studies/{x}" for x in reg.hits["certolizumab pegol"]
+    ]
     assert found.total == 3 and len(found.queries) == 5
     assert found.queries[0].startswith(base + "/studies?countTotal=true&fields=NCTId%2CBriefTitle")
     assert [t.nct_id for t in found.trials] == ["NCT02552212", "NCT02210780", "NCT00763412"]
@@ -96,24 +98,48 @@ def test_per_arm_counts_equal_the_records_numbers():
     expected = {
         (serious, e["term"], s["groupId"]): (s["numAffected"], s["numAtRisk"])
         for serious, key in ((True, "seriousEvents"), (False, "otherEvents"))
-        for e in ae[key] for s in e["stats"] if s["groupId"] in mapped
+        for e in ae[key]
+        for s in e["stats"]
+        if s["groupId"] in mapped
     }
     got = {(i.serious, i.event, i.citation.section): (i.count, i.n) for i in trial.incidences}
     assert got == expected and len(got) == (36 + 9) * 3
-    urti = next(i for i in trial.incidences if i.event == "Upper respiratory tract infection" and i.citation.section == "EG001")
-    assert (urti.count, urti.n, urti.serious, urti.organ_system) == (30, 159, False, "Infections and infestations")
+    urti = next(
+        i
+        for i in trial.incidences
+        if i.event == "Upper respiratory tract infection" and i.citation.section == "EG001"
+    )
+    assert (urti.count, urti.n, urti.serious, urti.organ_system) == (
+        30,
+        159,
+        False,
+        "Infections and infestations",
+    )
     assert urti.vocabulary == "MedDRA19.0" and urti.assessment == "NON_SYSTEMATIC_ASSESSMENT"
-    assert urti.threshold == 5.0 and "Week 156" in urti.time_frame and urti.intervention == "Certolizumab Pegol"
-    assert urti.citation.kind == "trial" and urti.citation.url == "https://clinicaltrials.gov/study/NCT02552212"
+    assert (
+        urti.threshold == 5.0
+        and "Week 156" in urti.time_frame
+        and urti.intervention == "Certolizumab Pegol"
+    )
+    assert (
+        urti.citation.kind == "trial"
+        and urti.citation.url == "https://clinicaltrials.gov/study/NCT02552212"
+    )
     detail = dict(urti.citation.detail)
-    assert detail["results_first_posted"] == "2020-08-17" and detail["last_update_posted"] == "2022-08-18"
+    assert (
+        detail["results_first_posted"] == "2020-08-17"
+        and detail["last_update_posted"] == "2022-08-18"
+    )
     assert detail["arm_group_ids"] == "EG001"
 
 
 def test_placebo_controlled_trial_maps_drug_and_comparator():
     trial = read_study(real_record("NCT02210780"), ("dupilumab",), asked="NCT02210780")
     roles = {g.id: (g.role, g.intervention, bool(g.kept_apart)) for g in trial.groups}
-    assert roles == {"EG000": ("comparator", "Placebo", False), "EG001": ("drug", "Dupilumab", False)}
+    assert roles == {
+        "EG000": ("comparator", "Placebo", False),
+        "EG001": ("drug", "Dupilumab", False),
+    }
     assert trial.usable and not trial.problems
     sq = [i for i in trial.incidences if i.event == "Squamous cell carcinoma"]
     assert {(i.is_comparator, i.count, i.n) for i in sq} == {(True, 0, 97), (False, 1, 97)}
@@ -123,7 +149,9 @@ def test_placebo_controlled_trial_maps_drug_and_comparator():
 def test_open_label_extension_and_switch_groups_are_kept_out():
     from rxcompare.comparison.trials import registry_units
 
-    trial = read_study(real_record("NCT02278341"), ("certolizumab pegol", "cimzia"), asked="NCT02278341")
+    trial = read_study(
+        real_record("NCT02278341"), ("certolizumab pegol", "cimzia"), asked="NCT02278341"
+    )
     apart = {g.id: g.kept_apart for g in trial.groups if g.kept_apart}
     assert set(apart) == {"EG002", "EG003", "EG004"}
     assert "open-label" in apart["EG004"] and "extension" in apart["EG004"]
@@ -138,13 +166,18 @@ def test_open_label_extension_and_switch_groups_are_kept_out():
 def test_a_record_of_another_study_than_asked_is_named():
     trial = read_study(real_record("NCT02278341"), ("certolizumab pegol",), asked="NCT02278341")
     assert trial.nct_id == "NCT02552212"
-    assert "asked for NCT02278341, the registry returned the record of NCT02552212" in trial.problems
+    assert (
+        "asked for NCT02278341, the registry returned the record of NCT02552212" in trial.problems
+    )
 
 
 def test_empty_adverse_event_lists_are_named():
     trial = read_study(real_record("NCT00763412"), ("repaglinide",), asked="NCT00763412")
     assert not trial.incidences and trial.usable
-    assert "the adverse-events module lists no serious and no other events (empty lists)" in trial.problems
+    assert (
+        "the adverse-events module lists no serious and no other events (empty lists)"
+        in trial.problems
+    )
 
 
 def test_a_study_without_results_is_named():
@@ -158,8 +191,11 @@ def test_a_record_of_another_drug_is_named_and_not_counted():
 
     trial = read_study(real_record("NCT00763412"), ("dupilumab",), asked="NCT00763412")
     assert not trial.names_drug
-    assert any(p.startswith("a record of another medicine: no intervention is named dupilumab") and
-               "placebo, repaglinide" in p for p in trial.problems)
+    assert any(
+        p.startswith("a record of another medicine: no intervention is named dupilumab")
+        and "placebo, repaglinide" in p
+        for p in trial.problems
+    )
     assert not trial.usable and registry_units([trial]) == []
 
 
@@ -186,8 +222,16 @@ def test_an_arm_that_cannot_be_mapped_is_named():
 
 def test_trial_is_counted_for_the_product_whose_indication_it_studies():
     record = real_record("NCT02210780")
-    ad = Product("fict-ad", "Fict AD", "dupilumab", routes=("subcutaneous",), indications=("atopic dermatitis",))
-    other = Product("fict-x", "Fict X", "dupilumab", routes=("subcutaneous",), indications=("asthma",))
+    ad = Product(
+        "fict-ad",
+        "Fict AD",
+        "dupilumab",
+        routes=("subcutaneous",),
+        indications=("atopic dermatitis",),
+    )
+    other = Product(
+        "fict-x", "Fict X", "dupilumab", routes=("subcutaneous",), indications=("asthma",)
+    )
     assert read_study(record, ("dupilumab",), (ad, other)).product == "fict-ad"
     trial = read_study(record, ("dupilumab",), (other,))
     assert trial.product == "" and any("name no indication" in p for p in trial.problems)
@@ -253,7 +297,9 @@ def test_stored_trials_are_read_offline_with_their_date(tmp_path):
         online = RegistrySource(online=True, client=client, store=store).for_drug("dupilumab", ())
     offline = RegistrySource(online=False, store=store).for_drug("dupilumab", ())
     assert offline.from_store and offline.fetched_at == online.fetched_at
-    assert [t.nct_id for t in offline.trials] == [t.nct_id for t in online.trials] == []  # no hits served
+    assert (
+        [t.nct_id for t in offline.trials] == [t.nct_id for t in online.trials] == []
+    )  # no hits served
     _, doc = None, store.load("dupilumab")
     assert doc["queries"][0].startswith(base + "/studies?")
     assert stored_registry(doc, drug_names("dupilumab", ())).total == 0
@@ -274,17 +320,29 @@ def _edited(where: str, field: str, value) -> dict:
     return record
 
 
-@pytest.mark.parametrize(("where", "field", "value", "words"), [
-    ("stats", "numAffected", -3, "numAffected -3 is not a count of participants"),
-    ("stats", "numAtRisk", -97, "numAtRisk -97 is not a count of participants"),
-    ("stats", "numAffected", 500, "numAffected 500 is above numAtRisk"),
-    ("stats", "numAffected", 2.5, "numAffected 2.5 is not a count"),
-    ("stats", "numAffected", "-3", "numAffected '-3' is not a count"),
-    ("stats", "numEvents", -1, "numEvents -1 is not a count"),
-    ("group", "seriousNumAffected", -1, "seriousNumAffected -1 is not a count"),
-    ("group", "otherNumAffected", 10_000, "otherNumAffected 10000 is above otherNumAtRisk"),
-], ids=["affected-negative", "at-risk-negative", "affected-above-at-risk", "fraction", "negative-text",
-        "events-negative", "group-negative", "group-above"])
+@pytest.mark.parametrize(
+    ("where", "field", "value", "words"),
+    [
+        ("stats", "numAffected", -3, "numAffected -3 is not a count of participants"),
+        ("stats", "numAtRisk", -97, "numAtRisk -97 is not a count of participants"),
+        ("stats", "numAffected", 500, "numAffected 500 is above numAtRisk"),
+        ("stats", "numAffected", 2.5, "numAffected 2.5 is not a count"),
+        ("stats", "numAffected", "-3", "numAffected '-3' is not a count"),
+        ("stats", "numEvents", -1, "numEvents -1 is not a count"),
+        ("group", "seriousNumAffected", -1, "seriousNumAffected -1 is not a count"),
+        ("group", "otherNumAffected", 10_000, "otherNumAffected 10000 is above otherNumAtRisk"),
+    ],
+    ids=[
+        "affected-negative",
+        "at-risk-negative",
+        "affected-above-at-risk",
+        "fraction",
+        "negative-text",
+        "events-negative",
+        "group-negative",
+        "group-above",
+    ],
+)
 def test_a_record_with_impossible_counts_is_refused_and_named(where, field, value, words):
     """A record whose counts cannot be counts (the issue's probe showed incidences of -3.09% and
     200%) is refused whole, named in the registry's notes, and none of its figures are shown."""
@@ -296,4 +354,6 @@ def test_a_record_with_impossible_counts_is_refused_and_named(where, field, valu
         read_study(record, ("dupilumab",), asked="NCT02210780")
     reg = registry_from_records("dupilumab", {"NCT02210780": record}, ("dupilumab",))
     assert reg.trials == () and any("NCT02210780 refused" in n and words in n for n in reg.notes)
-    assert read_study(real_record("NCT02210780"), ("dupilumab",), asked="NCT02210780").incidences  # the real one reads
+    assert read_study(
+        real_record("NCT02210780"), ("dupilumab",), asked="NCT02210780"
+    ).incidences  # the real one reads

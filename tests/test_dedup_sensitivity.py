@@ -27,7 +27,9 @@ DRUG = "ofatumumab"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("sensitivity")
-    wh = synthetic_warehouse(root, reports=3000, quarters=3, seed=5, drugs=200, events=250, duplicates=40)
+    wh = synthetic_warehouse(
+        root, reports=3000, quarters=3, seed=5, drugs=200, events=250, duplicates=40
+    )
     match_demographic(wh.path)
     return wh, load_synonyms(root / "q" / "synonyms.csv", use_pack=False)
 
@@ -40,7 +42,11 @@ def sens(built):
 
 
 def _raw(wh, table):
-    return [r for d in sorted((wh.path / "quarters").iterdir()) for r in pq.read_table(d / f"{table}.parquet").to_pylist()]
+    return [
+        r
+        for d in sorted((wh.path / "quarters").iterdir())
+        for r in pq.read_table(d / f"{table}.parquet").to_pylist()
+    ]
 
 
 def _upper(x):
@@ -53,7 +59,9 @@ def _brute_levels(wh, syn) -> dict[str, dict]:
     demo = _raw(wh, "demo")
     latest = {}
     for r in demo:  # none: one row per primaryid, from its latest file
-        if r["primaryid"] is not None and (r["primaryid"] not in latest or r["quarter"] > latest[r["primaryid"]]["quarter"]):
+        if r["primaryid"] is not None and (
+            r["primaryid"] not in latest or r["quarter"] > latest[r["primaryid"]]["quarter"]
+        ):
             latest[r["primaryid"]] = r
     deleted = {r["caseid"] for r in _raw(wh, "deleted")}
 
@@ -70,8 +78,11 @@ def _brute_levels(wh, syn) -> dict[str, dict]:
     fda = {(r["primaryid"], r["quarter"]) for c, r in best.items() if c not in deleted}
     groups = pq.read_table(wh.path / "match" / "groups.parquet").to_pylist()
     dropped = {g["primaryid"] for g in groups if not g["kept"]}
-    return {"none": {(p, r["quarter"]) for p, r in latest.items()}, "fda": fda,
-            "fda+demographic": {v for v in fda if v[0] not in dropped}}
+    return {
+        "none": {(p, r["quarter"]) for p, r in latest.items()},
+        "fda": fda,
+        "fda+demographic": {v for v in fda if v[0] not in dropped},
+    }
 
 
 def _brute_tables(wh, syn, kept):
@@ -103,7 +114,9 @@ def test_levels_are_listed_in_order_and_all_counted(sens):
     assert [lv["name"] for lv in sens["levels"]] == list(DEDUP_LEVELS)
     assert all(lv["computed"] and not lv["why_not"] for lv in sens["levels"])
     n = {lv["name"]: lv["n"] for lv in sens["levels"]}
-    assert n["none"] > n["fda"] > n["fda+demographic"]  # older versions, then planted duplicates removed
+    assert (
+        n["none"] > n["fda"] > n["fda+demographic"]
+    )  # older versions, then planted duplicates removed
 
 
 def test_tables_at_each_level_equal_the_brute_count(built, sens):
@@ -114,14 +127,20 @@ def test_tables_at_each_level_equal_the_brute_count(built, sens):
     for lv in sens["levels"]:
         n, tables = _brute_tables(wh, syn, kept[lv["name"]])
         assert lv["n"] == n, lv["name"]
-        got = {r["event"]: r["levels"][lv["name"]] for r in sens["rows"] if r["levels"].get(lv["name"])}
-        assert set(got) == set(tables), lv["name"]  # the shape: one entry per pair counted at this level
+        got = {
+            r["event"]: r["levels"][lv["name"]] for r in sens["rows"] if r["levels"].get(lv["name"])
+        }
+        assert set(got) == set(tables), lv[
+            "name"
+        ]  # the shape: one entry per pair counted at this level
         for event, (a, b, c, d) in tables.items():
             g = got[event]
             assert (g["a"], g["b"], g["c"], g["d"]) == (a, b, c, d), (lv["name"], event)
             if min(a, b, c, d) > 0:  # Wald ROR and its flag, by hand
                 ror = a * d / (b * c)
-                lower = math.exp(math.log(ror) - 1.959963984540054 * math.sqrt(1 / a + 1 / b + 1 / c + 1 / d))
+                lower = math.exp(
+                    math.log(ror) - 1.959963984540054 * math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+                )
                 assert g["ror"] == pytest.approx(ror, rel=1e-12)
                 assert g["ror_lower"] == pytest.approx(lower, rel=1e-9)
                 assert ("ror" in g["flags"].split("+")) == (a >= 3 and lower > 1)
@@ -137,8 +156,12 @@ def test_every_row_says_how_its_flag_moves(sens):
         elif not flagged:
             assert r["status"] == "flagged at no level"
         else:
-            assert r["status"] == ("flagged at " + ", ".join(x for x in DEDUP_LEVELS if x in flagged) + "; not at "
-                                   + ", ".join(x for x in DEDUP_LEVELS if x not in flagged))
+            assert r["status"] == (
+                "flagged at "
+                + ", ".join(x for x in DEDUP_LEVELS if x in flagged)
+                + "; not at "
+                + ", ".join(x for x in DEDUP_LEVELS if x not in flagged)
+            )
 
 
 def test_head_to_head_at_each_level(built):
@@ -159,23 +182,55 @@ def test_a_level_the_warehouse_cannot_count_is_listed_with_why(tmp_path, capsys)
         s = dedup_sensitivity(t, drug=DRUG, synonyms=syn)
     last = s["levels"][-1]
     assert last["name"] == "fda+demographic" and not last["computed"]
-    assert "no demographic match yet" in last["why_not"] and "--match demographic" in last["why_not"]
+    assert (
+        "no demographic match yet" in last["why_not"] and "--match demographic" in last["why_not"]
+    )
     assert all("fda+demographic" not in r["levels"] for r in s["rows"])
-    text = run_cli(capsys, "signals", DRUG, "--warehouse", str(wh.path), "--dedup-sensitivity",
-                   "--synonyms", str(tmp_path / "q" / "synonyms.csv"))
+    text = run_cli(
+        capsys,
+        "signals",
+        DRUG,
+        "--warehouse",
+        str(wh.path),
+        "--dedup-sensitivity",
+        "--synonyms",
+        str(tmp_path / "q" / "synonyms.csv"),
+    )
     assert "not counted: warehouse" in text and "no demographic match yet" in " ".join(text.split())
 
 
 def test_cli_json_and_markdown(built, sens, capsys):
     wh, _ = built
     syn = str(wh.path.parent / "q" / "synonyms.csv")
-    doc = json.loads(run_cli(capsys, "signals", DRUG, "--warehouse", str(wh.path), "--dedup-sensitivity",
-                             "--synonyms", syn, "-f", "json"))
+    doc = json.loads(
+        run_cli(
+            capsys,
+            "signals",
+            DRUG,
+            "--warehouse",
+            str(wh.path),
+            "--dedup-sensitivity",
+            "--synonyms",
+            syn,
+            "-f",
+            "json",
+        )
+    )
     assert doc["schema"] == "rxcompare/dedup-sensitivity"
     assert [lv["n"] for lv in doc["levels"]] == [lv["n"] for lv in sens["levels"]]
     assert doc["rows"] == json.loads(json.dumps(sens["rows"]))
-    md = run_cli(capsys, "signals", DRUG, "--warehouse", str(wh.path), "--dedup-sensitivity", "--synonyms", syn,
-                 "-f", "markdown")
+    md = run_cli(
+        capsys,
+        "signals",
+        DRUG,
+        "--warehouse",
+        str(wh.path),
+        "--dedup-sensitivity",
+        "--synonyms",
+        syn,
+        "-f",
+        "markdown",
+    )
     assert "## Deduplication levels" in md and "| pair | level | a | ROR (95% CI) |" in md
     flagged = [r for r in sens["rows"] if any(v and v["flags"] for v in r["levels"].values())]
     assert flagged and all(f"| {r['event']} | none |" in md for r in flagged)

@@ -22,8 +22,23 @@ from rxcompare.sources.faers.engines import connect_engine, spark_available
 
 pytestmark = pytest.mark.spark
 
-CELL_FIELDS = ("cell_quarter", "cell_stratum", "cell_n", "drugs", "events", "dm_drug", "dm_cell", "dm_n",
-               "em_event", "em_cell", "em_n", "pc_drug", "pc_event", "pc_cell", "pc_a")
+CELL_FIELDS = (
+    "cell_quarter",
+    "cell_stratum",
+    "cell_n",
+    "drugs",
+    "events",
+    "dm_drug",
+    "dm_cell",
+    "dm_n",
+    "em_event",
+    "em_cell",
+    "em_n",
+    "pc_drug",
+    "pc_event",
+    "pc_cell",
+    "pc_a",
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +64,23 @@ def test_cells_are_identical(engines):
     _, duck, spark = engines
     for query, strata, by_quarter in [
         (CountQuery(), ("sex", "age_band"), True),
-        (CountQuery(level="product", roles=("PS",), country="US", serious=True, quarters=("2023q2", "2023q3"),
-                    indication="multiple sclerosis"), ("country",), False),
+        (
+            CountQuery(
+                level="product",
+                roles=("PS",),
+                country="US",
+                serious=True,
+                quarters=("2023q2", "2023q3"),
+                indication="multiple sclerosis",
+            ),
+            ("country",),
+            False,
+        ),
     ]:
-        a, b = count_cells(duck, query, strata, by_quarter), count_cells(spark, query, strata, by_quarter)
+        a, b = (
+            count_cells(duck, query, strata, by_quarter),
+            count_cells(spark, query, strata, by_quarter),
+        )
         for f in CELL_FIELDS:
             assert _same(getattr(a, f), getattr(b, f)), f
         assert a.pc_a.sum() > 0 and a.engine == "duckdb" and b.engine == "spark"
@@ -72,7 +100,10 @@ def test_statistics_are_identical_quarter_by_quarter(engines):
 def test_head_to_head_and_onset_are_identical(engines):
     _, duck, spark = engines
     q = CountQuery(indication="multiple sclerosis", sex="F")
-    ha, hb = head_to_head(duck, "ofatumumab", "ocrelizumab", q), head_to_head(spark, "ofatumumab", "ocrelizumab", q)
+    ha, hb = (
+        head_to_head(duck, "ofatumumab", "ocrelizumab", q),
+        head_to_head(spark, "ofatumumab", "ocrelizumab", q),
+    )
     assert len(ha) > 10 and ha.filters == hb.filters and ha.n_reports == hb.n_reports
     for k in ("drug", "event", "a", "b", "c", "d"):
         assert _same(getattr(ha, k), getattr(hb, k)), k
@@ -86,15 +117,32 @@ def test_head_to_head_and_onset_are_identical(engines):
 
 def test_cli_engine_spark_writes_the_same_json(engines, capsys):
     wh, duck, _ = engines
-    args = ["signals", "ocrevus", "--level", "product", "--event", "infusion related reaction",
-            "--warehouse", str(wh.path), "--format", "json"]
+    args = [
+        "signals",
+        "ocrevus",
+        "--level",
+        "product",
+        "--event",
+        "infusion related reaction",
+        "--warehouse",
+        str(wh.path),
+        "--format",
+        "json",
+    ]
     on_duck = json.loads(run_cli(capsys, *args))
     on_spark = json.loads(run_cli(capsys, *args, "--engine", "spark"))  # reuses the running session
-    assert on_duck["source"]["description"].endswith("on DuckDB") and "on Spark" in on_spark["source"]["description"]
+    assert (
+        on_duck["source"]["description"].endswith("on DuckDB")
+        and "on Spark" in on_spark["source"]["description"]
+    )
     on_duck.pop("source"), on_spark.pop("source")
     assert on_duck == on_spark and on_duck["rows"][0]["a"] > 0
-    table = signals_from_warehouse(duck, drug="ocrevus", events=["infusion related reaction"],
-                                   query=CountQuery(level="product"))
+    table = signals_from_warehouse(
+        duck,
+        drug="ocrevus",
+        events=["infusion related reaction"],
+        query=CountQuery(level="product"),
+    )
     assert on_duck["rows"][0]["ebgm"] == table.columns["ebgm"][0]
 
 
@@ -119,5 +167,7 @@ def test_comparison_counts_are_identical(engines):
     a, b = resolve_pair("kesimpta", "ocrevus", pack)
     groups = dict(pack.event_groups)
     on_duck = WarehouseSource(wh.path).head_to_head(a, b, groups, "multiple sclerosis")
-    on_spark = WarehouseSource(wh.path, engine="spark").head_to_head(a, b, groups, "multiple sclerosis")
+    on_spark = WarehouseSource(wh.path, engine="spark").head_to_head(
+        a, b, groups, "multiple sclerosis"
+    )
     assert on_duck == on_spark and sum(s.table.a + s.table.c for s in on_duck.signals) > 0

@@ -30,10 +30,25 @@ def test_envelope_refuses_a_name_outside_the_namespace(name):
 
 
 def test_json_value_turns_what_json_cannot_hold_into_null_and_plain_numbers():
-    value = {"a": [1.5, math.nan, (math.inf, -math.inf)], "b": np.float64("nan"), "c": np.int64(7),
-             "d": np.float32(0.5), "e": "text", "f": None, "g": True}
+    value = {
+        "a": [1.5, math.nan, (math.inf, -math.inf)],
+        "b": np.float64("nan"),
+        "c": np.int64(7),
+        "d": np.float32(0.5),
+        "e": "text",
+        "f": None,
+        "g": True,
+    }
     got = json_value(value)
-    assert got == {"a": [1.5, None, [None, None]], "b": None, "c": 7, "d": 0.5, "e": "text", "f": None, "g": True}
+    assert got == {
+        "a": [1.5, None, [None, None]],
+        "b": None,
+        "c": 7,
+        "d": 0.5,
+        "e": "text",
+        "f": None,
+        "g": True,
+    }
     assert type(got["c"]) is int and type(got["d"]) is float
     json.dumps(got, allow_nan=False)  # no NaN left anywhere
 
@@ -45,7 +60,11 @@ def _hand_built_envelopes(path: Path) -> list[int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values):
-                if isinstance(key, ast.Constant) and key.value == "schema" and not isinstance(value, ast.Dict):
+                if (
+                    isinstance(key, ast.Constant)
+                    and key.value == "schema"
+                    and not isinstance(value, ast.Dict)
+                ):
                     out.append(node.lineno)
     return out
 
@@ -61,5 +80,7 @@ def test_no_versioned_document_is_built_by_hand():
 
 def test_the_hand_built_finder_finds_one(tmp_path):
     p = tmp_path / "x.py"
-    p.write_text('doc = {"schema": "rxcompare/x", "version": 1}\nspec = {"schema": {"type": "object"}}\n')
+    p.write_text(
+        'doc = {"schema": "rxcompare/x", "version": 1}\nspec = {"schema": {"type": "object"}}\n'
+    )
     assert _hand_built_envelopes(p) == [1]

@@ -28,12 +28,19 @@ from rxcompare.render.terminal import render_terminal
 from rxcompare.sources.pack import build_pack, load_pack, read_curated, write_pack
 
 EU_DOC = {
-    "title": "Fixture EU package leaflet", "url": "https://example.org/eu-leaflet",
-    "class": "eu-label", "jurisdiction": "EU", "date": "2022-02-16",
+    "title": "Fixture EU package leaflet",
+    "url": "https://example.org/eu-leaflet",
+    "class": "eu-label",
+    "jurisdiction": "EU",
+    "date": "2022-02-16",
 }
 PUB_DOC = {
-    "title": "Fixture paper, Table 2", "url": "https://example.org/paper",
-    "class": "publication", "pmid": "12345678", "doi": "10.0000/fixture", "table": "2",
+    "title": "Fixture paper, Table 2",
+    "url": "https://example.org/paper",
+    "class": "publication",
+    "pmid": "12345678",
+    "doi": "10.0000/fixture",
+    "table": "2",
 }
 
 
@@ -57,6 +64,7 @@ def _with(entry: dict, docs: dict, facts=(), incidences=()) -> dict:
 
 # ---- the curated reader ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "doc, words",
     [
@@ -65,7 +73,10 @@ def _with(entry: dict, docs: dict, facts=(), incidences=()) -> dict:
         ({k: v for k, v in EU_DOC.items() if k != "date"}, "date"),
         ({**EU_DOC, "date": "16 February 2022"}, "date"),
         ({k: v for k, v in PUB_DOC.items() if k not in ("pmid", "doi")}, "identifiers"),
-        ({"title": "a copy", "class": "label-copy", "jurisdiction": "EU"}, "jurisdiction is for eu-label"),
+        (
+            {"title": "a copy", "class": "label-copy", "jurisdiction": "EU"},
+            "jurisdiction is for eu-label",
+        ),
         ({"title": "a summary", "class": "secondary", "pmid": "1"}, "are for publication"),
     ],
 )
@@ -79,9 +90,16 @@ def test_the_reader_refuses_a_class_without_what_it_needs(tmp_path, doc, words):
 def test_the_reader_carries_jurisdiction_and_identifiers_in_the_citation(tmp_path):
     facts = [
         {"topic": "lactation", "text": "Fixture EU text.", "section": "2", "document": "eu"},
-        {"topic": "warning.malignancy", "text": "Fixture table row.", "section": "Table 2", "document": "pub"},
+        {
+            "topic": "warning.malignancy",
+            "text": "Fixture table row.",
+            "section": "Table 2",
+            "document": "pub",
+        },
     ]
-    _p, read, _i = read_curated(_write(tmp_path, _with(_betanib(), {"eu": EU_DOC, "pub": PUB_DOC}, facts)))
+    _p, read, _i = read_curated(
+        _write(tmp_path, _with(_betanib(), {"eu": EU_DOC, "pub": PUB_DOC}, facts))
+    )
     eu, pub = read[-2].citation, read[-1].citation
     assert (eu.source_class, eu.jurisdiction, eu.effective_date) == ("eu-label", "EU", "2022-02-16")
     assert eu.version == "version not shown" and not eu.is_label_text
@@ -92,13 +110,22 @@ def test_the_reader_carries_jurisdiction_and_identifiers_in_the_citation(tmp_pat
 def test_cite_line_marks_the_class_and_leaves_out_the_us_set_id(tmp_path):
     facts = [
         {"topic": "lactation", "text": "Fixture EU text.", "section": "2", "document": "eu"},
-        {"topic": "warning.malignancy", "text": "Fixture table row.", "section": "Table 2", "document": "pub"},
+        {
+            "topic": "warning.malignancy",
+            "text": "Fixture table row.",
+            "section": "Table 2",
+            "document": "pub",
+        },
     ]
-    _p, read, _i = read_curated(_write(tmp_path, _with(_betanib(), {"eu": EU_DOC, "pub": PUB_DOC}, facts)))
+    _p, read, _i = read_curated(
+        _write(tmp_path, _with(_betanib(), {"eu": EU_DOC, "pub": PUB_DOC}, facts))
+    )
     us, eu, pub = read[0].citation, read[-2].citation, read[-1].citation
     assert cite_line(eu).startswith("[EU label] Fixture EU package leaflet")
     assert "jurisdiction: EU" in cite_line(eu) and "set id" not in cite_line(eu)
-    assert cite_line(pub).startswith("[publication] Fixture paper") and "PMID: 12345678" in cite_line(pub)
+    assert cite_line(pub).startswith(
+        "[publication] Fixture paper"
+    ) and "PMID: 12345678" in cite_line(pub)
     assert not cite_line(us).startswith("[") and "set id" in cite_line(us)
 
 
@@ -106,21 +133,54 @@ def test_cite_line_marks_the_class_and_leaves_out_the_us_set_id(tmp_path):
 
 EU_FACTS = [
     # differs from the US fact of the same topic and unit (12 months in betanib.json)
-    {"topic": "pregnancy.contraception", "text": "Fixture EU text: contraception for 6 months.",
-     "value": 6, "unit": "months", "section": "2", "document": "eu"},
+    {
+        "topic": "pregnancy.contraception",
+        "text": "Fixture EU text: contraception for 6 months.",
+        "value": 6,
+        "unit": "months",
+        "section": "2",
+        "document": "eu",
+    },
     # same figure as the US fact (6 weeks): an EU line without "differs"
-    {"topic": "vaccination.live", "text": "Fixture EU text: live vaccines 6 weeks before.",
-     "value": 6, "unit": "weeks", "section": "2", "document": "eu"},
+    {
+        "topic": "vaccination.live",
+        "text": "Fixture EU text: live vaccines 6 weeks before.",
+        "value": 6,
+        "unit": "weeks",
+        "section": "2",
+        "document": "eu",
+    },
 ]
 CONTEXT_FACT = {
-    "topic": "warning.pml", "text": "Fixture text: cases after a prior therapy.", "section": "PML",
-    "document": "pub", "qualifiers": {"context": "prior_immunosuppressant"},
+    "topic": "warning.pml",
+    "text": "Fixture text: cases after a prior therapy.",
+    "section": "PML",
+    "document": "pub",
+    "qualifiers": {"context": "prior_immunosuppressant"},
 }
 PUB_ROWS = [
-    {"event": "Fixture reaction", "trial": "FIXTURE-1", "arm": "Betanib", "n": 200, "percent": 10.0,
-     "is_comparator": False, "count": 20, "section": "Table 2", "document": "pub"},
-    {"event": "Fixture reaction", "trial": "FIXTURE-1", "arm": "Placebo", "n": 100, "percent": 5.0,
-     "is_comparator": True, "count": 5, "section": "Table 2", "document": "pub"},
+    {
+        "event": "Fixture reaction",
+        "trial": "FIXTURE-1",
+        "arm": "Betanib",
+        "n": 200,
+        "percent": 10.0,
+        "is_comparator": False,
+        "count": 20,
+        "section": "Table 2",
+        "document": "pub",
+    },
+    {
+        "event": "Fixture reaction",
+        "trial": "FIXTURE-1",
+        "arm": "Placebo",
+        "n": 100,
+        "percent": 5.0,
+        "is_comparator": True,
+        "count": 5,
+        "section": "Table 2",
+        "document": "pub",
+    },
 ]
 
 
@@ -150,8 +210,10 @@ def test_an_eu_line_stands_beside_the_us_fact_and_says_where_it_differs(eu_pack)
     f = _finding(c, "pregnancy.contraception")
     us, eu = f.b_text.split("\n")
     assert us == "Fixture text: contraception for 12 months."
-    assert eu == ("EU (differs from the US text: 6 months here, 12 months in the US text): "
-                  "Fixture EU text: contraception for 6 months.")
+    assert eu == (
+        "EU (differs from the US text: 6 months here, 12 months in the US text): "
+        "Fixture EU text: contraception for 6 months."
+    )
     assert any(x.source_class == "eu-label" for x in f.citations)
     # the US figure is what the finding compares; the EU figure never replaces it
     assert "Betanib 12 months" in f.statement and "Betanib 6 months" not in f.statement
@@ -169,9 +231,13 @@ def test_the_marks_appear_in_every_format(eu_pack):
     # the difference is a finding of its own (in the summary when among the weightiest); the EU
     # text stands in the cell of the full answer
     assert "Betanib, contraception after the last dose: EU text 6 months, US text 12 months." in {
-        f.statement for f in c.findings}
+        f.statement for f in c.findings
+    }
     for text in (render_html(c), *full):
-        assert "Betanib, contraception after the last dose: EU text 6 months, US text 12 months." in text
+        assert (
+            "Betanib, contraception after the last dose: EU text 6 months, US text 12 months."
+            in text
+        )
         assert "EU (differs from the US text: 6 months here, 12 months in the US text)" in text
     doc = json.loads(render_json(c))
     classes = {x["source_class"] for x in doc["citations"]}
@@ -199,13 +265,16 @@ def test_publication_rows_are_trial_rows_with_their_comparator(eu_pack):
 
 # ---- the embedded pack: KESIMPTA and OCREVUS -----------------------------------------------------
 
+
 def test_embedded_ocrevus_contraception_shows_the_eu_text_apart():
     c = compare("kesimpta", "ocrevus", pack=load_pack())
     f = _finding(c, "pregnancy.contraception")
     lines = f.b_text.split("\n")
     assert not lines[0].startswith("EU")
-    assert any(x.startswith("EU (differs from the US text: 12 months here, 6 months in the US text)")
-               for x in lines)
+    assert any(
+        x.startswith("EU (differs from the US text: 12 months here, 6 months in the US text)")
+        for x in lines
+    )
     assert all(x.source_class != "eu-label" or x.jurisdiction == "EU" for x in f.citations)
 
 

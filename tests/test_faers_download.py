@@ -64,8 +64,12 @@ def server(tmp_path):
 
 @pytest.mark.parametrize(
     ("quarter", "name"),
-    [("2023Q1", "faers_ascii_2023q1.zip"), ("2012q4", "faers_ascii_2012q4.zip"),
-     ("2012q3", "aers_ascii_2012q3.zip"), ("2004q1", "aers_ascii_2004q1.zip")],
+    [
+        ("2023Q1", "faers_ascii_2023q1.zip"),
+        ("2012q4", "faers_ascii_2012q4.zip"),
+        ("2012q3", "aers_ascii_2012q3.zip"),
+        ("2004q1", "aers_ascii_2004q1.zip"),
+    ],
 )
 def test_names_and_urls(quarter, name):
     assert zip_name(quarter) == name
@@ -75,7 +79,9 @@ def test_names_and_urls(quarter, name):
 def test_download_complete_then_skip(server, tmp_path):
     base, handler, data = server
     seen = []
-    d = download_quarter("2023q1", tmp_path / "dl", base_url=base, progress=lambda s, n, t: seen.append((n, t)))
+    d = download_quarter(
+        "2023q1", tmp_path / "dl", base_url=base, progress=lambda s, n, t: seen.append((n, t))
+    )
     assert d.sha256 == hashlib.sha256(data).hexdigest() and not d.skipped and d.size == len(data)
     assert seen[-1] == (len(data), len(data))
     again = download_quarter("2023q1", tmp_path / "dl", base_url=base)

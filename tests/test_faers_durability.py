@@ -16,7 +16,9 @@ from rxcompare.sources.faers.normalise import load_synonyms
 from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name fsynced files")
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/fd").is_dir(), reason="needs /proc to name fsynced files"
+)
 
 
 def test_staged_copies_reach_the_disk_before_their_journal(tmp_path, monkeypatch):
@@ -24,7 +26,9 @@ def test_staged_copies_reach_the_disk_before_their_journal(tmp_path, monkeypatch
     syn = load_synonyms(tmp_path / "q" / "synonyms.csv", use_pack=False)
     root = (tmp_path / "wh").resolve()
     synced: list[str] = []
-    commits: list[tuple[int, list[str]]] = []  # (fsyncs seen when the journal was put in place, staged entries)
+    commits: list[
+        tuple[int, list[str]]
+    ] = []  # (fsyncs seen when the journal was put in place, staged entries)
     after: list[set[str]] = []
     fsync, rename = os.fsync, os.rename
 
@@ -43,7 +47,9 @@ def test_staged_copies_reach_the_disk_before_their_journal(tmp_path, monkeypatch
 
     monkeypatch.setattr(os, "fsync", logged_fsync)
     monkeypatch.setattr(os, "rename", logged_rename)
-    Warehouse(root).ingest(tmp_path / "q" / f"faers_ascii_{truth.quarters[0]}.zip", synonyms=syn, rebuild=True)
+    Warehouse(root).ingest(
+        tmp_path / "q" / f"faers_ascii_{truth.quarters[0]}.zip", synonyms=syn, rebuild=True
+    )
     monkeypatch.undo()
 
     assert commits, "no commit journal was written"

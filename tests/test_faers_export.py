@@ -50,7 +50,11 @@ def test_export_equals_the_live_tables_and_raw_files_do_not(layered, tmp_path):
     for name in EXPORT_TABLES:
         path = tmp_path / "out" / f"{name}.parquet"
         plain = [c for c in duckdb.sql(f"DESCRIBE SELECT * FROM '{path}'").fetchall()]
-        cols = [c[0] for c in plain if not c[0].endswith(("_text", "_precision")) and c[0] not in DATE_COLUMNS.get(name, ())]
+        cols = [
+            c[0]
+            for c in plain
+            if not c[0].endswith(("_text", "_precision")) and c[0] not in DATE_COLUMNS.get(name, ())
+        ]
         got = duckdb.sql(f"SELECT {', '.join(cols)} FROM '{path}' ORDER BY ALL").fetchall()
         assert got == _live(wh, name, cols), name
         assert rows[name] == len(got)
@@ -59,7 +63,9 @@ def test_export_equals_the_live_tables_and_raw_files_do_not(layered, tmp_path):
             text = duckdb.sql(f"SELECT {c}_text FROM '{path}' ORDER BY ALL").fetchall()
             assert text == _live(wh, name, [c]), c
     assert rows["cases"] == truth.expected_cases
-    raw = duckdb.sql(f"SELECT count(*) FROM read_parquet('{wh.path}/**/cases.parquet')").fetchall()[0][0]
+    raw = duckdb.sql(f"SELECT count(*) FROM read_parquet('{wh.path}/**/cases.parquet')").fetchall()[
+        0
+    ][0]
     assert raw != rows["cases"]  # reading the warehouse's own files counts layers' retired rows too
     doc = json.loads((tmp_path / "out" / "export.json").read_text(encoding="utf-8"))
     assert doc["rows"] == rows and doc["quarters"] == list(truth.quarters)
@@ -71,8 +77,13 @@ def test_truncated_dates_are_never_a_made_up_day():
         "(''), (NULL)) t(d)"
     ).fetchall()
     assert [(str(x[0]) if x[0] else None, x[1], x[2]) for x in got] == [
-        ("2023-03-15", "20230315", "day"), (None, "202303", "month"), (None, "2023", "year"),
-        (None, "20230231", "invalid"), (None, "2023x", "invalid"), (None, "", None), (None, None, None),
+        ("2023-03-15", "20230315", "day"),
+        (None, "202303", "month"),
+        (None, "2023", "year"),
+        (None, "20230231", "invalid"),
+        (None, "2023x", "invalid"),
+        (None, "", None),
+        (None, None, None),
     ]
 
 
@@ -91,6 +102,10 @@ def test_export_refuses_a_folder_in_use_and_leaves_nothing_half_written(layered,
 
 def test_cli_export(layered, tmp_path):
     wh, _ = layered
-    r = CliRunner().invoke(app, ["faers", "export", "--warehouse", str(wh.path), "--out", str(tmp_path / "x")])
+    r = CliRunner().invoke(
+        app, ["faers", "export", "--warehouse", str(wh.path), "--out", str(tmp_path / "x")]
+    )
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == sorted([*(f"{t}.parquet" for t in EXPORT_TABLES), "export.json"])
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == sorted(
+        [*(f"{t}.parquet" for t in EXPORT_TABLES), "export.json"]
+    )

@@ -69,8 +69,11 @@ def _rezip(src: Path, dst: Path, edits: dict[str, bytes | None]) -> Path:
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != ".lock"}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 def _cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -86,10 +89,16 @@ def _fingerprint(wh: Warehouse) -> dict:
     st = wh.status()
     con = duckdb.connect()  # the current rows of every layer, stale or not
     layers = store.local_layers(wh.path)
-    derived = {n: con.execute(f"SELECT count(*) FROM ({live_sql(str(wh.path), layers, n)})").fetchone()[0]
-               for n in store.DERIVED}
+    derived = {
+        n: con.execute(f"SELECT count(*) FROM ({live_sql(str(wh.path), layers, n)})").fetchone()[0]
+        for n in store.DERIVED
+    }
     built = json.loads((wh.path / "dedup.json").read_text(encoding="utf-8"))["quarters"]
-    return {"quarters": {q.quarter: (q.sha256, q.rows) for q in st.quarters}, "derived": derived, "built": built}
+    return {
+        "quarters": {q.quarter: (q.sha256, q.rows) for q in st.quarters},
+        "derived": derived,
+        "built": built,
+    }
 
 
 # --- 1. encoding --------------------------------------------------------------------------------------
@@ -108,11 +117,18 @@ def test_windows_1252_bytes_are_decoded_and_flagged(synth, syn, tmp_path):
     res = wh.ingest(z, synonyms=syn)
     assert res.flagged == 1 and res.rejects == 0
     drug = wh.path / "quarters" / res.quarter / "drug.parquet"
-    got = duckdb.connect().execute(f"SELECT drugname FROM '{drug}' WHERE drugname LIKE 'O%NEIL%'").fetchall()
+    got = (
+        duckdb.connect()
+        .execute(f"SELECT drugname FROM '{drug}' WHERE drugname LIKE 'O%NEIL%'")
+        .fetchall()
+    )
     assert got == [("O\u2019NEIL \x81TABLET",)]
     with (wh.path / "rejects" / f"{res.quarter}.csv").open(encoding="utf-8") as fh:
         text = fh.read()
-    assert 'DRUG23Q1.txt,4,encoding,"bytes that are not UTF-8, decoded as Windows-1252; row kept",yes,' in text
+    assert (
+        'DRUG23Q1.txt,4,encoding,"bytes that are not UTF-8, decoded as Windows-1252; row kept",yes,'
+        in text
+    )
 
 
 def test_random_bytes_in_a_table(synth, syn, tmp_path, capsys):
@@ -157,8 +173,13 @@ print(calls[0])
 
 def _child(kill_at: int, wh: Path, what: str, synonyms: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run([sys.executable, "-c", _CHILD, str(kill_at), str(wh), what, str(synonyms)],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", _CHILD, str(kill_at), str(wh), what, str(synonyms)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -181,8 +202,15 @@ def replaced(synth, syn, tmp_path_factory):
     after = Warehouse(base / "after")
     after.ingest(new, synonyms=syn)
     after.ingest(_zip(synth, 1), synonyms=syn)
-    return {"before": before, "between": between, "new": new,
-            **{f"fp_{k}": _fingerprint(w) for k, w in (("before", before), ("between", between), ("after", after))}}
+    return {
+        "before": before,
+        "between": between,
+        "new": new,
+        **{
+            f"fp_{k}": _fingerprint(w)
+            for k, w in (("before", before), ("between", between), ("after", after))
+        },
+    }
 
 
 def _no_leftovers(root: Path) -> None:
@@ -297,7 +325,9 @@ def test_dedup_waits_for_a_concurrent_ingest(synth, syn, tmp_path, monkeypatch):
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread below
             errors.append(exc)
 
-    a = threading.Thread(target=run, args=(lambda: wh.ingest(_zip(synth, 1), synonyms=syn, rebuild=False),))
+    a = threading.Thread(
+        target=run, args=(lambda: wh.ingest(_zip(synth, 1), synonyms=syn, rebuild=False),)
+    )
     a.start()
     assert holding.wait(30)
     b = threading.Thread(target=run, args=(lambda: wh.dedupe(syn),))
@@ -334,8 +364,12 @@ def test_readers_refuse_stale_case_tables(synth, syn, tmp_path, capsys):
 def test_leftovers_are_removed_on_open_when_no_writer_is_at_work(synth, syn, tmp_path):
     wh = Warehouse(tmp_path / "wh")
     wh.ingest(_zip(synth, 0), synonyms=syn)
-    leftovers = [wh.path / ".tmp-derived-4242", wh.path / "quarters" / ".tmp-2023q1-abcd",
-                 wh.path / "quarters" / ".tmp-extract-abcd", wh.path / "quarters" / ".tmp-2023q1-abcd.spill"]
+    leftovers = [
+        wh.path / ".tmp-derived-4242",
+        wh.path / "quarters" / ".tmp-2023q1-abcd",
+        wh.path / "quarters" / ".tmp-extract-abcd",
+        wh.path / "quarters" / ".tmp-2023q1-abcd.spill",
+    ]
     with store.writer_lock(wh.path):  # a live writer: its folders are left alone
         for p in leftovers:
             p.mkdir()
@@ -362,7 +396,9 @@ def test_a_file_as_the_warehouse(synth, tmp_path, capsys):
 
 def test_lock_that_is_a_folder(synth, tmp_path, capsys):
     (tmp_path / "wh" / ".lock").mkdir(parents=True)
-    code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(tmp_path / "wh"))
+    code, _, err = _cli(
+        capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(tmp_path / "wh")
+    )
     assert code == 1 and ".lock is a folder" in err and "Traceback" not in err
 
 
@@ -375,8 +411,14 @@ def test_read_only_target(synth, tmp_path, monkeypatch, capsys):
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "mkdir", read_only)
-    code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(tmp_path / "ro" / "wh"))
-    assert code == 1 and "Read-only file system; give a writable --warehouse" in err and "Traceback" not in err
+    code, _, err = _cli(
+        capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(tmp_path / "ro" / "wh")
+    )
+    assert (
+        code == 1
+        and "Read-only file system; give a writable --warehouse" in err
+        and "Traceback" not in err
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="permissions do not bind root")
@@ -385,7 +427,9 @@ def test_read_only_folder(synth, tmp_path, capsys):
     root.mkdir()
     root.chmod(0o500)
     try:
-        code, _, err = _cli(capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(root))
+        code, _, err = _cli(
+            capsys, "faers", "ingest", str(_zip(synth, 0)), "--warehouse", str(root)
+        )
     finally:
         root.chmod(0o700)
     assert code == 1 and "writable" in err and "Traceback" not in err
@@ -423,8 +467,10 @@ def test_garbage_manifest_is_reported_and_rebuilt_by_reingest(built, synth, syn,
     q = synth[1].quarters[0]
     (wh.path / "quarters" / q / "manifest.json").write_text("{garbage")
     st = wh.status()
-    assert st.quarters[0].damaged == ("manifest.json is not valid JSON (Expecting property name enclosed in "
-                                      "double quotes: line 1 column 2 (char 1))",)
+    assert st.quarters[0].damaged == (
+        "manifest.json is not valid JSON (Expecting property name enclosed in "
+        "double quotes: line 1 column 2 (char 1))",
+    )
     code, out, err = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
     assert code == 0 and f"{q} is damaged" in out.replace("\n", " ")
     with pytest.raises(FaersError):
@@ -470,14 +516,25 @@ def _edit_json(path: Path, **changes) -> None:
     path.write_text(json.dumps({**doc, **changes}), encoding="utf-8")
 
 
-@pytest.mark.parametrize(("edit", "words"), [
-    ({"updates": "x"}, "updates ('x') are not a list of update folders"),
-    ({"updates": [{"folder": "../../elsewhere"}]}, "are not a list of update folders"),
-    ({"after": "88"}, "dedup.json's after is '88', not a count"),
-    ({"orphans": []}, "orphans ('[]') are not table names with counts"),
-    ({"quarters": ["2023q1"]}, "quarters ("),
-    ({"parquet": {"cases.parquet": {"rows": "many"}}}, "parquet record"),
-], ids=["updates-text", "updates-outside", "after-text", "orphans-list", "quarters-list", "parquet-rows-text"])
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        ({"updates": "x"}, "updates ('x') are not a list of update folders"),
+        ({"updates": [{"folder": "../../elsewhere"}]}, "are not a list of update folders"),
+        ({"after": "88"}, "dedup.json's after is '88', not a count"),
+        ({"orphans": []}, "orphans ('[]') are not table names with counts"),
+        ({"quarters": ["2023q1"]}, "quarters ("),
+        ({"parquet": {"cases.parquet": {"rows": "many"}}}, "parquet record"),
+    ],
+    ids=[
+        "updates-text",
+        "updates-outside",
+        "after-text",
+        "orphans-list",
+        "quarters-list",
+        "parquet-rows-text",
+    ],
+)
 def test_malformed_dedup_json_is_reported_and_repaired_by_dedup(built, syn, capsys, edit, words):
     wh, fp = built
     _edit_json(wh.path / "dedup.json", **edit)
@@ -494,13 +551,19 @@ def test_malformed_dedup_json_is_reported_and_repaired_by_dedup(built, syn, caps
     assert _fingerprint(wh) == fp
 
 
-@pytest.mark.parametrize(("edit", "words"), [
-    ({"rows": {"demo": "120"}}, "rows ("),
-    ({"rows": {"demo": -3}}, "rows ("),
-    ({"rejects": "none"}, "manifest.json's rejects is 'none', not a count"),
-    ({"sha256": 5}, "manifest.json's sha256 is 5, not a text"),
-], ids=["rows-text", "rows-negative", "rejects-text", "sha-number"])
-def test_malformed_manifest_is_reported_and_repaired_by_reingest(built, synth, syn, capsys, edit, words):
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        ({"rows": {"demo": "120"}}, "rows ("),
+        ({"rows": {"demo": -3}}, "rows ("),
+        ({"rejects": "none"}, "manifest.json's rejects is 'none', not a count"),
+        ({"sha256": 5}, "manifest.json's sha256 is 5, not a text"),
+    ],
+    ids=["rows-text", "rows-negative", "rejects-text", "sha-number"],
+)
+def test_malformed_manifest_is_reported_and_repaired_by_reingest(
+    built, synth, syn, capsys, edit, words
+):
     wh, fp = built
     q = synth[1].quarters[0]
     _edit_json(wh.path / "quarters" / q / "manifest.json", **edit)
@@ -522,15 +585,27 @@ def _header_renamed(data: bytes) -> bytes:
     return head.replace(b"pt", b"preferred_term") + b"\n" + rest
 
 
-@pytest.mark.parametrize(("edits", "message"), [
-    ({"REAC": _header_renamed}, r"cannot be read as the REAC table \(header lacks pt: not a REAC table\)"),
-    ({"REAC": lambda d: d.replace(b"$", b",")}, r"REAC table .*comma-separated"),
-    ({"REAC": lambda d: d.decode("utf-8").encode("utf-16")}, r"REAC\w*\.txt is UTF-16 text"),
-    ({"DEMO": None}, r"no DEMO table file"),
-    ({"REAC": None}, r"no REAC table file .*--allow-missing"),
-    ({t: (lambda d: d.split(b"\n")[0] + b"\n") for t in ("DEMO", "DRUG", "REAC", "OUTC", "RPSR", "THER", "INDI")},
-     r"DEMO\w*\.txt cannot be read as the DEMO table \(it has a header and no rows\)"),
-], ids=["renamed-header", "comma", "utf16", "no-demo", "no-reac", "headers-only"])
+@pytest.mark.parametrize(
+    ("edits", "message"),
+    [
+        (
+            {"REAC": _header_renamed},
+            r"cannot be read as the REAC table \(header lacks pt: not a REAC table\)",
+        ),
+        ({"REAC": lambda d: d.replace(b"$", b",")}, r"REAC table .*comma-separated"),
+        ({"REAC": lambda d: d.decode("utf-8").encode("utf-16")}, r"REAC\w*\.txt is UTF-16 text"),
+        ({"DEMO": None}, r"no DEMO table file"),
+        ({"REAC": None}, r"no REAC table file .*--allow-missing"),
+        (
+            {
+                t: (lambda d: d.split(b"\n")[0] + b"\n")
+                for t in ("DEMO", "DRUG", "REAC", "OUTC", "RPSR", "THER", "INDI")
+            },
+            r"DEMO\w*\.txt cannot be read as the DEMO table \(it has a header and no rows\)",
+        ),
+    ],
+    ids=["renamed-header", "comma", "utf16", "no-demo", "no-reac", "headers-only"],
+)
 def test_unreadable_table_refuses_the_quarter(synth, tmp_path, capsys, edits, message):
     z = _rezip(_zip(synth, 0), tmp_path / "in" / _zip(synth, 0).name, edits)
     wh = Warehouse(tmp_path / "wh")
@@ -544,12 +619,18 @@ def test_unreadable_table_refuses_the_quarter(synth, tmp_path, capsys, edits, me
 
 def _staging_threads() -> list[str]:
     """Threads still staging zip members (an ingest that failed must stop its staging thread)."""
-    return [t.name for t in threading.enumerate() if t.name.startswith("rxcompare-stage") and t.is_alive()]
+    return [
+        t.name
+        for t in threading.enumerate()
+        if t.name.startswith("rxcompare-stage") and t.is_alive()
+    ]
 
 
 def test_allow_missing_names_the_table(synth, syn, tmp_path, capsys):
     z = _rezip(_zip(synth, 0), tmp_path / "in" / _zip(synth, 0).name, {"REAC": _header_renamed})
-    code, out, err = _cli(capsys, "faers", "ingest", str(z), "--warehouse", str(tmp_path / "wh"), "--allow-missing")
+    code, out, err = _cli(
+        capsys, "faers", "ingest", str(z), "--warehouse", str(tmp_path / "wh"), "--allow-missing"
+    )
     assert code == 0, err
     q = synth[1].quarters[0]
     assert f"{q}: ingested without REAC" in out
@@ -559,14 +640,21 @@ def test_allow_missing_names_the_table(synth, syn, tmp_path, capsys):
 
 def test_zip_bomb_member_is_refused(synth, tmp_path):
     z = _rezip(_zip(synth, 0), tmp_path / "in" / _zip(synth, 0).name, {"REAC": None})
-    with zipfile.ZipFile(z, "a", zipfile.ZIP_DEFLATED) as zf, zf.open("ASCII/REAC23Q1.txt", "w") as fh:
+    with (
+        zipfile.ZipFile(z, "a", zipfile.ZIP_DEFLATED) as zf,
+        zf.open("ASCII/REAC23Q1.txt", "w") as fh,
+    ):
         block = b"\0" * (1 << 20)
         for _ in range(64):
             fh.write(block)
     wh = Warehouse(tmp_path / "wh")
-    with pytest.raises(FaersError, match=r"REAC23Q1.txt expands more than 200 times its compressed size"):
+    with pytest.raises(
+        FaersError, match=r"REAC23Q1.txt expands more than 200 times its compressed size"
+    ):
         wh.ingest(z)
-    with pytest.raises(FaersError, match=r"expands to more than 0 MB \(the cap RXCOMPARE_FAERS_MAX_MEMBER_MB"):
+    with pytest.raises(
+        FaersError, match=r"expands to more than 0 MB \(the cap RXCOMPARE_FAERS_MAX_MEMBER_MB"
+    ):
         wh.ingest(_zip(synth, 0), max_member_mb=0.001)
     assert list((wh.path / "quarters").iterdir()) == []
     assert _staging_threads() == []
@@ -580,7 +668,10 @@ def test_zip_named_for_another_quarter(synth, tmp_path):
     wrong = tmp_path / "faers_ascii_2023q3.zip"
     shutil.copy(_zip(synth, 0), wrong)
     wh = Warehouse(tmp_path / "wh")
-    with pytest.raises(FaersError, match=rf"faers_ascii_2023q3.zip is named for 2023q3 but holds the tables of {q0}"):
+    with pytest.raises(
+        FaersError,
+        match=rf"faers_ascii_2023q3.zip is named for 2023q3 but holds the tables of {q0}",
+    ):
         wh.ingest(wrong)
     assert list((wh.path / "quarters").iterdir()) == []
 
@@ -594,11 +685,17 @@ def test_dedup_json_records_what_it_was_built_from(built, synth):
     layers = store.local_layers(wh.path)
     assert len(layers) == 2 and doc["built"] == f"updated with {synth[1].quarters[1]}"
     for folder in layers:
-        for name in [*(f"{n}.parquet" for n in store.DERIVED), *([store.RETIRED] if folder else [])]:
+        for name in [
+            *(f"{n}.parquet" for n in store.DERIVED),
+            *([store.RETIRED] if folder else []),
+        ]:
             path = store.layer_file("", folder, name)
             assert doc["parquet"][path]["bytes"] == (wh.path / path).stat().st_size, path
     con = wh.connect()
-    assert con.execute("SELECT count(*), count(DISTINCT caseid) FROM cases").fetchone() == (doc["after"],) * 2
+    assert (
+        con.execute("SELECT count(*), count(DISTINCT caseid) FROM cases").fetchone()
+        == (doc["after"],) * 2
+    )
 
 
 def test_status_of_an_empty_warehouse_says_what_to_do(tmp_path, capsys):
@@ -611,18 +708,31 @@ def test_status_of_an_empty_warehouse_says_what_to_do(tmp_path, capsys):
 # --- 7. a commit journal from elsewhere is confined to the warehouse (issue 30) ----------------------------
 
 
-@pytest.mark.parametrize("journal", [
-    {"steps": [], "cleanup": ["../../victim"]},
-    {"steps": [["file", "quarters/x", "../../victim/moved-in"]], "cleanup": []},
-    {"steps": [["quarter", "quarters/.tmp-a", "quarters/2023q1", "../outside"]], "cleanup": []},
-    {"steps": [], "cleanup": ["ABSOLUTE"]},
-    {"steps": [], "cleanup": ["escape/victim-file"]},  # a symlink inside leading out
-    {"steps": [], "cleanup": ["."]},
-    {"steps": [["move", "a", "b"]], "cleanup": []},
-    {"steps": "x", "cleanup": []},
-    {"steps": [], "cleanup": [7]},
-], ids=["cleanup-up", "step-dst-up", "backup-up", "absolute", "symlink", "root-itself", "unknown-step",
-        "steps-not-list", "path-not-text"])
+@pytest.mark.parametrize(
+    "journal",
+    [
+        {"steps": [], "cleanup": ["../../victim"]},
+        {"steps": [["file", "quarters/x", "../../victim/moved-in"]], "cleanup": []},
+        {"steps": [["quarter", "quarters/.tmp-a", "quarters/2023q1", "../outside"]], "cleanup": []},
+        {"steps": [], "cleanup": ["ABSOLUTE"]},
+        {"steps": [], "cleanup": ["escape/victim-file"]},  # a symlink inside leading out
+        {"steps": [], "cleanup": ["."]},
+        {"steps": [["move", "a", "b"]], "cleanup": []},
+        {"steps": "x", "cleanup": []},
+        {"steps": [], "cleanup": [7]},
+    ],
+    ids=[
+        "cleanup-up",
+        "step-dst-up",
+        "backup-up",
+        "absolute",
+        "symlink",
+        "root-itself",
+        "unknown-step",
+        "steps-not-list",
+        "path-not-text",
+    ],
+)
 def test_a_journal_naming_paths_outside_is_refused_and_named(tmp_path, capsys, journal):
     victim = tmp_path / "victim"
     victim.mkdir()
@@ -637,13 +747,16 @@ def test_a_journal_naming_paths_outside_is_refused_and_named(tmp_path, capsys, j
     (root / name).write_text(json.dumps(journal))
     before = _files(tmp_path)
     code, _, err = _cli(capsys, "faers", "status", "--warehouse", str(root))
-    assert code != 0 and name in err.replace(" ", "") and "refused" in err and "Traceback" not in err, err
+    assert (
+        code != 0 and name in err.replace(" ", "") and "refused" in err and "Traceback" not in err
+    ), err
     assert _files(tmp_path) == before  # nothing renamed or removed, outside or in
     assert (victim / "victim-file").read_text() == "keep me" and (root / name).exists()
 
 
 def test_repeated_demo_lines_do_not_inflate_the_report_count(synth, syn, tmp_path, capsys):
     """The issue's probe: DEMO lines repeated in FDA's file counted as more reports in `faers status`."""
+
     def repeat(data: bytes) -> bytes:
         lines = data.split(b"\n")
         body = [x for x in lines[1:] if x.strip()]
@@ -676,7 +789,9 @@ def test_a_read_that_a_commit_came_between_is_read_again(synth, syn, tmp_path):
         calls.append(store.generation(wh.path))
         if len(calls) == 1:  # a writer commits while this read is under way
             wh.dedupe(syn)
-            raise IndexError("index -7578777351565141 is out of bounds")  # what a half-swapped file gave
+            raise IndexError(
+                "index -7578777351565141 is out of bounds"
+            )  # what a half-swapped file gave
         return len(calls)
 
     assert store.read_consistently(wh.path, read, wait=0) == 2

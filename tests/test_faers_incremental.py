@@ -18,14 +18,25 @@ from rxcompare.sources.faers.store import DERIVED
 from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
 
-COUNTS = ("rows_before", "removed_unkeyed", "removed_older_versions", "removed_deleted", "after",
-          "deleted_case_ids_listed", "orphans", "quarters", "synonyms_fingerprint")
+COUNTS = (
+    "rows_before",
+    "removed_unkeyed",
+    "removed_older_versions",
+    "removed_deleted",
+    "after",
+    "deleted_case_ids_listed",
+    "orphans",
+    "quarters",
+    "synonyms_fingerprint",
+)
 
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    truth = synth_quarters(out, reports=6000, quarters=4, seed=11, faults=True, drugs=300, events=300)
+    truth = synth_quarters(
+        out, reports=6000, quarters=4, seed=11, faults=True, drugs=300, events=300
+    )
     return out, truth, load_synonyms(out / "synonyms.csv", use_pack=False)
 
 
@@ -83,7 +94,9 @@ def test_quarter_by_quarter_updates_equal_a_rebuild(synth, rebuilt, tmp_path, or
     quarters = [truth.quarters[i] for i in order]
     for i, q in enumerate(quarters):
         wh.ingest(_zip(synth, q), synonyms=syn)
-        assert _dedup(wh)["built"] == ("rebuilt from every quarter" if i == 0 else f"updated with {q}")
+        assert _dedup(wh)["built"] == (
+            "rebuilt from every quarter" if i == 0 else f"updated with {q}"
+        )
     assert len(store.local_layers(wh.path)) == len(quarters)  # the first build and three updates
     _assert_same_tables(wh, rebuilt)
     # the data exercise the update: later quarters hold newer versions of earlier cases, and
@@ -102,8 +115,11 @@ def test_ingest_many_builds_once_into_new_tables_then_adds_layers(synth, rebuilt
     _, truth, syn = synth
     wh = Warehouse(tmp_path / "many")
     steps: list[str] = []
-    got = wh.ingest_many([_zip(synth, q) for q in truth.quarters[:-1]], synonyms=syn,
-                         progress=lambda step, done, total: steps.append(step))
+    got = wh.ingest_many(
+        [_zip(synth, q) for q in truth.quarters[:-1]],
+        synonyms=syn,
+        progress=lambda step, done, total: steps.append(step),
+    )
     assert [r.quarter for r in got] == list(truth.quarters[:-1]) and not any(r.skipped for r in got)
     assert steps.count("deduplicating") == 1 and _dedup(wh)["built"] == "rebuilt from every quarter"
     assert store.local_layers(wh.path) == [""]
@@ -112,7 +128,9 @@ def test_ingest_many_builds_once_into_new_tables_then_adds_layers(synth, rebuilt
     assert len(store.local_layers(wh.path)) == 2
     _assert_same_tables(wh, rebuilt)
     again = wh.ingest_many([_zip(synth, q) for q in truth.quarters], synonyms=syn)
-    assert all(r.skipped for r in again) and len(store.local_layers(wh.path)) == 2  # nothing changed
+    assert (
+        all(r.skipped for r in again) and len(store.local_layers(wh.path)) == 2
+    )  # nothing changed
 
 
 def _engine_rows(where: str | Path, engine: str) -> dict[str, list[tuple]]:
@@ -120,8 +138,10 @@ def _engine_rows(where: str | Path, engine: str) -> dict[str, list[tuple]]:
         out = {}
         for n in DERIVED:
             t = tables.fetch(tables[n])
-            out[n] = sorted(zip(*(t.column(c).to_pylist() for c in sorted(t.column_names))),
-                            key=lambda r: tuple((v is None, v) for v in r))
+            out[n] = sorted(
+                zip(*(t.column(c).to_pylist() for c in sorted(t.column_names))),
+                key=lambda r: tuple((v is None, v) for v in r),
+            )
         return out
 
 
@@ -149,7 +169,9 @@ def test_other_synonyms_rebuild(synth, rebuilt, tmp_path):
     for q in truth.quarters[:-1]:
         wh.ingest(_zip(synth, q), synonyms=load_synonyms(None, use_pack=False))
     wh.ingest(_zip(synth, truth.quarters[-1]), synonyms=syn)
-    assert _dedup(wh)["built"] == "rebuilt from every quarter" and store.local_layers(wh.path) == [""]
+    assert _dedup(wh)["built"] == "rebuilt from every quarter" and store.local_layers(wh.path) == [
+        ""
+    ]
     _assert_same_tables(wh, rebuilt)
 
 
@@ -159,7 +181,9 @@ def test_a_replaced_quarter_rebuilds(synth, rebuilt, tmp_path):
     wh = _layered(synth, tmp_path / "wh")
     other = tmp_path / "in" / _zip(synth, truth.quarters[1]).name
     other.parent.mkdir()
-    other.write_bytes(_zip(synth, truth.quarters[1]).read_bytes() + b"\0")  # same tables, other file
+    other.write_bytes(
+        _zip(synth, truth.quarters[1]).read_bytes() + b"\0"
+    )  # same tables, other file
     wh.ingest(other, synonyms=syn)
     assert _dedup(wh)["built"] == "rebuilt from every quarter"
     assert not (wh.path / store.UPDATES).exists()
@@ -225,12 +249,17 @@ def test_the_command_adds_quarters_as_updates_and_says_so(synth, tmp_path, capsy
 
     def ingest(*zips: Path) -> str:
         with pytest.raises(SystemExit) as exc:
-            main(["faers", "ingest", *map(str, zips), "--warehouse", str(wh), "--synonyms", synonyms])
+            main(
+                ["faers", "ingest", *map(str, zips), "--warehouse", str(wh), "--synonyms", synonyms]
+            )
         assert not exc.value.code
         return " ".join(capsys.readouterr().out.split())
 
     out = ingest(*(_zip(synth, q) for q in truth.quarters[:2]))  # no case tables yet: one build
-    assert _dedup(Warehouse(wh))["built"] == "rebuilt from every quarter" and "update layers" not in out
+    assert (
+        _dedup(Warehouse(wh))["built"] == "rebuilt from every quarter"
+        and "update layers" not in out
+    )
     out = ingest(*(_zip(synth, q) for q in truth.quarters[2:]))  # current tables: a layer each
     assert _dedup(Warehouse(wh))["built"] == f"updated with {truth.quarters[-1]}"
     assert f"case tables: {', '.join(truth.quarters[2:])} added as update layers" in out
@@ -242,7 +271,9 @@ def test_the_command_adds_quarters_as_updates_and_says_so(synth, tmp_path, capsy
     _assert_same_tables(Warehouse(wh), Warehouse(folded))
 
 
-def test_an_update_that_does_not_add_up_is_rebuilt_and_recorded(synth, rebuilt, tmp_path, monkeypatch):
+def test_an_update_that_does_not_add_up_is_rebuilt_and_recorded(
+    synth, rebuilt, tmp_path, monkeypatch
+):
     """Should the update's cases ever disagree with the rebuild's count, the quarter is added by a
     rebuild and dedup.json says why."""
     _, truth, syn = synth
@@ -257,7 +288,9 @@ def test_an_update_that_does_not_add_up_is_rebuilt_and_recorded(synth, rebuilt, 
     monkeypatch.setattr(dedup, "update_derived", off_by_one)
     wh.ingest(_zip(synth, truth.quarters[-1]), synonyms=syn)
     built = _dedup(wh)["built"]
-    assert built.startswith(f"rebuilt from every quarter (the update with {truth.quarters[-1]} did not add up: ")
+    assert built.startswith(
+        f"rebuilt from every quarter (the update with {truth.quarters[-1]} did not add up: "
+    )
     assert store.local_layers(wh.path) == [""]
     _assert_same_tables(wh, rebuilt)
 
@@ -279,17 +312,23 @@ def test_web_suggestions_are_read_again_when_a_quarter_is_added_as_a_layer(synth
     assert not index.ready()
     after = index.warehouse_names()
     con = wh.connect()
-    want = con.execute("SELECT ingredient, count(DISTINCT caseid) FROM case_drugs WHERE ingredient <> '' "
-                       "GROUP BY ingredient").fetchall()
+    want = con.execute(
+        "SELECT ingredient, count(DISTINCT caseid) FROM case_drugs WHERE ingredient <> '' "
+        "GROUP BY ingredient"
+    ).fetchall()
     assert sorted((name, n) for _, name, n in after) == sorted(want) and after != before
 
 
-@pytest.mark.parametrize("order", list(itertools.permutations(range(3))), ids=lambda o: "".join(map(str, o)))
+@pytest.mark.parametrize(
+    "order", list(itertools.permutations(range(3))), ids=lambda o: "".join(map(str, o))
+)
 def test_real_quarters_added_in_any_order_equal_a_rebuild(order, tmp_path):
     """FDA's own rows (cut-down samples): a legacy AERS quarter and two FAERS quarters, one with its
     deleted-case list, added one by one in every order, equal one rebuild from all three."""
-    zips = [shared_path("faers-ascii", n) for n in
-            ("aers_ascii_2004q1.zip", "faers_ascii_2017q2.zip", "faers_ascii_2022Q4.zip")]
+    zips = [
+        shared_path("faers-ascii", n)
+        for n in ("aers_ascii_2004q1.zip", "faers_ascii_2017q2.zip", "faers_ascii_2022Q4.zip")
+    ]
     syn = load_synonyms(None)
     ref = Warehouse(tmp_path / "ref")
     for z in zips:

@@ -46,14 +46,18 @@ def test_one_pass_equals_the_full_read(clean, tmp_path, monkeypatch):
     monkeypatch.setattr("rxcompare.sources.faers.ingest.write_clean_table", counted)
     for z in zips:
         fast.ingest(z, synonyms=syn)
-    assert calls["clean"] == 2 * len(TABLES)  # every table of these clean quarters took the one pass
+    assert calls["clean"] == 2 * len(
+        TABLES
+    )  # every table of these clean quarters took the one pass
     monkeypatch.setattr("rxcompare.sources.faers.ingest.write_clean_table", lambda *a, **k: None)
     full = Warehouse(tmp_path / "full")
     for z in zips:
         full.ingest(z, synonyms=syn)
     for q in truth.quarters:
         for t in TABLES:
-            assert _rows(fast.path / "quarters" / q / f"{t}.parquet") == _rows(full.path / "quarters" / q / f"{t}.parquet"), (q, t)
+            assert _rows(fast.path / "quarters" / q / f"{t}.parquet") == _rows(
+                full.path / "quarters" / q / f"{t}.parquet"
+            ), (q, t)
         a = json.loads((fast.path / "quarters" / q / "manifest.json").read_text())
         b = json.loads((full.path / "quarters" / q / "manifest.json").read_text())
         for key in ("rows", "rejects", "flagged", "reasons", "orphans", "deleted"):
@@ -81,9 +85,13 @@ def test_a_bad_date_takes_the_full_read_and_is_listed(clean, tmp_path):
     assert res.flagged == 1 and res.rejects == 0
     rejects = (wh.path / "rejects" / f"{res.quarter}.csv").read_text(encoding="utf-8")
     assert ",6,event_dt," in rejects and "20231399" in rejects
-    n = duckdb.connect().execute(
-        f"SELECT count(*) FROM '{wh.path / 'quarters' / res.quarter / 'demo.parquet'}' WHERE event_dt = '20231399'"
-    ).fetchall()[0][0]
+    n = (
+        duckdb.connect()
+        .execute(
+            f"SELECT count(*) FROM '{wh.path / 'quarters' / res.quarter / 'demo.parquet'}' WHERE event_dt = '20231399'"
+        )
+        .fetchall()[0][0]
+    )
     assert n == 1  # kept as written in the quarter's file; the case tables read it as unknown
 
 
@@ -95,8 +103,15 @@ def test_orphans_counted_at_ingest_equal_a_count_over_the_files(clean, tmp_path)
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename.startswith(("ASCII/DRUG", "ASCII/REAC")):
-                data = data.rstrip(b"\n") + b"\n" + b"$".join([b"999999999991", b"99999999"] + [b""] * (
-                    data.split(b"\n", 1)[0].count(b"$") - 1)) + b"\n"
+                data = (
+                    data.rstrip(b"\n")
+                    + b"\n"
+                    + b"$".join(
+                        [b"999999999991", b"99999999"]
+                        + [b""] * (data.split(b"\n", 1)[0].count(b"$") - 1)
+                    )
+                    + b"\n"
+                )
             zout.writestr(info, data)
     wh = Warehouse(tmp_path / "wh")
     res = wh.ingest(z, synonyms=load_synonyms(out / "synonyms.csv", use_pack=False))
@@ -105,7 +120,9 @@ def test_orphans_counted_at_ingest_equal_a_count_over_the_files(clean, tmp_path)
     assert dict(wh.status().dedup.orphans) == manifest["orphans"]
     # a quarter ingested before orphans were recorded is counted by the deduplication itself
     del manifest["orphans"]
-    (wh.path / "quarters" / res.quarter / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (wh.path / "quarters" / res.quarter / "manifest.json").write_text(
+        json.dumps(manifest), encoding="utf-8"
+    )
     assert dict(wh.dedupe(load_synonyms(out / "synonyms.csv", use_pack=False)).orphans)["drug"] == 1
 
 
@@ -131,9 +148,13 @@ def test_the_name_dictionary_is_a_cache_only(clean, tmp_path):
     other = tmp_path / "other.csv"
     other.write_text("name,ingredient,product\nKESIMPTA,somethingelse,\n", encoding="utf-8")
     wh.dedupe(load_synonyms(other, use_pack=False))
-    got = duckdb.connect().execute(
-        f"SELECT DISTINCT ingredient FROM '{wh.path / 'case_drugs.parquet'}' WHERE upper(drugname) = 'KESIMPTA'"
-    ).fetchall()
+    got = (
+        duckdb.connect()
+        .execute(
+            f"SELECT DISTINCT ingredient FROM '{wh.path / 'case_drugs.parquet'}' WHERE upper(drugname) = 'KESIMPTA'"
+        )
+        .fetchall()
+    )
     assert got == [("somethingelse",)]
 
 
@@ -142,7 +163,10 @@ def test_synthetic_history_has_versions_deletions_and_messy_names(tmp_path):
     assert truth.reports > truth.cases > truth.expected_cases  # follow-ups, then deleted cases
     wh = Warehouse(tmp_path / "wh")
     syn = load_synonyms(use_pack=False)
-    results = [wh.ingest(tmp_path / "h" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=False) for q in truth.quarters]
+    results = [
+        wh.ingest(tmp_path / "h" / f"faers_ascii_{q}.zip", synonyms=syn, rebuild=False)
+        for q in truth.quarters
+    ]
     assert all(r.rejects == 0 and r.flagged == 0 for r in results)
     assert sum(dict(r.rows)["demo"] for r in results) == truth.reports
     report = wh.dedupe(syn)
@@ -152,7 +176,11 @@ def test_synthetic_history_has_versions_deletions_and_messy_names(tmp_path):
     con = wh.connect()
     # the kept version is a case's last: every kept follow-up is in a later quarter than its first
     assert con.execute("SELECT count(*) FROM cases WHERE caseversion > 1").fetchall()[0][0] > 0
-    assert con.execute("SELECT count(*) FROM cases WHERE fda_dt < init_fda_dt").fetchall()[0][0] == 0
+    assert (
+        con.execute("SELECT count(*) FROM cases WHERE fda_dt < init_fda_dt").fetchall()[0][0] == 0
+    )
     # messy spellings of one drug meet in one ingredient
-    spellings = con.execute("SELECT count(DISTINCT drugname) FROM case_drugs WHERE ingredient = 'ofatumumab'").fetchall()[0][0]
+    spellings = con.execute(
+        "SELECT count(DISTINCT drugname) FROM case_drugs WHERE ingredient = 'ofatumumab'"
+    ).fetchall()[0][0]
     assert spellings >= 3

@@ -22,7 +22,9 @@ COPIES = 24
 @pytest.fixture(scope="module")
 def matched(tmp_path_factory):
     root = tmp_path_factory.mktemp("match")
-    wh = synthetic_warehouse(root, reports=5000, quarters=3, seed=13, drugs=300, events=400, duplicates=COPIES)
+    wh = synthetic_warehouse(
+        root, reports=5000, quarters=3, seed=13, drugs=300, events=400, duplicates=COPIES
+    )
     with (root / "q" / "duplicates.csv").open(encoding="utf-8", newline="") as fh:
         planted = list(csv.DictReader(fh))
     report = match_demographic(wh.path)
@@ -50,12 +52,20 @@ def test_planted_duplicates_are_merged_and_distinct_copies_are_not(matched):
     dups = sum(r["kind"].startswith("duplicate") for r in planted)
     assert report.groups >= dups and report.removed == report.cases_in_groups - report.groups
     assert report.cases_after == report.cases_before - report.removed
-    assert dict(report.joined_with_missing)["age"] >= sum(r["kind"] == "duplicate_age_missing" for r in planted)
+    assert dict(report.joined_with_missing)["age"] >= sum(
+        r["kind"] == "duplicate_age_missing" for r in planted
+    )
 
 
 def test_each_group_records_its_cases_key_and_one_kept_report(matched):
     wh, _, report, groups, _ = matched
-    fda_dt = dict(zip(*pq.read_table(wh.path / "cases.parquet", columns=["primaryid", "fda_dt"]).to_pydict().values()))
+    fda_dt = dict(
+        zip(
+            *pq.read_table(wh.path / "cases.parquet", columns=["primaryid", "fda_dt"])
+            .to_pydict()
+            .values()
+        )
+    )
     by: dict[int, list[dict]] = {}
     for g in groups:
         by.setdefault(g["group_id"], []).append(g)
@@ -65,7 +75,10 @@ def test_each_group_records_its_cases_key_and_one_kept_report(matched):
         assert len({m["caseid"] for m in members}) == len(members)  # across case ids
         assert all("suspects " in m["key"] and "reactions " in m["key"] for m in members)
         kept = next(m for m in members if m["kept"])
-        assert kept["primaryid"] == max((fda_dt[m["primaryid"]] or "", m["primaryid"]) for m in members)[1]
+        assert (
+            kept["primaryid"]
+            == max((fda_dt[m["primaryid"]] or "", m["primaryid"]) for m in members)[1]
+        )
 
 
 def test_demographic_level_counts_leave_out_the_merged_cases(matched):
@@ -75,7 +88,9 @@ def test_demographic_level_counts_leave_out_the_merged_cases(matched):
         m = demographic_tables(t)
         n_dem = m.fetch(m["cases"].aggregate(n=m["cases"].count())).column("n")[0].as_py()
         dropped = {g["primaryid"] for g in groups if not g["kept"]}
-        left = set(m.fetch(m["case_drugs"].select("primaryid").distinct()).column("primaryid").to_pylist())
+        left = set(
+            m.fetch(m["case_drugs"].select("primaryid").distinct()).column("primaryid").to_pylist()
+        )
     assert n_fda == report.cases_before and n_dem == report.cases_after
     assert not dropped & left
 
@@ -96,7 +111,10 @@ def test_stale_match_is_refused_after_a_rebuild(matched, tmp_path):
     shutil.copytree(wh.path, copy.path)
     copy.dedupe(load_synonyms(root / "q" / "synonyms.csv", use_pack=False))
     assert read_match_report(copy.path)[1] is True
-    with connect_engine(copy.path) as t, pytest.raises(FaersError, match="older than the case tables"):
+    with (
+        connect_engine(copy.path) as t,
+        pytest.raises(FaersError, match="older than the case tables"),
+    ):
         demographic_tables(t)
 
 
@@ -106,9 +124,22 @@ def test_cli_dedup_match_demographic(matched, tmp_path, capsys):
 
     shutil.copytree(wh.path, tmp_path / "wh")
     (tmp_path / "wh" / "match" / "match.json").unlink()
-    out = run_cli(capsys, "faers", "dedup", "--match", "demographic", "--synonyms", str(root / "q" / "synonyms.csv"),
-                  "--warehouse", str(tmp_path / "wh"))
-    assert f"{report.groups:,} groups of {report.cases_in_groups:,} cases merged" in " ".join(out.split())
-    again, stale = read_match_report(tmp_path / "wh")  # the CLI rebuilt FDA's rule first, then matched
+    out = run_cli(
+        capsys,
+        "faers",
+        "dedup",
+        "--match",
+        "demographic",
+        "--synonyms",
+        str(root / "q" / "synonyms.csv"),
+        "--warehouse",
+        str(tmp_path / "wh"),
+    )
+    assert f"{report.groups:,} groups of {report.cases_in_groups:,} cases merged" in " ".join(
+        out.split()
+    )
+    again, stale = read_match_report(
+        tmp_path / "wh"
+    )  # the CLI rebuilt FDA's rule first, then matched
     assert not stale and again.dedup_build != report.dedup_build
     assert replace(again, dedup_build="") == replace(report, dedup_build="")

@@ -34,15 +34,34 @@ def test_normalise_drug_name(raw, clean):
 
 def _pack(tmp_path):
     def product(pid, brand, ingredient, synonyms=()):
-        return {"id": pid, "brand": brand, "ingredient": ingredient, "routes": [], "dosage_forms": [],
-                "strengths": [], "indications": [], "labeler": None, "set_id": None,
-                "synonyms": list(synonyms), "ndc": []}
+        return {
+            "id": pid,
+            "brand": brand,
+            "ingredient": ingredient,
+            "routes": [],
+            "dosage_forms": [],
+            "strengths": [],
+            "indications": [],
+            "labeler": None,
+            "set_id": None,
+            "synonyms": list(synonyms),
+            "ndc": [],
+        }
 
-    doc = {"schema": "rxcompare/pack", "version": 1, "built": "2024-01-01",
-           "products": [product("kesimpta", "Kesimpta", "ofatumumab", ["OFATUMUMAB INJECTION PEN"]),
-                        product("arzerra", "Arzerra", "ofatumumab"),
-                        product("ocrevus", "Ocrevus", "ocrelizumab")],
-           "facts": [], "incidences": [], "event_groups": {}, "sources": {}}
+    doc = {
+        "schema": "rxcompare/pack",
+        "version": 1,
+        "built": "2024-01-01",
+        "products": [
+            product("kesimpta", "Kesimpta", "ofatumumab", ["OFATUMUMAB INJECTION PEN"]),
+            product("arzerra", "Arzerra", "ofatumumab"),
+            product("ocrevus", "Ocrevus", "ocrelizumab"),
+        ],
+        "facts": [],
+        "incidences": [],
+        "event_groups": {},
+        "sources": {},
+    }
     return write_pack(doc, tmp_path / "pack.json")
 
 

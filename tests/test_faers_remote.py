@@ -34,13 +34,21 @@ def test_an_intact_copy_is_used(remote):
     assert engines._location(url + "/") == (url, [""])
 
 
-@pytest.mark.parametrize(("damage", "fragment"), [
-    (lambda d: (d / "case_drugs.parquet").write_bytes((d / "case_drugs.parquet").read_bytes()[:-100]),
-     r"case_drugs.parquet has [\d,]+ bytes, [\d,]+ were written"),
-    (lambda d: (d / "case_reactions.parquet").unlink(), "case_reactions.parquet is missing"),
-    (lambda d: (d / "dedup.json").unlink(), "no dedup.json beside the case tables"),
-    (lambda d: (d / "dedup.json").write_text("{"), "dedup.json cannot be read"),
-], ids=["truncated", "missing-table", "no-dedup-json", "bad-dedup-json"])
+@pytest.mark.parametrize(
+    ("damage", "fragment"),
+    [
+        (
+            lambda d: (d / "case_drugs.parquet").write_bytes(
+                (d / "case_drugs.parquet").read_bytes()[:-100]
+            ),
+            r"case_drugs.parquet has [\d,]+ bytes, [\d,]+ were written",
+        ),
+        (lambda d: (d / "case_reactions.parquet").unlink(), "case_reactions.parquet is missing"),
+        (lambda d: (d / "dedup.json").unlink(), "no dedup.json beside the case tables"),
+        (lambda d: (d / "dedup.json").write_text("{"), "dedup.json cannot be read"),
+    ],
+    ids=["truncated", "missing-table", "no-dedup-json", "bad-dedup-json"],
+)
 def test_a_damaged_copy_is_refused(remote, damage, fragment):
     damage(remote)
     with pytest.raises(FaersError, match=fragment):
@@ -50,4 +58,7 @@ def test_a_damaged_copy_is_refused(remote, damage, fragment):
 def test_a_store_this_machine_cannot_open_is_left_to_the_cluster():
     problems, why, _ = store.remote_problems("nosuchscheme://bucket/warehouse")
     assert problems == [] and why
-    assert engines._location("nosuchscheme://bucket/warehouse") == ("nosuchscheme://bucket/warehouse", None)
+    assert engines._location("nosuchscheme://bucket/warehouse") == (
+        "nosuchscheme://bucket/warehouse",
+        None,
+    )

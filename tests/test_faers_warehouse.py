@@ -22,7 +22,9 @@ from rxcompare.sources.faers.warehouse import Warehouse
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    truth = synth_quarters(out, reports=2500, quarters=2, seed=7, faults=True, drugs=300, events=400)
+    truth = synth_quarters(
+        out, reports=2500, quarters=2, seed=7, faults=True, drugs=300, events=400
+    )
     return out, truth
 
 
@@ -41,8 +43,11 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != ".lock"}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 def test_cases_equal_truth_after_dedup(loaded, synth):
@@ -111,7 +116,12 @@ def test_rejects_counted_and_written(loaded, synth):
     # the Latin-1 row was loaded with its text decoded
     con = duckdb.connect()
     drug = wh.path / "quarters" / first.quarter / "drug.parquet"
-    assert con.execute(f"SELECT count(*) FROM '{drug}' WHERE drugname = 'CAF\u00e9INE CITRATE'").fetchone()[0] == 1
+    assert (
+        con.execute(
+            f"SELECT count(*) FROM '{drug}' WHERE drugname = 'CAF\u00e9INE CITRATE'"
+        ).fetchone()[0]
+        == 1
+    )
 
 
 def test_rejected_lines_are_the_lines_in_the_file(loaded, synth):
@@ -133,8 +143,11 @@ def test_row_counts_match_files_minus_rejects(loaded, synth):
                 if n.startswith("ASCII/"):
                     table = n[6:10].lower()
                     lines = zf.read(n).count(b"\n") - 1
-                    rejected = sum(1 for r in _read_csv(wh.path / "rejects" / f"{res.quarter}.csv")
-                        if r["file"] == n and r["kept"] == "no")
+                    rejected = sum(
+                        1
+                        for r in _read_csv(wh.path / "rejects" / f"{res.quarter}.csv")
+                        if r["file"] == n and r["kept"] == "no"
+                    )
                     assert dict(res.rows)[table] == lines - rejected, n
 
 
@@ -142,17 +155,25 @@ def test_normalisation_matches_truth(loaded, synth):
     out, _ = synth
     wh, _, _ = loaded
     con = wh.connect()
-    con.execute(f"CREATE TABLE names AS SELECT * FROM read_csv('{out / 'names.csv'}', all_varchar=true)")
+    con.execute(
+        f"CREATE TABLE names AS SELECT * FROM read_csv('{out / 'names.csv'}', all_varchar=true)"
+    )
     wrong = con.execute("""
         SELECT d.drugname, d.prod_ai, d.ingredient, d.product, n.ingredient, n.product
         FROM case_drugs d JOIN names n ON d.drugname = n.drugname AND coalesce(d.prod_ai, '') = coalesce(n.prod_ai, '')
         WHERE d.ingredient <> n.ingredient OR coalesce(d.product, '') <> coalesce(n.product, '')
         LIMIT 5""").fetchall()
     assert wrong == []
-    products = dict(con.execute("SELECT product, count(*) FROM case_drugs WHERE product IN "
-                                "('kesimpta', 'arzerra', 'ocrevus', 'briumvi') GROUP BY product").fetchall())
+    products = dict(
+        con.execute(
+            "SELECT product, count(*) FROM case_drugs WHERE product IN "
+            "('kesimpta', 'arzerra', 'ocrevus', 'briumvi') GROUP BY product"
+        ).fetchall()
+    )
     assert set(products) == {"kesimpta", "arzerra", "ocrevus", "briumvi"}
-    assert con.execute("SELECT count(*) FROM case_drugs WHERE ingredient IS NULL").fetchone()[0] == 0
+    assert (
+        con.execute("SELECT count(*) FROM case_drugs WHERE ingredient IS NULL").fetchone()[0] == 0
+    )
 
 
 def test_planted_associations_are_found(loaded, synth):
@@ -165,9 +186,11 @@ def test_planted_associations_are_found(loaded, synth):
         a, with_drug = con.execute(
             "SELECT count(DISTINCT d.primaryid) FILTER (WHERE r.pt = upper(?)), count(DISTINCT d.primaryid) "
             "FROM case_drugs d LEFT JOIN case_reactions r USING (primaryid) WHERE d.product = ?",
-            [r["event"], r["product"]]).fetchone()
-        e = con.execute("SELECT count(DISTINCT primaryid) FROM case_reactions WHERE pt = upper(?)",
-                        [r["event"]]).fetchone()[0]
+            [r["event"], r["product"]],
+        ).fetchone()
+        e = con.execute(
+            "SELECT count(DISTINCT primaryid) FROM case_reactions WHERE pt = upper(?)", [r["event"]]
+        ).fetchone()[0]
         assert with_drug > 0 and a / with_drug > 2 * (e - a) / (n - with_drug), r
 
 
@@ -175,10 +198,34 @@ def test_contract_columns(loaded):
     wh, _, _ = loaded
     con = wh.connect()
     expect = {
-        "cases": ["primaryid", "caseid", "caseversion", "quarter", "fda_dt", "event_dt", "init_fda_dt",
-                  "age_years", "age_band", "sex", "country", "serious", "outcomes", "rept_cod", "occp_cod"],
-        "case_drugs": ["primaryid", "caseid", "drug_seq", "role_cod", "drugname", "prod_ai", "ingredient",
-                       "product", "route"],
+        "cases": [
+            "primaryid",
+            "caseid",
+            "caseversion",
+            "quarter",
+            "fda_dt",
+            "event_dt",
+            "init_fda_dt",
+            "age_years",
+            "age_band",
+            "sex",
+            "country",
+            "serious",
+            "outcomes",
+            "rept_cod",
+            "occp_cod",
+        ],
+        "case_drugs": [
+            "primaryid",
+            "caseid",
+            "drug_seq",
+            "role_cod",
+            "drugname",
+            "prod_ai",
+            "ingredient",
+            "product",
+            "route",
+        ],
         "case_reactions": ["primaryid", "caseid", "pt"],
         "case_indications": ["primaryid", "caseid", "drug_seq", "indi_pt"],
         "case_therapies": ["primaryid", "caseid", "drug_seq", "start_dt", "end_dt"],
@@ -190,7 +237,10 @@ def test_contract_columns(loaded):
     bands = {r[0] for r in con.execute("SELECT DISTINCT age_band FROM cases").fetchall()}
     assert bands <= {"<18", "18-44", "45-64", "65-74", ">=75", None}
     assert con.execute("SELECT count(*) FROM cases WHERE event_dt = '20231345'").fetchone()[0] == 0
-    assert con.execute("SELECT count(*) FROM case_reactions WHERE pt <> upper(trim(pt))").fetchone()[0] == 0
+    assert (
+        con.execute("SELECT count(*) FROM case_reactions WHERE pt <> upper(trim(pt))").fetchone()[0]
+        == 0
+    )
 
 
 def test_reingest_is_a_noop(loaded, synth):
@@ -221,7 +271,9 @@ def test_interrupted_ingest_leaves_warehouse_unchanged(synth, tmp_path, monkeypa
         from rxcompare.sources.faers import dedup
 
         monkeypatch.setattr(dedup, "_copy", boom)
-    with pytest.raises(FaersError, match=r"x\.parquet: no space left on the device.*left as it was"):
+    with pytest.raises(
+        FaersError, match=r"x\.parquet: no space left on the device.*left as it was"
+    ):
         wh.ingest(out / f"faers_ascii_{truth.quarters[1]}.zip", synonyms=syn)
     assert calls["n"] == 1
     assert _snapshot(wh.path) == before
@@ -255,15 +307,23 @@ def test_file_of_the_wrong_table_is_rejected(synth, tmp_path):
     with zipfile.ZipFile(out / f"faers_ascii_{q}.zip") as zf:
         zf.extractall(folder)
     yy = f"{q[2:4]}Q{q[5]}"
-    (folder / "ASCII" / f"INDI{yy}.txt").write_bytes((folder / "ASCII" / f"OUTC{yy}.txt").read_bytes())
-    with pytest.raises(FaersError, match=rf"INDI{yy}.txt cannot be read as the INDI table \(header lacks"):
+    (folder / "ASCII" / f"INDI{yy}.txt").write_bytes(
+        (folder / "ASCII" / f"OUTC{yy}.txt").read_bytes()
+    )
+    with pytest.raises(
+        FaersError, match=rf"INDI{yy}.txt cannot be read as the INDI table \(header lacks"
+    ):
         Warehouse(tmp_path / "wh0").ingest(folder)
     wh = Warehouse(tmp_path / "wh")
     res = wh.ingest(folder, allow_missing=True)
     assert "indi" not in dict(res.rows) and res.rejects == 1 and res.missing == ("indi",)
     assert wh.status().quarters[0].missing == ("indi",)
     rows = list(_read_csv(wh.path / "rejects" / f"{q}.csv"))
-    assert rows[0]["file"].endswith(f"INDI{yy}.txt") and rows[0]["line"] == "1" and rows[0]["field"] == "header"
+    assert (
+        rows[0]["file"].endswith(f"INDI{yy}.txt")
+        and rows[0]["line"] == "1"
+        and rows[0]["field"] == "header"
+    )
     with pytest.raises(FaersError, match="header"):
         Warehouse(tmp_path / "wh2").ingest(folder, strict=True, allow_missing=True)
 
@@ -294,7 +354,15 @@ def _count_lines(zip_path: Path) -> dict[str, int]:
     with zipfile.ZipFile(zip_path) as zf:
         for n in zf.namelist():
             base = n.rsplit("/", 1)[-1].lower()
-            if base.endswith(".txt") and base[:4] in ("demo", "drug", "reac", "outc", "rpsr", "ther", "indi"):
+            if base.endswith(".txt") and base[:4] in (
+                "demo",
+                "drug",
+                "reac",
+                "outc",
+                "rpsr",
+                "ther",
+                "indi",
+            ):
                 data = zf.read(n)
                 lines = [x for x in data.split(b"\n") if x.strip()]
                 out[base[:4]] = len(lines) - 1
@@ -303,8 +371,11 @@ def _count_lines(zip_path: Path) -> dict[str, int]:
     return out
 
 
-REAL = [("aers_ascii_2004q1.zip", "2004q1", "laers"), ("faers_ascii_2017q2.zip", "2017q2", "faers"),
-        ("faers_ascii_2022Q4.zip", "2022q4", "faers")]
+REAL = [
+    ("aers_ascii_2004q1.zip", "2004q1", "laers"),
+    ("faers_ascii_2017q2.zip", "2017q2", "faers"),
+    ("faers_ascii_2022Q4.zip", "2022q4", "faers"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -327,7 +398,9 @@ def test_real_quarters_ingest_with_file_counts(real_wh, name, quarter, kind):
     for table, n in dict(res.rows).items():
         assert n == counts[table], table
     assert res.deleted == counts.get("deleted", 0)
-    manifest = json.loads((wh.path / "quarters" / quarter / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(
+        (wh.path / "quarters" / quarter / "manifest.json").read_text(encoding="utf-8")
+    )
     assert manifest["sha256"] == res.sha256 and manifest["layout"] == kind
 
 
@@ -339,14 +412,23 @@ def test_real_dedup_and_orphans(real_wh):
     n_demo = sum(dict(r.rows)["demo"] for r in results.values())
     assert status.reports_before == n_demo
     assert con.execute("SELECT count(*) FROM cases").fetchone()[0] == status.dedup.after
-    assert status.dedup.after == n_demo - status.dedup.removed_older_versions - status.dedup.removed_deleted
+    assert (
+        status.dedup.after
+        == n_demo - status.dedup.removed_older_versions - status.dedup.removed_deleted
+    )
     # orphans counted by hand: OUTC rows of 2022q4 whose primaryid has no DEMO row
     with zipfile.ZipFile(shared_path("faers-ascii", "faers_ascii_2022Q4.zip")) as zf:
         demo = {ln.split("$")[0] for ln in zf.read("ASCII/DEMO22Q4.txt").decode().splitlines()[1:]}
-        outc = [ln.split("$")[0] for ln in zf.read("ASCII/OUTC22Q4.txt").decode().splitlines()[1:] if ln]
+        outc = [
+            ln.split("$")[0] for ln in zf.read("ASCII/OUTC22Q4.txt").decode().splitlines()[1:] if ln
+        ]
     assert dict(status.dedup.orphans)["outc"] >= sum(1 for p in outc if p not in demo)
-    legacy = con.execute("SELECT count(*), count(sex) FROM cases WHERE quarter = '2004q1'").fetchone()
+    legacy = con.execute(
+        "SELECT count(*), count(sex) FROM cases WHERE quarter = '2004q1'"
+    ).fetchone()
     assert legacy[0] == 100 and legacy[1] > 0
-    pids = con.execute("SELECT min(primaryid) FROM case_drugs WHERE primaryid IN "
-                       "(SELECT primaryid FROM cases WHERE quarter = '2004q1')").fetchone()[0]
+    pids = con.execute(
+        "SELECT min(primaryid) FROM case_drugs WHERE primaryid IN "
+        "(SELECT primaryid FROM cases WHERE quarter = '2004q1')"
+    ).fetchone()[0]
     assert pids is not None

@@ -21,14 +21,27 @@ from hypothesis import strategies as st
 from rxcompare.errors import RxCompareError
 
 EXAMPLES = int(os.environ.get("RXCOMPARE_FUZZ_EXAMPLES", "50"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                              HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 ROOT = Path(__file__).resolve().parents[1]
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**6), max_value=10**6),
-                    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30))
-json_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)), max_leaves=20)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
 
 
 def _only_ours(call, *args):
@@ -96,13 +109,17 @@ def test_spl_parser_takes_any_bytes(data):
 def test_spl_parser_takes_damaged_real_labels(draw):
     from rxcompare.sources.labels.spl import parse_spl
 
-    real = shared_path("spl", draw.draw(st.sampled_from(["cough.xml", "methoxsalen.xml", "no-title.xml"])))
+    real = shared_path(
+        "spl", draw.draw(st.sampled_from(["cough.xml", "methoxsalen.xml", "no-title.xml"]))
+    )
     _only_ours(parse_spl, _flipped(real.read_bytes(), draw.draw), "fuzz")
 
 
 # --- openFDA JSON --------------------------------------------------------------------------------------------
 
-LABEL_REPLY = json.loads((ROOT / "tests" / "fixtures" / "openfda" / "labels-alphex.json").read_text(encoding="utf-8"))
+LABEL_REPLY = json.loads(
+    (ROOT / "tests" / "fixtures" / "openfda" / "labels-alphex.json").read_text(encoding="utf-8")
+)
 
 
 def _label_results():
@@ -168,8 +185,12 @@ cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8
 
 
 @FUZZ
-@given(header=st.lists(cells, min_size=1, max_size=5), rows=st.lists(st.lists(cells, max_size=6), max_size=8),
-       raw=st.binary(max_size=200), use_raw=st.booleans())
+@given(
+    header=st.lists(cells, min_size=1, max_size=5),
+    rows=st.lists(st.lists(cells, max_size=6), max_size=8),
+    raw=st.binary(max_size=200),
+    use_raw=st.booleans(),
+)
 def test_report_tables_take_any_csv(tmp_path_factory, header, rows, raw, use_raw):
     import csv
     import io
@@ -189,10 +210,15 @@ def test_report_tables_take_any_csv(tmp_path_factory, header, rows, raw, use_raw
 # --- packs ----------------------------------------------------------------------------------------------------
 
 PACK = json.loads((ROOT / "src" / "rxcompare" / "data" / "pack.json").read_text(encoding="utf-8"))
-SMALL_PACK = {**PACK, "products": PACK["products"][:2],
-              "facts": [f for f in PACK["facts"] if f["product"] in {p["id"] for p in PACK["products"][:2]}][:30],
-              "incidences": PACK["incidences"][:20],
-              "labels": dict(list(PACK.get("labels", {}).items())[:2])}
+SMALL_PACK = {
+    **PACK,
+    "products": PACK["products"][:2],
+    "facts": [f for f in PACK["facts"] if f["product"] in {p["id"] for p in PACK["products"][:2]}][
+        :30
+    ],
+    "incidences": PACK["incidences"][:20],
+    "labels": dict(list(PACK.get("labels", {}).items())[:2]),
+}
 
 
 @FUZZ
@@ -245,10 +271,14 @@ def test_warehouse_metadata_takes_damaged_documents(warehouse, draw):
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(src, root)
     try:
-        which = draw.draw(st.sampled_from(["dedup.json", f"quarters/{quarter}/manifest.json", ".commit-abc.json"]))
+        which = draw.draw(
+            st.sampled_from(["dedup.json", f"quarters/{quarter}/manifest.json", ".commit-abc.json"])
+        )
         path = root / which
         if which.startswith(".commit"):
-            doc = draw.draw(st.one_of(json_values, mutated({"steps": [["file", "a", "b"]], "cleanup": ["c"]})))
+            doc = draw.draw(
+                st.one_of(json_values, mutated({"steps": [["file", "a", "b"]], "cleanup": ["c"]}))
+            )
         else:
             doc = draw.draw(mutated(json.loads(path.read_text(encoding="utf-8"))))
         path.write_text(json.dumps(doc), encoding="utf-8")

@@ -233,8 +233,7 @@ def test_burden_chart_reads_counts_not_text(comparison):
         replace(
             d,
             findings=tuple(
-                replace(f, estimates=()) if f.topic.startswith("burden.") else f
-                for f in d.findings
+                replace(f, estimates=()) if f.topic.startswith("burden.") else f for f in d.findings
             ),
         )
         for d in comparison.dimensions

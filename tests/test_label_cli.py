@@ -121,7 +121,10 @@ def test_pack_build_summary(built_pack):
         "version 1560 of 2013-09-30; 35 facts, 34 incidences; label sections held in full: BW, 1, 2, 3, 4, 5, 6, 7, "
         "8, 10, 11, 12, 13, 14, 15, 16, 17" in stdout
     )
-    assert "viagra: Viagra (sildenafil) - source parsed SPL; label set id 0b0be196-0c62-461c-94f4-9a35339b4501, version 20 of 2017-11-07" in stdout
+    assert (
+        "viagra: Viagra (sildenafil) - source parsed SPL; label set id 0b0be196-0c62-461c-94f4-9a35339b4501, version 20 of 2017-11-07"
+        in stdout
+    )
 
 
 def test_pack_info_and_show_from_the_pack(capsys, built_pack):
@@ -300,14 +303,31 @@ def test_show_says_why_a_section_shows_nothing(capsys, tmp_path, monkeypatch):
 
     pack = write_pack(build_pack(spl=[shared_path("spl", "humira.xml")]), tmp_path / "pack.json")
     code, out, _ = run(capsys, "label", "show", "humira", "--pack", str(pack), "--section", "5.99")
-    assert code == 0 and "the pack holds section 5 of this label in full, and none of its facts is from section 5.99" in out
+    assert (
+        code == 0
+        and "the pack holds section 5 of this label in full, and none of its facts is from section 5.99"
+        in out
+    )
     doc = json.loads(pack.read_text())
     doc["coverage"]["humira"] = ["1"]
     thin = tmp_path / "thin.json"
     thin.write_text(json.dumps(doc))
     code, out, _ = run(capsys, "label", "show", "humira", "--pack", str(thin), "--section", "9")
-    assert code == 0 and "(not in the pack: it does not hold section 9 of this label in full; held in full: 1." in out
-    code, out, _ = run(capsys, "label", "show", "humira", "--file", str(shared_path("spl", "humira.xml")), "-s", "99")
+    assert (
+        code == 0
+        and "(not in the pack: it does not hold section 9 of this label in full; held in full: 1."
+        in out
+    )
+    code, out, _ = run(
+        capsys,
+        "label",
+        "show",
+        "humira",
+        "--file",
+        str(shared_path("spl", "humira.xml")),
+        "-s",
+        "99",
+    )
     assert code == 0 and "(the label file yields no fact from section 99)" in out
     code, out, _ = run(capsys, "label", "show", "humira", "--pack", str(pack), "--section", "5")
     assert "version None" not in out and "(None)" not in out
@@ -319,19 +339,33 @@ def test_show_names_each_heading_once(capsys, monkeypatch):
     monkeypatch.setenv("RXCOMPARE_EMBEDDED_PACK", "1")
     code, out, _ = run(capsys, "label", "show", "kesimpta")
     assert code == 0 and "Highlights of Prescribing Information" in out
-    assert "Highlights Highlights" not in out and "Important Safety Information Important Safety Information" not in out
+    assert (
+        "Highlights Highlights" not in out
+        and "Important Safety Information Important Safety Information" not in out
+    )
 
 
-@pytest.mark.parametrize(("section", "title", "heading"), [
-    ("5.1", "Infections", "5.1 Infections"),
-    ("5.1", "5.1 Infections", "5.1 Infections"),
-    ("1", "12 Clinical Pharmacology", "1 12 Clinical Pharmacology"),  # "1" is in "12": not the same section
-    ("Highlights", "Highlights of Prescribing Information", "Highlights of Prescribing Information"),
-    ("Adult Dosage", "MPR summary: Adult Dosage", "MPR summary: Adult Dosage"),
-    (None, "Boxed warning", "Boxed warning"),
-    ("2", None, "2"),
-    (None, None, ""),
-])
+@pytest.mark.parametrize(
+    ("section", "title", "heading"),
+    [
+        ("5.1", "Infections", "5.1 Infections"),
+        ("5.1", "5.1 Infections", "5.1 Infections"),
+        (
+            "1",
+            "12 Clinical Pharmacology",
+            "1 12 Clinical Pharmacology",
+        ),  # "1" is in "12": not the same section
+        (
+            "Highlights",
+            "Highlights of Prescribing Information",
+            "Highlights of Prescribing Information",
+        ),
+        ("Adult Dosage", "MPR summary: Adult Dosage", "MPR summary: Adult Dosage"),
+        (None, "Boxed warning", "Boxed warning"),
+        ("2", None, "2"),
+        (None, None, ""),
+    ],
+)
 def test_citation_heading(section, title, heading):
     from rxcompare.models import Citation
 

@@ -29,19 +29,30 @@ B = Drug("betanib", "betanib", (Product("betanib", "Betanib", "betanib"),))
 ESEARCH = {
     "header": {"type": "esearch", "version": "0.3"},
     "esearchresult": {
-        "count": "57", "retmax": "4", "retstart": "0",
+        "count": "57",
+        "retmax": "4",
+        "retstart": "0",
         "idlist": ["90000001", "90000002", "90000003", "99999999"],
-        "translationset": [], "querytranslation": "fixture",
+        "translationset": [],
+        "querytranslation": "fixture",
     },
 }
 
 
 def _record(uid, title, types, sortpubdate, ids=()):
     return {
-        "uid": uid, "pubdate": sortpubdate[:4] + " Jan", "epubdate": "", "source": "Fixture J",
+        "uid": uid,
+        "pubdate": sortpubdate[:4] + " Jan",
+        "epubdate": "",
+        "source": "Fixture J",
         "authors": [{"name": "Doe J", "authtype": "Author", "clusterid": ""}],
-        "title": title, "volume": "1", "issue": "1", "pages": "1-2", "lang": ["eng"],
-        "pubtype": list(types), "fulljournalname": "Fixture journal of medicine",
+        "title": title,
+        "volume": "1",
+        "issue": "1",
+        "pages": "1-2",
+        "lang": ["eng"],
+        "pubtype": list(types),
+        "fulljournalname": "Fixture journal of medicine",
         "articleids": [{"idtype": "pubmed", "idtypen": 1, "value": uid}, *ids],
         "sortpubdate": sortpubdate,
     }
@@ -51,15 +62,25 @@ ESUMMARY = {
     "header": {"type": "esummary", "version": "0.3"},
     "result": {
         "uids": ["90000001", "90000002", "90000003", "99999999"],
-        "90000001": _record("90000001", "Fixture title: a case series", ["Journal Article"], "2021/03/01 00:00"),
-        "90000002": _record(
-            "90000002", "Fixture title: comparative safety of alphamab and betanib",
-            ["Comparative Study", "Journal Article", "Observational Study"], "2025/02/01 00:00",
-            [{"idtype": "doi", "idtypen": 3, "value": "10.0000/fixture.2"},
-             {"idtype": "pmc", "idtypen": 8, "value": "PMC9000002"}],
+        "90000001": _record(
+            "90000001", "Fixture title: a case series", ["Journal Article"], "2021/03/01 00:00"
         ),
-        "90000003": _record("90000003", "Fixture title: a systematic review",
-                            ["Journal Article", "Review", "Systematic Review"], "2024/11/15 00:00"),
+        "90000002": _record(
+            "90000002",
+            "Fixture title: comparative safety of alphamab and betanib",
+            ["Comparative Study", "Journal Article", "Observational Study"],
+            "2025/02/01 00:00",
+            [
+                {"idtype": "doi", "idtypen": 3, "value": "10.0000/fixture.2"},
+                {"idtype": "pmc", "idtypen": 8, "value": "PMC9000002"},
+            ],
+        ),
+        "90000003": _record(
+            "90000003",
+            "Fixture title: a systematic review",
+            ["Journal Article", "Review", "Systematic Review"],
+            "2024/11/15 00:00",
+        ),
         "99999999": {"uid": "99999999", "error": "cannot get document summary"},
     },
 }
@@ -87,7 +108,9 @@ def _ok(doc) -> Reply:
 
 
 def _client(base, tmp_path, **kw):
-    return PubMedClient(base + "/entrez/eutils", cache_dir=tmp_path / "cache", sleep=lambda s: None, **kw)
+    return PubMedClient(
+        base + "/entrez/eutils", cache_dir=tmp_path / "cache", sleep=lambda s: None, **kw
+    )
 
 
 def test_a_pair_lists_pubmed_records_designs_first(tmp_path):
@@ -97,7 +120,11 @@ def test_a_pair_lists_pubmed_records_designs_first(tmp_path):
     (p1, q1), (p2, q2) = rec.seen
     assert p1 == "/entrez/eutils/esearch.fcgi" and p2 == "/entrez/eutils/esummary.fcgi"
     assert q1["db"] == "pubmed" and q1["retmode"] == "json" and q1["retmax"] == "4"
-    assert '"alphex"[tiab]' in q1["term"] and '"betanib"[tiab]' in q1["term"] and "safety[tiab]" in q1["term"]
+    assert (
+        '"alphex"[tiab]' in q1["term"]
+        and '"betanib"[tiab]' in q1["term"]
+        and "safety[tiab]" in q1["term"]
+    )
     assert q2 == {"db": "pubmed", "id": "90000001,90000002,90000003,99999999", "retmode": "json"}
     assert lit.online and lit.count == 57 and lit.query == q1["term"] and len(lit.urls) == 2
     # the unknown PMID is left out; a systematic review, then an observational study, then no design
@@ -105,7 +132,11 @@ def test_a_pair_lists_pubmed_records_designs_first(tmp_path):
     review, comparative, plain = lit.publications
     assert review.design == "systematic review" and review.year == 2024
     assert comparative.design == "observational study"  # the stronger of its types
-    assert comparative.publication_types == ("Comparative Study", "Journal Article", "Observational Study")
+    assert comparative.publication_types == (
+        "Comparative Study",
+        "Journal Article",
+        "Observational Study",
+    )
     assert (comparative.doi, comparative.pmcid) == ("10.0000/fixture.2", "PMC9000002")
     assert comparative.title == "Fixture title: comparative safety of alphamab and betanib"
     assert comparative.journal == "Fixture journal of medicine" and comparative.year == 2025
@@ -115,7 +146,9 @@ def test_a_pair_lists_pubmed_records_designs_first(tmp_path):
 
 
 def test_answers_are_cached_and_server_errors_retried(tmp_path):
-    rec = Recorder([("esearch.fcgi", [Reply(503, b"{}"), _ok(ESEARCH)]), ("esummary.fcgi", _ok(ESUMMARY))])
+    rec = Recorder(
+        [("esearch.fcgi", [Reply(503, b"{}"), _ok(ESEARCH)]), ("esummary.fcgi", _ok(ESUMMARY))]
+    )
     with serve_loopback(rec) as base:
         with _client(base, tmp_path) as client:
             first = studies_for_pair(A, B, client, limit=4)
@@ -126,7 +159,10 @@ def test_answers_are_cached_and_server_errors_retried(tmp_path):
 
 
 def test_an_esearch_error_is_an_online_error_quoting_pubmed(tmp_path):
-    bad = {"header": {"type": "esearch", "version": "0.3"}, "esearchresult": {"ERROR": "Invalid query"}}
+    bad = {
+        "header": {"type": "esearch", "version": "0.3"},
+        "esearchresult": {"ERROR": "Invalid query"},
+    }
     rec = Recorder([("esearch.fcgi", _ok(bad))])
     with serve_loopback(rec) as base, _client(base, tmp_path) as client:
         with pytest.raises(OnlineError, match="Invalid query"):
@@ -164,10 +200,12 @@ def test_the_term_needs_both_medicines():
 
 @pytest.mark.parametrize(
     "types, design",
-    [(["Journal Article", "Meta-Analysis", "Systematic Review"], "meta-analysis"),
-     (["Randomized Controlled Trial", "Multicenter Study"], "randomised controlled trial"),
-     (["Case Reports"], "case report"),
-     (["Journal Article"], "design not given by the publication types")],
+    [
+        (["Journal Article", "Meta-Analysis", "Systematic Review"], "meta-analysis"),
+        (["Randomized Controlled Trial", "Multicenter Study"], "randomised controlled trial"),
+        (["Case Reports"], "case report"),
+        (["Journal Article"], "design not given by the publication types"),
+    ],
 )
 def test_design_is_read_from_the_publication_types(types, design):
     assert design_of(types) == design
@@ -175,7 +213,9 @@ def test_design_is_read_from_the_publication_types(types, design):
 
 def test_offline_lists_the_packs_curated_publications():
     pack = load_pack()
-    records = pack.facts_for("kesimpta") + pack.incidences_for("kesimpta") + pack.facts_for("ocrevus")
+    records = (
+        pack.facts_for("kesimpta") + pack.incidences_for("kesimpta") + pack.facts_for("ocrevus")
+    )
     pubs = curated_publications(records)
     assert pubs and all(p.origin == "curated" for p in pubs)
     assert len({p.url for p in pubs}) == len(pubs)  # one per document, not per row
@@ -193,20 +233,54 @@ def _drug(pack, pid):
 # ---- Europe PMC ----------------------------------------------------------------------------------
 
 EPMC = {
-    "version": "6.9", "hitCount": 12, "nextCursorMark": "AoIIP4AAACgzNjk1NDc0Ng==",
-    "request": {"queryString": "fixture", "resultType": "lite", "cursorMark": "*", "pageSize": 3,
-                "sort": "", "synonym": False},
-    "resultList": {"result": [
-        {"id": "90000011", "source": "MED", "pmid": "90000011", "title": "Fixture title: a registry study",
-         "authorString": "Doe J, Roe R.", "journalTitle": "Fixture J", "pubYear": "2024",
-         "pubType": "research-article; journal article", "isOpenAccess": "N", "citedByCount": 0},
-        {"id": "90000012", "source": "MED", "pmid": "90000012", "pmcid": "PMC9000012",
-         "doi": "10.0000/fixture.12", "title": "Fixture title: a meta-analysis",
-         "authorString": "Doe J.", "journalTitle": "Fixture Reviews", "pubYear": "2025",
-         "pubType": "review; meta-analysis; journal article", "isOpenAccess": "Y"},
-        {"id": "PPR000001", "source": "PPR", "title": "Fixture title: a preprint",
-         "authorString": "Roe R.", "pubYear": "2025", "pubType": "preprint"},
-    ]},
+    "version": "6.9",
+    "hitCount": 12,
+    "nextCursorMark": "AoIIP4AAACgzNjk1NDc0Ng==",
+    "request": {
+        "queryString": "fixture",
+        "resultType": "lite",
+        "cursorMark": "*",
+        "pageSize": 3,
+        "sort": "",
+        "synonym": False,
+    },
+    "resultList": {
+        "result": [
+            {
+                "id": "90000011",
+                "source": "MED",
+                "pmid": "90000011",
+                "title": "Fixture title: a registry study",
+                "authorString": "Doe J, Roe R.",
+                "journalTitle": "Fixture J",
+                "pubYear": "2024",
+                "pubType": "research-article; journal article",
+                "isOpenAccess": "N",
+                "citedByCount": 0,
+            },
+            {
+                "id": "90000012",
+                "source": "MED",
+                "pmid": "90000012",
+                "pmcid": "PMC9000012",
+                "doi": "10.0000/fixture.12",
+                "title": "Fixture title: a meta-analysis",
+                "authorString": "Doe J.",
+                "journalTitle": "Fixture Reviews",
+                "pubYear": "2025",
+                "pubType": "review; meta-analysis; journal article",
+                "isOpenAccess": "Y",
+            },
+            {
+                "id": "PPR000001",
+                "source": "PPR",
+                "title": "Fixture title: a preprint",
+                "authorString": "Roe R.",
+                "pubYear": "2025",
+                "pubType": "preprint",
+            },
+        ]
+    },
 }
 
 
@@ -215,7 +289,9 @@ def test_europe_pmc_lists_the_pairs_records(tmp_path):
 
     rec = Recorder([("search", _ok(EPMC))])
     with serve_loopback(rec) as base:
-        with EuropePmcClient(base + "/europepmc/webservices/rest", cache_dir=tmp_path, sleep=lambda s: None) as c:
+        with EuropePmcClient(
+            base + "/europepmc/webservices/rest", cache_dir=tmp_path, sleep=lambda s: None
+        ) as c:
             lit = studies_for_pair(A, B, c, limit=3)
     ((path, q),) = rec.seen
     assert path == "/europepmc/webservices/rest/search"
@@ -236,5 +312,8 @@ def test_europe_pmc_without_a_result_list_is_an_online_error(tmp_path, monkeypat
     rec = Recorder([("search", _ok({"version": "6.9", "errMsg": "Invalid query syntax"}))])
     with serve_loopback(rec) as base:
         monkeypatch.setenv("RXCOMPARE_EUROPEPMC_BASE", base)
-        with EuropePmcClient(cache_dir=tmp_path) as c, pytest.raises(OnlineError, match="Invalid query syntax"):
+        with (
+            EuropePmcClient(cache_dir=tmp_path) as c,
+            pytest.raises(OnlineError, match="Invalid query syntax"),
+        ):
             studies_for_pair(A, B, c)

@@ -52,9 +52,25 @@ HEAD = [
 # The five pairs with the largest QUANT_05 (vignette 04): N, E, QUANT_05, EBGM, QUANT_95.
 TOP = [
     ("REUMOFAN PLUS", "WEIGHT INCREASED", 16, 0.40643623, 15.68, 23.26, 33.48),
-    ("HYDROXYCUT REGULAR RAPID RELEASE CAPLETS", "EMOTIONAL DISTRESS", 19, 0.89690107, 11.65, 16.78, 23.55),
+    (
+        "HYDROXYCUT REGULAR RAPID RELEASE CAPLETS",
+        "EMOTIONAL DISTRESS",
+        19,
+        0.89690107,
+        11.65,
+        16.78,
+        23.55,
+    ),
     ("REUMOFAN PLUS", "IMMOBILE", 6, 0.07866508, 10.16, 18.28, 30.83),
-    ("HYDROXYCUT HARDCORE CAPSULES", "CARDIO-RESPIRATORY DISTRESS", 8, 0.30482718, 9.00, 15.25, 24.52),
+    (
+        "HYDROXYCUT HARDCORE CAPSULES",
+        "CARDIO-RESPIRATORY DISTRESS",
+        8,
+        0.30482718,
+        9.00,
+        15.25,
+        24.52,
+    ),
     ("HYDROXYCUT REGULAR RAPID RELEASE CAPLETS", "INJURY", 11, 0.56317044, 8.98, 14.28, 21.78),
 ]
 
@@ -68,7 +84,9 @@ def counts():
 def reference():
     # E read as text and converted by Python's float (exact on every pandas release; older
     # pandas defaults to a faster, inexact parser, and pandas 4 deprecates choosing one)
-    ref = pd.read_csv(shared_path("openebgm", "caers_counts.csv"), keep_default_na=False, dtype={"E": str})
+    ref = pd.read_csv(
+        shared_path("openebgm", "caers_counts.csv"), keep_default_na=False, dtype={"E": str}
+    )
     ref["E"] = ref["E"].map(float)
     return ref
 
@@ -82,7 +100,9 @@ def frame(counts):
 def test_counts_equal_openebgm_processraw_exactly(counts, reference, frame):
     assert counts.n_reports == 3356
     assert len(counts) == len(reference) == 17189
-    m = reference.merge(frame, on=["var1", "var2"], how="outer", suffixes=("_ref", ""), indicator=True)
+    m = reference.merge(
+        frame, on=["var1", "var2"], how="outer", suffixes=("_ref", ""), indicator=True
+    )
     assert (m["_merge"] == "both").all()
     assert (m["N"] == m["N_ref"]).all()
     assert (m["E"] == m["E_ref"]).all()  # bit for bit
@@ -114,8 +134,14 @@ def test_squashed_fit_effect_is_small(frame):
 
 
 def _prior(theta):
-    return MgpsPrior(*theta, loglik=float("nan"), converged=True, method="openEBGM vignette",
-                     n_pairs=0, squashed=True)
+    return MgpsPrior(
+        *theta,
+        loglik=float("nan"),
+        converged=True,
+        method="openEBGM vignette",
+        n_pairs=0,
+        squashed=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -152,9 +178,9 @@ def test_quantiles_are_exact_posterior_quantiles(scored):
     sub = scored.iloc[::997]
     for _, r in sub.iterrows():
         for x, q in ((r.eb05, 0.05), (r.eb95, 0.95)):
-            cdf = r.qn * stats.gamma.cdf(x, a1 + r.N, scale=1 / (b1 + r.E)) + (1 - r.qn) * stats.gamma.cdf(
-                x, a2 + r.N, scale=1 / (b2 + r.E)
-            )
+            cdf = r.qn * stats.gamma.cdf(x, a1 + r.N, scale=1 / (b1 + r.E)) + (
+                1 - r.qn
+            ) * stats.gamma.cdf(x, a2 + r.N, scale=1 / (b2 + r.E))
             assert cdf == pytest.approx(q, abs=1e-9)
 
 

@@ -41,10 +41,6 @@ class Script:
         return httpx.Response(status, headers=headers, json=body)
 
 
-
-
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -66,12 +62,21 @@ def err(name: str, **headers: str) -> tuple[int, dict, dict]:
 @pytest.mark.parametrize(
     "endpoint, params, url",
     [
-        ("drug/event.json", {"search": 'a:"X Y"', "limit": 1},
-         "https://api.fda.gov/drug/event.json?limit=1&search=a%3A%22X+Y%22"),
-        ("/drug/label.json", {"sort": "effective_time:desc", "limit": 1, "search": "b:1", "skip": None},
-         "https://api.fda.gov/drug/label.json?limit=1&search=b%3A1&sort=effective_time%3Adesc"),
-        ("drug/event.json", {"count": "receivedate", "search": "x:(A OR B)"},
-         "https://api.fda.gov/drug/event.json?count=receivedate&search=x%3A%28A+OR+B%29"),
+        (
+            "drug/event.json",
+            {"search": 'a:"X Y"', "limit": 1},
+            "https://api.fda.gov/drug/event.json?limit=1&search=a%3A%22X+Y%22",
+        ),
+        (
+            "/drug/label.json",
+            {"sort": "effective_time:desc", "limit": 1, "search": "b:1", "skip": None},
+            "https://api.fda.gov/drug/label.json?limit=1&search=b%3A1&sort=effective_time%3Adesc",
+        ),
+        (
+            "drug/event.json",
+            {"count": "receivedate", "search": "x:(A OR B)"},
+            "https://api.fda.gov/drug/event.json?count=receivedate&search=x%3A%28A+OR+B%29",
+        ),
     ],
 )
 def test_url_sorts_parameters_and_never_holds_the_key(tmp_path, endpoint, params, url):
@@ -135,7 +140,12 @@ def test_no_key_no_key_parameter(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "age, refetched",
-    [(timedelta(0), False), (timedelta(days=6, hours=23), False), (timedelta(days=7), True), (timedelta(days=30), True)],
+    [
+        (timedelta(0), False),
+        (timedelta(days=6, hours=23), False),
+        (timedelta(days=7), True),
+        (timedelta(days=30), True),
+    ],
 )
 def test_cache_hit_and_expiry(tmp_path, age, refetched):
     script = Script(OK, OK)
@@ -180,7 +190,16 @@ def test_not_found_means_zero_results_and_is_cached(tmp_path):
         ([err("rate_limited", **{"Retry-After": "0"}), OK], [0.0]),
         ([err("unavailable"), err("unavailable"), OK], [0.5, 1.0]),
         ([err("server_error"), err("rate_limited"), OK], [0.5, 2.0]),
-        ([err("unavailable", **{"Retry-After": format_datetime(T0 + timedelta(seconds=5), usegmt=True)}), OK], [5.0]),
+        (
+            [
+                err(
+                    "unavailable",
+                    **{"Retry-After": format_datetime(T0 + timedelta(seconds=5), usegmt=True)},
+                ),
+                OK,
+            ],
+            [5.0],
+        ),
     ],
 )
 def test_retries_with_backoff_and_retry_after(tmp_path, answers, waits):
@@ -192,13 +211,17 @@ def test_retries_with_backoff_and_retry_after(tmp_path, answers, waits):
     assert len(script.urls) == len(answers)
 
 
-@pytest.mark.parametrize("name, words", [("unavailable", "503"), ("rate_limited", "OPENFDA_API_KEY")])
+@pytest.mark.parametrize(
+    "name, words", [("unavailable", "503"), ("rate_limited", "OPENFDA_API_KEY")]
+)
 def test_gives_up_after_max_retries(tmp_path, name, words, monkeypatch):
     monkeypatch.delenv("OPENFDA_API_KEY", raising=False)
     answer = err(name, **{"Retry-After": ""}) if name == "rate_limited" else err(name)
     script = Script(answer)
     slept: list[float] = []
-    client = make_client(tmp_path, httpx.MockTransport(script.handler), sleep=slept.append, api_key=None)
+    client = make_client(
+        tmp_path, httpx.MockTransport(script.handler), sleep=slept.append, api_key=None
+    )
     with pytest.raises(OnlineError, match=words):
         client.get("drug/event.json", {"limit": 1})
     assert slept == [0.5, 1.0, 2.0, 4.0]
@@ -236,7 +259,19 @@ def test_read_errors_are_retried_then_reported(tmp_path):
     "answer, words",
     [
         (err("bad_request"), "Invalid limit parameter value"),
-        ((403, {}, {"error": {"code": "API_KEY_INVALID", "message": "An invalid api_key was supplied."}}), "OPENFDA_API_KEY"),
+        (
+            (
+                403,
+                {},
+                {
+                    "error": {
+                        "code": "API_KEY_INVALID",
+                        "message": "An invalid api_key was supplied.",
+                    }
+                },
+            ),
+            "OPENFDA_API_KEY",
+        ),
         ((404, {}, {"detail": "no such endpoint"}), "404"),
         ((200, {}, ["not", "an", "object"]), "not a JSON object"),
     ],
@@ -258,21 +293,27 @@ def test_offline_is_a_clear_error_at_once(tmp_path):
         raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution", request=request)
 
     client = make_client(tmp_path, httpx.MockTransport(offline), sleep=pytest.fail)
-    with pytest.raises(OnlineError, match=r"openFDA at https://api.fda.gov is unreachable .*run without --online"):
+    with pytest.raises(
+        OnlineError, match=r"openFDA at https://api.fda.gov is unreachable .*run without --online"
+    ):
         client.get("drug/event.json", {"limit": 1})
     assert len(calls) == 1
     assert not client.is_reachable()
 
 
 def test_closed_port_on_loopback_is_unreachable(tmp_path):
-    client = OpenFdaClient(base=f"http://127.0.0.1:{free_port()}", api_key=KEY, cache_dir=tmp_path, sleep=pytest.fail)
+    client = OpenFdaClient(
+        base=f"http://127.0.0.1:{free_port()}", api_key=KEY, cache_dir=tmp_path, sleep=pytest.fail
+    )
     with pytest.raises(OnlineError, match="unreachable") as info:
         client.get("drug/event.json", {"limit": 1})
     assert KEY not in str(info.value)
     assert not client.is_reachable(timeout=1.0)
 
 
-@pytest.mark.parametrize("answer, reachable", [(OK, True), (err("rate_limited"), True), (err("unavailable"), False)])
+@pytest.mark.parametrize(
+    "answer, reachable", [(OK, True), (err("rate_limited"), True), (err("unavailable"), False)]
+)
 def test_is_reachable(tmp_path, answer, reachable):
     client = make_client(tmp_path, httpx.MockTransport(Script(answer).handler))
     assert client.is_reachable() is reachable
@@ -295,10 +336,15 @@ def test_real_http_server_on_loopback(tmp_path):
         assert client.is_reachable()
         data = client.get("drug/label.json", params)
         assert [r["term"] for r in data["results"]] == ["Alphex", "Alphex IV"]
-        empty = client.fetch("drug/label.json", {**params, "search": params["search"].replace("ALPHAMAB", "NOSUCHNAME")})
+        empty = client.fetch(
+            "drug/label.json",
+            {**params, "search": params["search"].replace("ALPHAMAB", "NOSUCHNAME")},
+        )
         assert empty.not_found and empty.data["results"] == []
         client.get("drug/label.json", params)  # from the cache: no request
-    probes = [path for path, p in recorded.requests if path == "/drug/event.json" and "search" not in p]
+    probes = [
+        path for path, p in recorded.requests if path == "/drug/event.json" and "search" not in p
+    ]
     assert len(probes) == 1
     assert len(recorded.requests) == 3
     assert all(p["api_key"] == KEY for _, p in recorded.requests)
@@ -310,9 +356,19 @@ def test_real_openfda_answers_have_the_shapes_the_fixtures_assume(tmp_path):
     shapes against api.fda.gov itself (a search total, a NOT_FOUND, a date count)."""
     with OpenFdaClient(base="https://api.fda.gov", cache_dir=tmp_path) as client:
         search = client.get("drug/event.json", {"limit": 1})
-        assert set(openfda_fixture("events-alphex-betanib.json")["exchanges"][1]["response"]["body"]["meta"]) <= set(search["meta"])
+        assert set(
+            openfda_fixture("events-alphex-betanib.json")["exchanges"][1]["response"]["body"][
+                "meta"
+            ]
+        ) <= set(search["meta"])
         assert search["meta"]["results"]["total"] > 0
-        nothing = client.fetch("drug/event.json", {"search": 'patient.reaction.reactionmeddrapt.exact:"NO SUCH TERM XYZ"', "limit": 1})
+        nothing = client.fetch(
+            "drug/event.json",
+            {"search": 'patient.reaction.reactionmeddrapt.exact:"NO SUCH TERM XYZ"', "limit": 1},
+        )
         assert nothing.not_found and nothing.data["results"] == []
-        days = client.get("drug/event.json", {"search": "receivedate:[20200101 TO 20200107]", "count": "receivedate"})
+        days = client.get(
+            "drug/event.json",
+            {"search": "receivedate:[20200101 TO 20200107]", "count": "receivedate"},
+        )
         assert all(set(r) == {"time", "count"} and len(r["time"]) == 8 for r in days["results"])

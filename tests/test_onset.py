@@ -51,9 +51,15 @@ def test_quartiles_by_linear_interpolation_and_grouping():
     starts = ["20230101"] * 7
     events = ["20230101", "20230111", "20230121", "20230131", "20230411", "202304", None]
     drug = ["b"] * 6 + ["a"]
-    s_b, = [x for x in summarise_onset(drug, ["e"] * 7, events, starts, [1] * 7) if x.drug == "b"]
+    (s_b,) = [x for x in summarise_onset(drug, ["e"] * 7, events, starts, [1] * 7) if x.drug == "b"]
     # onsets 0, 10, 20, 30, 100: type-7 quartiles are the 2nd and 4th order statistics here
-    assert (s_b.q1_days, s_b.median_days, s_b.q3_days, s_b.min_days, s_b.max_days) == (10, 20, 30, 0, 100)
+    assert (s_b.q1_days, s_b.median_days, s_b.q3_days, s_b.min_days, s_b.max_days) == (
+        10,
+        20,
+        30,
+        0,
+        100,
+    )
     assert s_b.cases == 6 and s_b.usable == 5 and s_b.too_coarse == 1 and s_b.share_usable == 5 / 6
     out = summarise_onset(["b", "a", "a"], ["y", "z", "x"], [None] * 3, [None] * 3, [0] * 3)
     assert [(x.drug, x.event) for x in out] == [("a", "x"), ("a", "z"), ("b", "y")]
@@ -64,7 +70,9 @@ def test_quartiles_by_linear_interpolation_and_grouping():
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    zips = [shared_path("faers-ascii", z) for z in ("faers_ascii_2017q2.zip", "faers_ascii_2022Q4.zip")]
+    zips = [
+        shared_path("faers-ascii", z) for z in ("faers_ascii_2017q2.zip", "faers_ascii_2022Q4.zip")
+    ]
     wh = Warehouse(tmp_path_factory.mktemp("onset") / "wh")
     for i, z in enumerate(zips):
         wh.ingest(z, rebuild=i == len(zips) - 1)
@@ -75,8 +83,10 @@ def real(tmp_path_factory):
 
 def _brute(wh: Warehouse, roles: tuple[str, ...]):
     """Per (drug, event): the class of each case and the usable onsets, with Python dates."""
-    read = {n: pq.read_table(wh.path / f"{n}.parquet").to_pylist()
-            for n in ("cases", "case_drugs", "case_reactions", "case_therapies")}
+    read = {
+        n: pq.read_table(wh.path / f"{n}.parquet").to_pylist()
+        for n in ("cases", "case_drugs", "case_reactions", "case_therapies")
+    }
     event_dt = {c["primaryid"]: c["event_dt"] for c in read["cases"]}
     sel = [r for r in read["case_drugs"] if r["role_cod"] in roles]
     universe = {r["primaryid"] for r in sel}
@@ -104,8 +114,10 @@ def _brute(wh: Warehouse, roles: tuple[str, ...]):
             elif len(ev) < 8 or not full:
                 slot["classes"]["too_coarse"] += 1
             else:
-                days = (date(int(ev[:4]), int(ev[4:6]), int(ev[6:])) -
-                        date(int(full[0][:4]), int(full[0][4:6]), int(full[0][6:]))).days
+                days = (
+                    date(int(ev[:4]), int(ev[4:6]), int(ev[6:]))
+                    - date(int(full[0][:4]), int(full[0][4:6]), int(full[0][6:]))
+                ).days
                 slot["classes"]["usable" if days >= 0 else "negative"] += 1
                 if days >= 0:
                     slot["days"].append(days)

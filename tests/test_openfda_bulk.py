@@ -24,13 +24,21 @@ from rxcompare.sources.faers.provenance import describe_source
 from rxcompare.sources.faers.warehouse import Warehouse
 
 DRUGS = ["OCREVUS", "KESIMPTA", "ALPHAMAB", "BETANIB", "GAMMAZOLE", "DELTAPRIL"]
-EVENTS = ["HEADACHE", "NAUSEA", "HERPES ZOSTER", "INFUSION RELATED REACTION", "PNEUMONIA", "FATIGUE", "RASH"]
+EVENTS = [
+    "HEADACHE",
+    "NAUSEA",
+    "HERPES ZOSTER",
+    "INFUSION RELATED REACTION",
+    "PNEUMONIA",
+    "FATIGUE",
+    "RASH",
+]
 HEADERS = {
     "DEMO": "primaryid$caseid$caseversion$i_f_code$event_dt$mfr_dt$init_fda_dt$fda_dt$rept_cod$auth_num$mfr_num$"
-            "mfr_sndr$lit_ref$age$age_cod$age_grp$sex$e_sub$wt$wt_cod$rept_dt$to_mfr$occp_cod$reporter_country$"
-            "occr_country",
+    "mfr_sndr$lit_ref$age$age_cod$age_grp$sex$e_sub$wt$wt_cod$rept_dt$to_mfr$occp_cod$reporter_country$"
+    "occr_country",
     "DRUG": "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai$val_vbm$route$dose_vbm$cum_dose_chr$cum_dose_unit$"
-            "dechal$rechal$lot_num$exp_dt$nda_num$dose_amt$dose_unit$dose_form$dose_freq",
+    "dechal$rechal$lot_num$exp_dt$nda_num$dose_amt$dose_unit$dose_form$dose_freq",
     "REAC": "primaryid$caseid$pt$drug_rec_act",
     "OUTC": "primaryid$caseid$outc_cod",
     "RPSR": "primaryid$caseid$rpsr_cod",
@@ -49,12 +57,20 @@ def _reports(n: int, seed: int = 7) -> list[dict]:
         for v in versions:
             k = rng.randint(1, 3)
             drugs = [(d, rng.choice(["1", "1", "2", "3"])) for d in rng.sample(DRUGS, k)]
-            out.append({
-                "case": case, "version": v, "received": f"202301{1 + i % 28:02d}", "receipt": f"20230{1 + v}15",
-                "drugs": drugs, "events": rng.sample(EVENTS, rng.randint(1, 3)), "sex": rng.choice(["1", "2", "0"]),
-                "death": i % 11 == 0, "indication": "MULTIPLE SCLEROSIS" if i % 2 else None,
-                "start": rng.choice(["20221105", "202211", "2022", None]),
-            })
+            out.append(
+                {
+                    "case": case,
+                    "version": v,
+                    "received": f"202301{1 + i % 28:02d}",
+                    "receipt": f"20230{1 + v}15",
+                    "drugs": drugs,
+                    "events": rng.sample(EVENTS, rng.randint(1, 3)),
+                    "sex": rng.choice(["1", "2", "0"]),
+                    "death": i % 11 == 0,
+                    "indication": "MULTIPLE SCLEROSIS" if i % 2 else None,
+                    "start": rng.choice(["20221105", "202211", "2022", None]),
+                }
+            )
     return out
 
 
@@ -63,29 +79,48 @@ def _record(template: dict, r: dict) -> dict:
     rec = copy.deepcopy(template)
     for k in [k for k in rec if k.startswith("seriousness")]:
         del rec[k]
-    rec.update(safetyreportid=str(r["case"]), safetyreportversion=str(r["version"]), receivedate=r["received"],
-               receiptdate=r["receipt"], serious="1" if r["death"] else "2")
+    rec.update(
+        safetyreportid=str(r["case"]),
+        safetyreportversion=str(r["version"]),
+        receivedate=r["received"],
+        receiptdate=r["receipt"],
+        serious="1" if r["death"] else "2",
+    )
     if r["death"]:
         rec["seriousnessdeath"] = "1"
     drug_template = template["patient"]["drug"][0]
     drugs = []
     for name, role in r["drugs"]:
-        d = {k: v for k, v in drug_template.items() if k not in ("drugindication", "drugstartdate", "drugenddate")}
+        d = {
+            k: v
+            for k, v in drug_template.items()
+            if k not in ("drugindication", "drugstartdate", "drugenddate")
+        }
         d.update(medicinalproduct=name, drugcharacterization=role)
         if r["indication"]:
             d["drugindication"] = r["indication"]
         if r["start"]:
             d["drugstartdate"] = r["start"]
         drugs.append(d)
-    rec["patient"] = {**template["patient"], "drug": drugs, "patientsex": r["sex"],
-                      "reaction": [{"reactionmeddrapt": e} for e in r["events"]]}
+    rec["patient"] = {
+        **template["patient"],
+        "drug": drugs,
+        "patientsex": r["sex"],
+        "reaction": [{"reactionmeddrapt": e} for e in r["events"]],
+    }
     return rec
 
 
 def _bulk_part(path, records: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"meta": {"disclaimer": "made up for a test", "last_updated": "2023-07-01",
-                    "results": {"skip": 0, "limit": len(records), "total": len(records)}}, "results": records}
+    doc = {
+        "meta": {
+            "disclaimer": "made up for a test",
+            "last_updated": "2023-07-01",
+            "results": {"skip": 0, "limit": len(records), "total": len(records)},
+        },
+        "results": records,
+    }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(path.name.removesuffix(".zip"), json.dumps(doc, indent=1))
 
@@ -97,8 +132,15 @@ def _quarterly_zip(path, reports: list[dict]) -> None:
     for r in reports:
         pid, case = f"{r['case']}{r['version']}", str(r["case"])
         demo = dict.fromkeys(HEADERS["DEMO"].split("$"), "")
-        demo.update(primaryid=pid, caseid=case, caseversion=str(r["version"]), init_fda_dt=r["received"],
-                    fda_dt=r["receipt"], sex=sex.get(r["sex"], ""), occp_cod="MD")
+        demo.update(
+            primaryid=pid,
+            caseid=case,
+            caseversion=str(r["version"]),
+            init_fda_dt=r["received"],
+            fda_dt=r["receipt"],
+            sex=sex.get(r["sex"], ""),
+            occp_cod="MD",
+        )
         lines["DEMO"].append("$".join(demo.values()))
         for seq, (name, role) in enumerate(r["drugs"], 1):
             code = {"1": "SS", "2": "C", "3": "I"}[role]
@@ -117,13 +159,18 @@ def _quarterly_zip(path, reports: list[dict]) -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    template = json.loads(shared_path("openfda-event", "event.postannotation.json").read_text(encoding="utf-8"))
+    template = json.loads(
+        shared_path("openfda-event", "event.postannotation.json").read_text(encoding="utf-8")
+    )
     reports = _reports(300)
     tmp = tmp_path_factory.mktemp("bulk")
     older = [r for r in reports if r["version"] == 1]
     newer = [r for r in reports if r["version"] == 2]
     # part 1 holds every case's first version; part 2 the newer versions of some (a report seen twice)
-    parts = [tmp / "2023q1" / "drug-event-0001-of-0002.json.zip", tmp / "2023q1" / "drug-event-0002-of-0002.json.zip"]
+    parts = [
+        tmp / "2023q1" / "drug-event-0001-of-0002.json.zip",
+        tmp / "2023q1" / "drug-event-0002-of-0002.json.zip",
+    ]
     _bulk_part(parts[0], [_record(template, r) for r in older])
     _bulk_part(parts[1], [_record(template, r) for r in newer])
     _quarterly_zip(tmp / "faers_ascii_2023q1.zip", reports)
@@ -144,7 +191,11 @@ def test_bulk_files_count_as_the_same_reports_in_fdas_layout(built, tmp_path):
     result, stage = ingest_bulk(parts, bulk.path)
     quarterly.ingest(tmp / "faers_ascii_2023q1.zip")
     cases = len({r["case"] for r in reports})
-    assert (stage.records, stage.reports, stage.duplicates) == (len(reports), cases, len(reports) - cases)
+    assert (stage.records, stage.reports, stage.duplicates) == (
+        len(reports),
+        cases,
+        len(reports) - cases,
+    )
     assert result.quarter == "2023q1"
     for sql in (
         "SELECT count(*), count(DISTINCT caseid) FROM cases",
@@ -162,7 +213,10 @@ def test_bulk_files_count_as_the_same_reports_in_fdas_layout(built, tmp_path):
 
     def rows(where):
         with connect_engine(where) as t:
-            return sorted((r["drug"], r["event"], r["a"], r["b"], r["c"], r["d"]) for r in signals_from_warehouse(t).rows())
+            return sorted(
+                (r["drug"], r["event"], r["a"], r["b"], r["c"], r["d"])
+                for r in signals_from_warehouse(t).rows()
+            )
 
     assert rows(bulk.path) == rows(quarterly.path) and len(rows(bulk.path)) > 20
     source = describe_source(bulk.path)
@@ -177,7 +231,10 @@ def test_mixing_systems_in_one_warehouse_is_refused(built, tmp_path):
     wh = Warehouse(tmp_path / "wh")
     ingest_bulk(parts, wh.path)
     synth_q2 = tmp / "faers_ascii_2023q2.zip"
-    with zipfile.ZipFile(tmp / "faers_ascii_2023q1.zip") as src, zipfile.ZipFile(synth_q2, "w") as dst:
+    with (
+        zipfile.ZipFile(tmp / "faers_ascii_2023q1.zip") as src,
+        zipfile.ZipFile(synth_q2, "w") as dst,
+    ):
         for item in src.infolist():
             dst.writestr(item.filename.replace("23Q1", "23Q2"), src.read(item))
     with pytest.raises(FaersError, match="one warehouse holds one system's quarters"):
@@ -189,9 +246,14 @@ def test_streaming_reader_and_names(built, tmp_path):
     tmp, parts, reports = built
     meta: dict = {}
     got = list(iter_records(parts[0], meta))
-    assert len(got) == sum(r["version"] == 1 for r in reports) and meta["last_updated"] == "2023-07-01"
+    assert (
+        len(got) == sum(r["version"] == 1 for r in reports) and meta["last_updated"] == "2023-07-01"
+    )
     assert is_bulk_file(parts[0]) and not is_bulk_file(tmp / "faers_ascii_2023q1.zip")
-    assert bulk_quarter(parts[0]) == "2023q1" and bulk_quarter(tmp_path / "drug-event-0001-of-0001.json.zip") is None
+    assert (
+        bulk_quarter(parts[0]) == "2023q1"
+        and bulk_quarter(tmp_path / "drug-event-0001-of-0001.json.zip") is None
+    )
     with pytest.raises(FaersError, match="cannot tell the quarter"):
         stage_bulk_quarter([tmp_path / "drug-event-0001-of-0001.json.zip"], tmp_path / "x")
     cut = tmp_path / "2023q1" / "drug-event-0001-of-0001.json.zip"
@@ -202,7 +264,9 @@ def test_streaming_reader_and_names(built, tmp_path):
         zf.writestr("drug-event-0001-of-0001.json", text[: len(text) // 2])
     with pytest.raises(FaersError, match="cut short"):
         list(iter_records(cut))
-    legacy = json.loads(shared_path("openfda-event", "event.postannotation.json").read_text(encoding="utf-8"))
+    legacy = json.loads(
+        shared_path("openfda-event", "event.postannotation.json").read_text(encoding="utf-8")
+    )
     assert legacy["safetyreportid"] == "4562564-7"  # a legacy id with its check digit
     one = tmp_path / "2004q1" / "drug-event-0001-of-0001.json.zip"
     _bulk_part(one, [legacy])
@@ -217,6 +281,10 @@ def test_cli_ingest_reads_bulk_files_by_quarter(built, tmp_path):
     from rxcompare.cli import app
 
     _, parts, reports = built
-    r = CliRunner().invoke(app, ["faers", "ingest", *map(str, parts), "--warehouse", str(tmp_path / "w")])
+    r = CliRunner().invoke(
+        app, ["faers", "ingest", *map(str, parts), "--warehouse", str(tmp_path / "w")]
+    )
     assert r.exit_code == 0, r.output
-    assert _table(Warehouse(tmp_path / "w"), "SELECT count(*) FROM cases")[0][0] == len({x["case"] for x in reports})
+    assert _table(Warehouse(tmp_path / "w"), "SELECT count(*) FROM cases")[0][0] == len(
+        {x["case"] for x in reports}
+    )

@@ -52,7 +52,11 @@ def wald(a: int, b: int, c: int, d: int) -> tuple[float, float, float]:
     """ROR with the Woolf interval, written out here to check the wiring independently."""
     ror = a * d / (b * c)
     se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-    return ror, math.exp(math.log(ror) - 1.959963984540054 * se), math.exp(math.log(ror) + 1.959963984540054 * se)
+    return (
+        ror,
+        math.exp(math.log(ror) - 1.959963984540054 * se),
+        math.exp(math.log(ror) + 1.959963984540054 * se),
+    )
 
 
 # --- query pieces ----------------------------------------------------------------------------
@@ -60,8 +64,12 @@ def wald(a: int, b: int, c: int, d: int) -> tuple[float, float, float]:
 
 @pytest.mark.parametrize(
     "value, phrase",
-    [("OCREVUS ZUNOVO", '"OCREVUS ZUNOVO"'), ("  multiple   sclerosis ", '"multiple sclerosis"'),
-     ("CROHN'S DISEASE", '"CROHN\'S DISEASE"'), ("HYALURONIDASE-OCSQ", '"HYALURONIDASE-OCSQ"')],
+    [
+        ("OCREVUS ZUNOVO", '"OCREVUS ZUNOVO"'),
+        ("  multiple   sclerosis ", '"multiple sclerosis"'),
+        ("CROHN'S DISEASE", '"CROHN\'S DISEASE"'),
+        ("HYALURONIDASE-OCSQ", '"HYALURONIDASE-OCSQ"'),
+    ],
 )
 def test_quote(value, phrase):
     assert quote(value) == phrase
@@ -79,10 +87,17 @@ def test_quote_refuses_what_openfda_cannot_take(value):
         (A, PRODUCTS, True, 'patient.drug.openfda.brand_name.exact:"ALPHEX"'),
         (A, (ALPHEX, BETANIB), False, 'patient.drug.openfda.generic_name.exact:"ALPHAMAB"'),
         (B, PRODUCTS, False, 'patient.drug.openfda.generic_name.exact:"BETANIB"'),
-        (Drug("alphamab", "alphamab", (ALPHEX, ALPHEX_IV)), (), True, 'patient.drug.openfda.brand_name.exact:"ALPHEX"'),
+        (
+            Drug("alphamab", "alphamab", (ALPHEX, ALPHEX_IV)),
+            (),
+            True,
+            'patient.drug.openfda.brand_name.exact:"ALPHEX"',
+        ),
     ],
 )
-def test_drug_clause_by_brand_only_when_the_ingredient_has_several_products(drug, products, by_brand, clause):
+def test_drug_clause_by_brand_only_when_the_ingredient_has_several_products(
+    drug, products, by_brand, clause
+):
     assert uses_brand(drug, products) is by_brand
     assert drug_clause(drug, by_brand) == clause
 
@@ -94,7 +109,10 @@ def test_drug_clause_by_brand_only_when_the_ingredient_has_several_products(drug
         (("HERPES ZOSTER", "ORAL HERPES"), HERPES),
         (("@outcome:DE",), "seriousnessdeath:1"),
         (("@outcome:ho",), "seriousnesshospitalization:1"),
-        (("PNEUMONIA", "@outcome:DE"), '(patient.reaction.reactionmeddrapt.exact:("PNEUMONIA") OR seriousnessdeath:1)'),
+        (
+            ("PNEUMONIA", "@outcome:DE"),
+            '(patient.reaction.reactionmeddrapt.exact:("PNEUMONIA") OR seriousnessdeath:1)',
+        ),
     ],
 )
 def test_event_clause(terms, clause):
@@ -125,18 +143,30 @@ def test_head_to_head_tables_statistics_and_citations(tmp_path):
     assert (herpes.table.a, herpes.table.b, herpes.table.c, herpes.table.d) == (30, 1170, 10, 790)
     assert (death.table.a, death.table.b, death.table.c, death.table.d) == (6, 1194, 0, 800)
 
-    assert herpes.estimates == () and death.estimates == ()  # sources count; the comparison computes
+    assert (
+        herpes.estimates == () and death.estimates == ()
+    )  # sources count; the comparison computes
     herpes, death = with_ror(herpes), with_ror(death)
     (est,) = herpes.estimates
     assert est.method == "ror_h2h"
     assert (est.value, est.lower, est.upper) == pytest.approx(wald(30, 1170, 10, 790), rel=1e-12)
     (est_death,) = death.estimates
     assert est_death.method == "ror_h2h"
-    assert est_death.value == pytest.approx(6.5 * 800.5 / (1194.5 * 0.5), rel=1e-12)  # c = 0: +0.5 (stats policy)
+    assert est_death.value == pytest.approx(
+        6.5 * 800.5 / (1194.5 * 0.5), rel=1e-12
+    )  # c = 0: +0.5 (stats policy)
 
-    assert dict(herpes.extra) == {"serious_a": 12, "serious_b": 5, "serious_share_a": 12 / 30, "serious_share_b": 5 / 10}
+    assert dict(herpes.extra) == {
+        "serious_a": 12,
+        "serious_b": 5,
+        "serious_share_a": 12 / 30,
+        "serious_share_b": 5 / 10,
+    }
     assert dict(death.extra) == {
-        "serious_a": 6, "serious_b": 0, "serious_share_a": 1.0, "serious_share_b": None,
+        "serious_a": 6,
+        "serious_b": 0,
+        "serious_share_a": 1.0,
+        "serious_share_b": None,
         "ror_h2h_correction": "haldane: +0.5 on every cell (a zero cell)",
     }
     assert herpes.terms == ("HERPES ZOSTER", "ORAL HERPES") and death.terms == ("@outcome:DE",)
@@ -145,20 +175,39 @@ def test_head_to_head_tables_statistics_and_citations(tmp_path):
 
     c = herpes.citation
     assert c.kind == "openfda" and c.title == "openFDA drug/event"
-    assert c.url == str(httpx.URL("https://api.fda.gov/drug/event.json", params={"limit": 1, "search": f"{ARM_A} AND {HERPES}"}))
+    assert c.url == str(
+        httpx.URL(
+            "https://api.fda.gov/drug/event.json",
+            params={"limit": 1, "search": f"{ARM_A} AND {HERPES}"},
+        )
+    )
     detail = dict(c.detail)
-    assert detail["counting_unit"] == "report (openFDA counts safety reports, not deduplicated cases)"
+    assert (
+        detail["counting_unit"] == "report (openFDA counts safety reports, not deduplicated cases)"
+    )
     assert detail["queried"] == "2025-07-01" and detail["last_updated"] == "2025-06-24"
 
-    assert result.per_year == (("alphex", 2019, 700), ("alphex", 2020, 500), ("betanib", 2020, 350), ("betanib", 2021, 450))
+    assert result.per_year == (
+        ("alphex", 2019, 700),
+        ("alphex", 2020, 500),
+        ("betanib", 2020, 350),
+        ("betanib", 2021, 450),
+    )
     assert any("not deduplicated cases" in x for x in result.caveats)
     assert not any("indication" in x.lower() and "free text" in x for x in result.caveats)
     assert result.citation.url == "https://api.fda.gov/drug/event.json"
-    assert dict(result.citation.detail)["drug_a"] == 'patient.drug.openfda.brand_name.exact:"ALPHEX"'
+    assert (
+        dict(result.citation.detail)["drug_a"] == 'patient.drug.openfda.brand_name.exact:"ALPHEX"'
+    )
     assert "2025-06-24" in dict(result.provenance)["openfda"]
 
-    assert KEY not in json.dumps([str(s.citation) for s in result.signals] + [str(result.citation), str(result.provenance)])
-    used = {(p, tuple(sorted((k, v) for k, v in q.items() if k != "api_key"))) for p, q in recorded.requests}
+    assert KEY not in json.dumps(
+        [str(s.citation) for s in result.signals] + [str(result.citation), str(result.provenance)]
+    )
+    used = {
+        (p, tuple(sorted((k, v) for k, v in q.items() if k != "api_key")))
+        for p, q in recorded.requests
+    }
     # every count asked once, and once the terms alone (their NOT_FOUND for Betanib is a zero only
     # when openFDA knows the terms)
     assert len(used) == len(recorded.requests) == 13
@@ -183,13 +232,30 @@ def test_indication_and_suspect_filters_reach_every_search(tmp_path):
         q = dict(request.url.params)
         searches.append(q)
         if q.get("count") == "receivedate":
-            return httpx.Response(200, json={"meta": {"last_updated": "2025-06-24"}, "results": [{"time": "20230105", "count": 5}]})
+            return httpx.Response(
+                200,
+                json={
+                    "meta": {"last_updated": "2025-06-24"},
+                    "results": [{"time": "20230105", "count": 5}],
+                },
+            )
         events = "reactionmeddrapt" in q["search"] or "seriousness" in q["search"]
         total = (7 if "serious:1" in q["search"] else 10) if events else 1000
-        return httpx.Response(200, json={"meta": {"last_updated": "2025-06-24", "results": {"skip": 0, "limit": 1, "total": total}}, "results": [{}]})
+        return httpx.Response(
+            200,
+            json={
+                "meta": {
+                    "last_updated": "2025-06-24",
+                    "results": {"skip": 0, "limit": 1, "total": total},
+                },
+                "results": [{}],
+            },
+        )
 
     client = make_client(tmp_path, httpx.MockTransport(answer))
-    result = OpenFdaEvents(client, PRODUCTS, suspect_only=True).head_to_head(A, B, {"herpes": GROUPS["herpes"]}, "fictional disease")
+    result = OpenFdaEvents(client, PRODUCTS, suspect_only=True).head_to_head(
+        A, B, {"herpes": GROUPS["herpes"]}, "fictional disease"
+    )
     tail = ' AND patient.drug.drugindication:"fictional disease" AND patient.drug.drugcharacterization:1'
     assert searches[0]["search"] == ARM_A + tail
     assert all(tail in q["search"] for q in searches)
@@ -203,7 +269,9 @@ def test_indication_and_suspect_filters_reach_every_search(tmp_path):
 def test_more_event_reports_than_drug_reports_is_an_error(tmp_path):
     def answer(request: httpx.Request) -> httpx.Response:
         total = 50 if "reactionmeddrapt" in request.url.params["search"] else 20
-        return httpx.Response(200, json={"meta": {"results": {"skip": 0, "limit": 1, "total": total}}, "results": []})
+        return httpx.Response(
+            200, json={"meta": {"results": {"skip": 0, "limit": 1, "total": total}}, "results": []}
+        )
 
     source = OpenFdaEvents(make_client(tmp_path, httpx.MockTransport(answer)), PRODUCTS)
     with pytest.raises(OnlineError, match="counted more reports with 'herpes'"):
@@ -219,14 +287,20 @@ def test_total_reads_meta_and_not_found(tmp_path):
 
 def test_real_http_server_on_loopback_gives_the_same_tables(tmp_path):
     recorded = Recorded("events-alphex-betanib.json")
-    expected = OpenFdaEvents(make_client(tmp_path / "mock", recorded.transport()), PRODUCTS).head_to_head(A, B, GROUPS, None)
+    expected = OpenFdaEvents(
+        make_client(tmp_path / "mock", recorded.transport()), PRODUCTS
+    ).head_to_head(A, B, GROUPS, None)
     with (
         loopback_server(Recorded("events-alphex-betanib.json")) as base,
-        OpenFdaClient(base=base, api_key=KEY, cache_dir=tmp_path / "http", sleep=pytest.fail, clock=Clock()) as client,
+        OpenFdaClient(
+            base=base, api_key=KEY, cache_dir=tmp_path / "http", sleep=pytest.fail, clock=Clock()
+        ) as client,
     ):
         got = OpenFdaEvents(client, PRODUCTS).head_to_head(A, B, GROUPS, None)
     assert [s.table for s in got.signals] == [s.table for s in expected.signals]
-    assert [with_ror(s).estimates for s in got.signals] == [with_ror(s).estimates for s in expected.signals]
+    assert [with_ror(s).estimates for s in got.signals] == [
+        with_ror(s).estimates for s in expected.signals
+    ]
     assert got.per_year == expected.per_year
     assert got.signals[0].citation.url.startswith(base + "/drug/event.json?")
 
@@ -260,17 +334,30 @@ def _values(record, path: str) -> list:
 
 
 def test_field_paths_exist_in_openfda_schema():
-    schema = json.loads(shared_path("openfda-event", "drugevent_schema.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        shared_path("openfda-event", "drugevent_schema.json").read_text(encoding="utf-8")
+    )
     for path in list(FIELDS.values()) + list(OUTCOME_FIELDS.values()):
         assert _schema_has(schema, path), path
     assert not _schema_has(schema, "patient.drug.openfda.brand_nam")
 
 
 def test_real_event_record_in_a_search_answer(tmp_path):
-    record = json.loads(shared_path("openfda-event", "event.postannotation.json").read_text(encoding="utf-8"))
+    record = json.loads(
+        shared_path("openfda-event", "event.postannotation.json").read_text(encoding="utf-8")
+    )
 
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"meta": {"last_updated": "2025-06-24", "results": {"skip": 0, "limit": 1, "total": 1}}, "results": [record]})
+        return httpx.Response(
+            200,
+            json={
+                "meta": {
+                    "last_updated": "2025-06-24",
+                    "results": {"skip": 0, "limit": 1, "total": 1},
+                },
+                "results": [record],
+            },
+        )
 
     client = make_client(tmp_path, httpx.MockTransport(answer))
     assert OpenFdaEvents(client).total('patient.reaction.reactionmeddrapt.exact:("AMNESIA")') == 1
@@ -288,10 +375,16 @@ def _searches(tmp_path, a, b, **kw) -> list[str]:
 
     def answer(request: httpx.Request) -> httpx.Response:
         asked.append(request.url.params["search"])
-        return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "message": "No matches found!"}})
+        return httpx.Response(
+            404, json={"error": {"code": "NOT_FOUND", "message": "No matches found!"}}
+        )
 
-    got = OpenFdaEvents(make_client(tmp_path, httpx.MockTransport(answer))).head_to_head(a, b, {"herpes": ("HERPES ZOSTER",)}, None, **kw)
-    assert got.signals == ()  # NOT_FOUND for a drug's own reports is unresolved, never a table of zeros
+    got = OpenFdaEvents(make_client(tmp_path, httpx.MockTransport(answer))).head_to_head(
+        a, b, {"herpes": ("HERPES ZOSTER",)}, None, **kw
+    )
+    assert (
+        got.signals == ()
+    )  # NOT_FOUND for a drug's own reports is unresolved, never a table of zeros
     assert "unresolved" in dict(got.provenance)["failed_counts"]
     return asked
 
@@ -299,11 +392,25 @@ def _searches(tmp_path, a, b, **kw) -> list[str]:
 @pytest.mark.parametrize(
     "a, b, kw, first",
     [
-        (A, B, {}, 'patient.drug.openfda.generic_name.exact:"ALPHAMAB" AND NOT patient.drug.openfda.generic_name.exact:"BETANIB"'),
+        (
+            A,
+            B,
+            {},
+            'patient.drug.openfda.generic_name.exact:"ALPHAMAB" AND NOT patient.drug.openfda.generic_name.exact:"BETANIB"',
+        ),
         (A, B, {"product_level": (True, False)}, ARM_A),
-        (B, A, {"product_level": (False, True)}, 'patient.drug.openfda.generic_name.exact:"BETANIB" AND NOT patient.drug.openfda.brand_name.exact:"ALPHEX"'),
-        (A, Drug("alphex iv", "alphamab", (ALPHEX_IV,)), {},
-         'patient.drug.openfda.brand_name.exact:"ALPHEX" AND NOT patient.drug.openfda.brand_name.exact:"ALPHEX IV"'),
+        (
+            B,
+            A,
+            {"product_level": (False, True)},
+            'patient.drug.openfda.generic_name.exact:"BETANIB" AND NOT patient.drug.openfda.brand_name.exact:"ALPHEX"',
+        ),
+        (
+            A,
+            Drug("alphex iv", "alphamab", (ALPHEX_IV,)),
+            {},
+            'patient.drug.openfda.brand_name.exact:"ALPHEX" AND NOT patient.drug.openfda.brand_name.exact:"ALPHEX IV"',
+        ),
     ],
 )
 def test_product_level_and_same_ingredient_match_by_brand(tmp_path, a, b, kw, first):
@@ -313,20 +420,27 @@ def test_product_level_and_same_ingredient_match_by_brand(tmp_path, a, b, kw, fi
 
 def test_the_comparison_uses_it_as_its_post_marketing_source(tmp_path):
     """Through compare_drugs: the pack's event groups, its shared indication, product-level matching."""
-    pack = dataclasses.replace(load_pack(fixture_pack_file(tmp_path)), event_groups=(("herpes", GROUPS["herpes"]),))
+    pack = dataclasses.replace(
+        load_pack(fixture_pack_file(tmp_path)), event_groups=(("herpes", GROUPS["herpes"]),)
+    )
     asked: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
         q = dict(request.url.params)
         asked.append(q["search"])
         if q.get("count") == "receivedate":
-            return httpx.Response(200, json={"meta": {}, "results": [{"time": "20230105", "count": 5}]})
+            return httpx.Response(
+                200, json={"meta": {}, "results": [{"time": "20230105", "count": 5}]}
+            )
         arm_a = q["search"].startswith(FIELDS["brand"])
         if "reactionmeddrapt" not in q["search"]:
             total = 1200 if arm_a else 800
         else:
             total = (12 if arm_a else 5) if "serious:1" in q["search"] else (30 if arm_a else 10)
-        return httpx.Response(200, json={"meta": {"results": {"skip": 0, "limit": 1, "total": total}}, "results": [{}]})
+        return httpx.Response(
+            200,
+            json={"meta": {"results": {"skip": 0, "limit": 1, "total": total}}, "results": [{}]},
+        )
 
     a, b = resolve_pair("alphex", "betanib", pack)
     source = OpenFdaEvents(make_client(tmp_path, httpx.MockTransport(answer)))
@@ -356,23 +470,44 @@ def _failing_server(tmp_path, rate_limited: str, unknown_term: str):
     asked: list[str] = []
 
     def body(total: int) -> bytes:
-        return json.dumps({"meta": {"last_updated": "2025-06-24", "results": {"skip": 0, "limit": 1, "total": total}},
-                           "results": [{}]}).encode()
+        return json.dumps(
+            {
+                "meta": {
+                    "last_updated": "2025-06-24",
+                    "results": {"skip": 0, "limit": 1, "total": total},
+                },
+                "results": [{}],
+            }
+        ).encode()
 
     def answer(target: str) -> Reply:
         q = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
         search = q.get("search", "")
         asked.append(search)
         if q.get("count") == "receivedate":
-            return Reply(200, json.dumps({"meta": {}, "results": [{"time": "20230105", "count": 5}]}).encode())
+            return Reply(
+                200,
+                json.dumps({"meta": {}, "results": [{"time": "20230105", "count": 5}]}).encode(),
+            )
         if rate_limited in search:
             e = ERR["rate_limited"]
             return Reply(e["status"], json.dumps(e["body"]).encode(), headers={"Retry-After": "0"})
-        if unknown_term in search or ('"NAUSEA"' in search and search.startswith(FIELDS["generic"])):
+        if unknown_term in search or (
+            '"NAUSEA"' in search and search.startswith(FIELDS["generic"])
+        ):
             e = ERR["not_found"]
             return Reply(e["status"], json.dumps(e["body"]).encode())
         if "reactionmeddrapt" not in search:
-            return Reply(200, body(1200 if search.startswith(FIELDS["brand"]) else 800 if search.startswith(FIELDS["generic"]) else 99000))
+            return Reply(
+                200,
+                body(
+                    1200
+                    if search.startswith(FIELDS["brand"])
+                    else 800
+                    if search.startswith(FIELDS["generic"])
+                    else 99000
+                ),
+            )
         return Reply(200, body(4 if "serious:1" in search else 9))
 
     return asked, serve_loopback(answer)
@@ -382,8 +517,17 @@ def test_a_rate_limited_or_unknown_count_is_never_a_zero_cell(tmp_path):
     asked, served = _failing_server(tmp_path, '"HERPES ZOSTER"', '"NOSUCHTERM"')
     groups = {"herpes": ("HERPES ZOSTER",), "made up": ("NOSUCHTERM",), "nausea": ("NAUSEA",)}
     waits: list[float] = []
-    with served as base, OpenFdaClient(base=base, api_key=KEY, cache_dir=tmp_path / "http", sleep=waits.append,
-                                       clock=Clock(), max_retries=2) as client:
+    with (
+        served as base,
+        OpenFdaClient(
+            base=base,
+            api_key=KEY,
+            cache_dir=tmp_path / "http",
+            sleep=waits.append,
+            clock=Clock(),
+            max_retries=2,
+        ) as client,
+    ):
         result = OpenFdaEvents(client, PRODUCTS).head_to_head(A, B, groups, None)
     # each arm's herpes count was refused (429) three times, then given up: failed, no table
     assert sum('"HERPES ZOSTER"' in s for s in asked) == 6 and len(waits) == 4
@@ -399,15 +543,23 @@ def test_a_rate_limited_or_unknown_count_is_never_a_zero_cell(tmp_path):
 
 def test_count_states(tmp_path):
     asked, served = _failing_server(tmp_path, "RATE", '"NOSUCHTERM"')
-    with served as base, OpenFdaClient(base=base, cache_dir=tmp_path / "http", sleep=lambda s: None, clock=Clock(),
-                                       max_retries=0) as client:
+    with (
+        served as base,
+        OpenFdaClient(
+            base=base,
+            cache_dir=tmp_path / "http",
+            sleep=lambda s: None,
+            clock=Clock(),
+            max_retries=0,
+        ) as client,
+    ):
         source = OpenFdaEvents(client, PRODUCTS)
         term = event_clause(["NAUSEA"])
-        assert source.count(f"{FIELDS['brand']}:\"ALPHEX\" AND {term}", (term,)).state == "counted"
-        zero = source.count(f"{FIELDS['generic']}:\"BETANIB\" AND {term}", (term,))
+        assert source.count(f'{FIELDS["brand"]}:"ALPHEX" AND {term}', (term,)).state == "counted"
+        zero = source.count(f'{FIELDS["generic"]}:"BETANIB" AND {term}', (term,))
         assert (zero.state, zero.value) == ("zero", 0)
         unknown = event_clause(["NOSUCHTERM"])
-        got = source.count(f"{FIELDS['generic']}:\"BETANIB\" AND {unknown}", (unknown,))
+        got = source.count(f'{FIELDS["generic"]}:"BETANIB" AND {unknown}', (unknown,))
         assert (got.state, got.value) == ("unresolved", None) and not got.is_number
         got = source.count("RATE", ())
         assert (got.state, got.value) == ("failed", None) and "rate limit" in got.why

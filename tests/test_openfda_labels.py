@@ -40,9 +40,16 @@ def brands_client(tmp_path, answers: dict[str, list[str] | None]):
         name = q["search"].split('"')[1]
         brands = answers.get(name) if "count" in q else None
         if not brands:
-            return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "message": "No matches found!"}})
-        return httpx.Response(200, json={"meta": {"last_updated": "2025-06-24"},
-                                         "results": [{"term": b, "count": 1} for b in brands]})
+            return httpx.Response(
+                404, json={"error": {"code": "NOT_FOUND", "message": "No matches found!"}}
+            )
+        return httpx.Response(
+            200,
+            json={
+                "meta": {"last_updated": "2025-06-24"},
+                "results": [{"term": b, "count": 1} for b in brands],
+            },
+        )
 
     return asked, make_client(tmp_path, httpx.MockTransport(answer))
 
@@ -51,7 +58,7 @@ def brands_client(tmp_path, answers: dict[str, list[str] | None]):
 def test_find_brand_takes_the_brand_equal_to_the_name(tmp_path, name):
     recorded, client = recorded_client(tmp_path)
     assert find_brand(name, client) == ("Alphex",)
-    (path, params), = recorded.requests
+    ((path, params),) = recorded.requests
     assert path == "/drug/label.json"
     assert params["search"] == 'openfda.brand_name:"ALPHEX" openfda.generic_name:"ALPHEX"'
     assert params["count"] == "openfda.brand_name.exact" and params["limit"] == "1000"
@@ -59,8 +66,11 @@ def test_find_brand_takes_the_brand_equal_to_the_name(tmp_path, name):
 
 @pytest.mark.parametrize(
     "brands, spellings",
-    [(["Gammex"], ("Gammex",)), (["Gammex", "GAMMEX"], ("Gammex", "GAMMEX")),
-     (["Gammanib", "Gammex", "GAMMANIB"], ("Gammanib", "GAMMANIB"))],
+    [
+        (["Gammex"], ("Gammex",)),
+        (["Gammex", "GAMMEX"], ("Gammex", "GAMMEX")),
+        (["Gammanib", "Gammex", "GAMMANIB"], ("Gammanib", "GAMMANIB")),
+    ],
 )
 def test_find_brand_with_one_brand_or_an_exact_one(tmp_path, brands, spellings):
     _, client = brands_client(tmp_path, {"GAMMANIB": brands})
@@ -74,7 +84,6 @@ def test_every_spelling_of_the_brand_is_searched(tmp_path):
     assert asked[1]["search"] == 'openfda.brand_name.exact:("Gammex" OR "GAMMEX")'
 
 
-
 def test_an_ingredient_with_several_brands_is_refused_with_the_choices(tmp_path):
     _, client = recorded_client(tmp_path)
     with pytest.raises(AmbiguousDrugError, match="name the brand") as info:
@@ -83,7 +92,9 @@ def test_an_ingredient_with_several_brands_is_refused_with_the_choices(tmp_path)
     assert "Alphex, Alphex IV" in str(info.value)
 
 
-@pytest.mark.parametrize("name, error", [("nosuchname", UnknownDrugError), ('al"phex', ConfigError), ("", ConfigError)])
+@pytest.mark.parametrize(
+    "name, error", [("nosuchname", UnknownDrugError), ('al"phex', ConfigError), ("", ConfigError)]
+)
 def test_unknown_or_unsendable_names(tmp_path, name, error):
     recorded, client = recorded_client(tmp_path)
     with pytest.raises(error):
@@ -95,7 +106,10 @@ def test_fetch_label_newest_version_into_product_and_facts(tmp_path):
     recorded, client = recorded_client(tmp_path)
     product, facts, incidences = fetch_label("alphex", client)
     assert [p for _, p in recorded.requests][1] == {
-        "api_key": KEY, "limit": "1", "search": 'openfda.brand_name.exact:"Alphex"', "sort": "effective_time:desc",
+        "api_key": KEY,
+        "limit": "1",
+        "search": 'openfda.brand_name.exact:"Alphex"',
+        "sort": "effective_time:desc",
     }
     assert (product.id, product.brand, product.ingredient) == ("alphex", "Alphex", "alphamab")
     assert product.set_id == "00000000-0000-0000-0000-00000000000d"
@@ -103,7 +117,11 @@ def test_fetch_label_newest_version_into_product_and_facts(tmp_path):
     for record in [*facts, *incidences]:
         c = record.citation
         assert c.kind == "label" and not c.curated
-        assert (c.set_id, c.version, c.effective_date) == ("00000000-0000-0000-0000-00000000000d", "4", "2024-03-15")
+        assert (c.set_id, c.version, c.effective_date) == (
+            "00000000-0000-0000-0000-00000000000d",
+            "4",
+            "2024-03-15",
+        )
         assert c.url == LABEL_URL
         assert record.product == "alphex"
     assert {"indication", "warning.infections"} <= {f.topic for f in facts}
@@ -118,13 +136,22 @@ def test_a_listed_brand_without_a_label_is_an_error(tmp_path):
 
 def test_pack_with_online_labels_adds_what_the_pack_lacks(tmp_path):
     betanib = Product(id="betanib", brand="Betanib", ingredient="betanib", synonyms=("betanib",))
-    pack = Pack(version=1, built="2025-07-01", products=(betanib,), facts=(), incidences=(), sources=(("betanib", "curated"),))
+    pack = Pack(
+        version=1,
+        built="2025-07-01",
+        products=(betanib,),
+        facts=(),
+        incidences=(),
+        sources=(("betanib", "curated"),),
+    )
     recorded, client = recorded_client(tmp_path)
     grown = pack_with_online_labels(pack, ["Betanib", "alphex"], client)
     assert len(recorded.requests) == 2  # Betanib is held: only alphex is looked up
     assert [p.id for p in grown.products] == ["betanib", "alphex"]
     assert dict(grown.sources) == {"betanib": "curated", "alphex": "openfda"}
-    assert grown.facts_for("alphex") and all(f.citation.url == LABEL_URL for f in grown.facts_for("alphex"))
+    assert grown.facts_for("alphex") and all(
+        f.citation.url == LABEL_URL for f in grown.facts_for("alphex")
+    )
     assert pack.products == (betanib,)  # the pack given is left as it was
     a, b = resolve_pair("alphex", "betanib", grown)
     assert (a.product.id, b.product.id) == ("alphex", "betanib")

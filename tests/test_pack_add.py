@@ -33,25 +33,43 @@ def start(tmp_path):
 def reply(tmp_path, name: str) -> str:
     """An openFDA drug/label.json reply holding the label of a real SPL file."""
     path = tmp_path / f"{name}.json"
-    doc = {"meta": {"results": {"skip": 0, "limit": 1, "total": 1}}, "results": [openfda_result(name)]}
+    doc = {
+        "meta": {"results": {"skip": 0, "limit": 1, "total": 1}},
+        "results": [openfda_result(name)],
+    }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return str(path)
 
 
-def test_spl_and_openfda_labels_are_added_and_compared_offline(tmp_path, capsys, start, monkeypatch):
+def test_spl_and_openfda_labels_are_added_and_compared_offline(
+    tmp_path, capsys, start, monkeypatch
+):
     monkeypatch.setenv("RXCOMPARE_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "user.json"
     humira, lipitor = shared_path("spl", "humira.xml"), shared_path("spl", "lipitor-orig.xml")
     viagra = reply(tmp_path, "viagra-64f8040f.xml")
-    code, text, err = run(capsys, "pack", "add", humira, lipitor, viagra, "--pack", start, "--out", out)
+    code, text, err = run(
+        capsys, "pack", "add", humira, lipitor, viagra, "--pack", start, "--out", out
+    )
     assert code == 0, err
     lines = text.splitlines()
-    assert lines[0].startswith(f"humira: Humira from {humira}: added, label set id 608d4f0d-b19f-46d3-749a-7159aa5f933d version 1560 of 2013-09-30")
-    assert lines[1].startswith(f"lipitor: Lipitor from {lipitor}: added, label set id c6e131fe-e7df-4876-83f7-9156fc4e8228 version 11")
+    assert lines[0].startswith(
+        f"humira: Humira from {humira}: added, label set id 608d4f0d-b19f-46d3-749a-7159aa5f933d version 1560 of 2013-09-30"
+    )
+    assert lines[1].startswith(
+        f"lipitor: Lipitor from {lipitor}: added, label set id c6e131fe-e7df-4876-83f7-9156fc4e8228 version 11"
+    )
     assert lines[2].startswith(f"viagra: Viagra from {viagra}: added")
     assert f"wrote {out}" in err
     pack = load_pack(out)
-    assert {p.id for p in pack.products} == {"alphex", "alphex-iv", "betanib", "humira", "lipitor", "viagra"}
+    assert {p.id for p in pack.products} == {
+        "alphex",
+        "alphex-iv",
+        "betanib",
+        "humira",
+        "lipitor",
+        "viagra",
+    }
     assert (pack.source_of("humira"), pack.source_of("viagra")) == ("spl", "openfda")
     assert pack.label_of("viagra").version == "20" and pack.facts_for("viagra")
     # the openfda block's identity codes stay on the product (the reply's rxcui), SPL gives none
@@ -61,11 +79,16 @@ def test_spl_and_openfda_labels_are_added_and_compared_offline(tmp_path, capsys,
     code, text, err = run(capsys, "compare", "humira", "viagra", "--pack", out, "-f", "json")
     assert code == 0, err
     doc = json.loads(text)
-    assert doc["provenance"]["humira"] == "parsed from label set id 608d4f0d-b19f-46d3-749a-7159aa5f933d, version 1560, effective 2013-09-30"
+    assert (
+        doc["provenance"]["humira"]
+        == "parsed from label set id 608d4f0d-b19f-46d3-749a-7159aa5f933d, version 1560, effective 2013-09-30"
+    )
     assert doc["provenance"]["viagra"].startswith("parsed from label set id ")
     # the same labels again change nothing, and nothing is written
     before = out.read_bytes()
-    code, text, err = run(capsys, "pack", "add", tmp_path / "viagra-64f8040f.xml.json", humira, "--out", out)
+    code, text, err = run(
+        capsys, "pack", "add", tmp_path / "viagra-64f8040f.xml.json", humira, "--out", out
+    )
     assert code == 0 and "already holds version 20" in text and "was not written" in err
     assert out.read_bytes() == before
 
@@ -76,7 +99,9 @@ def test_a_folder_is_its_label_files(tmp_path, capsys, start):
     for name in ("humira.xml", "viagra-64f8040f.xml"):
         (folder / name).write_bytes(shared_path("spl", name).read_bytes())
     (folder / "notes.txt").write_text("not a label", encoding="utf-8")
-    code, text, err = run(capsys, "pack", "add", folder, "--pack", start, "--out", tmp_path / "u.json")
+    code, text, err = run(
+        capsys, "pack", "add", folder, "--pack", start, "--out", tmp_path / "u.json"
+    )
     assert code == 0, err
     assert [line.split(":")[0] for line in text.splitlines()] == ["humira", "viagra"]
 
@@ -92,14 +117,22 @@ def _older_lipitor(tmp_path):
 @pytest.mark.parametrize(
     "second, message",
     [
-        (_older_lipitor, "version 9 of 2014-01-13 is older than version 11 of 2014-01-13 that the pack holds for 'lipitor'; refused"),
-        (lambda _t: shared_path("spl", "lipitor-repack.xml"), "another product under the same id; refused"),
+        (
+            _older_lipitor,
+            "version 9 of 2014-01-13 is older than version 11 of 2014-01-13 that the pack holds for 'lipitor'; refused",
+        ),
+        (
+            lambda _t: shared_path("spl", "lipitor-repack.xml"),
+            "another product under the same id; refused",
+        ),
     ],
     ids=["older-version", "other-product-same-id"],
 )
 def test_a_refused_label_leaves_the_pack_as_it_was(tmp_path, capsys, start, second, message):
     out = tmp_path / "user.json"
-    code, _, err = run(capsys, "pack", "add", shared_path("spl", "lipitor-orig.xml"), "--pack", start, "--out", out)
+    code, _, err = run(
+        capsys, "pack", "add", shared_path("spl", "lipitor-orig.xml"), "--pack", start, "--out", out
+    )
     assert code == 0, err
     before = out.read_bytes()
     humira = shared_path("spl", "humira.xml")  # taken alone, but not with a refused label
@@ -114,7 +147,9 @@ def test_a_refused_label_leaves_the_pack_as_it_was(tmp_path, capsys, start, seco
 )
 def test_files_that_are_not_there_are_said(tmp_path, capsys, start, name, message):
     (tmp_path / "empty").mkdir()
-    code, _, err = run(capsys, "pack", "add", tmp_path / name, "--pack", start, "--out", tmp_path / "u.json")
+    code, _, err = run(
+        capsys, "pack", "add", tmp_path / name, "--pack", start, "--out", tmp_path / "u.json"
+    )
     assert code == 1 and message in err and not (tmp_path / "u.json").exists()
 
 

@@ -17,13 +17,21 @@ SPL = ("humira.xml", "lipitor-orig.xml", "viagra-64f8040f.xml")
 
 def test_embedded_pack_equals_a_fresh_build_of_its_sources():
     spl = [shared_path("spl", name) for name in SPL]
-    fresh = json.loads(json.dumps(build_pack(
-        curated=sorted((ROOT / "knowledge" / "curated").glob("*.json")), spl=spl,
-        event_groups=ROOT / "knowledge" / "event_groups.json",
-    )))
+    fresh = json.loads(
+        json.dumps(
+            build_pack(
+                curated=sorted((ROOT / "knowledge" / "curated").glob("*.json")),
+                spl=spl,
+                event_groups=ROOT / "knowledge" / "event_groups.json",
+            )
+        )
+    )
     embedded = json.loads(EMBEDDED.read_text(encoding="utf-8"))
     assert set(fresh) == set(embedded)
     stale = [k for k in fresh if k != "built" and fresh[k] != embedded[k]]
-    assert not stale, (f"the embedded pack differs from a fresh build in {stale}: run `rxcompare pack build "
-                       f"--curated knowledge/curated --event-groups knowledge/event_groups.json "
-                       + " ".join(f"--spl ../shared/data/real/spl/{n}" for n in SPL) + "`")
+    assert not stale, (
+        f"the embedded pack differs from a fresh build in {stale}: run `rxcompare pack build "
+        f"--curated knowledge/curated --event-groups knowledge/event_groups.json "
+        + " ".join(f"--spl ../shared/data/real/spl/{n}" for n in SPL)
+        + "`"
+    )

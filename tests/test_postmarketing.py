@@ -31,10 +31,15 @@ def _sets(wh: Warehouse, product: str, indication: str):
     indication, excluding cases that name the other product at all."""
     drugs = pq.read_table(wh.path / "case_drugs.parquet").to_pylist()
     indi = pq.read_table(wh.path / "case_indications.parquet").to_pylist()
-    with_ind = {(r["primaryid"], r["drug_seq"]) for r in indi if indication.upper() in (r["indi_pt"] or "")}
+    with_ind = {
+        (r["primaryid"], r["drug_seq"]) for r in indi if indication.upper() in (r["indi_pt"] or "")
+    }
     suspect = {
-        r["primaryid"] for r in drugs
-        if r["product"] == product and r["role_cod"] in ("PS", "SS") and (r["primaryid"], r["drug_seq"]) in with_ind
+        r["primaryid"]
+        for r in drugs
+        if r["product"] == product
+        and r["role_cod"] in ("PS", "SS")
+        and (r["primaryid"], r["drug_seq"]) in with_ind
     }
     anyrole = {r["primaryid"] for r in drugs if r["product"] == product}
     return suspect, anyrole
@@ -44,7 +49,9 @@ def test_head_to_head_counts_match_an_independent_count(warehouse):
     pack = load_pack()
     c = compare("kesimpta", "ocrevus", pack=pack, postmarketing=WarehouseSource(warehouse.path))
     findings = [f for f in c.findings if f.dimension == "postmarketing"]
-    assert findings[0].topic == "postmarketing.scope" and "multiple sclerosis" in findings[0].statement
+    assert (
+        findings[0].topic == "postmarketing.scope" and "multiple sclerosis" in findings[0].statement
+    )
     sa, alla = _sets(warehouse, "kesimpta", "multiple sclerosis")
     sb, allb = _sets(warehouse, "ocrevus", "multiple sclerosis")
     arm_a, arm_b = sa - allb, sb - alla
@@ -88,12 +95,32 @@ def test_pick_source(tmp_path, warehouse):
     assert isinstance(source, WarehouseSource) and why == ""
 
 
-@pytest.mark.parametrize(("a", "b", "asked", "not_asked"), [
-    ("kesimpta", "ocrevus", {"progressive multifocal leukoencephalopathy", "hepatitis B reactivation",
-                             "infusion or injection reaction", "death"}, {"bleeding", "hypoglycaemia"}),
-    ("humira", "lipitor", {"hepatitis B reactivation", "heart failure", "rhabdomyolysis or myopathy", "death"},
-     {"progressive multifocal leukoencephalopathy", "infusion or injection reaction", "hypoglycaemia"}),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "asked", "not_asked"),
+    [
+        (
+            "kesimpta",
+            "ocrevus",
+            {
+                "progressive multifocal leukoencephalopathy",
+                "hepatitis B reactivation",
+                "infusion or injection reaction",
+                "death",
+            },
+            {"bleeding", "hypoglycaemia"},
+        ),
+        (
+            "humira",
+            "lipitor",
+            {"hepatitis B reactivation", "heart failure", "rhabdomyolysis or myopathy", "death"},
+            {
+                "progressive multifocal leukoencephalopathy",
+                "infusion or injection reaction",
+                "hypoglycaemia",
+            },
+        ),
+    ],
+)
 def test_post_marketing_events_follow_the_two_labels(a, b, asked, not_asked):
     """Issue 24 item 6: the events asked of FAERS/openFDA are those the two labels warn of (and
     deaths), not one fixed list: a statin and a TNF blocker are never asked about PML."""

@@ -40,7 +40,10 @@ def comparison(tmp_path_factory):
         ("alphex-betanib-80.txt", lambda c: render_terminal(c, width=80, color=False)),
         ("alphex-betanib-120.txt", lambda c: render_terminal(c, width=120, color=False)),
         ("alphex-betanib-full.md", lambda c: render_markdown(c, full=True)),
-        ("alphex-betanib-full.txt", lambda c: render_terminal(c, width=100, color=False, full=True)),
+        (
+            "alphex-betanib-full.txt",
+            lambda c: render_terminal(c, width=100, color=False, full=True),
+        ),
     ],
 )
 def test_render_matches_golden(comparison, name, render):

@@ -38,8 +38,10 @@ def test_ingredient_with_several_products_is_never_merged(pack):
     assert "Alphex IV (alphamab; intravenous; fictional leukemia)" in str(info.value)
 
 
-@pytest.mark.parametrize("context, expected", [({"indication": "fictional leukemia"}, "alphex-iv"),
-                                               ({"route": "subcutaneous"}, "alphex")])
+@pytest.mark.parametrize(
+    "context, expected",
+    [({"indication": "fictional leukemia"}, "alphex-iv"), ({"route": "subcutaneous"}, "alphex")],
+)
 def test_context_resolves_ambiguity(pack, context, expected):
     assert resolve("alphamab", pack, **context).product.id == expected
 
@@ -55,7 +57,9 @@ def test_unknown_names_fail_clearly(pack, text):
         resolve(text, pack)
 
 
-@pytest.mark.parametrize("text, offered", [("betanip x", "Betanib"), ("alphexx", "Alphex"), ("alphex ivv", "Alphex IV")])
+@pytest.mark.parametrize(
+    "text, offered", [("betanip x", "Betanib"), ("alphexx", "Alphex"), ("alphex ivv", "Alphex IV")]
+)
 def test_a_close_name_is_offered_never_taken(pack, text, offered):
     with pytest.raises(UnknownDrugError) as info:
         resolve(text, pack)

@@ -24,12 +24,33 @@ from rxcompare.sources.rxnorm import (
 
 # RxNorm's answers for the fictional medicines
 CONCEPTS = {
-    "900001": {"rxcui": "900001", "name": "gammazumab", "synonym": "", "tty": "IN", "language": "ENG",
-               "suppress": "N", "umlscui": ""},
-    "900002": {"rxcui": "900002", "name": "Gammex", "synonym": "", "tty": "BN", "language": "ENG",
-               "suppress": "N", "umlscui": ""},
-    "900003": {"rxcui": "900003", "name": "gammazumab 100 MG Injection [Gammex]", "synonym": "Gammex 100 MG Injection",
-               "tty": "SBD", "language": "ENG", "suppress": "N", "umlscui": ""},
+    "900001": {
+        "rxcui": "900001",
+        "name": "gammazumab",
+        "synonym": "",
+        "tty": "IN",
+        "language": "ENG",
+        "suppress": "N",
+        "umlscui": "",
+    },
+    "900002": {
+        "rxcui": "900002",
+        "name": "Gammex",
+        "synonym": "",
+        "tty": "BN",
+        "language": "ENG",
+        "suppress": "N",
+        "umlscui": "",
+    },
+    "900003": {
+        "rxcui": "900003",
+        "name": "gammazumab 100 MG Injection [Gammex]",
+        "synonym": "Gammex 100 MG Injection",
+        "tty": "SBD",
+        "language": "ENG",
+        "suppress": "N",
+        "umlscui": "",
+    },
 }
 DRUGS = {
     "gammex": [("BPCK", []), ("SBD", ["900003"]), ("BN", ["900002"])],
@@ -43,17 +64,30 @@ def drugs(name: str) -> dict:
     groups = DRUGS.get(name.lower())
     if groups is None:  # RxNav: the name back, groups without concepts
         return {"drugGroup": {"name": None, "conceptGroup": None}}
-    return {"drugGroup": {"name": name, "conceptGroup": [
-        {"tty": tty, **({"conceptProperties": [CONCEPTS[c] for c in ids]} if ids else {})} for tty, ids in groups
-    ]}}
+    return {
+        "drugGroup": {
+            "name": name,
+            "conceptGroup": [
+                {"tty": tty, **({"conceptProperties": [CONCEPTS[c] for c in ids]} if ids else {})}
+                for tty, ids in groups
+            ],
+        }
+    }
 
 
 def approximate_term(term: str) -> dict:
-    close = {"gamazumab": [("900001", "1"), ("900001", "1"), ("900002", "2"), ("900003", "3")]}.get(term.lower(), [])
-    return {"approximateGroup": {"inputTerm": None, "candidate": [
-        {"rxcui": rxcui, "rxaui": f"{i}", "score": "8.5", "rank": rank, "source": "RXNORM"}
-        for i, (rxcui, rank) in enumerate(close)
-    ]}}
+    close = {"gamazumab": [("900001", "1"), ("900001", "1"), ("900002", "2"), ("900003", "3")]}.get(
+        term.lower(), []
+    )
+    return {
+        "approximateGroup": {
+            "inputTerm": None,
+            "candidate": [
+                {"rxcui": rxcui, "rxaui": f"{i}", "score": "8.5", "rank": rank, "source": "RXNORM"}
+                for i, (rxcui, rank) in enumerate(close)
+            ],
+        }
+    }
 
 
 @pytest.fixture
@@ -109,7 +143,10 @@ def test_approximate_matches_are_named_ranked_and_each_once(rxnav):
 
 def test_identify_offers_the_closest_but_never_takes_them(rxnav):
     with RxNavClient() as client:
-        assert identify(client, "gammazumab") == ([CONCEPTS_AS("900001"), CONCEPTS_AS("900003")], [])
+        assert identify(client, "gammazumab") == (
+            [CONCEPTS_AS("900001"), CONCEPTS_AS("900003")],
+            [],
+        )
         exact, close = identify(client, "gamazumab")
     assert exact == [] and [c.rxcui for c in close] == ["900001", "900002"]  # ranks 1 and 2
 
@@ -129,7 +166,10 @@ def test_answers_are_cached_on_disk(rxnav):
 
 
 def test_a_reply_not_in_rxnav_shape_is_an_error(rxnav):
-    with RxNavClient() as client, pytest.raises(OnlineError, match="'drugGroup' that is not an object"):
+    with (
+        RxNavClient() as client,
+        pytest.raises(OnlineError, match="'drugGroup' that is not an object"),
+    ):
         concepts_named(client, "broken")
 
 
@@ -141,15 +181,30 @@ def test_base_url_must_be_http(monkeypatch):
         RxNavClient()
 
 
-def test_compare_online_refuses_a_name_openfda_lacks_with_rxnorms_closest(rxnav, tmp_path, capsys, monkeypatch):
+def test_compare_online_refuses_a_name_openfda_lacks_with_rxnorms_closest(
+    rxnav, tmp_path, capsys, monkeypatch
+):
     """`compare --online` with a misspelt name outside the pack: openFDA (loopback) has no label,
     RxNorm (loopback) offers the closest concepts, and nothing is taken in its place."""
-    not_found = json.dumps({"error": {"code": "NOT_FOUND", "message": "No matches found!"}}).encode()
+    not_found = json.dumps(
+        {"error": {"code": "NOT_FOUND", "message": "No matches found!"}}
+    ).encode()
     with serve_loopback(lambda _t: Reply(404, not_found)) as openfda:
         monkeypatch.setenv("RXCOMPARE_OPENFDA_BASE", openfda)
         with pytest.raises(SystemExit) as info:
-            main(["compare", "gamazumab", "alphex", "--online", "--pack", str(fixture_pack_file(tmp_path))])
+            main(
+                [
+                    "compare",
+                    "gamazumab",
+                    "alphex",
+                    "--online",
+                    "--pack",
+                    str(fixture_pack_file(tmp_path)),
+                ]
+            )
     err = " ".join(capsys.readouterr().err.split())
     assert info.value.code == 1, err
-    assert "RxNorm knows no medicine called 'gamazumab' either; its closest names, not taken in its place: " \
-           "gammazumab (RxCUI 900001, IN); Gammex (RxCUI 900002, BN)." in err
+    assert (
+        "RxNorm knows no medicine called 'gamazumab' either; its closest names, not taken in its place: "
+        "gammazumab (RxCUI 900001, IN); Gammex (RxCUI 900002, BN)." in err
+    )

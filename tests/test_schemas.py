@@ -27,12 +27,17 @@ def validator(name: str) -> jsonschema.Draft202012Validator:
 
 
 def check(name: str, doc: dict) -> None:
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator(name).iter_errors(doc)]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator(name).iter_errors(doc)
+    ]
     assert not errors, "\n".join(errors[:10])
 
 
 def test_every_versioned_document_has_a_schema_named_for_it():
-    assert sorted(p.name for p in SCHEMAS.glob("*.schema.json")) == sorted(f"{n}.schema.json" for n in NAMES)
+    assert sorted(p.name for p in SCHEMAS.glob("*.schema.json")) == sorted(
+        f"{n}.schema.json" for n in NAMES
+    )
     for name in NAMES:
         schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
         assert schema["properties"]["schema"] == {"const": f"rxcompare/{name}"}
@@ -75,8 +80,12 @@ def test_study_schema_holds_a_study_of_a_synthetic_warehouse(synthetic_warehouse
 
     wh = synthetic_warehouses(reports=1500, quarters=2, seed=4, drugs=120, events=150)
     with connect_engine(wh.path) as tables:
-        doc = build_study(tables, drug="ofatumumab", vs="ocrelizumab",
-                          synonyms=load_synonyms(wh.path.parent / "q" / "synonyms.csv", use_pack=False))
+        doc = build_study(
+            tables,
+            drug="ofatumumab",
+            vs="ocrelizumab",
+            synonyms=load_synonyms(wh.path.parent / "q" / "synonyms.csv", use_pack=False),
+        )
     doc = json.loads(json.dumps(doc, allow_nan=False))
     check("study", doc)
 
@@ -85,28 +94,44 @@ def test_trials_schema_holds_real_registry_records():
     from rxcompare.sources.ctgov.listing import trials_json
     from rxcompare.sources.ctgov.registry import registry_from_records
 
-    records = {n: json.loads(shared_path("ctgov", f"{n}.json").read_text(encoding="utf-8"))
-               for n in ("NCT02278341", "NCT02210780")}
-    registry = registry_from_records("ClinicalTrials.gov", records, ("certolizumab pegol", "cimzia", "dupilumab"))
+    records = {
+        n: json.loads(shared_path("ctgov", f"{n}.json").read_text(encoding="utf-8"))
+        for n in ("NCT02278341", "NCT02210780")
+    }
+    registry = registry_from_records(
+        "ClinicalTrials.gov", records, ("certolizumab pegol", "cimzia", "dupilumab")
+    )
     doc = json.loads(json.dumps(trials_json([registry]), allow_nan=False))
     assert doc["registries"][0]["trials"]
     check("trials", doc)
 
 
 def test_label_schema_holds_a_real_spl_label_as_the_command_writes_it(capsys):
-    doc = json.loads(run_cli(capsys, "label", "parse", str(shared_path("spl", "humira.xml")), "-f", "json"))
+    doc = json.loads(
+        run_cli(capsys, "label", "parse", str(shared_path("spl", "humira.xml")), "-f", "json")
+    )
     check("label", doc)
 
 
-@pytest.mark.parametrize("name, damage", [
-    ("signals", lambda d: d["rows"][0].pop("flags")),
-    ("signals", lambda d: d["rows"][0].update(a=-1)),
-    ("signals", lambda d: d.update(version=1)),
-    ("comparison", lambda d: d["dimensions"][0]["findings"][0].pop("citations")),
-    ("comparison", lambda d: d.update(schema="rxcompare/signals")),
-    ("comparison", lambda d: d["citations"][0].pop("ref")),
-], ids=["row-without-flags", "negative-count", "other-version", "finding-without-citations", "other-name",
-        "citation-without-number"])
+@pytest.mark.parametrize(
+    "name, damage",
+    [
+        ("signals", lambda d: d["rows"][0].pop("flags")),
+        ("signals", lambda d: d["rows"][0].update(a=-1)),
+        ("signals", lambda d: d.update(version=1)),
+        ("comparison", lambda d: d["dimensions"][0]["findings"][0].pop("citations")),
+        ("comparison", lambda d: d.update(schema="rxcompare/signals")),
+        ("comparison", lambda d: d["citations"][0].pop("ref")),
+    ],
+    ids=[
+        "row-without-flags",
+        "negative-count",
+        "other-version",
+        "finding-without-citations",
+        "other-name",
+        "citation-without-number",
+    ],
+)
 def test_a_schema_refuses_a_damaged_document(comparison_doc, signals_doc, name, damage):
     doc = copy.deepcopy(comparison_doc if name == "comparison" else signals_doc)
     damage(doc)
@@ -114,10 +139,18 @@ def test_a_schema_refuses_a_damaged_document(comparison_doc, signals_doc, name, 
 
 
 def test_the_label_schema_refuses_a_section_without_its_subsections():
-    doc = envelope("rxcompare/label", label={"set_id": "x", "version": "1", "effective_date": None, "title": "t",
-                                             "document_type": "34391-3", "products": [], "sections": [
-                                                 {"code": None, "number": None, "title": "t", "text": "",
-                                                  "tables": []}]})
+    doc = envelope(
+        "rxcompare/label",
+        label={
+            "set_id": "x",
+            "version": "1",
+            "effective_date": None,
+            "title": "t",
+            "document_type": "34391-3",
+            "products": [],
+            "sections": [{"code": None, "number": None, "title": "t", "text": "", "tables": []}],
+        },
+    )
     assert list(validator("label").iter_errors(to_dict(doc)))
 
 

@@ -20,13 +20,19 @@ from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
 from rxcompare.stats.mdrr import mdrr_ror_wald
 
-PLANT = [("adalimumab", "LYMPHOMA", 8.0), ("adalimumab", "COMPLETED SUICIDE", 8.0), ("adalimumab", "HEADACHE", 1.0)]
+PLANT = [
+    ("adalimumab", "LYMPHOMA", 8.0),
+    ("adalimumab", "COMPLETED SUICIDE", 8.0),
+    ("adalimumab", "HEADACHE", 1.0),
+]
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     src = tmp_path_factory.mktemp("synth")
-    truth = synth_quarters(src, reports=4000, quarters=2, seed=4, drugs=150, events=150, plant=PLANT)
+    truth = synth_quarters(
+        src, reports=4000, quarters=2, seed=4, drugs=150, events=150, plant=PLANT
+    )
     wh = Warehouse(tmp_path_factory.mktemp("wh"))
     syn = load_synonyms(src / "synonyms.csv")
     for q in truth.quarters:
@@ -48,7 +54,10 @@ def _row(table, event):
 def test_listed_unlisted_and_the_unlisted_signal(table):
     lymphoma, suicide = _row(table, "LYMPHOMA"), _row(table, "COMPLETED SUICIDE")
     assert lymphoma["flags"] and suicide["flags"]
-    assert (lymphoma["listed"], lymphoma["listed_where"]) == ("listed", "term in BW WARNING: SERIOUS INFECTIONS AND MALIGNANCY")
+    assert (lymphoma["listed"], lymphoma["listed_where"]) == (
+        "listed",
+        "term in BW WARNING: SERIOUS INFECTIONS AND MALIGNANCY",
+    )
     assert suicide["listed"] == "unlisted" and "held whole" in suicide["listed_where"]
     assert set(table.columns["listed"].tolist()) <= {"listed", "unlisted", "unknown"}
 
@@ -67,10 +76,18 @@ def test_mdrr_only_for_pairs_without_a_signal(table):
 def test_source_and_rows_in_every_format(warehouse, capsys, tmp_path):
     base = ["signals", "adalimumab", "--warehouse", str(warehouse.path)]
     doc = json.loads(run_cli(capsys, *base, "--format", "json"))
-    assert doc["version"] == 2 and doc["mdrr"]["method"] == "mdrr_ror_wald" and doc["mdrr"]["power"] == 0.8
+    assert (
+        doc["version"] == 2
+        and doc["mdrr"]["method"] == "mdrr_ror_wald"
+        and doc["mdrr"]["power"] == 0.8
+    )
     src = doc["source"]
     assert (src["system"], src["counting_unit"], src["roles"], src["indication"]) == (
-        "FAERS quarterly data extract", "deduplicated case", "PS+SS (primary suspect, secondary suspect)", None)
+        "FAERS quarterly data extract",
+        "deduplicated case",
+        "PS+SS (primary suspect, secondary suspect)",
+        None,
+    )
     assert src["quarters"] == ["2023q1", "2023q2"] and src["description"].endswith("on DuckDB")
     suicide = [r for r in doc["rows"] if r["event"] == "COMPLETED SUICIDE"][0]
     assert suicide["listed"] == "unlisted" and suicide["mdrr"] is None
@@ -80,13 +97,31 @@ def test_source_and_rows_in_every_format(warehouse, capsys, tmp_path):
     meta = pq.read_table(tmp_path / "p.parquet").schema.metadata
     assert json.loads(meta[b"origin"])["system"] == "FAERS quarterly data extract"
     text = run_cli(capsys, *base, "--event", "COMPLETED SUICIDE", "--event", "LYMPHOMA")
-    assert "UNLISTED SIGNAL" in text and "source: FAERS quarterly data extract; quarters 2023q1-2023q2 (2)" in text.replace("\n", " ")
+    assert (
+        "UNLISTED SIGNAL" in text
+        and "source: FAERS quarterly data extract; quarters 2023q1-2023q2 (2)"
+        in text.replace("\n", " ")
+    )
 
 
 @pytest.mark.parametrize("key", ["eb05", "ror", "a", "mdrr"])
 def test_flagged_sort_top(warehouse, capsys, key):
-    doc = json.loads(run_cli(capsys, "signals", "adalimumab", "--warehouse", str(warehouse.path), "--format", "json",
-                             "--sort", key, "--top", "3", *(["--flagged"] if key != "mdrr" else [])))
+    doc = json.loads(
+        run_cli(
+            capsys,
+            "signals",
+            "adalimumab",
+            "--warehouse",
+            str(warehouse.path),
+            "--format",
+            "json",
+            "--sort",
+            key,
+            "--top",
+            "3",
+            *(["--flagged"] if key != "mdrr" else []),
+        )
+    )
     rows = doc["rows"]
     assert len(rows) == 3
     values = [r[key] if r[key] is not None else -math.inf for r in rows]
@@ -112,4 +147,7 @@ def test_a_brand_at_ingredient_level_is_pointed_to_its_ingredient(warehouse, cap
         main(["signals", "humira", "--warehouse", str(warehouse.path)])
     assert exc.value.code not in (0, None)
     said = " ".join(capsys.readouterr().err.split())
-    assert "'humira' is a product of the knowledge pack (ingredient adalimumab): give 'adalimumab'" in said
+    assert (
+        "'humira' is a product of the knowledge pack (ingredient adalimumab): give 'adalimumab'"
+        in said
+    )

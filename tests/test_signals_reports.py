@@ -26,11 +26,19 @@ from rxcompare.stats.thresholds import Thresholds
 # A small long table: report x drug x event, with a duplicated row, a report naming a drug twice,
 # and rows with an empty field (left out of every count).
 ROWS = [
-    ("r1", "DRUGA", "NAUSEA"), ("r1", "DRUGA", "NAUSEA"), ("r1", "DRUGA", "RASH"),
-    ("r2", "DRUGA", "NAUSEA"), ("r2", "DRUGB", "NAUSEA"),
-    ("r3", "DRUGB", "HEADACHE"), ("r4", "DRUGB", "NAUSEA"), ("r5", "DRUGC", "RASH"),
-    ("r6", "DRUGA", "HEADACHE"), ("r7", "DRUGC", "NAUSEA"), ("r8", "DRUGB", "RASH"),
-    ("r9", "", "RASH"), ("", "DRUGA", "RASH"),
+    ("r1", "DRUGA", "NAUSEA"),
+    ("r1", "DRUGA", "NAUSEA"),
+    ("r1", "DRUGA", "RASH"),
+    ("r2", "DRUGA", "NAUSEA"),
+    ("r2", "DRUGB", "NAUSEA"),
+    ("r3", "DRUGB", "HEADACHE"),
+    ("r4", "DRUGB", "NAUSEA"),
+    ("r5", "DRUGC", "RASH"),
+    ("r6", "DRUGA", "HEADACHE"),
+    ("r7", "DRUGC", "NAUSEA"),
+    ("r8", "DRUGB", "RASH"),
+    ("r9", "", "RASH"),
+    ("", "DRUGA", "RASH"),
 ]
 
 
@@ -69,8 +77,13 @@ def table_parquet(tmp_path):
     p = tmp_path / "reports.parquet"
     cols = list(zip(*ROWS))
     pq.write_table(
-        pa.table({"report": [x or None for x in cols[0]], "drug": [x or None for x in cols[1]],
-                  "event": [x or None for x in cols[2]]}),
+        pa.table(
+            {
+                "report": [x or None for x in cols[0]],
+                "drug": [x or None for x in cols[1]],
+                "event": [x or None for x in cols[2]],
+            }
+        ),
         p,
     )
     return p
@@ -83,7 +96,10 @@ def test_counts_match_brute_force(which, request):
     ref, n = _brute_force(ROWS)
     assert pc.n_reports == n == 8
     assert pc.excluded_rows == 2
-    got = {(d, e): (a, b, c, dd) for d, e, a, b, c, dd in zip(pc.drug, pc.event, pc.a, pc.b, pc.c, pc.d)}
+    got = {
+        (d, e): (a, b, c, dd)
+        for d, e, a, b, c, dd in zip(pc.drug, pc.event, pc.a, pc.b, pc.c, pc.d)
+    }
     assert got == ref
     assert list(pc.drug) == sorted(pc.drug)
 
@@ -142,7 +158,9 @@ def test_caers_prr_and_rr_match_openebgm():
     pc = count_report_pairs(shared_path("openebgm", "caers.csv"), "id", "var1", "var2")
     table = score_counts(pc)
     ref = pd.read_csv(shared_path("openebgm", "caers_counts.csv"), keep_default_na=False)
-    mine = pd.DataFrame({k: table.columns[k] for k in ("drug", "event", "a", "prr", "e", "prr_method")})
+    mine = pd.DataFrame(
+        {k: table.columns[k] for k in ("drug", "event", "a", "prr", "e", "prr_method")}
+    )
     m = ref.merge(mine, left_on=["var1", "var2"], right_on=["drug", "event"])
     assert len(m) == 17189
     plain = m[m.prr_method == "prr_rothman"]
@@ -158,14 +176,18 @@ def test_run_signals_selects_after_fitting_on_all_pairs():
     one = signals_from_reports(path, drug="REUMOFAN PLUS", events=["ARTHRALGIA", "IMMOBILE"])
     assert len(one) == 2 and one.prior == full.prior
     assert ("drug", "REUMOFAN PLUS") in one.filters
-    i = np.flatnonzero((full.columns["drug"] == "REUMOFAN PLUS") & (full.columns["event"] == "IMMOBILE"))[0]
+    i = np.flatnonzero(
+        (full.columns["drug"] == "REUMOFAN PLUS") & (full.columns["event"] == "IMMOBILE")
+    )[0]
     j = list(one.columns["event"]).index("IMMOBILE")
     assert one.columns["ebgm"][j] == full.columns["ebgm"][i]
 
 
 def test_run_signals_head_to_head_has_no_mgps():
     path = shared_path("openebgm", "caers.csv")
-    t = signals_from_reports(path, drug="REUMOFAN PLUS", vs="HYDROXYCUT REGULAR RAPID RELEASE CAPLETS")
+    t = signals_from_reports(
+        path, drug="REUMOFAN PLUS", vs="HYDROXYCUT REGULAR RAPID RELEASE CAPLETS"
+    )
     assert t.prior is None and t.comparator == "HYDROXYCUT REGULAR RAPID RELEASE CAPLETS"
     assert np.all(np.isnan(t.columns["ebgm"]))
     sig = t.to_signals()
@@ -180,10 +202,14 @@ def test_run_signals_bad_head_to_head(drug, vs):
 
 @pytest.mark.parametrize("min_count", [0, 3, 10])
 def test_min_count_policy(min_count):
-    t = signals_from_reports(shared_path("openebgm", "caers.csv"), thresholds=Thresholds(min_count=min_count))
+    t = signals_from_reports(
+        shared_path("openebgm", "caers.csv"), thresholds=Thresholds(min_count=min_count)
+    )
     c = t.columns
     with np.errstate(invalid="ignore"):
-        expected = (c["a"] >= min_count) & ((c["ror_lower"] > 1) | (c["eb05"] >= 2) | (c["ic025"] > 0))
+        expected = (c["a"] >= min_count) & (
+            (c["ror_lower"] > 1) | (c["eb05"] >= 2) | (c["ic025"] > 0)
+        )
     flagged = t.select(flagged_only=True)
     assert len(flagged) == int(expected.sum()) > 0
     assert np.all(flagged.columns["a"] >= min_count)
@@ -204,12 +230,24 @@ def _run(capsys, *args):
 
 def test_cli_json_for_one_drug(capsys):
     path = str(shared_path("openebgm", "caers.csv"))
-    text = _run(capsys, "signals", "REUMOFAN PLUS", "--event", "WEIGHT INCREASED", "--reports", path,
-                "--format", "json")
+    text = _run(
+        capsys,
+        "signals",
+        "REUMOFAN PLUS",
+        "--event",
+        "WEIGHT INCREASED",
+        "--reports",
+        path,
+        "--format",
+        "json",
+    )
     doc = json.loads(text)
     assert doc["schema"] == "rxcompare/signals" and doc["version"] == 2
     assert doc["counting_unit"] == "distinct report id"
-    assert doc["source"]["system"] == "long table of reports (caers.csv)" and doc["source"]["roles"] == "as in the table"
+    assert (
+        doc["source"]["system"] == "long table of reports (caers.csv)"
+        and doc["source"]["roles"] == "as in the table"
+    )
     assert set(doc["prior"]) >= {"alpha1", "beta1", "alpha2", "beta2", "p", "method", "converged"}
     (row,) = doc["rows"]
     assert list(row) == list(COLUMNS)
@@ -218,14 +256,34 @@ def test_cli_json_for_one_drug(capsys):
     assert doc["filters"] == {"drug": "REUMOFAN PLUS", "events": "WEIGHT INCREASED"}
 
 
-@pytest.mark.parametrize(("name", "fmt", "starts"), [("pairs.csv", None, "drug,event,a,b,c,d,"),
-                                                     ("pairs.JSON", None, "{"), ("pairs.txt", None, ""),
-                                                     ("pairs.csv", "table", "")])
+@pytest.mark.parametrize(
+    ("name", "fmt", "starts"),
+    [
+        ("pairs.csv", None, "drug,event,a,b,c,d,"),
+        ("pairs.JSON", None, "{"),
+        ("pairs.txt", None, ""),
+        ("pairs.csv", "table", ""),
+    ],
+)
 def test_cli_output_suffix_names_the_format(capsys, tmp_path, table_csv, name, fmt, starts):
     """--output pairs.csv writes CSV (not the terminal table) unless --format says otherwise."""
     out = tmp_path / name
-    _run(capsys, "signals", "--all-pairs", "--reports", str(table_csv), "--report-col", "report",
-         "--drug-col", "drug", "--event-col", "event", "-o", str(out), *(["-f", fmt] if fmt else []))
+    _run(
+        capsys,
+        "signals",
+        "--all-pairs",
+        "--reports",
+        str(table_csv),
+        "--report-col",
+        "report",
+        "--drug-col",
+        "drug",
+        "--event-col",
+        "event",
+        "-o",
+        str(out),
+        *(["-f", fmt] if fmt else []),
+    )
     text = out.read_text(encoding="utf-8")
     if starts:
         assert text.startswith(starts)
@@ -248,8 +306,17 @@ def test_cli_all_pairs_csv_and_parquet(capsys, tmp_path):
 
 def test_cli_table_head_to_head(capsys):
     path = str(shared_path("openebgm", "caers.csv"))
-    text = _run(capsys, "signals", "REUMOFAN PLUS", "--vs", "HYDROXYCUT REGULAR RAPID RELEASE CAPLETS",
-                "--event", "ARTHRALGIA", "--reports", path)
+    text = _run(
+        capsys,
+        "signals",
+        "REUMOFAN PLUS",
+        "--vs",
+        "HYDROXYCUT REGULAR RAPID RELEASE CAPLETS",
+        "--event",
+        "ARTHRALGIA",
+        "--reports",
+        path,
+    )
     assert "ARTHRALGIA" in text and "ROR (95% CI)" in text
 
 
@@ -263,15 +330,22 @@ def test_terminal_table_of_many_pairs_is_plain_text(monkeypatch):
     boxed = signal_text.signals_text(small)
     monkeypatch.setattr(signal_text, "RICH_ROWS", 0)
     plain = signal_text.signals_text(small)
-    assert "│" in boxed and "│" not in plain and plain.splitlines()[1].split()[:3] == ["drug", "event", "a"]
-    lines = plain.splitlines()[3:3 + len(small)]
+    assert (
+        "│" in boxed
+        and "│" not in plain
+        and plain.splitlines()[1].split()[:3] == ["drug", "event", "a"]
+    )
+    lines = plain.splitlines()[3 : 3 + len(small)]
     for row, line in zip(signal_text._rows(small), lines, strict=True):  # every cell, in order
         assert [c.strip() for c in line.split("  ") if c.strip()] == list(row)
     whole = signal_text.signals_text(table)
     rows = whole.splitlines()[3:]
     assert sum(1 for r in rows if r[:1] not in ("", " ") and "  " in r) >= len(table)
     longest = max(table.columns["drug"], key=len)
-    assert len(longest) > signal_text.NAME_WIDTH and longest[: signal_text.NAME_WIDTH - 1] + "…" in whole
+    assert (
+        len(longest) > signal_text.NAME_WIDTH
+        and longest[: signal_text.NAME_WIDTH - 1] + "…" in whole
+    )
 
 
 @pytest.mark.parametrize(
@@ -306,8 +380,15 @@ def test_files_carry_every_value_exactly(tmp_path, fmt):
     with p.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["report", "drug", "event"])
-        w.writerows([("r1", 'DRUG "A", 5 MG', "NAUSEA"), ("r2", 'DRUG "A", 5 MG', "RASH #2"),
-                     ("r3", "SONNE'S", "NAUSEA"), ("r4", "SONNE'S", "NAUSEA"), ("r5", "Ärzte", "ÉRYTHÈME")])
+        w.writerows(
+            [
+                ("r1", 'DRUG "A", 5 MG', "NAUSEA"),
+                ("r2", 'DRUG "A", 5 MG', "RASH #2"),
+                ("r3", "SONNE'S", "NAUSEA"),
+                ("r4", "SONNE'S", "NAUSEA"),
+                ("r5", "Ärzte", "ÉRYTHÈME"),
+            ]
+        )
     t = score_counts(count_report_pairs(p, "report", "drug", "event"))
     assert t.prior is None and np.isnan(t.columns["ebgm"]).all()
     t = t.select(filters=(("note", "a, b"),))
@@ -326,7 +407,7 @@ def test_files_carry_every_value_exactly(tmp_path, fmt):
                 exp = _expected_cell(want[k])
                 text = row[k]
                 if isinstance(want[k], float):
-                    assert (text == "" if exp is None else float(text) == exp), (k, text, want[k])
+                    assert text == "" if exp is None else float(text) == exp, (k, text, want[k])
                 else:
                     assert text == str(exp), (k, text, exp)
     elif fmt == "json":
@@ -355,7 +436,17 @@ def test_caers_csv_and_json_read_back_exactly(capsys, tmp_path):
     assert [r["flags"] for r in rows] == t.columns["flags"].tolist()
     assert text.splitlines()[1].endswith(",distinct report id,")  # empty fields unquoted, as before
     out = tmp_path / "all.json"
-    _run(capsys, "signals", "--all-pairs", "--reports", str(path), "--format", "json", "--output", str(out))
+    _run(
+        capsys,
+        "signals",
+        "--all-pairs",
+        "--reports",
+        str(path),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["schema"] == "rxcompare/signals" and doc["prior"]["alpha1"] == t.prior.alpha1
     assert np.array_equal(np.array([r["eb05"] for r in doc["rows"]]), t.columns["eb05"])

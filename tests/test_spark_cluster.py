@@ -88,7 +88,17 @@ def test_all_pairs_on_the_cluster_equal_duckdb(cluster, warehouse, tmp_path, cap
     common = ["signals", "--all-pairs", "--warehouse", str(warehouse.path)]
     run_cli(capsys, *common, "--output", str(on_duck))
     with pytest.raises(SystemExit) as exc:
-        main([*common, "--engine", "spark", "--spark-master", cluster.master_url, "--output", str(on_spark)])
+        main(
+            [
+                *common,
+                "--engine",
+                "spark",
+                "--spark-master",
+                cluster.master_url,
+                "--output",
+                str(on_spark),
+            ]
+        )
     assert exc.value.code in (0, None), f"{capsys.readouterr().err[-3000:]}\n{cluster.logs()}"
 
     a, b = pq.read_table(on_duck), pq.read_table(on_spark)
@@ -96,9 +106,13 @@ def test_all_pairs_on_the_cluster_equal_duckdb(cluster, warehouse, tmp_path, cap
     assert meta_a.pop(b"source").endswith(b" on DuckDB")
     assert meta_b.pop(b"source").endswith(f" on Spark ({cluster.master_url})".encode())
     origin_a, origin_b = json.loads(meta_a.pop(b"origin")), json.loads(meta_b.pop(b"origin"))
-    assert origin_a.pop("description").endswith(" on DuckDB") and " on Spark" in origin_b.pop("description")
+    assert origin_a.pop("description").endswith(" on DuckDB") and " on Spark" in origin_b.pop(
+        "description"
+    )
     assert origin_a == origin_b  # system, quarters, unit, roles, indication, window
-    assert meta_a == meta_b and a.schema.equals(b.schema)  # columns, counting unit, prior, filters, rules
+    assert meta_a == meta_b and a.schema.equals(
+        b.schema
+    )  # columns, counting unit, prior, filters, rules
     assert a.num_rows == b.num_rows > 1000
     for name in a.column_names:  # counts exactly; statistics equal to the last bit (nan where nan)
         x, y = (t[name].to_numpy(zero_copy_only=False) for t in (a, b))
@@ -108,7 +122,9 @@ def test_all_pairs_on_the_cluster_equal_duckdb(cluster, warehouse, tmp_path, cap
     # the job ran on the cluster: one finished application, its executor launched by our worker with
     # the driver on loopback (engines.py sets spark.driver.host for a master on 127.0.0.1)
     apps = _finished_apps(cluster)
-    assert [(app["name"], app["state"], app["cores"]) for app in apps] == [("rxcompare", "FINISHED", 1)]
+    assert [(app["name"], app["state"], app["cores"]) for app in apps] == [
+        ("rxcompare", "FINISHED", 1)
+    ]
     launches = sorted((cluster.folder / "work").glob(f"{apps[0]['id']}/*/stderr"))
     assert launches, f"no executor folder for {apps[0]['id']}:\n{cluster.logs()}"
     assert "CoarseGrainedScheduler@127.0.0.1:" in launches[0].read_text(errors="replace")

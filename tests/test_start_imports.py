@@ -17,8 +17,19 @@ import pytest
 
 # imports every offline `compare` on the pack goes without (the FAERS warehouse, the web and
 # numerical stacks, the HTML templates, pydantic: typer 0.29 coerces options through it)
-HEAVY = ("duckdb", "pyarrow", "ibis", "httpx", "numpy", "scipy", "pandas", "jinja2", "pyspark", "pydantic",
-         "rxcompare.sources.faers")
+HEAVY = (
+    "duckdb",
+    "pyarrow",
+    "ibis",
+    "httpx",
+    "numpy",
+    "scipy",
+    "pandas",
+    "jinja2",
+    "pyspark",
+    "pydantic",
+    "rxcompare.sources.faers",
+)
 
 _CHILD = """
 import json, sys
@@ -38,7 +49,10 @@ def _run(tmp_path: Path, *args: str) -> tuple[dict, str]:
     env = dict(os.environ, RXCOMPARE_EMBEDDED_PACK="1", COLUMNS="100")
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD, str(report), *args],
-        capture_output=True, text=True, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(report.read_text())
@@ -73,4 +87,7 @@ def test_signals_on_a_report_table_loads_its_engine_only(tmp_path):
     loaded = result["modules"]
     assert _loaded(loaded, ("duckdb", "numpy", "scipy")) == ["duckdb", "numpy", "scipy"]
     # no Arrow or pandas step on the way to the JSON, no warehouse, no HTTP
-    assert _loaded(loaded, ("pyarrow", "pandas", "ibis", "httpx", "jinja2", "rxcompare.sources.faers")) == []
+    assert (
+        _loaded(loaded, ("pyarrow", "pandas", "ibis", "httpx", "jinja2", "rxcompare.sources.faers"))
+        == []
+    )

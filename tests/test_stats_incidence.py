@@ -61,7 +61,9 @@ def _wilson_by_quadratic(x: int, n: int, z: float) -> tuple[float, float]:
     return (-qb - disc) / (2 * qa), (-qb + disc) / (2 * qa)
 
 
-@pytest.mark.parametrize(("x", "n"), [(6, 7), (2, 7), (1, 3), (17, 400), (399, 400), (0, 1), (1, 1)])
+@pytest.mark.parametrize(
+    ("x", "n"), [(6, 7), (2, 7), (1, 3), (17, 400), (399, 400), (0, 1), (1, 1)]
+)
 def test_wilson_matches_quadratic_roots(x, n):
     z = 1.959963984540054
     lo, hi = wilson_interval(x, n)
@@ -124,7 +126,9 @@ def test_property_interval_contains_estimate(arms):
     assert 0.0 <= wl <= arms[0] / arms[1] <= wh <= 1.0
 
 
-@pytest.mark.parametrize("x1, n1, x2, n2", [(56, 70, 48, 80), (0, 10, 3, 20), (10, 10, 0, 5), (63, 314, 45, 301)])
+@pytest.mark.parametrize(
+    "x1, n1, x2, n2", [(56, 70, 48, 80), (0, 10, 3, 20), (10, 10, 0, 5), (63, 314, 45, 301)]
+)
 def test_plain_int_counts_take_the_scalar_path_and_agree_with_arrays(x1, n1, x2, n2):
     scalar = risk_difference_newcombe(x1, n1, x2, n2)
     arrays = risk_difference_newcombe(*(np.array([v]) for v in (x1, n1, x2, n2)))

@@ -35,7 +35,9 @@ def test_ror_mdrr_by_hand():
         assert 1.92 < r < 1.93
 
 
-@pytest.mark.parametrize("table", [(3, 97, 50, 20000), (0, 40, 900, 90000), (10, 5000, 3000, 400000)])
+@pytest.mark.parametrize(
+    "table", [(3, 97, 50, 20000), (0, 40, 900, 90000), (10, 5000, 3000, 400000)]
+)
 def test_power_at_the_mdrr_is_the_power_asked(table):
     a, b, c, d = table
     r = float(mdrr_ror_wald(a, b, c, d))

@@ -20,7 +20,9 @@ def _simulate(theta, size, seed):
     rejection: redraw lambda ~ Gamma(alpha_k, beta_k) and N ~ Poisson(lambda E) while N = 0)."""
     rng = np.random.default_rng(seed)
     a1, b1, a2, b2, p = theta
-    e = np.round(np.exp(rng.normal(-1.0, 1.2, size)), 3) + 0.001  # repeated E values, as in real data
+    e = (
+        np.round(np.exp(rng.normal(-1.0, 1.2, size)), 3) + 0.001
+    )  # repeated E values, as in real data
     first = rng.random(size) < p
     shape, rate = np.where(first, a1, a2), np.where(first, b1, b2)
     n = np.zeros(size, dtype=int)
@@ -77,7 +79,10 @@ def test_squash_keeps_weight_and_mean():
 
 def test_zero_counts_are_ignored_by_truncated_fit(simulated):
     n, e = simulated
-    with_zeros = (np.concatenate([n, np.zeros(500, dtype=int)]), np.concatenate([e, np.full(500, 0.5)]))
+    with_zeros = (
+        np.concatenate([n, np.zeros(500, dtype=int)]),
+        np.concatenate([e, np.full(500, 0.5)]),
+    )
     assert fit_mgps_prior(*with_zeros).theta == pytest.approx(fit_mgps_prior(n, e).theta, rel=1e-6)
 
 
@@ -110,12 +115,19 @@ def test_unsupported_n_star_raises():
 
 # (alpha1, beta1, alpha2, beta2, p): shapes of at least 1 (see the counterexample below for why)
 prior_strategy = st.tuples(
-    st.floats(1, 20), st.floats(0.05, 20), st.floats(1, 20), st.floats(0.05, 20), st.floats(0.01, 0.99)
+    st.floats(1, 20),
+    st.floats(0.05, 20),
+    st.floats(1, 20),
+    st.floats(0.05, 20),
+    st.floats(0.01, 0.99),
 )
 
 
 @settings(max_examples=60, deadline=None)
-@given(prior_strategy, st.lists(st.tuples(st.integers(0, 500), st.floats(1e-4, 500)), min_size=1, max_size=20))
+@given(
+    prior_strategy,
+    st.lists(st.tuples(st.integers(0, 500), st.floats(1e-4, 500)), min_size=1, max_size=20),
+)
 def test_property_eb05_ebgm_eb95_ordered(theta, pairs):
     """EB05 <= EBGM <= EB95 for priors whose gamma components have shape >= 1 (the priors MGPS
     fits to real data, DuMouchel 1999); for a shape below 1 it need not hold (next test)."""
@@ -132,11 +144,23 @@ def test_ebgm_can_fall_below_eb05_when_a_component_piles_near_zero():
     """A counterexample hypothesis found: prior (0.0547, 1, 11, 9, 0.0156), N=0, E=1. About 4.6% of
     the posterior mass sits in a gamma component of shape 0.0547 piled near 0; its log pulls the
     geometric mean (EBGM = exp E[log lambda]) below the 5% quantile. EB05 <= EB95 still holds."""
-    prior = MgpsPrior(0.0547, 1, 11, 9, 0.0156, loglik=0.0, converged=True, method="given", n_pairs=0,
-                      squashed=False)
+    prior = MgpsPrior(
+        0.0547,
+        1,
+        11,
+        9,
+        0.0156,
+        loglik=0.0,
+        converged=True,
+        method="given",
+        n_pairs=0,
+        squashed=False,
+    )
     s = mgps_scores(prior, np.array([0]), np.array([1.0]))
     assert s.ebgm[0] < s.eb05[0] < s.eb95[0]
-    assert s.ebgm[0] == pytest.approx(0.4250, abs=1e-3) and s.eb05[0] == pytest.approx(0.4271, abs=1e-3)
+    assert s.ebgm[0] == pytest.approx(0.4250, abs=1e-3) and s.eb05[0] == pytest.approx(
+        0.4271, abs=1e-3
+    )
 
 
 # A table of 8 pairs (the long table of tests/test_signals_reports.py): N and E per pair.

@@ -158,7 +158,9 @@ def _gamma_quantile_by_quadrature(q, shape, rate):
     """Independent route: integrate the gamma density and solve for the quantile."""
 
     def cdf(x):
-        return integrate.quad(lambda t: stats.gamma.pdf(t, shape, scale=1 / rate), 0, x, limit=200)[0]
+        return integrate.quad(lambda t: stats.gamma.pdf(t, shape, scale=1 / rate), 0, x, limit=200)[
+            0
+        ]
 
     hi = shape / rate
     while cdf(hi) < q:
@@ -178,7 +180,9 @@ def test_ic_against_quadrature(table):
     assert float(r.upper) == pytest.approx(math.log2(hi), abs=1e-6)
 
 
-@pytest.mark.parametrize("table", [(10, 990, 100, 98900), (25, 75, 50, 850), (120, 34000, 9100, 4100000)])
+@pytest.mark.parametrize(
+    "table", [(10, 990, 100, 98900), (25, 75, 50, 850), (120, 34000, 9100, 4100000)]
+)
 def test_ic025_close_to_noren_2006_approximation(table):
     # Norén et al. 2006 (Stat Med 25:3740): IC025 ~ IC - 3.3 (O+1/2)^-1/2 - 2 (O+1/2)^-3/2,
     # an approximation; agreement within 0.1 on counts >= 10.

@@ -17,16 +17,26 @@ from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.sources.faers.match import match_demographic
 
 DRUG = "ofatumumab"
-SECTIONS = ["Study design", "Data source and version", "Case selection and deduplication",
-            "Drug and event identification", "Measures and thresholds", "Results", "Sensitivity analyses",
-            "Limitations of spontaneous reporting", "Reproducibility"]
+SECTIONS = [
+    "Study design",
+    "Data source and version",
+    "Case selection and deduplication",
+    "Drug and event identification",
+    "Measures and thresholds",
+    "Results",
+    "Sensitivity analyses",
+    "Limitations of spontaneous reporting",
+    "Reproducibility",
+]
 CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("study")
-    wh = synthetic_warehouse(root, reports=3000, quarters=3, seed=21, drugs=200, events=250, duplicates=30)
+    wh = synthetic_warehouse(
+        root, reports=3000, quarters=3, seed=21, drugs=200, events=250, duplicates=30
+    )
     match_demographic(wh.path)
     return wh, root
 
@@ -36,8 +46,19 @@ def _report(built, name: str, *extra: str) -> str:
     out = root / name
     if not out.exists():
         with pytest.raises(SystemExit) as exc:
-            main(["signals", DRUG, "--warehouse", str(wh.path), "--synonyms", str(root / "q" / "synonyms.csv"),
-                  "--report", str(out), *extra])
+            main(
+                [
+                    "signals",
+                    DRUG,
+                    "--warehouse",
+                    str(wh.path),
+                    "--synonyms",
+                    str(root / "q" / "synonyms.csv"),
+                    "--report",
+                    str(out),
+                    *extra,
+                ]
+            )
         assert exc.value.code in (0, None)
     return out.read_text(encoding="utf-8")
 
@@ -60,16 +81,24 @@ def test_markdown_figures_are_the_warehouses_records(built):
     for d in sorted((wh.path / "quarters").iterdir()):
         m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
         row = _row(md, m["quarter"])
-        for value in (m["sha256"], m["source"], m["ingested_at"], str(m["rows"]["demo"]), str(m["deleted"])):
+        for value in (
+            m["sha256"],
+            m["source"],
+            m["ingested_at"],
+            str(m["rows"]["demo"]),
+            str(m["deleted"]),
+        ):
             assert f"| {value} |" in row, (m["quarter"], value)
     dedup = json.loads((wh.path / "dedup.json").read_text(encoding="utf-8"))
     match = json.loads((wh.path / "match" / "match.json").read_text(encoding="utf-8"))
-    for step, value in (("report versions ingested (DEMO rows)", dedup["rows_before"]),
-                        ("removed: older versions of a case (FDA's rule)", dedup["removed_older_versions"]),
-                        ("removed: cases on a deleted-case list", dedup["removed_deleted"]),
-                        ("cases after FDA's rule", dedup["after"]),
-                        ("removed: probable duplicates across case ids (demographic match)", match["removed"]),
-                        ("cases after the demographic match", match["cases_after"])):
+    for step, value in (
+        ("report versions ingested (DEMO rows)", dedup["rows_before"]),
+        ("removed: older versions of a case (FDA's rule)", dedup["removed_older_versions"]),
+        ("removed: cases on a deleted-case list", dedup["removed_deleted"]),
+        ("cases after FDA's rule", dedup["after"]),
+        ("removed: probable duplicates across case ids (demographic match)", match["removed"]),
+        ("cases after the demographic match", match["cases_after"]),
+    ):
         assert _row(md, step) == f"| {step} | {value} |"
     assert f"{match['groups']} group(s) of {match['cases_in_groups']} cases" in md
     assert f"synonym table ({dedup['synonyms']} entries" in md
@@ -106,7 +135,9 @@ def test_markdown_sensitivity_and_limitations(built):
     md = _report(built, "study.md")
     sens = md.split("## Sensitivity analyses", 1)[1]
     for level in ("none", "fda", "fda+demographic"):
-        assert re.search(rf"^\| {re.escape(level)} \| .+ \| counted( \(.+\))? \|$", sens, re.M), level
+        assert re.search(rf"^\| {re.escape(level)} \| .+ \| counted( \(.+\))? \|$", sens, re.M), (
+            level
+        )
     lim = md.split("## Limitations of spontaneous reporting", 1)[1].split("## ", 1)[0]
     assert len(re.findall(r"^- ", lim, re.M)) >= 5
 
@@ -122,16 +153,33 @@ def test_report_needs_a_known_suffix(built, capsys):
 
 def test_dedup_sensitivity_and_report_in_one_run(built, capsys):
     wh, root = built
-    text = run_cli(capsys, "signals", DRUG, "--warehouse", str(wh.path), "--synonyms", str(root / "q" / "synonyms.csv"),
-                   "--dedup-sensitivity", "--report", str(root / "both.html"), "-f", "json")
+    text = run_cli(
+        capsys,
+        "signals",
+        DRUG,
+        "--warehouse",
+        str(wh.path),
+        "--synonyms",
+        str(root / "q" / "synonyms.csv"),
+        "--dedup-sensitivity",
+        "--report",
+        str(root / "both.html"),
+        "-f",
+        "json",
+    )
     assert json.loads(text)["schema"] == "rxcompare/dedup-sensitivity"
     assert (root / "both.html").read_text(encoding="utf-8").startswith("<!doctype html>")
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+)
 def test_html_report_in_chromium_without_external_requests_and_prints(built, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (test extra)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="needs the playwright package (test extra)"
+    )
     from helpers import ARGS
 
     html = _report(built, "study.html")
@@ -162,10 +210,15 @@ def test_html_report_in_chromium_without_external_requests_and_prints(built, tmp
             assert page.locator("svg.chart-svg").count() == 1 + n_cumulative
             box = page.locator("#chart-dedup-sensitivity svg").bounding_box()
             assert box and box["width"] > 300 and box["height"] > 100
-            for width in (1100, 1000):  # no table scrolls sideways (the files table's sha256 breaks)
+            for width in (
+                1100,
+                1000,
+            ):  # no table scrolls sideways (the files table's sha256 breaks)
                 page.set_viewport_size({"width": width, "height": 900})
-                wide = page.evaluate("() => [...document.querySelectorAll('.table-wrap')]"
-                                     ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.querySelector('caption').textContent)")
+                wide = page.evaluate(
+                    "() => [...document.querySelectorAll('.table-wrap')]"
+                    ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.querySelector('caption').textContent)"
+                )
                 assert wide == [], (width, wide)
             page.set_viewport_size({"width": 1100, "height": 900})
             page.screenshot(path=str(tmp_path / "study.png"), full_page=True)

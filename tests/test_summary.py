@@ -56,8 +56,10 @@ def test_summary_lines_come_from_findings_or_the_evidence(km):
         assert line.text in statements or "trial figure" in line.text or line.topic == "more"
         assert line.citations
     assert s.shared and all(line.citations for line in s.shared)
-    assert len(s.coverage) == 2 and all(c.kind == "pack" and not c.section for c in
-                                        (x for line in s.coverage for x in line.citations))
+    assert len(s.coverage) == 2 and all(
+        c.kind == "pack" and not c.section
+        for c in (x for line in s.coverage for x in line.citations)
+    )
 
 
 @pytest.mark.parametrize("render", ["terminal", "markdown", "html", "json"])
@@ -72,15 +74,18 @@ def test_summary_opens_every_format_and_its_refs_resolve(km, render):
             for x in s[key]:
                 assert x["refs"] and all(1 <= r <= n for r in x["refs"])
         return
-    text = {"terminal": lambda c: render_terminal(c, width=120, color=False, full=True),
-            "markdown": lambda c: render_markdown(c, full=True), "html": render_html}[render](km)
+    text = {
+        "terminal": lambda c: render_terminal(c, width=120, color=False, full=True),
+        "markdown": lambda c: render_markdown(c, full=True),
+        "html": render_html,
+    }[render](km)
     answer = km.summary.answer.text
     first = text.find(answer[:40]) if render != "terminal" else text.find(answer[:30])
     assert first >= 0
     # the summary comes before the first dimension
     assert first < text.find('id="dim-mechanism"' if render == "html" else "Mechanism")
     refs = {int(r) for r in re.findall(r"\[(\d+)\]", text)}
-    sources = text[text.rfind("Sources"):]
+    sources = text[text.rfind("Sources") :]
     for r in refs:
         assert f"[{r}]" in sources or f"{r}." in sources or f'id="ref-{r}"' in text
 
@@ -89,15 +94,19 @@ def test_summary_opens_every_format_and_its_refs_resolve(km, render):
 def test_compact_answer_refs_resolve_and_counts_match(km, render):
     """The default (compact) answer: every ref resolves to a source line, and the counts the
     bottom line states are the lengths of the lists shown."""
-    text = {"terminal": lambda c: render_terminal(c, width=100, color=False),
-            "markdown": render_markdown}[render](km)
-    sources = text[text.rfind("Sources"):]
+    text = {
+        "terminal": lambda c: render_terminal(c, width=100, color=False),
+        "markdown": render_markdown,
+    }[render](km)
+    sources = text[text.rfind("Sources") :]
     for r in {int(r) for r in re.findall(r"\[(\d+)\]", text[: text.rfind("Sources")])}:
         assert f"[{r}]" in sources or f"\n{r}. " in sources, r
     s = km.summary
     shown = [x for x in s.differs if x.topic != "more"]
     # a capped list says "the N differences (the K weightiest below)": K is what is shown
-    said = re.sub(r"the \d+ differences \(the (\d+) weightiest below\)", r"\1 difference", s.answer.text)
+    said = re.sub(
+        r"the \d+ differences \(the (\d+) weightiest below\)", r"\1 difference", s.answer.text
+    )
     nums = [int(n) for n in re.findall(r"(\d+) (?:difference|warning topic|point)", said)]
     assert nums == [len(shown), len(s.shared), len(s.cannot_tell)], s.answer.text
 
@@ -111,7 +120,9 @@ def test_no_comparison_contradicts_itself(pair):
     c = _compare(*pair)
     evidence = {c.a.product.id: c.a, c.b.product.id: c.b}
     for f in c.findings:
-        if not f.topic or f.topic.startswith(("trial", "burden", "factor", "convenience", "postmarketing")):
+        if not f.topic or f.topic.startswith(
+            ("trial", "burden", "factor", "convenience", "postmarketing")
+        ):
             continue
         for side, drug in (("a", c.a), ("b", c.b)):
             facts = PACK.facts_for(drug.product.id)
@@ -199,7 +210,9 @@ def test_counts_of_the_bottom_line_are_its_lists(pair):
     more = [int(re.match(r"(\d+)", x.text).group(1)) for x in s.differs if x.topic == "more"]
     m = re.search(r"the (\d+) differences \(the (\d+) weightiest below\)", s.answer.text)
     if m:
-        assert (int(m.group(1)), int(m.group(2))) == (len(shown) + sum(more), len(shown)), s.answer.text
+        assert (int(m.group(1)), int(m.group(2))) == (len(shown) + sum(more), len(shown)), (
+            s.answer.text
+        )
     else:
         assert not more and f"the {len(shown)} difference(s) below" in s.answer.text, s.answer.text
     assert f"{len(s.shared)} warning topic(s)" in s.answer.text
@@ -254,8 +267,12 @@ def test_no_silence_claimed_for_a_section_read_only_in_part():
     full but read only in part: never 'states nothing' on its dose or target."""
     c = compare("humira", "lipitor", pack=PACK)
     for f in c.findings:
-        if f.topic.startswith(("admin.", "mechanism.", "pregnancy.", "lactation", "monitoring", "vaccination.")):
-            assert "states nothing" not in f.statement and "states nothing" not in f.b_text, f.statement
+        if f.topic.startswith(
+            ("admin.", "mechanism.", "pregnancy.", "lactation", "monitoring", "vaccination.")
+        ):
+            assert "states nothing" not in f.statement and "states nothing" not in f.b_text, (
+                f.statement
+            )
     maint = next(f for f in c.findings if f.topic == "admin.dose.maintenance")
     assert "no statement extracted" in maint.statement
 

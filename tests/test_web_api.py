@@ -40,12 +40,6 @@ def app(pack, tmp_path_factory):
     return create_app(pack, warehouse=tmp_path_factory.mktemp("empty-warehouse"))
 
 
-
-
-
-
-
-
 # --- success ------------------------------------------------------------------------------------
 
 

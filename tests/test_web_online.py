@@ -25,14 +25,21 @@ def online(tmp_path, monkeypatch):
 
     def label(params):
         if params.get("count") == "openfda.brand_name.exact":
-            return 200, "application/json", json.dumps({"results": [{"term": "Viagra", "count": 1}]}).encode()
+            return (
+                200,
+                "application/json",
+                json.dumps({"results": [{"term": "Viagra", "count": 1}]}).encode(),
+            )
         body = {"meta": {"results": {"skip": 0, "limit": 1, "total": 1}}, "results": [viagra]}
         return 200, "application/json", json.dumps(body).encode()
 
     routes = {
         "/drug/label.json": label,
-        f"/spls/{HUMIRA}/history.json": (200, "application/json",
-                                         history(HUMIRA, "HUMIRA", (1561, "Oct 01, 2013"), (1560, "Sep 30, 2013"))),
+        f"/spls/{HUMIRA}/history.json": (
+            200,
+            "application/json",
+            history(HUMIRA, "HUMIRA", (1561, "Oct 01, 2013"), (1560, "Sep 30, 2013")),
+        ),
     }
     monkeypatch.setenv("RXCOMPARE_CACHE", str(tmp_path / "cache"))
     return pack, routes, monkeypatch
@@ -50,8 +57,9 @@ def test_online_web_app_adds_openfda_labels_and_newer_label_notices(online):
     assert [d["products"][0]["id"] for d in (doc["a"], doc["b"])] == ["humira", "viagra"]
     assert "DailyMed lists version 1561" in doc["provenance"]["newer label: humira"]
     assert any(p.startswith("/drug/label.json") for p in asked)
-    assert any((c.get("url") or "").startswith(base) for c in doc["citations"]), \
+    assert any((c.get("url") or "").startswith(base) for c in doc["citations"]), (
         "the Viagra findings cite the openFDA label read"
+    )
 
 
 def test_offline_web_app_asks_nobody(online):
@@ -105,7 +113,9 @@ def test_pack_update_adds_a_name_outside_the_pack_from_openfda(online, tmp_path,
             main(["pack", "update", "viagra", "--pack", str(start), "--out", str(out)])
     captured = capsys.readouterr()
     assert (info.value.code or 0) == 0, captured.err
-    assert captured.out.startswith("viagra: added, version 20 of 2017-11-07 (parsed openFDA label) from ")
+    assert captured.out.startswith(
+        "viagra: added, version 20 of 2017-11-07 (parsed openFDA label) from "
+    )
     assert "found by the name 'viagra'" in captured.out
     grown = load_pack(out)
     assert {p.id for p in grown.products} == {"humira", "lipitor", "viagra"}

@@ -33,7 +33,9 @@ class UnknownDrugError(RxCompareError):
     """A name that matches no medicine rxcompare knows; ``suggestions`` holds the closest names and
     ``position`` which of two names it was (0 or 1), when known."""
 
-    def __init__(self, message: str, suggestions: tuple[str, ...] = (), position: int | None = None):
+    def __init__(
+        self, message: str, suggestions: tuple[str, ...] = (), position: int | None = None
+    ):
         super().__init__(message)
         self.suggestions = suggestions
         self.position = position

@@ -35,11 +35,15 @@ CACHE = Setting(
     "on-disk cache of online responses",
     user_cache_dir("rxcompare"),
 )
-OPENFDA_API_KEY = Setting("openfda_api_key", "OPENFDA_API_KEY", "openFDA API key (raises rate limits)")
+OPENFDA_API_KEY = Setting(
+    "openfda_api_key", "OPENFDA_API_KEY", "openFDA API key (raises rate limits)"
+)
 OPENFDA_BASE = Setting(
     "openfda_base", "RXCOMPARE_OPENFDA_BASE", "openFDA base URL", "https://api.fda.gov"
 )
-PACK = Setting("pack", "RXCOMPARE_PACK", "knowledge pack file (default: the user pack, else the embedded one)")
+PACK = Setting(
+    "pack", "RXCOMPARE_PACK", "knowledge pack file (default: the user pack, else the embedded one)"
+)
 USER_PACK = Setting(
     "user_pack",
     "RXCOMPARE_USER_PACK",
@@ -74,18 +78,27 @@ WEB_HOSTS = Setting(
     "",
 )
 CTGOV_BASE = Setting(
-    "ctgov_base", "RXCOMPARE_CTGOV_BASE", "ClinicalTrials.gov API v2 base URL",
+    "ctgov_base",
+    "RXCOMPARE_CTGOV_BASE",
+    "ClinicalTrials.gov API v2 base URL",
     "https://clinicaltrials.gov/api/v2",
 )
 RXNAV_BASE = Setting(
-    "rxnav_base", "RXCOMPARE_RXNAV_BASE", "RxNav (NLM's RxNorm API) base URL", "https://rxnav.nlm.nih.gov"
+    "rxnav_base",
+    "RXCOMPARE_RXNAV_BASE",
+    "RxNav (NLM's RxNorm API) base URL",
+    "https://rxnav.nlm.nih.gov",
 )
 PUBMED_BASE = Setting(
-    "pubmed_base", "RXCOMPARE_PUBMED_BASE", "PubMed E-utilities base URL (literature stream)",
+    "pubmed_base",
+    "RXCOMPARE_PUBMED_BASE",
+    "PubMed E-utilities base URL (literature stream)",
     "https://eutils.ncbi.nlm.nih.gov/entrez/eutils",
 )
 EUROPEPMC_BASE = Setting(
-    "europepmc_base", "RXCOMPARE_EUROPEPMC_BASE", "Europe PMC REST base URL (literature stream)",
+    "europepmc_base",
+    "RXCOMPARE_EUROPEPMC_BASE",
+    "Europe PMC REST base URL (literature stream)",
     "https://www.ebi.ac.uk/europepmc/webservices/rest",
 )
 

@@ -45,8 +45,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _options(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="print the version and exit"),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
 ) -> None:
     """Compare the safety of two medicines from cited evidence (labels, FAERS, trials)."""
 
@@ -54,6 +55,7 @@ def _options(
 def exit_status(exc: RxCompareError) -> int:
     """2 for a usage error (:class:`ConfigError`), 1 for everything else that went wrong."""
     return USAGE if isinstance(exc, ConfigError) else FAILURE
+
 
 app.command("compare")(compare.compare_cmd)
 app.command("ask")(compare.ask_cmd)

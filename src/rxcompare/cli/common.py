@@ -21,11 +21,17 @@ err = Console(stderr=True)
 PackFile = Annotated[Optional[Path], typer.Option("--pack", help="a knowledge pack file")]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="write to this file")]
 WarehouseDir = Annotated[Optional[Path], typer.Option("--warehouse", help="FAERS warehouse folder")]
-Online = Annotated[bool, typer.Option(
-    "--online", help="ask the network: openFDA labels of medicines the pack does not hold, post-marketing "
-    "counts from openFDA, ClinicalTrials.gov results, DailyMed's newer label versions (cached on disk)",
-)]
-Width = Annotated[Optional[int], typer.Option("--width", min=20, max=1000, help="terminal width (20 to 1000)")]
+Online = Annotated[
+    bool,
+    typer.Option(
+        "--online",
+        help="ask the network: openFDA labels of medicines the pack does not hold, post-marketing "
+        "counts from openFDA, ClinicalTrials.gov results, DailyMed's newer label versions (cached on disk)",
+    ),
+]
+Width = Annotated[
+    Optional[int], typer.Option("--width", min=20, max=1000, help="terminal width (20 to 1000)")
+]
 Synonyms = Annotated[Optional[Path], typer.Option("--synonyms", help="CSV name,ingredient,product")]
 TextFormat = Annotated[str, typer.Option("--format", "-f", help="text | json")]
 
@@ -40,7 +46,9 @@ def check_format(fmt: str, choices: tuple[str, ...]) -> None:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(choices)}")
 
 
-def output_format(fmt: Optional[str], output: Optional[Path], by_suffix: dict[str, str], default: str) -> str:
+def output_format(
+    fmt: Optional[str], output: Optional[Path], by_suffix: dict[str, str], default: str
+) -> str:
     """``--format`` when given; else the format the output file's name ends in (``by_suffix``);
     else ``default`` for standard output. A file name of no known format is refused (ConfigError),
     never written in another format than its name says."""
@@ -69,15 +77,19 @@ def output_file(output: Path, option: str = "--output") -> Iterator[Path]:
     from rxcompare.sources.atomic import replacing
 
     if output.is_dir():
-        raise ConfigError(f"{option} {output} is a folder; give a file name in it (e.g. {output / 'result'}"
-                          f"{output.suffix or '.md'})")
+        raise ConfigError(
+            f"{option} {output} is a folder; give a file name in it (e.g. {output / 'result'}"
+            f"{output.suffix or '.md'})"
+        )
     try:
         with replacing(output) as tmp:
             yield tmp
     except (OSError, duckdb.IOException) as exc:
         why = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:200]
-        raise ConfigError(f"{option} {output}: cannot write ({why}); free some space or choose another path "
-                          "(a file already there was left as it was)") from None
+        raise ConfigError(
+            f"{option} {output}: cannot write ({why}); free some space or choose another path "
+            "(a file already there was left as it was)"
+        ) from None
 
 
 def write_output(text: str, output: Optional[Path]) -> None:

@@ -21,17 +21,34 @@ from rxcompare.cli.common import (
     write_output,
 )
 
-FORMATS = ("terminal", "text", "markdown", "json", "html")  # text: the terminal's table, without colour
-BY_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".html": "html", ".htm": "html",
-             ".txt": "text"}
+FORMATS = (
+    "terminal",
+    "text",
+    "markdown",
+    "json",
+    "html",
+)  # text: the terminal's table, without colour
+BY_SUFFIX = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+}
 FormatOption = typer.Option(
-    None, "--format", "-f", show_default=False,
+    None,
+    "--format",
+    "-f",
+    show_default=False,
     help="terminal | text | markdown | json | html \\[default: terminal; with -o, the file name's: "
     ".md, .json, .html, .txt]",
 )
 FullOption = typer.Option(
-    False, "--full", help="the whole evidence, dimension by dimension (terminal, markdown); "
-    "by default the summary and a compact side-by-side table"
+    False,
+    "--full",
+    help="the whole evidence, dimension by dimension (terminal, markdown); "
+    "by default the summary and a compact side-by-side table",
 )
 
 
@@ -50,14 +67,24 @@ def _render(comparison, fmt: str, width: Optional[int], full: bool = False) -> s
         return render_html(comparison)
     from rxcompare.render.terminal import render_terminal
 
-    return render_terminal(comparison, width=width or out.width, color=out.is_terminal and fmt == "terminal",
-                           full=full)
+    return render_terminal(
+        comparison, width=width or out.width, color=out.is_terminal and fmt == "terminal", full=full
+    )
 
 
 def run_compare(
-    a: str, b: str, fmt: Optional[str], output: Optional[Path], factors: list[str], audience: str,
-    indication: Optional[str], pack_file: Optional[Path], width: Optional[int],
-    warehouse: Optional[Path] = None, online: bool = False, full: bool = False,
+    a: str,
+    b: str,
+    fmt: Optional[str],
+    output: Optional[Path],
+    factors: list[str],
+    audience: str,
+    indication: Optional[str],
+    pack_file: Optional[Path],
+    width: Optional[int],
+    warehouse: Optional[Path] = None,
+    online: bool = False,
+    full: bool = False,
 ) -> None:
     """Compare the two names on every source at hand (:func:`rxcompare.comparison.compare`), render,
     write."""
@@ -68,13 +95,21 @@ def run_compare(
     if output is not None and fmt == "terminal":
         fmt = "text"  # no colour codes in a file
     comparison = compare(
-        a, b, pack=load_pack(pack_file), factors=tuple(factors), audience=audience,
-        indication=indication, online=online, warehouse=warehouse,
+        a,
+        b,
+        pack=load_pack(pack_file),
+        factors=tuple(factors),
+        audience=audience,
+        indication=indication,
+        online=online,
+        warehouse=warehouse,
     )
     write_output(_render(comparison, fmt, width, full), output)
 
 
-_FACTOR_HELP = "patient factor: prior_immunosuppressant, hbv_positive, planning_pregnancy, needle_averse"
+_FACTOR_HELP = (
+    "patient factor: prior_immunosuppressant, hbv_positive, planning_pregnancy, needle_averse"
+)
 
 
 def compare_cmd(
@@ -88,7 +123,9 @@ def compare_cmd(
     planning_pregnancy: bool = typer.Option(False, "--planning-pregnancy"),
     needle_averse: bool = typer.Option(False, "--needle-averse"),
     audience: str = typer.Option("clinician", "--audience", help="clinician | patient"),
-    indication: Optional[str] = typer.Option(None, "--indication", help="resolve/restrict by indication"),
+    indication: Optional[str] = typer.Option(
+        None, "--indication", help="resolve/restrict by indication"
+    ),
     warehouse: WarehouseDir = None,
     online: Online = False,
     pack_file: PackFile = None,
@@ -104,13 +141,25 @@ def compare_cmd(
     }
     factors = list(factor) + [k for k, v in flags.items() if v]
     run_compare(
-        drug_a, drug_b, fmt, output, factors, audience, indication, pack_file, width, warehouse, online, full
+        drug_a,
+        drug_b,
+        fmt,
+        output,
+        factors,
+        audience,
+        indication,
+        pack_file,
+        width,
+        warehouse,
+        online,
+        full,
     )
 
 
 def ask_cmd(
-    question: list[str] = typer.Argument(..., help='a question such as "Is Kesimpta safer than Ocrevus?" '
-                                         "(quoted or not)"),
+    question: list[str] = typer.Argument(
+        ..., help='a question such as "Is Kesimpta safer than Ocrevus?" (quoted or not)'
+    ),
     fmt: Optional[str] = FormatOption,
     output: Output = None,
     audience: str = typer.Option("patient", "--audience", help="clinician | patient"),

@@ -24,7 +24,9 @@ app = typer.Typer(help="Read FDA labels (SPL XML, openFDA JSON).", no_args_is_he
 
 @app.command("parse")
 def label_parse_cmd(
-    file: Path = typer.Argument(..., help="an SPL XML label file or an openFDA drug/label.json reply"),
+    file: Path = typer.Argument(
+        ..., help="an SPL XML label file or an openFDA drug/label.json reply"
+    ),
     fmt: TextFormat = "text",
     output: Output = None,
 ) -> None:
@@ -76,8 +78,13 @@ def _pack_facts(pack_file: Optional[Path], drug: str):
         f"knowledge pack ({pack.source_of(product.id) or 'unknown source'}); label version "
         f"{held.version or 'unknown'} of {held.effective_date or 'unknown date'}; {pack.describe()}"
     )
-    return (product, list(pack.facts_for(product.id)), list(pack.incidences_for(product.id)), source,
-            pack.coverage_of(product.id))
+    return (
+        product,
+        list(pack.facts_for(product.id)),
+        list(pack.incidences_for(product.id)),
+        source,
+        pack.coverage_of(product.id),
+    )
 
 
 def _nothing_said(section: Optional[str], product, held: Optional[tuple[str, ...]]) -> str:
@@ -85,23 +92,33 @@ def _nothing_said(section: Optional[str], product, held: Optional[tuple[str, ...
     section in full (``held``: the sections it does) and none of its facts is from it, or the pack
     does not hold the section (not the same as the label saying nothing)."""
     if held is None:
-        return f"(the label file yields no fact from section {section})" if section else "(no facts)"
+        return (
+            f"(the label file yields no fact from section {section})" if section else "(no facts)"
+        )
     if not section:
         return "(the pack holds no fact of this product)"
     top = section.split(".")[0].upper()
     if top in held:
-        return (f"(the pack holds section {top} of this label in full, and none of its facts is from "
-                f"section {section})")
-    return (f"(not in the pack: it does not hold section {top} of this label in full; held in full: "
-            f"{', '.join(held) or 'none'}. `rxcompare pack update {product.id}` (online) or "
-            "`rxcompare pack build --spl FILE` fills it)")
+        return (
+            f"(the pack holds section {top} of this label in full, and none of its facts is from "
+            f"section {section})"
+        )
+    return (
+        f"(not in the pack: it does not hold section {top} of this label in full; held in full: "
+        f"{', '.join(held) or 'none'}. `rxcompare pack update {product.id}` (online) or "
+        "`rxcompare pack build --spl FILE` fills it)"
+    )
 
 
 @app.command("show")
 def label_show_cmd(
     drug: str = typer.Argument(..., help="a product of the knowledge pack (or of --file)"),
-    section: Optional[str] = typer.Option(None, "--section", "-s", help='only this section, e.g. "5" or "5.1"'),
-    file: Optional[Path] = typer.Option(None, "--file", help="read this label (SPL XML or openFDA JSON) instead of the pack"),
+    section: Optional[str] = typer.Option(
+        None, "--section", "-s", help='only this section, e.g. "5" or "5.1"'
+    ),
+    file: Optional[Path] = typer.Option(
+        None, "--file", help="read this label (SPL XML or openFDA JSON) instead of the pack"
+    ),
     fmt: TextFormat = "text",
     output: Output = None,
     pack_file: PackFile = None,
@@ -113,13 +130,19 @@ def label_show_cmd(
 
     check_format(fmt, TEXT_FORMATS)
     product, facts, incidences, source, held = (
-        _file_facts(file, drug) if file is not None else _pack_facts(pack_file, drug))
+        _file_facts(file, drug) if file is not None else _pack_facts(pack_file, drug)
+    )
     if section:
         facts = [f for f in facts if in_section(f.citation.section, section)]
         incidences = [i for i in incidences if in_section(i.citation.section, section)]
     if fmt == "json":
-        doc = envelope("rxcompare/label-facts", source=source, product=to_dict(product), facts=to_dict(facts),
-                       incidences=to_dict(incidences))
+        doc = envelope(
+            "rxcompare/label-facts",
+            source=source,
+            product=to_dict(product),
+            facts=to_dict(facts),
+            incidences=to_dict(incidences),
+        )
         write_output(json_text(doc), output)
         return
     text = f"source: {source}\n{facts_outline(product, facts, incidences)}"

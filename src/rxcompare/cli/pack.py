@@ -45,12 +45,19 @@ def pack_build_cmd(
     curated: Optional[Path] = typer.Option(
         None, "--curated", help="folder of curated JSON entries \\[default: knowledge/curated]"
     ),
-    spl: list[Path] = typer.Option([], "--spl", help="an SPL XML label to extract facts from (repeatable)"),
+    spl: list[Path] = typer.Option(
+        [], "--spl", help="an SPL XML label to extract facts from (repeatable)"
+    ),
     event_groups: Optional[Path] = typer.Option(
-        None, "--event-groups", help="event groups JSON \\[default: knowledge/event_groups.json if present]"
+        None,
+        "--event-groups",
+        help="event groups JSON \\[default: knowledge/event_groups.json if present]",
     ),
     out_file: Optional[Path] = typer.Option(
-        None, "--out", "-o", help="pack file to write \\[default: src/rxcompare/data/pack.json of the "
+        None,
+        "--out",
+        "-o",
+        help="pack file to write \\[default: src/rxcompare/data/pack.json of the "
         "repository this is run in (a checkout of rxcompare), else the user pack, RXCOMPARE_USER_PACK]",
     ),
 ) -> None:
@@ -65,7 +72,9 @@ def pack_build_cmd(
         default = Path("knowledge/curated")
         entries = sorted(default.glob("*.json")) if default.is_dir() else []
     elif not curated.is_dir():
-        raise ConfigError(f"--curated {curated}: no such folder; give the folder of curated JSON entries")
+        raise ConfigError(
+            f"--curated {curated}: no such folder; give the folder of curated JSON entries"
+        )
     else:
         entries = sorted(curated.glob("*.json"))
     if event_groups is None and Path("knowledge/event_groups.json").is_file():
@@ -87,11 +96,17 @@ def _build_target() -> Path:
 
     here = Path("src/rxcompare/data")
     project = Path("pyproject.toml")
-    if here.is_dir() and project.is_file() and 'name = "rxcompare"' in project.read_text(encoding="utf-8"):
+    if (
+        here.is_dir()
+        and project.is_file()
+        and 'name = "rxcompare"' in project.read_text(encoding="utf-8")
+    ):
         return here / "pack.json"
     target = user_pack_path()
     if target is None:
-        raise ConfigError("RXCOMPARE_USER_PACK is empty and this is not a checkout of rxcompare; give --out FILE")
+        raise ConfigError(
+            "RXCOMPARE_USER_PACK is empty and this is not a checkout of rxcompare; give --out FILE"
+        )
     err.print(f"not in a checkout of rxcompare: writing the user pack {target}", highlight=False)
     return target
 
@@ -105,17 +120,26 @@ def _target_and_pack(out_file: Optional[Path], pack_file: Optional[Path]):
     target = out_file or user_pack_path()
     if target is None:
         raise ConfigError("RXCOMPARE_USER_PACK is empty; give --out FILE")
-    return target, load_pack(pack_file or settings.PACK.get() or (target if target.is_file() else None))
+    return target, load_pack(
+        pack_file or settings.PACK.get() or (target if target.is_file() else None)
+    )
 
 
 @app.command("add")
 def pack_add_cmd(
-    files: list[Path] = typer.Argument(..., help="SPL XML labels, openFDA drug/label.json replies, or folders of them"),
+    files: list[Path] = typer.Argument(
+        ..., help="SPL XML labels, openFDA drug/label.json replies, or folders of them"
+    ),
     out_file: Optional[Path] = typer.Option(
-        None, "--out", "-o", help="pack file to write \\[default: the user pack, RXCOMPARE_USER_PACK]"
+        None,
+        "--out",
+        "-o",
+        help="pack file to write \\[default: the user pack, RXCOMPARE_USER_PACK]",
     ),
     pack_file: Optional[Path] = typer.Option(
-        None, "--pack", help="pack to start from \\[default: --out when it exists, else the user or embedded pack]"
+        None,
+        "--pack",
+        help="pack to start from \\[default: --out when it exists, else the user or embedded pack]",
     ),
 ) -> None:
     """Add label files to the user pack, offline: each label becomes an entry as `pack build --spl`
@@ -131,11 +155,14 @@ def pack_add_cmd(
     new, reports = add_labels(pack, files, today)
     for a in reports:
         lab = a.label
-        what = (f"already holds version {lab.version} of {lab.effective_date}" if a.outcome == "held" else
-                f"{a.outcome}, label set id {lab.set_id} version {lab.version} of {lab.effective_date}"
-                + (f" (was version {a.before.version or 'unknown'})" if a.before is not None else "")
-                + f"; sections held in full: {', '.join(a.sections) or 'none'}; {a.facts} facts, "
-                f"{a.incidences} incidences")
+        what = (
+            f"already holds version {lab.version} of {lab.effective_date}"
+            if a.outcome == "held"
+            else f"{a.outcome}, label set id {lab.set_id} version {lab.version} of {lab.effective_date}"
+            + (f" (was version {a.before.version or 'unknown'})" if a.before is not None else "")
+            + f"; sections held in full: {', '.join(a.sections) or 'none'}; {a.facts} facts, "
+            f"{a.incidences} incidences"
+        )
         write_output(f"{a.product}: {a.brand} from {a.file}: {what}", None)
     if any(a.outcome != "held" for a in reports):
         path = write_pack(pack_to_dict(new, built=today), target)
@@ -147,9 +174,13 @@ def pack_add_cmd(
 @app.command("info")
 def pack_info_cmd(
     pack_file: Optional[Path] = typer.Option(
-        None, "--pack", help="a knowledge pack file \\[default: the user pack, else the embedded one]"
+        None,
+        "--pack",
+        help="a knowledge pack file \\[default: the user pack, else the embedded one]",
     ),
-    online: bool = typer.Option(False, "--online", help="ask DailyMed whether a newer label version exists"),
+    online: bool = typer.Option(
+        False, "--online", help="ask DailyMed whether a newer label version exists"
+    ),
 ) -> None:
     """The pack's version and build date, and each product with its source and label version."""
     pack = load_pack(pack_file)
@@ -158,7 +189,10 @@ def pack_info_cmd(
         from rxcompare.sources.labels.dailymed import DailyMedClient
         from rxcompare.sources.pack.update import newer_labels
 
-        with DailyMedClient() as client, err.status("asking DailyMed for the current label versions"):
+        with (
+            DailyMedClient() as client,
+            err.status("asking DailyMed for the current label versions"),
+        ):
             newer = dict(newer_labels(pack, [p.id for p in pack.products], client))
     write_output(_pack_summary(pack, newer), None)
 
@@ -167,14 +201,18 @@ def _update_line(u) -> str:
     from rxcompare.sources.pack import SOURCE_NAMES
 
     def label(lab) -> str:
-        return (f"version {lab.version or 'unknown'} of {lab.effective_date or 'unknown date'} "
-                f"({SOURCE_NAMES.get(lab.source, lab.source)})")
+        return (
+            f"version {lab.version or 'unknown'} of {lab.effective_date or 'unknown date'} "
+            f"({SOURCE_NAMES.get(lab.source, lab.source)})"
+        )
 
     if u.outcome in ("kept", "current"):
         return f"{u.product}: {u.outcome}, {label(u.before)}: " + "; ".join(u.reasons)
     if u.outcome == "added":
-        return (f"{u.product}: added, {label(u.after)} from {u.after.url} ({'; '.join(u.reasons)}); sections "
-                f"covered {', '.join(u.sections) or 'none'}; facts +{u.facts_added}; incidences +{u.incidences_added}")
+        return (
+            f"{u.product}: added, {label(u.after)} from {u.after.url} ({'; '.join(u.reasons)}); sections "
+            f"covered {', '.join(u.sections) or 'none'}; facts +{u.facts_added}; incidences +{u.incidences_added}"
+        )
     tried = f" (after {'; '.join(u.reasons)})" if u.reasons else ""
     return (
         f"{u.product}: updated, {label(u.before)} -> {label(u.after)} from {u.after.url}{tried}; "
@@ -186,14 +224,20 @@ def _update_line(u) -> str:
 @app.command("update")
 def pack_update_cmd(
     drugs: Optional[list[str]] = typer.Argument(
-        None, help="products to update; a name the pack does not hold is looked up on openFDA and added"
+        None,
+        help="products to update; a name the pack does not hold is looked up on openFDA and added",
     ),
     all_products: bool = typer.Option(False, "--all", help="update every product of the pack"),
     out_file: Optional[Path] = typer.Option(
-        None, "--out", "-o", help="pack file to write \\[default: the user pack, RXCOMPARE_USER_PACK]"
+        None,
+        "--out",
+        "-o",
+        help="pack file to write \\[default: the user pack, RXCOMPARE_USER_PACK]",
     ),
     pack_file: Optional[Path] = typer.Option(
-        None, "--pack", help="pack to start from \\[default: --out when it exists, else the user or embedded pack]"
+        None,
+        "--pack",
+        help="pack to start from \\[default: --out when it exists, else the user or embedded pack]",
     ),
 ) -> None:
     """Replace pack entries by the current label from DailyMed (openFDA where DailyMed cannot
@@ -212,9 +256,16 @@ def pack_update_cmd(
         raise ConfigError("name the products to update, or give --all (not both)")
     names = [] if all_products else list(drugs)
     outside = [n for n in names if not candidates(n, pack)[0]]
-    ids = [p.id for p in pack.products] if all_products else list(dict.fromkeys(
-        pack_product(d, pack).id for d in names if d not in outside))
-    with DailyMedClient() as dailymed, OpenFdaClient() as openfda, err.status("updating the pack") as status:
+    ids = (
+        [p.id for p in pack.products]
+        if all_products
+        else list(dict.fromkeys(pack_product(d, pack).id for d in names if d not in outside))
+    )
+    with (
+        DailyMedClient() as dailymed,
+        OpenFdaClient() as openfda,
+        err.status("updating the pack") as status,
+    ):
         added = []
         for name in outside:
             status.update(f"{name}: openFDA drug/label")

@@ -25,14 +25,23 @@ def serve_cmd(
     except ImportError as exc:
         from rxcompare.errors import ConfigError
 
-        raise ConfigError(f"the web app needs its extra ({exc.name} is missing): pip install 'rxcompare[web]'") from None
+        raise ConfigError(
+            f"the web app needs its extra ({exc.name} is missing): pip install 'rxcompare[web]'"
+        ) from None
     application = create_app(pack_file=pack_file, warehouse=warehouse, online=online, hosts=[host])
-    sock = _listen(host, port)  # before any URL is printed: a taken port is said, not a dead address
+    sock = _listen(
+        host, port
+    )  # before any URL is printed: a taken port is said, not a dead address
     port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     err.print(f"rxcompare serving on http://{shown}:{port}/ (Ctrl+C stops)", highlight=False)
-    config = uvicorn.Config(application, host=host, port=port, log_level="info" if access_log else "warning",
-                            access_log=access_log)
+    config = uvicorn.Config(
+        application,
+        host=host,
+        port=port,
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -45,7 +54,9 @@ def _listen(host: str, port: int):
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise ConfigError(f"--host {host}: not an address of this machine ({exc.strerror}); give e.g. 127.0.0.1") from None
+        raise ConfigError(
+            f"--host {host}: not an address of this machine ({exc.strerror}); give e.g. 127.0.0.1"
+        ) from None
     family, kind, proto, _name, address = infos[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

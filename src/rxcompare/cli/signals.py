@@ -32,9 +32,14 @@ def _warehouse_query(role, level, indication, quarters, country, sex, age_band, 
     from rxcompare.sources.faers.counts import SUSPECT, CountQuery, parse_quarters
 
     return CountQuery(
-        roles=tuple(role) or SUSPECT, level=level, indication=indication,
-        quarters=parse_quarters(quarters) if quarters else None, country=country, sex=sex,
-        age_band=age_band, serious=True if serious else None,
+        roles=tuple(role) or SUSPECT,
+        level=level,
+        indication=indication,
+        quarters=parse_quarters(quarters) if quarters else None,
+        country=country,
+        sex=sex,
+        age_band=age_band,
+        serious=True if serious else None,
     )
 
 
@@ -52,8 +57,22 @@ def _shape(table, sort: str | None, top: int | None, flagged: bool):
         raise ConfigError(str(exc)) from None
 
 
-def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
-                       query, strata, by_quarter, onset, shape=(None, None, False)) -> None:
+def _signals_warehouse(
+    drug,
+    vs,
+    event,
+    fmt,
+    output,
+    min_count,
+    warehouse,
+    engine,
+    spark_master,
+    query,
+    strata,
+    by_quarter,
+    onset,
+    shape=(None, None, False),
+) -> None:
     """Warehouse mode of `signals`: count on the chosen engine, score, write."""
     import json
 
@@ -64,23 +83,34 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
 
     parquet = output is not None and output.suffix.lower() in (".parquet", ".pq")
     if onset and (parquet or vs or by_quarter):
-        raise ConfigError("--onset summarises time to onset of DRUG's pairs; it takes no --vs or "
-                          "--by-quarter and writes table, json or csv")
+        raise ConfigError(
+            "--onset summarises time to onset of DRUG's pairs; it takes no --vs or "
+            "--by-quarter and writes table, json or csv"
+        )
     names = tuple(x.strip() for x in (strata or "").split(",") if x.strip())
-    kw = {"drug": drug, "events": tuple(event), "query": query, "strata": names,
-          "thresholds": Thresholds(min_count=min_count)}
+    kw = {
+        "drug": drug,
+        "events": tuple(event),
+        "query": query,
+        "strata": names,
+        "thresholds": Thresholds(min_count=min_count),
+    }
 
     def read():
         try:
             tables = connect_engine(warehouse, engine, spark_master=spark_master)
         except FaersError as exc:
-            raise FaersError(f"signals in warehouse mode (no --reports given): {exc}; or give --reports "
-                             "FILE (a long table of reports)") from None
+            raise FaersError(
+                f"signals in warehouse mode (no --reports given): {exc}; or give --reports "
+                "FILE (a long table of reports)"
+            ) from None
         with tables:
             if onset:
                 from rxcompare.signals.onset import time_to_onset
 
-                return time_to_onset(tables, query, [drug] if drug else [], event), tables.description
+                return time_to_onset(
+                    tables, query, [drug] if drug else [], event
+                ), tables.description
             if by_quarter:
                 return signals_by_quarter(tables, **kw)
             return signals_from_warehouse(tables, vs=vs, **kw)
@@ -95,8 +125,13 @@ def _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engin
         from rxcompare.signals.onset import onset_csv, onset_json
 
         rows, description = got
-        text = (json.dumps(onset_json(rows, description), indent=1) if fmt == "json"
-                else onset_csv(rows) if fmt == "csv" else onset_text(rows, description, out.width))
+        text = (
+            json.dumps(onset_json(rows, description), indent=1)
+            if fmt == "json"
+            else onset_csv(rows)
+            if fmt == "csv"
+            else onset_text(rows, description, out.width)
+        )
         write_output(text, output)
         return
     if by_quarter:
@@ -118,7 +153,10 @@ def _write_tables(results, fmt: str, output: Optional[Path]) -> None:
         if results and results[0][0] is None:
             write_output(signals_text(results[0][1], out.width), output)
         else:
-            write_output("\n".join(f"received up to {q}:\n{signals_text(t, out.width)}" for q, t in results), output)
+            write_output(
+                "\n".join(f"received up to {q}:\n{signals_text(t, out.width)}" for q, t in results),
+                output,
+            )
         return
     if output is None:
         sys.stdout.flush()
@@ -128,12 +166,26 @@ def _write_tables(results, fmt: str, output: Optional[Path]) -> None:
         with output_file(output) as tmp:
             rows = write_signals(results, "parquet" if parquet else fmt, tmp)
     if output is not None:
-        err.print(f"wrote {output} ({rows} {'pairs' if results and results[0][0] is None else 'rows'})",
-                  highlight=False)
+        err.print(
+            f"wrote {output} ({rows} {'pairs' if results and results[0][0] is None else 'rows'})",
+            highlight=False,
+        )
 
 
-def _signals_evaluate(name, reference, outcomes, definition, synonyms, fmt, output, min_count, warehouse,
-                      engine, spark_master, query) -> None:
+def _signals_evaluate(
+    name,
+    reference,
+    outcomes,
+    definition,
+    synonyms,
+    fmt,
+    output,
+    min_count,
+    warehouse,
+    engine,
+    spark_master,
+    query,
+) -> None:
     """`signals --evaluate`: every rule's sensitivity, specificity, PPV and AUC on a reference set."""
     from rxcompare.errors import ConfigError
     from rxcompare.signals.evaluate import evaluate_reference, evaluation_json, evaluation_text
@@ -146,16 +198,36 @@ def _signals_evaluate(name, reference, outcomes, definition, synonyms, fmt, outp
         raise ConfigError(f"--evaluate writes table or json, not {fmt!r}")
     ref = load_reference(name, reference, outcomes=outcomes, level=definition)
     with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
-        ev = evaluate_reference(tables, ref, query=query, thresholds=Thresholds(min_count=min_count),
-                                synonyms=load_synonyms(synonyms))
+        ev = evaluate_reference(
+            tables,
+            ref,
+            query=query,
+            thresholds=Thresholds(min_count=min_count),
+            synonyms=load_synonyms(synonyms),
+        )
     write_output(json_text(evaluation_json(ev)) if fmt == "json" else evaluation_text(ev), output)
 
 
 STUDY_FORMATS = ("table", "json", "markdown")
 
 
-def _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master, query, strata,
-                   sensitivity, report, statistic, synonyms) -> None:
+def _signals_study(
+    drug,
+    vs,
+    event,
+    fmt,
+    output,
+    min_count,
+    warehouse,
+    engine,
+    spark_master,
+    query,
+    strata,
+    sensitivity,
+    report,
+    statistic,
+    synonyms,
+) -> None:
     """`signals --dedup-sensitivity` (the estimates at each deduplication level) and `--report FILE`
     (the READUS-PV study report, HTML or Markdown by the file's suffix)."""
     import shlex
@@ -173,30 +245,54 @@ def _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, s
     from rxcompare.stats.thresholds import Thresholds
 
     if drug is None:
-        raise ConfigError("--dedup-sensitivity and --report study one DRUG (with --vs DRUG2 for head to head)")
+        raise ConfigError(
+            "--dedup-sensitivity and --report study one DRUG (with --vs DRUG2 for head to head)"
+        )
     if sensitivity and fmt not in STUDY_FORMATS:
         raise ConfigError(f"--dedup-sensitivity writes {', '.join(STUDY_FORMATS)}, not {fmt!r}")
     kind = report.suffix.lower() if report is not None else ""
     if report is not None and kind not in (".html", ".htm", ".md", ".markdown"):
-        raise ConfigError(f"--report {report}: give a file ending in .html (self-contained page) or .md (Markdown)")
+        raise ConfigError(
+            f"--report {report}: give a file ending in .html (self-contained page) or .md (Markdown)"
+        )
     names = tuple(x.strip() for x in (strata or "").split(",") if x.strip())
-    kw = {"drug": drug, "vs": vs, "events": tuple(event), "query": query, "strata": names,
-          "thresholds": Thresholds(min_count=min_count), "statistic": statistic, "synonyms": load_synonyms(synonyms)}
+    kw = {
+        "drug": drug,
+        "vs": vs,
+        "events": tuple(event),
+        "query": query,
+        "strata": names,
+        "thresholds": Thresholds(min_count=min_count),
+        "statistic": statistic,
+        "synonyms": load_synonyms(synonyms),
+    }
     with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
         if report is not None:
-            ran = Path(sys.argv[0]).name in ("rxcompare", "__main__.py")  # not when called as a library
-            doc = build_study(tables, command=shlex.join(["rxcompare", *sys.argv[1:]]) if ran else "", **kw)
+            ran = Path(sys.argv[0]).name in (
+                "rxcompare",
+                "__main__.py",
+            )  # not when called as a library
+            doc = build_study(
+                tables, command=shlex.join(["rxcompare", *sys.argv[1:]]) if ran else "", **kw
+            )
             sens = doc["sensitivity"]
         else:
             sens = dedup_sensitivity(tables, **kw)
     if report is not None:
         with output_file(report, "--report") as tmp:
-            tmp.write_text(render_study_html(doc) if kind in (".html", ".htm") else render_study_markdown(doc),
-                           encoding="utf-8")
+            tmp.write_text(
+                render_study_html(doc) if kind in (".html", ".htm") else render_study_markdown(doc),
+                encoding="utf-8",
+            )
         err.print(f"wrote {report}", highlight=False)
     if sensitivity:
-        text = (json_text(sens) if fmt == "json" else sensitivity_markdown(sens) if fmt == "markdown"
-                else sensitivity_text(sens, out.width))
+        text = (
+            json_text(sens)
+            if fmt == "json"
+            else sensitivity_markdown(sens)
+            if fmt == "markdown"
+            else sensitivity_text(sens, out.width)
+        )
         write_output(text, output)
 
 
@@ -208,41 +304,92 @@ def signals_cmd(
     role: list[str] = typer.Option([], "--role", help="warehouse only: PS, SS, C, I"),
     min_count: int = typer.Option(3, "--min-count", help="no pair with fewer reports is flagged"),
     all_pairs: bool = typer.Option(False, "--all-pairs", help="score and output every pair"),
-    fmt: str | None = typer.Option(None, "--format", "-f", help="table | json | csv (default: csv or json "
-                                   "for an --output named .csv or .json, else table)"),
-    output: Path | None = typer.Option(None, "--output", "-o", help="file (.csv, .json or .parquet sets the format)"),
-    reports: Path | None = typer.Option(None, "--reports", help="long table of reports (CSV/Parquet)"),
+    fmt: str | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="table | json | csv (default: csv or json "
+        "for an --output named .csv or .json, else table)",
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="file (.csv, .json or .parquet sets the format)"
+    ),
+    reports: Path | None = typer.Option(
+        None, "--reports", help="long table of reports (CSV/Parquet)"
+    ),
     report_col: str = typer.Option("id", "--report-col", help="column of report ids"),
     drug_col: str = typer.Option("var1", "--drug-col", help="column of drug labels"),
     event_col: str = typer.Option("var2", "--event-col", help="column of event labels"),
     level: str = typer.Option("ingredient", "--level", help="warehouse: ingredient | product"),
-    quarters: str | None = typer.Option(None, "--quarters", help="warehouse: quarters received, e.g. 2023q1-2024q4"),
-    country: str | None = typer.Option(None, "--country", help="warehouse: country of occurrence (code)"),
+    quarters: str | None = typer.Option(
+        None, "--quarters", help="warehouse: quarters received, e.g. 2023q1-2024q4"
+    ),
+    country: str | None = typer.Option(
+        None, "--country", help="warehouse: country of occurrence (code)"
+    ),
     sex: str | None = typer.Option(None, "--sex", help="warehouse: F or M"),
-    age_band: str | None = typer.Option(None, "--age-band", help="warehouse: <18, 18-44, 45-64, 65-74, >=75"),
+    age_band: str | None = typer.Option(
+        None, "--age-band", help="warehouse: <18, 18-44, 45-64, 65-74, >=75"
+    ),
     serious: bool = typer.Option(False, "--serious", help="warehouse: serious cases only"),
-    warehouse: str | None = typer.Option(None, "--warehouse", help="FAERS warehouse folder (or URL for Spark)"),
+    warehouse: str | None = typer.Option(
+        None, "--warehouse", help="FAERS warehouse folder (or URL for Spark)"
+    ),
     engine: str = typer.Option("duckdb", "--engine", help="warehouse: duckdb | spark"),
-    spark_master: str | None = typer.Option(None, "--spark-master", help="Spark master URL \\[default: local[*]]"),
-    by_quarter: bool = typer.Option(False, "--by-quarter", help="warehouse: cumulative scoring by quarter received"),
-    strata: str | None = typer.Option(None, "--strata", help="warehouse: stratified MGPS E, e.g. sex,age_band"),
-    onset: bool = typer.Option(False, "--onset", help="warehouse: time to onset of DRUG's pairs instead"),
-    evaluate: str | None = typer.Option(None, "--evaluate", help="warehouse: evaluate the rules on a reference "
-                                        "set instead: omop | euadr | harpaz"),
-    reference: Path | None = typer.Option(None, "--reference", help="--evaluate: reference set file or its folder"),
-    outcomes: Path | None = typer.Option(None, "--outcomes", help="--evaluate omop|euadr: outcome PT definitions "
-                                         "\\[default: the definitions shipped with rxcompare]"),
-    definition: str = typer.Option("narrow", "--definition", help="--evaluate harpaz: narrow | broad PT sets"),
-    synonyms: Path | None = typer.Option(None, "--synonyms", help="--evaluate, --dedup-sensitivity, --report: CSV "
-                                         "name,ingredient,product"),
-    dedup_sensitivity: bool = typer.Option(False, "--dedup-sensitivity", help="warehouse: the estimates and flags at "
-                                           "each deduplication level (none, FDA's rule, + demographic match)"),
-    report: Path | None = typer.Option(None, "--report", help="warehouse: write the READUS-PV study report "
-                                       "(.html or .md)"),
-    statistic: str = typer.Option("ror", "--statistic", help="--dedup-sensitivity, --report: the statistic charted: "
-                                  "ror | prr | ic | ebgm"),
-    sort: str | None = typer.Option(None, "--sort", help="order rows by this column, largest first: ror, ror_lower, prr, "
-                                    "chi2, ic, ic025, ebgm, eb05, a (cases), mdrr"),
+    spark_master: str | None = typer.Option(
+        None, "--spark-master", help="Spark master URL \\[default: local[*]]"
+    ),
+    by_quarter: bool = typer.Option(
+        False, "--by-quarter", help="warehouse: cumulative scoring by quarter received"
+    ),
+    strata: str | None = typer.Option(
+        None, "--strata", help="warehouse: stratified MGPS E, e.g. sex,age_band"
+    ),
+    onset: bool = typer.Option(
+        False, "--onset", help="warehouse: time to onset of DRUG's pairs instead"
+    ),
+    evaluate: str | None = typer.Option(
+        None,
+        "--evaluate",
+        help="warehouse: evaluate the rules on a reference set instead: omop | euadr | harpaz",
+    ),
+    reference: Path | None = typer.Option(
+        None, "--reference", help="--evaluate: reference set file or its folder"
+    ),
+    outcomes: Path | None = typer.Option(
+        None,
+        "--outcomes",
+        help="--evaluate omop|euadr: outcome PT definitions "
+        "\\[default: the definitions shipped with rxcompare]",
+    ),
+    definition: str = typer.Option(
+        "narrow", "--definition", help="--evaluate harpaz: narrow | broad PT sets"
+    ),
+    synonyms: Path | None = typer.Option(
+        None,
+        "--synonyms",
+        help="--evaluate, --dedup-sensitivity, --report: CSV name,ingredient,product",
+    ),
+    dedup_sensitivity: bool = typer.Option(
+        False,
+        "--dedup-sensitivity",
+        help="warehouse: the estimates and flags at "
+        "each deduplication level (none, FDA's rule, + demographic match)",
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", help="warehouse: write the READUS-PV study report (.html or .md)"
+    ),
+    statistic: str = typer.Option(
+        "ror",
+        "--statistic",
+        help="--dedup-sensitivity, --report: the statistic charted: ror | prr | ic | ebgm",
+    ),
+    sort: str | None = typer.Option(
+        None,
+        "--sort",
+        help="order rows by this column, largest first: ror, ror_lower, prr, "
+        "chi2, ic, ic025, ebgm, eb05, a (cases), mdrr",
+    ),
     top: int | None = typer.Option(None, "--top", help="keep the first N rows (after --sort)"),
     flagged: bool = typer.Option(False, "--flagged", help="keep only the pairs a rule flagged"),
 ) -> None:
@@ -254,69 +401,161 @@ def signals_cmd(
     from rxcompare.stats.thresholds import Thresholds
 
     if fmt is None:  # an output file named for its format is written in it
-        fmt = {".csv": "csv", ".json": "json"}.get(output.suffix.lower() if output is not None else "", "table")
+        fmt = {".csv": "csv", ".json": "json"}.get(
+            output.suffix.lower() if output is not None else "", "table"
+        )
     warehouse_options = {
-        "--indication": indication, "--role": role, "--level": level != "ingredient", "--quarters": quarters,
-        "--country": country, "--sex": sex, "--age-band": age_band, "--serious": serious,
-        "--warehouse": warehouse, "--engine": engine != "duckdb", "--spark-master": spark_master,
+        "--indication": indication,
+        "--role": role,
+        "--level": level != "ingredient",
+        "--quarters": quarters,
+        "--country": country,
+        "--sex": sex,
+        "--age-band": age_band,
+        "--serious": serious,
+        "--warehouse": warehouse,
+        "--engine": engine != "duckdb",
+        "--spark-master": spark_master,
         "--strata": strata,
     }
-    mode = signals_mode(by_quarter=by_quarter, onset=onset, evaluate=evaluate,
-                        dedup_sensitivity=dedup_sensitivity, report=report, reports=reports,
-                        warehouse_options=warehouse_options)
+    mode = signals_mode(
+        by_quarter=by_quarter,
+        onset=onset,
+        evaluate=evaluate,
+        dedup_sensitivity=dedup_sensitivity,
+        report=report,
+        reports=reports,
+        warehouse_options=warehouse_options,
+    )
     if mode in ("study", "evaluate", "onset") and (sort is not None or top is not None or flagged):
-        other = {"study": "--dedup-sensitivity" if dedup_sensitivity else "--report", "evaluate": "--evaluate",
-                 "onset": "--onset"}[mode]
-        raise ConfigError(f"--sort, --top and --flagged order and cut the signals table; {other} writes another "
-                          "document: leave them out")
+        other = {
+            "study": "--dedup-sensitivity" if dedup_sensitivity else "--report",
+            "evaluate": "--evaluate",
+            "onset": "--onset",
+        }[mode]
+        raise ConfigError(
+            f"--sort, --top and --flagged order and cut the signals table; {other} writes another "
+            "document: leave them out"
+        )
     if mode == "study":
         query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
-        _signals_study(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master, query, strata,
-                       dedup_sensitivity, report, statistic, synonyms)
+        _signals_study(
+            drug,
+            vs,
+            event,
+            fmt,
+            output,
+            min_count,
+            warehouse,
+            engine,
+            spark_master,
+            query,
+            strata,
+            dedup_sensitivity,
+            report,
+            statistic,
+            synonyms,
+        )
         return
     if fmt not in SIGNAL_FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(SIGNAL_FORMATS)}")
     if mode == "evaluate":
         query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
-        _signals_evaluate(evaluate, reference, outcomes, definition, synonyms, fmt, output, min_count,
-                          warehouse, engine, spark_master, query)
+        _signals_evaluate(
+            evaluate,
+            reference,
+            outcomes,
+            definition,
+            synonyms,
+            fmt,
+            output,
+            min_count,
+            warehouse,
+            engine,
+            spark_master,
+            query,
+        )
         return
     if drug is None and not all_pairs:
         raise ConfigError("give a DRUG, or --all-pairs to score every drug-event pair")
     if mode == "reports":
         from rxcompare.signals.report_table import signals_from_reports
 
-        table = signals_from_reports(reports, report_col, drug_col, event_col, drug=drug, events=tuple(event),
-                                     vs=vs, thresholds=Thresholds(min_count=min_count))
+        table = signals_from_reports(
+            reports,
+            report_col,
+            drug_col,
+            event_col,
+            drug=drug,
+            events=tuple(event),
+            vs=vs,
+            thresholds=Thresholds(min_count=min_count),
+        )
         _write_tables([(None, _shape(table, sort, top, flagged))], fmt, output)
         return
     query = _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious)
-    _signals_warehouse(drug, vs, event, fmt, output, min_count, warehouse, engine, spark_master,
-                       query, strata, mode == "by-quarter", mode == "onset", (sort, top, flagged))
+    _signals_warehouse(
+        drug,
+        vs,
+        event,
+        fmt,
+        output,
+        min_count,
+        warehouse,
+        engine,
+        spark_master,
+        query,
+        strata,
+        mode == "by-quarter",
+        mode == "onset",
+        (sort, top, flagged),
+    )
 
 
-MODE_OPTIONS = {"--by-quarter": "by-quarter", "--onset": "onset", "--evaluate": "evaluate",
-                "--dedup-sensitivity": "study", "--report": "study"}
+MODE_OPTIONS = {
+    "--by-quarter": "by-quarter",
+    "--onset": "onset",
+    "--evaluate": "evaluate",
+    "--dedup-sensitivity": "study",
+    "--report": "study",
+}
 """The options that name a mode; without any, ``signals`` scores pairs (``warehouse`` or ``reports``)."""
 
 
-def signals_mode(*, by_quarter: bool, onset: bool, evaluate: str | None, dedup_sensitivity: bool,
-                 report: Path | None, reports: Path | None, warehouse_options: dict) -> str:
+def signals_mode(
+    *,
+    by_quarter: bool,
+    onset: bool,
+    evaluate: str | None,
+    dedup_sensitivity: bool,
+    report: Path | None,
+    reports: Path | None,
+    warehouse_options: dict,
+) -> str:
     """The mode of one ``signals`` call: ``warehouse`` or ``reports`` (pairs scored), ``by-quarter``,
     ``onset``, ``evaluate`` or ``study``. Raises :class:`ConfigError` for two modes at once, and for
     a mode or a warehouse option given with a --reports table (it has no such column or history)."""
     from rxcompare.errors import ConfigError
 
-    given = {"--by-quarter": by_quarter, "--onset": onset, "--evaluate": evaluate is not None,
-             "--dedup-sensitivity": dedup_sensitivity, "--report": report is not None}
+    given = {
+        "--by-quarter": by_quarter,
+        "--onset": onset,
+        "--evaluate": evaluate is not None,
+        "--dedup-sensitivity": dedup_sensitivity,
+        "--report": report is not None,
+    }
     named = [o for o, on in given.items() if on]
     modes = sorted({MODE_OPTIONS[o] for o in named})
     if len(modes) > 1:
-        raise ConfigError(f"{' and '.join(named)} ask for two things at once; give one of --by-quarter, "
-                          "--onset, --evaluate, or --dedup-sensitivity and/or --report per call")
+        raise ConfigError(
+            f"{' and '.join(named)} ask for two things at once; give one of --by-quarter, "
+            "--onset, --evaluate, or --dedup-sensitivity and/or --report per call"
+        )
     if reports is not None:
         for name in named + [o for o, used in warehouse_options.items() if used]:
-            raise ConfigError(f"{name} applies to the FAERS warehouse, not to a --reports table; "
-                              "leave it out or drop --reports")
+            raise ConfigError(
+                f"{name} applies to the FAERS warehouse, not to a --reports table; "
+                "leave it out or drop --reports"
+            )
         return "reports"
     return modes[0] if modes else "warehouse"

@@ -27,7 +27,8 @@ def _trial_subject(name: str, pack):
     if len(ingredients) > 1:
         raise AmbiguousDrugError(
             f"{name!r} matches products of {len(ingredients)} ingredients ({', '.join(ingredients)}); "
-            "name one", tuple(p.brand for p in products),
+            "name one",
+            tuple(p.brand for p in products),
         )
     if not products:
         return " ".join(name.split()).lower(), []
@@ -37,8 +38,11 @@ def _trial_subject(name: str, pack):
 def trials_cmd(
     drugs: list[str] = typer.Argument(..., help="one or two medicines (brand or generic name)"),
     nct: list[str] = typer.Option([], "--nct", help="count only this registry study (repeatable)"),
-    fetch: bool = typer.Option(False, "--fetch", help="ask ClinicalTrials.gov and fill the trials cache "
-                               "\\[default: read the cache]"),
+    fetch: bool = typer.Option(
+        False,
+        "--fetch",
+        help="ask ClinicalTrials.gov and fill the trials cache \\[default: read the cache]",
+    ),
     fmt: TextFormat = "text",
     pack_file: PackFile = None,
 ) -> None:
@@ -67,7 +71,9 @@ def trials_cmd(
     if fetch:
         with CtGovClient() as client:
             for ingredient, products in subjects:
-                reg, doc = fetch_registry(ingredient, client, drug_names(ingredient, products), products, ids)
+                reg, doc = fetch_registry(
+                    ingredient, client, drug_names(ingredient, products), products, ids
+                )
                 registries.append((reg, products))
                 store.save(doc)
     else:
@@ -80,7 +86,9 @@ def trials_cmd(
                 )
             reg = stored_registry(doc, drug_names(ingredient, products), products)
             if ids:
-                reg = reg.__class__(**{**reg.__dict__, "trials": tuple(t for t in reg.trials if t.nct_id in ids)})
+                reg = reg.__class__(
+                    **{**reg.__dict__, "trials": tuple(t for t in reg.trials if t.nct_id in ids)}
+                )
             registries.append((reg, products))
     if fmt == "json":
         write_output(json_text(trials_json([r for r, _ in registries])), None)

@@ -77,17 +77,27 @@ def compare_drugs(
     if audience not in AUDIENCES:
         raise ConfigError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     if a.product.id == b.product.id:
-        raise QuestionError(f"both names resolve to {a.product.brand}; name two different medicines")
+        raise QuestionError(
+            f"both names resolve to {a.product.brand}; name two different medicines"
+        )
     factors = check_factors(factors)
     ea, eb = gather(a, pack, trials), gather(b, pack, trials)
     dims: list[Dimension] = []
     if factors:
-        dims.append(Dimension("patient_factors", ph.title("patient_factors", audience), factor_findings(ea, eb, factors)))
+        dims.append(
+            Dimension(
+                "patient_factors",
+                ph.title("patient_factors", audience),
+                factor_findings(ea, eb, factors),
+            )
+        )
     for key, _clin, _pat in ph.DIMENSIONS:
         if key == "patient_factors":
             continue
         if key == "postmarketing":
-            findings = _postmarketing(ea, eb, pack, postmarketing, postmarketing_missing, indication, audience)
+            findings = _postmarketing(
+                ea, eb, pack, postmarketing, postmarketing_missing, indication, audience
+            )
         else:
             findings = [f for f in DIMENSION_FUNCTIONS[key](ea, eb) if not _neither_holds(f)]
         if findings:
@@ -101,8 +111,11 @@ def compare_drugs(
         (a.product.id, _label_provenance(ea)),
         (b.product.id, _label_provenance(eb)),
     ]
-    provenance += [(f"{ev.drug.product.id} trials", registry_provenance(ev.registry))
-                   for ev in (ea, eb) if ev.registry is not None]
+    provenance += [
+        (f"{ev.drug.product.id} trials", registry_provenance(ev.registry))
+        for ev in (ea, eb)
+        if ev.registry is not None
+    ]
     summary = build_summary(ea, eb, dimensions, factors, audience)
     verdict = replace(build_verdict(a, b, dimensions, factors), summary=summary.answer.text)
     return Comparison(
@@ -122,7 +135,8 @@ def _neither_holds(f) -> bool:
     held and silent): not a finding. The summary's coverage lines say which sections the pack
     lacks; a silence both labels share is not evidence of anything."""
     return (
-        f.grade is Grade.ABSENT and f.kind in ("gap", "absent")
+        f.grade is Grade.ABSENT
+        and f.kind in ("gap", "absent")
         and not f.topic.startswith(("trial", "postmarketing"))
     )
 
@@ -187,8 +201,15 @@ def compare(
 
         trials = RegistrySource(online=online)
     comparison = compare_drugs(
-        da, db, pack, factors=factors, audience=audience, postmarketing=postmarketing,
-        postmarketing_missing=missing, indication=indication, trials=trials,
+        da,
+        db,
+        pack,
+        factors=factors,
+        audience=audience,
+        postmarketing=postmarketing,
+        postmarketing_missing=missing,
+        indication=indication,
+        trials=trials,
     )
     if online:
         from rxcompare.sources.pack.update import with_label_notices
@@ -199,7 +220,11 @@ def compare(
 
 def _newer_labels_noticed(c: Comparison) -> Comparison:
     """A label DailyMed lists in a newer version is said once, among the notices read first."""
-    newer = [SummaryLine(note, topic="version") for key, note in c.provenance if key.startswith("newer label")]
+    newer = [
+        SummaryLine(note, topic="version")
+        for key, note in c.provenance
+        if key.startswith("newer label")
+    ]
     if not newer or c.summary is None:
         return c
     return replace(c, summary=replace(c.summary, notices=c.summary.notices + tuple(newer)))
@@ -236,7 +261,9 @@ _PAIR = re.compile(
 )
 
 
-_NOT_NAMES = frozenset({"not", "no", "yes", "none", "neither", "both", "either", "nothing", "placebo"})
+_NOT_NAMES = frozenset(
+    {"not", "no", "yes", "none", "neither", "both", "either", "nothing", "placebo"}
+)
 
 
 def pair_in_question(question: str) -> tuple[str, str] | None:
@@ -246,7 +273,13 @@ def pair_in_question(question: str) -> tuple[str, str] | None:
     if not m:
         return None
     a, b = m.group("a").strip(" ,;:"), m.group("b").strip(" ,;:?")
-    if not a or not b or len(a.split()) > 4 or len(b.split()) > 4 or {a.lower(), b.lower()} & _NOT_NAMES:
+    if (
+        not a
+        or not b
+        or len(a.split()) > 4
+        or len(b.split()) > 4
+        or {a.lower(), b.lower()} & _NOT_NAMES
+    ):
         return None
     return a, b
 

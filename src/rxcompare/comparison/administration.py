@@ -75,7 +75,9 @@ def _titration_days(f: Fact, maintenance_start: float) -> list[float]:
 def dose_days(ev: Evidence, horizon: int = 2 * YEAR) -> tuple[list[float], tuple[Fact, ...]] | None:
     """The days (day 1 = first dose) on which doses fall, from the labelled schedule, or None."""
     initial = [
-        f for f in ev.topic("admin.dose.initial") if f.qualifier("schedule_days") or f.qualifier("per_week")
+        f
+        for f in ev.topic("admin.dose.initial")
+        if f.qualifier("schedule_days") or f.qualifier("per_week")
     ]
     maintenance = [f for f in ev.topic("admin.dose.maintenance") if _interval_days(f)]
     if not maintenance:
@@ -84,6 +86,7 @@ def dose_days(ev: Evidence, horizon: int = 2 * YEAR) -> tuple[list[float], tuple
     interval = _interval_days(m)
     if interval is None:
         return None
+
     # one regimen: the initial doses that share the maintenance fact's regimen and population
     def key(f: Fact) -> tuple[str | None, str | None]:
         return f.qualifier("regimen"), f.qualifier("population")
@@ -152,13 +155,21 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     ba, bb = burden(a), burden(b)
     same_route = _routes(a) == _routes(b) and bool(_routes(a))
     if ba and bb:
-        statement = ph.BURDEN.format(a=a.name, a1=ba.year1, a2=ba.year2, b=b.name, b1=bb.year1, b2=bb.year2)
+        statement = ph.BURDEN.format(
+            a=a.name, a1=ba.year1, a2=ba.year2, b=b.name, b1=bb.year1, b2=bb.year2
+        )
         out.append(
             finding(
-                "administration", "burden.administrations", statement,
-                Favours.NONE, Grade.LABEL, cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.year1, y2=ba.year2),
+                "administration",
+                "burden.administrations",
+                statement,
+                Favours.NONE,
+                Grade.LABEL,
+                cites(ba.facts, bb.facts),
+                a_text=ph.YEARS.format(y1=ba.year1, y2=ba.year2),
                 b_text=ph.YEARS.format(y1=bb.year1, y2=bb.year2),
-                caveats=(ph.DERIVED_CAVEAT, ph.BURDEN_NOT_SAFETY) + (() if same_route else (ph.ROUTES_DIFFER,)),
+                caveats=(ph.DERIVED_CAVEAT, ph.BURDEN_NOT_SAFETY)
+                + (() if same_route else (ph.ROUTES_DIFFER,)),
                 estimates=_counts("burden", ba.year1, ba.year2, bb.year1, bb.year2),
                 kind="differs" if (ba.year1, ba.year2) != (bb.year1, bb.year2) else "same",
             )
@@ -169,13 +180,19 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
             )
             out.append(
                 finding(
-                    "administration", "burden.visits", statement,
-                    Favours.NONE, Grade.LABEL,
-                    cites(ba.facts, bb.facts), a_text=ph.YEARS.format(y1=ba.visits1, y2=ba.visits2),
+                    "administration",
+                    "burden.visits",
+                    statement,
+                    Favours.NONE,
+                    Grade.LABEL,
+                    cites(ba.facts, bb.facts),
+                    a_text=ph.YEARS.format(y1=ba.visits1, y2=ba.visits2),
                     b_text=ph.YEARS.format(y1=bb.visits1, y2=bb.visits2),
                     caveats=(ph.DERIVED_CAVEAT, ph.BURDEN_NOT_SAFETY),
                     estimates=_counts("burden", ba.visits1, ba.visits2, bb.visits1, bb.visits2),
-                    kind="differs" if (ba.visits1, ba.visits2) != (bb.visits1, bb.visits2) else "same",
+                    kind="differs"
+                    if (ba.visits1, ba.visits2) != (bb.visits1, bb.visits2)
+                    else "same",
                 )
             )
     else:
@@ -183,8 +200,13 @@ def administration(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
             if bur is None:
                 out.append(
                     finding(
-                        "administration", "burden.administrations", ph.NO_SCHEDULE.format(drug=ev.name),
-                        Favours.UNCLEAR, Grade.ABSENT, (ev.label,), kind="gap",
+                        "administration",
+                        "burden.administrations",
+                        ph.NO_SCHEDULE.format(drug=ev.name),
+                        Favours.UNCLEAR,
+                        Grade.ABSENT,
+                        (ev.label,),
+                        kind="gap",
                     )
                 )
     return tuple(out)
@@ -253,8 +275,11 @@ def _describe(topic: str, a: Evidence, b: Evidence) -> tuple[str, bool] | None:
         return ph.NOT_EXTRACTED if ev.read(topic) else NOT_IN_PACK
 
     statement = ph.DESCRIBE.format(
-        topic=ph.cap(ph.topic_name(topic)), a=a.name, a_value=va or missing(a),
-        b=b.name, b_value=vb or missing(b),
+        topic=ph.cap(ph.topic_name(topic)),
+        a=a.name,
+        a_value=va or missing(a),
+        b=b.name,
+        b_value=vb or missing(b),
     )
     return statement, bool(va) and va == vb
 
@@ -266,8 +291,15 @@ def convenience(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
         return (topic_finding("convenience", "admin.route", a, b, silence_favours=False),)
     return (
         finding(
-            "convenience", "convenience", ph.CONVENIENCE, Favours.UNCLEAR, Grade.LABEL,
-            cites(fa, fb), a_text=texts(fa), b_text=texts(fb), kind="describes",
+            "convenience",
+            "convenience",
+            ph.CONVENIENCE,
+            Favours.UNCLEAR,
+            Grade.LABEL,
+            cites(fa, fb),
+            a_text=texts(fa),
+            b_text=texts(fb),
+            kind="describes",
         ),
     )
 

@@ -35,9 +35,15 @@ WARNINGS_SECTION = "5"
 
 # topics shown in dimensions of their own (infections, malignancy, ...); the rest are "other warnings"
 OWN_DIMENSION = {
-    "warning.infections", "warning.serious_infections", "warning.herpes", "warning.hbv",
-    "warning.pml", "warning.administration_reactions", "warning.immunoglobulins",
-    "warning.malignancy", "warning.fetal_risk",
+    "warning.infections",
+    "warning.serious_infections",
+    "warning.herpes",
+    "warning.hbv",
+    "warning.pml",
+    "warning.administration_reactions",
+    "warning.immunoglobulins",
+    "warning.malignancy",
+    "warning.fetal_risk",
 }
 
 
@@ -68,10 +74,14 @@ def _slug(text: str) -> str:
 
 # the general vocabulary's topics that have a dimension of their own, by that dimension's key
 _OWN_KEYS = {
-    "infections": "warning.infections", "infections.serious": "warning.serious_infections",
-    "infections.pml": "warning.pml", "infections.hepatitis_b": "warning.hbv",
-    "infections.herpes": "warning.herpes", "malignancy": "warning.malignancy",
-    "hepatotoxicity": "warning.liver_injury", "embryo_fetal_toxicity": "warning.fetal_risk",
+    "infections": "warning.infections",
+    "infections.serious": "warning.serious_infections",
+    "infections.pml": "warning.pml",
+    "infections.hepatitis_b": "warning.hbv",
+    "infections.herpes": "warning.herpes",
+    "malignancy": "warning.malignancy",
+    "hepatotoxicity": "warning.liver_injury",
+    "embryo_fetal_toxicity": "warning.fetal_risk",
     "administration_reactions": "warning.administration_reactions",
 }
 # older topic keys the general vocabulary has no topic for: kept as they are
@@ -99,7 +109,8 @@ def topics_of(f: Fact) -> tuple[tuple[str, str], ...]:
         found = assign_topics(_title(f), f.text)
         if found:
             return tuple(
-                (_OWN_KEYS[k], "") if k in _OWN_KEYS else (f"vocab.{k}", topic_label(k)) for k in found
+                (_OWN_KEYS[k], "") if k in _OWN_KEYS else (f"vocab.{k}", topic_label(k))
+                for k in found
             )
         if f.topic != "warning.other" and f.topic not in _KEPT and f.topic != "boxed_warning":
             return ()  # the older rules saw a topic the vocabulary reads as a denial or counselling

@@ -46,13 +46,17 @@ def _words(t: AlignedTopic) -> str:
     return " ".join((t.key.replace("_", " "), t.name, t.titles, t.family.replace("_", " ")))
 
 
-def groups_for(aligned: tuple[AlignedTopic, ...], groups: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+def groups_for(
+    aligned: tuple[AlignedTopic, ...], groups: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
     """The event groups (name -> terms) the two labels' warnings name, in the pack's order, the
     groups always counted, and any group the vocabulary has no words for (a user's own group is
     asked, not guessed away)."""
     text = " | ".join(_words(t) for t in aligned)
     wanted = {name for name, rx in _COMPILED.items() if rx.search(text)} | set(ALWAYS)
-    return {name: terms for name, terms in groups.items() if name in wanted or name not in _COMPILED}
+    return {
+        name: terms for name, terms in groups.items() if name in wanted or name not in _COMPILED
+    }
 
 
 __all__ = ["ALWAYS", "GROUP_WORDS", "groups_for"]

@@ -28,7 +28,9 @@ class Evidence:
     incidences: tuple[Incidence, ...]
     label: Citation  # the label as a whole (no section), for findings about what it lacks
     coverage: tuple[str, ...] = ()  # top-level label sections read in full
-    registry: Any = None  # sources.ctgov.Registry of the ingredient's registry trials, when gathered
+    registry: Any = (
+        None  # sources.ctgov.Registry of the ingredient's registry trials, when gathered
+    )
     event_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the pack's, for registry terms
     # another jurisdiction's label statements (EU/UK/Swiss, class eu-label): kept out of ``facts``
     # so that no dimension merges them into a US fact; shown apart as "EU:" lines
@@ -67,8 +69,7 @@ class Evidence:
         words = TOPIC_MENTIONS.get(topic, ())
         keys = topic_family(topic)
         return tuple(
-            f for f in self.facts
-            if f.topic not in keys and any(w in f.text.lower() for w in words)
+            f for f in self.facts if f.topic not in keys and any(w in f.text.lower() for w in words)
         )
 
     def mentioning(self, *words: str) -> tuple[Fact, ...]:
@@ -89,9 +90,13 @@ def gather(drug: Drug, pack: Pack, trials: Any = None) -> Evidence:
         # the label the entry stands for (not the first fact's document, which may be a copy)
         lab = pack.label_of(pid)
         label = Citation(
-            kind="label", title=f"{drug.product.brand} prescribing information", set_id=lab.set_id,
-            version=lab.version or "version not shown", effective_date=lab.effective_date,
-            url=lab.url, curated=lab.source == "curated",
+            kind="label",
+            title=f"{drug.product.brand} prescribing information",
+            set_id=lab.set_id,
+            version=lab.version or "version not shown",
+            effective_date=lab.effective_date,
+            url=lab.url,
+            curated=lab.source == "curated",
         )
     else:
         label = Citation(kind="pack", title=f"knowledge pack entry {pid} (no label facts)")
@@ -100,8 +105,14 @@ def gather(drug: Drug, pack: Pack, trials: Any = None) -> Evidence:
         siblings = [p for p in pack.products if p.ingredient == drug.ingredient] or [drug.product]
         registry = trials.for_drug(drug.ingredient, siblings)
     return Evidence(
-        drug=drug, facts=facts, incidences=incidences, label=label, coverage=pack.coverage_of(pid),
-        registry=registry, event_groups=pack.event_groups, other_jurisdiction=elsewhere,
+        drug=drug,
+        facts=facts,
+        incidences=incidences,
+        label=label,
+        coverage=pack.coverage_of(pid),
+        registry=registry,
+        event_groups=pack.event_groups,
+        other_jurisdiction=elsewhere,
     )
 
 

@@ -44,17 +44,28 @@ def factor_findings(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> tuple
         if fa or fb:
             out.append(
                 finding(
-                    "patient_factors", f"factor.{key}", FACTOR_STATEMENT.format(factor=name),
-                    Favours.UNCLEAR, grade_of(fa + fb), cites(fa, fb, [a.label, b.label]),
-                    a_text=texts(fa) or FACTOR_SIDE_NONE, b_text=texts(fb) or FACTOR_SIDE_NONE,
-                    emphasis=True, kind="describes",
+                    "patient_factors",
+                    f"factor.{key}",
+                    FACTOR_STATEMENT.format(factor=name),
+                    Favours.UNCLEAR,
+                    grade_of(fa + fb),
+                    cites(fa, fb, [a.label, b.label]),
+                    a_text=texts(fa) or FACTOR_SIDE_NONE,
+                    b_text=texts(fb) or FACTOR_SIDE_NONE,
+                    emphasis=True,
+                    kind="describes",
                 )
             )
         else:
             out.append(
                 finding(
-                    "patient_factors", f"factor.{key}", FACTOR_NONE.format(factor=name),
-                    Favours.UNCLEAR, Grade.ABSENT, cites([a.label, b.label]), emphasis=True,
+                    "patient_factors",
+                    f"factor.{key}",
+                    FACTOR_NONE.format(factor=name),
+                    Favours.UNCLEAR,
+                    Grade.ABSENT,
+                    cites([a.label, b.label]),
+                    emphasis=True,
                     kind="gap",
                 )
             )
@@ -78,8 +89,9 @@ def emphasise(dimensions: list[Dimension], factors: tuple[str, ...]) -> list[Dim
     return out
 
 
-def lead_with_context(dimensions: list[Dimension], a: Evidence, b: Evidence,
-                      factors: tuple[str, ...]) -> list[Dimension]:
+def lead_with_context(
+    dimensions: list[Dimension], a: Evidence, b: Evidence, factors: tuple[str, ...]
+) -> list[Dimension]:
     """In each finding, the statements filed for a given factor's context (a ``context``
     qualifier naming it, e.g. PML cases after prior immunosuppressive therapy) come first in their
     drug's cell, so that the shortened answer shows them."""
@@ -96,7 +108,8 @@ def lead_with_context(dimensions: list[Dimension], a: Evidence, b: Evidence,
     out = []
     for d in dimensions:
         fs = tuple(
-            f if d.key == "patient_factors"
+            f
+            if d.key == "patient_factors"
             else replace(f, a_text=first(f.a_text, texts_a), b_text=first(f.b_text, texts_b))
             for f in d.findings
         )

@@ -43,8 +43,15 @@ def shared_indication(a: Evidence, b: Evidence) -> str | None:
     return None
 
 
-OUTCOMES = {"DE": "death", "LT": "life-threatening", "HO": "hospitalisation", "DS": "disability",
-            "CA": "congenital anomaly", "RI": "required intervention", "OT": "other serious"}
+OUTCOMES = {
+    "DE": "death",
+    "LT": "life-threatening",
+    "HO": "hospitalisation",
+    "DS": "disability",
+    "CA": "congenital anomaly",
+    "RI": "required intervention",
+    "OT": "other serious",
+}
 
 
 def _term(t: str) -> str:
@@ -71,23 +78,47 @@ def _signal_finding(s: Signal, a: Evidence, b: Evidence, indication: str | None)
     caveats = [PM_TERMS.format(terms=", ".join(map(_term, s.terms)))] if s.terms else []
     few = min(t.a, t.c) < MIN_CASES or est is None or est.lower is None
     if few:
-        statement = PM_FEW.format(group=s.event, a=a.name, ca=t.a, na=na, unit=unit, b=b.name, cb=t.c, nb=nb)
+        statement = PM_FEW.format(
+            group=s.event, a=a.name, ca=t.a, na=na, unit=unit, b=b.name, cb=t.c, nb=nb
+        )
         favours = Favours.UNCLEAR
         caveats.append(PM_FEW_CAVEAT.format(k=MIN_CASES, unit=unit))
     else:
         statement = PM_STATEMENT.format(
-            group=s.event, a=a.name, ca=t.a, na=na, unit=unit, pa=_pct(t.a, na), b=b.name, cb=t.c, nb=nb,
-            pb=_pct(t.c, nb), ror=_fmt(est.value), lo=_fmt(est.lower), hi=_fmt(est.upper),
+            group=s.event,
+            a=a.name,
+            ca=t.a,
+            na=na,
+            unit=unit,
+            pa=_pct(t.a, na),
+            b=b.name,
+            cb=t.c,
+            nb=nb,
+            pb=_pct(t.c, nb),
+            ror=_fmt(est.value),
+            lo=_fmt(est.lower),
+            hi=_fmt(est.upper),
         )
         favours = Favours.B if est.lower > 1 else Favours.A if est.upper < 1 else Favours.NONE
     extra = dict(s.extra)
     a_text = b_text = ""
     if "serious_a" in extra and "serious_b" in extra:
-        a_text = PM_SERIOUS.format(n=t.a, unit=unit, s=extra["serious_a"], p=_pct(extra["serious_a"], t.a))
-        b_text = PM_SERIOUS.format(n=t.c, unit=unit, s=extra["serious_b"], p=_pct(extra["serious_b"], t.c))
+        a_text = PM_SERIOUS.format(
+            n=t.a, unit=unit, s=extra["serious_a"], p=_pct(extra["serious_a"], t.a)
+        )
+        b_text = PM_SERIOUS.format(
+            n=t.c, unit=unit, s=extra["serious_b"], p=_pct(extra["serious_b"], t.c)
+        )
     return finding(
-        "postmarketing", f"postmarketing.{s.event.replace(' ', '_')}", statement, favours,
-        Grade.POSTMARKETING, (s.citation,), a_text=a_text, b_text=b_text, caveats=tuple(caveats),
+        "postmarketing",
+        f"postmarketing.{s.event.replace(' ', '_')}",
+        statement,
+        favours,
+        Grade.POSTMARKETING,
+        (s.citation,),
+        a_text=a_text,
+        b_text=b_text,
+        caveats=tuple(caveats),
         estimates=tuple(e for e in s.estimates if e.method == "ror_h2h"),
     )
 
@@ -107,8 +138,11 @@ def scored_postmarketing(
         sum(p.ingredient == e.drug.ingredient for p in pack.products) > 1 for e in (a, b)
     )
     pm = source.head_to_head(
-        a.drug, b.drug, groups_for(align(a, b), dict(pack.event_groups)), indication,
-        product_level=product_level
+        a.drug,
+        b.drug,
+        groups_for(align(a, b), dict(pack.event_groups)),
+        indication,
+        product_level=product_level,
     )
     return replace(pm, signals=tuple(with_ror(s) for s in pm.signals)), indication
 
@@ -121,26 +155,43 @@ def postmarketing_findings(
     unit = "case" if any("case" in s.counting_unit for s in signals) else "report"
     out = [
         finding(
-            "postmarketing", "postmarketing.scope",
-            PM_SOURCE.format(source=source.description, unit=unit,
-                             scope=PM_SCOPE.format(unit=unit, indication=indication) if indication else ""),
-            Favours.UNCLEAR, Grade.POSTMARKETING, (pm.citation,), caveats=tuple(pm.caveats),
+            "postmarketing",
+            "postmarketing.scope",
+            PM_SOURCE.format(
+                source=source.description,
+                unit=unit,
+                scope=PM_SCOPE.format(unit=unit, indication=indication) if indication else "",
+            ),
+            Favours.UNCLEAR,
+            Grade.POSTMARKETING,
+            (pm.citation,),
+            caveats=tuple(pm.caveats),
         )
     ]
     out += [_signal_finding(s, a, b, indication) for s in signals]
     if pm.per_year:
+
         def years(pid: str) -> str:
             rows = sorted((y, n) for p, y, n in pm.per_year if p == pid)
             return ", ".join(f"{y}: {n}" for y, n in rows) or "none"
 
         out.append(
             finding(
-                "postmarketing", "postmarketing.per_year",
-                PM_PER_YEAR.format(unit=unit.capitalize(), a=a.name, ya=years(a.drug.product.id), b=b.name,
-                                   yb=years(b.drug.product.id)),
-                Favours.UNCLEAR, Grade.POSTMARKETING, (pm.citation,),
+                "postmarketing",
+                "postmarketing.per_year",
+                PM_PER_YEAR.format(
+                    unit=unit.capitalize(),
+                    a=a.name,
+                    ya=years(a.drug.product.id),
+                    b=b.name,
+                    yb=years(b.drug.product.id),
+                ),
+                Favours.UNCLEAR,
+                Grade.POSTMARKETING,
+                (pm.citation,),
                 estimates=tuple(
-                    Estimate(f"reports_per_year:{p}:{y}", float(n)) for p, y, n in sorted(pm.per_year)
+                    Estimate(f"reports_per_year:{p}:{y}", float(n))
+                    for p, y, n in sorted(pm.per_year)
                 ),
             )
         )
@@ -158,7 +209,9 @@ def with_ror(s: Signal) -> Signal:
     extra = tuple(kv for kv in s.extra if kv[0] != "ror_h2h_correction")
     if bool(r.corrected):
         extra += (("ror_h2h_correction", CORRECTION),)
-    return replace(s, estimates=(est,) + tuple(e for e in s.estimates if e.method != "ror_h2h"), extra=extra)
+    return replace(
+        s, estimates=(est,) + tuple(e for e in s.estimates if e.method != "ror_h2h"), extra=extra
+    )
 
 
 def _num(x) -> float | None:

@@ -51,8 +51,12 @@ def _differing(fact: Fact, us: tuple[Fact, ...]) -> tuple[str, str] | None:
     if fact.value is None or not fact.unit or not fact.topic.startswith(RULES):
         return None
     others = {
-        _figure(u) for u in us
-        if u.topic == fact.topic and u.unit == fact.unit and u.value is not None and _same_measure(u, fact)
+        _figure(u)
+        for u in us
+        if u.topic == fact.topic
+        and u.unit == fact.unit
+        and u.value is not None
+        and _same_measure(u, fact)
     }
     if others and _figure(fact) not in others:
         return _figure(fact), " / ".join(sorted(others))
@@ -69,7 +73,9 @@ def _covers(f: Finding, fact: Fact) -> bool:
     return fact.topic == f.topic or fact.topic in topic_family(f.topic)
 
 
-def add_other_jurisdiction(dimensions: list[Dimension], a: Evidence, b: Evidence) -> list[Dimension]:
+def add_other_jurisdiction(
+    dimensions: list[Dimension], a: Evidence, b: Evidence
+) -> list[Dimension]:
     """The dimensions with each drug's EU statements beside the findings of their topic."""
     placed: set[int] = set()
     out = []
@@ -104,8 +110,15 @@ def add_other_jurisdiction(dimensions: list[Dimension], a: Evidence, b: Evidence
         fa = [_line(x, a.facts) for x in facts if x in a.other_jurisdiction]
         fb = [_line(x, b.facts) for x in facts if x in b.other_jurisdiction]
         new = finding(
-            topic_dimension(topic), topic, APART, Favours.UNCLEAR, Grade.SECONDARY, cites(facts),
-            a_text="\n".join(fa) or SIDE_NONE, b_text="\n".join(fb) or SIDE_NONE, kind="describes",
+            topic_dimension(topic),
+            topic,
+            APART,
+            Favours.UNCLEAR,
+            Grade.SECONDARY,
+            cites(facts),
+            a_text="\n".join(fa) or SIDE_NONE,
+            b_text="\n".join(fb) or SIDE_NONE,
+            kind="describes",
         )
         key = new.dimension
         for i, d in enumerate(out):
@@ -134,11 +147,22 @@ def _with_differences(dimensions: list[Dimension], a: Evidence, b: Evidence) -> 
                         continue
                     us = tuple(u for u in ev.facts if u.topic == fact.topic and u.unit == fact.unit)
                     # no cell texts: the EU line stands in the US finding's cell already
-                    fs.append(finding(
-                        d.key, f.topic,
-                        DIFFERS.format(drug=ev.name, topic=ph.topic_name(fact.topic),
-                                       where=fact.citation.jurisdiction or "EU", other=pair[0], us=pair[1]),
-                        Favours.NONE, Grade.SECONDARY, cites(us, [fact]), kind="differs",
-                    ))
+                    fs.append(
+                        finding(
+                            d.key,
+                            f.topic,
+                            DIFFERS.format(
+                                drug=ev.name,
+                                topic=ph.topic_name(fact.topic),
+                                where=fact.citation.jurisdiction or "EU",
+                                other=pair[0],
+                                us=pair[1],
+                            ),
+                            Favours.NONE,
+                            Grade.SECONDARY,
+                            cites(us, [fact]),
+                            kind="differs",
+                        )
+                    )
         out.append(replace(d, findings=tuple(fs)))
     return out

@@ -46,9 +46,7 @@ class Side:
         if self.state == "has":
             return texts(self.facts)
         if self.state == "mentions":
-            return "\n".join(
-                ph.UNDER.format(where=_where((f,)), text=f.text) for f in self.facts
-            )
+            return "\n".join(ph.UNDER.format(where=_where((f,)), text=f.text) for f in self.facts)
         return ""
 
 
@@ -59,7 +57,9 @@ def side(ev: Evidence, topic: str) -> Side:
     related = ev.mentions(topic)
     if related:
         return Side(ev, related, "mentions")
-    return Side(ev, (), "silent" if ev.says_nothing(topic) else "unextracted" if ev.read(topic) else "gap")
+    return Side(
+        ev, (), "silent" if ev.says_nothing(topic) else "unextracted" if ev.read(topic) else "gap"
+    )
 
 
 def silent_text(ev: Evidence, topic: str) -> str:
@@ -77,7 +77,9 @@ def cell(s: Side, topic: str) -> str:
     return s.text or silent_text(s.ev, topic)
 
 
-def topic_finding(dimension: str, topic: str, a: Evidence, b: Evidence, *, silence_favours: bool = True) -> Finding:
+def topic_finding(
+    dimension: str, topic: str, a: Evidence, b: Evidence, *, silence_favours: bool = True
+) -> Finding:
     """One finding on one topic: what each label holds on it, side by side.
 
     A topic's evidence is its facts and its narrower topics' facts (:func:`Evidence.family`), or
@@ -100,39 +102,67 @@ def topic_finding(dimension: str, topic: str, a: Evidence, b: Evidence, *, silen
         else:
             elsewhere = [s for s in (sa, sb) if s.state == "mentions"]
             statement = ph.BOTH_ELSEWHERE.format(
-                topic=name, who=" and ".join(s.ev.name for s in elsewhere),
+                topic=name,
+                who=" and ".join(s.ev.name for s in elsewhere),
                 where="; ".join(_where(s.facts) for s in elsewhere),
             )
         caveats = (ph.BOTH_CAVEAT,) if topic.startswith("warning") or boxed else ()
         return finding(
-            dimension, topic, statement, Favours.UNCLEAR, grade_of(cited), cites(cited),
-            caveats=caveats, kind="shared", **kw,
+            dimension,
+            topic,
+            statement,
+            Favours.UNCLEAR,
+            grade_of(cited),
+            cites(cited),
+            caveats=caveats,
+            kind="shared",
+            **kw,
         )
     if sa.state in present or sb.state in present:
         has, lacks = (sa, sb) if sa.state in present else (sb, sa)
         if lacks.state in ("gap", "unextracted"):
             template = ph.GAP_ONE if lacks.state == "gap" else ph.UNEXTRACTED_ONE
-            statement = template.format(has=has.ev.name, lacks=lacks.ev.name, topic=name, section=section)
+            statement = template.format(
+                has=has.ev.name, lacks=lacks.ev.name, topic=name, section=section
+            )
             return finding(
-                dimension, topic, statement, Favours.UNCLEAR, grade_of(has.facts),
-                cites(has.facts, [lacks.ev.label]), kind="gap", **kw,
+                dimension,
+                topic,
+                statement,
+                Favours.UNCLEAR,
+                grade_of(has.facts),
+                cites(has.facts, [lacks.ev.label]),
+                kind="gap",
+                **kw,
             )
         if has.state == "mentions":
             statement = ph.ONLY_ONE_MENTIONS.format(
                 has=has.ev.name, lacks=lacks.ev.name, topic=name, where=_where(has.facts)
             )
             return finding(
-                dimension, topic, statement, Favours.UNCLEAR, grade_of(has.facts),
-                cites(has.facts, [lacks.ev.label]), kind="differs", **kw,
+                dimension,
+                topic,
+                statement,
+                Favours.UNCLEAR,
+                grade_of(has.facts),
+                cites(has.facts, [lacks.ev.label]),
+                kind="differs",
+                **kw,
             )
         counts = silence_favours and has.ev.read(topic) and lacks.ev.says_nothing(topic)
         favours = (Favours.B if has is sa else Favours.A) if counts else Favours.UNCLEAR
         caveats = (ph.SILENCE_CAVEAT,) + ((ph.BOXED_CAVEAT,) if boxed else ())
         template = ph.BOXED_ONLY if boxed else ph.ONLY_ONE
         return finding(
-            dimension, topic, template.format(has=has.ev.name, lacks=lacks.ev.name, topic=name),
-            favours, grade_of(has.facts), cites(has.facts, [lacks.ev.label]), caveats=caveats,
-            kind="differs", **kw,
+            dimension,
+            topic,
+            template.format(has=has.ev.name, lacks=lacks.ev.name, topic=name),
+            favours,
+            grade_of(has.facts),
+            cites(has.facts, [lacks.ev.label]),
+            caveats=caveats,
+            kind="differs",
+            **kw,
         )
     if sa.state == sb.state == "silent":
         statement = ph.NEITHER.format(topic=name)
@@ -142,11 +172,19 @@ def topic_finding(dimension: str, topic: str, a: Evidence, b: Evidence, *, silen
         kind = "gap"
     else:
         silent, gap = (sa, sb) if sa.state == "silent" else (sb, sa)
-        statement = ph.GAP_SILENT.format(silent=silent.ev.name, gap=gap.ev.name, topic=name, section=section)
+        statement = ph.GAP_SILENT.format(
+            silent=silent.ev.name, gap=gap.ev.name, topic=name, section=section
+        )
         kind = "gap"
     return finding(
-        dimension, topic, statement, Favours.UNCLEAR, Grade.ABSENT, cites([a.label, b.label]),
-        kind=kind, **kw,
+        dimension,
+        topic,
+        statement,
+        Favours.UNCLEAR,
+        Grade.ABSENT,
+        cites([a.label, b.label]),
+        kind=kind,
+        **kw,
     )
 
 
@@ -158,7 +196,11 @@ def quoted(f: Finding, a: Evidence, b: Evidence) -> Finding:
     if f.a_text == f.b_text:
         return replace(f, kind="same")
     statement = ph.DESCRIBE_TEXTS.format(
-        topic=ph.cap(ph.topic_name(f.topic)), a=a.name, a_text=f.a_text, b=b.name, b_text=f.b_text,
+        topic=ph.cap(ph.topic_name(f.topic)),
+        a=a.name,
+        a_text=f.a_text,
+        b=b.name,
+        b_text=f.b_text,
     )
     return replace(f, statement=statement, kind="differs", caveats=())
 
@@ -173,12 +215,22 @@ def value_finding(dimension: str, topic: str, a: Evidence, b: Evidence) -> Findi
         va, vb = fa[0].value, fb[0].value
         unit = fa[0].unit or ""
         statement = ph.VALUES.format(
-            topic=ph.cap(ph.topic_name(topic)), a=a.name, a_value=f"{va:g} {unit}".strip(),
-            b=b.name, b_value=f"{vb:g} {unit}".strip(),
+            topic=ph.cap(ph.topic_name(topic)),
+            a=a.name,
+            a_value=f"{va:g} {unit}".strip(),
+            b=b.name,
+            b_value=f"{vb:g} {unit}".strip(),
         )
         return finding(
-            dimension, topic, statement, Favours.NONE, grade_of(fa + fb), cites(fa, fb),
-            a_text=texts(tuple(fa)), b_text=texts(tuple(fb)), kind="differs" if va != vb else "same",
+            dimension,
+            topic,
+            statement,
+            Favours.NONE,
+            grade_of(fa + fb),
+            cites(fa, fb),
+            a_text=texts(tuple(fa)),
+            b_text=texts(tuple(fb)),
+            kind="differs" if va != vb else "same",
         )
     return topic_finding(dimension, topic, a, b, silence_favours=False)
 
@@ -199,19 +251,29 @@ def mechanism(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
 
 
 def _neutral(f: Finding) -> Finding:
-    return replace(f, favours=Favours.NONE, caveats=(), kind="gap" if f.kind == "gap" else "describes")
+    return replace(
+        f, favours=Favours.NONE, caveats=(), kind="gap" if f.kind == "gap" else "describes"
+    )
 
 
 def infections(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     from rxcompare.comparison.trials import trial_findings
 
-    keys = ("warning.infections", "warning.serious_infections", "warning.herpes", "warning.hbv", "warning.pml")
+    keys = (
+        "warning.infections",
+        "warning.serious_infections",
+        "warning.herpes",
+        "warning.hbv",
+        "warning.pml",
+    )
     out = warning_findings("infections", keys, a, b)
     return tuple(out + trial_findings("infections", a, b, ("infection",), limit=4))
 
 
 def vaccinations(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
-    out = [value_finding("vaccinations", t, a, b) for t in ("vaccination.live", "vaccination.non_live")]
+    out = [
+        value_finding("vaccinations", t, a, b) for t in ("vaccination.live", "vaccination.non_live")
+    ]
     out += [
         topic_finding("vaccinations", t, a, b, silence_favours=False)
         for t in ("vaccination.during_treatment", "vaccination.infants")
@@ -230,7 +292,10 @@ def immunoglobulins(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
 def pregnancy(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     out = [value_finding("pregnancy", "pregnancy.contraception", a, b)]
     out += warning_findings("pregnancy", ("warning.fetal_risk",), a, b)
-    out += [topic_finding("pregnancy", t, a, b, silence_favours=False) for t in ("pregnancy.risk", "lactation")]
+    out += [
+        topic_finding("pregnancy", t, a, b, silence_favours=False)
+        for t in ("pregnancy.risk", "lactation")
+    ]
     return tuple(out)
 
 
@@ -240,7 +305,11 @@ def other_warnings(a: Evidence, b: Evidence) -> tuple[Finding, ...]:
     from rxcompare.comparison.align import align
 
     out = [topic_finding("other_warnings", "boxed_warning", a, b)]
-    out.append(quoted(topic_finding("other_warnings", "contraindication", a, b, silence_favours=False), a, b))
+    out.append(
+        quoted(
+            topic_finding("other_warnings", "contraindication", a, b, silence_favours=False), a, b
+        )
+    )
     out += [aligned_finding("other_warnings", t, a, b) for t in align(a, b) if not t.own_dimension]
     return _present(out)
 
@@ -254,7 +323,9 @@ def aligned_name(t, titles: bool = False) -> str:
     return name
 
 
-def warning_findings(dimension: str, keys: tuple[str, ...], a: Evidence, b: Evidence) -> list[Finding]:
+def warning_findings(
+    dimension: str, keys: tuple[str, ...], a: Evidence, b: Evidence
+) -> list[Finding]:
     """The aligned warnings of these topics (or their families), as findings: a topic neither
     label warns of gives none (the coverage lines say which sections the pack lacks)."""
     from rxcompare.comparison.align import align
@@ -269,17 +340,29 @@ def aligned_finding(dimension: str, t, a: Evidence, b: Evidence) -> Finding:
     kw = {"a_text": texts(t.a) or NOT_IN_PACK, "b_text": texts(t.b) or NOT_IN_PACK}
     if t.state == "both":
         return finding(
-            dimension, t.key, ph.BOTH_WARN.format(topic=name), Favours.UNCLEAR, grade_of(cited),
-            cites(cited), kind="shared", **kw,
+            dimension,
+            t.key,
+            ph.BOTH_WARN.format(topic=name),
+            Favours.UNCLEAR,
+            grade_of(cited),
+            cites(cited),
+            kind="shared",
+            **kw,
         )
     has, lacks = (a, b) if t.a else (b, a)
     if t.state in ("only_a", "only_b"):
         kw["a_text" if lacks is a else "b_text"] = ph.WARNS_NOT
         favours = Favours.B if has is a else Favours.A
         return finding(
-            dimension, t.key, ph.ONLY_WARNS.format(has=has.name, lacks=lacks.name, topic=name),
-            favours, grade_of(cited), cites(cited, [lacks.label]), caveats=(ph.SILENCE_CAVEAT,),
-            kind="differs", **kw,
+            dimension,
+            t.key,
+            ph.ONLY_WARNS.format(has=has.name, lacks=lacks.name, topic=name),
+            favours,
+            grade_of(cited),
+            cites(cited, [lacks.label]),
+            caveats=(ph.SILENCE_CAVEAT,),
+            kind="differs",
+            **kw,
         )
     # what the pack does hold of the other label on the subject: its narrower warnings, or
     # statements filed elsewhere that name it (its W&P is not held, so no silence is claimed)
@@ -289,8 +372,14 @@ def aligned_finding(dimension: str, t, a: Evidence, b: Evidence) -> Finding:
             ph.UNDER.format(where=_where((f,)), text=f.text) for f in related
         )
     return finding(
-        dimension, t.key, ph.GAP_WARNS.format(has=has.name, lacks=lacks.name, topic=name),
-        Favours.UNCLEAR, grade_of(cited), cites(cited, [lacks.label]), kind="gap", **kw,
+        dimension,
+        t.key,
+        ph.GAP_WARNS.format(has=has.name, lacks=lacks.name, topic=name),
+        Favours.UNCLEAR,
+        grade_of(cited),
+        cites(cited, [lacks.label]),
+        kind="gap",
+        **kw,
     )
 
 

@@ -18,7 +18,11 @@ DIMENSIONS: tuple[tuple[str, str, str], ...] = (
     ("immunoglobulins", "Immunoglobulins", "Antibody levels in the blood"),
     ("pregnancy", "Pregnancy and lactation", "Pregnancy and breastfeeding"),
     ("other_warnings", "Other warnings", "Other warnings"),
-    ("trial_reactions", "Adverse reactions in the pivotal trials", "Side effects in the main studies"),
+    (
+        "trial_reactions",
+        "Adverse reactions in the pivotal trials",
+        "Side effects in the main studies",
+    ),
     ("postmarketing", "Post-marketing reports (FAERS)", "Reports after approval"),
     ("monitoring", "Monitoring", "Tests and check-ups"),
     ("convenience", "Convenience", "Day-to-day convenience"),
@@ -66,7 +70,9 @@ TOPIC_NAMES = {
 BOTH_STATE = "Both labels address {topic}."
 BOTH_ELSEWHERE = "Both labels address {topic}; for {who} the pack holds it only under {where}."
 ONLY_ONE = "Only the {has} label addresses {topic}; the {lacks} label states nothing on it."
-ONLY_ONE_MENTIONS = "Only the {has} label mentions {topic} (under {where}); the {lacks} label states nothing on it."
+ONLY_ONE_MENTIONS = (
+    "Only the {has} label mentions {topic} (under {where}); the {lacks} label states nothing on it."
+)
 BOTH_WARN = "Both labels warn of {topic}."
 TOPIC_TITLES = "{name} ({titles})"
 ONLY_WARNS = (
@@ -94,7 +100,9 @@ UNEXTRACTED_ONE = (
 )
 NOT_EXTRACTED = "no statement extracted (the section is held, but read only in part)"
 GAP_SILENT = "The {silent} label states nothing on {topic}; section {section} of the {gap} label is not in the pack."
-GAP_BOTH = "Section {section} of neither label is in the pack, so nothing on {topic} can be said here."
+GAP_BOTH = (
+    "Section {section} of neither label is in the pack, so nothing on {topic} can be said here."
+)
 VALUES = "{topic}: {a} {a_value} vs {b} {b_value}."
 SILENCE_CAVEAT = "A label's silence on a risk is not evidence that the risk is absent."
 BOTH_CAVEAT = "Both labels carrying a warning does not make the risks equal; no data here compare them directly."
@@ -105,7 +113,9 @@ TRIAL_ARM = "{trial}: {event}: {arm} {pct}% (N={n}) vs {comp} {cpct}% (N={cn}); 
 TRIAL_H2H = "Head-to-head in {trial}: {event}: {a} {apct}% (N={an}) vs {b} {bpct}% (N={bn}); risk difference {rd} percentage points (95% CI {lo} to {hi})."
 NO_H2H = "No head-to-head trial of {a} and {b} is in the evidence: each drug is shown against its own trial's comparator, and the two trials' percentages are not compared with each other."
 NO_TRIALS = "The evidence holds no trial incidence table for {drug}."
-RECONSTRUCTED = "Patient counts are reconstructed from the label's rounded percentages and arm sizes."
+RECONSTRUCTED = (
+    "Patient counts are reconstructed from the label's rounded percentages and arm sizes."
+)
 
 DESCRIBE = "{topic}: {a} {a_value}; {b} {b_value}."
 NOT_STATED = "the label states nothing"
@@ -152,7 +162,9 @@ ANSWER_SOME = (
     "warning topic(s), and {nc} point(s) cannot be told."
 )
 FIGURE = "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}."
-FIGURE_H2H = "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}; head-to-head against {other}."
+FIGURE_H2H = (
+    "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}; head-to-head against {other}."
+)
 FIGURE_H2H_INGREDIENT = (
     "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}; head-to-head against {other}'s "
     "active ingredient."
@@ -167,8 +179,11 @@ INDICATION_NOT_HELD = (
     "indications section in full, so a shared indication cannot be ruled out."
 )
 GRADE_NAMES = {
-    "label": "label", "trial": "trial", "secondary": "secondary source",
-    "postmarketing": "post-marketing reports", "absent": "no evidence",
+    "label": "label",
+    "trial": "trial",
+    "secondary": "secondary source",
+    "postmarketing": "post-marketing reports",
+    "absent": "no evidence",
 }
 NO_SHARED_INDICATION = (
     "{a} and {b} share no indication in the pack ({a}: {ia}; {b}: {ib}): this compares their "
@@ -203,7 +218,9 @@ NONE_HELD = "none"
 COVERAGE_TITLE = "knowledge pack: coverage record of the {drug} entry"
 COVERAGE_FULL = "{drug}: the pack holds the whole label (parsed from its SPL document)."
 COVERAGE_MISSING = "{drug}: label {missing} not held in full in the knowledge pack."
-COVERAGE_ADVICE = "`rxcompare pack update {id}` (online) or `rxcompare pack build --spl FILE` fills them."
+COVERAGE_ADVICE = (
+    "`rxcompare pack update {id}` (online) or `rxcompare pack build --spl FILE` fills them."
+)
 COVERAGE_MISSING_PATIENT = (
     "{drug}: parts of its label ({missing}) are not in this tool's records in full, so some "
     "points cannot be compared here."
@@ -244,8 +261,7 @@ def topic_name(topic: str) -> str:
 # ---- registry trials (ClinicalTrials.gov) -------------------------------------------------
 
 REG_SOURCE = (
-    "ClinicalTrials.gov: {n} trial(s) of {drug} with posted results counted ({trials}); "
-    "{source}."
+    "ClinicalTrials.gov: {n} trial(s) of {drug} with posted results counted ({trials}); {source}."
 )
 REG_FETCHED = "fetched {date}"
 REG_CACHED = "read from the trials cache, fetched {date}"
@@ -272,7 +288,9 @@ REG_POOLED = (
 )
 REG_NOT_POOLED = "Not pooled, as not listed for both arms in every one of {trials}: {terms}."
 REG_TIME_FRAME = "Time frame: {time_frame}."
-REG_TERMS_SHOWN = "{shown} of {total} terms of this group shown (those most frequent in the {drug} arm)."
+REG_TERMS_SHOWN = (
+    "{shown} of {total} terms of this group shown (those most frequent in the {drug} arm)."
+)
 REG_COMPARATORS_DIFFER = (
     "In the registry trials here, {a} was tested against {ca} and {b} against {cb}: the comparators "
     "differ, and no figure of one drug's trials is compared with the other's."

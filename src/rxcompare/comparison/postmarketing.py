@@ -33,21 +33,33 @@ class PostMarketingSource(Protocol):
         ...
 
 
-def absent(a: Evidence, b: Evidence, reason: str, audience: str = "clinician") -> tuple[Finding, ...]:
+def absent(
+    a: Evidence, b: Evidence, reason: str, audience: str = "clinician"
+) -> tuple[Finding, ...]:
     """No post-marketing source: what is missing and, for a clinician, how to add it (a patient
     is told no commands)."""
     patient = audience == "patient"
-    text = ph.POSTMARKETING_ABSENT_PATIENT if patient else ph.POSTMARKETING_ABSENT.format(reason=reason)
+    text = (
+        ph.POSTMARKETING_ABSENT_PATIENT
+        if patient
+        else ph.POSTMARKETING_ABSENT.format(reason=reason)
+    )
     return (
         finding(
-            "postmarketing", "postmarketing.absent", text,
-            Favours.UNCLEAR, Grade.ABSENT, (a.label, b.label),
+            "postmarketing",
+            "postmarketing.absent",
+            text,
+            Favours.UNCLEAR,
+            Grade.ABSENT,
+            (a.label, b.label),
             advice="" if patient else ph.POSTMARKETING_ADVICE,
         ),
     )
 
 
-def pick_source(warehouse: str | os.PathLike[str] | None, online: bool, probe: bool = False, client=None):
+def pick_source(
+    warehouse: str | os.PathLike[str] | None, online: bool, probe: bool = False, client=None
+):
     """The post-marketing source to use, or ``(None, why)``.
 
     ``online`` uses openFDA; else a warehouse given (or configured) whose case tables exist; else

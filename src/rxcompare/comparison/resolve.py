@@ -71,7 +71,7 @@ def _index(pack: Pack) -> _Index:
 
 
 def describe(product: Product) -> str:
-    """"Kesimpta (ofatumumab; subcutaneous; multiple sclerosis)" — used in messages."""
+    """ "Kesimpta (ofatumumab; subcutaneous; multiple sclerosis)" — used in messages."""
     parts = [product.ingredient]
     if product.routes:
         parts.append(", ".join(product.routes))
@@ -84,7 +84,11 @@ def _narrow(products: list[Product], indication: str | None, route: str | None) 
     out = products
     if indication:
         key = normalise_name(indication)
-        hit = [p for p in out if any(key in normalise_name(i) or normalise_name(i) in key for i in p.indications)]
+        hit = [
+            p
+            for p in out
+            if any(key in normalise_name(i) or normalise_name(i) in key for i in p.indications)
+        ]
         out = hit or out
     if route:
         key = normalise_name(route)
@@ -101,7 +105,9 @@ def _token_match(query: str, idx: _Index, *, near: bool = False) -> list[str]:
         return []
     hits = []
     for pid, toks in idx.tokens.items():
-        if all(t in toks or (near and difflib.get_close_matches(t, toks, n=1, cutoff=0.85)) for t in q):
+        if all(
+            t in toks or (near and difflib.get_close_matches(t, toks, n=1, cutoff=0.85)) for t in q
+        ):
             hits.append(pid)
     return hits
 
@@ -163,7 +169,8 @@ def _unknown(name: str, pack: Pack) -> UnknownDrugError:
     more = (
         f" Not taken in its place, the closest the pack holds: {'; '.join(shown)}; if you meant one "
         "of them, give its name as spelt here."
-        if shown else ""
+        if shown
+        else ""
     )
     return UnknownDrugError(
         f"no medicine called {name.strip()!r} is in the knowledge pack.{more} {WAYS_IN}", hints
@@ -206,16 +213,23 @@ def _base_brand(products: list[Product]) -> Product | None:
     words = {p.id: normalise_name(p.brand).split() for p in products}
     for p in products:
         base = words[p.id]
-        if all(o.id == p.id or (len(words[o.id]) > len(base) and words[o.id][: len(base)] == base)
-               for o in products):
+        if all(
+            o.id == p.id or (len(words[o.id]) > len(base) and words[o.id][: len(base)] == base)
+            for o in products
+        ):
             return p
     return None
 
 
 def _drug(name: str, chosen: Product, matched: list[Product], resolved_by: str = "") -> Drug:
     others = tuple(p for p in matched if p.id != chosen.id)
-    return Drug(query=name, ingredient=chosen.ingredient, products=(chosen,), resolved_by=resolved_by,
-                others=others)
+    return Drug(
+        query=name,
+        ingredient=chosen.ingredient,
+        products=(chosen,),
+        resolved_by=resolved_by,
+        others=others,
+    )
 
 
 def resolve(
@@ -239,8 +253,9 @@ def resolve(
     return _drug(name, products[0], matched)
 
 
-def _settle(name: str, matched: list[Product], other: list[Product], other_name: str,
-            indication: str | None) -> Drug:
+def _settle(
+    name: str, matched: list[Product], other: list[Product], other_name: str, indication: str | None
+) -> Drug:
     """One product of ``matched`` for ``name``, given the other medicine's candidates."""
     products = _narrow(matched, indication, None)
     if len(products) == 1:
@@ -248,7 +263,8 @@ def _settle(name: str, matched: list[Product], other: list[Product], other_name:
     if len(other) == 1 and other[0] in products:
         # the other name is one of this name's products: which one is meant here is not said
         raise _ambiguous(
-            name, products,
+            name,
+            products,
             f" {other_name.strip()!r} is one of them, so {name.strip()!r} is ambiguous here.",
         )
     resolved_by = ""
@@ -374,9 +390,13 @@ def rxnorm_note(name: str) -> str:
     except SourceError as exc:
         return f"(RxNorm could not be asked: {exc})"
     if exact:
-        return (f"RxNorm knows {name.strip()!r} as {shown(exact)}, but openFDA returned no label for it: "
-                "add its label with `rxcompare pack add FILE` (SPL XML from DailyMed, or an openFDA reply).")
+        return (
+            f"RxNorm knows {name.strip()!r} as {shown(exact)}, but openFDA returned no label for it: "
+            "add its label with `rxcompare pack add FILE` (SPL XML from DailyMed, or an openFDA reply)."
+        )
     if close:
-        return (f"RxNorm knows no medicine called {name.strip()!r} either; its closest names, not taken in "
-                f"its place: {shown(close)}.")
+        return (
+            f"RxNorm knows no medicine called {name.strip()!r} either; its closest names, not taken in "
+            f"its place: {shown(close)}."
+        )
     return f"RxNorm knows no medicine called {name.strip()!r} either."

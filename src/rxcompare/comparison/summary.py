@@ -34,7 +34,9 @@ from rxcompare.models import (
 
 # Label sections the comparison reads (BW = boxed warning), in label order.
 SECTIONS = ("BW", "1", "2", "4", "5", "6", "8", "12")
-MAX_DIFFERS = 6  # differences shown in the summary, the weightiest first; the rest in the full evidence
+MAX_DIFFERS = (
+    6  # differences shown in the summary, the weightiest first; the rest in the full evidence
+)
 MAX_FIGURES = 4  # trial figures shown in the summary
 MORE = "more"  # the topic of a line that counts what the summary leaves to the full evidence
 
@@ -54,12 +56,19 @@ def _answer(a: Evidence, b: Evidence, differs, shared, cannot, ranked) -> Summar
     fa = [line for line in ranked if line.favours is Favours.A]
     fb = [line for line in ranked if line.favours is Favours.B]
     shown = [line for line in differs if line.topic != MORE]
-    nd = (ph.DIFFERENCES_SOME.format(n=len(shown), total=len(ranked)) if len(ranked) > len(shown)
-          else ph.DIFFERENCES_ALL.format(n=len(shown)))
+    nd = (
+        ph.DIFFERENCES_SOME.format(n=len(shown), total=len(ranked))
+        if len(ranked) > len(shown)
+        else ph.DIFFERENCES_ALL.format(n=len(shown))
+    )
     counts = {"nd": nd, "ns": len(shared), "nc": len(cannot)}
     if not fa and not fb:
         return SummaryLine(ph.ANSWER_NONE.format(**counts))
-    parts = [ph.ANSWER_FAVOURED.format(drug=ev.name, n=len(group)) for ev, group in ((a, fa), (b, fb)) if group]
+    parts = [
+        ph.ANSWER_FAVOURED.format(drug=ev.name, n=len(group))
+        for ev, group in ((a, fa), (b, fb))
+        if group
+    ]
     text = ph.ANSWER_SOME.format(favoured=" and ".join(parts), **counts)
     return SummaryLine(text, cites(*(line.citations for line in fa + fb)))
 
@@ -77,7 +86,8 @@ def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[Summary
         out.append(
             SummaryLine(
                 template.format(
-                    a=a.name, b=b.name,
+                    a=a.name,
+                    b=b.name,
                     ia=", ".join(a.drug.product.indications) or ph.NO_INDICATION,
                     ib=", ".join(b.drug.product.indications) or ph.NO_INDICATION,
                 ),
@@ -92,10 +102,13 @@ def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[Summary
     for ev in (a, b):
         versions = _versions(ev)
         if len(versions) > 1:
-            out.append(SummaryLine(
-                ph.SEVERAL_VERSIONS.format(drug=ev.name, versions="; ".join(versions)),
-                cites([f for f in ev.facts if f.citation.version in versions]), "version",
-            ))
+            out.append(
+                SummaryLine(
+                    ph.SEVERAL_VERSIONS.format(drug=ev.name, versions="; ".join(versions)),
+                    cites([f for f in ev.facts if f.citation.version in versions]),
+                    "version",
+                )
+            )
     if factors:
         names = "; ".join(ph.FACTORS[k][0] for k in factors if k in ph.FACTORS)
         out.append(SummaryLine(ph.FACTORS_GIVEN.format(factors=names), topic="factors"))
@@ -104,12 +117,17 @@ def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[Summary
 
 def _versions(ev: Evidence) -> list[str]:
     """The label versions the drug's label-text facts show (a copy that shows none is not counted)."""
-    return list(dict.fromkeys(
-        f.citation.version for f in ev.facts
-        if f.citation.kind == "label" and f.citation.is_label_text and f.citation.version
-        and not f.citation.version.startswith("version not shown")
-        and f.citation.source_class in ("label", "label-copy")
-    ))
+    return list(
+        dict.fromkeys(
+            f.citation.version
+            for f in ev.facts
+            if f.citation.kind == "label"
+            and f.citation.is_label_text
+            and f.citation.version
+            and not f.citation.version.startswith("version not shown")
+            and f.citation.source_class in ("label", "label-copy")
+        )
+    )
 
 
 def _resolution(ev: Evidence, other: Evidence) -> str:
@@ -118,13 +136,19 @@ def _resolution(ev: Evidence, other: Evidence) -> str:
 
     d = ev.drug
     if d.resolved_by:
-        text = ph.RESOLVED_AS.format(query=d.query, brand=ev.name, ingredient=d.ingredient,
-                                     indication=d.resolved_by, other=other.name)
+        text = ph.RESOLVED_AS.format(
+            query=d.query,
+            brand=ev.name,
+            ingredient=d.ingredient,
+            indication=d.resolved_by,
+            other=other.name,
+        )
     else:
         text = ph.RESOLVED_TO.format(query=d.query, product=describe(d.product))
     if d.others:
         text += " " + ph.OTHER_PRODUCTS.format(
-            others="; ".join(describe(p) for p in d.others), ingredient=d.ingredient,
+            others="; ".join(describe(p) for p in d.others),
+            ingredient=d.ingredient,
             verb="is" if len(d.others) == 1 else "are each",
         )
     return text
@@ -164,8 +188,11 @@ def _differs(findings: list[Finding], aligned) -> list[SummaryLine]:
             out.append((_weight(_line(f)), _line(f)))
     for t in aligned:
         if t.state in ("only_a", "only_b"):
-            f = next(x for x in findings if x.topic == t.key and x.kind == "differs") if any(
-                x.topic == t.key and x.kind == "differs" for x in findings) else None
+            f = (
+                next(x for x in findings if x.topic == t.key and x.kind == "differs")
+                if any(x.topic == t.key and x.kind == "differs" for x in findings)
+                else None
+            )
             if f is not None:
                 out.append((2, _line(f)))
     seen: set[str] = set()
@@ -185,8 +212,11 @@ def _trial_figures(findings: list[Finding]) -> list[SummaryLine]:
     """Trial rows of one drug against its own trial's comparator (not against the other drug):
     figures, not differences between the two."""
     return [
-        _line(f) for f in findings
-        if f.grade is Grade.TRIAL and f.topic != "trial.no_head_to_head" and not _head_to_head_trial(f)
+        _line(f)
+        for f in findings
+        if f.grade is Grade.TRIAL
+        and f.topic != "trial.no_head_to_head"
+        and not _head_to_head_trial(f)
     ]
 
 
@@ -195,8 +225,9 @@ def _capped(lines: list[SummaryLine], most: int, template: str) -> list[SummaryL
     if len(lines) <= most:
         return lines
     rest = lines[most:]  # the counting line cites what it counts, so its refs resolve
-    return lines[:most] + [SummaryLine(template.format(n=len(rest)),
-                                       cites(*(x.citations for x in rest)), topic=MORE)]
+    return lines[:most] + [
+        SummaryLine(template.format(n=len(rest)), cites(*(x.citations for x in rest)), topic=MORE)
+    ]
 
 
 def _measure(f) -> str:
@@ -231,16 +262,24 @@ def _figures(a: Evidence, b: Evidence) -> list[SummaryLine]:
             if f.value is None or f.unit != "%" or not comp or cpct is None:
                 continue
             how = head_to_head(comp, other)
-            template = {"brand": ph.FIGURE_H2H, "ingredient": ph.FIGURE_H2H_INGREDIENT}.get(how, ph.FIGURE)
+            template = {"brand": ph.FIGURE_H2H, "ingredient": ph.FIGURE_H2H_INGREDIENT}.get(
+                how, ph.FIGURE
+            )
             out.append(
                 SummaryLine(
                     template.format(
-                        drug=ev.name, measure=_measure(f), pct=f"{f.value:g}", cpct=cpct,
+                        drug=ev.name,
+                        measure=_measure(f),
+                        pct=f"{f.value:g}",
+                        cpct=cpct,
                         comparator=comp,
-                        trials=ph.FIGURE_TRIALS.format(trials=f.qualifier("trials")) if f.qualifier("trials") else "",
+                        trials=ph.FIGURE_TRIALS.format(trials=f.qualifier("trials"))
+                        if f.qualifier("trials")
+                        else "",
                         other=other.name,
                     ),
-                    (f.citation,), ("h2h." if head_to_head(comp, other) else "figure.") + f.topic,
+                    (f.citation,),
+                    ("h2h." if head_to_head(comp, other) else "figure.") + f.topic,
                 )
             )
     return out
@@ -252,7 +291,8 @@ def _shared(a: Evidence, b: Evidence, aligned) -> list[SummaryLine]:
 
     return [
         SummaryLine(ph.cap(aligned_name(t, titles=True)), cites(t.a, t.b), t.key)
-        for t in aligned if t.state == "both"
+        for t in aligned
+        if t.state == "both"
     ]
 
 
@@ -260,7 +300,9 @@ def _comparators(ev: Evidence) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i.arm for i in ev.incidences if i.is_comparator))
 
 
-def _cannot_tell(a: Evidence, b: Evidence, findings: list[Finding], aligned=()) -> list[SummaryLine]:
+def _cannot_tell(
+    a: Evidence, b: Evidence, findings: list[Finding], aligned=()
+) -> list[SummaryLine]:
     out = []
     for f in findings:
         if f.topic == "trial.no_head_to_head" or f.kind == "limits":
@@ -270,15 +312,20 @@ def _cannot_tell(a: Evidence, b: Evidence, findings: list[Finding], aligned=()) 
         f.grade is Grade.TRIAL and f.favours in (Favours.A, Favours.B) for f in findings
     ):
         out.append(
-            SummaryLine(ph.NO_H2H.format(a=a.name, b=b.name), (a.label, b.label), "trial.no_head_to_head")
+            SummaryLine(
+                ph.NO_H2H.format(a=a.name, b=b.name), (a.label, b.label), "trial.no_head_to_head"
+            )
         )
     ca, cb = _comparators(a), _comparators(b)
     if ca and cb and set(ca) != set(cb):
         cited = cites([i for i in a.incidences + b.incidences if i.is_comparator])
         out.append(
             SummaryLine(
-                ph.DIFFERENT_COMPARATORS.format(a=a.name, ca=", ".join(ca), b=b.name, cb=", ".join(cb)),
-                cited, "trial.comparators",
+                ph.DIFFERENT_COMPARATORS.format(
+                    a=a.name, ca=", ".join(ca), b=b.name, cb=", ".join(cb)
+                ),
+                cited,
+                "trial.comparators",
             )
         )
     for f in findings:
@@ -313,8 +360,10 @@ def coverage_record(ev: Evidence) -> Citation:
     what a statement about the pack's gaps rests on; it names no label section."""
     held = ", ".join(s for s in SECTIONS if s in ev.coverage) or ph.NONE_HELD
     return Citation(
-        kind="pack", title=ph.COVERAGE_TITLE.format(drug=ev.name),
-        set_id=ev.label.set_id, version=ev.label.version,
+        kind="pack",
+        title=ph.COVERAGE_TITLE.format(drug=ev.name),
+        set_id=ev.label.set_id,
+        version=ev.label.version,
         detail=(("sections held in full", held),),
     )
 
@@ -330,11 +379,18 @@ def _coverage(evs: tuple[Evidence, ...], audience: str = "clinician") -> list[Su
             numbered = [s for s in missing if s not in ph.SECTION_NAMES]
             named = [ph.SECTION_NAMES[s] for s in missing if s in ph.SECTION_NAMES]
             names = ", ".join(
-                named + ([("sections " if len(numbered) > 1 else "section ") + ", ".join(numbered)] if numbered else [])
+                named
+                + (
+                    [("sections " if len(numbered) > 1 else "section ") + ", ".join(numbered)]
+                    if numbered
+                    else []
+                )
             )
             names += " is" if len(missing) == 1 else " are"
             if audience == "patient":
-                text = ph.COVERAGE_MISSING_PATIENT.format(drug=ev.name, missing=names.rsplit(" ", 1)[0])
+                text = ph.COVERAGE_MISSING_PATIENT.format(
+                    drug=ev.name, missing=names.rsplit(" ", 1)[0]
+                )
             else:
                 text = ph.COVERAGE_MISSING.format(drug=ev.name, missing=names)
                 advice = ph.COVERAGE_ADVICE.format(id=ev.drug.product.id)
@@ -343,7 +399,10 @@ def _coverage(evs: tuple[Evidence, ...], audience: str = "clinician") -> list[Su
 
 
 def build_summary(
-    a: Evidence, b: Evidence, dimensions: tuple[Dimension, ...], factors: tuple[str, ...] = (),
+    a: Evidence,
+    b: Evidence,
+    dimensions: tuple[Dimension, ...],
+    factors: tuple[str, ...] = (),
     audience: str = "clinician",
 ) -> Summary:
     from rxcompare.comparison.align import align
@@ -352,10 +411,15 @@ def build_summary(
     aligned = align(a, b)
     ranked = _differs(findings, aligned)
     patient = audience == "patient"  # no command-line option named to a patient
-    differs = _capped(ranked, MAX_DIFFERS, ph.MORE_DIFFERENCES_PATIENT if patient else ph.MORE_DIFFERENCES)
+    differs = _capped(
+        ranked, MAX_DIFFERS, ph.MORE_DIFFERENCES_PATIENT if patient else ph.MORE_DIFFERENCES
+    )
     shared = _shared(a, b, aligned)
-    figures = _capped(_figures(a, b) + _trial_figures(findings), MAX_FIGURES,
-                      ph.MORE_FIGURES_PATIENT if patient else ph.MORE_FIGURES)
+    figures = _capped(
+        _figures(a, b) + _trial_figures(findings),
+        MAX_FIGURES,
+        ph.MORE_FIGURES_PATIENT if patient else ph.MORE_FIGURES,
+    )
     cannot = _cannot_tell(a, b, findings, aligned)
     if any(line.topic.startswith("h2h.") for line in figures):
         cannot = [line for line in cannot if line.topic != "trial.no_head_to_head"]

@@ -30,7 +30,11 @@ class ArmPair:
     def counts(self) -> tuple[int, int, int, int, bool]:
         """(x1, n1, x2, n2, reconstructed): events and sizes; counts from % when not given."""
         rec = self.arm.count is None or self.comparator.count is None
-        x1 = self.arm.count if self.arm.count is not None else round(self.arm.percent * self.arm.n / 100)
+        x1 = (
+            self.arm.count
+            if self.arm.count is not None
+            else round(self.arm.percent * self.arm.n / 100)
+        )
         x2 = (
             self.comparator.count
             if self.comparator.count is not None
@@ -107,36 +111,66 @@ def trial_findings(
                 h2h_seen = True
                 # orient as A vs B
                 if side == "a":
-                    favours = Favours.A if est.upper < 0 else Favours.B if est.lower > 0 else Favours.NONE
+                    favours = (
+                        Favours.A if est.upper < 0 else Favours.B if est.lower > 0 else Favours.NONE
+                    )
                 else:
-                    favours = Favours.B if est.upper < 0 else Favours.A if est.lower > 0 else Favours.NONE
+                    favours = (
+                        Favours.B if est.upper < 0 else Favours.A if est.lower > 0 else Favours.NONE
+                    )
                 statement = ph.TRIAL_H2H.format(
-                    trial=p.trial, event=p.event, a=p.arm.arm, apct=f"{p.arm.percent:g}", an=n1,
-                    b=p.comparator.arm, bpct=f"{p.comparator.percent:g}", bn=n2,
-                    rd=_pp(est.value), lo=_pp(est.lower), hi=_pp(est.upper),
+                    trial=p.trial,
+                    event=p.event,
+                    a=p.arm.arm,
+                    apct=f"{p.arm.percent:g}",
+                    an=n1,
+                    b=p.comparator.arm,
+                    bpct=f"{p.comparator.percent:g}",
+                    bn=n2,
+                    rd=_pp(est.value),
+                    lo=_pp(est.lower),
+                    hi=_pp(est.upper),
                 )
             else:
                 favours = Favours.UNCLEAR
                 statement = ph.TRIAL_ARM.format(
-                    trial=p.trial, event=p.event, arm=p.arm.arm, pct=f"{p.arm.percent:g}", n=n1,
-                    comp=p.comparator.arm, cpct=f"{p.comparator.percent:g}", cn=n2,
-                    rd=_pp(est.value), lo=_pp(est.lower), hi=_pp(est.upper),
+                    trial=p.trial,
+                    event=p.event,
+                    arm=p.arm.arm,
+                    pct=f"{p.arm.percent:g}",
+                    n=n1,
+                    comp=p.comparator.arm,
+                    cpct=f"{p.comparator.percent:g}",
+                    cn=n2,
+                    rd=_pp(est.value),
+                    lo=_pp(est.lower),
+                    hi=_pp(est.upper),
                 )
             text = statement
             out.append(
                 finding(
-                    dimension, f"trial.{normalise_name(p.event).replace(' ', '_')}", statement, favours,
-                    Grade.TRIAL, cites([p.arm, p.comparator]),
-                    a_text=text if side == "a" else "", b_text=text if side == "b" else "",
-                    caveats=caveats, estimates=(est,),
+                    dimension,
+                    f"trial.{normalise_name(p.event).replace(' ', '_')}",
+                    statement,
+                    favours,
+                    Grade.TRIAL,
+                    cites([p.arm, p.comparator]),
+                    a_text=text if side == "a" else "",
+                    b_text=text if side == "b" else "",
+                    caveats=caveats,
+                    estimates=(est,),
                 )
             )
     if out and not h2h_seen:
         out.insert(
             0,
             finding(
-                dimension, "trial.no_head_to_head", ph.NO_H2H.format(a=a.name, b=b.name),
-                Favours.UNCLEAR, Grade.TRIAL, cites([a.label, b.label]),
+                dimension,
+                "trial.no_head_to_head",
+                ph.NO_H2H.format(a=a.name, b=b.name),
+                Favours.UNCLEAR,
+                Grade.TRIAL,
+                cites([a.label, b.label]),
             ),
         )
     return out
@@ -155,8 +189,12 @@ def trial_reactions(a: Evidence, b: Evidence, limit: int = 8) -> tuple[Finding, 
         if not ev.incidences:
             out.append(
                 finding(
-                    "trial_reactions", "trial.none", ph.NO_TRIALS.format(drug=ev.name),
-                    Favours.UNCLEAR, Grade.ABSENT, (ev.label,),
+                    "trial_reactions",
+                    "trial.none",
+                    ph.NO_TRIALS.format(drug=ev.name),
+                    Favours.UNCLEAR,
+                    Grade.ABSENT,
+                    (ev.label,),
                 )
             )
     return tuple(out)
@@ -173,8 +211,18 @@ def trial_reactions(a: Evidence, b: Evidence, limit: int = 8) -> tuple[Finding, 
 # Structural groups of registry terms: (key, organ-system prefix, term words). Matched in order
 # after the pack's event groups; a term joins the first group it matches.
 ORGAN_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("administration", "", ("infusion related", "infusion-related", "injection related",
-                            "injection-related", "injection site", "infusion site")),
+    (
+        "administration",
+        "",
+        (
+            "infusion related",
+            "infusion-related",
+            "injection related",
+            "injection-related",
+            "injection site",
+            "infusion site",
+        ),
+    ),
     ("infections", "infections and infestations", ()),
     ("neoplasms", "neoplasms", ()),
 )
@@ -219,7 +267,9 @@ class RegistryUnit:
 
     def citations(self):
         return tuple(
-            t.citation(*[g.split(":", 1)[1] for g in self.group_ids if g.startswith(t.nct_id + ":")])
+            t.citation(
+                *[g.split(":", 1)[1] for g in self.group_ids if g.startswith(t.nct_id + ":")]
+            )
             for t in self.trials
         )
 
@@ -234,11 +284,23 @@ def _unit_of(trial, drug_group, comp_group) -> RegistryUnit:
     for (serious, term), pair in rows.items():
         if "drug" in pair and "comp" in pair:
             d, c = pair["drug"], pair["comp"]
-            out.append(RegistryRow(term, serious, d.count, d.n, c.count, c.n, d.organ_system, d.threshold))
+            out.append(
+                RegistryRow(term, serious, d.count, d.n, c.count, c.n, d.organ_system, d.threshold)
+            )
     (x1, n1), (x2, n2) = drug_group.serious, comp_group.serious
-    total = (x1, n1, x2, n2) if None not in (x1, n1, x2, n2) and n1 and n2 and x1 <= n1 and x2 <= n2 else None
+    total = (
+        (x1, n1, x2, n2)
+        if None not in (x1, n1, x2, n2) and n1 and n2 and x1 <= n1 and x2 <= n2
+        else None
+    )
     return RegistryUnit(
-        trial.name, (trial,), drug_group.title, comp_group.title, comp_group.intervention, tuple(out), total,
+        trial.name,
+        (trial,),
+        drug_group.title,
+        comp_group.title,
+        comp_group.intervention,
+        tuple(out),
+        total,
         (f"{trial.nct_id}:{drug_group.id}", f"{trial.nct_id}:{comp_group.id}"),
     )
 
@@ -249,19 +311,32 @@ def _pool(units: list[RegistryUnit]) -> RegistryUnit:
     rows = []
     for key in sorted(common, key=lambda k: (not k[0], k[1])):
         parts = [k[key] for k in keyed]
-        rows.append(RegistryRow(
-            parts[0].term, parts[0].serious, sum(r.x1 for r in parts), sum(r.n1 for r in parts),
-            sum(r.x2 for r in parts), sum(r.n2 for r in parts), parts[0].organ_system,
-            max((r.threshold for r in parts if r.threshold is not None), default=None),
-        ))
+        rows.append(
+            RegistryRow(
+                parts[0].term,
+                parts[0].serious,
+                sum(r.x1 for r in parts),
+                sum(r.n1 for r in parts),
+                sum(r.x2 for r in parts),
+                sum(r.n2 for r in parts),
+                parts[0].organ_system,
+                max((r.threshold for r in parts if r.threshold is not None), default=None),
+            )
+        )
     dropped = sorted({r.term for k in keyed for key, r in k.items() if key not in common})
     totals = [u.any_serious for u in units]
     total = tuple(sum(t[i] for t in totals) for i in range(4)) if all(totals) else None
     names = " + ".join(u.name for u in units)
     return RegistryUnit(
-        names, tuple(t for u in units for t in u.trials), " + ".join(dict.fromkeys(u.arm for u in units)),
-        " + ".join(dict.fromkeys(u.comparator for u in units)), units[0].comparator_intervention,
-        tuple(rows), total, tuple(g for u in units for g in u.group_ids), tuple(dropped),
+        names,
+        tuple(t for u in units for t in u.trials),
+        " + ".join(dict.fromkeys(u.arm for u in units)),
+        " + ".join(dict.fromkeys(u.comparator for u in units)),
+        units[0].comparator_intervention,
+        tuple(rows),
+        total,
+        tuple(g for u in units for g in u.group_ids),
+        tuple(dropped),
     )
 
 
@@ -316,9 +391,20 @@ def _registry_finding(dimension, unit, ev, other, side, event, serious, x1, n1, 
     h2h = _is_other_drug(unit.comparator_intervention, other)
     kind = "" if serious is None else ph.REG_SERIOUS if serious else ph.REG_OTHER
     statement = (ph.REG_H2H if h2h else ph.REG_ARM).format(
-        trial=unit.name, event=event, kind=kind, arm=unit.arm, x=x1, n=n1, pct=_fmt_pct(x1, n1),
-        comp=unit.comparator, cx=x2, cn=n2, cpct=_fmt_pct(x2, n2),
-        rd=_pp(est.value), lo=_pp(est.lower), hi=_pp(est.upper),
+        trial=unit.name,
+        event=event,
+        kind=kind,
+        arm=unit.arm,
+        x=x1,
+        n=n1,
+        pct=_fmt_pct(x1, n1),
+        comp=unit.comparator,
+        cx=x2,
+        cn=n2,
+        cpct=_fmt_pct(x2, n2),
+        rd=_pp(est.value),
+        lo=_pp(est.lower),
+        hi=_pp(est.upper),
     )
     favours = Favours.UNCLEAR
     if h2h:
@@ -332,9 +418,16 @@ def _registry_finding(dimension, unit, ev, other, side, event, serious, x1, n1, 
     if unit.pooled:
         caveats = (*caveats, ph.REG_POOLED.format(trials=unit.name))
     return finding(
-        dimension, topic, statement, favours, Grade.TRIAL, unit.citations(),
-        a_text=statement if side == "a" else "", b_text=statement if side == "b" else "",
-        caveats=tuple(dict.fromkeys(caveats)), estimates=(est,),
+        dimension,
+        topic,
+        statement,
+        favours,
+        Grade.TRIAL,
+        unit.citations(),
+        a_text=statement if side == "a" else "",
+        b_text=statement if side == "b" else "",
+        caveats=tuple(dict.fromkeys(caveats)),
+        estimates=(est,),
     )
 
 
@@ -344,8 +437,11 @@ def _unit_findings(dimension, unit, ev, other, side, event_groups) -> list[Findi
     base = (ph.REG_TIME_FRAME.format(time_frame=time_frame),) if time_frame else ()
     out = []
     if unit.any_serious is not None:
-        out.append(_registry_finding(dimension, unit, ev, other, side, ph.REG_ANY_SERIOUS, None,
-                                     *unit.any_serious, base))
+        out.append(
+            _registry_finding(
+                dimension, unit, ev, other, side, ph.REG_ANY_SERIOUS, None, *unit.any_serious, base
+            )
+        )
     grouped: dict[tuple[str, bool], list[RegistryRow]] = {}
     for row in unit.rows:
         grouped.setdefault((_group_of(row, event_groups), row.serious), []).append(row)
@@ -360,12 +456,26 @@ def _unit_findings(dimension, unit, ev, other, side, event_groups) -> list[Findi
             if not serious and rows[0].threshold is not None:
                 caveats.append(ph.REG_THRESHOLD.format(threshold=f"{rows[0].threshold:g}"))
             if len(rows) > PER_GROUP:
-                caveats.append(ph.REG_TERMS_SHOWN.format(shown=PER_GROUP, total=len(rows), drug=ev.name))
+                caveats.append(
+                    ph.REG_TERMS_SHOWN.format(shown=PER_GROUP, total=len(rows), drug=ev.name)
+                )
             for r in rows[:PER_GROUP]:
-                out.append(_registry_finding(
-                    dimension, unit, ev, other, side, ph.REG_GROUP.format(group=name, event=r.term),
-                    serious, r.x1, r.n1, r.x2, r.n2, tuple(caveats),
-                ))
+                out.append(
+                    _registry_finding(
+                        dimension,
+                        unit,
+                        ev,
+                        other,
+                        side,
+                        ph.REG_GROUP.format(group=name, event=r.term),
+                        serious,
+                        r.x1,
+                        r.n1,
+                        r.x2,
+                        r.n2,
+                        tuple(caveats),
+                    )
+                )
     return out
 
 
@@ -384,8 +494,16 @@ def registry_findings(dimension: str, a: Evidence, b: Evidence) -> list[Finding]
         if reg is None:
             continue
         if reg.error:
-            out.append(finding(dimension, "trial.registry.error", ph.REG_ERROR.format(drug=ev.name, error=reg.error),
-                               Favours.UNCLEAR, Grade.ABSENT, (ev.label,)))
+            out.append(
+                finding(
+                    dimension,
+                    "trial.registry.error",
+                    ph.REG_ERROR.format(drug=ev.name, error=reg.error),
+                    Favours.UNCLEAR,
+                    Grade.ABSENT,
+                    (ev.label,),
+                )
+            )
             if not reg.trials:
                 continue
         trials = reg.for_product(ev.drug.product.id)
@@ -393,30 +511,72 @@ def registry_findings(dimension: str, a: Evidence, b: Evidence) -> list[Finding]
         if units:
             listed = "; ".join(f"{u.name}: {u.arm} vs {u.comparator}" for u in units)
             n = len({t.nct_id for u in units for t in u.trials})
-            statement = ph.REG_SOURCE.format(n=n, drug=ev.name, trials=listed, source=_registry_date(reg))
-            caveats = tuple(ph.REG_NOT_POOLED.format(trials=u.name, terms=", ".join(u.not_pooled))
-                            for u in units if u.not_pooled)
-            out.append(finding(dimension, "trial.registry.source", statement, Favours.UNCLEAR, Grade.TRIAL,
-                               tuple(c for u in units for c in u.citations()), caveats=caveats,
-                               a_text=statement if side == "a" else "", b_text=statement if side == "b" else ""))
+            statement = ph.REG_SOURCE.format(
+                n=n, drug=ev.name, trials=listed, source=_registry_date(reg)
+            )
+            caveats = tuple(
+                ph.REG_NOT_POOLED.format(trials=u.name, terms=", ".join(u.not_pooled))
+                for u in units
+                if u.not_pooled
+            )
+            out.append(
+                finding(
+                    dimension,
+                    "trial.registry.source",
+                    statement,
+                    Favours.UNCLEAR,
+                    Grade.TRIAL,
+                    tuple(c for u in units for c in u.citations()),
+                    caveats=caveats,
+                    a_text=statement if side == "a" else "",
+                    b_text=statement if side == "b" else "",
+                )
+            )
         else:
-            out.append(finding(dimension, "trial.registry.none",
-                               ph.REG_NONE.format(drug=ev.name, source=_registry_date(reg)),
-                               Favours.UNCLEAR, Grade.ABSENT, (ev.label,)))
+            out.append(
+                finding(
+                    dimension,
+                    "trial.registry.none",
+                    ph.REG_NONE.format(drug=ev.name, source=_registry_date(reg)),
+                    Favours.UNCLEAR,
+                    Grade.ABSENT,
+                    (ev.label,),
+                )
+            )
         wrong = [t for t in reg.trials if t.problems and (t.product in ("", ev.drug.product.id))]
         if wrong:
-            text = " ".join(ph.REG_EXCLUDED.format(trial=t.name, problems="; ".join(t.problems)) for t in wrong)
-            out.append(finding(dimension, "trial.registry.excluded", text, Favours.UNCLEAR, Grade.ABSENT,
-                               tuple(t.citation() for t in wrong)))
+            text = " ".join(
+                ph.REG_EXCLUDED.format(trial=t.name, problems="; ".join(t.problems)) for t in wrong
+            )
+            out.append(
+                finding(
+                    dimension,
+                    "trial.registry.excluded",
+                    text,
+                    Favours.UNCLEAR,
+                    Grade.ABSENT,
+                    tuple(t.citation() for t in wrong),
+                )
+            )
         apart = [(t, [g for g in t.groups if g.kept_apart]) for t in trials]
         apart = [(t, gs) for t, gs in apart if gs]
         if apart:
             text = " ".join(
-                ph.REG_KEPT_APART.format(trial=t.name, groups="; ".join(f"{g.id} {g.title} ({g.kept_apart})" for g in gs))
+                ph.REG_KEPT_APART.format(
+                    trial=t.name, groups="; ".join(f"{g.id} {g.title} ({g.kept_apart})" for g in gs)
+                )
                 for t, gs in apart
             )
-            out.append(finding(dimension, "trial.registry.kept_apart", text, Favours.UNCLEAR, Grade.TRIAL,
-                               tuple(t.citation(*[g.id for g in gs]) for t, gs in apart)))
+            out.append(
+                finding(
+                    dimension,
+                    "trial.registry.kept_apart",
+                    text,
+                    Favours.UNCLEAR,
+                    Grade.TRIAL,
+                    tuple(t.citation(*[g.id for g in gs]) for t, gs in apart),
+                )
+            )
         for u in units:
             h2h = h2h or _is_other_drug(u.comparator_intervention, other)
             comparators.setdefault(side, []).append(u.comparator_intervention)
@@ -427,13 +587,23 @@ def registry_findings(dimension: str, a: Evidence, b: Evidence) -> list[Finding]
             statement = ph.REG_COMPARATORS_SAME.format(c=ca)
         else:
             statement = ph.REG_COMPARATORS_DIFFER.format(a=a.name, ca=ca, b=b.name, cb=cb)
-        out.insert(0, finding(dimension, "trial.registry.comparators", statement, Favours.UNCLEAR, Grade.TRIAL,
-                              cites([c for f in out if f.topic == "trial.registry.source" for c in f.citations])))
+        out.insert(
+            0,
+            finding(
+                dimension,
+                "trial.registry.comparators",
+                statement,
+                Favours.UNCLEAR,
+                Grade.TRIAL,
+                cites([c for f in out if f.topic == "trial.registry.source" for c in f.citations]),
+            ),
+        )
     return out
 
 
 def registry_provenance(reg) -> str:
     """Where a drug's registry trials come from, and when they were fetched."""
-    return f"ClinicalTrials.gov API v2, {len(reg.trials)} record(s) for {reg.name!r}, {_registry_date(reg)}" + (
-        f"; {reg.error}" if reg.error else ""
+    return (
+        f"ClinicalTrials.gov API v2, {len(reg.trials)} record(s) for {reg.name!r}, {_registry_date(reg)}"
+        + (f"; {reg.error}" if reg.error else "")
     )

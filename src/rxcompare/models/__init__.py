@@ -80,7 +80,9 @@ def json_value(value: Any) -> Any:
         return {k: json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_value(v) for v in value]
-    if getattr(value, "ndim", None) == 0 and type(value).__module__ == "numpy":  # no numpy import here
+    if (
+        getattr(value, "ndim", None) == 0 and type(value).__module__ == "numpy"
+    ):  # no numpy import here
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None

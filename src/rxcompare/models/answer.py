@@ -10,8 +10,18 @@ from dataclasses import dataclass
 from rxcompare.models.disproportionality import Estimate
 from rxcompare.models.evidence import Citation, Drug
 
-__all__ = ["FINDING_KINDS", "NOT_IN_PACK", "Comparison", "Dimension", "Favours", "Finding", "Grade",
-           "Summary", "SummaryLine", "Verdict"]
+__all__ = [
+    "FINDING_KINDS",
+    "NOT_IN_PACK",
+    "Comparison",
+    "Dimension",
+    "Favours",
+    "Finding",
+    "Grade",
+    "Summary",
+    "SummaryLine",
+    "Verdict",
+]
 
 
 class Favours(str, enum.Enum):
@@ -61,7 +71,9 @@ class Finding:
     estimates: tuple[Estimate, ...] = ()
     emphasis: bool = False  # raised by a patient factor the user gave
     kind: str = ""  # how the two sides relate: see FINDING_KINDS
-    advice: str = ""  # what a command-line user can run to add the missing evidence (not shown on a page)
+    advice: str = (
+        ""  # what a command-line user can run to add the missing evidence (not shown on a page)
+    )
 
 
 # The mark of a table cell whose label section the knowledge pack does not hold (never "the label
@@ -132,7 +144,15 @@ class Summary:
 
     @property
     def lines(self) -> tuple[SummaryLine, ...]:
-        return (self.answer, *self.notices, *self.differs, *self.figures, *self.shared, *self.cannot_tell, *self.coverage)
+        return (
+            self.answer,
+            *self.notices,
+            *self.differs,
+            *self.figures,
+            *self.shared,
+            *self.cannot_tell,
+            *self.coverage,
+        )
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,6 @@ class PostMarketing:
     provenance: tuple[tuple[str, str], ...] = ()
 
 
-
 @dataclass(frozen=True)
 class PairCounts:
     """2x2 tables for many drug-event pairs, as parallel arrays (one entry per pair).
@@ -154,5 +153,7 @@ class Listedness:
         """One line: ``listed: term in 5.2 Malignancies``, ``unlisted``, ``unknown: why``."""
         if self.state == "listed":
             how = f"topic {self.topic}" if self.match == "topic" else self.match
-            return f"listed: {how} in {' '.join(x for x in (self.section, self.section_title) if x)}"
+            return (
+                f"listed: {how} in {' '.join(x for x in (self.section, self.section_title) if x)}"
+            )
         return self.state + (f": {self.why}" if self.why else "")

@@ -116,7 +116,9 @@ class Drug:
     ingredient: str
     products: tuple[Product, ...]
     resolved_by: str = ""  # the indication that singled out the product, when context was needed
-    others: tuple[Product, ...] = ()  # the name's other products, not taken (said with the comparison)
+    others: tuple[
+        Product, ...
+    ] = ()  # the name's other products, not taken (said with the comparison)
 
     @property
     def name(self) -> str:

@@ -31,10 +31,32 @@ __all__ = [
 ]
 
 COLUMNS = (
-    "drug", "event", "a", "b", "c", "d",
-    "ror", "ror_lower", "ror_upper", "prr", "prr_lower", "prr_upper", "chi2",
-    "ic", "ic025", "ic975", "e", "ebgm", "eb05", "eb95",
-    "ror_method", "prr_method", "flags", "mdrr", "listed", "listed_where",
+    "drug",
+    "event",
+    "a",
+    "b",
+    "c",
+    "d",
+    "ror",
+    "ror_lower",
+    "ror_upper",
+    "prr",
+    "prr_lower",
+    "prr_upper",
+    "chi2",
+    "ic",
+    "ic025",
+    "ic975",
+    "e",
+    "ebgm",
+    "eb05",
+    "eb95",
+    "ror_method",
+    "prr_method",
+    "flags",
+    "mdrr",
+    "listed",
+    "listed_where",
 )
 SORT_KEYS = ("ror", "ror_lower", "prr", "chi2", "ic", "ic025", "ebgm", "eb05", "a", "mdrr")
 """The columns ``signals --sort`` orders by (largest first; ``a`` is the number of cases, nan last)."""
@@ -67,7 +89,6 @@ class MgpsPrior:
         return (self.alpha1, self.beta1, self.alpha2, self.beta2, self.p)
 
 
-
 @dataclass(frozen=True)
 class SignalTable:
     """All statistics of many pairs as columns (numpy arrays in :data:`COLUMNS` order)."""
@@ -92,7 +113,12 @@ class SignalTable:
         return int(self.columns["a"].size)
 
     def select(
-        self, mask: np.ndarray | None = None, *, drugs=(), events=(), flagged_only: bool = False,
+        self,
+        mask: np.ndarray | None = None,
+        *,
+        drugs=(),
+        events=(),
+        flagged_only: bool = False,
         filters: tuple[tuple[str, str], ...] = (),
     ) -> SignalTable:
         """Rows kept by ``mask`` and by exact drug / event labels (scores are unchanged)."""
@@ -146,17 +172,28 @@ class SignalTable:
                 est.append(Estimate("ebgm_mgps", r["ebgm"], r["eb05"], r["eb95"], 0.90))
             table = Contingency(int(r["a"]), int(r["b"]), int(r["c"]), int(r["d"]))
             detail = (
-                ("source", self.source), ("counting_unit", self.counting_unit),
-                ("n_reports", str(self.n_reports)), ("a", str(table.a)), ("b", str(table.b)),
-                ("c", str(table.c)), ("d", str(table.d)),
+                ("source", self.source),
+                ("counting_unit", self.counting_unit),
+                ("n_reports", str(self.n_reports)),
+                ("a", str(table.a)),
+                ("b", str(table.b)),
+                ("c", str(table.c)),
+                ("d", str(table.d)),
             )
             cite = Citation(kind=citation_kind, title=self.source, detail=detail + self.filters)
             flags = tuple(x for x in str(r["flags"]).split("+") if x)
             out.append(
                 Signal(
-                    drug=str(r["drug"]), event=str(r["event"]), table=table, estimates=tuple(est),
-                    citation=cite, counting_unit=self.counting_unit, comparator=self.comparator,
-                    filters=self.filters, flags=flags, extra=(("e", r["e"]),),
+                    drug=str(r["drug"]),
+                    event=str(r["event"]),
+                    table=table,
+                    estimates=tuple(est),
+                    citation=cite,
+                    counting_unit=self.counting_unit,
+                    comparator=self.comparator,
+                    filters=self.filters,
+                    flags=flags,
+                    extra=(("e", r["e"]),),
                 )
             )
         return tuple(out)
@@ -167,10 +204,19 @@ def prior_dict(prior: MgpsPrior | None) -> dict[str, Any] | None:
     if prior is None:
         return None
     return {
-        "alpha1": prior.alpha1, "beta1": prior.beta1, "alpha2": prior.alpha2,
-        "beta2": prior.beta2, "p": prior.p, "loglik": prior.loglik, "converged": prior.converged,
-        "method": prior.method, "n_pairs": prior.n_pairs, "n_points": prior.n_points,
-        "squashed": prior.squashed, "n_starts": prior.n_starts, "n_converged": prior.n_converged,
+        "alpha1": prior.alpha1,
+        "beta1": prior.beta1,
+        "alpha2": prior.alpha2,
+        "beta2": prior.beta2,
+        "p": prior.p,
+        "loglik": prior.loglik,
+        "converged": prior.converged,
+        "method": prior.method,
+        "n_pairs": prior.n_pairs,
+        "n_points": prior.n_points,
+        "squashed": prior.squashed,
+        "n_starts": prior.n_starts,
+        "n_converged": prior.n_converged,
     }
 
 

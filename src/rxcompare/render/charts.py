@@ -40,8 +40,16 @@ from rxcompare.render.svg import (
     tick_label,
 )
 
-__all__ = ["Chart", "burden_chart", "charts_for", "forest_chart", "linear_ticks", "log_ticks",
-           "per_year_chart", "trial_charts"]
+__all__ = [
+    "Chart",
+    "burden_chart",
+    "charts_for",
+    "forest_chart",
+    "linear_ticks",
+    "log_ticks",
+    "per_year_chart",
+    "trial_charts",
+]
 
 
 def _cites(findings: list[Finding]) -> tuple[Citation, ...]:
@@ -127,7 +135,9 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
         return left + (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) * (right - left)
 
     body = [
-        text_el(left, 14, f"← reported relatively more with {short(c.b.name, 18)}", cls="axis-note"),
+        text_el(
+            left, 14, f"← reported relatively more with {short(c.b.name, 18)}", cls="axis-note"
+        ),
         text_el(right, 14, f"with {short(c.a.name, 18)} →", "end", "axis-note"),
     ]
     for t in log_ticks(lo, hi):

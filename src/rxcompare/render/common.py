@@ -129,14 +129,32 @@ SUMMARY_GROUPS = (
 # Short row labels of the side-by-side tables (topic keys' last part -> label), so that a label
 # fits a narrow first column without splitting mid-word.
 ROW_LABELS = {
-    "administered_by": "given by", "antibody_type": "antibody", "administration_reactions": "reactions",
-    "serious_infections": "serious inf.", "immunoglobulins": "Ig levels", "contraindication": "contraind.",
-    "during_treatment": "during use", "observation": "observation", "premedication": "premed.",
-    "maintenance": "maintenance", "infusion_duration": "duration", "boxed_warning": "boxed",
-    "fetal_risk": "fetal risk", "contraception": "contracept.", "planning_pregnancy": "pregnancy", "liver_injury": "liver",
-    "non_live": "non-live", "administrations": "doses", "visits": "visits", "no_head_to_head": "trials",
-    "missed_dose": "missed dose", "convenience": "convenience", "monitoring": "monitoring",
-    "infections": "infections", "malignancy": "malignancy", "indication": "indication",
+    "administered_by": "given by",
+    "antibody_type": "antibody",
+    "administration_reactions": "reactions",
+    "serious_infections": "serious inf.",
+    "immunoglobulins": "Ig levels",
+    "contraindication": "contraind.",
+    "during_treatment": "during use",
+    "observation": "observation",
+    "premedication": "premed.",
+    "maintenance": "maintenance",
+    "infusion_duration": "duration",
+    "boxed_warning": "boxed",
+    "fetal_risk": "fetal risk",
+    "contraception": "contracept.",
+    "planning_pregnancy": "pregnancy",
+    "liver_injury": "liver",
+    "non_live": "non-live",
+    "administrations": "doses",
+    "visits": "visits",
+    "no_head_to_head": "trials",
+    "missed_dose": "missed dose",
+    "convenience": "convenience",
+    "monitoring": "monitoring",
+    "infections": "infections",
+    "malignancy": "malignancy",
+    "indication": "indication",
 }
 
 
@@ -188,15 +206,22 @@ def is_gap_cell(text: str) -> bool:
 
 # ---- the compact answer (the default): one short line per topic per drug -------------------
 
-COMPACT_TITLE = "Side by side (each drug's own words or figure, shortened; --full for the whole evidence)"
-FULL_HINT = "The whole evidence, dimension by dimension: --full (terminal, Markdown) or the HTML report."
+COMPACT_TITLE = (
+    "Side by side (each drug's own words or figure, shortened; --full for the whole evidence)"
+)
+FULL_HINT = (
+    "The whole evidence, dimension by dimension: --full (terminal, Markdown) or the HTML report."
+)
 KEY_PHRASE = 56  # characters of a cell kept in the compact table
 
 # the short mark of each kind of document in a compact source line (the label itself has none)
 SOURCE_CLASS_MARKS = {
-    "label-copy": "copy of the label", "patient-labelling": "patient labelling",
-    "secondary": "secondary source", "registry": "registry results",
-    "eu-label": "another jurisdiction's label", "publication": "publication",
+    "label-copy": "copy of the label",
+    "patient-labelling": "patient labelling",
+    "secondary": "secondary source",
+    "registry": "registry results",
+    "eu-label": "another jurisdiction's label",
+    "publication": "publication",
 }
 
 
@@ -210,7 +235,9 @@ def compact_rows(comparison: Comparison) -> list[Finding]:
             continue
         if f.kind == "describes" and f.dimension != "mechanism":
             continue  # statements shown apart (another jurisdiction's label): in the full evidence
-        if not (f.a_text or f.b_text) or (is_gap_cell(f.a_text or NOT_IN_PACK) and is_gap_cell(f.b_text or NOT_IN_PACK)):
+        if not (f.a_text or f.b_text) or (
+            is_gap_cell(f.a_text or NOT_IN_PACK) and is_gap_cell(f.b_text or NOT_IN_PACK)
+        ):
             continue
         pair = (key_phrase(f.a_text), key_phrase(f.b_text))
         if pair in cells:

@@ -209,8 +209,11 @@ def report_context(comparison: Comparison) -> dict:
             {
                 "title": title,
                 "lines": [
-                    {"text": line.text, "refs": [notes.number(x) for x in line.citations],
-                     "favours": line_favours(line, c)}
+                    {
+                        "text": line.text,
+                        "refs": [notes.number(x) for x in line.citations],
+                        "favours": line_favours(line, c),
+                    }
                     for line in lines
                 ],
             }
@@ -253,7 +256,11 @@ def _title(c: Comparison) -> str:
 def render_html(comparison: Comparison) -> str:
     """The comparison as one self-contained HTML document (no request to any other host), its
     sections open (a file is read, and printed, whole)."""
-    ctx = {**_base(_title(comparison), report_csp()), **report_context(comparison), "sections_open": True}
+    ctx = {
+        **_base(_title(comparison), report_csp()),
+        **report_context(comparison),
+        "sections_open": True,
+    }
     return _env().get_template("report.html").render(ctx)
 
 

@@ -73,13 +73,19 @@ def _summary(comparison: Comparison, notes) -> dict | None:
         return None
 
     def line(x):
-        return {"text": x.text, "topic": x.topic, "favours": x.favours.value,
-                "refs": [notes.number(c) for c in x.citations]}
+        return {
+            "text": x.text,
+            "topic": x.topic,
+            "favours": x.favours.value,
+            "refs": [notes.number(c) for c in x.citations],
+        }
 
     return {
         "answer": line(s.answer),
-        **{key: [line(x) for x in getattr(s, key)]
-           for key in ("notices", "differs", "shared", "cannot_tell", "coverage")},
+        **{
+            key: [line(x) for x in getattr(s, key)]
+            for key in ("notices", "differs", "shared", "cannot_tell", "coverage")
+        },
     }
 
 

@@ -24,8 +24,11 @@ from rxcompare.render.common import (
 
 GRADE_WORDS = {
     "clinician": {
-        "label": "label", "trial": "trial", "secondary": "secondary source, not label text",
-        "postmarketing": "post-marketing", "absent": "no evidence",
+        "label": "label",
+        "trial": "trial",
+        "secondary": "secondary source, not label text",
+        "postmarketing": "post-marketing",
+        "absent": "no evidence",
     },
     "patient": {
         "label": "from the official labels",
@@ -41,10 +44,14 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>") or "—"
 
 
-def _finding_line(f: Finding, c: Comparison, notes: Footnotes, audience: str, told: set[str]) -> str:
+def _finding_line(
+    f: Finding, c: Comparison, notes: Footnotes, audience: str, told: set[str]
+) -> str:
     grade = GRADE_WORDS[audience][f.grade.value]
     star = "**!** " if f.emphasis else ""
-    said = with_advice(f.statement, f.advice).replace("\n", "<br>")  # a quoted list's line breaks, as the summary keeps them
+    said = with_advice(f.statement, f.advice).replace(
+        "\n", "<br>"
+    )  # a quoted list's line breaks, as the summary keeps them
     line = f"- {star}{said} {notes.marks(f)} — *favours: {favours_label(f, c, audience)}; {grade}*"
     if audience == "clinician":
         for e in f.estimates:
@@ -74,13 +81,21 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
     a, b = drug_title(c, "a"), drug_title(c, "b")
     out = [f"# {a} vs {b}: safety comparison", "", f"> {DISCLAIMER}", ""]
     answer = c.summary.answer if c.summary else None
-    out += ["## Summary", "", f"**{answer.text if answer else c.verdict.summary}**"
-            + (f" {line_marks(answer, notes)}" if answer and answer.citations else ""), ""]
+    out += [
+        "## Summary",
+        "",
+        f"**{answer.text if answer else c.verdict.summary}**"
+        + (f" {line_marks(answer, notes)}" if answer and answer.citations else ""),
+        "",
+    ]
     for title, lines in summary_groups(c, audience):
         out.append(f"**{title}**")
         for line in lines:
             fav = line_favours(line, c)
-            out.append(f"- {_cell(with_advice(line.text, line.advice))} {line_marks(line, notes)}".rstrip() + (f" — *favours {fav}*" if fav else ""))
+            out.append(
+                f"- {_cell(with_advice(line.text, line.advice))} {line_marks(line, notes)}".rstrip()
+                + (f" — *favours {fav}*" if fav else "")
+            )
         out.append("")
     if compact and audience != "patient":
         out += [f"## {COMPACT_TITLE}", "", f"| | {c.a.name} | {c.b.name} |", "|---|---|---|"]
@@ -103,7 +118,10 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
         out += [_finding_line(f, c, notes, audience, said) for f in d.findings if f.kind != "gap"]
         out.append("")
     out += ["## Sources", ""]
-    out += [f"{i}. {notes.line(i) if compact else cite_line(cit)}" for i, cit in enumerate(notes.citations, 1)]
+    out += [
+        f"{i}. {notes.line(i) if compact else cite_line(cit)}"
+        for i, cit in enumerate(notes.citations, 1)
+    ]
     out += ["", "## Provenance", ""]
     out += [f"- {k}: {val}" for k, val in c.provenance]
     return "\n".join(out) + "\n"

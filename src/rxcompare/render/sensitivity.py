@@ -8,8 +8,19 @@ import io
 import math
 from typing import Any
 
-__all__ = ["fmt_estimate", "fmt_g", "level_rows", "md_table", "pair_label", "sensitivity_header",
-           "sensitivity_markdown", "sensitivity_rows", "sensitivity_text", "shown_pairs", "subject"]
+__all__ = [
+    "fmt_estimate",
+    "fmt_g",
+    "level_rows",
+    "md_table",
+    "pair_label",
+    "sensitivity_header",
+    "sensitivity_markdown",
+    "sensitivity_rows",
+    "sensitivity_text",
+    "shown_pairs",
+    "subject",
+]
 
 
 def fmt_g(x: Any) -> str:
@@ -36,7 +47,11 @@ def shown_pairs(sens: dict) -> tuple[list[dict], int]:
 
 
 def pair_label(sens: dict, r: dict) -> str:
-    return r["event"] if not sens["comparator"] else f"{r['event']} ({sens['drug']} vs {sens['comparator']})"
+    return (
+        r["event"]
+        if not sens["comparator"]
+        else f"{r['event']} ({sens['drug']} vs {sens['comparator']})"
+    )
 
 
 def level_rows(sens: dict) -> list[tuple[str, ...]]:
@@ -44,7 +59,15 @@ def level_rows(sens: dict) -> list[tuple[str, ...]]:
     for lv in sens["levels"]:
         state = "counted" if lv["computed"] else f"not counted: {lv['why_not']}"
         notes = "; ".join(lv["notes"] + ([lv["mgps_note"]] if lv["mgps_note"] else []))
-        out.append((lv["name"], lv["rule"], fmt_g(lv["cases"]), fmt_g(lv["n"]), state + (f" ({notes})" if notes else "")))
+        out.append(
+            (
+                lv["name"],
+                lv["rule"],
+                fmt_g(lv["cases"]),
+                fmt_g(lv["n"]),
+                state + (f" ({notes})" if notes else ""),
+            )
+        )
     return out
 
 
@@ -55,15 +78,34 @@ def sensitivity_rows(sens: dict) -> list[tuple[str, ...]]:
     for r in shown:
         for i, lv in enumerate(x for x in sens["levels"] if x["computed"]):
             v = r["levels"].get(lv["name"])
-            out.append((pair_label(sens, r) if i == 0 else "", lv["name"], fmt_g(v["a"]) if v else "0",
-                        fmt_estimate(v, st["column"], st["lower"], st["upper"]), fmt_g(v["ic025"]) if v else "-",
-                        fmt_g(v["eb05"]) if v else "-", (v["flags"] or "-") if v else "-", r["status"] if i == 0 else ""))
+            out.append(
+                (
+                    pair_label(sens, r) if i == 0 else "",
+                    lv["name"],
+                    fmt_g(v["a"]) if v else "0",
+                    fmt_estimate(v, st["column"], st["lower"], st["upper"]),
+                    fmt_g(v["ic025"]) if v else "-",
+                    fmt_g(v["eb05"]) if v else "-",
+                    (v["flags"] or "-") if v else "-",
+                    r["status"] if i == 0 else "",
+                )
+            )
     return out
 
 
 def sensitivity_header(sens: dict) -> tuple[str, ...]:
-    return ("pair", "level", "a", f"{sens['statistic']['name']} (95% CI)" if sens["statistic"]["key"] != "ebgm"
-            else "EBGM (EB05-EB95)", "IC025", "EB05", "flags", "how the flag moves")
+    return (
+        "pair",
+        "level",
+        "a",
+        f"{sens['statistic']['name']} (95% CI)"
+        if sens["statistic"]["key"] != "ebgm"
+        else "EBGM (EB05-EB95)",
+        "IC025",
+        "EB05",
+        "flags",
+        "how the flag moves",
+    )
 
 
 def md_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -99,17 +141,24 @@ def sensitivity_text(sens: dict, width: int = 120) -> str:
     console.print(s)
     _, others = shown_pairs(sens)
     if others:
-        console.print(f"{others} other pair(s) flagged at no level (all in --format json).", highlight=False)
+        console.print(
+            f"{others} other pair(s) flagged at no level (all in --format json).", highlight=False
+        )
     return console.export_text()
 
 
 def sensitivity_markdown(sens: dict, heading: str = "##") -> str:
     """The sensitivity document as Markdown tables."""
     _, others = shown_pairs(sens)
-    parts = [f"{heading} Deduplication levels", "",
-             md_table(("level", "rule", "cases", "n counted", "state"), level_rows(sens)), "",
-             f"{heading} Sensitivity of {subject(sens)} to deduplication", "",
-             md_table(sensitivity_header(sens), sensitivity_rows(sens))]
+    parts = [
+        f"{heading} Deduplication levels",
+        "",
+        md_table(("level", "rule", "cases", "n counted", "state"), level_rows(sens)),
+        "",
+        f"{heading} Sensitivity of {subject(sens)} to deduplication",
+        "",
+        md_table(sensitivity_header(sens), sensitivity_rows(sens)),
+    ]
     if others:
         parts += ["", f"{others} other pair(s) flagged at no level are not shown."]
     return "\n".join(parts) + "\n"

@@ -11,7 +11,18 @@ import math
 from rich.console import Console
 from rich.table import Table
 
-HEADER = ("drug", "event", "a", "ROR (95% CI)", "PRR", "IC025", "EBGM (EB05-EB95)", "flagged by", "MDRR", "label")
+HEADER = (
+    "drug",
+    "event",
+    "a",
+    "ROR (95% CI)",
+    "PRR",
+    "IC025",
+    "EBGM (EB05-EB95)",
+    "flagged by",
+    "MDRR",
+    "label",
+)
 UNLISTED_SIGNAL = "UNLISTED SIGNAL"
 """The label cell of a flagged pair whose event the product's label does not list."""
 RICH_ROWS = 1000
@@ -24,15 +35,23 @@ def _rows(table) -> list[tuple[str, ...]]:
         return "-" if math.isnan(x) else f"{x:.3g}"
 
     cols = table.columns
-    return [(
-        str(cols["drug"][i]), str(cols["event"][i]), str(cols["a"][i]),
-        f"{g(cols['ror'][i])} ({g(cols['ror_lower'][i])}-{g(cols['ror_upper'][i])})",
-        g(cols["prr"][i]), g(cols["ic025"][i]),
-        "-" if math.isnan(cols["ebgm"][i]) else f"{g(cols['ebgm'][i])} ({g(cols['eb05'][i])}-{g(cols['eb95'][i])})",
-        str(cols["flags"][i]) or "-",
-        _mdrr(cols["mdrr"][i]) if "mdrr" in cols else "-",
-        _label(str(cols["flags"][i]), str(cols["listed"][i])) if "listed" in cols else "-",
-    ) for i in range(len(table))]
+    return [
+        (
+            str(cols["drug"][i]),
+            str(cols["event"][i]),
+            str(cols["a"][i]),
+            f"{g(cols['ror'][i])} ({g(cols['ror_lower'][i])}-{g(cols['ror_upper'][i])})",
+            g(cols["prr"][i]),
+            g(cols["ic025"][i]),
+            "-"
+            if math.isnan(cols["ebgm"][i])
+            else f"{g(cols['ebgm'][i])} ({g(cols['eb05'][i])}-{g(cols['eb95'][i])})",
+            str(cols["flags"][i]) or "-",
+            _mdrr(cols["mdrr"][i]) if "mdrr" in cols else "-",
+            _label(str(cols["flags"][i]), str(cols["listed"][i])) if "listed" in cols else "-",
+        )
+        for i in range(len(table))
+    ]
 
 
 def _mdrr(x: float) -> str:
@@ -54,6 +73,7 @@ NAME_WIDTH = 40
 def _plain(title: str, rows: list[tuple[str, ...]]) -> str:
     """Aligned columns, two spaces apart: drug and event to the left (cut at :data:`NAME_WIDTH`),
     figures to the right."""
+
     def cut(name: str) -> str:
         return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
 
@@ -61,7 +81,9 @@ def _plain(title: str, rows: list[tuple[str, ...]]) -> str:
     widths = [max([len(h), *(len(r[k]) for r in rows)]) for k, h in enumerate(HEADER)]
 
     def line(cells) -> str:
-        return "  ".join(c.ljust(w) if k < 2 else c.rjust(w) for k, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.ljust(w) if k < 2 else c.rjust(w) for k, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([title, line(HEADER), rule, *map(line, rows)]) + "\n"
@@ -69,15 +91,20 @@ def _plain(title: str, rows: list[tuple[str, ...]]) -> str:
 
 def signals_text(table, width: int = 120) -> str:
     """A rounded, human-readable table (rounding happens here, never in the library)."""
-    title = (f"{table.source}: {len(table)} pairs, counted in {table.counting_unit}s "
-             f"(n = {table.n_reports})")
+    title = (
+        f"{table.source}: {len(table)} pairs, counted in {table.counting_unit}s "
+        f"(n = {table.n_reports})"
+    )
     rows = _rows(table)
     console = Console(record=True, width=max(width, 120), file=io.StringIO())
     if len(rows) <= RICH_ROWS:
         t = Table(title=title, title_justify="left")
         for name in HEADER:
-            t.add_column(name, justify="right" if name not in ("drug", "event") else "left",
-                         no_wrap=name in ("label", "flagged by"))
+            t.add_column(
+                name,
+                justify="right" if name not in ("drug", "event") else "left",
+                no_wrap=name in ("label", "flagged by"),
+            )
         for row in rows:
             t.add_row(*row)
         console.print(t)
@@ -88,18 +115,26 @@ def signals_text(table, width: int = 120) -> str:
         p = table.prior
         console.print(
             f"MGPS prior: alpha1={p.alpha1:.4g} beta1={p.beta1:.4g} alpha2={p.alpha2:.4g} "
-            f"beta2={p.beta2:.4g} p={p.p:.4g} ({p.method}; {p.n_pairs} pairs)", highlight=False
+            f"beta2={p.beta2:.4g} p={p.p:.4g} ({p.method}; {p.n_pairs} pairs)",
+            highlight=False,
         )
     if table.mgps_note:
         console.print(table.mgps_note, highlight=False)
-    console.print("rules: " + "; ".join(f"{k}: {v}" for k, v in table.rules.items()), highlight=False)
+    console.print(
+        "rules: " + "; ".join(f"{k}: {v}" for k, v in table.rules.items()), highlight=False
+    )
     if table.filters:
-        console.print("filters: " + "; ".join(f"{k}={v}" for k, v in table.filters), highlight=False)
+        console.print(
+            "filters: " + "; ".join(f"{k}={v}" for k, v in table.filters), highlight=False
+        )
     if getattr(table, "origin", None):
         console.print(source_line(table.origin), highlight=False)
-    console.print("MDRR: the smallest ROR a pair without a signal could have shown (alpha 0.05 two-sided, power 0.8; "
-                  "none: no ROR up to 1e6). label: whether the product's label (boxed warning, 5, 6) lists the "
-                  f"event, as the knowledge pack holds it; {UNLISTED_SIGNAL}: flagged and not listed", highlight=False)
+    console.print(
+        "MDRR: the smallest ROR a pair without a signal could have shown (alpha 0.05 two-sided, power 0.8; "
+        "none: no ROR up to 1e6). label: whether the product's label (boxed warning, 5, 6) lists the "
+        f"event, as the knowledge pack holds it; {UNLISTED_SIGNAL}: flagged and not listed",
+        highlight=False,
+    )
     return head + console.export_text()
 
 
@@ -107,27 +142,63 @@ def source_line(source: dict) -> str:
     """The ``source`` of a signals or study output (system, quarters or snapshot, counting unit,
     roles, indication, window) in one line."""
     quarters = source.get("quarters") or []
-    held = (f"quarters {quarters[0]}-{quarters[-1]} ({len(quarters)})" if len(quarters) > 1
-            else f"quarter {quarters[0]}" if quarters else "")
-    parts = [source.get("system", ""), held, f"snapshot {source['snapshot']}" if source.get("snapshot") else "",
-             f"unit: {source.get('counting_unit')}", f"roles: {source.get('roles')}",
-             f"indication: {source.get('indication') or 'any'}", f"window: {source.get('window')}"]
+    held = (
+        f"quarters {quarters[0]}-{quarters[-1]} ({len(quarters)})"
+        if len(quarters) > 1
+        else f"quarter {quarters[0]}"
+        if quarters
+        else ""
+    )
+    parts = [
+        source.get("system", ""),
+        held,
+        f"snapshot {source['snapshot']}" if source.get("snapshot") else "",
+        f"unit: {source.get('counting_unit')}",
+        f"roles: {source.get('roles')}",
+        f"indication: {source.get('indication') or 'any'}",
+        f"window: {source.get('window')}",
+    ]
     return "source: " + "; ".join(p for p in parts if p)
 
 
 def onset_text(summaries, source: str, width: int = 120) -> str:
     """Time-to-onset summaries as a rounded table."""
-    t = Table(title=f"{source}: time to onset (days), counted in deduplicated cases", title_justify="left")
-    for name in ("drug", "event", "cases", "usable (share)", "median (Q1-Q3)", "min-max", "too coarse",
-                 "missing", "negative"):
+    t = Table(
+        title=f"{source}: time to onset (days), counted in deduplicated cases", title_justify="left"
+    )
+    for name in (
+        "drug",
+        "event",
+        "cases",
+        "usable (share)",
+        "median (Q1-Q3)",
+        "min-max",
+        "too coarse",
+        "missing",
+        "negative",
+    ):
         t.add_column(name, justify="left" if name in ("drug", "event") else "right")
     for s in summaries:
-        spread = "-" if math.isnan(s.median_days) else f"{s.median_days:g} ({s.q1_days:g}-{s.q3_days:g})"
+        spread = (
+            "-" if math.isnan(s.median_days) else f"{s.median_days:g} ({s.q1_days:g}-{s.q3_days:g})"
+        )
         rng = "-" if math.isnan(s.min_days) else f"{s.min_days:g}-{s.max_days:g}"
-        t.add_row(s.drug, s.event, str(s.cases), f"{s.usable} ({s.share_usable:.0%})", spread, rng,
-                  str(s.too_coarse), str(s.missing + s.invalid), str(s.negative))
+        t.add_row(
+            s.drug,
+            s.event,
+            str(s.cases),
+            f"{s.usable} ({s.share_usable:.0%})",
+            spread,
+            rng,
+            str(s.too_coarse),
+            str(s.missing + s.invalid),
+            str(s.negative),
+        )
     console = Console(record=True, width=max(width, 120), file=io.StringIO())
     console.print(t)
-    console.print("onset = event date - earliest full therapy start of the drug; dates given only as "
-                  "YYYY or YYYYMM are counted as too coarse, never given invented days", highlight=False)
+    console.print(
+        "onset = event date - earliest full therapy start of the drug; dates given only as "
+        "YYYY or YYYYMM are counted as too coarse, never given invented days",
+        highlight=False,
+    )
     return console.export_text()

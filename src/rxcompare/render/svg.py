@@ -14,8 +14,23 @@ from html import escape
 
 from rxcompare.models import Citation
 
-__all__ = ["COLOURS", "ROW", "WIDTH", "Chart", "axis_title", "esc", "line_el", "linear_ticks",
-           "log_ticks", "num", "rect_el", "short", "svg_el", "text_el", "tick_label"]
+__all__ = [
+    "COLOURS",
+    "ROW",
+    "WIDTH",
+    "Chart",
+    "axis_title",
+    "esc",
+    "line_el",
+    "linear_ticks",
+    "log_ticks",
+    "num",
+    "rect_el",
+    "short",
+    "svg_el",
+    "text_el",
+    "tick_label",
+]
 
 WIDTH = 720
 ROW = 26
@@ -65,9 +80,7 @@ def line_el(x1: float, y1: float, x2: float, y2: float, cls: str) -> str:
 
 def rect_el(x: float, y: float, w: float, h: float, fill: str, cls: str = "") -> str:
     c = f' class="{cls}"' if cls else ""
-    return (
-        f'<rect x="{num(x)}" y="{num(y)}" width="{num(max(w, 0))}" height="{num(h)}" fill="{fill}"{c}/>'
-    )
+    return f'<rect x="{num(x)}" y="{num(y)}" width="{num(max(w, 0))}" height="{num(h)}" fill="{fill}"{c}/>'
 
 
 def svg_el(key: str, height: float, title: str, summary: str, body: list[str]) -> str:

@@ -45,7 +45,9 @@ def _summary_panel(c: Comparison, notes) -> Panel:
             if fav:
                 t.append(f" [favours {fav}]", style="green")
             body.append(t)
-    return Panel(Group(*body), title=f"{drug_title(c, 'a')} vs {drug_title(c, 'b')}", subtitle="summary")
+    return Panel(
+        Group(*body), title=f"{drug_title(c, 'a')} vs {drug_title(c, 'b')}", subtitle="summary"
+    )
 
 
 def _compact(c: Comparison) -> Group:
@@ -113,8 +115,14 @@ def build_renderable(comparison: Comparison, full: bool = False) -> Group:
             if f.kind == "gap":  # the table's "not in pack" mark and the summary say it once
                 continue
             grade = GRADE_WORDS[audience][f.grade.value]
-            statements.append(("! " if f.emphasis else "• ") + f"{with_advice(f.statement, f.advice)} {notes.marks(f)}", style="bold" if f.emphasis else "")
-            statements.append(f" [{favours_label(f, c, audience)}; {grade}]\n", style=STYLE[f.favours])
+            statements.append(
+                ("! " if f.emphasis else "• ")
+                + f"{with_advice(f.statement, f.advice)} {notes.marks(f)}",
+                style="bold" if f.emphasis else "",
+            )
+            statements.append(
+                f" [{favours_label(f, c, audience)}; {grade}]\n", style=STYLE[f.favours]
+            )
             for cav in f.caveats:
                 if cav not in said:
                     said.add(cav)
@@ -132,7 +140,13 @@ def render_terminal(
 ) -> str:
     """Render to text (with ANSI colours when ``color``) at ``width`` columns: the summary and a
     compact side-by-side table, or with ``full`` every dimension's findings."""
-    console = Console(width=width or 110, record=True, force_terminal=color, color_system="standard" if color else None, file=_Null())
+    console = Console(
+        width=width or 110,
+        record=True,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        file=_Null(),
+    )
     console.print(build_renderable(comparison, full=full))
     return console.export_text(styles=color)
 

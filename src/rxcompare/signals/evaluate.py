@@ -44,20 +44,54 @@ from rxcompare.signals.warehouse import signals_from_warehouse
 from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
 from rxcompare.stats.thresholds import Thresholds
 
-__all__ = ["EVAL_RULES", "ControlResult", "Evaluation", "RuleMetrics", "evaluate_reference", "evaluation_json",
-           "evaluation_text", "not_evaluated_reasons", "rule_metrics"]
+__all__ = [
+    "EVAL_RULES",
+    "ControlResult",
+    "Evaluation",
+    "RuleMetrics",
+    "evaluate_reference",
+    "evaluation_json",
+    "evaluation_text",
+    "not_evaluated_reasons",
+    "rule_metrics",
+]
 
 
-def _rules(t: Thresholds) -> tuple[tuple[str, str, str, Callable[[dict[str, np.ndarray]], np.ndarray]], ...]:
+def _rules(
+    t: Thresholds,
+) -> tuple[tuple[str, str, str, Callable[[dict[str, np.ndarray]], np.ndarray]], ...]:
     m = t.min_count
     return (
-        ("ROR", f"a >= {m} and ROR025 > {t.ror_lower:g}", "ror_lower",
-         lambda c: (c["a"] >= m) & (c["ror_lower"] > t.ror_lower)),
-        ("PRR", f"a >= {m} and PRR025 > 1", "prr_lower", lambda c: (c["a"] >= m) & (c["prr_lower"] > 1)),
-        ("PRR", f"a >= {m}, PRR >= 2 and chi2 >= 4 (Evans 2001)", "prr",
-         lambda c: (c["a"] >= m) & (c["prr"] >= 2) & (c["chi2"] >= 4)),
-        ("IC", f"a >= {m} and IC025 > {t.ic025:g}", "ic025", lambda c: (c["a"] >= m) & (c["ic025"] > t.ic025)),
-        ("EBGM", f"a >= {m} and EB05 >= {t.eb05:g}", "eb05", lambda c: (c["a"] >= m) & (c["eb05"] >= t.eb05)),
+        (
+            "ROR",
+            f"a >= {m} and ROR025 > {t.ror_lower:g}",
+            "ror_lower",
+            lambda c: (c["a"] >= m) & (c["ror_lower"] > t.ror_lower),
+        ),
+        (
+            "PRR",
+            f"a >= {m} and PRR025 > 1",
+            "prr_lower",
+            lambda c: (c["a"] >= m) & (c["prr_lower"] > 1),
+        ),
+        (
+            "PRR",
+            f"a >= {m}, PRR >= 2 and chi2 >= 4 (Evans 2001)",
+            "prr",
+            lambda c: (c["a"] >= m) & (c["prr"] >= 2) & (c["chi2"] >= 4),
+        ),
+        (
+            "IC",
+            f"a >= {m} and IC025 > {t.ic025:g}",
+            "ic025",
+            lambda c: (c["a"] >= m) & (c["ic025"] > t.ic025),
+        ),
+        (
+            "EBGM",
+            f"a >= {m} and EB05 >= {t.eb05:g}",
+            "eb05",
+            lambda c: (c["a"] >= m) & (c["eb05"] >= t.eb05),
+        ),
         ("EBGM", f"a >= {m} and EBGM >= 2", "ebgm", lambda c: (c["a"] >= m) & (c["ebgm"] >= 2)),
     )
 
@@ -81,7 +115,9 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - p * (p + 1) / 2) / (p * n))
 
 
-def rule_metrics(columns: dict[str, np.ndarray], positive: np.ndarray, thresholds: Thresholds) -> tuple[RuleMetrics, ...]:
+def rule_metrics(
+    columns: dict[str, np.ndarray], positive: np.ndarray, thresholds: Thresholds
+) -> tuple[RuleMetrics, ...]:
     """Metrics of every rule of :data:`EVAL_RULES` over scored controls (``columns`` as
     :func:`~rxcompare.signals.score.score_counts` returns them; ``positive`` the ground truth)."""
     positive = np.asarray(positive, dtype=bool)
@@ -91,13 +127,30 @@ def rule_metrics(columns: dict[str, np.ndarray], positive: np.ndarray, threshold
             f = np.asarray(flag(columns), dtype=bool)
         tp, fp = int((f & positive).sum()), int((f & ~positive).sum())
         fn, tn = int((~f & positive).sum()), int((~f & ~positive).sum())
-        out.append(RuleMetrics(stat, rule, score, tp, fp, tn, fn, _ratio(tp, tp + fn), _ratio(tn, tn + fp),
-                               _ratio(tp, tp + fp), _auc(np.asarray(columns[score], dtype=float), positive)))
+        out.append(
+            RuleMetrics(
+                stat,
+                rule,
+                score,
+                tp,
+                fp,
+                tn,
+                fn,
+                _ratio(tp, tp + fn),
+                _ratio(tn, tn + fp),
+                _ratio(tp, tp + fp),
+                _auc(np.asarray(columns[score], dtype=float), positive),
+            )
+        )
     return tuple(out)
 
 
 def evaluate_reference(
-    tables: Any, reference: Reference, *, query: Any = None, thresholds: Thresholds | None = None,
+    tables: Any,
+    reference: Reference,
+    *,
+    query: Any = None,
+    thresholds: Thresholds | None = None,
     synonyms: Synonyms | None = None,
 ) -> Evaluation:
     """Evaluate every rule on ``reference`` over the warehouse opened as ``tables``
@@ -110,7 +163,11 @@ def evaluate_reference(
     synonyms = load_synonyms() if synonyms is None else synonyms
     d = drug_rows(tables, query)
     label = d[query.level]
-    labels = tables.fetch(d.filter(label.notnull()).select(label=label).distinct()).column("label").to_pylist()
+    labels = (
+        tables.fetch(d.filter(label.notnull()).select(label=label).distinct())
+        .column("label")
+        .to_pylist()
+    )
     mapped, unmapped = map_drugs([c.drug for c in reference.controls], labels, synonyms)
     defined, undefined = outcome_terms(reference)
     counts = count_controls(tables, sorted(set(mapped.values())), defined, query)
@@ -125,7 +182,9 @@ def evaluate_reference(
         elif not counts.drug.get(lab):
             status.append(f"drug {c.drug!r} ({lab}) has no case in the counted universe")
         elif not counts.outcome.get(c.outcome):
-            status.append(f"outcome {c.outcome!r}: none of its {len(defined[c.outcome])} PTs is reported")
+            status.append(
+                f"outcome {c.outcome!r}: none of its {len(defined[c.outcome])} PTs is reported"
+            )
         else:
             status.append("evaluated")
     idx = [i for i, s in enumerate(status) if s == "evaluated"]
@@ -134,11 +193,24 @@ def evaluate_reference(
     a = np.array([counts.pair.get((mapped[c.drug], c.outcome), 0) for c in ev], dtype=np.int64)
     nd = np.array([counts.drug[mapped[c.drug]] for c in ev], dtype=np.int64)
     ne = np.array([counts.outcome[c.outcome] for c in ev], dtype=np.int64)
-    pc = PairCounts(np.array([mapped[c.drug] for c in ev], dtype=object), np.array([c.outcome for c in ev], dtype=object),
-                    a, nd - a, ne - a, n - nd - ne + a, n, "reference controls", COUNTING_UNIT)
+    pc = PairCounts(
+        np.array([mapped[c.drug] for c in ev], dtype=object),
+        np.array([c.outcome for c in ev], dtype=object),
+        a,
+        nd - a,
+        ne - a,
+        n - nd - ne + a,
+        n,
+        "reference controls",
+        COUNTING_UNIT,
+    )
     # the MGPS prior of the database: fitted on every drug-PT pair under the same query
     whole = signals_from_warehouse(tables, query=query, thresholds=thresholds)
-    scored = score_counts(pc, thresholds, prior=whole.prior) if whole.prior is not None else score_counts(pc, thresholds)
+    scored = (
+        score_counts(pc, thresholds, prior=whole.prior)
+        if whole.prior is not None
+        else score_counts(pc, thresholds)
+    )
     cols = scored.columns
     if whole.prior is None:
         for k in ("ebgm", "eb05", "eb95"):
@@ -159,32 +231,87 @@ def evaluate_reference(
             results.append(ControlResult(c.drug, c.outcome, c.positive, lab, status[i]))
             continue
         j = j_of[i]
-        scores = tuple((k, float(cols[k][j])) for k in ("ror", "ror_lower", "prr", "prr_lower", "chi2", "ic", "ic025",
-                                                          "e", "ebgm", "eb05"))
-        results.append(ControlResult(c.drug, c.outcome, c.positive, lab, "evaluated", int(a[j]), int(nd[j] - a[j]),
-                                     int(ne[j] - a[j]), int(n - nd[j] - ne[j] + a[j]), scores, tuple(flags_by_row[j])))
+        scores = tuple(
+            (k, float(cols[k][j]))
+            for k in (
+                "ror",
+                "ror_lower",
+                "prr",
+                "prr_lower",
+                "chi2",
+                "ic",
+                "ic025",
+                "e",
+                "ebgm",
+                "eb05",
+            )
+        )
+        results.append(
+            ControlResult(
+                c.drug,
+                c.outcome,
+                c.positive,
+                lab,
+                "evaluated",
+                int(a[j]),
+                int(nd[j] - a[j]),
+                int(ne[j] - a[j]),
+                int(n - nd[j] - ne[j] + a[j]),
+                scores,
+                tuple(flags_by_row[j]),
+            )
+        )
     return Evaluation(
-        reference=reference.name, reference_path=reference.path, definitions=reference.definitions_source,
-        controls=tuple(results), metrics=metrics, n_cases=n, counting_unit=COUNTING_UNIT,
-        filters=query.describe(), notes=reference.notes, mgps_note=whole.mgps_note,
+        reference=reference.name,
+        reference_path=reference.path,
+        definitions=reference.definitions_source,
+        controls=tuple(results),
+        metrics=metrics,
+        n_cases=n,
+        counting_unit=COUNTING_UNIT,
+        filters=query.describe(),
+        notes=reference.notes,
+        mgps_note=whole.mgps_note,
     )
 
 
 def evaluation_json(ev: Evaluation) -> dict[str, Any]:
     """The versioned JSON envelope ``rxcompare/evaluation`` (full precision; nan as null)."""
     return envelope(
-        "rxcompare/evaluation", reference=ev.reference,
+        "rxcompare/evaluation",
+        reference=ev.reference,
         reference_file=ev.reference_path.replace("\\", "/").rsplit("/", 1)[-1],
-        definitions=ev.definitions, counting_unit=ev.counting_unit, n_cases=ev.n_cases,
-        filters=dict(ev.filters), notes=list(ev.notes), mgps_note=ev.mgps_note,
-        controls_total=len(ev.controls), controls_evaluated=len(ev.evaluated),
+        definitions=ev.definitions,
+        counting_unit=ev.counting_unit,
+        n_cases=ev.n_cases,
+        filters=dict(ev.filters),
+        notes=list(ev.notes),
+        mgps_note=ev.mgps_note,
+        controls_total=len(ev.controls),
+        controls_evaluated=len(ev.evaluated),
         positives_evaluated=sum(c.positive for c in ev.evaluated),
         negatives_evaluated=sum(not c.positive for c in ev.evaluated),
         metrics=[{k: json_value(v) for k, v in m.__dict__.items()} for m in ev.metrics],
         controls=[
-            {"drug": c.drug, "outcome": c.outcome, "positive": c.positive, "label": c.label, "status": c.status,
-             **({"a": c.a, "b": c.b, "c": c.c, "d": c.d, **{k: json_value(v) for k, v in c.scores},
-                 "flags": list(c.flags)} if c.status == "evaluated" else {})}
+            {
+                "drug": c.drug,
+                "outcome": c.outcome,
+                "positive": c.positive,
+                "label": c.label,
+                "status": c.status,
+                **(
+                    {
+                        "a": c.a,
+                        "b": c.b,
+                        "c": c.c,
+                        "d": c.d,
+                        **{k: json_value(v) for k, v in c.scores},
+                        "flags": list(c.flags),
+                    }
+                    if c.status == "evaluated"
+                    else {}
+                ),
+            }
             for c in ev.controls
         ],
     )
@@ -197,8 +324,15 @@ def not_evaluated_reasons(ev: Evaluation) -> Sequence[tuple[str, int]]:
     kinds = Counter()
     for c in ev.not_evaluated:
         s = c.status
-        kind = ("no PT definition" if "no PT definition" in s else "several ingredients" if "several" in s
-                else "outcome never reported" if "is reported" in s else "drug not in the warehouse")
+        kind = (
+            "no PT definition"
+            if "no PT definition" in s
+            else "several ingredients"
+            if "several" in s
+            else "outcome never reported"
+            if "is reported" in s
+            else "drug not in the warehouse"
+        )
         kinds[kind] += 1
     return kinds.most_common()
 
@@ -217,18 +351,52 @@ def evaluation_text(ev: Evaluation) -> str:
         + "; ".join(f"{k} {v}" for k, v in ev.filters),
         "",
     ]
-    head = ("statistic", "rule", "TP", "FP", "TN", "FN", "sensitivity", "specificity", "PPV", "AUC (score)")
-    rows = [(m.statistic, m.rule, str(m.tp), str(m.fp), str(m.tn), str(m.fn), _fmt(m.sensitivity),
-             _fmt(m.specificity), _fmt(m.ppv), f"{_fmt(m.auc)} ({m.score})") for m in ev.metrics]
+    head = (
+        "statistic",
+        "rule",
+        "TP",
+        "FP",
+        "TN",
+        "FN",
+        "sensitivity",
+        "specificity",
+        "PPV",
+        "AUC (score)",
+    )
+    rows = [
+        (
+            m.statistic,
+            m.rule,
+            str(m.tp),
+            str(m.fp),
+            str(m.tn),
+            str(m.fn),
+            _fmt(m.sensitivity),
+            _fmt(m.specificity),
+            _fmt(m.ppv),
+            f"{_fmt(m.auc)} ({m.score})",
+        )
+        for m in ev.metrics
+    ]
     widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
     for r in (head, *rows):
-        lines.append("  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))).rstrip())
+        lines.append(
+            "  ".join(
+                v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))
+            ).rstrip()
+        )
     if ev.mgps_note:
         lines += ["", ev.mgps_note]
     if ev.not_evaluated:
-        lines += ["", f"not evaluated ({len(ev.not_evaluated)}): "
-                  + ", ".join(f"{k} {n}" for k, n in not_evaluated_reasons(ev))]
-        lines += [f"  {'+' if c.positive else '-'} {c.drug} / {c.outcome}: {c.status}" for c in ev.not_evaluated]
+        lines += [
+            "",
+            f"not evaluated ({len(ev.not_evaluated)}): "
+            + ", ".join(f"{k} {n}" for k, n in not_evaluated_reasons(ev)),
+        ]
+        lines += [
+            f"  {'+' if c.positive else '-'} {c.drug} / {c.outcome}: {c.status}"
+            for c in ev.not_evaluated
+        ]
     if ev.notes:
         lines += ["", *ev.notes]
     return "\n".join(lines) + "\n"

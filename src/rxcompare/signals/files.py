@@ -56,7 +56,9 @@ def arrow_columns(table: SignalTable, quarter: str | None = None, described: boo
     import pyarrow as pa
 
     def constant(value: str):  # one dictionary entry, not one string per row
-        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(len(table), dtype=np.int8)), pa.array([value]))
+        return pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(len(table), dtype=np.int8)), pa.array([value])
+        )
 
     arrays, names = [], []
     if quarter is not None:
@@ -67,7 +69,10 @@ def arrow_columns(table: SignalTable, quarter: str | None = None, described: boo
         arrays.append(pa.array(col, pa.string()) if col.dtype == object else pa.array(col))
         names.append(k)
     if described:
-        arrays += [constant(table.counting_unit), constant("; ".join(f"{k}={v}" for k, v in table.filters))]
+        arrays += [
+            constant(table.counting_unit),
+            constant("; ".join(f"{k}={v}" for k, v in table.filters)),
+        ]
         names += ["counting_unit", "filters"]
     return pa.table(arrays, names=names)
 
@@ -89,7 +94,9 @@ def numpy_columns(table: SignalTable, quarter: str | None = None, described: boo
 def _concat(parts: Sequence[dict]) -> dict:
     import numpy as np
 
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if len(parts) > 1 else parts[0]
+    return (
+        {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if len(parts) > 1 else parts[0]
+    )
 
 
 def _select(columns: dict, json_out: bool) -> str:
@@ -102,7 +109,9 @@ def _select(columns: dict, json_out: bool) -> str:
             cols.append(f"CASE WHEN isfinite({q}) THEN {q} END AS {q}")
         elif not json_out and values.dtype.kind in "OUS":  # a formula-like name shown, never run
             starts = ", ".join(sql_literal(c) for c in FORMULA_START)
-            cols.append(f"CASE WHEN left({q}, 1) IN ({starts}) THEN '''' || {q} ELSE NULLIF({q}, '') END AS {q}")
+            cols.append(
+                f"CASE WHEN left({q}, 1) IN ({starts}) THEN '''' || {q} ELSE NULLIF({q}, '') END AS {q}"
+            )
         else:
             cols.append(q)
     return f"SELECT {', '.join(cols)} FROM t"
@@ -129,8 +138,15 @@ def _copy(columns: dict, path: Path, fmt: str) -> None:
 def source_of(table: SignalTable) -> dict[str, Any]:
     """The envelope's ``source``: system, quarters or snapshot, counting unit, roles, indication,
     window, and the engine's description."""
-    return {**table.origin, "description": table.source} if table.origin else {
-        "system": table.source, "counting_unit": table.counting_unit, "description": table.source}
+    return (
+        {**table.origin, "description": table.source}
+        if table.origin
+        else {
+            "system": table.source,
+            "counting_unit": table.counting_unit,
+            "description": table.source,
+        }
+    )
 
 
 def signals_head(table: SignalTable) -> dict[str, Any]:
@@ -138,10 +154,20 @@ def signals_head(table: SignalTable) -> dict[str, Any]:
     unit, filters, level, thresholds, prior, MGPS note, and what the ``mdrr`` and ``listed`` columns
     mean."""
     return envelope(
-        "rxcompare/signals", SIGNALS_VERSION, source=source_of(table), counting_unit=table.counting_unit,
-        n_reports=table.n_reports, excluded_rows=table.excluded_rows, comparator=table.comparator,
-        filters=dict(table.filters), level=table.level, thresholds=table.rules,
-        prior=prior_dict(table.prior), mgps_note=table.mgps_note, mdrr=MDRR_NOTE, listed=LISTED_NOTE,
+        "rxcompare/signals",
+        SIGNALS_VERSION,
+        source=source_of(table),
+        counting_unit=table.counting_unit,
+        n_reports=table.n_reports,
+        excluded_rows=table.excluded_rows,
+        comparator=table.comparator,
+        filters=dict(table.filters),
+        level=table.level,
+        thresholds=table.rules,
+        prior=prior_dict(table.prior),
+        mgps_note=table.mgps_note,
+        mdrr=MDRR_NOTE,
+        listed=LISTED_NOTE,
     )
 
 
@@ -161,11 +187,16 @@ def table_arrow(table: SignalTable):
     """A pyarrow Table of the columns, with the counting unit, filters, prior, rules and MGPS note
     as schema metadata (nan kept)."""
     meta = {
-        "counting_unit": table.counting_unit, "source": table.source,
-        "n_reports": str(table.n_reports), "filters": json.dumps(dict(table.filters)),
-        "prior": json.dumps(prior_dict(table.prior)), "rules": json.dumps(table.rules),
-        "mgps_note": table.mgps_note, "origin": json.dumps(source_of(table)),
-        "mdrr": json.dumps(MDRR_NOTE), "listed": LISTED_NOTE,
+        "counting_unit": table.counting_unit,
+        "source": table.source,
+        "n_reports": str(table.n_reports),
+        "filters": json.dumps(dict(table.filters)),
+        "prior": json.dumps(prior_dict(table.prior)),
+        "rules": json.dumps(table.rules),
+        "mgps_note": table.mgps_note,
+        "origin": json.dumps(source_of(table)),
+        "mdrr": json.dumps(MDRR_NOTE),
+        "listed": LISTED_NOTE,
     }
     return arrow_columns(table).replace_schema_metadata(meta)
 
@@ -184,7 +215,10 @@ def quarters_arrow(results: Sequence[tuple[str, SignalTable]]):
 def _write_json(results: Sequence[tuple[str | None, SignalTable]], sink: TextIO, tmp: Path) -> None:
     by_quarter = results and results[0][0] is not None
     if by_quarter:
-        sink.write(_head_text(envelope("rxcompare/signals-by-quarter", SIGNALS_VERSION), "quarters") + "[\n")
+        sink.write(
+            _head_text(envelope("rxcompare/signals-by-quarter", SIGNALS_VERSION), "quarters")
+            + "[\n"
+        )
     for i, (quarter, table) in enumerate(results):
         head = _head_text(signals_head(table), "rows")
         if quarter is not None:

@@ -51,7 +51,9 @@ CLASSES = ("usable", "negative", "invalid", "too_coarse", "missing")
 
 
 def onset_rows(
-    t: WarehouseTables, query: CountQuery | None = None, drugs: Sequence[str] = (),
+    t: WarehouseTables,
+    query: CountQuery | None = None,
+    drugs: Sequence[str] = (),
     events: Sequence[str] = (),
 ):
     """The engine pass: one row per (case, drug, event) of the universe with ``event_dt``, the
@@ -60,8 +62,9 @@ def onset_rows(
     query = CountQuery() if query is None else query
     u = universe_table(t, query)
     d = drug_rows(t, query)
-    d = d.filter(d[query.level].notnull()).select(primaryid=d.primaryid, drug=d[query.level],
-                                                  drug_seq=d.drug_seq)
+    d = d.filter(d[query.level].notnull()).select(
+        primaryid=d.primaryid, drug=d[query.level], drug_seq=d.drug_seq
+    )
     if drugs:
         d = d.filter(d.drug.isin([x.strip().lower() for x in drugs]))
     d = d.semi_join(u, "primaryid")
@@ -77,9 +80,7 @@ def onset_rows(
     if events:
         ev = ev.filter(ev.event.isin([e.strip().upper() for e in events]))
     c = t["cases"].select("primaryid", "event_dt")
-    rows = pairs.join(ev, "primaryid").join(c, "primaryid").left_join(
-        starts, ["primaryid", "drug"]
-    )
+    rows = pairs.join(ev, "primaryid").join(c, "primaryid").left_join(starts, ["primaryid", "drug"])
     return rows.select("primaryid", "drug", "event", "event_dt", "start_full", "starts")
 
 
@@ -95,8 +96,11 @@ def _parse(values: Sequence[str]) -> dict[str, int | None]:
 
 
 def summarise_onset(
-    drug: Sequence[str], event: Sequence[str], event_dt: Sequence[str | None],
-    start_full: Sequence[str | None], starts: Sequence[int | None],
+    drug: Sequence[str],
+    event: Sequence[str],
+    event_dt: Sequence[str | None],
+    start_full: Sequence[str | None],
+    starts: Sequence[int | None],
     filters: tuple[tuple[str, str], ...] = (),
 ) -> tuple[OnsetSummary, ...]:
     """Classify each case row and summarise per (drug, event), sorted by drug then event."""
@@ -126,35 +130,75 @@ def summarise_onset(
         c = cls[sel]
         counts = {k: int(np.sum(c == k)) for k in CLASSES}
         x = days[sel][c == "usable"]
-        stats = (np.percentile(x, [50, 25, 75]).tolist() + [float(x.min()), float(x.max())]
-                 if x.size else [float("nan")] * 5)
-        out.append(OnsetSummary(d, e, int(sel.sum()), *counts.values(), *stats, counting_unit=COUNTING_UNIT,
-                                filters=filters))
+        stats = (
+            np.percentile(x, [50, 25, 75]).tolist() + [float(x.min()), float(x.max())]
+            if x.size
+            else [float("nan")] * 5
+        )
+        out.append(
+            OnsetSummary(
+                d,
+                e,
+                int(sel.sum()),
+                *counts.values(),
+                *stats,
+                counting_unit=COUNTING_UNIT,
+                filters=filters,
+            )
+        )
     return tuple(out)
 
 
 def time_to_onset(
-    t: WarehouseTables, query: CountQuery | None = None, drugs: Sequence[str] = (),
+    t: WarehouseTables,
+    query: CountQuery | None = None,
+    drugs: Sequence[str] = (),
     events: Sequence[str] = (),
 ) -> tuple[OnsetSummary, ...]:
     """Time-to-onset summaries of the drug-event pairs of ``drugs`` (all when empty) and
     ``events`` (all when empty), on ``t``'s engine; see the module doc for the rules."""
     query = CountQuery() if query is None else query
     got = t.fetch(onset_rows(t, query, drugs, events))
-    cols = {k: got.column(k).to_pylist() for k in ("drug", "event", "event_dt", "start_full", "starts")}
-    return summarise_onset(cols["drug"], cols["event"], cols["event_dt"], cols["start_full"],
-                           cols["starts"], filters=query.describe())
+    cols = {
+        k: got.column(k).to_pylist() for k in ("drug", "event", "event_dt", "start_full", "starts")
+    }
+    return summarise_onset(
+        cols["drug"],
+        cols["event"],
+        cols["event_dt"],
+        cols["start_full"],
+        cols["starts"],
+        filters=query.describe(),
+    )
 
 
-ONSET_COLUMNS = ("drug", "event", "cases", "usable", "share_usable", "negative", "invalid",
-                 "too_coarse", "missing", "median_days", "q1_days", "q3_days", "min_days", "max_days")
+ONSET_COLUMNS = (
+    "drug",
+    "event",
+    "cases",
+    "usable",
+    "share_usable",
+    "negative",
+    "invalid",
+    "too_coarse",
+    "missing",
+    "median_days",
+    "q1_days",
+    "q3_days",
+    "min_days",
+    "max_days",
+)
 
 
 def onset_json(summaries: Sequence[OnsetSummary], source: str = "") -> dict:
     """The versioned JSON envelope of time-to-onset summaries (full precision; nan as null)."""
     filters = dict(summaries[0].filters) if summaries else {}
     return envelope(
-        "rxcompare/onset", source=source, counting_unit=COUNTING_UNIT, filters=filters, rules=dict(_RULES),
+        "rxcompare/onset",
+        source=source,
+        counting_unit=COUNTING_UNIT,
+        filters=filters,
+        rules=dict(_RULES),
         rows=[{k: json_value(getattr(s, k)) for k in ONSET_COLUMNS} for s in summaries],
     )
 
@@ -169,8 +213,10 @@ def onset_csv(summaries: Sequence[OnsetSummary]) -> str:
     w.writerow(ONSET_COLUMNS + ("counting_unit",))
     for s in summaries:
         values = [json_value(getattr(s, k)) for k in ONSET_COLUMNS]
-        w.writerow(["" if v is None else repr(v) if isinstance(v, float) else csv_cell(v) for v in values]
-                   + [COUNTING_UNIT])
+        w.writerow(
+            ["" if v is None else repr(v) if isinstance(v, float) else csv_cell(v) for v in values]
+            + [COUNTING_UNIT]
+        )
     return buf.getvalue()
 
 

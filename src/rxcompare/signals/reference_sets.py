@@ -54,9 +54,18 @@ DEFAULT_OUTCOMES = Path(__file__).resolve().parent.parent / "data" / "reference_
 REFERENCE_ENV = "RXCOMPARE_REFERENCE_SETS"
 
 _COLUMNS = {  # (drug, outcome, truth) columns, and the other columns each layout is known to have
-    "omop": (("exposureName", "outcomeName", "groundTruth"),
-             {"exposureId", "outcomeId", "indicationId", "indicationName", "comparatorId", "comparatorName",
-              "comparatorType"}),
+    "omop": (
+        ("exposureName", "outcomeName", "groundTruth"),
+        {
+            "exposureId",
+            "outcomeId",
+            "indicationId",
+            "indicationName",
+            "comparatorId",
+            "comparatorName",
+            "comparatorType",
+        },
+    ),
     "harpaz": (("DRUG_CONCEPT_NAME", "EVENT_CONCEPT_NAME", "GROUND_TRUTH"), set()),
 }
 _COLUMNS["euadr"] = _COLUMNS["omop"]
@@ -101,7 +110,9 @@ def _reference_path(name: str, path: str | os.PathLike[str] | None) -> Path:
     if p.is_dir():
         p = p / REFERENCE_FILES[name]
     if not p.is_file():
-        raise ConfigError(f"--evaluate {name}: reference file {p} not found; give --reference FILE or DIR")
+        raise ConfigError(
+            f"--evaluate {name}: reference file {p} not found; give --reference FILE or DIR"
+        )
     return p
 
 
@@ -113,8 +124,10 @@ def load_outcome_definitions(path: str | os.PathLike[str]) -> dict[str, tuple[st
         outcomes = doc["outcomes"]
         return {str(k): tuple(str(t).strip().upper() for t in v) for k, v in outcomes.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"outcome definitions {p}: cannot be read ({type(exc).__name__}: {exc}); "
-                          "write JSON {\"outcomes\": {\"outcome name\": [\"PT\", ...]}}") from None
+        raise ConfigError(
+            f"outcome definitions {p}: cannot be read ({type(exc).__name__}: {exc}); "
+            'write JSON {"outcomes": {"outcome name": ["PT", ...]}}'
+        ) from None
 
 
 def _harpaz_definitions(path: Path, level: str) -> dict[str, tuple[str, ...]]:
@@ -125,19 +138,28 @@ def _harpaz_definitions(path: Path, level: str) -> dict[str, tuple[str, ...]]:
         reader = csv.DictReader(fh)
         need = {"EVENT_CONCEPT_NAME", "MEDDRA_PT", "DEFINITION_LEVEL"}
         if not reader.fieldnames or not need <= set(reader.fieldnames):
-            raise FaersError(f"{path}: header {reader.fieldnames!r} lacks {', '.join(sorted(need))}")
+            raise FaersError(
+                f"{path}: header {reader.fieldnames!r} lacks {', '.join(sorted(need))}"
+            )
         for row in reader:
             name = (row["EVENT_CONCEPT_NAME"] or "").strip()
             if name:
                 current = name
-            if current and (row["DEFINITION_LEVEL"] or "").strip().lower() in levels and row["MEDDRA_PT"]:
+            if (
+                current
+                and (row["DEFINITION_LEVEL"] or "").strip().lower() in levels
+                and row["MEDDRA_PT"]
+            ):
                 out.setdefault(current, []).append(row["MEDDRA_PT"].strip().upper())
     return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def load_reference(
-    name: str, path: str | os.PathLike[str] | None = None, *,
-    outcomes: str | os.PathLike[str] | None = None, level: str = "narrow",
+    name: str,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    outcomes: str | os.PathLike[str] | None = None,
+    level: str = "narrow",
 ) -> Reference:
     """Read reference set ``name`` (``omop``, ``euadr``, ``harpaz``) from ``path`` (a file or the folder
     holding it), with its outcome definitions: Harpaz's own (``level`` narrow, or broad = narrow and
@@ -158,28 +180,43 @@ def load_reference(
         fields = reader.fieldnames or []
         missing = [c for c in (drug_col, outcome_col, truth_col) if c not in fields]
         if missing:
-            raise FaersError(f"{p}: header lacks {', '.join(missing)} (found {', '.join(fields) or 'nothing'}); "
-                             f"is this the {name} reference set?")
-        unknown = [c for c in fields if c not in known and c not in (drug_col, outcome_col, truth_col)]
+            raise FaersError(
+                f"{p}: header lacks {', '.join(missing)} (found {', '.join(fields) or 'nothing'}); "
+                f"is this the {name} reference set?"
+            )
+        unknown = [
+            c for c in fields if c not in known and c not in (drug_col, outcome_col, truth_col)
+        ]
         if unknown:
             notes.append(f"{p.name}: unknown columns ignored: {', '.join(unknown)}")
         for line, row in enumerate(reader, 2):
             truth = (row[truth_col] or "").strip()
             drug, outcome = (row[drug_col] or "").strip(), (row[outcome_col] or "").strip()
             if truth not in ("0", "1") or not drug or not outcome:
-                notes.append(f"{p.name} line {line}: skipped (drug {drug!r}, outcome {outcome!r}, "
-                             f"ground truth {truth!r}; expected a drug, an outcome and 0 or 1)")
+                notes.append(
+                    f"{p.name} line {line}: skipped (drug {drug!r}, outcome {outcome!r}, "
+                    f"ground truth {truth!r}; expected a drug, an outcome and 0 or 1)"
+                )
                 continue
             controls.append(ReferenceControl(drug, outcome, truth == "1", line))
     if name == "harpaz":
         dpath = p.parent / HARPAZ_DEFINITIONS
         if not dpath.is_file():
-            raise ConfigError(f"--evaluate harpaz: event definitions {dpath} not found beside {p.name}")
+            raise ConfigError(
+                f"--evaluate harpaz: event definitions {dpath} not found beside {p.name}"
+            )
         definitions, source = _harpaz_definitions(dpath, level), f"{dpath.name} ({level})"
     else:
         definitions, source = load_outcome_definitions(outcomes), Path(outcomes).name
-    return Reference(name, str(p), tuple(controls), definitions, source, level if name == "harpaz" else "",
-                     tuple(notes))
+    return Reference(
+        name,
+        str(p),
+        tuple(controls),
+        definitions,
+        source,
+        level if name == "harpaz" else "",
+        tuple(notes),
+    )
 
 
 def outcome_terms(reference: Reference) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
@@ -192,11 +229,15 @@ def outcome_terms(reference: Reference) -> tuple[dict[str, tuple[str, ...]], dic
         if terms:
             found[outcome] = terms
         else:
-            missing[outcome] = f"outcome {outcome!r} has no PT definition in {reference.definitions_source}"
+            missing[outcome] = (
+                f"outcome {outcome!r} has no PT definition in {reference.definitions_source}"
+            )
     return found, missing
 
 
-def map_drugs(names: Sequence[str], labels: Sequence[str], synonyms: Synonyms) -> tuple[dict[str, str], dict[str, str]]:
+def map_drugs(
+    names: Sequence[str], labels: Sequence[str], synonyms: Synonyms
+) -> tuple[dict[str, str], dict[str, str]]:
     """(name -> warehouse label; name -> why it is not mapped). A name maps through the synonym
     table, else by its cleaned form; when neither is a label, the labels holding the cleaned name as
     a whole word are given as candidates (several: the name maps to several ingredients) but never
@@ -215,11 +256,17 @@ def map_drugs(names: Sequence[str], labels: Sequence[str], synonyms: Synonyms) -
             continue
         cands = sorted(set(words.get(label, ())))[:6] if label and " " not in label else []
         if len(cands) > 1:
-            unmapped[name] = f"drug {name!r} maps to several ingredients ({', '.join(cands)}); not chosen"
+            unmapped[name] = (
+                f"drug {name!r} maps to several ingredients ({', '.join(cands)}); not chosen"
+            )
         elif cands:
-            unmapped[name] = f"drug {name!r} ({label}) is no warehouse ingredient; one label contains it: {cands[0]}"
+            unmapped[name] = (
+                f"drug {name!r} ({label}) is no warehouse ingredient; one label contains it: {cands[0]}"
+            )
         else:
-            unmapped[name] = f"drug {name!r} ({label or 'empty after cleaning'}) has no case in the warehouse"
+            unmapped[name] = (
+                f"drug {name!r} ({label or 'empty after cleaning'}) has no case in the warehouse"
+            )
     return mapped, unmapped
 
 
@@ -233,7 +280,9 @@ class ControlCounts:
     pair: dict[tuple[str, str], int]
 
 
-def count_controls(tables, drugs: Sequence[str], outcomes: Mapping[str, Sequence[str]], query) -> ControlCounts:
+def count_controls(
+    tables, drugs: Sequence[str], outcomes: Mapping[str, Sequence[str]], query
+) -> ControlCounts:
     """Count, in the universe of ``query`` (see :mod:`rxcompare.sources.faers.counts`), the cases of
     each drug label, of each outcome (any of its PTs) and of each drug with each outcome, in one engine
     pass per margin (Ibis: DuckDB or Spark)."""
@@ -247,10 +296,14 @@ def count_controls(tables, drugs: Sequence[str], outcomes: Mapping[str, Sequence
     dc = d.filter(label.isin(list(drugs))).select(primaryid=d.primaryid, drug=label).distinct()
     dc = dc.semi_join(u, "primaryid")
     pairs = [(o, t) for o, terms in outcomes.items() for t in dict.fromkeys(terms)]
-    defs = ibis.memtable({"outcome": [o for o, _ in pairs], "pt": [t for _, t in pairs]},
-                         schema={"outcome": "string", "pt": "string"})
+    defs = ibis.memtable(
+        {"outcome": [o for o, _ in pairs], "pt": [t for _, t in pairs]},
+        schema={"outcome": "string", "pt": "string"},
+    )
     r = tables["case_reactions"]
-    oc = r.join(defs, r.pt == defs.pt).select(primaryid=r.primaryid, outcome=defs.outcome).distinct()
+    oc = (
+        r.join(defs, r.pt == defs.pt).select(primaryid=r.primaryid, outcome=defs.outcome).distinct()
+    )
     oc = oc.semi_join(u, "primaryid")
     n = tables.fetch(u.aggregate(n=u.count())).column("n")[0].as_py()
     dn = tables.fetch(dc.group_by("drug").aggregate(n=dc.count()))
@@ -261,5 +314,8 @@ def count_controls(tables, drugs: Sequence[str], outcomes: Mapping[str, Sequence
         n=int(n or 0),
         drug=dict(zip(dn.column("drug").to_pylist(), map(int, dn.column("n").to_pylist()))),
         outcome=dict(zip(on.column("outcome").to_pylist(), map(int, on.column("n").to_pylist()))),
-        pair={(x, y): int(k) for x, y, k in zip(*(an.column(c).to_pylist() for c in ("drug", "outcome", "n")))},
+        pair={
+            (x, y): int(k)
+            for x, y, k in zip(*(an.column(c).to_pylist() for c in ("drug", "outcome", "n")))
+        },
     )

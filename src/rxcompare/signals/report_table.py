@@ -49,17 +49,23 @@ def _check_width(path: Path) -> None:
     """Refuse a CSV whose header line is longer than ``MAX_HEADER`` or has more than ``MAX_COLUMNS``
     fields by any usual delimiter, before DuckDB is given it."""
     try:
-        with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")) as fh:
+        with gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb") as fh:
             head = fh.readline(MAX_HEADER + 1)
     except (OSError, EOFError) as exc:
-        raise SourceError(f"reports table {str(path)!r} cannot be read ({exc}); give a CSV or Parquet file") from None
+        raise SourceError(
+            f"reports table {str(path)!r} cannot be read ({exc}); give a CSV or Parquet file"
+        ) from None
     if len(head) > MAX_HEADER:
-        raise SourceError(f"reports table {str(path)!r}: its header line is longer than {MAX_HEADER:,} bytes; "
-                          "a long table has a few columns (report id, drug, event): give such a table")
+        raise SourceError(
+            f"reports table {str(path)!r}: its header line is longer than {MAX_HEADER:,} bytes; "
+            "a long table has a few columns (report id, drug, event): give such a table"
+        )
     widest = max(head.count(d) for d in (b",", b"\t", b";", b"|")) + 1
     if widest > MAX_COLUMNS:
-        raise SourceError(f"reports table {str(path)!r} has {widest:,} columns, more than {MAX_COLUMNS:,}; "
-                          "a long table has a few columns (report id, drug, event): keep those and run again")
+        raise SourceError(
+            f"reports table {str(path)!r} has {widest:,} columns, more than {MAX_COLUMNS:,}; "
+            "a long table has a few columns (report id, drug, event): keep those and run again"
+        )
 
 
 def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
@@ -106,9 +112,11 @@ def _rows(con, report_col: str, drug_col: str, event_col: str) -> int:
     """Create the table ``t`` of distinct (report, drug, event) rows from ``src`` (then dropped);
     return rows left out."""
     r, dr, ev = (sql_identifier(c) for c in (report_col, drug_col, event_col))
-    kept = (f"{r} IS NOT NULL AND {dr} IS NOT NULL AND {ev} IS NOT NULL"
-            f" AND trim(CAST({r} AS VARCHAR)) <> '' AND trim(CAST({dr} AS VARCHAR)) <> ''"
-            f" AND trim(CAST({ev} AS VARCHAR)) <> ''")
+    kept = (
+        f"{r} IS NOT NULL AND {dr} IS NOT NULL AND {ev} IS NOT NULL"
+        f" AND trim(CAST({r} AS VARCHAR)) <> '' AND trim(CAST({dr} AS VARCHAR)) <> ''"
+        f" AND trim(CAST({ev} AS VARCHAR)) <> ''"
+    )
     con.execute(
         f"""
         CREATE TEMP TABLE t AS
@@ -117,7 +125,9 @@ def _rows(con, report_col: str, drug_col: str, event_col: str) -> int:
         FROM src WHERE {kept}
         """
     )
-    total, left_out = con.execute(f"SELECT count(*), count(*) FILTER (WHERE NOT ({kept})) FROM src").fetchone()
+    total, left_out = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE NOT ({kept})) FROM src"
+    ).fetchone()
     con.execute("DROP TABLE src")  # its rows are in ``t`` now: the memory goes back before counting
     return int(left_out)
 
@@ -165,7 +175,7 @@ def count_report_pairs(
             SELECT p.dr AS drug, p.ev AS event, p.a AS a, md.nd - p.a AS b, me.ne - p.a AS c,
                    {n} - md.nd - me.ne + p.a AS d
             FROM p JOIN md USING (dr) JOIN me USING (ev)
-            {('WHERE ' + ' AND '.join(where)) if where else ''}
+            {("WHERE " + " AND ".join(where)) if where else ""}
             ORDER BY p.dr, p.ev
         """
         arr = _arrays(con, sql, params)
@@ -177,8 +187,16 @@ def count_report_pairs(
         [("drugs", ", ".join(drugs))] * bool(drugs) + [("events", ", ".join(events))] * bool(events)
     )
     return PairCounts(
-        drug=arr["drug"], event=arr["event"], a=arr["a"], b=arr["b"], c=arr["c"], d=arr["d"],
-        n_reports=n, source=str(path.name), excluded_rows=excluded, filters=filters,
+        drug=arr["drug"],
+        event=arr["event"],
+        a=arr["a"],
+        b=arr["b"],
+        c=arr["c"],
+        d=arr["d"],
+        n_reports=n,
+        source=str(path.name),
+        excluded_rows=excluded,
+        filters=filters,
     )
 
 
@@ -232,9 +250,17 @@ def count_head_to_head(
     if events:
         filters += (("events", ", ".join(events)),)
     return PairCounts(
-        drug=arr["drug"], event=arr["event"], a=arr["a"], b=arr["b"], c=arr["c"], d=arr["d"],
-        n_reports=int(n_a + n_b), source=str(path.name), comparator=drug_b,
-        excluded_rows=excluded, filters=filters,
+        drug=arr["drug"],
+        event=arr["event"],
+        a=arr["a"],
+        b=arr["b"],
+        c=arr["c"],
+        d=arr["d"],
+        n_reports=int(n_a + n_b),
+        source=str(path.name),
+        comparator=drug_b,
+        excluded_rows=excluded,
+        filters=filters,
     )
 
 
@@ -253,10 +279,19 @@ def signals_from_reports(
     """:func:`run_signals` on a long table of reports (CSV or Parquet), counted by DuckDB."""
     table = run_signals(
         lambda: count_report_pairs(path, report_col, drug_col, event_col),
-        drug=drug, events=events, vs=vs, thresholds=thresholds, level=level,
+        drug=drug,
+        events=events,
+        vs=vs,
+        thresholds=thresholds,
+        level=level,
         count_pair=lambda x, y: count_head_to_head(path, x, y, report_col, drug_col, event_col),
     )
-    origin = {"system": f"long table of reports ({Path(path).name})", "quarters": [],
-              "counting_unit": table.counting_unit, "roles": "as in the table", "indication": None,
-              "window": "every row of the table"}
+    origin = {
+        "system": f"long table of reports ({Path(path).name})",
+        "quarters": [],
+        "counting_unit": table.counting_unit,
+        "roles": "as in the table",
+        "indication": None,
+        "window": "every row of the table",
+    }
     return with_listed(replace(table, origin=origin))

@@ -45,12 +45,15 @@ __all__ = [
 ]
 
 MDRR_NOTE = {
-    "method": MDRR_METHOD, "alpha": 0.05, "sided": "two", "power": 0.8,
+    "method": MDRR_METHOD,
+    "alpha": 0.05,
+    "sided": "two",
+    "power": 0.8,
     "rows": "pairs without a signal; a flagged pair has none (null); an unflagged pair whose mdrr is null (inf in "
-            "Parquet) could detect no ROR up to 1e6",
+    "Parquet) could detect no ROR up to 1e6",
     "formula": "smallest R with ln R >= (z_0.975 + z_0.8) sqrt((1 + R c/d)^2 / ((a + b) R c/d) + 1/c + 1/d): the "
-               "Wald test of ln ROR (Woolf's variance) at the cells expected under ROR = R, with a + b, c and d "
-               "held as observed",
+    "Wald test of ln ROR (Woolf's variance) at the cells expected under ROR = R, with a + b, c and d "
+    "held as observed",
 }
 """How the ``mdrr`` column is computed (in every JSON envelope and the Parquet metadata)."""
 LISTED_NOTE = (
@@ -113,21 +116,46 @@ def score_counts(
     if quiet.any():
         mdrr[quiet] = mdrr_ror_wald(a[quiet], b[quiet], c[quiet], d[quiet])
     cols = {
-        "drug": counts.drug, "event": counts.event, "a": a, "b": b, "c": c, "d": d,
-        "ror": ror.value, "ror_lower": ror.lower, "ror_upper": ror.upper,
-        "prr": prr.value, "prr_lower": prr.lower, "prr_upper": prr.upper,
-        "chi2": chi_square_yates(a, b, c, d), "ic": ic.value, "ic025": ic.lower, "ic975": ic.upper,
-        "e": e, "ebgm": ebgm, "eb05": eb05, "eb95": eb95,
-        "ror_method": ror.methods(), "prr_method": prr.methods(),
-        "flags": labels, "mdrr": mdrr,
+        "drug": counts.drug,
+        "event": counts.event,
+        "a": a,
+        "b": b,
+        "c": c,
+        "d": d,
+        "ror": ror.value,
+        "ror_lower": ror.lower,
+        "ror_upper": ror.upper,
+        "prr": prr.value,
+        "prr_lower": prr.lower,
+        "prr_upper": prr.upper,
+        "chi2": chi_square_yates(a, b, c, d),
+        "ic": ic.value,
+        "ic025": ic.lower,
+        "ic975": ic.upper,
+        "e": e,
+        "ebgm": ebgm,
+        "eb05": eb05,
+        "eb95": eb95,
+        "ror_method": ror.methods(),
+        "prr_method": prr.methods(),
+        "flags": labels,
+        "mdrr": mdrr,
         "listed": np.full(a.shape, "unknown", dtype=object),
         "listed_where": np.full(a.shape, "not looked up", dtype=object),
     }
     return SignalTable(
-        columns=cols, prior=prior, thresholds=thresholds, n_reports=counts.n_reports,
-        source=counts.source, counting_unit=counts.counting_unit, comparator=counts.comparator,
-        level=level, filters=counts.filters, excluded_rows=counts.excluded_rows,
-        rules=thresholds.describe(), mgps_note=note,
+        columns=cols,
+        prior=prior,
+        thresholds=thresholds,
+        n_reports=counts.n_reports,
+        source=counts.source,
+        counting_unit=counts.counting_unit,
+        comparator=counts.comparator,
+        level=level,
+        filters=counts.filters,
+        excluded_rows=counts.excluded_rows,
+        rules=thresholds.describe(),
+        mgps_note=note,
     )
 
 

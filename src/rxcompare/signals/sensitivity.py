@@ -59,8 +59,11 @@ class DedupLevel:
 
 
 def _files(root: Path, table: str) -> list[str]:
-    return [str(d / f"{table}.parquet") for d in store.quarter_dirs(root).values()
-            if (d / f"{table}.parquet").exists()]
+    return [
+        str(d / f"{table}.parquet")
+        for d in store.quarter_dirs(root).values()
+        if (d / f"{table}.parquet").exists()
+    ]
 
 
 def _scan(files: list[str]) -> str:
@@ -72,14 +75,21 @@ def _name_map(tables: WarehouseTables, drug_scan: str, synonyms: Synonyms) -> tu
     tables' own mapping, and the synonym table for the pairs only older versions hold."""
     con = tables.backend.con
     # every layer's rows, current or not: each was named with the same synonyms (dedup.updatable)
-    layers = [store.layer_file(tables.location, f, "case_drugs.parquet") for f in store.local_layers(Path(tables.location))]
-    known = con.sql("SELECT DISTINCT coalesce(drugname, '') AS dn, coalesce(prod_ai, '') AS ai, ingredient, "
-                    f"product FROM {_scan(layers)}").to_arrow_table()
+    layers = [
+        store.layer_file(tables.location, f, "case_drugs.parquet")
+        for f in store.local_layers(Path(tables.location))
+    ]
+    known = con.sql(
+        "SELECT DISTINCT coalesce(drugname, '') AS dn, coalesce(prod_ai, '') AS ai, ingredient, "
+        f"product FROM {_scan(layers)}"
+    ).to_arrow_table()
     con.register("rx_known_names", known)
     try:
-        fresh = con.sql(f"SELECT DISTINCT coalesce(drugname, '') AS dn, coalesce(prod_ai, '') AS ai "
-                            f"FROM {drug_scan} ANTI JOIN rx_known_names k ON coalesce(drugname, '') = k.dn "
-                            "AND coalesce(prod_ai, '') = k.ai").fetchall()
+        fresh = con.sql(
+            f"SELECT DISTINCT coalesce(drugname, '') AS dn, coalesce(prod_ai, '') AS ai "
+            f"FROM {drug_scan} ANTI JOIN rx_known_names k ON coalesce(drugname, '') = k.dn "
+            "AND coalesce(prod_ai, '') = k.ai"
+        ).fetchall()
     finally:
         con.unregister("rx_known_names")
     names, ais, ings, prods = [], [], [], []
@@ -89,39 +99,69 @@ def _name_map(tables: WarehouseTables, drug_scan: str, synonyms: Synonyms) -> tu
         ais.append(ai)
         ings.append(ing)
         prods.append(prod)
-    extra = pa.table({"dn": pa.array(names, pa.string()), "ai": pa.array(ais, pa.string()),
-                      "ingredient": pa.array(ings, pa.string()), "product": pa.array(prods, pa.string())})
+    extra = pa.table(
+        {
+            "dn": pa.array(names, pa.string()),
+            "ai": pa.array(ais, pa.string()),
+            "ingredient": pa.array(ings, pa.string()),
+            "product": pa.array(prods, pa.string()),
+        }
+    )
     known = known.select(["dn", "ai", "ingredient", "product"]).cast(extra.schema)
     return pa.concat_tables([known, extra]), len(fresh)
 
 
-def none_tables(tables: WarehouseTables, synonyms: Synonyms | None = None) -> tuple[WarehouseTables, int, int]:
+def none_tables(
+    tables: WarehouseTables, synonyms: Synonyms | None = None
+) -> tuple[WarehouseTables, int, int]:
     """The ``none`` level of a DuckDB-opened warehouse: (tables, report versions, drug-name pairs
     normalised afresh). Raises :class:`FaersError` when it cannot be built (see the module doc)."""
     if tables.engine != "duckdb":
-        raise FaersError("every report version is read from the quarters' files by DuckDB; run with "
-                         "--engine duckdb for this level")
+        raise FaersError(
+            "every report version is read from the quarters' files by DuckDB; run with "
+            "--engine duckdb for this level"
+        )
     root = Path(tables.location)
     quarters = store.quarter_dirs(root)
-    lacking = sorted({f"{q} ({t})" for q, d in quarters.items() for t in _NEEDED
-                      if not (d / f"{t}.parquet").exists()})
+    lacking = sorted(
+        {
+            f"{q} ({t})"
+            for q, d in quarters.items()
+            for t in _NEEDED
+            if not (d / f"{t}.parquet").exists()
+        }
+    )
     if not quarters or lacking:
-        raise FaersError("the quarters' files are needed and " + (
-            f"these are missing: {', '.join(lacking)}" if lacking else "none are held")
-            + "; ingest each quarter again from its zip")
+        raise FaersError(
+            "the quarters' files are needed and "
+            + (f"these are missing: {', '.join(lacking)}" if lacking else "none are held")
+            + "; ingest each quarter again from its zip"
+        )
     tag = f"{abs(hash(tables.location)) % 10**10}"
     scans = {t: _scan(_files(root, t)) for t in ("demo", "drug", "reac", "outc", "indi")}
     with _quiet():
-        names, fresh = _name_map(tables, scans["drug"], synonyms if synonyms is not None else load_synonyms())
+        names, fresh = _name_map(
+            tables, scans["drug"], synonyms if synonyms is not None else load_synonyms()
+        )
         con = tables.backend.con
         con.register(f"rx_names_{tag}", names)
-        outc = scans["outc"] if _files(root, "outc") else "(SELECT NULL::BIGINT AS primaryid, NULL AS quarter, NULL AS outc_cod WHERE false)"
-        indi = scans["indi"] if _files(root, "indi") else ("(SELECT NULL::BIGINT AS primaryid, NULL AS quarter, "
-                                                           "NULL AS indi_drug_seq, NULL AS indi_pt WHERE false)")
+        outc = (
+            scans["outc"]
+            if _files(root, "outc")
+            else "(SELECT NULL::BIGINT AS primaryid, NULL AS quarter, NULL AS outc_cod WHERE false)"
+        )
+        indi = (
+            scans["indi"]
+            if _files(root, "indi")
+            else (
+                "(SELECT NULL::BIGINT AS primaryid, NULL AS quarter, "
+                "NULL AS indi_drug_seq, NULL AS indi_pt WHERE false)"
+            )
+        )
         age = f"CASE WHEN age_raw >= 0 AND age_raw <= {MAX_AGE_YEARS} THEN age_raw END"
         con.sql(f"""CREATE OR REPLACE TEMP VIEW rx_none_demo_{tag} AS
             SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY primaryid ORDER BY quarter DESC) AS rn
-                           FROM {scans['demo']} WHERE primaryid IS NOT NULL) WHERE rn = 1""")
+                           FROM {scans["demo"]} WHERE primaryid IS NOT NULL) WHERE rn = 1""")
         views = {
             "cases": f"""
                 WITH o AS (SELECT quarter, primaryid,
@@ -129,8 +169,8 @@ def none_tables(tables: WarehouseTables, synonyms: Synonyms | None = None) -> tu
                            FROM {outc} WHERE nullif(trim(outc_cod), '') IS NOT NULL GROUP BY ALL),
                 d AS (SELECT *, {_age_sql()} AS age_raw FROM rx_none_demo_{tag})
                 SELECT d.primaryid, d.caseid, TRY_CAST(trim(d.caseversion) AS INTEGER) AS caseversion, d.quarter,
-                  {_valid_date('d.fda_dt')} AS fda_dt, {_valid_date('d.event_dt')} AS event_dt,
-                  {_valid_date('d.init_fda_dt')} AS init_fda_dt, {age} AS age_years, {_band_sql(age)} AS age_band,
+                  {_valid_date("d.fda_dt")} AS fda_dt, {_valid_date("d.event_dt")} AS event_dt,
+                  {_valid_date("d.init_fda_dt")} AS init_fda_dt, {age} AS age_years, {_band_sql(age)} AS age_band,
                   CASE upper(trim(d.sex)) WHEN 'F' THEN 'F' WHEN 'M' THEN 'M' END AS sex,
                   nullif(upper(trim(CASE WHEN d.quarter <= '2012q3' THEN d.reporter_country ELSE d.occr_country END)), '')
                     AS country, o.outcomes IS NOT NULL AS serious, o.outcomes
@@ -138,11 +178,11 @@ def none_tables(tables: WarehouseTables, synonyms: Synonyms | None = None) -> tu
             "case_drugs": f"""
                 SELECT x.primaryid, x.caseid, TRY_CAST(trim(x.drug_seq) AS BIGINT) AS drug_seq,
                   nullif(upper(trim(x.role_cod)), '') AS role_cod, x.drugname, x.prod_ai, n.ingredient, n.product
-                FROM {scans['drug']} x SEMI JOIN rx_none_demo_{tag} d ON x.primaryid = d.primaryid AND x.quarter = d.quarter
+                FROM {scans["drug"]} x SEMI JOIN rx_none_demo_{tag} d ON x.primaryid = d.primaryid AND x.quarter = d.quarter
                 LEFT JOIN rx_names_{tag} n ON coalesce(x.drugname, '') = n.dn AND coalesce(x.prod_ai, '') = n.ai""",
             "case_reactions": f"""
                 SELECT DISTINCT x.primaryid, x.caseid, nullif(upper(trim(x.pt)), '') AS pt
-                FROM {scans['reac']} x SEMI JOIN rx_none_demo_{tag} d ON x.primaryid = d.primaryid AND x.quarter = d.quarter""",
+                FROM {scans["reac"]} x SEMI JOIN rx_none_demo_{tag} d ON x.primaryid = d.primaryid AND x.quarter = d.quarter""",
             "case_indications": f"""
                 SELECT x.primaryid, x.caseid, TRY_CAST(trim(x.indi_drug_seq) AS BIGINT) AS drug_seq,
                   nullif(upper(trim(x.indi_pt)), '') AS indi_pt
@@ -153,8 +193,16 @@ def none_tables(tables: WarehouseTables, synonyms: Synonyms | None = None) -> tu
             con.sql(f"CREATE OR REPLACE TEMP VIEW rx_none_{name}_{tag} AS {sql}")
             out[name] = tables.backend.table(f"rx_none_{name}_{tag}")
         versions = con.sql(f"SELECT count(*) FROM rx_none_demo_{tag}").fetchall()[0][0]
-    return (replace(tables, tables=out, description=tables.description + ", every report version (no deduplication)",
-                    _owns_session=False), int(versions), fresh)
+    return (
+        replace(
+            tables,
+            tables=out,
+            description=tables.description + ", every report version (no deduplication)",
+            _owns_session=False,
+        ),
+        int(versions),
+        fresh,
+    )
 
 
 def _dedup_after(root: Path) -> int | None:
@@ -164,13 +212,17 @@ def _dedup_after(root: Path) -> int | None:
         return None
 
 
-def dedup_levels(tables: WarehouseTables, levels=DEDUP_LEVELS, synonyms: Synonyms | None = None) -> tuple[DedupLevel, ...]:
+def dedup_levels(
+    tables: WarehouseTables, levels=DEDUP_LEVELS, synonyms: Synonyms | None = None
+) -> tuple[DedupLevel, ...]:
     """Every level asked for (see :data:`DEDUP_LEVELS`): its tables, or why it cannot be counted."""
     bad = [x for x in levels if x not in DEDUP_LEVELS]
     if bad:
         from rxcompare.errors import ConfigError
 
-        raise ConfigError(f"deduplication level {', '.join(bad)}: levels are {', '.join(DEDUP_LEVELS)}")
+        raise ConfigError(
+            f"deduplication level {', '.join(bad)}: levels are {', '.join(DEDUP_LEVELS)}"
+        )
     root = Path(tables.location)
     out = []
     for name in levels:
@@ -178,8 +230,16 @@ def dedup_levels(tables: WarehouseTables, levels=DEDUP_LEVELS, synonyms: Synonym
         try:
             if name == "none":
                 t, versions, fresh = none_tables(tables, synonyms)
-                notes = ((f"{fresh} drug-name pair(s) appear only in versions FDA's rule drops; normalised "
-                          "with the synonym table"),) if fresh else ()
+                notes = (
+                    (
+                        (
+                            f"{fresh} drug-name pair(s) appear only in versions FDA's rule drops; normalised "
+                            "with the synonym table"
+                        ),
+                    )
+                    if fresh
+                    else ()
+                )
                 out.append(DedupLevel(name, rule, t, cases=versions, notes=notes))
             elif name == "fda":
                 out.append(DedupLevel(name, rule, tables, cases=_dedup_after(root)))
@@ -189,7 +249,9 @@ def dedup_levels(tables: WarehouseTables, levels=DEDUP_LEVELS, synonyms: Synonym
                 assert report is not None  # demographic_tables raised otherwise
                 notes = tuple(
                     f"{q}: matched without {', '.join(f for f, share in fields if share == 0)} (not reported)"
-                    for q, fields in report.fields_by_quarter if any(share == 0 for _, share in fields))
+                    for q, fields in report.fields_by_quarter
+                    if any(share == 0 for _, share in fields)
+                )
                 out.append(DedupLevel(name, rule, t, cases=report.cases_after, notes=notes))
         except FaersError as exc:
             out.append(DedupLevel(name, rule, why_not=str(exc)))

@@ -37,20 +37,42 @@ STATISTICS = {
     "ic": ("ic", "ic025", "ic975", "IC", False),
     "ebgm": ("ebgm", "eb05", "eb95", "EBGM", True),
 }
-_KEEP = ("a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr", "prr_lower", "prr_upper", "chi2", "ic",
-         "ic025", "ic975", "e", "ebgm", "eb05", "eb95", "flags")
+_KEEP = (
+    "a",
+    "b",
+    "c",
+    "d",
+    "ror",
+    "ror_lower",
+    "ror_upper",
+    "prr",
+    "prr_lower",
+    "prr_upper",
+    "chi2",
+    "ic",
+    "ic025",
+    "ic975",
+    "e",
+    "ebgm",
+    "eb05",
+    "eb95",
+    "flags",
+)
 
 
 def _check_statistic(statistic: str, vs: str | None) -> None:
     if statistic not in STATISTICS:
         raise ConfigError(f"--statistic {statistic!r} is not one of {', '.join(STATISTICS)}")
     if vs is not None and statistic == "ebgm":
-        raise ConfigError("--statistic ebgm: MGPS does not apply to head-to-head tables (--vs); use ror, prr or ic")
+        raise ConfigError(
+            "--statistic ebgm: MGPS does not apply to head-to-head tables (--vs); use ror, prr or ic"
+        )
 
 
 def _score(tables, drug, vs, events, query, strata, thresholds) -> SignalTable:
-    return signals_from_warehouse(tables, drug=drug, vs=vs, events=events, query=query, strata=strata,
-                                  thresholds=thresholds)
+    return signals_from_warehouse(
+        tables, drug=drug, vs=vs, events=events, query=query, strata=strata, thresholds=thresholds
+    )
 
 
 def _status(flags: dict[str, str | None]) -> str:
@@ -67,50 +89,96 @@ def _status(flags: dict[str, str | None]) -> str:
 
 
 def dedup_sensitivity(
-    tables: Any, *, drug: str | None, vs: str | None = None, events: Sequence[str] = (),
-    query: CountQuery | None = None, strata: Sequence[str] = (), thresholds: Thresholds | None = None,
-    statistic: str = "ror", synonyms: Any = None, levels: Sequence[str] = DEDUP_LEVELS,
+    tables: Any,
+    *,
+    drug: str | None,
+    vs: str | None = None,
+    events: Sequence[str] = (),
+    query: CountQuery | None = None,
+    strata: Sequence[str] = (),
+    thresholds: Thresholds | None = None,
+    statistic: str = "ror",
+    synonyms: Any = None,
+    levels: Sequence[str] = DEDUP_LEVELS,
 ) -> dict[str, Any]:
     """The query's statistics and flags under each deduplication level, pair by pair (a JSON-ready
     ``rxcompare/dedup-sensitivity`` document). Pairs: those of ``drug`` (against ``vs``) counted at
     any level; a pair absent at a level has no entry there (no case of it at that level)."""
     if drug is None:
-        raise ConfigError("--dedup-sensitivity needs a DRUG (every pair of every drug is too many to set side by side)")
+        raise ConfigError(
+            "--dedup-sensitivity needs a DRUG (every pair of every drug is too many to set side by side)"
+        )
     _check_statistic(statistic, vs)
     query = CountQuery() if query is None else query
     thresholds = Thresholds() if thresholds is None else thresholds
     out_levels, per_level = [], {}
     for lv in dedup_levels(tables, levels, synonyms):
-        entry = {"name": lv.name, "rule": lv.rule, "computed": False, "why_not": lv.why_not, "cases": lv.cases,
-                 "n": None, "mgps_note": "", "notes": list(lv.notes), "source": None}
+        entry = {
+            "name": lv.name,
+            "rule": lv.rule,
+            "computed": False,
+            "why_not": lv.why_not,
+            "cases": lv.cases,
+            "n": None,
+            "mgps_note": "",
+            "notes": list(lv.notes),
+            "source": None,
+        }
         if lv.tables is not None:
             try:
                 t = _score(lv.tables, drug, vs, events, query, strata, thresholds)
             except (UnknownDrugError, FaersError) as exc:
                 entry["why_not"] = str(exc)
             else:
-                entry.update(computed=True, n=t.n_reports, mgps_note=t.mgps_note, source=t.source,
-                             prior=prior_dict(t.prior))
+                entry.update(
+                    computed=True,
+                    n=t.n_reports,
+                    mgps_note=t.mgps_note,
+                    source=t.source,
+                    prior=prior_dict(t.prior),
+                )
                 per_level[lv.name] = {(r["drug"], r["event"]): r for r in t.rows()}
         out_levels.append(entry)
     if not per_level:
-        raise FaersError("no deduplication level could be counted: " + "; ".join(
-            f"{e['name']}: {e['why_not']}" for e in out_levels))
+        raise FaersError(
+            "no deduplication level could be counted: "
+            + "; ".join(f"{e['name']}: {e['why_not']}" for e in out_levels)
+        )
     keys = sorted({k for rows in per_level.values() for k in rows})
     rows = []
     for key in keys:
-        at = {name: ({k: json_value(r[k]) for k in _KEEP} if (r := per_level[name].get(key)) else None)
-              for name in per_level}
-        flags = {e["name"]: (at[e["name"]] or {}).get("flags", "") if e["computed"] else None for e in out_levels}
+        at = {
+            name: (
+                {k: json_value(r[k]) for k in _KEEP} if (r := per_level[name].get(key)) else None
+            )
+            for name in per_level
+        }
+        flags = {
+            e["name"]: (at[e["name"]] or {}).get("flags", "") if e["computed"] else None
+            for e in out_levels
+        }
         rows.append({"drug": key[0], "event": key[1], "levels": at, "status": _status(flags)})
     col, lo, hi, name, log = STATISTICS[statistic]
     return envelope(
-        "rxcompare/dedup-sensitivity", counting_unit=COUNTING_UNIT,
-        drug=drug.strip().lower(), comparator=vs.strip().lower() if vs else None,
-        events=[e.strip().upper() for e in events], filters=dict(query.describe()),
-        strata=list(strata), thresholds=thresholds.describe(),
-        statistic={"key": statistic, "name": name, "column": col, "lower": lo, "upper": hi, "log": log},
-        reference_level="fda", levels=out_levels, rows=rows,
+        "rxcompare/dedup-sensitivity",
+        counting_unit=COUNTING_UNIT,
+        drug=drug.strip().lower(),
+        comparator=vs.strip().lower() if vs else None,
+        events=[e.strip().upper() for e in events],
+        filters=dict(query.describe()),
+        strata=list(strata),
+        thresholds=thresholds.describe(),
+        statistic={
+            "key": statistic,
+            "name": name,
+            "column": col,
+            "lower": lo,
+            "upper": hi,
+            "log": log,
+        },
+        reference_level="fda",
+        levels=out_levels,
+        rows=rows,
     )
 
 
@@ -139,13 +207,28 @@ def _data_source(root: Path) -> dict[str, Any]:
     quarters = []
     for q in status.quarters:
         manifest = json.loads((dirs[q.quarter] / "manifest.json").read_text(encoding="utf-8"))
-        quarters.append({
-            "quarter": q.quarter, "layout": q.layout, "source": q.source, "sha256": q.sha256,
-            "downloaded": _downloaded(q.source), "ingested_at": q.ingested_at,
-            "reports": q.reports, "rejects": q.rejects, "flagged": q.flagged, "deleted": q.deleted,
-            "missing": list(q.missing), "files": manifest.get("files", {}),
-        })
-    return {"warehouse": root.name, "quarters": quarters, "damaged": list(status.damaged), "stale": status.stale}
+        quarters.append(
+            {
+                "quarter": q.quarter,
+                "layout": q.layout,
+                "source": q.source,
+                "sha256": q.sha256,
+                "downloaded": _downloaded(q.source),
+                "ingested_at": q.ingested_at,
+                "reports": q.reports,
+                "rejects": q.rejects,
+                "flagged": q.flagged,
+                "deleted": q.deleted,
+                "missing": list(q.missing),
+                "files": manifest.get("files", {}),
+            }
+        )
+    return {
+        "warehouse": root.name,
+        "quarters": quarters,
+        "damaged": list(status.damaged),
+        "stale": status.stale,
+    }
 
 
 def _case_selection(root: Path) -> dict[str, Any]:
@@ -163,17 +246,32 @@ def _case_selection(root: Path) -> dict[str, Any]:
     ]
     match, stale = read_match_report(root)
     if match is not None:
-        steps += [("removed: probable duplicates across case ids (demographic match)"
-                   + (" -- match older than the case tables" if stale else ""), match.removed),
-                  ("cases after the demographic match", match.cases_after)]
+        steps += [
+            (
+                "removed: probable duplicates across case ids (demographic match)"
+                + (" -- match older than the case tables" if stale else ""),
+                match.removed,
+            ),
+            ("cases after the demographic match", match.cases_after),
+        ]
     return {
-        "rule": doc.get("rule", ""), "built_at": doc.get("built_at", ""), "orphans": doc.get("orphans", {}),
-        "deleted_case_ids_listed": doc.get("deleted_case_ids_listed"), "synonyms": doc.get("synonyms"),
+        "rule": doc.get("rule", ""),
+        "built_at": doc.get("built_at", ""),
+        "orphans": doc.get("orphans", {}),
+        "deleted_case_ids_listed": doc.get("deleted_case_ids_listed"),
+        "synonyms": doc.get("synonyms"),
         "steps": [{"step": s, "count": n} for s, n in steps],
-        "match": None if match is None else {
-            "rule": match.rule, "groups": match.groups, "cases_in_groups": match.cases_in_groups,
-            "removed": match.removed, "stale": stale, "joined_with_missing": dict(match.joined_with_missing),
-            "fields_by_quarter": {q: dict(v) for q, v in match.fields_by_quarter}},
+        "match": None
+        if match is None
+        else {
+            "rule": match.rule,
+            "groups": match.groups,
+            "cases_in_groups": match.cases_in_groups,
+            "removed": match.removed,
+            "stale": stale,
+            "joined_with_missing": dict(match.joined_with_missing),
+            "fields_by_quarter": {q: dict(v) for q, v in match.fields_by_quarter},
+        },
     }
 
 
@@ -184,16 +282,34 @@ def _identification(tables: Any, drugs: Sequence[str], level: str) -> dict[str, 
 
     d = tables["case_drugs"]
     out = []
-    labels = tables.fetch(d.filter(d[level].notnull()).select(label=d[level]).distinct()).column("label").to_pylist()
+    labels = (
+        tables.fetch(d.filter(d[level].notnull()).select(label=d[level]).distinct())
+        .column("label")
+        .to_pylist()
+    )
     for drug in drugs:
         mine = d.filter(d[level] == drug)
-        grouped = mine.group_by(name=mine.drugname.fill_null("")).agg(rows=mine.count(), cases=mine.primaryid.nunique())
+        grouped = mine.group_by(name=mine.drugname.fill_null("")).agg(
+            rows=mine.count(), cases=mine.primaryid.nunique()
+        )
         names = tables.fetch(grouped.order_by([grouped.rows.desc(), grouped.name]).limit(25))
         spelled = mine.select("drugname").distinct()
         n_names = int(tables.fetch(spelled.agg(n=spelled.count())).column("n")[0].as_py())
-        out.append({"label": drug, "names": [{"name": n, "rows": int(r), "cases": int(c)} for n, r, c in zip(
-            *(names.column(k).to_pylist() for k in ("name", "rows", "cases")))], "distinct_names": n_names,
-            "close_labels": difflib.get_close_matches(drug, [x for x in labels if x != drug], n=8, cutoff=0.8)})
+        out.append(
+            {
+                "label": drug,
+                "names": [
+                    {"name": n, "rows": int(r), "cases": int(c)}
+                    for n, r, c in zip(
+                        *(names.column(k).to_pylist() for k in ("name", "rows", "cases"))
+                    )
+                ],
+                "distinct_names": n_names,
+                "close_labels": difflib.get_close_matches(
+                    drug, [x for x in labels if x != drug], n=8, cutoff=0.8
+                ),
+            }
+        )
     unlabelled = d.filter(d[level].isnull())
     n_un = int(tables.fetch(unlabelled.agg(n=unlabelled.count())).column("n")[0].as_py())
     n_all = int(tables.fetch(d.agg(n=d.count())).column("n")[0].as_py())
@@ -207,7 +323,9 @@ def _top_rows(table: SignalTable, events: Sequence[str], limit: int = 30) -> tup
     flagged = [r for r in rows if r["flags"]]
     if flagged:
         return sorted(flagged, key=lambda r: (-r["a"], r["event"])), "every flagged pair"
-    return sorted(rows, key=lambda r: (-r["a"], r["event"]))[:limit], f"no pair flagged: the {limit} pairs with most cases"
+    return sorted(rows, key=lambda r: (-r["a"], r["event"]))[
+        :limit
+    ], f"no pair flagged: the {limit} pairs with most cases"
 
 
 def _detectable(table: SignalTable) -> dict[str, Any]:
@@ -216,7 +334,10 @@ def _detectable(table: SignalTable) -> dict[str, Any]:
     mdrr = np.asarray(table.columns["mdrr"], dtype=float)[table.columns["flags"] == ""]
     finite = mdrr[np.isfinite(mdrr)]
     return {
-        "pairs": int(mdrr.size), "method": MDRR_NOTE["method"], "alpha": MDRR_NOTE["alpha"], "power": MDRR_NOTE["power"],
+        "pairs": int(mdrr.size),
+        "method": MDRR_NOTE["method"],
+        "alpha": MDRR_NOTE["alpha"],
+        "power": MDRR_NOTE["power"],
         "min": json_value(float(finite.min())) if finite.size else None,
         "median": json_value(float(np.median(finite))) if finite.size else None,
         "max": json_value(float(finite.max())) if finite.size else None,
@@ -228,15 +349,18 @@ def _cumulative(tables, drug, vs, events, query, strata, thresholds, statistic) 
     """Quarter-by-quarter cumulative series of the statistic for every pair flagged at the end."""
     col, lo, hi, _, _ = STATISTICS[statistic]
     if vs is None:
-        results = signals_by_quarter(tables, drug=drug, events=events, query=query, strata=strata,
-                                     thresholds=thresholds)
+        results = signals_by_quarter(
+            tables, drug=drug, events=events, query=query, strata=strata, thresholds=thresholds
+        )
     else:  # head to head: one count per cumulative window of quarters received
         from rxcompare.sources.faers.counts import count_cells
 
         quarters = count_cells(tables, query, by_quarter=True).quarters
         results = []
         for q in quarters:
-            window = replace(query, quarters=(query.quarters[0] if query.quarters else quarters[0], q))
+            window = replace(
+                query, quarters=(query.quarters[0] if query.quarters else quarters[0], q)
+            )
             try:
                 results.append((q, _score(tables, drug, vs, events, window, (), thresholds)))
             except FaersError:
@@ -250,16 +374,34 @@ def _cumulative(tables, drug, vs, events, query, strata, thresholds, statistic) 
         for r in t.rows():
             k = (r["drug"], r["event"])
             if k in series:
-                series[k].append({"quarter": q, "a": int(r["a"]), "value": json_value(r[col]), "lower": json_value(r[lo]),
-                                  "upper": json_value(r[hi]), "flags": r["flags"]})
-    return {"quarters": [q for q, _ in results],
-            "series": [{"drug": k[0], "event": k[1], "points": v} for k, v in series.items()]}
+                series[k].append(
+                    {
+                        "quarter": q,
+                        "a": int(r["a"]),
+                        "value": json_value(r[col]),
+                        "lower": json_value(r[lo]),
+                        "upper": json_value(r[hi]),
+                        "flags": r["flags"],
+                    }
+                )
+    return {
+        "quarters": [q for q, _ in results],
+        "series": [{"drug": k[0], "event": k[1], "points": v} for k, v in series.items()],
+    }
 
 
 def build_study(
-    tables: Any, *, drug: str, vs: str | None = None, events: Sequence[str] = (), query: CountQuery | None = None,
-    strata: Sequence[str] = (), thresholds: Thresholds | None = None, statistic: str = "ror",
-    synonyms: Any = None, command: str = "",
+    tables: Any,
+    *,
+    drug: str,
+    vs: str | None = None,
+    events: Sequence[str] = (),
+    query: CountQuery | None = None,
+    strata: Sequence[str] = (),
+    thresholds: Thresholds | None = None,
+    statistic: str = "ror",
+    synonyms: Any = None,
+    command: str = "",
 ) -> dict[str, Any]:
     """Everything the READUS-PV study report states, as a JSON-ready ``rxcompare/study`` document."""
     from rxcompare import __version__
@@ -276,20 +418,46 @@ def build_study(
     results["pairs_scored"] = len(main)
     results["pairs_flagged"] = int(np.count_nonzero(main.columns["flags"] != ""))
     results["detectable"] = _detectable(main)
-    results["unlisted_signals"] = int(np.count_nonzero((main.columns["flags"] != "") & (main.columns["listed"] == "unlisted")))
+    results["unlisted_signals"] = int(
+        np.count_nonzero((main.columns["flags"] != "") & (main.columns["listed"] == "unlisted"))
+    )
     labels = [drug.strip().lower()] + ([vs.strip().lower()] if vs else [])
     return envelope(
-        "rxcompare/study", rxcompare=__version__, command=command,
-        generated=datetime.now(UTC).isoformat(timespec="seconds"), engine=tables.engine,
-        drug=labels[0], comparator=labels[1] if vs else None, events=[e.strip().upper() for e in events],
-        statistic=statistic, source=results["source"], data_source=_data_source(root), case_selection=_case_selection(root),
-        filters=dict(query.describe()), strata=list(strata),
+        "rxcompare/study",
+        rxcompare=__version__,
+        command=command,
+        generated=datetime.now(UTC).isoformat(timespec="seconds"),
+        engine=tables.engine,
+        drug=labels[0],
+        comparator=labels[1] if vs else None,
+        events=[e.strip().upper() for e in events],
+        statistic=statistic,
+        source=results["source"],
+        data_source=_data_source(root),
+        case_selection=_case_selection(root),
+        filters=dict(query.describe()),
+        strata=list(strata),
         identification=_identification(tables, labels, query.level),
-        measures={"thresholds": thresholds.describe(), "level": main.level, "ror_method": sorted(set(
-            main.columns["ror_method"].tolist())), "prr_method": sorted(set(main.columns["prr_method"].tolist())),
-            "prior": prior_dict(main.prior), "mgps_note": main.mgps_note, "head_to_head": vs is not None},
+        measures={
+            "thresholds": thresholds.describe(),
+            "level": main.level,
+            "ror_method": sorted(set(main.columns["ror_method"].tolist())),
+            "prr_method": sorted(set(main.columns["prr_method"].tolist())),
+            "prior": prior_dict(main.prior),
+            "mgps_note": main.mgps_note,
+            "head_to_head": vs is not None,
+        },
         results=results,
-        sensitivity=dedup_sensitivity(tables, drug=drug, vs=vs, events=events, query=query, strata=strata,
-                                      thresholds=thresholds, statistic=statistic, synonyms=synonyms),
+        sensitivity=dedup_sensitivity(
+            tables,
+            drug=drug,
+            vs=vs,
+            events=events,
+            query=query,
+            strata=strata,
+            thresholds=thresholds,
+            statistic=statistic,
+            synonyms=synonyms,
+        ),
         cumulative=_cumulative(tables, labels[0], vs, events, query, strata, thresholds, statistic),
     )

@@ -26,13 +26,21 @@ __all__ = ["score_warehouse_counts", "signals_by_quarter", "signals_from_warehou
 
 def _check_drug(labels: np.ndarray, drug: str, where: str) -> None:
     if drug not in set(labels.tolist()):
-        close = tuple(difflib.get_close_matches(drug, sorted(set(labels.tolist())), n=5, cutoff=0.6))
+        close = tuple(
+            difflib.get_close_matches(drug, sorted(set(labels.tolist())), n=5, cutoff=0.6)
+        )
         product = _pack_product(drug)
-        hint = (f"; {drug!r} is a product of the knowledge pack (ingredient {product.ingredient.lower()}): give "
-                f"{product.ingredient.lower()!r}, or {product.id!r} with --level product" if product is not None else "")
+        hint = (
+            f"; {drug!r} is a product of the knowledge pack (ingredient {product.ingredient.lower()}): give "
+            f"{product.ingredient.lower()!r}, or {product.id!r} with --level product"
+            if product is not None
+            else ""
+        )
         raise UnknownDrugError(
             f"no case {where} names {drug!r}; warehouse labels are lower-case ingredients (or product "
-            "ids with --level product)" + hint + (f"; close labels: {', '.join(close)}" if close else ""),
+            "ids with --level product)"
+            + hint
+            + (f"; close labels: {', '.join(close)}" if close else ""),
             ((product.ingredient.lower(),) if product is not None else ()) + close,
         )
 
@@ -50,7 +58,9 @@ def _pack_product(name: str) -> Any:
 
 
 def score_warehouse_counts(
-    counts: PairCounts, thresholds: Thresholds | None = None, level: float = 0.95,
+    counts: PairCounts,
+    thresholds: Thresholds | None = None,
+    level: float = 0.95,
     expected: np.ndarray | None = None,
 ) -> SignalTable:
     """:func:`score_counts` with positional thresholds, level and stratified E (the warehouse's
@@ -84,12 +94,16 @@ def signals_from_warehouse(
     if vs is not None:
         vs = vs.strip().lower()
         if strata:
-            raise ConfigError(f"--strata {','.join(strata)} applies to MGPS; head-to-head tables (--vs) are not stratified")
+            raise ConfigError(
+                f"--strata {','.join(strata)} applies to MGPS; head-to-head tables (--vs) are not stratified"
+            )
 
         def count_pair(x: str, y: str) -> PairCounts:
             counts = head_to_head(tables, x, y, query, events)
-            arms = {x: int(counts.a[0] + counts.b[0]) if len(counts) else 0,
-                    y: int(counts.c[0] + counts.d[0]) if len(counts) else 0}
+            arms = {
+                x: int(counts.a[0] + counts.b[0]) if len(counts) else 0,
+                y: int(counts.c[0] + counts.d[0]) if len(counts) else 0,
+            }
             empty = [k for k, n in arms.items() if n == 0]
             if empty:
                 raise FaersError(
@@ -99,8 +113,14 @@ def signals_from_warehouse(
                 )
             return counts
 
-        table = run_signals(lambda: count_pair(drug or "", vs), drug=drug, vs=vs, count_pair=count_pair,
-                            thresholds=thresholds, level=level)
+        table = run_signals(
+            lambda: count_pair(drug or "", vs),
+            drug=drug,
+            vs=vs,
+            count_pair=count_pair,
+            thresholds=thresholds,
+            level=level,
+        )
         return _warehouse_table(table, tables, query)
     counts, expected = cumulate(count_cells(tables, query, strata))
     if drug is not None:

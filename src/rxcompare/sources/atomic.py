@@ -23,8 +23,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMULA_START", "FolderError", "TooLargeError", "csv_cell", "loads_json", "read_bounded",
-           "replacing", "sweep_leftovers", "write_json_atomic"]
+__all__ = [
+    "FORMULA_START",
+    "FolderError",
+    "TooLargeError",
+    "csv_cell",
+    "loads_json",
+    "read_bounded",
+    "replacing",
+    "sweep_leftovers",
+    "write_json_atomic",
+]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula in a CSV cell (OWASP, "CSV Injection")."""
@@ -36,6 +45,7 @@ def csv_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
 
 MAX_DOCUMENT = 64 << 20
 """Bytes of one JSON or CSV document read whole (a pack, a synonym list, a cached record) at most."""
@@ -62,10 +72,17 @@ def sweep_leftovers(folder: Path, prefix: str, suffix: str) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        if not (entry.name.startswith(prefix) and entry.name.endswith(suffix) and len(entry.name) > len(prefix) + len(suffix)):
+        if not (
+            entry.name.startswith(prefix)
+            and entry.name.endswith(suffix)
+            and len(entry.name) > len(prefix) + len(suffix)
+        ):
             continue
         try:
-            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > LEFTOVER_AGE:
+            if (
+                entry.is_file(follow_symlinks=False)
+                and now - entry.stat(follow_symlinks=False).st_mtime > LEFTOVER_AGE
+            ):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:
@@ -80,7 +97,9 @@ def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
     ``target`` half written: it is the old file or the new one."""
     target = Path(target)
     sweep_leftovers(target.parent, f".{target.name}.", f".tmp{target.suffix}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent or ".")
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent or "."
+    )
     os.close(fd)
     try:
         mask = os.umask(0)
@@ -99,7 +118,9 @@ def read_bounded(path: str | os.PathLike[str], limit: int = MAX_DOCUMENT) -> byt
     with open(path, "rb") as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
-        raise TooLargeError(f"{path} holds more than {limit:,} bytes, more than any such file should")
+        raise TooLargeError(
+            f"{path} holds more than {limit:,} bytes, more than any such file should"
+        )
     return data
 
 

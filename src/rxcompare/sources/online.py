@@ -47,7 +47,9 @@ from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.sources.atomic import loads_json, read_bounded, write_json_atomic
 
-if TYPE_CHECKING:  # httpx is imported where a request is made: commands that ask nothing start faster
+if (
+    TYPE_CHECKING
+):  # httpx is imported where a request is made: commands that ask nothing start faster
     import httpx
 
 __all__ = ["Fetched", "OpenFdaClient"]
@@ -137,12 +139,18 @@ class OpenFdaClient:
                 f"something like {self.base_setting.default}"
             )
         if max_retries < 0 or backoff < 0:
-            raise ConfigError(f"max_retries ({max_retries}) and backoff ({backoff}) must not be negative")
+            raise ConfigError(
+                f"max_retries ({max_retries}) and backoff ({backoff}) must not be negative"
+            )
         self.base = base
         if api_key is None and self.key_setting is not None:
             api_key = self.key_setting.get()
         self._api_key = api_key
-        cache_root = cache_dir if cache_dir is not None else Path(settings.CACHE.get() or ".") / self.cache_name
+        cache_root = (
+            cache_dir
+            if cache_dir is not None
+            else Path(settings.CACHE.get() or ".") / self.cache_name
+        )
         self.cache_dir = Path(cache_root)
         self.ttl = ttl
         self.max_retries = max_retries
@@ -185,10 +193,14 @@ class OpenFdaClient:
 
         endpoint = endpoint.strip("/")
         if not self.endpoint_pattern.match(endpoint):
-            raise ConfigError(f"{self.service} endpoint {endpoint!r} is not of the form {self.endpoint_form}")
+            raise ConfigError(
+                f"{self.service} endpoint {endpoint!r} is not of the form {self.endpoint_form}"
+            )
         items = sorted((k, str(v)) for k, v in params.items() if v is not None)
         if any(k == "api_key" for k, _ in items):
-            raise ConfigError("pass the openFDA API key as api_key= to the client (or OPENFDA_API_KEY), not as a query parameter")
+            raise ConfigError(
+                "pass the openFDA API key as api_key= to the client (or OPENFDA_API_KEY), not as a query parameter"
+            )
         return str(httpx.URL(f"{self.base}/{endpoint}", params=items))
 
     def get(self, endpoint: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -269,7 +281,9 @@ class OpenFdaClient:
                 ) from None
             except httpx.TransportError as exc:  # the connection broke during the answer
                 if attempt >= self.max_retries:
-                    raise self._cut_short(url, self._scrub(str(exc)) or type(exc).__name__, attempt + 1) from None
+                    raise self._cut_short(
+                        url, self._scrub(str(exc)) or type(exc).__name__, attempt + 1
+                    ) from None
                 self._sleep(self.backoff * 2**attempt)
                 attempt += 1
                 continue
@@ -308,8 +322,9 @@ class OpenFdaClient:
                     )
             drop = {"content-encoding", "content-length", "transfer-encoding"}
             headers = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in drop]
-            return httpx.Response(streamed.status_code, headers=headers, content=bytes(body),
-                                  request=streamed.request)
+            return httpx.Response(
+                streamed.status_code, headers=headers, content=bytes(body), request=streamed.request
+            )
 
     # What each failure says; a subclass for another service may word them its own way.
 
@@ -335,15 +350,14 @@ class OpenFdaClient:
         code, message = _error_of(response)
         asked = _retry_after(response.headers.get("Retry-After"), self._clock())
         if response.status_code == 429:
-            what = (
-                f"{self.service} at {self.base} refused {url} as over its rate limit (429 {code}: {message})"
-            )
+            what = f"{self.service} at {self.base} refused {url} as over its rate limit (429 {code}: {message})"
             if asked is not None and asked > self.max_retry_after:
                 what += f" and asks to wait {asked:.0f} s"
             else:
                 what += f" {attempts} times"
             hint = "wait and run again" + (
-                "" if self.has_api_key or self.key_setting is None
+                ""
+                if self.has_api_key or self.key_setting is None
                 else f", or set {self.key_setting.env} to raise the limit"
             )
             return OnlineError(f"{what}; {hint}")
@@ -356,8 +370,14 @@ class OpenFdaClient:
         code, message = _error_of(response)
         status = response.status_code
         if status in (401, 403):
-            hint = "check that OPENFDA_API_KEY holds a valid key" if self.has_api_key else "try again later"
-            return OnlineError(f"openFDA at {self.base} refused {url} ({status} {code}: {message}); {hint}")
+            hint = (
+                "check that OPENFDA_API_KEY holds a valid key"
+                if self.has_api_key
+                else "try again later"
+            )
+            return OnlineError(
+                f"openFDA at {self.base} refused {url} ({status} {code}: {message}); {hint}"
+            )
         if status == 400:
             return OnlineError(
                 f"openFDA rejected the query {url} (400 {code}: {message}); check the drug names and "
@@ -374,7 +394,13 @@ class OpenFdaClient:
             raise self._refused(response, url)
         limit = params.get("limit")
         data = {
-            "meta": {"results": {"skip": int(params.get("skip") or 0), "limit": int(limit or 0), "total": 0}},
+            "meta": {
+                "results": {
+                    "skip": int(params.get("skip") or 0),
+                    "limit": int(limit or 0),
+                    "total": 0,
+                }
+            },
             "results": [],
         }
         return Fetched(url, data, self._clock(), not_found=True)
@@ -382,7 +408,10 @@ class OpenFdaClient:
     def _json(self, response: httpx.Response, url: str) -> dict[str, Any]:
         try:
             data = response.json()
-        except (ValueError, RecursionError):  # not JSON, not UTF-8, nested past Python's stack, a huge number
+        except (
+            ValueError,
+            RecursionError,
+        ):  # not JSON, not UTF-8, nested past Python's stack, a huge number
             data = None
         if not isinstance(data, dict):
             kind = response.headers.get("content-type", "unknown content type")
@@ -411,7 +440,9 @@ class OpenFdaClient:
             fetched_at = fetched_at.replace(tzinfo=UTC)
         if self._clock() - fetched_at >= self.ttl:
             return None
-        return Fetched(url, data, fetched_at, from_cache=True, not_found=bool(entry.get("not_found")))
+        return Fetched(
+            url, data, fetched_at, from_cache=True, not_found=bool(entry.get("not_found"))
+        )
 
     def _write_cache(self, fetched: Fetched) -> None:
         entry = {

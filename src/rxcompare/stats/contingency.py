@@ -40,7 +40,9 @@ def z_value(level: float) -> float:
     return float(ndtri(0.5 + level / 2.0))
 
 
-def as_cells(a: Any, b: Any, c: Any, d: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def as_cells(
+    a: Any, b: Any, c: Any, d: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Check and convert the four cells to float64 arrays of one shape.
 
     Cells must be finite whole numbers >= 0 (counts of reports). Raises :class:`StatisticsError`

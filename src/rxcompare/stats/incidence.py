@@ -38,7 +38,9 @@ def _z_scalar(level: float) -> float:
     from statistics import NormalDist
 
     if not 0.0 < level < 1.0:
-        raise StatisticsError(f"confidence level {level!r} is outside (0, 1); give a level such as 0.95")
+        raise StatisticsError(
+            f"confidence level {level!r} is outside (0, 1); give a level such as 0.95"
+        )
     return NormalDist().inv_cdf(0.5 + level / 2.0)
 
 
@@ -142,8 +144,11 @@ def risk_difference_newcombe(
         l2, u2 = _wilson_scalar(x2, n2, z, "risk difference, group 2")
         p1, p2 = x1 / n1, x2 / n2
         rd = p1 - p2
-        return (rd, rd - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
-                rd + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
+        return (
+            rd,
+            rd - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+            rd + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
+        )
     import numpy as np
 
     xa1, na1 = _counts(x1, n1, "risk difference, group 1")

@@ -64,7 +64,9 @@ def mdrr_z(alpha: float = 0.05, power: float = 0.8) -> float:
     return float(ndtri(1.0 - alpha / 2.0) + ndtri(power))
 
 
-def _shortfall(x: np.ndarray, k: float, n1: np.ndarray, o0: np.ndarray, v0: np.ndarray) -> np.ndarray:
+def _shortfall(
+    x: np.ndarray, k: float, n1: np.ndarray, o0: np.ndarray, v0: np.ndarray
+) -> np.ndarray:
     """ln R - k SE_R at x = ln R (>= 0 where R is detectable)."""
     o = o0 * np.exp(x)
     return x - k * np.sqrt((1.0 + o) ** 2 / (n1 * o) + v0)
@@ -90,7 +92,7 @@ def mdrr_ror_wald(
     idx = np.flatnonzero(ok)
     steps = np.linspace(0.0, 1.0, _GRID + 1)[:, None]
     for start in range(0, idx.size, _CHUNK):
-        i = idx[start: start + _CHUNK]
+        i = idx[start : start + _CHUNK]
         n, o0 = n1[i], c[i] / d[i]
         v0 = 1.0 / c[i] + 1.0 / d[i]
         floor = np.minimum(k * np.sqrt(4.0 / n + v0), _LOG_MAX)  # f < 0 below it

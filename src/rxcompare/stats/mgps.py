@@ -127,7 +127,9 @@ def distinct_points(n: Any, e: Any) -> DistinctPoints:
 def _distinct_points(n: np.ndarray, e: np.ndarray) -> DistinctPoints:
     if n.size == 0:
         empty = np.array([], dtype=float)
-        return DistinctPoints(empty, empty, np.array([], dtype=np.int64), np.array([], dtype=np.intp))
+        return DistinctPoints(
+            empty, empty, np.array([], dtype=np.int64), np.array([], dtype=np.intp)
+        )
     order = np.lexsort((e, n))
     sn, se = n[order], e[order]
     new = np.empty(n.size, dtype=bool)
@@ -166,7 +168,8 @@ def squash_points(
         le = np.log(ev)
         span = le.max() - le.min()
         bins = np.minimum(
-            ((le - le.min()) / span * max_points_per_count).astype(np.int64), max_points_per_count - 1
+            ((le - le.min()) / span * max_points_per_count).astype(np.int64),
+            max_points_per_count - 1,
         )
         bw = np.bincount(bins, weights=wv, minlength=max_points_per_count)
         be = np.bincount(bins, weights=wv * ev, minlength=max_points_per_count)
@@ -199,9 +202,7 @@ def _component(n, e, a, b, truncate: bool, lgamma_n1, log_e):
     return log_f, d_a * a, d_b * b  # chain rule to log-parameters
 
 
-def negloglik(
-    theta: Any, n: Any, e: Any, weights: Any = None, n_star: int | None = 1
-) -> float:
+def negloglik(theta: Any, n: Any, e: Any, weights: Any = None, n_star: int | None = 1) -> float:
     """Negative log-likelihood of the prior ``theta = (alpha1, beta1, alpha2, beta2, P)``.
 
     See the module doc for the formula (``n_star=1``: components truncated at N >= 1).
@@ -299,8 +300,13 @@ def fit_mgps_prior(
         x0 = np.array([np.log(a1), np.log(b1), np.log(a2), np.log(b2), np.log(p / (1 - p))])
         with np.errstate(all="ignore"):
             res = minimize(
-                _objective, x0, args=data, jac=True, method="L-BFGS-B",
-                bounds=bounds, options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-7},
+                _objective,
+                x0,
+                args=data,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-7},
             )
         ok = bool(np.isfinite(res.fun)) and (
             bool(res.success) or _kkt_point(res.x, res.jac, bounds, res.fun)
@@ -319,8 +325,11 @@ def fit_mgps_prior(
     if a1 / b1 < a2 / b2:  # order components: component 1 has the larger prior mean
         a1, b1, a2, b2, p = a2, b2, a1, b1, 1.0 - p
         names = ["alpha2", "beta2", "alpha1", "beta1", "p"]
-    at_bound = [names[i] for i, (x, (lo, hi)) in enumerate(zip(best.x, bounds))
-                if np.isclose(x, lo) or np.isclose(x, hi)]
+    at_bound = [
+        names[i]
+        for i, (x, (lo, hi)) in enumerate(zip(best.x, bounds))
+        if np.isclose(x, lo) or np.isclose(x, hi)
+    ]
     method = (
         f"maximum likelihood ({'truncated at N>=1' if truncate else 'untruncated'}), L-BFGS-B on "
         f"log/logit parameters, {len(starts)} starts"
@@ -328,9 +337,19 @@ def fit_mgps_prior(
         + (f", at bound: {', '.join(sorted(at_bound))}" if at_bound else "")
     )
     return MgpsPrior(
-        alpha1=float(a1), beta1=float(b1), alpha2=float(a2), beta2=float(b2), p=float(p),
-        loglik=-float(best.fun), converged=True, method=method, n_pairs=n_pairs,
-        squashed=do_squash, n_points=int(pn.size), n_starts=len(starts), n_converged=len(good),
+        alpha1=float(a1),
+        beta1=float(b1),
+        alpha2=float(a2),
+        beta2=float(b2),
+        p=float(p),
+        loglik=-float(best.fun),
+        converged=True,
+        method=method,
+        n_pairs=n_pairs,
+        squashed=do_squash,
+        n_points=int(pn.size),
+        n_starts=len(starts),
+        n_converged=len(good),
     )
 
 
@@ -373,7 +392,10 @@ def _posterior_quantile(q: float, n, e, prior: MgpsPrior, qn, tol: float = 1e-12
 
 
 def mgps_scores(
-    prior: MgpsPrior, n: Any, e: Any, quantiles: tuple[float, float] = (0.05, 0.95),
+    prior: MgpsPrior,
+    n: Any,
+    e: Any,
+    quantiles: tuple[float, float] = (0.05, 0.95),
     points: DistinctPoints | None = None,
 ) -> MgpsScores:
     """EBGM, EB05, EB95 (the ``quantiles`` of the posterior) and Q_n for each pair.

@@ -68,7 +68,10 @@ def flag_labels(flags: dict[str, np.ndarray]) -> np.ndarray:
     for bit, rule in enumerate(RULES):  # one bit per rule, then one lookup per pair
         code |= np.asarray(flags[rule], dtype=np.intp) << bit
     labels = np.array(
-        ["+".join(r for bit, r in enumerate(RULES) if k >> bit & 1) for k in range(2 ** len(RULES))],
+        [
+            "+".join(r for bit, r in enumerate(RULES) if k >> bit & 1)
+            for k in range(2 ** len(RULES))
+        ],
         dtype=object,
     )
     return labels[code].ravel()

@@ -133,7 +133,9 @@ class Engine:
                 ),
             )
 
-    def resolve(self, a: str, b: str, indication: str | None = None, pack: Pack | None = None) -> tuple[Drug, Drug]:
+    def resolve(
+        self, a: str, b: str, indication: str | None = None, pack: Pack | None = None
+    ) -> tuple[Drug, Drug]:
         """Both drugs (in ``pack``, else the engine's), or the error of the field that failed."""
         pack = pack or self.pack
         self._check("a", a)
@@ -157,8 +159,14 @@ class Engine:
         self._check("b", b)
         try:
             return compare(
-                a, b, pack=self.pack, factors=factors, audience=audience, online=self.online,
-                postmarketing=self.postmarketing, postmarketing_missing=self.missing,
+                a,
+                b,
+                pack=self.pack,
+                factors=factors,
+                audience=audience,
+                online=self.online,
+                postmarketing=self.postmarketing,
+                postmarketing_missing=self.missing,
                 trials=self.trials,
             )
         except UnknownDrugError as exc:

@@ -13,8 +13,16 @@ from rxcompare.sources.online import OpenFdaClient
 if TYPE_CHECKING:  # imported by the shared client where a request is made
     import httpx
 
-__all__ = ["MAX_PAGES", "PAGE_SIZE", "PHASE_FILTER", "SEARCH_FIELDS", "CtGovClient", "check_nct",
-           "fetch_records", "search_studies"]
+__all__ = [
+    "MAX_PAGES",
+    "PAGE_SIZE",
+    "PHASE_FILTER",
+    "SEARCH_FIELDS",
+    "CtGovClient",
+    "check_nct",
+    "fetch_records",
+    "search_studies",
+]
 
 PHASE_FILTER = "AREA[Phase]PHASE3 AND AREA[HasResults]true"
 SEARCH_FIELDS = "NCTId,BriefTitle,Phase,HasResults"
@@ -45,13 +53,13 @@ class CtGovClient(OpenFdaClient):
     def _refused(self, response: httpx.Response, url: str) -> OnlineError:
         text = response.text[:200].strip() or response.reason_phrase
         hint = (
-            "check the drug name and --nct ids" if response.status_code == 400
+            "check the drug name and --nct ids"
+            if response.status_code == 400
             else f"check {self.base_setting.env} or run without --online"
         )
         return OnlineError(
             f"ClinicalTrials.gov at {self.base} answered {response.status_code} ({text}) to {url}; {hint}"
         )
-
 
 
 def search_studies(client: CtGovClient, name: str) -> tuple[list[str], list[str], int | None]:
@@ -80,16 +88,24 @@ def search_studies(client: CtGovClient, name: str) -> tuple[list[str], list[str]
         if total is None and isinstance(fetched.data.get("totalCount"), int):
             total = fetched.data["totalCount"]
         for s in studies:
-            nct = ((s or {}).get("protocolSection") or {}).get("identificationModule", {}).get("nctId")
+            nct = (
+                ((s or {}).get("protocolSection") or {})
+                .get("identificationModule", {})
+                .get("nctId")
+            )
             if isinstance(nct, str) and _NCT.match(nct) and nct not in ids:
                 ids.append(nct)
         token = fetched.data.get("nextPageToken")
         if not token:
             return ids, urls, total
         if token in seen_tokens:
-            raise OnlineError(f"ClinicalTrials.gov repeated the page token {token!r} ({fetched.url}); stopped paging")
+            raise OnlineError(
+                f"ClinicalTrials.gov repeated the page token {token!r} ({fetched.url}); stopped paging"
+            )
         seen_tokens.add(token)
-    raise OnlineError(f"ClinicalTrials.gov gave more than {MAX_PAGES} pages for {name!r}; name the trials with --nct")
+    raise OnlineError(
+        f"ClinicalTrials.gov gave more than {MAX_PAGES} pages for {name!r}; name the trials with --nct"
+    )
 
 
 def check_nct(ids: Iterable[str]) -> tuple[str, ...]:
@@ -97,7 +113,9 @@ def check_nct(ids: Iterable[str]) -> tuple[str, ...]:
     for x in ids:
         nct = x.strip().upper()
         if not _NCT.match(nct):
-            raise ConfigError(f"--nct {x!r} is not an NCT id (NCT followed by 8 digits, e.g. NCT02792218)")
+            raise ConfigError(
+                f"--nct {x!r} is not an NCT id (NCT followed by 8 digits, e.g. NCT02792218)"
+            )
         out.append(nct)
     return tuple(dict.fromkeys(out))
 

@@ -45,7 +45,9 @@ def trials_outline(reg: Registry, products: Sequence[Product] = ()) -> str:
             f"{t.last_update_posted or 'not given'}; {t.url}"
         )
         counted = by_id.get(t.product, t.product) if t.product else "no product"
-        lines.append(f"  counted for: {counted}; randomised comparison: {'yes' if t.usable else 'no'}")
+        lines.append(
+            f"  counted for: {counted}; randomised comparison: {'yes' if t.usable else 'no'}"
+        )
         for g in t.groups:
             state = f"kept apart ({g.kept_apart})" if g.kept_apart else "randomised comparison"
             lines.append(
@@ -77,9 +79,14 @@ def trials_json(registries: Sequence[Registry]) -> dict[str, Any]:
         "rxcompare/trials",
         registries=[
             {
-                "name": r.name, "fetched_at": r.fetched_at.isoformat() if r.fetched_at else None,
-                "from_cache": r.from_store, "queries": list(r.queries), "total": r.total,
-                "error": r.error or None, "notes": list(r.notes), "trials": [trial(t) for t in r.trials],
+                "name": r.name,
+                "fetched_at": r.fetched_at.isoformat() if r.fetched_at else None,
+                "from_cache": r.from_store,
+                "queries": list(r.queries),
+                "total": r.total,
+                "error": r.error or None,
+                "notes": list(r.notes),
+                "trials": [trial(t) for t in r.trials],
             }
             for r in registries
         ],

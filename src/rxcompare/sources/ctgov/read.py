@@ -29,7 +29,6 @@ def _int(v: Any) -> int | None:
     return None
 
 
-
 _COUNTS = ("NumAffected", "NumAtRisk")
 
 
@@ -39,9 +38,11 @@ def _check_counts(nct: str, ae: dict[str, Any]) -> None:
     risk: a record the registry would not publish, whose other figures cannot be trusted either."""
 
     def refuse(where: str, what: str) -> SourceError:
-        return SourceError(f"ClinicalTrials.gov record {nct} refused: {where}: {what}; none of its figures are "
-                           "shown (fetch it again with `rxcompare trials NAME --fetch`; if the registry's record "
-                           "says the same, it cannot be used)")
+        return SourceError(
+            f"ClinicalTrials.gov record {nct} refused: {where}: {what}; none of its figures are "
+            "shown (fetch it again with `rxcompare trials NAME --fetch`; if the registry's record "
+            "says the same, it cannot be used)"
+        )
 
     def count(value: Any, where: str, field: str) -> int | None:
         if value is None:
@@ -103,7 +104,10 @@ def read_study(
 
 
 def _read_study(
-    record: dict[str, Any], drug_names: Sequence[str], products: Sequence[Product], asked: str | None
+    record: dict[str, Any],
+    drug_names: Sequence[str],
+    products: Sequence[Product],
+    asked: str | None,
 ) -> Trial:
     if not isinstance(record, dict) or not isinstance(record.get("protocolSection"), dict):
         raise SourceError(
@@ -131,8 +135,12 @@ def _read_study(
         phases=phases,
         allocation=allocation,
         model=model,
-        conditions=tuple(str(c) for c in (ps.get("conditionsModule") or {}).get("conditions") or []),
-        results_first_posted=str((status.get("resultsFirstPostDateStruct") or {}).get("date") or ""),
+        conditions=tuple(
+            str(c) for c in (ps.get("conditionsModule") or {}).get("conditions") or []
+        ),
+        results_first_posted=str(
+            (status.get("resultsFirstPostDateStruct") or {}).get("date") or ""
+        ),
         last_update_posted=str((status.get("lastUpdatePostDateStruct") or {}).get("date") or ""),
     )
     if not names_drug:
@@ -142,7 +150,10 @@ def _read_study(
             f"(its interventions: {listed}); not counted"
         )
     product, why = product_for(
-        base["conditions"], arms_module, products, frozenset(norm_text(i.name) for i in ivs if i.drug)
+        base["conditions"],
+        arms_module,
+        products,
+        frozenset(norm_text(i.name) for i in ivs if i.drug),
     )
     if why:
         problems.append(why)
@@ -150,10 +161,24 @@ def _read_study(
     ae = (results or {}).get("adverseEventsModule") if isinstance(results, dict) else None
     if not record.get("hasResults") or not isinstance(results, dict):
         problems.append("no results posted on ClinicalTrials.gov (hasResults false)")
-        return Trial(**base, groups=(), incidences=(), problems=tuple(problems), product=product, names_drug=names_drug)
+        return Trial(
+            **base,
+            groups=(),
+            incidences=(),
+            problems=tuple(problems),
+            product=product,
+            names_drug=names_drug,
+        )
     if not isinstance(ae, dict):
         problems.append("results posted without an adverse-events module")
-        return Trial(**base, groups=(), incidences=(), problems=tuple(problems), product=product, names_drug=names_drug)
+        return Trial(
+            **base,
+            groups=(),
+            incidences=(),
+            problems=tuple(problems),
+            product=product,
+            names_drug=names_drug,
+        )
     _check_counts(nct, ae)
     threshold = _threshold(ae.get("frequencyThreshold"))
     if threshold is None:
@@ -167,31 +192,57 @@ def _read_study(
         not_parallel = f"{model.lower().replace('_', ' ')} design"
     arms = [a for a in arms_module.get("armGroups") or [] if isinstance(a, dict)]
     event_groups = [g for g in ae.get("eventGroups") or [] if isinstance(g, dict)]
-    learn_abbreviations(ivs, [str(x.get("description") or "") for x in (*arms, *event_groups)]
-                         + [str(ae.get("description") or "")])
+    learn_abbreviations(
+        ivs,
+        [str(x.get("description") or "") for x in (*arms, *event_groups)]
+        + [str(ae.get("description") or "")],
+    )
     groups: dict[str, Group] = {}
     for g in event_groups:
         gid = str(g.get("id") or "")
-        role, iv, how = map_group(g, arms, ivs) if names_drug else ("not counted", "", "the study is not of the medicine")
+        role, iv, how = (
+            map_group(g, arms, ivs)
+            if names_drug
+            else ("not counted", "", "the study is not of the medicine")
+        )
         apart = kept_apart_reason(str(g.get("title") or ""), str(g.get("description") or ""))
         if "switch" in apart and names_drug:
             role = "switched"
         apart = ", ".join(x for x in (not_parallel, apart) if x)
         groups[gid] = Group(
-            id=gid, title=str(g.get("title") or gid), role=role, intervention=iv, how=how, kept_apart=apart,
+            id=gid,
+            title=str(g.get("title") or gid),
+            role=role,
+            intervention=iv,
+            how=how,
+            kept_apart=apart,
             serious=(_int(g.get("seriousNumAffected")), _int(g.get("seriousNumAtRisk"))),
             other=(_int(g.get("otherNumAffected")), _int(g.get("otherNumAtRisk"))),
             deaths=(_int(g.get("deathsNumAffected")), _int(g.get("deathsNumAtRisk"))),
         )
         if role == "unmapped" and not apart:
-            problems.append(f"group {gid} {g.get('title')!r} cannot be mapped to the medicine or a comparator: {how}")
+            problems.append(
+                f"group {gid} {g.get('title')!r} cannot be mapped to the medicine or a comparator: {how}"
+            )
     if not groups:
         problems.append("the adverse-events module has no event groups")
-    serious = [e for e in ae.get("seriousEvents") or [] if isinstance(e, dict)] if isinstance(ae.get("seriousEvents"), list) else []
-    other = [e for e in ae.get("otherEvents") or [] if isinstance(e, dict)] if isinstance(ae.get("otherEvents"), list) else []
+    serious = (
+        [e for e in ae.get("seriousEvents") or [] if isinstance(e, dict)]
+        if isinstance(ae.get("seriousEvents"), list)
+        else []
+    )
+    other = (
+        [e for e in ae.get("otherEvents") or [] if isinstance(e, dict)]
+        if isinstance(ae.get("otherEvents"), list)
+        else []
+    )
     if not serious and not other:
-        problems.append("the adverse-events module lists no serious and no other events (empty lists)")
-    trial_stub = Trial(**base, groups=tuple(groups.values()), incidences=(), problems=(), product=product)
+        problems.append(
+            "the adverse-events module lists no serious and no other events (empty lists)"
+        )
+    trial_stub = Trial(
+        **base, groups=tuple(groups.values()), incidences=(), problems=(), product=product
+    )
     rows: list[Incidence] = []
     skipped: dict[str, int] = {}
     for is_serious, events in ((True, serious), (False, other)):
@@ -202,7 +253,9 @@ def _read_study(
                     continue
                 g = groups.get(str(s.get("groupId")))
                 if g is None:
-                    skipped["a group id that is not among the event groups"] = skipped.get("a group id that is not among the event groups", 0) + 1
+                    skipped["a group id that is not among the event groups"] = (
+                        skipped.get("a group id that is not among the event groups", 0) + 1
+                    )
                     continue
                 if g.role not in ("drug", "comparator"):
                     continue
@@ -217,20 +270,36 @@ def _read_study(
                     continue
                 rows.append(
                     Incidence(
-                        product=product, event=term, trial=trial_stub.name, arm=g.title, n=n,
-                        percent=100.0 * x / n, is_comparator=g.role == "comparator",
-                        citation=trial_stub.citation(g.id), count=x, serious=is_serious,
+                        product=product,
+                        event=term,
+                        trial=trial_stub.name,
+                        arm=g.title,
+                        n=n,
+                        percent=100.0 * x / n,
+                        is_comparator=g.role == "comparator",
+                        citation=trial_stub.citation(g.id),
+                        count=x,
+                        serious=is_serious,
                         organ_system=str(e.get("organSystem") or ""),
-                        vocabulary=str(e.get("sourceVocabulary") or ae.get("sourceVocabulary") or ""),
+                        vocabulary=str(
+                            e.get("sourceVocabulary") or ae.get("sourceVocabulary") or ""
+                        ),
                         assessment=str(e.get("assessmentType") or ""),
-                        time_frame=str(ae.get("timeFrame") or ""), threshold=threshold,
-                        intervention=g.intervention, kept_apart=g.kept_apart,
+                        time_frame=str(ae.get("timeFrame") or ""),
+                        threshold=threshold,
+                        intervention=g.intervention,
+                        kept_apart=g.kept_apart,
                     )
                 )
     for what, count in skipped.items():
         problems.append(f"{count} event row(s) not counted: {what}")
     return Trial(
-        **base, groups=tuple(groups.values()), incidences=tuple(rows), problems=tuple(problems),
-        product=product, time_frame=str(ae.get("timeFrame") or ""), threshold=threshold,
+        **base,
+        groups=tuple(groups.values()),
+        incidences=tuple(rows),
+        problems=tuple(problems),
+        product=product,
+        time_frame=str(ae.get("timeFrame") or ""),
+        threshold=threshold,
         names_drug=names_drug,
     )

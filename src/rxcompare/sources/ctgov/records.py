@@ -83,7 +83,13 @@ class Trial:
     @property
     def design(self) -> tuple[str, ...]:
         """What pooled trials must share: allocation, model, phases and the comparator(s)."""
-        comps = sorted({norm_text(g.intervention) for g in self.groups if g.randomised and g.role == "comparator"})
+        comps = sorted(
+            {
+                norm_text(g.intervention)
+                for g in self.groups
+                if g.randomised and g.role == "comparator"
+            }
+        )
         return (self.allocation, self.model, ",".join(self.phases), "|".join(comps))
 
     @property
@@ -104,7 +110,9 @@ class Trial:
         return Citation(
             kind="trial",
             title=f"ClinicalTrials.gov {self.nct_id}: {self.title}",
-            version=f"last update posted {self.last_update_posted}" if self.last_update_posted else None,
+            version=f"last update posted {self.last_update_posted}"
+            if self.last_update_posted
+            else None,
             effective_date=self.last_update_posted or None,
             section=", ".join(group_ids) or None,
             url=self.url,

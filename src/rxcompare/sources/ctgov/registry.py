@@ -15,7 +15,13 @@ from rxcompare.sources.ctgov.read import read_study
 from rxcompare.sources.ctgov.records import Registry, norm_text
 from rxcompare.sources.ctgov.store import STORE_SCHEMA, TrialsStore
 
-__all__ = ["RegistrySource", "drug_names", "fetch_registry", "registry_from_records", "stored_registry"]
+__all__ = [
+    "RegistrySource",
+    "drug_names",
+    "fetch_registry",
+    "registry_from_records",
+    "stored_registry",
+]
 
 
 def registry_from_records(
@@ -53,19 +59,34 @@ def fetch_registry(
     records = fetch_records(client, ids)
     urls += [client.url(f"studies/{x}", {}) for x in ids]
     now = datetime.now(UTC)
-    doc = envelope(STORE_SCHEMA, name=name, fetched_at=now.isoformat(), queries=urls, total=total,
-                   selection=list(nct), records=records)
-    reg = registry_from_records(name, records, drug_names, products, queries=tuple(urls), fetched_at=now, total=total)
+    doc = envelope(
+        STORE_SCHEMA,
+        name=name,
+        fetched_at=now.isoformat(),
+        queries=urls,
+        total=total,
+        selection=list(nct),
+        records=records,
+    )
+    reg = registry_from_records(
+        name, records, drug_names, products, queries=tuple(urls), fetched_at=now, total=total
+    )
     return reg, doc
 
 
-
-def stored_registry(doc: dict[str, Any], drug_names: Sequence[str], products: Sequence[Product] = ()) -> Registry:
+def stored_registry(
+    doc: dict[str, Any], drug_names: Sequence[str], products: Sequence[Product] = ()
+) -> Registry:
     return registry_from_records(
-        doc["name"], doc["records"], drug_names, products, queries=tuple(doc.get("queries") or ()),
-        fetched_at=datetime.fromisoformat(doc["fetched_at"]), from_store=True, total=doc.get("total"),
+        doc["name"],
+        doc["records"],
+        drug_names,
+        products,
+        queries=tuple(doc.get("queries") or ()),
+        fetched_at=datetime.fromisoformat(doc["fetched_at"]),
+        from_store=True,
+        total=doc.get("total"),
     )
-
 
 
 @dataclass

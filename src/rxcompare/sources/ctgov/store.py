@@ -21,7 +21,11 @@ class TrialsStore:
     """One JSON file per searched name under ``<RXCOMPARE_CACHE>/ctgov/trials``, written atomically."""
 
     def __init__(self, root: str | os.PathLike[str] | None = None):
-        self.root = Path(root) if root is not None else Path(settings.CACHE.get() or ".") / "ctgov" / "trials"
+        self.root = (
+            Path(root)
+            if root is not None
+            else Path(settings.CACHE.get() or ".") / "ctgov" / "trials"
+        )
 
     def path(self, name: str) -> Path:
         return self.root / (norm_text(name).replace(" ", "-") + ".json")
@@ -31,9 +35,13 @@ class TrialsStore:
         try:
             return write_json_atomic(target, doc, prefix=".trials-")
         except FolderError as exc:
-            raise SourceError(f"trials cache {self.root}: cannot write ({exc}); check RXCOMPARE_CACHE") from None
+            raise SourceError(
+                f"trials cache {self.root}: cannot write ({exc}); check RXCOMPARE_CACHE"
+            ) from None
         except OSError as exc:
-            raise SourceError(f"trials cache {target}: cannot write ({exc}); check RXCOMPARE_CACHE") from None
+            raise SourceError(
+                f"trials cache {target}: cannot write ({exc}); check RXCOMPARE_CACHE"
+            ) from None
 
     def load(self, name: str) -> dict[str, Any] | None:
         """The stored document, None when absent; a damaged file is a :class:`SourceError`."""

@@ -60,14 +60,22 @@ def _verify_zip(path: Path, url: str) -> None:
         with zipfile.ZipFile(path) as zf:
             bad = zf.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise OnlineError(f"{url}: the file received is not a readable zip ({exc}); delete {path} and retry") from exc
+        raise OnlineError(
+            f"{url}: the file received is not a readable zip ({exc}); delete {path} and retry"
+        ) from exc
     if bad is not None:
-        raise OnlineError(f"{url}: member {bad} fails its CRC check; delete {path} and download again")
+        raise OnlineError(
+            f"{url}: member {bad} fails its CRC check; delete {path} and download again"
+        )
 
 
-def download_quarter(quarter: str, dest: str | os.PathLike[str], base_url: str | None = None,
-                     client: httpx.Client | None = None,
-                     progress: Callable[[str, int, int | None], None] | None = None) -> Download:
+def download_quarter(
+    quarter: str,
+    dest: str | os.PathLike[str],
+    base_url: str | None = None,
+    client: httpx.Client | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+) -> Download:
     """Download one quarter's zip into ``dest``; resume a ``.part`` file; verify; record sha256.
 
     Raises :class:`OnlineError` when the server cannot be reached, answers with an error, or the
@@ -85,12 +93,16 @@ def download_quarter(quarter: str, dest: str | os.PathLike[str], base_url: str |
         if sha256_file(target) == recorded:
             return Download(q, url, str(target), target.stat().st_size, recorded, 0, True)
     own = client is None
-    client = client or httpx.Client(timeout=httpx.Timeout(60.0, connect=20.0), follow_redirects=True)
+    client = client or httpx.Client(
+        timeout=httpx.Timeout(60.0, connect=20.0), follow_redirects=True
+    )
     start = part.stat().st_size if part.exists() else 0
     try:
         headers = {"Range": f"bytes={start}-"} if start else {}
         with client.stream("GET", url, headers=headers) as resp:
-            if resp.status_code == 416 and start:  # the part is complete already, or the file changed
+            if (
+                resp.status_code == 416 and start
+            ):  # the part is complete already, or the file changed
                 part.unlink()
                 return download_quarter(q, dest, base_url, client, progress)
             if resp.status_code == 404:
@@ -121,7 +133,9 @@ def download_quarter(quarter: str, dest: str | os.PathLike[str], base_url: str |
         if own:
             client.close()
     if total is not None and done != total:
-        raise OnlineError(f"{url}: transfer stopped at {done} of {total} bytes; run again to resume")
+        raise OnlineError(
+            f"{url}: transfer stopped at {done} of {total} bytes; run again to resume"
+        )
     _verify_zip(part, url)
     os.replace(part, target)
     digest = sha256_file(target)
@@ -129,8 +143,15 @@ def download_quarter(quarter: str, dest: str | os.PathLike[str], base_url: str |
     return Download(q, url, str(target), target.stat().st_size, digest, start, False)
 
 
-def download_quarters(first: str, last: str, dest: str | os.PathLike[str], base_url: str | None = None,
-                      client: httpx.Client | None = None,
-                      progress: Callable[[str, int, int | None], None] | None = None) -> list[Download]:
+def download_quarters(
+    first: str,
+    last: str,
+    dest: str | os.PathLike[str],
+    base_url: str | None = None,
+    client: httpx.Client | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+) -> list[Download]:
     """Download every quarter from ``first`` to ``last`` (inclusive), one after the other."""
-    return [download_quarter(q, dest, base_url, client, progress) for q in quarter_range(first, last)]
+    return [
+        download_quarter(q, dest, base_url, client, progress) for q in quarter_range(first, last)
+    ]

@@ -118,14 +118,17 @@ def spark_available() -> tuple[bool, str]:
         return True, ""
     if shutil.which("java"):
         return True, ""
-    return False, "no Java runtime found: install one (Debian: default-jre-headless) or set JAVA_HOME"
+    return (
+        False,
+        "no Java runtime found: install one (Debian: default-jre-headless) or set JAVA_HOME",
+    )
 
 
 def _on_loopback(master: str) -> bool:
     """Whether every host of a ``spark://host:port[,host:port]`` URL is this machine's loopback."""
     if not master.startswith("spark://"):
         return False
-    hosts = [h.rsplit(":", 1)[0] for h in master[len("spark://"):].split(",")]
+    hosts = [h.rsplit(":", 1)[0] for h in master[len("spark://") :].split(",")]
     return all(h in LOOPBACK or h.startswith("127.") for h in hosts)
 
 
@@ -133,7 +136,9 @@ def _location(path: str | os.PathLike[str] | None) -> tuple[str, list[str] | Non
     """The warehouse's location (a folder or URL), checked, and its derived tables' layers (None
     for a URL this machine cannot open: the engine reads its dedup.json)."""
     raw = settings.WAREHOUSE.get(path) or ""
-    if _is_url(raw):  # checked where this machine can open it; its quarters are not there to compare
+    if _is_url(
+        raw
+    ):  # checked where this machine can open it; its quarters are not there to compare
         url = raw.rstrip("/")
         problems, _, doc = store.remote_problems(url)
         if problems:
@@ -159,9 +164,11 @@ def _spark_layers(session: Any, location: str) -> list[str]:
         text = session.read.text(f"{location}/dedup.json", wholetext=True).first()[0]
         return store.derived_layers(json.loads(text))
     except Exception as exc:  # Spark raises its own AnalysisException; a bad file, ValueError
-        raise FaersError(f"warehouse {location}: its dedup.json cannot be read through Spark "
-                         f"({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}); "
-                         "copy it with the case tables") from None
+        raise FaersError(
+            f"warehouse {location}: its dedup.json cannot be read through Spark "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}); "
+            "copy it with the case tables"
+        ) from None
 
 
 def _live_tables(backend: Any, location: str, layers: list[str], tag: str) -> dict[str, Any]:
@@ -174,16 +181,22 @@ def _live_tables(backend: Any, location: str, layers: list[str], tag: str) -> di
 
     if len(layers) == 1:
         return {t: read(layers[0], f"{t}.parquet", f"rx_{t}_{tag}") for t in DERIVED}
-    retired = [read(f, store.RETIRED, f"rx_retired_{tag}_{i}").mutate(layer=ibis.literal(i))
-               for i, f in enumerate(layers[1:], 1)]
+    retired = [
+        read(f, store.RETIRED, f"rx_retired_{tag}_{i}").mutate(layer=ibis.literal(i))
+        for i, f in enumerate(layers[1:], 1)
+    ]
     last = retired[0].union(*retired[1:]) if len(retired) > 1 else retired[0]
     last = last.group_by("caseid").aggregate(upto=last.layer.max())
     tables = {}
     for table in DERIVED:
-        parts = [read(f, f"{table}.parquet", f"rx_{table}_{tag}_{i}").mutate(_layer=ibis.literal(i))
-                 for i, f in enumerate(layers)]
+        parts = [
+            read(f, f"{table}.parquet", f"rx_{table}_{tag}_{i}").mutate(_layer=ibis.literal(i))
+            for i, f in enumerate(layers)
+        ]
         rows = parts[0].union(*parts[1:])
-        tables[table] = rows.anti_join(last, [rows.caseid == last.caseid, last.upto > rows._layer]).drop("_layer")
+        tables[table] = rows.anti_join(
+            last, [rows.caseid == last.caseid, last.upto > rows._layer]
+        ).drop("_layer")
     return tables
 
 
@@ -259,7 +272,9 @@ def connect_engine(
             master = spark_master or "local[*]"
             owns = False
             if session is None:
-                session, owns = _spark_session(master, spark_conf or {}, asked=spark_master is not None)
+                session, owns = _spark_session(
+                    master, spark_conf or {}, asked=spark_master is not None
+                )
             backend = ibis.pyspark.connect(session)
         if layers is None:  # a URL this machine cannot open: DuckDB will say why when it reads
             layers = _spark_layers(session, location) if engine == "spark" else [""]
@@ -267,6 +282,11 @@ def connect_engine(
         tables = _live_tables(backend, location, layers, tag)
     label = "DuckDB" if engine == "duckdb" else f"Spark ({session.sparkContext.master})"
     return WarehouseTables(
-        engine=engine, backend=backend, tables=tables, location=location,
-        description=f"FAERS warehouse {name} on {label}", session=session, _owns_session=owns,
+        engine=engine,
+        backend=backend,
+        tables=tables,
+        location=location,
+        description=f"FAERS warehouse {name} on {label}",
+        session=session,
+        _owns_session=owns,
     )

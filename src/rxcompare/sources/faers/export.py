@@ -84,7 +84,8 @@ def _select(con, name: str) -> str:
 
 
 def export_warehouse(
-    warehouse: str | os.PathLike[str], out: str | os.PathLike[str],
+    warehouse: str | os.PathLike[str],
+    out: str | os.PathLike[str],
     progress: Callable[[str, int, int | None], None] | None = None,
 ) -> ExportResult:
     """Write the live rows of the warehouse's case tables to ``out`` as plain Parquet (see the
@@ -95,7 +96,9 @@ def export_warehouse(
 
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise FaersError(f"export folder {out} exists and is not empty; give a new folder with --out")
+        raise FaersError(
+            f"export folder {out} exists and is not empty; give a new folder with --out"
+        )
     wh = Warehouse(warehouse)
     status = wh.status()
     con = wh.connect()
@@ -109,14 +112,17 @@ def export_warehouse(
                 progress(f"export {name}", i, len(EXPORT_TABLES))
             target = tmp / f"{name}.parquet"
             con.execute(f"COPY ({_select(con, name)}) TO {_q(str(target))} (FORMAT parquet)")
-            rows[name] = int(con.execute(f"SELECT count(*) FROM read_parquet({_q(str(target))})").fetchone()[0])
+            rows[name] = int(
+                con.execute(f"SELECT count(*) FROM read_parquet({_q(str(target))})").fetchone()[0]
+            )
         if progress is not None:
             progress("export done", len(EXPORT_TABLES), len(EXPORT_TABLES))
         quarters = tuple(q.quarter for q in status.quarters)
         doc = envelope(
             "rxcompare/faers-export",
             exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            warehouse=Path(os.fspath(warehouse)).name, quarters=list(quarters),
+            warehouse=Path(os.fspath(warehouse)).name,
+            quarters=list(quarters),
             update_layers_read=list(status.updates),
             deduplication=(store.read_dedup(wh.path)[0] or {}).get("rule"),
             cases_after_deduplication=status.cases_after,
@@ -124,7 +130,7 @@ def export_warehouse(
             rows=rows,
             dates={t: list(c) for t, c in DATE_COLUMNS.items()},
             date_rule="X is a DATE only for a whole, valid YYYYMMDD day; X_text keeps FDA's text; "
-                      "X_precision is day, month, year, invalid or null",
+            "X_precision is day, month, year, invalid or null",
         )
         (tmp / "export.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         con.close()

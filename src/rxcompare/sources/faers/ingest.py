@@ -72,29 +72,45 @@ class IngestResult:
     reasons: tuple[tuple[str, int], ...] = field(default=())
 
 
-
 # --- the quarter ---------------------------------------------------------------------------------
 
 
-def _unreadable(src: Source, table: str, reason: str, allow_missing: bool, missing: dict[str, str]) -> None:
+def _unreadable(
+    src: Source, table: str, reason: str, allow_missing: bool, missing: dict[str, str]
+) -> None:
     """A table file that cannot be read: the quarter is refused, or (``allow_missing``) the table is
     recorded as missing."""
     if table == "demo" or not allow_missing:
-        extra = "" if table == "demo" else (
-            ", or pass --allow-missing to ingest the quarter without it (recorded as missing)")
-        raise FaersError(f"{src.origin}: {src.names.get(table, table.upper())} cannot be read as the "
-                         f"{table.upper()} table ({reason}); nothing was ingested. Fix or replace the file"
-                         f"{extra}")
+        extra = (
+            ""
+            if table == "demo"
+            else (
+                ", or pass --allow-missing to ingest the quarter without it (recorded as missing)"
+            )
+        )
+        raise FaersError(
+            f"{src.origin}: {src.names.get(table, table.upper())} cannot be read as the "
+            f"{table.upper()} table ({reason}); nothing was ingested. Fix or replace the file"
+            f"{extra}"
+        )
     missing[table] = reason
 
 
-def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | None,
-                   allow_missing: bool = False, origin: dict | None = None) -> tuple[dict, list[Reject]]:
+def _stage_quarter(
+    src: Source,
+    qdir: Path,
+    strict: bool,
+    progress: Progress | None,
+    allow_missing: bool = False,
+    origin: dict | None = None,
+) -> tuple[dict, list[Reject]]:
     rejects: list[Reject] = []
     missing: dict[str, str] = {}
     if "demo" not in src.files:
-        raise FaersError(f"{src.origin}: no DEMO table file; a quarter cannot be read without it, "
-                         "nothing was ingested")
+        raise FaersError(
+            f"{src.origin}: no DEMO table file; a quarter cannot be read without it, "
+            "nothing was ingested"
+        )
     absent = [t for t in layout.TABLES if t not in src.files]
     if absent and not allow_missing:
         raise FaersError(
@@ -108,7 +124,9 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
     con = duckdb.connect(config={"preserve_insertion_order": False})
     try:
         con.execute(f"SET temp_directory={sql_literal(str(qdir.parent / (qdir.name + '.spill')))}")
-        con.execute("SET memory_limit='1500MB'; SET preserve_insertion_order=false; SET enable_progress_bar=false")
+        con.execute(
+            "SET memory_limit='1500MB'; SET preserve_insertion_order=false; SET enable_progress_bar=false"
+        )
         demo_header = layout.header_names(read_header(src.ready(src.files["demo"])))
         is_legacy = "isr" in demo_header and "primaryid" not in demo_header
         counts: dict[str, int] = {}
@@ -121,7 +139,9 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
             path, name = src.ready(src.files[table]), src.names[table]
             out = qdir / f"{table}.parquet"
             if not is_legacy:  # one pass: parse and write together, checks on what was written
-                clean = write_clean_table(con, table, path, src.origin, name, src.quarter, out, _write_parquet)
+                clean = write_clean_table(
+                    con, table, path, src.origin, name, src.quarter, out, _write_parquet
+                )
                 if clean is not None:
                     n, fields = clean
                     rejects += fields
@@ -129,41 +149,69 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
                         counts[table] = n
                         continue
                     out.unlink()  # no row loaded: the full read below says why
-                    del rejects[len(rejects) - len(fields):]
+                    del rejects[len(rejects) - len(fields) :]
             query = load_table(con, table, path, src.origin, name, is_legacy, rejects)
             if query is None:
-                _unreadable(src, table, rejects[-1].reason.removesuffix("; file not loaded"), allow_missing,
-                            missing)
+                _unreadable(
+                    src,
+                    table,
+                    rejects[-1].reason.removesuffix("; file not loaded"),
+                    allow_missing,
+                    missing,
+                )
                 continue
             lines = con.execute(f"SELECT count(*) FROM raw_{table}").fetchone()[0] + sum(
-                1 for r in rejects if r.file == name and r.field == "fields")
+                1 for r in rejects if r.file == name and r.field == "fields"
+            )
             if is_legacy and table == "demo":
-                con.execute(f"CREATE TABLE demo_keys AS SELECT primaryid, any_value(caseid) AS caseid "
-                            f"FROM ({query}) GROUP BY primaryid")
+                con.execute(
+                    f"CREATE TABLE demo_keys AS SELECT primaryid, any_value(caseid) AS caseid "
+                    f"FROM ({query}) GROUP BY primaryid"
+                )
             if is_legacy and table != "demo":
-                query = (f"SELECT t.* REPLACE (k.caseid AS caseid) FROM ({query}) t "
-                         "LEFT JOIN demo_keys k ON t.primaryid = k.primaryid")
-            n = _write_parquet(con, f"SELECT *, {sql_literal(src.quarter)} AS quarter FROM ({query})", out)
+                query = (
+                    f"SELECT t.* REPLACE (k.caseid AS caseid) FROM ({query}) t "
+                    "LEFT JOIN demo_keys k ON t.primaryid = k.primaryid"
+                )
+            n = _write_parquet(
+                con, f"SELECT *, {sql_literal(src.quarter)} AS quarter FROM ({query})", out
+            )
             con.execute(f"DROP TABLE raw_{table}")
             if n == 0 and (lines or table == "demo"):
                 out.unlink()
-                why = f"none of its {lines:,} lines could be loaded" if lines else "it has a header and no rows"
+                why = (
+                    f"none of its {lines:,} lines could be loaded"
+                    if lines
+                    else "it has a header and no rows"
+                )
                 _unreadable(src, table, why, allow_missing, missing)
                 continue
             counts[table] = n
         # rows without their DEMO row, counted once here for every later deduplication
         # reports are distinct primaryids: a DEMO line FDA's file repeats is one report, not two
-        reports = con.execute(f"SELECT count(DISTINCT primaryid) FROM read_parquet("
-                              f"{sql_literal(str(qdir / 'demo.parquet'))})").fetchone()[0] if "demo" in counts else 0
-        orphans = dedup.count_orphans(con, {src.quarter: qdir},
-                                      f"read_parquet({sql_literal(str(qdir / 'demo.parquet'))})")
+        reports = (
+            con.execute(
+                f"SELECT count(DISTINCT primaryid) FROM read_parquet("
+                f"{sql_literal(str(qdir / 'demo.parquet'))})"
+            ).fetchone()[0]
+            if "demo" in counts
+            else 0
+        )
+        orphans = dedup.count_orphans(
+            con, {src.quarter: qdir}, f"read_parquet({sql_literal(str(qdir / 'demo.parquet'))})"
+        )
         deleted: list[int] = []
         for path, name in src.deleted:
             deleted += read_deleted(src.ready(path), name, rejects)
         if src.deleted:
-            con.register("t_deleted", pa.table({"caseid": pa.array(sorted(set(deleted)), pa.int64())}))
-            _write_parquet(con, f"SELECT caseid, {sql_literal(src.quarter)} AS quarter FROM t_deleted",
-                           qdir / "deleted.parquet")
+            con.register(
+                "t_deleted", pa.table({"caseid": pa.array(sorted(set(deleted)), pa.int64())})
+            )
+            _write_parquet(
+                con,
+                f"SELECT caseid, {sql_literal(src.quarter)} AS quarter FROM t_deleted",
+                qdir / "deleted.parquet",
+            )
     finally:
         con.close()
         shutil.rmtree(qdir.parent / (qdir.name + ".spill"), ignore_errors=True)
@@ -182,7 +230,9 @@ def _stage_quarter(src: Source, qdir: Path, strict: bool, progress: Progress | N
     for r in rejects:
         key = f"{r.field}: {'kept' if r.kept else 'not loaded'}"
         reasons[key] = reasons.get(key, 0) + 1
-    parquet = {f"{t}.parquet": store.file_record(qdir / f"{t}.parquet", n) for t, n in counts.items()}
+    parquet = {
+        f"{t}.parquet": store.file_record(qdir / f"{t}.parquet", n) for t, n in counts.items()
+    }
     if src.deleted:
         parquet["deleted.parquet"] = store.file_record(qdir / "deleted.parquet", len(set(deleted)))
     manifest = {
@@ -215,20 +265,37 @@ def _write_rejects(rejects: list[Reject], out: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["file", "line", "field", "reason", "kept", "raw"])
         for r in rejects:
-            w.writerow([csv_cell(r.file), r.line if r.line is not None else "", r.field, r.reason,
-                        "yes" if r.kept else "no", csv_cell(r.raw)])
+            w.writerow(
+                [
+                    csv_cell(r.file),
+                    r.line if r.line is not None else "",
+                    r.field,
+                    r.reason,
+                    "yes" if r.kept else "no",
+                    csv_cell(r.raw),
+                ]
+            )
 
 
 def _result(manifest: dict, skipped: bool) -> IngestResult:
     return IngestResult(
-        quarter=manifest["quarter"], layout=manifest["layout"], source=manifest["source"],
-        sha256=manifest["sha256"], skipped=skipped, rows=tuple(manifest["rows"].items()),
-        rejects=manifest["rejects"], flagged=manifest.get("flagged", 0), deleted=manifest.get("deleted", 0),
-        missing=tuple(manifest.get("missing_tables", ())), reasons=tuple(manifest.get("reasons", {}).items()),
+        quarter=manifest["quarter"],
+        layout=manifest["layout"],
+        source=manifest["source"],
+        sha256=manifest["sha256"],
+        skipped=skipped,
+        rows=tuple(manifest["rows"].items()),
+        rejects=manifest["rejects"],
+        flagged=manifest.get("flagged", 0),
+        deleted=manifest.get("deleted", 0),
+        missing=tuple(manifest.get("missing_tables", ())),
+        reasons=tuple(manifest.get("reasons", {}).items()),
     )
 
 
-def _open_source(src_path: Path, staging: Path, max_member_mb: float | None, max_ratio: float | None) -> Source:
+def _open_source(
+    src_path: Path, staging: Path, max_member_mb: float | None, max_ratio: float | None
+) -> Source:
     if src_path.is_dir():
         return open_folder(src_path, staging, stage=_stage_text)
     if zipfile.is_zipfile(src_path):
@@ -239,10 +306,18 @@ def _open_source(src_path: Path, staging: Path, max_member_mb: float | None, max
     )
 
 
-def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[str], strict: bool = False,
-                   progress: Progress | None = None, synonyms: Synonyms | None = None,
-                   rebuild: bool = True, allow_missing: bool = False, max_member_mb: float | None = None,
-                   max_ratio: float | None = None, origin: dict | None = None) -> IngestResult:
+def ingest_quarter(
+    path: str | os.PathLike[str],
+    warehouse: str | os.PathLike[str],
+    strict: bool = False,
+    progress: Progress | None = None,
+    synonyms: Synonyms | None = None,
+    rebuild: bool = True,
+    allow_missing: bool = False,
+    max_member_mb: float | None = None,
+    max_ratio: float | None = None,
+    origin: dict | None = None,
+) -> IngestResult:
     """Ingest one quarter (a ``faers_ascii_YYYYqN.zip`` / ``aers_ascii_YYYYqN.zip`` or its extracted folder).
 
     Atomic: the quarter is staged in a temporary folder, added to the derived case tables (an
@@ -264,7 +339,9 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
     src_path = Path(path)
     root = Path(os.fspath(warehouse))
     if not src_path.exists():
-        raise FaersError(f"{src_path} does not exist; give a faers_ascii_YYYYqN.zip or its extracted folder")
+        raise FaersError(
+            f"{src_path} does not exist; give a faers_ascii_YYYYqN.zip or its extracted folder"
+        )
     with store.writer_lock(root):
         token = uuid.uuid4().hex[:12]
         qroot = root / "quarters"
@@ -301,9 +378,11 @@ def ingest_quarter(path: str | os.PathLike[str], warehouse: str | os.PathLike[st
         except OSError as exc:
             raise store.disk_error(exc, root, f"ingesting {src_path.name}") from None
         except duckdb.IOException as exc:
-            raise FaersError(f"{root}: {str(exc).splitlines()[0][:200]} (while ingesting {src_path.name}); "
-                             "free some space or give another --warehouse; the warehouse was left as it "
-                             "was") from None
+            raise FaersError(
+                f"{root}: {str(exc).splitlines()[0][:200]} (while ingesting {src_path.name}); "
+                "free some space or give another --warehouse; the warehouse was left as it "
+                "was"
+            ) from None
         finally:
             if src is not None:
                 src.close()  # staging stopped before its folder goes
@@ -326,11 +405,17 @@ def _refuse_mixing(root: Path, quarter: str, origin: dict | None) -> None:
         raise FaersError(
             f"warehouse {root} holds quarters {', '.join(clash)} from {others[clash[0]]}, and this quarter comes "
             f"from {new}: one warehouse holds one system's quarters (mixed, cases would count twice); give "
-            "another --warehouse")
+            "another --warehouse"
+        )
 
 
-def _rebuild_derived(root: Path, token: str, synonyms: Synonyms | None, steps: list[tuple[str, ...]],
-                     staged: dict[str, Path] | None = None) -> None:
+def _rebuild_derived(
+    root: Path,
+    token: str,
+    synonyms: Synonyms | None,
+    steps: list[tuple[str, ...]],
+    staged: dict[str, Path] | None = None,
+) -> None:
     """Build the derived tables from the held quarters (``staged`` replacing some) and commit them
     together with ``steps``: one new quarter is added to current tables as an update layer
     (:func:`dedup.update_derived`), anything else is a rebuild from every quarter."""
@@ -346,12 +431,18 @@ def _rebuild_derived(root: Path, token: str, synonyms: Synonyms | None, steps: l
     if doc is not None and adding is not None:
         folder = f"{store.UPDATES}/{adding}-{token}"
         try:
-            dedup.update_derived(root, doc, quarters, adding, derived, folder, synonyms, root / dedup.NAMES_FILE)
-        except dedup.NotAnUpdate as exc:  # recorded in dedup.json: a fault of the update to look into
+            dedup.update_derived(
+                root, doc, quarters, adding, derived, folder, synonyms, root / dedup.NAMES_FILE
+            )
+        except (
+            dedup.NotAnUpdate
+        ) as exc:  # recorded in dedup.json: a fault of the update to look into
             shutil.rmtree(derived, ignore_errors=True)
             why = f"the update with {adding} did not add up: {exc}"
         else:
             store.commit(root, token, [*steps, *dedup.update_steps(derived, root, folder)], cleanup)
             return
     dedup.build_derived(quarters, derived, synonyms, root / dedup.NAMES_FILE, why)
-    store.commit(root, token, [*steps, *dedup.derived_steps(derived, root)], [*cleanup, root / store.UPDATES])
+    store.commit(
+        root, token, [*steps, *dedup.derived_steps(derived, root)], [*cleanup, root / store.UPDATES]
+    )

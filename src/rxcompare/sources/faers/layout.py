@@ -21,9 +21,23 @@ TABLES = ("demo", "drug", "reac", "outc", "rpsr", "ther", "indi")
 # Columns every quarter table carries after ingestion (added as NULL when a layout lacks them),
 # so that the quarters of both layouts can be read together by name.
 CANONICAL: dict[str, tuple[str, ...]] = {
-    "demo": ("primaryid", "caseid", "caseversion", "i_f_code", "event_dt", "mfr_dt", "init_fda_dt",
-             "fda_dt", "rept_cod", "age", "age_cod", "sex", "occp_cod", "reporter_country",
-             "occr_country"),
+    "demo": (
+        "primaryid",
+        "caseid",
+        "caseversion",
+        "i_f_code",
+        "event_dt",
+        "mfr_dt",
+        "init_fda_dt",
+        "fda_dt",
+        "rept_cod",
+        "age",
+        "age_cod",
+        "sex",
+        "occp_cod",
+        "reporter_country",
+        "occr_country",
+    ),
     "drug": ("primaryid", "caseid", "drug_seq", "role_cod", "drugname", "prod_ai", "route"),
     "reac": ("primaryid", "caseid", "pt"),
     "outc": ("primaryid", "caseid", "outc_cod"),
@@ -62,7 +76,9 @@ DATE_COLUMNS: dict[str, tuple[str, ...]] = {
 DATE_PATTERN = r"^(1[89]|20)\d\d((0[1-9]|1[0-2])((0[1-9]|[12]\d|3[01]))?)?$"
 """YYYY, YYYYMM or YYYYMMDD with a plausible year, month and day (precision is kept as written)."""
 
-_TABLE_FILE = re.compile(r"^(demo|drug|reac|outc|rpsr|ther|indi)(\d\d)q([1-4])(?:_new)?\.txt$", re.IGNORECASE)
+_TABLE_FILE = re.compile(
+    r"^(demo|drug|reac|outc|rpsr|ther|indi)(\d\d)q([1-4])(?:_new)?\.txt$", re.IGNORECASE
+)
 _DELETED_FILE = re.compile(r"^delete(?:d)?(\d\d)q([1-4]).*\.txt$", re.IGNORECASE)
 _ZIP_NAME = re.compile(r"(?:^|[^a-z])(f?aers)_ascii_(\d{4})q([1-4])", re.IGNORECASE)
 _QUARTER = re.compile(r"^(\d{4})q([1-4])$", re.IGNORECASE)

@@ -39,16 +39,24 @@ from rxcompare.errors import FaersError
 from rxcompare.sources.faers import store
 from rxcompare.sources.sql import sql_literal
 
-__all__ = ["MATCH_DIR", "MatchReport", "demographic_tables", "match_demographic", "read_match_report"]
+__all__ = [
+    "MATCH_DIR",
+    "MatchReport",
+    "demographic_tables",
+    "match_demographic",
+    "read_match_report",
+]
 
 MATCH_DIR = "match"
 FIELDS = ("event_dt", "age", "sex", "country")
 TOLERANT = ("age", "sex", "country")
-RULE = ("probable duplicates across case ids: equal event date, age (years, 2 decimals), sex, country, "
-        "set of suspect (PS, SS) ingredients and set of reactions; a missing value equals a missing value; "
-        "a case missing exactly one of age, sex, country joins the single group equal on all else; cases "
-        "without event date, suspect ingredient or reaction are not matched; kept: latest fda_dt, then "
-        "highest primaryid")
+RULE = (
+    "probable duplicates across case ids: equal event date, age (years, 2 decimals), sex, country, "
+    "set of suspect (PS, SS) ingredients and set of reactions; a missing value equals a missing value; "
+    "a case missing exactly one of age, sex, country joins the single group equal on all else; cases "
+    "without event date, suspect ingredient or reaction are not matched; kept: latest fda_dt, then "
+    "highest primaryid"
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,9 @@ class MatchReport:
     removed: int  # cases_in_groups - groups
     cases_after: int
     joined_with_missing: tuple[tuple[str, int], ...]  # field -> cases joined in pass 2
-    fields_by_quarter: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]  # quarter -> field share present
+    fields_by_quarter: tuple[
+        tuple[str, tuple[tuple[str, float], ...]], ...
+    ]  # quarter -> field share present
     dedup_build: str  # sha256 of the dedup.json matched on
     rule: str
 
@@ -92,7 +102,9 @@ def match_demographic(warehouse: str | os.PathLike[str]) -> MatchReport:
         staged = root / f".tmp-match-{os.getpid()}"
         try:
             staged.mkdir(parents=True, exist_ok=True)
-            con.execute(f"SET temp_directory={sql_literal(str(staged / '.spill'))}; SET preserve_insertion_order=false")
+            con.execute(
+                f"SET temp_directory={sql_literal(str(staged / '.spill'))}; SET preserve_insertion_order=false"
+            )
             con.execute("SET enable_progress_bar=false")
             before = con.execute("SELECT count(*) FROM cases").fetchone()[0]
             con.execute("""
@@ -107,21 +119,31 @@ def match_demographic(warehouse: str | os.PathLike[str]) -> MatchReport:
             candidates = con.execute("SELECT count(*) FROM k").fetchone()[0]
             keycols = (*FIELDS, "ings", "pts")
             # pass 1: equal keys, missing equal to missing (GROUP BY puts NULLs together)
-            con.execute(f"CREATE TEMP TABLE keys AS SELECT {', '.join(keycols)}, count(*) AS n, "
-                        f"row_number() OVER () AS grp FROM k GROUP BY ALL")
-            con.execute(f"CREATE TEMP TABLE assign AS SELECT k.primaryid, keys.grp, 'exact key' AS how "
-                        f"FROM k JOIN keys ON {_same('k', 'keys', keycols)}")
+            con.execute(
+                f"CREATE TEMP TABLE keys AS SELECT {', '.join(keycols)}, count(*) AS n, "
+                f"row_number() OVER () AS grp FROM k GROUP BY ALL"
+            )
+            con.execute(
+                f"CREATE TEMP TABLE assign AS SELECT k.primaryid, keys.grp, 'exact key' AS how "
+                f"FROM k JOIN keys ON {_same('k', 'keys', keycols)}"
+            )
             joined = []
-            for f in TOLERANT:  # pass 2: a case missing one field joins the single group that has it
+            for (
+                f
+            ) in TOLERANT:  # pass 2: a case missing one field joins the single group that has it
                 others = [c for c in keycols if c != f]
-                missing_only_f = " AND ".join([f"k.{f} IS NULL"] + [f"k.{o} IS NOT NULL" for o in TOLERANT if o != f])
+                missing_only_f = " AND ".join(
+                    [f"k.{f} IS NULL"] + [f"k.{o} IS NOT NULL" for o in TOLERANT if o != f]
+                )
                 con.execute(f"""
                     CREATE OR REPLACE TEMP TABLE join_{f} AS
                     SELECT k.primaryid, min(keys.grp) AS grp FROM k JOIN keys
-                      ON {_same('k', 'keys', others)} AND keys.{f} IS NOT NULL
+                      ON {_same("k", "keys", others)} AND keys.{f} IS NOT NULL
                     WHERE {missing_only_f} GROUP BY k.primaryid HAVING count(*) = 1""")
-                con.execute(f"UPDATE assign SET grp = j.grp, how = 'joined, {f} missing' FROM join_{f} j "
-                            "WHERE assign.primaryid = j.primaryid")
+                con.execute(
+                    f"UPDATE assign SET grp = j.grp, how = 'joined, {f} missing' FROM join_{f} j "
+                    "WHERE assign.primaryid = j.primaryid"
+                )
                 joined.append((f, con.execute(f"SELECT count(*) FROM join_{f}").fetchone()[0]))
             con.execute("""
                 CREATE TEMP TABLE grouped AS
@@ -135,29 +157,51 @@ def match_demographic(warehouse: str | os.PathLike[str]) -> MatchReport:
                                  'suspects ' || array_to_string(m.ings, ','), 'reactions ' || array_to_string(m.pts, ','))
                          AS key
                 FROM m WHERE m.grp IN (SELECT grp FROM big)""")
-            groups, in_groups = con.execute("SELECT count(DISTINCT group_id), count(*) FROM grouped").fetchone()
-            con.execute(f"COPY (SELECT * FROM grouped ORDER BY group_id, primaryid) TO "
-                        f"{sql_literal(str(staged / 'groups.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
+            groups, in_groups = con.execute(
+                "SELECT count(DISTINCT group_id), count(*) FROM grouped"
+            ).fetchone()
+            con.execute(
+                f"COPY (SELECT * FROM grouped ORDER BY group_id, primaryid) TO "
+                f"{sql_literal(str(staged / 'groups.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
+            )
             present = ", ".join(
-                f"avg(CASE WHEN {f} IS NOT NULL THEN 1 ELSE 0 END) AS {f}" for f in ("event_dt", "age_years", "sex", "country"))
-            rows = con.execute(f"SELECT quarter, {present} FROM cases GROUP BY quarter ORDER BY quarter").fetchall()
+                f"avg(CASE WHEN {f} IS NOT NULL THEN 1 ELSE 0 END) AS {f}"
+                for f in ("event_dt", "age_years", "sex", "country")
+            )
+            rows = con.execute(
+                f"SELECT quarter, {present} FROM cases GROUP BY quarter ORDER BY quarter"
+            ).fetchall()
         finally:
             con.close()
-        fields = tuple((q, tuple(zip(("event_dt", "age", "sex", "country"), (float(x) for x in rest))))
-                       for q, *rest in rows)
-        report = MatchReport(
-            cases_before=before, candidates=candidates, groups=groups, cases_in_groups=in_groups,
-            removed=in_groups - groups, cases_after=before - (in_groups - groups), joined_with_missing=tuple(joined),
-            fields_by_quarter=fields, dedup_build=_dedup_stamp(root), rule=RULE,
+        fields = tuple(
+            (q, tuple(zip(("event_dt", "age", "sex", "country"), (float(x) for x in rest))))
+            for q, *rest in rows
         )
-        doc = {**report.__dict__, "joined_with_missing": dict(joined),
-               "fields_by_quarter": {q: dict(v) for q, v in fields},
-               "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        report = MatchReport(
+            cases_before=before,
+            candidates=candidates,
+            groups=groups,
+            cases_in_groups=in_groups,
+            removed=in_groups - groups,
+            cases_after=before - (in_groups - groups),
+            joined_with_missing=tuple(joined),
+            fields_by_quarter=fields,
+            dedup_build=_dedup_stamp(root),
+            rule=RULE,
+        )
+        doc = {
+            **report.__dict__,
+            "joined_with_missing": dict(joined),
+            "fields_by_quarter": {q: dict(v) for q, v in fields},
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         (staged / "match.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         out = root / MATCH_DIR
         out.mkdir(exist_ok=True)
         os.replace(staged / "groups.parquet", out / "groups.parquet")
-        os.replace(staged / "match.json", out / "match.json")  # last: the match exists once this is there
+        os.replace(
+            staged / "match.json", out / "match.json"
+        )  # last: the match exists once this is there
         shutil.rmtree(staged, ignore_errors=True)
     return report
 
@@ -172,11 +216,21 @@ def read_match_report(warehouse: str | os.PathLike[str]) -> tuple[MatchReport | 
     try:
         d = json.loads(p.read_text(encoding="utf-8"))
         report = MatchReport(
-            d["cases_before"], d["candidates"], d["groups"], d["cases_in_groups"], d["removed"], d["cases_after"],
+            d["cases_before"],
+            d["candidates"],
+            d["groups"],
+            d["cases_in_groups"],
+            d["removed"],
+            d["cases_after"],
             tuple(d["joined_with_missing"].items()),
-            tuple((q, tuple(v.items())) for q, v in d["fields_by_quarter"].items()), d["dedup_build"], d["rule"])
+            tuple((q, tuple(v.items())) for q, v in d["fields_by_quarter"].items()),
+            d["dedup_build"],
+            d["rule"],
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise FaersError(f"{p} cannot be read ({exc}); run `rxcompare faers dedup --match demographic` again") from None
+        raise FaersError(
+            f"{p} cannot be read ({exc}); run `rxcompare faers dedup --match demographic` again"
+        ) from None
     return report, report.dedup_build != _dedup_stamp(root)
 
 
@@ -190,13 +244,25 @@ def demographic_tables(tables):
     root = Path(tables.location)
     report, stale = read_match_report(root)
     if report is None or stale:
-        raise FaersError(f"warehouse {root}: " + ("the demographic match is older than the case tables"
-                                                  if stale else "no demographic match yet")
-                         + "; run `rxcompare faers dedup --match demographic`")
+        raise FaersError(
+            f"warehouse {root}: "
+            + (
+                "the demographic match is older than the case tables"
+                if stale
+                else "no demographic match yet"
+            )
+            + "; run `rxcompare faers dedup --match demographic`"
+        )
     with _quiet():
-        groups = tables.backend.read_parquet(f"{tables.location}/{MATCH_DIR}/groups.parquet",
-                                             table_name=f"rx_match_{abs(hash(tables.location)) % 10**10}")
+        groups = tables.backend.read_parquet(
+            f"{tables.location}/{MATCH_DIR}/groups.parquet",
+            table_name=f"rx_match_{abs(hash(tables.location)) % 10**10}",
+        )
     dropped = groups.filter(~groups.kept).select("primaryid")
     out = {name: t.anti_join(dropped, "primaryid") for name, t in tables.tables.items()}
-    return replace(tables, tables=out, description=tables.description + ", FDA rule + demographic match",
-                   _owns_session=False)
+    return replace(
+        tables,
+        tables=out,
+        description=tables.description + ", FDA rule + demographic match",
+        _owns_session=False,
+    )

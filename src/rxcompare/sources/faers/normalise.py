@@ -35,10 +35,112 @@ _STRENGTH = re.compile(
 )
 _NUMBER = re.compile(r"(?<![A-Z0-9])\d+(?:[.,]\d+)?(?![A-Z0-9])")
 _FORMS = frozenset(
-    ["TABLET", "TABLETS", "TAB", "TABS", "CAPSULE", "CAPSULES", "CAP", "CAPS", "INJECTION", "INJECTIONS", "INJ", "INJECTABLE", "SOLUTION", "SOLN", "SUSPENSION", "SUSP", "SYRUP", "ELIXIR", "PEN", "PENS", "AUTOINJECTOR", "AUTO-INJECTOR", "INJECTOR", "SYRINGE", "SYRINGES", "PREFILLED", "PRE-FILLED", "PFS", "VIAL", "VIALS", "AMPOULE", "AMPULE", "ORAL", "CREAM", "OINTMENT", "GEL", "LOTION", "PATCH", "PATCHES", "SPRAY", "DROPS", "DROP", "INHALER", "INHALATION", "POWDER", "FILM-COATED", "COATED", "EXTENDED-RELEASE", "EXTENDED", "DELAYED", "RELEASE", "ER", "XR", "SR", "CR", "DR", "ODT", "IV", "SC", "SQ", "IM", "SUBCUTANEOUS", "INTRAVENOUS", "INTRAMUSCULAR", "INFUSION", "CONCENTRATE", "KIT", "SENSOREADY", "FOR", "USE", "TOPICAL", "OPHTHALMIC", "NASAL"]
+    [
+        "TABLET",
+        "TABLETS",
+        "TAB",
+        "TABS",
+        "CAPSULE",
+        "CAPSULES",
+        "CAP",
+        "CAPS",
+        "INJECTION",
+        "INJECTIONS",
+        "INJ",
+        "INJECTABLE",
+        "SOLUTION",
+        "SOLN",
+        "SUSPENSION",
+        "SUSP",
+        "SYRUP",
+        "ELIXIR",
+        "PEN",
+        "PENS",
+        "AUTOINJECTOR",
+        "AUTO-INJECTOR",
+        "INJECTOR",
+        "SYRINGE",
+        "SYRINGES",
+        "PREFILLED",
+        "PRE-FILLED",
+        "PFS",
+        "VIAL",
+        "VIALS",
+        "AMPOULE",
+        "AMPULE",
+        "ORAL",
+        "CREAM",
+        "OINTMENT",
+        "GEL",
+        "LOTION",
+        "PATCH",
+        "PATCHES",
+        "SPRAY",
+        "DROPS",
+        "DROP",
+        "INHALER",
+        "INHALATION",
+        "POWDER",
+        "FILM-COATED",
+        "COATED",
+        "EXTENDED-RELEASE",
+        "EXTENDED",
+        "DELAYED",
+        "RELEASE",
+        "ER",
+        "XR",
+        "SR",
+        "CR",
+        "DR",
+        "ODT",
+        "IV",
+        "SC",
+        "SQ",
+        "IM",
+        "SUBCUTANEOUS",
+        "INTRAVENOUS",
+        "INTRAMUSCULAR",
+        "INFUSION",
+        "CONCENTRATE",
+        "KIT",
+        "SENSOREADY",
+        "FOR",
+        "USE",
+        "TOPICAL",
+        "OPHTHALMIC",
+        "NASAL",
+    ]
 )
 _SALTS = frozenset(
-    ["HYDROCHLORIDE", "HCL", "HYDROBROMIDE", "HBR", "SODIUM", "POTASSIUM", "CALCIUM", "MAGNESIUM", "PHOSPHATE", "SULFATE", "SULPHATE", "MESYLATE", "MESILATE", "MALEATE", "TARTRATE", "BITARTRATE", "CITRATE", "ACETATE", "BESYLATE", "BESILATE", "FUMARATE", "SUCCINATE", "DIHYDRATE", "MONOHYDRATE", "HYDRATE", "TRIHYDRATE", "HYCLATE"]
+    [
+        "HYDROCHLORIDE",
+        "HCL",
+        "HYDROBROMIDE",
+        "HBR",
+        "SODIUM",
+        "POTASSIUM",
+        "CALCIUM",
+        "MAGNESIUM",
+        "PHOSPHATE",
+        "SULFATE",
+        "SULPHATE",
+        "MESYLATE",
+        "MESILATE",
+        "MALEATE",
+        "TARTRATE",
+        "BITARTRATE",
+        "CITRATE",
+        "ACETATE",
+        "BESYLATE",
+        "BESILATE",
+        "FUMARATE",
+        "SUCCINATE",
+        "DIHYDRATE",
+        "MONOHYDRATE",
+        "HYDRATE",
+        "TRIHYDRATE",
+        "HYCLATE",
+    ]
 )
 _COMBINE = re.compile(r"\s*(?:\\|(?<=[A-Z])\s*[/+]\s*(?=[A-Z]))\s*")
 _PUNCT = re.compile(r"[^A-Z0-9\-\s]")
@@ -110,8 +212,13 @@ class Synonyms:
         return (key.lower() or None), None
 
 
-def _add(entries: dict[str, tuple[str, str | None]], seen: dict[str, set], name: str,
-         ingredient: str, product: str | None) -> None:
+def _add(
+    entries: dict[str, tuple[str, str | None]],
+    seen: dict[str, set],
+    name: str,
+    ingredient: str,
+    product: str | None,
+) -> None:
     key = normalise_drug_name(name)
     if not key:
         return
@@ -126,8 +233,11 @@ def _add(entries: dict[str, tuple[str, str | None]], seen: dict[str, set], name:
     entries[key] = (ingredient, product if len(products) == 1 else None)
 
 
-def load_synonyms(csv_path: str | os.PathLike[str] | None = None,
-                  pack_path: str | os.PathLike[str] | None = None, use_pack: bool = True) -> Synonyms:
+def load_synonyms(
+    csv_path: str | os.PathLike[str] | None = None,
+    pack_path: str | os.PathLike[str] | None = None,
+    use_pack: bool = True,
+) -> Synonyms:
     """Build the synonym table from the pack's products and a user CSV (``name,ingredient,product``).
 
     ``csv_path`` defaults to the environment variable ``RXCOMPARE_SYNONYMS``. When the pack cannot
@@ -164,12 +274,29 @@ def load_synonyms(csv_path: str | os.PathLike[str] | None = None,
                 overrides: dict[str, tuple[str, str | None]] = {}
                 oseen: dict[str, set] = {}
                 for line, row in enumerate(reader, 2):
-                    if not (row.get("name") or "").strip() or not (row.get("ingredient") or "").strip():
-                        raise FaersError(f"synonym file {path} line {line}: name and ingredient are required")
-                    _add(overrides, oseen, row["name"], row["ingredient"], (row.get("product") or "").strip() or None)
-        except (OSError, ValueError, csv.Error) as exc:  # ValueError: not UTF-8, or past the size cap
-            raise FaersError(f"synonym file {path} cannot be read ({str(exc)[:200]}); write a UTF-8 CSV with "
-                             f"columns name,ingredient,product and check --synonyms / {SYNONYMS_ENV}") from None
+                    if (
+                        not (row.get("name") or "").strip()
+                        or not (row.get("ingredient") or "").strip()
+                    ):
+                        raise FaersError(
+                            f"synonym file {path} line {line}: name and ingredient are required"
+                        )
+                    _add(
+                        overrides,
+                        oseen,
+                        row["name"],
+                        row["ingredient"],
+                        (row.get("product") or "").strip() or None,
+                    )
+        except (
+            OSError,
+            ValueError,
+            csv.Error,
+        ) as exc:  # ValueError: not UTF-8, or past the size cap
+            raise FaersError(
+                f"synonym file {path} cannot be read ({str(exc)[:200]}); write a UTF-8 CSV with "
+                f"columns name,ingredient,product and check --synonyms / {SYNONYMS_ENV}"
+            ) from None
         for key in oseen:
             entries.pop(key, None)
         entries.update(overrides)

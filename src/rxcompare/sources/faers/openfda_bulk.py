@@ -55,7 +55,15 @@ from typing import Any
 from rxcompare.errors import FaersError
 from rxcompare.sources.faers.layout import CANONICAL
 
-__all__ = ["BULK_SYSTEM", "BulkStage", "bulk_quarter", "ingest_bulk", "is_bulk_file", "iter_records", "stage_bulk_quarter"]
+__all__ = [
+    "BULK_SYSTEM",
+    "BulkStage",
+    "bulk_quarter",
+    "ingest_bulk",
+    "is_bulk_file",
+    "iter_records",
+    "stage_bulk_quarter",
+]
 
 BULK_SYSTEM = "openfda-bulk"
 _BULK_NAME = re.compile(r"drug-event-\d+-of-\d+\.json(\.zip)?$", re.IGNORECASE)
@@ -67,8 +75,14 @@ _ROLES = {"1": "SS", "2": "C", "3": "I"}
 _OCCUPATION = {"1": "MD", "2": "PH", "3": "OT", "4": "LW", "5": "CN"}
 _SEX = {"1": "M", "2": "F"}
 _AGE_UNIT = {"800": "DEC", "801": "YR", "802": "MON", "803": "WK", "804": "DY", "805": "HR"}
-_OUTCOMES = (("seriousnessdeath", "DE"), ("seriousnesslifethreatening", "LT"), ("seriousnesshospitalization", "HO"),
-             ("seriousnessdisabling", "DS"), ("seriousnesscongenitalanomali", "CA"), ("seriousnessother", "OT"))
+_OUTCOMES = (
+    ("seriousnessdeath", "DE"),
+    ("seriousnesslifethreatening", "LT"),
+    ("seriousnesshospitalization", "HO"),
+    ("seriousnessdisabling", "DS"),
+    ("seriousnesscongenitalanomali", "CA"),
+    ("seriousnessother", "OT"),
+)
 
 
 def is_bulk_file(path: str | os.PathLike[str]) -> bool:
@@ -105,7 +119,7 @@ class _Stream:
             self.eof = True
             return False
         self.offset += self.pos
-        self.buf = self.buf[self.pos:] + chunk
+        self.buf = self.buf[self.pos :] + chunk
         self.pos = 0
         return True
 
@@ -122,8 +136,10 @@ class _Stream:
     def expect(self, char: str) -> None:
         got = self.skip()
         if got != char:
-            raise FaersError(f"{self.origin}: expected {char!r} at character {self.offset + self.pos:,}, found "
-                             f"{got[:1]!r}; an openFDA bulk file is one JSON object {{\"meta\": ..., \"results\": [...]}}")
+            raise FaersError(
+                f"{self.origin}: expected {char!r} at character {self.offset + self.pos:,}, found "
+                f'{got[:1]!r}; an openFDA bulk file is one JSON object {{"meta": ..., "results": [...]}}'
+            )
         self.pos += 1
 
     def value(self) -> Any:
@@ -134,15 +150,19 @@ class _Stream:
             except json.JSONDecodeError as exc:
                 if self.more():
                     continue
-                raise FaersError(f"{self.origin}: not valid JSON at character {self.offset + exc.pos:,} ({exc.msg}); "
-                                 "the file may be cut short: download it again") from None
+                raise FaersError(
+                    f"{self.origin}: not valid JSON at character {self.offset + exc.pos:,} ({exc.msg}); "
+                    "the file may be cut short: download it again"
+                ) from None
             if end == len(self.buf) and not self.eof and self.more():  # a number may go on
                 continue
             self.pos = end
             return value
 
 
-def iter_records(path: str | os.PathLike[str], meta: dict | None = None) -> Iterator[dict[str, Any]]:
+def iter_records(
+    path: str | os.PathLike[str], meta: dict | None = None
+) -> Iterator[dict[str, Any]]:
     """The records of one bulk file (``.json.zip`` or ``.json``), one at a time; ``meta`` (a dict)
     receives the file's ``meta`` object."""
     path = Path(path)
@@ -153,7 +173,9 @@ def iter_records(path: str | os.PathLike[str], meta: dict | None = None) -> Iter
             members = [m for m in zf.namelist() if m.lower().endswith(".json")]
             if len(members) != 1:
                 zf.close()
-                raise FaersError(f"{origin}: holds {len(members)} .json files, expected one drug/event part")
+                raise FaersError(
+                    f"{origin}: holds {len(members)} .json files, expected one drug/event part"
+                )
             raw = zf.open(members[0])
         else:
             zf, raw = None, path.open("rb")
@@ -167,7 +189,9 @@ def iter_records(path: str | os.PathLike[str], meta: dict | None = None) -> Iter
             if c == "}":
                 return
             if c != '"':
-                raise FaersError(f"{origin}: expected a key at character {s.offset + s.pos:,}; not an openFDA bulk file")
+                raise FaersError(
+                    f"{origin}: expected a key at character {s.offset + s.pos:,}; not an openFDA bulk file"
+                )
             key = s.value()
             s.expect(":")
             if key != "results":
@@ -183,10 +207,14 @@ def iter_records(path: str | os.PathLike[str], meta: dict | None = None) -> Iter
                     break
                 record = s.value()
                 if not isinstance(record, dict):
-                    raise FaersError(f"{origin}: a result that is not a record near character {s.offset + s.pos:,}")
+                    raise FaersError(
+                        f"{origin}: a result that is not a record near character {s.offset + s.pos:,}"
+                    )
                 yield record
     except UnicodeDecodeError as exc:
-        raise FaersError(f"{origin}: not UTF-8 ({exc.reason}); openFDA files are UTF-8 JSON") from None
+        raise FaersError(
+            f"{origin}: not UTF-8 ({exc.reason}); openFDA files are UTF-8 JSON"
+        ) from None
     finally:
         raw.close()
         if zf is not None:
@@ -219,8 +247,10 @@ def _case_id(record: dict[str, Any], origin: str) -> str:
     rid = _text(record.get("safetyreportid")).strip()
     head = rid.split("-", 1)[0]
     if not head.isdigit() or ("-" in rid and not rid.split("-", 1)[1].isdigit()):
-        raise FaersError(f"{origin}: a record with safetyreportid {rid!r}; openFDA report ids are digits "
-                         "(legacy ones with a check digit after a hyphen)")
+        raise FaersError(
+            f"{origin}: a record with safetyreportid {rid!r}; openFDA report ids are digits "
+            "(legacy ones with a check digit after a hyphen)"
+        )
     return head
 
 
@@ -234,8 +264,12 @@ class _Writer:
     def __init__(self, folder: Path, quarter: str):
         yy, q = quarter[2:4], quarter[-1]
         (folder / "ASCII").mkdir(parents=True)
-        self.files = {t: (folder / "ASCII" / f"{t.upper()}{yy}Q{q}.txt").open("w", encoding="utf-8", newline="\n")
-                      for t in HEADERS}
+        self.files = {
+            t: (folder / "ASCII" / f"{t.upper()}{yy}Q{q}.txt").open(
+                "w", encoding="utf-8", newline="\n"
+            )
+            for t in HEADERS
+        }
         for t, fh in self.files.items():
             fh.write("$".join(HEADERS[t]) + "\n")
         self.cleaned = 0
@@ -259,19 +293,47 @@ class _Writer:
         pid = f"{caseid}{version}"
         p = r.get("patient") or {}
         source = r.get("primarysource") or {}
-        self.row("demo", (pid, caseid, version, "", "", "", _text(r.get("receivedate")), _text(r.get("receiptdate")),
-                          "", _text(p.get("patientonsetage")), _AGE_UNIT.get(_text(p.get("patientonsetageunit")), ""),
-                          _SEX.get(_text(p.get("patientsex")), ""),
-                          _OCCUPATION.get(_text(source.get("qualification")), ""),
-                          _text(source.get("reportercountry")), _text(r.get("occurcountry"))))
+        self.row(
+            "demo",
+            (
+                pid,
+                caseid,
+                version,
+                "",
+                "",
+                "",
+                _text(r.get("receivedate")),
+                _text(r.get("receiptdate")),
+                "",
+                _text(p.get("patientonsetage")),
+                _AGE_UNIT.get(_text(p.get("patientonsetageunit")), ""),
+                _SEX.get(_text(p.get("patientsex")), ""),
+                _OCCUPATION.get(_text(source.get("qualification")), ""),
+                _text(source.get("reportercountry")),
+                _text(r.get("occurcountry")),
+            ),
+        )
         for seq, d in enumerate(p.get("drug") or [], 1):
             active = (d.get("activesubstance") or {}).get("activesubstancename")
-            self.row("drug", (pid, caseid, seq, _ROLES.get(_text(d.get("drugcharacterization")), ""),
-                              _text(d.get("medicinalproduct")), _text(active), _text(d.get("drugadministrationroute"))))
+            self.row(
+                "drug",
+                (
+                    pid,
+                    caseid,
+                    seq,
+                    _ROLES.get(_text(d.get("drugcharacterization")), ""),
+                    _text(d.get("medicinalproduct")),
+                    _text(active),
+                    _text(d.get("drugadministrationroute")),
+                ),
+            )
             if d.get("drugindication"):
                 self.row("indi", (pid, caseid, seq, d["drugindication"]))
             if d.get("drugstartdate") or d.get("drugenddate"):
-                self.row("ther", (pid, caseid, seq, _text(d.get("drugstartdate")), _text(d.get("drugenddate"))))
+                self.row(
+                    "ther",
+                    (pid, caseid, seq, _text(d.get("drugstartdate")), _text(d.get("drugenddate"))),
+                )
         for x in p.get("reaction") or []:
             if x.get("reactionmeddrapt"):
                 self.row("reac", (pid, caseid, x["reactionmeddrapt"]))
@@ -280,8 +342,9 @@ class _Writer:
                 self.row("outc", (pid, caseid, code))
 
 
-def stage_bulk_quarter(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
-                       quarter: str | None = None) -> BulkStage:
+def stage_bulk_quarter(
+    paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], quarter: str | None = None
+) -> BulkStage:
     """Write the parts of one quarter as the quarterly layout in a new folder
     ``out/faers_ascii_<quarter>`` (two passes over the files: the versions kept, then the rows).
     ``quarter`` defaults to the ``YYYYqN`` folder the files sit in (all must agree)."""
@@ -292,9 +355,12 @@ def stage_bulk_quarter(paths: Sequence[str | os.PathLike[str]], out: str | os.Pa
     if quarter is None:
         if len(found) != 1 or None in found:
             raise FaersError(
-                "cannot tell the quarter of " + ", ".join(p.name for p in paths) + ": put each quarter's parts in a "
+                "cannot tell the quarter of "
+                + ", ".join(p.name for p in paths)
+                + ": put each quarter's parts in a "
                 "folder named for it (2024q1/drug-event-0001-of-0004.json.zip, as openFDA's download index files "
-                "them) and ingest one quarter's parts together")
+                "them) and ingest one quarter's parts together"
+            )
         quarter = found.pop()
     best: dict[str, tuple[int, str, int]] = {}
     records = 0
@@ -319,15 +385,28 @@ def stage_bulk_quarter(paths: Sequence[str | os.PathLike[str]], out: str | os.Pa
     finally:
         writer.close()
     origin = {
-        "system": BULK_SYSTEM, "files": [p.name for p in paths], "snapshot": meta.get("last_updated"),
-        "records": records, "reports": len(keep), "duplicates_dropped": records - len(keep),
+        "system": BULK_SYSTEM,
+        "files": [p.name for p in paths],
+        "snapshot": meta.get("last_updated"),
+        "records": records,
+        "reports": len(keep),
+        "duplicates_dropped": records - len(keep),
         "values_cleaned": writer.cleaned,
     }
-    return BulkStage(folder, quarter, records, len(keep), records - len(keep), writer.cleaned, origin)
+    return BulkStage(
+        folder, quarter, records, len(keep), records - len(keep), writer.cleaned, origin
+    )
 
 
-def ingest_bulk(paths: Sequence[str | os.PathLike[str]], warehouse: str | os.PathLike[str], *,
-                quarter: str | None = None, progress=None, synonyms=None, strict: bool = False):
+def ingest_bulk(
+    paths: Sequence[str | os.PathLike[str]],
+    warehouse: str | os.PathLike[str],
+    *,
+    quarter: str | None = None,
+    progress=None,
+    synonyms=None,
+    strict: bool = False,
+):
     """Ingest one quarter's bulk files (:func:`stage_bulk_quarter`, then
     :func:`~rxcompare.sources.faers.ingest.ingest_quarter` with the ``origin``): atomic and
     idempotent as the quarterly path is. Returns the :class:`IngestResult` and the :class:`BulkStage`."""
@@ -343,8 +422,14 @@ def ingest_bulk(paths: Sequence[str | os.PathLike[str]], warehouse: str | os.Pat
         if progress is not None:
             progress("openFDA bulk: reading", 0, None)
         stage = stage_bulk_quarter(paths, tmp, quarter)
-        result = ingest_quarter(stage.folder, root, strict=strict, progress=progress, synonyms=synonyms,
-                                origin=stage.origin)
+        result = ingest_quarter(
+            stage.folder,
+            root,
+            strict=strict,
+            progress=progress,
+            synonyms=synonyms,
+            origin=stage.origin,
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return result, stage

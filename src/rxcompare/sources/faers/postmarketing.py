@@ -36,8 +36,13 @@ class WarehouseSource:
     counting layer (:mod:`rxcompare.sources.faers.counts`) on DuckDB, or on Spark with
     ``engine="spark"``."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, roles: tuple[str, ...] = SUSPECT,
-                 engine: str = "duckdb", spark_master: str | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        roles: tuple[str, ...] = SUSPECT,
+        engine: str = "duckdb",
+        spark_master: str | None = None,
+    ):
         self.warehouse = Warehouse(path)
         self.roles = roles
         self.engine = engine
@@ -68,7 +73,9 @@ class WarehouseSource:
         from rxcompare.sources.faers.store import read_consistently
 
         def read():  # one state of the case tables, read again when a commit came between
-            with connect_engine(self.warehouse.path, self.engine, spark_master=self.spark_master) as t:
+            with connect_engine(
+                self.warehouse.path, self.engine, spark_master=self.spark_master
+            ) as t:
                 arms, _ = arms_table(t, ka, kb, query, case_filters=False)
                 got = t.fetch(arms.group_by("arm").agg(n=arms.count()))
                 sizes = dict(zip(got.column("arm").to_pylist(), got.column("n").to_pylist()))
@@ -77,7 +84,9 @@ class WarehouseSource:
             return sizes, hits, years, self.warehouse.status()
 
         local = self.engine == "duckdb" and self.warehouse.path.is_dir()
-        sizes, hits, years, status = read_consistently(self.warehouse.path, read) if local else read()
+        sizes, hits, years, status = (
+            read_consistently(self.warehouse.path, read) if local else read()
+        )
         na, nb = int(sizes.get("a", 0)), int(sizes.get("b", 0))
         quarters = [q.quarter for q in status.quarters]
         span = f"{quarters[0]}-{quarters[-1]}" if quarters else "none"
@@ -91,31 +100,56 @@ class WarehouseSource:
                 title="FAERS quarterly data files (FDA), deduplicated local warehouse",
                 detail=(
                     ("quarters", span),
-                    ("deduplication", "one row per case: latest fda_dt, then highest primaryid; "
-                                      "cases on FDA deleted-case lists removed"),
+                    (
+                        "deduplication",
+                        "one row per case: latest fda_dt, then highest primaryid; "
+                        "cases on FDA deleted-case lists removed",
+                    ),
                     ("counting_unit", "deduplicated case"),
-                    ("query", f"{da} vs {db}; roles {'+'.join(self.roles)}; cases naming both excluded"
-                              + (f"; indication contains {indication!r}" if indication else "")
-                              + f"; event group {name!r}"),
+                    (
+                        "query",
+                        f"{da} vs {db}; roles {'+'.join(self.roles)}; cases naming both excluded"
+                        + (f"; indication contains {indication!r}" if indication else "")
+                        + f"; event group {name!r}",
+                    ),
                     ("counts", f"a={table.a}, b={table.b}, c={table.c}, d={table.d}"),
                 ),
             )
             signals.append(
                 Signal(
-                    drug=a.product.brand, event=name, table=table, estimates=(), citation=citation,
-                    counting_unit="deduplicated case", comparator=b.product.brand, terms=tuple(terms),
+                    drug=a.product.brand,
+                    event=name,
+                    table=table,
+                    estimates=(),
+                    citation=citation,
+                    counting_unit="deduplicated case",
+                    comparator=b.product.brand,
+                    terms=tuple(terms),
                     filters=(("roles", "+".join(self.roles)), ("indication", indication or "")),
                     extra=(("serious_a", sa), ("serious_b", sb)),
                 )
             )
-        per_year = [(a.product.id if arm == "a" else b.product.id, year, n) for arm, year, n in years]
+        per_year = [
+            (a.product.id if arm == "a" else b.product.id, year, n) for arm, year, n in years
+        ]
         citation = Citation(
             kind="faers",
             title="FAERS quarterly data files (FDA), deduplicated local warehouse",
-            detail=(("quarters", span), ("counting_unit", "deduplicated case"),
-                    ("per_year", "cases by year first received by FDA (init_fda_dt)")),
+            detail=(
+                ("quarters", span),
+                ("counting_unit", "deduplicated case"),
+                ("per_year", "cases by year first received by FDA (init_fda_dt)"),
+            ),
         )
         return PostMarketing(
-            signals=tuple(signals), per_year=tuple(per_year), caveats=CAVEATS, citation=citation,
-            provenance=(("faers", f"{self.description}: quarters {span}, {status.cases_after} cases after deduplication"),),
+            signals=tuple(signals),
+            per_year=tuple(per_year),
+            caveats=CAVEATS,
+            citation=citation,
+            provenance=(
+                (
+                    "faers",
+                    f"{self.description}: quarters {span}, {status.cases_after} cases after deduplication",
+                ),
+            ),
         )

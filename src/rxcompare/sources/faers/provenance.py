@@ -25,15 +25,24 @@ SYSTEMS = {
     "laers": "AERS quarterly data extract (legacy)",
     "openfda": "openFDA bulk drug/event",
 }
-_ROLE_NAMES = {"PS": "primary suspect", "SS": "secondary suspect", "C": "concomitant", "I": "interacting"}
+_ROLE_NAMES = {
+    "PS": "primary suspect",
+    "SS": "secondary suspect",
+    "C": "concomitant",
+    "I": "interacting",
+}
 
 
 def _roles(roles: tuple[str, ...]) -> str:
     return "+".join(roles) + " (" + ", ".join(_ROLE_NAMES.get(r, r) for r in roles) + ")"
 
 
-def describe_source(location: str | os.PathLike[str], query: Any = None, counting_unit: str | None = None,
-                    description: str = "") -> dict[str, Any]:
+def describe_source(
+    location: str | os.PathLike[str],
+    query: Any = None,
+    counting_unit: str | None = None,
+    description: str = "",
+) -> dict[str, Any]:
     """The ``source`` of a warehouse count (see the module doc). ``query`` is the
     :class:`~rxcompare.sources.faers.counts.CountQuery` counted (default: suspect roles, every quarter).
     A warehouse read through a URL (Spark on a shared store) names no quarters it cannot list."""
@@ -49,13 +58,23 @@ def describe_source(location: str | os.PathLike[str], query: Any = None, countin
         for q, (manifest, _) in sorted(store.held_quarters(Path(location)).items()):
             quarters.append(q)
             origin = (manifest or {}).get("origin") or {}
-            layouts.add("openfda" if origin.get("system") == "openfda-bulk" else (manifest or {}).get("layout", "faers"))
+            layouts.add(
+                "openfda"
+                if origin.get("system") == "openfda-bulk"
+                else (manifest or {}).get("layout", "faers")
+            )
             if origin.get("snapshot"):
                 snapshots.add(str(origin["snapshot"]))
-    system = " + ".join(SYSTEMS.get(x, x) for x in sorted(layouts)) or "FAERS warehouse (quarters not listed)"
+    system = (
+        " + ".join(SYSTEMS.get(x, x) for x in sorted(layouts))
+        or "FAERS warehouse (quarters not listed)"
+    )
     held = f"{quarters[0]}-{quarters[-1]}" if quarters else "not listed"
-    window = (f"quarters received {'-'.join(query.quarters)}" if query.quarters
-              else f"every quarter held ({held})")
+    window = (
+        f"quarters received {'-'.join(query.quarters)}"
+        if query.quarters
+        else f"every quarter held ({held})"
+    )
     out: dict[str, Any] = {
         "system": system,
         "quarters": quarters,

@@ -41,7 +41,6 @@ class Reject:
     kept: bool = False
 
 
-
 @dataclass(frozen=True)
 class _Member:
     table: str  # a table name or "deleted"
@@ -81,7 +80,7 @@ def _members(names: list[str], origin: str) -> list[_Member]:
 def _latin1_for_undefined(err: UnicodeDecodeError) -> tuple[str, int]:
     """Codec error handler: the five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90,
     0x9D) are read as Latin-1 (C1 controls), so that no byte is lost."""
-    return err.object[err.start:err.end].decode("latin-1"), err.end
+    return err.object[err.start : err.end].decode("latin-1"), err.end
 
 
 codecs.register_error("rxcompare-latin1", _latin1_for_undefined)
@@ -91,12 +90,14 @@ _MAX_LINE = 1 << 24  # a "line" longer than this without a newline is cut (rando
 _RATIO_FLOOR = 16 << 20  # the ratio cap applies once a member has expanded past 16 MiB
 
 MAX_MEMBER_MB = Setting(
-    "faers_max_member_mb", "RXCOMPARE_FAERS_MAX_MEMBER_MB",
+    "faers_max_member_mb",
+    "RXCOMPARE_FAERS_MAX_MEMBER_MB",
     "largest uncompressed FAERS zip member read, in MB; a real quarter's biggest table is a few hundred MB",
     "8192",
 )
 MAX_RATIO = Setting(
-    "faers_max_ratio", "RXCOMPARE_FAERS_MAX_RATIO",
+    "faers_max_ratio",
+    "RXCOMPARE_FAERS_MAX_RATIO",
     "largest uncompressed/compressed size ratio of a FAERS zip member; real tables compress 3-20x",
     "200",
 )
@@ -147,15 +148,19 @@ def _utf16(head: bytes) -> bool:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return True
     sample = head[:200]
-    return len(sample) >= 8 and (sample[1::2].count(0) > 0.8 * len(sample[1::2])
-                                  or sample[0::2].count(0) > 0.8 * len(sample[0::2]))
+    return len(sample) >= 8 and (
+        sample[1::2].count(0) > 0.8 * len(sample[1::2])
+        or sample[0::2].count(0) > 0.8 * len(sample[0::2])
+    )
 
 
 StageText = Callable[[BinaryIO, Path, str, str, "_Budget | None"], list[Reject]]
 """The staging step's signature (:func:`stage_text`)."""
 
 
-def stage_text(src: BinaryIO, dst: Path, origin: str, name: str, budget: _Budget | None) -> list[Reject]:
+def stage_text(
+    src: BinaryIO, dst: Path, origin: str, name: str, budget: _Budget | None
+) -> list[Reject]:
     """Copy a table to ``dst`` as UTF-8, streaming: lines valid as UTF-8 as they are, other lines
     decoded as Windows-1252 (what FAERS files are), each listed as flagged with its line number."""
     flagged: list[Reject] = []
@@ -180,8 +185,16 @@ def stage_text(src: BinaryIO, dst: Path, origin: str, name: str, budget: _Budget
                         except UnicodeDecodeError:
                             text = line.decode("cp1252", "rxcompare-latin1")
                             out.write(text.encode("utf-8"))
-                            flagged.append(Reject(name, lines_before + i + 1, "encoding", ENCODING_NOTE,
-                                                  text.rstrip("\r\n"), kept=True))
+                            flagged.append(
+                                Reject(
+                                    name,
+                                    lines_before + i + 1,
+                                    "encoding",
+                                    ENCODING_NOTE,
+                                    text.rstrip("\r\n"),
+                                    kept=True,
+                                )
+                            )
             lines_before += block.count(b"\n")
 
         while chunk := src.read(_CHUNK):
@@ -258,8 +271,10 @@ def _quarter_of(members: list[_Member], origin: str, given: str | None) -> str:
     tables = [m for m in members if m.table != "deleted"]
     quarters = {m.quarter for m in tables}
     if len(quarters) > 1:
-        raise FaersError(f"{origin}: table files of several quarters ({', '.join(sorted(quarters))}); "
-                         "ingest one quarter per zip or folder")
+        raise FaersError(
+            f"{origin}: table files of several quarters ({', '.join(sorted(quarters))}); "
+            "ingest one quarter per zip or folder"
+        )
     if not quarters:
         raise FaersError(f"{origin}: no FAERS table files (DEMOyyQn.txt, DRUGyyQn.txt, ...) found")
     q = quarters.pop()
@@ -282,8 +297,9 @@ def _zip_error(origin: str, exc: BaseException) -> FaersError:
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
-def _stage_member(path: Path, info_name: str, local: Path, origin: str, budget: _Budget,
-                  stage: StageText) -> list[Reject]:
+def _stage_member(
+    path: Path, info_name: str, local: Path, origin: str, budget: _Budget, stage: StageText
+) -> list[Reject]:
     """One member of the zip at ``path`` staged to ``local`` (on the staging thread)."""
     try:
         with zipfile.ZipFile(path) as zf, zf.open(info_name) as src:
@@ -292,8 +308,13 @@ def _stage_member(path: Path, info_name: str, local: Path, origin: str, budget: 
         raise _zip_error(origin, exc) from exc
 
 
-def open_zip(path: Path, staging: Path, max_member_mb: float | None, max_ratio: float | None,
-             stage: StageText = stage_text) -> Source:
+def open_zip(
+    path: Path,
+    staging: Path,
+    max_member_mb: float | None,
+    max_ratio: float | None,
+    stage: StageText = stage_text,
+) -> Source:
     """Read a quarter's zip: each table member checked against the size caps, then copied to
     ``staging`` as UTF-8 on a background thread, DEMO first (wait with :meth:`Source.ready`)."""
     origin = path.name
@@ -324,8 +345,10 @@ def open_zip(path: Path, staging: Path, max_member_mb: float | None, max_ratio: 
     rank = {t: k for k, t in enumerate(["demo", *(t for t in layout.TABLES if t != "demo")])}
     jobs.sort(key=lambda j: rank.get(j[0].stem.split("_", 1)[1], len(rank)))
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rxcompare-stage")
-    pending = {local: executor.submit(_stage_member, path, name, local, origin, budget, stage)
-               for local, name, budget in jobs}
+    pending = {
+        local: executor.submit(_stage_member, path, name, local, origin, budget, stage)
+        for local, name, budget in jobs
+    }
     src = Source(quarter, origin, "", files, deleted, names, [], pending, executor)
     try:
         src.sha256 = layout.sha256_file(path)  # hashing releases the lock too
@@ -361,8 +384,10 @@ def open_folder(path: Path, staging: Path, stage: StageText = stage_text) -> Sou
         else:
             with p.open("rb") as fh:
                 if _utf16(fh.read(200)):
-                    raise FaersError(f"{origin}: {m.name} is UTF-16 text; FAERS tables are $-delimited text "
-                                     "in ASCII or Windows-1252. Nothing was ingested")
+                    raise FaersError(
+                        f"{origin}: {m.name} is UTF-16 text; FAERS tables are $-delimited text "
+                        "in ASCII or Windows-1252. Nothing was ingested"
+                    )
         files[m.table] = p
         names[m.table] = m.name
     return Source(quarter, origin, h.hexdigest(), files, deleted, names, flagged)

@@ -68,8 +68,10 @@ def disk_error(exc: OSError, path: Path | str, doing: str) -> FaersError:
 
 def _writable_root(root: Path) -> None:
     if root.exists() and not root.is_dir():
-        raise FaersError(f"warehouse {root} is a file, not a folder; give a folder as --warehouse "
-                         "(or RXCOMPARE_WAREHOUSE)")
+        raise FaersError(
+            f"warehouse {root} is a file, not a folder; give a folder as --warehouse "
+            "(or RXCOMPARE_WAREHOUSE)"
+        )
     try:
         (root / "quarters").mkdir(parents=True, exist_ok=True)
         (root / "rejects").mkdir(exist_ok=True)
@@ -94,7 +96,9 @@ def writer_lock(root: Path, wait: bool = True) -> Iterator[list[str] | None]:
     _writable_root(root)
     lock = root / ".lock"
     if lock.is_dir():
-        raise FaersError(f"{lock} is a folder, not the warehouse's lock file; remove it (rmdir) and run again")
+        raise FaersError(
+            f"{lock} is a folder, not the warehouse's lock file; remove it (rmdir) and run again"
+        )
     try:
         fh = lock.open("a")
     except OSError as exc:
@@ -127,17 +131,23 @@ def recover(root: Path) -> list[str]:
             steps, cleanup = doc["steps"], doc["cleanup"]
         except (ValueError, KeyError, TypeError):
             # a journal is renamed into place only once complete; an unreadable one is damage
-            raise FaersError(f"{journal}: an unreadable commit journal; look at the warehouse by hand "
-                             "(quarters/.tmp-* hold the staged copy) and remove the journal") from None
+            raise FaersError(
+                f"{journal}: an unreadable commit journal; look at the warehouse by hand "
+                "(quarters/.tmp-* hold the staged copy) and remove the journal"
+            ) from None
         _confine_journal(root, journal, steps, cleanup)
         _replay(root, steps)
         journal.unlink()
         _remove(root, cleanup)
         done.append(f"completed the interrupted commit {journal.name}")
     updates = root / UPDATES
-    if updates.is_dir():  # layers no dedup.json lists: an update not committed, or folded by a rebuild
+    if (
+        updates.is_dir()
+    ):  # layers no dedup.json lists: an update not committed, or folded by a rebuild
         doc, _ = _read_json(root / "dedup.json")
-        if doc is not None and _updates_problem(doc.get("updates", [])) is None:  # else: keep all, repair by dedup
+        if (
+            doc is not None and _updates_problem(doc.get("updates", [])) is None
+        ):  # else: keep all, repair by dedup
             listed = set(derived_layers(doc))
             for p in sorted(updates.iterdir()):
                 if f"{UPDATES}/{p.name}" not in listed:
@@ -149,7 +159,11 @@ def recover(root: Path) -> list[str]:
             m = re.match(r"^\.old-(\d{4}q[1-4])-", p.name)
             final = qroot / m.group(1) if m else None
             for candidate in (p, p / "quarter"):
-                if final is not None and not final.exists() and (candidate / "manifest.json").exists():
+                if (
+                    final is not None
+                    and not final.exists()
+                    and (candidate / "manifest.json").exists()
+                ):
                     os.rename(candidate, final)
                     done.append(f"restored {final.name} from {p.name}")
                     break
@@ -175,9 +189,11 @@ def _confine_journal(root: Path, journal: Path, steps: object, cleanup: object) 
     top = root.resolve()
 
     def refuse(why: str) -> FaersError:
-        return JournalRefusedError(f"{journal}: a commit journal that {why}; recovery refused it and changed nothing. "
-                          "Look at the warehouse by hand (quarters/.tmp-* hold a staged copy), "
-                          "then remove the journal")
+        return JournalRefusedError(
+            f"{journal}: a commit journal that {why}; recovery refused it and changed nothing. "
+            "Look at the warehouse by hand (quarters/.tmp-* hold a staged copy), "
+            "then remove the journal"
+        )
 
     if not isinstance(steps, list) or not isinstance(cleanup, list):
         raise refuse("is not a list of steps and a list of paths to clean up")
@@ -234,7 +250,9 @@ def _fsync(path: Path, directory: bool = False) -> None:
 def sync_tree(path: Path) -> None:
     """Flush a file, or a folder with every file and folder under it, to disk (fsync)."""
     if path.is_dir():
-        for sub in sorted(path.rglob("*"), reverse=True):  # contents before the folders holding them
+        for sub in sorted(
+            path.rglob("*"), reverse=True
+        ):  # contents before the folders holding them
             _fsync(sub, directory=sub.is_dir())
         _fsync(path, directory=True)
     elif path.exists():
@@ -275,8 +293,10 @@ def commit(root: Path, token: str, steps: list[tuple[str, ...]], cleanup: list[P
                 _fsync(folder, directory=True)
         journal.unlink()
     except OSError as exc:
-        raise FaersError(f"{root}: the commit stopped part way ({exc}); it is recorded in {journal.name} "
-                         "and will be completed by the next `rxcompare faers ingest` or `faers dedup`") from None
+        raise FaersError(
+            f"{root}: the commit stopped part way ({exc}); it is recorded in {journal.name} "
+            "and will be completed by the next `rxcompare faers ingest` or `faers dedup`"
+        ) from None
     _remove(root, doc["cleanup"])
 
 
@@ -315,8 +335,10 @@ def read_consistently(root: Path, read, attempts: int = 8, wait: float = 0.25):
                 raise error
             return result
         time.sleep(wait)
-    raise FaersError(f"warehouse {root}: it changed {attempts} times while it was read (an ingest or a dedup "
-                     "is committing); run again when that is done")
+    raise FaersError(
+        f"warehouse {root}: it changed {attempts} times while it was read (an ingest or a dedup "
+        "is committing); run again when that is done"
+    )
 
 
 # --- what is stored, checked --------------------------------------------------------------------------
@@ -337,7 +359,9 @@ def derived_layers(doc: dict | None) -> list[str]:
     ``retired.parquet`` lists its case id."""
     updates = (doc or {}).get("updates", [])
     if _updates_problem(updates):
-        raise FaersError(f"dedup.json: {_updates_problem(updates)}; run `rxcompare faers dedup` to rebuild the case tables")
+        raise FaersError(
+            f"dedup.json: {_updates_problem(updates)}; run `rxcompare faers dedup` to rebuild the case tables"
+        )
     return [""] + [u["folder"] for u in updates]
 
 
@@ -350,15 +374,22 @@ def _is_count(v: object) -> bool:
 
 def _updates_problem(updates: object) -> str | None:
     if not isinstance(updates, list) or not all(
-            isinstance(u, dict) and isinstance(u.get("folder"), str) and _LAYER.match(u["folder"]) for u in updates):
+        isinstance(u, dict) and isinstance(u.get("folder"), str) and _LAYER.match(u["folder"])
+        for u in updates
+    ):
         return f"its updates ({str(updates)[:60]!r}) are not a list of update folders ({UPDATES}/<quarter>-<token>)"
     return None
 
 
 def _files_problem(files: object) -> str | None:
     if not isinstance(files, dict) or not all(
-            isinstance(k, str) and not k.startswith("/") and ".." not in k.split("/") and isinstance(v, dict) and all(_is_count(n) for n in v.values())
-            for k, v in files.items()):
+        isinstance(k, str)
+        and not k.startswith("/")
+        and ".." not in k.split("/")
+        and isinstance(v, dict)
+        and all(_is_count(n) for n in v.values())
+        for k, v in files.items()
+    ):
         return f"its parquet record ({str(files)[:60]!r}) is not file names with their counts"
     return None
 
@@ -366,7 +397,8 @@ def _files_problem(files: object) -> str | None:
 def _manifest_problem(doc: dict) -> str | None:
     """What is wrong with the types of a manifest read as JSON (None when nothing)."""
     if not isinstance(doc.get("rows"), dict) or not all(
-            isinstance(k, str) and _is_count(v) for k, v in doc["rows"].items()):
+        isinstance(k, str) and _is_count(v) for k, v in doc["rows"].items()
+    ):
         return f"manifest.json's rows ({str(doc.get('rows'))[:60]!r}) are not table names with row counts"
     for key in ("quarter", "source", "sha256", "layout", "ingested_at"):
         if not isinstance(doc[key], str):
@@ -384,9 +416,15 @@ def _dedup_problem(doc: dict) -> str | None:
     for key in ("rows_before", "removed_older_versions", "removed_deleted", "after"):
         if not _is_count(doc[key]):
             return f"dedup.json's {key} is {doc[key]!r}, not a count"
-    if not isinstance(doc["orphans"], dict) or not all(_is_count(v) for v in doc["orphans"].values()):
-        return f"dedup.json's orphans ({str(doc['orphans'])[:60]!r}) are not table names with counts"
-    if not isinstance(doc["quarters"], dict) or not all(isinstance(v, str) for v in doc["quarters"].values()):
+    if not isinstance(doc["orphans"], dict) or not all(
+        _is_count(v) for v in doc["orphans"].values()
+    ):
+        return (
+            f"dedup.json's orphans ({str(doc['orphans'])[:60]!r}) are not table names with counts"
+        )
+    if not isinstance(doc["quarters"], dict) or not all(
+        isinstance(v, str) for v in doc["quarters"].values()
+    ):
         return f"dedup.json's quarters ({str(doc['quarters'])[:60]!r}) are not quarters with their sha256"
     problem = _updates_problem(doc.get("updates", []))
     if problem is None and "parquet" in doc:
@@ -459,10 +497,20 @@ def remote_problems(url: str) -> tuple[list[str], str | None, dict | None]:
         filesystem, base = fs.FileSystem.from_uri(url)
         info = filesystem.get_file_info(f"{base}/dedup.json")
     except (pa.ArrowException, OSError, ValueError) as exc:
-        return [], f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}", None
+        return (
+            [],
+            f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}",
+            None,
+        )
     if info.type != fs.FileType.File:
-        return ["it has no dedup.json beside the case tables (copy it with them: it records each "
-                "file's rows and size)"], None, None
+        return (
+            [
+                "it has no dedup.json beside the case tables (copy it with them: it records each "
+                "file's rows and size)"
+            ],
+            None,
+            None,
+        )
     try:
         with filesystem.open_input_stream(f"{base}/dedup.json") as fh:
             doc = loads_json(fh.read(MAX_METADATA))
@@ -474,7 +522,11 @@ def remote_problems(url: str) -> tuple[list[str], str | None, dict | None]:
         got = filesystem.get_file_info(f"{base}/{name}")
         return got.size if got.type == fs.FileType.File else None
 
-    return _file_problems(files, size_of, lambda name: filesystem.open_input_file(f"{base}/{name}")), None, doc
+    return (
+        _file_problems(files, size_of, lambda name: filesystem.open_input_file(f"{base}/{name}")),
+        None,
+        doc,
+    )
 
 
 def _read_json(path: Path) -> tuple[dict | None, str | None]:
@@ -514,13 +566,25 @@ def read_dedup(root: Path) -> tuple[dict | None, list[str]]:
     """The derived tables' record (dedup.json) and the problems of the derived files; (None, []) before
     the first deduplication."""
     root = Path(root)
-    if not (root / "dedup.json").exists() and not any((root / f"{n}.parquet").exists() for n in DERIVED):
+    if not (root / "dedup.json").exists() and not any(
+        (root / f"{n}.parquet").exists() for n in DERIVED
+    ):
         return None, []
     doc, problem = _read_json(root / "dedup.json")
     if doc is None:
         return None, [problem]
-    lacking = [k for k in ("rows_before", "removed_older_versions", "removed_deleted", "after", "orphans",
-                           "quarters") if k not in doc]
+    lacking = [
+        k
+        for k in (
+            "rows_before",
+            "removed_older_versions",
+            "removed_deleted",
+            "after",
+            "orphans",
+            "quarters",
+        )
+        if k not in doc
+    ]
     if lacking:
         return None, [f"dedup.json lacks {', '.join(lacking)}"]
     if problem := _dedup_problem(doc):
@@ -548,8 +612,12 @@ def derived_state(root: Path) -> tuple[dict | None, list[str]]:
     have = {q: (m or {}).get("sha256") for q, (m, _) in held_quarters(root).items()}
     built = doc["quarters"] if isinstance(doc["quarters"], dict) else {}
     if built != have:
-        changed = sorted(set(built) ^ set(have) | {q for q in set(built) & set(have) if built[q] != have[q]})
-        return doc, [f"the case tables were built from other quarters than it holds (changed: {', '.join(changed)})"]
+        changed = sorted(
+            set(built) ^ set(have) | {q for q in set(built) & set(have) if built[q] != have[q]}
+        )
+        return doc, [
+            f"the case tables were built from other quarters than it holds (changed: {', '.join(changed)})"
+        ]
     return doc, []
 
 

@@ -30,10 +30,10 @@ from rxcompare.sources.faers.layout import quarter_range
 
 HEADERS = {
     "demo": "primaryid$caseid$caseversion$i_f_code$event_dt$mfr_dt$init_fda_dt$fda_dt$rept_cod$auth_num$"
-            "mfr_num$mfr_sndr$lit_ref$age$age_cod$age_grp$sex$e_sub$wt$wt_cod$rept_dt$to_mfr$occp_cod$"
-            "reporter_country$occr_country",
+    "mfr_num$mfr_sndr$lit_ref$age$age_cod$age_grp$sex$e_sub$wt$wt_cod$rept_dt$to_mfr$occp_cod$"
+    "reporter_country$occr_country",
     "drug": "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai$val_vbm$route$dose_vbm$cum_dose_chr$"
-            "cum_dose_unit$dechal$rechal$lot_num$exp_dt$nda_num$dose_amt$dose_unit$dose_form$dose_freq",
+    "cum_dose_unit$dechal$rechal$lot_num$exp_dt$nda_num$dose_amt$dose_unit$dose_form$dose_freq",
     "reac": "primaryid$caseid$pt$drug_rec_act",
     "outc": "primaryid$caseid$outc_cod",
     "rpsr": "primaryid$caseid$rpsr_cod",
@@ -43,31 +43,118 @@ HEADERS = {
 
 # The pack's anti-CD20 products: (product id, brand, ingredient, route, indications, spellings).
 ANTI_CD20 = (
-    ("kesimpta", "KESIMPTA", "OFATUMUMAB", "Subcutaneous", ("Multiple sclerosis", "Relapsing multiple sclerosis"),
-     ("KESIMPTA 20MG/0.4ML PEN", "Kesimpta", "KESIMPTA SENSOREADY PEN", "KESIMPTA")),
-    ("arzerra", "ARZERRA", "OFATUMUMAB", "Intravenous", ("Chronic lymphocytic leukaemia",),
-     ("ARZERRA 100MG/5ML", "Arzerra", "ARZERRA")),
-    ("ocrevus", "OCREVUS", "OCRELIZUMAB", "Intravenous", ("Multiple sclerosis", "Primary progressive multiple sclerosis"),
-     ("OCREVUS (OCRELIZUMAB)", "Ocrevus", "OCREVUS 300MG/10ML", "OCREVUS")),
-    ("briumvi", "BRIUMVI", "UBLITUXIMAB", "Intravenous", ("Multiple sclerosis",),
-     ("BRIUMVI 150 MG/6 ML", "Briumvi", "BRIUMVI")),
+    (
+        "kesimpta",
+        "KESIMPTA",
+        "OFATUMUMAB",
+        "Subcutaneous",
+        ("Multiple sclerosis", "Relapsing multiple sclerosis"),
+        ("KESIMPTA 20MG/0.4ML PEN", "Kesimpta", "KESIMPTA SENSOREADY PEN", "KESIMPTA"),
+    ),
+    (
+        "arzerra",
+        "ARZERRA",
+        "OFATUMUMAB",
+        "Intravenous",
+        ("Chronic lymphocytic leukaemia",),
+        ("ARZERRA 100MG/5ML", "Arzerra", "ARZERRA"),
+    ),
+    (
+        "ocrevus",
+        "OCREVUS",
+        "OCRELIZUMAB",
+        "Intravenous",
+        ("Multiple sclerosis", "Primary progressive multiple sclerosis"),
+        ("OCREVUS (OCRELIZUMAB)", "Ocrevus", "OCREVUS 300MG/10ML", "OCREVUS"),
+    ),
+    (
+        "briumvi",
+        "BRIUMVI",
+        "UBLITUXIMAB",
+        "Intravenous",
+        ("Multiple sclerosis",),
+        ("BRIUMVI 150 MG/6 ML", "Briumvi", "BRIUMVI"),
+    ),
 )
-INGREDIENT_ONLY = {"OFATUMUMAB": ("Ofatumumab.", "OFATUMUMAB"), "OCRELIZUMAB": ("ocrelizumab",),
-                   "UBLITUXIMAB": ("Ublituximab",)}
-PTS = ("Injection site reaction", "Infusion related reaction", "Headache", "Nausea", "Fatigue", "Pyrexia",
-       "Diarrhoea", "Dizziness", "Rash", "Pruritus", "Vomiting", "Arthralgia", "Dyspnoea",
-       "Urinary tract infection", "Nasopharyngitis", "Upper respiratory tract infection", "Herpes zoster",
-       "Pneumonia", "COVID-19", "Drug ineffective", "Off label use", "Fall", "Pain", "Back pain", "Asthenia",
-       "Insomnia", "Anxiety", "Cough", "Alopecia", "Weight decreased", "Malaise", "Influenza like illness",
-       "Chills", "Neutropenia", "Hypogammaglobulinaemia", "Sinusitis", "Cellulitis", "Anaemia",
-       "Abdominal pain", "Constipation")
-INDICATIONS = ("Product used for unknown indication", "Hypertension", "Type 2 diabetes mellitus",
-               "Rheumatoid arthritis", "Depression", "Pain", "Asthma", "Atrial fibrillation",
-               "Hypercholesterolaemia", "Epilepsy", "Breast cancer", "Psoriasis")
+INGREDIENT_ONLY = {
+    "OFATUMUMAB": ("Ofatumumab.", "OFATUMUMAB"),
+    "OCRELIZUMAB": ("ocrelizumab",),
+    "UBLITUXIMAB": ("Ublituximab",),
+}
+PTS = (
+    "Injection site reaction",
+    "Infusion related reaction",
+    "Headache",
+    "Nausea",
+    "Fatigue",
+    "Pyrexia",
+    "Diarrhoea",
+    "Dizziness",
+    "Rash",
+    "Pruritus",
+    "Vomiting",
+    "Arthralgia",
+    "Dyspnoea",
+    "Urinary tract infection",
+    "Nasopharyngitis",
+    "Upper respiratory tract infection",
+    "Herpes zoster",
+    "Pneumonia",
+    "COVID-19",
+    "Drug ineffective",
+    "Off label use",
+    "Fall",
+    "Pain",
+    "Back pain",
+    "Asthenia",
+    "Insomnia",
+    "Anxiety",
+    "Cough",
+    "Alopecia",
+    "Weight decreased",
+    "Malaise",
+    "Influenza like illness",
+    "Chills",
+    "Neutropenia",
+    "Hypogammaglobulinaemia",
+    "Sinusitis",
+    "Cellulitis",
+    "Anaemia",
+    "Abdominal pain",
+    "Constipation",
+)
+INDICATIONS = (
+    "Product used for unknown indication",
+    "Hypertension",
+    "Type 2 diabetes mellitus",
+    "Rheumatoid arthritis",
+    "Depression",
+    "Pain",
+    "Asthma",
+    "Atrial fibrillation",
+    "Hypercholesterolaemia",
+    "Epilepsy",
+    "Breast cancer",
+    "Psoriasis",
+)
 _S1 = ("QA", "QE", "QI", "QO", "XA", "XE", "XO", "ZY", "QU", "XU")
 _S2 = ("RA", "LI", "VE", "NO", "TA", "MI", "SU", "DO", "BE", "KO", "PA", "ZE")
-_SUFFIX = ("PRIL", "SARTAN", "STATIN", "OLOL", "MAB", "TINIB", "CILLIN", "PRAZOLE", "ETINE", "AZOLE",
-           "VIR", "DRONATE", "GLIPTIN", "CAINE")
+_SUFFIX = (
+    "PRIL",
+    "SARTAN",
+    "STATIN",
+    "OLOL",
+    "MAB",
+    "TINIB",
+    "CILLIN",
+    "PRAZOLE",
+    "ETINE",
+    "AZOLE",
+    "VIR",
+    "DRONATE",
+    "GLIPTIN",
+    "CAINE",
+)
 _BRAND_END = ("EX", "IX", "ON", "A", "AN", "YL", "OR")
 
 
@@ -121,10 +208,24 @@ def _drugs(rng: np.random.Generator, n: int) -> list[_Drug]:
     brands = _names(rng, n, "brand")
     for ing, brand in zip(ings, brands):
         strength = f"{int(rng.choice([5, 10, 20, 25, 50, 100, 250, 500]))}"
-        spellings = (brand, brand.title(), f"{brand} {strength}MG TABLET", f"{ing.lower()}.",
-                     f"{brand} ({ing})", ing, f"{brand} {strength} mg")
-        drugs.append(_Drug(ing, brand.lower(), spellings, str(rng.choice(["Oral", "Oral", "Intravenous",
-                     "Subcutaneous", "Unknown"])), (str(rng.choice(INDICATIONS)),)))
+        spellings = (
+            brand,
+            brand.title(),
+            f"{brand} {strength}MG TABLET",
+            f"{ing.lower()}.",
+            f"{brand} ({ing})",
+            ing,
+            f"{brand} {strength} mg",
+        )
+        drugs.append(
+            _Drug(
+                ing,
+                brand.lower(),
+                spellings,
+                str(rng.choice(["Oral", "Oral", "Intravenous", "Subcutaneous", "Unknown"])),
+                (str(rng.choice(INDICATIONS)),),
+            )
+        )
     return drugs
 
 
@@ -138,10 +239,19 @@ def _date(r: random.Random, year: int, q: int) -> str:
     return f"{year}{month:02d}{r.randrange(1, 29):02d}"
 
 
-def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: int = 2, seed: int = 0,
-                   start: str = "2023q1", fmt: str = "zip", faults: bool = False, drugs: int = 2000,
-                   events: int = 1500, plant: Sequence[tuple[str, str, float]] = (),
-                   duplicates: int = 0) -> SynthTruth:
+def synth_quarters(
+    out: str | os.PathLike[str],
+    reports: int = 5000,
+    quarters: int = 2,
+    seed: int = 0,
+    start: str = "2023q1",
+    fmt: str = "zip",
+    faults: bool = False,
+    drugs: int = 2000,
+    events: int = 1500,
+    plant: Sequence[tuple[str, str, float]] = (),
+    duplicates: int = 0,
+) -> SynthTruth:
     """Write ``quarters`` synthetic quarters holding ``reports`` DEMO rows in all; return the truth.
 
     ``plant`` adds drug-event pairs given by name, ``(ingredient, preferred term, rrr)``: a drug or
@@ -180,12 +290,27 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
         planted.append((i, ev_index[ev], 8.0, True))
     base = len(ANTI_CD20) + len(INGREDIENT_ONLY)
     for k in range(20):
-        planted.append((base + (5 + k * 7) % (n_drugs - base), 2 + (48 + k * 11) % (n_events - 2),
-                        float([2, 3, 5, 10][k % 4]), True))
+        planted.append(
+            (
+                base + (5 + k * 7) % (n_drugs - base),
+                2 + (48 + k * 11) % (n_events - 2),
+                float([2, 3, 5, 10][k % 4]),
+                True,
+            )
+        )
     for k in range(10):  # negative controls
-        planted.append((base + (6 + k * 7) % (n_drugs - base), 2 + (58 + k * 13) % (n_events - 2), 1.0, False))
-    named = [(next(i for i, d in enumerate(catalog) if d.ingredient == ing.strip().upper()),
-              ev_index[pt.strip()], float(rrr), float(rrr) != 1.0) for ing, pt, rrr in plant]
+        planted.append(
+            (base + (6 + k * 7) % (n_drugs - base), 2 + (58 + k * 13) % (n_events - 2), 1.0, False)
+        )
+    named = [
+        (
+            next(i for i, d in enumerate(catalog) if d.ingredient == ing.strip().upper()),
+            ev_index[pt.strip()],
+            float(rrr),
+            float(rrr) != 1.0,
+        )
+        for ing, pt, rrr in plant
+    ]
     mean_reac = 3.25
     boost: dict[int, list[tuple[int, float]]] = {}
     for di, ei, rrr, _ in (x for x in named if x[3]):
@@ -203,7 +328,9 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
         case_versions.append(v)
         total += v
     n_cases = len(case_versions)
-    caseids = rng.choice(np.arange(10_000_000, 10_000_000 + 20 * n_cases), size=n_cases, replace=False)
+    caseids = rng.choice(
+        np.arange(10_000_000, 10_000_000 + 20 * n_cases), size=n_cases, replace=False
+    )
     rows: dict[str, dict[str, list[str]]] = {q: {t: [] for t in HEADERS} for q in qs}
     deleted: dict[str, list[int]] = {q: [] for q in qs}
     names_used: dict[tuple[str, str], tuple[str, str]] = {}
@@ -220,9 +347,9 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
     for c in range(n_cases):
         caseid = int(caseids[c])
         n_d, n_r = int(n_d_all[c]), int(n_r_all[c])
-        dr = dr_all[d_off:d_off + n_d]
+        dr = dr_all[d_off : d_off + n_d]
         d_off += n_d
-        ev = set(ev_all[r_off:r_off + n_r])
+        ev = set(ev_all[r_off : r_off + n_r])
         r_off += n_r
         for di in set(dr):
             for ei, x in boost.get(di, ()):
@@ -233,16 +360,32 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
             d = catalog[di]
             name = d.spellings[r.randrange(len(d.spellings))]
             ai = "" if r.random() < 0.1 else d.ingredient
-            role = "PS" if seq == 1 else ("SS" if r.random() < 0.2 else ("I" if r.random() < 0.02 else "C"))
+            role = (
+                "PS"
+                if seq == 1
+                else ("SS" if r.random() < 0.2 else ("I" if r.random() < 0.02 else "C"))
+            )
             product = d.product if not name.upper().startswith(d.ingredient) and d.product else ""
             names_used[(name, ai)] = (d.ingredient.lower(), product)
             indi = d.indications[r.randrange(len(d.indications))]
-            drug_specs.append((seq, role, name, ai, d.route, indi, name != name.upper().strip() or " " in name
-                               or "." in name))
+            drug_specs.append(
+                (
+                    seq,
+                    role,
+                    name,
+                    ai,
+                    d.route,
+                    indi,
+                    name != name.upper().strip() or " " in name or "." in name,
+                )
+            )
         outcomes = sorted(set(r.choices(outcome_codes, outcome_weights, k=r.randrange(3))))
         age = r.randrange(1, 95)
-        age_f = ("", "") if r.random() < 0.2 else ((str(age), "YR") if r.random() < 0.9 else
-                                                    (str(age * 12), "MON"))
+        age_f = (
+            ("", "")
+            if r.random() < 0.2
+            else ((str(age), "YR") if r.random() < 0.9 else (str(age * 12), "MON"))
+        )
         sex = r.choice(["F", "M", "F", "", "UNK"])
         country = r.choice(countries)
         q0 = r.randrange(len(qs))
@@ -257,9 +400,14 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
             pid = int(f"{caseid}{v}")
             ev_dt = init_dt[: r.choice([4, 6, 8, 8])]
             R = rows[qname]
-            R["demo"].append(f"{pid}${caseid}${v}${'I' if v == 1 else 'F'}${ev_dt}${fda_dt}${init_dt}${fda_dt}$"
-                             f"{r.choice(['EXP', 'PER', 'DIR'])}$$SYN-{caseid}$SYNTH$$" f"{age_f[0]}${age_f[1]}$$"
-                             f"{sex}$Y$$$" f"{fda_dt}$$" f"{r.choice(['MD', 'HP', 'CN', 'PH', 'OT'])}${country}${country}")
+            R["demo"].append(
+                f"{pid}${caseid}${v}${'I' if v == 1 else 'F'}${ev_dt}${fda_dt}${init_dt}${fda_dt}$"
+                f"{r.choice(['EXP', 'PER', 'DIR'])}$$SYN-{caseid}$SYNTH$$"
+                f"{age_f[0]}${age_f[1]}$$"
+                f"{sex}$Y$$$"
+                f"{fda_dt}$$"
+                f"{r.choice(['MD', 'HP', 'CN', 'PH', 'OT'])}${country}${country}"
+            )
             for seq, role, name, ai, route, indi, is_messy in drug_specs:
                 R["drug"].append(f"{pid}${caseid}${seq}${role}${name}${ai}$1${route}$$$$$$$$$$$$")
                 R["indi"].append(f"{pid}${caseid}${seq}${indi}")
@@ -280,7 +428,11 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
             deleted[qs[min(len(qs) - 1, vq[-1] + r.randrange(2))]].append(caseid)
             n_deleted += 1
 
-    copies = _copies(rows, qs, duplicates, seed, {c for q in qs for c in deleted[q]}) if duplicates else []
+    copies = (
+        _copies(rows, qs, duplicates, seed, {c for q in qs for c in deleted[q]})
+        if duplicates
+        else []
+    )
     rejected = flagged = 0
     if faults:
         rejected, flagged = _plant_faults(rows[qs[0]])
@@ -291,7 +443,15 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
         w.writerow(["drug", "product", "event", "rrr", "planted"])
         for di, ei, rrr, is_planted in planted:
             d = catalog[di]
-            w.writerow([d.ingredient.lower(), d.product or "", event_names[ei], rrr, str(is_planted).lower()])
+            w.writerow(
+                [
+                    d.ingredient.lower(),
+                    d.product or "",
+                    event_names[ei],
+                    rrr,
+                    str(is_planted).lower(),
+                ]
+            )
     with (outdir / "names.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["drugname", "prod_ai", "ingredient", "product"])
@@ -308,7 +468,9 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
             w = csv.writer(fh)
             w.writerow(["drug", "event", "rrr", "planted"])
             for di, ei, rrr, is_planted in named:
-                w.writerow([catalog[di].ingredient.lower(), event_names[ei], rrr, str(is_planted).lower()])
+                w.writerow(
+                    [catalog[di].ingredient.lower(), event_names[ei], rrr, str(is_planted).lower()]
+                )
     if duplicates:
         with (outdir / "duplicates.csv").open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
@@ -316,22 +478,43 @@ def synth_quarters(out: str | os.PathLike[str], reports: int = 5000, quarters: i
             w.writerows(copies)
         total += len(copies)
         n_cases += len(copies)
-    truth = SynthTruth(reports=total, cases=n_cases, older_versions=older, deleted_cases=n_deleted,
-                       expected_cases=n_cases - n_deleted, drug_rows=drug_rows, reac_rows=reac_rows,
-                       messy_names=messy, rejected_lines=rejected, flagged_lines=flagged, quarters=tuple(qs))
+    truth = SynthTruth(
+        reports=total,
+        cases=n_cases,
+        older_versions=older,
+        deleted_cases=n_deleted,
+        expected_cases=n_cases - n_deleted,
+        drug_rows=drug_rows,
+        reac_rows=reac_rows,
+        messy_names=messy,
+        rejected_lines=rejected,
+        flagged_lines=flagged,
+        quarters=tuple(qs),
+    )
     doc = {"synthetic": True, "seed": seed, **{k: v for k, v in truth.__dict__.items()}}
     doc["quarters"] = list(qs)
     (outdir / "truth.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     return truth
 
 
-def _add_named(catalog: list[_Drug], p_drug: np.ndarray, event_names: list[str], p_event: np.ndarray,
-               plant: Sequence[tuple[str, str, float]]) -> tuple[np.ndarray, np.ndarray]:
+def _add_named(
+    catalog: list[_Drug],
+    p_drug: np.ndarray,
+    event_names: list[str],
+    p_event: np.ndarray,
+    plant: Sequence[tuple[str, str, float]],
+) -> tuple[np.ndarray, np.ndarray]:
     """Add the drugs and terms of ``plant`` that the catalogue lacks; the new probabilities."""
     known = {d.ingredient for d in catalog}
-    new_drugs = list(dict.fromkeys(ing.strip().upper() for ing, _, _ in plant if ing.strip().upper() not in known))
+    new_drugs = list(
+        dict.fromkeys(
+            ing.strip().upper() for ing, _, _ in plant if ing.strip().upper() not in known
+        )
+    )
     for ing in new_drugs:
-        catalog.append(_Drug(ing, None, (ing, ing.title()), "Oral", ("Product used for unknown indication",)))
+        catalog.append(
+            _Drug(ing, None, (ing, ing.title()), "Oral", ("Product used for unknown indication",))
+        )
     names = set(event_names)
     new_events = list(dict.fromkeys(pt.strip() for _, pt, _ in plant if pt.strip() not in names))
     event_names.extend(new_events)
@@ -346,8 +529,9 @@ def _add_named(catalog: list[_Drug], p_drug: np.ndarray, event_names: list[str],
 COPY_KINDS = ("duplicate", "duplicate_age_missing", "distinct_sex", "distinct_event_date")
 
 
-def _copies(rows: dict[str, dict[str, list[str]]], qs: list[str], n: int, seed: int,
-            deleted: set[int]) -> list[tuple[int, int, str]]:
+def _copies(
+    rows: dict[str, dict[str, list[str]]], qs: list[str], n: int, seed: int, deleted: set[int]
+) -> list[tuple[int, int, str]]:
     """Add ``n`` cross-case copies of kept versions (latest version of a case on no deleted list,
     with a full event date, a sex and an age); returns (caseid, copy caseid, kind)."""
     r = random.Random(seed + 7919)
@@ -357,7 +541,9 @@ def _copies(rows: dict[str, dict[str, list[str]]], qs: list[str], n: int, seed: 
             f = line.split("$")
             if int(f[1]) not in deleted and (f[1] not in latest or int(f[2]) > latest[f[1]][0]):
                 latest[f[1]] = (int(f[2]), q, f)
-    chosen = sorted(c for c, (_, _, f) in latest.items() if len(f[4]) == 8 and f[16] in ("F", "M") and f[13])
+    chosen = sorted(
+        c for c, (_, _, f) in latest.items() if len(f[4]) == 8 and f[16] in ("F", "M") and f[13]
+    )
     r.shuffle(chosen)
     chosen = chosen[:n]
     pids = {latest[c][2][0] for c in chosen}
@@ -428,10 +614,14 @@ def _add_quarters(q: str, n: int) -> str:
     return f"{idx // 4}q{idx % 4 + 1}"
 
 
-def _write_quarter(outdir: Path, q: str, R: dict[str, list[str]], deleted: list[int], fmt: str) -> None:
+def _write_quarter(
+    outdir: Path, q: str, R: dict[str, list[str]], deleted: list[int], fmt: str
+) -> None:
     yy = f"{q[2:4]}Q{q[5]}"
-    files = {f"ASCII/{t.upper()}{yy}.txt": (HEADERS[t] + "\n" + "\n".join(R[t]) + ("\n" if R[t] else ""))
-             for t in HEADERS}
+    files = {
+        f"ASCII/{t.upper()}{yy}.txt": (HEADERS[t] + "\n" + "\n".join(R[t]) + ("\n" if R[t] else ""))
+        for t in HEADERS
+    }
     if deleted:
         files[f"Deleted/DELETE{yy}.txt"] = " \n" + "\n".join(str(c) for c in sorted(deleted)) + "\n"
     if fmt == "zip":

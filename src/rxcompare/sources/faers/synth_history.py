@@ -60,7 +60,15 @@ def _u(*parts: str) -> str:
 def _catalog(seed: int, drugs: int) -> tuple[pa.Table, int]:
     rng = np.random.default_rng(seed)
     cat = _drugs(rng, drugs)
-    rows: dict[str, list] = {"d": [], "s": [], "ns": [], "name": [], "ai": [], "route": [], "indi": []}
+    rows: dict[str, list] = {
+        "d": [],
+        "s": [],
+        "ns": [],
+        "name": [],
+        "ai": [],
+        "route": [],
+        "indi": [],
+    }
     for i, d in enumerate(cat):
         for j, name in enumerate(d.spellings):
             rows["d"].append(i)
@@ -70,47 +78,69 @@ def _catalog(seed: int, drugs: int) -> tuple[pa.Table, int]:
             rows["ai"].append(d.ingredient)
             rows["route"].append(d.route)
             rows["indi"].append(d.indications[0])
-    spellings = pa.table({"d": pa.array(rows["d"], pa.int64()), "s": pa.array(rows["s"], pa.int64()),
-                          "ns": pa.array(rows["ns"], pa.int64()),
-                          "name": rows["name"], "ai": rows["ai"], "route": rows["route"], "indi": rows["indi"]})
+    spellings = pa.table(
+        {
+            "d": pa.array(rows["d"], pa.int64()),
+            "s": pa.array(rows["s"], pa.int64()),
+            "ns": pa.array(rows["ns"], pa.int64()),
+            "name": rows["name"],
+            "ai": rows["ai"],
+            "route": rows["route"],
+            "indi": rows["indi"],
+        }
+    )
     return spellings, len(cat)
 
 
 def _cases_sql(k: int, n_new: list[int], seed: int) -> str:
     """The quarter's cases: new ones, then follow-ups drawn without repeat from the quarters before."""
-    parts = [f"SELECT {100_000_000 + k * _CASE_SPAN} + i AS caseid, {k} AS q0, 1 AS version "
-             f"FROM range({n_new[k]}) t(i)"]
+    parts = [
+        f"SELECT {100_000_000 + k * _CASE_SPAN} + i AS caseid, {k} AS q0, 1 AS version "
+        f"FROM range({n_new[k]}) t(i)"
+    ]
     follow = round(n_new[k] / (1 - FOLLOW_UP) * FOLLOW_UP) if k else 0
     shares = LOOKBACK[:k]
     for back, share in enumerate(shares, 1):
         j = k - back
         m = min(round(follow * share / sum(shares)), n_new[j])
-        parts.append(f"SELECT {100_000_000 + j * _CASE_SPAN} + (i * {_P1} + {seed + k}) % {n_new[j]} AS caseid, "
-                     f"{j} AS q0, {back + 1} AS version FROM range({m}) t(i)")
+        parts.append(
+            f"SELECT {100_000_000 + j * _CASE_SPAN} + (i * {_P1} + {seed + k}) % {n_new[j]} AS caseid, "
+            f"{j} AS q0, {back + 1} AS version FROM range({m}) t(i)"
+        )
     return " UNION ALL ".join(parts)
 
 
-def _write_tables(con: duckdb.DuckDBPyConnection, k: int, q: str, folder: Path, n_new: list[int], n_drugs: int,
-                  n_events: int, seed: int) -> None:
+def _write_tables(
+    con: duckdb.DuckDBPyConnection,
+    k: int,
+    q: str,
+    folder: Path,
+    n_new: list[int],
+    n_drugs: int,
+    n_events: int,
+    seed: int,
+) -> None:
     """Write quarter ``k``'s seven table files into ``folder``; its cases stay in ``qc``, its drug rows in ``qd``."""
     base = int(q[:4]) * 4 + int(q[5]) - 1 - k  # quarter number of index 0
 
     def date(qq: str, salt: int) -> str:  # a day in quarter index ``qq``
-        return (f"printf('%04d%02d%02d', ({base} + {qq}) // 4, (({base} + {qq}) % 4) * 3 + 1 + "
-                f"(hash(caseid, {salt}) % 3)::INT, 1 + (hash(caseid, {salt}, 2) % 28)::INT)")
+        return (
+            f"printf('%04d%02d%02d', ({base} + {qq}) // 4, (({base} + {qq}) % 4) * 3 + 1 + "
+            f"(hash(caseid, {salt}) % 3)::INT, 1 + (hash(caseid, {salt}, 2) % 28)::INT)"
+        )
 
     s = str(seed)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE qc AS SELECT caseid, q0, version,
         caseid * 100 + version AS primaryid,
-        1 + floor(12 * pow({_u('caseid', s, "'nd'")}, 2))::INT AS n_d,
-        1 + floor(7 * pow({_u('caseid', s, "'nr'")}, 1.5))::INT AS n_r,
-        {date('q0', 11)} AS init_dt,
-        CASE WHEN version = 1 THEN {date('q0', 11)} ELSE {date(str(k), 12 + k)} END AS fda_dt
+        1 + floor(12 * pow({_u("caseid", s, "'nd'")}, 2))::INT AS n_d,
+        1 + floor(7 * pow({_u("caseid", s, "'nr'")}, 1.5))::INT AS n_r,
+        {date("q0", 11)} AS init_dt,
+        CASE WHEN version = 1 THEN {date("q0", 11)} ELSE {date(str(k), 12 + k)} END AS fda_dt
         FROM ({_cases_sql(k, n_new, seed)})""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE qd AS SELECT c.primaryid, c.caseid, c.init_dt, x.seq,
-        (floor({n_drugs} * pow({_u('c.caseid', 'x.seq', s, "'d'")}, 3))::BIGINT + {n_drugs - 40}) % {n_drugs} AS d,
-        {_u('c.caseid', 'x.seq', s, "'s'")} AS us, {_u('c.caseid', 'x.seq', s, "'r'")} AS ur,
-        {_u('c.caseid', 'x.seq', s, "'a'")} AS ua
+        (floor({n_drugs} * pow({_u("c.caseid", "x.seq", s, "'d'")}, 3))::BIGINT + {n_drugs - 40}) % {n_drugs} AS d,
+        {_u("c.caseid", "x.seq", s, "'s'")} AS us, {_u("c.caseid", "x.seq", s, "'r'")} AS ur,
+        {_u("c.caseid", "x.seq", s, "'a'")} AS ua
         FROM qc c, LATERAL (SELECT unnest(range(1, c.n_d + 1)) AS seq) x""")
     files = {
         "demo": """SELECT concat_ws('$', primaryid, caseid, version, CASE version WHEN 1 THEN 'I' ELSE 'F' END,
@@ -132,7 +162,7 @@ def _write_tables(con: duckdb.DuckDBPyConnection, k: int, q: str, folder: Path, 
         "ther": "SELECT concat_ws('$', primaryid, caseid, seq, substr(init_dt, 1, 6), '', '', '') FROM qd WHERE seq <= 2",
         "reac": f"""SELECT DISTINCT concat_ws('$', c.primaryid, c.caseid, e.pt, '') FROM qc c,
             LATERAL (SELECT unnest(range(c.n_r)) AS r) x
-            JOIN events e ON e.i = floor({n_events} * pow({_u('c.caseid', 'x.r', s, "'e'")}, 2.5))::BIGINT""",
+            JOIN events e ON e.i = floor({n_events} * pow({_u("c.caseid", "x.r", s, "'e'")}, 2.5))::BIGINT""",
         "outc": f"""SELECT concat_ws('$', primaryid, caseid, ['HO', 'OT', 'DE', 'LT', 'DS', 'RI', 'CA'][1 + (hash(caseid, o, {s}) % 7)::INT])
             FROM (SELECT DISTINCT primaryid, caseid, o FROM qc, LATERAL (SELECT unnest(range((hash(caseid, 14) % 3)::INT)) AS o))""",
         "rpsr": "SELECT concat_ws('$', primaryid, caseid, 'HP') FROM qc WHERE hash(caseid, 15) % 20 = 0",
@@ -150,13 +180,22 @@ def _deleted_ids(k: int, n_new: list[int], seed: int) -> list[int]:
     out: set[int] = set()
     for j in range(max(0, k - len(LOOKBACK)), k):
         m = max(1, round(n_new[j] * DELETED / len(LOOKBACK)))
-        out.update(100_000_000 + j * _CASE_SPAN + (i * _P2 + seed + 31 * k) % n_new[j] for i in range(m))
+        out.update(
+            100_000_000 + j * _CASE_SPAN + (i * _P2 + seed + 31 * k) % n_new[j] for i in range(m)
+        )
     return sorted(out)
 
 
-def synth_history(out: str | os.PathLike[str], quarters: int = 20, reports: int = 400_000, seed: int = 0,
-                  start: str = "2019q1", drugs: int = 5000, events: int = 6000,
-                  progress=None) -> HistoryTruth:
+def synth_history(
+    out: str | os.PathLike[str],
+    quarters: int = 20,
+    reports: int = 400_000,
+    seed: int = 0,
+    start: str = "2019q1",
+    drugs: int = 5000,
+    events: int = 6000,
+    progress=None,
+) -> HistoryTruth:
     """Write ``quarters`` zips of about ``reports`` DEMO rows each into ``out``; return the truth.
 
     ``progress(quarter, done, total)`` is called before each quarter. The truth (``history.json``)
@@ -186,19 +225,29 @@ def synth_history(out: str | os.PathLike[str], quarters: int = 20, reports: int 
             folder = outdir / f".tmp-{q}"
             folder.mkdir(exist_ok=True)
             _write_tables(con, k, q, folder, n_new, n_drugs, len(names), seed)
-            con.execute(f"COPY (SELECT caseid, primaryid, fda_dt FROM qc) TO '{ids / (q + '.parquet')}' (FORMAT parquet)")
+            con.execute(
+                f"COPY (SELECT caseid, primaryid, fda_dt FROM qc) TO '{ids / (q + '.parquet')}' (FORMAT parquet)"
+            )
             totals["reports"] += con.execute("SELECT count(*) FROM qc").fetchall()[0][0]
             totals["drug_rows"] += con.execute("SELECT count(*) FROM qd").fetchall()[0][0]
             deleted = _deleted_ids(k, n_new, seed)
             all_deleted.update(deleted)
             yy = f"{q[2:4]}Q{q[5]}"
             target = outdir / f"faers_ascii_{q}.zip"
-            with zipfile.ZipFile(target.with_suffix(".zip.part"), "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            with zipfile.ZipFile(
+                target.with_suffix(".zip.part"), "w", zipfile.ZIP_DEFLATED, compresslevel=1
+            ) as zf:
                 for t in HEADERS:
                     p = folder / f"{t.upper()}{yy}.txt"
                     if t == "reac":
                         with p.open("rb") as fh:
-                            totals["reac_rows"] += sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 22), b"")) - 1
+                            totals["reac_rows"] += (
+                                sum(
+                                    chunk.count(b"\n")
+                                    for chunk in iter(lambda: fh.read(1 << 22), b"")
+                                )
+                                - 1
+                            )
                     zf.write(p, f"ASCII/{t.upper()}{yy}.txt")
                     p.unlink()
                 if deleted:
@@ -216,9 +265,16 @@ def synth_history(out: str | os.PathLike[str], quarters: int = 20, reports: int 
         for p in ids.glob("*.parquet"):
             p.unlink()
         ids.rmdir()
-    truth = HistoryTruth(quarters=tuple(qs), reports=totals["reports"], cases=cases, deleted_cases=listed,
-                         expected_cases=expected, drug_rows=totals["drug_rows"], reac_rows=totals["reac_rows"],
-                         zip_bytes=totals["zip_bytes"])
+    truth = HistoryTruth(
+        quarters=tuple(qs),
+        reports=totals["reports"],
+        cases=cases,
+        deleted_cases=listed,
+        expected_cases=expected,
+        drug_rows=totals["drug_rows"],
+        reac_rows=totals["reac_rows"],
+        zip_bytes=totals["zip_bytes"],
+    )
     doc = {"synthetic": True, "seed": seed, **truth.__dict__, "quarters": list(qs)}
     (outdir / "history.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     return truth

@@ -56,13 +56,22 @@ def _csv_source(table: str, path: Path, names: list[str], lenient: bool) -> str:
     """DuckDB's reader of one table file: ``$``, no quoting, all text, bad lines into ``rj_<table>``."""
     cols = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
     rj = f"rj_{table}"
-    return (f"read_csv({sql_literal(str(path))}, delim='$', quote='', escape='', header=false, skip=1, columns={cols}, "
-            f"encoding='utf-8', auto_detect=false, store_rejects=true, rejects_table='{rj}', "
-            f"rejects_scan='{rj}_scan', max_line_size=10000000{', strict_mode=false' if lenient else ''})")
+    return (
+        f"read_csv({sql_literal(str(path))}, delim='$', quote='', escape='', header=false, skip=1, columns={cols}, "
+        f"encoding='utf-8', auto_detect=false, store_rejects=true, rejects_table='{rj}', "
+        f"rejects_scan='{rj}_scan', max_line_size=10000000{', strict_mode=false' if lenient else ''})"
+    )
 
 
-def _run_csv(con: duckdb.DuckDBPyConnection, run: Callable[[str], object], table: str, path: Path,
-             names: list[str], origin: str, name: str) -> object:
+def _run_csv(
+    con: duckdb.DuckDBPyConnection,
+    run: Callable[[str], object],
+    table: str,
+    path: Path,
+    names: list[str],
+    origin: str,
+    name: str,
+) -> object:
     """``run(source)`` with the strict reader, then (damaged bytes) the lenient one; errors named."""
     try:
         try:
@@ -74,20 +83,33 @@ def _run_csv(con: duckdb.DuckDBPyConnection, run: Callable[[str], object], table
     except duckdb.IOException:
         raise
     except duckdb.Error as exc:
-        raise FaersError(f"{origin}: {name} cannot be read as a $-separated table "
-                         f"({str(exc).splitlines()[0][:160]}); nothing was ingested") from None
+        raise FaersError(
+            f"{origin}: {name} cannot be read as a $-separated table "
+            f"({str(exc).splitlines()[0][:160]}); nothing was ingested"
+        ) from None
 
 
-def _field_rejects(con: duckdb.DuckDBPyConnection, table: str, names: list[str], name: str) -> list[Reject]:
+def _field_rejects(
+    con: duckdb.DuckDBPyConnection, table: str, names: list[str], name: str
+) -> list[Reject]:
     """The lines DuckDB could not load (wrong number of fields), from ``rj_<table>``, which is dropped."""
     rj = f"rj_{table}"
     out = []
-    for line, etype, raw in con.execute(f"SELECT line, min(error_type), any_value(csv_line) FROM {rj} GROUP BY line ORDER BY line").fetchall():
+    for line, etype, raw in con.execute(
+        f"SELECT line, min(error_type), any_value(csv_line) FROM {rj} GROUP BY line ORDER BY line"
+    ).fetchall():
         want = len(names)
         raw = (raw or "").lstrip("\r\n")
         got = raw.count("$") + 1
-        out.append(Reject(name, int(line), "fields",
-                          f"{etype.lower()}: {got} fields, expected {want}; row not loaded", raw))
+        out.append(
+            Reject(
+                name,
+                int(line),
+                "fields",
+                f"{etype.lower()}: {got} fields, expected {want}; row not loaded",
+                raw,
+            )
+        )
     con.execute(f"DROP TABLE IF EXISTS {rj}; DROP TABLE IF EXISTS {rj}_scan")
     return out
 
@@ -104,11 +126,19 @@ def _checks(table: str, names: list[str], is_legacy: bool) -> list[tuple[str, st
     if table == "demo":
         case_src = "case" if is_legacy else "caseid"
         if case_src in names:
-            checks.append((case_src, f"TRY_CAST(trim({sql_identifier(case_src)}) AS BIGINT) IS NULL", False))
+            checks.append(
+                (case_src, f"TRY_CAST(trim({sql_identifier(case_src)}) AS BIGINT) IS NULL", False)
+            )
     for col in layout.DATE_COLUMNS.get(table, ()):
         if col in names:
             c = sql_identifier(col)
-            checks.append((col, f"{c} IS NOT NULL AND NOT regexp_matches(trim({c}), '{layout.DATE_PATTERN}')", True))
+            checks.append(
+                (
+                    col,
+                    f"{c} IS NOT NULL AND NOT regexp_matches(trim({c}), '{layout.DATE_PATTERN}')",
+                    True,
+                )
+            )
     return checks
 
 
@@ -119,7 +149,10 @@ def _select(table: str, names: list[str], is_legacy: bool) -> str:
     select = []
     present = set(names)
     for col in layout.CANONICAL[table]:
-        src = next((s for s, d in renames.items() if d == col and s in present), col if col in present else None)
+        src = next(
+            (s for s, d in renames.items() if d == col and s in present),
+            col if col in present else None,
+        )
         if col in _KEY_TYPES:
             if src is None and col == "caseid" and table != "demo":
                 select.append("CAST(NULL AS BIGINT) AS caseid")
@@ -137,14 +170,20 @@ def _select(table: str, names: list[str], is_legacy: bool) -> str:
     return ", ".join(select)
 
 
-def _table_names(table: str, path: Path, name: str, rejects: list[Reject] | None) -> list[str] | None:
+def _table_names(
+    table: str, path: Path, name: str, rejects: list[Reject] | None
+) -> list[str] | None:
     """The header's column names, or None (noted in ``rejects`` when given) when it is not the table's."""
     header = read_header(path)
     names = layout.header_names(header)
     problem = _header_problem(table, header, names)
     if problem is not None:
         if rejects is not None:
-            rejects.append(Reject(name, 1, "header", f"{problem}; file not loaded", header.rstrip("\r\n")[:2000]))
+            rejects.append(
+                Reject(
+                    name, 1, "header", f"{problem}; file not loaded", header.rstrip("\r\n")[:2000]
+                )
+            )
         return None
     return names
 
@@ -153,8 +192,16 @@ Write = Callable[[duckdb.DuckDBPyConnection, str, Path], int]
 """The Parquet writer's signature (:func:`write_parquet`)."""
 
 
-def write_clean_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, origin: str, name: str,
-                      quarter: str, out: Path, write: Write) -> tuple[int, list[Reject]] | None:
+def write_clean_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    origin: str,
+    name: str,
+    quarter: str,
+    out: Path,
+    write: Write,
+) -> tuple[int, list[Reject]] | None:
     """One pass for a table of the current layout: parse and write ``out`` in one COPY (no table in
     memory), then check keys and dates on the columns written, which hold them as read (keys cast to
     integers, NULL when not). Returns (rows written, lines with a wrong number of fields), or None
@@ -173,24 +220,42 @@ def write_clean_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, or
     conds = []
     for col, cond, _ in _checks(table, names, is_legacy=False):
         conds.append(f"{col} IS NULL" if col in _KEY_TYPES else cond)
-    bad = con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(out))}) "
-                      f"WHERE {' OR '.join(f'coalesce({c}, false)' for c in conds)}").fetchall()[0][0]
+    bad = con.execute(
+        f"SELECT count(*) FROM read_parquet({sql_literal(str(out))}) "
+        f"WHERE {' OR '.join(f'coalesce({c}, false)' for c in conds)}"
+    ).fetchall()[0][0]
     if bad:
         out.unlink()
         return None
     return n, fields
 
 
-def load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, origin: str, name: str,
-               is_legacy: bool, rejects: list[Reject]) -> str | None:
+def load_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    origin: str,
+    name: str,
+    is_legacy: bool,
+    rejects: list[Reject],
+) -> str | None:
     """Parse one table file into the DuckDB table ``raw_<table>`` and return the query of its rows to
     write (bad keys left out, each bad key or date listed with its line); None when the file is not
     that table."""
     names = _table_names(table, path, name, rejects)
     if names is None:
         return None
-    _run_csv(con, lambda source: con.execute(f"CREATE OR REPLACE TABLE raw_{table} AS SELECT * FROM {source}"),
-             table, path, names, origin, name)
+    _run_csv(
+        con,
+        lambda source: con.execute(
+            f"CREATE OR REPLACE TABLE raw_{table} AS SELECT * FROM {source}"
+        ),
+        table,
+        path,
+        names,
+        origin,
+        name,
+    )
     rejects += _field_rejects(con, table, names, name)
     checks = _checks(table, names, is_legacy)
     raw_concat = " || '$' || ".join(f"coalesce({sql_identifier(n)}, '')" for n in names)
@@ -209,7 +274,9 @@ def load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, origin: s
         for col, raw, kept in flagged:
             hits = lines.get(raw) or [None]
             n = hits.pop(0) if len(hits) > 1 else hits[0]
-            value = raw.split("$")[names.index(col)] if names.index(col) < len(raw.split("$")) else ""
+            value = (
+                raw.split("$")[names.index(col)] if names.index(col) < len(raw.split("$")) else ""
+            )
             what = "bad date (YYYY, YYYYMM or YYYYMMDD)" if kept else "not an integer"
             action = "row kept, date treated as unknown" if kept else "row not loaded"
             rejects.append(Reject(name, n, col, f"{col} {value!r}: {what}; {action}", raw, kept))
@@ -219,7 +286,11 @@ def load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, origin: s
 
 def write_parquet(con: duckdb.DuckDBPyConnection, query: str, out: Path) -> int:
     """COPY a query to a zstd Parquet file (the single write step of every table); rows written."""
-    return int(con.execute(f"COPY ({query}) TO {sql_literal(str(out))} (FORMAT parquet, COMPRESSION zstd)").fetchone()[0])
+    return int(
+        con.execute(
+            f"COPY ({query}) TO {sql_literal(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+        ).fetchone()[0]
+    )
 
 
 def read_deleted(path: Path, name: str, rejects: list[Reject]) -> list[int]:
@@ -232,5 +303,7 @@ def read_deleted(path: Path, name: str, rejects: list[Reject]) -> list[int]:
         if s.isdigit():
             ids.append(int(s))
         else:
-            rejects.append(Reject(name, n, "caseid", f"{s!r} is not a case id; line not loaded", line))
+            rejects.append(
+                Reject(name, n, "caseid", f"{s!r} is not a case id; line not loaded", line)
+            )
     return ids

@@ -61,7 +61,9 @@ class WarehouseStatus:
     dedup: DedupReport | None
     stale: bool  # the derived tables were built from other quarters than those held
     damaged: tuple[str, ...] = ()  # what is wrong with the derived tables (dedup.json, case files)
-    recovered: tuple[str, ...] = ()  # what recovery did on this look (an interrupted commit finished)
+    recovered: tuple[
+        str, ...
+    ] = ()  # what recovery did on this look (an interrupted commit finished)
     updates: tuple[str, ...] = ()  # quarters added as update layers since the last full build
 
     @property
@@ -91,10 +93,18 @@ def _quarter_status(q: str, manifest: dict | None, problems: list[str]) -> Quart
         return QuarterStatus(q, "?", "?", "", 0, (), 0, 0, 0, "?", (), tuple(problems))
     m = manifest
     return QuarterStatus(
-        quarter=q, layout=m["layout"], source=m["source"], sha256=m["sha256"],
-        reports=m.get("reports", m["rows"].get("demo", 0)), rows=tuple(m["rows"].items()), rejects=m["rejects"],
-        flagged=m.get("flagged", 0), deleted=m.get("deleted", 0), ingested_at=m["ingested_at"],
-        missing=tuple(m.get("missing_tables", ())), damaged=tuple(problems),
+        quarter=q,
+        layout=m["layout"],
+        source=m["source"],
+        sha256=m["sha256"],
+        reports=m.get("reports", m["rows"].get("demo", 0)),
+        rows=tuple(m["rows"].items()),
+        rejects=m["rejects"],
+        flagged=m.get("flagged", 0),
+        deleted=m.get("deleted", 0),
+        ingested_at=m["ingested_at"],
+        missing=tuple(m.get("missing_tables", ())),
+        damaged=tuple(problems),
     )
 
 
@@ -110,16 +120,38 @@ class Warehouse:
     def __repr__(self) -> str:
         return f"Warehouse({str(self.path)!r})"
 
-    def ingest(self, source: str | os.PathLike[str], strict: bool = False, progress=None,
-               synonyms: Synonyms | None = None, rebuild: bool = True, allow_missing: bool = False,
-               max_member_mb: float | None = None, max_ratio: float | None = None) -> IngestResult:
+    def ingest(
+        self,
+        source: str | os.PathLike[str],
+        strict: bool = False,
+        progress=None,
+        synonyms: Synonyms | None = None,
+        rebuild: bool = True,
+        allow_missing: bool = False,
+        max_member_mb: float | None = None,
+        max_ratio: float | None = None,
+    ) -> IngestResult:
         """Ingest one quarter; see :func:`ingest_quarter`."""
-        return ingest_quarter(source, self.path, strict=strict, progress=progress, synonyms=synonyms,
-                              rebuild=rebuild, allow_missing=allow_missing, max_member_mb=max_member_mb,
-                              max_ratio=max_ratio)
+        return ingest_quarter(
+            source,
+            self.path,
+            strict=strict,
+            progress=progress,
+            synonyms=synonyms,
+            rebuild=rebuild,
+            allow_missing=allow_missing,
+            max_member_mb=max_member_mb,
+            max_ratio=max_ratio,
+        )
 
-    def ingest_many(self, sources: Sequence[str | os.PathLike[str]], strict: bool = False, progress=None,
-                    synonyms: Synonyms | None = None, allow_missing: bool = False) -> tuple[IngestResult, ...]:
+    def ingest_many(
+        self,
+        sources: Sequence[str | os.PathLike[str]],
+        strict: bool = False,
+        progress=None,
+        synonyms: Synonyms | None = None,
+        allow_missing: bool = False,
+    ) -> tuple[IngestResult, ...]:
         """Ingest several quarters, choosing how their case tables are built.
 
         While the case tables are current and there is room for an update layer per quarter (up
@@ -131,13 +163,25 @@ class Warehouse:
         """
         synonyms = load_synonyms(None) if synonyms is None else synonyms
         st = self.status()
-        room = dedup.MAX_UPDATES - len(st.updates) if st.dedup is not None and not st.needs_dedup else 0
+        room = (
+            dedup.MAX_UPDATES - len(st.updates)
+            if st.dedup is not None and not st.needs_dedup
+            else 0
+        )
         batch = len(sources) > max(room, 1)
         results: list[IngestResult] = []
         try:
             for source in sources:
-                results.append(self.ingest(source, strict=strict, progress=progress, synonyms=synonyms,
-                                           rebuild=not batch, allow_missing=allow_missing))
+                results.append(
+                    self.ingest(
+                        source,
+                        strict=strict,
+                        progress=progress,
+                        synonyms=synonyms,
+                        rebuild=not batch,
+                        allow_missing=allow_missing,
+                    )
+                )
         finally:  # the quarters ingested before an error get their case tables too
             if (batch and any(not r.skipped for r in results)) or self.status().needs_dedup:
                 if progress is not None:
@@ -163,14 +207,18 @@ class Warehouse:
                 raise  # a journal naming paths outside: never read past it as if nothing were pending
             except FaersError:
                 pass  # an unwritable warehouse is still read as it is
-        quarters = tuple(_quarter_status(q, m, p) for q, (m, p) in store.held_quarters(self.path).items())
+        quarters = tuple(
+            _quarter_status(q, m, p) for q, (m, p) in store.held_quarters(self.path).items()
+        )
         doc, problems = store.read_dedup(self.path)
         report = _report(doc) if doc is not None else None
         stale = False
         if report is not None:
             stale = doc["quarters"] != {q.quarter: q.sha256 for q in quarters}
         updates = tuple(u.get("quarter", "?") for u in (doc or {}).get("updates", []))
-        return WarehouseStatus(str(self.path), quarters, report, stale, tuple(problems), tuple(recovered), updates)
+        return WarehouseStatus(
+            str(self.path), quarters, report, stale, tuple(problems), tuple(recovered), updates
+        )
 
     def connect(self, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with views ``cases``, ``case_drugs``, ``case_reactions``,
@@ -182,7 +230,9 @@ class Warehouse:
         con = duckdb.connect(database)
         layers = store.local_layers(self.path)
         for name in DERIVED:
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS {live_sql(str(self.path), layers, name)}")
+            con.execute(
+                f"CREATE OR REPLACE VIEW {name} AS {live_sql(str(self.path), layers, name)}"
+            )
         return con
 
 

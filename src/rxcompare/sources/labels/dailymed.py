@@ -37,7 +37,9 @@ from rxcompare.sources.online import OpenFdaClient
 
 __all__ = ["DailyMedClient", "SplHistory", "is_set_id"]
 
-_SET_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_SET_ID = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+)
 
 
 def is_set_id(value: str | None) -> bool:
@@ -90,7 +92,12 @@ class DailyMedClient(OpenFdaClient):
     endpoint_form = "spls/SETID/history.json or spls/SETID.xml"
 
     def __init__(
-        self, base: str | None = None, *, ttl: timedelta = timedelta(days=1), timeout: float = 60.0, **kw: Any
+        self,
+        base: str | None = None,
+        *,
+        ttl: timedelta = timedelta(days=1),
+        timeout: float = 60.0,
+        **kw: Any,
     ):
         """``cache_dir``, ``transport``, ``max_retries``, ``backoff``, ``sleep``, ``max_retry_after``
         and ``clock`` as the openFDA client's; no key. A version history expires after ``ttl``."""
@@ -118,12 +125,18 @@ class DailyMedClient(OpenFdaClient):
         answered = str(spl.get("setid") or set_id).lower()
         if answered != set_id:
             self._forget(url)
-            raise OnlineError(f"DailyMed answered {url} with the history of another label (set id {answered})")
+            raise OnlineError(
+                f"DailyMed answered {url} with the history of another label (set id {answered})"
+            )
         if not versions or any(d is None for _, d in versions):
             self._forget(url)
-            raise OnlineError(f"DailyMed's history of set id {set_id} ({url}) lists no dated version")
+            raise OnlineError(
+                f"DailyMed's history of set id {set_id} ({url}) lists no dated version"
+            )
         versions.sort(key=lambda v: int(v[0]), reverse=True)
-        return SplHistory(set_id, str(spl.get("title") or ""), tuple((v, str(d)) for v, d in versions), url)
+        return SplHistory(
+            set_id, str(spl.get("title") or ""), tuple((v, str(d)) for v, d in versions), url
+        )
 
     def document(self, set_id: str, version: str | None = None) -> tuple[str, bytes]:
         """``(url, bytes)`` of the current SPL XML of ``set_id``. With ``version`` (the current
@@ -144,7 +157,9 @@ class DailyMedClient(OpenFdaClient):
     @staticmethod
     def _set_id(set_id: str) -> str:
         if not is_set_id(set_id):
-            raise ConfigError(f"{set_id!r} is not an SPL set id (a UUID such as 9525f887-a055-4e33-8e92-898d42828cd1)")
+            raise ConfigError(
+                f"{set_id!r} is not an SPL set id (a UUID such as 9525f887-a055-4e33-8e92-898d42828cd1)"
+            )
         return set_id.strip().lower()
 
     def _get(self, url: str, key: str, ttl: timedelta | None, set_id: str) -> _Answer:
@@ -208,8 +223,12 @@ class DailyMedClient(OpenFdaClient):
         return _Answer(entry["url"], body, fetched_at, from_cache=True)
 
     def _write_answer(self, key: str, answer: _Answer) -> None:
-        entry = {"key": key, "url": answer.url, "fetched_at": answer.fetched_at.isoformat(),
-                 "body": base64.b64encode(answer.body).decode("ascii")}
+        entry = {
+            "key": key,
+            "url": answer.url,
+            "fetched_at": answer.fetched_at.isoformat(),
+            "body": base64.b64encode(answer.body).decode("ascii"),
+        }
         try:
             write_json_atomic(self._cache_file(key), entry, prefix=".dailymed-")
         except OSError:

@@ -23,8 +23,6 @@ from rxcompare.sources.labels.text import (
 LIMITATION = re.compile(r"limitations? of use", re.IGNORECASE)
 
 
-
-
 # --- products --------------------------------------------------------------------------------
 
 
@@ -153,7 +151,9 @@ def outermost(label: Label, *codes: str) -> list[Section]:
     return out
 
 
-def section_texts(ctx: FactContext, section: Section, own: bool = True) -> Iterator[tuple[Section, str]]:
+def section_texts(
+    ctx: FactContext, section: Section, own: bool = True
+) -> Iterator[tuple[Section, str]]:
     """Each section of a subtree with its own text, outermost first (``own=False`` leaves out
     the top section's own text when it has subsections)."""
     for s in section.walk():

@@ -126,7 +126,9 @@ def facts_outline(
     lines = [f"{product.brand} ({product.ingredient or 'ingredient not stated'}) [{product.id}]"]
     for (number, title), group, incs in by_section(facts, incidences):
         lines.append("")
-        lines.append(Citation("label", "", section=number, section_title=title).heading or "(no section)")
+        lines.append(
+            Citation("label", "", section=number, section_title=title).heading or "(no section)"
+        )
         for f in group:
             value = f" = {f.value:g} {f.unit or ''}".rstrip() if f.value is not None else ""
             quals = ", ".join(f"{k} {v}" for k, v in f.qualifiers)

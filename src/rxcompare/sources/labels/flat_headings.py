@@ -83,7 +83,9 @@ def all_reference_titles(texts: Iterable[str]) -> dict[str, dict[str, list[list[
             continue
         # a reference begins with "(" or "[": no match below ends inside one, so a match over the
         # whole text that ends before a reference is the match over the text before it
-        starts = sorted([m.end() for m in _BULLET.finditer(flat)] + [m.end() for m in _EXCERPT.finditer(flat)])
+        starts = sorted(
+            [m.end() for m in _BULLET.finditer(flat)] + [m.end() for m in _EXCERPT.finditer(flat)]
+        )
         brackets = [m.start() for m in re.finditer(r"\[", flat)]
         colons = [m.start() for m in re.finditer(":", flat)]
         sentence_ends = [m.start() for m in _SENTENCE_END.finditer(flat)]

@@ -169,7 +169,12 @@ def _split_flat(
     last, pos = 0, -1
     while True:
         step = next(
-            (c for gap in (1, 2, 3) for strong in (True, False) if (c := first_after(last + gap, strong, pos))),
+            (
+                c
+                for gap in (1, 2, 3)
+                for strong in (True, False)
+                if (c := first_after(last + gap, strong, pos))
+            ),
             None,
         )
         if step is None:

@@ -344,7 +344,10 @@ def parse_label(
             f"{origin}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); the "
             "file is damaged or truncated - download the reply again"
         ) from None
-    except (ValueError, RecursionError) as exc:  # a number past 4,300 digits, nesting past the stack
+    except (
+        ValueError,
+        RecursionError,
+    ) as exc:  # a number past 4,300 digits, nesting past the stack
         raise LabelError(
             f"{origin}: JSON that cannot be read ({str(exc)[:120] or 'nested too deeply'}); openFDA replies "
             "hold neither - download the reply again"

@@ -129,6 +129,7 @@ def contraindication_facts(ctx: FactContext, section: Section) -> list[Fact]:
 
 # --- warnings and precautions ----------------------------------------------------------------
 
+
 def warning_facts(ctx: FactContext, section: Section) -> list[Fact]:
     facts = []
     for sub in section.subsections or (section,):
@@ -150,14 +151,18 @@ def warning_facts(ctx: FactContext, section: Section) -> list[Fact]:
 # --- vaccination, contraception, mechanism -----------------------------------------------------
 
 _VACCINE_TIMING = re.compile(
-    r"(?:at least|a minimum of|no less than)\s+(?P<n>" + COUNT + r")\s+weeks?\s+(?:prior to|before)\s+"
+    r"(?:at least|a minimum of|no less than)\s+(?P<n>"
+    + COUNT
+    + r")\s+weeks?\s+(?:prior to|before)\s+"
     r"(?:the\s+)?(?:initiation|initiating|start|starting|first dose|treatment|beginning)",
     re.IGNORECASE,
 )
 _NON_LIVE = re.compile(r"non[-\u2011\s]?live|inactivated", re.IGNORECASE)
 _LIVE = re.compile(r"\blive\b", re.IGNORECASE)
 _CONTRACEPTION = re.compile(
-    r"(?:for|during|until)\s+(?:at least\s+)?(?P<n>" + COUNT + r")\s+(?P<unit>months?|weeks?|days?)\s+"
+    r"(?:for|during|until)\s+(?:at least\s+)?(?P<n>"
+    + COUNT
+    + r")\s+(?P<unit>months?|weeks?|days?)\s+"
     r"(?:after|following)\s+(?:the\s+)?(?:last|final)\s+(?:dose|infusion|injection|treatment|administration)",
     re.IGNORECASE,
 )
@@ -186,7 +191,9 @@ def timing_facts(ctx: FactContext, sections: list[Section]) -> list[Fact]:
                         key = (topic, count_value(m.group("n")))
                         if topic and key not in seen:
                             seen.add(key)
-                            facts.append(ctx.fact(topic, sent, sub, count_value(m.group("n")), "weeks"))
+                            facts.append(
+                                ctx.fact(topic, sent, sub, count_value(m.group("n")), "weeks")
+                            )
                 if re.search(r"contracep", sent, re.IGNORECASE):
                     for m in _CONTRACEPTION.finditer(sent):
                         unit = m.group("unit").lower().rstrip("s") + "s"

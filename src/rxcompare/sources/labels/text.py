@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 
 _SPACE = re.compile(r"[\s\u00a0\u2002-\u200b\u202f\u205f\u3000]+")
+
+
 def normalise_space(text: str) -> str:
     """Collapse runs of whitespace (including no-break spaces) to one space and strip."""
     return _SPACE.sub(" ", text).strip()
@@ -145,22 +147,25 @@ def split_caps_heading(sentence: str, names: Iterable[str] = ()) -> tuple[str | 
     only of ``names`` (the brand) is not a heading."""
     words = sentence.split()
     i = 0
-    while i < len(words) and (
-        _caps_word(words[i])
-        # "CYTOKINE RELEASE SYNDROME and NEUROLOGICAL TOXICITIES": a small word between capitals
-        or (
-            i > 0
-            and words[i].lower() in HEADING_SMALL_WORDS
-            and i + 1 < len(words)
-            and _caps_word(words[i + 1])
-        )
-        # "... EXACERBATION OF HEPATITIS B Lactic acidosis": one capital letter after capitals,
-        # when a capitalised word follows
-        or (
-            i > 0
-            and re.fullmatch(r"[A-Z]", words[i]) is not None
-            and i + 1 < len(words)
-            and words[i + 1][:1].isupper()
+    while (
+        i < len(words)
+        and (
+            _caps_word(words[i])
+            # "CYTOKINE RELEASE SYNDROME and NEUROLOGICAL TOXICITIES": a small word between capitals
+            or (
+                i > 0
+                and words[i].lower() in HEADING_SMALL_WORDS
+                and i + 1 < len(words)
+                and _caps_word(words[i + 1])
+            )
+            # "... EXACERBATION OF HEPATITIS B Lactic acidosis": one capital letter after capitals,
+            # when a capitalised word follows
+            or (
+                i > 0
+                and re.fullmatch(r"[A-Z]", words[i]) is not None
+                and i + 1 < len(words)
+                and words[i + 1][:1].isupper()
+            )
         )
     ):
         i += 1

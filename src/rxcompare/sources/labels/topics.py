@@ -50,7 +50,9 @@ _TOPICS = (
     Topic("mechanism.antibody_type", "mechanism", "antibody type: humanized/human/chimeric, IgG1"),
     Topic("mechanism.action", "mechanism", "how it acts (mechanism-of-action text)"),
     # administration
-    Topic("admin.route", "administration", "route; qualifier route = subcutaneous|intravenous|oral"),
+    Topic(
+        "admin.route", "administration", "route; qualifier route = subcutaneous|intravenous|oral"
+    ),
     Topic(
         "admin.dose.initial",
         "administration",
@@ -73,7 +75,9 @@ _TOPICS = (
     ),
     Topic("admin.setting", "administration", "where it is given (home, infusion centre, ...)"),
     Topic("admin.premedication", "administration", "required premedication"),
-    Topic("admin.observation", "administration", "post-dose observation; value, unit (minutes/hours)"),
+    Topic(
+        "admin.observation", "administration", "post-dose observation; value, unit (minutes/hours)"
+    ),
     Topic("admin.missed_dose", "administration", "what to do after a missed dose"),
     # safety
     Topic("boxed_warning", "other_warnings", "a boxed warning (text)"),
@@ -93,14 +97,24 @@ _TOPICS = (
     Topic("warning.colitis", "other_warnings", "immune-mediated colitis"),
     Topic("warning.liver_injury", "other_warnings", "liver injury / hepatotoxicity"),
     Topic("warning.other", "other_warnings", "any other warning and precaution"),
-    Topic("warning.fetal_risk", "pregnancy", "fetal risk / B-cell depletion in infants exposed in utero"),
+    Topic(
+        "warning.fetal_risk",
+        "pregnancy",
+        "fetal risk / B-cell depletion in infants exposed in utero",
+    ),
     # vaccinations
-    Topic("vaccination.live", "vaccinations", "live/live-attenuated vaccines: value = weeks before start"),
+    Topic(
+        "vaccination.live",
+        "vaccinations",
+        "live/live-attenuated vaccines: value = weeks before start",
+    ),
     Topic("vaccination.non_live", "vaccinations", "non-live vaccines: value = weeks before start"),
     Topic("vaccination.during_treatment", "vaccinations", "vaccination during treatment"),
     Topic("vaccination.infants", "vaccinations", "vaccinating infants exposed in utero"),
     # pregnancy and lactation
-    Topic("pregnancy.contraception", "pregnancy", "contraception: value = duration after last dose"),
+    Topic(
+        "pregnancy.contraception", "pregnancy", "contraception: value = duration after last dose"
+    ),
     Topic("pregnancy.risk", "pregnancy", "risk summary in pregnancy"),
     Topic("lactation", "pregnancy", "lactation"),
     # monitoring
@@ -152,7 +166,12 @@ WARNING_SUBJECTS: dict[str, str] = {
 # A topic's evidence includes the facts of its narrower topics: serious infections, herpes,
 # hepatitis B and PML are infections.
 TOPIC_CHILDREN: dict[str, tuple[str, ...]] = {
-    "warning.infections": ("warning.serious_infections", "warning.herpes", "warning.hbv", "warning.pml"),
+    "warning.infections": (
+        "warning.serious_infections",
+        "warning.herpes",
+        "warning.hbv",
+        "warning.pml",
+    ),
 }
 
 # Words that name a topic's subject in a fact filed under another topic: an HBV contraindication
@@ -165,7 +184,9 @@ TOPIC_MENTIONS: dict[str, tuple[str, ...]] = {
     "warning.malignancy": ("malignan", "breast cancer"),
     "warning.immunoglobulins": ("immunoglobulin",),
     "warning.administration_reactions": (
-        "infusion reaction", "injection reaction", "infusion-related reaction",
+        "infusion reaction",
+        "injection reaction",
+        "infusion-related reaction",
         "injection-related reaction",
     ),
     "warning.liver_injury": ("liver injury", "hepatotoxic", "hepatic failure"),

@@ -38,6 +38,7 @@ class EuropePmcClient(IndexClient):
 def europepmc_query(a_names: Sequence[str], b_names: Sequence[str]) -> str:
     """Europe PMC's query for a pair: each medicine by any of its names, both required, and a
     safety word."""
+
     def quoted(name: str) -> str:
         return '"' + " ".join(re.sub(r'["()\[\]:]', " ", name).split()) + '"'
 
@@ -55,7 +56,9 @@ def _types(record: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _year(record: dict[str, Any]) -> int | None:
-    m = re.match(r"^\s*(\d{4})", str(record.get("pubYear") or record.get("firstPublicationDate") or ""))
+    m = re.match(
+        r"^\s*(\d{4})", str(record.get("pubYear") or record.get("firstPublicationDate") or "")
+    )
     return int(m.group(1)) if m else None
 
 
@@ -66,30 +69,51 @@ def _publication(record: dict[str, Any], url: str) -> Publication | None:
     types = _types(record)
     pmid = str(record["pmid"]) if str(record.get("pmid") or "").isdigit() else None
     pmcid = str(record.get("pmcid") or "") or None
-    link = PUBMED_PAGE.format(pmid=pmid) if pmid else (
-        f"https://europepmc.org/article/{record.get('source')}/{record.get('id')}"
-        if record.get("source") and record.get("id") else None
+    link = (
+        PUBMED_PAGE.format(pmid=pmid)
+        if pmid
+        else (
+            f"https://europepmc.org/article/{record.get('source')}/{record.get('id')}"
+            if record.get("source") and record.get("id")
+            else None
+        )
     )
     return Publication(
-        title=title, journal=str(record.get("journalTitle") or ""), year=_year(record),
-        design=design_of(types), publication_types=types, pmid=pmid,
+        title=title,
+        journal=str(record.get("journalTitle") or ""),
+        year=_year(record),
+        design=design_of(types),
+        publication_types=types,
+        pmid=pmid,
         pmcid=pmcid if pmcid and pmcid.upper().startswith("PMC") else None,
-        doi=str(record.get("doi") or "") or None, url=link, origin="europepmc", source_url=url,
+        doi=str(record.get("doi") or "") or None,
+        url=link,
+        origin="europepmc",
+        source_url=url,
     )
 
 
-def search_europepmc(client: EuropePmcClient, query: str, limit: int = 20) -> tuple[list[Publication], int, str]:
+def search_europepmc(
+    client: EuropePmcClient, query: str, limit: int = 20
+) -> tuple[list[Publication], int, str]:
     """(publications, Europe PMC's hit count, the request URL) of one search page."""
     if not 1 <= limit <= MAX_RESULTS:
         raise ConfigError(f"limit {limit} is outside 1..{MAX_RESULTS}")
-    fetched = client.fetch("search", {
-        "query": query, "format": "json", "resultType": "lite", "pageSize": limit,
-    })
+    fetched = client.fetch(
+        "search",
+        {
+            "query": query,
+            "format": "json",
+            "resultType": "lite",
+            "pageSize": limit,
+        },
+    )
     results = (fetched.data.get("resultList") or {}).get("result")
     if not isinstance(results, list):
         why = fetched.data.get("errMsg") or fetched.data.get("error")
         raise OnlineError(
-            f"Europe PMC answered {fetched.url} without a result list" + (f" ({why})" if why else "")
+            f"Europe PMC answered {fetched.url} without a result list"
+            + (f" ({why})" if why else "")
             + "; check the query or try again later"
         )
     out, seen = [], set()

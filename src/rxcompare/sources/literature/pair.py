@@ -27,7 +27,11 @@ def _names(drug: Drug) -> list[str]:
 
 
 def studies_for_pair(
-    a: Drug, b: Drug, client: OpenFdaClient | None = None, *, limit: int = 20,
+    a: Drug,
+    b: Drug,
+    client: OpenFdaClient | None = None,
+    *,
+    limit: int = 20,
     curated: Iterable[Fact | Incidence] = (),
 ) -> Literature:
     """The publications on a pair: online (``client`` a :class:`PubMedClient` or a
@@ -47,5 +51,9 @@ def studies_for_pair(
         pubs, count, url = search_europepmc(client, term, limit)
         urls = (url,)
     rank = {design: i for i, (_t, design) in enumerate(DESIGNS)}
-    pubs.sort(key=lambda p: rank.get(p.design, len(DESIGNS)))  # stable: the index's order within a design
-    return Literature(names=names, publications=tuple(pubs), query=term, count=count, urls=urls, online=True)
+    pubs.sort(
+        key=lambda p: rank.get(p.design, len(DESIGNS))
+    )  # stable: the index's order within a design
+    return Literature(
+        names=names, publications=tuple(pubs), query=term, count=count, urls=urls, online=True
+    )

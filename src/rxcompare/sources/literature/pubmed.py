@@ -15,8 +15,17 @@ from rxcompare.sources.online import OpenFdaClient
 if TYPE_CHECKING:  # imported by the shared client where a request is made
     import httpx
 
-__all__ = ["DESIGNS", "IndexClient", "PubMedClient", "both_names", "curated_publications", "design_of", "pair_term",
-           "search_pmids", "summaries"]
+__all__ = [
+    "DESIGNS",
+    "IndexClient",
+    "PubMedClient",
+    "both_names",
+    "curated_publications",
+    "design_of",
+    "pair_term",
+    "search_pmids",
+    "summaries",
+]
 
 MAX_RESULTS = 100  # PMIDs asked of ESearch at most (ESummary takes them in one request)
 SAFETY_WORDS = ("safety", "adverse", "risk", "infection", "malignancy", "tolerability")
@@ -78,8 +87,9 @@ class PubMedClient(IndexClient):
     base_ends = "/entrez/eutils"
 
 
-def both_names(a_names: Sequence[str], b_names: Sequence[str], quote: Callable[[str], str],
-               safety: str) -> str:
+def both_names(
+    a_names: Sequence[str], b_names: Sequence[str], quote: Callable[[str], str], safety: str
+) -> str:
     """A query for a pair: each medicine by any of its names (``quote``d), both required, and
     the ``safety`` clause."""
     sides = []
@@ -94,25 +104,36 @@ def both_names(a_names: Sequence[str], b_names: Sequence[str], quote: Callable[[
 def pair_term(a_names: Sequence[str], b_names: Sequence[str]) -> str:
     """The ESearch term for a pair: each medicine by any of its names in title or abstract, both
     required, and a safety word (PubMed's own search syntax, ``[tiab]`` = title/abstract)."""
+
     def tiab(name: str) -> str:
         return '"' + " ".join(re.sub(r'["\[\]()]', " ", name).split()) + '"[tiab]'
 
-    return both_names(a_names, b_names, tiab, "(" + " OR ".join(f"{w}[tiab]" for w in SAFETY_WORDS) + ")")
+    return both_names(
+        a_names, b_names, tiab, "(" + " OR ".join(f"{w}[tiab]" for w in SAFETY_WORDS) + ")"
+    )
 
 
 def search_pmids(client: PubMedClient, term: str, retmax: int = 20) -> tuple[list[str], int, str]:
     """(PMIDs, PubMed's count for the term, the request URL) of an ESearch."""
     if not 1 <= retmax <= MAX_RESULTS:
         raise ConfigError(f"retmax {retmax} is outside 1..{MAX_RESULTS}")
-    fetched = client.fetch("esearch.fcgi", {
-        "db": "pubmed", "term": term, "retmode": "json", "retmax": retmax, "sort": "relevance",
-    })
+    fetched = client.fetch(
+        "esearch.fcgi",
+        {
+            "db": "pubmed",
+            "term": term,
+            "retmode": "json",
+            "retmax": retmax,
+            "sort": "relevance",
+        },
+    )
     result = fetched.data.get("esearchresult")
     if not isinstance(result, dict) or not isinstance(result.get("idlist"), list):
         why = result.get("ERROR") if isinstance(result, dict) else None
         raise OnlineError(
             f"PubMed answered {fetched.url} without an id list"
-            + (f" ({why})" if why else "") + "; check the term or try again later"
+            + (f" ({why})" if why else "")
+            + "; check the term or try again later"
         )
     ids = [str(x) for x in result["idlist"] if _PMID.match(str(x))]
     try:
@@ -178,12 +199,15 @@ def summaries(client: PubMedClient, pmids: Sequence[str]) -> tuple[list[Publicat
         raise ConfigError(f"not PubMed ids: {', '.join(bad)} (a PMID is 1 to 9 digits)")
     if not ids:
         return [], None
-    fetched = client.fetch("esummary.fcgi", {"db": "pubmed", "id": ",".join(ids), "retmode": "json"})
+    fetched = client.fetch(
+        "esummary.fcgi", {"db": "pubmed", "id": ",".join(ids), "retmode": "json"}
+    )
     result = fetched.data.get("result")
     if not isinstance(result, dict):
         why = fetched.data.get("error") or fetched.data.get("esummaryresult")
         raise OnlineError(
-            f"PubMed answered {fetched.url} without a result" + (f" ({why})" if why else "")
+            f"PubMed answered {fetched.url} without a result"
+            + (f" ({why})" if why else "")
             + "; try again later"
         )
     out = []
@@ -210,8 +234,13 @@ def curated_publications(records: Iterable[Fact | Incidence]) -> list[Publicatio
         d = dict(c.detail)
         m = re.match(r"^(\d{4})", c.effective_date or "")
         out[key] = Publication(
-            title=c.title, year=int(m.group(1)) if m else None, pmid=d.get("PMID"),
-            pmcid=d.get("PMCID"), doi=d.get("DOI"), url=c.url, origin="curated",
+            title=c.title,
+            year=int(m.group(1)) if m else None,
+            pmid=d.get("PMID"),
+            pmcid=d.get("PMCID"),
+            doi=d.get("DOI"),
+            url=c.url,
+            origin="curated",
             design="trial registry record" if d.get("registry") else "",
         )
     return list(out.values())

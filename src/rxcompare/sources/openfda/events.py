@@ -159,7 +159,9 @@ def event_clause(terms: Iterable[str]) -> str:
         else:
             pts.append(quote(term.upper(), "MedDRA term"))
     if not pts and not flags:
-        raise ConfigError("an event group needs at least one MedDRA preferred term or @outcome code")
+        raise ConfigError(
+            "an event group needs at least one MedDRA preferred term or @outcome code"
+        )
     parts = ([f"{FIELDS['reaction']}:({' OR '.join(pts)})"] if pts else []) + flags
     return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
@@ -248,11 +250,19 @@ class OpenFdaEvents:
         if unknown:  # no table can be made: the drug's own count is unresolved, not 0
             why = "; ".join(
                 f"openFDA answered NOT_FOUND for reports naming {arm.product.brand} ({arm.total.url}): it does not "
-                "know the name as searched, so no report cannot be told from not indexed" for arm in unknown)
-            citation = self._citation(f"{self.client.base}/{ENDPOINT}", fetched,
-                                      (("drug_a", clause_a), ("drug_b", clause_b)))
+                "know the name as searched, so no report cannot be told from not indexed"
+                for arm in unknown
+            )
+            citation = self._citation(
+                f"{self.client.base}/{ENDPOINT}",
+                fetched,
+                (("drug_a", clause_a), ("drug_b", clause_b)),
+            )
             return PostMarketing(
-                (), (), CAVEATS + (f"No head-to-head table: {why}; the counts are unresolved, never 0.",), citation,
+                (),
+                (),
+                CAVEATS + (f"No head-to-head table: {why}; the counts are unresolved, never 0.",),
+                citation,
                 (("failed_counts", f"all groups: unresolved: {why}"),),
             )
         signals = []
@@ -266,11 +276,18 @@ class OpenFdaEvents:
             fetched += used
         per_year, used = self._per_year(arm_a, arm_b)
         fetched += used
-        caveats = CAVEATS + ((_INDICATION_CAVEAT,) if indication else ()) + tuple(
-            f"openFDA's count for {name!r} is not a number ({why}); the group has no table, and is never "
-            "counted as 0" for name, why in failed)
+        caveats = (
+            CAVEATS
+            + ((_INDICATION_CAVEAT,) if indication else ())
+            + tuple(
+                f"openFDA's count for {name!r} is not a number ({why}); the group has no table, and is never "
+                "counted as 0"
+                for name, why in failed
+            )
+        )
         citation = self._citation(
-            f"{self.client.base}/{ENDPOINT}", fetched,
+            f"{self.client.base}/{ENDPOINT}",
+            fetched,
             (("drug_a", clause_a), ("drug_b", clause_b)) + tuple((k, v) for k, _, v in filters),
         )
         about = (
@@ -278,7 +295,10 @@ class OpenFdaEvents:
             f"{_last_updated(fetched) or 'unknown'}, queried {_queried(fetched)}"
         )
         provenance = (("openfda", about),) + (
-            (("failed_counts", "; ".join(f"{name}: {why}" for name, why in failed)),) if failed else ())
+            (("failed_counts", "; ".join(f"{name}: {why}" for name, why in failed)),)
+            if failed
+            else ()
+        )
         return PostMarketing(tuple(signals), per_year, caveats, citation, provenance)
 
     # --- parts -------------------------------------------------------------------------------
@@ -287,11 +307,21 @@ class OpenFdaEvents:
         """(key, search clause, description) of each filter."""
         out = []
         if indication:
-            out.append(("indication", f"{FIELDS['indication']}:{quote(indication, 'indication')}",
-                        f"{indication} (free text of any drug of the report)"))
+            out.append(
+                (
+                    "indication",
+                    f"{FIELDS['indication']}:{quote(indication, 'indication')}",
+                    f"{indication} (free text of any drug of the report)",
+                )
+            )
         if self.suspect_only:
-            out.append(("drug_role", f"{FIELDS['role']}:1",
-                        "some drug of the report is suspect (openFDA cannot say which)"))
+            out.append(
+                (
+                    "drug_role",
+                    f"{FIELDS['role']}:1",
+                    "some drug of the report is suspect (openFDA cannot say which)",
+                )
+            )
         return out
 
     def _fetch_total(self, search: str) -> Fetched:
@@ -314,19 +344,33 @@ class OpenFdaEvents:
             try:
                 seen = self._fetch_total(other)
             except OnlineError as exc:
-                return OnlineCount("failed", None, url, f"openFDA answered NOT_FOUND, and checking that it "
-                                   f"knows the names failed: {exc}")
+                return OnlineCount(
+                    "failed",
+                    None,
+                    url,
+                    f"openFDA answered NOT_FOUND, and checking that it "
+                    f"knows the names failed: {exc}",
+                )
             if seen.not_found or _total(seen) == 0:
-                return OnlineCount("unresolved", None, url, f"openFDA answered NOT_FOUND and matches nothing "
-                                   f"for {other!r} alone either: it does not know the name, so no report "
-                                   "cannot be told from not indexed")
+                return OnlineCount(
+                    "unresolved",
+                    None,
+                    url,
+                    f"openFDA answered NOT_FOUND and matches nothing "
+                    f"for {other!r} alone either: it does not know the name, so no report "
+                    "cannot be told from not indexed",
+                )
         return OnlineCount("zero", 0, url, fetched=fetched)
 
     def _arm(self, product: Product, search: str) -> _Arm:
         return _Arm(product, search, self._fetch_total(search))  # a failure raises OnlineError
 
     def _signal(
-        self, name: str, terms: tuple[str, ...], arm_a: _Arm, arm_b: _Arm,
+        self,
+        name: str,
+        terms: tuple[str, ...],
+        arm_a: _Arm,
+        arm_b: _Arm,
         filters: list[tuple[str, str, str]],
     ) -> tuple[Signal | None, list[Fetched], tuple[str, str] | None]:
         """The group's head-to-head table, the answers used, and (group, why) when a count of a
@@ -335,7 +379,9 @@ class OpenFdaEvents:
         serious = f"{FIELDS['serious']}:1"
         hit_a = self.count(_and(arm_a.search, events), (events,))
         hit_c = self.count(_and(arm_b.search, events), (events,))
-        used = [arm_a.total, arm_b.total] + [x.fetched for x in (hit_a, hit_c) if x.fetched is not None]
+        used = [arm_a.total, arm_b.total] + [
+            x.fetched for x in (hit_a, hit_c) if x.fetched is not None
+        ]
         bad = [x for x in (hit_a, hit_c) if not x.is_number]
         if bad:
             return None, used, (name, "; ".join(f"{x.state}: {x.why} ({x.url})" for x in bad))
@@ -351,9 +397,14 @@ class OpenFdaEvents:
             )
         table = Contingency(a, n_a - a, c, n_b - c)
         citation = self._citation(
-            hit_a.url, used,
-            (("query_a", hit_a.url), ("query_c", hit_c.url),
-             ("query_a_plus_b", arm_a.total.url), ("query_c_plus_d", arm_b.total.url)),
+            hit_a.url,
+            used,
+            (
+                ("query_a", hit_a.url),
+                ("query_c", hit_c.url),
+                ("query_a_plus_b", arm_a.total.url),
+                ("query_c_plus_d", arm_b.total.url),
+            ),
         )
         extra: list[tuple[str, Any]] = [
             ("serious_a", ser_a.value),
@@ -362,7 +413,12 @@ class OpenFdaEvents:
             ("serious_share_b", _share(ser_c.value, c)),
         ]
         if not (ser_a.is_number and ser_c.is_number):
-            extra.append(("serious_state", "; ".join(f"{x.state}: {x.why}" for x in (ser_a, ser_c) if not x.is_number)))
+            extra.append(
+                (
+                    "serious_state",
+                    "; ".join(f"{x.state}: {x.why}" for x in (ser_a, ser_c) if not x.is_number),
+                )
+            )
         signal = Signal(
             drug=arm_a.product.brand,
             event=name,
@@ -377,12 +433,16 @@ class OpenFdaEvents:
         )
         return signal, used, None
 
-    def _per_year(self, arm_a: _Arm, arm_b: _Arm) -> tuple[tuple[tuple[str, int, int], ...], list[Fetched]]:
+    def _per_year(
+        self, arm_a: _Arm, arm_b: _Arm
+    ) -> tuple[tuple[tuple[str, int, int], ...], list[Fetched]]:
         """Reports per year received by FDA (``count=receivedate``, daily counts summed by year)."""
         rows: list[tuple[str, int, int]] = []
         used = []
         for arm in (arm_a, arm_b):
-            fetched = self.client.fetch(ENDPOINT, {"search": arm.search, "count": FIELDS["received"]})
+            fetched = self.client.fetch(
+                ENDPOINT, {"search": arm.search, "count": FIELDS["received"]}
+            )
             used.append(fetched)
             years: dict[int, int] = defaultdict(int)
             for item in fetched.data.get("results") or []:
@@ -396,7 +456,9 @@ class OpenFdaEvents:
             rows += [(arm.product.id, y, n) for y, n in sorted(years.items())]
         return tuple(rows), used
 
-    def _citation(self, url: str, fetched: list[Fetched], detail: tuple[tuple[str, str], ...]) -> Citation:
+    def _citation(
+        self, url: str, fetched: list[Fetched], detail: tuple[tuple[str, str], ...]
+    ) -> Citation:
         base = (
             ("counting_unit", COUNTING_UNIT),
             ("queried", _queried(fetched)),
@@ -430,5 +492,9 @@ def _queried(fetched: list[Fetched]) -> str:
 
 
 def _last_updated(fetched: list[Fetched]) -> str | None:
-    dates = {str(f.data.get("meta", {}).get("last_updated")) for f in fetched if f.data.get("meta", {}).get("last_updated")}
+    dates = {
+        str(f.data.get("meta", {}).get("last_updated"))
+        for f in fetched
+        if f.data.get("meta", {}).get("last_updated")
+    }
     return ", ".join(sorted(dates)) or None

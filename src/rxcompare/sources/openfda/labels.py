@@ -90,7 +90,9 @@ def fetch_label_document(name: str, client: OpenFdaClient) -> tuple[Label, str]:
             f"openFDA listed the brand {brand!r} for {name!r} but returned no label for it "
             f"({fetched.url}); try again later"
         )
-    return parse_openfda_label(results[0], f"openFDA label of {brand!r} ({fetched.url})"), fetched.url
+    return parse_openfda_label(
+        results[0], f"openFDA label of {brand!r} ({fetched.url})"
+    ), fetched.url
 
 
 def with_url(records: list, url: str) -> list:
@@ -106,7 +108,9 @@ def fetch_label(name: str, client: OpenFdaClient) -> tuple[Product, list[Fact], 
     return product, with_url(facts, url), with_url(incidences, url)
 
 
-def fetch_label_of(product: Product, set_id: str | None, client: OpenFdaClient) -> tuple[Label, str]:
+def fetch_label_of(
+    product: Product, set_id: str | None, client: OpenFdaClient
+) -> tuple[Label, str]:
     """The newest openFDA label of a pack entry and the query that returned it (for ``pack update``).
 
     By ``set_id`` first (``search=set_id:"..."``), when the entry knows it; else, or when openFDA
@@ -123,7 +127,12 @@ def fetch_label_of(product: Product, set_id: str | None, client: OpenFdaClient) 
     tried = []
     if set_id:
         fetched = client.fetch(
-            ENDPOINT, {"search": f"set_id:{quote(set_id, 'set id')}", "sort": "effective_time:desc", "limit": 1}
+            ENDPOINT,
+            {
+                "search": f"set_id:{quote(set_id, 'set id')}",
+                "sort": "effective_time:desc",
+                "limit": 1,
+            },
         )
         results = [r for r in fetched.data.get("results") or [] if isinstance(r, dict)]
         if results:
@@ -133,7 +142,9 @@ def fetch_label_of(product: Product, set_id: str | None, client: OpenFdaClient) 
     search = f"openfda.brand_name:{quote(product.brand, 'brand name')}"
     if product.ingredient:
         search += f" AND openfda.generic_name:{quote(product.ingredient.upper(), 'ingredient')}"
-    fetched = client.fetch(ENDPOINT, {"search": search, "sort": "effective_time:desc", "limit": 100})
+    fetched = client.fetch(
+        ENDPOINT, {"search": search, "sort": "effective_time:desc", "limit": 100}
+    )
     by_set: dict[str, dict] = {}
     for r in fetched.data.get("results") or []:
         if not isinstance(r, dict):
@@ -143,7 +154,9 @@ def fetch_label_of(product: Product, set_id: str | None, client: OpenFdaClient) 
             by_set.setdefault(str(r["set_id"]), r)  # newest first: keep each label's newest
     if not by_set:
         tried.append(f"brand {product.brand!r} with ingredient {product.ingredient!r}")
-        raise UnknownDrugError(f"openFDA has no label of {product.brand} by {' nor by '.join(tried)} ({fetched.url})")
+        raise UnknownDrugError(
+            f"openFDA has no label of {product.brand} by {' nor by '.join(tried)} ({fetched.url})"
+        )
     if len(by_set) > 1:
         choices = [
             f"{sid} ({', '.join((r.get('openfda') or {}).get('manufacturer_name') or ['labeler not named'])}, "

@@ -55,14 +55,20 @@ def label_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+            found = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
             if not found:
-                raise PackError(f"{path}: a folder without label files (*.xml SPL, *.json openFDA replies)")
+                raise PackError(
+                    f"{path}: a folder without label files (*.xml SPL, *.json openFDA replies)"
+                )
             out += found
         elif path.is_file():
             out.append(path)
         else:
-            raise PackError(f"{path}: no such file or folder; give SPL XML files, openFDA label JSON, or a folder of them")
+            raise PackError(
+                f"{path}: no such file or folder; give SPL XML files, openFDA label JSON, or a folder of them"
+            )
     return list(dict.fromkeys(out))
 
 
@@ -94,12 +100,16 @@ def _check(pack: Pack, pid: str, label: Label, origin: str) -> PackLabel | None:
     return held
 
 
-def add_labels(pack: Pack, paths: Iterable[str | os.PathLike[str]], today: str | None = None) -> tuple[Pack, list[Added]]:
+def add_labels(
+    pack: Pack, paths: Iterable[str | os.PathLike[str]], today: str | None = None
+) -> tuple[Pack, list[Added]]:
     """A new pack with the labels of ``paths`` in it, and what was done with each label (see the
     module docstring; raises :class:`PackError` or :class:`~rxcompare.errors.LabelError`, naming the
     file, for the first label refused)."""
     reports: list[Added] = []
-    taken: dict[str, tuple[str, str, str]] = {}  # product id -> (set id, version, file) of this call
+    taken: dict[
+        str, tuple[str, str, str]
+    ] = {}  # product id -> (set id, version, file) of this call
     for path in label_files(paths):
         for label in parse_label(path):
             origin = str(path)
@@ -111,17 +121,39 @@ def add_labels(pack: Pack, paths: Iterable[str | os.PathLike[str]], today: str |
                     f"{earlier[2]} gave it {earlier[0]} version {earlier[1]}; add one of them (nothing was added)"
                 )
             held = _check(pack, pid, label, origin)
-            if held is not None and held.source != "curated" and str(held.version) == label.version \
-                    and (held.set_id or "").lower() == label.set_id.lower():
-                reports.append(Added(pid, pack.product(pid).brand, origin, "held", held, held,
-                                     pack.coverage_of(pid)))
+            if (
+                held is not None
+                and held.source != "curated"
+                and str(held.version) == label.version
+                and (held.set_id or "").lower() == label.set_id.lower()
+            ):
+                reports.append(
+                    Added(
+                        pid,
+                        pack.product(pid).brand,
+                        origin,
+                        "held",
+                        held,
+                        held,
+                        pack.coverage_of(pid),
+                    )
+                )
                 continue
             entry = pack.product(pid) if held is not None else None
             source = "openfda" if label.source == "openfda" else "spl"
             pack, record, changes = put_entry(pack, label, None, source, today, entry)
             taken[pid] = (label.set_id, label.version, origin)
-            reports.append(Added(
-                pid, pack.product(pid).brand, origin, "added" if held is None else "replaced", record, held,
-                changes["sections"], len(pack.facts_for(pid)), len(pack.incidences_for(pid)),
-            ))
+            reports.append(
+                Added(
+                    pid,
+                    pack.product(pid).brand,
+                    origin,
+                    "added" if held is None else "replaced",
+                    record,
+                    held,
+                    changes["sections"],
+                    len(pack.facts_for(pid)),
+                    len(pack.incidences_for(pid)),
+                )
+            )
     return pack, reports

@@ -36,14 +36,19 @@ def entry_from_label(
     if product_id is not None and product_id != product.id:
         product = dataclasses.replace(product, id=product_id)
     facts, incidences = extract_facts(label, product.id)
-    coverage = tuple(sorted(
-        {s.number.split(".")[0] for s in label.sections if s.number}
-        | ({"BW"} if label.source == "spl" else set())
-    ))
+    coverage = tuple(
+        sorted(
+            {s.number.split(".")[0] for s in label.sections if s.number}
+            | ({"BW"} if label.source == "spl" else set())
+        )
+    )
     return product, facts, incidences, coverage
 
 
-_OPTIONAL_CODES = ("rxcui", "unii")  # written only where a source gave them (packs stay as they were)
+_OPTIONAL_CODES = (
+    "rxcui",
+    "unii",
+)  # written only where a source gave them (packs stay as they were)
 
 
 def _product_dict(product: Product) -> dict[str, Any]:
@@ -52,12 +57,20 @@ def _product_dict(product: Product) -> dict[str, Any]:
 
 def _key(record) -> tuple:
     c = record.citation
-    return (record.topic, record.text, c.section) if hasattr(record, "topic") else (
-        record.event, record.trial, record.arm, record.n, record.percent, c.section)
+    return (
+        (record.topic, record.text, c.section)
+        if hasattr(record, "topic")
+        else (record.event, record.trial, record.arm, record.n, record.percent, c.section)
+    )
 
 
 def put_entry(
-    pack: Pack, label: Label, url: str | None, source: str, today: str | None, entry: Product | None = None
+    pack: Pack,
+    label: Label,
+    url: str | None,
+    source: str,
+    today: str | None,
+    entry: Product | None = None,
 ) -> tuple[Pack, PackLabel, dict[str, Any]]:
     """The pack with the label's entry in it -- in place of ``entry`` (under its id, keeping its
     synonyms) when given, else under the label's own product id -- the label record, and the
@@ -66,7 +79,9 @@ def put_entry(
 
     product, facts, incidences, coverage = entry_from_label(label, entry.id if entry else None)
     if entry is not None:
-        product = dataclasses.replace(product, synonyms=tuple(dict.fromkeys((*entry.synonyms, *product.synonyms))))
+        product = dataclasses.replace(
+            product, synonyms=tuple(dict.fromkeys((*entry.synonyms, *product.synonyms)))
+        )
     pid = product.id
 
     def cite(record):
@@ -75,21 +90,30 @@ def put_entry(
         return dataclasses.replace(record, citation=dataclasses.replace(record.citation, url=url))
 
     facts, incidences = [cite(f) for f in facts], [cite(i) for i in incidences]
-    old_f, old_i = {_key(f) for f in pack.facts_for(pid)}, {_key(i) for i in pack.incidences_for(pid)}
+    old_f, old_i = (
+        {_key(f) for f in pack.facts_for(pid)},
+        {_key(i) for i in pack.incidences_for(pid)},
+    )
     new_f, new_i = {_key(f) for f in facts}, {_key(i) for i in incidences}
     record = PackLabel(pid, label.set_id, label.version, label.effective_date, source, url, today)
     held = any(p.id == pid for p in pack.products)
     new = dataclasses.replace(
         pack,
-        products=tuple(product if p.id == pid else p for p in pack.products) + (() if held else (product,)),
+        products=tuple(product if p.id == pid else p for p in pack.products)
+        + (() if held else (product,)),
         facts=tuple(f for f in pack.facts if f.product != pid) + tuple(facts),
         incidences=tuple(i for i in pack.incidences if i.product != pid) + tuple(incidences),
         sources=tuple(sorted({**dict(pack.sources), pid: source}.items())),
         coverage=tuple(sorted({**dict(pack.coverage), pid: coverage}.items())),
-        safety_text=tuple(sorted({**dict(pack.safety_text), pid: safety_text_from_label(label)}.items())),
-        labels=tuple(sorted(
-            [lab for lab in pack.labels if lab.product != pid] + [record], key=lambda x: x.product
-        )),
+        safety_text=tuple(
+            sorted({**dict(pack.safety_text), pid: safety_text_from_label(label)}.items())
+        ),
+        labels=tuple(
+            sorted(
+                [lab for lab in pack.labels if lab.product != pid] + [record],
+                key=lambda x: x.product,
+            )
+        ),
     )
     changes = {
         "sections": coverage,
@@ -131,7 +155,9 @@ def build_pack(
         product, f, inc, cov = read_curated_entry(path)
         coverage[product.id] = list(cov)
         if product.id in products:
-            raise PackError(f"curated entry {path}: product id {product.id!r} is already in the pack")
+            raise PackError(
+                f"curated entry {path}: product id {product.id!r} is already in the pack"
+            )
         products[product.id] = product
         facts += f
         incidences += inc
@@ -183,16 +209,24 @@ def write_pack(doc: dict[str, Any], out: str | os.PathLike[str]) -> Path:
     out = Path(out)
     pack_from_dict(doc, str(out))  # refuse to write what could not be read back
 
-    def read_back(tmp: Path) -> None:  # what reaches the disk is read back before it replaces anything
+    def read_back(
+        tmp: Path,
+    ) -> None:  # what reaches the disk is read back before it replaces anything
         try:
             pack_from_dict(json.loads(tmp.read_text(encoding="utf-8")), f"{out} (as written)")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise PackError(f"the pack written to {out} does not read back ({exc}); {out} was left as it was") from None
+            raise PackError(
+                f"the pack written to {out} does not read back ({exc}); {out} was left as it was"
+            ) from None
 
     try:  # mode 0o644: a temporary file is private; a pack is for everyone to read
-        write_json_atomic(out, doc, prefix=".pack-", indent=1, newline=True, mode=0o644, check=read_back)
+        write_json_atomic(
+            out, doc, prefix=".pack-", indent=1, newline=True, mode=0o644, check=read_back
+        )
     except FolderError as exc:
-        raise PackError(f"cannot write the pack {out} ({exc}); choose another place with --out") from None
+        raise PackError(
+            f"cannot write the pack {out} ({exc}); choose another place with --out"
+        ) from None
     except OSError as exc:
         raise PackError(f"cannot write the pack {out} ({exc}); {out} was left as it was") from None
     forget_loaded()

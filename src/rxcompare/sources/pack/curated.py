@@ -17,18 +17,43 @@ from rxcompare.sources.pack.read import product_from_dict
 __all__ = ["SOURCE_CLASSES", "read_curated", "read_curated_entry"]
 
 
-SOURCE_CLASSES = ("label", "label-copy", "patient-labelling", "secondary", "eu-label", "publication")
+SOURCE_CLASSES = (
+    "label",
+    "label-copy",
+    "patient-labelling",
+    "secondary",
+    "eu-label",
+    "publication",
+)
 JURISDICTIONS = ("EU", "UK", "CH")  # eu-label documents: the EU, the United Kingdom, Switzerland
 # identifiers of a publication (a peer-reviewed paper or a trial registry record), as cited
 IDENTIFIERS = ("pmid", "pmcid", "doi", "registry")
-_DOCUMENT_FIELDS = {"title", "url", "class", "version", "date", "note", "jurisdiction", "table",
-                    *IDENTIFIERS}
-_DETAIL_NAMES = {"jurisdiction": "jurisdiction", "pmid": "PMID", "pmcid": "PMCID", "doi": "DOI",
-                 "registry": "registry", "table": "table"}
+_DOCUMENT_FIELDS = {
+    "title",
+    "url",
+    "class",
+    "version",
+    "date",
+    "note",
+    "jurisdiction",
+    "table",
+    *IDENTIFIERS,
+}
+_DETAIL_NAMES = {
+    "jurisdiction": "jurisdiction",
+    "pmid": "PMID",
+    "pmcid": "PMCID",
+    "doi": "DOI",
+    "registry": "registry",
+    "table": "table",
+}
 
 
 def _label_citation(
-    label: dict[str, Any], section: str | None, section_title: str | None, title: str,
+    label: dict[str, Any],
+    section: str | None,
+    section_title: str | None,
+    title: str,
     document: dict[str, Any] | None = None,
 ) -> Citation:
     """The citation of a curated fact: the label's set id, and the document actually read --
@@ -36,18 +61,30 @@ def _label_citation(
     labelling or a secondary source), with the version that document shows."""
     if document is None:
         return Citation(
-            kind="label", title=title, set_id=label["set_id"], version=str(label["version"]),
-            effective_date=label["effective_date"], section=section, section_title=section_title,
-            url=label.get("url"), curated=True,
+            kind="label",
+            title=title,
+            set_id=label["set_id"],
+            version=str(label["version"]),
+            effective_date=label["effective_date"],
+            section=section,
+            section_title=section_title,
+            url=label.get("url"),
+            curated=True,
         )
     detail = tuple(
         (name, str(document[key])) for key, name in _DETAIL_NAMES.items() if document.get(key)
     )
     return Citation(
-        kind="label", title=document["title"], set_id=label["set_id"],
+        kind="label",
+        title=document["title"],
+        set_id=label["set_id"],
         version=str(document.get("version") or "version not shown"),
-        effective_date=document.get("date"), section=section, section_title=section_title,
-        url=document.get("url"), curated=True, detail=tuple(sorted(detail)),
+        effective_date=document.get("date"),
+        section=section,
+        section_title=section_title,
+        url=document.get("url"),
+        curated=True,
+        detail=tuple(sorted(detail)),
         source_class=document["class"],
     )
 
@@ -93,15 +130,47 @@ def _document_of(p: Path, docs: dict[str, dict[str, Any]], what: str, record: di
     if key is None:
         return None
     if key not in docs:
-        raise PackError(f"curated entry {p}: {what}: document {key!r} is not in the entry's documents")
+        raise PackError(
+            f"curated entry {p}: {what}: document {key!r} is not in the entry's documents"
+        )
     return docs[key]
 
 
-_PRODUCT_FIELDS = {"id", "brand", "ingredient", "routes", "dosage_forms", "strengths", "indications",
-                   "labeler", "set_id", "synonyms", "ndc"}
-_FACT_FIELDS = {"topic", "text", "value", "unit", "qualifiers", "section", "section_title", "document"}
-_INCIDENCE_FIELDS = {"event", "trial", "arm", "n", "percent", "is_comparator", "count", "section",
-                     "section_title", "document"}
+_PRODUCT_FIELDS = {
+    "id",
+    "brand",
+    "ingredient",
+    "routes",
+    "dosage_forms",
+    "strengths",
+    "indications",
+    "labeler",
+    "set_id",
+    "synonyms",
+    "ndc",
+}
+_FACT_FIELDS = {
+    "topic",
+    "text",
+    "value",
+    "unit",
+    "qualifiers",
+    "section",
+    "section_title",
+    "document",
+}
+_INCIDENCE_FIELDS = {
+    "event",
+    "trial",
+    "arm",
+    "n",
+    "percent",
+    "is_comparator",
+    "count",
+    "section",
+    "section_title",
+    "document",
+}
 
 
 def read_curated(path: str | os.PathLike[str]) -> tuple[Product, list[Fact], list[Incidence]]:
@@ -123,7 +192,9 @@ def read_curated_entry(
         raise PackError(f"curated entry {p}: cannot read it as JSON ({exc})") from exc
     for key in ("product", "label", "facts"):
         if key not in data:
-            raise PackError(f"curated entry {p}: missing {key!r}; see rxcompare.sources.pack for the layout")
+            raise PackError(
+                f"curated entry {p}: missing {key!r}; see rxcompare.sources.pack for the layout"
+            )
     unknown = set(data["product"]) - _PRODUCT_FIELDS
     if unknown:
         raise PackError(f"curated entry {p}: product has unknown fields {sorted(unknown)}")
@@ -131,7 +202,9 @@ def read_curated_entry(
     label = data["label"]
     for key in ("set_id", "version", "effective_date", "title"):
         if not label.get(key):
-            raise PackError(f"curated entry {p}: label.{key} is required (cite the label version you read)")
+            raise PackError(
+                f"curated entry {p}: label.{key} is required (cite the label version you read)"
+            )
     if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(label["effective_date"])):
         raise PackError(
             f"curated entry {p}: label.effective_date {label['effective_date']!r} is not an ISO date "
@@ -153,7 +226,10 @@ def read_curated_entry(
                 topic=f["topic"],
                 text=f["text"],
                 citation=_label_citation(
-                    label, f["section"], f.get("section_title"), title,
+                    label,
+                    f["section"],
+                    f.get("section_title"),
+                    title,
                     _document_of(p, docs, f"fact #{i}", f),
                 ),
                 value=f.get("value"),
@@ -166,7 +242,9 @@ def read_curated_entry(
         bad = set(d) - _INCIDENCE_FIELDS
         missing = {"event", "trial", "arm", "n", "percent", "is_comparator", "section"} - set(d)
         if bad or missing:
-            raise PackError(f"curated entry {p}: incidence #{i}: unknown {sorted(bad)}, missing {sorted(missing)}")
+            raise PackError(
+                f"curated entry {p}: incidence #{i}: unknown {sorted(bad)}, missing {sorted(missing)}"
+            )
         incidences.append(
             Incidence(
                 product=product.id,
@@ -178,7 +256,10 @@ def read_curated_entry(
                 is_comparator=bool(d["is_comparator"]),
                 count=d.get("count"),
                 citation=_label_citation(
-                    label, d["section"], d.get("section_title"), title,
+                    label,
+                    d["section"],
+                    d.get("section_title"),
+                    title,
                     _document_of(p, docs, f"incidence #{i}", d),
                 ),
             )

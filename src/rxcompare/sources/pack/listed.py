@@ -47,16 +47,39 @@ __all__ = [
 STATES = ("listed", "unlisted", "unknown")
 
 _BOXED = "34066-1"
-_WARNINGS = ("43685-7", "34071-1", "42232-9")  # warnings and precautions; older warnings, precautions
+_WARNINGS = (
+    "43685-7",
+    "34071-1",
+    "42232-9",
+)  # warnings and precautions; older warnings, precautions
 _ADVERSE = "34084-4"
 
 # topics too broad for a section on them to describe a given event
-BROAD_TOPICS = frozenset({
-    "warning.other", "neurological", "psychiatric", "gastrointestinal", "metabolic", "immune",
-    "musculoskeletal", "eye", "skin", "special_populations", "drug_interactions", "use_errors",
-    "diagnostic", "monitoring", "resistance", "endocrine", "genitourinary", "cardiac", "renal",
-    "pulmonary", "warning.infections",
-})
+BROAD_TOPICS = frozenset(
+    {
+        "warning.other",
+        "neurological",
+        "psychiatric",
+        "gastrointestinal",
+        "metabolic",
+        "immune",
+        "musculoskeletal",
+        "eye",
+        "skin",
+        "special_populations",
+        "drug_interactions",
+        "use_errors",
+        "diagnostic",
+        "monitoring",
+        "resistance",
+        "endocrine",
+        "genitourinary",
+        "cardiac",
+        "renal",
+        "pulmonary",
+        "warning.infections",
+    }
+)
 
 
 class TopicSource(Protocol):
@@ -115,7 +138,9 @@ def safety_text_from_label(label: Label) -> tuple[SectionText, ...]:
 # ---- matching ---------------------------------------------------------------------------------
 
 
-_DIGRAPH = re.compile(r"(?<=[a-z])[ao]e|^oe|^ae")  # MedDRA's British haem-, oedema, diarrhoea, foetal
+_DIGRAPH = re.compile(
+    r"(?<=[a-z])[ao]e|^oe|^ae"
+)  # MedDRA's British haem-, oedema, diarrhoea, foetal
 _ENDINGS = ("ations", "ation", "ating", "ated", "ings", "ing", "ions", "ion", "ed")
 
 
@@ -149,7 +174,9 @@ def _term_pattern(term: str) -> re.Pattern[str] | None:
     return re.compile(r"(?<![0-9a-z])" + re.escape(words) + r"(?![0-9a-z])")
 
 
-_MINOR = frozenset({"of", "and", "or", "the", "in", "with", "nos", "to", "a", "an", "use", "risk", "reaction"})
+_MINOR = frozenset(
+    {"of", "and", "or", "the", "in", "with", "nos", "to", "a", "an", "use", "risk", "reaction"}
+)
 
 
 @dataclass(frozen=True)
@@ -215,8 +242,14 @@ def _label_cite(pack: Pack, product: str, section: str, title: str, lab: Any = N
     lab = pack.label_of(product) if lab is None else lab
     brand = next((p.brand for p in pack.products if p.id == product), product)
     return Citation(
-        kind="label", title=f"{brand} prescribing information", set_id=lab.set_id, version=lab.version,
-        effective_date=lab.effective_date, section=section, section_title=title, url=lab.url,
+        kind="label",
+        title=f"{brand} prescribing information",
+        set_id=lab.set_id,
+        version=lab.version,
+        effective_date=lab.effective_date,
+        section=section,
+        section_title=title,
+        url=lab.url,
     )
 
 
@@ -227,9 +260,14 @@ def _passages(pack: Pack, product: str, topics: TopicSource) -> tuple[tuple[_Pas
     if held:
         lab = pack.label_of(product)
         out = tuple(
-            _Passage(s.section, s.title, _words(f"{s.title}\n{s.text}"),
-                     topics.section_topic(s.title, s.text) if _top(s.section) in ("BW", "5") else None,
-                     _label_cite(pack, product, s.section, s.title, lab), f"{s.title}\n{s.text}")
+            _Passage(
+                s.section,
+                s.title,
+                _words(f"{s.title}\n{s.text}"),
+                topics.section_topic(s.title, s.text) if _top(s.section) in ("BW", "5") else None,
+                _label_cite(pack, product, s.section, s.title, lab),
+                f"{s.title}\n{s.text}",
+            )
             for s in held
         )
         return out, {"BW", "5", "6"} <= cover
@@ -240,30 +278,56 @@ def _passages(pack: Pack, product: str, topics: TopicSource) -> tuple[tuple[_Pas
             continue
         title = f.citation.section_title or ""
         subject = dict(f.qualifiers).get("subject")
-        topic = subject or (f.topic if f.topic.startswith("warning.") and f.topic != "warning.other" else None)
+        topic = subject or (
+            f.topic if f.topic.startswith("warning.") and f.topic != "warning.other" else None
+        )
         if section == "BW":
             topic = topics.section_topic(dict(f.qualifiers).get("heading", "") or title)
-        out.append(_Passage(section, title, _words(f"{title}\n{f.text}"), topic, f.citation, f"{title}\n{f.text}"))
+        out.append(
+            _Passage(
+                section,
+                title,
+                _words(f"{title}\n{f.text}"),
+                topic,
+                f.citation,
+                f"{title}\n{f.text}",
+            )
+        )
     for i in pack.incidences_for(product):
         section = i.citation.section or ""
         if _top(section) == "6":
-            out.append(_Passage(section, i.citation.section_title or "", _words(i.event), None, i.citation, i.event))
+            out.append(
+                _Passage(
+                    section,
+                    i.citation.section_title or "",
+                    _words(i.event),
+                    None,
+                    i.citation,
+                    i.event,
+                )
+            )
     return tuple(out), False
 
 
 _ORDER = {"BW": 0, "5": 1, "6": 2}
 
 
-def listedness(pack: Pack, product: str, event: str, topics: TopicSource | None = None) -> Listedness:
+def listedness(
+    pack: Pack, product: str, event: str, topics: TopicSource | None = None
+) -> Listedness:
     """Whether ``event`` (a MedDRA preferred term or a group name) is in the label of the pack's
     ``product`` (see the module doc for the three states)."""
     topics = WarningTopics() if topics is None else topics
     if product not in {p.id for p in pack.products}:
-        return Listedness("unknown", product, event, why=f"{product!r} is not in the knowledge pack")
+        return Listedness(
+            "unknown", product, event, why=f"{product!r} is not in the knowledge pack"
+        )
     return _listedness(pack, product, event, topics, *_ordered_passages(pack, product, topics))
 
 
-def _ordered_passages(pack: Pack, product: str, topics: TopicSource) -> tuple[tuple[_Passage, ...], bool, Any]:
+def _ordered_passages(
+    pack: Pack, product: str, topics: TopicSource
+) -> tuple[tuple[_Passage, ...], bool, Any]:
     """The product's passages in the order searched (boxed warning, 5, 6), whether they are its
     sections whole, and its label record."""
     passages, whole = _passages(pack, product, topics)
@@ -271,8 +335,15 @@ def _ordered_passages(pack: Pack, product: str, topics: TopicSource) -> tuple[tu
     return order, whole, pack.label_of(product)
 
 
-def _listedness(pack: Pack, product: str, event: str, topics: TopicSource, passages: tuple[_Passage, ...],
-                whole: bool, lab: Any) -> Listedness:
+def _listedness(
+    pack: Pack,
+    product: str,
+    event: str,
+    topics: TopicSource,
+    passages: tuple[_Passage, ...],
+    whole: bool,
+    lab: Any,
+) -> Listedness:
     pattern = _term_pattern(event)
     topic = topics.term_topic(event) or ""
     for p in passages:
@@ -282,25 +353,45 @@ def _listedness(pack: Pack, product: str, event: str, topics: TopicSource, passa
     if topic and topic not in BROAD_TOPICS:
         for p in passages:
             if p.topic == topic:
-                return Listedness("listed", product, event, "topic", topic, p.section, p.title, p.citation)
+                return Listedness(
+                    "listed", product, event, "topic", topic, p.section, p.title, p.citation
+                )
     if whole:
         return Listedness(
-            "unlisted", product, event, topic=topic,
+            "unlisted",
+            product,
+            event,
+            topic=topic,
             citation=_label_cite(pack, product, "", "", lab),
-            why=(f"the term does not appear in the boxed warning, 5 or 6 of the label (version "
-                 f"{lab.version or 'not shown'}, {lab.effective_date or 'date not shown'}), held whole"
-                 + (f", nor a warning on {topic}" if topic and topic not in BROAD_TOPICS else "")
-                 + "; the label may word the event otherwise"),
+            why=(
+                f"the term does not appear in the boxed warning, 5 or 6 of the label (version "
+                f"{lab.version or 'not shown'}, {lab.effective_date or 'date not shown'}), held whole"
+                + (f", nor a warning on {topic}" if topic and topic not in BROAD_TOPICS else "")
+                + "; the label may word the event otherwise"
+            ),
         )
     cover = pack.coverage_of(product)
     missing = [s for s in ("BW", "5", "6") if s not in cover]
-    why = (f"the pack holds {', '.join(missing)} of this label only in part" if missing
-           else "the pack holds statements extracted from these sections, not their whole text")
-    return Listedness("unknown", product, event, topic=topic, why=why + "; `rxcompare pack update` can fetch the label")
+    why = (
+        f"the pack holds {', '.join(missing)} of this label only in part"
+        if missing
+        else "the pack holds statements extracted from these sections, not their whole text"
+    )
+    return Listedness(
+        "unknown",
+        product,
+        event,
+        topic=topic,
+        why=why + "; `rxcompare pack update` can fetch the label",
+    )
 
 
 def listed_for_label(
-    pack: Pack, label: str, events: Iterable[str], level: str = "ingredient", topics: TopicSource | None = None,
+    pack: Pack,
+    label: str,
+    events: Iterable[str],
+    level: str = "ingredient",
+    topics: TopicSource | None = None,
 ) -> dict[str, Listedness]:
     """:func:`listedness` of each event for a warehouse drug label: a product id with ``level``
     ``product``, else an ingredient, answered through its one product in the pack (an ingredient
@@ -313,9 +404,12 @@ def listed_for_label(
     else:
         ids = sorted(p.id for p in pack.products if p.ingredient.lower() == label)
         product = ids[0] if len(ids) == 1 else None
-        why = (f"{label!r} is no product's ingredient in the knowledge pack" if not ids else
-               f"{label!r} has several products in the pack ({', '.join(ids)}) whose labels differ; "
-               "count by product (--level product)")
+        why = (
+            f"{label!r} is no product's ingredient in the knowledge pack"
+            if not ids
+            else f"{label!r} has several products in the pack ({', '.join(ids)}) whose labels differ; "
+            "count by product (--level product)"
+        )
     if product is None:
         return {e: Listedness("unknown", None, e, why=why) for e in events}
     topics = WarningTopics() if topics is None else topics
@@ -326,7 +420,11 @@ def listed_for_label(
 
 
 def listed_columns(
-    pack: Pack | None, drugs, events, level: str = "ingredient", topics: TopicSource | None = None,
+    pack: Pack | None,
+    drugs,
+    events,
+    level: str = "ingredient",
+    topics: TopicSource | None = None,
 ):
     """Listedness of many (drug label, event) pairs as two object arrays: the state and where
     (``term in 5.2 Malignancies``) or why (``unknown: ...``). Each distinct drug is resolved once,
@@ -339,13 +437,22 @@ def listed_columns(
     state = np.full(drugs.shape, "unknown", dtype=object)
     if pack is None or not drugs.size:
         return state, np.full(drugs.shape, "the knowledge pack could not be loaded", dtype=object)
-    known = {p.id for p in pack.products} if level == "product" else {p.ingredient.lower() for p in pack.products}
+    known = (
+        {p.id for p in pack.products}
+        if level == "product"
+        else {p.ingredient.lower() for p in pack.products}
+    )
     kind = "product" if level == "product" else "ingredient"
     index: dict[str, int] = {}  # drug -> its number, in order of appearance (no sort of 1M strings)
-    inverse = np.fromiter((index.setdefault(str(x), len(index)) for x in drugs.tolist()), dtype=np.intp,
-                          count=drugs.size)
+    inverse = np.fromiter(
+        (index.setdefault(str(x), len(index)) for x in drugs.tolist()),
+        dtype=np.intp,
+        count=drugs.size,
+    )
     labels = [x.strip().lower() for x in index]
-    where = np.array([f"{x!r} is no {kind} of the knowledge pack" for x in labels], dtype=object)[inverse]
+    where = np.array([f"{x!r} is no {kind} of the knowledge pack" for x in labels], dtype=object)[
+        inverse
+    ]
     for k, label in enumerate(labels):
         if label not in known:
             continue

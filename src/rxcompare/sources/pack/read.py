@@ -16,8 +16,14 @@ from rxcompare.models import Citation, Fact, Incidence, Product
 from rxcompare.sources.atomic import TooLargeError, loads_json, read_bounded
 from rxcompare.sources.pack.record import SCHEMA, VERSION, Pack, PackLabel, SectionText
 
-__all__ = ["embedded_forced", "forget_loaded", "load_pack", "pack_from_dict", "product_from_dict",
-           "user_pack_path"]
+__all__ = [
+    "embedded_forced",
+    "forget_loaded",
+    "load_pack",
+    "pack_from_dict",
+    "product_from_dict",
+    "user_pack_path",
+]
 
 
 def _citation(d: dict[str, Any]) -> Citation:
@@ -56,10 +62,14 @@ def pack_from_dict(
     data: dict[str, Any], origin: str = "pack", kind: str = "file", path: str | None = None
 ) -> Pack:
     if not isinstance(data, dict):
-        raise PackError(f"{origin}: not a knowledge pack (a JSON {type(data).__name__}, expected an object "
-                        f"with schema {SCHEMA!r}); rebuild it with `rxcompare pack build`")
+        raise PackError(
+            f"{origin}: not a knowledge pack (a JSON {type(data).__name__}, expected an object "
+            f"with schema {SCHEMA!r}); rebuild it with `rxcompare pack build`"
+        )
     if data.get("schema") != SCHEMA:
-        raise PackError(f"{origin}: not a knowledge pack (schema {data.get('schema')!r}, expected {SCHEMA!r})")
+        raise PackError(
+            f"{origin}: not a knowledge pack (schema {data.get('schema')!r}, expected {SCHEMA!r})"
+        )
     if data.get("version") != VERSION:
         raise PackError(
             f"{origin}: pack version {data.get('version')!r}, this rxcompare reads version {VERSION}; "
@@ -75,13 +85,20 @@ def pack_from_dict(
             event_groups=tuple((k, tuple(v)) for k, v in data.get("event_groups", {}).items()),
             sources=tuple(data.get("sources", {}).items()),
             coverage=tuple((k, tuple(v)) for k, v in data.get("coverage", {}).items()),
-            labels=tuple(_pack_label({"product": k, **v}) for k, v in data.get("labels", {}).items()),
-            safety_text=tuple((k, tuple(SectionText(**s) for s in v)) for k, v in data.get("safety_text", {}).items()),
+            labels=tuple(
+                _pack_label({"product": k, **v}) for k, v in data.get("labels", {}).items()
+            ),
+            safety_text=tuple(
+                (k, tuple(SectionText(**s) for s in v))
+                for k, v in data.get("safety_text", {}).items()
+            ),
             origin=kind,
             path=path,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise PackError(f"{origin}: malformed pack record ({exc}); rebuild it with `rxcompare pack build`") from exc
+        raise PackError(
+            f"{origin}: malformed pack record ({exc}); rebuild it with `rxcompare pack build`"
+        ) from exc
 
 
 def user_pack_path() -> Path | None:
@@ -113,7 +130,9 @@ def _load_file(p: Path, kind: str) -> Pack:
     try:
         stat = p.stat()
     except FileNotFoundError:
-        raise PackError(f"pack file {p} does not exist; build one with `rxcompare pack build`") from None
+        raise PackError(
+            f"pack file {p} does not exist; build one with `rxcompare pack build`"
+        ) from None
     except OSError as exc:
         raise PackError(f"pack file {p} cannot be read ({exc})") from None
     return _cached_file(str(p), kind, stat.st_mtime_ns, stat.st_size)
@@ -124,17 +143,24 @@ def _cached_file(path: str, kind: str, _mtime_ns: int, _size: int) -> Pack:
     p = Path(path)
     fix = (
         "run `rxcompare pack update --all` again, delete it, or set RXCOMPARE_EMBEDDED_PACK=1"
-        if kind == "user" else "rebuild it"
+        if kind == "user"
+        else "rebuild it"
     )
     try:
         data = loads_json(read_bounded(p))
     except FileNotFoundError as exc:
-        raise PackError(f"pack file {p} does not exist; build one with `rxcompare pack build`") from exc
+        raise PackError(
+            f"pack file {p} does not exist; build one with `rxcompare pack build`"
+        ) from exc
     except TooLargeError as exc:
-        raise PackError(f"{'user pack' if kind == 'user' else 'pack file'} {p} is not a knowledge pack ({exc}); "
-                        f"{fix}") from None
+        raise PackError(
+            f"{'user pack' if kind == 'user' else 'pack file'} {p} is not a knowledge pack ({exc}); "
+            f"{fix}"
+        ) from None
     except (OSError, ValueError) as exc:
-        raise PackError(f"{'user pack' if kind == 'user' else 'pack file'} {p} is not valid JSON ({exc}); {fix}") from exc
+        raise PackError(
+            f"{'user pack' if kind == 'user' else 'pack file'} {p} is not valid JSON ({exc}); {fix}"
+        ) from exc
     return pack_from_dict(data, f"user pack {p}" if kind == "user" else str(p), kind, str(p))
 
 
@@ -146,7 +172,6 @@ def _embedded() -> Pack:
     except FileNotFoundError as exc:
         raise PackError("the embedded knowledge pack is missing; reinstall rxcompare") from exc
     return pack_from_dict(data, "embedded pack", "embedded")
-
 
 
 def forget_loaded() -> None:

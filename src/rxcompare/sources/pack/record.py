@@ -99,7 +99,8 @@ class Pack:
             if lab.product == product_id:
                 return lab
         cites = [
-            x.citation for x in (*self.facts_for(product_id), *self.incidences_for(product_id))
+            x.citation
+            for x in (*self.facts_for(product_id), *self.incidences_for(product_id))
             if x.citation.kind == "label" and x.citation.source_class == "label"
         ]
         counts: dict[tuple, int] = {}
@@ -109,7 +110,9 @@ class Pack:
         set_id, version, date, url = max(counts, key=counts.__getitem__) if counts else (None,) * 4
         if set_id is None:
             set_id = next((p.set_id for p in self.products if p.id == product_id), None)
-        return PackLabel(product_id, set_id, version, date, self.source_of(product_id) or "curated", url)
+        return PackLabel(
+            product_id, set_id, version, date, self.source_of(product_id) or "curated", url
+        )
 
     def describe(self) -> str:
         """Which pack this is, in one line (a comparison's ``("pack", ...)`` provenance)."""

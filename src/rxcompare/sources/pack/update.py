@@ -93,18 +93,26 @@ def _digits(text: object) -> str:
 def _not_older(label: Label, before: PackLabel, where: str) -> None:
     """Refuse a document older than the label the pack holds: a lower version of the same set id,
     or an earlier effective date (a stale mirror or cache must never roll an entry back)."""
-    same_set = bool(before.set_id) and str(before.set_id).strip().lower() == label.set_id.strip().lower()
+    same_set = (
+        bool(before.set_id) and str(before.set_id).strip().lower() == label.set_id.strip().lower()
+    )
     old_v, new_v = str(before.version or ""), str(label.version or "")
     if same_set and old_v.isdigit() and new_v.isdigit() and int(new_v) < int(old_v):
-        raise PackError(f"{where} is version {new_v} of the label, older than version {old_v} the pack holds; "
-                        "refused (try again later: the source may not be up to date)")
+        raise PackError(
+            f"{where} is version {new_v} of the label, older than version {old_v} the pack holds; "
+            "refused (try again later: the source may not be up to date)"
+        )
     old_d, new_d = _digits(before.effective_date), _digits(label.effective_date)
     if len(old_d) == 8 and len(new_d) == 8 and new_d < old_d:
-        raise PackError(f"{where} is effective {label.effective_date}, earlier than {before.effective_date} of the "
-                        "label the pack holds; refused (try again later: the source may not be up to date)")
+        raise PackError(
+            f"{where} is effective {label.effective_date}, earlier than {before.effective_date} of the "
+            "label the pack holds; refused (try again later: the source may not be up to date)"
+        )
 
 
-def _from_dailymed(client: DailyMedClient, set_id: str, pack: Pack, entry: Product, progress: Progress):
+def _from_dailymed(
+    client: DailyMedClient, set_id: str, pack: Pack, entry: Product, progress: Progress
+):
     """``(label, url)`` of the current DailyMed document, or ``(None, None)`` when the pack
     already holds that version read whole."""
     from rxcompare.sources.labels.spl import parse_spl
@@ -113,7 +121,11 @@ def _from_dailymed(client: DailyMedClient, set_id: str, pack: Pack, entry: Produ
     history = client.history(set_id)
     version, _published = history.current
     before = pack.label_of(entry.id)
-    if pack.source_of(entry.id) in _PARSED and before.set_id == set_id and str(before.version) == version:
+    if (
+        pack.source_of(entry.id) in _PARSED
+        and before.set_id == set_id
+        and str(before.version) == version
+    ):
         return None, history.url
     progress(entry.id, f"DailyMed document, version {version}")
     url, data = client.document(set_id, version)
@@ -124,13 +136,20 @@ def _from_dailymed(client: DailyMedClient, set_id: str, pack: Pack, entry: Produ
     except SourceError:
         client.forget_document(set_id, version)
         raise
-    if label.version != version:  # DailyMed's document moved on since its history: trust the document
+    if (
+        label.version != version
+    ):  # DailyMed's document moved on since its history: trust the document
         client.forget_document(set_id, version)
     return label, url
 
 
-def _from_openfda(client: OpenFdaClient, set_id: str | None, entry: Product, progress: Progress,
-                  before: PackLabel | None = None):
+def _from_openfda(
+    client: OpenFdaClient,
+    set_id: str | None,
+    entry: Product,
+    progress: Progress,
+    before: PackLabel | None = None,
+):
     from rxcompare.sources.openfda.labels import fetch_label_of
 
     progress(entry.id, "openFDA drug/label")
@@ -161,16 +180,26 @@ def update_pack(
         reasons: list[str] = []
         label = url = source = None
         if set_id is None:
-            reasons.append(f"DailyMed: not asked, the entry has no set id (it shows {entry.set_id!r})")
+            reasons.append(
+                f"DailyMed: not asked, the entry has no set id (it shows {entry.set_id!r})"
+            )
         elif dailymed is not None:
             try:
                 label, url = _from_dailymed(dailymed, set_id, pack, entry, progress)
                 source = "dailymed"
                 if label is None:
-                    reports.append(ProductUpdate(
-                        pid, "current", before, before, pack.coverage_of(pid),
-                        reasons=(f"DailyMed lists version {before.version} as current ({url})",),
-                    ))
+                    reports.append(
+                        ProductUpdate(
+                            pid,
+                            "current",
+                            before,
+                            before,
+                            pack.coverage_of(pid),
+                            reasons=(
+                                f"DailyMed lists version {before.version} as current ({url})",
+                            ),
+                        )
+                    )
                     continue
             except (SourceError, ConfigError) as exc:
                 reasons.append(f"DailyMed: {exc}")
@@ -184,19 +213,31 @@ def update_pack(
                 label = None
         if label is None:
             reasons.append("the entry was kept as it was")
-            reports.append(ProductUpdate(pid, "kept", before, before, pack.coverage_of(pid), reasons=tuple(reasons)))
+            reports.append(
+                ProductUpdate(
+                    pid, "kept", before, before, pack.coverage_of(pid), reasons=tuple(reasons)
+                )
+            )
             continue
         try:
             pack, after, changes = put_entry(pack, label, str(url), str(source), today, entry)
         except LabelError as exc:  # a label that names no product
             reasons += [f"{source}: {exc}", "the entry was kept as it was"]
-            reports.append(ProductUpdate(pid, "kept", before, before, pack.coverage_of(pid), reasons=tuple(reasons)))
+            reports.append(
+                ProductUpdate(
+                    pid, "kept", before, before, pack.coverage_of(pid), reasons=tuple(reasons)
+                )
+            )
             continue
-        reports.append(ProductUpdate(pid, "updated", before, after, reasons=tuple(reasons), **changes))
+        reports.append(
+            ProductUpdate(pid, "updated", before, after, reasons=tuple(reasons), **changes)
+        )
     return pack, reports
 
 
-def add_by_name(pack: Pack, name: str, openfda: OpenFdaClient, today: str | None = None) -> tuple[Pack, ProductUpdate]:
+def add_by_name(
+    pack: Pack, name: str, openfda: OpenFdaClient, today: str | None = None
+) -> tuple[Pack, ProductUpdate]:
     """``pack update NAME`` for a name the pack does not hold: the newest openFDA label found by
     that name (brand or generic, :func:`~rxcompare.sources.openfda.labels.fetch_label_document`), added as a
     new entry. A label whose product id the pack holds is refused (the name was not that entry's:
@@ -211,10 +252,19 @@ def add_by_name(pack: Pack, name: str, openfda: OpenFdaClient, today: str | None
         )
     new, record, changes = put_entry(pack, label, url, OPENFDA_SOURCE, today)
     empty = PackLabel(found.id, None, None, None, "none")
-    return new, ProductUpdate(found.id, "added", empty, record, reasons=(f"openFDA: found by the name {name!r}",), **changes)
+    return new, ProductUpdate(
+        found.id,
+        "added",
+        empty,
+        record,
+        reasons=(f"openFDA: found by the name {name!r}",),
+        **changes,
+    )
 
 
-def newer_labels(pack: Pack, product_ids: Iterable[str], dailymed: DailyMedClient) -> list[tuple[str, str]]:
+def newer_labels(
+    pack: Pack, product_ids: Iterable[str], dailymed: DailyMedClient
+) -> list[tuple[str, str]]:
     """``(product id, note)`` for each product whose label DailyMed lists in a newer version than
     the pack holds (or whose check failed, saying why); products found current give no note."""
     notes = []
@@ -222,7 +272,12 @@ def newer_labels(pack: Pack, product_ids: Iterable[str], dailymed: DailyMedClien
         held = pack.label_of(pid)
         set_id = _set_id_of(pack, pack.product(pid))
         if set_id is None:
-            notes.append((pid, f"the pack's label of {pid} has no set id; DailyMed could not be asked for a newer one"))
+            notes.append(
+                (
+                    pid,
+                    f"the pack's label of {pid} has no set id; DailyMed could not be asked for a newer one",
+                )
+            )
             continue
         try:
             history = dailymed.history(set_id)
@@ -232,14 +287,18 @@ def newer_labels(pack: Pack, product_ids: Iterable[str], dailymed: DailyMedClien
         version, published = history.current
         if str(held.version) == version:
             continue
-        newer = held.version is not None and held.version.isdigit() and int(version) > int(held.version)
-        notes.append((
-            pid,
-            f"the pack holds label version {held.version or 'unknown'} of {held.effective_date or 'unknown date'}; "
-            f"DailyMed lists version {version}, published {published}"
-            f"{'' if newer else ' (not newer by number: check the set id)'}; "
-            f"`rxcompare pack update {pid}` fetches it",
-        ))
+        newer = (
+            held.version is not None and held.version.isdigit() and int(version) > int(held.version)
+        )
+        notes.append(
+            (
+                pid,
+                f"the pack holds label version {held.version or 'unknown'} of {held.effective_date or 'unknown date'}; "
+                f"DailyMed lists version {version}, published {published}"
+                f"{'' if newer else ' (not newer by number: check the set id)'}; "
+                f"`rxcompare pack update {pid}` fetches it",
+            )
+        )
     return notes
 
 
@@ -271,4 +330,8 @@ def with_label_notices(comparison: Comparison, pack: Pack) -> Comparison:
     with DailyMedClient() as client:
         notes = newer_labels(pack, (comparison.a.product.id, comparison.b.product.id), client)
     extra = tuple((f"newer label: {pid}", note) for pid, note in notes)
-    return dataclasses.replace(comparison, provenance=comparison.provenance + extra) if extra else comparison
+    return (
+        dataclasses.replace(comparison, provenance=comparison.provenance + extra)
+        if extra
+        else comparison
+    )

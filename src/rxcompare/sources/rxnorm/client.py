@@ -36,7 +36,20 @@ __all__ = ["Concept", "RxNavClient", "approximate", "concept", "concepts_named",
 # RxNorm term types that name a medicine rather than a pack or a dose form alone
 # (IN ingredient, PIN precise ingredient, MIN multiple ingredients, BN brand name, SCD/SBD clinical
 # and branded drugs, SCDC/SBDC their components, SCDF/SBDF their dose forms)
-MEDICINE_TTYS = ("IN", "PIN", "MIN", "BN", "SBD", "SCD", "SBDC", "SCDC", "SBDF", "SCDF", "GPCK", "BPCK")
+MEDICINE_TTYS = (
+    "IN",
+    "PIN",
+    "MIN",
+    "BN",
+    "SBD",
+    "SCD",
+    "SBDC",
+    "SCDC",
+    "SBDF",
+    "SCDF",
+    "GPCK",
+    "BPCK",
+)
 
 
 @dataclass(frozen=True)
@@ -57,10 +70,14 @@ class RxNavClient(OpenFdaClient):
     key_setting = None
     cache_name = "rxnav"
     endpoint_pattern = re.compile(r"^REST/(drugs|approximateTerm|rxcui/\d{1,12}/properties)\.json$")
-    endpoint_form = "REST/drugs.json, REST/approximateTerm.json or REST/rxcui/<digits>/properties.json"
+    endpoint_form = (
+        "REST/drugs.json, REST/approximateTerm.json or REST/rxcui/<digits>/properties.json"
+    )
 
     def _not_found(self, response: httpx.Response, url: str, params: Any):
-        raise OnlineError(f"RxNav at {self.base} has no such resource ({url}: 404); check {self.base_setting.env}")
+        raise OnlineError(
+            f"RxNav at {self.base} has no such resource ({url}: 404); check {self.base_setting.env}"
+        )
 
     def _refused(self, response: httpx.Response, url: str) -> OnlineError:
         text = " ".join(response.text[:200].split()) or response.reason_phrase
@@ -76,15 +93,21 @@ def _shape(doc: Any, key: str, url: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise OnlineError(f"RxNav answered {url} with {key!r} that is not an object; not RxNav's reply shape")
+        raise OnlineError(
+            f"RxNav answered {url} with {key!r} that is not an object; not RxNav's reply shape"
+        )
     return value
 
 
 def _concept(d: Any) -> Concept | None:
     if not isinstance(d, dict) or not str(d.get("rxcui") or "").strip():
         return None
-    return Concept(str(d["rxcui"]).strip(), str(d.get("name") or ""), str(d.get("tty") or ""),
-                   str(d.get("synonym") or ""))
+    return Concept(
+        str(d["rxcui"]).strip(),
+        str(d.get("name") or ""),
+        str(d.get("tty") or ""),
+        str(d.get("synonym") or ""),
+    )
 
 
 def concepts_named(client: RxNavClient, name: str) -> list[Concept]:
@@ -93,7 +116,13 @@ def concepts_named(client: RxNavClient, name: str) -> list[Concept]:
     groups = _shape(fetched.data, "drugGroup", fetched.url).get("conceptGroup") or []
     if not isinstance(groups, list):
         raise OnlineError(f"RxNav answered {fetched.url} with a conceptGroup that is not a list")
-    out = [c for g in groups if isinstance(g, dict) for c in map(_concept, g.get("conceptProperties") or []) if c]
+    out = [
+        c
+        for g in groups
+        if isinstance(g, dict)
+        for c in map(_concept, g.get("conceptProperties") or [])
+        if c
+    ]
     order = {t: i for i, t in enumerate(MEDICINE_TTYS)}
     return sorted(dict.fromkeys(out), key=lambda c: order.get(c.tty, len(order)))
 
@@ -109,7 +138,9 @@ def concept(client: RxNavClient, rxcui: str) -> Concept | None:
 def approximate(client: RxNavClient, term: str, max_entries: int = 5) -> list[tuple[Concept, int]]:
     """The concepts closest to ``term`` (getApproximateMatch) with their rank (1 best), named by
     their properties where the candidate carries no name; best first, each concept once."""
-    fetched = client.fetch("REST/approximateTerm.json", {"term": term, "maxEntries": max_entries, "option": 1})
+    fetched = client.fetch(
+        "REST/approximateTerm.json", {"term": term, "maxEntries": max_entries, "option": 1}
+    )
     candidates = _shape(fetched.data, "approximateGroup", fetched.url).get("candidate") or []
     if not isinstance(candidates, list):
         raise OnlineError(f"RxNav answered {fetched.url} with candidates that are not a list")

@@ -23,7 +23,10 @@ __all__ = ["arm_sizes_by_year", "arms_table", "group_counts", "head_to_head"]
 
 
 def arms_table(
-    t: WarehouseTables, a: tuple[str, str], b: tuple[str, str], query: CountQuery = DEFAULT_QUERY,
+    t: WarehouseTables,
+    a: tuple[str, str],
+    b: tuple[str, str],
+    query: CountQuery = DEFAULT_QUERY,
     case_filters: bool = True,
 ):
     """Ibis table (primaryid, arm) of the two arms: cases with a selected drug row of A (``a`` is
@@ -40,15 +43,20 @@ def arms_table(
     if case_filters and has_case_part(query):
         cases = filtered_cases(t, query)
         xa, xb = xa.semi_join(cases, "primaryid"), xb.semi_join(cases, "primaryid")
-    arms = xa.anti_join(all_b, "primaryid").mutate(arm=ibis.literal("a")).union(
-        xb.anti_join(all_a, "primaryid").mutate(arm=ibis.literal("b"))
+    arms = (
+        xa.anti_join(all_b, "primaryid")
+        .mutate(arm=ibis.literal("a"))
+        .union(xb.anti_join(all_a, "primaryid").mutate(arm=ibis.literal("b")))
     )
     both = xa.semi_join(all_b, "primaryid").union(xb.semi_join(all_a, "primaryid"), distinct=True)
     return arms, both
 
 
 def head_to_head(
-    t: WarehouseTables, drug_a: str, drug_b: str, query: CountQuery = DEFAULT_QUERY,
+    t: WarehouseTables,
+    drug_a: str,
+    drug_b: str,
+    query: CountQuery = DEFAULT_QUERY,
     events: Sequence[str] = (),
 ) -> PairCounts:
     """Head-to-head tables of drug A against drug B (labels at the query's level), one per event
@@ -75,9 +83,17 @@ def head_to_head(
     if events:
         filters += (("events", ", ".join(events)),)
     return PairCounts(
-        drug=np.full(len(labels), a_label, dtype=object), event=np.array(labels.to_pylist(), dtype=object),
-        a=a, b=na - a, c=c, d=nb - c, n_reports=na + nb, source=t.description,
-        counting_unit=COUNTING_UNIT, comparator=b_label, filters=filters,
+        drug=np.full(len(labels), a_label, dtype=object),
+        event=np.array(labels.to_pylist(), dtype=object),
+        a=a,
+        b=na - a,
+        c=c,
+        d=nb - c,
+        n_reports=na + nb,
+        source=t.description,
+        counting_unit=COUNTING_UNIT,
+        comparator=b_label,
+        filters=filters,
     )
 
 
@@ -95,7 +111,9 @@ def group_counts(
         pts = [x for x in terms if not x.startswith("@")]
         codes = [x.split(":", 1)[1] for x in terms if x.startswith("@outcome:")]
         if pts:
-            parts.append(r.filter(r.pt.isin(pts)).select(primaryid=r.primaryid, grp=ibis.literal(name)))
+            parts.append(
+                r.filter(r.pt.isin(pts)).select(primaryid=r.primaryid, grp=ibis.literal(name))
+            )
         for code in codes:
             has = ("," + c.outcomes.fill_null("") + ",").contains("," + code + ",")
             parts.append(c.filter(has).select(primaryid=c.primaryid, grp=ibis.literal(name)))
@@ -105,9 +123,14 @@ def group_counts(
     hits = parts[0]
     for p in parts[1:]:
         hits = hits.union(p, distinct=False)
-    hits = hits.distinct().join(arms, "primaryid").join(c.select("primaryid", "serious"), "primaryid")
-    got = t.fetch(hits.group_by(["grp", "arm"]).agg(
-        n=hits.count(), serious=hits.primaryid.count(where=hits.serious)))
+    hits = (
+        hits.distinct().join(arms, "primaryid").join(c.select("primaryid", "serious"), "primaryid")
+    )
+    got = t.fetch(
+        hits.group_by(["grp", "arm"]).agg(
+            n=hits.count(), serious=hits.primaryid.count(where=hits.serious)
+        )
+    )
     for g, arm, n, s in zip(*(got.column(k).to_pylist() for k in ("grp", "arm", "n", "serious"))):
         out[g][arm] = (int(n), int(s))
     return out

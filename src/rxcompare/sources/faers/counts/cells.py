@@ -24,8 +24,16 @@ from rxcompare.sources.faers.counts.query import (
 )
 from rxcompare.sources.faers.engines import WarehouseTables
 
-__all__ = ["CellCounts", "count_cells", "count_pairs", "cumulate", "index_in", "int_column",
-           "sorted_labels", "sum_by"]
+__all__ = [
+    "CellCounts",
+    "count_cells",
+    "count_pairs",
+    "cumulate",
+    "index_in",
+    "int_column",
+    "sorted_labels",
+    "sum_by",
+]
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,9 @@ def sorted_labels(column) -> pa.Array:
 
 
 def count_cells(
-    t: WarehouseTables, query: CountQuery = DEFAULT_QUERY, strata: Sequence[str] = (),
+    t: WarehouseTables,
+    query: CountQuery = DEFAULT_QUERY,
+    strata: Sequence[str] = (),
     by_quarter: bool = False,
 ) -> CellCounts:
     """Run the counting expressions on ``t``'s engine: cases, drug margins, event margins and pair
@@ -100,7 +110,9 @@ def count_cells(
     cellcols = [c for c in ("rq", "stratum") if c in u.columns]
     with_cells = labelled_drugs(t, query, strata, by_quarter)  # (primaryid, drug, cells...)
     events = event_rows(t, u)
-    pairs = with_cells.join(plain_events(t), "primaryid")  # a drug row puts the case in the universe
+    pairs = with_cells.join(
+        plain_events(t), "primaryid"
+    )  # a drug row puts the case in the universe
 
     def grouped(expr, keys):
         keys = list(keys) + cellcols
@@ -123,17 +135,36 @@ def count_cells(
     # canonical row order (whatever order the engine returned): by label indices, then cell
     dm_d, dm_c = index_in(dm.column("drug"), drug_labels), index_in(_cell_key(dm), cell_keys)
     em_e, em_c = index_in(em.column("event"), event_labels), index_in(_cell_key(em), cell_keys)
-    pc_d, pc_e = index_in(pm.column("drug"), drug_labels), index_in(pm.column("event"), event_labels)
+    pc_d, pc_e = (
+        index_in(pm.column("drug"), drug_labels),
+        index_in(pm.column("event"), event_labels),
+    )
     pc_c = index_in(_cell_key(pm), cell_keys)
-    o_dm, o_em, o_pc = np.lexsort((dm_c, dm_d)), np.lexsort((em_c, em_e)), np.lexsort((pc_c, pc_e, pc_d))
+    o_dm, o_em, o_pc = (
+        np.lexsort((dm_c, dm_d)),
+        np.lexsort((em_c, em_e)),
+        np.lexsort((pc_c, pc_e, pc_d)),
+    )
     return CellCounts(
-        query=query, strata=strata, by_quarter=by_quarter, source=t.description,
-        cell_quarter=np.array(cq, dtype=object), cell_stratum=np.array(cs, dtype=object), cell_n=cell_n,
+        query=query,
+        strata=strata,
+        by_quarter=by_quarter,
+        source=t.description,
+        cell_quarter=np.array(cq, dtype=object),
+        cell_stratum=np.array(cs, dtype=object),
+        cell_n=cell_n,
         drugs=np.array(drug_labels.to_pylist(), dtype=object),
         events=np.array(event_labels.to_pylist(), dtype=object),
-        dm_drug=dm_d[o_dm], dm_cell=dm_c[o_dm], dm_n=int_column(dm, "n")[o_dm],
-        em_event=em_e[o_em], em_cell=em_c[o_em], em_n=int_column(em, "n")[o_em],
-        pc_drug=pc_d[o_pc], pc_event=pc_e[o_pc], pc_cell=pc_c[o_pc], pc_a=int_column(pm, "n")[o_pc],
+        dm_drug=dm_d[o_dm],
+        dm_cell=dm_c[o_dm],
+        dm_n=int_column(dm, "n")[o_dm],
+        em_event=em_e[o_em],
+        em_cell=em_c[o_em],
+        em_n=int_column(em, "n")[o_em],
+        pc_drug=pc_d[o_pc],
+        pc_event=pc_e[o_pc],
+        pc_cell=pc_c[o_pc],
+        pc_a=int_column(pm, "n")[o_pc],
         engine=t.engine,
     )
 
@@ -155,8 +186,9 @@ def _stratified_expected(cells: CellCounts, keep: np.ndarray, d_idx: np.ndarray,
 
     def matrix(rows, cell, n, shape0):
         m = keep[cell]
-        mat = sparse.coo_matrix((n[m].astype(float), (rows[m], cell_sid[cell[m]])),
-                                shape=(shape0, strata_labels.size)).tocsr()
+        mat = sparse.coo_matrix(
+            (n[m].astype(float), (rows[m], cell_sid[cell[m]])), shape=(shape0, strata_labels.size)
+        ).tocsr()
         mat.sum_duplicates()
         mat.sort_indices()
         return mat
@@ -184,8 +216,12 @@ def cumulate(cells: CellCounts, upto: str | None = None) -> tuple[PairCounts, np
             raise ConfigError("counts by quarter need count_cells(..., by_quarter=True)")
         keep = cells.cell_quarter <= upto
     n = int(cells.cell_n[keep].sum())
-    nd = sum_by(cells.dm_drug[keep[cells.dm_cell]], cells.dm_n[keep[cells.dm_cell]], cells.drugs.size)
-    ne = sum_by(cells.em_event[keep[cells.em_cell]], cells.em_n[keep[cells.em_cell]], cells.events.size)
+    nd = sum_by(
+        cells.dm_drug[keep[cells.dm_cell]], cells.dm_n[keep[cells.dm_cell]], cells.drugs.size
+    )
+    ne = sum_by(
+        cells.em_event[keep[cells.em_cell]], cells.em_n[keep[cells.em_cell]], cells.events.size
+    )
     m = keep[cells.pc_cell]
     key = cells.pc_drug[m] * np.int64(max(cells.events.size, 1)) + cells.pc_event[m]
     uniq, inverse = np.unique(key, return_inverse=True)
@@ -195,10 +231,19 @@ def cumulate(cells: CellCounts, upto: str | None = None) -> tuple[PairCounts, np
     if upto is not None:
         filters += (("received up to", upto),)
     if cells.strata:
-        filters += (("expected count", "stratified by " + ", ".join(cells.strata) + " (Mantel-Haenszel)"),)
+        filters += (
+            ("expected count", "stratified by " + ", ".join(cells.strata) + " (Mantel-Haenszel)"),
+        )
     counts = PairCounts(
-        drug=cells.drugs[d_idx], event=cells.events[e_idx], a=a, b=nd[d_idx] - a, c=ne[e_idx] - a,
-        d=n - nd[d_idx] - ne[e_idx] + a, n_reports=n, source=cells.source, counting_unit=COUNTING_UNIT,
+        drug=cells.drugs[d_idx],
+        event=cells.events[e_idx],
+        a=a,
+        b=nd[d_idx] - a,
+        c=ne[e_idx] - a,
+        d=n - nd[d_idx] - ne[e_idx] + a,
+        n_reports=n,
+        source=cells.source,
+        counting_unit=COUNTING_UNIT,
         filters=filters,
     )
     expected = _stratified_expected(cells, keep, d_idx, e_idx) if cells.strata else None

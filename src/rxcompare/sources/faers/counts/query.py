@@ -44,11 +44,15 @@ def parse_quarters(text: str) -> tuple[str, str]:
     """``"2023q1-2024q4"`` (or one quarter, ``"2023q1"``) -> ``("2023q1", "2024q4")``."""
     parts = [p.strip() for p in str(text).split("-")]
     if len(parts) not in (1, 2) or not all(parts):
-        raise ConfigError(f"--quarters {text!r}: write one quarter YYYYqN or a range, e.g. 2023q1-2024q4")
+        raise ConfigError(
+            f"--quarters {text!r}: write one quarter YYYYqN or a range, e.g. 2023q1-2024q4"
+        )
     try:
         first, last = parse_quarter(parts[0]), parse_quarter(parts[-1])
     except Exception:
-        raise ConfigError(f"--quarters {text!r}: quarters are written YYYYqN, e.g. 2023q1-2024q4") from None
+        raise ConfigError(
+            f"--quarters {text!r}: quarters are written YYYYqN, e.g. 2023q1-2024q4"
+        ) from None
     if first > last:
         raise ConfigError(f"--quarters {text!r}: the first quarter comes after the last; swap them")
     return first, last
@@ -81,7 +85,9 @@ class CountQuery:
         if self.indication is not None:
             text = self.indication.strip().upper()
             if not text:
-                raise ConfigError("--indication is empty; give words of the indication, e.g. 'multiple sclerosis'")
+                raise ConfigError(
+                    "--indication is empty; give words of the indication, e.g. 'multiple sclerosis'"
+                )
             object.__setattr__(self, "indication", text)
         if self.quarters is not None:
             object.__setattr__(self, "quarters", parse_quarters("-".join(self.quarters)))
@@ -121,7 +127,10 @@ def received_quarter(cases):
     d = cases.init_fda_dt
     month = d.substr(4, 2)
     q = ibis.cases(
-        *[(month.isin([f"{m:02d}" for m in range(3 * k - 2, 3 * k + 1)]), f"q{k}") for k in range(1, 5)],
+        *[
+            (month.isin([f"{m:02d}" for m in range(3 * k - 2, 3 * k + 1)]), f"q{k}")
+            for k in range(1, 5)
+        ],
         else_=None,
     )
     return ibis.cases((d.length() >= 6, d.substr(0, 4) + q), else_=cases.quarter)
@@ -142,7 +151,9 @@ def has_case_part(query: CountQuery, strata: Sequence[str] = (), by_quarter: boo
     return bool(strata) or by_quarter or any(f is not None for f in filters)
 
 
-def filtered_cases(t: WarehouseTables, query: CountQuery, strata: Sequence[str] = (), by_quarter: bool = False):
+def filtered_cases(
+    t: WarehouseTables, query: CountQuery, strata: Sequence[str] = (), by_quarter: bool = False
+):
     """Filtered cases with their cell columns ``rq`` (quarter received) and ``stratum``."""
     c = t["cases"]
     rq = received_quarter(c)
@@ -195,8 +206,11 @@ def labelled_drugs(t: WarehouseTables, query: CountQuery, strata=(), by_quarter=
 def event_rows(t: WarehouseTables, universe):
     """Ibis table of distinct (primaryid, event) in ``universe``, with its cell columns."""
     r = t["case_reactions"]
-    return r.filter(r.pt.notnull()).select(primaryid=r.primaryid, event=r.pt).distinct().join(
-        universe, "primaryid"
+    return (
+        r.filter(r.pt.notnull())
+        .select(primaryid=r.primaryid, event=r.pt)
+        .distinct()
+        .join(universe, "primaryid")
     )
 
 
