@@ -56,7 +56,8 @@ def test_summary_lines_come_from_findings_or_the_evidence(km):
         assert line.text in statements or "trial figure" in line.text or line.topic == "more"
         assert line.citations
     assert s.shared and all(line.citations for line in s.shared)
-    assert len(s.coverage) == 2 and all(
+    # one line per drug, or one for both when they miss the same sections; a record for each
+    assert len({c.title for line in s.coverage for c in line.citations}) == 2 and all(
         c.kind == "pack" and not c.section
         for c in (x for line in s.coverage for x in line.citations)
     )
@@ -221,31 +222,46 @@ def test_counts_of_the_bottom_line_are_its_lists(pair):
 
 @pytest.mark.parametrize("pair", PAIRS, ids=["-".join(p) for p in PAIRS])
 def test_the_default_answer_is_short(pair):
-    """Issue 25 item 2, lengths not timings: bounds that hold for every pair of the pack, so that
-    the compact answer cannot grow back unnoticed. The issue's targets for the seed pair (150
-    lines and 1,500 words at 100 columns, Markdown 1,800 words, ask 100 lines at 80 columns) were
-    met before the fourth curation pass (150 / 1,632 / 1,461 / 99); its new evidence (trial rows,
-    EU texts, publications: 27 documents to cite) brings the seed pair to 191 lines, 2,075 words,
-    Markdown 1,879 and ask 137 -- most of the growth is the list of sources."""
+    """Issue 25 item 2, lengths not timings, over every pair of the pack: at 100 columns at most
+    150 lines, the Markdown answer at most 1,800 words, `ask` at most 100 lines at 80 columns; the
+    seed pair (kesimpta/ocrevus) at most 1,500 words at 100 columns, every other pair at most
+    1,600 (measured: 1,469 for the seed pair, at most 1,548 over the others)."""
     c = _compare(*pair)
     text = render_terminal(c, width=100, color=False)
     lines, words = text.count("\n"), len(text.split())
-    assert lines <= 200 and words <= 2250, (pair, lines, words)
-    assert len(render_markdown(c).split()) <= 2000, pair
+    limit = 1500 if set(pair) == {"kesimpta", "ocrevus"} else 1600
+    assert lines <= 150 and words <= limit, (pair, lines, words)
+    assert len(render_markdown(c).split()) <= 1800, pair
     p = compare(*pair, pack=PACK, audience="patient")
     n = render_terminal(p, width=80, color=False).count("\n")
-    assert n <= 140, (pair, n)
+    assert n <= 100, (pair, n)
+
+
+def _html_text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S))
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=["-".join(p) for p in PAIRS])
-def test_the_default_answer_says_every_sentence_once(pair):
-    """Issue 25: in the default answer (terminal and Markdown) no sentence of more than 40
-    characters is said twice."""
+def test_every_format_says_every_sentence_once(pair):
+    """Issue 25: in every format a person reads -- the default and --full answers in the
+    terminal and in Markdown, the HTML report, the patient's answer -- no sentence of more than 40
+    characters is said twice (a statement refers to what the summary or a table cell already
+    showed)."""
     c = _compare(*pair)
-    for text in (render_terminal(c, width=100, color=False), render_markdown(c)):
+    p = compare(*pair, pack=PACK, audience="patient")
+    texts = {
+        "terminal": render_terminal(c, width=100, color=False),
+        "terminal --full": render_terminal(c, width=120, color=False, full=True),
+        "markdown": render_markdown(c),
+        "markdown --full": render_markdown(c, full=True),
+        "html": _html_text(render_html(c)),
+        "ask": render_terminal(p, width=80, color=False),
+        "patient html": _html_text(render_html(p)),
+    }
+    for name, text in texts.items():
         seen: set[str] = set()
         for s in _sentences(text):
-            assert s not in seen, (pair, s)
+            assert s not in seen, (pair, name, s)
             seen.add(s)
 
 

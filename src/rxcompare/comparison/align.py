@@ -127,9 +127,9 @@ def _older_topic(f: Fact) -> tuple[str, str] | None:
     if f.topic != "warning.other":
         return f.topic, ""
     subject = f.qualifier("subject")
-    if subject:
-        return f"subject.{subject}", subject.replace("_", " ")
     title = _title(f)
+    if subject:  # matched by its subject key, named by the label's own title where it has one
+        return f"subject.{subject}", title or subject.replace("_", " ")
     if title:
         return f"title.{_slug(title)}", title
     return "warning.other", ""
@@ -175,20 +175,27 @@ def align(a: Evidence, b: Evidence) -> tuple[AlignedTopic, ...]:
         pairs.append((key, wa[key][0], tuple(wa[key][1]), tuple(wb[key][1]), ""))
     left_a = {k: v for k, v in wa.items() if k not in wb}
     left_b = {k: v for k, v in wb.items() if k not in wa}
-    for mine, other, first in ((left_a, left_b, True), (left_b, left_a, False)):
+    for mine, other, whole, first in ((left_a, left_b, wb, True), (left_b, left_a, wa, False)):
         for key in list(mine):
             if key not in mine:
                 continue
             name, facts = mine.pop(key)
             # a general warning (infections) meets the narrower ones (serious infections, PML)
-            # the other label carries and that were not paired already; a narrower warning alone
-            # stays itself: "only A warns of PML" is not "both warn of infections"
+            # the other label carries and that were not paired already, else those it carries
+            # and that were paired (a label warning of serious infections does warn of
+            # infections); a narrower warning alone stays itself: "only A warns of PML" is not
+            # "both warn of infections"
             kin = [k for k in TOPIC_CHILDREN.get(key, ()) if k in other]
             extra: tuple[Fact, ...] = ()
             family = ""
             if kin:
                 family = key
                 extra = tuple(f for k in kin for f in other.pop(k)[1])
+            else:
+                paired = [k for k in TOPIC_CHILDREN.get(key, ()) if k in whole]
+                if paired:
+                    family = key
+                    extra = tuple(f for k in paired for f in whole[k][1])
             fa, fb = (tuple(facts), extra) if first else (extra, tuple(facts))
             pairs.append((family or key, name, fa, fb, family))
     out = []

@@ -192,8 +192,8 @@ NO_SHARED_INDICATION = (
 NO_INDICATION = "none recorded"
 RESOLVED_AS = "'{query}' taken as {brand}, the {ingredient} product for {indication}, the indication it shares with {other}."
 SEVERAL_VERSIONS = (
-    "{drug}: the pack's facts were read from more than one version of its label ({versions}); each "
-    "fact cites its own."
+    "{drug}: the pack's facts were read from {n} versions of its label ({versions}); each fact "
+    "cites its own."
 )
 RESOLVED_TO = "'{query}' taken as {product}."
 # the products of the name not taken (each described from the pack: brand, ingredient, route, indication)
@@ -223,6 +223,10 @@ COVERAGE_ADVICE = (
 )
 COVERAGE_MISSING_PATIENT = (
     "{drug}: parts of its label ({missing}) are not in this tool's records in full, so some "
+    "points cannot be compared here."
+)
+COVERAGE_MISSING_PATIENT_BOTH = (
+    "{drugs}: parts of their labels ({missing}) are not in this tool's records in full, so some "
     "points cannot be compared here."
 )
 SECTION_NAMES = {"BW": "boxed warning"}  # other sections by number

@@ -104,7 +104,11 @@ def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[Summary
         if len(versions) > 1:
             out.append(
                 SummaryLine(
-                    ph.SEVERAL_VERSIONS.format(drug=ev.name, versions="; ".join(versions)),
+                    ph.SEVERAL_VERSIONS.format(
+                        drug=ev.name,
+                        n=len(versions),
+                        versions="; ".join(dict.fromkeys(v.split(" (", 1)[0] for v in versions)),
+                    ),
                     cites([f for f in ev.facts if f.citation.version in versions]),
                     "version",
                 )
@@ -369,6 +373,23 @@ def coverage_record(ev: Evidence) -> Citation:
 
 
 def _coverage(evs: tuple[Evidence, ...], audience: str = "clinician") -> list[SummaryLine]:
+    """Per drug, the label sections the pack does not hold in full (one line for both drugs when
+    they miss the same sections)."""
+    missing = [[s for s in SECTIONS if s not in ev.coverage] for ev in evs]
+    if len(evs) == 2 and missing[0] and missing[0] == missing[1]:
+        a, b = evs
+        names = _section_names(missing[0])
+        ids = f"{a.drug.product.id} {b.drug.product.id}"
+        drugs = f"{a.name} and {b.name}"
+        if audience == "patient":
+            text = ph.COVERAGE_MISSING_PATIENT_BOTH.format(drugs=drugs, missing=names)
+            advice = ""
+        else:
+            verb = " is" if len(missing[0]) == 1 else " are"
+            text = ph.COVERAGE_MISSING.format(drug=drugs, missing=names + verb)
+            advice = ph.COVERAGE_ADVICE.format(id=ids)
+        cited = (coverage_record(a), coverage_record(b))
+        return [SummaryLine(text, cited, "coverage", advice=advice)]
     out = []
     for ev in evs:
         advice = ""
@@ -376,16 +397,7 @@ def _coverage(evs: tuple[Evidence, ...], audience: str = "clinician") -> list[Su
         if not missing:
             text = ph.COVERAGE_FULL.format(drug=ev.name)
         else:
-            numbered = [s for s in missing if s not in ph.SECTION_NAMES]
-            named = [ph.SECTION_NAMES[s] for s in missing if s in ph.SECTION_NAMES]
-            names = ", ".join(
-                named
-                + (
-                    [("sections " if len(numbered) > 1 else "section ") + ", ".join(numbered)]
-                    if numbered
-                    else []
-                )
-            )
+            names = _section_names(missing)
             names += " is" if len(missing) == 1 else " are"
             if audience == "patient":
                 text = ph.COVERAGE_MISSING_PATIENT.format(
@@ -396,6 +408,15 @@ def _coverage(evs: tuple[Evidence, ...], audience: str = "clinician") -> list[Su
                 advice = ph.COVERAGE_ADVICE.format(id=ev.drug.product.id)
         out.append(SummaryLine(text, (coverage_record(ev),), "coverage", advice=advice))
     return out
+
+
+def _section_names(missing: list[str]) -> str:
+    """'boxed warning, sections 1, 2, 5': the sections a pack entry misses, named."""
+    numbered = [s for s in missing if s not in ph.SECTION_NAMES]
+    named = [ph.SECTION_NAMES[s] for s in missing if s in ph.SECTION_NAMES]
+    if numbered:
+        named.append(("sections " if len(numbered) > 1 else "section ") + ", ".join(numbered))
+    return ", ".join(named)
 
 
 def build_summary(

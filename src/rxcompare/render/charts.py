@@ -164,7 +164,7 @@ def forest_chart(c: Comparison, key: str = "forest") -> Chart:
     body.append(
         axis_title(left, right, bottom, "reporting odds ratio (log scale; 1 = no difference)")
     )
-    svg = svg_el(key, bottom + 44, title, summary, body)
+    svg = svg_el(key, bottom + 44, title, summary, body, desc=False)
     return Chart(key, title, svg, summary, columns, tuple(rows), cites, notes=notes)
 
 
@@ -193,10 +193,12 @@ def trial_charts(c: Comparison, dimension: str) -> list[Chart]:
 def _trial_chart(key: str, name: str, found: list[tuple[str, Estimate, Finding]]) -> Chart:
     level = round(found[0][1].level * 100)
     title = f"{name}: its trial arm minus that trial's comparator arm (percentage points)"
+    what = ", ".join(label for label, _, _ in found[:3]) + (", …" if len(found) > 3 else "")
     summary = (
         f"Risk differences in percentage points, with {level}% confidence intervals, for "
-        f"{len(found)} adverse reaction(s) in {name}'s trials: {name}'s arm minus the comparator arm "
-        f"of the same trial. Above 0, the reaction was more frequent in {name}'s arm."
+        f"{len(found)} adverse reaction(s) in {name}'s trials ({what}): {name}'s arm minus the "
+        f"comparator arm of the same trial, above 0 where the reaction was more frequent in "
+        f"{name}'s arm."
     )
     rows = tuple(
         (
@@ -243,7 +245,7 @@ def _trial_chart(key: str, name: str, found: list[tuple[str, Estimate, Finding]]
     return Chart(
         key,
         title,
-        svg_el(key, bottom + 44, title, summary, body),
+        svg_el(key, bottom + 44, title, summary, body, desc=False),
         summary,
         columns,
         rows,
@@ -292,7 +294,7 @@ def _bars(
             line_el(px, top - 4, px, y - gap + 2, "grid"),
             text_el(px, y + 8, f"{t:g}", "middle", "tick"),
         ]
-    return svg_el(key, y + 16, title, summary, body)
+    return svg_el(key, y + 16, title, summary, body, desc=False)
 
 
 def _two_years(f: Finding, side: str) -> tuple[int, int] | None:

@@ -5,6 +5,8 @@ Renderers see only models. They round numbers; the records keep full precision.
 
 from __future__ import annotations
 
+import re
+
 from rxcompare.models import NOT_IN_PACK, Citation, Comparison, Favours, Finding, SummaryLine
 
 DISCLAIMER = (
@@ -212,13 +214,13 @@ COMPACT_TITLE = (
 FULL_HINT = (
     "The whole evidence, dimension by dimension: --full (terminal, Markdown) or the HTML report."
 )
-KEY_PHRASE = 56  # characters of a cell kept in the compact table
+KEY_PHRASE = 48  # characters of a cell kept in the compact table
 
 # the short mark of each kind of document in a compact source line (the label itself has none)
 SOURCE_CLASS_MARKS = {
-    "label-copy": "copy of the label",
+    "label-copy": "label copy",
     "patient-labelling": "patient labelling",
-    "secondary": "secondary source",
+    "secondary": "secondary",
     "registry": "registry results",
     "eu-label": "another jurisdiction's label",
     "publication": "publication",
@@ -228,8 +230,11 @@ SOURCE_CLASS_MARKS = {
 def compact_rows(comparison: Comparison) -> list[Finding]:
     """The findings of the compact table: one per topic, with something to show for at least one
     drug (not two marks of absence), in dimension order; a row whose two cells an earlier row
-    already shows is left out."""
-    rows, seen, cells = [], set(), set()
+    already shows is left out, and so is a topic the summary's differences state for both drugs
+    (said once, above the table)."""
+    summary = comparison.summary
+    rows, cells = [], set()
+    seen = {x.topic for x in summary.differs} if summary is not None else set()
     for f in comparison.findings:
         if f.topic in seen or f.dimension in ("patient_factors", "postmarketing", "convenience"):
             continue
@@ -271,35 +276,142 @@ class DocumentNotes(Footnotes):
     def marks(self, finding: Finding) -> str:
         return "".join(f"[{n}]" for n in dict.fromkeys(self.refs(finding)))
 
-    def line(self, n: int) -> str:
-        return cite_short(self.citations[n - 1], self._sections.get(n, ()))
+    def short_marks(self, finding: Finding) -> str:
+        """The refs of a compact table row as one mark, in number order: "[1,4,9]"."""
+        return "[" + ",".join(str(n) for n in sorted(set(self.refs(finding)))) + "]"
+
+    def line(self, n: int, sections: bool = True, width: int | None = None) -> str:
+        """Source ``n`` in one short line (of at most ``width`` characters where its title can be
+        shortened that far); ``sections`` False leaves out the section numbers (a patient's
+        answer)."""
+        return cite_short(
+            self.citations[n - 1], self._sections.get(n, ()) if sections else [], width
+        )
 
 
-def cite_short(c: Citation, sections=None) -> str:
-    """A compact source line: the document, the sections cited, the version it shows, its kind
-    and the site it was read on (the whole line, with the address, is in --full and the other
-    formats)."""
+SOURCE_TITLE = 52  # characters of a document's title kept in a compact source line
+
+
+def cite_short(c: Citation, sections=None, width: int | None = None) -> str:
+    """A compact source line: the document (its title shortened, further when the line would be
+    longer than ``width``, down to 24 characters), the sections cited, the version it shows
+    (without its explanation), its kind and the site it was read on. The whole line, with the
+    address and the version's explanation, is in --full and the other formats."""
+    limit = SOURCE_TITLE
+    line = _cite_short(c, sections, limit)
+    while width and len(line) > width and limit > 24:
+        limit = max(24, limit - max(len(line) - width, 4))
+        line = _cite_short(c, sections, limit)
+    return line
+
+
+def _cite_short(c: Citation, sections, limit: int) -> str:
     mark = source_mark(c)
-    parts = [f"{mark} {c.title}" if mark else c.title]
+    title = key_phrase(c.title, limit)
+    parts = [f"{mark} {title}" if mark else title]
     heads = list(sections) if sections is not None else ([c.heading] if c.section else [])
     if heads:
-        parts.append(("section " if len(heads) == 1 else "sections ") + "; ".join(heads))
+        parts.append(("§" if len(heads) == 1 else "§§") + ", ".join(heads))
     if c.version:
-        parts.append(c.version if c.version.startswith("version") else f"version {c.version}")
-    if c.source_class in SOURCE_CLASS_MARKS:
+        parts.append(short_version(c.version))
+    if c.source_class in SOURCE_CLASS_MARKS and not mark:
         parts.append(SOURCE_CLASS_MARKS[c.source_class])
     if c.url:
-        host = c.url.split("//", 1)[-1].split("/", 1)[0]
-        if host and host.lower() not in c.title.lower():
+        host = c.url.split("//", 1)[-1].split("/", 1)[0].removeprefix("www.")
+        if host and host.lower() not in title.lower():
             parts.append(host)
     return "; ".join(parts)
 
 
+def short_version(version: str) -> str:
+    """A citation's version without the explanation in brackets after it ("rev 2024-01-25
+    (DailyMed update; ...)" -> "version rev 2024-01-25"); "version not shown" stays as it is."""
+    v = version if version.startswith("version") else f"version {version}"
+    if v.startswith("version not shown"):
+        return "version not shown"
+    return v.split(" (", 1)[0].split("; ", 1)[0]
+
+
 def key_phrase(text: str, limit: int = KEY_PHRASE) -> str:
-    """A cell's first line, cut at a word boundary with an ellipsis mark when longer than
-    ``limit`` (the whole text is in --full)."""
+    """A cell's first line, cut at a word boundary with an ellipsis when longer than ``limit``
+    (the whole text is in --full)."""
     first = (text or "—").strip().splitlines()[0] if (text or "").strip() else "—"
     if len(first) <= limit and "\n" not in (text or "").strip():
         return first
     cut = first[:limit].rsplit(" ", 1)[0] if len(first) > limit else first
-    return cut.rstrip(" ,;:") + " […]"
+    return cut.rstrip(" ,;:(") + "…"
+
+
+# ---- every sentence once ----------------------------------------------------------------------
+
+ONCE_MIN = 40  # characters: shorter sentences (a dose, "not in pack") may repeat
+_SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]*\s+")
+SAID_ABOVE = "as shown above"
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` longer than :data:`ONCE_MIN` characters, without the quotation
+    marks around them."""
+    out = []
+    for part in _SENTENCE_END.split(" ".join((text or "").split())):
+        part = part.strip().strip('“”"')
+        if len(part) > ONCE_MIN:
+            out.append(part)
+    return out
+
+
+class Said:
+    """What an answer has said so far, so that a statement refers to a sentence already shown
+    (in the summary, a table cell or an earlier statement) instead of repeating it: issue 25,
+    every sentence once. Advice (a command) is given once per answer too."""
+
+    def __init__(self) -> None:
+        self._sentences: dict[str, None] = {}
+        self._advice: set[str] = set()
+        self._pointers: set[str] = set()
+
+    def note(self, *texts: str) -> None:
+        for text in texts:
+            for s in sentences(text):
+                self._sentences.setdefault(s, None)
+
+    def fresh(self, text: str, label: str | None = None) -> str:
+        """``text`` with every sentence said before replaced by an ellipsis; when nothing of
+        substance is left, "``label``: as shown above." (a statement: "" when that pointer was
+        given already) or "as shown above" (a cell, ``label`` None). Then what it says is noted."""
+        flat = " ".join((text or "").split())
+        out, cut = flat, False
+        for s in sentences(flat):
+            if s in self._sentences:
+                out, cut = out.replace(s, "…"), True
+        if not cut:
+            self.note(text)
+            return text
+        out = re.sub(r"…(\s*…)+", "…", out)
+        rest = re.sub(r"[“”\"…—:;,.\s]+", " ", out).strip()
+        if len(rest) <= ONCE_MIN or not sentences(rest + "."):
+            if label is None:
+                return SAID_ABOVE
+            head = label or re.split(r" — |: ", flat, maxsplit=1)[0][:ONCE_MIN]
+            out = f"{head}: {SAID_ABOVE}."
+            if out in self._pointers:
+                return ""
+            self._pointers.add(out)
+            return out
+        self.note(out)
+        return out
+
+    def cells(self, a_text: str, b_text: str) -> tuple[str, str] | None:
+        """A table row's two cells through :meth:`fresh`; None when neither says anything not shown
+        above (the row is left out)."""
+        a, b = self.fresh(a_text), self.fresh(b_text)
+        if SAID_ABOVE in (a, b) and {a, b} <= {SAID_ABOVE, "", "—"}:
+            return None
+        return a, b
+
+    def advice(self, advice: str) -> str:
+        """``advice`` the first time it is given, "" after."""
+        if not advice or advice in self._advice:
+            return ""
+        self._advice.add(advice)
+        return advice

@@ -22,11 +22,13 @@ from rxcompare.models import Comparison, Favours, Finding, Grade
 from rxcompare.render.charts import charts_for
 from rxcompare.render.common import (
     DISCLAIMER,
+    Said,
     cite_line,
     drug_title,
     favours_label,
     footnotes_for,
     line_favours,
+    row_label,
     summary_groups,
 )
 from rxcompare.render.markdown import GRADE_WORDS
@@ -148,16 +150,28 @@ def report_context(comparison: Comparison) -> dict:
     charts = charts_for(c)
     fav_cls = {Favours.A: "a", Favours.B: "b", Favours.NONE: "none", Favours.UNCLEAR: "unclear"}
 
+    once = Said()  # every sentence once: the summary first, then each dimension's cells
+    for _, lines in summary_groups(c, audience):
+        for line in lines:
+            once.note(line.text)
+
+    told: set[str] = set()  # each caveat once per answer
+
+    def once_each(caveats: tuple[str, ...]) -> tuple[str, ...]:
+        fresh = tuple(x for x in caveats if x not in told)
+        told.update(fresh)
+        return fresh
+
     def view(f: Finding) -> _FindingView:
         return _FindingView(
-            statement=f.statement,
+            statement=once.fresh(f.statement, row_label(f.topic, width=None).capitalize()),
             refs=notes.refs(f),
             favours=favours_label(f, c, audience),
             favours_cls=fav_cls[f.favours],
             grade=GRADE_WORDS[audience][f.grade.value],
             grade_cls=f.grade.value,
             estimates=_estimates(f) if audience == "clinician" else (),
-            caveats=f.caveats,
+            caveats=once_each(f.caveats),
             emphasis=f.emphasis,
         )
 
@@ -167,17 +181,26 @@ def report_context(comparison: Comparison) -> dict:
 
     dims = []
     for d in c.dimensions:
-        rows = [
-            {"topic": f.topic.split(".")[-1].replace("_", " "), "a": f.a_text, "b": f.b_text}
-            for f in d.findings
-            if (f.a_text or f.b_text) and f.grade is not Grade.ABSENT  # as the Markdown table
-        ]
+        rows = []
+        for f in d.findings:
+            if not (f.a_text or f.b_text) or f.grade is Grade.ABSENT:  # as the Markdown table
+                continue
+            cells = once.cells(f.a_text, f.b_text)
+            if cells is not None:
+                rows.append(
+                    {
+                        "topic": f.topic.split(".")[-1].replace("_", " "),
+                        "a": cells[0],
+                        "b": cells[1],
+                    }
+                )
+        views = [view(f) for f in d.findings]
         dims.append(
             {
                 "key": d.key,
                 "title": d.title,
                 "rows": rows,
-                "findings": [view(f) for f in d.findings],
+                "findings": [x for x in views if x.statement],
                 "charts": [chart_view(ch) for ch in charts.get(d.key, [])],
             }
         )
@@ -260,6 +283,7 @@ def render_html(comparison: Comparison) -> str:
         **_base(_title(comparison), report_csp()),
         **report_context(comparison),
         "sections_open": True,
+        "report": True,  # the report says the disclaimer under its summary; the footer does not
     }
     return _env().get_template("report.html").render(ctx)
 

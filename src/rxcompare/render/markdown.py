@@ -9,6 +9,7 @@ from rxcompare.render.common import (
     FULL_HINT,
     DocumentNotes,
     Footnotes,
+    Said,
     cite_line,
     compact_rows,
     drug_title,
@@ -45,11 +46,14 @@ def _cell(text: str) -> str:
 
 
 def _finding_line(
-    f: Finding, c: Comparison, notes: Footnotes, audience: str, told: set[str]
+    f: Finding, c: Comparison, notes: Footnotes, audience: str, told: set[str], once: Said
 ) -> str:
     grade = GRADE_WORDS[audience][f.grade.value]
     star = "**!** " if f.emphasis else ""
-    said = with_advice(f.statement, f.advice).replace(
+    statement = once.fresh(f.statement, row_label(f.topic, width=None).capitalize())
+    if not statement:
+        return ""  # the same pointer to what was shown above, given already
+    said = with_advice(statement, once.advice(f.advice)).replace(
         "\n", "<br>"
     )  # a quoted list's line breaks, as the summary keeps them
     line = f"- {star}{said} {notes.marks(f)} — *favours: {favours_label(f, c, audience)}; {grade}*"
@@ -88,12 +92,15 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
         + (f" {line_marks(answer, notes)}" if answer and answer.citations else ""),
         "",
     ]
+    once = Said()  # every sentence once: a statement refers to what was shown above
     for title, lines in summary_groups(c, audience):
         out.append(f"**{title}**")
         for line in lines:
             fav = line_favours(line, c)
+            once.note(line.text)
+            advice = once.advice(line.advice)
             out.append(
-                f"- {_cell(with_advice(line.text, line.advice))} {line_marks(line, notes)}".rstrip()
+                f"- {_cell(with_advice(line.text, advice))} {line_marks(line, notes)}".rstrip()
                 + (f" — *favours {fav}*" if fav else "")
             )
         out.append("")
@@ -102,24 +109,31 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
         for f in compact_rows(c):
             out.append(
                 f"| {row_label(f.topic, width=None)} | {_cell(key_phrase(f.a_text))} | "
-                f"{_cell(key_phrase(f.b_text))} {notes.marks(f)} |"
+                f"{_cell(key_phrase(f.b_text))} {notes.short_marks(f)} |"
             )
         out += ["", f"*{FULL_HINT}*", ""]
     said: set[str] = set()
     for d in () if compact else c.dimensions:
         out += [f"## {d.title}", ""]
         rows = [f for f in d.findings if (f.a_text or f.b_text) and f.grade.value != "absent"]
-        if rows:
+        cells = [(f, once.cells(f.a_text, f.b_text)) for f in rows]
+        cells = [(f, x) for f, x in cells if x is not None]
+        if cells:
             out += [f"| | {c.a.name} | {c.b.name} |", "|---|---|---|"]
-            for f in rows:
+            for f, (a_text, b_text) in cells:
                 topic = row_label(f.topic, width=None)
-                out.append(f"| {topic} | {_cell(f.a_text)} | {_cell(f.b_text)} |")
+                out.append(f"| {topic} | {_cell(a_text)} | {_cell(b_text)} |")
             out.append("")
-        out += [_finding_line(f, c, notes, audience, said) for f in d.findings if f.kind != "gap"]
+        lines = [
+            _finding_line(f, c, notes, audience, said, once)
+            for f in d.findings
+            if f.kind != "gap"  # the table's "not in pack" mark and the summary say it once
+        ]
+        out += [x for x in lines if x]
         out.append("")
     out += ["## Sources", ""]
     out += [
-        f"{i}. {notes.line(i) if compact else cite_line(cit)}"
+        f"{i}. {notes.line(i, sections=audience != 'patient') if compact else cite_line(cit)}"
         for i, cit in enumerate(notes.citations, 1)
     ]
     out += ["", "## Provenance", ""]

@@ -83,14 +83,17 @@ def rect_el(x: float, y: float, w: float, h: float, fill: str, cls: str = "") ->
     return f'<rect x="{num(x)}" y="{num(y)}" width="{num(max(w, 0))}" height="{num(h)}" fill="{fill}"{c}/>'
 
 
-def svg_el(key: str, height: float, title: str, summary: str, body: list[str]) -> str:
+def svg_el(
+    key: str, height: float, title: str, summary: str, body: list[str], desc: bool = True
+) -> str:
+    """An SVG chart labelled by its title and its summary: the summary in the SVG's own <desc>,
+    or (``desc`` False) in the page's paragraph of id ``{key}-d`` that shows it, said once."""
+    described = f'<desc id="{esc(key)}-d">{esc(summary)}</desc>' if desc else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {num(height)}" '
         f'class="chart-svg" role="img" aria-labelledby="{esc(key)}-t {esc(key)}-d" '
         f'preserveAspectRatio="xMinYMin meet">'
-        f'<title id="{esc(key)}-t">{esc(title)}</title><desc id="{esc(key)}-d">{esc(summary)}</desc>'
-        + "".join(body)
-        + "</svg>"
+        f'<title id="{esc(key)}-t">{esc(title)}</title>{described}' + "".join(body) + "</svg>"
     )
 
 

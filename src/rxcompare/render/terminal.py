@@ -16,6 +16,7 @@ from rxcompare.render.common import (
     ROW_LABEL_WIDTH,
     DocumentNotes,
     Footnotes,
+    Said,
     cite_line,
     compact_rows,
     drug_title,
@@ -34,13 +35,16 @@ from rxcompare.render.markdown import GRADE_WORDS
 STYLE = {Favours.A: "green", Favours.B: "cyan", Favours.NONE: "white", Favours.UNCLEAR: "yellow"}
 
 
-def _summary_panel(c: Comparison, notes) -> Panel:
+def _summary_panel(c: Comparison, notes, said: Said | None = None) -> Panel:
+    said = said or Said()
     body = [Text(c.summary.answer.text if c.summary else c.verdict.summary, style="bold")]
     for title, lines in summary_groups(c, c.audience):
         body.append(Text(""))
         body.append(Text(title, style="bold underline"))
         for line in lines:
-            t = Text(f"• {with_advice(line.text, line.advice)} {line_marks(line, notes)}".rstrip())
+            said.note(line.text)
+            advice = said.advice(line.advice)
+            t = Text(f"• {with_advice(line.text, advice)} {line_marks(line, notes)}".rstrip())
             fav = line_favours(line, c)
             if fav:
                 t.append(f" [favours {fav}]", style="green")
@@ -50,7 +54,7 @@ def _summary_panel(c: Comparison, notes) -> Panel:
     )
 
 
-def _compact(c: Comparison) -> Group:
+def _compact(c: Comparison, width: int | None = None) -> Group:
     """The summary, then one short line per topic per drug, then the sources those cite."""
     notes = DocumentNotes()
     for line in c.summary.lines if c.summary else ():
@@ -63,7 +67,7 @@ def _compact(c: Comparison) -> Group:
     table.add_column(c.b.name, ratio=1, overflow="fold")
     # a patient's answer is the summary alone; the side-by-side cells are the labels' own words
     for f in compact_rows(c) if c.audience != "patient" else ():
-        marks = notes.marks(f)
+        marks = notes.short_marks(f)
         table.add_row(  # the refs under the row's label: the cells keep their two lines
             Text(f"{row_label(f.topic)}\n{marks}"),
             Text(key_phrase(f.a_text), style="dim" if is_gap_cell(f.a_text) else ""),
@@ -75,7 +79,8 @@ def _compact(c: Comparison) -> Group:
         parts.append(Text(FULL_HINT, style="dim"))
     foot = Text("Sources\n", style="bold")
     for i in range(1, len(notes.citations) + 1):
-        foot.append(f"[{i}] {notes.line(i)}\n")
+        line = notes.line(i, c.audience != "patient", width - len(f"[{i}] ") if width else None)
+        foot.append(f"[{i}] {line}\n")
     parts.append(foot)
     parts.append(Text(DISCLAIMER, style="italic"))
     return Group(*parts)
@@ -88,14 +93,15 @@ def _sources(notes: Footnotes) -> Text:
     return foot
 
 
-def build_renderable(comparison: Comparison, full: bool = False) -> Group:
+def build_renderable(comparison: Comparison, full: bool = False, width: int | None = None) -> Group:
     c = comparison
     if not full and c.summary is not None:
-        return _compact(c)
+        return _compact(c, width)
     audience = c.audience
     notes = footnotes_for(c)
-    parts = [_summary_panel(c, notes)]
-    said: set[str] = set()  # each caveat once per answer
+    said = Said()  # every sentence once: a statement refers to what the summary or a cell said
+    parts = [_summary_panel(c, notes, said)]
+    told: set[str] = set()  # each caveat once per answer
     for d in c.dimensions:
         table = Table(title=d.title, title_justify="left", title_style="bold", expand=True)
         table.add_column("", no_wrap=True, width=12)
@@ -106,26 +112,34 @@ def build_renderable(comparison: Comparison, full: bool = False) -> Group:
         for f in d.findings:
             label = Text(favours_label(f, c, audience), style=STYLE[f.favours])
             if (f.a_text or f.b_text) and f.grade.value != "absent":
+                cells = said.cells(f.a_text, f.b_text)
+                if cells is None:
+                    continue
+                a_text, b_text = cells
                 table.add_row(
                     escape(row_label(f.topic)),
-                    Text(f.a_text or "—", style="dim" if is_gap_cell(f.a_text) else ""),
-                    Text(f.b_text or "—", style="dim" if is_gap_cell(f.b_text) else ""),
+                    Text(a_text or "—", style="dim" if is_gap_cell(a_text) else ""),
+                    Text(b_text or "—", style="dim" if is_gap_cell(b_text) else ""),
                     label,
                 )
+        for f in d.findings:
             if f.kind == "gap":  # the table's "not in pack" mark and the summary say it once
                 continue
             grade = GRADE_WORDS[audience][f.grade.value]
+            statement = said.fresh(f.statement, row_label(f.topic, width=None).capitalize())
+            if not statement:
+                continue  # the same pointer to what was shown above, given already
             statements.append(
                 ("! " if f.emphasis else "• ")
-                + f"{with_advice(f.statement, f.advice)} {notes.marks(f)}",
+                + f"{with_advice(statement, said.advice(f.advice))} {notes.marks(f)}",
                 style="bold" if f.emphasis else "",
             )
             statements.append(
                 f" [{favours_label(f, c, audience)}; {grade}]\n", style=STYLE[f.favours]
             )
             for cav in f.caveats:
-                if cav not in said:
-                    said.add(cav)
+                if cav not in told:
+                    told.add(cav)
                     statements.append(f"    {cav}\n", style="dim")
         parts.append(table if table.row_count else Text(d.title, style="bold"))
         if statements:
@@ -147,7 +161,7 @@ def render_terminal(
         color_system="standard" if color else None,
         file=_Null(),
     )
-    console.print(build_renderable(comparison, full=full))
+    console.print(build_renderable(comparison, full=full, width=console.width))
     return console.export_text(styles=color)
 
 
