@@ -310,3 +310,20 @@ def test_a_counselling_subsection_is_no_warning():
     keys = {t.key for t in align(gather(c.a, PACK), gather(c.b, PACK))}
     assert not any("infection" in k for k in keys), keys
     assert not any("infection" in x.text.lower() for x in c.summary.differs)
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=["-".join(p) for p in PAIRS])
+def test_a_patients_answer_speaks_to_the_person_who_asked(pair):
+    """Issue 25 item 7: the patient's summary names no command, no pack and no "held in full",
+    and spells each abbreviation out the first time (in square brackets inside a quotation)."""
+    p = compare(*pair, pack=PACK, audience="patient")
+    text = render_terminal(p, width=80, color=False)
+    said = " ".join(text[: text.rfind("Sources")].split())
+    for word in ("rxcompare ", "--", "the pack", "knowledge pack", "held in full"):
+        assert word not in said, (pair, word)
+    for abbr, meaning in (("PML", "progressive multifocal"), ("RMS", "relapsing multiple")):
+        if re.search(rf"\b{abbr}\b", said):
+            assert said.lower().count(meaning) >= 1, (pair, abbr)
+            first = re.search(rf"\b{abbr}\b", said).start()
+            near = said[max(0, first - 60) : first + 80].lower()
+            assert meaning in near, (pair, abbr, near)

@@ -79,6 +79,22 @@ ONLY_WARNS = (
     "Only the {has} label warns of {topic}; the {lacks} label's warnings and precautions, held in "
     "full, do not."
 )
+# a patient's summary: the connective words of clinician lines said in plain words
+PATIENT_WORDS = (
+    (
+        " label's warnings and precautions, held in full, do not.",
+        " label does not (this tool has its whole warnings section).",
+    ),
+    (" share no indication in the pack (", " are not used for the same condition here ("),
+    (
+        ": this compares their labels, not two treatment options for one condition.",
+        ": this compares their labels, not two choices for one condition.",
+    ),
+    (
+        ": the pack holds the whole label (parsed from its SPL document).",
+        ": this tool has the whole label.",
+    ),
+)
 GAP_WARNS = (
     "The {has} label warns of {topic}; the {lacks} label's warnings and precautions are not held in "
     "full in the pack, so whether it does cannot be told here."
@@ -111,6 +127,10 @@ DERIVED_CAVEAT = "Counted from the labelled dosing schedule (doses due), not fro
 
 TRIAL_ARM = "{trial}: {event}: {arm} {pct}% (N={n}) vs {comp} {cpct}% (N={cn}); risk difference {rd} percentage points (95% CI {lo} to {hi})."
 TRIAL_H2H = "Head-to-head in {trial}: {event}: {a} {apct}% (N={an}) vs {b} {bpct}% (N={bn}); risk difference {rd} percentage points (95% CI {lo} to {hi})."
+NO_H2H_PATIENT = (
+    "No study here compared {a} and {b} directly: each was compared with another treatment in "
+    "its own studies, so their numbers cannot be set side by side."
+)
 NO_H2H = "No head-to-head trial of {a} and {b} is in the evidence: each drug is shown against its own trial's comparator, and the two trials' percentages are not compared with each other."
 NO_TRIALS = "The evidence holds no trial incidence table for {drug}."
 RECONSTRUCTED = (
@@ -174,6 +194,10 @@ GAP_WARNINGS = (
     "The {has} label warns of {topics}; the {lacks} label's warnings and precautions are not held in "
     "full in the pack, so whether it warns of them cannot be told here."
 )
+GAP_WARNINGS_PATIENT = (
+    "The {has} label warns about {topics}; this tool does not have the whole warnings section of "
+    "the {lacks} label, so it cannot tell whether that label warns about them too."
+)
 INDICATION_NOT_HELD = (
     "The pack records no shared indication ({a}: {ia}; {b}: {ib}), but it does not hold both labels' "
     "indications section in full, so a shared indication cannot be ruled out."
@@ -194,6 +218,10 @@ RESOLVED_AS = "'{query}' taken as {brand}, the {ingredient} product for {indicat
 SEVERAL_VERSIONS = (
     "{drug}: the pack's facts were read from {n} versions of its label ({versions}); each fact "
     "cites its own."
+)
+SEVERAL_VERSIONS_PATIENT = (
+    "{drug}: the information comes from {n} versions of its label; each point names the one it "
+    "comes from."
 )
 RESOLVED_TO = "'{query}' taken as {product}."
 # the products of the name not taken (each described from the pack: brand, ingredient, route, indication)

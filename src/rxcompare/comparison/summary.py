@@ -19,6 +19,7 @@ phrases of :mod:`rxcompare.comparison.phrases`. The lines, in order:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rxcompare.comparison import phrases as ph
 from rxcompare.comparison.evidence import Evidence, cites
@@ -77,7 +78,9 @@ def _shared_indication(a: Evidence, b: Evidence) -> bool:
     return bool(set(a.drug.product.indications) & set(b.drug.product.indications))
 
 
-def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[SummaryLine]:
+def _notices(
+    a: Evidence, b: Evidence, factors: tuple[str, ...], patient: bool = False
+) -> list[SummaryLine]:
     out = []
     if not _shared_indication(a, b):
         facts = a.topic("indication") + b.topic("indication")
@@ -104,7 +107,7 @@ def _notices(a: Evidence, b: Evidence, factors: tuple[str, ...]) -> list[Summary
         if len(versions) > 1:
             out.append(
                 SummaryLine(
-                    ph.SEVERAL_VERSIONS.format(
+                    (ph.SEVERAL_VERSIONS_PATIENT if patient else ph.SEVERAL_VERSIONS).format(
                         drug=ev.name,
                         n=len(versions),
                         versions="; ".join(dict.fromkeys(v.split(" (", 1)[0] for v in versions)),
@@ -305,19 +308,28 @@ def _comparators(ev: Evidence) -> tuple[str, ...]:
 
 
 def _cannot_tell(
-    a: Evidence, b: Evidence, findings: list[Finding], aligned=()
+    a: Evidence, b: Evidence, findings: list[Finding], aligned=(), patient: bool = False
 ) -> list[SummaryLine]:
     out = []
     for f in findings:
         if f.topic == "trial.no_head_to_head" or f.kind == "limits":
             if f.topic not in {line.topic for line in out}:
                 out.append(_line(f))
+    if patient:  # the finding's words are a clinician's
+        out = [
+            replace(line, text=ph.NO_H2H_PATIENT.format(a=a.name, b=b.name))
+            if line.topic == "trial.no_head_to_head"
+            else line
+            for line in out
+        ]
     if not any(line.topic == "trial.no_head_to_head" for line in out) and not any(
         f.grade is Grade.TRIAL and f.favours in (Favours.A, Favours.B) for f in findings
     ):
         out.append(
             SummaryLine(
-                ph.NO_H2H.format(a=a.name, b=b.name), (a.label, b.label), "trial.no_head_to_head"
+                (ph.NO_H2H_PATIENT if patient else ph.NO_H2H).format(a=a.name, b=b.name),
+                (a.label, b.label),
+                "trial.no_head_to_head",
             )
         )
     ca, cb = _comparators(a), _comparators(b)
@@ -335,11 +347,11 @@ def _cannot_tell(
     for f in findings:
         if f.dimension == "postmarketing" and f.grade is Grade.ABSENT:
             out.append(_line(f))
-    out += _warning_gaps(a, b, aligned)
+    out += _warning_gaps(a, b, aligned, patient)
     return out
 
 
-def _warning_gaps(a: Evidence, b: Evidence, aligned) -> list[SummaryLine]:
+def _warning_gaps(a: Evidence, b: Evidence, aligned, patient: bool = False) -> list[SummaryLine]:
     """Per drug, the warnings its label carries that cannot be compared because the other label's
     warnings and precautions are not held in full: one line each."""
     from rxcompare.comparison.labels import aligned_name
@@ -351,7 +363,9 @@ def _warning_gaps(a: Evidence, b: Evidence, aligned) -> list[SummaryLine]:
             names = ", ".join(aligned_name(t) for t in topics)
             out.append(
                 SummaryLine(
-                    ph.GAP_WARNINGS.format(has=has.name, lacks=lacks.name, topics=names),
+                    (ph.GAP_WARNINGS_PATIENT if patient else ph.GAP_WARNINGS).format(
+                        has=has.name, lacks=lacks.name, topics=names
+                    ),
                     cites(*(t.a + t.b for t in topics), [lacks.label]),
                     "warnings.not_held",
                 )
@@ -441,15 +455,31 @@ def build_summary(
         MAX_FIGURES,
         ph.MORE_FIGURES_PATIENT if patient else ph.MORE_FIGURES,
     )
-    cannot = _cannot_tell(a, b, findings, aligned)
+    cannot = _cannot_tell(a, b, findings, aligned, patient)
     if any(line.topic.startswith("h2h.") for line in figures):
         cannot = [line for line in cannot if line.topic != "trial.no_head_to_head"]
-    return Summary(
+    summary = Summary(
         answer=_answer(a, b, differs, shared, cannot, ranked),
-        notices=tuple(_notices(a, b, factors)),
+        notices=tuple(_notices(a, b, factors, patient)),
         differs=tuple(differs),
         figures=tuple(figures),
         shared=tuple(shared),
         cannot_tell=tuple(cannot),
         coverage=tuple(_coverage((a, b), audience)),
+    )
+    return _in_plain_words(summary) if patient else summary
+
+
+def _in_plain_words(s: Summary) -> Summary:
+    """A patient's summary: every line's connective words in plain words (ph.PATIENT_WORDS)."""
+
+    def plain(line: SummaryLine) -> SummaryLine:
+        text = line.text
+        for said, plainly in ph.PATIENT_WORDS:
+            text = text.replace(said, plainly)
+        return replace(line, text=text) if text != line.text else line
+
+    groups = ("notices", "differs", "figures", "shared", "cannot_tell", "coverage")
+    return replace(
+        s, answer=plain(s.answer), **{g: tuple(plain(x) for x in getattr(s, g)) for g in groups}
     )

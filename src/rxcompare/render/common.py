@@ -415,3 +415,48 @@ class Said:
             return ""
         self._advice.add(advice)
         return advice
+
+
+# ---- a patient's answer: abbreviations spelled out once ---------------------------------------
+
+# general medical abbreviations (words, not facts about a medicine) and what they stand for
+ABBREVIATIONS = {
+    "HBV": "hepatitis B virus",
+    "HBsAg": "hepatitis B surface antigen",
+    "HBcAb": "hepatitis B core antibody",
+    "PML": "progressive multifocal leukoencephalopathy, a rare brain infection",
+    "MS": "multiple sclerosis",
+    "RMS": "relapsing multiple sclerosis",
+    "PPMS": "primary progressive multiple sclerosis",
+    "IgM": "immunoglobulin M, an antibody",
+    "IgG": "immunoglobulin G, an antibody",
+    "CBC": "complete blood count",
+    "RA": "rheumatoid arthritis",
+    "TNF": "tumour necrosis factor",
+    "EU": "European Union",
+}
+_ABBREVIATION = re.compile(r"\b(" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
+
+
+class SpelledOut:
+    """Spells out each abbreviation of :data:`ABBREVIATIONS` the first time a patient's answer
+    uses it: "HBV (hepatitis B virus)", or inside a quotation "HBV [hepatitis B virus]" (an
+    editor's insertion, so the label's words stay its own)."""
+
+    def __init__(self) -> None:
+        self._done: set[str] = set()
+
+    def __call__(self, text: str) -> str:
+        out, last = [], 0
+        for m in _ABBREVIATION.finditer(text):
+            abbr = m.group(1)
+            if abbr in self._done:
+                continue
+            self._done.add(abbr)
+            meaning = ABBREVIATIONS[abbr]
+            if meaning.split(",")[0].lower() in text.lower():
+                continue  # the text names it in words already
+            quoted = text.count("“", 0, m.start()) > text.count("”", 0, m.start())
+            out.append(text[last : m.end()] + (f" [{meaning}]" if quoted else f" ({meaning})"))
+            last = m.end()
+        return "".join(out) + text[last:]

@@ -23,6 +23,7 @@ from rxcompare.render.charts import charts_for
 from rxcompare.render.common import (
     DISCLAIMER,
     Said,
+    SpelledOut,
     cite_line,
     drug_title,
     favours_label,
@@ -150,6 +151,7 @@ def report_context(comparison: Comparison) -> dict:
     charts = charts_for(c)
     fav_cls = {Favours.A: "a", Favours.B: "b", Favours.NONE: "none", Favours.UNCLEAR: "unclear"}
 
+    spell = SpelledOut() if audience == "patient" else str
     once = Said()  # every sentence once: the summary first, then each dimension's cells
     for _, lines in summary_groups(c, audience):
         for line in lines:
@@ -233,7 +235,7 @@ def report_context(comparison: Comparison) -> dict:
                 "title": title,
                 "lines": [
                     {
-                        "text": line.text,
+                        "text": spell(line.text),
                         "refs": [notes.number(x) for x in line.citations],
                         "favours": line_favours(line, c),
                     }

@@ -10,6 +10,7 @@ from rxcompare.render.common import (
     DocumentNotes,
     Footnotes,
     Said,
+    SpelledOut,
     cite_line,
     compact_rows,
     drug_title,
@@ -93,6 +94,7 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
         "",
     ]
     once = Said()  # every sentence once: a statement refers to what was shown above
+    spell = SpelledOut() if audience == "patient" else str
     for title, lines in summary_groups(c, audience):
         out.append(f"**{title}**")
         for line in lines:
@@ -100,7 +102,7 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
             once.note(line.text)
             advice = once.advice(line.advice)
             out.append(
-                f"- {_cell(with_advice(line.text, advice))} {line_marks(line, notes)}".rstrip()
+                f"- {_cell(spell(with_advice(line.text, advice)))} {line_marks(line, notes)}".rstrip()
                 + (f" — *favours {fav}*" if fav else "")
             )
         out.append("")

@@ -17,6 +17,7 @@ from rxcompare.render.common import (
     DocumentNotes,
     Footnotes,
     Said,
+    SpelledOut,
     cite_line,
     compact_rows,
     drug_title,
@@ -37,6 +38,7 @@ STYLE = {Favours.A: "green", Favours.B: "cyan", Favours.NONE: "white", Favours.U
 
 def _summary_panel(c: Comparison, notes, said: Said | None = None) -> Panel:
     said = said or Said()
+    spell = SpelledOut() if c.audience == "patient" else str
     body = [Text(c.summary.answer.text if c.summary else c.verdict.summary, style="bold")]
     for title, lines in summary_groups(c, c.audience):
         body.append(Text(""))
@@ -44,7 +46,8 @@ def _summary_panel(c: Comparison, notes, said: Said | None = None) -> Panel:
         for line in lines:
             said.note(line.text)
             advice = said.advice(line.advice)
-            t = Text(f"• {with_advice(line.text, advice)} {line_marks(line, notes)}".rstrip())
+            text = spell(with_advice(line.text, advice))
+            t = Text(f"• {text} {line_marks(line, notes)}".rstrip())
             fav = line_favours(line, c)
             if fav:
                 t.append(f" [favours {fav}]", style="green")
