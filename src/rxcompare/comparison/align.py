@@ -88,6 +88,14 @@ _OWN_KEYS = {
 _KEPT = {"warning.immunoglobulins", "warning.colitis"}
 
 
+def vocabulary_key(key: str) -> str:
+    """The general vocabulary's topic of an alignment key ("warning.pml" -> "infections.pml",
+    "vocab.bleeding" -> "bleeding"); "" for a W&P subject or a label's own title."""
+    if key.startswith("vocab."):
+        return key.removeprefix("vocab.")
+    return next((k for k, own in _OWN_KEYS.items() if own == key), "")
+
+
 def _title(f: Fact) -> str:
     if f.topic == "boxed_warning":
         return f.qualifier("heading") or ""
@@ -212,4 +220,4 @@ def align(a: Evidence, b: Evidence) -> tuple[AlignedTopic, ...]:
     return tuple(sorted(out, key=lambda t: order[t.state]))
 
 
-__all__ = ["AlignedTopic", "align", "held", "topics_of", "warnings_of"]
+__all__ = ["AlignedTopic", "align", "held", "topics_of", "vocabulary_key", "warnings_of"]

@@ -11,12 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rxcompare.models import Citation, Drug, Fact, Favours, Finding, Grade, Incidence
+from rxcompare.models import (
+    Citation,
+    Drug,
+    Fact,
+    Favours,
+    Finding,
+    Grade,
+    Incidence,
+    LabelDocument,
+)
 from rxcompare.sources.labels.topics import TOPIC_MENTIONS, topic_family, topic_section
 from rxcompare.sources.pack import Pack
 
 # Label sections the pack turns into facts part by part (see Evidence.says_nothing).
 ENUMERATED = ("BW", "4", "5")
+# Sections outside the warnings where a label speaks of what happens to patients (not dosing,
+# pharmacology, animal studies or the trials' efficacy)
+CLINICAL_SECTIONS = ("4", "6", "7")  # 8 holds animal data beside patients' (pregnancy)
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,8 @@ class Evidence:
     # another jurisdiction's label statements (EU/UK/Swiss, class eu-label): kept out of ``facts``
     # so that no dimension merges them into a US fact; shown apart as "EU:" lines
     other_jurisdiction: tuple[Fact, ...] = ()
+    # the label as one document: each section the pack holds, whole or in part
+    document: LabelDocument | None = None
 
     def read(self, topic: str) -> bool:
         """True when the label section that would state ``topic`` was read in full."""
@@ -71,6 +85,27 @@ class Evidence:
         return tuple(
             f for f in self.facts if f.topic not in keys and any(w in f.text.lower() for w in words)
         )
+
+    def mentioned_outside_warnings(self, topic: str) -> tuple[tuple[Citation, str], ...]:
+        """Where the label, held whole, mentions a vocabulary topic outside its boxed warning and
+        warnings and precautions, in a section that speaks of patients (:data:`CLINICAL_SECTIONS`:
+        contraindications, adverse reactions, interactions): (the section's
+        citation, the first sentence that mentions it), one per section; () when the label is
+        not held whole or the topic is not the vocabulary's."""
+        from dataclasses import replace
+
+        from rxcompare.sources.labels.vocabulary import mentions
+
+        if self.document is None or not topic:
+            return ()
+        out = []
+        for s in self.document.outside("BW", "5"):
+            if s.held != "full" or s.top not in CLINICAL_SECTIONS:
+                continue
+            said = dict(mentions(s.text)).get(topic)
+            if said:
+                out.append((replace(self.label, section=s.number, section_title=s.title), said))
+        return tuple(out)
 
     def mentioning(self, *words: str) -> tuple[Fact, ...]:
         """Facts whose text mentions any of the words (case-insensitive)."""
@@ -113,6 +148,7 @@ def gather(drug: Drug, pack: Pack, trials: Any = None) -> Evidence:
         registry=registry,
         event_groups=pack.event_groups,
         other_jurisdiction=elsewhere,
+        document=pack.document_of(pid),
     )
 
 

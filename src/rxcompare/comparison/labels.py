@@ -351,15 +351,33 @@ def aligned_finding(dimension: str, t, a: Evidence, b: Evidence) -> Finding:
         )
     has, lacks = (a, b) if t.a else (b, a)
     if t.state in ("only_a", "only_b"):
-        kw["a_text" if lacks is a else "b_text"] = ph.WARNS_NOT
+        from rxcompare.comparison.align import vocabulary_key
+
+        side = "a_text" if lacks is a else "b_text"
+        kw[side] = ph.WARNS_NOT
         favours = Favours.B if has is a else Favours.A
+        statement = ph.ONLY_WARNS.format(has=has.name, lacks=lacks.name, topic=name)
+        elsewhere = lacks.mentioned_outside_warnings(vocabulary_key(t.key))
+        if elsewhere:
+            # the other label, read whole, names it outside its warnings (an adverse reaction of
+            # its trials, a population's section): a difference of labelling, not of safety
+            numbers = [c.section for c, _ in elsewhere[:4]]
+            where = ("section " if len(numbers) == 1 else "sections ") + ", ".join(numbers)
+            statement = ph.ONLY_WARNS_MENTIONED.format(
+                has=has.name, lacks=lacks.name, topic=name, where=where
+            )
+            kw[side] = "\n".join(
+                [ph.WARNS_NOT]
+                + [ph.UNDER.format(where=f"section {c.section}", text=x) for c, x in elsewhere[:2]]
+            )
+            favours = Favours.NONE
         return finding(
             dimension,
             t.key,
-            ph.ONLY_WARNS.format(has=has.name, lacks=lacks.name, topic=name),
+            statement,
             favours,
             grade_of(cited),
-            cites(cited, [lacks.label]),
+            cites(cited, [lacks.label], [c for c, _ in elsewhere[:4]]),
             caveats=(ph.SILENCE_CAVEAT,),
             kind="differs",
             **kw,

@@ -85,6 +85,11 @@ PATIENT_WORDS = (
         " label's warnings and precautions, held in full, do not.",
         " label does not (this tool has its whole warnings section).",
     ),
+    (
+        " label's warnings and precautions, held in full, do not; events of this kind are named in ",
+        " label does not warn of them (this tool has its whole warnings section); events of this "
+        "kind are named in ",
+    ),
     (" share no indication in the pack (", " are not used for the same condition here ("),
     (
         ": this compares their labels, not two treatment options for one condition.",
@@ -94,6 +99,10 @@ PATIENT_WORDS = (
         ": the pack holds the whole label (parsed from its SPL document).",
         ": this tool has the whole label.",
     ),
+)
+ONLY_WARNS_MENTIONED = (
+    "Only the {has} label warns of {topic}; the {lacks} label's warnings and precautions, held in "
+    "full, do not; events of this kind are named in its {where}."
 )
 GAP_WARNS = (
     "The {has} label warns of {topic}; the {lacks} label's warnings and precautions are not held in "

@@ -46,7 +46,14 @@ from rxcompare.models.disproportionality import (
     Signal,
 )
 from rxcompare.models.evidence import Citation, Drug, Fact, Incidence, Product
-from rxcompare.models.label import Label, LabelProduct, LabelTable, Section
+from rxcompare.models.label import (
+    DocumentSection,
+    Label,
+    LabelDocument,
+    LabelProduct,
+    LabelTable,
+    Section,
+)
 from rxcompare.models.literature import Literature, Publication
 from rxcompare.models.signals import (
     COLUMNS,
@@ -127,7 +134,9 @@ __all__ = [
     "Finding",
     "Grade",
     "Incidence",
+    "DocumentSection",
     "Label",
+    "LabelDocument",
     "LabelProduct",
     "LabelTable",
     "Listedness",

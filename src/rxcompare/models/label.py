@@ -72,3 +72,39 @@ class Label:
             if (code is None or s.code == code) and (number is None or s.number == number):
                 return s
         return None
+
+
+@dataclass(frozen=True)
+class DocumentSection:
+    """One section of a label as the pack holds it: its number ("BW", "1", "5.2", "8.1"), title,
+    text, and ``held``: ``"full"`` (the label's whole section) or ``"part"`` (excerpts: a curated
+    entry's quoted statements)."""
+
+    number: str
+    title: str
+    text: str
+    held: str  # "full" | "part"
+
+    @property
+    def top(self) -> str:
+        """The top-level section it belongs to ("5" for "5.2")."""
+        return self.number.split(".")[0]
+
+
+@dataclass(frozen=True)
+class LabelDocument:
+    """A label read as one document: the sections the pack holds, in label order. A section not
+    among them is not held at all; "the label states nothing" can only be said of a section held
+    in full."""
+
+    product: str
+    sections: tuple[DocumentSection, ...] = ()
+
+    def held(self, top: str) -> str:
+        """How the top-level section ``top`` is held: "full", "part" or "none"."""
+        states = {s.held for s in self.sections if s.top == top}
+        return "full" if "full" in states else ("part" if states else "none")
+
+    def outside(self, *tops: str) -> tuple[DocumentSection, ...]:
+        """The sections not under the given top-level sections (e.g. outside "BW" and "5")."""
+        return tuple(s for s in self.sections if s.top not in tops)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rxcompare.models import Label, Section
 from rxcompare.sources.labels import loinc
@@ -502,6 +503,34 @@ def assign_topics(title: str, text: str = "") -> tuple[str, ...]:
     return tuple(m.key for m in topic_matches(title, text))
 
 
+@lru_cache(maxsize=1024)
+def mentions(text: str) -> tuple[tuple[str, str], ...]:
+    """(topic, sentence) for each topic a text mentions, the broader topics of a kind included
+    ("infections.pml" mentions "infections" too), each with the first sentence that mentions it;
+    a sentence that denies a harm or counsels the reader mentions nothing. For text that is not
+    a warning (an adverse-reactions section, a population's section): what the label says of a
+    topic outside its warnings."""
+    out: dict[str, str] = {}
+    for sentence in _sentences(text):
+        if not _asserts(sentence):
+            continue
+        for item in _ITEMS.split(sentence):
+            if ":" in item:  # "Cardiovascular System: ...": the heading names no event
+                item = item.rsplit(":", 1)[1]
+            for key, words in _matches(item):
+                if words.lower() in _ORGAN_WORDS or _TRIAL_NAME.search(item):
+                    continue  # an organ or a trial's name, not an event of its own
+                for k in with_parents((key,)):
+                    out.setdefault(k, sentence)
+    return tuple(out.items())
+
+
+# a list's items ("anaphylaxis, angioneurotic edema; liver failure"); a mention is an item's
+_ITEMS = re.compile(r"[,;]\s+|\s+\(|\)\s*")
+_ORGAN_WORDS = frozenset({"cardiac", "heart", "cardiovascular", "vascular", "hepatic", "renal"})
+_TRIAL_NAME = re.compile(r"\b(trial|study|studies)\b", re.I)
+
+
 def term_topics(term: str) -> tuple[str, ...]:
     """The topics of a MedDRA preferred-term name, an adverse-reaction table row or a FAERS
     reaction, by the same keyword rules ("Pneumonia" -> ("infections",); "Haemorrhage" ->
@@ -570,6 +599,7 @@ __all__ = [
     "TopicMatch",
     "assign_topics",
     "label_topics",
+    "mentions",
     "section_topics",
     "term_topics",
     "topic_label",

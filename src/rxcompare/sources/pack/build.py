@@ -75,7 +75,7 @@ def put_entry(
     """The pack with the label's entry in it -- in place of ``entry`` (under its id, keeping its
     synonyms) when given, else under the label's own product id -- the label record, and the
     counts of what changed. Facts without an address are cited to ``url``."""
-    from rxcompare.sources.pack.listed import safety_text_from_label
+    from rxcompare.sources.pack.listed import label_text_from_label
 
     product, facts, incidences, coverage = entry_from_label(label, entry.id if entry else None)
     if entry is not None:
@@ -105,8 +105,8 @@ def put_entry(
         incidences=tuple(i for i in pack.incidences if i.product != pid) + tuple(incidences),
         sources=tuple(sorted({**dict(pack.sources), pid: source}.items())),
         coverage=tuple(sorted({**dict(pack.coverage), pid: coverage}.items())),
-        safety_text=tuple(
-            sorted({**dict(pack.safety_text), pid: safety_text_from_label(label)}.items())
+        label_text=tuple(
+            sorted({**dict(pack.label_text), pid: label_text_from_label(label)}.items())
         ),
         labels=tuple(
             sorted(
@@ -137,11 +137,11 @@ def build_pack(
     incidences: list[Incidence] = []
     sources: dict[str, str] = {}
     coverage: dict[str, list[str]] = {}
-    safety: dict[str, list[dict[str, str]]] = {}
+    texts: dict[str, list[dict[str, str]]] = {}
     spl = sorted(map(str, spl))
     if spl:
         from rxcompare.sources.labels.spl import parse_spl
-        from rxcompare.sources.pack.listed import safety_text_from_label
+        from rxcompare.sources.pack.listed import label_text_from_label
     for path in spl:
         label = parse_spl(path)
         product, f, inc, cov = entry_from_label(label)
@@ -150,7 +150,7 @@ def build_pack(
         incidences += inc
         sources[product.id] = "spl"
         coverage[product.id] = list(cov)
-        safety[product.id] = [to_dict(x) for x in safety_text_from_label(label)]
+        texts[product.id] = [to_dict(x) for x in label_text_from_label(label)]
     for path in sorted(map(str, curated)):
         product, f, inc, cov = read_curated_entry(path)
         coverage[product.id] = list(cov)
@@ -178,7 +178,7 @@ def build_pack(
         event_groups=groups,
         sources=dict(sorted(sources.items())),
         coverage=dict(sorted(coverage.items())),
-        safety_text=dict(sorted(safety.items())),
+        label_text=dict(sorted(texts.items())),
     )
 
 
@@ -198,7 +198,7 @@ def pack_to_dict(pack: Pack, built: str | None = None) -> dict[str, Any]:
         event_groups={k: list(v) for k, v in pack.event_groups},
         sources=dict(sorted(pack.sources)),
         coverage={k: list(v) for k, v in sorted(pack.coverage)},
-        safety_text={k: [to_dict(x) for x in v] for k, v in sorted(pack.safety_text)},
+        label_text={k: [to_dict(x) for x in v] for k, v in sorted(pack.label_text)},
         **({"labels": labels} if labels else {}),
     )
 

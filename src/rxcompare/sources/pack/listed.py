@@ -9,7 +9,7 @@ of the pack and an event (a MedDRA preferred term, or a group name), :func:`list
   topic (``match="topic"``: the topic vocabulary classifies both the term and the subsection's
   title, and they agree). The section and a citation of the label version are given.
 - ``unlisted`` only when neither appears and the pack holds those sections of that label whole:
-  the text of the boxed warning and of sections 5 and 6 (:attr:`Pack.safety_text`, kept for
+  the text of the boxed warning and of sections 5 and 6 (:meth:`Pack.safety_text_of`, kept for
   labels parsed in full) and the coverage of both sections (:meth:`Pack.coverage_of`).
 - ``unknown`` otherwise, saying why: the product is not in the pack, the ingredient has several
   products, or the pack holds the label only in part (a curated entry holds extracted statements,
@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from rxcompare.models import Citation, Label, Listedness, Section
-from rxcompare.sources.pack.record import Pack, SectionText
+from rxcompare.sources.pack.record import SAFETY_SECTIONS, Pack, SectionText
 
 __all__ = [
     "STATES",
@@ -40,6 +40,7 @@ __all__ = [
     "WarningTopics",
     "listed_columns",
     "listed_for_label",
+    "label_text_from_label",
     "listedness",
     "safety_text_from_label",
 ]
@@ -114,18 +115,21 @@ def _table_lines(section: Section) -> list[str]:
     ]
 
 
-def safety_text_from_label(label: Label) -> tuple[SectionText, ...]:
-    """The boxed warning and every section and subsection of 5 and 6 of a parsed label, whole
-    (text, then table cells), in label order."""
+def label_text_from_label(label: Label) -> tuple[SectionText, ...]:
+    """Every section and subsection of a parsed label, whole (text, then table cells), in label
+    order: the boxed warning as "BW", the others by their number (a subsection without one under
+    its section's number; a section with neither, such as the highlights, is left out)."""
     out: list[SectionText] = []
     for top in label.sections:
         if top.code == _BOXED:
             key = "BW"
-        elif top.code in _WARNINGS or top.number == "5":
-            key = "5"
-        elif top.code == _ADVERSE or top.number == "6":
-            key = "6"
+        elif top.code in _WARNINGS:
+            key = top.number or "5"
+        elif top.code == _ADVERSE:
+            key = top.number or "6"
         else:
+            key = top.number
+        if not key:
             continue
         for s in top.walk():
             number = "BW" if key == "BW" else (s.number or key)
@@ -133,6 +137,13 @@ def safety_text_from_label(label: Label) -> tuple[SectionText, ...]:
             if text or s.title:
                 out.append(SectionText(number, s.title, text))
     return tuple(out)
+
+
+def safety_text_from_label(label: Label) -> tuple[SectionText, ...]:
+    """The boxed warning and every section and subsection of 5 and 6 of a parsed label, whole."""
+    return tuple(
+        s for s in label_text_from_label(label) if s.section.split(".")[0] in SAFETY_SECTIONS
+    )
 
 
 # ---- matching ---------------------------------------------------------------------------------

@@ -88,9 +88,10 @@ def pack_from_dict(
             labels=tuple(
                 _pack_label({"product": k, **v}) for k, v in data.get("labels", {}).items()
             ),
-            safety_text=tuple(
+            # "safety_text": the name of a pack written before the whole label was kept
+            label_text=tuple(
                 (k, tuple(SectionText(**s) for s in v))
-                for k, v in data.get("safety_text", {}).items()
+                for k, v in data.get("label_text", data.get("safety_text", {})).items()
             ),
             origin=kind,
             path=path,

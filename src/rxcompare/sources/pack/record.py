@@ -7,9 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rxcompare.errors import PackError
-from rxcompare.models import Fact, Incidence, Product
+from rxcompare.models import DocumentSection, Fact, Incidence, LabelDocument, Product
 
-__all__ = ["SCHEMA", "SOURCE_NAMES", "VERSION", "Pack", "PackLabel", "SectionText"]
+__all__ = [
+    "SAFETY_SECTIONS",
+    "SCHEMA",
+    "SOURCE_NAMES",
+    "VERSION",
+    "Pack",
+    "PackLabel",
+    "SectionText",
+]
 
 SCHEMA = "rxcompare/pack"
 VERSION = 1
@@ -38,13 +46,17 @@ class PackLabel:
 
 @dataclass(frozen=True)
 class SectionText:
-    """The whole text of one safety section of a label parsed in full (boxed warning, a section
-    or subsection of 5 Warnings and Precautions or 6 Adverse Reactions), its tables' cells as
-    lines of ``|``-separated cells: what listedness reads (:mod:`.listed`)."""
+    """The whole text of one section or subsection of a label parsed in full (the boxed warning,
+    "1", "5.2", "6.1", "8.1", ...), its tables' cells as lines of ``|``-separated cells: what
+    listedness reads (:mod:`.listed`) and the label document a comparison reads
+    (:meth:`Pack.document_of`)."""
 
-    section: str  # "BW", "5", "5.2", "6.1"
+    section: str  # "BW", "1", "5", "5.2", "6.1", "8.1"
     title: str
     text: str
+
+
+SAFETY_SECTIONS = ("BW", "5", "6")  # the sections listedness reads
 
 
 @dataclass(frozen=True)
@@ -63,9 +75,9 @@ class Pack:
     # curated". Labels parsed from SPL are read in full.
     coverage: tuple[tuple[str, tuple[str, ...]], ...] = ()
     labels: tuple[PackLabel, ...] = ()  # recorded by `pack update`; else derived from the citations
-    # product id -> the whole text of its label's boxed warning and sections 5 and 6, for labels
-    # parsed in full (SPL, openFDA); curated entries have none
-    safety_text: tuple[tuple[str, tuple[SectionText, ...]], ...] = ()
+    # product id -> the whole text of its label, section by section, for labels parsed in full
+    # (SPL, openFDA); curated entries have none (their facts are excerpts: see document_of)
+    label_text: tuple[tuple[str, tuple[SectionText, ...]], ...] = ()
     origin: str = "embedded"  # "embedded" | "user" | "file"
     path: str | None = None  # the file read (user pack or --pack file)
 
@@ -89,8 +101,54 @@ class Pack:
     def coverage_of(self, product_id: str) -> tuple[str, ...]:
         return dict(self.coverage).get(product_id, ())
 
+    def label_text_of(self, product_id: str) -> tuple[SectionText, ...]:
+        """The whole text of the product's label, section by section (labels parsed in full)."""
+        return dict(self.label_text).get(product_id, ())
+
     def safety_text_of(self, product_id: str) -> tuple[SectionText, ...]:
-        return dict(self.safety_text).get(product_id, ())
+        """The boxed warning and sections 5 and 6 of :meth:`label_text_of`."""
+        return tuple(
+            s for s in self.label_text_of(product_id) if s.section.split(".")[0] in SAFETY_SECTIONS
+        )
+
+    def document_of(self, product_id: str) -> LabelDocument:
+        """The product's label as one document: each section the pack holds, with its text and
+        whether it is held in full (a label parsed whole: its text; a section of the coverage) or
+        in part (a curated entry: the excerpts its facts quote, section by section)."""
+        full = set(self.coverage_of(product_id))
+        whole = self.label_text_of(product_id)
+        if whole:
+            return LabelDocument(
+                product_id,
+                tuple(
+                    DocumentSection(
+                        s.section,
+                        s.title,
+                        s.text,
+                        "full" if s.section.split(".")[0] in full else "part",
+                    )
+                    for s in whole
+                ),
+            )
+        parts: dict[str, list[str]] = {}
+        titles: dict[str, str] = {}
+        for f in self.facts_for(product_id):
+            c = f.citation
+            if not c.section or not c.is_label_text or c.source_class == "eu-label":
+                continue
+            parts.setdefault(c.section, [])
+            if f.text not in parts[c.section]:
+                parts[c.section].append(f.text)
+            titles.setdefault(c.section, c.section_title or "")
+        return LabelDocument(
+            product_id,
+            tuple(
+                DocumentSection(
+                    k, titles[k], "\n".join(v), "full" if k.split(".")[0] in full else "part"
+                )
+                for k, v in parts.items()
+            ),
+        )
 
     def label_of(self, product_id: str) -> PackLabel:
         """The label the entry holds: as recorded by ``pack update``, else the version most of the
