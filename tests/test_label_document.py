@@ -69,3 +69,21 @@ def test_nothing_is_said_to_be_named_outside_the_warnings_of_a_label_held_in_par
         for f in c.findings:
             if "events of this kind are named in its" in f.statement:
                 assert f.statement.split(";")[0].startswith(f"Only the {c.a.name}"), f.statement
+
+
+def test_tables_that_could_not_be_read_are_named_in_the_answer(tmp_path, monkeypatch):
+    """Issue 24, bad input: ELIQUIS's bleeding tables (TAC 2017, flattened by openFDA) cannot be
+    read unambiguously; fetched through the online route from a loopback openFDA, the answer
+    names them among what to read first, never as an absence of bleeding figures."""
+    from helpers import serve_loopback, tac_label_answer, tac_openfda_results
+
+    tac_openfda_results()  # skips without ../shared
+    monkeypatch.setenv("RXCOMPARE_CACHE", str(tmp_path / "cache"))
+    with serve_loopback(tac_label_answer) as base:
+        monkeypatch.setenv("RXCOMPARE_OPENFDA_BASE", base)
+        monkeypatch.setenv("RXCOMPARE_DAILYMED_BASE", base)
+        c = compare("ELIQUIS", "Pradaxa", pack=PACK, online=True)
+    notes = [x for x in c.summary.notices if x.topic == "unread_tables"]
+    assert len(notes) == 1 and notes[0].text.startswith("ELIQUIS: 4 adverse-reaction table(s)")
+    assert "Table 1: Bleeding Events" in notes[0].text and notes[0].citations
+    assert not any(x.text.startswith("Pradaxa:") for x in notes)

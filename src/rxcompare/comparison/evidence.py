@@ -49,6 +49,8 @@ class Evidence:
     other_jurisdiction: tuple[Fact, ...] = ()
     # the label as one document: each section the pack holds, whole or in part
     document: LabelDocument | None = None
+    # adverse-reaction tables of the label that could not be read: ((section, caption), ...)
+    unread_tables: tuple[tuple[str, str], ...] = ()
 
     def read(self, topic: str) -> bool:
         """True when the label section that would state ``topic`` was read in full."""
@@ -149,6 +151,7 @@ def gather(drug: Drug, pack: Pack, trials: Any = None) -> Evidence:
         event_groups=pack.event_groups,
         other_jurisdiction=elsewhere,
         document=pack.document_of(pid),
+        unread_tables=pack.unread_tables_of(pid),
     )
 
 

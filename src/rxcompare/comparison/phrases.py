@@ -232,6 +232,10 @@ SEVERAL_VERSIONS_PATIENT = (
     "{drug}: the information comes from {n} versions of its label; each point names the one it "
     "comes from."
 )
+UNREAD_TABLES = (
+    "{drug}: {n} adverse-reaction table(s) of its label could not be read unambiguously (arms or "
+    "rows that cannot be told apart), so their figures are not used here: {captions}."
+)
 RESOLVED_TO = "'{query}' taken as {product}."
 # the products of the name not taken (each described from the pack: brand, ingredient, route, indication)
 OTHER_PRODUCTS = "{others} {verb} another {ingredient} product, not compared here; name it by its brand to compare it."

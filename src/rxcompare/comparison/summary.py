@@ -116,6 +116,21 @@ def _notices(
                     "version",
                 )
             )
+    for ev in (a, b):
+        if ev.unread_tables:
+            captions = "; ".join(f"“{cap}” ({sec})" for sec, cap in ev.unread_tables[:3])
+            more = len(ev.unread_tables) - 3
+            out.append(
+                SummaryLine(
+                    ph.UNREAD_TABLES.format(
+                        drug=ev.name,
+                        n=len(ev.unread_tables),
+                        captions=captions + (f"; {more} more" if more > 0 else ""),
+                    ),
+                    (ev.label,),
+                    "unread_tables",
+                )
+            )
     if factors:
         names = "; ".join(ph.FACTORS[k][0] for k in factors if k in ph.FACTORS)
         out.append(SummaryLine(ph.FACTORS_GIVEN.format(factors=names), topic="factors"))

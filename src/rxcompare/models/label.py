@@ -62,6 +62,9 @@ class Label:
     sections: tuple[Section, ...]
     source: str  # "spl" or "openfda"
     highlights: bool = False
+    # adverse-reaction tables of flattened text that could not be read unambiguously:
+    # (section number, the table's caption), so that an answer says which figures it lacks
+    unread_tables: tuple[tuple[str, str], ...] = ()
 
     def walk(self):
         for s in self.sections:

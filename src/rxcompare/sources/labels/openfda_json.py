@@ -36,6 +36,7 @@ from rxcompare.sources.labels.flat_sections import (
     lines_section,
     with_flat_tables,
 )
+from rxcompare.sources.labels.flat_tables import unread_tables
 from rxcompare.sources.labels.loinc import (
     ADVERSE_REACTIONS,
     BY_OPENFDA_FIELD,
@@ -274,10 +275,17 @@ def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
             for text in _strings(result, key, origin)
             if text.strip()
         ]
+    unread: list[tuple[str, str]] = []
     for key, group in by_field.items():
         if key not in tables and BY_OPENFDA_FIELD.get(key) is not None:
             if BY_OPENFDA_FIELD[key].code == ADVERSE_REACTIONS:
                 by_field[key] = [with_flat_tables(s, tuple(names)) for s in group]
+                unread += [
+                    (part.number or "6", caption)
+                    for s in group
+                    for part in s.walk()
+                    for caption in unread_tables(" ".join(part.text.split()), tuple(names))
+                ]
     sections = [s for key, group in by_field.items() for s in _attach(group, tables.get(key, []))]
     sections = _merge_coded(sections)
     title = ", ".join(dict.fromkeys(p.name for p in products))
@@ -291,6 +299,7 @@ def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
         sections=tuple(sections),
         source="openfda",
         highlights=False,
+        unread_tables=tuple(dict.fromkeys(unread)),
     )
 
 

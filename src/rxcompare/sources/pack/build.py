@@ -108,6 +108,14 @@ def put_entry(
         label_text=tuple(
             sorted({**dict(pack.label_text), pid: label_text_from_label(label)}.items())
         ),
+        unread_tables=tuple(
+            sorted(
+                {
+                    **{k: v for k, v in pack.unread_tables if k != pid},
+                    **({pid: label.unread_tables} if label.unread_tables else {}),
+                }.items()
+            )
+        ),
         labels=tuple(
             sorted(
                 [lab for lab in pack.labels if lab.product != pid] + [record],
@@ -199,6 +207,11 @@ def pack_to_dict(pack: Pack, built: str | None = None) -> dict[str, Any]:
         sources=dict(sorted(pack.sources)),
         coverage={k: list(v) for k, v in sorted(pack.coverage)},
         label_text={k: [to_dict(x) for x in v] for k, v in sorted(pack.label_text)},
+        **(
+            {"unread_tables": {k: [list(x) for x in v] for k, v in sorted(pack.unread_tables)}}
+            if pack.unread_tables
+            else {}
+        ),
         **({"labels": labels} if labels else {}),
     )
 

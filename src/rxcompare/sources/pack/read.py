@@ -93,6 +93,10 @@ def pack_from_dict(
                 (k, tuple(SectionText(**s) for s in v))
                 for k, v in data.get("label_text", data.get("safety_text", {})).items()
             ),
+            unread_tables=tuple(
+                (k, tuple((str(sec), str(cap)) for sec, cap in v))
+                for k, v in data.get("unread_tables", {}).items()
+            ),
             origin=kind,
             path=path,
         )

@@ -78,6 +78,9 @@ class Pack:
     # product id -> the whole text of its label, section by section, for labels parsed in full
     # (SPL, openFDA); curated entries have none (their facts are excerpts: see document_of)
     label_text: tuple[tuple[str, tuple[SectionText, ...]], ...] = ()
+    # product id -> the adverse-reaction tables of its label's flattened text that could not be
+    # read unambiguously: ((section, caption), ...)
+    unread_tables: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     origin: str = "embedded"  # "embedded" | "user" | "file"
     path: str | None = None  # the file read (user pack or --pack file)
 
@@ -104,6 +107,9 @@ class Pack:
     def label_text_of(self, product_id: str) -> tuple[SectionText, ...]:
         """The whole text of the product's label, section by section (labels parsed in full)."""
         return dict(self.label_text).get(product_id, ())
+
+    def unread_tables_of(self, product_id: str) -> tuple[tuple[str, str], ...]:
+        return dict(self.unread_tables).get(product_id, ())
 
     def safety_text_of(self, product_id: str) -> tuple[SectionText, ...]:
         """The boxed warning and sections 5 and 6 of :meth:`label_text_of`."""
