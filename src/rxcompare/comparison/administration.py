@@ -250,7 +250,8 @@ def _value(f: Fact) -> str:
     elif f.qualifier("per_week"):
         out += f", {f.qualifier('per_week')} times a week"
     elif f.qualifier("schedule_days"):
-        out += f" on days {f.qualifier('schedule_days')}"
+        days = f.qualifier("schedule_days")
+        out += f" on day{'s' if ',' in days else ''} {days}"
     if f.qualifier("after"):
         out += f" after {f.qualifier('after')}"
     return out
@@ -259,11 +260,33 @@ def _value(f: Fact) -> str:
 WHO = {"self": "self-administered", "hcp": "given by a healthcare professional"}
 
 
+def _values(facts) -> str:
+    """The facts' figures; where the label gives them for several populations (a label of several
+    indications: 160 mg on day 1 and 80 mg on day 15 for Crohn's disease, 80 mg on day 1 for
+    plaque psoriasis), each regimen with the populations it is for, so that no two regimens read
+    as one."""
+    groups: dict[str, list[str]] = {}
+    for f in facts:
+        v = _value(f)
+        if v:
+            pop = f.qualifier("population") or ""
+            if v not in groups.setdefault(pop, []):
+                groups[pop].append(v)
+    if len(groups) <= 1:
+        return "; ".join(v for vs in groups.values() for v in vs)
+    regimens: dict[str, list[str]] = {}  # the same regimen for several populations said once
+    for pop, vs in groups.items():
+        regimens.setdefault(", ".join(vs), []).append(pop)
+    return "; ".join(
+        f"{regimen} ({', '.join(p for p in pops if p)})" if any(pops) else regimen
+        for regimen, pops in regimens.items()
+    )
+
+
 def _describe(topic: str, a: Evidence, b: Evidence) -> tuple[str, bool] | None:
     """('Route: Kesimpta subcutaneous; Ocrevus intravenous.', same) when a side has a figure; the
     other side reads as the label's silence only when its section is held in full."""
-    va = "; ".join(dict.fromkeys(v for v in map(_value, a.topic(topic)) if v))
-    vb = "; ".join(dict.fromkeys(v for v in map(_value, b.topic(topic)) if v))
+    va, vb = _values(a.topic(topic)), _values(b.topic(topic))
     if not va and not vb:
         return None
 
