@@ -202,7 +202,9 @@ def _differs(findings: list[Finding], aligned) -> list[SummaryLine]:
         if f.dimension == "mechanism" or f.topic.startswith(("warning.", "subject.", "title.")):
             continue  # warnings come from the alignment below, once each
         if f.grade is Grade.TRIAL and f.topic != "trial.no_head_to_head":
-            if _head_to_head_trial(f):  # a figure of one drug against the other: a difference
+            # a figure of one drug against the other is a difference where its interval shows
+            # one (it favours a drug); else it is a figure (said among the figures)
+            if _head_to_head_trial(f) and f.favours in (Favours.A, Favours.B):
                 out.append((_weight(_line(f), f.grade), _line(f)))
         elif f.grade is Grade.POSTMARKETING and f.favours in (Favours.A, Favours.B):
             out.append((4, _line(f)))
@@ -231,14 +233,14 @@ def _head_to_head_trial(f: Finding) -> bool:
 
 
 def _trial_figures(findings: list[Finding]) -> list[SummaryLine]:
-    """Trial rows of one drug against its own trial's comparator (not against the other drug):
-    figures, not differences between the two."""
+    """Trial rows of one drug against its own trial's comparator, and rows of one drug against
+    the other whose interval shows no difference: figures, not differences between the two."""
     return [
         _line(f)
         for f in findings
         if f.grade is Grade.TRIAL
         and f.topic != "trial.no_head_to_head"
-        and not _head_to_head_trial(f)
+        and not (_head_to_head_trial(f) and f.favours in (Favours.A, Favours.B))
     ]
 
 
