@@ -175,21 +175,40 @@ VERDICT_SUMMARY = (
 # The summary (comparison/summary.py): connective words only; names, figures and sections are
 # filled in from the evidence.
 ANSWER_NONE = (
-    "The evidence here does not show either medicine to be safer overall: {nd} favour neither, "
-    "{ns} warning topic(s) are shared, and {nc} point(s) cannot be told."
+    "The evidence here does not show either medicine to be safer overall: {nd} {favour} neither, "
+    "{ns} {are} shared, and {nc} cannot be told."
 )
-DIFFERENCES_ALL = "the {n} difference(s) below"
+DIFFERENCES_ALL = "the {n} below"
 DIFFERENCES_SOME = "the {total} differences (the {n} weightiest below)"
-MORE_DIFFERENCES = "{n} more difference(s) are in the full evidence (--full, the HTML report)."
-MORE_FIGURES = "{n} more figure(s) are in the full evidence (--full, the HTML report)."
-MORE_DIFFERENCES_PATIENT = "{n} more difference(s) are in the detailed comparison."
-MORE_FIGURES_PATIENT = "{n} more number(s) are in the detailed comparison."
-ANSWER_FAVOURED = "{n} favour(s) {drug}"
+MORE_DIFFERENCES = "{n} more {are} in the full evidence (--full, the HTML report)."
+MORE_FIGURES = "{n} more {are} in the full evidence (--full, the HTML report)."
+MORE_DIFFERENCES_PATIENT = "{n} more {are} in the detailed comparison."
+MORE_FIGURES_PATIENT = "{n} more {are} in the detailed comparison."
+ANSWER_FAVOURED = "{n} {favour} {drug}"
 ANSWER_SOME = (
     "The evidence here does not show either medicine to be safer overall: of {nd}, "
-    "{favoured}, but they differ in weight and kind, so this is not a ranking; both share {ns} "
-    "warning topic(s), and {nc} point(s) cannot be told."
+    "{favoured}, but {caveat}; both share {ns}, and {nc} cannot be told."
 )
+NOT_A_RANKING = "they differ in weight and kind, so this is not a ranking"
+NOT_A_RANKING_ONE = "one difference is not a ranking"
+# the counted nouns (singular, plural)
+DIFFERENCE = ("difference", "differences")
+FIGURE_NOUN = ("figure", "figures")
+NUMBER_NOUN = ("number", "numbers")
+WARNING_TOPIC = ("warning topic", "warning topics")
+POINT = ("point", "points")
+
+
+def counted(n: int, noun: tuple[str, str]) -> str:
+    """'1 point', '3 points': a count with its noun in the number it takes."""
+    return f"{n} {noun[0] if n == 1 else noun[1]}"
+
+
+def verb(n: int, one: str, many: str) -> str:
+    """The verb's form for a count: verb(1, "is", "are") -> "is"."""
+    return one if n == 1 else many
+
+
 FIGURE = "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}."
 FIGURE_H2H = (
     "{measure}: {drug} {pct}% vs {comparator} {cpct}%{trials}; head-to-head against {other}."

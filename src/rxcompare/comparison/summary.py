@@ -60,17 +60,23 @@ def _answer(a: Evidence, b: Evidence, differs, shared, cannot, ranked) -> Summar
     nd = (
         ph.DIFFERENCES_SOME.format(n=len(shown), total=len(ranked))
         if len(ranked) > len(shown)
-        else ph.DIFFERENCES_ALL.format(n=len(shown))
+        else ph.DIFFERENCES_ALL.format(n=ph.counted(len(shown), ph.DIFFERENCE))
     )
-    counts = {"nd": nd, "ns": len(shared), "nc": len(cannot)}
+    nc = ph.counted(len(cannot), ph.POINT)
+    ns = ph.counted(len(shared), ph.WARNING_TOPIC)
     if not fa and not fb:
-        return SummaryLine(ph.ANSWER_NONE.format(**counts))
+        favour = ph.verb(len(ranked), "favours", "favour")
+        are = ph.verb(len(shared), "is", "are")
+        return SummaryLine(ph.ANSWER_NONE.format(nd=nd, favour=favour, ns=ns, are=are, nc=nc))
     parts = [
-        ph.ANSWER_FAVOURED.format(drug=ev.name, n=len(group))
+        ph.ANSWER_FAVOURED.format(
+            drug=ev.name, n=len(group), favour=ph.verb(len(group), "favours", "favour")
+        )
         for ev, group in ((a, fa), (b, fb))
         if group
     ]
-    text = ph.ANSWER_SOME.format(favoured=" and ".join(parts), **counts)
+    caveat = ph.NOT_A_RANKING if len(ranked) > 1 else ph.NOT_A_RANKING_ONE
+    text = ph.ANSWER_SOME.format(nd=nd, favoured=" and ".join(parts), caveat=caveat, ns=ns, nc=nc)
     return SummaryLine(text, cites(*(line.citations for line in fa + fb)))
 
 
@@ -244,14 +250,15 @@ def _trial_figures(findings: list[Finding]) -> list[SummaryLine]:
     ]
 
 
-def _capped(lines: list[SummaryLine], most: int, template: str) -> list[SummaryLine]:
+def _capped(
+    lines: list[SummaryLine], most: int, template: str, noun: tuple[str, str]
+) -> list[SummaryLine]:
     """The first ``most`` lines, and one line counting the rest (left to the full evidence)."""
     if len(lines) <= most:
         return lines
     rest = lines[most:]  # the counting line cites what it counts, so its refs resolve
-    return lines[:most] + [
-        SummaryLine(template.format(n=len(rest)), cites(*(x.citations for x in rest)), topic=MORE)
-    ]
+    text = template.format(n=ph.counted(len(rest), noun), are=ph.verb(len(rest), "is", "are"))
+    return lines[:most] + [SummaryLine(text, cites(*(x.citations for x in rest)), topic=MORE)]
 
 
 def _measure(f) -> str:
@@ -464,13 +471,17 @@ def build_summary(
     ranked = _differs(findings, aligned)
     patient = audience == "patient"  # no command-line option named to a patient
     differs = _capped(
-        ranked, MAX_DIFFERS, ph.MORE_DIFFERENCES_PATIENT if patient else ph.MORE_DIFFERENCES
+        ranked,
+        MAX_DIFFERS,
+        ph.MORE_DIFFERENCES_PATIENT if patient else ph.MORE_DIFFERENCES,
+        ph.DIFFERENCE,
     )
     shared = _shared(a, b, aligned)
     figures = _capped(
         _figures(a, b) + _trial_figures(findings),
         MAX_FIGURES,
         ph.MORE_FIGURES_PATIENT if patient else ph.MORE_FIGURES,
+        ph.NUMBER_NOUN if patient else ph.FIGURE_NOUN,
     )
     cannot = _cannot_tell(a, b, findings, aligned, patient)
     if any(line.topic.startswith("h2h.") for line in figures):
