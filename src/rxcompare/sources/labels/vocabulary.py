@@ -349,7 +349,8 @@ _RULES = (
     _rule("bone", r"fractures?|bone (?:mineral )?density|bone loss|osteopor\w*|osteonecrosis"),
     _rule(
         "ocular",
-        r"\beyes?\b|ocular|ophthalm\w*|visual|vision|retin\w*|macular|glaucoma|cataract\w*|"
+        r"macular (?:" + _OE + r")|\beyes?\b|ocular|ophthalm\w*|visual|vision|retin\w*|macular|"
+        r"glaucoma|cataract\w*|"
         r"keratitis|corneal|intraocular|optic neur\w*|blindness|uveitis|diplopia|ptosis",
     ),
     _rule("hearing", r"hearing|deafness|ototox\w*|tinnitus"),
