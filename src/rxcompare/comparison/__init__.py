@@ -220,11 +220,13 @@ def compare(
 
 def _newer_labels_noticed(c: Comparison) -> Comparison:
     """A label DailyMed lists in a newer version is said once, among the notices read first."""
-    newer = [
-        SummaryLine(note, topic="version")
-        for key, note in c.provenance
-        if key.startswith("newer label")
-    ]
+    newer = []
+    for key, note in c.provenance:
+        if key.startswith("newer label"):
+            text, _, command = note.partition("; `rxcompare")  # the command is advice apart
+            advice = f"`rxcompare{command}." if command else ""
+            said = text[:1].upper() + text[1:].rstrip(".") + "."
+            newer.append(SummaryLine(said, topic="version", advice=advice))
     if not newer or c.summary is None:
         return c
     return replace(c, summary=replace(c.summary, notices=c.summary.notices + tuple(newer)))

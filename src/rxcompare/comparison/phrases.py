@@ -180,10 +180,10 @@ ANSWER_NONE = (
 )
 DIFFERENCES_ALL = "the {n} below"
 DIFFERENCES_SOME = "the {total} differences (the {n} weightiest below)"
-MORE_DIFFERENCES = "{n} more {are} in the full evidence (--full, the HTML report)."
-MORE_FIGURES = "{n} more {are} in the full evidence (--full, the HTML report)."
-MORE_DIFFERENCES_PATIENT = "{n} more {are} in the detailed comparison."
-MORE_FIGURES_PATIENT = "{n} more {are} in the detailed comparison."
+MORE_DIFFERENCES = "{n} {are} in the full evidence (--full, the HTML report)."
+MORE_FIGURES = "{n} {are} in the full evidence (--full, the HTML report)."
+MORE_DIFFERENCES_PATIENT = "{n} {are} in the detailed comparison."
+MORE_FIGURES_PATIENT = "{n} {are} in the detailed comparison."
 ANSWER_FAVOURED = "{n} {favour} {drug}"
 ANSWER_SOME = (
     "The evidence here does not show either medicine to be safer overall: of {nd}, "
@@ -199,9 +199,9 @@ WARNING_TOPIC = ("warning topic", "warning topics")
 POINT = ("point", "points")
 
 
-def counted(n: int, noun: tuple[str, str]) -> str:
-    """'1 point', '3 points': a count with its noun in the number it takes."""
-    return f"{n} {noun[0] if n == 1 else noun[1]}"
+def counted(n: int, noun: tuple[str, str], more: bool = False) -> str:
+    """'1 point', '3 points' ('3 more points'): a count with its noun in the number it takes."""
+    return f"{n} {'more ' if more else ''}{noun[0] if n == 1 else noun[1]}"
 
 
 def verb(n: int, one: str, many: str) -> str:

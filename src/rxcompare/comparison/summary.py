@@ -257,7 +257,9 @@ def _capped(
     if len(lines) <= most:
         return lines
     rest = lines[most:]  # the counting line cites what it counts, so its refs resolve
-    text = template.format(n=ph.counted(len(rest), noun), are=ph.verb(len(rest), "is", "are"))
+    text = template.format(
+        n=ph.counted(len(rest), noun, more=True), are=ph.verb(len(rest), "is", "are")
+    )
     return lines[:most] + [SummaryLine(text, cites(*(x.citations for x in rest)), topic=MORE)]
 
 
