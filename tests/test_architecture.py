@@ -14,7 +14,7 @@ Inside sources/, one stream, one room: labels, openFDA, FAERS and ClinicalTrials
 each other (openFDA's label endpoint is parsed by the label parsers: the one crossing), and none of them
 imports the pack, which sits above them. What a stream may import is a
 closed list (test_streams_meet_only_through_models): models, errors, settings and the shared
-plumbing below every stream -- the HTTP client with its cache (sources/online.py) and the atomic
+plumbing below every stream -- the HTTP client with its cache (sources/http.py) and the atomic
 JSON write (sources/atomic.py), the SQL quoting (sources/sql.py) -- plus its own room and the crossings
 named there. The plumbing imports no stream; the pack (sources/pack/) reads the label parsers and nothing
 else of sources.
@@ -115,12 +115,7 @@ def test_no_loose_module_at_the_top():
     assert not loose, f"modules loose at the top of the package: {sorted(loose)}; give each a room"
 
 
-PLUMBING = {
-    "online",
-    "http",
-    "atomic",
-    "sql",
-}  # the HTTP client (online.py, to be http.py), atomic writes, SQL quoting
+PLUMBING = {"http", "atomic", "sql"}  # the cached HTTP client, atomic writes, SQL quoting
 
 
 def test_only_the_plumbing_is_loose_in_sources():
@@ -257,7 +252,7 @@ RULES = [
             "rxcompare.sources.labels",
             "rxcompare.sources.openfda",
             "rxcompare.sources.ctgov",
-            "rxcompare.sources.online",
+            "rxcompare.sources.http",
         ),
         ("rxcompare.sources.pack",),
     ),
@@ -282,7 +277,7 @@ RULES = [
     ("sources/atomic", ("rxcompare.",), ()),
     ("sources/sql", ("rxcompare.",), ()),
     (
-        "sources/online",
+        "sources/http",
         ("rxcompare.",),
         ("rxcompare.errors", "rxcompare.settings", "rxcompare.sources.atomic"),
     ),
@@ -303,7 +298,7 @@ RULES = [
             "rxcompare.sources.pack",
             "rxcompare.sources.labels",
             "rxcompare.sources.atomic",
-            "rxcompare.sources.online",
+            "rxcompare.sources.http",
             "rxcompare.sources.openfda.labels",
         ),
     ),
@@ -334,7 +329,7 @@ def test_import_direction(package, forbidden, allowed):
 # What a stream may import besides its own room: the records that cross every boundary and the
 # plumbing under every stream, and, by name, the crossings the module docstring gives.
 _SHARED = ("rxcompare.models", "rxcompare.errors", "rxcompare.settings")
-_PLUMBING = ("rxcompare.sources.online", "rxcompare.sources.atomic", "rxcompare.sources.sql")
+_PLUMBING = ("rxcompare.sources.http", "rxcompare.sources.atomic", "rxcompare.sources.sql")
 STREAMS = [
     ("labels", _SHARED + _PLUMBING),
     ("openfda", _SHARED + _PLUMBING + ("rxcompare.sources.labels",)),

@@ -25,7 +25,7 @@ from helpers import (
 )
 
 from rxcompare.errors import ConfigError, OnlineError
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.http import OpenFdaClient
 
 
 class Script:

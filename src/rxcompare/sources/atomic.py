@@ -3,7 +3,7 @@
 :func:`write_json_atomic` writes to a temporary file in the target's folder, lets the caller check
 what reached the disk, then renames it over the target: a reader sees the old file or the new one,
 never half of one, and a failure leaves the target as it was and no temporary file behind. The HTTP
-caches (:mod:`rxcompare.sources.online`, DailyMed), the trials store and the knowledge pack use it;
+caches (:mod:`rxcompare.sources.http`, DailyMed), the trials store and the knowledge pack use it;
 each decides what a failure means (a cache ignores it; a store or a pack reports it).
 
 Reading a document whole is bounded the same way for every source: :func:`read_bounded` reads at most

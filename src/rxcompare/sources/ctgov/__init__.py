@@ -10,7 +10,7 @@ What it asks (``RXCOMPARE_CTGOV_BASE``, default ``https://clinicaltrials.gov/api
 2. ``GET /studies/{nctId}`` for each study found (or each ``--nct`` given).
 
 Requests go through :class:`CtGovClient`, the openFDA client's cache, retries and errors
-(:mod:`rxcompare.sources.online`) pointed at ClinicalTrials.gov.
+(:mod:`rxcompare.sources.http`) pointed at ClinicalTrials.gov.
 
 What it reads (:func:`read_study`): ``armsInterventionsModule`` (arms, interventions, other
 names), ``designModule`` (phases, allocation, intervention model), ``conditionsModule``, the
@@ -32,7 +32,7 @@ arms, the trial to a product), :mod:`.read` (one record as a ``Trial``), :mod:`.
 fetched records on disk), :mod:`.registry` (fetch or read, and :class:`RegistrySource` for the
 comparison) and :mod:`.listing` (``rxcompare trials`` as text and JSON). It imports no other
 stream: only models, errors, settings and the plumbing under every stream (the HTTP client
-:mod:`rxcompare.sources.online`, the atomic write :mod:`rxcompare.sources.atomic`).
+:mod:`rxcompare.sources.http`, the atomic write :mod:`rxcompare.sources.atomic`).
 """
 
 from rxcompare.sources.ctgov.client import (

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.http import OpenFdaClient
 
 if TYPE_CHECKING:  # imported by the shared client where a request is made
     import httpx

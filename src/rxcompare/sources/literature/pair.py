@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rxcompare.models import Drug, Fact, Incidence, Literature
+from rxcompare.sources.http import OpenFdaClient
 from rxcompare.sources.literature.europepmc import europepmc_query, search_europepmc
 from rxcompare.sources.literature.pubmed import (
     DESIGNS,
@@ -16,7 +17,6 @@ from rxcompare.sources.literature.pubmed import (
     search_pmids,
     summaries,
 )
-from rxcompare.sources.online import OpenFdaClient
 
 __all__ = ["studies_for_pair"]
 
