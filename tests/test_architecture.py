@@ -299,6 +299,7 @@ RULES = [
             "rxcompare.sources.labels",
             "rxcompare.sources.atomic",
             "rxcompare.sources.http",
+            "rxcompare.sources.openfda.client",
             "rxcompare.sources.openfda.labels",
         ),
     ),

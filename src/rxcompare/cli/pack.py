@@ -246,8 +246,8 @@ def pack_update_cmd(
     not be updated (its entry is kept; the others are written)."""
     from rxcompare.comparison.resolve import candidates
     from rxcompare.errors import ConfigError
-    from rxcompare.sources.http import OpenFdaClient
     from rxcompare.sources.labels.dailymed import DailyMedClient
+    from rxcompare.sources.openfda.client import OpenFdaClient
     from rxcompare.sources.pack import pack_to_dict, write_pack
     from rxcompare.sources.pack.update import add_by_name, update_pack
 

@@ -9,7 +9,7 @@ What it asks (``RXCOMPARE_CTGOV_BASE``, default ``https://clinicaltrials.gov/api
    page is asked with the answer's ``nextPageToken`` as ``pageToken`` until there is none.
 2. ``GET /studies/{nctId}`` for each study found (or each ``--nct`` given).
 
-Requests go through :class:`CtGovClient`, the openFDA client's cache, retries and errors
+Requests go through :class:`CtGovClient`, the shared client's cache, retries and errors
 (:mod:`rxcompare.sources.http`) pointed at ClinicalTrials.gov.
 
 What it reads (:func:`read_study`): ``armsInterventionsModule`` (arms, interventions, other

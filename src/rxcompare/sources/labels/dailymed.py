@@ -33,7 +33,7 @@ import httpx
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.sources.atomic import loads_json, read_bounded, write_json_atomic
-from rxcompare.sources.http import OpenFdaClient
+from rxcompare.sources.http import CachedClient
 
 __all__ = ["DailyMedClient", "SplHistory", "is_set_id"]
 
@@ -76,11 +76,11 @@ def _published(value: Any) -> str | None:
         return None
 
 
-class DailyMedClient(OpenFdaClient):
+class DailyMedClient(CachedClient):
     """DailyMed v2 client: :meth:`history` and :meth:`document` (see the module docstring).
 
-    The set-up, the retries and the cache folder are the openFDA client's
-    (:class:`~rxcompare.sources.http.OpenFdaClient`, no key); the cache holds the answers' bytes
+    The set-up, the retries and the cache folder are the shared client's
+    (:class:`~rxcompare.sources.http.CachedClient`, no key); the cache holds the answers' bytes
     under a key that can name the version asked for.
     """
 
@@ -100,7 +100,7 @@ class DailyMedClient(OpenFdaClient):
         **kw: Any,
     ):
         """``cache_dir``, ``transport``, ``max_retries``, ``backoff``, ``sleep``, ``max_retry_after``
-        and ``clock`` as the openFDA client's; no key. A version history expires after ``ttl``."""
+        and ``clock`` as the shared client's; no key. A version history expires after ``ttl``."""
         super().__init__(base, api_key="", ttl=ttl, timeout=timeout, **kw)
 
     # --- public ------------------------------------------------------------------------------
