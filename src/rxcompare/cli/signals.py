@@ -121,8 +121,8 @@ def _signals_warehouse(
     root = Path(settings.WAREHOUSE.get(warehouse) or ".")
     got = read_consistently(root, read) if engine == "duckdb" and root.is_dir() else read()
     if onset:
-        from rxcompare.render.signal_text import onset_text
-        from rxcompare.signals.onset import onset_csv, onset_json
+        from rxcompare.render.onset import onset_csv, onset_text
+        from rxcompare.signals.onset import onset_json
 
         rows, description = got
         text = (
@@ -188,7 +188,8 @@ def _signals_evaluate(
 ) -> None:
     """`signals --evaluate`: every rule's sensitivity, specificity, PPV and AUC on a reference set."""
     from rxcompare.errors import ConfigError
-    from rxcompare.signals.evaluate import evaluate_reference, evaluation_json, evaluation_text
+    from rxcompare.render.evaluation import evaluation_text
+    from rxcompare.signals.evaluate import evaluate_reference, evaluation_json
     from rxcompare.signals.reference_sets import load_reference
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.sources.faers.normalise import load_synonyms

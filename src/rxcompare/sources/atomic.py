@@ -24,28 +24,14 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "FORMULA_START",
     "FolderError",
     "TooLargeError",
-    "csv_cell",
     "loads_json",
     "read_bounded",
     "replacing",
     "sweep_leftovers",
     "write_json_atomic",
 ]
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""What a spreadsheet reads as the start of a formula in a CSV cell (OWASP, "CSV Injection")."""
-
-
-def csv_cell(value: object) -> object:
-    """A text cell made safe for a spreadsheet: one starting like a formula gets a leading ``'``
-    (shown, never run); other values as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
 
 MAX_DOCUMENT = 64 << 20
 """Bytes of one JSON or CSV document read whole (a pack, a synonym list, a cached record) at most."""

@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from rxcompare.errors import FaersError
-from rxcompare.sources.atomic import csv_cell
+from rxcompare.models import csv_cell
 from rxcompare.sources.faers import dedup, layout, store
 from rxcompare.sources.faers.normalise import Synonyms
 from rxcompare.sources.faers.sourcefiles import (
