@@ -91,9 +91,9 @@ def test_serve_says_a_taken_port_before_any_url(tmp_path):
     assert f"cannot listen on 127.0.0.1 port {port}" in err and "give another --port" in err
 
 
-def test_the_readme_documents_every_environment_variable():
+def test_the_docs_document_every_environment_variable():
     """Every variable the code reads (settings.py and the few read where they are used) has its row
-    in the README's table of environment variables."""
+    in the table of environment variables of docs/settings.md."""
     import re
     from pathlib import Path
 
@@ -104,9 +104,11 @@ def test_the_readme_documents_every_environment_variable():
         p.read_text(encoding="utf-8") for p in (root / "src" / "rxcompare").rglob("*.py")
     )
     read = {s.env for s in settings.ALL} | set(re.findall(r'"(RXCOMPARE_[A-Z_]+)"', code))
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    table = readme.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
+    doc = (root / "docs" / "settings.md").read_text(encoding="utf-8")
+    table = doc.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
     rows = set(re.findall(r"^\| `([A-Z_]+)` \|", table, flags=re.M))
     assert "OPENFDA_API_KEY" in read and "RXCOMPARE_RXNAV_BASE" in read
-    assert read - rows == set(), f"not in the README's table: {sorted(read - rows)}"
-    assert rows - read == set(), f"in the README's table but read nowhere: {sorted(rows - read)}"
+    assert read - rows == set(), f"not in docs/settings.md's table: {sorted(read - rows)}"
+    assert rows - read == set(), (
+        f"in docs/settings.md's table but read nowhere: {sorted(rows - read)}"
+    )
