@@ -112,3 +112,36 @@ def test_the_docs_document_every_environment_variable():
     assert rows - read == set(), (
         f"in docs/settings.md's table but read nowhere: {sorted(rows - read)}"
     )
+
+
+@pytest.fixture
+def reports_csv(tmp_path):
+    path = tmp_path / "reports.csv"
+    rows = ["id,var1,var2"] + [f"{i},D{i % 3},E{i % 4}" for i in range(40)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("compare", "alphex", "betanib", "--pack", "{pack}"),
+        ("label", "show", "alphex", "--pack", "{pack}"),
+        ("signals", "--all-pairs", "--reports", "{reports}"),
+    ],
+    ids=["compare", "label", "signals"],
+)
+def test_text_and_json_name_the_same_formats_in_every_command(capsys, pack_file, reports_csv, argv):
+    args = [a.format(pack=pack_file, reports=reports_csv) for a in argv]
+    code, text, err = run(capsys, *args, "--format", "text")
+    assert code == 0 and text.strip() and not text.lstrip().startswith("{"), err
+    code, doc, err = run(capsys, *args, "-f", "json")
+    assert code == 0 and doc.lstrip().startswith("{"), err
+
+
+def test_signals_table_is_another_name_for_text(capsys, reports_csv):
+    args = ("signals", "--all-pairs", "--reports", reports_csv)
+    assert run(capsys, *args, "-f", "table") == run(capsys, *args, "-f", "text")
+    assert run(capsys, *args) == run(capsys, *args, "-f", "text")  # text is the default
+    code, _, err = run(capsys, *args, "-f", "tables")
+    assert code == 2 and "--format 'tables' is not one of text, json, csv" in " ".join(err.split())
