@@ -310,8 +310,8 @@ def signals_cmd(
         None,
         "--format",
         "-f",
-        help="text | json | csv, and markdown for --dedup-sensitivity (default: csv or json "
-        "for an --output named .csv or .json, else text; table is another name for text)",
+        help="text | json | csv, and markdown for --dedup-sensitivity; table is another name for "
+        "text (default: csv or json for an --output named .csv or .json, else text)",
     ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="file (.csv, .json or .parquet sets the format)"
