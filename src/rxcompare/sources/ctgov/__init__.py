@@ -30,9 +30,10 @@ The room, in the order of the data flow: :mod:`.client` (asking: the client, the
 records), :mod:`.records` (``Group``, ``Trial``, ``Registry``), :mod:`.mapping` (event groups to
 arms, the trial to a product), :mod:`.read` (one record as a ``Trial``), :mod:`.store` (the
 fetched records on disk), :mod:`.registry` (fetch or read, and :class:`RegistrySource` for the
-comparison) and :mod:`.listing` (``rxcompare trials`` as text and JSON). It imports no other
-stream: only models, errors, settings and the plumbing under every stream (the HTTP client
-:mod:`rxcompare.sources.http`, the atomic write :mod:`rxcompare.sources.atomic`).
+comparison) and :mod:`.listing` (``rxcompare trials`` as JSON; its text is rendered in
+:mod:`rxcompare.render.trials`). It imports no other stream: only models, errors, settings and the
+plumbing under every stream (the HTTP client :mod:`rxcompare.sources.http`, the atomic write
+:mod:`rxcompare.sources.atomic`).
 """
 
 from rxcompare.sources.ctgov.client import (
@@ -45,7 +46,7 @@ from rxcompare.sources.ctgov.client import (
     fetch_records,
     search_studies,
 )
-from rxcompare.sources.ctgov.listing import trials_json, trials_outline
+from rxcompare.sources.ctgov.listing import trials_json
 from rxcompare.sources.ctgov.read import read_study
 from rxcompare.sources.ctgov.records import STUDY_URL, Group, Registry, Trial
 from rxcompare.sources.ctgov.registry import (
@@ -79,5 +80,4 @@ __all__ = [
     "search_studies",
     "stored_registry",
     "trials_json",
-    "trials_outline",
 ]

@@ -9,18 +9,10 @@ from pathlib import Path
 from rxcompare.errors import PackError
 from rxcompare.models import Fact, Incidence, Product
 
-__all__ = ["SCHEMA", "SOURCE_NAMES", "VERSION", "Pack", "PackLabel", "SectionText"]
+__all__ = ["SCHEMA", "VERSION", "Pack", "PackLabel", "SectionText"]
 
 SCHEMA = "rxcompare/pack"
 VERSION = 1
-
-
-SOURCE_NAMES = {
-    "spl": "parsed SPL",
-    "dailymed": "parsed SPL from DailyMed",
-    "openfda": "parsed openFDA label",
-    "curated": "curated",
-}
 
 
 @dataclass(frozen=True)
