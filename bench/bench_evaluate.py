@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
 
-    from rxcompare.signals.evaluate import evaluate_reference, evaluation_text
+    from rxcompare.render.evaluation import evaluation_text
+    from rxcompare.signals.evaluate import evaluate_reference
     from rxcompare.signals.reference_sets import load_reference
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.sources.faers.normalise import load_synonyms

@@ -33,7 +33,7 @@ from rxcompare.sources.faers.synth import synth_quarters
 from rxcompare.sources.faers.warehouse import Warehouse
 from rxcompare.sources.labels.facts import extract_facts
 from rxcompare.sources.labels.openfda_json import parse_openfda_label
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.openfda.client import OpenFdaClient
 from rxcompare.sources.pack import build_pack, write_pack
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -14,10 +14,11 @@ Inside sources/, one stream, one room: labels, openFDA, FAERS and ClinicalTrials
 each other (openFDA's label endpoint is parsed by the label parsers: the one crossing), and none of them
 imports the pack, which sits above them. What a stream may import is a
 closed list (test_streams_meet_only_through_models): models, errors, settings and the shared
-plumbing below every stream -- the HTTP client with its cache (sources/online.py) and the atomic
-JSON write (sources/atomic.py), the SQL quoting (sources/sql.py) -- plus its own room and the crossings
-named there. The plumbing imports no stream; the pack (sources/pack/) reads the label parsers and nothing
-else of sources.
+plumbing below every stream -- the HTTP client with its cache (sources/http.py) and the atomic
+JSON write (sources/atomic.py) -- plus its own room and the crossings named there. The SQL quoting
+(sources/faers/sql.py) sits in the FAERS room, whose engine DuckDB is, and imports nothing. The
+plumbing imports no stream; the pack (sources/pack/) reads the label parsers and nothing else of
+sources.
 
 One module of the pack is let through to the network: sources/pack/update.py (`rxcompare pack
 update`), which must fetch the current label from DailyMed and openFDA to replace an entry. The
@@ -115,12 +116,7 @@ def test_no_loose_module_at_the_top():
     assert not loose, f"modules loose at the top of the package: {sorted(loose)}; give each a room"
 
 
-PLUMBING = {
-    "online",
-    "http",
-    "atomic",
-    "sql",
-}  # the HTTP client (online.py, to be http.py), atomic writes, SQL quoting
+PLUMBING = {"http", "atomic"}  # the cached HTTP client, atomic writes
 
 
 def test_only_the_plumbing_is_loose_in_sources():
@@ -257,7 +253,7 @@ RULES = [
             "rxcompare.sources.labels",
             "rxcompare.sources.openfda",
             "rxcompare.sources.ctgov",
-            "rxcompare.sources.online",
+            "rxcompare.sources.http",
         ),
         ("rxcompare.sources.pack",),
     ),
@@ -280,9 +276,9 @@ RULES = [
     ),
     # the plumbing under every stream: no stream, no pack
     ("sources/atomic", ("rxcompare.",), ()),
-    ("sources/sql", ("rxcompare.",), ()),
+    ("sources/faers/sql", ("rxcompare.",), ()),
     (
-        "sources/online",
+        "sources/http",
         ("rxcompare.",),
         ("rxcompare.errors", "rxcompare.settings", "rxcompare.sources.atomic"),
     ),
@@ -303,7 +299,8 @@ RULES = [
             "rxcompare.sources.pack",
             "rxcompare.sources.labels",
             "rxcompare.sources.atomic",
-            "rxcompare.sources.online",
+            "rxcompare.sources.http",
+            "rxcompare.sources.openfda.client",
             "rxcompare.sources.openfda.labels",
         ),
     ),
@@ -334,13 +331,13 @@ def test_import_direction(package, forbidden, allowed):
 # What a stream may import besides its own room: the records that cross every boundary and the
 # plumbing under every stream, and, by name, the crossings the module docstring gives.
 _SHARED = ("rxcompare.models", "rxcompare.errors", "rxcompare.settings")
-_PLUMBING = ("rxcompare.sources.online", "rxcompare.sources.atomic", "rxcompare.sources.sql")
+_PLUMBING = ("rxcompare.sources.http", "rxcompare.sources.atomic")
 STREAMS = [
     ("labels", _SHARED + _PLUMBING),
     ("openfda", _SHARED + _PLUMBING + ("rxcompare.sources.labels",)),
     (
         "faers",
-        _SHARED + ("rxcompare.sources.atomic", "rxcompare.sources.sql", "rxcompare.sources.pack"),
+        _SHARED + ("rxcompare.sources.atomic", "rxcompare.sources.pack"),
     ),
     ("ctgov", _SHARED + _PLUMBING),
     ("rxnorm", _SHARED + _PLUMBING),

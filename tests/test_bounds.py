@@ -18,7 +18,7 @@ import pytest
 from rxcompare.cli import main
 from rxcompare.errors import OnlineError, PackError
 from rxcompare.sources.atomic import TooLargeError, read_bounded
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.openfda.client import OpenFdaClient
 from rxcompare.sources.pack import load_pack
 
 QUERY = ("drug/event.json", {"limit": 1})

@@ -121,7 +121,7 @@ def test_ask_answers_with_the_comparison(pack_file, capsys):
         (["signals", "--help"], "[default: the definitions shipped with rxcompare]"),
         (
             ["signals", "--help"],
-            "(default: csv or json for an --output named .csv or .json, else table)",
+            "(default: csv or json for an --output named .csv or .json, else text)",
         ),
         (["pack", "build", "--help"], "[default: knowledge/curated]"),
         (["trials", "--help"], "[default: read the cache]"),

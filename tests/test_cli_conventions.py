@@ -91,9 +91,9 @@ def test_serve_says_a_taken_port_before_any_url(tmp_path):
     assert f"cannot listen on 127.0.0.1 port {port}" in err and "give another --port" in err
 
 
-def test_the_readme_documents_every_environment_variable():
+def test_the_docs_document_every_environment_variable():
     """Every variable the code reads (settings.py and the few read where they are used) has its row
-    in the README's table of environment variables."""
+    in the table of environment variables of docs/settings.md."""
     import re
     from pathlib import Path
 
@@ -104,9 +104,44 @@ def test_the_readme_documents_every_environment_variable():
         p.read_text(encoding="utf-8") for p in (root / "src" / "rxcompare").rglob("*.py")
     )
     read = {s.env for s in settings.ALL} | set(re.findall(r'"(RXCOMPARE_[A-Z_]+)"', code))
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    table = readme.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
+    doc = (root / "docs" / "settings.md").read_text(encoding="utf-8")
+    table = doc.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
     rows = set(re.findall(r"^\| `([A-Z_]+)` \|", table, flags=re.M))
     assert "OPENFDA_API_KEY" in read and "RXCOMPARE_RXNAV_BASE" in read
-    assert read - rows == set(), f"not in the README's table: {sorted(read - rows)}"
-    assert rows - read == set(), f"in the README's table but read nowhere: {sorted(rows - read)}"
+    assert read - rows == set(), f"not in docs/settings.md's table: {sorted(read - rows)}"
+    assert rows - read == set(), (
+        f"in docs/settings.md's table but read nowhere: {sorted(rows - read)}"
+    )
+
+
+@pytest.fixture
+def reports_csv(tmp_path):
+    path = tmp_path / "reports.csv"
+    rows = ["id,var1,var2"] + [f"{i},D{i % 3},E{i % 4}" for i in range(40)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("compare", "alphex", "betanib", "--pack", "{pack}"),
+        ("label", "show", "alphex", "--pack", "{pack}"),
+        ("signals", "--all-pairs", "--reports", "{reports}"),
+    ],
+    ids=["compare", "label", "signals"],
+)
+def test_text_and_json_name_the_same_formats_in_every_command(capsys, pack_file, reports_csv, argv):
+    args = [a.format(pack=pack_file, reports=reports_csv) for a in argv]
+    code, text, err = run(capsys, *args, "--format", "text")
+    assert code == 0 and text.strip() and not text.lstrip().startswith("{"), err
+    code, doc, err = run(capsys, *args, "-f", "json")
+    assert code == 0 and doc.lstrip().startswith("{"), err
+
+
+def test_signals_table_is_another_name_for_text(capsys, reports_csv):
+    args = ("signals", "--all-pairs", "--reports", reports_csv)
+    assert run(capsys, *args, "-f", "table") == run(capsys, *args, "-f", "text")
+    assert run(capsys, *args) == run(capsys, *args, "-f", "text")  # text is the default
+    code, _, err = run(capsys, *args, "-f", "tables")
+    assert code == 2 and "--format 'tables' is not one of text, json, csv" in " ".join(err.split())

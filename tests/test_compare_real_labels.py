@@ -17,7 +17,7 @@ from helpers import serve_loopback, tac_label_answer, tac_openfda_results
 
 from rxcompare.comparison import compare
 from rxcompare.models import NOT_IN_PACK
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.openfda.client import OpenFdaClient
 from rxcompare.sources.pack import load_pack
 from rxcompare.sources.pack.update import pack_with_online_labels
 

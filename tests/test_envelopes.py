@@ -63,8 +63,11 @@ def _hand_built_envelopes(path: Path) -> list[int]:
                 if (
                     isinstance(key, ast.Constant)
                     and key.value == "schema"
-                    and not isinstance(value, ast.Dict)
-                ):
+                    and (
+                        isinstance(value, ast.Name)
+                        or (isinstance(value, ast.Constant) and isinstance(value.value, str))
+                    )
+                ):  # an OpenAPI media type's "schema" holds a JSON Schema, made by a call
                     out.append(node.lineno)
     return out
 

@@ -16,10 +16,11 @@ import pytest
 from conftest import shared_path
 
 from rxcompare.models import Label, LabelTable, Section
+from rxcompare.render.label import by_section
 from rxcompare.sources.labels import loinc
 from rxcompare.sources.labels.dosing import interval_days
 from rxcompare.sources.labels.fact_context import product_from_label
-from rxcompare.sources.labels.facts import by_section, extract_facts, in_section
+from rxcompare.sources.labels.facts import extract_facts, in_section
 from rxcompare.sources.labels.incidences import table_incidences
 from rxcompare.sources.labels.spl import parse_spl
 from rxcompare.sources.labels.text import normalise_space

@@ -1,4 +1,5 @@
-"""The openFDA client: URLs, cache and expiry, retries and backoff, API key, errors, loopback HTTP.
+"""The openFDA client: URLs, cache and expiry, retries and backoff, API key, errors, loopback HTTP;
+and the neutral cached client under it and every other online stream.
 
 Answers come from tests/fixtures/openfda (constructed in openFDA's real response shape; see its
 README.md) through ``httpx.MockTransport``, and once through a real HTTP server on 127.0.0.1.
@@ -8,6 +9,7 @@ The helpers :class:`Recorded` and :func:`loopback_server` are shared with the ot
 from __future__ import annotations
 
 import json
+import re
 import socket
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -24,8 +26,15 @@ from helpers import (
     openfda_fixture,
 )
 
+import rxcompare.sources.http
+from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.ctgov import CtGovClient
+from rxcompare.sources.http import CachedClient
+from rxcompare.sources.labels.dailymed import DailyMedClient
+from rxcompare.sources.literature import EuropePmcClient, PubMedClient
+from rxcompare.sources.openfda.client import OpenFdaClient
+from rxcompare.sources.rxnorm import RxNavClient
 
 
 class Script:
@@ -348,6 +357,83 @@ def test_real_http_server_on_loopback(tmp_path):
     assert len(probes) == 1
     assert len(recorded.requests) == 3
     assert all(p["api_key"] == KEY for _, p in recorded.requests)
+
+
+# --- the neutral client under every stream ----------------------------------------------------
+
+
+class ToyClient(CachedClient):
+    """A service the shared client knows nothing of: no key, endpoints ``things/<digits>``."""
+
+    service = "Toy index"
+    base_setting = settings.Setting("toy_base", "RXCOMPARE_TOY_BASE", "toy base URL", "")
+    cache_name = "toy"
+    endpoint_pattern = re.compile(r"^things/\d+$")
+    endpoint_form = "things/<digits>"
+
+
+def toy(tmp_path, script: Script) -> ToyClient:
+    return ToyClient(
+        base="https://toy.example/api",
+        cache_dir=tmp_path / "toy",
+        transport=httpx.MockTransport(script.handler),
+        clock=Clock(),
+        sleep=lambda _s: None,
+    )
+
+
+@pytest.mark.parametrize(
+    "client",
+    [OpenFdaClient, DailyMedClient, CtGovClient, RxNavClient, PubMedClient, EuropePmcClient],
+)
+def test_every_online_client_subclasses_the_neutral_one_and_only_openfda_is_openfda(client):
+    assert issubclass(client, CachedClient)
+    assert issubclass(client, OpenFdaClient) is (client is OpenFdaClient)
+
+
+def test_the_neutral_client_names_no_service():
+    # openFDA's NOT_FOUND, its key and its error body belong to OpenFdaClient, not to the base
+    assert CachedClient.key_setting is None
+    for name in ("_not_found", "_refused", "_error_of", "is_reachable"):
+        assert getattr(OpenFdaClient, name) is not getattr(CachedClient, name, None), name
+    assert not hasattr(CachedClient, "service") and not hasattr(rxcompare.sources.http, "_ENDPOINT")
+
+
+def test_neutral_client_caches_json_and_sends_no_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENFDA_API_KEY", KEY)  # another service's key is never sent
+    script = Script((200, {}, {"thing": 1}))
+    client = toy(tmp_path, script)
+    first = client.fetch("things/7", {"b": 2, "a": 1})
+    again = client.fetch("things/7", {"a": 1, "b": 2})
+    assert first.url == "https://toy.example/api/things/7?a=1&b=2" == again.url
+    assert first.data == {"thing": 1} == again.data and again.from_cache
+    assert script.urls == ["https://toy.example/api/things/7?a=1&b=2"]
+    assert not client.has_api_key and len(list((tmp_path / "toy").glob("*.json"))) == 1
+
+
+def test_neutral_client_reads_a_404_as_a_refusal_even_in_openfda_words(tmp_path):
+    # openFDA's "nothing matched" is openFDA's: another service's 404 is an error naming it
+    script = Script(err("not_found"))
+    with pytest.raises(
+        OnlineError,
+        match=r"^Toy index at https://toy.example/api answered 404 \(Not Found: \) to "
+        r"https://toy.example/api/things/1; check RXCOMPARE_TOY_BASE or run without --online$",
+    ):
+        toy(tmp_path, script).get("things/1", {})
+    assert not list((tmp_path / "toy").glob("*.json"))
+
+
+def test_neutral_client_retries_then_gives_up_in_its_service_name(tmp_path):
+    script = Script((503, {}, {}))
+    with pytest.raises(OnlineError, match=r"^Toy index at .* answered 503 .* 5 times"):
+        toy(tmp_path, script).get("things/1", {})
+    assert len(script.urls) == 5
+
+
+@pytest.mark.parametrize("endpoint", ["drug/event.json", "things/x", "../things/1"])
+def test_neutral_client_refuses_endpoints_outside_its_form(tmp_path, endpoint):
+    with pytest.raises(ConfigError, match=r"Toy index endpoint .* things/<digits>"):
+        toy(tmp_path, Script((200, {}, {}))).url(endpoint, {})
 
 
 @pytest.mark.network

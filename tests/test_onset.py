@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import shared_path
 
-from rxcompare.signals.onset import onset_csv, onset_json, summarise_onset, time_to_onset
+from rxcompare.render.onset import onset_csv
+from rxcompare.signals.onset import onset_json, summarise_onset, time_to_onset
 from rxcompare.sources.faers.counts import CountQuery, count_pairs
 from rxcompare.sources.faers.engines import connect_engine
 from rxcompare.sources.faers.warehouse import Warehouse

@@ -23,7 +23,7 @@ from rxcompare.comparison.head_to_head import with_ror
 from rxcompare.comparison.resolve import resolve_pair
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Drug, PostMarketing, Product
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.openfda.client import OpenFdaClient
 from rxcompare.sources.openfda.events import (
     FIELDS,
     OUTCOME_FIELDS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from rxcompare.sources.sql import sql_identifier, sql_literal
+from rxcompare.sources.faers.sql import sql_identifier, sql_literal
 
 AWKWARD = ["plain", "it's", "''", 'a"b', "x'); DROP TABLE t; --", "", "naïve $ ; \\"]
 

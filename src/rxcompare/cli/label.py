@@ -125,7 +125,8 @@ def label_show_cmd(
 ) -> None:
     """What the label says about a product: facts grouped by section, each with its citation."""
     from rxcompare.models import envelope, to_dict
-    from rxcompare.sources.labels.facts import facts_outline, in_section
+    from rxcompare.render.label import facts_outline
+    from rxcompare.sources.labels.facts import in_section
     from rxcompare.sources.labels.spl import terminal_safe
 
     check_format(fmt, TEXT_FORMATS)

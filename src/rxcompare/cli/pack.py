@@ -8,36 +8,9 @@ from typing import Optional
 import typer
 
 from rxcompare.cli.common import err, load_pack, pack_product, write_output
+from rxcompare.render.pack import pack_summary, update_line
 
 app = typer.Typer(help="Build and inspect the knowledge pack.", no_args_is_help=True)
-
-
-def _section_key(section: str) -> tuple:
-    """Label order: the boxed warning, then sections 1, 2, ... 17 by number."""
-    return (0, 0) if section == "BW" else (1, int(section)) if section.isdigit() else (2, section)
-
-
-def _pack_summary(pack, newer: dict[str, str] | None = None) -> str:
-    from rxcompare.sources.pack import SOURCE_NAMES
-
-    lines = [
-        f"{pack.describe()}: {len(pack.products)} products, "
-        f"{len(pack.facts)} facts, {len(pack.incidences)} incidences"
-    ]
-    for p in pack.products:
-        held = pack.label_of(p.id)
-        source = pack.source_of(p.id) or "unknown"
-        fetched = f", fetched {held.fetched}" if held.fetched else ""
-        lines.append(
-            f"  {p.id}: {p.brand} ({p.ingredient}) - source {SOURCE_NAMES.get(source, source)}; "
-            f"label set id {held.set_id or 'not shown'}, version {held.version or 'not cited'} of "
-            f"{held.effective_date or 'unknown date'}{fetched}; {len(pack.facts_for(p.id))} facts, "
-            f"{len(pack.incidences_for(p.id))} incidences; label sections held in full: "
-            f"{', '.join(sorted(pack.coverage_of(p.id), key=_section_key)) or 'none'}"
-        )
-        if newer is not None:
-            lines.append(f"    online: {newer.get(p.id, 'DailyMed lists this version as current')}")
-    return "\n".join(lines)
 
 
 @app.command("build")
@@ -85,7 +58,7 @@ def pack_build_cmd(
         out_file = _build_target()
     path = write_pack(build_pack(entries, spl, event_groups), out_file)
     err.print(f"wrote {path}", highlight=False)
-    write_output(_pack_summary(load_pack(path)), None)
+    write_output(pack_summary(load_pack(path)), None)
 
 
 def _build_target() -> Path:
@@ -194,31 +167,7 @@ def pack_info_cmd(
             err.status("asking DailyMed for the current label versions"),
         ):
             newer = dict(newer_labels(pack, [p.id for p in pack.products], client))
-    write_output(_pack_summary(pack, newer), None)
-
-
-def _update_line(u) -> str:
-    from rxcompare.sources.pack import SOURCE_NAMES
-
-    def label(lab) -> str:
-        return (
-            f"version {lab.version or 'unknown'} of {lab.effective_date or 'unknown date'} "
-            f"({SOURCE_NAMES.get(lab.source, lab.source)})"
-        )
-
-    if u.outcome in ("kept", "current"):
-        return f"{u.product}: {u.outcome}, {label(u.before)}: " + "; ".join(u.reasons)
-    if u.outcome == "added":
-        return (
-            f"{u.product}: added, {label(u.after)} from {u.after.url} ({'; '.join(u.reasons)}); sections "
-            f"covered {', '.join(u.sections) or 'none'}; facts +{u.facts_added}; incidences +{u.incidences_added}"
-        )
-    tried = f" (after {'; '.join(u.reasons)})" if u.reasons else ""
-    return (
-        f"{u.product}: updated, {label(u.before)} -> {label(u.after)} from {u.after.url}{tried}; "
-        f"sections now covered {', '.join(u.sections) or 'none'} (new: {', '.join(u.new_sections) or 'none'}); "
-        f"facts +{u.facts_added} -{u.facts_removed}; incidences +{u.incidences_added} -{u.incidences_removed}"
-    )
+    write_output(pack_summary(pack, newer), None)
 
 
 @app.command("update")
@@ -247,7 +196,7 @@ def pack_update_cmd(
     from rxcompare.comparison.resolve import candidates
     from rxcompare.errors import ConfigError
     from rxcompare.sources.labels.dailymed import DailyMedClient
-    from rxcompare.sources.online import OpenFdaClient
+    from rxcompare.sources.openfda.client import OpenFdaClient
     from rxcompare.sources.pack import pack_to_dict, write_pack
     from rxcompare.sources.pack.update import add_by_name, update_pack
 
@@ -276,7 +225,7 @@ def pack_update_cmd(
         )
         reports = added + reports
     for u in reports:
-        write_output(_update_line(u), None)
+        write_output(update_line(u), None)
     if any(u.outcome in ("updated", "added") for u in reports):
         built = max(u.after.fetched for u in reports if u.outcome in ("updated", "added"))
         path = write_pack(pack_to_dict(new, built=built), target)

@@ -25,7 +25,8 @@ import typer
 
 from rxcompare.cli.common import err, json_text, out, output_file, write_output
 
-SIGNAL_FORMATS = ("table", "json", "csv")
+SIGNAL_FORMATS = ("text", "json", "csv")
+FORMAT_ALIASES = {"table": "text"}  # the name --format had for the terminal table, still accepted
 
 
 def _warehouse_query(role, level, indication, quarters, country, sex, age_band, serious):
@@ -85,7 +86,7 @@ def _signals_warehouse(
     if onset and (parquet or vs or by_quarter):
         raise ConfigError(
             "--onset summarises time to onset of DRUG's pairs; it takes no --vs or "
-            "--by-quarter and writes table, json or csv"
+            "--by-quarter and writes text, json or csv"
         )
     names = tuple(x.strip() for x in (strata or "").split(",") if x.strip())
     kw = {
@@ -121,8 +122,8 @@ def _signals_warehouse(
     root = Path(settings.WAREHOUSE.get(warehouse) or ".")
     got = read_consistently(root, read) if engine == "duckdb" and root.is_dir() else read()
     if onset:
-        from rxcompare.render.signal_text import onset_text
-        from rxcompare.signals.onset import onset_csv, onset_json
+        from rxcompare.render.onset import onset_csv, onset_text
+        from rxcompare.signals.onset import onset_json
 
         rows, description = got
         text = (
@@ -147,7 +148,7 @@ def _write_tables(results, fmt: str, output: Optional[Path]) -> None:
     from rxcompare.signals.files import write_signals
 
     parquet = output is not None and output.suffix.lower() in (".parquet", ".pq")
-    if not parquet and fmt == "table":
+    if not parquet and fmt == "text":
         from rxcompare.render.signal_text import signals_text
 
         if results and results[0][0] is None:
@@ -188,14 +189,15 @@ def _signals_evaluate(
 ) -> None:
     """`signals --evaluate`: every rule's sensitivity, specificity, PPV and AUC on a reference set."""
     from rxcompare.errors import ConfigError
-    from rxcompare.signals.evaluate import evaluate_reference, evaluation_json, evaluation_text
+    from rxcompare.render.evaluation import evaluation_text
+    from rxcompare.signals.evaluate import evaluate_reference, evaluation_json
     from rxcompare.signals.reference_sets import load_reference
     from rxcompare.sources.faers.engines import connect_engine
     from rxcompare.sources.faers.normalise import load_synonyms
     from rxcompare.stats.thresholds import Thresholds
 
-    if fmt not in ("table", "json"):
-        raise ConfigError(f"--evaluate writes table or json, not {fmt!r}")
+    if fmt not in ("text", "json"):
+        raise ConfigError(f"--evaluate writes text or json, not {fmt!r}")
     ref = load_reference(name, reference, outcomes=outcomes, level=definition)
     with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
         ev = evaluate_reference(
@@ -208,7 +210,7 @@ def _signals_evaluate(
     write_output(json_text(evaluation_json(ev)) if fmt == "json" else evaluation_text(ev), output)
 
 
-STUDY_FORMATS = ("table", "json", "markdown")
+STUDY_FORMATS = ("text", "json", "markdown")
 
 
 def _signals_study(
@@ -308,8 +310,8 @@ def signals_cmd(
         None,
         "--format",
         "-f",
-        help="table | json | csv (default: csv or json "
-        "for an --output named .csv or .json, else table)",
+        help="text | json | csv, and markdown for --dedup-sensitivity; table is another name for "
+        "text (default: csv or json for an --output named .csv or .json, else text)",
     ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="file (.csv, .json or .parquet sets the format)"
@@ -402,8 +404,9 @@ def signals_cmd(
 
     if fmt is None:  # an output file named for its format is written in it
         fmt = {".csv": "csv", ".json": "json"}.get(
-            output.suffix.lower() if output is not None else "", "table"
+            output.suffix.lower() if output is not None else "", "text"
         )
+    fmt = FORMAT_ALIASES.get(fmt, fmt)
     warehouse_options = {
         "--indication": indication,
         "--role": role,

@@ -49,6 +49,7 @@ def trials_cmd(
     """ClinicalTrials.gov trials with posted results: their arms, how each maps to the medicine or
     its comparator, and what is not counted and why."""
     from rxcompare.errors import ConfigError
+    from rxcompare.render.trials import trials_outline
     from rxcompare.sources.ctgov import (
         CtGovClient,
         TrialsStore,
@@ -57,7 +58,6 @@ def trials_cmd(
         fetch_registry,
         stored_registry,
         trials_json,
-        trials_outline,
     )
 
     check_format(fmt, TEXT_FORMATS)

@@ -68,7 +68,7 @@ def pick_source(
     warehouse was named).
     """
     if online:
-        from rxcompare.sources.online import OpenFdaClient
+        from rxcompare.sources.openfda.client import OpenFdaClient
         from rxcompare.sources.openfda.events import OpenFdaEvents
 
         return OpenFdaEvents(client or OpenFdaClient()), ""
@@ -81,7 +81,7 @@ def pick_source(
     if warehouse is not None:
         return None, f"the FAERS warehouse {path} holds no deduplicated cases yet."
     if probe:
-        from rxcompare.sources.online import OpenFdaClient
+        from rxcompare.sources.openfda.client import OpenFdaClient
         from rxcompare.sources.openfda.events import OpenFdaEvents
 
         client = client or OpenFdaClient()

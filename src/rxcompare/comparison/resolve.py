@@ -359,7 +359,7 @@ def online_pack(pack: Pack, names: Iterable[str]) -> Pack:
     (the pack itself when it matches them all; no request is made then). A name openFDA has no
     label for is refused with what RxNorm (RxNav) knows of it: the medicine it names, or the
     closest names -- offered, never taken in its place."""
-    from rxcompare.sources.online import OpenFdaClient
+    from rxcompare.sources.openfda.client import OpenFdaClient
     from rxcompare.sources.pack.update import pack_with_online_labels
 
     missing = [n for n in names if not candidates(n, pack)[0]]

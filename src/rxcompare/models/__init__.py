@@ -57,6 +57,7 @@ from rxcompare.models.label import (
 from rxcompare.models.literature import Literature, Publication
 from rxcompare.models.signals import (
     COLUMNS,
+    ONSET_COLUMNS,
     SORT_KEYS,
     ControlResult,
     Evaluation,
@@ -96,6 +97,18 @@ def json_value(value: Any) -> Any:
     return value
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula in a CSV cell (OWASP, "CSV Injection")."""
+
+
+def csv_cell(value: object) -> object:
+    """A text cell made safe for a spreadsheet: one starting like a formula gets a leading ``'``
+    (shown, never run); other values as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_dict(record: Any) -> Any:
     """Turn a record (or nested records, tuples, enums) into JSON-ready Python values."""
     if dataclasses.is_dataclass(record) and not isinstance(record, type):
@@ -119,7 +132,9 @@ def to_dict(record: Any) -> Any:
 __all__ = [
     "COLUMNS",
     "FINDING_KINDS",
+    "FORMULA_START",
     "NOT_IN_PACK",
+    "ONSET_COLUMNS",
     "SCHEMA_PREFIX",
     "Citation",
     "Comparison",
@@ -155,6 +170,7 @@ __all__ = [
     "Summary",
     "SummaryLine",
     "Verdict",
+    "csv_cell",
     "envelope",
     "json_value",
     "prior_dict",

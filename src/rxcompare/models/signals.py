@@ -220,6 +220,25 @@ def prior_dict(prior: MgpsPrior | None) -> dict[str, Any] | None:
     }
 
 
+ONSET_COLUMNS = (
+    "drug",
+    "event",
+    "cases",
+    "usable",
+    "share_usable",
+    "negative",
+    "invalid",
+    "too_coarse",
+    "missing",
+    "median_days",
+    "q1_days",
+    "q3_days",
+    "min_days",
+    "max_days",
+)
+"""The columns of an onset summary in every file (JSON rows, CSV), in order."""
+
+
 @dataclass(frozen=True)
 class OnsetSummary:
     """Time to onset of one drug-event pair, in days, over its cases (see the module doc)."""

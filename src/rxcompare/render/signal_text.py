@@ -1,4 +1,4 @@
-"""Signal tables and time-to-onset summaries as rounded terminal tables.
+"""Signal tables as rounded terminal tables.
 
 Rounding happens here, never in the library: the tables' own columns keep every digit.
 """
@@ -159,46 +159,3 @@ def source_line(source: dict) -> str:
         f"window: {source.get('window')}",
     ]
     return "source: " + "; ".join(p for p in parts if p)
-
-
-def onset_text(summaries, source: str, width: int = 120) -> str:
-    """Time-to-onset summaries as a rounded table."""
-    t = Table(
-        title=f"{source}: time to onset (days), counted in deduplicated cases", title_justify="left"
-    )
-    for name in (
-        "drug",
-        "event",
-        "cases",
-        "usable (share)",
-        "median (Q1-Q3)",
-        "min-max",
-        "too coarse",
-        "missing",
-        "negative",
-    ):
-        t.add_column(name, justify="left" if name in ("drug", "event") else "right")
-    for s in summaries:
-        spread = (
-            "-" if math.isnan(s.median_days) else f"{s.median_days:g} ({s.q1_days:g}-{s.q3_days:g})"
-        )
-        rng = "-" if math.isnan(s.min_days) else f"{s.min_days:g}-{s.max_days:g}"
-        t.add_row(
-            s.drug,
-            s.event,
-            str(s.cases),
-            f"{s.usable} ({s.share_usable:.0%})",
-            spread,
-            rng,
-            str(s.too_coarse),
-            str(s.missing + s.invalid),
-            str(s.negative),
-        )
-    console = Console(record=True, width=max(width, 120), file=io.StringIO())
-    console.print(t)
-    console.print(
-        "onset = event date - earliest full therapy start of the drug; dates given only as "
-        "YYYY or YYYYMM are counted as too coarse, never given invented days",
-        highlight=False,
-    )
-    return console.export_text()

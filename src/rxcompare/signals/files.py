@@ -26,10 +26,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from rxcompare.models import COLUMNS, SignalTable, envelope, json_value, prior_dict
+from rxcompare.models import COLUMNS, FORMULA_START, SignalTable, envelope, json_value, prior_dict
 from rxcompare.signals.score import LISTED_NOTE, MDRR_NOTE
-from rxcompare.sources.atomic import FORMULA_START
-from rxcompare.sources.sql import sql_identifier, sql_literal
+from rxcompare.sources.faers.sql import sql_identifier, sql_literal
 
 __all__ = [
     "FORMATS",

@@ -25,8 +25,7 @@ from datetime import date
 
 import numpy as np
 
-from rxcompare.models import OnsetSummary, envelope, json_value
-from rxcompare.sources.atomic import csv_cell
+from rxcompare.models import ONSET_COLUMNS, OnsetSummary, envelope, json_value
 from rxcompare.sources.faers.counts import (
     COUNTING_UNIT,
     CountQuery,
@@ -38,9 +37,7 @@ from rxcompare.sources.faers.engines import WarehouseTables
 
 __all__ = [
     "CLASSES",
-    "ONSET_COLUMNS",
     "OnsetSummary",
-    "onset_csv",
     "onset_json",
     "onset_rows",
     "summarise_onset",
@@ -172,24 +169,6 @@ def time_to_onset(
     )
 
 
-ONSET_COLUMNS = (
-    "drug",
-    "event",
-    "cases",
-    "usable",
-    "share_usable",
-    "negative",
-    "invalid",
-    "too_coarse",
-    "missing",
-    "median_days",
-    "q1_days",
-    "q3_days",
-    "min_days",
-    "max_days",
-)
-
-
 def onset_json(summaries: Sequence[OnsetSummary], source: str = "") -> dict:
     """The versioned JSON envelope of time-to-onset summaries (full precision; nan as null)."""
     filters = dict(summaries[0].filters) if summaries else {}
@@ -201,23 +180,6 @@ def onset_json(summaries: Sequence[OnsetSummary], source: str = "") -> dict:
         rules=dict(_RULES),
         rows=[{k: json_value(getattr(s, k)) for k in ONSET_COLUMNS} for s in summaries],
     )
-
-
-def onset_csv(summaries: Sequence[OnsetSummary]) -> str:
-    """CSV text, one row per pair, :data:`ONSET_COLUMNS` plus the counting unit."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(ONSET_COLUMNS + ("counting_unit",))
-    for s in summaries:
-        values = [json_value(getattr(s, k)) for k in ONSET_COLUMNS]
-        w.writerow(
-            ["" if v is None else repr(v) if isinstance(v, float) else csv_cell(v) for v in values]
-            + [COUNTING_UNIT]
-        )
-    return buf.getvalue()
 
 
 _RULES = {

@@ -30,7 +30,7 @@ import numpy as np
 from rxcompare.errors import SourceError
 from rxcompare.models import PairCounts, SignalTable
 from rxcompare.signals.score import run_signals, with_listed
-from rxcompare.sources.sql import sql_identifier, sql_literal
+from rxcompare.sources.faers.sql import sql_identifier, sql_literal
 from rxcompare.stats.thresholds import Thresholds
 
 __all__ = ["count_head_to_head", "count_report_pairs", "signals_from_reports"]

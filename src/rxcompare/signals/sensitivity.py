@@ -33,7 +33,7 @@ from rxcompare.sources.faers.dedup import MAX_AGE_YEARS, _age_sql, _band_sql, _v
 from rxcompare.sources.faers.engines import WarehouseTables, _quiet
 from rxcompare.sources.faers.match import demographic_tables, read_match_report
 from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
-from rxcompare.sources.sql import sql_literal
+from rxcompare.sources.faers.sql import sql_literal
 
 __all__ = ["DEDUP_LEVELS", "LEVEL_RULES", "DedupLevel", "dedup_levels", "none_tables"]
 

@@ -3,7 +3,7 @@
 :func:`write_json_atomic` writes to a temporary file in the target's folder, lets the caller check
 what reached the disk, then renames it over the target: a reader sees the old file or the new one,
 never half of one, and a failure leaves the target as it was and no temporary file behind. The HTTP
-caches (:mod:`rxcompare.sources.online`, DailyMed), the trials store and the knowledge pack use it;
+caches (:mod:`rxcompare.sources.http`, DailyMed), the trials store and the knowledge pack use it;
 each decides what a failure means (a cache ignores it; a store or a pack reports it).
 
 Reading a document whole is bounded the same way for every source: :func:`read_bounded` reads at most
@@ -24,28 +24,14 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "FORMULA_START",
     "FolderError",
     "TooLargeError",
-    "csv_cell",
     "loads_json",
     "read_bounded",
     "replacing",
     "sweep_leftovers",
     "write_json_atomic",
 ]
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""What a spreadsheet reads as the start of a formula in a CSV cell (OWASP, "CSV Injection")."""
-
-
-def csv_cell(value: object) -> object:
-    """A text cell made safe for a spreadsheet: one starting like a formula gets a leading ``'``
-    (shown, never run); other values as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
 
 MAX_DOCUMENT = 64 << 20
 """Bytes of one JSON or CSV document read whole (a pack, a synonym list, a cached record) at most."""

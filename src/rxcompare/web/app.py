@@ -25,6 +25,7 @@ from rxcompare import __version__, settings
 from rxcompare.errors import QuestionError
 from rxcompare.render.html import page_csp, render_page
 from rxcompare.sources.pack import Pack, load_pack
+from rxcompare.web.api_types import DrugsAnswer, HealthAnswer, SignalsAnswer, schema_response
 from rxcompare.web.engine import Engine, pick_postmarketing
 from rxcompare.web.guards import HeadAsGetMiddleware, HostCheckMiddleware
 from rxcompare.web.offload import Offload
@@ -145,11 +146,11 @@ def create_app(
         "/api/compare",
         tags=["compare"],
         responses={
-            200: {
-                "description": "the comparison: JSON schema rxcompare/comparison version 1 "
+            200: schema_response(
+                "comparison",
+                "the comparison: JSON schema rxcompare/comparison version 1 "
                 "(as `rxcompare compare A B --format json`)",
-                "content": {"application/json": {"schema": {"type": "object"}}},
-            },
+            ),
             **ERRORS,
         },
     )
@@ -160,7 +161,11 @@ def create_app(
         body = await _rendering("json", a, b, audience, _factors(factor))
         return Response(body, headers=NOSNIFF, media_type="application/json")
 
-    @app.get("/api/drugs", tags=["drugs"], responses=ERRORS)
+    @app.get(
+        "/api/drugs",
+        tags=["drugs"],
+        responses={200: {"model": DrugsAnswer, "description": "the suggestions"}, **ERRORS},
+    )
     async def api_drugs(
         q: Annotated[str, Query(max_length=200, description="the start of a name")] = "",
         limit: Annotated[int, Query(ge=1, le=50)] = 10,
@@ -172,7 +177,17 @@ def create_app(
             found = await run_in_threadpool(engine.suggest, q, limit)
         return json_response({"ok": True, "query": q, "drugs": [s.__dict__ for s in found]})
 
-    @app.get("/api/signals", tags=["signals"], responses=ERRORS)
+    @app.get(
+        "/api/signals",
+        tags=["signals"],
+        responses={
+            200: {
+                "model": SignalsAnswer,
+                "description": "the head-to-head tables: rxcompare/head-to-head version 1",
+            },
+            **ERRORS,
+        },
+    )
     async def api_signals(
         a: Name,
         b: Name,
@@ -190,7 +205,11 @@ def create_app(
         key = ("signals", a, b, indication, engine.generation())
         return json_response(await offload.run(key, engine.signals, a, b, indication))
 
-    @app.get("/healthz", tags=["health"])
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        responses={200: {"model": HealthAnswer, "description": "the server is up"}},
+    )
     async def healthz() -> Response:
         """The server is up: versions of rxcompare and the pack, warehouse and cache status."""
         return json_response(engine.health())

@@ -9,8 +9,8 @@ What it asks (``RXCOMPARE_CTGOV_BASE``, default ``https://clinicaltrials.gov/api
    page is asked with the answer's ``nextPageToken`` as ``pageToken`` until there is none.
 2. ``GET /studies/{nctId}`` for each study found (or each ``--nct`` given).
 
-Requests go through :class:`CtGovClient`, the openFDA client's cache, retries and errors
-(:mod:`rxcompare.sources.online`) pointed at ClinicalTrials.gov.
+Requests go through :class:`CtGovClient`, the shared client's cache, retries and errors
+(:mod:`rxcompare.sources.http`) pointed at ClinicalTrials.gov.
 
 What it reads (:func:`read_study`): ``armsInterventionsModule`` (arms, interventions, other
 names), ``designModule`` (phases, allocation, intervention model), ``conditionsModule``, the
@@ -30,9 +30,10 @@ The room, in the order of the data flow: :mod:`.client` (asking: the client, the
 records), :mod:`.records` (``Group``, ``Trial``, ``Registry``), :mod:`.mapping` (event groups to
 arms, the trial to a product), :mod:`.read` (one record as a ``Trial``), :mod:`.store` (the
 fetched records on disk), :mod:`.registry` (fetch or read, and :class:`RegistrySource` for the
-comparison) and :mod:`.listing` (``rxcompare trials`` as text and JSON). It imports no other
-stream: only models, errors, settings and the plumbing under every stream (the HTTP client
-:mod:`rxcompare.sources.online`, the atomic write :mod:`rxcompare.sources.atomic`).
+comparison) and :mod:`.listing` (``rxcompare trials`` as JSON; its text is rendered in
+:mod:`rxcompare.render.trials`). It imports no other stream: only models, errors, settings and the
+plumbing under every stream (the HTTP client :mod:`rxcompare.sources.http`, the atomic write
+:mod:`rxcompare.sources.atomic`).
 """
 
 from rxcompare.sources.ctgov.client import (
@@ -45,7 +46,7 @@ from rxcompare.sources.ctgov.client import (
     fetch_records,
     search_studies,
 )
-from rxcompare.sources.ctgov.listing import trials_json, trials_outline
+from rxcompare.sources.ctgov.listing import trials_json
 from rxcompare.sources.ctgov.read import read_study
 from rxcompare.sources.ctgov.records import STUDY_URL, Group, Registry, Trial
 from rxcompare.sources.ctgov.registry import (
@@ -79,5 +80,4 @@ __all__ = [
     "search_studies",
     "stored_registry",
     "trials_json",
-    "trials_outline",
 ]

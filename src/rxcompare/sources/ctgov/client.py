@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.http import CachedClient
 
 if TYPE_CHECKING:  # imported by the shared client where a request is made
     import httpx
@@ -31,8 +31,8 @@ MAX_PAGES = 50
 _NCT = re.compile(r"^NCT\d{8}$")
 
 
-class CtGovClient(OpenFdaClient):
-    """The openFDA client's cache, retries and errors, for ClinicalTrials.gov API v2 (no key)."""
+class CtGovClient(CachedClient):
+    """The shared client's cache, retries and errors, for ClinicalTrials.gov API v2 (no key)."""
 
     service = "ClinicalTrials.gov"
     base_setting = settings.CTGOV_BASE

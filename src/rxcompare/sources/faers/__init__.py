@@ -8,7 +8,9 @@ folders, lock and commits at the bottom (:mod:`.store`), below both stages; engi
 (:mod:`.engines`: DuckDB or Spark through Ibis); the counting layer (:mod:`.counts`: query, cells,
 arms), and the comparison's post-marketing source on it (:mod:`.postmarketing`). What scores the
 counts is the signals wing's (:mod:`rxcompare.signals`). Synthetic quarters in the real layout
-(:mod:`.synth`) serve tests and benchmarks.
+(:mod:`.synth`) serve tests and benchmarks. The SQL quoting (:mod:`.sql`) is the one way a value
+reaches DuckDB's SQL text here and in the signals wing's report table; it imports nothing, so the
+wing reads it without loading the warehouse.
 
 The stream imports models, errors, settings and the atomic write, and the pack's product names for
 drug-name synonyms; no other stream (tests/test_architecture.py).

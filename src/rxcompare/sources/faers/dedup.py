@@ -40,8 +40,8 @@ import pyarrow.parquet as pq
 from rxcompare.errors import FaersError
 from rxcompare.sources.faers import layout, store
 from rxcompare.sources.faers.normalise import Synonyms, load_synonyms
+from rxcompare.sources.faers.sql import sql_literal
 from rxcompare.sources.faers.store import DERIVED
-from rxcompare.sources.sql import sql_literal
 
 # Age unit -> years (FDA ASC_NTS: DEC decade, YR year, MON month, WK week, DY day, HR hour).
 AGE_UNITS = {

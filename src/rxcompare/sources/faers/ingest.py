@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from rxcompare.errors import FaersError
-from rxcompare.sources.atomic import csv_cell
+from rxcompare.models import csv_cell
 from rxcompare.sources.faers import dedup, layout, store
 from rxcompare.sources.faers.normalise import Synonyms
 from rxcompare.sources.faers.sourcefiles import (
@@ -36,6 +36,7 @@ from rxcompare.sources.faers.sourcefiles import (
     open_zip,
     stage_text,
 )
+from rxcompare.sources.faers.sql import sql_literal
 from rxcompare.sources.faers.tables import (
     load_table,
     read_deleted,
@@ -43,7 +44,6 @@ from rxcompare.sources.faers.tables import (
     write_clean_table,
     write_parquet,
 )
-from rxcompare.sources.sql import sql_literal
 
 __all__ = ["IngestResult", "Progress", "ingest_quarter"]
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from rxcompare.errors import FaersError
 from rxcompare.sources.faers import store
-from rxcompare.sources.sql import sql_literal
+from rxcompare.sources.faers.sql import sql_literal
 
 __all__ = [
     "MATCH_DIR",

@@ -16,7 +16,7 @@ import duckdb
 from rxcompare.errors import FaersError
 from rxcompare.sources.faers import layout
 from rxcompare.sources.faers.sourcefiles import Reject
-from rxcompare.sources.sql import sql_identifier, sql_literal
+from rxcompare.sources.faers.sql import sql_identifier, sql_literal
 
 
 def read_header(path: Path) -> str:

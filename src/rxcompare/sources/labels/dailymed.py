@@ -9,7 +9,7 @@ Two requests per product, both under ``base`` (``RXCOMPARE_DAILYMED_BASE``, defa
 - ``{base}/spls/{setid}.xml``: the current SPL XML document (parsed by
   :func:`rxcompare.sources.labels.spl.parse_spl`, not here).
 
-The policy is the one of :mod:`rxcompare.sources.online`: answers cached on disk (one JSON file
+The policy is the one of :mod:`rxcompare.sources.http`: answers cached on disk (one JSON file
 per URL under ``<RXCOMPARE_CACHE>/dailymed``, written atomically; a version history expires after
 ``ttl``, a document is kept under the version it was asked for, since a version never changes);
 429 and 5xx and a connection dropped mid-answer (a partial download) retried with exponential
@@ -33,7 +33,7 @@ import httpx
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.sources.atomic import loads_json, read_bounded, write_json_atomic
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.http import CachedClient
 
 __all__ = ["DailyMedClient", "SplHistory", "is_set_id"]
 
@@ -76,11 +76,11 @@ def _published(value: Any) -> str | None:
         return None
 
 
-class DailyMedClient(OpenFdaClient):
+class DailyMedClient(CachedClient):
     """DailyMed v2 client: :meth:`history` and :meth:`document` (see the module docstring).
 
-    The set-up, the retries and the cache folder are the openFDA client's
-    (:class:`~rxcompare.sources.online.OpenFdaClient`, no key); the cache holds the answers' bytes
+    The set-up, the retries and the cache folder are the shared client's
+    (:class:`~rxcompare.sources.http.CachedClient`, no key); the cache holds the answers' bytes
     under a key that can name the version asked for.
     """
 
@@ -100,7 +100,7 @@ class DailyMedClient(OpenFdaClient):
         **kw: Any,
     ):
         """``cache_dir``, ``transport``, ``max_retries``, ``backoff``, ``sleep``, ``max_retry_after``
-        and ``clock`` as the openFDA client's; no key. A version history expires after ``ttl``."""
+        and ``clock`` as the shared client's; no key. A version history expires after ``ttl``."""
         super().__init__(base, api_key="", ttl=ttl, timeout=timeout, **kw)
 
     # --- public ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Online (``RXCOMPARE_PUBMED_BASE``, default ``https://eutils.ncbi.nlm.nih.gov/entrez/eutils``), two
 E-utilities requests, cached, retried and worded like every other client
-(:class:`~rxcompare.sources.online.OpenFdaClient`):
+(:class:`~rxcompare.sources.http.CachedClient`):
 
 1. ``esearch.fcgi?db=pubmed&term=...&retmode=json&retmax=N&sort=relevance``: the PMIDs of the pair's
    term (:func:`pair_term`: each medicine by its names in title/abstract, both required, with

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rxcompare.models import Drug, Fact, Incidence, Literature
+from rxcompare.sources.http import CachedClient
 from rxcompare.sources.literature.europepmc import europepmc_query, search_europepmc
 from rxcompare.sources.literature.pubmed import (
     DESIGNS,
@@ -16,7 +17,6 @@ from rxcompare.sources.literature.pubmed import (
     search_pmids,
     summaries,
 )
-from rxcompare.sources.online import OpenFdaClient
 
 __all__ = ["studies_for_pair"]
 
@@ -29,7 +29,7 @@ def _names(drug: Drug) -> list[str]:
 def studies_for_pair(
     a: Drug,
     b: Drug,
-    client: OpenFdaClient | None = None,
+    client: CachedClient | None = None,
     *,
     limit: int = 20,
     curated: Iterable[Fact | Incidence] = (),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Fact, Incidence, Publication
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.http import CachedClient
 
 if TYPE_CHECKING:  # imported by the shared client where a request is made
     import httpx
@@ -55,8 +55,8 @@ DESIGNS: tuple[tuple[str, str], ...] = (
 NO_DESIGN = "design not given by the publication types"
 
 
-class IndexClient(OpenFdaClient):
-    """The openFDA client's cache, retries and errors, for a literature index that takes no key;
+class IndexClient(CachedClient):
+    """The shared client's cache, retries and errors, for a literature index that takes no key;
     ``base_ends`` is how its base URL ends, for the hint of a 404."""
 
     key_setting = None

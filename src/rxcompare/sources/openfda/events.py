@@ -53,7 +53,8 @@ from typing import Any
 
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.models import Citation, Contingency, Drug, PostMarketing, Product, Signal
-from rxcompare.sources.online import Fetched, OpenFdaClient
+from rxcompare.sources.http import Fetched
+from rxcompare.sources.openfda.client import OpenFdaClient
 
 __all__ = [
     "CAVEATS",

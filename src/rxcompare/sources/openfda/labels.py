@@ -28,7 +28,7 @@ from rxcompare.errors import AmbiguousDrugError, LabelError, UnknownDrugError
 from rxcompare.models import Citation, Fact, Incidence, Label, Product
 from rxcompare.sources.labels.fact_context import product_from_label
 from rxcompare.sources.labels.facts import extract_facts
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.openfda.client import OpenFdaClient
 from rxcompare.sources.openfda.events import quote
 
 __all__ = ["ENDPOINT", "fetch_label", "fetch_label_of", "find_brand"]

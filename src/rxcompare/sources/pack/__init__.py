@@ -60,12 +60,11 @@ from rxcompare.sources.pack.read import (
     pack_from_dict,
     user_pack_path,
 )
-from rxcompare.sources.pack.record import SCHEMA, SOURCE_NAMES, VERSION, Pack, PackLabel
+from rxcompare.sources.pack.record import SCHEMA, VERSION, Pack, PackLabel
 
 __all__ = [
     "SCHEMA",
     "SOURCE_CLASSES",
-    "SOURCE_NAMES",
     "VERSION",
     "Pack",
     "PackLabel",

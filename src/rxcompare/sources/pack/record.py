@@ -9,26 +9,10 @@ from pathlib import Path
 from rxcompare.errors import PackError
 from rxcompare.models import DocumentSection, Fact, Incidence, LabelDocument, Product
 
-__all__ = [
-    "SAFETY_SECTIONS",
-    "SCHEMA",
-    "SOURCE_NAMES",
-    "VERSION",
-    "Pack",
-    "PackLabel",
-    "SectionText",
-]
+__all__ = ["SAFETY_SECTIONS", "SCHEMA", "VERSION", "Pack", "PackLabel", "SectionText"]
 
 SCHEMA = "rxcompare/pack"
 VERSION = 1
-
-
-SOURCE_NAMES = {
-    "spl": "parsed SPL",
-    "dailymed": "parsed SPL from DailyMed",
-    "openfda": "parsed openFDA label",
-    "curated": "curated",
-}
 
 
 @dataclass(frozen=True)

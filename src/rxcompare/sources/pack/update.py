@@ -28,7 +28,7 @@ from rxcompare.errors import ConfigError, LabelError, PackError, SourceError, Un
 from rxcompare.models import Comparison, Label, Product
 from rxcompare.sources.labels.dailymed import DailyMedClient, is_set_id
 from rxcompare.sources.labels.fact_context import matches_product, product_from_label
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.openfda.client import OpenFdaClient
 from rxcompare.sources.openfda.labels import SOURCE as OPENFDA_SOURCE
 from rxcompare.sources.openfda.labels import fetch_label_document
 from rxcompare.sources.pack import Pack, PackLabel, put_entry

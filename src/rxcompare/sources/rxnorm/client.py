@@ -11,7 +11,7 @@ Three endpoints, JSON (https://lhncbc.nlm.nih.gov/RxNav/APIs/RxNormAPIs.html):
 - ``REST/rxcui/{rxcui}/properties.json`` (getRxConceptProperties): ``{"properties": {"rxcui",
   "name", "synonym", "tty", ...}}``, without ``properties`` for a concept not in the active set.
 
-The client is the openFDA client's cache, retries and errors (:class:`~rxcompare.sources.online.OpenFdaClient`)
+The client is the shared client's cache, retries and errors (:class:`~rxcompare.sources.http.CachedClient`)
 with RxNav's base URL (``RXCOMPARE_RXNAV_BASE``) and its own cache folder (``<RXCOMPARE_CACHE>/rxnav``).
 
 :func:`identify` is what resolution asks: the concepts RxNorm holds under the name exactly, else
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from rxcompare import settings
 from rxcompare.errors import OnlineError
-from rxcompare.sources.online import OpenFdaClient
+from rxcompare.sources.http import CachedClient
 
 if TYPE_CHECKING:
     import httpx
@@ -62,8 +62,8 @@ class Concept:
     synonym: str = ""
 
 
-class RxNavClient(OpenFdaClient):
-    """The openFDA client's cache, retries and errors, for RxNav (no key: ``key_setting`` None)."""
+class RxNavClient(CachedClient):
+    """The shared client's cache, retries and errors, for RxNav (no key: ``key_setting`` None)."""
 
     service = "RxNav (RxNorm)"
     base_setting = settings.RXNAV_BASE

@@ -1,6 +1,10 @@
-"""The openFDA HTTP client: on-disk cache with expiry, retries with backoff, API key, clear errors.
+"""The cached HTTP client every online stream shares: on-disk cache with expiry, retries with
+backoff, bounded answers, an optional API key, clear errors.
 
-Every online query of rxcompare goes through :class:`OpenFdaClient`. What it does, in order:
+:class:`CachedClient` knows no service. A stream subclasses it with its service's name, base-URL
+setting, cache folder and endpoint form (and, where the service answers 404 or refusals its own way,
+the failure messages): openFDA (:class:`rxcompare.sources.openfda.client.OpenFdaClient`), DailyMed,
+ClinicalTrials.gov, RxNav, PubMed and Europe PMC. What the client does, in order:
 
 1. **URL**: ``<base>/<endpoint>?<params>`` with the parameters sorted by name, so one query has one
    URL. That URL never holds the API key; it is the cache key (its SHA-256), the ``url`` of
@@ -8,23 +12,23 @@ Every online query of rxcompare goes through :class:`OpenFdaClient`. What it doe
 2. **Cache**: one JSON file per URL under ``cache_dir`` (``{"url", "fetched_at", "data"}``). An entry
    younger than ``ttl`` is returned without a request; an older one is fetched again and replaced.
    A cache file that cannot be read is ignored and rewritten. Files are written atomically.
-3. **Request**: ``GET`` with ``httpx``; the API key (``OPENFDA_API_KEY``) is added as the ``api_key``
-   parameter of the request only (openFDA: https://open.fda.gov/apis/authentication/).
+3. **Request**: ``GET`` with ``httpx``; a service's API key (``key_setting``) is added as the
+   ``key_param`` parameter of the request only. The TLS context is made once per process, at the
+   first request (an answer from the cache needs none).
 4. **Answers**:
 
    - 200: the JSON body.
-   - 404 with openFDA's ``{"error": {"code": "NOT_FOUND", ...}}``: openFDA's way of saying that
-     nothing matched (its server answers every empty search and every empty count this way; FDA/openfda
-     ``api/faers/api.js``, and FDA/openfda issue #58). It is returned as an empty answer,
-     ``{"meta": {"results": {"skip": 0, "limit": <limit>, "total": 0}}, "results": []}``, and cached.
+   - 404: :meth:`CachedClient._not_found` (a refusal here; openFDA reads its ``NOT_FOUND`` as an
+     empty answer).
    - 429 and 5xx, and a connection dropped mid-answer: retried up to ``max_retries`` times, waiting
      ``backoff * 2**attempt`` seconds, or the server's ``Retry-After`` when it sends one (seconds or an
      HTTP date). A ``Retry-After`` longer than ``max_retry_after`` is not waited for: the error says
-     how long openFDA asked to wait.
+     how long the service asked to wait.
    - a host that cannot be reached (no network, DNS failure, refused connection):
      :class:`~rxcompare.errors.OnlineError` at once, without retries.
-   - anything else (400, 401/403, 404 without ``NOT_FOUND``, a body that is not JSON):
-     :class:`~rxcompare.errors.OnlineError` quoting openFDA's code and message.
+   - an answer past ``max_body`` bytes or slower than ``deadline`` seconds in all: refused.
+   - anything else (400, 401/403, a body that is not JSON): :class:`~rxcompare.errors.OnlineError`
+     quoting the status and the service's message.
 
 The client never prints and never exits; errors are raised with what to do.
 """
@@ -52,13 +56,12 @@ if (
 ):  # httpx is imported where a request is made: commands that ask nothing start faster
     import httpx
 
-__all__ = ["Fetched", "OpenFdaClient"]
+__all__ = ["DEADLINE", "MAX_BODY", "CachedClient", "Fetched"]
 
-_ENDPOINT = re.compile(r"^[a-z]+/[a-z0-9_]+\.json$")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_BODY = 64 << 20
-"""Bytes of one answer (after decompression) read at most: the largest openFDA label page and SPL
-documents are a few MB; a body past this is refused, never held whole."""
+"""Bytes of one answer (after decompression) read at most: the largest answers asked (openFDA label
+pages, SPL documents) are a few MB; a body past this is refused, never held whole."""
 DEADLINE = 120.0
 """Seconds one request may take in all (connection, every retry's wait excepted, and the whole body),
 however steadily a server trickles bytes."""
@@ -76,42 +79,44 @@ def _ssl_context():
 
 @dataclass(frozen=True)
 class Fetched:
-    """One answer of openFDA: the URL asked (never with the API key), the JSON, and when it was fetched."""
+    """One answer of a JSON service: the URL asked (never with the API key), the JSON, and when it was
+    fetched."""
 
     url: str
     data: dict[str, Any]
     fetched_at: datetime  # UTC; for a cached answer, when it was first fetched
     from_cache: bool = False
-    not_found: bool = False  # openFDA answered 404 NOT_FOUND (nothing matched)
+    not_found: bool = False  # the service said nothing matched (openFDA's 404 NOT_FOUND)
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class OpenFdaClient:
-    """A small, careful openFDA client (see the module docstring for what it does).
+class CachedClient:
+    """A small, careful client of one JSON service over HTTP (see the module docstring).
 
-    ``base``, ``api_key`` and ``cache_dir`` default to the settings ``RXCOMPARE_OPENFDA_BASE``,
-    ``OPENFDA_API_KEY`` and ``RXCOMPARE_CACHE`` (``<cache>/openfda``). ``transport``, ``sleep`` and
-    ``clock`` are injectable for tests (an ``httpx.MockTransport``, a recorder of waits, a fixed
-    time).
+    A subclass names its service: ``service`` (the name in messages), ``base_setting`` (the setting
+    of its base URL), ``cache_name`` (its folder under ``RXCOMPARE_CACHE``), ``endpoint_pattern`` and
+    ``endpoint_form`` (the endpoints it may ask, and how a message words them), and ``key_setting``
+    with ``key_param`` when it takes an API key. ``base``, ``api_key`` and ``cache_dir`` default to
+    those settings. ``transport``, ``sleep`` and ``clock`` are injectable for tests (an
+    ``httpx.MockTransport``, a recorder of waits, a fixed time).
 
-    Another JSON service reuses the client by subclassing it with its own ``service`` (the name
-    in messages), ``base_setting``, ``cache_name`` (the folder under ``RXCOMPARE_CACHE``),
-    ``endpoint_pattern`` and ``endpoint_form``, and ``key_setting = None`` when it takes no key
-    (:class:`rxcompare.sources.ctgov.CtGovClient`). A service that answers other than JSON uses
-    :meth:`_send` (the retry loop) with its own cache
-    (:class:`rxcompare.sources.labels.dailymed.DailyMedClient`); the failure messages
-    (:meth:`_unreachable`, :meth:`_cut_short`, :meth:`_gave_up`, :meth:`_refused`) may be reworded.
+    A service that answers other than JSON uses :meth:`_send` (the retry loop) with its own cache
+    (:class:`rxcompare.sources.labels.dailymed.DailyMedClient`). What 404 means is
+    :meth:`_not_found`; the failure messages (:meth:`_unreachable`, :meth:`_cut_short`,
+    :meth:`_gave_up`, :meth:`_refused`) and how an error body is read (:meth:`_error_of`) may be
+    reworded by a subclass.
     """
 
-    service = "openFDA"
-    base_setting = settings.OPENFDA_BASE
-    key_setting: settings.Setting | None = settings.OPENFDA_API_KEY
-    cache_name = "openfda"
-    endpoint_pattern = _ENDPOINT
-    endpoint_form = "noun/name.json (e.g. drug/event.json)"
+    service: str
+    base_setting: settings.Setting
+    key_setting: settings.Setting | None = None
+    key_param = "api_key"
+    cache_name: str
+    endpoint_pattern: re.Pattern[str]
+    endpoint_form: str
 
     def __init__(
         self,
@@ -197,14 +202,15 @@ class OpenFdaClient:
                 f"{self.service} endpoint {endpoint!r} is not of the form {self.endpoint_form}"
             )
         items = sorted((k, str(v)) for k, v in params.items() if v is not None)
-        if any(k == "api_key" for k, _ in items):
+        if self.key_setting is not None and any(k == self.key_param for k, _ in items):
             raise ConfigError(
-                "pass the openFDA API key as api_key= to the client (or OPENFDA_API_KEY), not as a query parameter"
+                f"pass the {self.service} API key as api_key= to the client (or "
+                f"{self.key_setting.env}), not as a query parameter"
             )
         return str(httpx.URL(f"{self.base}/{endpoint}", params=items))
 
     def get(self, endpoint: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        """The JSON answer of ``<base>/<endpoint>?<params>`` (cached; 404 NOT_FOUND = no results)."""
+        """The JSON answer of ``<base>/<endpoint>?<params>`` (cached)."""
         return self.fetch(endpoint, params).data
 
     def fetch(self, endpoint: str, params: Mapping[str, Any]) -> Fetched:
@@ -216,20 +222,6 @@ class OpenFdaClient:
         fetched = self._request(url, params)
         self._write_cache(fetched)
         return fetched
-
-    def is_reachable(self, timeout: float = 3.0) -> bool:
-        """A quick probe (one request, no retries, no cache): does openFDA answer at all?
-
-        True when the server answers with a status below 500 (429 included: it is there, only busy).
-        """
-        import httpx
-
-        url = self.url("drug/event.json", {"limit": 1})
-        try:  # the status only: a body is never read, however long
-            with self._http.stream("GET", self._with_key(url), timeout=timeout) as response:
-                return response.status_code < 500
-        except httpx.HTTPError:
-            return False
 
     def close(self) -> None:
         if self._client is not None:
@@ -247,7 +239,7 @@ class OpenFdaClient:
         import httpx
 
         u = httpx.URL(url)
-        return u.copy_merge_params({"api_key": self._api_key}) if self._api_key else u
+        return u.copy_merge_params({self.key_param: self._api_key}) if self._api_key else u
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._api_key, "***") if self._api_key else text
@@ -347,7 +339,7 @@ class OpenFdaClient:
         return wait if wait <= self.max_retry_after else None
 
     def _gave_up(self, response: httpx.Response, url: str, attempts: int) -> OnlineError:
-        code, message = _error_of(response)
+        code, message = self._error_of(response)
         asked = _retry_after(response.headers.get("Retry-After"), self._clock())
         if response.status_code == 429:
             what = f"{self.service} at {self.base} refused {url} as over its rate limit (429 {code}: {message})"
@@ -367,43 +359,21 @@ class OpenFdaClient:
         )
 
     def _refused(self, response: httpx.Response, url: str) -> OnlineError:
-        code, message = _error_of(response)
-        status = response.status_code
-        if status in (401, 403):
-            hint = (
-                "check that OPENFDA_API_KEY holds a valid key"
-                if self.has_api_key
-                else "try again later"
-            )
-            return OnlineError(
-                f"openFDA at {self.base} refused {url} ({status} {code}: {message}); {hint}"
-            )
-        if status == 400:
-            return OnlineError(
-                f"openFDA rejected the query {url} (400 {code}: {message}); check the drug names and "
-                "indication text for characters openFDA does not accept"
-            )
+        code, message = self._error_of(response)
         return OnlineError(
-            f"openFDA at {self.base} answered {status} ({code}: {message}) to {url}; "
-            "check RXCOMPARE_OPENFDA_BASE or run without --online"
+            f"{self.service} at {self.base} answered {response.status_code} ({code}: {message}) to "
+            f"{url}; check {self.base_setting.env} or run without --online"
         )
 
     def _not_found(self, response: httpx.Response, url: str, params: Mapping[str, Any]) -> Fetched:
-        code, _ = _error_of(response)
-        if code != "NOT_FOUND":
-            raise self._refused(response, url)
-        limit = params.get("limit")
-        data = {
-            "meta": {
-                "results": {
-                    "skip": int(params.get("skip") or 0),
-                    "limit": int(limit or 0),
-                    "total": 0,
-                }
-            },
-            "results": [],
-        }
-        return Fetched(url, data, self._clock(), not_found=True)
+        """What a 404 means: here a refusal; a service that answers "nothing matched" with a 404
+        returns an empty answer instead (:class:`~rxcompare.sources.openfda.client.OpenFdaClient`)."""
+        raise self._refused(response, url)
+
+    def _error_of(self, response: httpx.Response) -> tuple[str, str]:
+        """``(code, message)`` of an error answer: here the HTTP reason; a service with an error
+        body of its own reads it."""
+        return response.reason_phrase or str(response.status_code), ""
 
     def _json(self, response: httpx.Response, url: str) -> dict[str, Any]:
         try:
@@ -471,12 +441,3 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
-
-
-def _error_of(response: httpx.Response) -> tuple[str, str]:
-    """openFDA's ``{"error": {"code", "message"}}`` (or the HTTP reason when the body is not that)."""
-    try:
-        error = response.json().get("error") or {}
-        return str(error.get("code") or response.reason_phrase), str(error.get("message") or "")
-    except (ValueError, RecursionError, AttributeError):
-        return response.reason_phrase or str(response.status_code), ""
