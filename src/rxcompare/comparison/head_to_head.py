@@ -202,9 +202,8 @@ CORRECTION = "haldane: +0.5 on every cell (a zero cell)"
 
 def with_ror(s: Signal) -> Signal:
     """The signal with its head-to-head ROR (Wald, 95%) computed from its table."""
-    from rxcompare.stats.ror_prr import (
-        ror_head_to_head,
-    )  # numpy: loaded only when a table is scored
+    # numpy loads here, when a table is scored: a comparison without counts goes without it
+    from rxcompare.stats.ror_prr import ror_head_to_head
 
     t = s.table
     r = ror_head_to_head(t.a, t.b, t.c, t.d)
