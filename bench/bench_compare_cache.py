@@ -9,7 +9,11 @@ study). One ``rxcompare compare A B --online`` fills the cache; then the timed r
 during the rounds and the table prints that count) and ``rxcompare --help`` in turn, each a fresh
 process timed from outside, the medians of ``--runs`` rounds after one warm-up round.
 
-Usage: python bench/bench_compare_cache.py [--runs 11] [--pair Trulicity Tanzeum]
+``--baseline SRC`` (the ``src`` folder of another checkout) also times ``compare A B --online``
+with that tree first on ``PYTHONPATH``, in the same rounds and from its own cache (filled first
+in the same way): before and after a change in one machine state.
+
+Usage: python bench/bench_compare_cache.py [--runs 11] [--pair Trulicity Tanzeum] [--baseline SRC]
 """
 
 from __future__ import annotations
@@ -48,7 +52,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--pair", nargs=2, default=("Trulicity", "Tanzeum"))
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="src folder of another checkout: its cached compare timed in the same rounds",
+    )
     args = ap.parse_args()
+    if args.baseline is not None and not (args.baseline / "rxcompare" / "__init__.py").is_file():
+        sys.exit(f"--baseline {args.baseline}: no rxcompare package in it (give a src folder)")
     if not TAC.is_file():
         sys.exit(f"needs the TAC 2017 labels at {TAC.name} under ../shared/data/real/tac2017")
     server = Server()
@@ -64,13 +76,23 @@ def main() -> None:
         )
         cmd = rxcompare_cmd()
         compare = cmd + ["compare", *args.pair, "--online", "-f", "json"]
-        jobs = {"rxcompare --help": cmd + ["--help"], "compare --online (cached)": compare}
-        run_once(compare, env)  # fills the cache
+        jobs = {
+            "rxcompare --help": (cmd + ["--help"], env),
+            "compare --online (cached)": (compare, env),
+        }
+        if args.baseline is not None:
+            tree = {
+                "PYTHONPATH": str(args.baseline.resolve()),
+                "RXCOMPARE_CACHE": str(Path(tmp) / "cache-baseline"),
+            }
+            jobs["compare --online (cached) [baseline]"] = (compare, {**env, **tree})
+        for job, job_env in list(jobs.values())[1:]:
+            run_once(job, job_env)  # fills the cache
         before = server.requests
         times: dict[str, list[float]] = {k: [] for k in jobs}
         for i in range(args.runs + 1):
-            for name, job in jobs.items():
-                wall, _cpu, code = run_once(job, env)
+            for name, (job, job_env) in jobs.items():
+                wall, _cpu, code = run_once(job, job_env)
                 if code != 0:
                     sys.exit(f"{name} exited {code}")
                 if i:
@@ -78,10 +100,14 @@ def main() -> None:
         during = server.requests - before
     help_s = statistics.median(times["rxcompare --help"])
     cmp_s = statistics.median(times["compare --online (cached)"])
-    print(f"{'job':32} {'median wall s':>14}")
+    width = max(len(name) for name in times)
+    print(f"{'job':{width}} {'median wall s':>14}")
     for name, values in times.items():
-        print(f"{name:32} {statistics.median(values):14.3f}")
+        print(f"{name:{width}} {statistics.median(values):14.3f}")
     print(f"ratio compare (cached) / --help: {cmp_s / help_s:.2f} (target <= 2.5)")
+    if args.baseline is not None:
+        base_s = statistics.median(times["compare --online (cached) [baseline]"])
+        print(f"ratio baseline compare (cached) / --help: {base_s / help_s:.2f}")
     print(
         f"requests the server answered during the timed rounds: {during} (DailyMed's newer-label "
         "check and any query the cache does not keep)"

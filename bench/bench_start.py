@@ -17,7 +17,13 @@ Children run as an installed package runs: with compiled bytecode (``PYTHONDONTW
 dropped for them and the bytecode goes to a temporary ``PYTHONPYCACHEPREFIX``, never into the
 source tree); the ``rxcompare`` script beside this interpreter is run directly (not a shell shim).
 
+``--baseline SRC`` (the ``src`` folder of another checkout, e.g. ``git worktree add ../base main``)
+runs every ``rxcompare`` job a second time with that tree first on ``PYTHONPATH``, in the same
+rounds, named ``... [baseline]``: a change and what it changes measured side by side in one
+machine state (``--help``, the floor, stays this tree's).
+
 Usage: python bench/bench_start.py [--runs 11] [--reports ../shared/data/real/openebgm/caers.csv]
+       [--baseline SRC]
 Prints a table and writes bench/results/start.csv.
 """
 
@@ -66,6 +72,26 @@ def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return wall, usage.ru_utime + usage.ru_stime, proc.returncode
 
 
+def with_baseline(
+    todo: list[tuple[str, list[str], float | None]], baseline: Path | None
+) -> list[tuple[str, list[str], float | None, dict[str, str]]]:
+    """The jobs with the environment each adds; with ``baseline``, each ``rxcompare`` job but
+    ``--help`` again, named ``... [baseline]``, on that source tree."""
+    out = [(name, cmd, target, {}) for name, cmd, target in todo]
+    if baseline is not None:
+        if not (baseline / "rxcompare" / "__init__.py").is_file():
+            raise SystemExit(
+                f"--baseline {baseline}: no rxcompare package in it (give a src folder)"
+            )
+        tree = {"PYTHONPATH": str(baseline.resolve())}
+        out += [
+            (f"{name} [baseline]", cmd, target, tree)
+            for name, cmd, target in todo
+            if name != "rxcompare --help" and name.startswith(("rxcompare ", "signals "))
+        ]
+    return out
+
+
 def jobs(reports: Path, table: bool) -> list[tuple[str, list[str], float | None]]:
     """(name, command, target wall seconds or None)."""
     rx = rxcompare_cmd()
@@ -94,15 +120,21 @@ def main() -> None:
     ap.add_argument(
         "--table", action="store_true", help="also the default terminal table of all pairs"
     )
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="src folder of another checkout: its rxcompare jobs timed in the same rounds",
+    )
     args = ap.parse_args()
     cache = Path(tempfile.mkdtemp(prefix="rxcompare-pyc-"))
     try:
         env = child_env(cache)
-        todo = jobs(args.reports, args.table)
-        times: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in todo}
+        todo = with_baseline(jobs(args.reports, args.table), args.baseline)
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name, *_ in todo}
         for round_ in range(args.runs + 1):
-            for name, cmd, _ in todo:
-                wall, cpu, code = run_once(cmd, env)
+            for name, cmd, _, extra in todo:
+                wall, cpu, code = run_once(cmd, {**env, **extra})
                 if code != 0:
                     raise SystemExit(
                         f"{name}: exit status {code}; run it by hand to see why: {' '.join(cmd)}"
@@ -117,7 +149,7 @@ def main() -> None:
     }
     floor, helpf = med["python -c pass"][0], med["rxcompare --help"][0]
     rows = []
-    for name, _, target in todo:
+    for name, _, target, _ in todo:
         walls = [w for w, _ in times[name]]
         wall, cpu = med[name]
         rows.append(

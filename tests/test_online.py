@@ -25,6 +25,8 @@ from helpers import (
     make_client,
     openfda_fixture,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 import rxcompare.sources.http
 from rxcompare import settings
@@ -92,6 +94,51 @@ def test_url_sorts_parameters_and_never_holds_the_key(tmp_path, endpoint, params
     client = make_client(tmp_path, httpx.MockTransport(Script(OK).handler))
     assert client.url(endpoint, params) == url
     assert KEY not in client.url(endpoint, params)
+
+
+def _httpx_url(base: str, endpoint: str, params: dict) -> str:
+    """The URL as httpx itself writes it (the spelling the cache keys were made with)."""
+    items = sorted((k, str(v)) for k, v in params.items() if v is not None)
+    return str(httpx.URL(f"{base.rstrip('/')}/{endpoint.strip('/')}", params=items))
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://api.fda.gov",  # written directly: already in normal form
+        "http://127.0.0.1:8080",
+        "https://example.org:8443/api/v1/",
+        "https://example.org/...",
+        "http://example.org:80",  # the rest left to httpx: a default port,
+        "https://example.org:443/api",
+        "https://example.org/a/../b",  # dot segments,
+        "https://example.org/a/./b",
+        "https://example.org/%7Euser",  # percent-encoding,
+        "https://EXAMPLE.org",  # an upper-case host,
+        "http://example.org:0080",  # a port with leading zeros
+    ],
+)
+def test_url_is_httpx_spelling_for_every_base(tmp_path, base):
+    client = OpenFdaClient(base=base, cache_dir=tmp_path)
+    params = {"search": 'openfda.brand_name:"ÄB C" +x&y=z#', "limit": 1, "x": "a/b?c", "n": None}
+    assert client.url("drug/label.json", params) == _httpx_url(base, "drug/label.json", params)
+    assert client.url("drug/label.json", {}) == _httpx_url(base, "drug/label.json", {})
+
+
+@given(
+    st.dictionaries(
+        st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8).filter(
+            lambda k: k != "api_key"
+        ),
+        st.one_of(st.text(st.characters(blacklist_categories=("Cs",))), st.integers(), st.none()),
+        max_size=4,
+    )
+)
+def test_url_is_httpx_spelling_for_any_parameters(params):
+    client = OpenFdaClient(base="https://api.fda.gov", cache_dir=".")
+    assert client.url("drug/event.json", params) == _httpx_url(
+        "https://api.fda.gov", "drug/event.json", params
+    )
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import Reply, serve_loopback, tac_label_answer, tac_openfda_results
 
 # imports every offline `compare` on the pack goes without (the FAERS warehouse, the web and
 # numerical stacks, the HTML templates, pydantic: typer 0.29 coerces options through it)
@@ -44,9 +45,9 @@ with open(sys.argv[1], "w") as fh:
 """
 
 
-def _run(tmp_path: Path, *args: str) -> tuple[dict, str]:
+def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[dict, str]:
     report = tmp_path / "modules.json"
-    env = dict(os.environ, RXCOMPARE_EMBEDDED_PACK="1", COLUMNS="100")
+    env = dict(os.environ, RXCOMPARE_EMBEDDED_PACK="1", COLUMNS="100", **(env or {}))
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD, str(report), *args],
         capture_output=True,
@@ -91,3 +92,33 @@ def test_signals_on_a_report_table_loads_its_engine_only(tmp_path):
     # no warehouse: of the FAERS room, only the SQL quoting (which imports nothing) is read
     faers = sorted(m for m in loaded if _loaded([m], ("rxcompare.sources.faers",)))
     assert faers == ["rxcompare.sources.faers", "rxcompare.sources.faers.sql"]
+
+
+def test_compare_online_from_the_cache_imports_neither_httpx_nor_numpy(tmp_path):
+    """Two labels the pack does not hold (TAC 2017 labels served in openFDA's shape on loopback):
+    the first run fetches them (httpx); the second answers from the cache without loading httpx
+    or numpy, with no request, and says the same."""
+    tac_openfda_results()  # skips when ../shared is absent
+    requests: list[str] = []
+
+    def answer(target: str) -> Reply:
+        requests.append(target)
+        if target.partition("?")[0] == "/studies":
+            return Reply(200, b'{"studies": [], "totalCount": 0}')
+        return tac_label_answer(target)
+
+    with serve_loopback(answer) as base:
+        env = {
+            "RXCOMPARE_OPENFDA_BASE": base,
+            "RXCOMPARE_DAILYMED_BASE": base,
+            "RXCOMPARE_CTGOV_BASE": base,
+            "RXCOMPARE_CACHE": str(tmp_path / "cache"),
+        }
+        args = ("compare", "Trulicity", "Tanzeum", "--online", "-f", "json")
+        first, out_first = _run(tmp_path, *args, env=env)
+        asked = len(requests)
+        second, out_second = _run(tmp_path, *args, env=env)
+    assert asked > 0 and len(requests) == asked  # the second run asked nothing
+    assert "httpx" in first["modules"]
+    assert _loaded(second["modules"], ("httpx", "numpy")) == []
+    assert json.loads(out_second) == json.loads(out_first)

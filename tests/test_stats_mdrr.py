@@ -58,6 +58,23 @@ def test_more_reports_detect_smaller_risks_and_vectorised():
     assert got.tolist() == one_by_one
 
 
+@pytest.mark.parametrize("one_database", [True, False])
+def test_each_design_computed_once_gives_every_table_its_own_value(one_database):
+    """Pairs that share a design (n1 = a + b, c, d) share one computation; every pair still gets
+    exactly the value it has alone, in either way designs are told apart (one database, where
+    n1 and c name the design, or tables of several sizes)."""
+    rng = np.random.default_rng(7)
+    n1 = rng.integers(0, 40, 300)
+    a = rng.integers(0, 5, 300) % (n1 + 1)
+    c = rng.integers(0, 30, 300)
+    n = np.full(300, 5000) if one_database else rng.integers(4000, 6000, 300)
+    cells = (a, n1 - a, c, n - n1 - c)
+    got = mdrr_ror_wald(*cells)
+    alone = [float(mdrr_ror_wald(*(x[i] for x in cells))) for i in range(300)]
+    assert got.tolist() == alone
+    assert len(set(zip(n1.tolist(), c.tolist()))) < 300  # designs were shared
+
+
 def test_nothing_detectable_is_inf():
     got = mdrr_ror_wald([0, 1, 1, 1], [0, 1, 5, 0], [5, 0, 5, 5], [100, 100, 0, 100])
     assert np.isinf(got[:3]).all()

@@ -17,7 +17,6 @@ from rxcompare.comparison.evidence import Evidence, finding
 from rxcompare.comparison.postmarketing import PostMarketingSource
 from rxcompare.models import Estimate, Favours, Finding, Grade, PostMarketing, Signal
 from rxcompare.sources.pack import Pack
-from rxcompare.stats.ror_prr import ror_head_to_head
 
 MIN_CASES = 3
 
@@ -203,6 +202,9 @@ CORRECTION = "haldane: +0.5 on every cell (a zero cell)"
 
 def with_ror(s: Signal) -> Signal:
     """The signal with its head-to-head ROR (Wald, 95%) computed from its table."""
+    # numpy loads here, when a table is scored: a comparison without counts goes without it
+    from rxcompare.stats.ror_prr import ror_head_to_head
+
     t = s.table
     r = ror_head_to_head(t.a, t.b, t.c, t.d)
     est = Estimate("ror_h2h", float(r.value), _num(r.lower), _num(r.upper), float(r.level))

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlencode
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
@@ -59,6 +60,15 @@ if (
 __all__ = ["DEADLINE", "MAX_BODY", "CachedClient", "Fetched"]
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+# A base URL and an endpoint that httpx writes back unchanged: an http(s) scheme and host in lower
+# case (no user, no IDNA), a port other than the scheme's default, path segments of unreserved
+# characters other than "." and ".." (RFC 3986 2.3, 6.2.2.3).
+_SEGMENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9._~-]+"
+_PLAIN_BASE = re.compile(
+    rf"^(?P<scheme>https?)://[a-z0-9.-]+(?::(?P<port>[1-9][0-9]{{0,4}}))?(?:/{_SEGMENT})*$"
+)
+_PLAIN_PATH = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
+_DEFAULT_PORT = {"http": 80, "https": 443}
 MAX_BODY = 64 << 20
 """Bytes of one answer (after decompression) read at most: the largest answers asked (openFDA label
 pages, SPL documents) are a few MB; a body past this is refused, never held whole."""
@@ -135,8 +145,6 @@ class CachedClient:
         max_body: int = MAX_BODY,
         deadline: float = DEADLINE,
     ):
-        import httpx
-
         base = (base or self.base_setting.get() or "").rstrip("/")
         if not re.match(r"^https?://[^/\s]+", base):
             raise ConfigError(
@@ -166,7 +174,7 @@ class CachedClient:
         self._sleep = sleep
         self._clock = clock
         self._transport = transport
-        self._timeout = httpx.Timeout(timeout)
+        self._timeout = timeout
         self._client: httpx.Client | None = None
 
     @property
@@ -178,7 +186,7 @@ class CachedClient:
 
             self._client = httpx.Client(
                 transport=self._transport,
-                timeout=self._timeout,
+                timeout=httpx.Timeout(self._timeout),
                 headers={"User-Agent": "rxcompare (https://pypi.org/project/rxcompare/)"},
                 follow_redirects=True,
                 verify=_ssl_context(),
@@ -193,9 +201,14 @@ class CachedClient:
         return bool(self._api_key)
 
     def url(self, endpoint: str, params: Mapping[str, Any]) -> str:
-        """The URL of a query, parameters sorted, without the API key (the cache key and citation)."""
-        import httpx
+        """The URL of a query, parameters sorted, without the API key (the cache key and citation).
 
+        It is httpx's spelling of the URL (``httpx.URL(base/endpoint, params=...)``): written here
+        directly when the base and endpoint are already in normal form (lower-case scheme and host,
+        no default port, unreserved path characters), so that an answer from the cache needs no
+        httpx (loading it costs about as much as the command line's own start); any other base is
+        left to httpx.
+        """
         endpoint = endpoint.strip("/")
         if not self.endpoint_pattern.match(endpoint):
             raise ConfigError(
@@ -207,6 +220,10 @@ class CachedClient:
                 f"pass the {self.service} API key as api_key= to the client (or "
                 f"{self.key_setting.env}), not as a query parameter"
             )
+        if _is_plain(self.base) and _PLAIN_PATH.match(endpoint):
+            return f"{self.base}/{endpoint}" + (f"?{urlencode(items)}" if items else "")
+        import httpx
+
         return str(httpx.URL(f"{self.base}/{endpoint}", params=items))
 
     def get(self, endpoint: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -425,6 +442,15 @@ class CachedClient:
             write_json_atomic(self._cache_file(fetched.url), entry, prefix=f".{self.cache_name}-")
         except OSError:
             pass  # a cache that cannot be written only costs a refetch
+
+
+def _is_plain(base: str) -> bool:
+    """Whether httpx would write ``base`` back as it is (see ``_PLAIN_BASE``)."""
+    m = _PLAIN_BASE.match(base)
+    if m is None:
+        return False
+    port = m["port"]
+    return port is None or (int(port) <= 65535 and int(port) != _DEFAULT_PORT[m["scheme"]])
 
 
 def _retry_after(value: str | None, now: datetime) -> float | None:

@@ -26,14 +26,15 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
 from rxcompare.sources.atomic import loads_json, read_bounded, write_json_atomic
 from rxcompare.sources.http import CachedClient
+
+if TYPE_CHECKING:  # imported by the shared client where a request is made
+    import httpx
 
 __all__ = ["DailyMedClient", "SplHistory", "is_set_id"]
 

@@ -32,6 +32,7 @@ population, not kidney injury).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -457,6 +458,7 @@ def with_parents(keys) -> frozenset[str]:
     return frozenset(out)
 
 
+@functools.lru_cache(maxsize=4096)
 def topic_matches(title: str, text: str = "") -> tuple[TopicMatch, ...]:
     """The topics of a subsection, boxed warning or contraindication with the words that gave
     each (see the module's docstring for the rules), in the order found: title first."""
