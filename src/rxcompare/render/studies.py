@@ -33,21 +33,21 @@ def _n(count: int, word: str) -> str:
 
 
 def studies_line(c: Comparison) -> str | None:
-    """The compact answer's one line on the studies, or None when there is nothing to say (no
-    publication offline, or a patient's answer)."""
+    """The compact answer's one line on the studies (short enough for 80 columns), or None when
+    there is nothing to say (no publication offline, or a patient's answer)."""
     lit = c.studies
     if lit is None or c.audience == "patient":
         return None
     n = len(lit.publications)
     listed = _n(n, "publication")
     if lit.error:
-        held = f" and lists the pack's {listed}" if n else ""
-        return f"Studies: the literature index could not be asked; --full says why{held}."
+        held = f"; {listed} in the pack" if n else ""
+        return f"Studies: the index failed (--full says why){held}."
     if lit.online:
         return f"Studies: {listed} listed ({_index(lit)} and the pack); --full lists them."
     if not n:
         return None
-    return f"Studies: {listed} cited in the pack; --full lists them, --online searches PubMed."
+    return f"Studies: {listed} in the pack; --full lists them, --online adds PubMed."
 
 
 def studies_intro(lit: Literature) -> str:
