@@ -44,7 +44,8 @@ def studies_line(c: Comparison) -> str | None:
         held = f"; {listed} in the pack" if n else ""
         return f"Studies: the index failed (--full says why){held}."
     if lit.online:
-        return f"Studies: {listed} listed ({_index(lit)} and the pack); --full lists them."
+        pack = " and the pack" if any(p.origin == "curated" for p in lit.publications) else ""
+        return f"Studies: {listed} listed ({_index(lit)}{pack}); --full lists them."
     if not n:
         return None
     return f"Studies: {listed} in the pack; --full lists them, --online adds PubMed."
@@ -63,8 +64,12 @@ def studies_intro(lit: Literature) -> str:
         held = f" of the {lit.count} it holds" if lit.count is not None else ""
         head = (
             f"{_index(lit)} records for the search term {lit.query!r}: {found} listed{held}, "
-            f"strongest designs first; then {_n(curated, 'publication')} of the knowledge pack "
-            "not among them."
+            "strongest designs first"
+            + (
+                f"; then {_n(curated, 'publication')} of the knowledge pack not among them."
+                if curated
+                else "."
+            )
         )
     elif lit.publications:
         head = (
