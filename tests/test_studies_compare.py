@@ -241,3 +241,55 @@ def test_compare_online_asks_pubmed_at_the_configured_base(tmp_path, monkeypatch
         CURATED_PMID,
     ]
     assert studies["urls"][0].startswith(base + "/entrez/eutils/esearch.fcgi?")
+
+
+EPMC = {
+    "version": "6.9",
+    "hitCount": 7,
+    "request": {"queryString": "fixture", "resultType": "lite", "pageSize": 20},
+    "resultList": {
+        "result": [
+            {
+                "id": "90000201",
+                "source": "MED",
+                "pmid": "90000201",
+                "doi": "10.0000/fixture.201",
+                "title": "Fixture title: a registry comparison",
+                "journalTitle": "Fixture J",
+                "pubYear": "2025",
+                "pubType": "research-article; journal article; observational study",
+            }
+        ]
+    },
+}
+
+
+def test_europe_pmc_is_the_other_index_a_comparison_can_ask(tmp_path):
+    from rxcompare.sources.literature import EuropePmcClient
+
+    seen: list[str] = []
+
+    def answer(target: str) -> Reply:
+        seen.append(target)
+        if urlsplit(target).path.endswith("/search"):
+            return _ok(EPMC)
+        return Reply(404, b"not here")
+
+    with serve_loopback(answer) as base:
+        with EuropePmcClient(
+            base + "/europepmc/webservices/rest", cache_dir=tmp_path, sleep=lambda s: None
+        ) as client:
+            c = rxcompare.compare("kesimpta", "ocrevus", literature=client)
+    assert len(seen) == 1 and "resultType=lite" in seen[0]
+    lit = c.studies
+    assert lit.online and lit.count == 7
+    first = lit.publications[0]
+    assert (first.origin, first.pmid, first.design) == (
+        "europepmc",
+        "90000201",
+        "observational study",
+    )
+    assert "Studies: " in render_terminal(c, width=100, color=False)
+    assert "(Europe PMC and the pack)" in render_terminal(c, width=100, color=False)
+    full = " ".join(render_terminal(c, width=200, color=False, full=True).split())
+    assert "Europe PMC records for the search term" in full and "1 listed of the 7 it holds" in full
