@@ -14,6 +14,9 @@ os.environ.setdefault("RXCOMPARE_EMBEDDED_PACK", "1")
 # no test reaches the internet: RxNav, asked when openFDA has no label for a name, is asked at a
 # loopback port nothing listens on (refused at once) unless a test points it at its own server
 os.environ.setdefault("RXCOMPARE_RXNAV_BASE", "http://127.0.0.1:9")
+# likewise the literature indexes a comparison with --online asks (PubMed, or a Europe PMC client)
+os.environ.setdefault("RXCOMPARE_PUBMED_BASE", "http://127.0.0.1:9/entrez/eutils")
+os.environ.setdefault("RXCOMPARE_EUROPEPMC_BASE", "http://127.0.0.1:9/europepmc/webservices/rest")
 SHARED = ROOT.parent / "shared" / "data" / "real"
 
 

@@ -65,6 +65,7 @@ def signals_doc(tmp_path_factory):
 
 
 def test_comparison_schema_holds_the_embedded_packs_comparison(comparison_doc):
+    assert comparison_doc["studies"]["publications"]  # the pack's curated publications
     check("comparison", comparison_doc)
 
 
@@ -122,6 +123,8 @@ def test_label_schema_holds_a_real_spl_label_as_the_command_writes_it(capsys):
         ("comparison", lambda d: d["dimensions"][0]["findings"][0].pop("citations")),
         ("comparison", lambda d: d.update(schema="rxcompare/signals")),
         ("comparison", lambda d: d["citations"][0].pop("ref")),
+        ("comparison", lambda d: d["studies"]["publications"][0].pop("origin")),
+        ("comparison", lambda d: d.pop("studies")),
     ],
     ids=[
         "row-without-flags",
@@ -130,6 +133,8 @@ def test_label_schema_holds_a_real_spl_label_as_the_command_writes_it(capsys):
         "finding-without-citations",
         "other-name",
         "citation-without-number",
+        "publication-without-origin",
+        "no-studies-field",
     ],
 )
 def test_a_schema_refuses_a_damaged_document(comparison_doc, signals_doc, name, damage):

@@ -26,7 +26,8 @@ Online = Annotated[
     typer.Option(
         "--online",
         help="ask the network: openFDA labels of medicines the pack does not hold, post-marketing "
-        "counts from openFDA, ClinicalTrials.gov results, DailyMed's newer label versions (cached on disk)",
+        "counts from openFDA, ClinicalTrials.gov results, DailyMed's newer label versions, PubMed's "
+        "records on the pair (cached on disk)",
     ),
 ]
 Width = Annotated[

@@ -36,6 +36,7 @@ from rxcompare.comparison.labels import (
 )
 from rxcompare.comparison.postmarketing import PostMarketingSource, absent
 from rxcompare.comparison.resolve import candidates, find_mentions, resolve_pair
+from rxcompare.comparison.studies import pair_studies
 from rxcompare.comparison.summary import build_summary
 from rxcompare.comparison.trials import registry_provenance, trial_reactions
 from rxcompare.comparison.verdict import build_verdict
@@ -71,9 +72,12 @@ def compare_drugs(
     postmarketing_missing: str = "no FAERS warehouse or online source was given.",
     indication: str | None = None,
     trials=None,
+    literature=None,
 ) -> Comparison:
     """Compare two resolved drugs on every dimension; ``trials`` (a
-    :class:`~rxcompare.sources.ctgov.RegistrySource`) adds each drug's registry trials."""
+    :class:`~rxcompare.sources.ctgov.RegistrySource`) adds each drug's registry trials;
+    ``literature`` (a PubMed or Europe PMC client) lists the index's publications on the pair
+    beside the pack's curated ones (without it, the curated ones only: :func:`pair_studies`)."""
     if audience not in AUDIENCES:
         raise ConfigError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     if a.product.id == b.product.id:
@@ -127,6 +131,7 @@ def compare_drugs(
         audience=audience,
         factors=factors,
         summary=summary,
+        studies=pair_studies(ea, eb, literature),
     )
 
 
@@ -171,6 +176,7 @@ def compare(
     postmarketing: PostMarketingSource | None = None,
     postmarketing_missing: str | None = None,
     trials: Any = None,
+    literature: Any = None,
 ) -> Comparison:
     """The one comparison pipeline, for the library, the command line and the web app:
     ``rxcompare.compare("kesimpta", "ocrevus")``.
@@ -183,7 +189,9 @@ def compare(
        comparison says so, with ``postmarketing_missing`` or the reason found);
     4. registry trials: ``trials`` (a :class:`~rxcompare.sources.ctgov.RegistrySource`), else the
        ClinicalTrials.gov cache (fetched with ``online``);
-    5. :func:`compare_drugs`, and with ``online`` a notice for a label DailyMed lists in a newer
+    5. the publications on the pair ("What studies address"): ``literature`` (a PubMed or Europe
+       PMC client), else PubMed with ``online`` (cached), else the pack's curated publications;
+    6. :func:`compare_drugs`, and with ``online`` a notice for a label DailyMed lists in a newer
        version.
     """
     pack = pack or load_pack()
@@ -200,17 +208,27 @@ def compare(
         from rxcompare.sources.ctgov import RegistrySource
 
         trials = RegistrySource(online=online)
-    comparison = compare_drugs(
-        da,
-        db,
-        pack,
-        factors=factors,
-        audience=audience,
-        postmarketing=postmarketing,
-        postmarketing_missing=missing,
-        indication=indication,
-        trials=trials,
-    )
+    own_client = literature is None and online
+    if own_client:
+        from rxcompare.sources.literature import PubMedClient
+
+        literature = PubMedClient()
+    try:
+        comparison = compare_drugs(
+            da,
+            db,
+            pack,
+            factors=factors,
+            audience=audience,
+            postmarketing=postmarketing,
+            postmarketing_missing=missing,
+            indication=indication,
+            trials=trials,
+            literature=literature,
+        )
+    finally:
+        if own_client:
+            literature.close()
     if online:
         from rxcompare.sources.pack.update import with_label_notices
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from rxcompare.models.disproportionality import Estimate
 from rxcompare.models.evidence import Citation, Drug
+from rxcompare.models.literature import Literature
 
 __all__ = [
     "FINDING_KINDS",
@@ -167,6 +168,9 @@ class Comparison:
     audience: str = "clinician"
     factors: tuple[str, ...] = ()
     summary: Summary | None = None
+    # the publications on the pair ("What studies address"): titles and metadata only, listed
+    # apart from the findings; None when the comparison was built without them
+    studies: Literature | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -29,6 +29,7 @@ class Publication:
     url: str | None = None  # the publication's page (PubMed, PMC, the journal)
     origin: str = "pubmed"
     source_url: str | None = None  # the query answer it was read from (ESummary URL), when online
+    cited_for: tuple[str, ...] = ()  # the medicines whose pack facts cite it (origin "curated")
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ class Literature:
 
     ``query`` is the search term sent (online) or "" (offline: the pack's curated publications);
     ``count`` how many records the index holds for it (may exceed those listed); ``urls`` the
-    requests made, in order; ``online`` whether an index was asked.
+    requests made, in order; ``online`` whether an index was asked; ``error`` why an index that
+    was to be asked could not be (the publications are then the pack's curated ones only).
     """
 
     names: tuple[str, str]
@@ -46,3 +48,4 @@ class Literature:
     count: int | None = None
     urls: tuple[str, ...] = ()
     online: bool = False
+    error: str = ""

@@ -33,6 +33,12 @@ from rxcompare.render.common import (
     summary_groups,
 )
 from rxcompare.render.markdown import GRADE_WORDS
+from rxcompare.render.studies import (
+    STUDIES_TITLE,
+    publication_link,
+    publication_meta,
+    studies_intro,
+)
 
 WORDS = {
     "clinician": {
@@ -251,6 +257,27 @@ def report_context(comparison: Comparison) -> dict:
             for i, cit in enumerate(notes.citations, 1)
         ],
         "provenance": list(c.provenance),
+        "studies": _studies_view(c),
+    }
+
+
+def _studies_view(c: Comparison) -> dict | None:
+    """What studies address the pair: the intro and each publication's title, metadata and link
+    (an http(s) address only)."""
+    if c.studies is None:
+        return None
+    return {
+        "title": STUDIES_TITLE,
+        "intro": studies_intro(c.studies),
+        "publications": [
+            {
+                "title": p.title,
+                "meta": publication_meta(p),
+                "url": link if _linkable(link) else None,
+            }
+            for p in c.studies.publications
+            for link in (publication_link(p),)
+        ],
     }
 
 

@@ -9,12 +9,16 @@ Schema ``rxcompare/comparison`` version 1::
      "dimensions": [{"key", "title", "findings": [Finding + "refs": [int]]}],
      "citations": [{"ref": int, ...Citation}],
      "provenance": {name: text},
+     "studies": null | {"names": [str, str], "publications": [Publication], "query": str,
+                        "count": int | null, "urls": [str], "online": bool, "error": str},
      "disclaimer": str}
 
 A Finding is ``{dimension, topic, statement, favours (a|b|none|unclear), grade
 (label|trial|postmarketing|absent), citations: [Citation], refs: [int], a_text, b_text,
 caveats: [str], estimates: [{method, value, lower, upper, level}], emphasis}``; a finding ref in the
-verdict is ``{"dimension", "topic", "statement"}``. Numbers are full precision.
+verdict is ``{"dimension", "topic", "statement"}``. Numbers are full precision. A Publication is
+``{title, journal, year, design, publication_types, pmid, pmcid, doi, url, origin (pubmed |
+europepmc | curated), source_url, cited_for}``: metadata only, what studies address the pair.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ def comparison_document(comparison: Comparison) -> dict:
             {"ref": i, "text": cite_line(c), **to_dict(c)} for i, c in enumerate(notes.citations, 1)
         ],
         provenance=dict(comparison.provenance),
+        studies=to_dict(comparison.studies) if comparison.studies is not None else None,
         disclaimer=DISCLAIMER,
     )
 

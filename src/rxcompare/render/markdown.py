@@ -23,6 +23,13 @@ from rxcompare.render.common import (
     summary_groups,
     with_advice,
 )
+from rxcompare.render.studies import (
+    STUDIES_TITLE,
+    publication_link,
+    publication_meta,
+    studies_intro,
+    studies_line,
+)
 
 GRADE_WORDS = {
     "clinician": {
@@ -70,6 +77,18 @@ def _finding_line(
     return line
 
 
+def _studies(c: Comparison) -> list[str]:
+    """The section "What studies address": where the list comes from, one item per publication."""
+    out = [f"## {STUDIES_TITLE}", "", f"*{_cell(studies_intro(c.studies))}*", ""]
+    for p in c.studies.publications:
+        meta, link = publication_meta(p), publication_link(p)
+        title = _cell(p.title).replace("[", "\\[").replace("]", "\\]")
+        out.append(
+            f"- “{title}”" + (f" ({_cell(meta)})" if meta else "") + (f" <{link}>" if link else "")
+        )
+    return out + [""] if c.studies.publications else out
+
+
 def render_markdown(comparison: Comparison, full: bool = False) -> str:
     """The summary and a compact side-by-side table, or with ``full`` every dimension's table and
     findings; then the sources cited and the provenance."""
@@ -114,6 +133,8 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
                 f"{_cell(key_phrase(f.b_text))} {notes.short_marks(f)} |"
             )
         out += ["", f"*{FULL_HINT}*", ""]
+        if studies_line(c):  # one line on the studies, in the hint's paragraph
+            out.insert(-1, f"*{studies_line(c)}*")
     said: set[str] = set()
     for d in () if compact else c.dimensions:
         out += [f"## {d.title}", ""]
@@ -133,6 +154,8 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
         ]
         out += [x for x in lines if x]
         out.append("")
+    if not compact and c.studies is not None:
+        out += _studies(c)
     out += ["## Sources", ""]
     out += [
         f"{i}. {notes.line(i, sections=audience != 'patient') if compact else cite_line(cit)}"

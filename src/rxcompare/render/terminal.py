@@ -32,6 +32,13 @@ from rxcompare.render.common import (
     with_advice,
 )
 from rxcompare.render.markdown import GRADE_WORDS
+from rxcompare.render.studies import (
+    STUDIES_TITLE,
+    publication_link,
+    publication_meta,
+    studies_intro,
+    studies_line,
+)
 
 STYLE = {Favours.A: "green", Favours.B: "cyan", Favours.NONE: "white", Favours.UNCLEAR: "yellow"}
 
@@ -80,6 +87,8 @@ def _compact(c: Comparison, width: int | None = None) -> Group:
         parts.append(table)
     if c.audience != "patient":
         parts.append(Text(FULL_HINT, style="dim"))
+    if studies_line(c):  # at most one line on the studies; --full lists them
+        parts.append(Text(studies_line(c), style="dim"))
     foot = Text("Sources\n", style="bold")
     for i in range(1, len(notes.citations) + 1):
         line = notes.line(i, c.audience != "patient", width - len(f"[{i}] ") if width else None)
@@ -147,9 +156,23 @@ def build_renderable(comparison: Comparison, full: bool = False, width: int | No
         parts.append(table if table.row_count else Text(d.title, style="bold"))
         if statements:
             parts.append(statements)
+    if c.studies is not None:
+        parts.append(_studies(c))
     parts.append(_sources(notes))
     parts.append(Text(DISCLAIMER, style="italic"))
     return Group(*parts)
+
+
+def _studies(c: Comparison) -> Text:
+    """What studies address the pair: where the list comes from, then one entry per publication."""
+    out = Text(STUDIES_TITLE + "\n", style="bold")
+    out.append(studies_intro(c.studies) + "\n", style="dim")
+    for p in c.studies.publications:
+        out.append(f"• “{p.title}”")
+        meta, link = publication_meta(p), publication_link(p)
+        out.append(f" ({meta})" if meta else "", style="dim")
+        out.append(f" {link}\n" if link else "\n")
+    return out
 
 
 def render_terminal(

@@ -36,8 +36,9 @@ def studies_for_pair(
 ) -> Literature:
     """The publications on a pair: online (``client`` a :class:`PubMedClient` or a
     :class:`~rxcompare.sources.literature.europepmc.EuropePmcClient`), the index's records for the
-    pair's term (:func:`pair_term`), the strongest designs first; offline (``client`` None), the pack's curated
-    publications among ``curated`` (both drugs' facts and incidences)."""
+    pair's term (:func:`pair_term`), the strongest designs first, then the pack's curated
+    publications among ``curated`` that the index did not list; offline (``client`` None), the
+    pack's curated publications among ``curated`` (both drugs' facts and incidences)."""
     names = (a.name, b.name)
     if client is None:
         return Literature(names=names, publications=tuple(curated_publications(curated)))
@@ -54,6 +55,17 @@ def studies_for_pair(
     pubs.sort(
         key=lambda p: rank.get(p.design, len(DESIGNS))
     )  # stable: the index's order within a design
+    listed = {k for p in pubs for k in _keys(p)}
+    pubs += [p for p in curated_publications(curated) if not listed & set(_keys(p))]
     return Literature(
         names=names, publications=tuple(pubs), query=term, count=count, urls=urls, online=True
+    )
+
+
+def _keys(p) -> tuple[str, ...]:
+    """The identifiers one publication may be found by in another list (PMID, PMCID, DOI)."""
+    return tuple(
+        f"{kind}:{value.lower()}"
+        for kind, value in (("pmid", p.pmid), ("pmcid", p.pmcid), ("doi", p.doi))
+        if value
     )
