@@ -103,8 +103,11 @@ def test_compare_online_from_the_cache_imports_neither_httpx_nor_numpy(tmp_path)
 
     def answer(target: str) -> Reply:
         requests.append(target)
-        if target.partition("?")[0] == "/studies":
+        path = target.partition("?")[0]
+        if path == "/studies":
             return Reply(200, b'{"studies": [], "totalCount": 0}')
+        if path == "/entrez/eutils/esearch.fcgi":  # PubMed finds no study of the pair
+            return Reply(200, b'{"esearchresult": {"count": "0", "idlist": []}}')
         return tac_label_answer(target)
 
     with serve_loopback(answer) as base:
@@ -112,6 +115,7 @@ def test_compare_online_from_the_cache_imports_neither_httpx_nor_numpy(tmp_path)
             "RXCOMPARE_OPENFDA_BASE": base,
             "RXCOMPARE_DAILYMED_BASE": base,
             "RXCOMPARE_CTGOV_BASE": base,
+            "RXCOMPARE_PUBMED_BASE": base + "/entrez/eutils",
             "RXCOMPARE_CACHE": str(tmp_path / "cache"),
         }
         args = ("compare", "Trulicity", "Tanzeum", "--online", "-f", "json")
