@@ -262,7 +262,10 @@ class DocumentNotes(Footnotes):
         self._sections: dict[int, list[str]] = {}
 
     def number(self, c: Citation) -> int:
-        key = "|".join(str(x) for x in (c.kind, c.set_id, c.version, c.url, c.title))
+        # one document, one number: a page at one address cited for both drugs is one source
+        # (its citations carry each drug's set id)
+        owner = "" if c.url else c.set_id
+        key = "|".join(str(x) for x in (c.kind, owner, c.version, c.url, c.title))
         if key not in self._numbers:
             self.citations.append(c)
             self._numbers[key] = len(self.citations)
