@@ -293,6 +293,7 @@ class DocumentNotes(Footnotes):
 
 
 SOURCE_TITLE = 52  # characters of a document's title kept in a compact source line
+SOURCE_SECTIONS = 6  # section numbers named in a compact source line (the rest counted)
 
 
 def cite_short(c: Citation, sections=None, width: int | None = None) -> str:
@@ -314,7 +315,10 @@ def _cite_short(c: Citation, sections, limit: int) -> str:
     parts = [f"{mark} {title}" if mark else title]
     heads = list(sections) if sections is not None else ([c.heading] if c.section else [])
     if heads:
-        parts.append(("§" if len(heads) == 1 else "§§") + ", ".join(heads))
+        shown = ", ".join(heads[:SOURCE_SECTIONS])
+        if len(heads) > SOURCE_SECTIONS:
+            shown += f" and {len(heads) - SOURCE_SECTIONS} more"
+        parts.append(("§" if len(heads) == 1 else "§§") + shown)
     if c.version:
         parts.append(short_version(c.version))
     if c.source_class in SOURCE_CLASS_MARKS and not mark:
@@ -342,6 +346,8 @@ def key_phrase(text: str, limit: int = KEY_PHRASE) -> str:
     if len(first) <= limit and "\n" not in (text or "").strip():
         return first
     cut = first[:limit].rsplit(" ", 1)[0] if len(first) > limit else first
+    if cut.count("(") > cut.count(")"):  # never stop inside a bracket: before it
+        cut = cut[: cut.rindex("(")] if len(cut[: cut.rindex("(")].strip()) >= 12 else cut
     return cut.rstrip(" ,;:(") + "…"
 
 
