@@ -811,3 +811,164 @@ def test_a_read_that_a_commit_came_between_is_read_again(synth, syn, tmp_path):
         store.read_consistently(wh.path, always_changing, attempts=3, wait=0)
     (wh.path / ".commit-0123abcd.json").write_text('{"steps": [], "cleanup": []}')
     assert store.generation(wh.path) is None  # a commit under way: a reader waits for it
+
+
+@pytest.fixture(scope="module")
+def both(synth, syn, tmp_path_factory):
+    """Both synthetic quarters in one warehouse, and its most reported ingredient."""
+    wh = Warehouse(tmp_path_factory.mktemp("readers") / "wh")
+    wh.ingest(_zip(synth, 0), synonyms=syn)
+    wh.ingest(_zip(synth, 1), synonyms=syn)
+    con = wh.connect()
+    try:
+        top = con.execute(
+            "SELECT ingredient FROM case_drugs WHERE ingredient <> '' "
+            "GROUP BY 1 ORDER BY count(DISTINCT caseid) DESC, 1 LIMIT 2"
+        ).fetchall()
+    finally:
+        con.close()
+    return wh, [r[0] for r in top]
+
+
+def _omop_reference(folder: Path, drugs: list[str]) -> Path:
+    """A reference set in OMOP's layout naming the warehouse's drugs (ground truth as given)."""
+    head = "exposureId,exposureName,outcomeId,outcomeName,groundTruth,indicationId,"
+    head += "indicationName,comparatorId,comparatorName,comparatorType"
+    rows = [
+        f"{i},{d},1,OMOP Acute Liver Failure 1,{i % 2},,,,,"
+        for i, d in enumerate(drugs + drugs, start=1)
+    ]
+    path = folder / "omop.csv"
+    path.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+# (a reader, the function inside its read that a commit interrupts, its command line)
+READERS = {
+    "pairs": ("rxcompare.signals.warehouse.signals_from_warehouse", ["signals", "{drug}"]),
+    "onset": ("rxcompare.signals.onset.time_to_onset", ["signals", "{drug}", "--onset"]),
+    "dedup-sensitivity": (
+        "rxcompare.signals.study.dedup_sensitivity",
+        ["signals", "{drug}", "--dedup-sensitivity", "-f", "json"],
+    ),
+    "report": (
+        "rxcompare.signals.study.build_study",
+        ["signals", "{drug}", "--vs", "{drug2}", "--report", "{out}/study.md"],
+    ),
+    "evaluate": (
+        "rxcompare.signals.evaluate.evaluate_reference",
+        ["signals", "--evaluate", "omop", "--reference", "{ref}", "-f", "json"],
+    ),
+    "export": (
+        "rxcompare.sources.faers.export._select",
+        ["faers", "export", "--out", "{out}/export"],
+    ),
+}
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+def test_every_warehouse_reader_reads_one_state(reader, both, syn, tmp_path, capsys, monkeypatch):
+    """The issue's probe: readers during a writer met half-swapped files (IndexError, DuckDB
+    "Prefetch registered for bytes outside file", FileNotFoundError). Here a real commit (a dedup)
+    lands while each reader is reading and the read then fails as a half-swapped file made it
+    fail: every reader reads again, in the new state, and answers as it does with no writer; it
+    leaves nothing of the read it threw away."""
+    import importlib
+
+    wh, (drug, drug2) = both
+    target, argv = READERS[reader]
+    module, name = target.rsplit(".", 1)
+    real = getattr(importlib.import_module(module), name)
+    commits = []
+
+    def interrupted(*args, **kw):
+        if not commits:
+            commits.append(wh.dedupe(syn))  # a writer commits meanwhile
+            raise IndexError("index -7578777351565141 is out of bounds")
+        return real(*args, **kw)
+
+    def run(out: Path) -> tuple[int, str, str]:
+        out.mkdir()
+        ref = _omop_reference(out, [drug, drug2])
+        fill = {"drug": drug, "drug2": drug2, "out": str(out), "ref": str(ref)}
+        args = [a.format(**fill) for a in argv]
+        where = ["--warehouse", str(wh.path)]
+        return _cli(capsys, *args, *where)
+
+    monkeypatch.setattr(f"{module}.{name}", interrupted)
+    code, out, err = run(tmp_path / "during")
+    monkeypatch.setattr(f"{module}.{name}", real)
+    assert commits and code == 0 and "Traceback" not in err, err
+    quiet, out_quiet, _ = run(tmp_path / "quiet")  # the same question, no writer
+    assert quiet == 0 and out == out_quiet
+    left = sorted(p.name for p in (tmp_path / "during").iterdir())
+    assert left == sorted(p.name for p in (tmp_path / "quiet").iterdir())  # no temp folder left
+    if reader == "export":
+
+        def rows(d):
+            return json.loads((tmp_path / d / "export" / "export.json").read_text())["rows"]
+
+        assert rows("during") == rows("quiet")
+
+
+def test_suggestions_read_the_names_of_one_state(both, syn, monkeypatch):
+    """The web app's suggestions read the warehouse's names again when a commit came meanwhile,
+    and again after an ingest or a dedup (keyed on the generation)."""
+    from rxcompare.sources.pack import load_pack
+    from rxcompare.web import suggest
+
+    try:
+        pack = load_pack()
+    except Exception as exc:  # noqa: BLE001 - the embedded pack may be absent in a fresh clone
+        pytest.skip(f"the embedded knowledge pack is not available ({exc})")
+    wh, (drug, _) = both
+    real = suggest._read_names
+    calls = []
+
+    def interrupted(where):
+        calls.append(store.generation(where))
+        if len(calls) == 1:
+            wh.dedupe(syn)
+            raise IndexError("index -7578777351565141 is out of bounds")
+        return real(where)
+
+    monkeypatch.setattr(suggest, "_read_names", interrupted)
+    index = suggest.DrugIndex(pack, wh.path)
+    names = index.warehouse_names()
+    assert len(calls) == 2 and drug in [n for _, n, _ in names]
+    assert index.ready() and index.warehouse_names() is names  # cached while nothing changes
+    wh.dedupe(syn)
+    assert not index.ready()
+    index.warehouse_names()
+    assert len(calls) == 3
+
+
+def test_the_comparisons_postmarketing_reads_one_state(both, syn, monkeypatch):
+    """The comparison's post-marketing source (WarehouseSource) reads its counts again when a
+    commit came while it read them, and answers as it does with no writer."""
+    from rxcompare.comparison.resolve import resolve_pair
+    from rxcompare.sources.faers import postmarketing
+    from rxcompare.sources.pack import load_pack
+
+    try:
+        pack = load_pack()
+    except Exception as exc:  # noqa: BLE001 - the embedded pack may be absent in a fresh clone
+        pytest.skip(f"the embedded knowledge pack is not available ({exc})")
+    wh, _ = both
+    a, b = resolve_pair("kesimpta", "ocrevus", pack)
+    groups = {"infections": ("Pneumonia", "Sepsis")}
+    real = postmarketing.group_counts
+    commits = []
+
+    def interrupted(*args, **kw):
+        if not commits:
+            commits.append(wh.dedupe(syn))
+            raise IndexError("index -7578777351565141 is out of bounds")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(postmarketing, "group_counts", interrupted)
+    during = postmarketing.WarehouseSource(wh.path).head_to_head(a, b, groups, None)
+    monkeypatch.setattr(postmarketing, "group_counts", real)
+    assert commits and during == postmarketing.WarehouseSource(wh.path).head_to_head(
+        a, b, groups, None
+    )
