@@ -775,6 +775,40 @@ def test_repeated_demo_lines_do_not_inflate_the_report_count(synth, syn, tmp_pat
     assert code == 0 and f"{want:,}" in out
 
 
+@pytest.mark.parametrize("layered", [False, True], ids=["rebuilt", "update-layer"])
+def test_repeated_demo_lines_are_not_reports_before_deduplication(
+    layered, synth, syn, tmp_path, capsys
+):
+    """dedup's "reports before" counted DEMO lines: 25 lines repeated in FDA's file were 25 reports
+    more and 25 "older versions" removed. They are counted apart, as repeated lines, in a full build
+    and in an update layer alike; the cases after deduplication are the same."""
+
+    def repeat(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        body = [x for x in lines[1:] if x.strip()]
+        return b"\n".join([lines[0], *body, *body[:25]]) + b"\n"
+
+    plain = Warehouse(tmp_path / "plain")
+    wh = Warehouse(tmp_path / "wh")
+    z = _rezip(_zip(synth, 1), tmp_path / "in" / _zip(synth, 1).name, {"DEMO": repeat})
+    for w, second in ((plain, _zip(synth, 1)), (wh, z)):
+        w.ingest(_zip(synth, 0), synonyms=syn, rebuild=layered)  # built now: the next is a layer
+        w.ingest(second, synonyms=syn)
+    clean, got = plain.status().dedup, wh.status().dedup
+    assert bool(wh.status().updates) == layered
+    assert got.rows_before == clean.rows_before + 25  # the lines as read
+    assert (got.reports_before, got.removed_repeated) == (clean.reports_before, 25)
+    assert clean.removed_repeated == 0
+    assert got.removed_older_versions == clean.removed_older_versions
+    assert (got.removed_deleted, got.after) == (clean.removed_deleted, clean.after)
+    assert (
+        clean.reports_before - clean.removed_older_versions - clean.removed_deleted == clean.after
+    )
+    code, out, _ = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
+    assert code == 0
+    assert f"reports {clean.reports_before:,} (25 repeated DEMO lines not counted)" in out
+
+
 # --- 9. readers beside a writer (issue 30) ----------------------------------------------------------------
 
 

@@ -229,8 +229,14 @@ def faers_status(
         out.print("no deduplicated case table yet")
         return
     orphans = ", ".join(f"{t} {n}" for t, n in d.orphans if n)
+    if d.reports_before is None:  # a dedup.json written before reports were counted apart
+        reports = f"DEMO lines {d.rows_before:,}"
+    else:  # distinct reports: a DEMO line that FDA's file repeats is not a report more
+        reports = f"reports {d.reports_before:,}"
+        if d.removed_repeated:
+            reports += f" ({d.removed_repeated:,} repeated DEMO lines not counted)"
     out.print(
-        f"reports {d.rows_before:,}; removed as older versions {d.removed_older_versions:,}; "
+        f"{reports}; removed as older versions {d.removed_older_versions:,}; "
         f"removed as deleted cases {d.removed_deleted:,}; cases after deduplication {d.after:,}"
         + (f"; orphan rows (no DEMO row): {orphans}" if orphans else ""),
         highlight=False,

@@ -419,6 +419,9 @@ def _dedup_problem(doc: dict) -> str | None:
     for key in ("rows_before", "removed_older_versions", "removed_deleted", "after"):
         if not _is_count(doc[key]):
             return f"dedup.json's {key} is {doc[key]!r}, not a count"
+    for key in ("reports_before", "removed_repeated", "removed_unkeyed"):
+        if key in doc and not _is_count(doc[key]):
+            return f"dedup.json's {key} is {doc[key]!r}, not a count"
     if not isinstance(doc["orphans"], dict) or not all(
         _is_count(v) for v in doc["orphans"].values()
     ):
