@@ -331,6 +331,20 @@ def test_formula_like_names_are_neutralised_in_csv_output(tmp_path, capsys):
         (("faers", "download", "2023q9"), "'2023q9' is not a quarter"),
         (("faers", "download", "2023q1", "2024q5"), "'2024q5' is not a quarter"),
         (
+            ("faers", "download", "2004q1", "2999q4"),
+            "2999q4 is after the quarter under way",
+        ),
+        (("faers", "download", "1001q1", "2004q1"), "holds 4,013 quarters; at most 400"),
+        (
+            ("faers", "download", "2024q1", "2023q4"),
+            "the first quarter 2024q1 comes after the last",
+        ),
+        (("faers", "synth", "--quarters", "100000", "--out", "OUT"), "not in the range 1<=x<=400"),
+        (
+            ("faers", "synth", "--start", "9999q1", "--quarters", "400", "--out", "OUT"),
+            "runs past 9999q4, the last quarter written YYYYqN; give --quarters 4 or fewer",
+        ),
+        (
             ("compare", "kesimpta", "ocrevus", "--width", "99999999999999999999"),
             "is not in the range 20<=x<=1000",
         ),
@@ -343,6 +357,11 @@ def test_formula_like_names_are_neutralised_in_csv_output(tmp_path, capsys):
         "synth-start",
         "download-q9",
         "download-last-q5",
+        "download-future",
+        "download-too-many",
+        "download-reversed",
+        "synth-100000-quarters",
+        "synth-past-9999",
         "width-huge",
         "width-0",
         "width-negative",
