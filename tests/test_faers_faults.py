@@ -1006,3 +1006,31 @@ def test_the_comparisons_postmarketing_reads_one_state(both, syn, monkeypatch):
     assert commits and during == postmarketing.WarehouseSource(wh.path).head_to_head(
         a, b, groups, None
     )
+
+
+@pytest.mark.parametrize("member", ["DEMO", "DRUG", "DELETE"])
+def test_a_password_protected_member_is_refused_and_named(member, synth, syn, tmp_path, capsys):
+    """The issue's probe: a password-protected (encrypted) member of a FAERS zip ended in a
+    traceback. It is refused before anything is staged, the member named, and what the warehouse
+    held is kept as it was."""
+    from helpers import write_zip
+
+    wh = Warehouse(tmp_path / "wh")
+    wh.ingest(_zip(synth, 0), synonyms=syn)
+    before, held = _fingerprint(wh), _files(wh.path)
+    src = _zip(synth, 1)
+    with zipfile.ZipFile(src) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    if member == "DELETE":  # a deleted-case list, read last
+        members["ASCII/DELETED/DELETE2023Q1.txt"] = b"123456\n"
+    locked = next(n for n in members if n.rsplit("/", 1)[-1].upper().startswith(member))
+    (tmp_path / "in").mkdir()
+    z = write_zip(tmp_path / "in" / src.name, members, {locked})
+    with pytest.raises(FaersError) as exc:
+        wh.ingest(z, synonyms=syn)
+    assert locked in str(exc.value) and "password" in str(exc.value)
+    assert _fingerprint(wh) == before
+    code, _, err = _cli(capsys, "faers", "ingest", str(z), "--warehouse", str(wh.path))
+    assert code != 0 and "Traceback" not in err and locked in err.replace(" ", ""), err
+    assert _fingerprint(wh) == before and _files(wh.path) == held  # no staging left either
+    assert not [p for p in wh.path.rglob("*") if p.name.startswith(".tmp")]
