@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 
 from rxcompare.cli import main
 from rxcompare.errors import OnlineError, PackError
@@ -523,3 +524,50 @@ def test_temporary_files_of_killed_runs_are_removed_by_the_next(tmp_path):
     shutil.copy(embedded, packs / "pack.json")
     write_pack(json.loads(embedded.read_text(encoding="utf-8")), packs / "pack.json")
     assert not left.exists() and sorted(p.name for p in packs.iterdir()) == ["pack.json"]
+
+
+# --- the DailyMed cache holds whatever the download cap lets through ---------------------------------------
+
+
+def test_a_large_dailymed_answer_is_cached_once(tmp_path):
+    """The issue's leftover: a DailyMed document over 48 MB was cached as base64 in a JSON file over
+    the 64 MB read cap, so it was fetched again on every call. The answer's bytes are kept as
+    received (up to the download cap), read back once, and a record whose bytes were changed or
+    cut is fetched again; the older one-file entries are still read."""
+    import base64
+    import hashlib
+
+    from helpers import Reply, serve_loopback
+
+    from rxcompare.sources.labels.dailymed import DailyMedClient
+
+    set_id = "c6e131fe-e7df-4876-83f7-9156fc4e8228"
+    spl = shared_path("spl", "lipitor-orig.xml").read_bytes()
+    big = spl + b"<!--" + b"x" * (50 << 20) + b"-->"  # 50 MB: 67 MB as base64
+    asked: list[str] = []
+
+    def answer(target: str) -> Reply:
+        asked.append(target)
+        return Reply(200, big, "application/xml")
+
+    with serve_loopback(answer) as base:
+        client = DailyMedClient(base, cache_dir=tmp_path, backoff=0, max_retries=0)
+        for _ in range(3):
+            url, body = client.document(set_id, "11")
+            assert body == big
+        assert len(asked) == 1  # fetched once, then read from the cache
+        record = next(tmp_path.glob("*.json"))
+        kept = record.with_suffix(".body")
+        assert kept.read_bytes() == big and json.loads(record.read_text())["size"] == len(big)
+        kept.write_bytes(big[:1000])  # cut: a miss, fetched again and kept whole
+        assert client.document(set_id, "11")[1] == big and len(asked) == 2
+        assert kept.read_bytes() == big
+        old = {  # an entry as the one-file form wrote it
+            "key": f"{base}/spls/{set_id}.xml#version=10",
+            "url": f"{base}/spls/{set_id}.xml",
+            "fetched_at": "2026-01-01T00:00:00+00:00",
+            "body": base64.b64encode(spl).decode("ascii"),
+        }
+        name = hashlib.sha256(old["key"].encode("utf-8")).hexdigest() + ".json"
+        (tmp_path / name).write_text(json.dumps(old))
+        assert client.document(set_id, "10")[1] == spl and len(asked) == 2
