@@ -233,8 +233,13 @@ def _answer(wh: Path, out: Path, mode: str = "pairs", drug: str = "") -> tuple[s
         # when the warehouse was built and the report written, the command and the warehouse's
         # name differ from run to run
         lines = [x for x in text.splitlines() if "`rxcompare signals" not in x]
-        return "ok", _STAMP.sub("<time>", "\n".join(lines)).replace(wh.name, "<warehouse>")
-    return "ok", json.loads(out.read_text(encoding="utf-8"))
+        return "ok", _unnamed(_STAMP.sub("<time>", "\n".join(lines)), wh)
+    return "ok", _unnamed(out.read_text(encoding="utf-8"), wh)
+
+
+def _unnamed(text: str, wh: Path) -> str:
+    """``text`` without the warehouse's path and name (answers of two warehouses compared)."""
+    return text.replace(str(wh), "<warehouse>").replace(f"warehouse {wh.name} ", "warehouse <w> ")
 
 
 def _top_drug(wh: Path) -> str:
