@@ -18,10 +18,12 @@ rows lost (reference rows missing after the finish; 0 is the pass mark).
 Readers during a writer (``--readers N``): the warehouse starts as A; a writer ingests B, then A,
 ... (each a complete command, not killed) while N reads run one after the other, each
 ``rxcompare signals --all-pairs --format json`` in its own process, as a user would. Each answer is
-compared with the answers of the clean warehouses A and B (every pair's a, b, c, d). Figures:
-reads, commits during them, tracebacks, other failures (a non-zero exit with a clear message, e.g.
-"the warehouse changed while it was read"), answers equal to A's or B's, and answers that match
-neither state (0 is the pass mark, as for tracebacks)::
+compared with the answers of the clean warehouses A and B (every pair's a, b, c, d), and of the
+states between two commits of one ingest (it commits quarter by quarter: the first k quarters of
+one set and the rest of the other, ingested clean too). Figures: reads, commits during them,
+tracebacks, other failures (a non-zero exit with a clear message, e.g. "the warehouse changed
+while it was read"), answers equal to A's or B's, or to a state between, and answers that match
+no state (0 is the pass mark, as for tracebacks)::
 
     python bench/soak_warehouse.py --readers 40 --time-limit 600
 
@@ -287,6 +289,27 @@ def soak_readers(
         assert refs[mode, "A"] != refs[mode, "B"], (
             f"{mode}: the two sets give the same answer: the soak could not tell them apart"
         )
+    # an ingest of several quarters commits them one by one: between two of its commits the
+    # warehouse holds the first k quarters of one set and the rest of the other, a state too
+    mixes = {}
+    for k in range(1, len(sets["A"])):
+        mixes[f"B{k}"] = sets["B"][:k] + sets["A"][k:]  # B written over A, k quarters in
+        mixes[f"A{k}"] = sets["A"][:k] + sets["B"][k:]
+    for name, zips in mixes.items():
+        _run(
+            "faers",
+            "ingest",
+            *zips,
+            "--warehouse",
+            str(work / f"ref{name}"),
+            "--synonyms",
+            synonyms,
+        )
+        for mode in modes:
+            kind, refs[mode, name] = _answer(
+                work / f"ref{name}", work / f"ref{name}.out", mode, drug
+            )
+            assert kind == "ok", refs[mode, name]
     wh = work / "soak"
     shutil.copytree(work / "refA", wh)
     stop = threading.Event()
@@ -313,8 +336,10 @@ def soak_readers(
         "failed_clearly": 0,
         "answers_A": 0,
         "answers_B": 0,
+        "answers_between": 0,
         "answers_neither": 0,
         "by_mode": {m: 0 for m in modes},
+        "neither_by_mode": {},
         "examples": [],
     }
     thread = threading.Thread(target=writer, daemon=True)
@@ -332,9 +357,15 @@ def soak_readers(
                     if got == refs[mode, "A"]
                     else "answers_B"
                     if got == refs[mode, "B"]
+                    else "answers_between"
+                    if any(got == refs[mode, m] for m in mixes)
                     else "answers_neither"
                 )
                 out[key] += 1
+                if key == "answers_neither":
+                    out["neither_by_mode"][mode] = out["neither_by_mode"].get(mode, 0) + 1
+                    kept = work / f"neither-{out['reads']}-{mode}.txt"
+                    kept.write_text(got if isinstance(got, str) else repr(got), encoding="utf-8")
             else:
                 out["tracebacks" if kind == "traceback" else "failed_clearly"] += 1
                 if len(out["examples"]) < 5:
