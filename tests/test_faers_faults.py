@@ -1034,3 +1034,19 @@ def test_a_password_protected_member_is_refused_and_named(member, synth, syn, tm
     assert code != 0 and "Traceback" not in err and locked in err.replace(" ", ""), err
     assert _fingerprint(wh) == before and _files(wh.path) == held  # no staging left either
     assert not [p for p in wh.path.rglob("*") if p.name.startswith(".tmp")]
+
+
+def test_a_value_missing_from_its_labels_is_an_error_not_a_garbage_index():
+    """The soak's readers met a numpy "invalid value encountered in cast" in the counting layer:
+    an event read after a commit, absent from the labels read before it, became the index
+    -9223372036854775808 (the issue's `IndexError: index -7578777351565141 is out of bounds` is of
+    this kind). It is a FaersError, which a reader's snapshot retry reads again; nulls present on
+    both sides still find their label."""
+    import pyarrow as pa
+
+    from rxcompare.sources.faers.counts.cells import index_in, sorted_labels
+
+    values = pa.chunked_array([pa.array(["b", None, "a"]), pa.array(["a"])])
+    assert index_in(values, sorted_labels(values)).tolist() == [1, 2, 0, 0]
+    with pytest.raises(FaersError, match="1 value.* missing from the labels"):
+        index_in(pa.array(["a", "z"]), pa.array(["a"]))
