@@ -18,12 +18,19 @@ rows lost (reference rows missing after the finish; 0 is the pass mark).
 Readers during a writer (``--readers N``): the warehouse starts as A; a writer ingests B, then A,
 ... (each a complete command, not killed) while N reads run one after the other, each
 ``rxcompare signals --all-pairs --format json`` in its own process, as a user would. Each answer is
-compared with the answers of the clean warehouses A and B (every pair's a, b, c, d). Figures:
-reads, commits during them, tracebacks, other failures (a non-zero exit with a clear message, e.g.
-"the warehouse changed while it was read"), answers equal to A's or B's, and answers that match
-neither state (0 is the pass mark, as for tracebacks)::
+compared with the answers of the clean warehouses A and B (every pair's a, b, c, d), and of the
+states between two commits of one ingest (it commits quarter by quarter: the first k quarters of
+one set and the rest of the other, ingested clean too). Figures: reads, commits during them,
+tracebacks, other failures (a non-zero exit with a clear message, e.g. "the warehouse changed
+while it was read"), answers equal to A's or B's, or to a state between, and answers that match
+no state (0 is the pass mark, as for tracebacks)::
 
     python bench/soak_warehouse.py --readers 40 --time-limit 600
+
+``--reader-modes pairs,sensitivity,report,onset,export`` takes the readers in turn: the pairs, then
+``signals DRUG --dedup-sensitivity``, ``--report FILE.md`` (times and the command scrubbed),
+``--onset`` (DRUG the most reported ingredient) and ``faers export`` (its rows and quarters), each
+compared with the same reader's answer on the clean warehouses A and B.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -190,28 +198,75 @@ def soak(work: Path, kills: int, time_limit: float, reports: int, quarters: int,
     return out
 
 
-def _answer(wh: Path, out: Path) -> tuple[str, object]:
-    """One reader: ("ok", the pairs' cells), ("traceback", text) or ("failed", the message)."""
-    run = subprocess.run(
-        _cli("signals", "--all-pairs", "--warehouse", str(wh), "-o", str(out)),
-        capture_output=True,
-        text=True,
-    )
+READER_MODES = ("pairs", "sensitivity", "report", "onset", "export")
+_STAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+def _answer(wh: Path, out: Path, mode: str = "pairs", drug: str = "") -> tuple[str, object]:
+    """One reader: ("ok", what it read), ("traceback", text) or ("failed", the message). What is
+    read: the pairs' cells (``signals --all-pairs``), the dedup-sensitivity JSON of ``drug``, its
+    study report's Markdown (the line naming the command and the date left out), its time-to-onset
+    JSON, or an export's rows and quarters (``faers export``)."""
+    shutil.rmtree(out, ignore_errors=True)
+    if out.exists():
+        out.unlink()
+    args = {
+        "pairs": ["signals", "--all-pairs", "-f", "json", "-o", str(out)],
+        "sensitivity": ["signals", drug, "--dedup-sensitivity", "-f", "json", "-o", str(out)],
+        "report": ["signals", drug, "--report", str(out.with_suffix(".md"))],
+        "onset": ["signals", drug, "--onset", "-f", "json", "-o", str(out)],
+        "export": ["faers", "export", "--out", str(out)],
+    }[mode]
+    run = subprocess.run(_cli(*args, "--warehouse", str(wh)), capture_output=True, text=True)
     if "Traceback" in run.stderr:
-        return "traceback", run.stderr.strip().splitlines()[-1][:200]
+        return "traceback", f"{mode}: " + run.stderr.strip().splitlines()[-1][:200]
     if run.returncode != 0:
-        return "failed", " ".join(run.stderr.split())[:200]
-    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
-    return "ok", sorted((r["drug"], r["event"], r["a"], r["b"], r["c"], r["d"]) for r in rows)
+        return "failed", f"{mode}: " + " ".join(run.stderr.split())[:200]
+    if mode == "pairs":
+        rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+        return "ok", sorted((r["drug"], r["event"], r["a"], r["b"], r["c"], r["d"]) for r in rows)
+    if mode == "export":
+        doc = json.loads((out / "export.json").read_text(encoding="utf-8"))
+        return "ok", (doc["rows"], doc["quarters"], doc["cases_after_deduplication"])
+    if mode == "report":
+        text = out.with_suffix(".md").read_text(encoding="utf-8")
+        # when the warehouse was built and the report written, the command and the warehouse's
+        # name differ from run to run
+        lines = [x for x in text.splitlines() if "`rxcompare signals" not in x]
+        return "ok", _unnamed(_STAMP.sub("<time>", "\n".join(lines)), wh)
+    return "ok", _unnamed(out.read_text(encoding="utf-8"), wh)
+
+
+def _unnamed(text: str, wh: Path) -> str:
+    """``text`` without the warehouse's path and name (answers of two warehouses compared)."""
+    return text.replace(str(wh), "<warehouse>").replace(f"warehouse {wh.name} ", "warehouse <w> ")
+
+
+def _top_drug(wh: Path) -> str:
+    con = Warehouse(wh).connect()
+    try:
+        return con.execute(
+            "SELECT ingredient FROM case_drugs WHERE ingredient <> '' GROUP BY 1 "
+            "ORDER BY count(DISTINCT caseid) DESC, 1 LIMIT 1"
+        ).fetchone()[0]
+    finally:
+        con.close()
 
 
 def soak_readers(
-    work: Path, readers: int, time_limit: float, reports: int, quarters: int, seed: int
+    work: Path,
+    readers: int,
+    time_limit: float,
+    reports: int,
+    quarters: int,
+    seed: int,
+    modes: tuple[str, ...] = ("pairs",),
 ) -> dict:
     import threading
 
     sets, synonyms = _two_sets(work, reports, quarters, seed)
-    refs = {}
     for name in sets:
         _run(
             "faers",
@@ -222,11 +277,39 @@ def soak_readers(
             "--synonyms",
             synonyms,
         )
-        kind, refs[name] = _answer(work / f"ref{name}", work / f"ref{name}.json")
-        assert kind == "ok", refs[name]
-    assert refs["A"] != refs["B"], (
-        "the two sets give the same answer: the soak could not tell them apart"
-    )
+    drug = _top_drug(work / "refA")
+    refs: dict[tuple[str, str], object] = {}
+    for name in sets:
+        for mode in modes:
+            kind, refs[mode, name] = _answer(
+                work / f"ref{name}", work / f"ref{name}.out", mode, drug
+            )
+            assert kind == "ok", refs[mode, name]
+    for mode in modes:
+        assert refs[mode, "A"] != refs[mode, "B"], (
+            f"{mode}: the two sets give the same answer: the soak could not tell them apart"
+        )
+    # an ingest of several quarters commits them one by one: between two of its commits the
+    # warehouse holds the first k quarters of one set and the rest of the other, a state too
+    mixes = {}
+    for k in range(1, len(sets["A"])):
+        mixes[f"B{k}"] = sets["B"][:k] + sets["A"][k:]  # B written over A, k quarters in
+        mixes[f"A{k}"] = sets["A"][:k] + sets["B"][k:]
+    for name, zips in mixes.items():
+        _run(
+            "faers",
+            "ingest",
+            *zips,
+            "--warehouse",
+            str(work / f"ref{name}"),
+            "--synonyms",
+            synonyms,
+        )
+        for mode in modes:
+            kind, refs[mode, name] = _answer(
+                work / f"ref{name}", work / f"ref{name}.out", mode, drug
+            )
+            assert kind == "ok", refs[mode, name]
     wh = work / "soak"
     shutil.copytree(work / "refA", wh)
     stop = threading.Event()
@@ -253,7 +336,10 @@ def soak_readers(
         "failed_clearly": 0,
         "answers_A": 0,
         "answers_B": 0,
+        "answers_between": 0,
         "answers_neither": 0,
+        "by_mode": {m: 0 for m in modes},
+        "neither_by_mode": {},
         "examples": [],
     }
     thread = threading.Thread(target=writer, daemon=True)
@@ -261,17 +347,25 @@ def soak_readers(
     thread.start()
     try:
         while out["reads"] < readers and time.perf_counter() - start < time_limit:
-            kind, got = _answer(wh, work / "read.json")
+            mode = modes[out["reads"] % len(modes)]
+            kind, got = _answer(wh, work / "read.out", mode, drug)
             out["reads"] += 1
+            out["by_mode"][mode] += 1
             if kind == "ok":
                 key = (
                     "answers_A"
-                    if got == refs["A"]
+                    if got == refs[mode, "A"]
                     else "answers_B"
-                    if got == refs["B"]
+                    if got == refs[mode, "B"]
+                    else "answers_between"
+                    if any(got == refs[mode, m] for m in mixes)
                     else "answers_neither"
                 )
                 out[key] += 1
+                if key == "answers_neither":
+                    out["neither_by_mode"][mode] = out["neither_by_mode"].get(mode, 0) + 1
+                    kept = work / f"neither-{out['reads']}-{mode}.txt"
+                    kept.write_text(got if isinstance(got, str) else repr(got), encoding="utf-8")
             else:
                 out["tracebacks" if kind == "traceback" else "failed_clearly"] += 1
                 if len(out["examples"]) < 5:
@@ -295,6 +389,12 @@ def main() -> None:
         help="instead of kills: this many reads (signals --all-pairs) during repeated ingests",
     )
     ap.add_argument(
+        "--reader-modes",
+        default="pairs",
+        help=f"readers taken in turn, of {', '.join(READER_MODES)} (sensitivity, report and onset "
+        "of the most reported ingredient)",
+    )
+    ap.add_argument(
         "--time-limit", type=float, default=900, help="stop after this many seconds of soaking"
     )
     ap.add_argument("--reports", type=int, default=3000, help="DEMO rows per synthetic set")
@@ -311,8 +411,18 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     try:
         if args.readers:
+            modes = tuple(m.strip() for m in args.reader_modes.split(",") if m.strip())
+            unknown = [m for m in modes if m not in READER_MODES]
+            if unknown or not modes:
+                ap.error(f"--reader-modes: {unknown or 'none'}; give some of {READER_MODES}")
             result = soak_readers(
-                args.work, args.readers, args.time_limit, args.reports, args.quarters, args.seed
+                args.work,
+                args.readers,
+                args.time_limit,
+                args.reports,
+                args.quarters,
+                args.seed,
+                modes,
             )
         else:
             result = soak(

@@ -566,3 +566,60 @@ def tac_label_answer(target: str) -> Reply:
     else:
         body = {"meta": {"results": {"skip": 0, "limit": 1, "total": 1}}, "results": hits[:1]}
     return Reply(200, json.dumps(body).encode())
+
+
+# ---- a zip with password-protected members (PKWARE "traditional" encryption, APPNOTE 6.1) ---------
+
+
+def _zipcrypto(data: bytes, password: bytes, check: int) -> bytes:
+    """``data`` encrypted as zip -e does: keys from the password, a 12-byte header whose last byte
+    is the check byte, then each byte XORed with the key stream (APPNOTE.TXT section 6.1)."""
+    import os
+    import zlib
+
+    keys = [0x12345678, 0x23456789, 0x34567890]
+
+    def crc(value: int, byte: int) -> int:
+        return zlib.crc32(bytes([byte]), value ^ 0xFFFFFFFF) ^ 0xFFFFFFFF
+
+    def update(byte: int) -> None:
+        keys[0] = crc(keys[0], byte)
+        keys[1] = ((keys[1] + (keys[0] & 0xFF)) * 134775813 + 1) & 0xFFFFFFFF
+        keys[2] = crc(keys[2], keys[1] >> 24)
+
+    for b in password:
+        update(b)
+    out = bytearray()
+    for b in os.urandom(11) + bytes([check]) + data:
+        t = (keys[2] | 2) & 0xFFFF
+        out.append(b ^ (((t * (t ^ 1)) >> 8) & 0xFF))
+        update(b)
+    return bytes(out)
+
+
+def write_zip(
+    path: Path, members: dict[str, bytes], encrypted: set[str] = frozenset(), password=b"pw"
+) -> Path:
+    """A zip of stored members, those named in ``encrypted`` password-protected (``unzip -P pw``
+    reads them back); written field by field after APPNOTE.TXT, as zipfile writes no encryption."""
+    import struct
+    import zlib
+
+    body, central = bytearray(), bytearray()
+    for name, data in members.items():
+        raw, crc = name.encode(), zlib.crc32(data)
+        flag = 1 if name in encrypted else 0
+        stored = _zipcrypto(data, password, crc >> 24) if flag else data
+        head = struct.pack(
+            "<HHHHHIIIHH", 20, flag, 0, 0, 0x21, crc, len(stored), len(data), len(raw), 0
+        )
+        central += (
+            struct.pack("<IH", 0x02014B50, 20) + head + struct.pack("<HHHII", 0, 0, 0, 0, len(body))
+        )
+        central += raw
+        body += struct.pack("<I", 0x04034B50) + head + raw + stored
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(body), 0
+    )
+    path.write_bytes(bytes(body + central + end))
+    return path

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 
 from rxcompare.cli import main
 from rxcompare.errors import OnlineError, PackError
@@ -316,6 +317,34 @@ def test_formula_like_names_are_neutralised_in_csv_output(tmp_path, capsys):
     assert all(r["ror"] == "" or float(r["ror"]) > 0 for r in got)  # numbers are never prefixed
 
 
+def test_a_reports_parquet_with_too_many_columns_is_refused_from_its_footer(tmp_path, capsys):
+    """As for a CSV: a Parquet reports table of 1,001 columns is refused before DuckDB reads it
+    (100,000 columns took 5.3 s and 470 MB), from its footer; one of 1,000 columns is read; a file
+    whose footer claims more bytes than the cap, or that is no Parquet at all, is refused too."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def table(n: int) -> Path:
+        cols = {"id": ["1", "2"], "var1": ["aspirin", "aspirin"], "var2": ["rash", "nausea"]}
+        cols.update({f"c{i}": [None, None] for i in range(n - 3)})
+        path = tmp_path / f"w{n}.parquet"
+        pq.write_table(pa.table(cols), path)
+        return path
+
+    code, _, err = _cli(capsys, "signals", "--reports", str(table(1001)), "--all-pairs")
+    assert code == 1 and "1,001 columns, more than 1,000" in err and "Traceback" not in err, err
+    code, out, err = _cli(capsys, "signals", "--reports", str(table(1000)), "--all-pairs")
+    assert code == 0 and "aspirin" in out, err
+    claims = tmp_path / "claims.parquet"
+    claims.write_bytes(b"PAR1" + b"\0" * 64 + (200 << 20).to_bytes(4, "little") + b"PAR1")
+    code, _, err = _cli(capsys, "signals", "--reports", str(claims), "--all-pairs")
+    assert code == 1 and "is 209,715,200 bytes, more than 4,194,304" in err, err
+    junk = tmp_path / "junk.parquet"
+    junk.write_bytes(b"id,var1,var2\n1,a,b\n")
+    code, _, err = _cli(capsys, "signals", "--reports", str(junk), "--all-pairs")
+    assert code == 1 and "cannot be read as Parquet" in err and "Traceback" not in err, err
+
+
 # --- outputs whole or not at all; arguments out of range are usage errors --------------------------------
 
 
@@ -331,6 +360,20 @@ def test_formula_like_names_are_neutralised_in_csv_output(tmp_path, capsys):
         (("faers", "download", "2023q9"), "'2023q9' is not a quarter"),
         (("faers", "download", "2023q1", "2024q5"), "'2024q5' is not a quarter"),
         (
+            ("faers", "download", "2004q1", "2999q4"),
+            "2999q4 is after the quarter under way",
+        ),
+        (("faers", "download", "1001q1", "2004q1"), "holds 4,013 quarters; at most 400"),
+        (
+            ("faers", "download", "2024q1", "2023q4"),
+            "the first quarter 2024q1 comes after the last",
+        ),
+        (("faers", "synth", "--quarters", "100000", "--out", "OUT"), "not in the range 1<=x<=400"),
+        (
+            ("faers", "synth", "--start", "9999q1", "--quarters", "400", "--out", "OUT"),
+            "runs past 9999q4, the last quarter written YYYYqN; give --quarters 4 or fewer",
+        ),
+        (
             ("compare", "kesimpta", "ocrevus", "--width", "99999999999999999999"),
             "is not in the range 20<=x<=1000",
         ),
@@ -343,6 +386,11 @@ def test_formula_like_names_are_neutralised_in_csv_output(tmp_path, capsys):
         "synth-start",
         "download-q9",
         "download-last-q5",
+        "download-future",
+        "download-too-many",
+        "download-reversed",
+        "synth-100000-quarters",
+        "synth-past-9999",
         "width-huge",
         "width-0",
         "width-negative",
@@ -476,3 +524,50 @@ def test_temporary_files_of_killed_runs_are_removed_by_the_next(tmp_path):
     shutil.copy(embedded, packs / "pack.json")
     write_pack(json.loads(embedded.read_text(encoding="utf-8")), packs / "pack.json")
     assert not left.exists() and sorted(p.name for p in packs.iterdir()) == ["pack.json"]
+
+
+# --- the DailyMed cache holds whatever the download cap lets through ---------------------------------------
+
+
+def test_a_large_dailymed_answer_is_cached_once(tmp_path):
+    """The issue's leftover: a DailyMed document over 48 MB was cached as base64 in a JSON file over
+    the 64 MB read cap, so it was fetched again on every call. The answer's bytes are kept as
+    received (up to the download cap), read back once, and a record whose bytes were changed or
+    cut is fetched again; the older one-file entries are still read."""
+    import base64
+    import hashlib
+
+    from helpers import Reply, serve_loopback
+
+    from rxcompare.sources.labels.dailymed import DailyMedClient
+
+    set_id = "c6e131fe-e7df-4876-83f7-9156fc4e8228"
+    spl = shared_path("spl", "lipitor-orig.xml").read_bytes()
+    big = spl + b"<!--" + b"x" * (50 << 20) + b"-->"  # 50 MB: 67 MB as base64
+    asked: list[str] = []
+
+    def answer(target: str) -> Reply:
+        asked.append(target)
+        return Reply(200, big, "application/xml")
+
+    with serve_loopback(answer) as base:
+        client = DailyMedClient(base, cache_dir=tmp_path, backoff=0, max_retries=0)
+        for _ in range(3):
+            url, body = client.document(set_id, "11")
+            assert body == big
+        assert len(asked) == 1  # fetched once, then read from the cache
+        record = next(tmp_path.glob("*.json"))
+        kept = record.with_suffix(".body")
+        assert kept.read_bytes() == big and json.loads(record.read_text())["size"] == len(big)
+        kept.write_bytes(big[:1000])  # cut: a miss, fetched again and kept whole
+        assert client.document(set_id, "11")[1] == big and len(asked) == 2
+        assert kept.read_bytes() == big
+        old = {  # an entry as the one-file form wrote it
+            "key": f"{base}/spls/{set_id}.xml#version=10",
+            "url": f"{base}/spls/{set_id}.xml",
+            "fetched_at": "2026-01-01T00:00:00+00:00",
+            "body": base64.b64encode(spl).decode("ascii"),
+        }
+        name = hashlib.sha256(old["key"].encode("utf-8")).hexdigest() + ".json"
+        (tmp_path / name).write_text(json.dumps(old))
+        assert client.document(set_id, "10")[1] == spl and len(asked) == 2

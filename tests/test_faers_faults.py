@@ -775,6 +775,40 @@ def test_repeated_demo_lines_do_not_inflate_the_report_count(synth, syn, tmp_pat
     assert code == 0 and f"{want:,}" in out
 
 
+@pytest.mark.parametrize("layered", [False, True], ids=["rebuilt", "update-layer"])
+def test_repeated_demo_lines_are_not_reports_before_deduplication(
+    layered, synth, syn, tmp_path, capsys
+):
+    """dedup's "reports before" counted DEMO lines: 25 lines repeated in FDA's file were 25 reports
+    more and 25 "older versions" removed. They are counted apart, as repeated lines, in a full build
+    and in an update layer alike; the cases after deduplication are the same."""
+
+    def repeat(data: bytes) -> bytes:
+        lines = data.split(b"\n")
+        body = [x for x in lines[1:] if x.strip()]
+        return b"\n".join([lines[0], *body, *body[:25]]) + b"\n"
+
+    plain = Warehouse(tmp_path / "plain")
+    wh = Warehouse(tmp_path / "wh")
+    z = _rezip(_zip(synth, 1), tmp_path / "in" / _zip(synth, 1).name, {"DEMO": repeat})
+    for w, second in ((plain, _zip(synth, 1)), (wh, z)):
+        w.ingest(_zip(synth, 0), synonyms=syn, rebuild=layered)  # built now: the next is a layer
+        w.ingest(second, synonyms=syn)
+    clean, got = plain.status().dedup, wh.status().dedup
+    assert bool(wh.status().updates) == layered
+    assert got.rows_before == clean.rows_before + 25  # the lines as read
+    assert (got.reports_before, got.removed_repeated) == (clean.reports_before, 25)
+    assert clean.removed_repeated == 0
+    assert got.removed_older_versions == clean.removed_older_versions
+    assert (got.removed_deleted, got.after) == (clean.removed_deleted, clean.after)
+    assert (
+        clean.reports_before - clean.removed_older_versions - clean.removed_deleted == clean.after
+    )
+    code, out, _ = _cli(capsys, "faers", "status", "--warehouse", str(wh.path))
+    assert code == 0
+    assert f"reports {clean.reports_before:,} (25 repeated DEMO lines not counted)" in out
+
+
 # --- 9. readers beside a writer (issue 30) ----------------------------------------------------------------
 
 
@@ -811,3 +845,208 @@ def test_a_read_that_a_commit_came_between_is_read_again(synth, syn, tmp_path):
         store.read_consistently(wh.path, always_changing, attempts=3, wait=0)
     (wh.path / ".commit-0123abcd.json").write_text('{"steps": [], "cleanup": []}')
     assert store.generation(wh.path) is None  # a commit under way: a reader waits for it
+
+
+@pytest.fixture(scope="module")
+def both(synth, syn, tmp_path_factory):
+    """Both synthetic quarters in one warehouse, and its most reported ingredient."""
+    wh = Warehouse(tmp_path_factory.mktemp("readers") / "wh")
+    wh.ingest(_zip(synth, 0), synonyms=syn)
+    wh.ingest(_zip(synth, 1), synonyms=syn)
+    con = wh.connect()
+    try:
+        top = con.execute(
+            "SELECT ingredient FROM case_drugs WHERE ingredient <> '' "
+            "GROUP BY 1 ORDER BY count(DISTINCT caseid) DESC, 1 LIMIT 2"
+        ).fetchall()
+    finally:
+        con.close()
+    return wh, [r[0] for r in top]
+
+
+def _omop_reference(folder: Path, drugs: list[str]) -> Path:
+    """A reference set in OMOP's layout naming the warehouse's drugs (ground truth as given)."""
+    head = "exposureId,exposureName,outcomeId,outcomeName,groundTruth,indicationId,"
+    head += "indicationName,comparatorId,comparatorName,comparatorType"
+    rows = [
+        f"{i},{d},1,OMOP Acute Liver Failure 1,{i % 2},,,,,"
+        for i, d in enumerate(drugs + drugs, start=1)
+    ]
+    path = folder / "omop.csv"
+    path.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+# (a reader, the function inside its read that a commit interrupts, its command line)
+READERS = {
+    "pairs": ("rxcompare.signals.warehouse.signals_from_warehouse", ["signals", "{drug}"]),
+    "onset": ("rxcompare.signals.onset.time_to_onset", ["signals", "{drug}", "--onset"]),
+    "dedup-sensitivity": (
+        "rxcompare.signals.study.dedup_sensitivity",
+        ["signals", "{drug}", "--dedup-sensitivity", "-f", "json"],
+    ),
+    "report": (
+        "rxcompare.signals.study.build_study",
+        ["signals", "{drug}", "--vs", "{drug2}", "--report", "{out}/study.md"],
+    ),
+    "evaluate": (
+        "rxcompare.signals.evaluate.evaluate_reference",
+        ["signals", "--evaluate", "omop", "--reference", "{ref}", "-f", "json"],
+    ),
+    "export": (
+        "rxcompare.sources.faers.export._select",
+        ["faers", "export", "--out", "{out}/export"],
+    ),
+}
+
+
+@pytest.mark.parametrize("reader", list(READERS))
+def test_every_warehouse_reader_reads_one_state(reader, both, syn, tmp_path, capsys, monkeypatch):
+    """The issue's probe: readers during a writer met half-swapped files (IndexError, DuckDB
+    "Prefetch registered for bytes outside file", FileNotFoundError). Here a real commit (a dedup)
+    lands while each reader is reading and the read then fails as a half-swapped file made it
+    fail: every reader reads again, in the new state, and answers as it does with no writer; it
+    leaves nothing of the read it threw away."""
+    import importlib
+
+    wh, (drug, drug2) = both
+    target, argv = READERS[reader]
+    module, name = target.rsplit(".", 1)
+    real = getattr(importlib.import_module(module), name)
+    commits = []
+
+    def interrupted(*args, **kw):
+        if not commits:
+            commits.append(wh.dedupe(syn))  # a writer commits meanwhile
+            raise IndexError("index -7578777351565141 is out of bounds")
+        return real(*args, **kw)
+
+    def run(out: Path) -> tuple[int, str, str]:
+        out.mkdir()
+        ref = _omop_reference(out, [drug, drug2])
+        fill = {"drug": drug, "drug2": drug2, "out": str(out), "ref": str(ref)}
+        args = [a.format(**fill) for a in argv]
+        where = ["--warehouse", str(wh.path)]
+        return _cli(capsys, *args, *where)
+
+    monkeypatch.setattr(f"{module}.{name}", interrupted)
+    code, out, err = run(tmp_path / "during")
+    monkeypatch.setattr(f"{module}.{name}", real)
+    assert commits and code == 0 and "Traceback" not in err, err
+    quiet, out_quiet, _ = run(tmp_path / "quiet")  # the same question, no writer
+    assert quiet == 0 and out == out_quiet
+    left = sorted(p.name for p in (tmp_path / "during").iterdir())
+    assert left == sorted(p.name for p in (tmp_path / "quiet").iterdir())  # no temp folder left
+    if reader == "export":
+
+        def rows(d):
+            return json.loads((tmp_path / d / "export" / "export.json").read_text())["rows"]
+
+        assert rows("during") == rows("quiet")
+
+
+def test_suggestions_read_the_names_of_one_state(both, syn, monkeypatch):
+    """The web app's suggestions read the warehouse's names again when a commit came meanwhile,
+    and again after an ingest or a dedup (keyed on the generation)."""
+    from rxcompare.sources.pack import load_pack
+    from rxcompare.web import suggest
+
+    try:
+        pack = load_pack()
+    except Exception as exc:  # noqa: BLE001 - the embedded pack may be absent in a fresh clone
+        pytest.skip(f"the embedded knowledge pack is not available ({exc})")
+    wh, (drug, _) = both
+    real = suggest._read_names
+    calls = []
+
+    def interrupted(where):
+        calls.append(store.generation(where))
+        if len(calls) == 1:
+            wh.dedupe(syn)
+            raise IndexError("index -7578777351565141 is out of bounds")
+        return real(where)
+
+    monkeypatch.setattr(suggest, "_read_names", interrupted)
+    index = suggest.DrugIndex(pack, wh.path)
+    names = index.warehouse_names()
+    assert len(calls) == 2 and drug in [n for _, n, _ in names]
+    assert index.ready() and index.warehouse_names() is names  # cached while nothing changes
+    wh.dedupe(syn)
+    assert not index.ready()
+    index.warehouse_names()
+    assert len(calls) == 3
+
+
+def test_the_comparisons_postmarketing_reads_one_state(both, syn, monkeypatch):
+    """The comparison's post-marketing source (WarehouseSource) reads its counts again when a
+    commit came while it read them, and answers as it does with no writer."""
+    from rxcompare.comparison.resolve import resolve_pair
+    from rxcompare.sources.faers import postmarketing
+    from rxcompare.sources.pack import load_pack
+
+    try:
+        pack = load_pack()
+    except Exception as exc:  # noqa: BLE001 - the embedded pack may be absent in a fresh clone
+        pytest.skip(f"the embedded knowledge pack is not available ({exc})")
+    wh, _ = both
+    a, b = resolve_pair("kesimpta", "ocrevus", pack)
+    groups = {"infections": ("Pneumonia", "Sepsis")}
+    real = postmarketing.group_counts
+    commits = []
+
+    def interrupted(*args, **kw):
+        if not commits:
+            commits.append(wh.dedupe(syn))
+            raise IndexError("index -7578777351565141 is out of bounds")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(postmarketing, "group_counts", interrupted)
+    during = postmarketing.WarehouseSource(wh.path).head_to_head(a, b, groups, None)
+    monkeypatch.setattr(postmarketing, "group_counts", real)
+    assert commits and during == postmarketing.WarehouseSource(wh.path).head_to_head(
+        a, b, groups, None
+    )
+
+
+@pytest.mark.parametrize("member", ["DEMO", "DRUG", "DELETE"])
+def test_a_password_protected_member_is_refused_and_named(member, synth, syn, tmp_path, capsys):
+    """The issue's probe: a password-protected (encrypted) member of a FAERS zip ended in a
+    traceback. It is refused before anything is staged, the member named, and what the warehouse
+    held is kept as it was."""
+    from helpers import write_zip
+
+    wh = Warehouse(tmp_path / "wh")
+    wh.ingest(_zip(synth, 0), synonyms=syn)
+    before, held = _fingerprint(wh), _files(wh.path)
+    src = _zip(synth, 1)
+    with zipfile.ZipFile(src) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    if member == "DELETE":  # a deleted-case list, read last
+        members["ASCII/DELETED/DELETE2023Q1.txt"] = b"123456\n"
+    locked = next(n for n in members if n.rsplit("/", 1)[-1].upper().startswith(member))
+    (tmp_path / "in").mkdir()
+    z = write_zip(tmp_path / "in" / src.name, members, {locked})
+    with pytest.raises(FaersError) as exc:
+        wh.ingest(z, synonyms=syn)
+    assert locked in str(exc.value) and "password" in str(exc.value)
+    assert _fingerprint(wh) == before
+    code, _, err = _cli(capsys, "faers", "ingest", str(z), "--warehouse", str(wh.path))
+    assert code != 0 and "Traceback" not in err and locked in err.replace(" ", ""), err
+    assert _fingerprint(wh) == before and _files(wh.path) == held  # no staging left either
+    assert not [p for p in wh.path.rglob("*") if p.name.startswith(".tmp")]
+
+
+def test_a_value_missing_from_its_labels_is_an_error_not_a_garbage_index():
+    """The soak's readers met a numpy "invalid value encountered in cast" in the counting layer:
+    an event read after a commit, absent from the labels read before it, became the index
+    -9223372036854775808 (the issue's `IndexError: index -7578777351565141 is out of bounds` is of
+    this kind). It is a FaersError, which a reader's snapshot retry reads again; nulls present on
+    both sides still find their label."""
+    import pyarrow as pa
+
+    from rxcompare.sources.faers.counts.cells import index_in, sorted_labels
+
+    values = pa.chunked_array([pa.array(["b", None, "a"]), pa.array(["a"])])
+    assert index_in(values, sorted_labels(values)).tolist() == [1, 2, 0, 0]
+    with pytest.raises(FaersError, match="1 value.* missing from the labels"):
+        index_in(pa.array(["a", "z"]), pa.array(["a"]))

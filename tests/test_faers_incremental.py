@@ -21,6 +21,8 @@ from rxcompare.sources.faers.warehouse import Warehouse
 COUNTS = (
     "rows_before",
     "removed_unkeyed",
+    "removed_repeated",
+    "reports_before",
     "removed_older_versions",
     "removed_deleted",
     "after",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import shared_path
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from rxcompare.errors import RxCompareError
@@ -287,3 +287,149 @@ def test_warehouse_metadata_takes_damaged_documents(warehouse, draw):
         _only_ours(lambda: connect_engine(root).close())
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+# --- FAERS ASCII tables and zips --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quarters(tmp_path_factory):
+    """A warehouse holding one small synthetic quarter, and the next quarter's zip members."""
+    import zipfile
+
+    from rxcompare.sources.faers.synth import synth_quarters
+    from rxcompare.sources.faers.warehouse import Warehouse
+
+    root = tmp_path_factory.mktemp("fuzz-faers")
+    truth = synth_quarters(root / "q", reports=60, quarters=2, seed=5, drugs=40, events=20)
+    wh = Warehouse(root / "wh")
+    wh.ingest(root / "q" / f"faers_ascii_{truth.quarters[0]}.zip")
+    src = root / "q" / f"faers_ascii_{truth.quarters[1]}.zip"
+    with zipfile.ZipFile(src) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    return wh.path, src, members
+
+
+def _ingest_keeps_what_was_stored(quarters, name: str, data: bytes, rebuild: bool = True) -> None:
+    """Ingest ``data`` as the zip ``name`` into a copy of the warehouse: only the project's errors
+    escape, and the quarter held before is still held, byte for byte."""
+    import shutil
+
+    from rxcompare.sources.faers.warehouse import Warehouse
+
+    held, _, _ = quarters
+    root = held.parent / f"copy-{os.getpid()}"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(held, root)
+    try:
+        first = sorted((root / "quarters").iterdir())[0]
+        kept = {p.name: p.read_bytes() for p in first.iterdir() if p.is_file()}
+        path = root.parent / f"in-{os.getpid()}" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        try:
+            Warehouse(root).ingest(path, rebuild=rebuild)
+            event("stored")
+        except RxCompareError as exc:
+            event(f"refused: {type(exc).__name__}")
+        _only_ours(Warehouse(root).status)
+        assert {p.name: p.read_bytes() for p in first.iterdir() if p.is_file()} == kept
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _zipped(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    return buf.getvalue()
+
+
+field = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", "$", "$$", "\r", '"', "-1", "99999999999999999999", "20230231", "NaN"]),
+    st.binary(max_size=12).map(lambda b: b.decode("latin-1")),
+)
+
+
+@st.composite
+def damaged_table(draw, data: bytes) -> bytes:
+    """A FAERS $-separated table with a few lines replaced, cut, repeated, widened or emptied, or
+    fields swapped for hostile ones; its header kept or damaged too."""
+    lines = data.split(b"\n")
+    for _ in range(draw(st.integers(1, 5))):
+        i = draw(st.integers(0, max(0, len(lines) - 1)))
+        how = draw(st.sampled_from(["fields", "cut", "repeat", "wide", "empty", "bytes", "drop"]))
+        parts = lines[i].split(b"$")
+        if how == "fields" and parts:
+            j = draw(st.integers(0, len(parts) - 1))
+            parts[j] = draw(field).encode("utf-8", "surrogatepass")
+            lines[i] = b"$".join(parts)
+        elif how == "cut":
+            lines[i] = lines[i][: draw(st.integers(0, len(lines[i])))]
+        elif how == "repeat":
+            lines.insert(i, lines[i])
+        elif how == "wide":
+            lines[i] += b"$x" * draw(st.integers(1, 40))
+        elif how == "empty":
+            lines[i] = b""
+        elif how == "bytes":
+            lines[i] = draw(st.binary(max_size=60))
+        elif len(lines) > 1:
+            del lines[i]
+    return b"\n".join(lines)
+
+
+@FUZZ
+@given(draw=st.data())
+def test_faers_ingest_takes_damaged_ascii_tables(quarters, draw):
+    """One to three of a quarter's tables (DEMO, DRUG, REAC, ...) damaged line by line: the ingest
+    either stores the quarter (rejecting or flagging lines) or refuses it with a project error; the
+    quarter stored before is kept."""
+    _, src, members = quarters
+    members = dict(members)
+    for name in draw.draw(st.lists(st.sampled_from(sorted(members)), min_size=1, max_size=3)):
+        members[name] = draw.draw(damaged_table(members[name]))
+    _ingest_keeps_what_was_stored(quarters, src.name, _zipped(members))
+
+
+@FUZZ
+@given(draw=st.data())
+def test_faers_ingest_takes_damaged_zips(quarters, draw):
+    """A quarter's zip with members dropped, renamed, doubled or replaced by any bytes, or the zip's
+    own bytes flipped or cut: only the project's errors escape; the quarter stored before is kept."""
+    _, src, members = quarters
+    members = dict(members)
+    names = sorted(members)
+    how = draw.draw(st.sampled_from(["drop", "rename", "double", "bytes", "flip", "cut"]))
+    data = None
+    if how == "drop":
+        for n in draw.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True)):
+            del members[n]
+    elif how == "rename":
+        n = draw.draw(st.sampled_from(names))
+        new = draw.draw(
+            st.one_of(st.text(min_size=1, max_size=30), st.just(n.lower()), st.just("../" + n))
+        )
+        members[new] = members.pop(n)
+    elif how == "double":
+        n = draw.draw(st.sampled_from(names))
+        members[n.replace("ASCII/", "ascii/other/")] = members[n]
+    elif how == "bytes":
+        members[draw.draw(st.sampled_from(names))] = draw.draw(st.binary(max_size=400))
+    else:
+        data = bytearray(_zipped(members))
+        if how == "flip":
+            for _ in range(draw.draw(st.integers(1, 8))):
+                i = draw.draw(st.integers(0, len(data) - 1))
+                data[i] ^= draw.draw(st.integers(1, 255))
+        else:
+            data = data[: draw.draw(st.integers(0, len(data) - 1))]
+        data = bytes(data)
+    _ingest_keeps_what_was_stored(
+        quarters, src.name, data if data is not None else _zipped(members), rebuild=False
+    )

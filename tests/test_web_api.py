@@ -536,6 +536,33 @@ def test_signals_follow_an_ingest_into_the_served_warehouse(pm_warehouse, tmp_pa
     assert after == get(fresh, "/api/signals?a=kesimpta&b=ocrevus").json()
 
 
+def test_the_comparison_follows_an_ingest_into_the_served_warehouse(pm_warehouse, tmp_path):
+    """/compare and /api/compare are cached on the warehouse's generation too (the issue: only
+    /api/signals was): after another quarter is ingested into the served warehouse, the page and
+    the JSON are those a server started now gives, not the cached ones of the older state."""
+    import shutil
+
+    from rxcompare.sources.faers.synth import synth_quarters
+    from rxcompare.sources.faers.warehouse import Warehouse
+
+    pack, wh = pm_warehouse
+    served = tmp_path / "wh"
+    shutil.copytree(wh, served)
+    app = create_app(pack, warehouse=served)
+    url = "/api/compare?a=kesimpta&b=ocrevus"
+    before = get(app, url).json()
+    page_before = get(app, "/compare?a=kesimpta&b=ocrevus").text
+    assert get(app, url).json() == before  # cached while nothing changed
+    synth_quarters(tmp_path / "q", reports=3000, quarters=2, seed=7)
+    Warehouse(served).ingest(sorted((tmp_path / "q").glob("*.zip"))[-1])
+    after = get(app, url).json()
+    fresh = create_app(pack, warehouse=served)  # what a server started now answers
+    assert after == get(fresh, url).json()
+    assert after != before  # the post-marketing counts are the new quarter's
+    page_after = get(app, "/compare?a=kesimpta&b=ocrevus").text
+    assert page_after != page_before
+
+
 def test_an_error_reaches_every_request_that_shared_it(app):
     urls = ["/api/compare?a=alphex&b=nosuchdrug"] * 5
     answers = asyncio.run(_at_once(app, urls))

@@ -58,11 +58,25 @@ def faers_download(
 ) -> None:
     """Download FDA's quarterly ASCII zips (resumable; sha256 recorded beside each zip)."""
     from rxcompare.sources.faers.download import download_quarter
-    from rxcompare.sources.faers.layout import quarter_range
+    from rxcompare.sources.faers.layout import current_quarter, quarter_range
 
+    last = last or first
+    if first > last:
+        raise typer.BadParameter(
+            f"the first quarter {first} comes after the last {last}; swap them"
+        )
+    if last > (now := current_quarter()):
+        raise typer.BadParameter(
+            f"{last} is after the quarter under way ({now}); FDA publishes a quarter's files "
+            f"after it ends: give {now} or earlier"
+        )
+    try:
+        quarters = quarter_range(first, last)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{exc}; download a shorter range") from None
     bar, update = _faers_progress()
     with bar:
-        for q in quarter_range(first, last or first):
+        for q in quarters:
             d = download_quarter(q, dest, base_url=base_url, progress=update)
             state = "already here" if d.skipped else f"{d.size:,} bytes"
             err.print(f"{escape(d.path)}: {state}, sha256 {d.sha256}", highlight=False)
@@ -229,8 +243,14 @@ def faers_status(
         out.print("no deduplicated case table yet")
         return
     orphans = ", ".join(f"{t} {n}" for t, n in d.orphans if n)
+    if d.reports_before is None:  # a dedup.json written before reports were counted apart
+        reports = f"DEMO lines {d.rows_before:,}"
+    else:  # distinct reports: a DEMO line that FDA's file repeats is not a report more
+        reports = f"reports {d.reports_before:,}"
+        if d.removed_repeated:
+            reports += f" ({d.removed_repeated:,} repeated DEMO lines not counted)"
     out.print(
-        f"reports {d.rows_before:,}; removed as older versions {d.removed_older_versions:,}; "
+        f"{reports}; removed as older versions {d.removed_older_versions:,}; "
         f"removed as deleted cases {d.removed_deleted:,}; cases after deduplication {d.after:,}"
         + (f"; orphan rows (no DEMO row): {orphans}" if orphans else ""),
         highlight=False,
@@ -293,8 +313,14 @@ def faers_synth(
     ),
 ) -> None:
     """Write synthetic quarters in FDA's layout, with their truth (truth.csv, truth.json) beside them."""
+    from rxcompare.sources.faers.layout import quarter_span
     from rxcompare.sources.faers.synth import synth_quarters
 
+    if (room := quarter_span(start, "9999q4")) < quarters:
+        raise typer.BadParameter(
+            f"--start {start} with --quarters {quarters} runs past 9999q4, the last quarter "
+            f"written YYYYqN; give --quarters {room} or fewer, or an earlier --start"
+        )
     t = synth_quarters(
         out_dir, reports=reports, quarters=quarters, seed=seed, start=start, fmt=fmt, faults=faults
     )

@@ -58,6 +58,16 @@ def _shape(table, sort: str | None, top: int | None, flagged: bool):
         raise ConfigError(str(exc)) from None
 
 
+def _one_state(warehouse, engine: str, read):
+    """``read()`` over one state of a local DuckDB warehouse: read again when an ingest or a dedup
+    committed meanwhile (:func:`rxcompare.sources.faers.store.read_consistently`); Spark reads once."""
+    from rxcompare import settings
+    from rxcompare.sources.faers.store import read_consistently
+
+    root = Path(settings.WAREHOUSE.get(warehouse) or ".")
+    return read_consistently(root, read) if engine == "duckdb" and root.is_dir() else read()
+
+
 def _signals_warehouse(
     drug,
     vs,
@@ -116,11 +126,7 @@ def _signals_warehouse(
                 return signals_by_quarter(tables, **kw)
             return signals_from_warehouse(tables, vs=vs, **kw)
 
-    from rxcompare import settings
-    from rxcompare.sources.faers.store import read_consistently
-
-    root = Path(settings.WAREHOUSE.get(warehouse) or ".")
-    got = read_consistently(root, read) if engine == "duckdb" and root.is_dir() else read()
+    got = _one_state(warehouse, engine, read)
     if onset:
         from rxcompare.render.onset import onset_csv, onset_text
         from rxcompare.signals.onset import onset_json
@@ -199,14 +205,19 @@ def _signals_evaluate(
     if fmt not in ("text", "json"):
         raise ConfigError(f"--evaluate writes text or json, not {fmt!r}")
     ref = load_reference(name, reference, outcomes=outcomes, level=definition)
-    with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
-        ev = evaluate_reference(
-            tables,
-            ref,
-            query=query,
-            thresholds=Thresholds(min_count=min_count),
-            synonyms=load_synonyms(synonyms),
-        )
+    names = load_synonyms(synonyms)
+
+    def read():
+        with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
+            return evaluate_reference(
+                tables,
+                ref,
+                query=query,
+                thresholds=Thresholds(min_count=min_count),
+                synonyms=names,
+            )
+
+    ev = _one_state(warehouse, engine, read)
     write_output(json_text(evaluation_json(ev)) if fmt == "json" else evaluation_text(ev), output)
 
 
@@ -268,18 +279,17 @@ def _signals_study(
         "statistic": statistic,
         "synonyms": load_synonyms(synonyms),
     }
-    with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
-        if report is not None:
-            ran = Path(sys.argv[0]).name in (
-                "rxcompare",
-                "__main__.py",
-            )  # not when called as a library
-            doc = build_study(
-                tables, command=shlex.join(["rxcompare", *sys.argv[1:]]) if ran else "", **kw
-            )
-            sens = doc["sensitivity"]
-        else:
-            sens = dedup_sensitivity(tables, **kw)
+    ran = Path(sys.argv[0]).name in ("rxcompare", "__main__.py")  # not when called as a library
+    command = shlex.join(["rxcompare", *sys.argv[1:]]) if ran else ""
+
+    def read():
+        with connect_engine(warehouse, engine, spark_master=spark_master) as tables:
+            if report is not None:
+                doc = build_study(tables, command=command, **kw)
+                return doc, doc["sensitivity"]
+            return None, dedup_sensitivity(tables, **kw)
+
+    doc, sens = _one_state(warehouse, engine, read)
     if report is not None:
         with output_file(report, "--report") as tmp:
             tmp.write_text(

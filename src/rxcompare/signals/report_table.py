@@ -20,6 +20,7 @@ module's, or the FAERS warehouse's) returns one.
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -68,6 +69,44 @@ def _check_width(path: Path) -> None:
         )
 
 
+MAX_FOOTER = 4 << 20
+"""Bytes of a Parquet file's footer (its schema and row-group index) parsed at most: 100,000
+columns take 15 MB of footer and seconds to parse; a long table of three columns takes about 300
+bytes per row group (4 MB is some 13,000 row groups, over a billion rows as DuckDB writes them)."""
+
+
+def _check_parquet_width(path: Path) -> None:
+    """Refuse a Parquet file whose footer is longer than ``MAX_FOOTER`` or whose schema has more
+    than ``MAX_COLUMNS`` columns, from its footer alone (its last 8 bytes give the footer's length)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - 8))
+            tail = fh.read(8)
+        footer = int.from_bytes(tail[:4], "little") if len(tail) == 8 else 0
+        if tail[4:] == b"PAR1" and footer > MAX_FOOTER:
+            raise SourceError(
+                f"reports table {str(path)!r}: its Parquet footer (schema and row-group index) "
+                f"is {footer:,} bytes, more than {MAX_FOOTER:,}, as for thousands of columns; a "
+                "long table has a few columns (report id, drug, event): keep those and run again"
+            )
+        widest = pq.read_metadata(path).num_columns
+    except (OSError, pa.ArrowException) as exc:
+        raise SourceError(
+            f"reports table {str(path)!r} cannot be read as Parquet ({exc}); give a CSV or "
+            "Parquet file"
+        ) from None
+    if widest > MAX_COLUMNS:
+        raise SourceError(
+            f"reports table {str(path)!r} has {widest:,} columns, more than {MAX_COLUMNS:,}; "
+            "a long table has a few columns (report id, drug, event): keep those and run again"
+        )
+
+
 def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the file read once into the table ``src``, its columns checked.
 
@@ -77,6 +116,7 @@ def _open(path: Path, columns: Sequence[str]) -> duckdb.DuckDBPyConnection:
         raise SourceError(f"reports table {str(path)!r} does not exist; give a CSV or Parquet file")
     name = path.name.lower()
     if name.endswith(_PARQUET):
+        _check_parquet_width(path)
         reader = f"read_parquet({sql_literal(str(path))})"
     elif name.endswith(_CSV):
         _check_width(path)

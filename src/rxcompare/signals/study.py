@@ -240,6 +240,11 @@ def _case_selection(root: Path) -> dict[str, Any]:
     steps = [
         ("report versions ingested (DEMO rows)", doc.get("rows_before")),
         ("removed: rows without a case id or primaryid", doc.get("removed_unkeyed")),
+        *(
+            [("removed: repeated DEMO lines (a report already read)", doc["removed_repeated"])]
+            if doc.get("removed_repeated")
+            else []
+        ),
         ("removed: older versions of a case (FDA's rule)", doc.get("removed_older_versions")),
         ("removed: cases on a deleted-case list", doc.get("removed_deleted")),
         ("cases after FDA's rule", doc.get("after")),

@@ -128,7 +128,8 @@ def create_app(
         body = engine.rendered(kind, *key)
         if body is not None:
             return body
-        return await offload.run((kind, *key), engine.render, kind, *key)
+        # keyed on the warehouse's state too: a request after an ingest waits for no older work
+        return await offload.run((kind, *key, engine.generation()), engine.render, kind, *key)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(a: Name = "", b: Name = "", audience: Audience = "clinician") -> HTMLResponse:

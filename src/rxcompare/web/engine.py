@@ -1,8 +1,9 @@
 """The web app's link to the library: resolve, compare, render, with every result cached.
 
-A comparison depends only on the pack, the post-marketing source, the two names, the audience and
-the patient factors, so it is computed once per such key (``functools.lru_cache``) and so are its
-JSON and HTML renderings. Concurrent calls for one key that is not cached yet share one
+A comparison depends only on the pack, the post-marketing source (and the state of a local FAERS
+warehouse: its :meth:`Engine.generation`), the two names, the audience and the patient factors, so
+it is computed once per such key (``functools.lru_cache``) and so are its JSON and HTML renderings;
+an ingest into the served warehouse is answered with its new counts. Concurrent calls for one key that is not cached yet share one
 computation (:class:`SingleFlight`): the first caller computes, the others wait for its result. Input errors name the field ("a" or "b") they come from, so the page can
 offer suggestions for the right field.
 """
@@ -151,10 +152,15 @@ class Engine:
     # --- cached results ----------------------------------------------------------------------
 
     def _comparison(
-        self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
+        self,
+        a: str,
+        b: str,
+        audience: str = "clinician",
+        factors: tuple[str, ...] = (),
+        generation: Any = None,
     ) -> Comparison:
         """The library's one pipeline (:func:`rxcompare.comparison.compare`), with a name's error
-        given to its field."""
+        given to its field. ``generation`` only keys the cache (the warehouse state it was read in)."""
         self._check("a", a)
         self._check("b", b)
         try:
@@ -173,38 +179,57 @@ class Engine:
             raise FieldError("b" if exc.position == 1 else "a", exc) from None
 
     def _compare_json(
-        self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
+        self,
+        a: str,
+        b: str,
+        audience: str = "clinician",
+        factors: tuple[str, ...] = (),
+        generation: Any = None,
     ) -> bytes:
-        return render_json(self.shared_comparison(a, b, audience, factors)).encode("utf-8")
+        c = self.shared_comparison(a, b, audience, factors, generation)
+        return render_json(c).encode("utf-8")
 
     def _compare_page(
-        self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
+        self,
+        a: str,
+        b: str,
+        audience: str = "clinician",
+        factors: tuple[str, ...] = (),
+        generation: Any = None,
     ) -> bytes:
-        c = self.shared_comparison(a, b, audience, factors)
+        c = self.shared_comparison(a, b, audience, factors, generation)
         return render_page(c, a=a, b=b, audience=audience, factors=factors).encode("utf-8")
 
     def shared_comparison(
-        self, a: str, b: str, audience: str = "clinician", factors: tuple[str, ...] = ()
+        self,
+        a: str,
+        b: str,
+        audience: str = "clinician",
+        factors: tuple[str, ...] = (),
+        generation: Any = None,
     ) -> Comparison:
-        """The cached comparison; one computation for concurrent callers of one key."""
-        key = ("comparison", a, b, audience, factors)
-        return self._flights.run(key, lambda: self.comparison(a, b, audience, factors))
+        """The cached comparison; one computation for concurrent callers of one key. The key holds
+        the warehouse's :meth:`generation` (taken now unless given)."""
+        gen = self.generation() if generation is None else generation
+        key = ("comparison", a, b, audience, factors, gen)
+        return self._flights.run(key, lambda: self.comparison(a, b, audience, factors, gen))
 
     def rendered(self, kind: str, *key: Any) -> bytes | None:
-        """A rendering ("json" or "page") made already for this key, else None; does no work."""
-        return self._ready.get((kind, *key))
+        """A rendering ("json" or "page") made already for this key and the warehouse's present
+        :meth:`generation`, else None; does no work."""
+        return self._ready.get((kind, *key, self.generation()))
 
     def render(self, kind: str, a: str, b: str, audience: str, factors: tuple[str, ...]) -> bytes:
         """Make (or take from the cache) a rendering and keep it for :meth:`rendered`; concurrent
-        calls for one key share one rendering."""
+        calls for one key (the warehouse's :meth:`generation` included) share one rendering."""
         make = self.compare_json if kind == "json" else self.compare_page
-        body = self._flights.run(
-            (kind, a, b, audience, factors), lambda: make(a, b, audience, factors)
-        )
+        gen = self.generation()
+        key = (kind, a, b, audience, factors, gen)
+        body = self._flights.run(key, lambda: make(a, b, audience, factors, gen))
         with self._lock:
             if len(self._ready) >= self._size:
                 self._ready.pop(next(iter(self._ready)))  # the oldest
-            self._ready[(kind, a, b, audience, factors)] = body
+            self._ready[key] = body
         return body
 
     def generation(self) -> tuple[int, int, int] | None:

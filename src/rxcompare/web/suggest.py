@@ -55,7 +55,7 @@ class DrugIndex:
         self._ingredients = {normalise_name(p.ingredient) for p in pack.products}
         self.warehouse = Path(warehouse) if warehouse else None
         self._names: list[tuple[str, str, int]] | None = None  # (normalised, name, reports)
-        self._stamp: tuple[float, float] | None = None
+        self._stamp: tuple | None = None
         self._lock = threading.Lock()
 
     def suggest(self, query: str, limit: int = 10) -> list[Suggestion]:
@@ -103,15 +103,20 @@ class DrugIndex:
         """(normalised, name, reports) of the warehouse's ingredients, most reported first.
 
         Read once, and again when the case tables change (a new quarter was ingested: its update
-        layer leaves ``case_drugs.parquet`` as it was, dedup.json is written anew).
+        layer leaves ``case_drugs.parquet`` as it was, dedup.json is written anew): the names are
+        those of one state of the warehouse, read again when a commit came while they were read.
         """
+        from rxcompare.sources.faers.store import read_consistently
+
         table = self._table()
         if table is None:
             return []
-        stamp = _stamp(table)
         with self._lock:
-            if self._names is None or stamp != self._stamp:
-                self._names, self._stamp = _read_names(self.warehouse), stamp
+            if self._names is None or _stamp(table) != self._stamp:
+                where = self.warehouse
+                self._names, self._stamp = read_consistently(
+                    where, lambda: (_read_names(where), _stamp(table))
+                )
             return self._names
 
     def _warehouse_suggestions(self, key: str, limit: int) -> list[Suggestion]:
@@ -138,10 +143,16 @@ class DrugIndex:
         return out
 
 
-def _stamp(table: Path) -> tuple[float, float]:
-    """When the case tables of ``table``'s warehouse were last written (dedup.json, then the table)."""
-    record = table.parent / "dedup.json"
-    return (record.stat().st_mtime if record.is_file() else 0.0, table.stat().st_mtime)
+def _stamp(table: Path) -> tuple | None:
+    """Which state of the case tables ``table``'s warehouse holds (its generation: dedup.json's
+    identity, None while a commit is under way) and when ``table`` was last written."""
+    from rxcompare.sources.faers.store import generation
+
+    try:
+        written = table.stat().st_mtime_ns
+    except OSError:
+        written = None
+    return (generation(table.parent), written)
 
 
 def _read_names(warehouse: Path) -> list[tuple[str, str, int]]:

@@ -60,12 +60,14 @@ MAX_AGE_YEARS = 120.0
 class DedupReport:
     """How many DEMO rows each deduplication step removed, and the orphan rows seen."""
 
-    rows_before: int
+    rows_before: int  # DEMO lines read, repeated ones and those without a key included
     removed_older_versions: int
     removed_deleted: int
     after: int
     orphans: tuple[tuple[str, int], ...]
     quarters: tuple[str, ...]
+    reports_before: int | None = None  # distinct reports (caseid, primaryid) among the lines read
+    removed_repeated: int = 0  # DEMO lines repeating a report already read (not a report more)
 
 
 def quarter_dirs(root: Path) -> dict[str, Path]:
@@ -384,15 +386,18 @@ def build_derived(
         con.execute(
             f"CREATE TABLE deleted_ids AS SELECT DISTINCT caseid FROM {_scan(quarters, 'deleted')}"
         )
-        before = con.execute("SELECT count(*) FROM demo_all").fetchone()[0]
-        unkeyed = before - con.execute("SELECT count(*) FROM ranked").fetchone()[0]
-        older = con.execute("SELECT count(*) FROM ranked WHERE rn > 1").fetchone()[0]
+        # lines read; reports (a DEMO line that FDA's file repeats is one report); cases
+        before, keyed, reports, cases = con.execute(
+            "SELECT (SELECT count(*) FROM demo_all), count(*), count(DISTINCT (caseid, primaryid)), "
+            "count(DISTINCT caseid) FROM ranked"
+        ).fetchone()
+        unkeyed, repeated, older = before - keyed, keyed - reports, reports - cases
         con.execute(
             "CREATE TABLE kept AS SELECT r.primaryid, r.caseid, r.quarter FROM ranked r "
             "WHERE rn = 1 AND caseid NOT IN (SELECT caseid FROM deleted_ids WHERE caseid IS NOT NULL)"
         )
         after = con.execute("SELECT count(*) FROM kept").fetchone()[0]
-        removed_deleted = before - unkeyed - older - after
+        removed_deleted = cases - after
         con.execute("DROP TABLE ranked")
         rows, orphans, n_deleted_ids = _write(
             con, quarters, out, quarters, manifests, synonyms, names_cache, out / NAMES_FILE
@@ -400,6 +405,8 @@ def build_derived(
     report = {
         "rows_before": before,
         "removed_unkeyed": unkeyed,
+        "removed_repeated": repeated,
+        "reports_before": reports,
         "removed_older_versions": older,
         "removed_deleted": removed_deleted,
         "after": after,
@@ -496,10 +503,12 @@ def update_derived(
         )
         added = con.execute("SELECT count(*) FROM kept").fetchone()[0]
         # the counts a rebuild gives, from every quarter's keys
-        before, keyed, distinct, after = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE k), count(DISTINCT caseid) FILTER (WHERE k), "
+        before, keyed, reports, distinct, after = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE k), "
+            "count(DISTINCT (caseid, primaryid)) FILTER (WHERE k), "
+            "count(DISTINCT caseid) FILTER (WHERE k), "
             "count(DISTINCT caseid) FILTER (WHERE k AND caseid NOT IN (SELECT caseid FROM deleted_ids)) "
-            "FROM (SELECT caseid, caseid IS NOT NULL AND primaryid IS NOT NULL AS k "
+            "FROM (SELECT caseid, primaryid, caseid IS NOT NULL AND primaryid IS NOT NULL AS k "
             f"FROM {_scan(quarters, 'demo')})"
         ).fetchone()
         if after != doc["after"] - retired + added:
@@ -518,7 +527,9 @@ def update_derived(
         **doc,
         "rows_before": before,
         "removed_unkeyed": before - keyed,
-        "removed_older_versions": keyed - distinct,
+        "removed_repeated": keyed - reports,
+        "reports_before": reports,
+        "removed_older_versions": reports - distinct,
         "removed_deleted": distinct - after,
         "after": after,
         "deleted_case_ids_listed": n_deleted_ids,
@@ -558,6 +569,8 @@ def _report(d: dict) -> DedupReport:
         d["after"],
         tuple(d["orphans"].items()),
         tuple(d["quarters"]),
+        d.get("reports_before"),  # None in a dedup.json written before it was recorded
+        d.get("removed_repeated", 0),
     )
 
 

@@ -90,7 +90,9 @@ def export_warehouse(
 ) -> ExportResult:
     """Write the live rows of the warehouse's case tables to ``out`` as plain Parquet (see the
     module doc). Raises :class:`FaersError` when the warehouse is not current (as ``connect()``
-    does) or ``out`` is a file or a non-empty folder."""
+    does) or ``out`` is a file or a non-empty folder. The tables are read in one state of the
+    warehouse: when an ingest or a dedup commits meanwhile, the export is made again
+    (:func:`~rxcompare.sources.faers.store.read_consistently`)."""
     from rxcompare.sources.faers import store
     from rxcompare.sources.faers.warehouse import Warehouse
 
@@ -100,10 +102,37 @@ def export_warehouse(
             f"export folder {out} exists and is not empty; give a new folder with --out"
         )
     wh = Warehouse(warehouse)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def read() -> tuple[Path, dict[str, int], tuple[str, ...]]:
+        tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))
+        try:
+            return (tmp, *_export_into(wh, warehouse, tmp, progress))
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    tmp, rows, quarters = store.read_consistently(
+        wh.path, read, discard=lambda got: shutil.rmtree(got[0], ignore_errors=True)
+    )
+    try:
+        if out.exists():
+            out.rmdir()  # empty (checked above)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return ExportResult(str(out), tuple(rows.items()), quarters)
+
+
+def _export_into(
+    wh, warehouse, tmp: Path, progress: Callable[[str, int, int | None], None] | None
+) -> tuple[dict[str, int], tuple[str, ...]]:
+    """The tables and export.json written into ``tmp``; the rows per table and the quarters."""
+    from rxcompare.sources.faers import store
+
     status = wh.status()
     con = wh.connect()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))
     try:
         con.execute("SET enable_progress_bar = false")
         rows: dict[str, int] = {}
@@ -115,30 +144,24 @@ def export_warehouse(
             rows[name] = int(
                 con.execute(f"SELECT count(*) FROM read_parquet({_q(str(target))})").fetchone()[0]
             )
-        if progress is not None:
-            progress("export done", len(EXPORT_TABLES), len(EXPORT_TABLES))
-        quarters = tuple(q.quarter for q in status.quarters)
-        doc = envelope(
-            "rxcompare/faers-export",
-            exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            warehouse=Path(os.fspath(warehouse)).name,
-            quarters=list(quarters),
-            update_layers_read=list(status.updates),
-            deduplication=(store.read_dedup(wh.path)[0] or {}).get("rule"),
-            cases_after_deduplication=status.cases_after,
-            counting_unit="deduplicated case (one row of cases.parquet per case)",
-            rows=rows,
-            dates={t: list(c) for t, c in DATE_COLUMNS.items()},
-            date_rule="X is a DATE only for a whole, valid YYYYMMDD day; X_text keeps FDA's text; "
-            "X_precision is day, month, year, invalid or null",
-        )
-        (tmp / "export.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    finally:
         con.close()
-        if out.exists():
-            out.rmdir()  # empty (checked above)
-        os.replace(tmp, out)
-    except BaseException:
-        con.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return ExportResult(str(out), tuple(rows.items()), quarters)
+    if progress is not None:
+        progress("export done", len(EXPORT_TABLES), len(EXPORT_TABLES))
+    quarters = tuple(q.quarter for q in status.quarters)
+    doc = envelope(
+        "rxcompare/faers-export",
+        exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        warehouse=Path(os.fspath(warehouse)).name,
+        quarters=list(quarters),
+        update_layers_read=list(status.updates),
+        deduplication=(store.read_dedup(wh.path)[0] or {}).get("rule"),
+        cases_after_deduplication=status.cases_after,
+        counting_unit="deduplicated case (one row of cases.parquet per case)",
+        rows=rows,
+        dates={t: list(c) for t, c in DATE_COLUMNS.items()},
+        date_rule="X is a DATE only for a whole, valid YYYYMMDD day; X_text keeps FDA's text; "
+        "X_precision is day, month, year, invalid or null",
+    )
+    (tmp / "export.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    return rows, quarters

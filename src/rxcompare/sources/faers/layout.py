@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 TABLES = ("demo", "drug", "reac", "outc", "rpsr", "ther", "indi")
@@ -102,9 +103,28 @@ def parse_quarter(text: str) -> str:
     return f"{m.group(1)}q{m.group(2)}"
 
 
-def quarter_range(first: str, last: str) -> list[str]:
-    """All quarters from ``first`` to ``last`` inclusive, e.g. 2023q3..2024q1."""
+MAX_QUARTERS = 400
+"""The most quarters one command expands a range into (a century; FAERS and LAERS began in 2004)."""
+
+
+def quarter_span(first: str, last: str) -> int:
+    """How many quarters ``first`` to ``last`` holds, both included (0 when last comes first)."""
     a, b = parse_quarter(first), parse_quarter(last)
+    return max(0, (int(b[:4]) * 4 + int(b[5])) - (int(a[:4]) * 4 + int(a[5])) + 1)
+
+
+def current_quarter(today: date | None = None) -> str:
+    """The calendar quarter under way (UTC): no FAERS quarter after it has been published."""
+    today = today or datetime.now(UTC).date()
+    return f"{today.year}q{(today.month - 1) // 3 + 1}"
+
+
+def quarter_range(first: str, last: str, limit: int = MAX_QUARTERS) -> list[str]:
+    """All quarters from ``first`` to ``last`` inclusive, e.g. 2023q3..2024q1. Raises ValueError
+    (naming the bound) for a range of more than ``limit`` quarters."""
+    a, b = parse_quarter(first), parse_quarter(last)
+    if (n := quarter_span(a, b)) > limit:
+        raise ValueError(f"{a}-{b} holds {n:,} quarters; at most {limit} are taken at a time")
     y, q = int(a[:4]), int(a[5])
     ye, qe = int(b[:4]), int(b[5])
     out = []

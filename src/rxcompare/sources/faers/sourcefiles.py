@@ -295,6 +295,7 @@ def _zip_error(origin: str, exc: BaseException) -> FaersError:
 
 
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
+_ENCRYPTED = 0x1  # general purpose flag bit 0 (APPNOTE.TXT 4.4.4): the member is encrypted
 
 
 def _stage_member(
@@ -330,6 +331,13 @@ def open_zip(
             quarter = _quarter_of(members, origin, layout.quarter_from_source_name(origin))
             for i, m in enumerate(members):
                 info = zf.getinfo(m.name)
+                if info.flag_bits & _ENCRYPTED:
+                    raise FaersError(
+                        f"{origin}: member {m.name} is password-protected (encrypted); FDA's zips "
+                        "are not, and rxcompare reads none that is. Nothing was ingested. Download "
+                        "the quarter again from FDA (rxcompare faers download), or extract the zip "
+                        "with its password and ingest the folder"
+                    )
                 budget = _Budget(origin, m.name, max_bytes, ratio, info.compress_size)
                 budget.check(info.file_size)
                 local = staging / f"{i:02d}_{m.table}.txt"

@@ -317,10 +317,11 @@ def generation(root: Path) -> tuple | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def read_consistently(root: Path, read, attempts: int = 8, wait: float = 0.25):
+def read_consistently(root: Path, read, attempts: int = 8, wait: float = 0.25, discard=None):
     """``read()`` over one state of the warehouse: the generation is taken before and after; when a
     commit came between, what was read (an answer, or the error a half-swapped file gave) is thrown
-    away and read again. After ``attempts`` a :class:`FaersError` says the warehouse kept changing."""
+    away (``discard(answer)`` is called on an answer thrown away, e.g. to remove files it wrote)
+    and read again. After ``attempts`` a :class:`FaersError` says the warehouse kept changing."""
     for _ in range(attempts):
         before = generation(root)
         if before is None:  # a commit is under way: wait for it
@@ -334,6 +335,8 @@ def read_consistently(root: Path, read, attempts: int = 8, wait: float = 0.25):
             if error is not None:
                 raise error
             return result
+        if error is None and discard is not None:
+            discard(result)
         time.sleep(wait)
     raise FaersError(
         f"warehouse {root}: it changed {attempts} times while it was read (an ingest or a dedup "
@@ -415,6 +418,9 @@ def _dedup_problem(doc: dict) -> str | None:
     """What is wrong with the types of dedup.json read as JSON (None when nothing)."""
     for key in ("rows_before", "removed_older_versions", "removed_deleted", "after"):
         if not _is_count(doc[key]):
+            return f"dedup.json's {key} is {doc[key]!r}, not a count"
+    for key in ("reports_before", "removed_repeated", "removed_unkeyed"):
+        if key in doc and not _is_count(doc[key]):
             return f"dedup.json's {key} is {doc[key]!r}, not a count"
     if not isinstance(doc["orphans"], dict) or not all(
         _is_count(v) for v in doc["orphans"].values()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rxcompare.sources.faers.layout import quarter_range
+from rxcompare.sources.faers.layout import MAX_QUARTERS, quarter_range
 
 HEADERS = {
     "demo": "primaryid$caseid$caseversion$i_f_code$event_dt$mfr_dt$init_fda_dt$fda_dt$rept_cod$auth_num$"
@@ -264,6 +264,8 @@ def synth_quarters(
     """
     if reports < 10 or quarters < 1:
         raise ValueError("synth needs at least 10 reports and 1 quarter")
+    if quarters > MAX_QUARTERS:
+        raise ValueError(f"synth writes at most {MAX_QUARTERS} quarters, not {quarters:,}")
     if fmt not in ("zip", "dir"):
         raise ValueError(f"format {fmt!r}: use zip or dir")
     rng = np.random.default_rng(seed)

@@ -9,8 +9,9 @@ Two requests per product, both under ``base`` (``RXCOMPARE_DAILYMED_BASE``, defa
 - ``{base}/spls/{setid}.xml``: the current SPL XML document (parsed by
   :func:`rxcompare.sources.labels.spl.parse_spl`, not here).
 
-The policy is the one of :mod:`rxcompare.sources.http`: answers cached on disk (one JSON file
-per URL under ``<RXCOMPARE_CACHE>/dailymed``, written atomically; a version history expires after
+The policy is the one of :mod:`rxcompare.sources.http`: answers cached on disk (per URL under
+``<RXCOMPARE_CACHE>/dailymed``, a JSON record and the answer's bytes beside it, written
+atomically; up to the download cap, so an answer fetched once is kept; a version history expires after
 ``ttl``, a document is kept under the version it was asked for, since a version never changes);
 429 and 5xx and a connection dropped mid-answer (a partial download) retried with exponential
 backoff or the server's ``Retry-After``; an unreachable host reported at once. A set id DailyMed
@@ -23,14 +24,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rxcompare import settings
 from rxcompare.errors import ConfigError, OnlineError
-from rxcompare.sources.atomic import loads_json, read_bounded, write_json_atomic
+from rxcompare.sources.atomic import loads_json, read_bounded, replacing, write_json_atomic
 from rxcompare.sources.http import CachedClient
 
 if TYPE_CHECKING:  # imported by the shared client where a request is made
@@ -205,16 +208,35 @@ class DailyMedClient(CachedClient):
 
     # --- cache -------------------------------------------------------------------------------
 
+    # An entry is two files: ``<sha256 of key>.json`` (key, url, fetched_at, the body's size and
+    # sha256) and ``<sha256 of key>.body`` (the answer's bytes as received, read back up to the
+    # client's ``max_body``, the cap of the download itself): any answer that could be fetched can
+    # be kept (as base64 inside the JSON, answers over 48 MB passed the JSON cap of 64 MB and were
+    # fetched again each time). The body is written first, the record last; a record whose body
+    # is missing or differs is a miss. Entries of the older one-file form (base64 ``body``) are read.
+
+    def _body_file(self, key: str) -> Path:
+        return self._cache_file(key).with_suffix(".body")
+
     def _forget(self, key: str) -> None:
         self._cache_file(key).unlink(missing_ok=True)
+        self._body_file(key).unlink(missing_ok=True)
 
     def _read_answer(self, key: str, ttl: timedelta | None) -> _Answer | None:
         try:
             entry = loads_json(read_bounded(self._cache_file(key)))
             fetched_at = datetime.fromisoformat(entry["fetched_at"])
-            body = base64.b64decode(entry["body"], validate=True)
             if entry["key"] != key:
                 return None
+            if "body" in entry:  # the older one-file form
+                body = base64.b64decode(entry["body"], validate=True)
+            else:
+                body = read_bounded(self._body_file(key), self.max_body)
+                if (
+                    len(body) != entry["size"]
+                    or hashlib.sha256(body).hexdigest() != entry["sha256"]
+                ):
+                    return None  # a body of another answer, or cut: fetch again
         except (OSError, ValueError, KeyError, TypeError, binascii.Error):
             return None  # absent or unreadable: fetch again and overwrite
         if fetched_at.tzinfo is None:
@@ -228,9 +250,13 @@ class DailyMedClient(CachedClient):
             "key": key,
             "url": answer.url,
             "fetched_at": answer.fetched_at.isoformat(),
-            "body": base64.b64encode(answer.body).decode("ascii"),
+            "size": len(answer.body),
+            "sha256": hashlib.sha256(answer.body).hexdigest(),
         }
         try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            with replacing(self._body_file(key)) as tmp:
+                tmp.write_bytes(answer.body)
             write_json_atomic(self._cache_file(key), entry, prefix=".dailymed-")
         except OSError:
             pass  # a cache that cannot be written only costs a refetch

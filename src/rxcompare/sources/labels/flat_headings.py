@@ -61,6 +61,35 @@ def _after(positions: list[int], lo: int, hi: int) -> int | None:
     return positions[i] if i < len(positions) and positions[i] < hi else None
 
 
+def _item_words(marks: tuple, start: int, cut: int) -> list[str] | None:
+    """The words of the list item from ``start`` to ``cut`` (cut at a colon) when they can name a
+    subsection: no sentence ends inside, at most ``_ITEM_CHARS`` characters and 14 words.
+    ``marks`` are the text, its colons and sentence ends, and the words of items read so far."""
+    flat, colons, sentence_ends, seen = marks
+    colon = _after(colons, start, cut)
+    if colon is not None:  # Highlights: "Phrase: what to do (5.1)"
+        cut = colon
+    elif _after(sentence_ends, start, cut - 1) is not None:
+        return None
+    if cut - start > _ITEM_CHARS:
+        return None
+    item = flat[start:cut]
+    if item not in seen:  # a label repeats its phrases: each is normalised once
+        seen[item] = _norm_words(item)
+    words = seen[item]
+    return words if 0 < len(words) <= 14 else None
+
+
+def _named(ref: str) -> list[tuple[str, str]]:
+    """(section, subsection) for each section of which the reference names exactly one subsection:
+    "(5.1)" -> [("5", "5.1")]; "(5.1, 5.2)" -> []; "(5.1, 6.2)" -> [("5", "5.1"), ("6", "6.2")]."""
+    subs: dict[str, list[str]] = {}
+    for n in _numbers(ref):
+        if n.count(".") == 1:
+            subs.setdefault(n.split(".", 1)[0], []).append(n)
+    return [(number, only[0]) for number, only in subs.items() if len(only) == 1]
+
+
 def reference_titles(texts: Iterable[str], number: str) -> dict[str, list[list[str]]]:
     """Phrases the label uses for the subsections of section ``number``: {"5.1": [["peripheral",
     "neuropathy"], ...]} (normalised words), from bullets and list items that end in, or put before
@@ -76,6 +105,7 @@ def all_reference_titles(texts: Iterable[str]) -> dict[str, dict[str, list[list[
     read only when it is short enough to be a name."""
     found: dict[str, dict[str, list[list[str]]]] = {}
     seen: dict[str, list[str]] = {}
+    names: dict[str, list[tuple[str, str]]] = {}  # a reference's text -> (section, subsection)s
     for text in texts:
         flat = " ".join(text.split())
         refs = [*_BARE_REF.finditer(flat), *_SEE_REF.finditer(flat)]
@@ -89,12 +119,14 @@ def all_reference_titles(texts: Iterable[str]) -> dict[str, dict[str, list[list[
         brackets = [m.start() for m in re.finditer(r"\[", flat)]
         colons = [m.start() for m in re.finditer(":", flat)]
         sentence_ends = [m.start() for m in _SENTENCE_END.finditer(flat)]
+        bracket_after: dict[int, int | None] = {}  # an item's start -> its first "[" after it
+        verdicts: dict[tuple[int, int], list[str] | None] = {}
+        marks = (flat, colons, sentence_ends, seen)
         for ref in refs:
-            subs: dict[str, list[str]] = {}  # section -> the subsections of it this reference names
-            for n in _numbers(ref.group(0)):
-                if n.count(".") == 1:
-                    subs.setdefault(n.split(".", 1)[0], []).append(n)
-            named = [(number, only[0]) for number, only in subs.items() if len(only) == 1]
+            said = ref.group(0)
+            named = names.get(said)
+            if named is None:  # a label repeats its references: each is read once
+                named = names[said] = _named(said)
             if not named:
                 continue
             end = ref.start()
@@ -102,20 +134,15 @@ def all_reference_titles(texts: Iterable[str]) -> dict[str, dict[str, list[list[
             if i == 0:
                 continue
             start = starts[i - 1]
-            cut = _after(brackets, start, end)  # "X [see Warnings and Precautions (5.2)]"
-            cut = end if cut is None else cut
-            colon = _after(colons, start, cut)
-            if colon is not None:  # Highlights: "Phrase: what to do (5.1)"
-                cut = colon
-            elif _after(sentence_ends, start, cut - 1) is not None:
-                continue
-            if cut - start > _ITEM_CHARS:
-                continue
-            item = flat[start:cut]
-            if item not in seen:  # a label repeats its phrases: each is normalised once
-                seen[item] = _norm_words(item)
-            words = seen[item]
-            if 0 < len(words) <= 14:
+            if start not in bracket_after:
+                bracket_after[start] = _after(brackets, start, len(flat))
+            cut = bracket_after[start]  # "X [see Warnings and Precautions (5.2)]"
+            cut = end if cut is None or cut >= end else cut
+            # the references after one item's bracket share its verdict: judged once
+            words = verdicts.get((start, cut), ())
+            if words == ():
+                words = verdicts[(start, cut)] = _item_words(marks, start, cut)
+            if words:
                 for number, sub in named:
                     found.setdefault(number, {}).setdefault(sub, []).append(words)
     return found

@@ -80,8 +80,7 @@ _BRACKET = re.compile(r"[()\[\]]")
 
 def _brackets(text: str) -> tuple[list[int], str]:
     """Where the brackets of ``text`` stand, and which they are: found once, looked up per position."""
-    found = list(_BRACKET.finditer(text))
-    return [m.start() for m in found], "".join(m.group(0) for m in found)
+    return [m.start() for m in _BRACKET.finditer(text)], "".join(_BRACKET.findall(text))
 
 
 def _outside_brackets(brackets: tuple[list[int], str], pos: int) -> bool:
@@ -92,15 +91,18 @@ def _outside_brackets(brackets: tuple[list[int], str], pos: int) -> bool:
     lo, hi = bisect.bisect_left(starts, pos - 300), bisect.bisect_left(starts, pos)
     if lo == hi:
         return True
-    depth = {"(": 0, "[": 0}
+    round_, square = 0, 0  # depths; a closing bracket with none open is passed over
     for c in chars[lo:hi]:
-        if c in "([":
-            depth[c] += 1
+        if c == "(":
+            round_ += 1
+        elif c == "[":
+            square += 1
         elif c == ")":
-            depth["("] = max(0, depth["("] - 1)
-        elif c == "]":
-            depth["["] = max(0, depth["["] - 1)
-    return depth["("] == 0 and depth["["] == 0
+            if round_:
+                round_ -= 1
+        elif square:
+            square -= 1
+    return round_ == 0 and square == 0
 
 
 _NUMERIC = re.compile(r"^[<>\u2264\u2265]?\d+(?:[.,]\d+)?%?$")  # a cell value, not "(5.1)"
@@ -114,7 +116,7 @@ def _candidates(body: str, number: str) -> list[tuple[int, int, int, bool]]:
     # the number first, the space before it checked after: a pattern opening with a literal is
     # searched for at C speed (one opening with a look-behind is tried at every position)
     pattern = re.compile(rf"{re.escape(number)}\.(\s?)(\d{{1,2}})\s+(?=[A-Z])")
-    brackets = _brackets(body)
+    brackets: tuple[list[int], str] | None = None  # found at the first match: most bodies have none
     found = []
     for m in pattern.finditer(body):
         if m.start() > 0 and not body[m.start() - 1].isspace():
@@ -124,6 +126,8 @@ def _candidates(body: str, number: str) -> list[tuple[int, int, int, bool]]:
         if strong:
             before = body[max(0, m.start() - 40) : m.start()].rsplit(None, 1)
             strong = not (before and _NUMERIC.match(before[-1]))
+        if brackets is None:
+            brackets = _brackets(body)
         if _outside_brackets(brackets, m.start()):
             found.append((int(m.group(2)), m.start(), m.end(), strong))
     return found

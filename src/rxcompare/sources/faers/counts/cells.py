@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rxcompare.errors import ConfigError
+from rxcompare.errors import ConfigError, FaersError
 from rxcompare.models import PairCounts
 from rxcompare.sources.faers.counts.query import (
     COUNTING_UNIT,
@@ -82,7 +82,16 @@ def _cell_key(table: pa.Table) -> pa.Array:
 
 
 def index_in(values, labels: pa.Array) -> np.ndarray:
-    return pc.index_in(values, value_set=labels).to_numpy(zero_copy_only=False).astype(np.int64)
+    """Where each of ``values`` stands in ``labels`` (a null value at the null label). A value
+    that is not among the labels (read from another state of the warehouse than they were: a
+    commit came between the two reads) is a :class:`FaersError`, never a garbage index."""
+    found = pc.index_in(values, value_set=labels)
+    if found.null_count:
+        raise FaersError(
+            f"{found.null_count:,} value(s) read from the warehouse are missing from the labels read "
+            "with them: the warehouse changed while it was read; run again"
+        )
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def int_column(table: pa.Table, name: str) -> np.ndarray:
