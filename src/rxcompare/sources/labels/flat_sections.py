@@ -28,7 +28,7 @@ from rxcompare.sources.labels.flat_headings import (
     drop_excerpts,
     title_case_run,
 )
-from rxcompare.sources.labels.flat_tables import flat_tables
+from rxcompare.sources.labels.flat_tables import read_tables
 from rxcompare.sources.labels.loinc import BOXED_WARNING
 from rxcompare.sources.labels.text import is_heading_line, normalise_space, split_number
 
@@ -309,18 +309,24 @@ def _nest(code: str | None, number: str | None, title: str, lines: list[str]) ->
     )
 
 
-def with_flat_tables(s: Section, names: tuple[str, ...] = ()) -> Section:
+def with_flat_tables(
+    s: Section, names: tuple[str, ...] = (), unread: list[tuple[str, str]] | None = None
+) -> Section:
     """A flattened adverse-reactions section with the tables its text holds that can be read
-    unambiguously (:func:`~rxcompare.sources.labels.flat_tables.flat_tables`; ``names`` are the
+    unambiguously (:func:`~rxcompare.sources.labels.flat_tables.read_tables`; ``names`` are the
     product's names), each on the (sub)section whose own text holds it; the text is kept. Text
-    with line breaks is read with its white space collapsed."""
+    with line breaks is read with its white space collapsed. The tables that could not be read
+    are added to ``unread`` as (section number, caption), in the same pass."""
+    tables, captions = read_tables(" ".join(s.text.split()), names)
+    if unread is not None:
+        unread += [(s.number or "6", caption) for caption in captions]
     return Section(
         s.code,
         s.number,
         s.title,
         s.text,
-        s.tables + tuple(flat_tables(" ".join(s.text.split()), names)),
-        tuple(with_flat_tables(c, names) for c in s.subsections),
+        s.tables + tuple(tables),
+        tuple(with_flat_tables(c, names, unread) for c in s.subsections),
     )
 
 

@@ -388,23 +388,30 @@ def _split_names(text: str, names: tuple[str, ...]) -> str:
 
 def unread_tables(text: str, names: tuple[str, ...] = ()) -> list[str]:
     """The captions ("Table 1: Most Common Adverse Reactions ...", first 20 words) of the tables
-    of a flattened text that hold arms with sizes but were not read (see the module's docstring:
-    arms that cannot be told apart, rows that do not fit), so that an answer can say which tables
-    are left as the label's text. Groups of sizes with no "Table k" caption before them (sizes in
-    a sentence) are not counted, nor a table of which another part was read."""
+    of a flattened text that hold arms with sizes but were not read (see :func:`read_tables`)."""
+    return read_tables(text, names)[1]
+
+
+def read_tables(text: str, names: tuple[str, ...] = ()) -> tuple[list[LabelTable], list[str]]:
+    """In one pass, the tables of a flattened text that can be read (:func:`flat_tables`) and the
+    captions (first 20 words) of those that hold arms with sizes but were not read (see the
+    module's docstring: arms that cannot be told apart, rows that do not fit), so that an answer
+    can say which tables are left as the label's text. Groups of sizes with no "Table k" caption
+    before them (sizes in a sentence) are not counted, nor a table of which another part was read."""
     starts: list[int] = []
     text = _split_names(text, names)
 
     def key(caption: str) -> str:  # "Table 2:" -> "table 2"
         return " ".join(caption.split()[:2]).lower().rstrip(".:")
 
-    read = {key(t.caption) for t in flat_tables(text, names, unread=starts) if t.caption}
+    tables = flat_tables(text, names, unread=starts)
+    read = {key(t.caption) for t in tables if t.caption}
     out: dict[str, str] = {}  # one entry a table
     for start in sorted(starts):
         caption = _caption(text, start)
         if caption and key(caption) not in read:
             out.setdefault(key(caption), " ".join(caption.split()[:20]))
-    return list(out.values())
+    return tables, list(out.values())
 
 
 def flat_tables(
@@ -449,4 +456,4 @@ def flat_tables(
     return tables
 
 
-__all__ = ["counts_agree", "flat_tables", "unread_tables"]
+__all__ = ["counts_agree", "flat_tables", "read_tables", "unread_tables"]

@@ -36,7 +36,6 @@ from rxcompare.sources.labels.flat_sections import (
     lines_section,
     with_flat_tables,
 )
-from rxcompare.sources.labels.flat_tables import unread_tables
 from rxcompare.sources.labels.loinc import (
     ADVERSE_REACTIONS,
     BY_OPENFDA_FIELD,
@@ -279,13 +278,7 @@ def _parse_result(result: dict[str, Any], origin: str | None) -> Label:
     for key, group in by_field.items():
         if key not in tables and BY_OPENFDA_FIELD.get(key) is not None:
             if BY_OPENFDA_FIELD[key].code == ADVERSE_REACTIONS:
-                by_field[key] = [with_flat_tables(s, tuple(names)) for s in group]
-                unread += [
-                    (part.number or "6", caption)
-                    for s in group
-                    for part in s.walk()
-                    for caption in unread_tables(" ".join(part.text.split()), tuple(names))
-                ]
+                by_field[key] = [with_flat_tables(s, tuple(names), unread) for s in group]
     sections = [s for key, group in by_field.items() for s in _attach(group, tables.get(key, []))]
     sections = _merge_coded(sections)
     title = ", ".join(dict.fromkeys(p.name for p in products))
