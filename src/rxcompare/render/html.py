@@ -213,18 +213,6 @@ def report_context(comparison: Comparison) -> dict:
             }
         )
     v = c.verdict
-    groups = [
-        {
-            "title": f"Favours {c.a.name}",
-            "cls": "fav-a",
-            "findings": [view(f) for f in v.favours_a],
-        },
-        {
-            "title": f"Favours {c.b.name}",
-            "cls": "fav-b",
-            "findings": [view(f) for f in v.favours_b],
-        },
-    ]
     return {
         "title_a": drug_title(c, "a"),
         "title_b": drug_title(c, "b"),
@@ -232,8 +220,6 @@ def report_context(comparison: Comparison) -> dict:
         "name_b": c.b.name,
         "disclaimer": DISCLAIMER,
         "words": WORDS[audience],
-        "verdict": v,
-        "verdict_groups": groups,
         "answer": c.summary.answer.text if c.summary else v.summary,
         "summary_refs": [notes.number(x) for x in c.summary.answer.citations] if c.summary else [],
         "summary_groups": [
