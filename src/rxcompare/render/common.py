@@ -469,3 +469,9 @@ class SpelledOut:
             out.append(text[last : m.end()] + (f" [{meaning}]" if quoted else f" ({meaning})"))
             last = m.end()
         return "".join(out) + text[last:]
+
+
+def spelling(audience: str):
+    """What a summary line's text goes through before it is shown: a patient's answer spells
+    abbreviations out once (:class:`SpelledOut`); a clinician's is shown as it is."""
+    return SpelledOut() if audience == "patient" else str

@@ -23,13 +23,13 @@ from rxcompare.render.charts import charts_for
 from rxcompare.render.common import (
     DISCLAIMER,
     Said,
-    SpelledOut,
     cite_line,
     drug_title,
     favours_label,
     footnotes_for,
     line_favours,
     row_label,
+    spelling,
     summary_groups,
 )
 from rxcompare.render.markdown import GRADE_WORDS
@@ -157,7 +157,7 @@ def report_context(comparison: Comparison) -> dict:
     charts = charts_for(c)
     fav_cls = {Favours.A: "a", Favours.B: "b", Favours.NONE: "none", Favours.UNCLEAR: "unclear"}
 
-    spell = SpelledOut() if audience == "patient" else str
+    spell = spelling(audience)
     once = Said()  # every sentence once: the summary first, then each dimension's cells
     for _, lines in summary_groups(c, audience):
         for line in lines:

@@ -10,7 +10,6 @@ from rxcompare.render.common import (
     DocumentNotes,
     Footnotes,
     Said,
-    SpelledOut,
     cite_line,
     compact_rows,
     drug_title,
@@ -20,6 +19,7 @@ from rxcompare.render.common import (
     line_favours,
     line_marks,
     row_label,
+    spelling,
     summary_groups,
     with_advice,
 )
@@ -113,7 +113,7 @@ def render_markdown(comparison: Comparison, full: bool = False) -> str:
         "",
     ]
     once = Said()  # every sentence once: a statement refers to what was shown above
-    spell = SpelledOut() if audience == "patient" else str
+    spell = spelling(audience)
     for title, lines in summary_groups(c, audience):
         out.append(f"**{title}**")
         for line in lines:

@@ -17,7 +17,6 @@ from rxcompare.render.common import (
     DocumentNotes,
     Footnotes,
     Said,
-    SpelledOut,
     cite_line,
     compact_rows,
     drug_title,
@@ -28,6 +27,7 @@ from rxcompare.render.common import (
     line_favours,
     line_marks,
     row_label,
+    spelling,
     summary_groups,
     with_advice,
 )
@@ -45,7 +45,7 @@ STYLE = {Favours.A: "green", Favours.B: "cyan", Favours.NONE: "white", Favours.U
 
 def _summary_panel(c: Comparison, notes, said: Said | None = None) -> Panel:
     said = said or Said()
-    spell = SpelledOut() if c.audience == "patient" else str
+    spell = spelling(c.audience)
     body = [Text(c.summary.answer.text if c.summary else c.verdict.summary, style="bold")]
     for title, lines in summary_groups(c, c.audience):
         body.append(Text(""))
