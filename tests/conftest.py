@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,23 @@ os.environ.setdefault("RXCOMPARE_RXNAV_BASE", "http://127.0.0.1:9")
 os.environ.setdefault("RXCOMPARE_PUBMED_BASE", "http://127.0.0.1:9/entrez/eutils")
 os.environ.setdefault("RXCOMPARE_EUROPEPMC_BASE", "http://127.0.0.1:9/europepmc/webservices/rest")
 SHARED = ROOT.parent / "shared" / "data" / "real"
+
+
+@functools.lru_cache(maxsize=1)
+def _internet() -> bool:
+    """Whether api.fda.gov answers a TCP connection within 5 seconds (asked once a run)."""
+    try:
+        socket.create_connection(("api.fda.gov", 443), timeout=5).close()
+    except OSError:
+        return False
+    return True
+
+
+def pytest_runtest_setup(item):
+    """A test marked ``network`` (deselected by default; selected by any ``-m`` that does not
+    exclude it) skips, saying why, on a machine that cannot reach the internet."""
+    if item.get_closest_marker("network") and not _internet():
+        pytest.skip("needs the internet (api.fda.gov could not be reached from this machine)")
 
 
 def shared_path(*parts: str) -> Path:
